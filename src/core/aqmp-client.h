@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#if !defined(__AQMP_H_INSIDE__) && !defined(AQMP_COMPILATION)
+#error "Only <aqmp/aqmp.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "aqmp-enums.h"
+#include "aqmp-event.h"
+
+G_BEGIN_DECLS
+
+#define AQMP_TYPE_CLIENT (aqmp_client_get_type ())
+G_DECLARE_FINAL_TYPE (AqmpClient, aqmp_client, AQMP, CLIENT, GObject)
+
+/**
+ * AQMP_DEFAULT_MAX_MESSAGE_SIZE:
+ *
+ * The default limit on the size of one incoming message: 10 MiB.
+ */
+#define AQMP_DEFAULT_MAX_MESSAGE_SIZE (10 * 1024 * 1024)
+
+/**
+ * AQMP_DEFAULT_CONNECT_TIMEOUT:
+ *
+ * The default time, in milliseconds, allowed for connecting, the greeting
+ * and negotiation together.
+ */
+#define AQMP_DEFAULT_CONNECT_TIMEOUT 15000
+
+AqmpClient   *aqmp_client_new                    (void);
+
+AqmpState     aqmp_client_get_state              (AqmpClient          *self);
+GMainContext *aqmp_client_get_context            (AqmpClient          *self);
+
+/* settings */
+void          aqmp_client_set_default_timeout    (AqmpClient          *self,
+                                                  guint                timeout_ms);
+guint         aqmp_client_get_default_timeout    (AqmpClient          *self);
+void          aqmp_client_set_connect_timeout    (AqmpClient          *self,
+                                                  guint                timeout_ms);
+guint         aqmp_client_get_connect_timeout    (AqmpClient          *self);
+void          aqmp_client_set_max_message_size   (AqmpClient          *self,
+                                                  gsize                size);
+gsize         aqmp_client_get_max_message_size   (AqmpClient          *self);
+void          aqmp_client_set_max_queue_size     (AqmpClient          *self,
+                                                  gsize                size);
+gsize         aqmp_client_get_max_queue_size     (AqmpClient          *self);
+void          aqmp_client_set_request_oob        (AqmpClient          *self,
+                                                  gboolean             request_oob);
+gboolean      aqmp_client_get_request_oob        (AqmpClient          *self);
+
+/* what the server told us */
+JsonObject   *aqmp_client_get_greeting           (AqmpClient          *self);
+gboolean      aqmp_client_get_server_version     (AqmpClient          *self,
+                                                  guint               *major,
+                                                  guint               *minor,
+                                                  guint               *micro);
+gboolean      aqmp_client_has_capability         (AqmpClient          *self,
+                                                  const gchar         *capability);
+gboolean      aqmp_client_get_oob_enabled        (AqmpClient          *self);
+
+/* connecting */
+void          aqmp_client_connect_async          (AqmpClient          *self,
+                                                  const gchar         *address,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+gboolean      aqmp_client_connect_finish         (AqmpClient          *self,
+                                                  GAsyncResult        *result,
+                                                  GError             **error);
+gboolean      aqmp_client_connect_sync           (AqmpClient          *self,
+                                                  const gchar         *address,
+                                                  GCancellable        *cancellable,
+                                                  GError             **error);
+
+void          aqmp_client_connect_stream_async   (AqmpClient          *self,
+                                                  GIOStream           *stream,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+gboolean      aqmp_client_connect_stream_finish  (AqmpClient          *self,
+                                                  GAsyncResult        *result,
+                                                  GError             **error);
+gboolean      aqmp_client_connect_stream_sync    (AqmpClient          *self,
+                                                  GIOStream           *stream,
+                                                  GCancellable        *cancellable,
+                                                  GError             **error);
+
+gchar        *aqmp_client_listen                 (AqmpClient          *self,
+                                                  const gchar         *address,
+                                                  GError             **error);
+void          aqmp_client_accept_async           (AqmpClient          *self,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+gboolean      aqmp_client_accept_finish          (AqmpClient          *self,
+                                                  GAsyncResult        *result,
+                                                  GError             **error);
+gboolean      aqmp_client_accept_sync            (AqmpClient          *self,
+                                                  GCancellable        *cancellable,
+                                                  GError             **error);
+
+/* commands */
+void          aqmp_client_execute_async          (AqmpClient          *self,
+                                                  const gchar         *command,
+                                                  JsonObject          *arguments,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+void          aqmp_client_execute_full_async     (AqmpClient          *self,
+                                                  const gchar         *command,
+                                                  JsonObject          *arguments,
+                                                  AqmpExecuteFlags     flags,
+                                                  gint                 timeout_ms,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+JsonNode     *aqmp_client_execute_finish         (AqmpClient          *self,
+                                                  GAsyncResult        *result,
+                                                  GError             **error);
+JsonNode     *aqmp_client_execute_sync           (AqmpClient          *self,
+                                                  const gchar         *command,
+                                                  JsonObject          *arguments,
+                                                  GCancellable        *cancellable,
+                                                  GError             **error);
+JsonNode     *aqmp_client_execute_full_sync      (AqmpClient          *self,
+                                                  const gchar         *command,
+                                                  JsonObject          *arguments,
+                                                  AqmpExecuteFlags     flags,
+                                                  gint                 timeout_ms,
+                                                  GCancellable        *cancellable,
+                                                  GError             **error);
+
+/* disconnecting */
+void          aqmp_client_disconnect_async       (AqmpClient          *self,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
+gboolean      aqmp_client_disconnect_finish      (AqmpClient          *self,
+                                                  GAsyncResult        *result,
+                                                  GError             **error);
+gboolean      aqmp_client_disconnect_sync        (AqmpClient          *self,
+                                                  GCancellable        *cancellable,
+                                                  GError             **error);
+
+G_END_DECLS

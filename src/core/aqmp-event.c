@@ -1,0 +1,156 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "aqmp-event.h"
+#include "aqmp-json-private.h"
+
+struct _AqmpEvent {
+  gatomicrefcount ref;
+  gchar *name;
+  JsonObject *data;
+  gint64 timestamp;
+};
+
+G_DEFINE_BOXED_TYPE (AqmpEvent, aqmp_event, aqmp_event_ref, aqmp_event_unref)
+
+/**
+ * aqmp_event_new:
+ * @name: the event name, such as `"SHUTDOWN"`
+ * @data: (nullable): the event's data; %NULL for none
+ * @timestamp: microseconds since the epoch, or -1 when unknown
+ *
+ * Returns: (transfer full): a new #AqmpEvent
+ */
+AqmpEvent *
+aqmp_event_new (const gchar *name, JsonObject *data, gint64 timestamp)
+{
+  AqmpEvent *event;
+
+  g_return_val_if_fail (name != NULL, NULL);
+
+  event = g_new0 (AqmpEvent, 1);
+  g_atomic_ref_count_init (&event->ref);
+  event->name = g_strdup (name);
+  event->data = data != NULL ? json_object_ref (data) : json_object_new ();
+  event->timestamp = timestamp;
+  return event;
+}
+
+/**
+ * aqmp_event_ref:
+ * @event: an #AqmpEvent
+ *
+ * Returns: (transfer full): @event
+ */
+AqmpEvent *
+aqmp_event_ref (AqmpEvent *event)
+{
+  g_return_val_if_fail (event != NULL, NULL);
+  g_atomic_ref_count_inc (&event->ref);
+  return event;
+}
+
+/**
+ * aqmp_event_unref:
+ * @event: (transfer full): an #AqmpEvent
+ */
+void
+aqmp_event_unref (AqmpEvent *event)
+{
+  g_return_if_fail (event != NULL);
+  if (!g_atomic_ref_count_dec (&event->ref))
+    return;
+  g_free (event->name);
+  json_object_unref (event->data);
+  g_free (event);
+}
+
+/**
+ * aqmp_event_get_name:
+ * @event: an #AqmpEvent
+ *
+ * Returns: (transfer none): the event's name
+ */
+const gchar *
+aqmp_event_get_name (AqmpEvent *event)
+{
+  g_return_val_if_fail (event != NULL, NULL);
+  return event->name;
+}
+
+/**
+ * aqmp_event_get_data:
+ * @event: an #AqmpEvent
+ *
+ * Returns: (transfer none): the event's data; an empty object when the
+ *   server sent none
+ */
+JsonObject *
+aqmp_event_get_data (AqmpEvent *event)
+{
+  g_return_val_if_fail (event != NULL, NULL);
+  return event->data;
+}
+
+/**
+ * aqmp_event_get_timestamp:
+ * @event: an #AqmpEvent
+ *
+ * Returns: the server's timestamp in microseconds since the epoch, or -1
+ *   when the server's clock failed
+ */
+gint64
+aqmp_event_get_timestamp (AqmpEvent *event)
+{
+  g_return_val_if_fail (event != NULL, -1);
+  return event->timestamp;
+}
+
+/**
+ * aqmp_event_matches:
+ * @event: an #AqmpEvent
+ * @name: (nullable): the name to match, or %NULL for any
+ * @match: (nullable): members the data must contain, recursively
+ *
+ * Checks @event against a name and a subset of its data: every member of
+ * @match must be in the event's data with an equal value; objects are
+ * compared as subsets in turn.
+ *
+ * Returns: %TRUE when @event matches
+ */
+gboolean
+aqmp_event_matches (AqmpEvent *event, const gchar *name, JsonObject *match)
+{
+  g_return_val_if_fail (event != NULL, FALSE);
+
+  if (name != NULL && g_strcmp0 (name, event->name) != 0)
+    return FALSE;
+  if (match == NULL)
+    return TRUE;
+  return aqmp_json_object_contains (event->data, match);
+}
+
+/**
+ * aqmp_event_to_string:
+ * @event: an #AqmpEvent
+ *
+ * Returns: (transfer full): the event as one line of compact JSON, in the
+ *   form the server sent it
+ */
+gchar *
+aqmp_event_to_string (AqmpEvent *event)
+{
+  g_autoptr(JsonObject) obj = json_object_new ();
+  g_autoptr(JsonObject) ts = json_object_new ();
+  g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+
+  g_return_val_if_fail (event != NULL, NULL);
+
+  json_object_set_string_member (obj, "event", event->name);
+  json_object_set_object_member (obj, "data", json_object_ref (event->data));
+  json_object_set_int_member (ts, "seconds", event->timestamp < 0 ? -1 : event->timestamp / G_USEC_PER_SEC);
+  json_object_set_int_member (ts, "microseconds", event->timestamp < 0 ? -1 : event->timestamp % G_USEC_PER_SEC);
+  json_object_set_object_member (obj, "timestamp", g_steal_pointer (&ts));
+  json_node_set_object (root, obj);
+  return json_to_string (root, FALSE);
+}

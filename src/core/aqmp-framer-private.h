@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/*
+ * AqmpFramer cuts a byte stream into JSON objects without parsing them.
+ *
+ * It tracks strings and nesting so that a message ends when its braces
+ * balance, whatever the line endings (CRLF, LF, none, or pretty-printed
+ * JSON across lines). It enforces the size limit and a nesting limit
+ * before a byte reaches json-glib, whose parser recurses.
+ */
+typedef struct _AqmpFramer AqmpFramer;
+
+/* QEMU's own parser refuses deeper nesting */
+#define AQMP_FRAMER_MAX_DEPTH 1024
+
+AqmpFramer *aqmp_framer_new            (gsize         max_size);
+void        aqmp_framer_free           (AqmpFramer   *self);
+void        aqmp_framer_set_max_size   (AqmpFramer   *self,
+                                        gsize         max_size);
+void        aqmp_framer_reset          (AqmpFramer   *self);
+void        aqmp_framer_skip_past      (AqmpFramer   *self,
+                                        guchar        delimiter);
+gboolean    aqmp_framer_is_skipping    (AqmpFramer   *self);
+void        aqmp_framer_push           (AqmpFramer   *self,
+                                        const void   *data,
+                                        gsize         length);
+gboolean    aqmp_framer_next           (AqmpFramer   *self,
+                                        const gchar **message,
+                                        gsize        *length,
+                                        GError      **error);
+gsize       aqmp_framer_get_buffered   (AqmpFramer   *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AqmpFramer, aqmp_framer_free)
+
+G_END_DECLS

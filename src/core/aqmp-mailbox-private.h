@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+#include "aqmp-enums.h"
+#include "aqmp-message-private.h"
+
+G_BEGIN_DECLS
+
+/*
+ * AqmpMailbox holds every call between execute() and its reply: one
+ * mailbox entry per request id. Calls wait here unsent until the client
+ * lets them go (negotiation done, and with OOB a free in-band slot),
+ * then wait for the reader to deliver their reply. Timeouts and
+ * cancellation free the entry; the id is remembered so that the late
+ * reply is recognised and dropped.
+ */
+#define AQMP_TYPE_MAILBOX (aqmp_mailbox_get_type ())
+G_DECLARE_FINAL_TYPE (AqmpMailbox, aqmp_mailbox, AQMP, MAILBOX, GObject)
+
+/* QEMU queues at most this many in-band commands once OOB is on */
+#define AQMP_MAILBOX_MAX_INBAND_IN_FLIGHT 8
+
+typedef struct {
+  GBytes *wire;
+  guint64 id;
+  gboolean no_reply;
+} AqmpMailboxSend;
+
+AqmpMailbox *aqmp_mailbox_new             (GMainContext     *context,
+                                           const gchar      *line_ending);
+guint64      aqmp_mailbox_post            (AqmpMailbox      *self,
+                                           GTask            *task,
+                                           const gchar      *command,
+                                           JsonObject       *arguments,
+                                           AqmpExecuteFlags  flags,
+                                           guint             timeout_ms,
+                                           GCancellable     *cancellable);
+gboolean     aqmp_mailbox_next_unsent     (AqmpMailbox      *self,
+                                           gboolean          negotiated,
+                                           gboolean          limit_inband,
+                                           AqmpMailboxSend  *send);
+void         aqmp_mailbox_written         (AqmpMailbox      *self,
+                                           guint64           id);
+gboolean     aqmp_mailbox_deliver         (AqmpMailbox      *self,
+                                           AqmpMessage      *reply,
+                                           GError          **error);
+void         aqmp_mailbox_fail_all        (AqmpMailbox      *self,
+                                           const GError     *error);
+void         aqmp_mailbox_expect_idless_error (AqmpMailbox  *self);
+guint        aqmp_mailbox_get_n_pending   (AqmpMailbox      *self);
+gsize        aqmp_mailbox_get_unsent_size (AqmpMailbox      *self);
+gboolean     aqmp_mailbox_has_succeeded   (AqmpMailbox      *self,
+                                           const gchar      *command);
+
+G_END_DECLS

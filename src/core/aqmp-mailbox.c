@@ -1,0 +1,399 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "aqmp-error.h"
+#include "aqmp-mailbox-private.h"
+
+typedef struct {
+  guint64 id;
+  AqmpMailbox *mailbox;     /* unowned */
+  GTask *task;
+  gchar *command;
+  GBytes *wire;             /* until sent */
+  AqmpExecuteFlags flags;
+  guint timeout_ms;
+  gboolean sent;
+  GSource *timeout_source;
+  GSource *cancel_source;
+} AqmpCall;
+
+struct _AqmpMailbox {
+  GObject parent_instance;
+  GMainContext *context;
+  gchar *line_ending;
+  guint64 next_id;
+  GHashTable *calls;        /* id → AqmpCall */
+  GQueue unsent;            /* AqmpCall, FIFO */
+  gsize unsent_size;
+  GHashTable *abandoned;    /* id → GINT_TO_POINTER (in-band) */
+  guint inband_in_flight;
+  guint idless_errors_expected;
+  gchar *last_success;      /* the most recent command that succeeded */
+};
+
+G_DEFINE_FINAL_TYPE (AqmpMailbox, aqmp_mailbox, G_TYPE_OBJECT)
+
+static gboolean
+aqmp_call_is_inband (AqmpCall *call)
+{
+  return (call->flags & (AQMP_EXECUTE_FLAGS_OOB | AQMP_EXECUTE_FLAGS_NO_REPLY)) == 0;
+}
+
+static void
+aqmp_call_free (AqmpCall *call)
+{
+  if (call->timeout_source != NULL)
+    {
+      g_source_destroy (call->timeout_source);
+      g_source_unref (call->timeout_source);
+    }
+  if (call->cancel_source != NULL)
+    {
+      g_source_destroy (call->cancel_source);
+      g_source_unref (call->cancel_source);
+    }
+  g_clear_object (&call->task);
+  g_clear_pointer (&call->wire, g_bytes_unref);
+  g_free (call->command);
+  g_free (call);
+}
+
+/* takes @call out of every table; the caller completes and frees it */
+static void
+aqmp_mailbox_detach (AqmpMailbox *self, AqmpCall *call)
+{
+  if (!call->sent)
+    {
+      g_queue_remove (&self->unsent, call);
+      self->unsent_size -= g_bytes_get_size (call->wire);
+    }
+  g_hash_table_steal (self->calls, &call->id);
+}
+
+/* a call that will never see its reply: remember the id for the late one */
+static void
+aqmp_mailbox_abandon (AqmpMailbox *self, AqmpCall *call)
+{
+  gboolean sent = call->sent;
+
+  aqmp_mailbox_detach (self, call);
+  if (sent && (call->flags & AQMP_EXECUTE_FLAGS_NO_REPLY) == 0)
+    {
+      guint64 *key = g_new (guint64, 1);
+      *key = call->id;
+      g_hash_table_insert (self->abandoned, key, GINT_TO_POINTER (aqmp_call_is_inband (call)));
+    }
+}
+
+static gboolean
+aqmp_call_timeout_cb (gpointer user_data)
+{
+  AqmpCall *call = user_data;
+  AqmpMailbox *self = call->mailbox;
+
+  g_debug ("command '%s' (id %" G_GUINT64_FORMAT ") timed out", call->command, call->id);
+  aqmp_mailbox_abandon (self, call);
+  g_task_return_new_error (call->task, AQMP_ERROR, AQMP_ERROR_TIMEOUT,
+                           "command '%s' timed out after %u ms",
+                           call->command, call->timeout_ms);
+  aqmp_call_free (call);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+aqmp_call_cancelled_cb (GCancellable *cancellable, gpointer user_data)
+{
+  AqmpCall *call = user_data;
+  AqmpMailbox *self = call->mailbox;
+
+  g_debug ("command '%s' (id %" G_GUINT64_FORMAT ") cancelled", call->command, call->id);
+  aqmp_mailbox_abandon (self, call);
+  g_task_return_error_if_cancelled (call->task);
+  aqmp_call_free (call);
+  return G_SOURCE_REMOVE;
+}
+
+static GSource *
+aqmp_mailbox_attach (AqmpMailbox *self, GSource *source, gpointer func, AqmpCall *call)
+{
+  g_source_set_callback (source, (GSourceFunc) func, call, NULL);
+  g_source_set_static_name (source, "[aqmp] call");
+  g_source_attach (source, self->context);
+  return source;
+}
+
+/**
+ * aqmp_mailbox_post:
+ *
+ * Registers a call and serialises its request, once. @task is completed
+ * with the reply's value (a #JsonNode) or an error.
+ *
+ * Returns: the call's id
+ */
+guint64
+aqmp_mailbox_post (AqmpMailbox      *self,
+                   GTask            *task,
+                   const gchar      *command,
+                   JsonObject       *arguments,
+                   AqmpExecuteFlags  flags,
+                   guint             timeout_ms,
+                   GCancellable     *cancellable)
+{
+  AqmpCall *call = g_new0 (AqmpCall, 1);
+  g_autoptr(JsonNode) id = json_node_new (JSON_NODE_VALUE);
+
+  call->id = self->next_id++;
+  call->mailbox = self;
+  call->task = g_object_ref (task);
+  call->command = g_strdup (command);
+  call->flags = flags;
+  call->timeout_ms = timeout_ms;
+  json_node_set_int (id, (gint64) call->id);
+  call->wire = aqmp_message_build_request (command, arguments,
+                                           (flags & AQMP_EXECUTE_FLAGS_OOB) != 0,
+                                           id, self->line_ending);
+
+  if (timeout_ms > 0)
+    call->timeout_source = aqmp_mailbox_attach (self, g_timeout_source_new (timeout_ms),
+                                                aqmp_call_timeout_cb, call);
+  if (cancellable != NULL)
+    call->cancel_source = aqmp_mailbox_attach (self, g_cancellable_source_new (cancellable),
+                                               aqmp_call_cancelled_cb, call);
+
+  g_hash_table_insert (self->calls, &call->id, call);
+  g_queue_push_tail (&self->unsent, call);
+  self->unsent_size += g_bytes_get_size (call->wire);
+  return call->id;
+}
+
+static gboolean
+aqmp_mailbox_may_send (AqmpMailbox *self, AqmpCall *call, gboolean negotiated, gboolean limit_inband)
+{
+  if (!negotiated && g_strcmp0 (call->command, "qmp_capabilities") != 0)
+    return FALSE;
+  if (limit_inband && aqmp_call_is_inband (call)
+      && self->inband_in_flight >= AQMP_MAILBOX_MAX_INBAND_IN_FLIGHT)
+    return FALSE;
+  return TRUE;
+}
+
+/**
+ * aqmp_mailbox_next_unsent:
+ * @negotiated: whether commands other than `qmp_capabilities` may go
+ * @limit_inband: whether to keep at most 8 in-band commands in flight
+ *
+ * Hands over the next request that may be written, in order, letting
+ * out-of-band commands overtake held in-band ones.
+ */
+gboolean
+aqmp_mailbox_next_unsent (AqmpMailbox     *self,
+                          gboolean         negotiated,
+                          gboolean         limit_inband,
+                          AqmpMailboxSend *send)
+{
+  for (GList *l = self->unsent.head; l != NULL; l = l->next)
+    {
+      AqmpCall *call = l->data;
+
+      if (!aqmp_mailbox_may_send (self, call, negotiated, limit_inband))
+        {
+          if (aqmp_call_is_inband (call))
+            continue;
+          return FALSE;
+        }
+      g_queue_delete_link (&self->unsent, l);
+      self->unsent_size -= g_bytes_get_size (call->wire);
+      call->sent = TRUE;
+      if (aqmp_call_is_inband (call))
+        self->inband_in_flight++;
+      send->wire = g_steal_pointer (&call->wire);
+      send->id = call->id;
+      send->no_reply = (call->flags & AQMP_EXECUTE_FLAGS_NO_REPLY) != 0;
+      return TRUE;
+    }
+  return FALSE;
+}
+
+/* a command that expects no reply completes once it is on the wire */
+void
+aqmp_mailbox_written (AqmpMailbox *self, guint64 id)
+{
+  AqmpCall *call = g_hash_table_lookup (self->calls, &id);
+
+  if (call == NULL || (call->flags & AQMP_EXECUTE_FLAGS_NO_REPLY) == 0)
+    return;
+  aqmp_mailbox_detach (self, call);
+  g_task_return_pointer (call->task, json_node_new (JSON_NODE_NULL), (GDestroyNotify) json_node_unref);
+  aqmp_call_free (call);
+}
+
+/* the client reset the peer's parser on purpose: one id-less error is due */
+void
+aqmp_mailbox_expect_idless_error (AqmpMailbox *self)
+{
+  self->idless_errors_expected++;
+}
+
+static gboolean
+aqmp_mailbox_deliver_idless (AqmpMailbox *self, AqmpMessage *reply, GError **error)
+{
+  if (reply->error != NULL && self->idless_errors_expected > 0)
+    {
+      self->idless_errors_expected--;
+      g_debug ("dropping the error reply provoked by a parser reset");
+      return TRUE;
+    }
+  if (reply->error != NULL)
+    {
+      g_set_error (error, AQMP_ERROR, AQMP_ERROR_PROTOCOL,
+                   "server reported an error not tied to any command: %s",
+                   json_object_get_string_member_with_default (reply->error, "desc", "(no description)"));
+      return FALSE;
+    }
+  g_set_error_literal (error, AQMP_ERROR, AQMP_ERROR_PROTOCOL,
+                       "invalid message from server: reply without id");
+  return FALSE;
+}
+
+static void
+aqmp_mailbox_complete (AqmpMailbox *self, AqmpCall *call, AqmpMessage *reply)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!aqmp_message_check_reply (reply, &error))
+    {
+      g_prefix_error (&error, "%s: ", call->command);
+      g_task_return_error (call->task, g_steal_pointer (&error));
+      return;
+    }
+  if (reply->error != NULL)
+    {
+      g_task_return_error (call->task, aqmp_message_reply_to_error (reply, call->command));
+      return;
+    }
+  g_free (self->last_success);
+  self->last_success = g_strdup (call->command);
+  g_task_return_pointer (call->task, json_node_ref (reply->value), (GDestroyNotify) json_node_unref);
+}
+
+/**
+ * aqmp_mailbox_deliver:
+ *
+ * Routes a reply to its call. Unknown, late and duplicate replies are
+ * dropped. Returns %FALSE only when the reply breaks the connection (an
+ * error that belongs to no command).
+ */
+gboolean
+aqmp_mailbox_deliver (AqmpMailbox *self, AqmpMessage *reply, GError **error)
+{
+  AqmpCall *call;
+  gpointer inband = NULL;
+  guint64 id = 0;
+
+  if (reply->id == NULL)
+    return aqmp_mailbox_deliver_idless (self, reply, error);
+  if (!aqmp_message_reply_get_id (reply, &id))
+    {
+      g_debug ("dropping reply with a foreign id");
+      return TRUE;
+    }
+  if (g_hash_table_lookup_extended (self->abandoned, &id, NULL, &inband))
+    {
+      g_debug ("dropping late reply to timed-out or cancelled call %" G_GUINT64_FORMAT, id);
+      if (GPOINTER_TO_INT (inband) && self->inband_in_flight > 0)
+        self->inband_in_flight--;
+      g_hash_table_remove (self->abandoned, &id);
+      return TRUE;
+    }
+  call = g_hash_table_lookup (self->calls, &id);
+  if (call == NULL || !call->sent)
+    {
+      g_debug ("dropping reply with unknown id %" G_GUINT64_FORMAT, id);
+      return TRUE;
+    }
+  aqmp_mailbox_detach (self, call);
+  if (aqmp_call_is_inband (call) && self->inband_in_flight > 0)
+    self->inband_in_flight--;
+  aqmp_mailbox_complete (self, call, reply);
+  aqmp_call_free (call);
+  return TRUE;
+}
+
+/* fails every call, sent or not, with a copy of @error */
+void
+aqmp_mailbox_fail_all (AqmpMailbox *self, const GError *error)
+{
+  g_autoptr(GList) calls = g_hash_table_get_values (self->calls);
+
+  g_hash_table_steal_all (self->calls);
+  g_queue_clear (&self->unsent);
+  self->unsent_size = 0;
+  g_hash_table_remove_all (self->abandoned);
+  self->inband_in_flight = 0;
+  for (GList *l = calls; l != NULL; l = l->next)
+    {
+      AqmpCall *call = l->data;
+      g_task_return_error (call->task, g_error_copy (error));
+      aqmp_call_free (call);
+    }
+}
+
+guint
+aqmp_mailbox_get_n_pending (AqmpMailbox *self)
+{
+  return g_hash_table_size (self->calls);
+}
+
+gsize
+aqmp_mailbox_get_unsent_size (AqmpMailbox *self)
+{
+  return self->unsent_size;
+}
+
+/* whether the most recent successful reply was to @command (quit, say) */
+gboolean
+aqmp_mailbox_has_succeeded (AqmpMailbox *self, const gchar *command)
+{
+  return g_strcmp0 (self->last_success, command) == 0;
+}
+
+static void
+aqmp_mailbox_finalize (GObject *object)
+{
+  AqmpMailbox *self = AQMP_MAILBOX (object);
+  g_autoptr(GError) error = g_error_new_literal (AQMP_ERROR, AQMP_ERROR_DISCONNECTED,
+                                                 "connection closed");
+
+  aqmp_mailbox_fail_all (self, error);
+  g_hash_table_unref (self->calls);
+  g_hash_table_unref (self->abandoned);
+  g_main_context_unref (self->context);
+  g_free (self->line_ending);
+  g_free (self->last_success);
+  G_OBJECT_CLASS (aqmp_mailbox_parent_class)->finalize (object);
+}
+
+static void
+aqmp_mailbox_class_init (AqmpMailboxClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = aqmp_mailbox_finalize;
+}
+
+static void
+aqmp_mailbox_init (AqmpMailbox *self)
+{
+  self->next_id = 1;
+  self->calls = g_hash_table_new (g_int64_hash, g_int64_equal);
+  self->abandoned = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  g_queue_init (&self->unsent);
+}
+
+AqmpMailbox *
+aqmp_mailbox_new (GMainContext *context, const gchar *line_ending)
+{
+  AqmpMailbox *self = g_object_new (AQMP_TYPE_MAILBOX, NULL);
+
+  self->context = g_main_context_ref (context);
+  self->line_ending = g_strdup (line_ending);
+  return self;
+}

@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "aqmp-error.h"
+#include "aqmp-message-private.h"
+
+void
+aqmp_message_clear (AqmpMessage *message)
+{
+  g_clear_pointer (&message->object, json_object_unref);
+  g_clear_pointer (&message->event, aqmp_event_unref);
+  message->id = NULL;
+  message->value = NULL;
+  message->error = NULL;
+}
+
+static gboolean
+aqmp_message_fail (GError **error, const gchar *what)
+{
+  g_set_error (error, AQMP_ERROR, AQMP_ERROR_PROTOCOL, "invalid message from server: %s", what);
+  return FALSE;
+}
+
+static gint64
+aqmp_message_parse_timestamp (JsonObject *object)
+{
+  JsonNode *node = json_object_get_member (object, "timestamp");
+  JsonObject *ts;
+  gint64 secs;
+  gint64 usecs;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return -1;
+  ts = json_node_get_object (node);
+  secs = json_object_get_int_member_with_default (ts, "seconds", -1);
+  usecs = json_object_get_int_member_with_default (ts, "microseconds", -1);
+  if (secs < 0 || usecs < 0 || secs > G_MAXINT64 / G_USEC_PER_SEC - 1)
+    return -1;
+  return secs * G_USEC_PER_SEC + usecs;
+}
+
+static gboolean
+aqmp_message_parse_event (AqmpMessage *message, GError **error)
+{
+  JsonNode *name = json_object_get_member (message->object, "event");
+  JsonNode *data = json_object_get_member (message->object, "data");
+
+  if (!JSON_NODE_HOLDS_VALUE (name) || json_node_get_value_type (name) != G_TYPE_STRING)
+    return aqmp_message_fail (error, "event name is not a string");
+  if (data != NULL && !JSON_NODE_HOLDS_OBJECT (data))
+    return aqmp_message_fail (error, "event data is not an object");
+
+  message->kind = AQMP_MESSAGE_EVENT;
+  message->event = aqmp_event_new (json_node_get_string (name),
+                                   data != NULL ? json_node_get_object (data) : NULL,
+                                   aqmp_message_parse_timestamp (message->object));
+  return TRUE;
+}
+
+static gboolean
+aqmp_message_parse_reply (AqmpMessage *message, GError **error)
+{
+  JsonNode *err = json_object_get_member (message->object, "error");
+
+  message->kind = AQMP_MESSAGE_REPLY;
+  message->id = json_object_get_member (message->object, "id");
+  message->value = json_object_get_member (message->object, "return");
+  if (err != NULL && JSON_NODE_HOLDS_OBJECT (err))
+    message->error = json_node_get_object (err);
+  else if (err != NULL)
+    return aqmp_message_fail (error, "error member is not an object");
+  return TRUE;
+}
+
+/**
+ * aqmp_message_parse:
+ *
+ * Parses one framed message and classifies it. On failure the connection
+ * is to be considered broken: the error is %AQMP_ERROR_PROTOCOL.
+ */
+gboolean
+aqmp_message_parse (JsonParser   *parser,
+                    const gchar  *data,
+                    gsize         length,
+                    AqmpMessage  *message,
+                    GError      **error)
+{
+  g_autoptr(GError) error_local = NULL;
+  JsonNode *root;
+
+  memset (message, 0, sizeof (*message));
+  if (!g_utf8_validate_len (data, length, NULL))
+    return aqmp_message_fail (error, "not valid UTF-8");
+  if (!json_parser_load_from_data (parser, data, length, &error_local))
+    {
+      g_set_error (error, AQMP_ERROR, AQMP_ERROR_PROTOCOL,
+                   "invalid JSON from server: %s", error_local->message);
+      return FALSE;
+    }
+  root = json_parser_get_root (parser);
+  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+    return aqmp_message_fail (error, "not a JSON object");
+  message->object = json_object_ref (json_node_get_object (root));
+
+  if (json_object_has_member (message->object, "QMP"))
+    {
+      message->kind = AQMP_MESSAGE_GREETING;
+      return TRUE;
+    }
+  if (json_object_has_member (message->object, "event"))
+    return aqmp_message_parse_event (message, error);
+  if (json_object_has_member (message->object, "return")
+      || json_object_has_member (message->object, "error")
+      || json_object_has_member (message->object, "id"))
+    return aqmp_message_parse_reply (message, error);
+  return aqmp_message_fail (error, "neither a greeting, an event nor a reply");
+}
+
+/* our ids are unsigned integers; anything else is not ours */
+gboolean
+aqmp_message_reply_get_id (AqmpMessage *message, guint64 *id)
+{
+  if (message->id == NULL || !JSON_NODE_HOLDS_VALUE (message->id)
+      || json_node_get_value_type (message->id) != G_TYPE_INT64)
+    return FALSE;
+  if (json_node_get_int (message->id) < 0)
+    return FALSE;
+  *id = (guint64) json_node_get_int (message->id);
+  return TRUE;
+}
+
+/* a reply carries exactly one of `return` and `error` */
+gboolean
+aqmp_message_check_reply (AqmpMessage *message, GError **error)
+{
+  if (message->value != NULL && message->error != NULL)
+    return aqmp_message_fail (error, "reply has both return and error");
+  if (message->value == NULL && message->error == NULL)
+    return aqmp_message_fail (error, "reply has neither return nor error");
+  return TRUE;
+}
+
+GError *
+aqmp_message_reply_to_error (AqmpMessage *message, const gchar *command)
+{
+  const gchar *qmp_class = json_object_get_string_member_with_default (message->error, "class", NULL);
+  const gchar *desc = json_object_get_string_member_with_default (message->error, "desc", NULL);
+
+  return aqmp_error_new_command (command,
+                                 qmp_class != NULL ? qmp_class : "GenericError",
+                                 desc != NULL ? desc : "(no description)");
+}
+
+static gboolean
+aqmp_greeting_get_uint (JsonObject *object, const gchar *member, guint *value)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || json_node_get_value_type (node) != G_TYPE_INT64)
+    return FALSE;
+  if (json_node_get_int (node) < 0 || json_node_get_int (node) > G_MAXUINT)
+    return FALSE;
+  *value = (guint) json_node_get_int (node);
+  return TRUE;
+}
+
+/**
+ * aqmp_greeting_parse:
+ *
+ * Validates the `QMP` member of a greeting: a version with integer
+ * major, minor and micro parts, and an array of capability strings.
+ */
+gboolean
+aqmp_greeting_parse (JsonObject  *greeting,
+                     guint        version[3],
+                     GStrv       *capabilities,
+                     GError     **error)
+{
+  JsonNode *qmp = json_object_get_member (greeting, "QMP");
+  JsonObject *qmp_obj;
+  JsonNode *ver;
+  JsonNode *qemu;
+  JsonNode *caps;
+  JsonArray *caps_arr;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+
+  if (qmp == NULL || !JSON_NODE_HOLDS_OBJECT (qmp))
+    return aqmp_message_fail (error, "greeting: QMP is not an object");
+  qmp_obj = json_node_get_object (qmp);
+  ver = json_object_get_member (qmp_obj, "version");
+  if (ver == NULL || !JSON_NODE_HOLDS_OBJECT (ver))
+    return aqmp_message_fail (error, "greeting: no version object");
+  qemu = json_object_get_member (json_node_get_object (ver), "qemu");
+  if (qemu == NULL || !JSON_NODE_HOLDS_OBJECT (qemu)
+      || !aqmp_greeting_get_uint (json_node_get_object (qemu), "major", &version[0])
+      || !aqmp_greeting_get_uint (json_node_get_object (qemu), "minor", &version[1])
+      || !aqmp_greeting_get_uint (json_node_get_object (qemu), "micro", &version[2]))
+    return aqmp_message_fail (error, "greeting: version.qemu needs integer major, minor and micro");
+
+  caps = json_object_get_member (qmp_obj, "capabilities");
+  if (caps == NULL || !JSON_NODE_HOLDS_ARRAY (caps))
+    return aqmp_message_fail (error, "greeting: capabilities is not an array");
+  caps_arr = json_node_get_array (caps);
+  for (guint i = 0; i < json_array_get_length (caps_arr); i++)
+    {
+      JsonNode *cap = json_array_get_element (caps_arr, i);
+      if (!JSON_NODE_HOLDS_VALUE (cap) || json_node_get_value_type (cap) != G_TYPE_STRING)
+        return aqmp_message_fail (error, "greeting: a capability is not a string");
+      g_strv_builder_add (builder, json_node_get_string (cap));
+    }
+  *capabilities = g_strv_builder_end (builder);
+  return TRUE;
+}
+
+/**
+ * aqmp_message_build_request:
+ *
+ * Serialises a request once, with its line ending, ready for the writer.
+ */
+GBytes *
+aqmp_message_build_request (const gchar *command,
+                            JsonObject  *arguments,
+                            gboolean     oob,
+                            JsonNode    *id,
+                            const gchar *line_ending)
+{
+  g_autoptr(JsonBuilder) builder = json_builder_new_immutable ();
+  g_autoptr(JsonGenerator) generator = json_generator_new ();
+  g_autoptr(JsonNode) root = NULL;
+  GString *out;
+
+  json_builder_begin_object (builder);
+  json_builder_set_member_name (builder, oob ? "exec-oob" : "execute");
+  json_builder_add_string_value (builder, command);
+  if (arguments != NULL)
+    {
+      g_autoptr(JsonNode) args = json_node_new (JSON_NODE_OBJECT);
+      json_node_set_object (args, arguments);
+      json_builder_set_member_name (builder, "arguments");
+      json_builder_add_value (builder, g_steal_pointer (&args));
+    }
+  if (id != NULL)
+    {
+      json_builder_set_member_name (builder, "id");
+      json_builder_add_value (builder, json_node_copy (id));
+    }
+  json_builder_end_object (builder);
+
+  root = json_builder_get_root (builder);
+  json_generator_set_root (generator, root);
+  out = g_string_sized_new (128);
+  json_generator_to_gstring (generator, out);
+  g_string_append (out, line_ending);
+  return g_string_free_to_bytes (out);
+}

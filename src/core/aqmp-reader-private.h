@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+#include "aqmp-event.h"
+#include "aqmp-framer-private.h"
+#include "aqmp-mailbox-private.h"
+
+G_BEGIN_DECLS
+
+/*
+ * AqmpReader owns the input side of a connection. It reads with GIO async
+ * calls, cuts the stream into messages, and routes each in arrival order:
+ * replies to their mailbox entries, events and the greeting to the
+ * client. Its first failure (EOF, I/O error, protocol violation, a
+ * message over the size limit) is reported once and stops it.
+ */
+#define AQMP_TYPE_READER (aqmp_reader_get_type ())
+G_DECLARE_FINAL_TYPE (AqmpReader, aqmp_reader, AQMP, READER, GObject)
+
+typedef struct {
+  void (*greeting) (gpointer user_data, JsonObject *greeting);
+  void (*event)    (gpointer user_data, AqmpEvent *event);
+  void (*replied)  (gpointer user_data);
+  void (*failed)   (gpointer user_data, const GError *error);
+} AqmpReaderCallbacks;
+
+AqmpReader *aqmp_reader_new        (GInputStream              *stream,
+                                    GCancellable              *cancellable,
+                                    AqmpMailbox               *mailbox,
+                                    gsize                      max_message_size,
+                                    const AqmpReaderCallbacks *callbacks,
+                                    gpointer                   user_data);
+void        aqmp_reader_start      (AqmpReader                *self);
+void        aqmp_reader_stop       (AqmpReader                *self);
+void        aqmp_reader_set_trace  (AqmpReader                *self,
+                                    gboolean                   trace);
+AqmpFramer *aqmp_reader_get_framer (AqmpReader                *self);
+
+G_END_DECLS

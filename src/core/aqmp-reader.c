@@ -1,0 +1,204 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "aqmp-error.h"
+#include "aqmp-message-private.h"
+#include "aqmp-reader-private.h"
+
+#define AQMP_READER_CHUNK (64 * 1024)
+
+struct _AqmpReader {
+  GObject parent_instance;
+  GInputStream *stream;
+  GCancellable *cancellable;
+  AqmpMailbox *mailbox;
+  const AqmpReaderCallbacks *callbacks;
+  gpointer user_data;
+
+  AqmpFramer *framer;
+  JsonParser *parser;
+  guint8 *chunk;
+  gboolean trace;
+  gboolean reading;
+  gboolean stopped;
+};
+
+G_DEFINE_FINAL_TYPE (AqmpReader, aqmp_reader, G_TYPE_OBJECT)
+
+static void aqmp_reader_read (AqmpReader *self);
+
+/* the first failure wins; after it the reader is silent */
+static void
+aqmp_reader_fail (AqmpReader *self, const GError *error)
+{
+  if (self->stopped)
+    return;
+  self->stopped = TRUE;
+  self->callbacks->failed (self->user_data, error);
+}
+
+static void
+aqmp_reader_dispatch (AqmpReader *self, AqmpMessage *message)
+{
+  g_autoptr(GError) error = NULL;
+
+  switch (message->kind)
+    {
+    case AQMP_MESSAGE_GREETING:
+      self->callbacks->greeting (self->user_data, message->object);
+      break;
+    case AQMP_MESSAGE_EVENT:
+      self->callbacks->event (self->user_data, message->event);
+      break;
+    case AQMP_MESSAGE_REPLY:
+      if (!aqmp_mailbox_deliver (self->mailbox, message, &error))
+        {
+          aqmp_reader_fail (self, error);
+          return;
+        }
+      if (!self->stopped)
+        self->callbacks->replied (self->user_data);
+      break;
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* hands every complete message to its destination, in order */
+static void
+aqmp_reader_drain (AqmpReader *self)
+{
+  const gchar *data = NULL;
+  gsize length = 0;
+  g_autoptr(GError) error = NULL;
+
+  while (!self->stopped && aqmp_framer_next (self->framer, &data, &length, &error))
+    {
+      g_auto(AqmpMessage) message = { 0, };
+
+      if (self->trace)
+        g_debug ("<-- %.*s", (int) MIN (length, G_MAXINT), data);
+      if (!aqmp_message_parse (self->parser, data, length, &message, &error))
+        break;
+      aqmp_reader_dispatch (self, &message);
+    }
+  if (error != NULL)
+    aqmp_reader_fail (self, error);
+}
+
+static void
+aqmp_reader_read_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(AqmpReader) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gssize n;
+
+  self->reading = FALSE;
+  n = g_input_stream_read_finish (G_INPUT_STREAM (source), res, &error);
+  if (self->stopped)
+    return;
+  if (n < 0)
+    {
+      g_autoptr(GError) cause = g_error_new (AQMP_ERROR, AQMP_ERROR_DISCONNECTED,
+                                             "error reading from server: %s", error->message);
+      aqmp_reader_fail (self, cause);
+      return;
+    }
+  if (n == 0)
+    {
+      g_autoptr(GError) cause = NULL;
+      if (aqmp_framer_get_buffered (self->framer) > 0)
+        cause = g_error_new_literal (AQMP_ERROR, AQMP_ERROR_DISCONNECTED,
+                                     "server closed the connection in the middle of a message");
+      else
+        cause = g_error_new_literal (AQMP_ERROR, AQMP_ERROR_DISCONNECTED,
+                                     "server closed the connection");
+      aqmp_reader_fail (self, cause);
+      return;
+    }
+  aqmp_framer_push (self->framer, self->chunk, (gsize) n);
+  aqmp_reader_drain (self);
+  aqmp_reader_read (self);
+}
+
+static void
+aqmp_reader_read (AqmpReader *self)
+{
+  if (self->stopped || self->reading)
+    return;
+  self->reading = TRUE;
+  g_input_stream_read_async (self->stream, self->chunk, AQMP_READER_CHUNK,
+                             G_PRIORITY_DEFAULT, self->cancellable,
+                             aqmp_reader_read_cb, g_object_ref (self));
+}
+
+void
+aqmp_reader_start (AqmpReader *self)
+{
+  aqmp_reader_read (self);
+}
+
+/* no more callbacks; a read under way ends through the cancellable */
+void
+aqmp_reader_stop (AqmpReader *self)
+{
+  self->stopped = TRUE;
+}
+
+void
+aqmp_reader_set_trace (AqmpReader *self, gboolean trace)
+{
+  self->trace = trace;
+}
+
+AqmpFramer *
+aqmp_reader_get_framer (AqmpReader *self)
+{
+  return self->framer;
+}
+
+static void
+aqmp_reader_finalize (GObject *object)
+{
+  AqmpReader *self = AQMP_READER (object);
+
+  g_object_unref (self->stream);
+  g_clear_object (&self->cancellable);
+  g_object_unref (self->mailbox);
+  aqmp_framer_free (self->framer);
+  g_object_unref (self->parser);
+  g_free (self->chunk);
+  G_OBJECT_CLASS (aqmp_reader_parent_class)->finalize (object);
+}
+
+static void
+aqmp_reader_class_init (AqmpReaderClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = aqmp_reader_finalize;
+}
+
+static void
+aqmp_reader_init (AqmpReader *self)
+{
+  self->parser = json_parser_new ();
+  self->chunk = g_malloc (AQMP_READER_CHUNK);
+}
+
+AqmpReader *
+aqmp_reader_new (GInputStream              *stream,
+                 GCancellable              *cancellable,
+                 AqmpMailbox               *mailbox,
+                 gsize                      max_message_size,
+                 const AqmpReaderCallbacks *callbacks,
+                 gpointer                   user_data)
+{
+  AqmpReader *self = g_object_new (AQMP_TYPE_READER, NULL);
+
+  self->stream = g_object_ref (stream);
+  self->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
+  self->mailbox = g_object_ref (mailbox);
+  self->framer = aqmp_framer_new (max_message_size);
+  self->callbacks = callbacks;
+  self->user_data = user_data;
+  return self;
+}

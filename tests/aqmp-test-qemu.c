@@ -1,0 +1,268 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <signal.h>
+#include <sys/prctl.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+
+#include "aqmp-test-qemu.h"
+
+/* ----- bounded waiting on the thread-default context ----- */
+
+static gboolean
+aqmp_test_timed_out_cb (gpointer user_data)
+{
+  gboolean *timed_out = user_data;
+
+  *timed_out = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* iterates the thread-default context until @condition holds */
+gboolean
+aqmp_test_wait_until (AqmpTestCondition condition, gpointer user_data, guint timeout_ms)
+{
+  GMainContext *context = g_main_context_ref_thread_default ();
+  gboolean timed_out = FALSE;
+  GSource *timer = g_timeout_source_new (timeout_ms);
+
+  g_source_set_callback (timer, aqmp_test_timed_out_cb, &timed_out, NULL);
+  g_source_attach (timer, context);
+  while (!condition (user_data) && !timed_out)
+    g_main_context_iteration (context, TRUE);
+  g_source_destroy (timer);
+  g_source_unref (timer);
+  g_main_context_unref (context);
+  return condition (user_data);
+}
+
+static gboolean
+aqmp_test_flag_is_set (gpointer user_data)
+{
+  return *(gboolean *) user_data;
+}
+
+gboolean
+aqmp_test_wait_for_flag (gboolean *flag, guint timeout_ms)
+{
+  return aqmp_test_wait_until (aqmp_test_flag_is_set, flag, timeout_ms);
+}
+
+static gboolean
+aqmp_test_pointer_is_set (gpointer user_data)
+{
+  return *(gpointer *) user_data != NULL;
+}
+
+gboolean
+aqmp_test_wait_for_pointer (gpointer *pointer, guint timeout_ms)
+{
+  return aqmp_test_wait_until (aqmp_test_pointer_is_set, pointer, timeout_ms);
+}
+
+gchar *
+aqmp_test_make_dir (void)
+{
+  g_autoptr(GError) error = NULL;
+  gchar *dir = g_dir_make_tmp ("aqmp-test-XXXXXX", &error);
+
+  g_assert_no_error (error);
+  return dir;
+}
+
+void
+aqmp_test_remove_dir (const gchar *dir)
+{
+  g_autoptr(GDir) d = g_dir_open (dir, 0, NULL);
+  const gchar *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree gchar *path = g_build_filename (dir, name, NULL);
+      if (g_file_test (path, G_FILE_TEST_IS_DIR) && !g_file_test (path, G_FILE_TEST_IS_SYMLINK))
+        aqmp_test_remove_dir (path);
+      else
+        g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+/* ----- readiness of QEMU's listening socket ----- */
+
+/* /proc/net/unix lists listening sockets with the __SO_ACCEPTCON flag */
+static gboolean
+aqmp_test_unix_socket_listening (const gchar *path)
+{
+  g_autofree gchar *table = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  if (!g_file_get_contents ("/proc/net/unix", &table, NULL, NULL))
+    return g_file_test (path, G_FILE_TEST_EXISTS);
+  lines = g_strsplit (table, "\n", -1);
+  for (guint i = 1; lines[i] != NULL; i++)
+    {
+      g_auto(GStrv) f = g_strsplit_set (lines[i], " ", -1);
+      g_autoptr(GPtrArray) fields = g_ptr_array_new ();
+      for (guint j = 0; f[j] != NULL; j++)
+        if (f[j][0] != '\0')
+          g_ptr_array_add (fields, f[j]);
+      /* Num RefCount Protocol Flags Type St Inode Path */
+      if (fields->len >= 8 && g_strcmp0 (g_ptr_array_index (fields, 7), path) == 0
+          && g_strcmp0 (g_ptr_array_index (fields, 3), "00010000") == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+typedef struct {
+  const gchar *path;
+  AqmpTestQemu *qemu;
+} AqmpTestReady;
+
+static gboolean
+aqmp_test_ready (gpointer user_data)
+{
+  AqmpTestReady *ready = user_data;
+
+  if (ready->qemu->exited)
+    return TRUE;
+  if (!g_file_test (ready->path, G_FILE_TEST_EXISTS))
+    return FALSE;
+  if (aqmp_test_unix_socket_listening (ready->path))
+    return TRUE;
+  /* bound but not yet listening: QEMU is between two system calls */
+  g_thread_yield ();
+  g_main_context_wakeup (NULL);
+  return FALSE;
+}
+
+static void
+aqmp_test_dir_changed_cb (GFileMonitor *monitor, GFile *file, GFile *other,
+                          GFileMonitorEvent event, gpointer user_data)
+{
+  /* only wakes the wait loop, which checks the socket itself */
+}
+
+static void
+aqmp_test_exited_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  AqmpTestQemu *self = user_data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), res, NULL);
+  self->exited = TRUE;
+}
+
+/* QEMU dies with the test, even when an assertion aborts it */
+static void
+aqmp_test_child_setup (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+/**
+ * aqmp_test_qemu_spawn:
+ * @dir: (transfer full): the test's temporary directory
+ * @argv: the command line
+ * @wait_for_socket: (nullable): a Unix socket QEMU listens on; returns
+ *   once it is listening
+ */
+AqmpTestQemu *
+aqmp_test_qemu_spawn (gchar *dir, const gchar * const *argv, const gchar *wait_for_socket)
+{
+  AqmpTestQemu *self = g_new0 (AqmpTestQemu, 1);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFile) file = g_file_new_for_path (dir);
+  g_autoptr(GFileMonitor) monitor = NULL;
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  AqmpTestReady ready = { wait_for_socket, self };
+
+  self->dir = dir;
+  self->socket_path = g_build_filename (self->dir, "qmp.sock", NULL);
+  self->address = g_strdup_printf ("unix:%s", self->socket_path);
+
+  monitor = g_file_monitor_directory (file, G_FILE_MONITOR_NONE, NULL, &error);
+  g_assert_no_error (error);
+  g_signal_connect (monitor, "changed", G_CALLBACK (aqmp_test_dir_changed_cb), NULL);
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_set_child_setup (launcher, aqmp_test_child_setup, NULL, NULL);
+  self->process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  g_subprocess_wait_async (self->process, NULL, aqmp_test_exited_cb, self);
+  if (wait_for_socket == NULL)
+    return self;
+  if (!aqmp_test_wait_until (aqmp_test_ready, &ready, AQMP_TEST_WAIT_MS))
+    g_error ("QEMU did not open %s within %u ms", wait_for_socket, AQMP_TEST_WAIT_MS);
+  if (self->exited)
+    g_error ("QEMU exited at start-up (status %d)", g_subprocess_get_status (self->process));
+  return self;
+}
+
+/* QEMU 7.2 exactly as the issue gives it, plus @extra_args */
+AqmpTestQemu *
+aqmp_test_qemu_new (const gchar * const *extra_args)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  gchar *dir = aqmp_test_make_dir ();
+  g_autofree gchar *sock = g_build_filename (dir, "qmp.sock", NULL);
+
+  if (AQMP_TEST_QEMU[0] == '\0')
+    g_error ("qemu-system-x86_64 was not found at configure time; install qemu-system-x86");
+  g_ptr_array_add (argv, g_strdup (AQMP_TEST_QEMU));
+  g_ptr_array_add (argv, g_strdup ("-machine"));
+  g_ptr_array_add (argv, g_strdup ("none"));
+  g_ptr_array_add (argv, g_strdup ("-nodefaults"));
+  g_ptr_array_add (argv, g_strdup ("-display"));
+  g_ptr_array_add (argv, g_strdup ("none"));
+  g_ptr_array_add (argv, g_strdup ("-qmp"));
+  g_ptr_array_add (argv, g_strdup_printf ("unix:%s,server=on,wait=off", sock));
+  for (guint i = 0; extra_args != NULL && extra_args[i] != NULL; i++)
+    g_ptr_array_add (argv, g_strdup (extra_args[i]));
+  g_ptr_array_add (argv, NULL);
+  return aqmp_test_qemu_spawn (dir, (const gchar * const *) argv->pdata, sock);
+}
+
+gchar *
+aqmp_test_qemu_path (AqmpTestQemu *self, const gchar *name)
+{
+  return g_build_filename (self->dir, name, NULL);
+}
+
+/* SIGKILL and reap */
+void
+aqmp_test_qemu_kill (AqmpTestQemu *self)
+{
+  if (!self->exited)
+    g_subprocess_force_exit (self->process);
+  if (!aqmp_test_wait_for_flag (&self->exited, AQMP_TEST_WAIT_MS))
+    g_error ("QEMU was not reaped within %u ms of SIGKILL", AQMP_TEST_WAIT_MS);
+}
+
+void
+aqmp_test_qemu_free (AqmpTestQemu *self)
+{
+  if (self == NULL)
+    return;
+  aqmp_test_qemu_kill (self);
+  g_object_unref (self->process);
+  aqmp_test_remove_dir (self->dir);
+  g_free (self->dir);
+  g_free (self->socket_path);
+  g_free (self->address);
+  g_free (self);
+}
+
+AqmpClient *
+aqmp_test_connect (const gchar *address)
+{
+  g_autoptr(AqmpClient) client = aqmp_client_new ();
+  g_autoptr(GError) error = NULL;
+
+  aqmp_client_set_default_timeout (client, AQMP_TEST_WAIT_MS);
+  aqmp_client_set_connect_timeout (client, AQMP_TEST_WAIT_MS);
+  aqmp_client_connect_sync (client, address, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (aqmp_client_get_state (client), ==, AQMP_STATE_RUNNING);
+  return g_steal_pointer (&client);
+}

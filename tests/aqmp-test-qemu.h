@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <aqmp/aqmp.h>
+
+G_BEGIN_DECLS
+
+/*
+ * A real QEMU for tests: `-machine none`, QMP on a Unix socket in a fresh
+ * temporary directory. Every wait is bounded, and the process is always
+ * killed and reaped by aqmp_test_qemu_free().
+ */
+typedef struct {
+  GSubprocess *process;
+  gchar *dir;
+  gchar *socket_path;
+  gchar *address;        /* unix:PATH */
+  gboolean exited;       /* reaped */
+} AqmpTestQemu;
+
+#define AQMP_TEST_WAIT_MS 10000
+
+AqmpTestQemu *aqmp_test_qemu_new          (const gchar * const *extra_args);
+AqmpTestQemu *aqmp_test_qemu_spawn        (gchar               *dir,
+                                           const gchar * const *argv,
+                                           const gchar         *wait_for_socket);
+void          aqmp_test_qemu_free         (AqmpTestQemu        *self);
+void          aqmp_test_qemu_kill         (AqmpTestQemu        *self);
+gchar        *aqmp_test_qemu_path         (AqmpTestQemu        *self,
+                                           const gchar         *name);
+gchar        *aqmp_test_make_dir          (void);
+void          aqmp_test_remove_dir        (const gchar         *dir);
+
+typedef gboolean (*AqmpTestCondition) (gpointer user_data);
+gboolean      aqmp_test_wait_until        (AqmpTestCondition    condition,
+                                           gpointer             user_data,
+                                           guint                timeout_ms);
+gboolean      aqmp_test_wait_for_flag     (gboolean            *flag,
+                                           guint                timeout_ms);
+gboolean      aqmp_test_wait_for_pointer  (gpointer            *pointer,
+                                           guint                timeout_ms);
+AqmpClient   *aqmp_test_connect           (const gchar         *address);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AqmpTestQemu, aqmp_test_qemu_free)
+
+G_END_DECLS
