@@ -32,7 +32,7 @@
  */
 
 #define AQMP_DEFAULT_MAX_QUEUE_SIZE (64 * 1024 * 1024)
-#define AQMP_LINE_ENDING "\r\n"
+#define AQMP_DEFAULT_NO_REPLY_GRACE 500
 
 struct _AqmpClient {
   GObject parent_instance;
@@ -45,6 +45,8 @@ struct _AqmpClient {
   gsize max_message_size;
   gsize max_queue_size;
   gboolean request_oob;
+  guint no_reply_grace;
+  AqmpProtocol *protocol;   /* nullable: plain QMP */
 
   /* the connection, from CONNECTING until IDLE */
   guint generation;
@@ -54,7 +56,8 @@ struct _AqmpClient {
   AqmpWriter *writer;
   AqmpMailbox *mailbox;
   gboolean trace;
-  gboolean negotiated;
+  gboolean negotiated;      /* commands may go; false again while resyncing */
+  gboolean handshaking;
   GSocketListener *listener;
   gchar *listen_path;
 
@@ -88,6 +91,8 @@ enum {
   PROP_MAX_QUEUE_SIZE,
   PROP_REQUEST_OOB,
   PROP_OOB_ENABLED,
+  PROP_NO_REPLY_GRACE,
+  PROP_PROTOCOL,
   N_PROPS
 };
 
@@ -103,6 +108,7 @@ static guint signals[N_SIGNALS];
 G_DEFINE_FINAL_TYPE (AqmpClient, aqmp_client, G_TYPE_OBJECT)
 
 static void aqmp_client_teardown (AqmpClient *self, const GError *cause);
+static void aqmp_client_start_handshake (AqmpClient *self);
 
 static void
 aqmp_client_set_state (AqmpClient *self, AqmpState state)
@@ -187,6 +193,12 @@ aqmp_client_close_listener (AqmpClient *self)
 
 /* ----- writing ----- */
 
+static const gchar *
+aqmp_client_line_ending (AqmpClient *self)
+{
+  return self->protocol != NULL ? aqmp_protocol_get_line_ending (self->protocol) : "\r\n";
+}
+
 /* hands the writer whatever the mailbox lets go */
 static void
 aqmp_client_flush (AqmpClient *self)
@@ -198,7 +210,7 @@ aqmp_client_flush (AqmpClient *self)
   while (aqmp_mailbox_next_unsent (self->mailbox, self->negotiated, self->oob_enabled, &send))
     {
       if (self->trace)
-        g_debug ("--> %.*s", (int) (g_bytes_get_size (send.wire) - strlen (AQMP_LINE_ENDING)),
+        g_debug ("--> %.*s", (int) (g_bytes_get_size (send.wire) - strlen (aqmp_client_line_ending (self))),
                  (const gchar *) g_bytes_get_data (send.wire, NULL));
       aqmp_writer_enqueue (self->writer, send.wire, send.id, send.no_reply);
       g_bytes_unref (send.wire);
@@ -298,7 +310,7 @@ aqmp_client_greeting_cb (gpointer user_data, JsonObject *greeting)
       json_object_set_array_member (args, "enable", g_steal_pointer (&enable));
       self->oob_enabled = TRUE;
     }
-  aqmp_client_execute_full_async (self, "qmp_capabilities", args, AQMP_EXECUTE_FLAGS_NONE, 0,
+  aqmp_client_execute_full_async (self, "qmp_capabilities", args, AQMP_EXECUTE_FLAGS_HANDSHAKE, 0,
                                   NULL, aqmp_client_negotiated_cb, NULL);
 }
 
@@ -321,10 +333,41 @@ aqmp_client_replied_cb (gpointer user_data)
     aqmp_client_flush (self);
 }
 
+/* a protocol variant may survive a timeout or garbage by resyncing */
+static gboolean
+aqmp_client_try_recover (AqmpClient *self, const GError *error)
+{
+  if (self->protocol == NULL || self->state != AQMP_STATE_RUNNING
+      || !aqmp_protocol_needs_recovery (self->protocol, error))
+    return FALSE;
+  g_debug ("resynchronising after: %s", error->message);
+  self->negotiated = FALSE;
+  /* replies to what was sent are lost in what the resync discards */
+  aqmp_mailbox_fail_sent (self->mailbox, error);
+  if (aqmp_mailbox_get_n_pending (self->mailbox) > 0)
+    aqmp_client_start_handshake (self);
+  return TRUE;
+}
+
+static void
+aqmp_client_call_timed_out_cb (gpointer user_data, const GError *error)
+{
+  AqmpClient *self = user_data;
+
+  aqmp_client_try_recover (self, error);
+}
+
 static void
 aqmp_client_reader_failed_cb (gpointer user_data, const GError *error)
 {
   AqmpClient *self = user_data;
+
+  if (!g_error_matches (error, AQMP_ERROR, AQMP_ERROR_DISCONNECTED)
+      && aqmp_client_try_recover (self, error))
+    {
+      aqmp_reader_recover (self->reader);
+      return;
+    }
 
   /* QEMU closes the connection after answering quit: that is success */
   if (g_error_matches (error, AQMP_ERROR, AQMP_ERROR_DISCONNECTED)
@@ -343,6 +386,92 @@ static const AqmpReaderCallbacks reader_callbacks = {
   .replied = aqmp_client_replied_cb,
   .failed = aqmp_client_reader_failed_cb,
 };
+
+/* ----- handshakes of protocol variants ----- */
+
+static void
+aqmp_client_handshake_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(AqmpClient) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GTask) connect_task = NULL;
+
+  self->handshaking = FALSE;
+  if (!aqmp_protocol_handshake_finish (AQMP_PROTOCOL (source), res, &error))
+    {
+      if (self->state == AQMP_STATE_CONNECTING)
+        {
+          aqmp_client_teardown (self, error);
+          return;
+        }
+      /* still unsynced: what waited fails, the next call tries again */
+      if (self->state == AQMP_STATE_RUNNING)
+        aqmp_mailbox_fail_all (self->mailbox, error);
+      return;
+    }
+  if (self->state != AQMP_STATE_CONNECTING && self->state != AQMP_STATE_RUNNING)
+    return;
+  self->negotiated = TRUE;
+  if (self->state == AQMP_STATE_CONNECTING)
+    {
+      aqmp_client_clear_connect_sources (self);
+      aqmp_client_set_state (self, AQMP_STATE_RUNNING);
+      connect_task = g_steal_pointer (&self->connect_task);
+    }
+  aqmp_client_flush (self);
+  if (connect_task != NULL)
+    g_task_return_boolean (connect_task, TRUE);
+}
+
+static void
+aqmp_client_start_handshake (AqmpClient *self)
+{
+  if (self->handshaking)
+    return;
+  self->handshaking = TRUE;
+  aqmp_protocol_handshake_async (self->protocol, self, self->io_cancellable,
+                                 aqmp_client_handshake_cb, g_object_ref (self));
+}
+
+/**
+ * aqmp_client_send_raw:
+ * @self: an #AqmpClient
+ * @data: (array length=length): bytes to write
+ * @length: how many
+ *
+ * For protocol implementations: writes bytes as they are, in order with
+ * the commands already written, such as the guest agent's 0xFF parser
+ * reset.
+ */
+void
+aqmp_client_send_raw (AqmpClient *self, const void *data, gsize length)
+{
+  g_autoptr(GBytes) bytes = NULL;
+
+  g_return_if_fail (AQMP_IS_CLIENT (self));
+  if (self->writer == NULL)
+    return;
+  bytes = g_bytes_new (data, length);
+  aqmp_writer_enqueue (self->writer, bytes, 0, FALSE);
+}
+
+/**
+ * aqmp_client_skip_input_past:
+ * @self: an #AqmpClient
+ * @delimiter: a byte that cannot occur in a message
+ *
+ * For protocol implementations: discards input up to and including the
+ * next @delimiter, such as the 0xFF the guest agent sends before its reply
+ * to `guest-sync-delimited`.
+ */
+void
+aqmp_client_skip_input_past (AqmpClient *self, guint8 delimiter)
+{
+  g_return_if_fail (AQMP_IS_CLIENT (self));
+  if (self->reader == NULL)
+    return;
+  aqmp_framer_skip_past (aqmp_reader_get_framer (self->reader), delimiter);
+}
 
 /* ----- connecting ----- */
 
@@ -406,7 +535,10 @@ aqmp_client_begin_connect (AqmpClient *self, GTask *task)
 
   self->connect_task = g_object_ref (task);
   self->io_cancellable = g_cancellable_new ();
-  self->mailbox = aqmp_mailbox_new (self->context, AQMP_LINE_ENDING);
+  self->handshaking = FALSE;
+  self->mailbox = aqmp_mailbox_new (self->context, aqmp_client_line_ending (self));
+  aqmp_mailbox_set_no_reply_grace (self->mailbox, self->no_reply_grace);
+  aqmp_mailbox_set_timeout_func (self->mailbox, aqmp_client_call_timed_out_cb, self);
   self->trace = !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN);
 
   if (self->connect_timeout > 0)
@@ -437,6 +569,8 @@ aqmp_client_start_session (AqmpClient *self, GIOStream *stream)
                                   self->mailbox, self->max_message_size, &reader_callbacks, self);
   aqmp_reader_set_trace (self->reader, self->trace);
   aqmp_reader_start (self->reader);
+  if (self->protocol != NULL && !aqmp_protocol_has_greeting (self->protocol))
+    aqmp_client_start_handshake (self);
 }
 
 static void
@@ -980,9 +1114,15 @@ aqmp_client_execute_full_async (AqmpClient          *self,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  if (self->protocol != NULL && !aqmp_protocol_has_reply (self->protocol, command))
+    flags |= AQMP_EXECUTE_FLAGS_NO_REPLY;
   aqmp_mailbox_post (self->mailbox, task, command, arguments, flags,
                      timeout_ms < 0 ? self->default_timeout : (guint) timeout_ms,
                      cancellable);
+  /* after a timeout or garbage, the next call resyncs first */
+  if (self->state == AQMP_STATE_RUNNING && !self->negotiated
+      && (flags & AQMP_EXECUTE_FLAGS_HANDSHAKE) == 0)
+    aqmp_client_start_handshake (self);
   aqmp_client_flush (self);
 }
 
@@ -1188,6 +1328,72 @@ aqmp_client_get_request_oob (AqmpClient *self)
 }
 
 /**
+ * aqmp_client_set_no_reply_grace:
+ * @self: an #AqmpClient
+ * @grace_ms: milliseconds, or 0 to complete at once
+ *
+ * How long a command that gets no reply on success (see
+ * %AQMP_EXECUTE_FLAGS_NO_REPLY) waits for an error reply after it was
+ * written. Takes effect on the next connection.
+ */
+void
+aqmp_client_set_no_reply_grace (AqmpClient *self, guint grace_ms)
+{
+  g_return_if_fail (AQMP_IS_CLIENT (self));
+  if (self->no_reply_grace == grace_ms)
+    return;
+  self->no_reply_grace = grace_ms;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_NO_REPLY_GRACE]);
+}
+
+/**
+ * aqmp_client_get_no_reply_grace:
+ * @self: an #AqmpClient
+ *
+ * Returns: the grace period of commands without a reply, in milliseconds
+ */
+guint
+aqmp_client_get_no_reply_grace (AqmpClient *self)
+{
+  g_return_val_if_fail (AQMP_IS_CLIENT (self), 0);
+  return self->no_reply_grace;
+}
+
+/**
+ * aqmp_client_set_protocol:
+ * @self: an #AqmpClient
+ * @protocol: (nullable): a protocol variant, or %NULL for plain QMP
+ *
+ * Sets how the next connection starts and runs, for example the guest
+ * agent's variant from the `qga` plugin. Only allowed while idle.
+ */
+void
+aqmp_client_set_protocol (AqmpClient *self, AqmpProtocol *protocol)
+{
+  g_return_if_fail (AQMP_IS_CLIENT (self));
+  g_return_if_fail (protocol == NULL || AQMP_IS_PROTOCOL (protocol));
+  g_return_if_fail (self->state == AQMP_STATE_IDLE);
+
+  if (!g_set_object (&self->protocol, protocol))
+    return;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_PROTOCOL]);
+}
+
+/**
+ * aqmp_client_get_protocol:
+ * @self: an #AqmpClient
+ *
+ * Returns: (transfer none) (nullable): the protocol variant, or %NULL for
+ *   plain QMP
+ */
+AqmpProtocol *
+aqmp_client_get_protocol (AqmpClient *self)
+{
+  g_return_val_if_fail (AQMP_IS_CLIENT (self), NULL);
+  return self->protocol;
+}
+
+/**
  * aqmp_client_get_oob_enabled:
  * @self: an #AqmpClient
  *
@@ -1280,6 +1486,12 @@ aqmp_client_get_property (GObject *object, guint prop_id, GValue *value, GParamS
     case PROP_OOB_ENABLED:
       g_value_set_boolean (value, aqmp_client_get_oob_enabled (self));
       break;
+    case PROP_NO_REPLY_GRACE:
+      g_value_set_uint (value, self->no_reply_grace);
+      break;
+    case PROP_PROTOCOL:
+      g_value_set_object (value, self->protocol);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1306,6 +1518,12 @@ aqmp_client_set_property (GObject *object, guint prop_id, const GValue *value, G
       break;
     case PROP_REQUEST_OOB:
       aqmp_client_set_request_oob (self, g_value_get_boolean (value));
+      break;
+    case PROP_NO_REPLY_GRACE:
+      aqmp_client_set_no_reply_grace (self, g_value_get_uint (value));
+      break;
+    case PROP_PROTOCOL:
+      aqmp_client_set_protocol (self, g_value_get_object (value));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -1411,6 +1629,19 @@ aqmp_client_class_init (AqmpClientClass *klass)
    * Whether out-of-band execution was negotiated.
    */
   props[PROP_OOB_ENABLED] = g_param_spec_boolean ("oob-enabled", NULL, NULL, FALSE, ro);
+  /**
+   * AqmpClient:no-reply-grace:
+   *
+   * Milliseconds a command without a reply on success waits for an error.
+   */
+  props[PROP_NO_REPLY_GRACE] = g_param_spec_uint ("no-reply-grace", NULL, NULL,
+                                                  0, G_MAXUINT, AQMP_DEFAULT_NO_REPLY_GRACE, rw);
+  /**
+   * AqmpClient:protocol:
+   *
+   * The protocol variant, or %NULL for plain QMP.
+   */
+  props[PROP_PROTOCOL] = g_param_spec_object ("protocol", NULL, NULL, AQMP_TYPE_PROTOCOL, rw);
   g_object_class_install_properties (object_class, N_PROPS, props);
 
   /**
@@ -1445,6 +1676,7 @@ aqmp_client_init (AqmpClient *self)
   self->connect_timeout = AQMP_DEFAULT_CONNECT_TIMEOUT;
   self->max_message_size = AQMP_DEFAULT_MAX_MESSAGE_SIZE;
   self->max_queue_size = AQMP_DEFAULT_MAX_QUEUE_SIZE;
+  self->no_reply_grace = AQMP_DEFAULT_NO_REPLY_GRACE;
   self->disconnect_tasks = g_ptr_array_new_with_free_func (g_object_unref);
 }
 

@@ -10,6 +10,7 @@
 
 #include "aqmp-enums.h"
 #include "aqmp-event.h"
+#include "aqmp-protocol.h"
 
 G_BEGIN_DECLS
 
@@ -52,6 +53,19 @@ gsize         aqmp_client_get_max_queue_size     (AqmpClient          *self);
 void          aqmp_client_set_request_oob        (AqmpClient          *self,
                                                   gboolean             request_oob);
 gboolean      aqmp_client_get_request_oob        (AqmpClient          *self);
+void          aqmp_client_set_no_reply_grace     (AqmpClient          *self,
+                                                  guint                grace_ms);
+guint         aqmp_client_get_no_reply_grace     (AqmpClient          *self);
+void          aqmp_client_set_protocol           (AqmpClient          *self,
+                                                  AqmpProtocol        *protocol);
+AqmpProtocol *aqmp_client_get_protocol           (AqmpClient          *self);
+
+/* for protocol implementations */
+void          aqmp_client_send_raw               (AqmpClient          *self,
+                                                  const void          *data,
+                                                  gsize                length);
+void          aqmp_client_skip_input_past        (AqmpClient          *self,
+                                                  guint8               delimiter);
 
 /* what the server told us */
 JsonObject   *aqmp_client_get_greeting           (AqmpClient          *self);

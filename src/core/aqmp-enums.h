@@ -33,8 +33,11 @@ typedef enum {
  * @AQMP_EXECUTE_FLAGS_OOB: send as `exec-oob`; refused with
  *   %AQMP_ERROR_STATE unless out-of-band execution was negotiated
  * @AQMP_EXECUTE_FLAGS_NO_REPLY: the peer sends no reply on success (as for
- *   the guest agent's `guest-shutdown`); the call completes once the
- *   command is written, returning a JSON null
+ *   the guest agent's `guest-shutdown`); the call completes, with a JSON
+ *   null, when no error reply came within #AqmpClient:no-reply-grace of
+ *   the command being written
+ * @AQMP_EXECUTE_FLAGS_HANDSHAKE: for protocol implementations: part of
+ *   making the connection ready, so sent before other commands may go
  *
  * Flags for aqmp_client_execute_full_async().
  */
@@ -42,6 +45,7 @@ typedef enum /*< flags >*/ {
   AQMP_EXECUTE_FLAGS_NONE = 0,
   AQMP_EXECUTE_FLAGS_OOB = 1 << 0,
   AQMP_EXECUTE_FLAGS_NO_REPLY = 1 << 1,
+  AQMP_EXECUTE_FLAGS_HANDSHAKE = 1 << 2,
 } AqmpExecuteFlags;
 
 G_END_DECLS

@@ -29,8 +29,17 @@ typedef struct {
   gboolean no_reply;
 } AqmpMailboxSend;
 
+typedef void (*AqmpMailboxTimeoutFunc) (gpointer user_data, const GError *error);
+
 AqmpMailbox *aqmp_mailbox_new             (GMainContext     *context,
                                            const gchar      *line_ending);
+void         aqmp_mailbox_set_timeout_func (AqmpMailbox     *self,
+                                           AqmpMailboxTimeoutFunc func,
+                                           gpointer          user_data);
+void         aqmp_mailbox_set_no_reply_grace (AqmpMailbox   *self,
+                                           guint             grace_ms);
+void         aqmp_mailbox_fail_sent       (AqmpMailbox      *self,
+                                           const GError     *error);
 guint64      aqmp_mailbox_post            (AqmpMailbox      *self,
                                            GTask            *task,
                                            const gchar      *command,

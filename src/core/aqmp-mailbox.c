@@ -13,6 +13,7 @@ typedef struct {
   AqmpExecuteFlags flags;
   guint timeout_ms;
   gboolean sent;
+  gboolean written;         /* a no-reply command in its grace period */
   GSource *timeout_source;
   GSource *cancel_source;
 } AqmpCall;
@@ -29,6 +30,9 @@ struct _AqmpMailbox {
   guint inband_in_flight;
   guint idless_errors_expected;
   gchar *last_success;      /* the most recent command that succeeded */
+  guint no_reply_grace;
+  AqmpMailboxTimeoutFunc timeout_func;
+  gpointer timeout_data;
 };
 
 G_DEFINE_FINAL_TYPE (AqmpMailbox, aqmp_mailbox, G_TYPE_OBJECT)
@@ -85,18 +89,31 @@ aqmp_mailbox_abandon (AqmpMailbox *self, AqmpCall *call)
     }
 }
 
+static void aqmp_mailbox_complete_null (AqmpCall *call);
+
 static gboolean
 aqmp_call_timeout_cb (gpointer user_data)
 {
   AqmpCall *call = user_data;
   AqmpMailbox *self = call->mailbox;
+  g_autoptr(GError) error = NULL;
 
-  g_debug ("command '%s' (id %" G_GUINT64_FORMAT ") timed out", call->command, call->id);
+  g_clear_pointer (&call->timeout_source, g_source_unref);
   aqmp_mailbox_abandon (self, call);
-  g_task_return_new_error (call->task, AQMP_ERROR, AQMP_ERROR_TIMEOUT,
-                           "command '%s' timed out after %u ms",
-                           call->command, call->timeout_ms);
+  /* no error within the grace period: the command succeeded */
+  if (call->written)
+    {
+      aqmp_mailbox_complete_null (call);
+      aqmp_call_free (call);
+      return G_SOURCE_REMOVE;
+    }
+  g_debug ("command '%s' (id %" G_GUINT64_FORMAT ") timed out", call->command, call->id);
+  error = g_error_new (AQMP_ERROR, AQMP_ERROR_TIMEOUT, "command '%s' timed out after %u ms",
+                       call->command, call->timeout_ms);
+  g_task_return_error (call->task, g_error_copy (error));
   aqmp_call_free (call);
+  if (self->timeout_func != NULL)
+    self->timeout_func (self->timeout_data, error);
   return G_SOURCE_REMOVE;
 }
 
@@ -169,7 +186,7 @@ aqmp_mailbox_post (AqmpMailbox      *self,
 static gboolean
 aqmp_mailbox_may_send (AqmpMailbox *self, AqmpCall *call, gboolean negotiated, gboolean limit_inband)
 {
-  if (!negotiated && g_strcmp0 (call->command, "qmp_capabilities") != 0)
+  if (!negotiated && (call->flags & AQMP_EXECUTE_FLAGS_HANDSHAKE) == 0)
     return FALSE;
   if (limit_inband && aqmp_call_is_inband (call)
       && self->inband_in_flight >= AQMP_MAILBOX_MAX_INBAND_IN_FLIGHT)
@@ -214,7 +231,13 @@ aqmp_mailbox_next_unsent (AqmpMailbox     *self,
   return FALSE;
 }
 
-/* a command that expects no reply completes once it is on the wire */
+static void
+aqmp_mailbox_complete_null (AqmpCall *call)
+{
+  g_task_return_pointer (call->task, json_node_new (JSON_NODE_NULL), (GDestroyNotify) json_node_unref);
+}
+
+/* a command without a reply on success waits only for a quick error */
 void
 aqmp_mailbox_written (AqmpMailbox *self, guint64 id)
 {
@@ -222,9 +245,35 @@ aqmp_mailbox_written (AqmpMailbox *self, guint64 id)
 
   if (call == NULL || (call->flags & AQMP_EXECUTE_FLAGS_NO_REPLY) == 0)
     return;
-  aqmp_mailbox_detach (self, call);
-  g_task_return_pointer (call->task, json_node_new (JSON_NODE_NULL), (GDestroyNotify) json_node_unref);
-  aqmp_call_free (call);
+  if (self->no_reply_grace == 0)
+    {
+      aqmp_mailbox_detach (self, call);
+      aqmp_mailbox_complete_null (call);
+      aqmp_call_free (call);
+      return;
+    }
+  call->written = TRUE;
+  if (call->timeout_source != NULL)
+    {
+      g_source_destroy (call->timeout_source);
+      g_source_unref (call->timeout_source);
+    }
+  call->timeout_source = aqmp_mailbox_attach (self, g_timeout_source_new (self->no_reply_grace),
+                                              aqmp_call_timeout_cb, call);
+}
+
+void
+aqmp_mailbox_set_no_reply_grace (AqmpMailbox *self, guint grace_ms)
+{
+  self->no_reply_grace = grace_ms;
+}
+
+/* told when a call times out: a protocol may need to resynchronise */
+void
+aqmp_mailbox_set_timeout_func (AqmpMailbox *self, AqmpMailboxTimeoutFunc func, gpointer user_data)
+{
+  self->timeout_func = func;
+  self->timeout_data = user_data;
 }
 
 /* the client reset the peer's parser on purpose: one id-less error is due */
@@ -333,9 +382,36 @@ aqmp_mailbox_fail_all (AqmpMailbox *self, const GError *error)
   for (GList *l = calls; l != NULL; l = l->next)
     {
       AqmpCall *call = l->data;
-      g_task_return_error (call->task, g_error_copy (error));
+      /* it went out and no error came back: the peer may rightly have
+       * closed (guest-shutdown) */
+      if (call->written)
+        aqmp_mailbox_complete_null (call);
+      else
+        g_task_return_error (call->task, g_error_copy (error));
       aqmp_call_free (call);
     }
+}
+
+/* fails the calls already sent, whose replies are lost; unsent ones wait */
+void
+aqmp_mailbox_fail_sent (AqmpMailbox *self, const GError *error)
+{
+  g_autoptr(GList) calls = g_hash_table_get_values (self->calls);
+
+  for (GList *l = calls; l != NULL; l = l->next)
+    {
+      AqmpCall *call = l->data;
+      if (!call->sent)
+        continue;
+      aqmp_mailbox_detach (self, call);
+      if (call->written)
+        aqmp_mailbox_complete_null (call);
+      else
+        g_task_return_error (call->task, g_error_copy (error));
+      aqmp_call_free (call);
+    }
+  g_hash_table_remove_all (self->abandoned);
+  self->inband_in_flight = 0;
 }
 
 guint

@@ -34,6 +34,7 @@ AqmpReader *aqmp_reader_new        (GInputStream              *stream,
                                     gpointer                   user_data);
 void        aqmp_reader_start      (AqmpReader                *self);
 void        aqmp_reader_stop       (AqmpReader                *self);
+void        aqmp_reader_recover    (AqmpReader                *self);
 void        aqmp_reader_set_trace  (AqmpReader                *self,
                                     gboolean                   trace);
 AqmpFramer *aqmp_reader_get_framer (AqmpReader                *self);

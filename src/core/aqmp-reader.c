@@ -145,6 +145,16 @@ aqmp_reader_stop (AqmpReader *self)
   self->stopped = TRUE;
 }
 
+/* after a failure the owner chose to survive: drop what is buffered and
+ * carry on reading; the owner resynchronises the stream */
+void
+aqmp_reader_recover (AqmpReader *self)
+{
+  aqmp_framer_reset (self->framer);
+  self->stopped = FALSE;
+  aqmp_reader_read (self);
+}
+
 void
 aqmp_reader_set_trace (AqmpReader *self, gboolean trace)
 {

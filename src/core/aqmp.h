@@ -13,6 +13,8 @@
 #include "aqmp-error.h"
 #include "aqmp-event.h"
 #include "aqmp-event-waiter.h"
+#include "aqmp-protocol.h"
+#include "aqmp-workflow.h"
 #include "aqmp-client.h"
 #include "aqmp-server.h"
 

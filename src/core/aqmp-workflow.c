@@ -1,0 +1,236 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "aqmp-error.h"
+#include "aqmp-workflow.h"
+
+/**
+ * AqmpWorkflow:
+ *
+ * The base class of workflows. A subclass sets the `name` and
+ * `description` construct properties and implements run_async/run_finish.
+ * It reports progress with aqmp_workflow_report_progress(), which emits
+ * #AqmpWorkflow::progress.
+ */
+
+typedef struct {
+  gchar *name;
+  gchar *description;
+} AqmpWorkflowPrivate;
+
+G_DEFINE_TYPE_WITH_PRIVATE (AqmpWorkflow, aqmp_workflow, G_TYPE_OBJECT)
+
+enum {
+  PROP_0,
+  PROP_NAME,
+  PROP_DESCRIPTION,
+  N_PROPS
+};
+
+enum {
+  SIGNAL_PROGRESS,
+  N_SIGNALS
+};
+
+static GParamSpec *props[N_PROPS];
+static guint signals[N_SIGNALS];
+
+static void
+aqmp_workflow_real_run_async (AqmpWorkflow        *self,
+                              AqmpClient          *qmp,
+                              AqmpClient          *qga,
+                              JsonObject          *params,
+                              GCancellable        *cancellable,
+                              GAsyncReadyCallback  callback,
+                              gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, aqmp_workflow_real_run_async);
+  g_task_return_new_error (task, AQMP_ERROR, AQMP_ERROR_FAILED,
+                           "workflow '%s' does not implement run",
+                           aqmp_workflow_get_name (self));
+}
+
+static JsonNode *
+aqmp_workflow_real_run_finish (AqmpWorkflow *self, GAsyncResult *result, GError **error)
+{
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+aqmp_workflow_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  AqmpWorkflowPrivate *priv = aqmp_workflow_get_instance_private (AQMP_WORKFLOW (object));
+
+  switch (prop_id)
+    {
+    case PROP_NAME:
+      g_value_set_string (value, priv->name);
+      break;
+    case PROP_DESCRIPTION:
+      g_value_set_string (value, priv->description);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+aqmp_workflow_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  AqmpWorkflowPrivate *priv = aqmp_workflow_get_instance_private (AQMP_WORKFLOW (object));
+
+  switch (prop_id)
+    {
+    case PROP_NAME:
+      g_free (priv->name);
+      priv->name = g_value_dup_string (value);
+      break;
+    case PROP_DESCRIPTION:
+      g_free (priv->description);
+      priv->description = g_value_dup_string (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+aqmp_workflow_finalize (GObject *object)
+{
+  AqmpWorkflowPrivate *priv = aqmp_workflow_get_instance_private (AQMP_WORKFLOW (object));
+
+  g_free (priv->name);
+  g_free (priv->description);
+  G_OBJECT_CLASS (aqmp_workflow_parent_class)->finalize (object);
+}
+
+static void
+aqmp_workflow_class_init (AqmpWorkflowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GParamFlags flags = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS;
+
+  object_class->get_property = aqmp_workflow_get_property;
+  object_class->set_property = aqmp_workflow_set_property;
+  object_class->finalize = aqmp_workflow_finalize;
+  klass->run_async = aqmp_workflow_real_run_async;
+  klass->run_finish = aqmp_workflow_real_run_finish;
+
+  /**
+   * AqmpWorkflow:name:
+   *
+   * The name users run the workflow by, such as `consistent-backup`.
+   */
+  props[PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, flags);
+  /**
+   * AqmpWorkflow:description:
+   *
+   * One line saying what the workflow does.
+   */
+  props[PROP_DESCRIPTION] = g_param_spec_string ("description", NULL, NULL, NULL, flags);
+  g_object_class_install_properties (object_class, N_PROPS, props);
+
+  /**
+   * AqmpWorkflow::progress:
+   * @self: the workflow
+   * @fraction: done so far, from 0 to 1, or -1 when unknown
+   * @message: what the workflow is doing
+   */
+  signals[SIGNAL_PROGRESS] = g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                           0, NULL, NULL, NULL, G_TYPE_NONE, 2,
+                                           G_TYPE_DOUBLE, G_TYPE_STRING);
+}
+
+static void
+aqmp_workflow_init (AqmpWorkflow *self)
+{
+}
+
+/**
+ * aqmp_workflow_get_name:
+ * @self: an #AqmpWorkflow
+ *
+ * Returns: the workflow's name
+ */
+const gchar *
+aqmp_workflow_get_name (AqmpWorkflow *self)
+{
+  AqmpWorkflowPrivate *priv;
+
+  g_return_val_if_fail (AQMP_IS_WORKFLOW (self), NULL);
+  priv = aqmp_workflow_get_instance_private (self);
+  return priv->name != NULL ? priv->name : G_OBJECT_TYPE_NAME (self);
+}
+
+/**
+ * aqmp_workflow_get_description:
+ * @self: an #AqmpWorkflow
+ *
+ * Returns: the workflow's one-line description
+ */
+const gchar *
+aqmp_workflow_get_description (AqmpWorkflow *self)
+{
+  AqmpWorkflowPrivate *priv;
+
+  g_return_val_if_fail (AQMP_IS_WORKFLOW (self), NULL);
+  priv = aqmp_workflow_get_instance_private (self);
+  return priv->description != NULL ? priv->description : "";
+}
+
+/**
+ * aqmp_workflow_report_progress:
+ * @self: an #AqmpWorkflow
+ * @fraction: done so far, from 0 to 1, or -1 when unknown
+ * @message: what the workflow is doing now
+ *
+ * For implementations: tells whoever runs the workflow how it goes.
+ */
+void
+aqmp_workflow_report_progress (AqmpWorkflow *self, gdouble fraction, const gchar *message)
+{
+  g_return_if_fail (AQMP_IS_WORKFLOW (self));
+  g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, fraction, message);
+}
+
+/**
+ * aqmp_workflow_run_async:
+ * @self: an #AqmpWorkflow
+ * @qmp: the machine's connected QMP client
+ * @qga: (nullable): the machine's connected guest agent client
+ * @params: (nullable): the workflow's parameters
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the workflow ends
+ * @user_data: data for @callback
+ *
+ * Runs the workflow.
+ */
+void
+aqmp_workflow_run_async (AqmpWorkflow        *self,
+                         AqmpClient          *qmp,
+                         AqmpClient          *qga,
+                         JsonObject          *params,
+                         GCancellable        *cancellable,
+                         GAsyncReadyCallback  callback,
+                         gpointer             user_data)
+{
+  g_return_if_fail (AQMP_IS_WORKFLOW (self));
+  AQMP_WORKFLOW_GET_CLASS (self)->run_async (self, qmp, qga, params, cancellable, callback, user_data);
+}
+
+/**
+ * aqmp_workflow_run_finish:
+ * @self: an #AqmpWorkflow
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): the workflow's result, or %NULL with @error set
+ */
+JsonNode *
+aqmp_workflow_run_finish (AqmpWorkflow *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (AQMP_IS_WORKFLOW (self), NULL);
+  return AQMP_WORKFLOW_GET_CLASS (self)->run_finish (self, result, error);
+}

@@ -1,0 +1,63 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#if !defined(__AQMP_H_INSIDE__) && !defined(AQMP_COMPILATION)
+#error "Only <aqmp/aqmp.h> can be included directly."
+#endif
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct _AqmpClient AqmpClient;
+
+#define AQMP_TYPE_WORKFLOW (aqmp_workflow_get_type ())
+G_DECLARE_DERIVABLE_TYPE (AqmpWorkflow, aqmp_workflow, AQMP, WORKFLOW, GObject)
+
+/**
+ * AqmpWorkflowClass:
+ * @parent_class: the parent class
+ * @run_async: runs the workflow over a machine's QMP connection and,
+ *   when it has one, its guest agent connection
+ * @run_finish: finishes @run_async, returning a JSON result
+ *
+ * A named, parameterised operation over a machine, such as a backup with
+ * the guest's filesystems frozen. Workflows come from plugins and are run
+ * by the CLI and the D-Bus service.
+ */
+struct _AqmpWorkflowClass {
+  GObjectClass parent_class;
+
+  void      (*run_async)  (AqmpWorkflow        *self,
+                           AqmpClient          *qmp,
+                           AqmpClient          *qga,
+                           JsonObject          *params,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data);
+  JsonNode *(*run_finish) (AqmpWorkflow        *self,
+                           GAsyncResult        *result,
+                           GError             **error);
+
+  /*< private >*/
+  gpointer padding[12];
+};
+
+const gchar *aqmp_workflow_get_name        (AqmpWorkflow        *self);
+const gchar *aqmp_workflow_get_description (AqmpWorkflow        *self);
+void         aqmp_workflow_report_progress (AqmpWorkflow        *self,
+                                            gdouble              fraction,
+                                            const gchar         *message);
+void         aqmp_workflow_run_async       (AqmpWorkflow        *self,
+                                            AqmpClient          *qmp,
+                                            AqmpClient          *qga,
+                                            JsonObject          *params,
+                                            GCancellable        *cancellable,
+                                            GAsyncReadyCallback  callback,
+                                            gpointer             user_data);
+JsonNode    *aqmp_workflow_run_finish      (AqmpWorkflow        *self,
+                                            GAsyncResult        *result,
+                                            GError             **error);
+
+G_END_DECLS
