@@ -136,8 +136,11 @@ test_client_send (TestClient *client, const gchar *data, gssize length)
 static gsize
 test_client_line_end (TestClient *client)
 {
-  const guint8 *nl = memchr (client->buf->data, '\n', client->buf->len);
+  const guint8 *nl;
 
+  if (client->buf->len == 0)
+    return 0;
+  nl = memchr (client->buf->data, '\n', client->buf->len);
   return nl != NULL ? (gsize) (nl - client->buf->data) + 1 : 0;
 }
 
