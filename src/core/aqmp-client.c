@@ -843,28 +843,51 @@ aqmp_client_accept_finish (AqmpClient *self, GAsyncResult *result, GError **erro
 
 /* ----- disconnecting ----- */
 
-static void
-aqmp_client_complete_disconnects (AqmpClient *self)
+/* takes the waiting disconnect calls, and the cause they report, once */
+static GPtrArray *
+aqmp_client_steal_disconnects (AqmpClient *self, GError **cause)
 {
-  g_autoptr(GPtrArray) tasks = g_steal_pointer (&self->disconnect_tasks);
+  GPtrArray *tasks = g_steal_pointer (&self->disconnect_tasks);
 
   self->disconnect_tasks = g_ptr_array_new_with_free_func (g_object_unref);
+  if (tasks->len > 0)
+    *cause = g_steal_pointer (&self->cause);
+  return tasks;
+}
+
+static void
+aqmp_client_return_disconnects (GPtrArray *tasks, const GError *cause)
+{
   for (guint i = 0; i < tasks->len; i++)
     {
       GTask *task = g_ptr_array_index (tasks, i);
-      if (self->cause != NULL)
-        g_task_return_error (task, g_error_copy (self->cause));
+      if (cause != NULL)
+        g_task_return_error (task, g_error_copy (cause));
       else
         g_task_return_boolean (task, TRUE);
     }
-  /* the cause is reported once */
-  if (tasks->len > 0)
-    g_clear_error (&self->cause);
+}
+
+static void
+aqmp_client_complete_disconnects (AqmpClient *self)
+{
+  g_autoptr(GError) cause = NULL;
+  g_autoptr(GPtrArray) tasks = aqmp_client_steal_disconnects (self, &cause);
+
+  aqmp_client_return_disconnects (tasks, cause);
 }
 
 static void
 aqmp_client_finish_teardown (AqmpClient *self)
 {
+  /* a handler or callback below may connect again: take what belongs to
+   * the connection that ended before any of them runs */
+  g_autoptr(GTask) connect_task = g_steal_pointer (&self->connect_task);
+  g_autoptr(GError) connect_error = g_steal_pointer (&self->connect_error);
+  g_autoptr(GError) end_cause = g_steal_pointer (&self->end_cause);
+  g_autoptr(GError) cause = NULL;
+  g_autoptr(GPtrArray) disconnects = aqmp_client_steal_disconnects (self, &cause);
+
   g_clear_object (&self->stream);
   g_clear_object (&self->reader);
   g_clear_object (&self->writer);
@@ -872,14 +895,10 @@ aqmp_client_finish_teardown (AqmpClient *self)
   g_clear_object (&self->io_cancellable);
   self->negotiated = FALSE;
   aqmp_client_set_state (self, AQMP_STATE_IDLE);
-  g_signal_emit (self, signals[SIGNAL_DISCONNECTED], 0, self->end_cause);
-  g_clear_error (&self->end_cause);
-  if (self->connect_task != NULL)
-    {
-      g_autoptr(GTask) task = g_steal_pointer (&self->connect_task);
-      g_task_return_error (task, g_steal_pointer (&self->connect_error));
-    }
-  aqmp_client_complete_disconnects (self);
+  g_signal_emit (self, signals[SIGNAL_DISCONNECTED], 0, end_cause);
+  if (connect_task != NULL)
+    g_task_return_error (connect_task, g_steal_pointer (&connect_error));
+  aqmp_client_return_disconnects (disconnects, cause);
 }
 
 static void

@@ -34,6 +34,8 @@ void                  aqmp_server_connection_set_line_ending (AqmpServerConnecti
                                                             const gchar          *line_ending);
 void                  aqmp_server_connection_set_chunk_size (AqmpServerConnection *self,
                                                             gsize                 chunk_size);
+void                  aqmp_server_connection_set_paused    (AqmpServerConnection *self,
+                                                            gboolean              paused);
 gboolean              aqmp_server_connection_has_flag      (AqmpServerConnection *self,
                                                             AqmpServerConnectionFlags flag);
 void                  aqmp_server_connection_set_flag      (AqmpServerConnection *self,

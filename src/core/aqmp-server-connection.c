@@ -30,6 +30,7 @@ struct _AqmpServerConnection {
 
   gboolean read_pending;
   gboolean write_pending;
+  gboolean paused;          /* no new reads until resumed */
   gboolean closing;         /* close once the queue is written */
   gboolean closed;
   gboolean stream_closed;
@@ -65,6 +66,17 @@ void
 aqmp_server_connection_set_chunk_size (AqmpServerConnection *self, gsize chunk_size)
 {
   self->chunk_size = chunk_size;
+}
+
+/* a paused connection issues no reads, so the client's writes back up */
+void
+aqmp_server_connection_set_paused (AqmpServerConnection *self, gboolean paused)
+{
+  if (self->paused == !!paused)
+    return;
+  self->paused = !!paused;
+  if (!paused)
+    aqmp_server_connection_read_next (self);
 }
 
 gboolean
@@ -387,7 +399,7 @@ aqmp_server_connection_read_cb (GObject *source, GAsyncResult *result, gpointer 
 static void
 aqmp_server_connection_read_next (AqmpServerConnection *self)
 {
-  if (self->closed || self->read_pending)
+  if (self->closed || self->read_pending || self->paused)
     return;
   self->read_pending = TRUE;
   g_main_context_push_thread_default (self->context);

@@ -81,6 +81,7 @@ struct _AqmpServer {
   gchar *line_ending;
   gboolean require_negotiation;
   gsize chunk_size;
+  gboolean paused;          /* connections do not read */
   gboolean running;
 
   GHashTable *handlers;     /* command → AqmpServerHandlerEntry */
@@ -799,6 +800,7 @@ aqmp_server_start_connection (AqmpServer *self, GIOStream *stream)
   g_debug ("connection %u: new", aqmp_server_connection_get_id (conn));
   aqmp_server_connection_set_line_ending (conn, self->line_ending);
   aqmp_server_connection_set_chunk_size (conn, self->chunk_size);
+  aqmp_server_connection_set_paused (conn, self->paused);
   g_signal_connect (conn, "request", G_CALLBACK (aqmp_server_request_cb), self);
   g_signal_connect (conn, "closed", G_CALLBACK (aqmp_server_closed_cb), self);
   g_ptr_array_add (self->connections, conn);
@@ -1581,6 +1583,27 @@ aqmp_server_close_connections (AqmpServer *self)
   g_return_if_fail (AQMP_IS_SERVER (self));
 
   aqmp_server_close_all (self, TRUE);
+}
+
+/**
+ * aqmp_server_set_paused:
+ * @self: an #AqmpServer
+ * @paused: whether to stop reading
+ *
+ * Stops reading from every connection, present and future, as a server
+ * that no longer reads its socket: the client's requests back up in the
+ * socket and then in the client, to test backpressure. Output is still
+ * written, and a client closing its end goes unnoticed meanwhile.
+ * Resuming reads and answers what had backed up.
+ */
+void
+aqmp_server_set_paused (AqmpServer *self, gboolean paused)
+{
+  g_return_if_fail (AQMP_IS_SERVER (self));
+
+  self->paused = !!paused;
+  for (guint i = 0; i < self->connections->len; i++)
+    aqmp_server_connection_set_paused (g_ptr_array_index (self->connections, i), self->paused);
 }
 
 /* GObject */

@@ -109,5 +109,7 @@ void        aqmp_server_send_oversized        (AqmpServer         *self,
 void        aqmp_server_set_chunk_size        (AqmpServer         *self,
                                                gsize               chunk_size);
 void        aqmp_server_close_connections     (AqmpServer         *self);
+void        aqmp_server_set_paused            (AqmpServer         *self,
+                                               gboolean            paused);
 
 G_END_DECLS
