@@ -110,16 +110,6 @@ G_DEFINE_FINAL_TYPE (AqmpClient, aqmp_client, G_TYPE_OBJECT)
 static void aqmp_client_teardown (AqmpClient *self, const GError *cause);
 static void aqmp_client_start_handshake (AqmpClient *self);
 
-static void
-aqmp_client_set_state (AqmpClient *self, AqmpState state)
-{
-  if (self->state == state)
-    return;
-  g_debug ("state %d -> %d", self->state, state);
-  self->state = state;
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE]);
-}
-
 static const gchar *
 aqmp_state_to_string (AqmpState state)
 {
@@ -136,6 +126,16 @@ aqmp_state_to_string (AqmpState state)
     default:
       return "unknown";
     }
+}
+
+static void
+aqmp_client_set_state (AqmpClient *self, AqmpState state)
+{
+  if (self->state == state)
+    return;
+  g_debug ("state %s -> %s", aqmp_state_to_string (self->state), aqmp_state_to_string (state));
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE]);
 }
 
 /* an async callback that outlives a connection must not touch the next */
