@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#if !defined(__AQMP_JOBS_H_INSIDE__) && !defined(AQMP_JOBS_COMPILATION)
+#error "Only <aqmp/aqmp-jobs.h> can be included directly."
+#endif
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+/**
+ * AQMP_JOB_ERROR:
+ *
+ * The error domain of the jobs library. Failures of the connection
+ * itself, or QEMU refusing a command, keep their %AQMP_ERROR codes.
+ */
+#define AQMP_JOB_ERROR (aqmp_job_error_quark ())
+
+/**
+ * AqmpJobError:
+ * @AQMP_JOB_ERROR_FAILED: the job failed; the message is QEMU's, such as
+ *   "Input/output error"
+ * @AQMP_JOB_ERROR_CANCELLED: the job was cancelled
+ * @AQMP_JOB_ERROR_LOST: the store knew the job as active but QEMU no
+ *   longer has it
+ * @AQMP_JOB_ERROR_DISCONNECTED: the connection to QEMU ended while the
+ *   job was running: QEMU went away, or the runner let go of it
+ * @AQMP_JOB_ERROR_NOT_FOUND: no such job
+ * @AQMP_JOB_ERROR_STORE: the job store could not be opened, migrated,
+ *   read or written
+ *
+ * Error codes in the %AQMP_JOB_ERROR domain.
+ */
+typedef enum {
+  AQMP_JOB_ERROR_FAILED,
+  AQMP_JOB_ERROR_CANCELLED,
+  AQMP_JOB_ERROR_LOST,
+  AQMP_JOB_ERROR_DISCONNECTED,
+  AQMP_JOB_ERROR_NOT_FOUND,
+  AQMP_JOB_ERROR_STORE,
+} AqmpJobError;
+
+GQuark aqmp_job_error_quark (void);
+
+G_END_DECLS

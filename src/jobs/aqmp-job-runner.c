@@ -1,0 +1,1496 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "aqmp-job-error.h"
+#include "aqmp-job-private.h"
+#include "aqmp-job-runner.h"
+
+/**
+ * AqmpJobRunner:
+ *
+ * Starts QEMU jobs on an #AqmpClient and follows them to their end,
+ * recording them in an #AqmpJobStore.
+ *
+ * The runner connects to the client's job events once and routes each by
+ * the job's id (the `id` of `JOB_STATUS_CHANGE`, the `device` of the
+ * `BLOCK_JOB_*` events, which is the job id for every job with a
+ * `job-id`). A job is entered in the runner's table before its command is
+ * sent, so not even the events that precede the command's reply are lost.
+ *
+ * While jobs run, one `query-jobs` per poll interval updates the progress
+ * of all of them; a new poll is only sent once the last one was answered,
+ * and polling stops when no job runs.
+ *
+ * The store gets every status transition as it happens, a progress
+ * checkpoint per job at most once per checkpoint interval, and the result.
+ * When QEMU goes away mid-job the job fails with
+ * %AQMP_JOB_ERROR_DISCONNECTED and is recorded as failed; when the client
+ * is merely closed by its owner the job is left active in the store, so
+ * that aqmp_job_runner_reconcile_async() can pick it up again later.
+ */
+
+/* QEMU never dismisses these jobs itself (JOB_MANUAL_DISMISS) */
+static const gchar * const aqmp_job_runner_manual_dismiss_commands[] = {
+  "blockdev-create",
+  "blockdev-amend",
+  "snapshot-save",
+  "snapshot-load",
+  "snapshot-delete",
+  NULL
+};
+
+/* strerror (ECANCELED) in QEMU's words */
+#define AQMP_JOB_RUNNER_QEMU_CANCELED "Operation canceled"
+
+typedef struct {
+  AqmpJob *job;
+  AqmpJobStartFlags flags;
+  gboolean manual_finalize;
+  gboolean manual_dismiss;
+  gboolean started;          /* the command was answered, or the job adopted */
+  gboolean adopted;          /* found in QEMU: its settings are unknown */
+  gboolean cancel_requested;
+  gboolean cancelled_event;
+  gboolean aborting;
+  gboolean completing;
+  gboolean finalizing;
+  gboolean dismissing;
+  gboolean querying;
+  gchar *error;              /* QEMU's words for the failure */
+  gint64 last_checkpoint;    /* monotonic */
+} AqmpJobRunnerEntry;
+
+struct _AqmpJobRunner {
+  GObject parent_instance;
+  AqmpClient *client;
+  AqmpJobStore *store;
+  gchar *machine;
+  guint poll_interval;
+  guint checkpoint_interval;
+  GHashTable *entries;       /* job id -> AqmpJobRunnerEntry */
+  GSource *poll_source;
+  gboolean poll_in_flight;
+  GCancellable *cancellable; /* the runner's own calls */
+  guint32 id_prefix;
+  guint id_counter;
+};
+
+enum {
+  PROP_0,
+  PROP_CLIENT,
+  PROP_STORE,
+  PROP_MACHINE,
+  PROP_POLL_INTERVAL,
+  PROP_CHECKPOINT_INTERVAL,
+  N_PROPS
+};
+
+static GParamSpec *props[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (AqmpJobRunner, aqmp_job_runner, G_TYPE_OBJECT)
+
+static void aqmp_job_runner_poll_now (AqmpJobRunner *self);
+static void aqmp_job_runner_update_polling (AqmpJobRunner *self);
+static void aqmp_job_runner_stop_polling (AqmpJobRunner *self);
+
+static void
+aqmp_job_runner_entry_free (AqmpJobRunnerEntry *entry)
+{
+  g_clear_object (&entry->job);
+  g_free (entry->error);
+  g_free (entry);
+}
+
+static const gchar *
+aqmp_json_get_string (JsonObject *obj, const gchar *member)
+{
+  JsonNode *node;
+
+  if (obj == NULL)
+    return NULL;
+  node = json_object_get_member (obj, member);
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static gint64
+aqmp_json_get_int (JsonObject *obj, const gchar *member, gint64 fallback)
+{
+  JsonNode *node;
+
+  if (obj == NULL)
+    return fallback;
+  node = json_object_get_member (obj, member);
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return fallback;
+  return json_node_get_int (node);
+}
+
+static JsonObject *
+aqmp_json_copy_object (JsonObject *obj)
+{
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autofree gchar *text = NULL;
+  g_autoptr(JsonNode) copy = NULL;
+
+  /* json_node_copy() would share the object */
+  json_node_set_object (node, obj);
+  text = json_to_string (node, FALSE);
+  copy = json_from_string (text, NULL);
+  return json_object_ref (json_node_get_object (copy));
+}
+
+/* a boolean member that is present and false */
+static gboolean
+aqmp_json_is_false (JsonObject *obj, const gchar *member)
+{
+  JsonNode *node = json_object_get_member (obj, member);
+
+  return node != NULL && JSON_NODE_HOLDS_VALUE (node)
+         && json_node_get_value_type (node) == G_TYPE_BOOLEAN && !json_node_get_boolean (node);
+}
+
+/* ----- the store; a failing store is reported but never stops a job ----- */
+
+static void
+aqmp_job_runner_store_warn (AqmpJobRunner *self, GError *error)
+{
+  if (error != NULL)
+    g_warning ("job store %s: %s", aqmp_job_store_get_path (self->store), error->message);
+}
+
+static void
+aqmp_job_runner_store_transition (AqmpJobRunner *self, AqmpJobRunnerEntry *entry, AqmpJobStatus status,
+                                  gint64 timestamp)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 row = aqmp_job_get_store_id (entry->job);
+
+  if (self->store == NULL || row == 0)
+    return;
+  if (!aqmp_job_store_add_transition (self->store, row, status,
+                                      timestamp > 0 ? timestamp : g_get_real_time (), &error))
+    aqmp_job_runner_store_warn (self, error);
+}
+
+static void
+aqmp_job_runner_store_finish (AqmpJobRunner *self, AqmpJob *job, AqmpJobResult result,
+                              const gchar *message)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 row = aqmp_job_get_store_id (job);
+
+  if (self->store == NULL || row == 0)
+    return;
+  if (job != NULL && aqmp_job_get_total_progress (job) > 0)
+    {
+      if (!aqmp_job_store_add_checkpoint (self->store, row, aqmp_job_get_current_progress (job),
+                                          aqmp_job_get_total_progress (job), g_get_real_time (), &error))
+        aqmp_job_runner_store_warn (self, error);
+      g_clear_error (&error);
+    }
+  if (!aqmp_job_store_finish_job (self->store, row, result, message, g_get_real_time (), &error))
+    aqmp_job_runner_store_warn (self, error);
+}
+
+static void
+aqmp_job_runner_store_type (AqmpJobRunner *self, AqmpJobRunnerEntry *entry, const gchar *type)
+{
+  g_autoptr(GError) error = NULL;
+  gint64 row = aqmp_job_get_store_id (entry->job);
+
+  if (type == NULL || g_strcmp0 (aqmp_job_get_job_type (entry->job), type) == 0)
+    return;
+  aqmp_job_set_job_type (entry->job, type);
+  if (self->store == NULL || row == 0)
+    return;
+  if (!aqmp_job_store_set_job_type (self->store, row, type, &error))
+    aqmp_job_runner_store_warn (self, error);
+}
+
+/* ----- the end of a job ----- */
+
+static void
+aqmp_job_runner_finish (AqmpJobRunner *self, AqmpJobRunnerEntry *entry)
+{
+  g_autoptr(AqmpJob) job = g_object_ref (entry->job);
+  g_autoptr(GError) error = NULL;
+  const gchar *id = aqmp_job_get_id (job);
+  const gchar *type = aqmp_job_get_job_type (job) != NULL ? aqmp_job_get_job_type (job) : "job";
+
+  /* @entry is freed below; @job and its strings are kept */
+  AqmpJobResult result;
+
+  if (entry->cancelled_event
+      || (entry->aborting && entry->cancel_requested)
+      || g_strcmp0 (entry->error, AQMP_JOB_RUNNER_QEMU_CANCELED) == 0)
+    {
+      result = AQMP_JOB_RESULT_CANCELLED;
+      error = g_error_new (AQMP_JOB_ERROR, AQMP_JOB_ERROR_CANCELLED, "%s job %s was cancelled", type, id);
+    }
+  else if (entry->error != NULL || entry->aborting)
+    {
+      result = AQMP_JOB_RESULT_FAILED;
+      error = g_error_new (AQMP_JOB_ERROR, AQMP_JOB_ERROR_FAILED, "%s job %s failed: %s", type, id,
+                           entry->error != NULL ? entry->error : "QEMU aborted it without a reason");
+    }
+  else
+    {
+      result = AQMP_JOB_RESULT_SUCCESS;
+    }
+  g_debug ("job %s ended: %s", id, aqmp_job_result_to_string (result));
+
+  /* out of the table first: waiters may start the next job at once */
+  g_hash_table_remove (self->entries, aqmp_job_get_id (job));
+  aqmp_job_runner_store_finish (self, job, result, error != NULL ? error->message : NULL);
+  aqmp_job_end (job, result, error);
+  aqmp_job_runner_update_polling (self);
+}
+
+/* ----- acting on the job's behalf ----- */
+
+typedef struct {
+  AqmpJobRunner *runner;
+  gchar *id;
+  const gchar *verb;
+} AqmpJobRunnerCall;
+
+static AqmpJobRunnerCall *
+aqmp_job_runner_call_new (AqmpJobRunner *self, const gchar *id, const gchar *verb)
+{
+  AqmpJobRunnerCall *call = g_new0 (AqmpJobRunnerCall, 1);
+
+  call->runner = g_object_ref (self);
+  call->id = g_strdup (id);
+  call->verb = verb;
+  return call;
+}
+
+static void
+aqmp_job_runner_call_free (AqmpJobRunnerCall *call)
+{
+  g_object_unref (call->runner);
+  g_free (call->id);
+  g_free (call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AqmpJobRunnerCall, aqmp_job_runner_call_free)
+
+static void
+aqmp_job_runner_policy_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(AqmpJobRunnerCall) call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
+
+  /* a lost connection is handled by the disconnected signal */
+  if (value == NULL)
+    g_debug ("%s of job %s failed: %s", call->verb, call->id, error->message);
+}
+
+static void
+aqmp_job_runner_send_verb (AqmpJobRunner *self, const gchar *id, const gchar *command)
+{
+  g_autoptr(JsonObject) args = json_object_new ();
+
+  g_debug ("%s for job %s", command, id);
+  json_object_set_string_member (args, "id", id);
+  aqmp_client_execute_async (self->client, command, args, self->cancellable,
+                             aqmp_job_runner_policy_cb, aqmp_job_runner_call_new (self, id, command));
+}
+
+static gboolean aqmp_job_runner_apply_info (AqmpJobRunner *self, AqmpJobRunnerEntry *entry,
+                                            JsonObject *info, gboolean with_status);
+
+/* a concluded job that QEMU keeps: learn its error, then dismiss it */
+static void
+aqmp_job_runner_concluded_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(AqmpJobRunnerCall) call = user_data;
+  AqmpJobRunner *self = call->runner;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
+  AqmpJobRunnerEntry *entry = g_hash_table_lookup (self->entries, call->id);
+  JsonArray *jobs;
+  gboolean present = FALSE;
+
+  if (entry == NULL)
+    return;
+  entry->querying = FALSE;
+  if (value == NULL)
+    {
+      g_debug ("query-jobs for concluded job %s failed: %s", call->id, error->message);
+      return;
+    }
+  jobs = JSON_NODE_HOLDS_ARRAY (value) ? json_node_get_array (value) : NULL;
+  for (guint i = 0; jobs != NULL && i < json_array_get_length (jobs); i++)
+    {
+      JsonObject *info = json_array_get_object_element (jobs, i);
+      if (info != NULL && g_strcmp0 (aqmp_json_get_string (info, "id"), call->id) == 0)
+        {
+          aqmp_job_runner_apply_info (self, entry, info, FALSE);
+          present = TRUE;
+        }
+    }
+  /* already dismissed by QEMU: the null event came first and ended it */
+  if (!present)
+    return;
+  if (entry->flags & AQMP_JOB_START_FLAGS_NO_DISMISS)
+    {
+      aqmp_job_runner_finish (self, entry);
+      return;
+    }
+  if (!entry->dismissing)
+    {
+      entry->dismissing = TRUE;
+      aqmp_job_runner_send_verb (self, call->id, "job-dismiss");
+    }
+}
+
+static void
+aqmp_job_runner_on_concluded (AqmpJobRunner *self, AqmpJobRunnerEntry *entry)
+{
+  const gchar *id = aqmp_job_get_id (entry->job);
+
+  if (entry->querying || entry->dismissing)
+    return;
+  /* a job QEMU dismisses itself is followed by null at once; for the
+   * others (and for adopted jobs, whose settings are unknown) ask */
+  if (!entry->manual_dismiss && !entry->adopted && (entry->flags & AQMP_JOB_START_FLAGS_NO_DISMISS) == 0)
+    return;
+  entry->querying = TRUE;
+  aqmp_client_execute_async (self->client, "query-jobs", NULL, self->cancellable,
+                             aqmp_job_runner_concluded_cb, aqmp_job_runner_call_new (self, id, "query-jobs"));
+}
+
+/* the status QEMU reported; returns FALSE when the job ended */
+static gboolean
+aqmp_job_runner_set_status (AqmpJobRunner *self, AqmpJobRunnerEntry *entry, AqmpJobStatus status,
+                            gint64 timestamp)
+{
+  const gchar *id = aqmp_job_get_id (entry->job);
+
+  if (!aqmp_job_set_status (entry->job, status))
+    return TRUE;
+  g_debug ("job %s is %s", id, aqmp_job_status_to_string (status));
+  aqmp_job_runner_store_transition (self, entry, status, timestamp);
+
+  switch (status)
+    {
+    case AQMP_JOB_STATUS_ABORTING:
+      entry->aborting = TRUE;
+      break;
+    case AQMP_JOB_STATUS_READY:
+      if ((entry->flags & AQMP_JOB_START_FLAGS_AUTO_COMPLETE) && !entry->completing)
+        {
+          entry->completing = TRUE;
+          aqmp_job_runner_send_verb (self, id, "job-complete");
+        }
+      break;
+    case AQMP_JOB_STATUS_PENDING:
+      if ((entry->flags & AQMP_JOB_START_FLAGS_NO_FINALIZE) == 0 && !entry->finalizing
+          && (entry->manual_finalize || entry->adopted))
+        {
+          entry->finalizing = TRUE;
+          aqmp_job_runner_send_verb (self, id, "job-finalize");
+        }
+      break;
+    case AQMP_JOB_STATUS_CONCLUDED:
+      aqmp_job_runner_on_concluded (self, entry);
+      break;
+    case AQMP_JOB_STATUS_NULL:
+      aqmp_job_runner_finish (self, entry);
+      return FALSE;
+    default:
+      break;
+    }
+  aqmp_job_runner_update_polling (self);
+  return TRUE;
+}
+
+/* one entry of query-jobs; returns FALSE when the job ended */
+static gboolean
+aqmp_job_runner_apply_info (AqmpJobRunner *self, AqmpJobRunnerEntry *entry, JsonObject *info,
+                            gboolean with_status)
+{
+  const gchar *error = aqmp_json_get_string (info, "error");
+  gint64 current = aqmp_json_get_int (info, "current-progress", -1);
+  gint64 total = aqmp_json_get_int (info, "total-progress", -1);
+  gint64 now = g_get_monotonic_time ();
+
+  aqmp_job_runner_store_type (self, entry, aqmp_json_get_string (info, "type"));
+  if (error != NULL && g_strcmp0 (entry->error, error) != 0)
+    {
+      g_free (entry->error);
+      entry->error = g_strdup (error);
+    }
+  if (current >= 0 && total >= 0)
+    {
+      aqmp_job_set_progress (entry->job, current, total, now);
+      if (self->store != NULL && aqmp_job_get_store_id (entry->job) != 0
+          && (entry->last_checkpoint == 0
+              || now - entry->last_checkpoint >= (gint64) self->checkpoint_interval * 1000))
+        {
+          g_autoptr(GError) store_error = NULL;
+          entry->last_checkpoint = now;
+          if (!aqmp_job_store_add_checkpoint (self->store, aqmp_job_get_store_id (entry->job),
+                                              current, total, g_get_real_time (), &store_error))
+            aqmp_job_runner_store_warn (self, store_error);
+        }
+    }
+  if (!with_status)
+    return TRUE;
+  return aqmp_job_runner_set_status (self, entry, aqmp_job_status_from_string (aqmp_json_get_string (info, "status")), 0);
+}
+
+/* ----- events ----- */
+
+static AqmpJobRunnerEntry *
+aqmp_job_runner_entry_for_event (AqmpJobRunner *self, AqmpEvent *event, const gchar *member)
+{
+  const gchar *id = aqmp_json_get_string (aqmp_event_get_data (event), member);
+
+  return id != NULL ? g_hash_table_lookup (self->entries, id) : NULL;
+}
+
+static void
+aqmp_job_runner_status_change_cb (AqmpClient *client, AqmpEvent *event, gpointer user_data)
+{
+  AqmpJobRunner *self = user_data;
+  AqmpJobRunnerEntry *entry = aqmp_job_runner_entry_for_event (self, event, "id");
+  const gchar *status;
+
+  if (entry == NULL)
+    return;
+  status = aqmp_json_get_string (aqmp_event_get_data (event), "status");
+  aqmp_job_runner_set_status (self, entry, aqmp_job_status_from_string (status),
+                              aqmp_event_get_timestamp (event));
+}
+
+static void
+aqmp_job_runner_block_job_cb (AqmpClient *client, AqmpEvent *event, gpointer user_data)
+{
+  AqmpJobRunner *self = user_data;
+  AqmpJobRunnerEntry *entry = aqmp_job_runner_entry_for_event (self, event, "device");
+  const gchar *name = aqmp_event_get_name (event);
+  JsonObject *data = aqmp_event_get_data (event);
+  gint64 offset = aqmp_json_get_int (data, "offset", -1);
+  gint64 len = aqmp_json_get_int (data, "len", -1);
+  const gchar *error;
+
+  if (entry == NULL)
+    return;
+  aqmp_job_runner_store_type (self, entry, aqmp_json_get_string (data, "type"));
+  if (offset >= 0 && len >= 0)
+    aqmp_job_set_progress (entry->job, offset, len, g_get_monotonic_time ());
+
+  if (g_strcmp0 (name, "BLOCK_JOB_COMPLETED") == 0)
+    {
+      error = aqmp_json_get_string (data, "error");
+      if (error != NULL)
+        {
+          g_free (entry->error);
+          entry->error = g_strdup (error);
+        }
+    }
+  else if (g_strcmp0 (name, "BLOCK_JOB_CANCELLED") == 0)
+    {
+      entry->cancelled_event = TRUE;
+    }
+  else if (g_strcmp0 (name, "BLOCK_JOB_ERROR") == 0)
+    {
+      g_autoptr(GError) io_error = NULL;
+      io_error = g_error_new (AQMP_JOB_ERROR, AQMP_JOB_ERROR_FAILED, "I/O error on %s (action: %s)",
+                              aqmp_json_get_string (data, "operation"),
+                              aqmp_json_get_string (data, "action"));
+      aqmp_job_set_error (entry->job, io_error);
+    }
+}
+
+static void
+aqmp_job_runner_fail_all (AqmpJobRunner *self, const GError *cause)
+{
+  g_autoptr(GPtrArray) jobs = aqmp_job_runner_get_jobs (self);
+
+  g_hash_table_remove_all (self->entries);
+  aqmp_job_runner_stop_polling (self);
+  for (guint i = 0; i < jobs->len; i++)
+    {
+      AqmpJob *job = g_ptr_array_index (jobs, i);
+      g_autoptr(GError) error = NULL;
+
+      if (cause != NULL)
+        {
+          error = g_error_new (AQMP_JOB_ERROR, AQMP_JOB_ERROR_DISCONNECTED,
+                               "QEMU went away while job %s was running: %s",
+                               aqmp_job_get_id (job), cause->message);
+          aqmp_job_runner_store_finish (self, job, AQMP_JOB_RESULT_FAILED, error->message);
+          aqmp_job_end (job, AQMP_JOB_RESULT_FAILED, error);
+        }
+      else
+        {
+          /* left active in the store for a later reconcile */
+          error = g_error_new (AQMP_JOB_ERROR, AQMP_JOB_ERROR_DISCONNECTED,
+                               "stopped following job %s: the connection to QEMU was closed;"
+                               " the job may still be running", aqmp_job_get_id (job));
+          aqmp_job_detach (job, error);
+        }
+    }
+}
+
+static void
+aqmp_job_runner_disconnected_cb (AqmpClient *client, const GError *cause, gpointer user_data)
+{
+  AqmpJobRunner *self = user_data;
+
+  aqmp_job_runner_fail_all (self, cause);
+}
+
+/* ----- polling ----- */
+
+static gboolean
+aqmp_job_runner_has_running (AqmpJobRunner *self)
+{
+  GHashTableIter iter;
+  AqmpJobRunnerEntry *entry;
+
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    {
+      if (entry->started && aqmp_job_status_is_active (aqmp_job_get_status (entry->job)))
+        return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+aqmp_job_runner_poll_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(AqmpJobRunner) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
+  JsonArray *jobs;
+
+  self->poll_in_flight = FALSE;
+  if (value == NULL)
+    {
+      g_debug ("query-jobs failed: %s", error->message);
+      return;
+    }
+  jobs = JSON_NODE_HOLDS_ARRAY (value) ? json_node_get_array (value) : NULL;
+  for (guint i = 0; jobs != NULL && i < json_array_get_length (jobs); i++)
+    {
+      JsonObject *info = json_array_get_object_element (jobs, i);
+      AqmpJobRunnerEntry *entry = g_hash_table_lookup (self->entries, aqmp_json_get_string (info, "id"));
+
+      /* events carry the status; the poll brings progress and errors */
+      if (entry != NULL && entry->started)
+        aqmp_job_runner_apply_info (self, entry, info, FALSE);
+    }
+  aqmp_job_runner_update_polling (self);
+}
+
+static void
+aqmp_job_runner_poll_now (AqmpJobRunner *self)
+{
+  if (self->poll_in_flight || aqmp_client_get_state (self->client) != AQMP_STATE_RUNNING)
+    return;
+  self->poll_in_flight = TRUE;
+  aqmp_client_execute_async (self->client, "query-jobs", NULL, self->cancellable,
+                             aqmp_job_runner_poll_cb, g_object_ref (self));
+}
+
+static gboolean
+aqmp_job_runner_poll_timeout_cb (gpointer user_data)
+{
+  AqmpJobRunner *self = user_data;
+
+  aqmp_job_runner_poll_now (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+aqmp_job_runner_stop_polling (AqmpJobRunner *self)
+{
+  if (self->poll_source == NULL)
+    return;
+  g_source_destroy (self->poll_source);
+  g_clear_pointer (&self->poll_source, g_source_unref);
+}
+
+static void
+aqmp_job_runner_update_polling (AqmpJobRunner *self)
+{
+  if (!aqmp_job_runner_has_running (self))
+    {
+      aqmp_job_runner_stop_polling (self);
+      return;
+    }
+  if (self->poll_source != NULL)
+    return;
+  self->poll_source = g_timeout_source_new (self->poll_interval);
+  g_source_set_name (self->poll_source, "aqmp-job-runner-poll");
+  g_source_set_callback (self->poll_source, aqmp_job_runner_poll_timeout_cb, self, NULL);
+  g_source_attach (self->poll_source, aqmp_client_get_context (self->client));
+}
+
+/* ----- starting ----- */
+
+static AqmpJobRunnerEntry *
+aqmp_job_runner_add_entry (AqmpJobRunner *self, AqmpJob *job, AqmpJobStartFlags flags)
+{
+  AqmpJobRunnerEntry *entry = g_new0 (AqmpJobRunnerEntry, 1);
+
+  entry->job = g_object_ref (job);
+  entry->flags = flags;
+  g_hash_table_insert (self->entries, g_strdup (aqmp_job_get_id (job)), entry);
+  return entry;
+}
+
+static gchar *
+aqmp_job_runner_new_id (AqmpJobRunner *self)
+{
+  gchar *id = NULL;
+
+  do
+    {
+      g_free (id);
+      id = g_strdup_printf ("aqmp-%08x-%u", self->id_prefix, ++self->id_counter);
+    }
+  while (g_hash_table_contains (self->entries, id));
+  return id;
+}
+
+static void
+aqmp_job_runner_started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  AqmpJobRunner *self = g_task_get_source_object (task);
+  AqmpJob *job = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
+  AqmpJobRunnerEntry *entry = g_hash_table_lookup (self->entries, aqmp_job_get_id (job));
+
+  if (value == NULL)
+    {
+      const gchar *desc = aqmp_error_get_qmp_desc (error);
+
+      if (entry != NULL && entry->job == job)
+        {
+          g_hash_table_remove (self->entries, aqmp_job_get_id (job));
+          aqmp_job_runner_store_finish (self, job, AQMP_JOB_RESULT_FAILED, desc != NULL ? desc : error->message);
+          aqmp_job_end (job, AQMP_JOB_RESULT_FAILED, error);
+        }
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (entry != NULL && entry->job == job)
+    {
+      entry->started = TRUE;
+      aqmp_job_runner_update_polling (self);
+      /* at once, for the type and the total */
+      aqmp_job_runner_poll_now (self);
+    }
+  g_task_return_pointer (task, g_object_ref (job), g_object_unref);
+}
+
+/**
+ * aqmp_job_runner_start_async:
+ * @self: an #AqmpJobRunner
+ * @command: a job-creating QMP command, such as `blockdev-backup`,
+ *   `drive-backup`, `blockdev-mirror`, `drive-mirror`, `block-commit`,
+ *   `block-stream`, `blockdev-create`, `blockdev-amend`, `snapshot-save`,
+ *   `snapshot-load` or `snapshot-delete`
+ * @arguments: (nullable): the command's arguments; a `job-id` is added
+ *   when missing
+ * @flags: #AqmpJobStartFlags
+ * @cancellable: (nullable): a #GCancellable, checked before the command
+ *   is sent (once sent, the job may exist and is followed)
+ * @callback: (scope async): called once the job exists
+ * @user_data: data for @callback
+ *
+ * Records the job in the store, enters it in the runner's table, then
+ * sends @command. Completes when QEMU answered: the job then exists, and
+ * aqmp_job_wait_async() follows it to its end.
+ */
+void
+aqmp_job_runner_start_async (AqmpJobRunner       *self,
+                             const gchar         *command,
+                             JsonObject          *arguments,
+                             AqmpJobStartFlags    flags,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonObject) args = NULL;
+  g_autoptr(AqmpJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *id = NULL;
+  AqmpJobRunnerEntry *entry;
+
+  g_return_if_fail (AQMP_IS_JOB_RUNNER (self));
+  g_return_if_fail (command != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, aqmp_job_runner_start_async);
+  if (g_task_return_error_if_cancelled (task))
+    return;
+
+  args = arguments != NULL ? aqmp_json_copy_object (arguments) : json_object_new ();
+  id = g_strdup (aqmp_json_get_string (args, "job-id"));
+  if (id == NULL)
+    {
+      id = aqmp_job_runner_new_id (self);
+      json_object_set_string_member (args, "job-id", id);
+    }
+  if (g_hash_table_contains (self->entries, id))
+    {
+      g_task_return_new_error (task, AQMP_JOB_ERROR, AQMP_JOB_ERROR_FAILED,
+                               "a job with id %s is already running", id);
+      return;
+    }
+
+  job = aqmp_job_new (id, self->machine, command, g_get_real_time ());
+  if (self->store != NULL)
+    {
+      gint64 row = aqmp_job_store_add_job (self->store, self->machine, id, command, args,
+                                           aqmp_job_get_start_time (job), &error);
+      if (row == 0)
+        {
+          g_prefix_error (&error, "cannot record job %s: ", id);
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+      aqmp_job_set_store_id (job, row);
+    }
+  entry = aqmp_job_runner_add_entry (self, job, flags);
+  entry->manual_finalize = aqmp_json_is_false (args, "auto-finalize");
+  entry->manual_dismiss = aqmp_json_is_false (args, "auto-dismiss")
+                          || g_strv_contains (aqmp_job_runner_manual_dismiss_commands, command);
+  g_task_set_task_data (task, g_steal_pointer (&job), g_object_unref);
+  g_debug ("starting job %s: %s", id, command);
+  aqmp_client_execute_async (self->client, command, args, self->cancellable,
+                             aqmp_job_runner_started_cb, g_steal_pointer (&task));
+}
+
+/**
+ * aqmp_job_runner_start_finish:
+ * @self: an #AqmpJobRunner
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (nullable): the job, or %NULL with @error set
+ *   (%AQMP_ERROR_COMMAND when QEMU refused the command)
+ */
+AqmpJob *
+aqmp_job_runner_start_finish (AqmpJobRunner *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (AQMP_IS_JOB_RUNNER (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == aqmp_job_runner_start_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ----- reconciling with QEMU after a restart ----- */
+
+static gboolean
+aqmp_job_runner_in_list (JsonArray *jobs, const gchar *id)
+{
+  for (guint i = 0; jobs != NULL && i < json_array_get_length (jobs); i++)
+    {
+      JsonObject *info = json_array_get_object_element (jobs, i);
+      if (g_strcmp0 (aqmp_json_get_string (info, "id"), id) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* a job QEMU has: find or make its row, then follow it */
+static AqmpJob *
+aqmp_job_runner_attach (AqmpJobRunner *self, JsonObject *info)
+{
+  const gchar *id = aqmp_json_get_string (info, "id");
+  const gchar *status = aqmp_json_get_string (info, "status");
+  g_autoptr(JsonObject) record = NULL;
+  g_autoptr(AqmpJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  AqmpJobRunnerEntry *entry;
+  gint64 row = 0;
+
+  if (self->store != NULL)
+    record = aqmp_job_store_find_job (self->store, self->machine, id, NULL);
+  if (record != NULL)
+    {
+      row = json_object_get_int_member (record, "id");
+      job = aqmp_job_new (id, self->machine, aqmp_json_get_string (record, "command"),
+                          json_object_get_int_member (record, "created"));
+      /* it was recorded as ended (lost connection), yet QEMU has it */
+      if (!json_object_get_null_member (record, "result") && !aqmp_job_store_reopen_job (self->store, row, &error))
+        aqmp_job_runner_store_warn (self, error);
+      aqmp_job_set_status (job, aqmp_job_status_from_string (aqmp_json_get_string (record, "status")));
+    }
+  else
+    {
+      job = aqmp_job_new (id, self->machine, NULL, g_get_real_time ());
+      if (self->store != NULL)
+        {
+          row = aqmp_job_store_add_job (self->store, self->machine, id, "(adopted)", NULL,
+                                        aqmp_job_get_start_time (job), &error);
+          if (row == 0)
+            aqmp_job_runner_store_warn (self, error);
+        }
+    }
+  aqmp_job_set_store_id (job, row);
+  g_debug ("attaching to job %s (%s)", id, status);
+  entry = aqmp_job_runner_add_entry (self, job, AQMP_JOB_START_FLAGS_NONE);
+  entry->started = TRUE;
+  /* the stored arguments tell how the job was started; without them its
+   * settings are unknown and QEMU is asked */
+  if (record != NULL && json_object_get_member (record, "arguments") != NULL
+      && JSON_NODE_HOLDS_OBJECT (json_object_get_member (record, "arguments")))
+    {
+      JsonObject *args = json_object_get_object_member (record, "arguments");
+      entry->manual_finalize = aqmp_json_is_false (args, "auto-finalize");
+      entry->manual_dismiss = aqmp_json_is_false (args, "auto-dismiss")
+                              || g_strv_contains (aqmp_job_runner_manual_dismiss_commands,
+                                                  aqmp_job_get_command (job));
+    }
+  else
+    entry->adopted = TRUE;
+  /* a status unchanged since the store saw it is no new transition */
+  if (!aqmp_job_runner_apply_info (self, entry, info, TRUE))
+    return g_steal_pointer (&job);
+  /* and a job found waiting for us gets what it waits for */
+  if (aqmp_job_get_status (job) == AQMP_JOB_STATUS_PENDING && !entry->finalizing
+      && (entry->manual_finalize || entry->adopted))
+    {
+      entry->finalizing = TRUE;
+      aqmp_job_runner_send_verb (self, id, "job-finalize");
+    }
+  else if (aqmp_job_get_status (job) == AQMP_JOB_STATUS_CONCLUDED)
+    {
+      aqmp_job_runner_on_concluded (self, entry);
+    }
+  return g_steal_pointer (&job);
+}
+
+static void
+aqmp_job_runner_reconciled_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  AqmpJobRunner *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
+  g_autoptr(GPtrArray) attached = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) active = NULL;
+  JsonArray *jobs;
+
+  if (value == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  jobs = JSON_NODE_HOLDS_ARRAY (value) ? json_node_get_array (value) : NULL;
+
+  /* what the store thinks is running, but QEMU does not have, is lost */
+  if (self->store != NULL)
+    {
+      active = aqmp_job_store_list_jobs (self->store, self->machine, TRUE, &error);
+      if (active == NULL)
+        {
+          g_task_return_error (task, g_steal_pointer (&error));
+          return;
+        }
+    }
+  for (guint i = 0; active != NULL && i < active->len; i++)
+    {
+      JsonObject *record = g_ptr_array_index (active, i);
+      const gchar *id = aqmp_json_get_string (record, "job-id");
+      g_autofree gchar *msg = NULL;
+      g_autoptr(GError) store_error = NULL;
+
+      if (aqmp_job_runner_in_list (jobs, id) || g_hash_table_contains (self->entries, id))
+        continue;
+      msg = g_strdup_printf ("QEMU no longer has job %s; its outcome is unknown", id);
+      g_debug ("%s", msg);
+      if (!aqmp_job_store_finish_job (self->store, json_object_get_int_member (record, "id"),
+                                      AQMP_JOB_RESULT_LOST, msg, g_get_real_time (), &store_error))
+        aqmp_job_runner_store_warn (self, store_error);
+    }
+
+  /* and whatever QEMU has is followed */
+  for (guint i = 0; jobs != NULL && i < json_array_get_length (jobs); i++)
+    {
+      JsonObject *info = json_array_get_object_element (jobs, i);
+      const gchar *id = aqmp_json_get_string (info, "id");
+      AqmpJobRunnerEntry *entry;
+
+      if (id == NULL)
+        continue;
+      entry = g_hash_table_lookup (self->entries, id);
+      if (entry != NULL)
+        {
+          g_ptr_array_add (attached, g_object_ref (entry->job));
+          continue;
+        }
+      g_ptr_array_add (attached, aqmp_job_runner_attach (self, info));
+    }
+  aqmp_job_runner_update_polling (self);
+  g_task_return_pointer (task, g_steal_pointer (&attached), (GDestroyNotify) g_ptr_array_unref);
+}
+
+/**
+ * aqmp_job_runner_reconcile_async:
+ * @self: an #AqmpJobRunner
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called once reconciled
+ * @user_data: data for @callback
+ *
+ * Brings the store and the runner in line with QEMU, as a runner should
+ * when it starts for a machine: the jobs the store shows as active on
+ * this machine that QEMU no longer has are recorded as lost, and every
+ * job QEMU has is followed from now on (a job the store does not know is
+ * adopted and recorded).
+ */
+void
+aqmp_job_runner_reconcile_async (AqmpJobRunner       *self,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (AQMP_IS_JOB_RUNNER (self));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, aqmp_job_runner_reconcile_async);
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  aqmp_client_execute_async (self->client, "query-jobs", NULL, cancellable,
+                             aqmp_job_runner_reconciled_cb, g_steal_pointer (&task));
+}
+
+/**
+ * aqmp_job_runner_reconcile_finish:
+ * @self: an #AqmpJobRunner
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer container) (element-type AqmpJob) (nullable): the jobs
+ *   QEMU has, now followed by the runner
+ */
+GPtrArray *
+aqmp_job_runner_reconcile_finish (AqmpJobRunner *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (AQMP_IS_JOB_RUNNER (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == aqmp_job_runner_reconcile_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* ----- operations ----- */
+
+static void
+aqmp_job_runner_control_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
+
+  if (value == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_boolean (task, TRUE);
+}
+
+static const gchar *
+aqmp_job_action_to_command (AqmpJobAction action)
+{
+  switch (action)
+    {
+    case AQMP_JOB_ACTION_CANCEL:
+      return "job-cancel";
+    case AQMP_JOB_ACTION_PAUSE:
+      return "job-pause";
+    case AQMP_JOB_ACTION_RESUME:
+      return "job-resume";
+    case AQMP_JOB_ACTION_COMPLETE:
+      return "job-complete";
+    case AQMP_JOB_ACTION_FINALIZE:
+      return "job-finalize";
+    case AQMP_JOB_ACTION_DISMISS:
+      return "job-dismiss";
+    default:
+      return NULL;
+    }
+}
+
+/**
+ * aqmp_job_runner_control_async:
+ * @self: an #AqmpJobRunner
+ * @id: the job's id; the job need not be one the runner follows
+ * @action: what to do
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with QEMU's answer
+ * @user_data: data for @callback
+ *
+ * Cancels, pauses, resumes, completes, finalizes or dismisses a job. A job
+ * cancelled this way ends with %AQMP_JOB_ERROR_CANCELLED.
+ */
+void
+aqmp_job_runner_control_async (AqmpJobRunner       *self,
+                               const gchar         *id,
+                               AqmpJobAction        action,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonObject) args = NULL;
+  const gchar *command = aqmp_job_action_to_command (action);
+  AqmpJobRunnerEntry *entry;
+
+  g_return_if_fail (AQMP_IS_JOB_RUNNER (self));
+  g_return_if_fail (id != NULL);
+  g_return_if_fail (command != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, aqmp_job_runner_control_async);
+  entry = g_hash_table_lookup (self->entries, id);
+  if (entry != NULL && action == AQMP_JOB_ACTION_CANCEL)
+    entry->cancel_requested = TRUE;
+  if (entry != NULL && action == AQMP_JOB_ACTION_COMPLETE)
+    entry->completing = TRUE;
+  if (entry != NULL && action == AQMP_JOB_ACTION_FINALIZE)
+    entry->finalizing = TRUE;
+  if (entry != NULL && action == AQMP_JOB_ACTION_DISMISS)
+    entry->dismissing = TRUE;
+  args = json_object_new ();
+  json_object_set_string_member (args, "id", id);
+  aqmp_client_execute_async (self->client, command, args, cancellable,
+                             aqmp_job_runner_control_cb, g_steal_pointer (&task));
+}
+
+/**
+ * aqmp_job_runner_control_finish:
+ * @self: an #AqmpJobRunner
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE when QEMU accepted; otherwise %FALSE with @error set
+ *   (%AQMP_ERROR_COMMAND with QEMU's words, for example when the job is in
+ *   a state that does not allow the action)
+ */
+gboolean
+aqmp_job_runner_control_finish (AqmpJobRunner *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (AQMP_IS_JOB_RUNNER (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == aqmp_job_runner_control_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/**
+ * aqmp_job_runner_set_speed_async:
+ * @self: an #AqmpJobRunner
+ * @id: the block job's id
+ * @speed: the new limit in bytes per second, 0 for none
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with QEMU's answer
+ * @user_data: data for @callback
+ *
+ * Changes the speed limit of a block job (`block-job-set-speed`).
+ */
+void
+aqmp_job_runner_set_speed_async (AqmpJobRunner       *self,
+                                 const gchar         *id,
+                                 guint64              speed,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonObject) args = NULL;
+
+  g_return_if_fail (AQMP_IS_JOB_RUNNER (self));
+  g_return_if_fail (id != NULL);
+  g_return_if_fail (speed <= G_MAXINT64);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, aqmp_job_runner_set_speed_async);
+  args = json_object_new ();
+  json_object_set_string_member (args, "device", id);
+  json_object_set_int_member (args, "speed", (gint64) speed);
+  aqmp_client_execute_async (self->client, "block-job-set-speed", args, cancellable,
+                             aqmp_job_runner_control_cb, g_steal_pointer (&task));
+}
+
+/**
+ * aqmp_job_runner_set_speed_finish:
+ * @self: an #AqmpJobRunner
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE when QEMU accepted
+ */
+gboolean
+aqmp_job_runner_set_speed_finish (AqmpJobRunner *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (AQMP_IS_JOB_RUNNER (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == aqmp_job_runner_set_speed_async, FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* ----- accessors ----- */
+
+/**
+ * aqmp_job_runner_new:
+ * @client: an #AqmpClient, connected or not yet
+ * @store: (nullable): where to record jobs, or %NULL to record nothing
+ * @machine: the name of the machine in the store, such as the address
+ *   the client connects to
+ *
+ * Creates a runner. It follows the jobs it starts and, after
+ * aqmp_job_runner_reconcile_async(), those QEMU already has.
+ *
+ * Returns: (transfer full): a new #AqmpJobRunner
+ */
+AqmpJobRunner *
+aqmp_job_runner_new (AqmpClient *client, AqmpJobStore *store, const gchar *machine)
+{
+  g_return_val_if_fail (AQMP_IS_CLIENT (client), NULL);
+  g_return_val_if_fail (store == NULL || AQMP_IS_JOB_STORE (store), NULL);
+  g_return_val_if_fail (machine != NULL, NULL);
+
+  return g_object_new (AQMP_TYPE_JOB_RUNNER, "client", client, "store", store, "machine", machine, NULL);
+}
+
+/**
+ * aqmp_job_runner_get_client:
+ * @self: an #AqmpJobRunner
+ *
+ * Returns: (transfer none): the client
+ */
+AqmpClient *
+aqmp_job_runner_get_client (AqmpJobRunner *self)
+{
+  g_return_val_if_fail (AQMP_IS_JOB_RUNNER (self), NULL);
+  return self->client;
+}
+
+/**
+ * aqmp_job_runner_get_store:
+ * @self: an #AqmpJobRunner
+ *
+ * Returns: (transfer none) (nullable): the store
+ */
+AqmpJobStore *
+aqmp_job_runner_get_store (AqmpJobRunner *self)
+{
+  g_return_val_if_fail (AQMP_IS_JOB_RUNNER (self), NULL);
+  return self->store;
+}
+
+/**
+ * aqmp_job_runner_get_machine:
+ * @self: an #AqmpJobRunner
+ *
+ * Returns: the machine's name in the store
+ */
+const gchar *
+aqmp_job_runner_get_machine (AqmpJobRunner *self)
+{
+  g_return_val_if_fail (AQMP_IS_JOB_RUNNER (self), NULL);
+  return self->machine;
+}
+
+/**
+ * aqmp_job_runner_set_poll_interval:
+ * @self: an #AqmpJobRunner
+ * @interval_ms: milliseconds between two `query-jobs`, at least 10
+ *
+ * Sets how often progress is polled while jobs run.
+ */
+void
+aqmp_job_runner_set_poll_interval (AqmpJobRunner *self, guint interval_ms)
+{
+  g_return_if_fail (AQMP_IS_JOB_RUNNER (self));
+
+  interval_ms = MAX (interval_ms, 10);
+  if (self->poll_interval == interval_ms)
+    return;
+  self->poll_interval = interval_ms;
+  /* the next tick uses the new interval */
+  aqmp_job_runner_stop_polling (self);
+  aqmp_job_runner_update_polling (self);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_POLL_INTERVAL]);
+}
+
+/**
+ * aqmp_job_runner_get_poll_interval:
+ * @self: an #AqmpJobRunner
+ *
+ * Returns: milliseconds between two polls
+ */
+guint
+aqmp_job_runner_get_poll_interval (AqmpJobRunner *self)
+{
+  g_return_val_if_fail (AQMP_IS_JOB_RUNNER (self), 0);
+  return self->poll_interval;
+}
+
+/**
+ * aqmp_job_runner_set_checkpoint_interval:
+ * @self: an #AqmpJobRunner
+ * @interval_ms: the least time between two progress checkpoints of one
+ *   job in the store
+ *
+ * Bounds how often progress is written to the store.
+ */
+void
+aqmp_job_runner_set_checkpoint_interval (AqmpJobRunner *self, guint interval_ms)
+{
+  g_return_if_fail (AQMP_IS_JOB_RUNNER (self));
+
+  if (self->checkpoint_interval == interval_ms)
+    return;
+  self->checkpoint_interval = interval_ms;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CHECKPOINT_INTERVAL]);
+}
+
+/**
+ * aqmp_job_runner_get_checkpoint_interval:
+ * @self: an #AqmpJobRunner
+ *
+ * Returns: the checkpoint interval in milliseconds
+ */
+guint
+aqmp_job_runner_get_checkpoint_interval (AqmpJobRunner *self)
+{
+  g_return_val_if_fail (AQMP_IS_JOB_RUNNER (self), 0);
+  return self->checkpoint_interval;
+}
+
+/**
+ * aqmp_job_runner_lookup:
+ * @self: an #AqmpJobRunner
+ * @id: a job id
+ *
+ * Returns: (transfer none) (nullable): the job with @id the runner
+ *   follows, or %NULL
+ */
+AqmpJob *
+aqmp_job_runner_lookup (AqmpJobRunner *self, const gchar *id)
+{
+  AqmpJobRunnerEntry *entry;
+
+  g_return_val_if_fail (AQMP_IS_JOB_RUNNER (self), NULL);
+  g_return_val_if_fail (id != NULL, NULL);
+
+  entry = g_hash_table_lookup (self->entries, id);
+  return entry != NULL ? entry->job : NULL;
+}
+
+/**
+ * aqmp_job_runner_get_jobs:
+ * @self: an #AqmpJobRunner
+ *
+ * Returns: (transfer container) (element-type AqmpJob): the jobs the
+ *   runner follows
+ */
+GPtrArray *
+aqmp_job_runner_get_jobs (AqmpJobRunner *self)
+{
+  GPtrArray *jobs = g_ptr_array_new_with_free_func (g_object_unref);
+  GHashTableIter iter;
+  AqmpJobRunnerEntry *entry;
+
+  g_return_val_if_fail (AQMP_IS_JOB_RUNNER (self), jobs);
+
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    g_ptr_array_add (jobs, g_object_ref (entry->job));
+  return jobs;
+}
+
+/* ----- GObject ----- */
+
+static void
+aqmp_job_runner_constructed (GObject *object)
+{
+  AqmpJobRunner *self = AQMP_JOB_RUNNER (object);
+  const gchar *names[] = {
+    "event::BLOCK_JOB_READY",
+    "event::BLOCK_JOB_COMPLETED",
+    "event::BLOCK_JOB_CANCELLED",
+    "event::BLOCK_JOB_ERROR",
+    "event::BLOCK_JOB_PENDING",
+  };
+
+  G_OBJECT_CLASS (aqmp_job_runner_parent_class)->constructed (object);
+  g_signal_connect (self->client, "event::JOB_STATUS_CHANGE",
+                    G_CALLBACK (aqmp_job_runner_status_change_cb), self);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    g_signal_connect (self->client, names[i], G_CALLBACK (aqmp_job_runner_block_job_cb), self);
+  g_signal_connect (self->client, "disconnected", G_CALLBACK (aqmp_job_runner_disconnected_cb), self);
+}
+
+static void
+aqmp_job_runner_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  AqmpJobRunner *self = AQMP_JOB_RUNNER (object);
+
+  switch (prop_id)
+    {
+    case PROP_CLIENT:
+      g_value_set_object (value, self->client);
+      break;
+    case PROP_STORE:
+      g_value_set_object (value, self->store);
+      break;
+    case PROP_MACHINE:
+      g_value_set_string (value, self->machine);
+      break;
+    case PROP_POLL_INTERVAL:
+      g_value_set_uint (value, self->poll_interval);
+      break;
+    case PROP_CHECKPOINT_INTERVAL:
+      g_value_set_uint (value, self->checkpoint_interval);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+aqmp_job_runner_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  AqmpJobRunner *self = AQMP_JOB_RUNNER (object);
+
+  switch (prop_id)
+    {
+    case PROP_CLIENT:
+      self->client = g_value_dup_object (value);
+      break;
+    case PROP_STORE:
+      self->store = g_value_dup_object (value);
+      break;
+    case PROP_MACHINE:
+      self->machine = g_value_dup_string (value);
+      break;
+    case PROP_POLL_INTERVAL:
+      aqmp_job_runner_set_poll_interval (self, g_value_get_uint (value));
+      break;
+    case PROP_CHECKPOINT_INTERVAL:
+      aqmp_job_runner_set_checkpoint_interval (self, g_value_get_uint (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+aqmp_job_runner_dispose (GObject *object)
+{
+  AqmpJobRunner *self = AQMP_JOB_RUNNER (object);
+  g_autoptr(GError) error = NULL;
+
+  g_cancellable_cancel (self->cancellable);
+  aqmp_job_runner_stop_polling (self);
+  if (self->client != NULL)
+    {
+      g_signal_handlers_disconnect_by_data (self->client, self);
+      /* the jobs go on in QEMU; only this runner stops following them */
+      error = g_error_new_literal (AQMP_JOB_ERROR, AQMP_JOB_ERROR_DISCONNECTED, "the job runner went away");
+      if (self->entries != NULL)
+        {
+          g_autoptr(GList) entries = g_hash_table_get_values (self->entries);
+          for (GList *l = entries; l != NULL; l = l->next)
+            aqmp_job_detach (((AqmpJobRunnerEntry *) l->data)->job, error);
+          g_hash_table_remove_all (self->entries);
+        }
+    }
+  g_clear_object (&self->client);
+  g_clear_object (&self->store);
+  G_OBJECT_CLASS (aqmp_job_runner_parent_class)->dispose (object);
+}
+
+static void
+aqmp_job_runner_finalize (GObject *object)
+{
+  AqmpJobRunner *self = AQMP_JOB_RUNNER (object);
+
+  g_hash_table_unref (self->entries);
+  g_object_unref (self->cancellable);
+  g_free (self->machine);
+  G_OBJECT_CLASS (aqmp_job_runner_parent_class)->finalize (object);
+}
+
+static void
+aqmp_job_runner_class_init (AqmpJobRunnerClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags co = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS;
+  const GParamFlags rw = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+
+  object_class->constructed = aqmp_job_runner_constructed;
+  object_class->get_property = aqmp_job_runner_get_property;
+  object_class->set_property = aqmp_job_runner_set_property;
+  object_class->dispose = aqmp_job_runner_dispose;
+  object_class->finalize = aqmp_job_runner_finalize;
+
+  /**
+   * AqmpJobRunner:client:
+   *
+   * The client jobs are started on.
+   */
+  props[PROP_CLIENT] = g_param_spec_object ("client", NULL, NULL, AQMP_TYPE_CLIENT, co);
+  /**
+   * AqmpJobRunner:store:
+   *
+   * Where jobs are recorded, or %NULL.
+   */
+  props[PROP_STORE] = g_param_spec_object ("store", NULL, NULL, AQMP_TYPE_JOB_STORE, co);
+  /**
+   * AqmpJobRunner:machine:
+   *
+   * The machine's name in the store.
+   */
+  props[PROP_MACHINE] = g_param_spec_string ("machine", NULL, NULL, NULL, co);
+  /**
+   * AqmpJobRunner:poll-interval:
+   *
+   * Milliseconds between two `query-jobs` while jobs run.
+   */
+  props[PROP_POLL_INTERVAL] = g_param_spec_uint ("poll-interval", NULL, NULL, 10, G_MAXUINT,
+                                                 AQMP_JOB_RUNNER_DEFAULT_POLL_INTERVAL, rw);
+  /**
+   * AqmpJobRunner:checkpoint-interval:
+   *
+   * The least number of milliseconds between two progress checkpoints of
+   * one job in the store.
+   */
+  props[PROP_CHECKPOINT_INTERVAL] = g_param_spec_uint ("checkpoint-interval", NULL, NULL, 0, G_MAXUINT,
+                                                       AQMP_JOB_RUNNER_DEFAULT_CHECKPOINT_INTERVAL, rw);
+  g_object_class_install_properties (object_class, N_PROPS, props);
+}
+
+static void
+aqmp_job_runner_init (AqmpJobRunner *self)
+{
+  self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                         (GDestroyNotify) aqmp_job_runner_entry_free);
+  self->poll_interval = AQMP_JOB_RUNNER_DEFAULT_POLL_INTERVAL;
+  self->checkpoint_interval = AQMP_JOB_RUNNER_DEFAULT_CHECKPOINT_INTERVAL;
+  self->cancellable = g_cancellable_new ();
+  self->id_prefix = g_random_int ();
+}

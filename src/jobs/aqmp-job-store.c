@@ -1,0 +1,878 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include "aqmp-job-error.h"
+#include "aqmp-job-store.h"
+#include "aqmp-redact.h"
+
+/**
+ * AqmpJobStore:
+ *
+ * The history of jobs, kept in SQLite: every job a runner started or
+ * adopted, with its machine, command and (redacted) arguments, each
+ * status transition with its time, progress checkpoints, and the result.
+ *
+ * The database uses WAL and a busy timeout, so that a CLI and a daemon
+ * may both write to it; every change is one explicit transaction, so a
+ * process killed at any point leaves every committed transition in place.
+ * The schema carries a version, and opening an older database migrates it
+ * forward, one version after another.
+ *
+ * All times are microseconds since the epoch.
+ */
+
+#define AQMP_JOB_STORE_BUSY_TIMEOUT_MS 5000
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
+
+struct _AqmpJobStore {
+  GObject parent_instance;
+  gchar *path;
+  sqlite3 *db;
+  gint schema_version;
+};
+
+G_DEFINE_FINAL_TYPE (AqmpJobStore, aqmp_job_store, G_TYPE_OBJECT)
+
+/* ----- the schema, one step per version ----- */
+
+static const gchar *aqmp_job_store_schema_v1 =
+  "CREATE TABLE IF NOT EXISTS schema (version INTEGER NOT NULL);"
+  "CREATE TABLE jobs ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  machine TEXT NOT NULL,"
+  "  job_id TEXT NOT NULL,"
+  "  command TEXT NOT NULL,"
+  "  arguments TEXT,"
+  "  status TEXT NOT NULL DEFAULT 'undefined',"
+  "  error TEXT,"
+  "  created INTEGER NOT NULL,"
+  "  finished INTEGER);"
+  "CREATE TABLE transitions ("
+  "  job INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,"
+  "  status TEXT NOT NULL,"
+  "  timestamp INTEGER NOT NULL);";
+
+/* v2: results (lost and cancelled jobs need more than an error column),
+ * job types, progress and its checkpoints, and indexes */
+static const gchar *aqmp_job_store_schema_v2 =
+  "ALTER TABLE jobs ADD COLUMN type TEXT;"
+  "ALTER TABLE jobs ADD COLUMN result TEXT;"
+  "ALTER TABLE jobs ADD COLUMN current_progress INTEGER NOT NULL DEFAULT 0;"
+  "ALTER TABLE jobs ADD COLUMN total_progress INTEGER NOT NULL DEFAULT 0;"
+  "UPDATE jobs SET result = CASE WHEN error IS NULL THEN 'success' ELSE 'failed' END"
+  "  WHERE finished IS NOT NULL;"
+  "CREATE TABLE checkpoints ("
+  "  job INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,"
+  "  timestamp INTEGER NOT NULL,"
+  "  current INTEGER NOT NULL,"
+  "  total INTEGER NOT NULL);"
+  "CREATE INDEX jobs_active ON jobs (machine, result);"
+  "CREATE INDEX transitions_job ON transitions (job);"
+  "CREATE INDEX checkpoints_job ON checkpoints (job);";
+
+static gboolean
+aqmp_job_store_fail (AqmpJobStore *self, GError **error, const gchar *what)
+{
+  g_set_error (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_STORE, "%s in %s: %s",
+               what, self->path, sqlite3_errmsg (self->db));
+  return FALSE;
+}
+
+static gboolean
+aqmp_job_store_exec (AqmpJobStore *self, const gchar *sql, GError **error)
+{
+  gchar *msg = NULL;
+
+  if (sqlite3_exec (self->db, sql, NULL, NULL, &msg) != SQLITE_OK)
+    {
+      g_set_error (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_STORE, "cannot update %s: %s",
+                   self->path, msg != NULL ? msg : sqlite3_errmsg (self->db));
+      sqlite3_free (msg);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static sqlite3_stmt *
+aqmp_job_store_prepare (AqmpJobStore *self, const gchar *sql, GError **error)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+    {
+      aqmp_job_store_fail (self, error, "cannot prepare a statement");
+      return NULL;
+    }
+  return stmt;
+}
+
+/* runs a statement that returns no rows */
+static gboolean
+aqmp_job_store_step_done (AqmpJobStore *self, sqlite3_stmt *stmt, GError **error)
+{
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return aqmp_job_store_fail (self, error, "cannot write");
+  return TRUE;
+}
+
+static gboolean
+aqmp_job_store_begin (AqmpJobStore *self, GError **error)
+{
+  /* IMMEDIATE takes the write lock now, so the busy timeout applies */
+  return aqmp_job_store_exec (self, "BEGIN IMMEDIATE;", error);
+}
+
+static gboolean
+aqmp_job_store_commit (AqmpJobStore *self, GError **error)
+{
+  return aqmp_job_store_exec (self, "COMMIT;", error);
+}
+
+static void
+aqmp_job_store_rollback (AqmpJobStore *self)
+{
+  if (!sqlite3_get_autocommit (self->db))
+    sqlite3_exec (self->db, "ROLLBACK;", NULL, NULL, NULL);
+}
+
+static gint
+aqmp_job_store_read_version (AqmpJobStore *self, GError **error)
+{
+  g_autoptr(sqlite3_stmt) exists = NULL;
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  exists = aqmp_job_store_prepare (self, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema';", error);
+  if (exists == NULL)
+    return -1;
+  if (sqlite3_step (exists) != SQLITE_ROW)
+    return 0;
+  stmt = aqmp_job_store_prepare (self, "SELECT MAX(version) FROM schema;", error);
+  if (stmt == NULL)
+    return -1;
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return 0;
+  return sqlite3_column_int (stmt, 0);
+}
+
+/* inside the migration's transaction: each step falls through to the next */
+static gboolean
+aqmp_job_store_migrate_from (AqmpJobStore *self, gint version, GError **error)
+{
+  g_autoptr(sqlite3_stmt) stamp = NULL;
+
+  switch (version)
+    {
+    case 0:
+      if (!aqmp_job_store_exec (self, aqmp_job_store_schema_v1, error))
+        return FALSE;
+      G_GNUC_FALLTHROUGH;
+    case 1:
+      if (!aqmp_job_store_exec (self, aqmp_job_store_schema_v2, error))
+        return FALSE;
+      G_GNUC_FALLTHROUGH;
+    default:
+      break;
+    }
+  if (!aqmp_job_store_exec (self, "DELETE FROM schema;", error))
+    return FALSE;
+  stamp = aqmp_job_store_prepare (self, "INSERT INTO schema (version) VALUES (?1);", error);
+  if (stamp == NULL)
+    return FALSE;
+  sqlite3_bind_int (stamp, 1, AQMP_JOB_STORE_SCHEMA_VERSION);
+  return aqmp_job_store_step_done (self, stamp, error);
+}
+
+static gboolean
+aqmp_job_store_migrate (AqmpJobStore *self, GError **error)
+{
+  gint version;
+
+  if (!aqmp_job_store_begin (self, error))
+    return FALSE;
+  version = aqmp_job_store_read_version (self, error);
+  if (version < 0)
+    {
+      aqmp_job_store_rollback (self);
+      return FALSE;
+    }
+  if (version > AQMP_JOB_STORE_SCHEMA_VERSION)
+    {
+      aqmp_job_store_rollback (self);
+      g_set_error (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_STORE,
+                   "%s has schema version %d, newer than this program's %d",
+                   self->path, version, AQMP_JOB_STORE_SCHEMA_VERSION);
+      return FALSE;
+    }
+  if (version < AQMP_JOB_STORE_SCHEMA_VERSION)
+    {
+      g_debug ("migrating %s from schema version %d to %d", self->path, version,
+               AQMP_JOB_STORE_SCHEMA_VERSION);
+      if (!aqmp_job_store_migrate_from (self, version, error))
+        {
+          aqmp_job_store_rollback (self);
+          g_prefix_error (error, "cannot migrate the job store from schema version %d: ", version);
+          return FALSE;
+        }
+    }
+  if (!aqmp_job_store_commit (self, error))
+    {
+      aqmp_job_store_rollback (self);
+      return FALSE;
+    }
+  self->schema_version = AQMP_JOB_STORE_SCHEMA_VERSION;
+  return TRUE;
+}
+
+/**
+ * aqmp_job_store_get_default_path:
+ *
+ * Returns: (transfer full): `$XDG_STATE_HOME/aqmp/jobs.db`, that is
+ *   `~/.local/state/aqmp/jobs.db` by default
+ */
+gchar *
+aqmp_job_store_get_default_path (void)
+{
+  return g_build_filename (g_get_user_state_dir (), "aqmp", "jobs.db", NULL);
+}
+
+/**
+ * aqmp_job_store_new:
+ * @path: (nullable) (type filename): the database file, or %NULL for
+ *   aqmp_job_store_get_default_path(); `:memory:` keeps it in memory
+ * @error: return location for a #GError
+ *
+ * Opens (creating it and its directory if needed) and migrates a job
+ * store.
+ *
+ * Returns: (transfer full) (nullable): the store, or %NULL with @error set
+ *   (%AQMP_JOB_ERROR_STORE)
+ */
+AqmpJobStore *
+aqmp_job_store_new (const gchar *path, GError **error)
+{
+  g_autoptr(AqmpJobStore) self = g_object_new (AQMP_TYPE_JOB_STORE, NULL);
+  g_autofree gchar *dir = NULL;
+  gint rc;
+
+  self->path = path != NULL ? g_strdup (path) : aqmp_job_store_get_default_path ();
+  if (g_strcmp0 (self->path, ":memory:") != 0)
+    {
+      dir = g_path_get_dirname (self->path);
+      if (g_mkdir_with_parents (dir, 0700) != 0)
+        {
+          g_set_error (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_STORE, "cannot create %s: %s",
+                       dir, g_strerror (errno));
+          return NULL;
+        }
+    }
+  rc = sqlite3_open_v2 (self->path, &self->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, NULL);
+  if (rc != SQLITE_OK)
+    {
+      g_set_error (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_STORE, "cannot open %s: %s",
+                   self->path, self->db != NULL ? sqlite3_errmsg (self->db) : sqlite3_errstr (rc));
+      return NULL;
+    }
+  sqlite3_busy_timeout (self->db, AQMP_JOB_STORE_BUSY_TIMEOUT_MS);
+  /* WAL: readers never block the writer; NORMAL is durable against a
+   * killed process, which is what a job runner must survive */
+  if (!aqmp_job_store_exec (self, "PRAGMA journal_mode = WAL;"
+                                  "PRAGMA synchronous = NORMAL;"
+                                  "PRAGMA foreign_keys = ON;", error))
+    return NULL;
+  if (!aqmp_job_store_migrate (self, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+/**
+ * aqmp_job_store_get_path:
+ * @self: an #AqmpJobStore
+ *
+ * Returns: (type filename): the database file
+ */
+const gchar *
+aqmp_job_store_get_path (AqmpJobStore *self)
+{
+  g_return_val_if_fail (AQMP_IS_JOB_STORE (self), NULL);
+  return self->path;
+}
+
+/**
+ * aqmp_job_store_get_schema_version:
+ * @self: an #AqmpJobStore
+ *
+ * Returns: the schema version of the open database, which is always
+ *   %AQMP_JOB_STORE_SCHEMA_VERSION once opened
+ */
+gint
+aqmp_job_store_get_schema_version (AqmpJobStore *self)
+{
+  g_return_val_if_fail (AQMP_IS_JOB_STORE (self), 0);
+  return self->schema_version;
+}
+
+/* ----- writing ----- */
+
+/**
+ * aqmp_job_store_add_job:
+ * @self: an #AqmpJobStore
+ * @machine: the machine the job runs on
+ * @job_id: QEMU's `job-id`
+ * @command: the QMP command that created the job
+ * @arguments: (nullable): its arguments; secrets are redacted before
+ *   they are stored (see aqmp_redact_arguments())
+ * @created: when the job was started
+ * @error: return location for a #GError
+ *
+ * Records a new, active job with status `undefined`.
+ *
+ * Returns: the job's row id, or 0 with @error set
+ */
+gint64
+aqmp_job_store_add_job (AqmpJobStore *self, const gchar *machine, const gchar *job_id,
+                        const gchar *command, JsonObject *arguments, gint64 created,
+                        GError **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autofree gchar *args_text = NULL;
+  gint64 row;
+
+  g_return_val_if_fail (AQMP_IS_JOB_STORE (self), 0);
+  g_return_val_if_fail (machine != NULL && job_id != NULL && command != NULL, 0);
+
+  if (arguments != NULL)
+    {
+      g_autoptr(JsonObject) redacted = aqmp_redact_arguments (arguments);
+      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+      json_node_set_object (node, redacted);
+      args_text = json_to_string (node, FALSE);
+    }
+  if (!aqmp_job_store_begin (self, error))
+    return 0;
+  stmt = aqmp_job_store_prepare (self, "INSERT INTO jobs (machine, job_id, command, arguments, created)"
+                                       " VALUES (?1, ?2, ?3, ?4, ?5);", error);
+  if (stmt == NULL)
+    {
+      aqmp_job_store_rollback (self);
+      return 0;
+    }
+  sqlite3_bind_text (stmt, 1, machine, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, job_id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, command, -1, SQLITE_TRANSIENT);
+  if (args_text != NULL)
+    sqlite3_bind_text (stmt, 4, args_text, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, 4);
+  sqlite3_bind_int64 (stmt, 5, created);
+  if (!aqmp_job_store_step_done (self, stmt, error))
+    {
+      aqmp_job_store_rollback (self);
+      return 0;
+    }
+  row = sqlite3_last_insert_rowid (self->db);
+  if (!aqmp_job_store_commit (self, error))
+    {
+      aqmp_job_store_rollback (self);
+      return 0;
+    }
+  return row;
+}
+
+/* one bound statement in one transaction; @bind fills its parameters */
+typedef void (*AqmpJobStoreBind) (sqlite3_stmt *stmt, gconstpointer data);
+
+static gboolean
+aqmp_job_store_write (AqmpJobStore *self, const gchar * const *sqls, AqmpJobStoreBind bind,
+                      gconstpointer data, GError **error)
+{
+  if (!aqmp_job_store_begin (self, error))
+    return FALSE;
+  for (guint i = 0; sqls[i] != NULL; i++)
+    {
+      g_autoptr(sqlite3_stmt) stmt = aqmp_job_store_prepare (self, sqls[i], error);
+      if (stmt == NULL)
+        {
+          aqmp_job_store_rollback (self);
+          return FALSE;
+        }
+      /* every statement names only the parameters it needs */
+      bind (stmt, data);
+      if (!aqmp_job_store_step_done (self, stmt, error))
+        {
+          aqmp_job_store_rollback (self);
+          return FALSE;
+        }
+      if (sqlite3_changes (self->db) == 0 && i == 0)
+        {
+          aqmp_job_store_rollback (self);
+          g_set_error (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_NOT_FOUND, "no such job in %s", self->path);
+          return FALSE;
+        }
+    }
+  if (!aqmp_job_store_commit (self, error))
+    {
+      aqmp_job_store_rollback (self);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+typedef struct {
+  gint64 row;
+  const gchar *text;
+  const gchar *text2;
+  gint64 a;
+  gint64 b;
+  gint64 time;
+} AqmpJobStoreArgs;
+
+static void
+aqmp_job_store_bind_args (sqlite3_stmt *stmt, gconstpointer data)
+{
+  const AqmpJobStoreArgs *args = data;
+  gint n = sqlite3_bind_parameter_count (stmt);
+
+  for (gint i = 1; i <= n; i++)
+    {
+      const gchar *name = sqlite3_bind_parameter_name (stmt, i);
+      if (g_strcmp0 (name, ":row") == 0)
+        sqlite3_bind_int64 (stmt, i, args->row);
+      else if (g_strcmp0 (name, ":text") == 0 && args->text != NULL)
+        sqlite3_bind_text (stmt, i, args->text, -1, SQLITE_TRANSIENT);
+      else if (g_strcmp0 (name, ":text2") == 0 && args->text2 != NULL)
+        sqlite3_bind_text (stmt, i, args->text2, -1, SQLITE_TRANSIENT);
+      else if (g_strcmp0 (name, ":a") == 0)
+        sqlite3_bind_int64 (stmt, i, args->a);
+      else if (g_strcmp0 (name, ":b") == 0)
+        sqlite3_bind_int64 (stmt, i, args->b);
+      else if (g_strcmp0 (name, ":time") == 0)
+        sqlite3_bind_int64 (stmt, i, args->time);
+      else
+        sqlite3_bind_null (stmt, i);
+    }
+}
+
+/**
+ * aqmp_job_store_set_job_type:
+ * @self: an #AqmpJobStore
+ * @row: the job's row id
+ * @type: QEMU's `JobType`
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+aqmp_job_store_set_job_type (AqmpJobStore *self, gint64 row, const gchar *type, GError **error)
+{
+  const gchar *sqls[] = { "UPDATE jobs SET type = :text WHERE id = :row;", NULL };
+  AqmpJobStoreArgs args = { .row = row, .text = type };
+
+  g_return_val_if_fail (AQMP_IS_JOB_STORE (self), FALSE);
+  return aqmp_job_store_write (self, sqls, aqmp_job_store_bind_args, &args, error);
+}
+
+/**
+ * aqmp_job_store_add_transition:
+ * @self: an #AqmpJobStore
+ * @row: the job's row id
+ * @status: the status the job entered
+ * @timestamp: when
+ * @error: return location for a #GError
+ *
+ * Records a status transition, and the job's current status with it, in
+ * one transaction.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+aqmp_job_store_add_transition (AqmpJobStore *self, gint64 row, AqmpJobStatus status,
+                               gint64 timestamp, GError **error)
+{
+  const gchar *sqls[] = {
+    "UPDATE jobs SET status = :text WHERE id = :row;",
+    "INSERT INTO transitions (job, status, timestamp) VALUES (:row, :text, :time);",
+    NULL
+  };
+  AqmpJobStoreArgs args = { .row = row, .text = aqmp_job_status_to_string (status), .time = timestamp };
+
+  g_return_val_if_fail (AQMP_IS_JOB_STORE (self), FALSE);
+  return aqmp_job_store_write (self, sqls, aqmp_job_store_bind_args, &args, error);
+}
+
+/**
+ * aqmp_job_store_add_checkpoint:
+ * @self: an #AqmpJobStore
+ * @row: the job's row id
+ * @current: QEMU's `current-progress`
+ * @total: QEMU's `total-progress`
+ * @timestamp: when
+ * @error: return location for a #GError
+ *
+ * Records a progress checkpoint. The caller bounds how often.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+aqmp_job_store_add_checkpoint (AqmpJobStore *self, gint64 row, gint64 current, gint64 total,
+                               gint64 timestamp, GError **error)
+{
+  const gchar *sqls[] = {
+    "UPDATE jobs SET current_progress = :a, total_progress = :b WHERE id = :row;",
+    "INSERT INTO checkpoints (job, timestamp, current, total) VALUES (:row, :time, :a, :b);",
+    NULL
+  };
+  AqmpJobStoreArgs args = { .row = row, .a = current, .b = total, .time = timestamp };
+
+  g_return_val_if_fail (AQMP_IS_JOB_STORE (self), FALSE);
+  return aqmp_job_store_write (self, sqls, aqmp_job_store_bind_args, &args, error);
+}
+
+/**
+ * aqmp_job_store_finish_job:
+ * @self: an #AqmpJobStore
+ * @row: the job's row id
+ * @result: how the job ended
+ * @error_message: (nullable): why it failed
+ * @finished: when
+ * @error: return location for a #GError
+ *
+ * Records the end of a job. It is no longer active.
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+aqmp_job_store_finish_job (AqmpJobStore *self, gint64 row, AqmpJobResult result,
+                           const gchar *error_message, gint64 finished, GError **error)
+{
+  const gchar *sqls[] = {
+    "UPDATE jobs SET result = :text, error = :text2, finished = :time WHERE id = :row;",
+    NULL
+  };
+  AqmpJobStoreArgs args = {
+    .row = row,
+    .text = aqmp_job_result_to_string (result),
+    .text2 = error_message,
+    .time = finished,
+  };
+
+  g_return_val_if_fail (AQMP_IS_JOB_STORE (self), FALSE);
+  g_return_val_if_fail (result != AQMP_JOB_RESULT_NONE, FALSE);
+  return aqmp_job_store_write (self, sqls, aqmp_job_store_bind_args, &args, error);
+}
+
+/**
+ * aqmp_job_store_reopen_job:
+ * @self: an #AqmpJobStore
+ * @row: the job's row id
+ * @error: return location for a #GError
+ *
+ * Makes an ended job active again: QEMU still had it after all (the
+ * connection was lost, not the machine).
+ *
+ * Returns: %TRUE on success
+ */
+gboolean
+aqmp_job_store_reopen_job (AqmpJobStore *self, gint64 row, GError **error)
+{
+  const gchar *sqls[] = {
+    "UPDATE jobs SET result = NULL, error = NULL, finished = NULL WHERE id = :row;",
+    NULL
+  };
+  AqmpJobStoreArgs args = { .row = row };
+
+  g_return_val_if_fail (AQMP_IS_JOB_STORE (self), FALSE);
+  return aqmp_job_store_write (self, sqls, aqmp_job_store_bind_args, &args, error);
+}
+
+/* ----- reading ----- */
+
+#define AQMP_JOB_STORE_COLUMNS \
+  "id, machine, job_id, command, arguments, type, status, result, error," \
+  " current_progress, total_progress, created, finished"
+
+static void
+aqmp_job_store_set_text (JsonObject *obj, const gchar *member, sqlite3_stmt *stmt, gint column)
+{
+  const gchar *text = (const gchar *) sqlite3_column_text (stmt, column);
+
+  if (text == NULL)
+    json_object_set_null_member (obj, member);
+  else
+    json_object_set_string_member (obj, member, text);
+}
+
+static JsonObject *
+aqmp_job_store_row_to_object (sqlite3_stmt *stmt)
+{
+  JsonObject *obj = json_object_new ();
+  const gchar *args = (const gchar *) sqlite3_column_text (stmt, 4);
+  g_autoptr(JsonNode) args_node = args != NULL ? json_from_string (args, NULL) : NULL;
+
+  json_object_set_int_member (obj, "id", sqlite3_column_int64 (stmt, 0));
+  aqmp_job_store_set_text (obj, "machine", stmt, 1);
+  aqmp_job_store_set_text (obj, "job-id", stmt, 2);
+  aqmp_job_store_set_text (obj, "command", stmt, 3);
+  if (args_node != NULL)
+    json_object_set_member (obj, "arguments", g_steal_pointer (&args_node));
+  else
+    json_object_set_null_member (obj, "arguments");
+  aqmp_job_store_set_text (obj, "type", stmt, 5);
+  aqmp_job_store_set_text (obj, "status", stmt, 6);
+  aqmp_job_store_set_text (obj, "result", stmt, 7);
+  aqmp_job_store_set_text (obj, "error", stmt, 8);
+  json_object_set_int_member (obj, "current-progress", sqlite3_column_int64 (stmt, 9));
+  json_object_set_int_member (obj, "total-progress", sqlite3_column_int64 (stmt, 10));
+  json_object_set_int_member (obj, "created", sqlite3_column_int64 (stmt, 11));
+  if (sqlite3_column_type (stmt, 12) == SQLITE_NULL)
+    json_object_set_null_member (obj, "finished");
+  else
+    json_object_set_int_member (obj, "finished", sqlite3_column_int64 (stmt, 12));
+  return obj;
+}
+
+static JsonObject *
+aqmp_job_store_get_one (AqmpJobStore *self, sqlite3_stmt *stmt, GError **error)
+{
+  gint rc = sqlite3_step (stmt);
+
+  if (rc == SQLITE_ROW)
+    return aqmp_job_store_row_to_object (stmt);
+  if (rc == SQLITE_DONE)
+    g_set_error (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_NOT_FOUND, "no such job in %s", self->path);
+  else
+    aqmp_job_store_fail (self, error, "cannot read");
+  return NULL;
+}
+
+/**
+ * aqmp_job_store_get_job:
+ * @self: an #AqmpJobStore
+ * @row: a row id
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (nullable): the job as a JSON object with the
+ *   members `id`, `machine`, `job-id`, `command`, `arguments`, `type`,
+ *   `status`, `result` (null while active), `error`, `current-progress`,
+ *   `total-progress`, `created` and `finished`; or %NULL with @error set
+ *   (%AQMP_JOB_ERROR_NOT_FOUND when there is no such row)
+ */
+JsonObject *
+aqmp_job_store_get_job (AqmpJobStore *self, gint64 row, GError **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (AQMP_IS_JOB_STORE (self), NULL);
+  stmt = aqmp_job_store_prepare (self, "SELECT " AQMP_JOB_STORE_COLUMNS " FROM jobs WHERE id = ?1;", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, row);
+  return aqmp_job_store_get_one (self, stmt, error);
+}
+
+/**
+ * aqmp_job_store_find_job:
+ * @self: an #AqmpJobStore
+ * @machine: (nullable): the machine, or %NULL for any
+ * @job_id: QEMU's `job-id`
+ * @error: return location for a #GError
+ *
+ * Finds the latest job with @job_id.
+ *
+ * Returns: (transfer full) (nullable): the job, as for
+ *   aqmp_job_store_get_job()
+ */
+JsonObject *
+aqmp_job_store_find_job (AqmpJobStore *self, const gchar *machine, const gchar *job_id, GError **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (AQMP_IS_JOB_STORE (self), NULL);
+  g_return_val_if_fail (job_id != NULL, NULL);
+  stmt = aqmp_job_store_prepare (self, "SELECT " AQMP_JOB_STORE_COLUMNS " FROM jobs"
+                                       " WHERE job_id = ?1 AND (?2 IS NULL OR machine = ?2)"
+                                       " ORDER BY id DESC LIMIT 1;", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, job_id, -1, SQLITE_TRANSIENT);
+  if (machine != NULL)
+    sqlite3_bind_text (stmt, 2, machine, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, 2);
+  return aqmp_job_store_get_one (self, stmt, error);
+}
+
+/**
+ * aqmp_job_store_list_jobs:
+ * @self: an #AqmpJobStore
+ * @machine: (nullable): only this machine's jobs, or %NULL for all
+ * @active_only: only jobs without a result
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (element-type Json.Object) (nullable): the jobs,
+ *   oldest first, as for aqmp_job_store_get_job()
+ */
+GPtrArray *
+aqmp_job_store_list_jobs (AqmpJobStore *self, const gchar *machine, gboolean active_only, GError **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  gint rc;
+
+  g_return_val_if_fail (AQMP_IS_JOB_STORE (self), NULL);
+  stmt = aqmp_job_store_prepare (self, "SELECT " AQMP_JOB_STORE_COLUMNS " FROM jobs"
+                                       " WHERE (?1 IS NULL OR machine = ?1)"
+                                       " AND (?2 = 0 OR result IS NULL)"
+                                       " ORDER BY id;", error);
+  if (stmt == NULL)
+    return NULL;
+  if (machine != NULL)
+    sqlite3_bind_text (stmt, 1, machine, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, 1);
+  sqlite3_bind_int (stmt, 2, active_only ? 1 : 0);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (jobs, aqmp_job_store_row_to_object (stmt));
+  if (rc != SQLITE_DONE)
+    {
+      aqmp_job_store_fail (self, error, "cannot read");
+      return NULL;
+    }
+  return g_steal_pointer (&jobs);
+}
+
+/**
+ * aqmp_job_store_get_transitions:
+ * @self: an #AqmpJobStore
+ * @row: the job's row id
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (nullable): the job's transitions in order, as
+ *   objects with `status` and `timestamp`
+ */
+JsonArray *
+aqmp_job_store_get_transitions (AqmpJobStore *self, gint64 row, GError **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(JsonArray) array = json_array_new ();
+  gint rc;
+
+  g_return_val_if_fail (AQMP_IS_JOB_STORE (self), NULL);
+  stmt = aqmp_job_store_prepare (self, "SELECT status, timestamp FROM transitions WHERE job = ?1"
+                                       " ORDER BY rowid;", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, row);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      JsonObject *obj = json_object_new ();
+      json_object_set_string_member (obj, "status", (const gchar *) sqlite3_column_text (stmt, 0));
+      json_object_set_int_member (obj, "timestamp", sqlite3_column_int64 (stmt, 1));
+      json_array_add_object_element (array, obj);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      aqmp_job_store_fail (self, error, "cannot read");
+      return NULL;
+    }
+  return g_steal_pointer (&array);
+}
+
+/**
+ * aqmp_job_store_get_checkpoints:
+ * @self: an #AqmpJobStore
+ * @row: the job's row id
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full) (nullable): the job's progress checkpoints in
+ *   order, as objects with `timestamp`, `current` and `total`
+ */
+JsonArray *
+aqmp_job_store_get_checkpoints (AqmpJobStore *self, gint64 row, GError **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(JsonArray) array = json_array_new ();
+  gint rc;
+
+  g_return_val_if_fail (AQMP_IS_JOB_STORE (self), NULL);
+  stmt = aqmp_job_store_prepare (self, "SELECT timestamp, current, total FROM checkpoints"
+                                       " WHERE job = ?1 ORDER BY rowid;", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, row);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      JsonObject *obj = json_object_new ();
+      json_object_set_int_member (obj, "timestamp", sqlite3_column_int64 (stmt, 0));
+      json_object_set_int_member (obj, "current", sqlite3_column_int64 (stmt, 1));
+      json_object_set_int_member (obj, "total", sqlite3_column_int64 (stmt, 2));
+      json_array_add_object_element (array, obj);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      aqmp_job_store_fail (self, error, "cannot read");
+      return NULL;
+    }
+  return g_steal_pointer (&array);
+}
+
+/**
+ * aqmp_job_store_check_integrity:
+ * @self: an #AqmpJobStore
+ * @error: return location for a #GError
+ *
+ * Runs `PRAGMA integrity_check`.
+ *
+ * Returns: (transfer full) (nullable): SQLite's verdict, `"ok"` for a
+ *   sound database
+ */
+gchar *
+aqmp_job_store_check_integrity (AqmpJobStore *self, GError **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(GString) verdict = g_string_new (NULL);
+  gint rc;
+
+  g_return_val_if_fail (AQMP_IS_JOB_STORE (self), NULL);
+  stmt = aqmp_job_store_prepare (self, "PRAGMA integrity_check;", error);
+  if (stmt == NULL)
+    return NULL;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      if (verdict->len > 0)
+        g_string_append_c (verdict, '\n');
+      g_string_append (verdict, (const gchar *) sqlite3_column_text (stmt, 0));
+    }
+  if (rc != SQLITE_DONE)
+    {
+      aqmp_job_store_fail (self, error, "cannot check");
+      return NULL;
+    }
+  return g_string_free (g_steal_pointer (&verdict), FALSE);
+}
+
+static void
+aqmp_job_store_finalize (GObject *object)
+{
+  AqmpJobStore *self = AQMP_JOB_STORE (object);
+
+  if (self->db != NULL)
+    sqlite3_close_v2 (self->db);
+  g_free (self->path);
+  G_OBJECT_CLASS (aqmp_job_store_parent_class)->finalize (object);
+}
+
+static void
+aqmp_job_store_class_init (AqmpJobStoreClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = aqmp_job_store_finalize;
+}
+
+static void
+aqmp_job_store_init (AqmpJobStore *self)
+{
+}

@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#if !defined(__AQMP_JOBS_H_INSIDE__) && !defined(AQMP_JOBS_COMPILATION)
+#error "Only <aqmp/aqmp-jobs.h> can be included directly."
+#endif
+
+#include <json-glib/json-glib.h>
+
+G_BEGIN_DECLS
+
+/**
+ * AQMP_REDACTED:
+ *
+ * What a secret is replaced with by aqmp_redact_arguments().
+ */
+#define AQMP_REDACTED "<redacted>"
+
+gboolean    aqmp_redact_is_secret_member (const gchar *name);
+JsonObject *aqmp_redact_arguments        (JsonObject  *arguments);
+
+G_END_DECLS

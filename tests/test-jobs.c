@@ -1,0 +1,1253 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * AqmpJobRunner, AqmpJobStore and AqmpLauncher against a real QEMU 7.2
+ * (`-machine none` with `blockdev-add`).
+ */
+#include <signal.h>
+#include <string.h>
+
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+
+#include <aqmp/aqmp-jobs.h>
+
+#include "aqmp-test-qemu.h"
+
+#define MIB (1024 * 1024)
+/* a job in these tests never takes longer */
+#define JOB_WAIT_MS 30000
+
+typedef struct {
+  AqmpTestQemu *qemu;
+  AqmpClient *client;
+  gchar *db_path;
+  AqmpJobStore *store;
+  AqmpJobRunner *runner;
+} Fixture;
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->qemu = aqmp_test_qemu_new (NULL);
+  f->client = aqmp_test_connect (f->qemu->address);
+  f->db_path = aqmp_test_qemu_path (f->qemu, "jobs.db");
+  f->store = aqmp_job_store_new (f->db_path, &error);
+  g_assert_no_error (error);
+  f->runner = aqmp_job_runner_new (f->client, f->store, f->qemu->address);
+  aqmp_job_runner_set_poll_interval (f->runner, 50);
+  aqmp_job_runner_set_checkpoint_interval (f->runner, 200);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  g_clear_object (&f->runner);
+  g_clear_object (&f->store);
+  g_clear_object (&f->client);
+  g_clear_pointer (&f->qemu, aqmp_test_qemu_free);
+  g_free (f->db_path);
+}
+
+/* ----- helpers ----- */
+
+static JsonObject *
+object_from_json (const gchar *text)
+{
+  g_autoptr(JsonNode) node = json_from_string (text, NULL);
+
+  g_assert_nonnull (node);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  return json_object_ref (json_node_get_object (node));
+}
+
+static void
+qmp (AqmpClient *client, const gchar *command, const gchar *json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) args = json != NULL ? object_from_json (json) : NULL;
+  g_autoptr(JsonNode) value = aqmp_client_execute_sync (client, command, args, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (value);
+}
+
+static void
+add_null_node (AqmpClient *client, const gchar *name, gint64 size)
+{
+  g_autofree gchar *json = g_strdup_printf ("{\"driver\": \"null-co\", \"node-name\": \"%s\", \"size\": %"
+                                            G_GINT64_FORMAT "}", name, size);
+  qmp (client, "blockdev-add", json);
+}
+
+typedef struct {
+  AqmpJob *job;
+  GError *error;
+  gboolean done;
+  gboolean ok;
+} Call;
+
+static void
+call_clear (Call *c)
+{
+  g_clear_object (&c->job);
+  g_clear_error (&c->error);
+  c->done = FALSE;
+  c->ok = FALSE;
+}
+
+static void
+started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Call *c = user_data;
+
+  c->job = aqmp_job_runner_start_finish (AQMP_JOB_RUNNER (source), res, &c->error);
+  c->done = TRUE;
+}
+
+static AqmpJob *
+start_job_full (AqmpJobRunner *runner, const gchar *command, const gchar *json, AqmpJobStartFlags flags,
+                GError **error)
+{
+  g_autoptr(JsonObject) args = object_from_json (json);
+  Call c = { 0, };
+
+  aqmp_job_runner_start_async (runner, command, args, flags, NULL, started_cb, &c);
+  g_assert_true (aqmp_test_wait_for_flag (&c.done, AQMP_TEST_WAIT_MS));
+  if (c.error != NULL)
+    g_propagate_error (error, g_steal_pointer (&c.error));
+  return c.job;
+}
+
+static AqmpJob *
+start_job (AqmpJobRunner *runner, const gchar *command, const gchar *json, AqmpJobStartFlags flags)
+{
+  g_autoptr(GError) error = NULL;
+  AqmpJob *job = start_job_full (runner, command, json, flags, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (job);
+  return job;
+}
+
+static void
+waited_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Call *c = user_data;
+
+  c->ok = aqmp_job_wait_finish (AQMP_JOB (source), res, &c->error);
+  c->done = TRUE;
+}
+
+static gboolean
+wait_job (AqmpJob *job, GError **error)
+{
+  Call c = { 0, };
+
+  aqmp_job_wait_async (job, NULL, waited_cb, &c);
+  if (!aqmp_test_wait_for_flag (&c.done, JOB_WAIT_MS))
+    g_error ("job %s did not end within %u ms", aqmp_job_get_id (job), JOB_WAIT_MS);
+  if (c.error != NULL)
+    g_propagate_error (error, g_steal_pointer (&c.error));
+  return c.ok;
+}
+
+static void
+controlled_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Call *c = user_data;
+
+  c->ok = aqmp_job_runner_control_finish (AQMP_JOB_RUNNER (source), res, &c->error);
+  c->done = TRUE;
+}
+
+static void
+speed_set_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Call *c = user_data;
+
+  c->ok = aqmp_job_runner_set_speed_finish (AQMP_JOB_RUNNER (source), res, &c->error);
+  c->done = TRUE;
+}
+
+static gboolean
+control_job (AqmpJobRunner *runner, const gchar *id, AqmpJobAction action, GError **error)
+{
+  Call c = { 0, };
+
+  aqmp_job_runner_control_async (runner, id, action, NULL, controlled_cb, &c);
+  g_assert_true (aqmp_test_wait_for_flag (&c.done, AQMP_TEST_WAIT_MS));
+  if (c.error != NULL)
+    g_propagate_error (error, g_steal_pointer (&c.error));
+  return c.ok;
+}
+
+typedef struct {
+  AqmpJob *job;
+  AqmpJobStatus status;
+} StatusWait;
+
+static gboolean
+job_has_status (gpointer user_data)
+{
+  StatusWait *w = user_data;
+
+  return aqmp_job_get_status (w->job) == w->status || aqmp_job_is_ended (w->job);
+}
+
+static void
+wait_for_status (AqmpJob *job, AqmpJobStatus status)
+{
+  StatusWait w = { job, status };
+
+  g_assert_true (aqmp_test_wait_until (job_has_status, &w, JOB_WAIT_MS));
+  g_assert_cmpint (aqmp_job_get_status (job), ==, status);
+}
+
+static gboolean
+job_has_progress (gpointer user_data)
+{
+  AqmpJob *job = user_data;
+
+  return aqmp_job_get_current_progress (job) > 0 || aqmp_job_is_ended (job);
+}
+
+/* the statuses the store recorded for a job, as "created,running,..." */
+static gchar *
+stored_transitions (AqmpJobStore *store, gint64 row)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) transitions = aqmp_job_store_get_transitions (store, row, &error);
+  g_autoptr(GString) s = g_string_new (NULL);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < json_array_get_length (transitions); i++)
+    {
+      JsonObject *t = json_array_get_object_element (transitions, i);
+      if (s->len > 0)
+        g_string_append_c (s, ',');
+      g_string_append (s, json_object_get_string_member (t, "status"));
+    }
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+static JsonObject *
+stored_job (AqmpJobStore *store, AqmpJob *job)
+{
+  g_autoptr(GError) error = NULL;
+  JsonObject *record = aqmp_job_store_get_job (store, aqmp_job_get_store_id (job), &error);
+
+  g_assert_no_error (error);
+  return record;
+}
+
+static void
+assert_stored_result (AqmpJobStore *store, AqmpJob *job, const gchar *result)
+{
+  g_autoptr(JsonObject) record = stored_job (store, job);
+
+  g_assert_cmpstr (json_object_get_string_member (record, "result"), ==, result);
+  g_assert_false (json_object_get_null_member (record, "finished"));
+}
+
+static void
+assert_integrity (AqmpJobStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *verdict = aqmp_job_store_check_integrity (store, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (verdict, ==, "ok");
+}
+
+/* ----- no QEMU needed ----- */
+
+static void
+test_redact (void)
+{
+  g_autoptr(JsonObject) args = object_from_json (
+    "{\"qom-type\": \"secret\", \"id\": \"sec0\", \"data\": \"hunter2\","
+    " \"nested\": {\"password\": \"p\", \"list\": [{\"new-password\": \"q\"}, 1, \"x\"],"
+    " \"key-secret\": \"sec0\", \"ssh-password\": \"s\"},"
+    " \"device\": \"drive0\", \"speed\": 5}");
+  g_autoptr(JsonObject) redacted = aqmp_redact_arguments (args);
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autofree gchar *text = NULL;
+  JsonObject *nested;
+
+  json_node_set_object (node, redacted);
+  text = json_to_string (node, FALSE);
+  g_test_message ("%s", text);
+  g_assert_null (strstr (text, "hunter2"));
+  g_assert_cmpstr (json_object_get_string_member (redacted, "data"), ==, AQMP_REDACTED);
+  nested = json_object_get_object_member (redacted, "nested");
+  g_assert_cmpstr (json_object_get_string_member (nested, "password"), ==, AQMP_REDACTED);
+  g_assert_cmpstr (json_object_get_string_member (nested, "ssh-password"), ==, AQMP_REDACTED);
+  g_assert_cmpstr (json_object_get_string_member (
+                     json_array_get_object_element (json_object_get_array_member (nested, "list"), 0),
+                     "new-password"), ==, AQMP_REDACTED);
+  g_assert_cmpstr (json_object_get_string_member (redacted, "device"), ==, "drive0");
+  g_assert_cmpint (json_object_get_int_member (redacted, "speed"), ==, 5);
+  /* the original is untouched */
+  g_assert_cmpstr (json_object_get_string_member (args, "data"), ==, "hunter2");
+}
+
+static void
+test_store_basic (void)
+{
+  g_autofree gchar *dir = aqmp_test_make_dir ();
+  g_autofree gchar *path = g_build_filename (dir, "sub", "jobs.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AqmpJobStore) store = aqmp_job_store_new (path, &error);
+  g_autoptr(JsonObject) args = object_from_json ("{\"device\": \"d\", \"password\": \"secret!\"}");
+  g_autoptr(JsonObject) record = NULL;
+  g_autoptr(GPtrArray) active = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  g_autofree gchar *transitions = NULL;
+  gint64 row;
+
+  g_assert_no_error (error);
+  g_assert_cmpint (aqmp_job_store_get_schema_version (store), ==, AQMP_JOB_STORE_SCHEMA_VERSION);
+  row = aqmp_job_store_add_job (store, "m1", "job-a", "blockdev-backup", args, 1000, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (row, >, 0);
+  g_assert_true (aqmp_job_store_add_transition (store, row, AQMP_JOB_STATUS_CREATED, 1001, &error));
+  g_assert_true (aqmp_job_store_add_transition (store, row, AQMP_JOB_STATUS_RUNNING, 1002, &error));
+  g_assert_true (aqmp_job_store_add_checkpoint (store, row, 10, 100, 1003, &error));
+  g_assert_true (aqmp_job_store_set_job_type (store, row, "backup", &error));
+  g_assert_no_error (error);
+
+  active = aqmp_job_store_list_jobs (store, "m1", TRUE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (active->len, ==, 1);
+  g_assert_true (aqmp_job_store_finish_job (store, row, AQMP_JOB_RESULT_SUCCESS, NULL, 2000, &error));
+  g_clear_pointer (&active, g_ptr_array_unref);
+  active = aqmp_job_store_list_jobs (store, "m1", TRUE, &error);
+  g_assert_cmpuint (active->len, ==, 0);
+  all = aqmp_job_store_list_jobs (store, NULL, FALSE, &error);
+  g_assert_cmpuint (all->len, ==, 1);
+
+  record = aqmp_job_store_find_job (store, "m1", "job-a", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (record, "status"), ==, "running");
+  g_assert_cmpstr (json_object_get_string_member (record, "result"), ==, "success");
+  g_assert_cmpstr (json_object_get_string_member (record, "type"), ==, "backup");
+  g_assert_cmpint (json_object_get_int_member (record, "current-progress"), ==, 10);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (record, "arguments"), "password"),
+                   ==, AQMP_REDACTED);
+  transitions = stored_transitions (store, row);
+  g_assert_cmpstr (transitions, ==, "created,running");
+
+  g_assert_null (aqmp_job_store_get_job (store, 999, &error));
+  g_assert_error (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_false (aqmp_job_store_add_transition (store, 999, AQMP_JOB_STATUS_RUNNING, 1, &error));
+  g_assert_error (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  assert_integrity (store);
+  g_clear_object (&store);
+  aqmp_test_remove_dir (dir);
+}
+
+static void
+test_store_migrate_v1 (void)
+{
+  g_autofree gchar *dir = aqmp_test_make_dir ();
+  g_autofree gchar *path = g_build_filename (dir, "jobs-v1.db", NULL);
+  g_autofree gchar *sql = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AqmpJobStore) store = NULL;
+  g_autoptr(GPtrArray) all = NULL;
+  g_autoptr(GPtrArray) active = NULL;
+  g_autoptr(JsonObject) failed = NULL;
+  g_autofree gchar *transitions = NULL;
+  sqlite3 *db = NULL;
+  gint64 row;
+
+  /* the fixture is SQL text in git, made into a database here */
+  g_assert_true (g_file_get_contents (AQMP_TEST_FIXTURES "/jobs-v1.sql", &sql, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+
+  store = aqmp_job_store_new (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (aqmp_job_store_get_schema_version (store), ==, 2);
+  all = aqmp_job_store_list_jobs (store, NULL, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (all->len, ==, 3);
+  /* version 1 had no results: they were derived from error and finished */
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (all, 0), "result"), ==, "success");
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (all, 1), "result"), ==, "failed");
+  g_assert_true (json_object_get_null_member (g_ptr_array_index (all, 2), "result"));
+  active = aqmp_job_store_list_jobs (store, "unix:/run/vm2.sock", TRUE, &error);
+  g_assert_cmpuint (active->len, ==, 1);
+  failed = aqmp_job_store_find_job (store, NULL, "backup-2", &error);
+  g_assert_cmpstr (json_object_get_string_member (failed, "error"), ==, "Input/output error");
+  transitions = stored_transitions (store, json_object_get_int_member (failed, "id"));
+  g_assert_cmpstr (transitions, ==, "created,running,aborting,concluded,null");
+
+  /* and the new columns and tables work */
+  row = json_object_get_int_member (g_ptr_array_index (all, 2), "id");
+  g_assert_true (aqmp_job_store_add_checkpoint (store, row, 5, 10, 1, &error));
+  g_assert_true (aqmp_job_store_set_job_type (store, row, "mirror", &error));
+  g_assert_no_error (error);
+  assert_integrity (store);
+
+  /* reopening is a no-op */
+  g_clear_object (&store);
+  store = aqmp_job_store_new (path, &error);
+  g_assert_no_error (error);
+  g_clear_object (&store);
+  aqmp_test_remove_dir (dir);
+}
+
+static void
+test_store_too_new (void)
+{
+  g_autofree gchar *dir = aqmp_test_make_dir ();
+  g_autofree gchar *path = g_build_filename (dir, "jobs.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AqmpJobStore) store = NULL;
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE schema (version INTEGER NOT NULL);"
+                                     "INSERT INTO schema VALUES (99);", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  store = aqmp_job_store_new (path, &error);
+  g_assert_null (store);
+  g_assert_error (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_STORE);
+  g_assert_nonnull (strstr (error->message, "99"));
+  aqmp_test_remove_dir (dir);
+}
+
+static void
+test_default_path (void)
+{
+  g_autofree gchar *path = aqmp_job_store_get_default_path ();
+
+  g_assert_true (g_str_has_suffix (path, "/aqmp/jobs.db"));
+  g_assert_true (g_str_has_prefix (path, g_get_user_state_dir ()));
+}
+
+/* ----- backup ----- */
+
+typedef struct {
+  GArray *fractions;
+  gboolean saw_rate;
+  gboolean saw_eta;
+} ProgressLog;
+
+static void
+fraction_cb (GObject *object, GParamSpec *pspec, gpointer user_data)
+{
+  ProgressLog *log = user_data;
+  AqmpJob *job = AQMP_JOB (object);
+  gdouble fraction = aqmp_job_get_fraction (job);
+
+  if (aqmp_job_get_fraction_valid (job))
+    g_array_append_val (log->fractions, fraction);
+  if (aqmp_job_get_rate (job) > 0)
+    log->saw_rate = TRUE;
+  if (aqmp_job_get_expected_end_time (job) > 0)
+    log->saw_eta = TRUE;
+}
+
+static void
+test_backup_progress (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) record = NULL;
+  g_autoptr(JsonArray) checkpoints = NULL;
+  g_autofree gchar *transitions = NULL;
+  ProgressLog log = { g_array_new (FALSE, FALSE, sizeof (gdouble)), FALSE, FALSE };
+  guint distinct = 0;
+  gint64 took;
+
+  add_null_node (f->client, "src", 32 * MIB);
+  add_null_node (f->client, "tgt", 32 * MIB);
+  /* about 2 s at 16 MiB/s */
+  job = start_job (f->runner, "blockdev-backup",
+                   "{\"device\": \"src\", \"target\": \"tgt\", \"sync\": \"full\", \"speed\": 16777216}",
+                   AQMP_JOB_START_FLAGS_NONE);
+  g_assert_true (g_str_has_prefix (aqmp_job_get_id (job), "aqmp-"));
+  g_assert_cmpstr (aqmp_job_get_command (job), ==, "blockdev-backup");
+  g_assert_cmpstr (aqmp_job_get_machine (job), ==, f->qemu->address);
+  g_assert_cmpint (aqmp_job_get_store_id (job), >, 0);
+  g_assert_true (aqmp_job_runner_lookup (f->runner, aqmp_job_get_id (job)) == job);
+  g_signal_connect (job, "notify::fraction", G_CALLBACK (fraction_cb), &log);
+
+  g_assert_true (wait_job (job, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (aqmp_job_get_result (job), ==, AQMP_JOB_RESULT_SUCCESS);
+  g_assert_cmpint (aqmp_job_get_status (job), ==, AQMP_JOB_STATUS_NULL);
+  g_assert_cmpstr (aqmp_job_get_job_type (job), ==, "backup");
+  g_assert_null (aqmp_job_runner_lookup (f->runner, aqmp_job_get_id (job)));
+
+  /* monotonic, reaching 1, with steps in between */
+  g_assert_cmpuint (log.fractions->len, >=, 3);
+  for (guint i = 0; i < log.fractions->len; i++)
+    {
+      gdouble v = g_array_index (log.fractions, gdouble, i);
+      if (i > 0)
+        g_assert_cmpfloat (v, >=, g_array_index (log.fractions, gdouble, i - 1));
+      if (v > 0 && v < 1)
+        distinct++;
+    }
+  g_test_message ("%u fractions, %u strictly between 0 and 1", log.fractions->len, distinct);
+  g_assert_cmpuint (distinct, >=, 3);
+  g_assert_cmpfloat (aqmp_job_get_fraction (job), ==, 1.0);
+  g_assert_true (aqmp_job_get_fraction_valid (job));
+  g_assert_cmpint (aqmp_job_get_current_progress (job), ==, 32 * MIB);
+  g_assert_true (log.saw_rate);
+  g_assert_true (log.saw_eta);
+  g_assert_cmpint (aqmp_job_get_end_time (job), >, aqmp_job_get_start_time (job));
+  took = aqmp_job_get_end_time (job) - aqmp_job_get_start_time (job);
+  g_assert_cmpint (took, >, G_USEC_PER_SEC);
+
+  /* the store has every transition, the result and a bounded number of
+   * checkpoints (one per 200 ms at most, plus the final one) */
+  transitions = stored_transitions (f->store, aqmp_job_get_store_id (job));
+  g_test_message ("transitions: %s", transitions);
+  g_assert_true (g_str_has_prefix (transitions, "created,running,"));
+  g_assert_true (g_str_has_suffix (transitions, ",waiting,pending,concluded,null"));
+  record = stored_job (f->store, job);
+  g_assert_cmpstr (json_object_get_string_member (record, "result"), ==, "success");
+  g_assert_cmpstr (json_object_get_string_member (record, "type"), ==, "backup");
+  g_assert_cmpint (json_object_get_int_member (record, "current-progress"), ==, 32 * MIB);
+  checkpoints = aqmp_job_store_get_checkpoints (f->store, aqmp_job_get_store_id (job), &error);
+  g_assert_no_error (error);
+  g_test_message ("%u checkpoints in %" G_GINT64_FORMAT " ms", json_array_get_length (checkpoints), took / 1000);
+  g_assert_cmpuint (json_array_get_length (checkpoints), >=, 2);
+  g_assert_cmpuint (json_array_get_length (checkpoints), <=, took / (200 * 1000) + 2);
+  g_array_unref (log.fractions);
+}
+
+static void
+test_start_refused (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AqmpJob) job = start_job_full (f->runner, "blockdev-backup",
+                                           "{\"job-id\": \"nope\", \"device\": \"missing\", \"target\": \"x\", \"sync\": \"full\"}",
+                                           AQMP_JOB_START_FLAGS_NONE, &error);
+  g_autoptr(JsonObject) record = NULL;
+
+  g_assert_null (job);
+  g_assert_error (error, AQMP_ERROR, AQMP_ERROR_COMMAND);
+  g_assert_null (aqmp_job_runner_lookup (f->runner, "nope"));
+  record = aqmp_job_store_find_job (f->store, f->qemu->address, "nope", NULL);
+  g_assert_nonnull (record);
+  g_assert_cmpstr (json_object_get_string_member (record, "result"), ==, "failed");
+  g_assert_nonnull (strstr (json_object_get_string_member (record, "error"), "missing"));
+}
+
+static void
+test_cancel (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *transitions = NULL;
+
+  add_null_node (f->client, "src", 1024 * MIB);
+  add_null_node (f->client, "tgt", 1024 * MIB);
+  job = start_job (f->runner, "blockdev-backup",
+                   "{\"job-id\": \"slow\", \"device\": \"src\", \"target\": \"tgt\", \"sync\": \"full\", \"speed\": 8388608}",
+                   AQMP_JOB_START_FLAGS_NONE);
+  g_assert_cmpstr (aqmp_job_get_id (job), ==, "slow");
+  g_assert_true (aqmp_test_wait_until (job_has_progress, job, JOB_WAIT_MS));
+  g_assert_false (aqmp_job_is_ended (job));
+  g_assert_true (control_job (f->runner, "slow", AQMP_JOB_ACTION_CANCEL, &error));
+  g_assert_no_error (error);
+  g_assert_false (wait_job (job, &error));
+  g_assert_error (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_CANCELLED);
+  g_assert_cmpint (aqmp_job_get_result (job), ==, AQMP_JOB_RESULT_CANCELLED);
+  g_assert_cmpfloat (aqmp_job_get_fraction (job), <, 1.0);
+  assert_stored_result (f->store, job, "cancelled");
+  transitions = stored_transitions (f->store, aqmp_job_get_store_id (job));
+  g_test_message ("transitions: %s", transitions);
+  g_assert_nonnull (strstr (transitions, "aborting"));
+  g_assert_true (g_str_has_suffix (transitions, "concluded,null"));
+}
+
+static void
+test_pause_resume_speed (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  Call c = { 0, };
+
+  add_null_node (f->client, "src", 16 * MIB);
+  add_null_node (f->client, "tgt", 16 * MIB);
+  job = start_job (f->runner, "blockdev-backup",
+                   "{\"device\": \"src\", \"target\": \"tgt\", \"sync\": \"full\", \"speed\": 1048576}",
+                   AQMP_JOB_START_FLAGS_NONE);
+  wait_for_status (job, AQMP_JOB_STATUS_RUNNING);
+  g_assert_true (control_job (f->runner, aqmp_job_get_id (job), AQMP_JOB_ACTION_PAUSE, &error));
+  wait_for_status (job, AQMP_JOB_STATUS_PAUSED);
+  g_assert_true (control_job (f->runner, aqmp_job_get_id (job), AQMP_JOB_ACTION_RESUME, &error));
+  wait_for_status (job, AQMP_JOB_STATUS_RUNNING);
+  /* completing a backup makes no sense: QEMU's words come back */
+  g_assert_false (control_job (f->runner, aqmp_job_get_id (job), AQMP_JOB_ACTION_COMPLETE, &error));
+  g_assert_error (error, AQMP_ERROR, AQMP_ERROR_COMMAND);
+  g_clear_error (&error);
+  /* lift the limit and it finishes at once */
+  aqmp_job_runner_set_speed_async (f->runner, aqmp_job_get_id (job), 0, NULL, speed_set_cb, &c);
+  g_assert_true (aqmp_test_wait_for_flag (&c.done, AQMP_TEST_WAIT_MS));
+  g_assert_no_error (c.error);
+  g_assert_true (wait_job (job, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_manual_finalize_dismiss (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpJob) job = NULL;
+  g_autoptr(AqmpJob) kept = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *transitions = NULL;
+
+  add_null_node (f->client, "src", 4 * MIB);
+  add_null_node (f->client, "tgt", 4 * MIB);
+  add_null_node (f->client, "tgt2", 4 * MIB);
+
+  /* the runner finalizes and dismisses on the caller's behalf */
+  job = start_job (f->runner, "blockdev-backup",
+                   "{\"device\": \"src\", \"target\": \"tgt\", \"sync\": \"full\","
+                   " \"auto-finalize\": false, \"auto-dismiss\": false}", AQMP_JOB_START_FLAGS_NONE);
+  g_assert_true (wait_job (job, &error));
+  g_assert_no_error (error);
+  transitions = stored_transitions (f->store, aqmp_job_get_store_id (job));
+  g_test_message ("transitions: %s", transitions);
+  g_assert_true (g_str_has_suffix (transitions, "pending,concluded,null"));
+  assert_stored_result (f->store, job, "success");
+
+  /* or leaves them to the caller */
+  kept = start_job (f->runner, "blockdev-backup",
+                    "{\"device\": \"src\", \"target\": \"tgt2\", \"sync\": \"full\","
+                    " \"auto-finalize\": false, \"auto-dismiss\": false}",
+                    AQMP_JOB_START_FLAGS_NO_FINALIZE | AQMP_JOB_START_FLAGS_NO_DISMISS);
+  wait_for_status (kept, AQMP_JOB_STATUS_PENDING);
+  g_assert_false (aqmp_job_is_ended (kept));
+  g_assert_true (control_job (f->runner, aqmp_job_get_id (kept), AQMP_JOB_ACTION_FINALIZE, &error));
+  g_assert_true (wait_job (kept, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (aqmp_job_get_status (kept), ==, AQMP_JOB_STATUS_CONCLUDED);
+  g_assert_true (control_job (f->runner, aqmp_job_get_id (kept), AQMP_JOB_ACTION_DISMISS, &error));
+  g_assert_no_error (error);
+  assert_stored_result (f->store, kept, "success");
+}
+
+/* ----- mirror ----- */
+
+static void
+test_mirror_ready_complete (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpJob) job = NULL;
+  g_autoptr(AqmpJob) auto_job = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *transitions = NULL;
+
+  add_null_node (f->client, "src", 8 * MIB);
+  add_null_node (f->client, "dst", 8 * MIB);
+  add_null_node (f->client, "dst2", 8 * MIB);
+  job = start_job (f->runner, "blockdev-mirror",
+                   "{\"device\": \"src\", \"target\": \"dst\", \"sync\": \"full\"}", AQMP_JOB_START_FLAGS_NONE);
+  wait_for_status (job, AQMP_JOB_STATUS_READY);
+  g_assert_false (aqmp_job_is_ended (job));
+  g_assert_true (control_job (f->runner, aqmp_job_get_id (job), AQMP_JOB_ACTION_COMPLETE, &error));
+  g_assert_no_error (error);
+  g_assert_true (wait_job (job, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (aqmp_job_get_job_type (job), ==, "mirror");
+  transitions = stored_transitions (f->store, aqmp_job_get_store_id (job));
+  g_test_message ("transitions: %s", transitions);
+  g_assert_nonnull (strstr (transitions, "running,ready"));
+  g_assert_true (g_str_has_suffix (transitions, "concluded,null"));
+
+  /* the runner can complete it as soon as it is ready */
+  auto_job = start_job (f->runner, "blockdev-mirror",
+                        "{\"device\": \"src\", \"target\": \"dst2\", \"sync\": \"full\"}",
+                        AQMP_JOB_START_FLAGS_AUTO_COMPLETE);
+  g_assert_true (wait_job (auto_job, &error));
+  g_assert_no_error (error);
+  assert_stored_result (f->store, auto_job, "success");
+}
+
+/* ----- qcow2 chains ----- */
+
+static void
+qemu_img (const gchar * const *argv)
+{
+  g_autoptr(GError) error = NULL;
+  gint status = 0;
+
+  g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL,
+                NULL, NULL, NULL, NULL, &status, &error);
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+}
+
+/* base <- mid <- top, each blockdev-added with its node name */
+static void
+make_chain (Fixture *f)
+{
+  g_autofree gchar *base = aqmp_test_qemu_path (f->qemu, "base.qcow2");
+  g_autofree gchar *mid = aqmp_test_qemu_path (f->qemu, "mid.qcow2");
+  g_autofree gchar *top = aqmp_test_qemu_path (f->qemu, "top.qcow2");
+  g_autofree gchar *json = NULL;
+  const gchar *create_base[] = { "qemu-img", "create", "-q", "-f", "qcow2", base, "64M", NULL };
+  const gchar *create_mid[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-b", base, "-F", "qcow2", mid, NULL };
+  const gchar *create_top[] = { "qemu-img", "create", "-q", "-f", "qcow2", "-b", mid, "-F", "qcow2", top, NULL };
+
+  qemu_img (create_base);
+  qemu_img (create_mid);
+  qemu_img (create_top);
+  json = g_strdup_printf ("{\"driver\": \"qcow2\", \"node-name\": \"base\", \"file\": {\"driver\": \"file\", \"filename\": \"%s\"}}", base);
+  qmp (f->client, "blockdev-add", json);
+  g_free (json);
+  json = g_strdup_printf ("{\"driver\": \"qcow2\", \"node-name\": \"mid\", \"backing\": \"base\", \"file\": {\"driver\": \"file\", \"filename\": \"%s\"}}", mid);
+  qmp (f->client, "blockdev-add", json);
+  g_free (json);
+  json = g_strdup_printf ("{\"driver\": \"qcow2\", \"node-name\": \"top\", \"backing\": \"mid\", \"file\": {\"driver\": \"file\", \"filename\": \"%s\"}}", top);
+  qmp (f->client, "blockdev-add", json);
+}
+
+static void
+test_commit (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+
+  make_chain (f);
+  job = start_job (f->runner, "block-commit",
+                   "{\"device\": \"top\", \"top-node\": \"mid\", \"base-node\": \"base\"}",
+                   AQMP_JOB_START_FLAGS_NONE);
+  g_assert_true (wait_job (job, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (aqmp_job_get_job_type (job), ==, "commit");
+  assert_stored_result (f->store, job, "success");
+}
+
+static void
+test_commit_active (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* committing the active layer is a mirror: ready, then completed */
+  make_chain (f);
+  job = start_job (f->runner, "block-commit", "{\"device\": \"top\"}", AQMP_JOB_START_FLAGS_AUTO_COMPLETE);
+  g_assert_true (wait_job (job, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (aqmp_job_get_job_type (job), ==, "commit");
+}
+
+static void
+test_stream (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+
+  make_chain (f);
+  job = start_job (f->runner, "block-stream", "{\"device\": \"top\", \"base-node\": \"base\"}",
+                   AQMP_JOB_START_FLAGS_NONE);
+  g_assert_true (wait_job (job, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (aqmp_job_get_job_type (job), ==, "stream");
+  assert_stored_result (f->store, job, "success");
+}
+
+/* ----- blockdev-create ----- */
+
+static void
+test_create (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *path = aqmp_test_qemu_path (f->qemu, "new.qcow2");
+  g_autofree gchar *json = NULL;
+  g_autofree gchar *transitions = NULL;
+  g_autoptr(AqmpJob) file_job = NULL;
+  g_autoptr(AqmpJob) qcow2_job = NULL;
+  g_autoptr(GError) error = NULL;
+
+  json = g_strdup_printf ("{\"options\": {\"driver\": \"file\", \"filename\": \"%s\", \"size\": 0}}", path);
+  file_job = start_job (f->runner, "blockdev-create", json, AQMP_JOB_START_FLAGS_NONE);
+  g_assert_true (wait_job (file_job, &error));
+  g_assert_no_error (error);
+  g_assert_cmpstr (aqmp_job_get_job_type (file_job), ==, "create");
+  g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
+  /* QEMU never dismisses a create job: the runner did */
+  transitions = stored_transitions (f->store, aqmp_job_get_store_id (file_job));
+  g_test_message ("transitions: %s", transitions);
+  g_assert_true (g_str_has_suffix (transitions, "concluded,null"));
+
+  g_free (json);
+  json = g_strdup_printf ("{\"driver\": \"file\", \"node-name\": \"newfile\", \"filename\": \"%s\"}", path);
+  qmp (f->client, "blockdev-add", json);
+  qcow2_job = start_job (f->runner, "blockdev-create",
+                         "{\"options\": {\"driver\": \"qcow2\", \"file\": \"newfile\", \"size\": 67108864}}",
+                         AQMP_JOB_START_FLAGS_NONE);
+  g_assert_true (wait_job (qcow2_job, &error));
+  g_assert_no_error (error);
+  assert_stored_result (f->store, qcow2_job, "success");
+  qmp (f->client, "blockdev-add", "{\"driver\": \"qcow2\", \"node-name\": \"newdisk\", \"file\": \"newfile\"}");
+}
+
+static void
+test_create_fails (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* the job starts, then fails: its error comes from query-jobs */
+  job = start_job (f->runner, "blockdev-create",
+                   "{\"options\": {\"driver\": \"file\", \"filename\": \"/nonexistent/dir/x.img\", \"size\": 0}}",
+                   AQMP_JOB_START_FLAGS_NONE);
+  g_assert_false (wait_job (job, &error));
+  g_assert_error (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_FAILED);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "No such file or directory"));
+  assert_stored_result (f->store, job, "failed");
+}
+
+/* ----- failures ----- */
+
+static void
+test_blkdebug (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *path = aqmp_test_qemu_path (f->qemu, "data.raw");
+  g_autofree gchar *content = g_malloc (4 * MIB);
+  g_autofree gchar *json = NULL;
+  g_autoptr(AqmpJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) record = NULL;
+
+  /* real data, so that backup has to read and write it */
+  memset (content, 0xa5, 4 * MIB);
+  g_assert_true (g_file_set_contents (path, content, 4 * MIB, NULL));
+  json = g_strdup_printf ("{\"driver\": \"raw\", \"node-name\": \"src\", \"file\": {\"driver\": \"file\", \"filename\": \"%s\"}}", path);
+  qmp (f->client, "blockdev-add", json);
+  qmp (f->client, "blockdev-add",
+       "{\"driver\": \"blkdebug\", \"node-name\": \"bad\", \"image\": {\"driver\": \"null-co\", \"size\": 4194304},"
+       " \"inject-error\": [{\"event\": \"none\", \"errno\": 5}]}");
+  job = start_job (f->runner, "blockdev-backup",
+                   "{\"device\": \"src\", \"target\": \"bad\", \"sync\": \"full\"}", AQMP_JOB_START_FLAGS_NONE);
+  g_assert_false (wait_job (job, &error));
+  g_assert_error (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_FAILED);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "Input/output error"));
+  g_assert_cmpint (aqmp_job_get_result (job), ==, AQMP_JOB_RESULT_FAILED);
+  g_assert_nonnull (aqmp_job_get_error (job));
+  record = stored_job (f->store, job);
+  g_assert_cmpstr (json_object_get_string_member (record, "result"), ==, "failed");
+  g_assert_nonnull (strstr (json_object_get_string_member (record, "error"), "Input/output error"));
+}
+
+static void
+test_qemu_killed (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpJob) job = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) record = NULL;
+
+  add_null_node (f->client, "src", 1024 * MIB);
+  add_null_node (f->client, "tgt", 1024 * MIB);
+  job = start_job (f->runner, "blockdev-backup",
+                   "{\"device\": \"src\", \"target\": \"tgt\", \"sync\": \"full\", \"speed\": 8388608}",
+                   AQMP_JOB_START_FLAGS_NONE);
+  g_assert_true (aqmp_test_wait_until (job_has_progress, job, JOB_WAIT_MS));
+  aqmp_test_qemu_kill (f->qemu);
+  g_assert_false (wait_job (job, &error));
+  g_assert_error (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_DISCONNECTED);
+  g_test_message ("%s", error->message);
+  g_assert_nonnull (strstr (error->message, "QEMU went away"));
+  g_assert_cmpint (aqmp_job_get_result (job), ==, AQMP_JOB_RESULT_FAILED);
+  record = stored_job (f->store, job);
+  g_assert_cmpstr (json_object_get_string_member (record, "result"), ==, "failed");
+  g_assert_nonnull (strstr (json_object_get_string_member (record, "error"), "QEMU went away"));
+  assert_integrity (f->store);
+}
+
+/* ----- many at once ----- */
+
+#define N_CONCURRENT 50
+
+static void
+test_concurrent (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(GPtrArray) left = NULL;
+  g_autoptr(GError) error = NULL;
+  Call starts[N_CONCURRENT] = { { 0, }, };
+  Call waits[N_CONCURRENT] = { { 0, }, };
+
+  for (guint i = 0; i < N_CONCURRENT; i++)
+    {
+      g_autofree gchar *src = g_strdup_printf ("src%u", i);
+      g_autofree gchar *tgt = g_strdup_printf ("tgt%u", i);
+      add_null_node (f->client, src, 2 * MIB);
+      add_null_node (f->client, tgt, 2 * MIB);
+    }
+  /* all in flight at once */
+  for (guint i = 0; i < N_CONCURRENT; i++)
+    {
+      g_autofree gchar *json = g_strdup_printf ("{\"device\": \"src%u\", \"target\": \"tgt%u\", \"sync\": \"full\","
+                                                " \"speed\": 4194304}", i, i);
+      g_autoptr(JsonObject) args = object_from_json (json);
+      aqmp_job_runner_start_async (f->runner, "blockdev-backup", args, AQMP_JOB_START_FLAGS_NONE, NULL,
+                                   started_cb, &starts[i]);
+    }
+  for (guint i = 0; i < N_CONCURRENT; i++)
+    {
+      g_assert_true (aqmp_test_wait_for_flag (&starts[i].done, AQMP_TEST_WAIT_MS));
+      g_assert_no_error (starts[i].error);
+      g_ptr_array_add (jobs, g_object_ref (starts[i].job));
+      aqmp_job_wait_async (starts[i].job, NULL, waited_cb, &waits[i]);
+    }
+  for (guint i = 0; i < N_CONCURRENT; i++)
+    {
+      g_assert_true (aqmp_test_wait_for_flag (&waits[i].done, JOB_WAIT_MS));
+      g_assert_no_error (waits[i].error);
+      g_assert_true (waits[i].ok);
+      g_assert_cmpfloat (aqmp_job_get_fraction (starts[i].job), ==, 1.0);
+      call_clear (&starts[i]);
+      call_clear (&waits[i]);
+    }
+  rows = aqmp_job_store_list_jobs (f->store, f->qemu->address, FALSE, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (rows->len, ==, N_CONCURRENT);
+  for (guint i = 0; i < rows->len; i++)
+    {
+      JsonObject *row = g_ptr_array_index (rows, i);
+      g_autofree gchar *transitions = stored_transitions (f->store, json_object_get_int_member (row, "id"));
+      g_assert_cmpstr (json_object_get_string_member (row, "result"), ==, "success");
+      g_assert_true (g_str_has_prefix (transitions, "created,running,"));
+      g_assert_true (g_str_has_suffix (transitions, "concluded,null"));
+    }
+  left = aqmp_job_runner_get_jobs (f->runner);
+  g_assert_cmpuint (left->len, ==, 0);
+  assert_integrity (f->store);
+}
+
+/* ----- restart safety ----- */
+
+static void
+reconciled_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  GPtrArray **out = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *out = aqmp_job_runner_reconcile_finish (AQMP_JOB_RUNNER (source), res, &error);
+  g_assert_no_error (error);
+}
+
+static GPtrArray *
+reconcile (AqmpJobRunner *runner)
+{
+  GPtrArray *attached = NULL;
+
+  aqmp_job_runner_reconcile_async (runner, NULL, reconciled_cb, &attached);
+  g_assert_true (aqmp_test_wait_for_pointer ((gpointer *) &attached, AQMP_TEST_WAIT_MS));
+  return attached;
+}
+
+static void
+test_reconcile_lost (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) lost = NULL;
+  g_autoptr(JsonObject) other = NULL;
+  g_autoptr(GPtrArray) attached = NULL;
+  gint64 row;
+  gint64 other_row;
+
+  /* the store thinks a job runs that QEMU never heard of */
+  row = aqmp_job_store_add_job (f->store, f->qemu->address, "ghost", "blockdev-backup", NULL, 1, &error);
+  g_assert_no_error (error);
+  g_assert_true (aqmp_job_store_add_transition (f->store, row, AQMP_JOB_STATUS_RUNNING, 2, &error));
+  other_row = aqmp_job_store_add_job (f->store, "another-machine", "ghost", "blockdev-backup", NULL, 1, &error);
+  g_assert_no_error (error);
+
+  attached = reconcile (f->runner);
+  g_assert_cmpuint (attached->len, ==, 0);
+  lost = aqmp_job_store_get_job (f->store, row, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (lost, "result"), ==, "lost");
+  g_assert_nonnull (strstr (json_object_get_string_member (lost, "error"), "no longer has"));
+  /* another machine's jobs are not this runner's business */
+  other = aqmp_job_store_get_job (f->store, other_row, &error);
+  g_assert_true (json_object_get_null_member (other, "result"));
+}
+
+static void
+test_reconcile_adopt (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GPtrArray) attached = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) record = NULL;
+  AqmpJob *job;
+
+  /* a job someone else started, waiting in pending for a finalize */
+  add_null_node (f->client, "src", 4 * MIB);
+  add_null_node (f->client, "tgt", 4 * MIB);
+  qmp (f->client, "blockdev-backup", "{\"job-id\": \"theirs\", \"device\": \"src\", \"target\": \"tgt\","
+                                     " \"sync\": \"full\", \"speed\": 2097152, \"auto-finalize\": false}");
+  attached = reconcile (f->runner);
+  g_assert_cmpuint (attached->len, ==, 1);
+  job = g_ptr_array_index (attached, 0);
+  g_assert_cmpstr (aqmp_job_get_id (job), ==, "theirs");
+  g_assert_true (aqmp_job_runner_lookup (f->runner, "theirs") == job);
+  g_assert_true (wait_job (job, &error));
+  g_assert_no_error (error);
+  record = stored_job (f->store, job);
+  g_assert_cmpstr (json_object_get_string_member (record, "command"), ==, "(adopted)");
+  g_assert_cmpstr (json_object_get_string_member (record, "result"), ==, "success");
+}
+
+/*
+ * A runner killed with SIGKILL mid-job, then a new one: the helper is this
+ * very executable, run with --restart-helper DB ADDRESS. It starts a backup
+ * and says "running ID" once the store has the job running, then waits to
+ * be killed.
+ */
+static gint
+restart_helper (const gchar *db_path, const gchar *address)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AqmpClient) client = aqmp_test_connect (address);
+  g_autoptr(AqmpJobStore) store = aqmp_job_store_new (db_path, &error);
+  g_autoptr(AqmpJobRunner) runner = NULL;
+  g_autoptr(AqmpJob) job = NULL;
+  gboolean never = FALSE;
+
+  g_assert_no_error (error);
+  runner = aqmp_job_runner_new (client, store, address);
+  aqmp_job_runner_set_poll_interval (runner, 50);
+  aqmp_job_runner_set_checkpoint_interval (runner, 100);
+  /* about 3 s at 8 MiB/s */
+  job = start_job (runner, "blockdev-backup",
+                   "{\"device\": \"src\", \"target\": \"tgt\", \"sync\": \"full\", \"speed\": 8388608}",
+                   AQMP_JOB_START_FLAGS_NONE);
+  g_assert_true (aqmp_test_wait_until (job_has_progress, job, JOB_WAIT_MS));
+  g_print ("running %s\n", aqmp_job_get_id (job));
+  fflush (stdout);
+  /* until killed; the parent gives up long before this */
+  aqmp_test_wait_for_flag (&never, 60000);
+  return 1;
+}
+
+static void
+read_line_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  gchar **line = user_data;
+  g_autoptr(GError) error = NULL;
+
+  *line = g_data_input_stream_read_line_finish (G_DATA_INPUT_STREAM (source), res, NULL, &error);
+  g_assert_no_error (error);
+  if (*line == NULL)
+    *line = g_strdup ("");
+}
+
+static void
+helper_exited_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  gboolean *exited = user_data;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), res, NULL);
+  *exited = TRUE;
+}
+
+static gchar *self_path;
+
+static void
+test_restart_after_sigkill (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) helper = NULL;
+  g_autoptr(GDataInputStream) out = NULL;
+  g_autoptr(AqmpClient) client = NULL;
+  g_autoptr(AqmpJobStore) store = NULL;
+  g_autoptr(AqmpJobRunner) runner = NULL;
+  g_autoptr(GPtrArray) attached = NULL;
+  g_autoptr(GPtrArray) rows = NULL;
+  g_autoptr(JsonObject) before = NULL;
+  g_autoptr(JsonObject) after = NULL;
+  g_autoptr(JsonArray) before_transitions = NULL;
+  g_autoptr(JsonArray) after_transitions = NULL;
+  g_autofree gchar *line = NULL;
+  g_autofree gchar *transitions = NULL;
+  const gchar *id;
+  gboolean exited = FALSE;
+  AqmpJob *job;
+
+  /* the monitor serves one client: ours leaves before the helper comes */
+  add_null_node (f->client, "src", 24 * MIB);
+  add_null_node (f->client, "tgt", 24 * MIB);
+  g_clear_object (&f->runner);
+  g_assert_true (aqmp_client_disconnect_sync (f->client, NULL, &error));
+
+  helper = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error, self_path, "--restart-helper",
+                             f->db_path, f->qemu->address, NULL);
+  g_assert_no_error (error);
+  g_subprocess_wait_async (helper, NULL, helper_exited_cb, &exited);
+  out = g_data_input_stream_new (g_subprocess_get_stdout_pipe (helper));
+  g_data_input_stream_read_line_async (out, G_PRIORITY_DEFAULT, NULL, read_line_cb, &line);
+  g_assert_true (aqmp_test_wait_for_pointer ((gpointer *) &line, JOB_WAIT_MS));
+  g_assert_true (g_str_has_prefix (line, "running "));
+  id = line + strlen ("running ");
+
+  g_subprocess_force_exit (helper);
+  g_assert_true (aqmp_test_wait_for_flag (&exited, AQMP_TEST_WAIT_MS));
+  g_assert_true (g_subprocess_get_if_signaled (helper));
+  g_assert_cmpint (g_subprocess_get_term_sig (helper), ==, SIGKILL);
+
+  /* what the killed runner had committed */
+  store = aqmp_job_store_new (f->db_path, &error);
+  g_assert_no_error (error);
+  before = aqmp_job_store_find_job (store, f->qemu->address, id, &error);
+  g_assert_no_error (error);
+  g_assert_true (json_object_get_null_member (before, "result"));
+  before_transitions = aqmp_job_store_get_transitions (store, json_object_get_int_member (before, "id"), &error);
+  g_assert_cmpuint (json_array_get_length (before_transitions), >=, 2);
+
+  /* a new runner on a new connection picks the job up */
+  client = aqmp_test_connect (f->qemu->address);
+  runner = aqmp_job_runner_new (client, store, f->qemu->address);
+  aqmp_job_runner_set_poll_interval (runner, 50);
+  attached = reconcile (runner);
+  g_assert_cmpuint (attached->len, ==, 1);
+  job = g_ptr_array_index (attached, 0);
+  g_assert_cmpstr (aqmp_job_get_id (job), ==, id);
+  g_assert_cmpint (aqmp_job_get_store_id (job), ==, json_object_get_int_member (before, "id"));
+  g_assert_false (aqmp_job_is_ended (job));
+  g_assert_true (wait_job (job, &error));
+  g_assert_no_error (error);
+
+  /* one row, every transition committed before the kill still there */
+  rows = aqmp_job_store_list_jobs (store, f->qemu->address, FALSE, &error);
+  g_assert_cmpuint (rows->len, ==, 1);
+  after = aqmp_job_store_get_job (store, aqmp_job_get_store_id (job), &error);
+  g_assert_cmpstr (json_object_get_string_member (after, "result"), ==, "success");
+  after_transitions = aqmp_job_store_get_transitions (store, aqmp_job_get_store_id (job), &error);
+  g_assert_cmpuint (json_array_get_length (after_transitions), >, json_array_get_length (before_transitions));
+  for (guint i = 0; i < json_array_get_length (before_transitions); i++)
+    {
+      JsonObject *a = json_array_get_object_element (before_transitions, i);
+      JsonObject *b = json_array_get_object_element (after_transitions, i);
+      g_assert_cmpstr (json_object_get_string_member (a, "status"), ==, json_object_get_string_member (b, "status"));
+      g_assert_cmpint (json_object_get_int_member (a, "timestamp"), ==, json_object_get_int_member (b, "timestamp"));
+    }
+  transitions = stored_transitions (store, aqmp_job_get_store_id (job));
+  g_test_message ("transitions: %s", transitions);
+  g_assert_true (g_str_has_prefix (transitions, "created,running"));
+  g_assert_true (g_str_has_suffix (transitions, "concluded,null"));
+  assert_integrity (store);
+}
+
+/* ----- the launcher ----- */
+
+static void
+launched_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Call *c = user_data;
+  g_autoptr(AqmpClient) client = aqmp_launcher_launch_finish (AQMP_LAUNCHER (source), res, &c->error);
+
+  c->ok = client != NULL;
+  c->done = TRUE;
+}
+
+static void
+test_launcher (gconstpointer data)
+{
+  AqmpLauncherTransport transport = GPOINTER_TO_INT (data);
+  g_autoptr(AqmpLauncher) launcher = aqmp_launcher_new (AQMP_TEST_QEMU);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) status = NULL;
+  g_autoptr(AqmpJobRunner) runner = NULL;
+  g_autoptr(AqmpJob) job = NULL;
+  g_autofree gchar *machine = NULL;
+  g_autofree gchar *pid = NULL;
+  Call c = { 0, };
+
+  aqmp_launcher_set_transport (launcher, transport);
+  aqmp_launcher_set_quiet (launcher, TRUE);
+  aqmp_launcher_add_arguments (launcher, "-machine", "none", "-nodefaults", "-display", "none", NULL);
+  aqmp_launcher_launch_async (launcher, NULL, launched_cb, &c);
+  g_assert_true (aqmp_test_wait_for_flag (&c.done, AQMP_TEST_WAIT_MS));
+  g_assert_no_error (c.error);
+  g_assert_cmpint (aqmp_client_get_state (aqmp_launcher_get_client (launcher)), ==, AQMP_STATE_RUNNING);
+  status = aqmp_client_execute_sync (aqmp_launcher_get_client (launcher), "query-status", NULL, NULL, &error);
+  g_assert_no_error (error);
+  machine = aqmp_launcher_get_machine (launcher);
+  g_assert_true (g_str_has_prefix (machine, "qemu-pid:"));
+
+  /* a job on it, with no store */
+  runner = aqmp_job_runner_new (aqmp_launcher_get_client (launcher), NULL, machine);
+  add_null_node (aqmp_launcher_get_client (launcher), "src", 4 * MIB);
+  add_null_node (aqmp_launcher_get_client (launcher), "tgt", 4 * MIB);
+  job = start_job (runner, "blockdev-backup", "{\"device\": \"src\", \"target\": \"tgt\", \"sync\": \"full\"}",
+                   AQMP_JOB_START_FLAGS_NONE);
+  g_assert_true (wait_job (job, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (aqmp_job_get_store_id (job), ==, 0);
+
+  /* stop kills and reaps */
+  pid = g_strdup (g_subprocess_get_identifier (aqmp_launcher_get_process (launcher)));
+  aqmp_launcher_stop (launcher);
+  g_assert_null (aqmp_launcher_get_process (launcher));
+  g_assert_cmpint (kill (atoi (pid), 0), !=, 0);
+}
+
+static void
+test_launcher_bad_binary (void)
+{
+  g_autoptr(AqmpLauncher) launcher = aqmp_launcher_new ("/nonexistent/qemu");
+  Call c = { 0, };
+
+  aqmp_launcher_launch_async (launcher, NULL, launched_cb, &c);
+  g_assert_true (aqmp_test_wait_for_flag (&c.done, AQMP_TEST_WAIT_MS));
+  g_assert_false (c.ok);
+  g_assert_nonnull (c.error);
+  g_assert_nonnull (strstr (c.error->message, "/nonexistent/qemu"));
+  call_clear (&c);
+}
+
+int
+main (int argc, char **argv)
+{
+  if (argc == 4 && g_strcmp0 (argv[1], "--restart-helper") == 0)
+    return restart_helper (argv[2], argv[3]);
+  self_path = argv[0];
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/aqmp/jobs/redact", test_redact);
+  g_test_add_func ("/aqmp/jobs/store/basic", test_store_basic);
+  g_test_add_func ("/aqmp/jobs/store/migrate-v1", test_store_migrate_v1);
+  g_test_add_func ("/aqmp/jobs/store/too-new", test_store_too_new);
+  g_test_add_func ("/aqmp/jobs/store/default-path", test_default_path);
+  g_test_add ("/aqmp/jobs/backup/progress", Fixture, NULL, fixture_setup, test_backup_progress, fixture_teardown);
+  g_test_add ("/aqmp/jobs/start/refused", Fixture, NULL, fixture_setup, test_start_refused, fixture_teardown);
+  g_test_add ("/aqmp/jobs/cancel", Fixture, NULL, fixture_setup, test_cancel, fixture_teardown);
+  g_test_add ("/aqmp/jobs/pause-resume-speed", Fixture, NULL, fixture_setup, test_pause_resume_speed, fixture_teardown);
+  g_test_add ("/aqmp/jobs/manual-finalize-dismiss", Fixture, NULL, fixture_setup, test_manual_finalize_dismiss, fixture_teardown);
+  g_test_add ("/aqmp/jobs/mirror/ready-complete", Fixture, NULL, fixture_setup, test_mirror_ready_complete, fixture_teardown);
+  g_test_add ("/aqmp/jobs/commit", Fixture, NULL, fixture_setup, test_commit, fixture_teardown);
+  g_test_add ("/aqmp/jobs/commit-active", Fixture, NULL, fixture_setup, test_commit_active, fixture_teardown);
+  g_test_add ("/aqmp/jobs/stream", Fixture, NULL, fixture_setup, test_stream, fixture_teardown);
+  g_test_add ("/aqmp/jobs/create", Fixture, NULL, fixture_setup, test_create, fixture_teardown);
+  g_test_add ("/aqmp/jobs/create-fails", Fixture, NULL, fixture_setup, test_create_fails, fixture_teardown);
+  g_test_add ("/aqmp/jobs/blkdebug", Fixture, NULL, fixture_setup, test_blkdebug, fixture_teardown);
+  g_test_add ("/aqmp/jobs/qemu-killed", Fixture, NULL, fixture_setup, test_qemu_killed, fixture_teardown);
+  g_test_add ("/aqmp/jobs/concurrent", Fixture, NULL, fixture_setup, test_concurrent, fixture_teardown);
+  g_test_add ("/aqmp/jobs/reconcile/lost", Fixture, NULL, fixture_setup, test_reconcile_lost, fixture_teardown);
+  g_test_add ("/aqmp/jobs/reconcile/adopt", Fixture, NULL, fixture_setup, test_reconcile_adopt, fixture_teardown);
+  g_test_add ("/aqmp/jobs/reconcile/after-sigkill", Fixture, NULL, fixture_setup, test_restart_after_sigkill, fixture_teardown);
+  g_test_add_data_func ("/aqmp/jobs/launcher/socketpair", GINT_TO_POINTER (AQMP_LAUNCHER_TRANSPORT_SOCKETPAIR), test_launcher);
+  g_test_add_data_func ("/aqmp/jobs/launcher/listen", GINT_TO_POINTER (AQMP_LAUNCHER_TRANSPORT_LISTEN), test_launcher);
+  g_test_add_func ("/aqmp/jobs/launcher/bad-binary", test_launcher_bad_binary);
+  return g_test_run ();
+}
