@@ -157,7 +157,6 @@ aqmp_mailbox_post (AqmpMailbox      *self,
                    GCancellable     *cancellable)
 {
   AqmpCall *call = g_new0 (AqmpCall, 1);
-  g_autoptr(JsonNode) id = json_node_new (JSON_NODE_VALUE);
 
   call->id = self->next_id++;
   call->mailbox = self;
@@ -165,10 +164,9 @@ aqmp_mailbox_post (AqmpMailbox      *self,
   call->command = g_strdup (command);
   call->flags = flags;
   call->timeout_ms = timeout_ms;
-  json_node_set_int (id, (gint64) call->id);
   call->wire = aqmp_message_build_request (command, arguments,
                                            (flags & AQMP_EXECUTE_FLAGS_OOB) != 0,
-                                           id, self->line_ending);
+                                           call->id, self->line_ending);
 
   if (timeout_ms > 0)
     call->timeout_source = aqmp_mailbox_attach (self, g_timeout_source_new (timeout_ms),

@@ -53,7 +53,7 @@ gboolean  aqmp_greeting_parse         (JsonObject   *greeting,
 GBytes   *aqmp_message_build_request  (const gchar  *command,
                                        JsonObject   *arguments,
                                        gboolean      oob,
-                                       JsonNode     *id,
+                                       guint64       id,
                                        const gchar  *line_ending);
 
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AqmpMessage, aqmp_message_clear)
