@@ -199,6 +199,23 @@ aqmp_test_qemu_spawn (gchar *dir, const gchar * const *argv, const gchar *wait_f
   return self;
 }
 
+/* waits until QEMU listens on another socket, such as a second monitor's */
+void
+aqmp_test_qemu_wait_for_socket (AqmpTestQemu *self, const gchar *path)
+{
+  g_autofree gchar *dir = g_path_get_dirname (path);
+  g_autoptr(GFile) file = g_file_new_for_path (dir);
+  g_autoptr(GFileMonitor) monitor = g_file_monitor_directory (file, G_FILE_MONITOR_NONE, NULL, NULL);
+  AqmpTestReady ready = { path, self };
+
+  if (monitor != NULL)
+    g_signal_connect (monitor, "changed", G_CALLBACK (aqmp_test_dir_changed_cb), NULL);
+  if (!aqmp_test_wait_until (aqmp_test_ready, &ready, AQMP_TEST_WAIT_MS))
+    g_error ("QEMU did not open %s within %u ms", path, AQMP_TEST_WAIT_MS);
+  if (self->exited)
+    g_error ("QEMU exited at start-up (status %d)", g_subprocess_get_status (self->process));
+}
+
 /* QEMU 7.2 exactly as the issue gives it, plus @extra_args */
 AqmpTestQemu *
 aqmp_test_qemu_new (const gchar * const *extra_args)

@@ -25,6 +25,8 @@ AqmpTestQemu *aqmp_test_qemu_spawn        (gchar               *dir,
                                            const gchar * const *argv,
                                            const gchar         *wait_for_socket);
 void          aqmp_test_qemu_free         (AqmpTestQemu        *self);
+void          aqmp_test_qemu_wait_for_socket (AqmpTestQemu   *self,
+                                              const gchar    *path);
 void          aqmp_test_qemu_kill         (AqmpTestQemu        *self);
 gchar        *aqmp_test_qemu_path         (AqmpTestQemu        *self,
                                            const gchar         *name);

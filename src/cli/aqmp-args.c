@@ -3,6 +3,8 @@
 
 #include <string.h>
 
+#include <glib/gi18n.h>
+
 #include "aqmp-args.h"
 
 /*
@@ -41,7 +43,9 @@ aqmp_args_descend (JsonObject *object, const gchar *key, const gchar *path, GErr
   if (!JSON_NODE_HOLDS_OBJECT (node))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "argument '%s' conflicts with an earlier value for '%s'", path, key);
+                   /* TRANSLATORS: KEY=VALUE arguments: a.b=1 after a=2; the
+                    * arguments are the dotted key and the conflicting part */
+                   _("argument '%s' conflicts with an earlier value for '%s'"), path, key);
       return NULL;
     }
   return json_node_get_object (node);
@@ -59,7 +63,8 @@ aqmp_args_set (JsonObject *root, const gchar *arg, GError **error)
   if (eq == NULL || eq == arg)
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "argument '%s' is not KEY=VALUE", arg);
+                   /* TRANSLATORS: keep KEY=VALUE as it is */
+                   _("argument '%s' is not KEY=VALUE"), arg);
       return FALSE;
     }
   path = g_strndup (arg, eq - arg);
@@ -70,7 +75,7 @@ aqmp_args_set (JsonObject *root, const gchar *arg, GError **error)
       if (keys[i][0] == '\0')
         {
           g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                       "argument '%s' has an empty key", arg);
+                       _("argument '%s' has an empty key"), arg);
           return FALSE;
         }
     }
@@ -83,7 +88,7 @@ aqmp_args_set (JsonObject *root, const gchar *arg, GError **error)
   if (json_object_has_member (object, keys[n - 1]))
     {
       g_set_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                   "argument '%s' is given twice", path);
+                   _("argument '%s' is given twice"), path);
       return FALSE;
     }
   json_object_set_member (object, keys[n - 1], aqmp_args_parse_value (eq + 1));
@@ -110,14 +115,14 @@ aqmp_args_parse (const gchar * const *args, gint n_args, GError **error)
 
       if (!json_parser_load_from_data (parser, args[0], -1, error))
         {
-          g_prefix_error (error, "arguments are not valid JSON: ");
+          g_prefix_error (error, _("arguments are not valid JSON: "));
           return NULL;
         }
       node = json_parser_get_root (parser);
       if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
         {
           g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                               "arguments must be a JSON object");
+                               _("arguments must be a JSON object"));
           return NULL;
         }
       return json_object_ref (json_node_get_object (node));

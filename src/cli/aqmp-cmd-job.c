@@ -10,7 +10,7 @@
 #include <aqmp/aqmp-jobs.h>
 
 #include "aqmp-args.h"
-#include "aqmp-cmd-job.h"
+#include "aqmp-cli.h"
 
 /*
  * aqmp job: start QEMU block jobs and follow them with a progress bar (or

@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <glib/gi18n.h>
+#include <aqmp/aqmp.h>
+
+G_BEGIN_DECLS
+
+/*
+ * What the aqmp commands share: exit codes, the common options, output and
+ * error reporting. Internal to the command line tool.
+ */
+
+/* documented in --help and aqmp(1) */
+#define AQMP_EXIT_OK 0
+#define AQMP_EXIT_QMP_ERROR 1
+#define AQMP_EXIT_PROBLEM 2
+
+typedef gint (*AqmpCommandFunc) (gint argc, gchar **argv);
+
+typedef struct {
+  const gchar *name;
+  const gchar *summary;        /* N_() marked */
+  AqmpCommandFunc handler;
+} AqmpCommand;
+
+/* the options every command accepts */
+typedef struct {
+  gdouble timeout;
+  gboolean pretty;
+  gboolean compact;
+  gboolean debug;
+  gboolean json;
+} AqmpCliOptions;
+
+gboolean  aqmp_cli_parse_options  (AqmpCliOptions  *options,
+                                   const gchar     *command,
+                                   const gchar     *parameters,
+                                   const gchar     *description,
+                                   const GOptionEntry *extra,
+                                   gint            *argc,
+                                   gchar         ***argv,
+                                   gint            *exit_code);
+void      aqmp_cli_setup          (AqmpCliOptions  *options,
+                                   AqmpClient      *client);
+const gchar *aqmp_cli_footer      (void);
+guint     aqmp_cli_timeout_ms     (AqmpCliOptions  *options);
+gboolean  aqmp_cli_use_pretty     (AqmpCliOptions  *options);
+
+void      aqmp_cli_error          (const gchar     *format,
+                                   ...) G_GNUC_PRINTF (1, 2);
+gchar    *aqmp_cli_describe_failure (const gchar   *command,
+                                     const GError  *error,
+                                     gint          *exit_code);
+gint      aqmp_cli_report_failure (const gchar     *command,
+                                   const GError    *error);
+void      aqmp_cli_print_json     (JsonNode        *node,
+                                   gboolean         pretty);
+
+/* the commands */
+gint      aqmp_cmd_exec           (gint             argc,
+                                   gchar          **argv);
+gint      aqmp_cmd_events         (gint             argc,
+                                   gchar          **argv);
+gint      aqmp_cmd_shell          (gint             argc,
+                                   gchar          **argv);
+gint      aqmp_cmd_job            (gint             argc,
+                                   gchar          **argv);
+
+G_END_DECLS

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "aqmp-args.h"
+#include "aqmp-cli.h"
+
+/* aqmp exec ADDRESS COMMAND [JSON | KEY=VALUE...] */
+
+typedef struct {
+  AqmpCliOptions options;
+  GMainLoop *loop;
+  AqmpClient *client;
+  const gchar *command;
+  JsonObject *arguments;
+  gint exit_code;
+} AqmpExec;
+
+static void
+aqmp_exec_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  AqmpExec *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
+
+  g_main_loop_quit (self->loop);
+  if (value == NULL)
+    {
+      self->exit_code = aqmp_cli_report_failure (self->command, error);
+      return;
+    }
+  aqmp_cli_print_json (value, aqmp_cli_use_pretty (&self->options));
+  self->exit_code = AQMP_EXIT_OK;
+}
+
+static void
+aqmp_exec_connected_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  AqmpExec *self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  if (!aqmp_client_connect_finish (AQMP_CLIENT (source), res, &error))
+    {
+      aqmp_cli_error ("%s", error->message);
+      self->exit_code = AQMP_EXIT_PROBLEM;
+      g_main_loop_quit (self->loop);
+      return;
+    }
+  aqmp_client_execute_async (self->client, self->command, self->arguments,
+                             NULL, aqmp_exec_done_cb, self);
+}
+
+gint
+aqmp_cmd_exec (gint argc, gchar **argv)
+{
+  AqmpExec self = { .exit_code = AQMP_EXIT_PROBLEM };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) arguments = NULL;
+  g_autoptr(GMainLoop) loop = NULL;
+  g_autoptr(AqmpClient) client = NULL;
+
+  if (!aqmp_cli_parse_options (&self.options, "exec",
+                               /* TRANSLATORS: the parameters of aqmp exec; only
+                                * translate the words in capitals */
+                               _("ADDRESS COMMAND [JSON | KEY=VALUE...]"),
+                               /* TRANSLATORS: the description in aqmp exec --help */
+                               _("Runs one QMP command and prints its result as JSON.\n"
+                                 "Arguments are one JSON object or KEY=VALUE pairs; dotted keys\n"
+                                 "nest (a.b=1), and a value is taken as JSON when it is valid JSON\n"
+                                 "and as a string otherwise."),
+                               NULL, &argc, &argv, &self.exit_code))
+    return self.exit_code;
+  if (argc < 3)
+    {
+      aqmp_cli_error (_("exec needs an ADDRESS and a COMMAND (see aqmp exec --help)"));
+      return AQMP_EXIT_PROBLEM;
+    }
+  arguments = aqmp_args_parse ((const gchar * const *) argv + 3, argc - 3, &error);
+  if (arguments == NULL && error != NULL)
+    {
+      aqmp_cli_error ("%s", error->message);
+      return AQMP_EXIT_PROBLEM;
+    }
+
+  loop = g_main_loop_new (NULL, FALSE);
+  client = aqmp_client_new ();
+  self.loop = loop;
+  self.client = client;
+  self.command = argv[2];
+  self.arguments = arguments;
+  aqmp_cli_setup (&self.options, client);
+  aqmp_client_connect_async (client, argv[1], NULL, aqmp_exec_connected_cb, &self);
+  g_main_loop_run (loop);
+  return self.exit_code;
+}

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "aqmp-cli.h"
+#include "aqmp-schema.h"
+
+G_BEGIN_DECLS
+
+/*
+ * The shell's interpreter: one line in, one command (or transaction, or
+ * HMP command) out, results and events printed. Input comes from a front
+ * end: readline on a terminal (aqmp-shell-readline.c), or lines from a
+ * pipe or file (aqmp-shell-stream.c).
+ */
+typedef struct _AqmpShell AqmpShell;
+
+typedef void (*AqmpShellDoneFunc)  (AqmpShell   *shell,
+                                    gpointer     user_data);
+/* prints @text (which ends in a newline) without disturbing the input */
+typedef void (*AqmpShellPrintFunc) (AqmpShell   *shell,
+                                    const gchar *text,
+                                    gboolean     to_stderr);
+
+struct _AqmpShell {
+  AqmpClient *client;
+  GMainLoop *loop;
+  AqmpSchema *schema;         /* for completion; may be NULL */
+  gboolean interactive;       /* a terminal: readline, human output */
+  gboolean hmp;               /* lines are HMP commands */
+  gboolean pretty;
+  gboolean json_events;       /* events as JSON lines even on a terminal */
+  gint status;                /* the worst failure so far (scripts) */
+  gint exit_code;             /* set when the loop is quit */
+  gboolean connected;          /* a failed connect is reported once, by its callback */
+  gboolean quitting;
+  GPtrArray *block;           /* a transaction's actions being typed */
+  GCancellable *running;      /* the command in flight */
+  AqmpShellPrintFunc print;
+};
+
+void         aqmp_shell_init          (AqmpShell         *self,
+                                       AqmpClient        *client,
+                                       GMainLoop         *loop);
+void         aqmp_shell_clear         (AqmpShell         *self);
+const gchar *aqmp_shell_get_prompt    (AqmpShell         *self);
+gboolean     aqmp_shell_run_line      (AqmpShell         *self,
+                                       const gchar       *line,
+                                       AqmpShellDoneFunc  done,
+                                       gpointer           user_data);
+gboolean     aqmp_shell_discard_block (AqmpShell         *self);
+void         aqmp_shell_quit          (AqmpShell         *self,
+                                       gint               exit_code);
+void         aqmp_shell_message       (AqmpShell         *self,
+                                       gboolean           to_stderr,
+                                       const gchar       *format,
+                                       ...) G_GNUC_PRINTF (3, 4);
+
+/* the front ends */
+void         aqmp_shell_readline_start (AqmpShell        *self);
+void         aqmp_shell_readline_stop  (AqmpShell        *self);
+void         aqmp_shell_stream_start   (AqmpShell        *self);
+void         aqmp_shell_stream_stop    (AqmpShell        *self);
+
+G_END_DECLS

@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include "aqmp-test-qemu.h"
+
+G_BEGIN_DECLS
+
+/*
+ * Running the built aqmp tool (AQMP_TOOL) in tests: collecting what it
+ * prints from a pipe or a pseudo-terminal as it comes, and waiting, with a
+ * bound, until a string shows up or the tool exits.
+ */
+
+/* everything read from @fd so far; escape sequences and CRs dropped */
+typedef struct {
+  gint fd;
+  guint watch;
+  GString *raw;
+  GString *text;
+  gboolean eof;
+} AqmpTestOutput;
+
+void           aqmp_test_output_init     (AqmpTestOutput      *self,
+                                          gint                 fd);
+void           aqmp_test_output_clear    (AqmpTestOutput      *self);
+gssize         aqmp_test_output_find     (AqmpTestOutput      *self,
+                                          const gchar         *needle,
+                                          gsize                from);
+gsize          aqmp_test_output_wait_for (AqmpTestOutput      *self,
+                                          const gchar         *needle,
+                                          gsize                from);
+gboolean       aqmp_test_output_wait_eof (AqmpTestOutput      *self);
+
+/* a run of the tool on pipes */
+typedef struct {
+  GSubprocess *process;
+  AqmpTestOutput out;
+  AqmpTestOutput err;
+  gboolean exited;
+} AqmpTestTool;
+
+const gchar   *aqmp_test_tool_path       (void);
+AqmpTestTool  *aqmp_test_tool_spawn      (const gchar * const *env,
+                                          const gchar         *input,
+                                          const gchar         *first_arg,
+                                          ...) G_GNUC_NULL_TERMINATED;
+gint           aqmp_test_tool_wait       (AqmpTestTool        *self);
+void           aqmp_test_tool_free       (AqmpTestTool        *self);
+gint           aqmp_test_tool_run        (const gchar * const *env,
+                                          const gchar         *input,
+                                          gchar              **out,
+                                          gchar              **err,
+                                          const gchar         *first_arg,
+                                          ...) G_GNUC_NULL_TERMINATED;
+
+AqmpTestQemu  *aqmp_test_qemu_new_two_monitors (gchar      **dir,
+                                                gchar      **second_address);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AqmpTestTool, aqmp_test_tool_free)
+
+G_END_DECLS
