@@ -66,5 +66,11 @@ gint      aqmp_cmd_shell          (gint             argc,
                                    gchar          **argv);
 gint      aqmp_cmd_job            (gint             argc,
                                    gchar          **argv);
+gint      aqmp_cmd_ga             (gint             argc,
+                                   gchar          **argv);
+gint      aqmp_cmd_ga_exec        (gint             argc,
+                                   gchar          **argv);
+gint      aqmp_cmd_plugins        (gint             argc,
+                                   gchar          **argv);
 
 G_END_DECLS

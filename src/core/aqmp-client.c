@@ -333,20 +333,28 @@ aqmp_client_replied_cb (gpointer user_data)
     aqmp_client_flush (self);
 }
 
-/* a protocol variant may survive a timeout or garbage by resyncing */
+/* a protocol variant may survive a timeout or garbage by resyncing, also
+ * during its first handshake */
 static gboolean
-aqmp_client_try_recover (AqmpClient *self, const GError *error)
+aqmp_client_can_recover (AqmpClient *self, const GError *error)
 {
-  if (self->protocol == NULL || self->state != AQMP_STATE_RUNNING
-      || !aqmp_protocol_needs_recovery (self->protocol, error))
+  if (self->protocol == NULL || g_error_matches (error, AQMP_ERROR, AQMP_ERROR_DISCONNECTED))
     return FALSE;
+  if (self->state != AQMP_STATE_RUNNING
+      && !(self->state == AQMP_STATE_CONNECTING && !aqmp_protocol_has_greeting (self->protocol)))
+    return FALSE;
+  return aqmp_protocol_needs_recovery (self->protocol, error);
+}
+
+static void
+aqmp_client_recover (AqmpClient *self, const GError *error)
+{
   g_debug ("resynchronising after: %s", error->message);
   self->negotiated = FALSE;
   /* replies to what was sent are lost in what the resync discards */
   aqmp_mailbox_fail_sent (self->mailbox, error);
   if (aqmp_mailbox_get_n_pending (self->mailbox) > 0)
     aqmp_client_start_handshake (self);
-  return TRUE;
 }
 
 static void
@@ -354,7 +362,8 @@ aqmp_client_call_timed_out_cb (gpointer user_data, const GError *error)
 {
   AqmpClient *self = user_data;
 
-  aqmp_client_try_recover (self, error);
+  if (aqmp_client_can_recover (self, error))
+    aqmp_client_recover (self, error);
 }
 
 static void
@@ -362,10 +371,11 @@ aqmp_client_reader_failed_cb (gpointer user_data, const GError *error)
 {
   AqmpClient *self = user_data;
 
-  if (!g_error_matches (error, AQMP_ERROR, AQMP_ERROR_DISCONNECTED)
-      && aqmp_client_try_recover (self, error))
+  if (aqmp_client_can_recover (self, error))
     {
+      /* the reader starts afresh before the handshake tells it what to skip */
       aqmp_reader_recover (self->reader);
+      aqmp_client_recover (self, error);
       return;
     }
 
@@ -1582,6 +1592,7 @@ aqmp_client_finalize (GObject *object)
   g_clear_error (&self->cause);
   g_clear_error (&self->end_cause);
   g_free (self->last_loss);
+  g_clear_object (&self->protocol);
   g_clear_pointer (&self->greeting, json_object_unref);
   g_strfreev (self->capabilities);
   g_main_context_unref (self->context);

@@ -7,8 +7,9 @@
 
 #include <gmodule.h>
 
-#define __AQMP_H_INSIDE__
 #include "aqmp.h"
+
+#define __AQMP_H_INSIDE__
 #include "aqmp-protocol.h"
 #include "aqmp-workflow.h"
 #include "aqmp-plugin-loader.h"

@@ -1,0 +1,1295 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "aqmp-guest-agent.h"
+
+/**
+ * AqmpGuestAgent:
+ *
+ * A convenience API over an #AqmpClient connected to a QEMU guest agent
+ * (with #AqmpQgaProtocol set): ping, guest information, running a program
+ * in the guest and collecting its output, and reading and writing guest
+ * files in chunks with a size cap.
+ *
+ * Every operation is asynchronous, with a `_sync` wrapper that never runs
+ * the caller's main loop; the client's own context does the work.
+ */
+
+/* guest-exec-status polling: 10 ms, doubling, at most 500 ms apart */
+#define AQMP_GUEST_AGENT_POLL_FIRST_MS 10
+#define AQMP_GUEST_AGENT_POLL_MAX_MS 500
+
+struct _AqmpGuestAgent {
+  GObject parent_instance;
+  AqmpClient *client;
+  gsize max_file_size;
+};
+
+enum {
+  PROP_0,
+  PROP_CLIENT,
+  PROP_MAX_FILE_SIZE,
+  N_PROPS
+};
+
+static GParamSpec *props[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (AqmpGuestAgent, aqmp_guest_agent, G_TYPE_OBJECT)
+
+/* ----- helpers ----- */
+
+static JsonNode *
+aqmp_guest_agent_execute_finish (AqmpGuestAgent *self, GAsyncResult *res, GError **error)
+{
+  return aqmp_client_execute_finish (self->client, res, error);
+}
+
+/* the reply as an object, or a protocol error naming the command */
+static JsonObject *
+aqmp_guest_agent_take_object (JsonNode *value, const gchar *command, GError **error)
+{
+  if (value == NULL || !JSON_NODE_HOLDS_OBJECT (value))
+    {
+      g_set_error (error, AQMP_ERROR, AQMP_ERROR_PROTOCOL,
+                   "%s: the guest agent's reply is not an object", command);
+      return NULL;
+    }
+  return json_object_ref (json_node_get_object (value));
+}
+
+static gboolean
+aqmp_guest_agent_get_int (JsonObject *object, const gchar *member, const gchar *command,
+                          gint64 *out, GError **error)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    {
+      g_set_error (error, AQMP_ERROR, AQMP_ERROR_PROTOCOL,
+                   "%s: the guest agent's reply has no integer '%s'", command, member);
+      return FALSE;
+    }
+  *out = json_node_get_int (node);
+  return TRUE;
+}
+
+/* an optional base64 member, as bytes; a bad encoding is a protocol error */
+static gboolean
+aqmp_guest_agent_get_base64 (JsonObject *object, const gchar *member, const gchar *command,
+                             GByteArray *append_to, GError **error)
+{
+  JsonNode *node = json_object_get_member (object, member);
+  g_autofree guchar *data = NULL;
+  const gchar *text;
+  gsize len = 0;
+
+  if (node == NULL)
+    return TRUE;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    {
+      g_set_error (error, AQMP_ERROR, AQMP_ERROR_PROTOCOL,
+                   "%s: '%s' in the guest agent's reply is not a string", command, member);
+      return FALSE;
+    }
+  text = json_node_get_string (node);
+  if (strspn (text, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=") != strlen (text))
+    {
+      g_set_error (error, AQMP_ERROR, AQMP_ERROR_PROTOCOL,
+                   "%s: '%s' in the guest agent's reply is not base64", command, member);
+      return FALSE;
+    }
+  data = g_base64_decode (text, &len);
+  g_byte_array_append (append_to, data, len);
+  return TRUE;
+}
+
+static void
+aqmp_guest_agent_set_base64 (JsonObject *object, const gchar *member, const guchar *data, gsize len)
+{
+  g_autofree gchar *text = g_base64_encode (data, len);
+
+  json_object_set_string_member (object, member, text);
+}
+
+/* ----- sync wrappers: run the async call on the client's context ----- */
+
+typedef void (*AqmpGuestAgentStartFunc) (AqmpGuestAgent *self, gpointer data,
+                                         GAsyncReadyCallback callback, gpointer user_data);
+
+typedef struct {
+  GMutex lock;
+  GCond cond;
+  AqmpGuestAgent *self;
+  AqmpGuestAgentStartFunc start;
+  gpointer data;
+  GAsyncResult *result;
+} AqmpGuestAgentSync;
+
+static void
+aqmp_guest_agent_sync_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  AqmpGuestAgentSync *call = user_data;
+
+  g_mutex_lock (&call->lock);
+  call->result = g_object_ref (res);
+  g_cond_broadcast (&call->cond);
+  g_mutex_unlock (&call->lock);
+}
+
+static gboolean
+aqmp_guest_agent_sync_start_cb (gpointer user_data)
+{
+  AqmpGuestAgentSync *call = user_data;
+  GMainContext *context = aqmp_client_get_context (call->self->client);
+
+  g_main_context_push_thread_default (context);
+  call->start (call->self, call->data, aqmp_guest_agent_sync_done_cb, call);
+  g_main_context_pop_thread_default (context);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+aqmp_guest_agent_sync_is_done (AqmpGuestAgentSync *call)
+{
+  gboolean done;
+
+  g_mutex_lock (&call->lock);
+  done = call->result != NULL;
+  g_mutex_unlock (&call->lock);
+  return done;
+}
+
+/* drives the client's context when free, else waits for its owner */
+static GAsyncResult *
+aqmp_guest_agent_run_sync (AqmpGuestAgent *self, AqmpGuestAgentStartFunc start, gpointer data)
+{
+  GMainContext *context = aqmp_client_get_context (self->client);
+  AqmpGuestAgentSync call = { 0, };
+
+  g_mutex_init (&call.lock);
+  g_cond_init (&call.cond);
+  call.self = self;
+  call.start = start;
+  call.data = data;
+  g_main_context_invoke (context, aqmp_guest_agent_sync_start_cb, &call);
+  while (!aqmp_guest_agent_sync_is_done (&call))
+    {
+      if (g_main_context_acquire (context))
+        {
+          g_main_context_iteration (context, TRUE);
+          g_main_context_release (context);
+          continue;
+        }
+      g_mutex_lock (&call.lock);
+      if (call.result == NULL)
+        g_cond_wait_until (&call.cond, &call.lock,
+                           g_get_monotonic_time () + 50 * G_TIME_SPAN_MILLISECOND);
+      g_mutex_unlock (&call.lock);
+    }
+  g_mutex_clear (&call.lock);
+  g_cond_clear (&call.cond);
+  return call.result;
+}
+
+/* ----- simple commands ----- */
+
+static void
+aqmp_guest_agent_simple_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  JsonNode *value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
+
+  if (value == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_task_return_pointer (task, value, (GDestroyNotify) json_node_unref);
+}
+
+static void
+aqmp_guest_agent_simple_async (AqmpGuestAgent      *self,
+                               const gchar         *command,
+                               gpointer             source_tag,
+                               GCancellable        *cancellable,
+                               GAsyncReadyCallback  callback,
+                               gpointer             user_data)
+{
+  GTask *task = g_task_new (self, cancellable, callback, user_data);
+
+  g_task_set_source_tag (task, source_tag);
+  g_task_set_task_data (task, (gpointer) command, NULL);
+  aqmp_client_execute_async (self->client, command, NULL, cancellable,
+                             aqmp_guest_agent_simple_cb, task);
+}
+
+static JsonObject *
+aqmp_guest_agent_simple_finish_object (AqmpGuestAgent *self, GAsyncResult *result,
+                                       gpointer source_tag, GError **error)
+{
+  g_autoptr(JsonNode) value = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
+  value = g_task_propagate_pointer (G_TASK (result), error);
+  if (value == NULL)
+    return NULL;
+  return aqmp_guest_agent_take_object (value, g_task_get_task_data (G_TASK (result)), error);
+}
+
+/**
+ * aqmp_guest_agent_ping_async:
+ * @self: an #AqmpGuestAgent
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called when the agent answered
+ * @user_data: data for @callback
+ *
+ * Checks that the agent answers, with `guest-ping`.
+ */
+void
+aqmp_guest_agent_ping_async (AqmpGuestAgent      *self,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_return_if_fail (AQMP_IS_GUEST_AGENT (self));
+  aqmp_guest_agent_simple_async (self, "guest-ping", aqmp_guest_agent_ping_async,
+                                 cancellable, callback, user_data);
+}
+
+/**
+ * aqmp_guest_agent_ping_finish:
+ * @self: an #AqmpGuestAgent
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE when the agent answered
+ */
+gboolean
+aqmp_guest_agent_ping_finish (AqmpGuestAgent *self, GAsyncResult *result, GError **error)
+{
+  g_autoptr(JsonNode) value = NULL;
+
+  g_return_val_if_fail (AQMP_IS_GUEST_AGENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == aqmp_guest_agent_ping_async, FALSE);
+  value = g_task_propagate_pointer (G_TASK (result), error);
+  return value != NULL;
+}
+
+static void
+aqmp_guest_agent_ping_start (AqmpGuestAgent *self, gpointer data, GAsyncReadyCallback cb, gpointer ud)
+{
+  aqmp_guest_agent_ping_async (self, data, cb, ud);
+}
+
+/**
+ * aqmp_guest_agent_ping_sync:
+ * @self: an #AqmpGuestAgent
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The synchronous aqmp_guest_agent_ping_async().
+ *
+ * Returns: %TRUE when the agent answered
+ */
+gboolean
+aqmp_guest_agent_ping_sync (AqmpGuestAgent *self, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_return_val_if_fail (AQMP_IS_GUEST_AGENT (self), FALSE);
+  result = aqmp_guest_agent_run_sync (self, aqmp_guest_agent_ping_start, cancellable);
+  return aqmp_guest_agent_ping_finish (self, result, error);
+}
+
+/**
+ * aqmp_guest_agent_get_info_async:
+ * @self: an #AqmpGuestAgent
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the agent's information
+ * @user_data: data for @callback
+ *
+ * Asks the agent for its version and supported commands (`guest-info`).
+ */
+void
+aqmp_guest_agent_get_info_async (AqmpGuestAgent      *self,
+                                 GCancellable        *cancellable,
+                                 GAsyncReadyCallback  callback,
+                                 gpointer             user_data)
+{
+  g_return_if_fail (AQMP_IS_GUEST_AGENT (self));
+  aqmp_guest_agent_simple_async (self, "guest-info", aqmp_guest_agent_get_info_async,
+                                 cancellable, callback, user_data);
+}
+
+/**
+ * aqmp_guest_agent_get_info_finish:
+ * @self: an #AqmpGuestAgent
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): the `guest-info` object (`version`,
+ *   `supported_commands`), or %NULL with @error set
+ */
+JsonObject *
+aqmp_guest_agent_get_info_finish (AqmpGuestAgent *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (AQMP_IS_GUEST_AGENT (self), NULL);
+  return aqmp_guest_agent_simple_finish_object (self, result, aqmp_guest_agent_get_info_async, error);
+}
+
+static void
+aqmp_guest_agent_get_info_start (AqmpGuestAgent *self, gpointer data, GAsyncReadyCallback cb, gpointer ud)
+{
+  aqmp_guest_agent_get_info_async (self, data, cb, ud);
+}
+
+/**
+ * aqmp_guest_agent_get_info_sync:
+ * @self: an #AqmpGuestAgent
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The synchronous aqmp_guest_agent_get_info_async().
+ *
+ * Returns: (transfer full): the `guest-info` object, or %NULL with @error set
+ */
+JsonObject *
+aqmp_guest_agent_get_info_sync (AqmpGuestAgent *self, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_return_val_if_fail (AQMP_IS_GUEST_AGENT (self), NULL);
+  result = aqmp_guest_agent_run_sync (self, aqmp_guest_agent_get_info_start, cancellable);
+  return aqmp_guest_agent_get_info_finish (self, result, error);
+}
+
+/**
+ * aqmp_guest_agent_get_osinfo_async:
+ * @self: an #AqmpGuestAgent
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the guest's OS information
+ * @user_data: data for @callback
+ *
+ * Asks for the guest operating system's name, version and kernel
+ * (`guest-get-osinfo`).
+ */
+void
+aqmp_guest_agent_get_osinfo_async (AqmpGuestAgent      *self,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  g_return_if_fail (AQMP_IS_GUEST_AGENT (self));
+  aqmp_guest_agent_simple_async (self, "guest-get-osinfo", aqmp_guest_agent_get_osinfo_async,
+                                 cancellable, callback, user_data);
+}
+
+/**
+ * aqmp_guest_agent_get_osinfo_finish:
+ * @self: an #AqmpGuestAgent
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): the `guest-get-osinfo` object (`id`, `name`,
+ *   `kernel-release`, ...), or %NULL with @error set
+ */
+JsonObject *
+aqmp_guest_agent_get_osinfo_finish (AqmpGuestAgent *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (AQMP_IS_GUEST_AGENT (self), NULL);
+  return aqmp_guest_agent_simple_finish_object (self, result, aqmp_guest_agent_get_osinfo_async, error);
+}
+
+static void
+aqmp_guest_agent_get_osinfo_start (AqmpGuestAgent *self, gpointer data, GAsyncReadyCallback cb, gpointer ud)
+{
+  aqmp_guest_agent_get_osinfo_async (self, data, cb, ud);
+}
+
+/**
+ * aqmp_guest_agent_get_osinfo_sync:
+ * @self: an #AqmpGuestAgent
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The synchronous aqmp_guest_agent_get_osinfo_async().
+ *
+ * Returns: (transfer full): the `guest-get-osinfo` object, or %NULL with
+ *   @error set
+ */
+JsonObject *
+aqmp_guest_agent_get_osinfo_sync (AqmpGuestAgent *self, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_return_val_if_fail (AQMP_IS_GUEST_AGENT (self), NULL);
+  result = aqmp_guest_agent_run_sync (self, aqmp_guest_agent_get_osinfo_start, cancellable);
+  return aqmp_guest_agent_get_osinfo_finish (self, result, error);
+}
+
+/* ----- exec ----- */
+
+typedef struct {
+  gint exit_status;
+  GBytes *out;
+  GBytes *err;
+} AqmpGuestExecResult;
+
+static void
+aqmp_guest_exec_result_free (AqmpGuestExecResult *result)
+{
+  g_clear_pointer (&result->out, g_bytes_unref);
+  g_clear_pointer (&result->err, g_bytes_unref);
+  g_free (result);
+}
+
+typedef struct {
+  gint64 pid;
+  guint interval;
+  guint timeout_ms;
+  gint64 deadline;          /* monotonic µs; 0 for none */
+} AqmpGuestExec;
+
+static void aqmp_guest_agent_exec_poll (GTask *task);
+
+static gboolean
+aqmp_guest_agent_exec_poll_cb (gpointer user_data)
+{
+  aqmp_guest_agent_exec_poll (G_TASK (user_data));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+aqmp_guest_agent_exec_schedule (GTask *task)
+{
+  AqmpGuestAgent *self = g_task_get_source_object (task);
+  AqmpGuestExec *exec = g_task_get_task_data (task);
+  guint interval = exec->interval;
+  GSource *timer;
+
+  if (exec->deadline > 0)
+    {
+      gint64 left = (exec->deadline - g_get_monotonic_time ()) / 1000;
+      if (left <= 0)
+        {
+          g_task_return_new_error (task, AQMP_ERROR, AQMP_ERROR_TIMEOUT,
+                                   "the guest program (pid %" G_GINT64_FORMAT ") did not exit within %u ms",
+                                   exec->pid, exec->timeout_ms);
+          return;
+        }
+      interval = MIN (interval, (guint) left);
+    }
+  exec->interval = MIN (exec->interval * 2, AQMP_GUEST_AGENT_POLL_MAX_MS);
+  timer = g_timeout_source_new (interval);
+  g_source_set_static_name (timer, "[aqmp-qga] exec poll");
+  g_source_set_callback (timer, aqmp_guest_agent_exec_poll_cb, g_object_ref (task), g_object_unref);
+  g_source_attach (timer, aqmp_client_get_context (self->client));
+  g_source_unref (timer);
+}
+
+static void
+aqmp_guest_agent_exec_status_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  AqmpGuestAgent *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = aqmp_guest_agent_execute_finish (self, res, &error);
+  g_autoptr(JsonObject) status = NULL;
+  g_autoptr(GByteArray) out = g_byte_array_new ();
+  g_autoptr(GByteArray) err = g_byte_array_new ();
+  AqmpGuestExecResult *result;
+  gint64 code = 0;
+
+  if (value == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  status = aqmp_guest_agent_take_object (value, "guest-exec-status", &error);
+  if (status == NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (!json_object_get_boolean_member_with_default (status, "exited", FALSE))
+    {
+      aqmp_guest_agent_exec_schedule (task);
+      return;
+    }
+
+  if (!aqmp_guest_agent_get_base64 (status, "out-data", "guest-exec-status", out, &error)
+      || !aqmp_guest_agent_get_base64 (status, "err-data", "guest-exec-status", err, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  result = g_new0 (AqmpGuestExecResult, 1);
+  /* a program killed by signal N reports 128 + N, as shells do */
+  if (json_object_has_member (status, "exitcode")
+      && aqmp_guest_agent_get_int (status, "exitcode", "guest-exec-status", &code, NULL))
+    result->exit_status = (gint) code;
+  else if (json_object_has_member (status, "signal")
+           && aqmp_guest_agent_get_int (status, "signal", "guest-exec-status", &code, NULL))
+    result->exit_status = 128 + (gint) code;
+  else
+    result->exit_status = -1;
+  if (json_object_get_boolean_member_with_default (status, "out-truncated", FALSE))
+    g_debug ("the guest program's standard output was truncated by the agent");
+  if (json_object_get_boolean_member_with_default (status, "err-truncated", FALSE))
+    g_debug ("the guest program's standard error was truncated by the agent");
+  result->out = g_byte_array_free_to_bytes (g_steal_pointer (&out));
+  result->err = g_byte_array_free_to_bytes (g_steal_pointer (&err));
+  g_task_return_pointer (task, result, (GDestroyNotify) aqmp_guest_exec_result_free);
+}
+
+static void
+aqmp_guest_agent_exec_poll (GTask *task)
+{
+  AqmpGuestAgent *self = g_task_get_source_object (task);
+  AqmpGuestExec *exec = g_task_get_task_data (task);
+  g_autoptr(JsonObject) args = json_object_new ();
+
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  json_object_set_int_member (args, "pid", exec->pid);
+  aqmp_client_execute_async (self->client, "guest-exec-status", args, g_task_get_cancellable (task),
+                             aqmp_guest_agent_exec_status_cb, g_object_ref (task));
+}
+
+static void
+aqmp_guest_agent_exec_started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  AqmpGuestAgent *self = g_task_get_source_object (task);
+  AqmpGuestExec *exec = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = aqmp_guest_agent_execute_finish (self, res, &error);
+  g_autoptr(JsonObject) started = NULL;
+
+  if (value != NULL)
+    started = aqmp_guest_agent_take_object (value, "guest-exec", &error);
+  if (started == NULL || !aqmp_guest_agent_get_int (started, "pid", "guest-exec", &exec->pid, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  g_debug ("guest program started, pid %" G_GINT64_FORMAT, exec->pid);
+  aqmp_guest_agent_exec_poll (task);
+}
+
+/**
+ * aqmp_guest_agent_exec_async:
+ * @self: an #AqmpGuestAgent
+ * @argv: (array zero-terminated=1): the program (a path in the guest) and
+ *   its arguments
+ * @envp: (array zero-terminated=1) (nullable): the environment as
+ *   `NAME=VALUE` strings, or %NULL for the agent's
+ * @input: (nullable): bytes for the program's standard input
+ * @timeout_ms: how long to wait for the program to exit; 0 for no limit
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called once the program exited
+ * @user_data: data for @callback
+ *
+ * Runs a program in the guest with `guest-exec`, capturing its output,
+ * and waits for it to exit by polling `guest-exec-status`: first after
+ * 10 ms, then twice as long each time, up to every 500 ms.
+ *
+ * A program still running after @timeout_ms fails the call with
+ * %AQMP_ERROR_TIMEOUT; it keeps running in the guest.
+ */
+void
+aqmp_guest_agent_exec_async (AqmpGuestAgent      *self,
+                             const gchar * const *argv,
+                             const gchar * const *envp,
+                             GBytes              *input,
+                             guint                timeout_ms,
+                             GCancellable        *cancellable,
+                             GAsyncReadyCallback  callback,
+                             gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(JsonArray) arg = json_array_new ();
+  AqmpGuestExec *exec;
+
+  g_return_if_fail (AQMP_IS_GUEST_AGENT (self));
+  g_return_if_fail (argv != NULL && argv[0] != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, aqmp_guest_agent_exec_async);
+  exec = g_new0 (AqmpGuestExec, 1);
+  exec->interval = AQMP_GUEST_AGENT_POLL_FIRST_MS;
+  exec->timeout_ms = timeout_ms;
+  if (timeout_ms > 0)
+    exec->deadline = g_get_monotonic_time () + (gint64) timeout_ms * G_TIME_SPAN_MILLISECOND;
+  g_task_set_task_data (task, exec, g_free);
+
+  json_object_set_string_member (args, "path", argv[0]);
+  for (guint i = 1; argv[i] != NULL; i++)
+    json_array_add_string_element (arg, argv[i]);
+  json_object_set_array_member (args, "arg", g_steal_pointer (&arg));
+  if (envp != NULL)
+    {
+      g_autoptr(JsonArray) env = json_array_new ();
+      for (guint i = 0; envp[i] != NULL; i++)
+        json_array_add_string_element (env, envp[i]);
+      json_object_set_array_member (args, "env", g_steal_pointer (&env));
+    }
+  if (input != NULL)
+    {
+      gsize len = 0;
+      const guchar *data = g_bytes_get_data (input, &len);
+      aqmp_guest_agent_set_base64 (args, "input-data", data, len);
+    }
+  json_object_set_boolean_member (args, "capture-output", TRUE);
+  aqmp_client_execute_async (self->client, "guest-exec", args, cancellable,
+                             aqmp_guest_agent_exec_started_cb, g_steal_pointer (&task));
+}
+
+/**
+ * aqmp_guest_agent_exec_finish:
+ * @self: an #AqmpGuestAgent
+ * @result: the #GAsyncResult
+ * @exit_status: (out) (optional): the program's exit code, or 128 + N when
+ *   it was killed by signal N
+ * @stdout_data: (out) (optional) (transfer full): its standard output
+ * @stderr_data: (out) (optional) (transfer full): its standard error
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE when the program ran and exited, whatever its exit code
+ */
+gboolean
+aqmp_guest_agent_exec_finish (AqmpGuestAgent  *self,
+                              GAsyncResult    *result,
+                              gint            *exit_status,
+                              GBytes         **stdout_data,
+                              GBytes         **stderr_data,
+                              GError         **error)
+{
+  AqmpGuestExecResult *exec;
+
+  g_return_val_if_fail (AQMP_IS_GUEST_AGENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == aqmp_guest_agent_exec_async, FALSE);
+
+  exec = g_task_propagate_pointer (G_TASK (result), error);
+  if (exec == NULL)
+    return FALSE;
+  if (exit_status != NULL)
+    *exit_status = exec->exit_status;
+  if (stdout_data != NULL)
+    *stdout_data = g_steal_pointer (&exec->out);
+  if (stderr_data != NULL)
+    *stderr_data = g_steal_pointer (&exec->err);
+  aqmp_guest_exec_result_free (exec);
+  return TRUE;
+}
+
+typedef struct {
+  const gchar * const *argv;
+  const gchar * const *envp;
+  GBytes *input;
+  guint timeout_ms;
+  GCancellable *cancellable;
+} AqmpGuestExecArgs;
+
+static void
+aqmp_guest_agent_exec_start (AqmpGuestAgent *self, gpointer data, GAsyncReadyCallback cb, gpointer ud)
+{
+  AqmpGuestExecArgs *a = data;
+
+  aqmp_guest_agent_exec_async (self, a->argv, a->envp, a->input, a->timeout_ms, a->cancellable, cb, ud);
+}
+
+/**
+ * aqmp_guest_agent_exec_sync:
+ * @self: an #AqmpGuestAgent
+ * @argv: (array zero-terminated=1): the program and its arguments
+ * @envp: (array zero-terminated=1) (nullable): the environment, or %NULL
+ * @input: (nullable): bytes for the program's standard input
+ * @timeout_ms: how long to wait for the program to exit; 0 for no limit
+ * @exit_status: (out) (optional): the program's exit code
+ * @stdout_data: (out) (optional) (transfer full): its standard output
+ * @stderr_data: (out) (optional) (transfer full): its standard error
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The synchronous aqmp_guest_agent_exec_async().
+ *
+ * Returns: %TRUE when the program ran and exited
+ */
+gboolean
+aqmp_guest_agent_exec_sync (AqmpGuestAgent       *self,
+                            const gchar * const  *argv,
+                            const gchar * const  *envp,
+                            GBytes               *input,
+                            guint                 timeout_ms,
+                            gint                 *exit_status,
+                            GBytes              **stdout_data,
+                            GBytes              **stderr_data,
+                            GCancellable         *cancellable,
+                            GError              **error)
+{
+  AqmpGuestExecArgs args = { argv, envp, input, timeout_ms, cancellable };
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_return_val_if_fail (AQMP_IS_GUEST_AGENT (self), FALSE);
+  result = aqmp_guest_agent_run_sync (self, aqmp_guest_agent_exec_start, &args);
+  return aqmp_guest_agent_exec_finish (self, result, exit_status, stdout_data, stderr_data, error);
+}
+
+/* ----- files ----- */
+
+typedef struct {
+  gchar *path;
+  gint64 handle;
+  gboolean open;
+  GBytes *contents;         /* to write */
+  gsize offset;             /* written so far */
+  GByteArray *data;         /* read so far */
+  GError *error;            /* kept while the handle closes */
+} AqmpGuestFile;
+
+static void
+aqmp_guest_file_free (AqmpGuestFile *file)
+{
+  g_free (file->path);
+  g_clear_pointer (&file->contents, g_bytes_unref);
+  g_clear_pointer (&file->data, g_byte_array_unref);
+  g_clear_error (&file->error);
+  g_free (file);
+}
+
+static void
+aqmp_guest_agent_file_closed_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  AqmpGuestAgent *self = g_task_get_source_object (task);
+  AqmpGuestFile *file = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = aqmp_guest_agent_execute_finish (self, res, &error);
+
+  /* the first failure is the one worth reporting */
+  if (file->error != NULL)
+    {
+      g_task_return_error (task, g_steal_pointer (&file->error));
+      return;
+    }
+  if (value == NULL)
+    {
+      g_prefix_error (&error, "closing %s in the guest: ", file->path);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (file->data != NULL)
+    g_task_return_pointer (task, g_byte_array_free_to_bytes (g_steal_pointer (&file->data)),
+                           (GDestroyNotify) g_bytes_unref);
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+/* closes the guest handle, then completes the task; takes @error */
+static void
+aqmp_guest_agent_file_finish_up (GTask *task, GError *error)
+{
+  AqmpGuestAgent *self = g_task_get_source_object (task);
+  AqmpGuestFile *file = g_task_get_task_data (task);
+  g_autoptr(JsonObject) args = json_object_new ();
+
+  file->error = error;
+  if (!file->open)
+    {
+      g_task_return_error (task, g_steal_pointer (&file->error));
+      g_object_unref (task);
+      return;
+    }
+  file->open = FALSE;
+  json_object_set_int_member (args, "handle", file->handle);
+  /* no cancellable: the handle must not leak in the agent */
+  aqmp_client_execute_async (self->client, "guest-file-close", args, NULL,
+                             aqmp_guest_agent_file_closed_cb, task);
+}
+
+static void aqmp_guest_agent_file_read_next (GTask *task);
+
+static void
+aqmp_guest_agent_file_read_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  GTask *task = user_data;
+  AqmpGuestAgent *self = g_task_get_source_object (task);
+  AqmpGuestFile *file = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = aqmp_guest_agent_execute_finish (self, res, &error);
+  g_autoptr(JsonObject) chunk = NULL;
+
+  if (value != NULL)
+    chunk = aqmp_guest_agent_take_object (value, "guest-file-read", &error);
+  if (chunk == NULL || !aqmp_guest_agent_get_base64 (chunk, "buf-b64", "guest-file-read", file->data, &error))
+    {
+      g_prefix_error (&error, "reading %s in the guest: ", file->path);
+      aqmp_guest_agent_file_finish_up (task, g_steal_pointer (&error));
+      return;
+    }
+  if (file->data->len > self->max_file_size)
+    {
+      aqmp_guest_agent_file_finish_up (task, g_error_new (AQMP_ERROR, AQMP_ERROR_TOO_LARGE,
+                                                          "%s in the guest is larger than the limit of %" G_GSIZE_FORMAT " bytes",
+                                                          file->path, self->max_file_size));
+      return;
+    }
+  if (json_object_get_boolean_member_with_default (chunk, "eof", FALSE)
+      || json_object_get_int_member_with_default (chunk, "count", 0) == 0)
+    {
+      aqmp_guest_agent_file_finish_up (task, NULL);
+      return;
+    }
+  aqmp_guest_agent_file_read_next (task);
+}
+
+static void
+aqmp_guest_agent_file_read_next (GTask *task)
+{
+  AqmpGuestAgent *self = g_task_get_source_object (task);
+  AqmpGuestFile *file = g_task_get_task_data (task);
+  g_autoptr(JsonObject) args = json_object_new ();
+  GError *error = NULL;
+
+  if (g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error))
+    {
+      aqmp_guest_agent_file_finish_up (task, error);
+      return;
+    }
+  json_object_set_int_member (args, "handle", file->handle);
+  json_object_set_int_member (args, "count", AQMP_GUEST_AGENT_READ_CHUNK);
+  aqmp_client_execute_async (self->client, "guest-file-read", args, g_task_get_cancellable (task),
+                             aqmp_guest_agent_file_read_cb, task);
+}
+
+static void aqmp_guest_agent_file_write_next (GTask *task);
+
+static void
+aqmp_guest_agent_file_write_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  GTask *task = user_data;
+  AqmpGuestAgent *self = g_task_get_source_object (task);
+  AqmpGuestFile *file = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = aqmp_guest_agent_execute_finish (self, res, &error);
+  g_autoptr(JsonObject) written = NULL;
+  gint64 count = 0;
+
+  if (value != NULL)
+    written = aqmp_guest_agent_take_object (value, "guest-file-write", &error);
+  if (written == NULL || !aqmp_guest_agent_get_int (written, "count", "guest-file-write", &count, &error))
+    {
+      g_prefix_error (&error, "writing %s in the guest: ", file->path);
+      aqmp_guest_agent_file_finish_up (task, g_steal_pointer (&error));
+      return;
+    }
+  if (count <= 0 || (gsize) count > g_bytes_get_size (file->contents) - file->offset)
+    {
+      aqmp_guest_agent_file_finish_up (task, g_error_new (AQMP_ERROR, AQMP_ERROR_PROTOCOL,
+                                                          "writing %s in the guest: the agent wrote %" G_GINT64_FORMAT " bytes",
+                                                          file->path, count));
+      return;
+    }
+  file->offset += (gsize) count;
+  aqmp_guest_agent_file_write_next (task);
+}
+
+static void
+aqmp_guest_agent_file_write_next (GTask *task)
+{
+  AqmpGuestAgent *self = g_task_get_source_object (task);
+  AqmpGuestFile *file = g_task_get_task_data (task);
+  g_autoptr(JsonObject) args = NULL;
+  const guchar *data;
+  gsize size = 0;
+  gsize n;
+  GError *error = NULL;
+
+  data = g_bytes_get_data (file->contents, &size);
+  if (file->offset >= size)
+    {
+      aqmp_guest_agent_file_finish_up (task, NULL);
+      return;
+    }
+  if (g_cancellable_set_error_if_cancelled (g_task_get_cancellable (task), &error))
+    {
+      aqmp_guest_agent_file_finish_up (task, error);
+      return;
+    }
+  n = MIN (size - file->offset, AQMP_GUEST_AGENT_WRITE_CHUNK);
+  args = json_object_new ();
+  json_object_set_int_member (args, "handle", file->handle);
+  aqmp_guest_agent_set_base64 (args, "buf-b64", data + file->offset, n);
+  aqmp_client_execute_async (self->client, "guest-file-write", args, g_task_get_cancellable (task),
+                             aqmp_guest_agent_file_write_cb, task);
+}
+
+static void
+aqmp_guest_agent_file_opened_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  GTask *task = user_data;
+  AqmpGuestAgent *self = g_task_get_source_object (task);
+  AqmpGuestFile *file = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = aqmp_guest_agent_execute_finish (self, res, &error);
+
+  if (value == NULL || !JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_INT64)
+    {
+      if (error == NULL)
+        g_set_error (&error, AQMP_ERROR, AQMP_ERROR_PROTOCOL,
+                     "guest-file-open: the guest agent's reply is not a handle");
+      g_prefix_error (&error, "opening %s in the guest: ", file->path);
+      aqmp_guest_agent_file_finish_up (task, g_steal_pointer (&error));
+      return;
+    }
+  file->handle = json_node_get_int (value);
+  file->open = TRUE;
+  if (file->contents != NULL)
+    aqmp_guest_agent_file_write_next (task);
+  else
+    aqmp_guest_agent_file_read_next (task);
+}
+
+/* the task's reference goes with each step until it completes */
+static void
+aqmp_guest_agent_file_open (GTask *task, const gchar *mode)
+{
+  AqmpGuestAgent *self = g_task_get_source_object (task);
+  AqmpGuestFile *file = g_task_get_task_data (task);
+  g_autoptr(JsonObject) args = json_object_new ();
+
+  json_object_set_string_member (args, "path", file->path);
+  json_object_set_string_member (args, "mode", mode);
+  aqmp_client_execute_async (self->client, "guest-file-open", args, g_task_get_cancellable (task),
+                             aqmp_guest_agent_file_opened_cb, task);
+}
+
+/**
+ * aqmp_guest_agent_file_read_async:
+ * @self: an #AqmpGuestAgent
+ * @path: a file in the guest
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the contents
+ * @user_data: data for @callback
+ *
+ * Reads a whole guest file, %AQMP_GUEST_AGENT_READ_CHUNK bytes per
+ * `guest-file-read`. A file larger than #AqmpGuestAgent:max-file-size
+ * fails with %AQMP_ERROR_TOO_LARGE. The guest handle is always closed.
+ */
+void
+aqmp_guest_agent_file_read_async (AqmpGuestAgent      *self,
+                                  const gchar         *path,
+                                  GCancellable        *cancellable,
+                                  GAsyncReadyCallback  callback,
+                                  gpointer             user_data)
+{
+  GTask *task;
+  AqmpGuestFile *file;
+
+  g_return_if_fail (AQMP_IS_GUEST_AGENT (self));
+  g_return_if_fail (path != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, aqmp_guest_agent_file_read_async);
+  file = g_new0 (AqmpGuestFile, 1);
+  file->path = g_strdup (path);
+  file->data = g_byte_array_new ();
+  g_task_set_task_data (task, file, (GDestroyNotify) aqmp_guest_file_free);
+  aqmp_guest_agent_file_open (task, "r");
+}
+
+/**
+ * aqmp_guest_agent_file_read_finish:
+ * @self: an #AqmpGuestAgent
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: (transfer full): the file's contents, or %NULL with @error set
+ */
+GBytes *
+aqmp_guest_agent_file_read_finish (AqmpGuestAgent *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (AQMP_IS_GUEST_AGENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == aqmp_guest_agent_file_read_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+typedef struct {
+  const gchar *path;
+  GBytes *contents;
+  GCancellable *cancellable;
+} AqmpGuestFileArgs;
+
+static void
+aqmp_guest_agent_file_read_start (AqmpGuestAgent *self, gpointer data, GAsyncReadyCallback cb, gpointer ud)
+{
+  AqmpGuestFileArgs *a = data;
+
+  aqmp_guest_agent_file_read_async (self, a->path, a->cancellable, cb, ud);
+}
+
+/**
+ * aqmp_guest_agent_file_read_sync:
+ * @self: an #AqmpGuestAgent
+ * @path: a file in the guest
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The synchronous aqmp_guest_agent_file_read_async().
+ *
+ * Returns: (transfer full): the file's contents, or %NULL with @error set
+ */
+GBytes *
+aqmp_guest_agent_file_read_sync (AqmpGuestAgent *self, const gchar *path,
+                                 GCancellable *cancellable, GError **error)
+{
+  AqmpGuestFileArgs args = { path, NULL, cancellable };
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_return_val_if_fail (AQMP_IS_GUEST_AGENT (self), NULL);
+  result = aqmp_guest_agent_run_sync (self, aqmp_guest_agent_file_read_start, &args);
+  return aqmp_guest_agent_file_read_finish (self, result, error);
+}
+
+/**
+ * aqmp_guest_agent_file_write_async:
+ * @self: an #AqmpGuestAgent
+ * @path: a file in the guest; created or truncated
+ * @contents: what to write
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called once written and closed
+ * @user_data: data for @callback
+ *
+ * Writes a whole guest file, %AQMP_GUEST_AGENT_WRITE_CHUNK bytes per
+ * `guest-file-write`. Contents larger than #AqmpGuestAgent:max-file-size
+ * are refused with %AQMP_ERROR_TOO_LARGE before anything is sent. The
+ * guest handle is always closed.
+ */
+void
+aqmp_guest_agent_file_write_async (AqmpGuestAgent      *self,
+                                   const gchar         *path,
+                                   GBytes              *contents,
+                                   GCancellable        *cancellable,
+                                   GAsyncReadyCallback  callback,
+                                   gpointer             user_data)
+{
+  GTask *task;
+  AqmpGuestFile *file;
+
+  g_return_if_fail (AQMP_IS_GUEST_AGENT (self));
+  g_return_if_fail (path != NULL);
+  g_return_if_fail (contents != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, aqmp_guest_agent_file_write_async);
+  if (g_bytes_get_size (contents) > self->max_file_size)
+    {
+      g_task_return_new_error (task, AQMP_ERROR, AQMP_ERROR_TOO_LARGE,
+                               "%" G_GSIZE_FORMAT " bytes for %s in the guest exceed the limit of %" G_GSIZE_FORMAT " bytes",
+                               g_bytes_get_size (contents), path, self->max_file_size);
+      g_object_unref (task);
+      return;
+    }
+  file = g_new0 (AqmpGuestFile, 1);
+  file->path = g_strdup (path);
+  file->contents = g_bytes_ref (contents);
+  g_task_set_task_data (task, file, (GDestroyNotify) aqmp_guest_file_free);
+  aqmp_guest_agent_file_open (task, "w");
+}
+
+/**
+ * aqmp_guest_agent_file_write_finish:
+ * @self: an #AqmpGuestAgent
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Returns: %TRUE once the whole file was written and closed
+ */
+gboolean
+aqmp_guest_agent_file_write_finish (AqmpGuestAgent *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (AQMP_IS_GUEST_AGENT (self), FALSE);
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == aqmp_guest_agent_file_write_async, FALSE);
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+static void
+aqmp_guest_agent_file_write_start (AqmpGuestAgent *self, gpointer data, GAsyncReadyCallback cb, gpointer ud)
+{
+  AqmpGuestFileArgs *a = data;
+
+  aqmp_guest_agent_file_write_async (self, a->path, a->contents, a->cancellable, cb, ud);
+}
+
+/**
+ * aqmp_guest_agent_file_write_sync:
+ * @self: an #AqmpGuestAgent
+ * @path: a file in the guest; created or truncated
+ * @contents: what to write
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The synchronous aqmp_guest_agent_file_write_async().
+ *
+ * Returns: %TRUE once the whole file was written and closed
+ */
+gboolean
+aqmp_guest_agent_file_write_sync (AqmpGuestAgent *self, const gchar *path, GBytes *contents,
+                                  GCancellable *cancellable, GError **error)
+{
+  AqmpGuestFileArgs args = { path, contents, cancellable };
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_return_val_if_fail (AQMP_IS_GUEST_AGENT (self), FALSE);
+  result = aqmp_guest_agent_run_sync (self, aqmp_guest_agent_file_write_start, &args);
+  return aqmp_guest_agent_file_write_finish (self, result, error);
+}
+
+/* ----- the object ----- */
+
+static void
+aqmp_guest_agent_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
+{
+  AqmpGuestAgent *self = AQMP_GUEST_AGENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_CLIENT:
+      g_value_set_object (value, self->client);
+      break;
+    case PROP_MAX_FILE_SIZE:
+      g_value_set_uint64 (value, self->max_file_size);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+aqmp_guest_agent_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
+{
+  AqmpGuestAgent *self = AQMP_GUEST_AGENT (object);
+
+  switch (prop_id)
+    {
+    case PROP_CLIENT:
+      self->client = g_value_dup_object (value);
+      break;
+    case PROP_MAX_FILE_SIZE:
+      aqmp_guest_agent_set_max_file_size (self, g_value_get_uint64 (value));
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+aqmp_guest_agent_dispose (GObject *object)
+{
+  AqmpGuestAgent *self = AQMP_GUEST_AGENT (object);
+
+  g_clear_object (&self->client);
+  G_OBJECT_CLASS (aqmp_guest_agent_parent_class)->dispose (object);
+}
+
+static void
+aqmp_guest_agent_class_init (AqmpGuestAgentClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = aqmp_guest_agent_get_property;
+  object_class->set_property = aqmp_guest_agent_set_property;
+  object_class->dispose = aqmp_guest_agent_dispose;
+
+  /**
+   * AqmpGuestAgent:client:
+   *
+   * The client connected to the guest agent.
+   */
+  props[PROP_CLIENT] =
+    g_param_spec_object ("client", NULL, NULL, AQMP_TYPE_CLIENT,
+                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  /**
+   * AqmpGuestAgent:max-file-size:
+   *
+   * The largest file, in bytes, read or written through the agent.
+   */
+  props[PROP_MAX_FILE_SIZE] =
+    g_param_spec_uint64 ("max-file-size", NULL, NULL, 0, G_MAXSIZE,
+                         AQMP_GUEST_AGENT_DEFAULT_MAX_FILE_SIZE,
+                         G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  g_object_class_install_properties (object_class, N_PROPS, props);
+}
+
+static void
+aqmp_guest_agent_init (AqmpGuestAgent *self)
+{
+  self->max_file_size = AQMP_GUEST_AGENT_DEFAULT_MAX_FILE_SIZE;
+}
+
+/**
+ * aqmp_guest_agent_new:
+ * @client: a client using #AqmpQgaProtocol, connected or to be connected
+ *
+ * Returns: (transfer full): a guest agent API over @client
+ */
+AqmpGuestAgent *
+aqmp_guest_agent_new (AqmpClient *client)
+{
+  g_return_val_if_fail (AQMP_IS_CLIENT (client), NULL);
+  return g_object_new (AQMP_TYPE_GUEST_AGENT, "client", client, NULL);
+}
+
+/**
+ * aqmp_guest_agent_get_client:
+ * @self: an #AqmpGuestAgent
+ *
+ * Returns: (transfer none): the client
+ */
+AqmpClient *
+aqmp_guest_agent_get_client (AqmpGuestAgent *self)
+{
+  g_return_val_if_fail (AQMP_IS_GUEST_AGENT (self), NULL);
+  return self->client;
+}
+
+/**
+ * aqmp_guest_agent_set_max_file_size:
+ * @self: an #AqmpGuestAgent
+ * @size: bytes
+ *
+ * Sets the largest file read or written; see
+ * %AQMP_GUEST_AGENT_DEFAULT_MAX_FILE_SIZE.
+ */
+void
+aqmp_guest_agent_set_max_file_size (AqmpGuestAgent *self, gsize size)
+{
+  g_return_if_fail (AQMP_IS_GUEST_AGENT (self));
+  if (self->max_file_size == size)
+    return;
+  self->max_file_size = size;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_MAX_FILE_SIZE]);
+}
+
+/**
+ * aqmp_guest_agent_get_max_file_size:
+ * @self: an #AqmpGuestAgent
+ *
+ * Returns: the largest file, in bytes, read or written
+ */
+gsize
+aqmp_guest_agent_get_max_file_size (AqmpGuestAgent *self)
+{
+  g_return_val_if_fail (AQMP_IS_GUEST_AGENT (self), 0);
+  return self->max_file_size;
+}
