@@ -113,84 +113,31 @@ aqmp_guest_agent_set_base64 (JsonObject *object, const gchar *member, const guch
   json_object_set_string_member (object, member, text);
 }
 
-/* ----- sync wrappers: run the async call on the client's context ----- */
+/* ----- sync wrappers: the client runs the async call on its context ----- */
 
 typedef void (*AqmpGuestAgentStartFunc) (AqmpGuestAgent *self, gpointer data,
                                          GAsyncReadyCallback callback, gpointer user_data);
 
 typedef struct {
-  GMutex lock;
-  GCond cond;
   AqmpGuestAgent *self;
   AqmpGuestAgentStartFunc start;
   gpointer data;
-  GAsyncResult *result;
 } AqmpGuestAgentSync;
 
 static void
-aqmp_guest_agent_sync_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+aqmp_guest_agent_sync_start (gpointer data, GAsyncReadyCallback callback, gpointer user_data)
 {
-  AqmpGuestAgentSync *call = user_data;
+  AqmpGuestAgentSync *call = data;
 
-  g_mutex_lock (&call->lock);
-  call->result = g_object_ref (res);
-  g_cond_broadcast (&call->cond);
-  g_mutex_unlock (&call->lock);
+  call->start (call->self, call->data, callback, user_data);
 }
 
-static gboolean
-aqmp_guest_agent_sync_start_cb (gpointer user_data)
-{
-  AqmpGuestAgentSync *call = user_data;
-  GMainContext *context = aqmp_client_get_context (call->self->client);
-
-  g_main_context_push_thread_default (context);
-  call->start (call->self, call->data, aqmp_guest_agent_sync_done_cb, call);
-  g_main_context_pop_thread_default (context);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-aqmp_guest_agent_sync_is_done (AqmpGuestAgentSync *call)
-{
-  gboolean done;
-
-  g_mutex_lock (&call->lock);
-  done = call->result != NULL;
-  g_mutex_unlock (&call->lock);
-  return done;
-}
-
-/* drives the client's context when free, else waits for its owner */
 static GAsyncResult *
 aqmp_guest_agent_run_sync (AqmpGuestAgent *self, AqmpGuestAgentStartFunc start, gpointer data)
 {
-  GMainContext *context = aqmp_client_get_context (self->client);
-  AqmpGuestAgentSync call = { 0, };
+  AqmpGuestAgentSync call = { self, start, data };
 
-  g_mutex_init (&call.lock);
-  g_cond_init (&call.cond);
-  call.self = self;
-  call.start = start;
-  call.data = data;
-  g_main_context_invoke (context, aqmp_guest_agent_sync_start_cb, &call);
-  while (!aqmp_guest_agent_sync_is_done (&call))
-    {
-      if (g_main_context_acquire (context))
-        {
-          g_main_context_iteration (context, TRUE);
-          g_main_context_release (context);
-          continue;
-        }
-      g_mutex_lock (&call.lock);
-      if (call.result == NULL)
-        g_cond_wait_until (&call.cond, &call.lock,
-                           g_get_monotonic_time () + 50 * G_TIME_SPAN_MILLISECOND);
-      g_mutex_unlock (&call.lock);
-    }
-  g_mutex_clear (&call.lock);
-  g_cond_clear (&call.cond);
-  return call.result;
+  return aqmp_client_run_sync (self->client, aqmp_guest_agent_sync_start, &call);
 }
 
 /* ----- simple commands ----- */

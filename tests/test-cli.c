@@ -1,11 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The aqmp tool's exec and events commands, help, version, exit codes and
- * the German translation, against a real QEMU 7.2 (`-machine none`).
+ * the German translation, against a real QEMU 7.2 (`-machine none`); its
+ * guest agent commands against the fake agent, with the plugins of the
+ * build tree.
  */
 #include <string.h>
 
 #include "aqmp-test-cli.h"
+#include "aqmp-test-fake-agent.h"
 
 typedef struct {
   AqmpTestQemu *qemu;
@@ -300,11 +303,8 @@ test_german (Fixture *f, gconstpointer data)
   g_autofree gchar *out = NULL;
   g_autofree gchar *err = NULL;
 
-  if (g_getenv ("AQMP_LOCALEDIR") == NULL)
-    {
-      g_test_skip ("AQMP_LOCALEDIR is not set");
-      return;
-    }
+  /* meson points it at the catalogues built in the tree */
+  g_assert_nonnull (g_getenv ("AQMP_LOCALEDIR"));
   g_assert_cmpint (aqmp_test_tool_run (env, NULL, &out, &err, "--help", NULL), ==, 0);
   g_assert_nonnull (strstr (out, "Befehle:"));
   g_assert_nonnull (strstr (out, "Rückgabewert"));
@@ -326,6 +326,70 @@ test_german (Fixture *f, gconstpointer data)
   g_assert_cmpstr (err, ==, "aqmp: Unbekannter Befehl »frobnicate« (siehe aqmp --help)\n");
 }
 
+/* ----- the guest agent, through the qga plugin ----- */
+
+static const gchar *
+plugin_env (void)
+{
+  static gchar *env = NULL;
+
+  if (env == NULL)
+    env = g_strdup_printf ("AQMP_PLUGIN_PATH=%s", g_getenv ("AQMP_PLUGIN_PATH"));
+  return env;
+}
+
+static void
+test_ga (void)
+{
+  g_autoptr(AqmpTestFakeAgent) agent = aqmp_test_fake_agent_new ();
+  const gchar *env[] = { plugin_env (), NULL };
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+
+  g_assert_cmpint (aqmp_test_tool_run (env, NULL, &out, &err, "ga", "--compact", agent->address,
+                                       "guest-sync", "id=42", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "42\n");
+  /* the tool synchronised before its command, as the protocol wants */
+  g_assert_cmpuint (agent->n_syncs, ==, 1);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (aqmp_test_tool_run (env, NULL, &out, &err, "ga", agent->address,
+                                       "guest-no-such-command", NULL), ==, 1);
+  assert_one_error_line (err);
+  g_assert_nonnull (strstr (err, "guest-no-such-command"));
+}
+
+static void
+test_ga_exec (void)
+{
+  g_autoptr(AqmpTestFakeAgent) agent = aqmp_test_fake_agent_new ();
+  const gchar *env[] = { plugin_env (), NULL };
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+
+  agent->exec_polls = 2;
+  agent->exec_exit_code = 3;
+  agent->exec_out = g_strdup ("out\n");
+  agent->exec_err = g_strdup ("err\n");
+  g_assert_cmpint (aqmp_test_tool_run (env, NULL, &out, &err, "ga-exec", agent->address,
+                                       "--", "/bin/sh", "-c", "exit 3", NULL), ==, 3);
+  g_assert_cmpstr (out, ==, "out\n");
+  g_assert_cmpstr (err, ==, "err\n");
+}
+
+static void
+test_plugins (void)
+{
+  const gchar *env[] = { plugin_env (), NULL };
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+
+  g_assert_cmpint (aqmp_test_tool_run (env, NULL, &out, &err, "plugins", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "protocol  qga"));
+  g_assert_nonnull (strstr (out, "workflow  example-ping"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -340,5 +404,8 @@ main (int argc, char **argv)
   g_test_add ("/aqmp/cli/events/stop-resume", Fixture, NULL, fixture_setup, test_events, fixture_teardown);
   g_test_add ("/aqmp/cli/events/timeout", Fixture, NULL, fixture_setup, test_events_timeout, fixture_teardown);
   g_test_add ("/aqmp/cli/i18n/german", Fixture, NULL, fixture_setup, test_german, fixture_teardown);
+  g_test_add_func ("/aqmp/cli/ga/command", test_ga);
+  g_test_add_func ("/aqmp/cli/ga/exec", test_ga_exec);
+  g_test_add_func ("/aqmp/cli/plugins", test_plugins);
   return g_test_run ();
 }

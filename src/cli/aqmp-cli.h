@@ -57,6 +57,12 @@ gint      aqmp_cli_report_failure (const gchar     *command,
 void      aqmp_cli_print_json     (JsonNode        *node,
                                    gboolean         pretty);
 
+gint      aqmp_cli_run_command    (AqmpCliOptions  *options,
+                                   AqmpClient      *client,
+                                   const gchar     *address,
+                                   const gchar     *command,
+                                   JsonObject      *arguments);
+
 /* the commands */
 gint      aqmp_cmd_exec           (gint             argc,
                                    gchar          **argv);

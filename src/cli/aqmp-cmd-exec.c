@@ -7,7 +7,7 @@
 /* aqmp exec ADDRESS COMMAND [JSON | KEY=VALUE...] */
 
 typedef struct {
-  AqmpCliOptions options;
+  AqmpCliOptions *options;
   GMainLoop *loop;
   AqmpClient *client;
   const gchar *command;
@@ -28,7 +28,7 @@ aqmp_exec_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
       self->exit_code = aqmp_cli_report_failure (self->command, error);
       return;
     }
-  aqmp_cli_print_json (value, aqmp_cli_use_pretty (&self->options));
+  aqmp_cli_print_json (value, aqmp_cli_use_pretty (self->options));
   self->exit_code = AQMP_EXIT_OK;
 }
 
@@ -49,16 +49,41 @@ aqmp_exec_connected_cb (GObject *source, GAsyncResult *res, gpointer user_data)
                              NULL, aqmp_exec_done_cb, self);
 }
 
+/**
+ * aqmp_cli_run_command:
+ *
+ * Connects @client (set up and given its protocol by the caller) to
+ * @address, runs one command, prints its result and returns the exit
+ * code: what `exec` and `ga` share.
+ */
+gint
+aqmp_cli_run_command (AqmpCliOptions *options,
+                      AqmpClient     *client,
+                      const gchar    *address,
+                      const gchar    *command,
+                      JsonObject     *arguments)
+{
+  g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
+  AqmpExec self = {
+    .options = options, .loop = loop, .client = client,
+    .command = command, .arguments = arguments, .exit_code = AQMP_EXIT_PROBLEM,
+  };
+
+  aqmp_client_connect_async (client, address, NULL, aqmp_exec_connected_cb, &self);
+  g_main_loop_run (loop);
+  return self.exit_code;
+}
+
 gint
 aqmp_cmd_exec (gint argc, gchar **argv)
 {
-  AqmpExec self = { .exit_code = AQMP_EXIT_PROBLEM };
+  AqmpCliOptions options = { 0, };
+  gint exit_code = AQMP_EXIT_PROBLEM;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) arguments = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(AqmpClient) client = NULL;
 
-  if (!aqmp_cli_parse_options (&self.options, "exec",
+  if (!aqmp_cli_parse_options (&options, "exec",
                                /* TRANSLATORS: the parameters of aqmp exec; only
                                 * translate the words in capitals */
                                _("ADDRESS COMMAND [JSON | KEY=VALUE...]"),
@@ -67,8 +92,8 @@ aqmp_cmd_exec (gint argc, gchar **argv)
                                  "Arguments are one JSON object or KEY=VALUE pairs; dotted keys\n"
                                  "nest (a.b=1), and a value is taken as JSON when it is valid JSON\n"
                                  "and as a string otherwise."),
-                               NULL, &argc, &argv, &self.exit_code))
-    return self.exit_code;
+                               NULL, &argc, &argv, &exit_code))
+    return exit_code;
   if (argc < 3)
     {
       aqmp_cli_error (_("exec needs an ADDRESS and a COMMAND (see aqmp exec --help)"));
@@ -81,14 +106,7 @@ aqmp_cmd_exec (gint argc, gchar **argv)
       return AQMP_EXIT_PROBLEM;
     }
 
-  loop = g_main_loop_new (NULL, FALSE);
   client = aqmp_client_new ();
-  self.loop = loop;
-  self.client = client;
-  self.command = argv[2];
-  self.arguments = arguments;
-  aqmp_cli_setup (&self.options, client);
-  aqmp_client_connect_async (client, argv[1], NULL, aqmp_exec_connected_cb, &self);
-  g_main_loop_run (loop);
-  return self.exit_code;
+  aqmp_cli_setup (&options, client);
+  return aqmp_cli_run_command (&options, client, argv[1], argv[2], arguments);
 }

@@ -22,45 +22,9 @@ typedef struct {
   GMainLoop *loop;
   AqmpClient *client;
   AqmpWorkflow *workflow;
-  const gchar *command;
-  JsonObject *arguments;
   const gchar * const *program;
   gint exit_code;
-} AqmpGa;
-
-static void
-aqmp_ga_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  AqmpGa *self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
-
-  g_main_loop_quit (self->loop);
-  if (value == NULL)
-    {
-      self->exit_code = aqmp_cli_report_failure (self->command, error);
-      return;
-    }
-  aqmp_cli_print_json (value, aqmp_cli_use_pretty (&self->options));
-  self->exit_code = AQMP_EXIT_OK;
-}
-
-static void
-aqmp_ga_connected_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  AqmpGa *self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!aqmp_client_connect_finish (AQMP_CLIENT (source), res, &error))
-    {
-      aqmp_cli_error ("%s", error->message);
-      self->exit_code = AQMP_EXIT_PROBLEM;
-      g_main_loop_quit (self->loop);
-      return;
-    }
-  aqmp_client_execute_async (self->client, self->command, self->arguments,
-                             NULL, aqmp_ga_done_cb, self);
-}
+} AqmpGaExec;
 
 /* the guest agent's protocol and workflows come from the "qga" plugin */
 static AqmpPluginLoader *
@@ -111,15 +75,15 @@ aqmp_ga_find_workflow (AqmpPluginLoader *loader, const gchar *name)
 gint
 aqmp_cmd_ga (gint argc, gchar **argv)
 {
-  AqmpGa self = { .exit_code = AQMP_EXIT_PROBLEM };
+  AqmpCliOptions options = { 0, };
+  gint exit_code = AQMP_EXIT_PROBLEM;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) arguments = NULL;
-  g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(AqmpClient) client = NULL;
   g_autoptr(AqmpPluginLoader) loader = NULL;
   g_autoptr(AqmpProtocol) protocol = NULL;
 
-  if (!aqmp_cli_parse_options (&self.options, "ga",
+  if (!aqmp_cli_parse_options (&options, "ga",
                                /* TRANSLATORS: the parameters of aqmp ga; only
                                 * translate the words in capitals */
                                _("ADDRESS COMMAND [JSON | KEY=VALUE...]"),
@@ -127,8 +91,8 @@ aqmp_cmd_ga (gint argc, gchar **argv)
                                _("Runs one QEMU guest agent command and prints its result as JSON.\n"
                                  "The connection is synchronised first, as the guest agent needs.\n"
                                  "Arguments are given as for aqmp exec."),
-                               NULL, &argc, &argv, &self.exit_code))
-    return self.exit_code;
+                               NULL, &argc, &argv, &exit_code))
+    return exit_code;
   if (argc < 3)
     {
       aqmp_cli_error (_("ga needs an ADDRESS and a COMMAND (see aqmp ga --help)"));
@@ -145,18 +109,12 @@ aqmp_cmd_ga (gint argc, gchar **argv)
   if (protocol == NULL)
     return AQMP_EXIT_PROBLEM;
 
-  loop = g_main_loop_new (NULL, FALSE);
   client = aqmp_client_new ();
-  self.loop = loop;
-  self.client = client;
-  self.command = argv[2];
-  self.arguments = arguments;
-  aqmp_cli_setup (&self.options, client);
+  aqmp_cli_setup (&options, client);
   aqmp_client_set_protocol (client, protocol);
-  aqmp_client_connect_async (client, argv[1], NULL, aqmp_ga_connected_cb, &self);
-  g_main_loop_run (loop);
+  exit_code = aqmp_cli_run_command (&options, client, argv[1], argv[2], arguments);
   aqmp_client_disconnect_sync (client, NULL, NULL);
-  return self.exit_code;
+  return exit_code;
 }
 
 /* ----- ga-exec, through the plugin's guest-exec workflow ----- */
@@ -175,7 +133,7 @@ aqmp_ga_write_base64 (FILE *out, JsonObject *result, const gchar *member)
 static void
 aqmp_ga_exec_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-  AqmpGa *self = user_data;
+  AqmpGaExec *self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) value = aqmp_workflow_run_finish (AQMP_WORKFLOW (source), res, &error);
   JsonObject *result;
@@ -197,7 +155,7 @@ aqmp_ga_exec_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 static void
 aqmp_ga_exec_connected_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-  AqmpGa *self = user_data;
+  AqmpGaExec *self = user_data;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) params = json_object_new ();
   g_autoptr(JsonArray) args = json_array_new ();
@@ -221,7 +179,7 @@ aqmp_ga_exec_connected_cb (GObject *source, GAsyncResult *res, gpointer user_dat
 gint
 aqmp_cmd_ga_exec (gint argc, gchar **argv)
 {
-  AqmpGa self = { .exit_code = AQMP_EXIT_PROBLEM };
+  AqmpGaExec self = { .exit_code = AQMP_EXIT_PROBLEM };
   g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(AqmpClient) client = NULL;
   g_autoptr(AqmpPluginLoader) loader = NULL;

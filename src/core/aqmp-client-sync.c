@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-#include "aqmp-client-private.h"
+#include "aqmp-client.h"
 
 /*
  * Synchronous wrappers. All I/O happens on the client's own context, so a
@@ -16,7 +16,7 @@ typedef struct {
   GCond cond;
   GAsyncResult *result;
   AqmpClient *client;
-  AqmpSyncStartFunc start;
+  AqmpClientSyncFunc start;
   gpointer data;
 } AqmpSyncCall;
 
@@ -58,8 +58,23 @@ aqmp_sync_call_is_done (AqmpSyncCall *call)
 /* wait a little for another thread, then check who owns the context */
 #define AQMP_SYNC_RECHECK_US (50 * G_TIME_SPAN_MILLISECOND)
 
+/**
+ * aqmp_client_run_sync:
+ * @self: an #AqmpClient
+ * @start: (scope call): starts the async operation
+ * @data: (closure): data for @start
+ *
+ * Runs an async operation to its end from any thread, as the client's own
+ * `_sync` calls do: @start is called on the client's context (with it as
+ * the thread-default context), then this thread either drives that
+ * context, when nobody else runs it, or waits until the thread that runs
+ * it completes the operation. For libraries built on #AqmpClient that
+ * offer `_sync` variants of their own.
+ *
+ * Returns: (transfer full): the operation's result, for its `_finish`
+ */
 GAsyncResult *
-aqmp_sync_call_run (AqmpClient *self, AqmpSyncStartFunc start, gpointer data)
+aqmp_client_run_sync (AqmpClient *self, AqmpClientSyncFunc start, gpointer data)
 {
   GMainContext *context = aqmp_client_get_context (self);
   AqmpSyncCall call = { 0, };
@@ -128,7 +143,7 @@ aqmp_client_connect_sync (AqmpClient *self, const gchar *address, GCancellable *
   g_autoptr(GAsyncResult) res = NULL;
 
   g_return_val_if_fail (AQMP_IS_CLIENT (self), FALSE);
-  res = aqmp_sync_call_run (self, aqmp_sync_connect, &args);
+  res = aqmp_client_run_sync (self, aqmp_sync_connect, &args);
   return aqmp_client_connect_finish (self, res, error);
 }
 
@@ -157,7 +172,7 @@ aqmp_client_connect_stream_sync (AqmpClient *self, GIOStream *stream, GCancellab
   g_autoptr(GAsyncResult) res = NULL;
 
   g_return_val_if_fail (AQMP_IS_CLIENT (self), FALSE);
-  res = aqmp_sync_call_run (self, aqmp_sync_connect_stream, &args);
+  res = aqmp_client_run_sync (self, aqmp_sync_connect_stream, &args);
   return aqmp_client_connect_finish (self, res, error);
 }
 
@@ -185,7 +200,7 @@ aqmp_client_accept_sync (AqmpClient *self, GCancellable *cancellable, GError **e
   g_autoptr(GAsyncResult) res = NULL;
 
   g_return_val_if_fail (AQMP_IS_CLIENT (self), FALSE);
-  res = aqmp_sync_call_run (self, aqmp_sync_accept, &args);
+  res = aqmp_client_run_sync (self, aqmp_sync_accept, &args);
   return aqmp_client_connect_finish (self, res, error);
 }
 
@@ -230,7 +245,7 @@ aqmp_client_execute_full_sync (AqmpClient       *self,
 
   g_return_val_if_fail (AQMP_IS_CLIENT (self), NULL);
   g_return_val_if_fail (command != NULL, NULL);
-  res = aqmp_sync_call_run (self, aqmp_sync_execute, &args);
+  res = aqmp_client_run_sync (self, aqmp_sync_execute, &args);
   return aqmp_client_execute_finish (self, res, error);
 }
 
@@ -281,6 +296,6 @@ aqmp_client_disconnect_sync (AqmpClient *self, GCancellable *cancellable, GError
   g_autoptr(GAsyncResult) res = NULL;
 
   g_return_val_if_fail (AQMP_IS_CLIENT (self), FALSE);
-  res = aqmp_sync_call_run (self, aqmp_sync_disconnect, &args);
+  res = aqmp_client_run_sync (self, aqmp_sync_disconnect, &args);
   return aqmp_client_disconnect_finish (self, res, error);
 }

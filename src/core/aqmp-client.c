@@ -7,7 +7,7 @@
 #include <glib/gstdio.h>
 
 #include "aqmp-address-private.h"
-#include "aqmp-client-private.h"
+#include "aqmp-client.h"
 #include "aqmp-enum-types.h"
 #include "aqmp-error.h"
 #include "aqmp-mailbox-private.h"

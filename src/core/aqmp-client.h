@@ -60,6 +60,22 @@ void          aqmp_client_set_protocol           (AqmpClient          *self,
                                                   AqmpProtocol        *protocol);
 AqmpProtocol *aqmp_client_get_protocol           (AqmpClient          *self);
 
+/**
+ * AqmpClientSyncFunc:
+ * @data: what was given to aqmp_client_run_sync()
+ * @callback: the callback the async operation must complete with
+ * @user_data: the data for @callback
+ *
+ * Starts one async operation on the client's context.
+ */
+typedef void (*AqmpClientSyncFunc) (gpointer            data,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data);
+
+GAsyncResult *aqmp_client_run_sync               (AqmpClient          *self,
+                                                  AqmpClientSyncFunc   start,
+                                                  gpointer             data);
+
 /* for protocol implementations */
 void          aqmp_client_send_raw               (AqmpClient          *self,
                                                   const void          *data,

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-#include "aqmp-client-private.h"
+#include "aqmp-client.h"
 #include "aqmp-error.h"
 #include "aqmp-event-waiter.h"
 
@@ -284,7 +284,7 @@ aqmp_event_waiter_wait_sync (AqmpEventWaiter *self, gint timeout_ms, GCancellabl
   g_autoptr(GAsyncResult) res = NULL;
 
   g_return_val_if_fail (AQMP_IS_EVENT_WAITER (self), NULL);
-  res = aqmp_sync_call_run (self->client, aqmp_event_waiter_start_sync, &args);
+  res = aqmp_client_run_sync (self->client, aqmp_event_waiter_start_sync, &args);
   return aqmp_event_waiter_wait_finish (self, res, error);
 }
 
