@@ -1,0 +1,709 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include "aqmpd-error.h"
+#include "aqmpd-job.h"
+#include "aqmpd-machine.h"
+#include "aqmpd-manager.h"
+#include "aqmpd-workflow-run.h"
+
+/*
+ * AqmpdManager: io.github.aqmp.Aqmp1.Manager and the object manager at
+ * /io/github/aqmp/Aqmp1. It owns the machines and the job objects, and
+ * routes StartJob to a machine's runner and RunWorkflow to a plugin.
+ */
+
+#define AQMPD_HISTORY_DEFAULT_LIMIT 100
+
+struct _AqmpdManager {
+  GObject parent_instance;
+
+  GDBusConnection *connection;
+  AqmpdAuthority *authority;
+  AqmpJobStore *store;             /* nullable */
+  AqmpPluginLoader *loader;
+  guint job_linger_s;
+
+  GDBusObjectManagerServer *object_manager;
+  AqmpDBusManager *iface;
+  GHashTable *machines;            /* path -> AqmpdMachine */
+  GHashTable *jobs;                /* path -> AqmpdJob */
+  guint next_machine;
+  guint next_job;
+  GHashTable *linger;              /* AqmpdJob -> source id */
+};
+
+G_DEFINE_FINAL_TYPE (AqmpdManager, aqmpd_manager, G_TYPE_OBJECT)
+
+static const gchar * const aqmpd_manager_open_methods[] = {
+  "ListWorkflows",
+  "GetJobHistory",
+  NULL
+};
+
+/* only exported machines: not one that is still connecting */
+static AqmpdMachine *
+aqmpd_manager_lookup_machine (AqmpdManager *self, const gchar *path, GError **error)
+{
+  AqmpdMachine *machine = g_hash_table_lookup (self->machines, path);
+
+  if (machine == NULL
+      || !g_dbus_object_manager_server_is_exported (self->object_manager,
+                                                    G_DBUS_OBJECT_SKELETON (aqmpd_machine_get_object (machine))))
+    {
+      g_set_error (error, AQMPD_ERROR, AQMPD_ERROR_NOT_FOUND, "no machine at %s", path);
+      return NULL;
+    }
+  return machine;
+}
+
+static AqmpdMachine *
+aqmpd_manager_lookup_connected (AqmpdManager *self, const gchar *path, GError **error)
+{
+  AqmpdMachine *machine = aqmpd_manager_lookup_machine (self, path, error);
+
+  if (machine != NULL && !aqmpd_machine_is_connected (machine))
+    {
+      g_set_error (error, AQMPD_ERROR, AQMPD_ERROR_DISCONNECTED, "machine %s is not connected",
+                   aqmpd_machine_get_name (machine));
+      return NULL;
+    }
+  return machine;
+}
+
+/* ----- jobs ----- */
+
+static void
+aqmpd_manager_drop_job (AqmpdManager *self, AqmpdJob *job)
+{
+  g_dbus_object_manager_server_unexport (self->object_manager, aqmpd_job_get_path (job));
+  g_hash_table_remove (self->linger, job);
+  g_hash_table_remove (self->jobs, aqmpd_job_get_path (job));
+}
+
+typedef struct {
+  AqmpdManager *manager;
+  AqmpdJob *job;
+} AqmpdLinger;
+
+static gboolean
+aqmpd_manager_linger_cb (gpointer user_data)
+{
+  AqmpdLinger *linger = user_data;
+
+  g_hash_table_steal (linger->manager->linger, linger->job);
+  g_debug ("job %s expired", aqmpd_job_get_path (linger->job));
+  aqmpd_manager_drop_job (linger->manager, linger->job);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+aqmpd_manager_job_ended_cb (AqmpdJob *job, gpointer user_data)
+{
+  AqmpdManager *self = user_data;
+  AqmpdLinger *linger = g_new0 (AqmpdLinger, 1);
+  guint id;
+
+  linger->manager = self;
+  linger->job = job;
+  id = g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, self->job_linger_s, aqmpd_manager_linger_cb,
+                                   linger, g_free);
+  g_hash_table_insert (self->linger, job, GUINT_TO_POINTER (id));
+}
+
+static AqmpdJob *
+aqmpd_manager_add_job (AqmpdManager *self, AqmpdMachine *machine, const gchar *id,
+                       const gchar *operation, guint32 uid)
+{
+  g_autofree gchar *path = g_strdup_printf (AQMPD_OBJECT_PATH "/jobs/%u", ++self->next_job);
+  AqmpdJob *job = aqmpd_job_new (path, aqmpd_machine_get_path (machine), id, operation, uid);
+
+  g_hash_table_insert (self->jobs, g_strdup (path), job);
+  aqmpd_authority_guard (self->authority, G_DBUS_INTERFACE_SKELETON (aqmpd_job_get_iface (job)), NULL);
+  g_signal_connect_object (job, "ended", G_CALLBACK (aqmpd_manager_job_ended_cb), self, 0);
+  g_dbus_object_manager_server_export (self->object_manager,
+                                       G_DBUS_OBJECT_SKELETON (aqmpd_job_get_object (job)));
+  return job;
+}
+
+static gboolean
+aqmpd_manager_follows (AqmpdManager *self, AqmpJob *qemu_job)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->jobs);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (aqmpd_job_get_qemu_job (value) == qemu_job)
+      return TRUE;
+  return FALSE;
+}
+
+/* a job QEMU already had, such as one started before the daemon restarted */
+static void
+aqmpd_manager_job_adopted_cb (AqmpdMachine *machine, AqmpJob *qemu_job, gpointer user_data)
+{
+  AqmpdManager *self = user_data;
+  AqmpdJob *job;
+
+  if (aqmpd_manager_follows (self, qemu_job) || aqmp_job_is_ended (qemu_job))
+    return;
+  g_message ("%s: following job %s", aqmpd_machine_get_name (machine), aqmp_job_get_id (qemu_job));
+  job = aqmpd_manager_add_job (self, machine, aqmp_job_get_id (qemu_job),
+                               aqmp_job_get_command (qemu_job), 0);
+  aqmpd_job_follow (job, aqmpd_machine_get_runner (machine), qemu_job);
+}
+
+/* ----- AddMachine ----- */
+
+static gboolean
+aqmpd_manager_option (GVariant *options, const gchar *key, const GVariantType *type,
+                      GVariant **value, GError **error)
+{
+  *value = g_variant_lookup_value (options, key, NULL);
+  if (*value == NULL || g_variant_is_of_type (*value, type))
+    return TRUE;
+  g_set_error (error, AQMPD_ERROR, AQMPD_ERROR_INVALID_ARGS, "option %s must be of type %s, not %s",
+               key, g_variant_type_peek_string (type), g_variant_get_type_string (*value));
+  g_clear_pointer (value, g_variant_unref);
+  return FALSE;
+}
+
+typedef struct {
+  gchar *qga_address;
+  gboolean allow_destructive;
+  guint timeout_ms;
+} AqmpdMachineOptions;
+
+static gboolean
+aqmpd_manager_parse_machine_options (GVariant *options, AqmpdMachineOptions *out, GError **error)
+{
+  g_autoptr(GVariant) qga = NULL;
+  g_autoptr(GVariant) destructive = NULL;
+  g_autoptr(GVariant) timeout = NULL;
+
+  if (!aqmpd_manager_option (options, "qga-address", G_VARIANT_TYPE_STRING, &qga, error)
+      || !aqmpd_manager_option (options, "allow-destructive", G_VARIANT_TYPE_BOOLEAN, &destructive, error)
+      || !aqmpd_manager_option (options, "timeout-ms", G_VARIANT_TYPE_UINT32, &timeout, error))
+    return FALSE;
+  out->qga_address = qga != NULL ? g_variant_dup_string (qga, NULL) : NULL;
+  out->allow_destructive = destructive != NULL && g_variant_get_boolean (destructive);
+  out->timeout_ms = timeout != NULL ? g_variant_get_uint32 (timeout) : 0;
+  return TRUE;
+}
+
+static gboolean
+aqmpd_manager_name_taken (AqmpdManager *self, const gchar *name)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->machines);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    if (g_strcmp0 (aqmpd_machine_get_name (value), name) == 0)
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+aqmpd_manager_check_new_machine (AqmpdManager *self, const gchar *name, const gchar *address,
+                                 GError **error)
+{
+  if (name[0] == '\0' || address[0] == '\0')
+    {
+      g_set_error_literal (error, AQMPD_ERROR, AQMPD_ERROR_INVALID_ARGS,
+                           "a machine needs a name and a QMP address");
+      return FALSE;
+    }
+  if (aqmpd_manager_name_taken (self, name))
+    {
+      g_set_error (error, AQMPD_ERROR, AQMPD_ERROR_INVALID_ARGS,
+                   "there is a machine called %s already", name);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+typedef struct {
+  AqmpdManager *manager;
+  GDBusMethodInvocation *invocation;
+} AqmpdCall;
+
+static AqmpdCall *
+aqmpd_call_new (AqmpdManager *manager, GDBusMethodInvocation *invocation)
+{
+  AqmpdCall *call = g_new0 (AqmpdCall, 1);
+
+  call->manager = g_object_ref (manager);
+  call->invocation = g_object_ref (invocation);
+  return call;
+}
+
+static void
+aqmpd_call_free (AqmpdCall *call)
+{
+  g_object_unref (call->manager);
+  g_object_unref (call->invocation);
+  g_free (call);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AqmpdCall, aqmpd_call_free)
+
+static void
+aqmpd_manager_machine_connected_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(AqmpdCall) call = user_data;
+  AqmpdManager *self = call->manager;
+  AqmpdMachine *machine = AQMPD_MACHINE (source);
+  g_autoptr(GError) error = NULL;
+
+  if (!aqmpd_machine_connect_finish (machine, res, &error))
+    {
+      aqmpd_machine_close (machine);
+      g_hash_table_remove (self->machines, aqmpd_machine_get_path (machine));
+      aqmpd_invocation_return_error (call->invocation, error);
+      return;
+    }
+  g_dbus_object_manager_server_export (self->object_manager,
+                                       G_DBUS_OBJECT_SKELETON (aqmpd_machine_get_object (machine)));
+  g_dbus_method_invocation_return_value (call->invocation,
+                                         g_variant_new ("(o)", aqmpd_machine_get_path (machine)));
+}
+
+static AqmpdMachine *
+aqmpd_manager_new_machine (AqmpdManager *self, const gchar *name, const gchar *address,
+                           AqmpdMachineOptions *opts)
+{
+  g_autofree gchar *path = g_strdup_printf (AQMPD_OBJECT_PATH "/machines/%u", ++self->next_machine);
+  AqmpdMachine *machine = aqmpd_machine_new (path, name, address, opts->qga_address,
+                                             opts->allow_destructive, opts->timeout_ms, self->store);
+
+  aqmpd_authority_guard (self->authority, G_DBUS_INTERFACE_SKELETON (aqmpd_machine_get_iface (machine)), NULL);
+  g_signal_connect_object (machine, "job-adopted", G_CALLBACK (aqmpd_manager_job_adopted_cb), self, 0);
+  g_hash_table_insert (self->machines, g_strdup (path), machine);
+  g_message ("adding machine %s at %s", name, address);
+  return machine;
+}
+
+/**
+ * aqmpd_manager_add_configured:
+ * @spec: `NAME=ADDRESS`, from the command line
+ *
+ * Adds a machine the daemon keeps connecting to, exported at once.
+ */
+gboolean
+aqmpd_manager_add_configured (AqmpdManager *self, const gchar *spec, GError **error)
+{
+  g_auto(GStrv) parts = g_strsplit (spec, "=", 2);
+  AqmpdMachineOptions opts = { NULL, FALSE, 0 };
+  AqmpdMachine *machine;
+
+  if (g_strv_length (parts) != 2)
+    {
+      g_set_error (error, AQMPD_ERROR, AQMPD_ERROR_INVALID_ARGS,
+                   "a machine is given as NAME=ADDRESS, not %s", spec);
+      return FALSE;
+    }
+  if (!aqmpd_manager_check_new_machine (self, parts[0], parts[1], error))
+    return FALSE;
+  machine = aqmpd_manager_new_machine (self, parts[0], parts[1], &opts);
+  g_dbus_object_manager_server_export (self->object_manager,
+                                       G_DBUS_OBJECT_SKELETON (aqmpd_machine_get_object (machine)));
+  aqmpd_machine_start (machine);
+  return TRUE;
+}
+
+static gboolean
+aqmpd_manager_handle_add_machine (AqmpDBusManager *iface, GDBusMethodInvocation *invocation,
+                                  const gchar *name, const gchar *address, GVariant *options,
+                                  gpointer user_data)
+{
+  AqmpdManager *self = user_data;
+  AqmpdMachineOptions opts = { NULL, FALSE, 0 };
+  g_autoptr(GError) error = NULL;
+  AqmpdMachine *machine;
+
+  if (!aqmpd_manager_check_new_machine (self, name, address, &error)
+      || !aqmpd_manager_parse_machine_options (options, &opts, &error))
+    {
+      aqmpd_invocation_return_error (invocation, error);
+      return TRUE;
+    }
+  machine = aqmpd_manager_new_machine (self, name, address, &opts);
+  g_free (opts.qga_address);
+  aqmpd_machine_connect_async (machine, NULL, aqmpd_manager_machine_connected_cb,
+                               aqmpd_call_new (self, invocation));
+  return TRUE;
+}
+
+/* ----- RemoveMachine ----- */
+
+static void
+aqmpd_manager_end_machine_jobs (AqmpdManager *self, const gchar *machine_path)
+{
+  g_autoptr(GError) error = g_error_new_literal (AQMPD_ERROR, AQMPD_ERROR_DISCONNECTED, "machine removed");
+  g_autoptr(GList) jobs = g_hash_table_get_values (self->jobs);
+
+  for (GList *l = jobs; l != NULL; l = l->next)
+    {
+      AqmpdJob *job = l->data;
+
+      if (g_strcmp0 (aqmpd_job_get_machine_path (job), machine_path) != 0 || aqmpd_job_is_ended (job))
+        continue;
+      g_cancellable_cancel (aqmpd_job_get_cancellable (job));
+      aqmpd_job_end (job, "failed", error);
+    }
+}
+
+static gboolean
+aqmpd_manager_handle_remove_machine (AqmpDBusManager *iface, GDBusMethodInvocation *invocation,
+                                     const gchar *path, gpointer user_data)
+{
+  AqmpdManager *self = user_data;
+  g_autoptr(GError) error = NULL;
+  AqmpdMachine *machine = aqmpd_manager_lookup_machine (self, path, &error);
+
+  if (machine == NULL)
+    {
+      aqmpd_invocation_return_error (invocation, error);
+      return TRUE;
+    }
+  g_message ("removing machine %s", aqmpd_machine_get_name (machine));
+  aqmpd_machine_close (machine);
+  aqmpd_manager_end_machine_jobs (self, path);
+  g_dbus_object_manager_server_unexport (self->object_manager, path);
+  g_hash_table_remove (self->machines, path);
+  g_dbus_method_invocation_return_value (invocation, NULL);
+  return TRUE;
+}
+
+/* ----- StartJob ----- */
+
+typedef struct {
+  AqmpdCall call;
+  AqmpdMachine *machine;
+  guint32 uid;
+} AqmpdStartJob;
+
+static void
+aqmpd_manager_job_started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  AqmpdStartJob *start = user_data;
+  AqmpdManager *self = start->call.manager;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AqmpJob) qemu_job = aqmp_job_runner_start_finish (AQMP_JOB_RUNNER (source), res, &error);
+  AqmpdJob *job;
+
+  if (qemu_job == NULL)
+    aqmpd_invocation_return_error (start->call.invocation, error);
+  else if (aqmpd_manager_follows (self, qemu_job))
+    g_dbus_method_invocation_return_error (start->call.invocation, AQMPD_ERROR, AQMPD_ERROR_FAILED,
+                                           "job %s is followed already", aqmp_job_get_id (qemu_job));
+  else
+    {
+      job = aqmpd_manager_add_job (self, start->machine, aqmp_job_get_id (qemu_job),
+                                   aqmp_job_get_command (qemu_job), start->uid);
+      aqmpd_job_follow (job, AQMP_JOB_RUNNER (source), qemu_job);
+      g_dbus_method_invocation_return_value (start->call.invocation,
+                                             g_variant_new ("(o)", aqmpd_job_get_path (job)));
+    }
+  g_object_unref (start->machine);
+  g_object_unref (start->call.manager);
+  g_object_unref (start->call.invocation);
+  g_free (start);
+}
+
+static gboolean
+aqmpd_manager_prepare_call (AqmpdManager *self, GDBusMethodInvocation *invocation,
+                            const gchar *machine_path, AqmpdMachine **machine, guint32 *uid,
+                            GError **error)
+{
+  *machine = aqmpd_manager_lookup_connected (self, machine_path, error);
+  if (*machine == NULL)
+    return FALSE;
+  return aqmpd_authority_get_caller_uid (self->authority, invocation, uid, error);
+}
+
+static gboolean
+aqmpd_manager_handle_start_job (AqmpDBusManager *iface, GDBusMethodInvocation *invocation,
+                                const gchar *machine_path, const gchar *command,
+                                const gchar *arguments_json, gpointer user_data)
+{
+  AqmpdManager *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) arguments = NULL;
+  g_autofree gchar *logged = NULL;
+  AqmpdStartJob *start;
+  AqmpdMachine *machine = NULL;
+  guint32 uid = 0;
+
+  if (!aqmpd_manager_prepare_call (self, invocation, machine_path, &machine, &uid, &error)
+      || !aqmpd_parse_json_object (arguments_json, &arguments, &error))
+    {
+      aqmpd_invocation_return_error (invocation, error);
+      return TRUE;
+    }
+  logged = aqmpd_redacted_json (arguments);
+  g_info ("%s: job %s %s for uid %u", aqmpd_machine_get_name (machine), command, logged, uid);
+  start = g_new0 (AqmpdStartJob, 1);
+  start->call.manager = g_object_ref (self);
+  start->call.invocation = g_object_ref (invocation);
+  start->machine = g_object_ref (machine);
+  start->uid = uid;
+  aqmp_job_runner_start_async (aqmpd_machine_get_runner (machine), command, arguments,
+                               AQMP_JOB_START_FLAGS_NONE, NULL, aqmpd_manager_job_started_cb, start);
+  return TRUE;
+}
+
+/* ----- workflows ----- */
+
+static AqmpWorkflow *
+aqmpd_manager_find_workflow (AqmpdManager *self, const gchar *name, GError **error)
+{
+  g_autoptr(GError) local_error = NULL;
+  AqmpWorkflow *workflow = aqmp_plugin_loader_find_workflow (self->loader, name, &local_error);
+
+  if (workflow == NULL)
+    g_set_error_literal (error, AQMPD_ERROR, AQMPD_ERROR_NOT_FOUND, local_error->message);
+  return workflow;
+}
+
+static gboolean
+aqmpd_manager_handle_run_workflow (AqmpDBusManager *iface, GDBusMethodInvocation *invocation,
+                                   const gchar *machine_path, const gchar *name,
+                                   GVariant *params, gpointer user_data)
+{
+  AqmpdManager *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) json = NULL;
+  g_autoptr(AqmpdWorkflowRun) run = NULL;
+  g_autofree gchar *id = NULL;
+  g_autofree gchar *operation = NULL;
+  g_autofree gchar *logged = NULL;
+  AqmpdMachine *machine = NULL;
+  AqmpWorkflow *workflow = NULL;
+  AqmpdJob *job;
+  guint32 uid = 0;
+
+  if (!aqmpd_manager_prepare_call (self, invocation, machine_path, &machine, &uid, &error)
+      || (json = aqmpd_workflow_params_from_variant (params, &error)) == NULL
+      || (workflow = aqmpd_manager_find_workflow (self, name, &error)) == NULL)
+    {
+      aqmpd_invocation_return_error (invocation, error);
+      return TRUE;
+    }
+  logged = aqmpd_redacted_json (json);
+  g_info ("%s: workflow %s %s for uid %u", aqmpd_machine_get_name (machine), name, logged, uid);
+  id = g_strdup_printf ("%s-%u", name, self->next_job + 1);
+  operation = g_strdup_printf ("workflow:%s", name);
+  job = aqmpd_manager_add_job (self, machine, id, operation, uid);
+  run = aqmpd_workflow_run_new (workflow, machine, self->loader, self->store, job, json);
+  aqmpd_workflow_run_start (run);
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", aqmpd_job_get_path (job)));
+  return TRUE;
+}
+
+static gboolean
+aqmpd_manager_handle_list_workflows (AqmpDBusManager *iface, GDBusMethodInvocation *invocation,
+                                     gpointer user_data)
+{
+  AqmpdManager *self = user_data;
+  GPtrArray *plugins = aqmp_plugin_loader_get_plugins (self->loader);
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ss)"));
+  for (guint i = 0; plugins != NULL && i < plugins->len; i++)
+    {
+      GPtrArray *workflows = aqmp_plugin_get_workflows (g_ptr_array_index (plugins, i));
+
+      for (guint j = 0; workflows != NULL && j < workflows->len; j++)
+        {
+          AqmpWorkflow *workflow = g_ptr_array_index (workflows, j);
+          g_variant_builder_add (&builder, "(ss)", aqmp_workflow_get_name (workflow),
+                                 aqmp_workflow_get_description (workflow));
+        }
+    }
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(a(ss))", &builder));
+  return TRUE;
+}
+
+/* ----- GetJobHistory ----- */
+
+static GVariant *
+aqmpd_manager_json_to_variant (JsonNode *node)
+{
+  g_autofree gchar *text = NULL;
+
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_INT64:
+      return g_variant_new_int64 (json_node_get_int (node));
+    case G_TYPE_STRING:
+      return g_variant_new_string (json_node_get_string (node));
+    case G_TYPE_BOOLEAN:
+      return g_variant_new_boolean (json_node_get_boolean (node));
+    case G_TYPE_DOUBLE:
+      return g_variant_new_double (json_node_get_double (node));
+    default:
+      text = json_to_string (node, FALSE);
+      return g_variant_new_string (text);
+    }
+}
+
+static GVariant *
+aqmpd_manager_job_to_variant (JsonObject *obj)
+{
+  GVariantBuilder builder;
+  JsonObjectIter iter;
+  const gchar *name;
+  JsonNode *member;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
+  json_object_iter_init (&iter, obj);
+  while (json_object_iter_next (&iter, &name, &member))
+    if (!JSON_NODE_HOLDS_NULL (member))
+      g_variant_builder_add (&builder, "{sv}", name, aqmpd_manager_json_to_variant (member));
+  return g_variant_builder_end (&builder);
+}
+
+static GPtrArray *
+aqmpd_manager_read_history (AqmpdManager *self, GVariant *filter, guint *limit, GError **error)
+{
+  const gchar *machine = NULL;
+  gboolean active_only = FALSE;
+
+  *limit = AQMPD_HISTORY_DEFAULT_LIMIT;
+  g_variant_lookup (filter, "machine", "&s", &machine);
+  g_variant_lookup (filter, "active-only", "b", &active_only);
+  g_variant_lookup (filter, "limit", "u", limit);
+  if (self->store == NULL)
+    {
+      g_set_error_literal (error, AQMPD_ERROR, AQMPD_ERROR_NOT_SUPPORTED,
+                           "the daemon runs without a job store");
+      return NULL;
+    }
+  return aqmp_job_store_list_jobs (self->store, machine, active_only, error);
+}
+
+static gboolean
+aqmpd_manager_handle_get_job_history (AqmpDBusManager *iface, GDBusMethodInvocation *invocation,
+                                      GVariant *filter, gpointer user_data)
+{
+  AqmpdManager *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) jobs = NULL;
+  GVariantBuilder builder;
+  guint limit = 0;
+
+  jobs = aqmpd_manager_read_history (self, filter, &limit, &error);
+  if (jobs == NULL)
+    {
+      aqmpd_invocation_return_error (invocation, error);
+      return TRUE;
+    }
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
+  /* the store lists the oldest first; the newest are wanted */
+  for (guint i = jobs->len; i > 0 && jobs->len - i < limit; i--)
+    g_variant_builder_add_value (&builder, aqmpd_manager_job_to_variant (g_ptr_array_index (jobs, i - 1)));
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(aa{sv})", &builder));
+  return TRUE;
+}
+
+/* ----- object ----- */
+
+/* lets go of every machine; running jobs stay active in the store */
+void
+aqmpd_manager_shutdown (AqmpdManager *self)
+{
+  GHashTableIter iter;
+  gpointer value;
+
+  g_return_if_fail (AQMPD_IS_MANAGER (self));
+  g_hash_table_iter_init (&iter, self->machines);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    aqmpd_machine_close (value);
+}
+
+static void
+aqmpd_manager_dispose (GObject *object)
+{
+  AqmpdManager *self = AQMPD_MANAGER (object);
+
+  if (self->machines != NULL)
+    aqmpd_manager_shutdown (self);
+  if (self->iface != NULL)
+    g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->iface));
+  g_clear_pointer (&self->linger, g_hash_table_unref);
+  g_clear_pointer (&self->jobs, g_hash_table_unref);
+  g_clear_pointer (&self->machines, g_hash_table_unref);
+  g_clear_object (&self->iface);
+  g_clear_object (&self->object_manager);
+  g_clear_object (&self->loader);
+  g_clear_object (&self->store);
+  g_clear_object (&self->authority);
+  g_clear_object (&self->connection);
+  G_OBJECT_CLASS (aqmpd_manager_parent_class)->dispose (object);
+}
+
+static void
+aqmpd_manager_class_init (AqmpdManagerClass *klass)
+{
+  G_OBJECT_CLASS (klass)->dispose = aqmpd_manager_dispose;
+}
+
+static void
+aqmpd_manager_remove_source (gpointer id)
+{
+  g_source_remove (GPOINTER_TO_UINT (id));
+}
+
+static void
+aqmpd_manager_init (AqmpdManager *self)
+{
+  self->machines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->jobs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
+  self->linger = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, aqmpd_manager_remove_source);
+}
+
+static void
+aqmpd_manager_connect_methods (AqmpdManager *self)
+{
+  g_signal_connect (self->iface, "handle-add-machine", G_CALLBACK (aqmpd_manager_handle_add_machine), self);
+  g_signal_connect (self->iface, "handle-remove-machine", G_CALLBACK (aqmpd_manager_handle_remove_machine), self);
+  g_signal_connect (self->iface, "handle-start-job", G_CALLBACK (aqmpd_manager_handle_start_job), self);
+  g_signal_connect (self->iface, "handle-run-workflow", G_CALLBACK (aqmpd_manager_handle_run_workflow), self);
+  g_signal_connect (self->iface, "handle-list-workflows", G_CALLBACK (aqmpd_manager_handle_list_workflows), self);
+  g_signal_connect (self->iface, "handle-get-job-history", G_CALLBACK (aqmpd_manager_handle_get_job_history), self);
+}
+
+AqmpdManager *
+aqmpd_manager_new (GDBusConnection *connection, AqmpdAuthority *authority, AqmpJobStore *store,
+                   AqmpPluginLoader *loader, guint job_linger_s)
+{
+  AqmpdManager *self = g_object_new (AQMPD_TYPE_MANAGER, NULL);
+
+  self->connection = g_object_ref (connection);
+  self->authority = g_object_ref (authority);
+  self->store = store != NULL ? g_object_ref (store) : NULL;
+  self->loader = g_object_ref (loader);
+  self->job_linger_s = job_linger_s;
+  self->object_manager = g_dbus_object_manager_server_new (AQMPD_OBJECT_PATH);
+  self->iface = aqmp_dbus_manager_skeleton_new ();
+  aqmp_dbus_manager_set_version (self->iface, PACKAGE_VERSION);
+  aqmpd_authority_guard (authority, G_DBUS_INTERFACE_SKELETON (self->iface), aqmpd_manager_open_methods);
+  aqmpd_manager_connect_methods (self);
+  return self;
+}
+
+/* the Manager and the object manager at /io/github/aqmp/Aqmp1 */
+gboolean
+aqmpd_manager_export (AqmpdManager *self, GError **error)
+{
+  g_return_val_if_fail (AQMPD_IS_MANAGER (self), FALSE);
+
+  if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (self->iface), self->connection,
+                                         AQMPD_OBJECT_PATH, error))
+    return FALSE;
+  g_dbus_object_manager_server_set_connection (self->object_manager, self->connection);
+  return TRUE;
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <gio/gio.h>
+#include <aqmp/aqmp.h>
+#include <aqmp/aqmp-plugin.h>
+#include <aqmp/aqmp-jobs.h>
+
+#include "aqmpd-job.h"
+#include "aqmpd-machine.h"
+
+G_BEGIN_DECLS
+
+#define AQMPD_TYPE_WORKFLOW_RUN (aqmpd_workflow_run_get_type ())
+G_DECLARE_FINAL_TYPE (AqmpdWorkflowRun, aqmpd_workflow_run, AQMPD, WORKFLOW_RUN, GObject)
+
+JsonObject       *aqmpd_workflow_params_from_variant (GVariant          *params,
+                                                      GError           **error);
+
+AqmpdWorkflowRun *aqmpd_workflow_run_new   (AqmpWorkflow      *workflow,
+                                            AqmpdMachine      *machine,
+                                            AqmpPluginLoader  *loader,
+                                            AqmpJobStore      *store,
+                                            AqmpdJob          *job,
+                                            JsonObject        *params);
+void              aqmpd_workflow_run_start (AqmpdWorkflowRun  *self);
+
+G_END_DECLS
