@@ -20,12 +20,12 @@ parse_to_string (const gchar * const *args, GError **error)
 static void
 test_key_value (void)
 {
-  const gchar *args[] = { "device=drive0", "speed=1024", "sync=full", "a.b.c=true", "a.b.d=[1,2]", "s=\"42\"", "e=", NULL };
+  const gchar *args[] = { "device=drive0", "speed=1024", "sync=full", "a.b.c=true", "a.b.d=[1,2]", "s=\"42\"", "e=", "o=2[]", NULL };
   g_autoptr(GError) error = NULL;
   g_autofree gchar *out = parse_to_string (args, &error);
 
   g_assert_no_error (error);
-  g_assert_cmpstr (out, ==, "{\"device\":\"drive0\",\"speed\":1024,\"sync\":\"full\",\"a\":{\"b\":{\"c\":true,\"d\":[1,2]}},\"s\":\"42\",\"e\":\"\"}");
+  g_assert_cmpstr (out, ==, "{\"device\":\"drive0\",\"speed\":1024,\"sync\":\"full\",\"a\":{\"b\":{\"c\":true,\"d\":[1,2]}},\"s\":\"42\",\"e\":\"\",\"o\":\"2[]\"}");
 }
 
 static void
@@ -49,6 +49,7 @@ test_errors (void)
     { "a=1", "a=2", NULL },
     { "a=1", "a.b=2", NULL },
     { "{\"broken\": ", NULL },
+    { "{} {}", NULL },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)

@@ -443,10 +443,11 @@ aqmp_job_cmd_start_and_follow (AqmpJobCmd *self)
   if (self->tty && !self->json)
     g_print (_("started %s job %s\n"), self->command, aqmp_job_get_id (s.job));
   self->exit_code = EXIT_OK;
-  aqmp_job_cmd_follow (self, s.job);
-  g_object_unref (s.job);
+  /* before the bar shows: a Ctrl-C the user sends on seeing it must not kill us */
   sigint_id = g_unix_signal_add (SIGINT, aqmp_job_cmd_interrupted_cb, self);
   sigterm_id = g_unix_signal_add (SIGTERM, aqmp_job_cmd_interrupted_cb, self);
+  aqmp_job_cmd_follow (self, s.job);
+  g_object_unref (s.job);
   if (self->remaining > 0)
     g_main_loop_run (self->loop);
   g_source_remove (sigint_id);

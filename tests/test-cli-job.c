@@ -1,0 +1,686 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The aqmp tool's job command against a real QEMU 7.2 (`-machine none`,
+ * null-co and blkdebug nodes): JSON lines on a pipe, the job store read
+ * without a connection, a failing job, Ctrl-C on a pseudo-terminal with and
+ * without --detach, re-attaching with watch, and its exit codes. Every run
+ * uses a job store in the test's temporary directory.
+ */
+#include <errno.h>
+#include <pty.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "aqmp-test-cli.h"
+
+#define MIB (1024 * 1024)
+
+typedef struct {
+  AqmpTestQemu *qemu;
+  gchar *dir;             /* the second monitor's socket, the job store */
+  gchar *second;          /* its unix: address, for the test's own checks */
+  gchar *db;
+} Fixture;
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  f->qemu = aqmp_test_qemu_new_two_monitors (&f->dir, &f->second);
+  f->db = g_build_filename (f->dir, "jobs.db", NULL);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  g_clear_pointer (&f->qemu, aqmp_test_qemu_free);
+  aqmp_test_remove_dir (f->dir);
+  g_free (f->dir);
+  g_free (f->second);
+  g_free (f->db);
+}
+
+static guint
+count_lines (const gchar *text)
+{
+  guint n = 0;
+
+  for (const gchar *p = text; *p != '\0'; p++)
+    if (*p == '\n')
+      n++;
+  return n;
+}
+
+/* an error is exactly one line on stderr, starting with "aqmp: " */
+static void
+assert_one_error_line (const gchar *err)
+{
+  g_assert_true (g_str_has_prefix (err, "aqmp: "));
+  g_assert_cmpuint (count_lines (err), ==, 1);
+  g_assert_true (g_str_has_suffix (err, "\n"));
+}
+
+static JsonObject *
+parse_object (const gchar *text)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = json_from_string (text, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (node);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  return json_object_ref (json_node_get_object (node));
+}
+
+/* `aqmp exec` on the first monitor, which must succeed */
+static void
+exec_ok (Fixture *f, const gchar *command, const gchar *arg1, const gchar *arg2, const gchar *arg3)
+{
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "exec", f->qemu->address, command,
+                                       arg1, arg2, arg3, NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "{}\n");
+}
+
+static void
+add_null_node (Fixture *f, const gchar *name, gint64 size)
+{
+  g_autofree gchar *node_name = g_strdup_printf ("node-name=%s", name);
+  g_autofree gchar *size_arg = g_strdup_printf ("size=%" G_GINT64_FORMAT, size);
+
+  exec_ok (f, "blockdev-add", "driver=null-co", node_name, size_arg);
+}
+
+/* the job store as `aqmp job show --json` has it; QEMU is not needed */
+static JsonObject *
+show_json (Fixture *f, const gchar *id)
+{
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "show", id, "--json",
+                                       "--db", f->db, NULL), ==, 0);
+  g_assert_cmpstr (err, ==, "");
+  g_assert_cmpuint (count_lines (out), ==, 1);
+  return parse_object (out);
+}
+
+/* QEMU's own view of its jobs, through the second monitor */
+static JsonObject *
+query_job (AqmpClient *client, const gchar *id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = aqmp_client_execute_sync (client, "query-jobs", NULL, NULL, &error);
+  JsonArray *jobs;
+
+  g_assert_no_error (error);
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (value));
+  jobs = json_node_get_array (value);
+  for (guint i = 0; i < json_array_get_length (jobs); i++)
+    {
+      JsonObject *job = json_array_get_object_element (jobs, i);
+      if (g_strcmp0 (json_object_get_string_member (job, "id"), id) == 0)
+        return json_object_ref (job);
+    }
+  return NULL;
+}
+
+/* ----- the tool on a pseudo-terminal ----- */
+
+typedef struct {
+  GPid pid;
+  gint master;
+  AqmpTestOutput out;
+  gboolean exited;
+  gint status;
+} Pty;
+
+static void
+pty_exited_cb (GPid pid, gint status, gpointer user_data)
+{
+  Pty *pty = user_data;
+
+  pty->status = status;
+  pty->exited = TRUE;
+  g_spawn_close_pid (pid);
+}
+
+static Pty *
+pty_spawn (const gchar *first_arg, ...)
+{
+  Pty *pty = g_new0 (Pty, 1);
+  g_auto(GStrv) envp = g_get_environ ();
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  const gchar *tool = aqmp_test_tool_path ();
+  struct winsize ws = { .ws_row = 40, .ws_col = 200 };
+  va_list args;
+
+  g_ptr_array_add (argv, (gpointer) tool);
+  va_start (args, first_arg);
+  for (const gchar *arg = first_arg; arg != NULL; arg = va_arg (args, const gchar *))
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+
+  envp = g_environ_setenv (envp, "TERM", "xterm", TRUE);
+  envp = g_environ_setenv (envp, "LANG", "C.UTF-8", TRUE);
+  envp = g_environ_unsetenv (envp, "LANGUAGE");
+  envp = g_environ_unsetenv (envp, "LC_ALL");
+  envp = g_environ_unsetenv (envp, "LC_MESSAGES");
+
+  /* only async-signal-safe calls between fork and exec */
+  pty->pid = forkpty (&pty->master, NULL, NULL, &ws);
+  g_assert_cmpint (pty->pid, >=, 0);
+  if (pty->pid == 0)
+    {
+      execve (tool, (gchar **) argv->pdata, envp);
+      _exit (127);
+    }
+  g_child_watch_add (pty->pid, pty_exited_cb, pty);
+  aqmp_test_output_init (&pty->out, pty->master);
+  return pty;
+}
+
+static void
+pty_write (Pty *pty, const gchar *text)
+{
+  gsize len = strlen (text);
+  gsize done = 0;
+
+  while (done < len)
+    {
+      gssize n = write (pty->master, text + done, len - done);
+
+      if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        continue;
+      g_assert_cmpint (n, >, 0);
+      done += n;
+    }
+}
+
+/* the tool must exit by itself, with @expected, and not be killed */
+static void
+pty_wait_exit (Pty *pty, gint expected)
+{
+  if (!aqmp_test_wait_for_flag (&pty->exited, AQMP_TEST_WAIT_MS))
+    g_error ("aqmp did not exit within %u ms; it printed:\n%s", AQMP_TEST_WAIT_MS, pty->out.text->str);
+  if (!WIFEXITED (pty->status))
+    g_error ("aqmp was killed by signal %d; it printed:\n%s", WTERMSIG (pty->status), pty->out.text->str);
+  g_assert_cmpint (WEXITSTATUS (pty->status), ==, expected);
+}
+
+static void
+pty_free (Pty *pty)
+{
+  if (!pty->exited)
+    {
+      kill (pty->pid, SIGKILL);
+      aqmp_test_wait_for_flag (&pty->exited, AQMP_TEST_WAIT_MS);
+    }
+  g_test_message ("aqmp printed on the terminal:\n%s", pty->out.text->str);
+  aqmp_test_output_clear (&pty->out);
+  close (pty->master);
+  g_free (pty);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Pty, pty_free)
+
+/* a slow backup on a terminal: 1 GiB at 1 MiB/s; returns past its progress bar */
+static gsize
+pty_start_slow_backup (Fixture *f, Pty **pty, gboolean detach)
+{
+  gsize at;
+
+  add_null_node (f, "src", 1024 * (gint64) MIB);
+  add_null_node (f, "tgt", 1024 * (gint64) MIB);
+  *pty = pty_spawn ("job", "start", "--db", f->db, f->qemu->address, "blockdev-backup", "job-id=j1",
+                    "device=src", "target=tgt", "sync=full", "speed=1048576",
+                    detach ? "--detach" : NULL, NULL);
+  at = aqmp_test_output_wait_for (&(*pty)->out, "started blockdev-backup job j1\n", 0);
+  at = aqmp_test_output_wait_for (&(*pty)->out, "j1 [", at);
+  return aqmp_test_output_wait_for (&(*pty)->out, "ETA ", at);
+}
+
+/* ----- start on a pipe: JSON lines ----- */
+
+static void
+test_start_json_lines (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(JsonObject) last = NULL;
+  gdouble previous = -1;
+  guint n_fractions = 0;
+  guint n_partial = 0;
+  guint n;
+
+  add_null_node (f, "src", 16 * MIB);
+  add_null_node (f, "tgt", 16 * MIB);
+  /* about a second, polled every 0.1 s */
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "start", "--db", f->db,
+                                       "--interval", "0.1", f->qemu->address, "blockdev-backup",
+                                       "job-id=j1", "device=src", "target=tgt", "sync=full",
+                                       "speed=16777216", NULL), ==, 0);
+  g_assert_cmpstr (err, ==, "");
+
+  lines = g_strsplit (out, "\n", -1);
+  n = g_strv_length (lines);
+  /* JSON lines, each one object, the last one followed by a newline */
+  g_assert_cmpuint (n, >=, 3);
+  g_assert_cmpstr (lines[n - 1], ==, "");
+  for (guint i = 0; i + 2 < n; i++)
+    {
+      g_autoptr(JsonObject) obj = parse_object (lines[i]);
+
+      g_assert_cmpstr (json_object_get_string_member (obj, "job"), ==, "j1");
+      g_assert_true (json_object_has_member (obj, "status"));
+      g_assert_false (json_object_has_member (obj, "result"));
+      if (json_object_has_member (obj, "fraction"))
+        {
+          gdouble fraction = json_object_get_double_member (obj, "fraction");
+
+          g_assert_cmpfloat (fraction, >=, previous);
+          g_assert_cmpfloat (fraction, <=, 1.0);
+          if (fraction > 0 && fraction < 1)
+            n_partial++;
+          previous = fraction;
+          n_fractions++;
+        }
+    }
+  /* it rose through the middle, to the end */
+  g_assert_cmpuint (n_fractions, >=, 2);
+  g_assert_cmpuint (n_partial, >=, 1);
+  g_assert_cmpfloat (previous, ==, 1.0);
+
+  last = parse_object (lines[n - 2]);
+  g_assert_cmpstr (json_object_get_string_member (last, "job"), ==, "j1");
+  g_assert_cmpstr (json_object_get_string_member (last, "result"), ==, "success");
+  g_assert_false (json_object_has_member (last, "error"));
+}
+
+/* ----- list and show, from the store alone ----- */
+
+static void
+test_list_show (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  g_autoptr(JsonObject) record = NULL;
+  g_autoptr(JsonObject) listed = NULL;
+  JsonArray *transitions;
+  const gchar *last_status;
+
+  add_null_node (f, "src", 4 * MIB);
+  add_null_node (f, "tgt", 4 * MIB);
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "start", "--db", f->db,
+                                       f->qemu->address, "blockdev-backup", "job-id=j1",
+                                       "device=src", "target=tgt", "sync=full", NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* no connection from here on: QEMU is gone */
+  aqmp_test_qemu_kill (f->qemu);
+
+  /* the active jobs: none */
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "list", "--db", f->db, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "no active jobs"));
+  g_assert_cmpstr (err, ==, "");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* the history: a header and the job */
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "list", "--all", "--db", f->db, NULL), ==, 0);
+  g_assert_cmpstr (err, ==, "");
+  g_assert_cmpuint (count_lines (out), ==, 2);
+  g_assert_true (g_str_has_prefix (out, "ROW "));
+  {
+    g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+    g_auto(GStrv) words = g_strsplit_set (lines[1], " ", -1);
+    g_autoptr(GPtrArray) fields = g_ptr_array_new ();
+
+    for (guint i = 0; words[i] != NULL; i++)
+      if (*words[i] != '\0')
+        g_ptr_array_add (fields, words[i]);
+    /* ROW JOB COMMAND TYPE STATUS RESULT DONE STARTED(2) MACHINE */
+    g_assert_cmpuint (fields->len, ==, 10);
+    g_assert_cmpstr (g_ptr_array_index (fields, 0), ==, "1");
+    g_assert_cmpstr (g_ptr_array_index (fields, 1), ==, "j1");
+    g_assert_cmpstr (g_ptr_array_index (fields, 2), ==, "blockdev-backup");
+    g_assert_cmpstr (g_ptr_array_index (fields, 3), ==, "backup");
+    g_assert_cmpstr (g_ptr_array_index (fields, 5), ==, "success");
+    g_assert_cmpstr (g_ptr_array_index (fields, 6), ==, "100%");
+    g_assert_cmpstr (g_ptr_array_index (fields, 9), ==, f->qemu->address);
+  }
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* the same as JSON lines */
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "list", "--all", "--json",
+                                       "--db", f->db, NULL), ==, 0);
+  g_assert_cmpuint (count_lines (out), ==, 1);
+  listed = parse_object (out);
+  g_assert_cmpstr (json_object_get_string_member (listed, "job-id"), ==, "j1");
+  g_assert_cmpstr (json_object_get_string_member (listed, "result"), ==, "success");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* show, by job-id and by row */
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "show", i == 0 ? "j1" : "1",
+                                           "--db", f->db, NULL), ==, 0);
+      g_assert_cmpstr (err, ==, "");
+      g_assert_nonnull (strstr (out, "Job:       j1\n"));
+      g_assert_nonnull (strstr (out, "Type:      backup\n"));
+      g_assert_nonnull (strstr (out, "Result:    success\n"));
+      g_assert_nonnull (strstr (out, "Progress:  100% (4194304 of 4194304)\n"));
+      g_assert_null (strstr (out, "Error:"));
+      g_assert_nonnull (strstr (out, "  running\n"));
+      g_clear_pointer (&out, g_free);
+      g_clear_pointer (&err, g_free);
+    }
+
+  record = show_json (f, "j1");
+  g_assert_cmpint (json_object_get_int_member (record, "id"), ==, 1);
+  g_assert_cmpstr (json_object_get_string_member (record, "machine"), ==, f->qemu->address);
+  g_assert_cmpstr (json_object_get_string_member (record, "command"), ==, "blockdev-backup");
+  g_assert_cmpstr (json_object_get_string_member (record, "result"), ==, "success");
+  g_assert_true (json_object_get_null_member (record, "error"));
+  g_assert_false (json_object_get_null_member (record, "finished"));
+  g_assert_cmpint (json_object_get_int_member (record, "current-progress"), ==, 4 * MIB);
+  g_assert_cmpint (json_object_get_int_member (record, "total-progress"), ==, 4 * MIB);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (record, "arguments"), "device"),
+                   ==, "src");
+  transitions = json_object_get_array_member (record, "transitions");
+  g_assert_cmpuint (json_array_get_length (transitions), >=, 3);
+  g_assert_cmpstr (json_object_get_string_member (json_array_get_object_element (transitions, 0), "status"),
+                   ==, "created");
+  last_status = json_object_get_string_member (json_array_get_object_element (transitions,
+                                                                              json_array_get_length (transitions) - 1),
+                                               "status");
+  g_assert_true (g_strcmp0 (last_status, "concluded") == 0 || g_strcmp0 (last_status, "null") == 0);
+}
+
+/* ----- a job that fails: blkdebug's injected I/O error ----- */
+
+static void
+test_failed (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *image = g_build_filename (f->dir, "data.raw", NULL);
+  g_autofree gchar *source = NULL;
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  g_autofree gchar *bytes = g_malloc (MIB);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) record = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(JsonObject) last = NULL;
+  guint n;
+
+  /* real data: from a null-co source backup would skip the reads */
+  for (gsize i = 0; i < MIB; i++)
+    bytes[i] = (gchar) (i * 31 + 7);
+  g_file_set_contents (image, bytes, MIB, &error);
+  g_assert_no_error (error);
+  source = g_strdup_printf ("{\"driver\": \"raw\", \"node-name\": \"src\", "
+                            "\"file\": {\"driver\": \"file\", \"filename\": \"%s\"}}", image);
+  exec_ok (f, "blockdev-add", source, NULL, NULL);
+  exec_ok (f, "blockdev-add", "{\"driver\": \"blkdebug\", \"node-name\": \"bad\", "
+                              "\"image\": {\"driver\": \"null-co\", \"size\": 1048576}, "
+                              "\"inject-error\": [{\"event\": \"none\", \"errno\": 5}]}", NULL, NULL);
+
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "start", "--db", f->db,
+                                       f->qemu->address, "blockdev-backup", "job-id=j1",
+                                       "device=src", "target=bad", "sync=full", NULL), ==, 1);
+  /* one clear line, with QEMU's words */
+  assert_one_error_line (err);
+  g_assert_nonnull (strstr (err, "j1"));
+  g_assert_nonnull (strstr (err, "Input/output error"));
+
+  /* the last JSON line says so too */
+  lines = g_strsplit (out, "\n", -1);
+  n = g_strv_length (lines);
+  g_assert_cmpuint (n, >=, 2);
+  last = parse_object (lines[n - 2]);
+  g_assert_cmpstr (json_object_get_string_member (last, "result"), ==, "failed");
+  g_assert_nonnull (strstr (json_object_get_string_member (last, "error"), "Input/output error"));
+
+  record = show_json (f, "j1");
+  g_assert_cmpstr (json_object_get_string_member (record, "result"), ==, "failed");
+  g_assert_nonnull (strstr (json_object_get_string_member (record, "error"), "Input/output error"));
+  g_assert_false (json_object_get_null_member (record, "finished"));
+}
+
+/* ----- Ctrl-C on a terminal ----- */
+
+static void
+test_ctrl_c_cancels (Fixture *f, gconstpointer data)
+{
+  g_autoptr(Pty) pty = NULL;
+  g_autoptr(AqmpClient) second = aqmp_test_connect (f->second);
+  g_autoptr(JsonObject) running = NULL;
+  g_autoptr(JsonObject) after = NULL;
+  g_autoptr(JsonObject) record = NULL;
+  gsize at = pty_start_slow_backup (f, &pty, FALSE);
+
+  running = query_job (second, "j1");
+  g_assert_nonnull (running);
+  g_assert_cmpstr (json_object_get_string_member (running, "status"), ==, "running");
+
+  /* the terminal sends SIGINT to the tool */
+  pty_write (pty, "\003");
+  at = aqmp_test_output_wait_for (&pty->out, "cancelling", at);
+  at = aqmp_test_output_wait_for (&pty->out, "cancelled", at);
+  pty_wait_exit (pty, 1);
+
+  /* gone from QEMU: cancelled, concluded and dismissed */
+  after = query_job (second, "j1");
+  if (after != NULL)
+    g_assert_cmpstr (json_object_get_string_member (after, "status"), ==, "concluded");
+
+  record = show_json (f, "j1");
+  g_assert_cmpstr (json_object_get_string_member (record, "result"), ==, "cancelled");
+  g_assert_cmpint (json_object_get_int_member (record, "current-progress"), <,
+                   json_object_get_int_member (record, "total-progress"));
+}
+
+static void
+test_detach (Fixture *f, gconstpointer data)
+{
+  g_autoptr(Pty) pty = NULL;
+  g_autoptr(AqmpClient) second = aqmp_test_connect (f->second);
+  g_autoptr(AqmpTestTool) watch = NULL;
+  g_autoptr(JsonObject) running = NULL;
+  g_autoptr(JsonObject) record = NULL;
+  g_autoptr(JsonObject) last = NULL;
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  g_auto(GStrv) lines = NULL;
+  gsize at = pty_start_slow_backup (f, &pty, TRUE);
+  guint n;
+
+  pty_write (pty, "\003");
+  at = aqmp_test_output_wait_for (&pty->out, "leaving 1 job(s) running", at);
+  pty_wait_exit (pty, 0);
+  g_assert_cmpint (aqmp_test_output_find (&pty->out, "cancelling", 0), <, 0);
+
+  /* still running in QEMU, and active in the store */
+  running = query_job (second, "j1");
+  g_assert_nonnull (running);
+  g_assert_cmpstr (json_object_get_string_member (running, "status"), ==, "running");
+  g_assert_cmpint (json_object_get_int_member (running, "current-progress"), <,
+                   json_object_get_int_member (running, "total-progress"));
+  record = show_json (f, "j1");
+  g_assert_true (json_object_get_null_member (record, "result"));
+  g_clear_pointer (&record, json_object_unref);
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "list", "--db", f->db, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, " j1 "));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* watch takes it up again on the first monitor ... */
+  watch = aqmp_test_tool_spawn (NULL, NULL, "job", "watch", "--db", f->db, "--interval", "0.1",
+                                f->qemu->address, "j1", NULL);
+  aqmp_test_output_wait_for (&watch->out, "{\"job\":\"j1\",\"status\":\"running\"", 0);
+
+  /* ... and once it follows, the job is sped up from the second one,
+   * which our own client leaves to the tool for that */
+  g_clear_object (&second);
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "set-speed", f->second, "j1", "0", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "");
+  g_assert_cmpstr (err, ==, "");
+
+  g_assert_cmpint (aqmp_test_tool_wait (watch), ==, 0);
+  g_test_message ("watch printed:\n%s\n%s", watch->out.text->str, watch->err.text->str);
+  g_assert_cmpstr (watch->err.text->str, ==, "");
+  lines = g_strsplit (watch->out.text->str, "\n", -1);
+  n = g_strv_length (lines);
+  g_assert_cmpuint (n, >=, 2);
+  last = parse_object (lines[n - 2]);
+  g_assert_cmpstr (json_object_get_string_member (last, "job"), ==, "j1");
+  g_assert_cmpstr (json_object_get_string_member (last, "result"), ==, "success");
+
+  record = show_json (f, "j1");
+  g_assert_cmpstr (json_object_get_string_member (record, "result"), ==, "success");
+  g_assert_cmpint (json_object_get_int_member (record, "current-progress"), ==, 1024 * (gint64) MIB);
+  g_clear_pointer (&running, json_object_unref);
+  second = aqmp_test_connect (f->second);
+  running = query_job (second, "j1");
+  g_assert_null (running);
+}
+
+/* ----- QEMU's refusals and usage errors ----- */
+
+static void
+test_refused (Fixture *f, gconstpointer data)
+{
+  const gchar *verbs[] = { "cancel", "pause", "resume", "complete", "finalize", "dismiss" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (verbs); i++)
+    {
+      g_autofree gchar *out = NULL;
+      g_autofree gchar *err = NULL;
+      g_autofree gchar *expected = g_strdup_printf ("aqmp: %s: GenericError: Job not found\n", verbs[i]);
+
+      g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", verbs[i], "--db", f->db,
+                                           f->qemu->address, "unknown-id", NULL), ==, 1);
+      g_assert_cmpstr (out, ==, "");
+      g_assert_cmpstr (err, ==, expected);
+    }
+  {
+    g_autofree gchar *out = NULL;
+    g_autofree gchar *err = NULL;
+
+    g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "set-speed", f->qemu->address,
+                                         "unknown-id", "1000", NULL), ==, 1);
+    g_assert_cmpstr (out, ==, "");
+    assert_one_error_line (err);
+    g_assert_true (g_str_has_prefix (err, "aqmp: set-speed: "));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+
+    /* a command QEMU refuses to start with */
+    g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "start", "--db", f->db,
+                                         f->qemu->address, "blockdev-backup", "device=nosuchnode",
+                                         "target=tgt", "sync=full", NULL), ==, 1);
+    g_assert_cmpstr (out, ==, "");
+    assert_one_error_line (err);
+    g_assert_true (g_str_has_prefix (err, "aqmp: blockdev-backup: "));
+    g_assert_nonnull (strstr (err, "nosuchnode"));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+
+    /* watching a job neither QEMU nor the store knows */
+    g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "watch", "--db", f->db,
+                                         f->qemu->address, "unknown-id", NULL), ==, 2);
+    g_assert_cmpstr (out, ==, "");
+    assert_one_error_line (err);
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+
+    /* a speed that is no number */
+    g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "set-speed", f->qemu->address,
+                                         "j1", "fast", NULL), ==, 2);
+    g_assert_cmpstr (out, ==, "");
+    assert_one_error_line (err);
+    g_assert_nonnull (strstr (err, "fast"));
+  }
+}
+
+static void
+test_usage_errors (void)
+{
+  g_autofree gchar *dir = aqmp_test_make_dir ();
+  g_autofree gchar *db = g_build_filename (dir, "jobs.db", NULL);
+  g_autofree gchar *missing = g_build_filename (dir, "missing.sock", NULL);
+  const gchar *cases[][5] = {
+    { "start", NULL },
+    { "start", missing, NULL },
+    { "start", "--no-such-option", missing, "blockdev-backup", NULL },
+    { "start", missing, "blockdev-backup", "novalue", NULL },
+    { "start", missing, "blockdev-backup", "device=src", NULL },      /* cannot connect */
+    { "watch", NULL },
+    { "watch", missing, "j1", "extra", NULL },
+    { "watch", missing, NULL },                                        /* cannot connect */
+    { "cancel", missing, NULL },
+    { "pause", NULL },
+    { "set-speed", missing, "j1", NULL },
+    { "list", "extra", NULL },
+    { "show", NULL },
+    { "show", "nosuchjob", NULL },                                     /* not in the store */
+    { "show", "--interval", "notanumber", "j1", NULL },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autofree gchar *out = NULL;
+      g_autofree gchar *err = NULL;
+
+      g_test_message ("case %u: job %s", i, cases[i][0]);
+      g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", cases[i][0], "--db", db,
+                                           cases[i][1], cases[i][2], cases[i][3], cases[i][4], NULL), ==, 2);
+      g_assert_cmpstr (out, ==, "");
+      assert_one_error_line (err);
+    }
+  {
+    g_autofree gchar *out = NULL;
+    g_autofree gchar *err = NULL;
+
+    /* an unknown subcommand: the error, then the usage */
+    g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "frobnicate", "--db", db, NULL), ==, 2);
+    g_assert_cmpstr (out, ==, "");
+    g_assert_true (g_str_has_prefix (err, "aqmp: unknown job command 'frobnicate'\n"));
+    g_assert_nonnull (strstr (err, "Usage:"));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+
+    /* no subcommand: the usage, on stderr */
+    g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", NULL), ==, 2);
+    g_assert_cmpstr (out, ==, "");
+    g_assert_nonnull (strstr (err, "aqmp job start ADDRESS COMMAND"));
+    g_clear_pointer (&out, g_free);
+    g_clear_pointer (&err, g_free);
+
+    g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "--help", NULL), ==, 0);
+    g_assert_nonnull (strstr (err, "--db PATH"));
+  }
+  aqmp_test_remove_dir (dir);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/aqmp/cli/job/usage-errors", test_usage_errors);
+  g_test_add ("/aqmp/cli/job/start/json-lines", Fixture, NULL, fixture_setup, test_start_json_lines, fixture_teardown);
+  g_test_add ("/aqmp/cli/job/list-show", Fixture, NULL, fixture_setup, test_list_show, fixture_teardown);
+  g_test_add ("/aqmp/cli/job/failed", Fixture, NULL, fixture_setup, test_failed, fixture_teardown);
+  g_test_add ("/aqmp/cli/job/ctrl-c/cancels", Fixture, NULL, fixture_setup, test_ctrl_c_cancels, fixture_teardown);
+  g_test_add ("/aqmp/cli/job/ctrl-c/detach-then-watch", Fixture, NULL, fixture_setup, test_detach, fixture_teardown);
+  g_test_add ("/aqmp/cli/job/refused", Fixture, NULL, fixture_setup, test_refused, fixture_teardown);
+  return g_test_run ();
+}
