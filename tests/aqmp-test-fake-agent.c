@@ -162,6 +162,7 @@ fake_exec_status (AqmpTestFakeAgent *self, JsonObject *request, GError **error)
   JsonObject *status = json_object_new ();
   g_autofree gchar *out = NULL;
   g_autofree gchar *err = NULL;
+  gint exit_code = self->exec_exit_code;
 
   if (int_argument (request, "pid") != 4242)
     {
@@ -176,7 +177,9 @@ fake_exec_status (AqmpTestFakeAgent *self, JsonObject *request, GError **error)
       return node_object (status);
     }
   json_object_set_boolean_member (status, "exited", TRUE);
-  json_object_set_int_member (status, "exitcode", self->exec_exit_code);
+  if (self->n_execs > 0 && self->n_execs <= self->exec_exit_codes->len)
+    exit_code = g_array_index (self->exec_exit_codes, gint, self->n_execs - 1);
+  json_object_set_int_member (status, "exitcode", exit_code);
   out = g_base64_encode ((const guchar *) self->exec_out, strlen (self->exec_out));
   err = g_base64_encode ((const guchar *) self->exec_err, strlen (self->exec_err));
   json_object_set_string_member (status, "out-data", out);
@@ -252,6 +255,19 @@ fake_file (AqmpTestFakeAgent *self, const gchar *command, JsonObject *request, G
   return NULL;
 }
 
+static void
+fake_log_exec (AqmpTestFakeAgent *self, JsonObject *request)
+{
+  JsonObject *args = arguments_of (request);
+  JsonNode *arg = args != NULL ? json_object_get_member (args, "arg") : NULL;
+  GString *line = g_string_new ("guest-exec ");
+
+  g_string_append (line, args != NULL ? json_object_get_string_member_with_default (args, "path", "") : "");
+  for (guint i = 0; arg != NULL && JSON_NODE_HOLDS_ARRAY (arg) && i < json_array_get_length (json_node_get_array (arg)); i++)
+    g_string_append_printf (line, " %s", json_array_get_string_element (json_node_get_array (arg), i));
+  g_ptr_array_add (self->log, g_string_free (line, FALSE));
+}
+
 static JsonNode *
 fake_agent_handle (AqmpServer *server, JsonObject *request, gpointer user_data, GError **error)
 {
@@ -290,12 +306,14 @@ fake_agent_handle (AqmpServer *server, JsonObject *request, gpointer user_data, 
     return json_node_init_string (json_node_alloc (), self->frozen ? "frozen" : "thawed");
   if (g_strcmp0 (command, "guest-fsfreeze-freeze") == 0)
     {
+      g_ptr_array_add (self->log, g_strdup (command));
       self->frozen = TRUE;
       return node_int (2);
     }
   if (g_strcmp0 (command, "guest-fsfreeze-thaw") == 0)
     {
       gboolean was = self->frozen;
+      g_ptr_array_add (self->log, g_strdup (command));
       self->frozen = FALSE;
       return node_int (was ? 2 : 0);
     }
@@ -304,6 +322,8 @@ fake_agent_handle (AqmpServer *server, JsonObject *request, gpointer user_data, 
   if (g_strcmp0 (command, "guest-exec") == 0)
     {
       JsonObject *started = json_object_new ();
+      fake_log_exec (self, request);
+      self->n_execs++;
       self->n_status_polls = 0;
       json_object_set_int_member (started, "pid", 4242);
       return node_object (started);
@@ -334,6 +354,8 @@ aqmp_test_fake_agent_new (void)
   self->after_delimiter = g_ptr_array_new_with_free_func (g_free);
   self->held = g_ptr_array_new_with_free_func (g_free);
   self->sync_ids = g_ptr_array_new_with_free_func (g_free);
+  self->log = g_ptr_array_new_with_free_func (g_free);
+  self->exec_exit_codes = g_array_new (FALSE, FALSE, sizeof (gint));
   self->files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_byte_array_unref);
   self->handles = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
                                          (GDestroyNotify) aqmp_test_fake_file_free);
@@ -367,6 +389,8 @@ aqmp_test_fake_agent_free (AqmpTestFakeAgent *self)
   g_ptr_array_unref (self->after_delimiter);
   g_ptr_array_unref (self->held);
   g_ptr_array_unref (self->sync_ids);
+  g_ptr_array_unref (self->log);
+  g_array_unref (self->exec_exit_codes);
   g_hash_table_unref (self->files);
   g_hash_table_unref (self->handles);
   g_queue_clear_full (&self->stale, (GDestroyNotify) json_object_unref);

@@ -26,6 +26,8 @@ typedef struct {
   gchar *shutdown_error;     /* guest-shutdown/-suspend-* fail with this */
   guint exec_polls;          /* guest-exec-status says "running" this often */
   gint exec_exit_code;
+  GArray *exec_exit_codes;   /* gint: the exit code of each guest-exec in turn;
+                              * exec_exit_code once they are used up */
   gchar *exec_out;
   gchar *exec_err;
   gboolean exec_never_exits;
@@ -36,6 +38,9 @@ typedef struct {
   GPtrArray *sync_ids;       /* gint64*, the ids the client sent */
   guint n_shutdowns;
   guint n_status_polls;
+  guint n_execs;             /* guest-exec received */
+  GPtrArray *log;            /* gchar*: "guest-fsfreeze-freeze", "guest-fsfreeze-thaw" and
+                              * "guest-exec PATH ARG..." in the order they came */
   GHashTable *files;         /* path → GByteArray */
   GHashTable *handles;       /* handle → AqmpTestFakeFile */
   gint64 next_handle;

@@ -78,5 +78,7 @@ gint      aqmp_cmd_ga_exec        (gint             argc,
                                    gchar          **argv);
 gint      aqmp_cmd_plugins        (gint             argc,
                                    gchar          **argv);
+gint      aqmp_cmd_workflow       (gint             argc,
+                                   gchar          **argv);
 
 G_END_DECLS

@@ -20,6 +20,7 @@ static const AqmpCommand commands[] = {
   { "ga", N_("Run one QEMU guest agent command and print its result as JSON"), aqmp_cmd_ga },
   { "ga-exec", N_("Run a program in the guest and exit with its exit code"), aqmp_cmd_ga_exec },
   { "plugins", N_("List the loaded plugins and what each provides"), aqmp_cmd_plugins },
+  { "workflow", N_("List the plugins' workflows, or run one on a machine"), aqmp_cmd_workflow },
 };
 
 static void

@@ -1,0 +1,816 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * The "consistent-backup" plugin: backups of a machine's disks that are
+ * consistent for the guest's filesystems.
+ *
+ *   1. guest-fsfreeze-freeze through the guest agent;
+ *   2. one QMP `transaction` of `blockdev-backup` actions, one per disk;
+ *   3. guest-fsfreeze-thaw as soon as the transaction returned: the jobs
+ *      then exist and their point in time is fixed;
+ *   4. the jobs followed to their end by their job ids.
+ *
+ * The guest is never left frozen: once the freeze was sent, every way out
+ * (a failed freeze or transaction, cancellation, a lost QMP connection)
+ * goes through the thaw, and a failed thaw is part of the error.
+ *
+ * params:
+ *   "disks": [{"device": NODE, "target": NODE}, ...], or the friendly form
+ *            "DEVICE=TARGET[,DEVICE=TARGET...]" (a string, or an array of
+ *            such strings);
+ *   "sync": "full" (the default), or another MirrorSyncMode;
+ *   "speed": bytes per second for each job (optional);
+ *   "job-id-prefix": the jobs are named PREFIX-0, PREFIX-1, ... (default
+ *            "consistent-backup-" and a random number).
+ * result: {"jobs": [{"id", "device", "target", "result"}], "frozen-ms": N}
+ */
+#include <string.h>
+
+#include <aqmp/aqmp-plugin.h>
+
+/* milliseconds between two query-jobs for the progress */
+#define BACKUP_POLL_INTERVAL_MS 250
+/* how long cancelled jobs get to end before the workflow stops waiting */
+#define BACKUP_CANCEL_GRACE_MS 30000
+/* progress: the freeze and the start take this much of the whole */
+#define BACKUP_START_FRACTION 0.1
+
+#define AQMP_TYPE_CONSISTENT_BACKUP (aqmp_consistent_backup_get_type ())
+G_DECLARE_FINAL_TYPE (AqmpConsistentBackup, aqmp_consistent_backup, AQMP, CONSISTENT_BACKUP, AqmpWorkflow)
+struct _AqmpConsistentBackup { AqmpWorkflow parent_instance; };
+G_DEFINE_FINAL_TYPE (AqmpConsistentBackup, aqmp_consistent_backup, AQMP_TYPE_WORKFLOW)
+
+typedef struct {
+  gchar *device;
+  gchar *target;
+  gchar *job_id;
+  AqmpEventWaiter *waiter;   /* this job's BLOCK_JOB_* events, from before the transaction */
+  gboolean ended;
+  const gchar *result;       /* "completed", "failed", "cancelled", "unknown" */
+  gchar *error;              /* QEMU's words, when it failed */
+} BackupDisk;
+
+typedef struct {
+  AqmpClient *qmp;
+  AqmpClient *qga;
+  GPtrArray *disks;          /* BackupDisk */
+  gchar *sync;
+  gint64 speed;              /* -1: QEMU's default */
+
+  GCancellable *follow;      /* the workflow's own waits */
+  GSource *cancel_source;
+  GSource *poll_source;
+  GSource *grace_source;
+  gboolean polling;
+  gboolean cancelled;
+  gboolean done;
+
+  gdouble fraction;          /* the last progress reported */
+  gint64 freeze_sent;        /* monotonic */
+  gint64 frozen_ms;
+  GError *error;             /* the first failure */
+  GError *thaw_error;
+} BackupRun;
+
+static gboolean
+backup_release_cb (gpointer user_data)
+{
+  return G_SOURCE_REMOVE;
+}
+
+/*
+ * The run may end inside a waiter's callback, while the waiter still
+ * serves its queue: the waiter is let go from the main loop, not from
+ * under itself.
+ */
+static void
+backup_release_later (gpointer object)
+{
+  GSource *source = g_idle_source_new ();
+
+  g_source_set_static_name (source, "[aqmp-plugin-consistent-backup] release");
+  g_source_set_callback (source, backup_release_cb, object, g_object_unref);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  g_source_unref (source);
+}
+
+static void
+backup_disk_free (BackupDisk *disk)
+{
+  g_free (disk->device);
+  g_free (disk->target);
+  g_free (disk->job_id);
+  if (disk->waiter != NULL)
+    backup_release_later (g_steal_pointer (&disk->waiter));
+  g_free (disk->error);
+  g_free (disk);
+}
+
+static void
+backup_clear_source (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+static void
+backup_run_free (BackupRun *run)
+{
+  backup_clear_source (&run->cancel_source);
+  backup_clear_source (&run->poll_source);
+  backup_clear_source (&run->grace_source);
+  g_clear_object (&run->qmp);
+  g_clear_object (&run->qga);
+  g_clear_pointer (&run->disks, g_ptr_array_unref);
+  g_free (run->sync);
+  g_clear_object (&run->follow);
+  g_clear_error (&run->error);
+  g_clear_error (&run->thaw_error);
+  g_free (run);
+}
+
+/* ----- parameters ----- */
+
+static gboolean
+backup_add_disk (GPtrArray *disks, const gchar *device, const gchar *target, GError **error)
+{
+  BackupDisk *disk;
+
+  if (device == NULL || device[0] == '\0' || target == NULL || target[0] == '\0')
+    {
+      g_set_error (error, AQMP_ERROR, AQMP_ERROR_FAILED,
+                   "consistent-backup: each disk needs a 'device' and a 'target' node");
+      return FALSE;
+    }
+  disk = g_new0 (BackupDisk, 1);
+  disk->device = g_strdup (device);
+  disk->target = g_strdup (target);
+  g_ptr_array_add (disks, disk);
+  return TRUE;
+}
+
+/* "DEVICE=TARGET[,DEVICE=TARGET...]" */
+static gboolean
+backup_add_friendly (GPtrArray *disks, const gchar *text, GError **error)
+{
+  g_auto(GStrv) pairs = g_strsplit (text, ",", -1);
+
+  for (guint i = 0; pairs[i] != NULL; i++)
+    {
+      g_auto(GStrv) kv = g_strsplit (g_strstrip (pairs[i]), "=", 2);
+
+      if (g_strv_length (kv) != 2)
+        {
+          g_set_error (error, AQMP_ERROR, AQMP_ERROR_FAILED,
+                       "consistent-backup: '%s' is not DEVICE=TARGET", pairs[i]);
+          return FALSE;
+        }
+      if (!backup_add_disk (disks, g_strstrip (kv[0]), g_strstrip (kv[1]), error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+backup_is_string (JsonNode *node)
+{
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING;
+}
+
+static GPtrArray *
+backup_parse_disks (JsonObject *params, GError **error)
+{
+  g_autoptr(GPtrArray) disks = g_ptr_array_new_with_free_func ((GDestroyNotify) backup_disk_free);
+  JsonNode *node = params != NULL ? json_object_get_member (params, "disks") : NULL;
+  JsonArray *array;
+
+  if (node == NULL)
+    {
+      g_set_error (error, AQMP_ERROR, AQMP_ERROR_FAILED,
+                   "consistent-backup: 'disks' is required, such as [{\"device\": \"drive0\", "
+                   "\"target\": \"backup0\"}] or \"drive0=backup0\"");
+      return NULL;
+    }
+  if (backup_is_string (node))
+    {
+      if (!backup_add_friendly (disks, json_node_get_string (node), error))
+        return NULL;
+    }
+  else if (JSON_NODE_HOLDS_ARRAY (node))
+    {
+      array = json_node_get_array (node);
+      for (guint i = 0; i < json_array_get_length (array); i++)
+        {
+          JsonNode *element = json_array_get_element (array, i);
+          JsonObject *disk = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
+
+          if (backup_is_string (element))
+            {
+              if (!backup_add_friendly (disks, json_node_get_string (element), error))
+                return NULL;
+              continue;
+            }
+          if (disk == NULL)
+            {
+              g_set_error (error, AQMP_ERROR, AQMP_ERROR_FAILED,
+                           "consistent-backup: each element of 'disks' must be an object "
+                           "{\"device\", \"target\"} or a string DEVICE=TARGET");
+              return NULL;
+            }
+          if (!backup_add_disk (disks, json_object_get_string_member_with_default (disk, "device", NULL),
+                            json_object_get_string_member_with_default (disk, "target", NULL), error))
+            return NULL;
+        }
+    }
+  if (disks->len == 0)
+    {
+      g_set_error (error, AQMP_ERROR, AQMP_ERROR_FAILED,
+                   "consistent-backup: 'disks' must name at least one disk");
+      return NULL;
+    }
+  return g_steal_pointer (&disks);
+}
+
+/* a number, or a string holding one (D-Bus callers often send strings) */
+static gboolean
+backup_parse_speed (JsonObject *params, gint64 *speed, GError **error)
+{
+  JsonNode *node = params != NULL ? json_object_get_member (params, "speed") : NULL;
+  guint64 value = 0;
+
+  *speed = -1;
+  if (node == NULL)
+    return TRUE;
+  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_INT64
+      && json_node_get_int (node) >= 0)
+    {
+      *speed = json_node_get_int (node);
+      return TRUE;
+    }
+  if (backup_is_string (node)
+      && g_ascii_string_to_unsigned (json_node_get_string (node), 10, 0, G_MAXINT64, &value, NULL))
+    {
+      *speed = (gint64) value;
+      return TRUE;
+    }
+  g_set_error (error, AQMP_ERROR, AQMP_ERROR_FAILED,
+               "consistent-backup: 'speed' must be a number of bytes per second");
+  return FALSE;
+}
+
+static gboolean
+backup_parse (BackupRun *run, JsonObject *params, GError **error)
+{
+  const gchar *prefix;
+  g_autofree gchar *random_prefix = NULL;
+  JsonNode *sync = params != NULL ? json_object_get_member (params, "sync") : NULL;
+  JsonNode *prefix_node = params != NULL ? json_object_get_member (params, "job-id-prefix") : NULL;
+
+  run->disks = backup_parse_disks (params, error);
+  if (run->disks == NULL || !backup_parse_speed (params, &run->speed, error))
+    return FALSE;
+  if ((sync != NULL && !backup_is_string (sync)) || (prefix_node != NULL && !backup_is_string (prefix_node)))
+    {
+      g_set_error (error, AQMP_ERROR, AQMP_ERROR_FAILED,
+                   "consistent-backup: 'sync' and 'job-id-prefix' must be strings");
+      return FALSE;
+    }
+  run->sync = g_strdup (sync != NULL ? json_node_get_string (sync) : "full");
+  if (prefix_node != NULL)
+    prefix = json_node_get_string (prefix_node);
+  else
+    prefix = random_prefix = g_strdup_printf ("consistent-backup-%08x", g_random_int ());
+  for (guint i = 0; i < run->disks->len; i++)
+    {
+      BackupDisk *disk = g_ptr_array_index (run->disks, i);
+      disk->job_id = g_strdup_printf ("%s-%u", prefix, i);
+    }
+  return TRUE;
+}
+
+/* ----- progress ----- */
+
+/* @fraction < 0 keeps the last one: only the message is new */
+static void
+backup_progress (GTask *task, gdouble fraction, const gchar *message)
+{
+  BackupRun *run = g_task_get_task_data (task);
+
+  if (fraction >= 0)
+    run->fraction = fraction;
+  aqmp_workflow_report_progress (g_task_get_source_object (task), run->fraction, message);
+}
+
+/* ----- the end ----- */
+
+/* "...; and ..." on @error, keeping its domain, code and QEMU's details */
+static void
+backup_error_append (GError *error, const gchar *more)
+{
+  gchar *message = g_strdup_printf ("%s; %s", error->message, more);
+
+  g_free (error->message);
+  error->message = message;
+}
+
+static JsonNode *
+backup_result (BackupRun *run)
+{
+  g_autoptr(JsonObject) result = json_object_new ();
+  g_autoptr(JsonArray) jobs = json_array_new ();
+
+  for (guint i = 0; i < run->disks->len; i++)
+    {
+      BackupDisk *disk = g_ptr_array_index (run->disks, i);
+      JsonObject *job = json_object_new ();
+
+      json_object_set_string_member (job, "id", disk->job_id);
+      json_object_set_string_member (job, "device", disk->device);
+      json_object_set_string_member (job, "target", disk->target);
+      json_object_set_string_member (job, "result", disk->result != NULL ? disk->result : "unknown");
+      if (disk->error != NULL)
+        json_object_set_string_member (job, "error", disk->error);
+      json_array_add_object_element (jobs, job);
+    }
+  json_object_set_array_member (result, "jobs", g_steal_pointer (&jobs));
+  json_object_set_int_member (result, "frozen-ms", run->frozen_ms);
+  return json_node_init_object (json_node_alloc (), result);
+}
+
+/* the error of a run whose jobs all ended, or NULL */
+static GError *
+backup_jobs_error (BackupRun *run)
+{
+  for (guint i = 0; i < run->disks->len; i++)
+    {
+      BackupDisk *disk = g_ptr_array_index (run->disks, i);
+
+      if (g_strcmp0 (disk->result, "completed") == 0)
+        continue;
+      return g_error_new (AQMP_ERROR, AQMP_ERROR_FAILED, "the backup job %s of %s %s: %s",
+                          disk->job_id, disk->device,
+                          g_strcmp0 (disk->result, "cancelled") == 0 ? "was cancelled" : "failed",
+                          disk->error != NULL ? disk->error : "QEMU gave no reason");
+    }
+  return NULL;
+}
+
+static void
+backup_finish (GTask *task)
+{
+  BackupRun *run = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  if (run->done)
+    return;
+  run->done = TRUE;
+  backup_clear_source (&run->cancel_source);
+  backup_clear_source (&run->poll_source);
+  backup_clear_source (&run->grace_source);
+  /* the waits still out end now, and find the run done */
+  g_cancellable_cancel (run->follow);
+
+  if (run->cancelled)
+    error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "the consistent backup was cancelled");
+  else if (run->error != NULL)
+    error = g_steal_pointer (&run->error);
+  else
+    error = backup_jobs_error (run);
+  if (run->thaw_error != NULL)
+    {
+      if (error == NULL)
+        error = g_steal_pointer (&run->thaw_error);
+      else
+        backup_error_append (error, run->thaw_error->message);
+    }
+  if (error != NULL)
+    {
+      g_debug ("consistent-backup failed: %s", error->message);
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  backup_progress (task, 1.0, "the backup jobs completed");
+  g_task_return_pointer (task, backup_result (run), (GDestroyNotify) json_node_unref);
+}
+
+static gboolean
+backup_all_ended (BackupRun *run)
+{
+  for (guint i = 0; i < run->disks->len; i++)
+    if (!((BackupDisk *) g_ptr_array_index (run->disks, i))->ended)
+      return FALSE;
+  return TRUE;
+}
+
+/* ----- following the jobs ----- */
+
+typedef struct {
+  GTask *task;
+  BackupDisk *disk;              /* owned by the task's run */
+} BackupWait;
+
+static void backup_wait_next (GTask *task, BackupDisk *disk);
+
+static void
+backup_job_event_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  BackupWait *wait = user_data;
+  g_autoptr(GTask) task = wait->task;
+  BackupDisk *disk = wait->disk;
+  BackupRun *run = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AqmpEvent) event = aqmp_event_waiter_wait_finish (AQMP_EVENT_WAITER (source), res, &error);
+  const gchar *name;
+  JsonObject *data;
+
+  g_free (wait);
+  if (run->done)
+    return;
+  if (event == NULL)
+    {
+      /* the QMP connection went away: the job's fate is unknown */
+      disk->ended = TRUE;
+      disk->result = "unknown";
+      disk->error = g_strdup (error->message);
+      if (run->error == NULL)
+        run->error = g_error_new (AQMP_ERROR, AQMP_ERROR_DISCONNECTED, "lost track of the backup job %s: %s",
+                                  disk->job_id, error->message);
+      if (backup_all_ended (run))
+        backup_finish (task);
+      return;
+    }
+  name = aqmp_event_get_name (event);
+  data = aqmp_event_get_data (event);
+  if (g_strcmp0 (name, "BLOCK_JOB_COMPLETED") == 0)
+    {
+      const gchar *qemu_error = json_object_get_string_member_with_default (data, "error", NULL);
+
+      disk->ended = TRUE;
+      disk->result = qemu_error != NULL ? "failed" : "completed";
+      disk->error = g_strdup (qemu_error);
+    }
+  else if (g_strcmp0 (name, "BLOCK_JOB_CANCELLED") == 0)
+    {
+      disk->ended = TRUE;
+      disk->result = "cancelled";
+    }
+  else if (g_strcmp0 (name, "BLOCK_JOB_ERROR") == 0)
+    {
+      g_debug ("job %s: I/O error on %s (action: %s)", disk->job_id,
+               json_object_get_string_member_with_default (data, "operation", "?"),
+               json_object_get_string_member_with_default (data, "action", "?"));
+    }
+  if (!disk->ended)
+    {
+      backup_wait_next (task, disk);
+      return;
+    }
+  g_debug ("job %s ended: %s", disk->job_id, disk->result);
+  if (backup_all_ended (run))
+    backup_finish (task);
+}
+
+static void
+backup_wait_next (GTask *task, BackupDisk *disk)
+{
+  BackupRun *run = g_task_get_task_data (task);
+  BackupWait *wait = g_new0 (BackupWait, 1);
+
+  wait->task = g_object_ref (task);
+  wait->disk = disk;
+  /* no time limit: a backup takes as long as it takes, and a lost
+   * connection ends the wait */
+  aqmp_event_waiter_wait_async (disk->waiter, 0, run->follow, backup_job_event_cb, wait);
+}
+
+static void
+backup_poll_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  BackupRun *run = g_task_get_task_data (task);
+  g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, NULL);
+  JsonArray *jobs = value != NULL && JSON_NODE_HOLDS_ARRAY (value) ? json_node_get_array (value) : NULL;
+  gint64 current = 0;
+  gint64 total = 0;
+  g_autofree gchar *message = NULL;
+
+  run->polling = FALSE;
+  if (run->done || jobs == NULL)
+    return;
+  for (guint i = 0; i < json_array_get_length (jobs); i++)
+    {
+      JsonObject *info = json_array_get_object_element (jobs, i);
+      const gchar *id = info != NULL ? json_object_get_string_member_with_default (info, "id", NULL) : NULL;
+
+      for (guint j = 0; id != NULL && j < run->disks->len; j++)
+        {
+          BackupDisk *disk = g_ptr_array_index (run->disks, j);
+          if (g_strcmp0 (disk->job_id, id) != 0)
+            continue;
+          current += json_object_get_int_member_with_default (info, "current-progress", 0);
+          total += json_object_get_int_member_with_default (info, "total-progress", 0);
+        }
+    }
+  if (total <= 0)
+    return;
+  message = g_strdup_printf ("backing up: %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " bytes", current, total);
+  backup_progress (task,
+                                 BACKUP_START_FRACTION + (1.0 - BACKUP_START_FRACTION) * current / total, message);
+}
+
+static gboolean
+backup_poll_timeout_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  BackupRun *run = g_task_get_task_data (task);
+
+  if (!run->polling && aqmp_client_get_state (run->qmp) == AQMP_STATE_RUNNING)
+    {
+      run->polling = TRUE;
+      aqmp_client_execute_async (run->qmp, "query-jobs", NULL, run->follow, backup_poll_cb, g_object_ref (task));
+    }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+backup_grace_cb (gpointer user_data)
+{
+  GTask *task = user_data;
+  BackupRun *run = g_task_get_task_data (task);
+
+  g_clear_pointer (&run->grace_source, g_source_unref);
+  g_warning ("the cancelled backup jobs did not end within %u ms; no longer waiting", BACKUP_CANCEL_GRACE_MS);
+  backup_finish (task);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+backup_job_cancel_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
+
+  /* a job that ended meanwhile is gone: that is fine */
+  if (value == NULL)
+    g_debug ("job-cancel failed: %s", error->message);
+}
+
+static GSource *
+backup_attach (GTask *task, GSource *source, GSourceFunc func)
+{
+  g_source_set_callback (source, func, g_object_ref (task), g_object_unref);
+  g_source_attach (source, g_task_get_context (task));
+  return source;
+}
+
+/* the caller cancelled while the jobs run: cancel them and see them end */
+static gboolean
+backup_cancelled_cb (GCancellable *cancellable, gpointer user_data)
+{
+  GTask *task = user_data;
+  BackupRun *run = g_task_get_task_data (task);
+
+  g_clear_pointer (&run->cancel_source, g_source_unref);
+  run->cancelled = TRUE;
+  backup_progress (task, -1, "cancelling the backup jobs");
+  for (guint i = 0; i < run->disks->len; i++)
+    {
+      BackupDisk *disk = g_ptr_array_index (run->disks, i);
+      g_autoptr(JsonObject) args = json_object_new ();
+
+      if (disk->ended)
+        continue;
+      json_object_set_string_member (args, "id", disk->job_id);
+      aqmp_client_execute_async (run->qmp, "job-cancel", args, NULL, backup_job_cancel_cb, NULL);
+    }
+  run->grace_source = backup_attach (task, g_timeout_source_new (BACKUP_CANCEL_GRACE_MS), backup_grace_cb);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+backup_follow (GTask *task)
+{
+  BackupRun *run = g_task_get_task_data (task);
+  GCancellable *cancellable = g_task_get_cancellable (task);
+
+  for (guint i = 0; i < run->disks->len; i++)
+    backup_wait_next (task, g_ptr_array_index (run->disks, i));
+  run->poll_source = backup_attach (task, g_timeout_source_new (BACKUP_POLL_INTERVAL_MS), backup_poll_timeout_cb);
+  /* fires at once when the caller cancelled during the freeze or the start */
+  if (cancellable != NULL)
+    {
+      run->cancel_source = g_cancellable_source_new (cancellable);
+      backup_attach (task, run->cancel_source, G_SOURCE_FUNC (backup_cancelled_cb));
+    }
+}
+
+/* ----- freeze, start, thaw ----- */
+
+static void
+backup_thawed_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  BackupRun *run = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
+  g_autofree gchar *message = NULL;
+
+  run->frozen_ms = (g_get_monotonic_time () - run->freeze_sent) / 1000;
+  if (value == NULL)
+    {
+      run->thaw_error = g_error_new (error->domain, error->code,
+                                     "the guest's filesystems could not be thawed: %s", error->message);
+      g_warning ("%s", run->thaw_error->message);
+      backup_progress (task, -1, run->thaw_error->message);
+    }
+  else
+    {
+      message = g_strdup_printf ("thawed after %" G_GINT64_FORMAT " ms", run->frozen_ms);
+      backup_progress (task, BACKUP_START_FRACTION, message);
+    }
+  /* nothing started (or the start failed): done */
+  if (run->error != NULL || run->cancelled)
+    {
+      backup_finish (task);
+      return;
+    }
+  backup_follow (task);
+}
+
+static void
+backup_thaw (GTask *task)
+{
+  BackupRun *run = g_task_get_task_data (task);
+
+  /* not cancellable: this must reach the guest */
+  aqmp_client_execute_async (run->qga, "guest-fsfreeze-thaw", NULL, NULL, backup_thawed_cb, task);
+}
+
+static void
+backup_started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  GTask *task = user_data;
+  BackupRun *run = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
+
+  if (value == NULL)
+    {
+      /* QEMU's error as it is (AQMP_ERROR_COMMAND with its class), said in context */
+      g_prefix_error (&error, "cannot start the backup jobs: ");
+      run->error = g_steal_pointer (&error);
+    }
+  else
+    backup_progress (task, BACKUP_START_FRACTION / 2,
+                                   "the backup jobs started; thawing the guest's filesystems");
+  backup_thaw (task);
+}
+
+static JsonObject *
+backup_transaction (BackupRun *run)
+{
+  JsonObject *args = json_object_new ();
+  g_autoptr(JsonArray) actions = json_array_new ();
+
+  for (guint i = 0; i < run->disks->len; i++)
+    {
+      BackupDisk *disk = g_ptr_array_index (run->disks, i);
+      JsonObject *action = json_object_new ();
+      g_autoptr(JsonObject) data = json_object_new ();
+
+      json_object_set_string_member (data, "job-id", disk->job_id);
+      json_object_set_string_member (data, "device", disk->device);
+      json_object_set_string_member (data, "target", disk->target);
+      json_object_set_string_member (data, "sync", run->sync);
+      if (run->speed >= 0)
+        json_object_set_int_member (data, "speed", run->speed);
+      json_object_set_string_member (action, "type", "blockdev-backup");
+      json_object_set_object_member (action, "data", g_steal_pointer (&data));
+      json_array_add_object_element (actions, action);
+    }
+  json_object_set_array_member (args, "actions", g_steal_pointer (&actions));
+  return args;
+}
+
+static void
+backup_frozen_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  GTask *task = user_data;
+  BackupRun *run = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
+  g_autoptr(JsonObject) args = NULL;
+
+  /* even a failed freeze may have frozen some filesystems: thaw */
+  if (value == NULL)
+    {
+      g_prefix_error (&error, "cannot freeze the guest's filesystems: ");
+      run->error = g_steal_pointer (&error);
+      backup_thaw (task);
+      return;
+    }
+  if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
+    {
+      run->cancelled = TRUE;
+      backup_thaw (task);
+      return;
+    }
+  backup_progress (task, BACKUP_START_FRACTION / 4,
+                                 "frozen; starting the backup jobs");
+  args = backup_transaction (run);
+  /* not cancellable either: once sent, the jobs may exist, and only the
+   * reply says which */
+  aqmp_client_execute_async (run->qmp, "transaction", args, NULL, backup_started_cb, task);
+}
+
+static void
+aqmp_consistent_backup_run_async (AqmpWorkflow *workflow, AqmpClient *qmp, AqmpClient *qga, JsonObject *params,
+                       GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = g_task_new (workflow, cancellable, callback, user_data);
+  g_autoptr(GError) error = NULL;
+  BackupRun *run = g_new0 (BackupRun, 1);
+
+  g_task_set_source_tag (task, aqmp_consistent_backup_run_async);
+  g_task_set_task_data (task, run, (GDestroyNotify) backup_run_free);
+  if (!backup_parse (run, params, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
+  if (qga == NULL)
+    {
+      g_task_return_new_error (task, AQMP_ERROR, AQMP_ERROR_STATE,
+                               "consistent-backup needs a guest agent connection to freeze the "
+                               "guest's filesystems; none was given, so nothing was frozen");
+      return;
+    }
+  /* a freeze only when the jobs can be started */
+  if (qmp == NULL || aqmp_client_get_state (qmp) != AQMP_STATE_RUNNING)
+    {
+      g_task_return_new_error (task, AQMP_ERROR, AQMP_ERROR_STATE,
+                               "consistent-backup needs a connected QMP client; nothing was frozen");
+      return;
+    }
+  if (g_task_return_error_if_cancelled (task))
+    return;
+  run->qmp = g_object_ref (qmp);
+  run->qga = g_object_ref (qga);
+  run->follow = g_cancellable_new ();
+
+  /* each job's events are collected from before the transaction, so that
+   * not even a job that ends at once is missed; BLOCK_JOB_* name the job
+   * id as "device" */
+  for (guint i = 0; i < run->disks->len; i++)
+    {
+      BackupDisk *disk = g_ptr_array_index (run->disks, i);
+      g_autoptr(JsonObject) match = json_object_new ();
+
+      json_object_set_string_member (match, "device", disk->job_id);
+      disk->waiter = aqmp_event_waiter_new (qmp, NULL, match);
+    }
+
+  backup_progress (task, 0.0, "freezing the guest's filesystems");
+  run->freeze_sent = g_get_monotonic_time ();
+  /* not cancellable: whether the guest is frozen must be known, to thaw it */
+  aqmp_client_execute_async (qga, "guest-fsfreeze-freeze", NULL, NULL, backup_frozen_cb, g_steal_pointer (&task));
+}
+
+static void
+aqmp_consistent_backup_class_init (AqmpConsistentBackupClass *klass)
+{
+  AQMP_WORKFLOW_CLASS (klass)->run_async = aqmp_consistent_backup_run_async;
+}
+
+static void
+aqmp_consistent_backup_init (AqmpConsistentBackup *self)
+{
+}
+
+/* ----- the plugin ----- */
+
+AQMP_PLUGIN_DEFINE (AqmpPluginConsistentBackup, aqmp_plugin_consistent_backup)
+
+static gboolean
+aqmp_plugin_consistent_backup_setup (AqmpPlugin *plugin, GError **error)
+{
+  g_autoptr(AqmpWorkflow) backup = g_object_new (AQMP_TYPE_CONSISTENT_BACKUP, "name", "consistent-backup",
+                                                 "description",
+                                                 "Back up disks with the guest's filesystems frozen while the jobs start",
+                                                 NULL);
+
+  aqmp_plugin_add_workflow (plugin, backup);
+  return TRUE;
+}
+
+static void
+aqmp_plugin_consistent_backup_class_init (AqmpPluginConsistentBackupClass *klass)
+{
+  AQMP_PLUGIN_CLASS (klass)->setup = aqmp_plugin_consistent_backup_setup;
+}
+
+static void
+aqmp_plugin_consistent_backup_init (AqmpPluginConsistentBackup *self)
+{
+}
