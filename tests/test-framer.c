@@ -171,6 +171,12 @@ test_message_classify (void)
     { "{\"return\": \"\\ud83d\\ude00\"}", AQMP_MESSAGE_REPLY },
     { "{\"return\": \"\\udc00\"}", -1 },
     { "{\"return\": ", -1 },
+    /* found by the fuzzer: json-glib takes comments, single quotes and a
+     * short \u, and keeps only the last of several values */
+    { "{/*\"*/}{\"return\":'\"',\"id\":5}", -1 },
+    { "{\"return\": 'x', \"id\": 1}", -1 },
+    { "{\"event\":\"\\udcuD\"}", -1 },
+    { "{\"event\": \"STOP\", \"timestamp\": {\"seconds\": {}, \"microseconds\": 0}}", AQMP_MESSAGE_EVENT },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)

@@ -128,7 +128,7 @@ around_parse (AroundRun *run, JsonObject *params, GError **error)
   args = json_object_get_member (params, "arguments");
   if (args != NULL && JSON_NODE_HOLDS_VALUE (args) && json_node_get_value_type (args) == G_TYPE_STRING)
     {
-      g_autoptr(JsonNode) parsed = json_from_string (json_node_get_string (args), NULL);
+      g_autoptr(JsonNode) parsed = aqmp_json_parse (json_node_get_string (args), -1, NULL);
       if (parsed != NULL && JSON_NODE_HOLDS_OBJECT (parsed))
         run->arguments = json_object_ref (json_node_get_object (parsed));
     }

@@ -5,6 +5,8 @@
 
 #include <glib/gi18n.h>
 
+#include <aqmp/aqmp.h>
+
 #include "aqmp-args.h"
 
 /*
@@ -13,33 +15,10 @@
  * that parses as JSON is taken as JSON, anything else as a string.
  */
 
-/* exactly one JSON value: json-glib alone would take "1 2" or "2[]" as
- * several top-level values, keep the last and leak the others */
-static JsonNode *
-aqmp_args_parse_json (const gchar *text, GError **error)
-{
-  g_autoptr(JsonParser) parser = json_parser_new ();
-  g_autofree gchar *wrapped = g_strdup_printf ("[%s]", text);
-  JsonNode *root;
-  JsonArray *array;
-
-  if (!json_parser_load_from_data (parser, wrapped, -1, error))
-    return NULL;
-  root = json_parser_get_root (parser);
-  array = root != NULL && JSON_NODE_HOLDS_ARRAY (root) ? json_node_get_array (root) : NULL;
-  if (array == NULL || json_array_get_length (array) != 1)
-    {
-      g_set_error_literal (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE,
-                           _("not a single JSON value"));
-      return NULL;
-    }
-  return json_node_copy (json_array_get_element (array, 0));
-}
-
 static JsonNode *
 aqmp_args_parse_value (const gchar *text)
 {
-  JsonNode *value = text[0] != '\0' ? aqmp_args_parse_json (text, NULL) : NULL;
+  JsonNode *value = text[0] != '\0' ? aqmp_json_parse (text, -1, NULL) : NULL;
 
   if (value != NULL)
     return value;
@@ -128,7 +107,7 @@ aqmp_args_parse (const gchar * const *args, gint n_args, GError **error)
     return NULL;
   if (n_args == 1 && g_str_has_prefix (args[0], "{"))
     {
-      g_autoptr(JsonNode) node = aqmp_args_parse_json (args[0], error);
+      g_autoptr(JsonNode) node = aqmp_json_parse (args[0], -1, error);
 
       if (node == NULL)
         {

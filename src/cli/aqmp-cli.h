@@ -62,6 +62,12 @@ gint      aqmp_cli_run_command    (AqmpCliOptions  *options,
                                    const gchar     *address,
                                    const gchar     *command,
                                    JsonObject      *arguments);
+gint      aqmp_cli_run_command_with_fds (AqmpCliOptions *options,
+                                   AqmpClient      *client,
+                                   const gchar     *address,
+                                   const gchar     *command,
+                                   JsonObject      *arguments,
+                                   GUnixFDList     *fds);
 
 /* the commands */
 gint      aqmp_cmd_exec           (gint             argc,

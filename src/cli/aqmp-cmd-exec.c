@@ -1,6 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "aqmp-args.h"
 #include "aqmp-cli.h"
 
@@ -12,6 +16,7 @@ typedef struct {
   AqmpClient *client;
   const gchar *command;
   JsonObject *arguments;
+  GUnixFDList *fds;
   gint exit_code;
 } AqmpExec;
 
@@ -45,8 +50,8 @@ aqmp_exec_connected_cb (GObject *source, GAsyncResult *res, gpointer user_data)
       g_main_loop_quit (self->loop);
       return;
     }
-  aqmp_client_execute_async (self->client, self->command, self->arguments,
-                             NULL, aqmp_exec_done_cb, self);
+  aqmp_client_execute_with_fds_async (self->client, self->command, self->arguments, self->fds,
+                                      AQMP_EXECUTE_FLAGS_NONE, -1, NULL, aqmp_exec_done_cb, self);
 }
 
 /**
@@ -63,15 +68,66 @@ aqmp_cli_run_command (AqmpCliOptions *options,
                       const gchar    *command,
                       JsonObject     *arguments)
 {
+  return aqmp_cli_run_command_with_fds (options, client, address, command, arguments, NULL);
+}
+
+/* the same, passing @fds with the command */
+gint
+aqmp_cli_run_command_with_fds (AqmpCliOptions *options,
+                               AqmpClient     *client,
+                               const gchar    *address,
+                               const gchar    *command,
+                               JsonObject     *arguments,
+                               GUnixFDList    *fds)
+{
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   AqmpExec self = {
     .options = options, .loop = loop, .client = client,
-    .command = command, .arguments = arguments, .exit_code = AQMP_EXIT_PROBLEM,
+    .command = command, .arguments = arguments, .fds = fds, .exit_code = AQMP_EXIT_PROBLEM,
   };
 
   aqmp_client_connect_async (client, address, NULL, aqmp_exec_connected_cb, &self);
   g_main_loop_run (loop);
   return self.exit_code;
+}
+
+/* --fd PATH: read-write when allowed, else read-only */
+static gint
+aqmp_exec_open (const gchar *path)
+{
+  gint fd = open (path, O_RDWR | O_CLOEXEC | O_NOCTTY);
+
+  if (fd < 0 && (errno == EACCES || errno == EISDIR || errno == EROFS || errno == EPERM))
+    fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  return fd;
+}
+
+static GUnixFDList *
+aqmp_exec_open_fds (gchar **paths)
+{
+  g_autoptr(GUnixFDList) fds = g_unix_fd_list_new ();
+
+  for (guint i = 0; paths != NULL && paths[i] != NULL; i++)
+    {
+      g_autoptr(GError) error = NULL;
+      gint fd = aqmp_exec_open (paths[i]);
+
+      if (fd < 0)
+        {
+          /* TRANSLATORS: a file given to --fd could not be opened; the
+           * first %s is its name, the second why */
+          aqmp_cli_error (_("cannot open %s: %s"), paths[i], g_strerror (errno));
+          return NULL;
+        }
+      g_unix_fd_list_append (fds, fd, &error);
+      close (fd);
+      if (error != NULL)
+        {
+          aqmp_cli_error ("%s", error->message);
+          return NULL;
+        }
+    }
+  return g_steal_pointer (&fds);
 }
 
 gint
@@ -82,6 +138,17 @@ aqmp_cmd_exec (gint argc, gchar **argv)
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) arguments = NULL;
   g_autoptr(AqmpClient) client = NULL;
+  g_autoptr(GUnixFDList) fds = NULL;
+  g_auto(GStrv) fd_paths = NULL;
+  const GOptionEntry entries[] = {
+    { "fd", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &fd_paths,
+      /* TRANSLATORS: --help text of aqmp exec --fd */
+      N_("Open PATH and pass it with the command, as getfd and add-fd expect "
+         "(Unix sockets only; repeatable)"),
+      /* TRANSLATORS: the placeholder of the --fd option's value */
+      N_("PATH") },
+    { NULL }
+  };
 
   if (!aqmp_cli_parse_options (&options, "exec",
                                /* TRANSLATORS: the parameters of aqmp exec; only
@@ -92,7 +159,7 @@ aqmp_cmd_exec (gint argc, gchar **argv)
                                  "Arguments are one JSON object or KEY=VALUE pairs; dotted keys\n"
                                  "nest (a.b=1), and a value is taken as JSON when it is valid JSON\n"
                                  "and as a string otherwise."),
-                               NULL, &argc, &argv, &exit_code))
+                               entries, &argc, &argv, &exit_code))
     return exit_code;
   if (argc < 3)
     {
@@ -106,7 +173,14 @@ aqmp_cmd_exec (gint argc, gchar **argv)
       return AQMP_EXIT_PROBLEM;
     }
 
+  if (fd_paths != NULL)
+    {
+      fds = aqmp_exec_open_fds (fd_paths);
+      if (fds == NULL)
+        return AQMP_EXIT_PROBLEM;
+    }
+
   client = aqmp_client_new ();
   aqmp_cli_setup (&options, client);
-  return aqmp_cli_run_command (&options, client, argv[1], argv[2], arguments);
+  return aqmp_cli_run_command_with_fds (&options, client, argv[1], argv[2], arguments, fds);
 }

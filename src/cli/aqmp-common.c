@@ -6,6 +6,13 @@
 
 #include "aqmp-cli.h"
 
+/* the TLS options every command shares; one command runs per process */
+static gboolean cli_tls;
+static gchar *cli_tls_ca;
+static gchar *cli_tls_cert;
+static gchar *cli_tls_key;
+static GTlsCertificate *cli_tls_certificate;
+
 /* every error the tool reports is one line starting with "aqmp: " */
 void
 aqmp_cli_error (const gchar *format, ...)
@@ -89,9 +96,11 @@ const gchar *
 aqmp_cli_footer (void)
 {
   /* TRANSLATORS: the end of every --help; keep the addresses (/path,
-   * unix:/path, tcp:HOST:PORT, HOST:PORT) as they are */
+   * unix:/path, tcp:HOST:PORT, HOST:PORT, tls:HOST:PORT) and the
+   * options as they are */
   return _("ADDRESS is /path or unix:/path for a Unix socket, "
-           "tcp:HOST:PORT or HOST:PORT for TCP.\n"
+           "tcp:HOST:PORT or HOST:PORT for TCP, tls:HOST:PORT for TLS over TCP\n"
+           "(--tls, --tls-ca or --tls-cert turn TLS on for TCP addresses too).\n"
            "\n"
            "Exit status:\n"
            "  0  success\n"
@@ -105,6 +114,34 @@ aqmp_cli_description (const gchar *description)
   if (description == NULL)
     return g_strdup (aqmp_cli_footer ());
   return g_strdup_printf ("%s\n\n%s", description, aqmp_cli_footer ());
+}
+
+/* the client certificate, loaded before connecting so that a bad file is a
+ * usage problem */
+static gboolean
+aqmp_cli_load_tls (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (cli_tls_key != NULL && cli_tls_cert == NULL)
+    {
+      aqmp_cli_error (_("--tls-key needs --tls-cert"));
+      return FALSE;
+    }
+  if (cli_tls_cert == NULL)
+    return TRUE;
+  if (cli_tls_key != NULL)
+    cli_tls_certificate = g_tls_certificate_new_from_files (cli_tls_cert, cli_tls_key, &error);
+  else
+    cli_tls_certificate = g_tls_certificate_new_from_file (cli_tls_cert, &error);
+  if (cli_tls_certificate == NULL)
+    {
+      /* TRANSLATORS: %s is the file given to --tls-cert, the second %s
+       * why it could not be loaded, from GLib */
+      aqmp_cli_error (_("cannot load the TLS certificate %s: %s"), cli_tls_cert, error->message);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /*
@@ -132,6 +169,20 @@ aqmp_cli_parse_options (AqmpCliOptions *options, const gchar *command,
       N_("Print everything as JSON, events in the shell too"), NULL },
     { "debug", 'v', 0, G_OPTION_ARG_NONE, &options->debug,
       N_("Show the wire trace on standard error"), NULL },
+    { "tls", 0, 0, G_OPTION_ARG_NONE, &cli_tls,
+      /* TRANSLATORS: --help text of the --tls option */
+      N_("Connect to TCP addresses with TLS"), NULL },
+    { "tls-ca", 0, 0, G_OPTION_ARG_FILENAME, &cli_tls_ca,
+      /* TRANSLATORS: --help text of the --tls-ca option */
+      N_("Trust the certificate authorities in FILE (PEM) instead of the system's"),
+      /* TRANSLATORS: the placeholder of a file name option's value */
+      N_("FILE") },
+    { "tls-cert", 0, 0, G_OPTION_ARG_FILENAME, &cli_tls_cert,
+      /* TRANSLATORS: --help text of the --tls-cert option */
+      N_("Present the client certificate in FILE (PEM)"), N_("FILE") },
+    { "tls-key", 0, 0, G_OPTION_ARG_FILENAME, &cli_tls_key,
+      /* TRANSLATORS: --help text of the --tls-key option */
+      N_("The private key of --tls-cert, when not in the same FILE"), N_("FILE") },
     { NULL }
   };
   g_autoptr(GOptionContext) context = g_option_context_new (parameters);
@@ -161,6 +212,11 @@ aqmp_cli_parse_options (AqmpCliOptions *options, const gchar *command,
   if (options->timeout < 0)
     {
       aqmp_cli_error (_("--timeout must not be negative"));
+      *exit_code = AQMP_EXIT_PROBLEM;
+      return FALSE;
+    }
+  if (!aqmp_cli_load_tls ())
+    {
       *exit_code = AQMP_EXIT_PROBLEM;
       return FALSE;
     }
@@ -208,4 +264,9 @@ aqmp_cli_setup (AqmpCliOptions *options, AqmpClient *client)
       aqmp_client_set_connect_timeout (client, timeout_ms);
       aqmp_client_set_default_timeout (client, timeout_ms);
     }
+  /* any TLS option means TLS for TCP addresses; tls:HOST:PORT needs none */
+  if (cli_tls || cli_tls_ca != NULL || cli_tls_certificate != NULL)
+    aqmp_client_set_tls (client, TRUE);
+  aqmp_client_set_tls_ca_file (client, cli_tls_ca);
+  aqmp_client_set_tls_certificate (client, cli_tls_certificate);
 }

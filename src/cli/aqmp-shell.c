@@ -230,7 +230,7 @@ aqmp_shell_execute (AqmpShell *self, const gchar *command, JsonObject *arguments
 static gboolean
 aqmp_shell_parse_raw (const gchar *line, gchar **command, JsonObject **arguments, GError **error)
 {
-  g_autoptr(JsonNode) node = json_from_string (line, error);
+  g_autoptr(JsonNode) node = aqmp_json_parse (line, -1, error);
   JsonObject *obj;
   JsonNode *args;
   g_autoptr(GList) members = NULL;

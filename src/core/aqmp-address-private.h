@@ -7,8 +7,10 @@ G_BEGIN_DECLS
 
 /*
  * Addresses are `/path` or `unix:/path` for Unix sockets, and
- * `tcp:HOST:PORT` or `HOST:PORT` for TCP.
+ * `tcp:HOST:PORT` or `HOST:PORT` for TCP, `tls:HOST:PORT` for TLS over TCP.
  */
+gboolean            aqmp_address_is_tls         (const gchar     *address);
+gboolean            aqmp_address_is_unix        (const gchar     *address);
 GSocketConnectable *aqmp_address_parse          (const gchar     *address,
                                                  GError         **error);
 GSocketAddress     *aqmp_address_parse_listen   (const gchar     *address,

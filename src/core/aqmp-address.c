@@ -12,7 +12,7 @@ static gboolean
 aqmp_address_fail (const gchar *address, GError **error)
 {
   g_set_error (error, AQMP_ERROR, AQMP_ERROR_CONNECT,
-               "invalid address '%s': expected /path, unix:/path, tcp:HOST:PORT or HOST:PORT",
+               "invalid address '%s': expected /path, unix:/path, tcp:HOST:PORT, tls:HOST:PORT or HOST:PORT",
                address);
   return FALSE;
 }
@@ -35,7 +35,8 @@ aqmp_address_split_tcp (const gchar  *address,
                         guint16      *port,
                         GError      **error)
 {
-  const gchar *spec = g_str_has_prefix (address, "tcp:") ? address + 4 : address;
+  const gchar *spec = g_str_has_prefix (address, "tcp:") || g_str_has_prefix (address, "tls:")
+                      ? address + 4 : address;
   const gchar *colon = strrchr (spec, ':');
   guint64 value = 0;
   g_autofree gchar *h = NULL;
@@ -55,6 +56,19 @@ aqmp_address_split_tcp (const gchar  *address,
   *host = g_steal_pointer (&h);
   *port = (guint16) value;
   return TRUE;
+}
+
+/* whether @address asks for TLS: `tls:HOST:PORT` */
+gboolean
+aqmp_address_is_tls (const gchar *address)
+{
+  return g_str_has_prefix (address, "tls:");
+}
+
+gboolean
+aqmp_address_is_unix (const gchar *address)
+{
+  return aqmp_address_unix_path (address) != NULL;
 }
 
 GSocketConnectable *
@@ -100,6 +114,12 @@ aqmp_address_parse_listen (const gchar *address, GError **error)
           return NULL;
         }
       return g_unix_socket_address_new (path);
+    }
+  if (aqmp_address_is_tls (address))
+    {
+      g_set_error (error, AQMP_ERROR, AQMP_ERROR_CONNECT,
+                   "cannot listen on '%s': the client side of TLS cannot listen", address);
+      return NULL;
     }
   if (!aqmp_address_split_tcp (address, &host, &port, error))
     return NULL;

@@ -115,6 +115,7 @@ typedef struct {
   AqmpExecuteFlags flags;
   gint timeout_ms;
   GCancellable *cancellable;
+  GUnixFDList *fds;
 } AqmpSyncArgs;
 
 static void
@@ -270,6 +271,53 @@ aqmp_client_execute_sync (AqmpClient    *self,
 {
   return aqmp_client_execute_full_sync (self, command, arguments, AQMP_EXECUTE_FLAGS_NONE, -1,
                                         cancellable, error);
+}
+
+static void
+aqmp_sync_execute_with_fds (gpointer data, GAsyncReadyCallback callback, gpointer user_data)
+{
+  AqmpSyncArgs *args = data;
+  aqmp_client_execute_with_fds_async (args->client, args->command, args->arguments, args->fds,
+                                      args->flags, args->timeout_ms, args->cancellable,
+                                      callback, user_data);
+}
+
+/**
+ * aqmp_client_execute_with_fds_sync:
+ * @self: an #AqmpClient
+ * @command: the command's name
+ * @arguments: (nullable): the command's arguments
+ * @fds: (nullable): the file descriptors to pass with the command
+ * @flags: #AqmpExecuteFlags
+ * @timeout_ms: as for aqmp_client_execute_full_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The synchronous form of aqmp_client_execute_with_fds_async(). Safe to
+ * call from any thread.
+ *
+ * Returns: (transfer full): the reply's `return` value, or %NULL
+ */
+JsonNode *
+aqmp_client_execute_with_fds_sync (AqmpClient       *self,
+                                   const gchar      *command,
+                                   JsonObject       *arguments,
+                                   GUnixFDList      *fds,
+                                   AqmpExecuteFlags  flags,
+                                   gint              timeout_ms,
+                                   GCancellable     *cancellable,
+                                   GError          **error)
+{
+  AqmpSyncArgs args = {
+    .client = self, .command = command, .arguments = arguments, .fds = fds,
+    .flags = flags, .timeout_ms = timeout_ms, .cancellable = cancellable,
+  };
+  g_autoptr(GAsyncResult) res = NULL;
+
+  g_return_val_if_fail (AQMP_IS_CLIENT (self), NULL);
+  g_return_val_if_fail (command != NULL, NULL);
+  res = aqmp_client_run_sync (self, aqmp_sync_execute_with_fds, &args);
+  return aqmp_client_execute_finish (self, res, error);
 }
 
 static void

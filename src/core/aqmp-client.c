@@ -12,6 +12,7 @@
 #include "aqmp-error.h"
 #include "aqmp-mailbox-private.h"
 #include "aqmp-reader-private.h"
+#include "aqmp-tls-private.h"
 #include "aqmp-writer-private.h"
 
 /**
@@ -29,10 +30,53 @@
  *
  * The async API is to be called from the thread that runs the client's
  * context; the `_sync` variants may be called from any thread.
+ *
+ * ## TLS
+ *
+ * QMP over TCP has no authentication; QEMU offers TLS on TCP monitors
+ * (`-object tls-creds-x509,...` and `tls-creds=` on the chardev). Connect
+ * to `tls:HOST:PORT`, or set #AqmpClient:tls and connect to
+ * `tcp:HOST:PORT`. The server's certificate is verified against
+ * #AqmpClient:tls-ca-file (or the system's trust store when unset) and
+ * must name HOST; a certificate that does not verify fails the connect
+ * with %AQMP_ERROR_CONNECT saying why. A client certificate, for
+ * monitors with `verify-peer=on`, is set with
+ * aqmp_client_set_tls_certificate() or
+ * aqmp_client_set_tls_certificate_files(). TLS needs the glib-networking
+ * GIO module. QEMU 7.2 acts on a request only once another TLS record
+ * arrives, so the client follows every message with a newline in a TLS
+ * record of its own.
+ *
+ * ## File descriptors
+ *
+ * aqmp_client_execute_with_fds_async() sends up to
+ * %AQMP_MAX_FDS_PER_COMMAND descriptors with a command in the same
+ * `sendmsg()` (SCM_RIGHTS), as `getfd` and `add-fd` expect. Only a Unix
+ * socket carries descriptors: over TCP or TLS the call fails with
+ * %G_IO_ERROR_NOT_SUPPORTED.
+ *
+ * ## Reconnecting
+ *
+ * With aqmp_client_set_reconnect(), a connection made with
+ * aqmp_client_connect_async() that is lost unexpectedly (not by
+ * aqmp_client_disconnect_async() and not after `quit`) is made again,
+ * after a delay that doubles on each failed attempt up to a cap, with
+ * some jitter. Calls pending at the loss fail with
+ * %AQMP_ERROR_DISCONNECTED and #AqmpClient::disconnected is emitted once;
+ * while reconnecting, new calls fail at once with
+ * %AQMP_ERROR_DISCONNECTED (they do not wait), and #AqmpClient:state goes
+ * CONNECTING and back to IDLE for each attempt. Each attempt greets and
+ * negotiates afresh; once one succeeds the state is RUNNING and
+ * #AqmpClient::reconnected is emitted. Signal handlers, such as those for
+ * events, stay connected: it is the same object. Reconnecting ends with
+ * success, aqmp_client_disconnect_async(), a new connect call, or turning
+ * it off.
  */
 
 #define AQMP_DEFAULT_MAX_QUEUE_SIZE (64 * 1024 * 1024)
 #define AQMP_DEFAULT_NO_REPLY_GRACE 500
+#define AQMP_DEFAULT_RECONNECT_DELAY 100
+#define AQMP_DEFAULT_RECONNECT_MAX_DELAY 10000
 
 struct _AqmpClient {
   GObject parent_instance;
@@ -47,6 +91,19 @@ struct _AqmpClient {
   gboolean request_oob;
   guint no_reply_grace;
   AqmpProtocol *protocol;   /* nullable: plain QMP */
+  gboolean tls;
+  gchar *tls_ca_file;
+  GTlsCertificate *tls_certificate;
+  gboolean reconnect;
+  guint reconnect_delay;
+  guint reconnect_max_delay;
+
+  /* reconnecting: the address of the last aqmp_client_connect_async() */
+  gchar *address;
+  gboolean reconnect_due;   /* the connection being torn down was lost */
+  gboolean reconnecting;    /* from a loss until reconnected or stopped */
+  guint reconnect_attempts;
+  GSource *reconnect_source;
 
   /* the connection, from CONNECTING until IDLE */
   guint generation;
@@ -56,6 +113,7 @@ struct _AqmpClient {
   AqmpWriter *writer;
   AqmpMailbox *mailbox;
   gboolean trace;
+  gboolean can_pass_fds;    /* the stream is a Unix socket */
   gboolean negotiated;      /* commands may go; false again while resyncing */
   gboolean handshaking;
   GSocketListener *listener;
@@ -93,12 +151,16 @@ enum {
   PROP_OOB_ENABLED,
   PROP_NO_REPLY_GRACE,
   PROP_PROTOCOL,
+  PROP_TLS,
+  PROP_TLS_CA_FILE,
+  PROP_TLS_CERTIFICATE,
   N_PROPS
 };
 
 enum {
   SIGNAL_EVENT,
   SIGNAL_DISCONNECTED,
+  SIGNAL_RECONNECTED,
   N_SIGNALS
 };
 
@@ -109,6 +171,10 @@ G_DEFINE_FINAL_TYPE (AqmpClient, aqmp_client, G_TYPE_OBJECT)
 
 static void aqmp_client_teardown (AqmpClient *self, const GError *cause);
 static void aqmp_client_start_handshake (AqmpClient *self);
+static void aqmp_client_stop_reconnecting (AqmpClient *self);
+static void aqmp_client_post (AqmpClient *self, GTask *task, const gchar *command,
+                              JsonObject *arguments, GUnixFDList *fds, AqmpExecuteFlags flags,
+                              gint timeout_ms, GCancellable *cancellable);
 
 static const gchar *
 aqmp_state_to_string (AqmpState state)
@@ -209,11 +275,21 @@ aqmp_client_flush (AqmpClient *self)
     return;
   while (aqmp_mailbox_next_unsent (self->mailbox, self->negotiated, self->oob_enabled, &send))
     {
-      if (self->trace)
-        g_debug ("--> %.*s", (int) (g_bytes_get_size (send.wire) - strlen (aqmp_client_line_ending (self))),
-                 (const gchar *) g_bytes_get_data (send.wire, NULL));
-      aqmp_writer_enqueue (self->writer, send.wire, send.id, send.no_reply);
-      g_bytes_unref (send.wire);
+      g_autoptr(GBytes) wire = g_steal_pointer (&send.wire);
+      g_autoptr(GUnixFDList) fds = g_steal_pointer (&send.fds);
+      g_autofree gchar *trace = g_steal_pointer (&send.trace);
+
+      /* the trace shows a redacted copy, never the bytes on the wire */
+      if (self->trace && trace != NULL)
+        g_debug ("--> %s%s", trace, fds != NULL ? " (with file descriptors)" : "");
+      if (fds != NULL && !self->can_pass_fds)
+        {
+          g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                                                         "cannot pass file descriptors: the connection is not a Unix socket");
+          aqmp_mailbox_fail_call (self->mailbox, send.id, error);
+          continue;
+        }
+      aqmp_writer_enqueue (self->writer, wire, fds, send.id, send.no_reply);
     }
 }
 
@@ -462,7 +538,7 @@ aqmp_client_send_raw (AqmpClient *self, const void *data, gsize length)
   if (self->writer == NULL)
     return;
   bytes = g_bytes_new (data, length);
-  aqmp_writer_enqueue (self->writer, bytes, 0, FALSE);
+  aqmp_writer_enqueue (self->writer, bytes, NULL, 0, FALSE);
 }
 
 /**
@@ -496,8 +572,9 @@ aqmp_client_connect_timeout_cb (gpointer user_data)
                          "timed out after %u ms waiting for the connection", self->connect_timeout);
   else if (self->greeting == NULL)
     cause = g_error_new (AQMP_ERROR, AQMP_ERROR_TIMEOUT,
-                         "timed out after %u ms waiting for the server's greeting (is another client connected?)",
-                         self->connect_timeout);
+                         "timed out after %u ms waiting for the server's greeting (is another client connected%s?)",
+                         self->connect_timeout,
+                         G_IS_TCP_CONNECTION (self->stream) ? ", or does the monitor expect TLS" : "");
   else
     cause = g_error_new (AQMP_ERROR, AQMP_ERROR_TIMEOUT,
                          "timed out after %u ms negotiating capabilities", self->connect_timeout);
@@ -528,15 +605,20 @@ aqmp_client_check_idle (AqmpClient *self, GError **error)
   return FALSE;
 }
 
-/* enters CONNECTING with @task as the connect call */
+/* enters CONNECTING with @task as the connect call; a reconnect attempt
+ * keeps the cause of the loss it repairs */
 static void
-aqmp_client_begin_connect (AqmpClient *self, GTask *task)
+aqmp_client_begin_connect (AqmpClient *self, GTask *task, gboolean reconnect)
 {
   GCancellable *cancellable = g_task_get_cancellable (task);
 
   self->generation++;
-  g_clear_error (&self->cause);
-  g_clear_pointer (&self->last_loss, g_free);
+  if (!reconnect)
+    {
+      aqmp_client_stop_reconnecting (self);
+      g_clear_error (&self->cause);
+      g_clear_pointer (&self->last_loss, g_free);
+    }
   g_clear_pointer (&self->greeting, json_object_unref);
   g_clear_pointer (&self->capabilities, g_strfreev);
   memset (self->version, 0, sizeof (self->version));
@@ -550,6 +632,8 @@ aqmp_client_begin_connect (AqmpClient *self, GTask *task)
   aqmp_mailbox_set_no_reply_grace (self->mailbox, self->no_reply_grace);
   aqmp_mailbox_set_timeout_func (self->mailbox, aqmp_client_call_timed_out_cb, self);
   self->trace = !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN);
+  aqmp_mailbox_set_trace (self->mailbox, self->trace);
+  self->can_pass_fds = FALSE;
 
   if (self->connect_timeout > 0)
     {
@@ -575,12 +659,72 @@ aqmp_client_start_session (AqmpClient *self, GIOStream *stream)
   self->stream = g_object_ref (stream);
   self->writer = aqmp_writer_new (g_io_stream_get_output_stream (stream), self->io_cancellable,
                                   aqmp_client_written_cb, aqmp_client_writer_failed_cb, self);
+  if (G_IS_SOCKET_CONNECTION (stream)
+      && g_socket_get_family (g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream))) == G_SOCKET_FAMILY_UNIX)
+    {
+      aqmp_writer_set_socket (self->writer, g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream)));
+      self->can_pass_fds = TRUE;
+    }
+  /* QEMU 7.2 acts on a TLS record only once the next one arrives */
+  if (G_IS_TLS_CONNECTION (stream))
+    aqmp_writer_set_separate_newline (self->writer, TRUE);
   self->reader = aqmp_reader_new (g_io_stream_get_input_stream (stream), self->io_cancellable,
                                   self->mailbox, self->max_message_size, &reader_callbacks, self);
   aqmp_reader_set_trace (self->reader, self->trace);
   aqmp_reader_start (self->reader);
   if (self->protocol != NULL && !aqmp_protocol_has_greeting (self->protocol))
     aqmp_client_start_handshake (self);
+}
+
+static gboolean
+aqmp_client_wants_tls (AqmpClient *self, const gchar *address)
+{
+  return aqmp_address_is_tls (address) || (self->tls && !aqmp_address_is_unix (address));
+}
+
+static void
+aqmp_client_handshaken_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  gboolean current = FALSE;
+  g_autoptr(AqmpClient) self = aqmp_client_attempt_free (user_data, &current);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), res, &error))
+    {
+      g_autoptr(GError) cause = NULL;
+
+      if (!current)
+        return;
+      cause = aqmp_tls_handshake_error (G_IO_STREAM (source), self->address, error);
+      aqmp_client_teardown (self, cause);
+      return;
+    }
+  if (!current)
+    return;
+  g_debug ("TLS handshake with %s done", self->address);
+  aqmp_client_start_session (self, G_IO_STREAM (source));
+}
+
+/* wraps the TCP connection in TLS and starts the handshake */
+static void
+aqmp_client_start_tls (AqmpClient *self, GSocketConnection *connection)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSocketConnectable) identity = aqmp_address_parse (self->address, &error);
+  g_autoptr(GIOStream) tls = NULL;
+
+  if (identity != NULL)
+    tls = aqmp_tls_wrap (G_IO_STREAM (connection), identity, self->tls_ca_file,
+                         self->tls_certificate, &error);
+  if (tls == NULL)
+    {
+      g_autoptr(GError) cause = g_error_new (AQMP_ERROR, AQMP_ERROR_CONNECT,
+                                             "cannot use TLS with %s: %s", self->address, error->message);
+      aqmp_client_teardown (self, cause);
+      return;
+    }
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, self->io_cancellable,
+                                    aqmp_client_handshaken_cb, aqmp_client_attempt_new (self));
 }
 
 static void
@@ -597,20 +741,52 @@ aqmp_client_connected_cb (GObject *source, GAsyncResult *res, gpointer user_data
   if (connection == NULL)
     {
       g_autoptr(GError) cause = g_error_new (AQMP_ERROR, AQMP_ERROR_CONNECT,
-                                             "cannot connect to %s: %s",
-                                             (const gchar *) g_object_get_data (source, "aqmp-address"),
-                                             error->message);
+                                             "cannot connect to %s: %s", self->address, error->message);
       aqmp_client_teardown (self, cause);
       return;
     }
+  if (aqmp_client_wants_tls (self, self->address))
+    {
+      aqmp_client_start_tls (self, connection);
+      return;
+    }
   aqmp_client_start_session (self, G_IO_STREAM (connection));
+}
+
+/* connects to self->address, which was checked by aqmp_client_check_address() */
+static void
+aqmp_client_open_transport (AqmpClient *self)
+{
+  g_autoptr(GSocketConnectable) connectable = aqmp_address_parse (self->address, NULL);
+  g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
+
+  g_socket_client_connect_async (socket_client, connectable, self->io_cancellable,
+                                 aqmp_client_connected_cb, aqmp_client_attempt_new (self));
+}
+
+static gboolean
+aqmp_client_check_address (AqmpClient *self, const gchar *address, GError **error)
+{
+  g_autoptr(GSocketConnectable) connectable = aqmp_address_parse (address, error);
+
+  if (connectable == NULL)
+    return FALSE;
+  if (self->tls && aqmp_address_is_unix (address))
+    {
+      g_set_error (error, AQMP_ERROR, AQMP_ERROR_CONNECT,
+                   "cannot connect to %s: TLS is only available over TCP (tcp:HOST:PORT or tls:HOST:PORT)",
+                   address);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /**
  * aqmp_client_connect_async:
  * @self: an #AqmpClient
  * @address: `/path` or `unix:/path` for a Unix socket, `tcp:HOST:PORT` or
- *   `HOST:PORT` for TCP
+ *   `HOST:PORT` for TCP, `tls:HOST:PORT` for TLS over TCP (see
+ *   #AqmpClient:tls)
  * @cancellable: (nullable): a #GCancellable
  * @callback: (scope async): called when connected and negotiated
  * @user_data: data for @callback
@@ -619,6 +795,11 @@ aqmp_client_connected_cb (GObject *source, GAsyncResult *res, gpointer user_data
  * capabilities (with out-of-band execution when
  * #AqmpClient:request-oob is set and the server offers it). The whole
  * is bounded by #AqmpClient:connect-timeout.
+ *
+ * Over TLS the server's certificate must verify (see #AqmpClient:tls-ca-file);
+ * otherwise this fails with %AQMP_ERROR_CONNECT naming the problem. With
+ * aqmp_client_set_reconnect(), the connection is made again to @address
+ * when it is lost.
  */
 void
 aqmp_client_connect_async (AqmpClient          *self,
@@ -628,8 +809,6 @@ aqmp_client_connect_async (AqmpClient          *self,
                            gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GSocketConnectable) connectable = NULL;
-  g_autoptr(GSocketClient) socket_client = NULL;
   g_autoptr(GError) error = NULL;
 
   g_return_if_fail (AQMP_IS_CLIENT (self));
@@ -637,23 +816,16 @@ aqmp_client_connect_async (AqmpClient          *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, aqmp_client_connect_async);
-  if (!aqmp_client_check_idle (self, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  connectable = aqmp_address_parse (address, &error);
-  if (connectable == NULL)
+  if (!aqmp_client_check_idle (self, &error) || !aqmp_client_check_address (self, address, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
 
-  aqmp_client_begin_connect (self, task);
-  socket_client = g_socket_client_new ();
-  g_object_set_data_full (G_OBJECT (socket_client), "aqmp-address", g_strdup (address), g_free);
-  g_socket_client_connect_async (socket_client, connectable, self->io_cancellable,
-                                 aqmp_client_connected_cb, aqmp_client_attempt_new (self));
+  aqmp_client_begin_connect (self, task, FALSE);
+  g_free (self->address);
+  self->address = g_strdup (address);
+  aqmp_client_open_transport (self);
 }
 
 /**
@@ -707,7 +879,8 @@ aqmp_client_connect_stream_async (AqmpClient          *self,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  aqmp_client_begin_connect (self, task);
+  aqmp_client_begin_connect (self, task, FALSE);
+  g_clear_pointer (&self->address, g_free);
   aqmp_client_start_session (self, stream);
 }
 
@@ -832,7 +1005,8 @@ aqmp_client_accept_async (AqmpClient          *self,
                                "cannot accept: call aqmp_client_listen() first");
       return;
     }
-  aqmp_client_begin_connect (self, task);
+  aqmp_client_begin_connect (self, task, FALSE);
+  g_clear_pointer (&self->address, g_free);
   g_socket_listener_accept_async (self->listener, self->io_cancellable,
                                   aqmp_client_accepted_cb, aqmp_client_attempt_new (self));
 }
@@ -887,6 +1061,99 @@ aqmp_client_complete_disconnects (AqmpClient *self)
   aqmp_client_return_disconnects (tasks, cause);
 }
 
+/* ----- reconnecting ----- */
+
+static void aqmp_client_reconnect_attempt_cb (GObject *source, GAsyncResult *res, gpointer user_data);
+
+static gboolean
+aqmp_client_is_reconnect_attempt (GTask *task)
+{
+  return task != NULL && g_task_get_source_tag (task) == aqmp_client_reconnect_attempt_cb;
+}
+
+static void
+aqmp_client_stop_reconnecting (AqmpClient *self)
+{
+  if (self->reconnect_source != NULL)
+    {
+      g_source_destroy (self->reconnect_source);
+      g_clear_pointer (&self->reconnect_source, g_source_unref);
+    }
+  self->reconnect_due = FALSE;
+  self->reconnecting = FALSE;
+  self->reconnect_attempts = 0;
+}
+
+/* capped exponential backoff with +-25% jitter */
+static guint
+aqmp_client_reconnect_delay (AqmpClient *self)
+{
+  guint64 delay = self->reconnect_delay;
+  gint64 jitter;
+
+  for (guint i = 0; i < self->reconnect_attempts && delay < self->reconnect_max_delay; i++)
+    delay *= 2;
+  delay = MIN (delay, self->reconnect_max_delay);
+  jitter = (gint64) delay / 4;
+  if (jitter > 0)
+    delay = (guint64) ((gint64) delay + g_random_int_range (-(gint32) MIN (jitter, G_MAXINT32 / 2),
+                                                             (gint32) MIN (jitter, G_MAXINT32 / 2) + 1));
+  return (guint) CLAMP (delay, 1, self->reconnect_max_delay);
+}
+
+static gboolean
+aqmp_client_reconnect_timer_cb (gpointer user_data)
+{
+  AqmpClient *self = user_data;
+  g_autoptr(GTask) task = NULL;
+
+  g_clear_pointer (&self->reconnect_source, g_source_unref);
+  if (self->state != AQMP_STATE_IDLE || !self->reconnecting)
+    return G_SOURCE_REMOVE;
+  self->reconnect_attempts++;
+  g_debug ("reconnecting to %s, attempt %u", self->address, self->reconnect_attempts);
+  task = g_task_new (self, NULL, aqmp_client_reconnect_attempt_cb, NULL);
+  g_task_set_source_tag (task, aqmp_client_reconnect_attempt_cb);
+  aqmp_client_begin_connect (self, task, TRUE);
+  aqmp_client_open_transport (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+aqmp_client_schedule_reconnect (AqmpClient *self)
+{
+  guint delay = aqmp_client_reconnect_delay (self);
+
+  self->reconnecting = TRUE;
+  g_debug ("reconnecting in %u ms", delay);
+  self->reconnect_source = g_timeout_source_new (delay);
+  g_source_set_callback (self->reconnect_source, aqmp_client_reconnect_timer_cb, self, NULL);
+  g_source_set_static_name (self->reconnect_source, "[aqmp] reconnect delay");
+  g_source_attach (self->reconnect_source, self->context);
+}
+
+static void
+aqmp_client_reconnect_attempt_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  AqmpClient *self = AQMP_CLIENT (source);
+  g_autoptr(GError) error = NULL;
+
+  if (g_task_propagate_boolean (G_TASK (res), &error))
+    {
+      g_debug ("reconnected to %s after %u attempts", self->address, self->reconnect_attempts);
+      self->reconnecting = FALSE;
+      self->reconnect_attempts = 0;
+      g_clear_error (&self->cause);
+      g_clear_pointer (&self->last_loss, g_free);
+      g_signal_emit (self, signals[SIGNAL_RECONNECTED], 0);
+      return;
+    }
+  g_debug ("reconnect attempt %u failed: %s", self->reconnect_attempts, error->message);
+  if (self->reconnect && self->reconnecting && self->state == AQMP_STATE_IDLE
+      && self->reconnect_source == NULL)
+    aqmp_client_schedule_reconnect (self);
+}
+
 static void
 aqmp_client_finish_teardown (AqmpClient *self)
 {
@@ -904,11 +1171,24 @@ aqmp_client_finish_teardown (AqmpClient *self)
   g_clear_object (&self->mailbox);
   g_clear_object (&self->io_cancellable);
   self->negotiated = FALSE;
+  self->can_pass_fds = FALSE;
+  /* so that handlers of the signal see it */
+  if (self->reconnect_due)
+    self->reconnecting = TRUE;
   aqmp_client_set_state (self, AQMP_STATE_IDLE);
-  g_signal_emit (self, signals[SIGNAL_DISCONNECTED], 0, end_cause);
+  /* one signal per lost connection, not one per failed reconnect attempt */
+  if (!aqmp_client_is_reconnect_attempt (connect_task))
+    g_signal_emit (self, signals[SIGNAL_DISCONNECTED], 0, end_cause);
   if (connect_task != NULL)
     g_task_return_error (connect_task, g_steal_pointer (&connect_error));
   aqmp_client_return_disconnects (disconnects, cause);
+  /* unless a handler above disconnected or connected meanwhile */
+  if (self->reconnect_due && self->reconnecting && self->state == AQMP_STATE_IDLE
+      && self->reconnect_source == NULL)
+    {
+      self->reconnect_due = FALSE;
+      aqmp_client_schedule_reconnect (self);
+    }
 }
 
 static void
@@ -936,6 +1216,9 @@ aqmp_client_teardown (AqmpClient *self, const GError *cause)
   if (self->state == AQMP_STATE_IDLE || self->state == AQMP_STATE_DISCONNECTING)
     return;
 
+  /* a connection that was running, made to an address, was lost */
+  self->reconnect_due = cause != NULL && self->reconnect && self->connect_task == NULL
+                        && self->address != NULL;
   if (cause != NULL)
     {
       g_debug ("connection failed: %s", cause->message);
@@ -990,6 +1273,8 @@ aqmp_client_teardown (AqmpClient *self, const GError *cause)
  *
  * When the connection had already failed, the finish function reports
  * the original cause of that failure, once.
+ *
+ * This also ends reconnecting (see aqmp_client_set_reconnect()).
  */
 void
 aqmp_client_disconnect_async (AqmpClient          *self,
@@ -1004,6 +1289,7 @@ aqmp_client_disconnect_async (AqmpClient          *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, aqmp_client_disconnect_async);
   g_ptr_array_add (self->disconnect_tasks, g_object_ref (task));
+  aqmp_client_stop_reconnecting (self);
   switch (self->state)
     {
     case AQMP_STATE_IDLE:
@@ -1061,6 +1347,14 @@ aqmp_client_check_can_execute (AqmpClient *self, AqmpExecuteFlags flags, GError 
     case AQMP_STATE_RUNNING:
     default:
       break;
+    }
+  /* calls do not wait for a reconnect: they fail fast */
+  if (self->reconnecting && (flags & AQMP_EXECUTE_FLAGS_HANDSHAKE) == 0)
+    {
+      g_set_error (error, AQMP_ERROR, AQMP_ERROR_DISCONNECTED,
+                   "not connected: connection lost: %s; reconnecting",
+                   self->last_loss != NULL ? self->last_loss : "(unknown cause)");
+      return FALSE;
     }
   if ((flags & AQMP_EXECUTE_FLAGS_OOB) != 0 && !(self->negotiated && self->oob_enabled))
     {
@@ -1131,21 +1425,81 @@ aqmp_client_execute_full_async (AqmpClient          *self,
                                 gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
-  g_autoptr(GError) error = NULL;
 
   g_return_if_fail (AQMP_IS_CLIENT (self));
   g_return_if_fail (command != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, aqmp_client_execute_full_async);
-  if (!aqmp_client_check_can_execute (self, flags, &error))
+  aqmp_client_post (self, task, command, arguments, NULL, flags, timeout_ms, cancellable);
+}
+
+/* why descriptors cannot go over this connection, or %NULL when they can
+ * or it is not known yet (checked again when the request is written) */
+static const gchar *
+aqmp_client_fds_refusal (AqmpClient *self)
+{
+  if (self->stream != NULL)
+    {
+      if (self->can_pass_fds)
+        return NULL;
+      if (G_IS_TLS_CONNECTION (self->stream))
+        return "TLS";
+      return G_IS_TCP_CONNECTION (self->stream) ? "TCP" : "this connection";
+    }
+  if (self->address == NULL || aqmp_address_is_unix (self->address))
+    return NULL;
+  return aqmp_client_wants_tls (self, self->address) ? "TLS" : "TCP";
+}
+
+static gboolean
+aqmp_client_check_fds (AqmpClient *self, GUnixFDList *fds, GError **error)
+{
+  gint n = g_unix_fd_list_get_length (fds);
+  const gchar *refusal;
+
+  if (n > AQMP_MAX_FDS_PER_COMMAND)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT,
+                   "cannot pass %d file descriptors with one command: QEMU accepts at most %d",
+                   n, AQMP_MAX_FDS_PER_COMMAND);
+      return FALSE;
+    }
+  refusal = aqmp_client_fds_refusal (self);
+  if (refusal != NULL && self->state != AQMP_STATE_IDLE)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                   "cannot pass file descriptors over %s: only a Unix socket carries them",
+                   refusal);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* every execute call ends here: checks, then the mailbox and the writer */
+static void
+aqmp_client_post (AqmpClient       *self,
+                  GTask            *task,
+                  const gchar      *command,
+                  JsonObject       *arguments,
+                  GUnixFDList      *fds,
+                  AqmpExecuteFlags  flags,
+                  gint              timeout_ms,
+                  GCancellable     *cancellable)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!aqmp_client_check_can_execute (self, flags, &error)
+      || (fds != NULL && !aqmp_client_check_fds (self, fds, &error)))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
+  if (fds != NULL && g_unix_fd_list_get_length (fds) == 0)
+    fds = NULL;
   if (self->protocol != NULL && !aqmp_protocol_has_reply (self->protocol, command))
     flags |= AQMP_EXECUTE_FLAGS_NO_REPLY;
-  aqmp_mailbox_post (self->mailbox, task, command, arguments, flags,
+  aqmp_mailbox_post (self->mailbox, task, command, arguments, fds, flags,
                      timeout_ms < 0 ? self->default_timeout : (guint) timeout_ms,
                      cancellable);
   /* after a timeout or garbage, the next call resyncs first */
@@ -1153,6 +1507,52 @@ aqmp_client_execute_full_async (AqmpClient          *self,
       && (flags & AQMP_EXECUTE_FLAGS_HANDSHAKE) == 0)
     aqmp_client_start_handshake (self);
   aqmp_client_flush (self);
+}
+
+/**
+ * aqmp_client_execute_with_fds_async:
+ * @self: an #AqmpClient
+ * @command: the command's name, such as `"getfd"` or `"add-fd"`
+ * @arguments: (nullable): the command's arguments
+ * @fds: (nullable): the file descriptors to pass with the command, at most
+ *   %AQMP_MAX_FDS_PER_COMMAND; the list keeps its own copies, which the
+ *   caller may close after this call
+ * @flags: #AqmpExecuteFlags
+ * @timeout_ms: as for aqmp_client_execute_full_async()
+ * @cancellable: (nullable): a #GCancellable
+ * @callback: (scope async): called with the reply
+ * @user_data: data for @callback
+ *
+ * Executes a command with file descriptors attached: its bytes and @fds
+ * go in one `sendmsg()` (SCM_RIGHTS), after every request issued before
+ * it. QEMU keeps the descriptors for the command that consumes them
+ * (`getfd`, `add-fd`) and closes those a later batch finds unconsumed.
+ *
+ * Only a Unix socket carries descriptors: over TCP or TLS the call fails
+ * with %G_IO_ERROR_NOT_SUPPORTED; more than %AQMP_MAX_FDS_PER_COMMAND
+ * fail with %G_IO_ERROR_INVALID_ARGUMENT. Finish with
+ * aqmp_client_execute_finish().
+ */
+void
+aqmp_client_execute_with_fds_async (AqmpClient          *self,
+                                    const gchar         *command,
+                                    JsonObject          *arguments,
+                                    GUnixFDList         *fds,
+                                    AqmpExecuteFlags     flags,
+                                    gint                 timeout_ms,
+                                    GCancellable        *cancellable,
+                                    GAsyncReadyCallback  callback,
+                                    gpointer             user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (AQMP_IS_CLIENT (self));
+  g_return_if_fail (command != NULL);
+  g_return_if_fail (fds == NULL || G_IS_UNIX_FD_LIST (fds));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, aqmp_client_execute_with_fds_async);
+  aqmp_client_post (self, task, command, arguments, fds, flags, timeout_ms, cancellable);
 }
 
 /**
@@ -1423,6 +1823,213 @@ aqmp_client_get_protocol (AqmpClient *self)
 }
 
 /**
+ * aqmp_client_set_tls:
+ * @self: an #AqmpClient
+ * @tls: whether to use TLS for TCP addresses
+ *
+ * With @tls set, `tcp:HOST:PORT` and `HOST:PORT` connect with TLS, as
+ * `tls:HOST:PORT` always does, and Unix socket addresses are refused.
+ * Takes effect on the next connection.
+ */
+void
+aqmp_client_set_tls (AqmpClient *self, gboolean tls)
+{
+  g_return_if_fail (AQMP_IS_CLIENT (self));
+  tls = !!tls;
+  if (self->tls == tls)
+    return;
+  self->tls = tls;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_TLS]);
+}
+
+/**
+ * aqmp_client_get_tls:
+ * @self: an #AqmpClient
+ *
+ * Returns: whether TCP addresses connect with TLS
+ */
+gboolean
+aqmp_client_get_tls (AqmpClient *self)
+{
+  g_return_val_if_fail (AQMP_IS_CLIENT (self), FALSE);
+  return self->tls;
+}
+
+/**
+ * aqmp_client_set_tls_ca_file:
+ * @self: an #AqmpClient
+ * @ca_file: (nullable) (type filename): a PEM file of the certificate
+ *   authorities to trust, or %NULL for the system's trust store
+ *
+ * Sets what the server's certificate is verified against. Takes effect on
+ * the next connection; a file that cannot be loaded fails that connect
+ * with %AQMP_ERROR_CONNECT.
+ */
+void
+aqmp_client_set_tls_ca_file (AqmpClient *self, const gchar *ca_file)
+{
+  g_return_if_fail (AQMP_IS_CLIENT (self));
+  if (g_strcmp0 (self->tls_ca_file, ca_file) == 0)
+    return;
+  g_free (self->tls_ca_file);
+  self->tls_ca_file = g_strdup (ca_file);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_TLS_CA_FILE]);
+}
+
+/**
+ * aqmp_client_get_tls_ca_file:
+ * @self: an #AqmpClient
+ *
+ * Returns: (nullable) (type filename): the CA file, or %NULL for the
+ *   system's trust store
+ */
+const gchar *
+aqmp_client_get_tls_ca_file (AqmpClient *self)
+{
+  g_return_val_if_fail (AQMP_IS_CLIENT (self), NULL);
+  return self->tls_ca_file;
+}
+
+/**
+ * aqmp_client_set_tls_certificate:
+ * @self: an #AqmpClient
+ * @certificate: (nullable): the client's certificate, with its private key
+ *
+ * Sets the certificate the client presents, for monitors whose TLS
+ * credentials have `verify-peer=on`. Takes effect on the next connection.
+ */
+void
+aqmp_client_set_tls_certificate (AqmpClient *self, GTlsCertificate *certificate)
+{
+  g_return_if_fail (AQMP_IS_CLIENT (self));
+  g_return_if_fail (certificate == NULL || G_IS_TLS_CERTIFICATE (certificate));
+  if (!g_set_object (&self->tls_certificate, certificate))
+    return;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_TLS_CERTIFICATE]);
+}
+
+/**
+ * aqmp_client_get_tls_certificate:
+ * @self: an #AqmpClient
+ *
+ * Returns: (transfer none) (nullable): the client's certificate
+ */
+GTlsCertificate *
+aqmp_client_get_tls_certificate (AqmpClient *self)
+{
+  g_return_val_if_fail (AQMP_IS_CLIENT (self), NULL);
+  return self->tls_certificate;
+}
+
+/**
+ * aqmp_client_set_tls_certificate_files:
+ * @self: an #AqmpClient
+ * @cert_file: (type filename): a PEM file with the client's certificate
+ * @key_file: (nullable) (type filename): a PEM file with its private key,
+ *   or %NULL when @cert_file holds both
+ * @error: return location for a #GError
+ *
+ * Loads the client's certificate and key and sets them as with
+ * aqmp_client_set_tls_certificate().
+ *
+ * Returns: %TRUE when both were loaded; %FALSE with @error set otherwise,
+ *   leaving the certificate as it was
+ */
+gboolean
+aqmp_client_set_tls_certificate_files (AqmpClient   *self,
+                                       const gchar  *cert_file,
+                                       const gchar  *key_file,
+                                       GError      **error)
+{
+  g_autoptr(GTlsCertificate) certificate = NULL;
+
+  g_return_val_if_fail (AQMP_IS_CLIENT (self), FALSE);
+  g_return_val_if_fail (cert_file != NULL, FALSE);
+
+  if (key_file != NULL)
+    certificate = g_tls_certificate_new_from_files (cert_file, key_file, error);
+  else
+    certificate = g_tls_certificate_new_from_file (cert_file, error);
+  if (certificate == NULL)
+    {
+      g_prefix_error (error, "cannot load the TLS certificate %s: ", cert_file);
+      return FALSE;
+    }
+  aqmp_client_set_tls_certificate (self, certificate);
+  return TRUE;
+}
+
+/**
+ * aqmp_client_set_reconnect:
+ * @self: an #AqmpClient
+ * @enabled: whether to reconnect after an unexpected loss
+ * @initial_delay_ms: the delay before the first attempt, in milliseconds
+ *   (at least 1; 0 picks 100)
+ * @max_delay_ms: the cap on the delay, which doubles after each failed
+ *   attempt (0 picks 10000; never below @initial_delay_ms)
+ *
+ * Makes the client reconnect to the address of aqmp_client_connect_async()
+ * when a running connection is lost: the server closed it, it broke, or a
+ * protocol error ended it. Not after aqmp_client_disconnect_async(), nor
+ * after `quit`, nor for connections made by
+ * aqmp_client_connect_stream_async() or aqmp_client_accept_async(). Each
+ * delay varies by up to a quarter either way, so that many clients do
+ * not retry in step. See the "Reconnecting" section of #AqmpClient for
+ * what happens to calls and signals meanwhile.
+ *
+ * Turning it off stops reconnecting: no further attempt is made (one under
+ * way may still succeed).
+ */
+void
+aqmp_client_set_reconnect (AqmpClient *self,
+                           gboolean    enabled,
+                           guint       initial_delay_ms,
+                           guint       max_delay_ms)
+{
+  g_return_if_fail (AQMP_IS_CLIENT (self));
+
+  self->reconnect = !!enabled;
+  self->reconnect_delay = initial_delay_ms > 0 ? initial_delay_ms : AQMP_DEFAULT_RECONNECT_DELAY;
+  self->reconnect_max_delay = MAX (max_delay_ms > 0 ? max_delay_ms : AQMP_DEFAULT_RECONNECT_MAX_DELAY,
+                                   self->reconnect_delay);
+  if (!self->reconnect && (self->reconnecting || self->reconnect_due))
+    aqmp_client_stop_reconnecting (self);
+}
+
+/**
+ * aqmp_client_get_reconnect:
+ * @self: an #AqmpClient
+ * @initial_delay_ms: (out) (optional): the first delay, in milliseconds
+ * @max_delay_ms: (out) (optional): the cap on the delay, in milliseconds
+ *
+ * Returns: whether the client reconnects after an unexpected loss
+ */
+gboolean
+aqmp_client_get_reconnect (AqmpClient *self, guint *initial_delay_ms, guint *max_delay_ms)
+{
+  g_return_val_if_fail (AQMP_IS_CLIENT (self), FALSE);
+  if (initial_delay_ms != NULL)
+    *initial_delay_ms = self->reconnect_delay;
+  if (max_delay_ms != NULL)
+    *max_delay_ms = self->reconnect_max_delay;
+  return self->reconnect;
+}
+
+/**
+ * aqmp_client_get_reconnecting:
+ * @self: an #AqmpClient
+ *
+ * Returns: whether the client is between losing a connection and
+ *   reconnecting (waiting for the next attempt, or attempting)
+ */
+gboolean
+aqmp_client_get_reconnecting (AqmpClient *self)
+{
+  g_return_val_if_fail (AQMP_IS_CLIENT (self), FALSE);
+  return self->reconnecting;
+}
+
+/**
  * aqmp_client_get_oob_enabled:
  * @self: an #AqmpClient
  *
@@ -1521,6 +2128,15 @@ aqmp_client_get_property (GObject *object, guint prop_id, GValue *value, GParamS
     case PROP_PROTOCOL:
       g_value_set_object (value, self->protocol);
       break;
+    case PROP_TLS:
+      g_value_set_boolean (value, self->tls);
+      break;
+    case PROP_TLS_CA_FILE:
+      g_value_set_string (value, self->tls_ca_file);
+      break;
+    case PROP_TLS_CERTIFICATE:
+      g_value_set_object (value, self->tls_certificate);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1554,6 +2170,15 @@ aqmp_client_set_property (GObject *object, guint prop_id, const GValue *value, G
     case PROP_PROTOCOL:
       aqmp_client_set_protocol (self, g_value_get_object (value));
       break;
+    case PROP_TLS:
+      aqmp_client_set_tls (self, g_value_get_boolean (value));
+      break;
+    case PROP_TLS_CA_FILE:
+      aqmp_client_set_tls_ca_file (self, g_value_get_string (value));
+      break;
+    case PROP_TLS_CERTIFICATE:
+      aqmp_client_set_tls_certificate (self, g_value_get_object (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1574,6 +2199,7 @@ aqmp_client_dispose (GObject *object)
   if (self->stream != NULL)
     g_io_stream_close (self->stream, NULL, NULL);
   aqmp_client_clear_connect_sources (self);
+  aqmp_client_stop_reconnecting (self);
   aqmp_client_close_listener (self);
   g_clear_object (&self->stream);
   g_clear_object (&self->reader);
@@ -1593,6 +2219,9 @@ aqmp_client_finalize (GObject *object)
   g_clear_error (&self->end_cause);
   g_free (self->last_loss);
   g_clear_object (&self->protocol);
+  g_free (self->tls_ca_file);
+  g_clear_object (&self->tls_certificate);
+  g_free (self->address);
   g_clear_pointer (&self->greeting, json_object_unref);
   g_strfreev (self->capabilities);
   g_main_context_unref (self->context);
@@ -1672,6 +2301,26 @@ aqmp_client_class_init (AqmpClientClass *klass)
    * The protocol variant, or %NULL for plain QMP.
    */
   props[PROP_PROTOCOL] = g_param_spec_object ("protocol", NULL, NULL, AQMP_TYPE_PROTOCOL, rw);
+  /**
+   * AqmpClient:tls:
+   *
+   * Whether TCP addresses connect with TLS; `tls:HOST:PORT` always does.
+   */
+  props[PROP_TLS] = g_param_spec_boolean ("tls", NULL, NULL, FALSE, rw);
+  /**
+   * AqmpClient:tls-ca-file:
+   *
+   * A PEM file of the certificate authorities the server's certificate
+   * must be signed by; %NULL for the system's trust store.
+   */
+  props[PROP_TLS_CA_FILE] = g_param_spec_string ("tls-ca-file", NULL, NULL, NULL, rw);
+  /**
+   * AqmpClient:tls-certificate:
+   *
+   * The certificate, with its private key, that the client presents.
+   */
+  props[PROP_TLS_CERTIFICATE] = g_param_spec_object ("tls-certificate", NULL, NULL,
+                                                     G_TYPE_TLS_CERTIFICATE, rw);
   g_object_class_install_properties (object_class, N_PROPS, props);
 
   /**
@@ -1697,6 +2346,17 @@ aqmp_client_class_init (AqmpClientClass *klass)
                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                                G_TYPE_NONE, 1,
                                                G_TYPE_ERROR | G_SIGNAL_TYPE_STATIC_SCOPE);
+  /**
+   * AqmpClient::reconnected:
+   * @self: the client
+   *
+   * Emitted when the client, reconnecting after a lost connection (see
+   * aqmp_client_set_reconnect()), is running again: the greeting was read
+   * and capabilities negotiated afresh.
+   */
+  signals[SIGNAL_RECONNECTED] = g_signal_new ("reconnected", G_TYPE_FROM_CLASS (klass),
+                                              G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                                              G_TYPE_NONE, 0);
 }
 
 static void
@@ -1707,6 +2367,8 @@ aqmp_client_init (AqmpClient *self)
   self->max_message_size = AQMP_DEFAULT_MAX_MESSAGE_SIZE;
   self->max_queue_size = AQMP_DEFAULT_MAX_QUEUE_SIZE;
   self->no_reply_grace = AQMP_DEFAULT_NO_REPLY_GRACE;
+  self->reconnect_delay = AQMP_DEFAULT_RECONNECT_DELAY;
+  self->reconnect_max_delay = AQMP_DEFAULT_RECONNECT_MAX_DELAY;
   self->disconnect_tasks = g_ptr_array_new_with_free_func (g_object_unref);
 }
 

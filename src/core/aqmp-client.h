@@ -6,6 +6,7 @@
 #endif
 
 #include <gio/gio.h>
+#include <gio/gunixfdlist.h>
 #include <json-glib/json-glib.h>
 
 #include "aqmp-enums.h"
@@ -31,6 +32,14 @@ G_DECLARE_FINAL_TYPE (AqmpClient, aqmp_client, AQMP, CLIENT, GObject)
  * and negotiation together.
  */
 #define AQMP_DEFAULT_CONNECT_TIMEOUT 15000
+
+/**
+ * AQMP_MAX_FDS_PER_COMMAND:
+ *
+ * The most file descriptors aqmp_client_execute_with_fds_async() passes
+ * with one command: QEMU accepts at most 16 per message.
+ */
+#define AQMP_MAX_FDS_PER_COMMAND 16
 
 AqmpClient   *aqmp_client_new                    (void);
 
@@ -59,6 +68,31 @@ guint         aqmp_client_get_no_reply_grace     (AqmpClient          *self);
 void          aqmp_client_set_protocol           (AqmpClient          *self,
                                                   AqmpProtocol        *protocol);
 AqmpProtocol *aqmp_client_get_protocol           (AqmpClient          *self);
+
+/* TLS over TCP */
+void          aqmp_client_set_tls                (AqmpClient          *self,
+                                                  gboolean             tls);
+gboolean      aqmp_client_get_tls                (AqmpClient          *self);
+void          aqmp_client_set_tls_ca_file        (AqmpClient          *self,
+                                                  const gchar         *ca_file);
+const gchar  *aqmp_client_get_tls_ca_file        (AqmpClient          *self);
+void          aqmp_client_set_tls_certificate    (AqmpClient          *self,
+                                                  GTlsCertificate     *certificate);
+GTlsCertificate *aqmp_client_get_tls_certificate (AqmpClient          *self);
+gboolean      aqmp_client_set_tls_certificate_files (AqmpClient       *self,
+                                                  const gchar         *cert_file,
+                                                  const gchar         *key_file,
+                                                  GError             **error);
+
+/* reconnecting */
+void          aqmp_client_set_reconnect          (AqmpClient          *self,
+                                                  gboolean             enabled,
+                                                  guint                initial_delay_ms,
+                                                  guint                max_delay_ms);
+gboolean      aqmp_client_get_reconnect          (AqmpClient          *self,
+                                                  guint               *initial_delay_ms,
+                                                  guint               *max_delay_ms);
+gboolean      aqmp_client_get_reconnecting       (AqmpClient          *self);
 
 /**
  * AqmpClientSyncFunc:
@@ -149,6 +183,15 @@ void          aqmp_client_execute_full_async     (AqmpClient          *self,
                                                   GCancellable        *cancellable,
                                                   GAsyncReadyCallback  callback,
                                                   gpointer             user_data);
+void          aqmp_client_execute_with_fds_async (AqmpClient          *self,
+                                                  const gchar         *command,
+                                                  JsonObject          *arguments,
+                                                  GUnixFDList         *fds,
+                                                  AqmpExecuteFlags     flags,
+                                                  gint                 timeout_ms,
+                                                  GCancellable        *cancellable,
+                                                  GAsyncReadyCallback  callback,
+                                                  gpointer             user_data);
 JsonNode     *aqmp_client_execute_finish         (AqmpClient          *self,
                                                   GAsyncResult        *result,
                                                   GError             **error);
@@ -160,6 +203,14 @@ JsonNode     *aqmp_client_execute_sync           (AqmpClient          *self,
 JsonNode     *aqmp_client_execute_full_sync      (AqmpClient          *self,
                                                   const gchar         *command,
                                                   JsonObject          *arguments,
+                                                  AqmpExecuteFlags     flags,
+                                                  gint                 timeout_ms,
+                                                  GCancellable        *cancellable,
+                                                  GError             **error);
+JsonNode     *aqmp_client_execute_with_fds_sync  (AqmpClient          *self,
+                                                  const gchar         *command,
+                                                  JsonObject          *arguments,
+                                                  GUnixFDList         *fds,
                                                   AqmpExecuteFlags     flags,
                                                   gint                 timeout_ms,
                                                   GCancellable        *cancellable,

@@ -61,6 +61,9 @@ aqmp_event_wait_free (AqmpEventWait *wait)
 static void
 aqmp_event_waiter_serve (AqmpEventWaiter *self)
 {
+  /* a callback may drop the last reference while we serve */
+  g_autoptr(AqmpEventWaiter) keep = g_object_ref (self);
+
   while (!g_queue_is_empty (&self->waits) && !g_queue_is_empty (&self->events))
     {
       AqmpEventWait *wait = g_queue_pop_head (&self->waits);

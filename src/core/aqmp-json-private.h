@@ -10,5 +10,8 @@ gboolean  aqmp_json_node_contains   (JsonNode   *haystack,
 gboolean  aqmp_json_object_contains (JsonObject *haystack,
                                      JsonObject *needle);
 gchar    *aqmp_json_object_to_string (JsonObject *object);
+gboolean  aqmp_json_check           (const gchar *data,
+                                     gsize        length,
+                                     const gchar **problem);
 
 G_END_DECLS

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <gio/gunixfdlist.h>
 #include <json-glib/json-glib.h>
 
 #include "aqmp-enums.h"
@@ -23,8 +24,11 @@ G_DECLARE_FINAL_TYPE (AqmpMailbox, aqmp_mailbox, AQMP, MAILBOX, GObject)
 /* QEMU queues at most this many in-band commands once OOB is on */
 #define AQMP_MAILBOX_MAX_INBAND_IN_FLIGHT 8
 
+/* what next_unsent hands over; the receiver owns wire, fds and trace */
 typedef struct {
   GBytes *wire;
+  GUnixFDList *fds;         /* nullable: to go with @wire in one sendmsg */
+  gchar *trace;             /* nullable: the redacted request, for the trace */
   guint64 id;
   gboolean no_reply;
 } AqmpMailboxSend;
@@ -38,12 +42,15 @@ void         aqmp_mailbox_set_timeout_func (AqmpMailbox     *self,
                                            gpointer          user_data);
 void         aqmp_mailbox_set_no_reply_grace (AqmpMailbox   *self,
                                            guint             grace_ms);
+void         aqmp_mailbox_set_trace       (AqmpMailbox      *self,
+                                           gboolean          trace);
 void         aqmp_mailbox_fail_sent       (AqmpMailbox      *self,
                                            const GError     *error);
 guint64      aqmp_mailbox_post            (AqmpMailbox      *self,
                                            GTask            *task,
                                            const gchar      *command,
                                            JsonObject       *arguments,
+                                           GUnixFDList      *fds,
                                            AqmpExecuteFlags  flags,
                                            guint             timeout_ms,
                                            GCancellable     *cancellable);
@@ -51,6 +58,9 @@ gboolean     aqmp_mailbox_next_unsent     (AqmpMailbox      *self,
                                            gboolean          negotiated,
                                            gboolean          limit_inband,
                                            AqmpMailboxSend  *send);
+void         aqmp_mailbox_fail_call       (AqmpMailbox      *self,
+                                           guint64           id,
+                                           const GError     *error);
 void         aqmp_mailbox_written         (AqmpMailbox      *self,
                                            guint64           id);
 gboolean     aqmp_mailbox_deliver         (AqmpMailbox      *self,

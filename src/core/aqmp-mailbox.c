@@ -10,6 +10,8 @@ typedef struct {
   GTask *task;
   gchar *command;
   GBytes *wire;             /* until sent */
+  GUnixFDList *fds;         /* until sent */
+  gchar *trace;             /* until sent, when tracing */
   AqmpExecuteFlags flags;
   guint timeout_ms;
   gboolean sent;
@@ -31,6 +33,7 @@ struct _AqmpMailbox {
   guint idless_errors_expected;
   gchar *last_success;      /* the most recent command that succeeded */
   guint no_reply_grace;
+  gboolean trace;
   AqmpMailboxTimeoutFunc timeout_func;
   gpointer timeout_data;
 };
@@ -58,6 +61,8 @@ aqmp_call_free (AqmpCall *call)
     }
   g_clear_object (&call->task);
   g_clear_pointer (&call->wire, g_bytes_unref);
+  g_clear_object (&call->fds);
+  g_free (call->trace);
   g_free (call->command);
   g_free (call);
 }
@@ -143,7 +148,9 @@ aqmp_mailbox_attach (AqmpMailbox *self, GSource *source, gpointer func, AqmpCall
  * aqmp_mailbox_post:
  *
  * Registers a call and serialises its request, once. @task is completed
- * with the reply's value (a #JsonNode) or an error.
+ * with the reply's value (a #JsonNode) or an error. @fds, when given, are
+ * to be sent with the request. With tracing on, a redacted copy is
+ * serialised too, for the trace only.
  *
  * Returns: the call's id
  */
@@ -152,6 +159,7 @@ aqmp_mailbox_post (AqmpMailbox      *self,
                    GTask            *task,
                    const gchar      *command,
                    JsonObject       *arguments,
+                   GUnixFDList      *fds,
                    AqmpExecuteFlags  flags,
                    guint             timeout_ms,
                    GCancellable     *cancellable)
@@ -167,6 +175,10 @@ aqmp_mailbox_post (AqmpMailbox      *self,
   call->wire = aqmp_message_build_request (command, arguments,
                                            (flags & AQMP_EXECUTE_FLAGS_OOB) != 0,
                                            call->id, self->line_ending);
+  call->fds = fds != NULL ? g_object_ref (fds) : NULL;
+  if (self->trace)
+    call->trace = aqmp_message_build_trace (command, arguments,
+                                            (flags & AQMP_EXECUTE_FLAGS_OOB) != 0, call->id);
 
   if (timeout_ms > 0)
     call->timeout_source = aqmp_mailbox_attach (self, g_timeout_source_new (timeout_ms),
@@ -222,6 +234,8 @@ aqmp_mailbox_next_unsent (AqmpMailbox     *self,
       if (aqmp_call_is_inband (call))
         self->inband_in_flight++;
       send->wire = g_steal_pointer (&call->wire);
+      send->fds = g_steal_pointer (&call->fds);
+      send->trace = g_steal_pointer (&call->trace);
       send->id = call->id;
       send->no_reply = (call->flags & AQMP_EXECUTE_FLAGS_NO_REPLY) != 0;
       return TRUE;
@@ -264,6 +278,28 @@ void
 aqmp_mailbox_set_no_reply_grace (AqmpMailbox *self, guint grace_ms)
 {
   self->no_reply_grace = grace_ms;
+}
+
+/* whether posted requests also get a redacted copy for the wire trace */
+void
+aqmp_mailbox_set_trace (AqmpMailbox *self, gboolean trace)
+{
+  self->trace = trace;
+}
+
+/* fails one call that was handed over but could not be written */
+void
+aqmp_mailbox_fail_call (AqmpMailbox *self, guint64 id, const GError *error)
+{
+  AqmpCall *call = g_hash_table_lookup (self->calls, &id);
+
+  if (call == NULL)
+    return;
+  aqmp_mailbox_detach (self, call);
+  if (call->sent && aqmp_call_is_inband (call) && self->inband_in_flight > 0)
+    self->inband_in_flight--;
+  g_task_return_error (call->task, g_error_copy (error));
+  aqmp_call_free (call);
 }
 
 /* told when a call times out: a protocol may need to resynchronise */

@@ -56,6 +56,11 @@ GBytes   *aqmp_message_build_request  (const gchar  *command,
                                        guint64       id,
                                        const gchar  *line_ending);
 
+gchar    *aqmp_message_build_trace    (const gchar  *command,
+                                       JsonObject   *arguments,
+                                       gboolean      oob,
+                                       guint64       id);
+
 G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AqmpMessage, aqmp_message_clear)
 
 G_END_DECLS

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-#include <math.h>
 #include <string.h>
 
 #include "aqmp-error.h"
+#include "aqmp-json-private.h"
 #include "aqmp-message-private.h"
+#include "aqmp-redact.h"
 
 void
 aqmp_message_clear (AqmpMessage *message)
@@ -24,6 +25,18 @@ aqmp_message_fail (GError **error, const gchar *what)
   return FALSE;
 }
 
+/* an integer member, or -1: json-glib's own getter is critical about
+ * members of another type, and a peer may send anything */
+static gint64
+aqmp_message_get_int (JsonObject *object, const gchar *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+    return -1;
+  return json_node_get_int (node);
+}
+
 static gint64
 aqmp_message_parse_timestamp (JsonObject *object)
 {
@@ -35,8 +48,8 @@ aqmp_message_parse_timestamp (JsonObject *object)
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     return -1;
   ts = json_node_get_object (node);
-  secs = json_object_get_int_member_with_default (ts, "seconds", -1);
-  usecs = json_object_get_int_member_with_default (ts, "microseconds", -1);
+  secs = aqmp_message_get_int (ts, "seconds");
+  usecs = aqmp_message_get_int (ts, "microseconds");
   if (secs < 0 || usecs < 0 || secs > G_MAXINT64 / G_USEC_PER_SEC - 1)
     return -1;
   return secs * G_USEC_PER_SEC + usecs;
@@ -75,119 +88,6 @@ aqmp_message_parse_reply (AqmpMessage *message, GError **error)
   return TRUE;
 }
 
-static gboolean
-aqmp_message_read_escape (const gchar *p, const gchar *end, gunichar *unit)
-{
-  *unit = 0;
-  if (end - p < 6 || p[0] != '\\' || p[1] != 'u')
-    return FALSE;
-  for (guint i = 2; i < 6; i++)
-    {
-      gint digit = g_ascii_xdigit_value (p[i]);
-      if (digit < 0)
-        return FALSE;
-      *unit = (*unit << 4) | (gunichar) digit;
-    }
-  return TRUE;
-}
-
-/* @p is past the opening quote; returns past the closing one, or NULL
- * for a lone surrogate, which json-glib would turn into invalid UTF-8 */
-static const gchar *
-aqmp_message_check_string (const gchar *p, const gchar *end)
-{
-  while (p < end && *p != '"')
-    {
-      gunichar unit;
-      gunichar low;
-
-      if (*p != '\\')
-        {
-          p++;
-          continue;
-        }
-      if (!aqmp_message_read_escape (p, end, &unit))
-        {
-          /* any other escape, or a broken one json-glib will refuse */
-          p += MIN (2, end - p);
-          continue;
-        }
-      p += 6;
-      if (unit >= 0xdc00 && unit <= 0xdfff)
-        return NULL;
-      if (unit < 0xd800 || unit > 0xdbff)
-        continue;
-      if (!aqmp_message_read_escape (p, end, &low) || low < 0xdc00 || low > 0xdfff)
-        return NULL;
-      p += 6;
-    }
-  return p < end ? p + 1 : p;
-}
-
-/* @p is at a number; returns past it, or NULL when it is out of range:
- * json-glib wraps integers beyond 64 bits and makes huge doubles inf */
-static const gchar *
-aqmp_message_check_number (const gchar *p, const gchar *end)
-{
-  const gchar *start = p;
-  gboolean integer = TRUE;
-  g_autofree gchar *token = NULL;
-  g_autoptr(GError) error = NULL;
-  gdouble value;
-
-  for (; p < end; p++)
-    {
-      if (*p == '.' || *p == 'e' || *p == 'E')
-        integer = FALSE;
-      else if (!g_ascii_isdigit (*p) && *p != '-' && *p != '+')
-        break;
-    }
-  /* 18 digits always fit; only longer integers need a look */
-  if (integer && p - start < 19)
-    return p;
-  token = g_strndup (start, p - start);
-  if (integer)
-    {
-      if (!g_ascii_string_to_signed (token, 10, G_MININT64, G_MAXINT64, NULL, &error)
-          && g_error_matches (error, G_NUMBER_PARSER_ERROR, G_NUMBER_PARSER_ERROR_OUT_OF_BOUNDS))
-        return NULL;
-      return p;
-    }
-  value = g_ascii_strtod (token, NULL);
-  if (isinf (value) || isnan (value))
-    return NULL;
-  return p;
-}
-
-/* values json-glib would not hand over faithfully */
-static gboolean
-aqmp_message_check_literals (const gchar *data, gsize length, GError **error)
-{
-  const gchar *p = data;
-  const gchar *end = data + length;
-
-  while (p < end)
-    {
-      if (*p == '"')
-        {
-          p = aqmp_message_check_string (p + 1, end);
-          if (p == NULL)
-            return aqmp_message_fail (error, "unpaired UTF-16 surrogate in a string");
-        }
-      else if (*p == '-' || g_ascii_isdigit (*p))
-        {
-          p = aqmp_message_check_number (p, end);
-          if (p == NULL)
-            return aqmp_message_fail (error, "number out of range");
-        }
-      else
-        {
-          p++;
-        }
-    }
-  return TRUE;
-}
-
 /**
  * aqmp_message_parse:
  *
@@ -202,13 +102,12 @@ aqmp_message_parse (JsonParser   *parser,
                     GError      **error)
 {
   g_autoptr(GError) error_local = NULL;
+  const gchar *problem = NULL;
   JsonNode *root;
 
   memset (message, 0, sizeof (*message));
-  if (!g_utf8_validate_len (data, length, NULL))
-    return aqmp_message_fail (error, "not valid UTF-8");
-  if (!aqmp_message_check_literals (data, length, error))
-    return FALSE;
+  if (!aqmp_json_check (data, length, &problem))
+    return aqmp_message_fail (error, problem);
   if (!json_parser_load_from_data (parser, data, length, &error_local))
     {
       g_set_error (error, AQMP_ERROR, AQMP_ERROR_PROTOCOL,
@@ -405,4 +304,22 @@ aqmp_message_build_request (const gchar *command,
   g_string_append_c (out, '}');
   g_string_append (out, line_ending);
   return g_string_free_to_bytes (out);
+}
+
+/**
+ * aqmp_message_build_trace:
+ *
+ * The request as the wire trace shows it: serialised like
+ * aqmp_message_build_request(), from a copy of @arguments with every
+ * secret replaced by %AQMP_REDACTED. Only called when tracing is on.
+ */
+gchar *
+aqmp_message_build_trace (const gchar *command, JsonObject *arguments, gboolean oob, guint64 id)
+{
+  g_autoptr(JsonObject) redacted = arguments != NULL ? aqmp_redact_arguments (arguments) : NULL;
+  g_autoptr(GBytes) bytes = aqmp_message_build_request (command, redacted, oob, id, "");
+  gsize size = 0;
+  const gchar *data = g_bytes_get_data (bytes, &size);
+
+  return g_strndup (data, size);
 }

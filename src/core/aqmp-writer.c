@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <gio/gunixfdmessage.h>
+
 #include "aqmp-writer-private.h"
 
 /* how many queued messages go into one vectored write */
@@ -8,6 +10,7 @@
 
 typedef struct {
   GBytes *bytes;
+  GUnixFDList *fds;           /* nullable */
   guint64 tag;
   gboolean notify;
 } AqmpWriterItem;
@@ -15,10 +18,12 @@ typedef struct {
 struct _AqmpWriter {
   GObject parent_instance;
   GOutputStream *stream;
+  GSocket *socket;            /* nullable: for messages with descriptors */
   GCancellable *cancellable;
   AqmpWriterWrittenFunc written_func;
   AqmpWriterErrorFunc error_func;
   gpointer user_data;
+  gboolean separate_newline;
 
   GQueue queue;               /* AqmpWriterItem, not yet handed to a write */
   gsize queued;               /* bytes in queue and in the write under way */
@@ -37,6 +42,7 @@ static void
 aqmp_writer_item_free (AqmpWriterItem *item)
 {
   g_bytes_unref (item->bytes);
+  g_clear_object (&item->fds);
   g_free (item);
 }
 
@@ -56,17 +62,16 @@ aqmp_writer_release_in_flight (AqmpWriter *self, gboolean notify)
       if (notify && items[i].notify && !self->stopped)
         self->written_func (self->user_data, items[i].tag);
       g_bytes_unref (items[i].bytes);
+      g_clear_object (&items[i].fds);
     }
 }
 
+/* the write under way ended: report its error once, or go on */
 static void
-aqmp_writer_write_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+aqmp_writer_done (AqmpWriter *self, const GError *error)
 {
-  g_autoptr(AqmpWriter) self = user_data;
-  g_autoptr(GError) error = NULL;
-
   self->writing = FALSE;
-  if (!g_output_stream_writev_all_finish (G_OUTPUT_STREAM (source), res, NULL, &error))
+  if (error != NULL)
     {
       aqmp_writer_release_in_flight (self, FALSE);
       if (self->stopped)
@@ -80,52 +85,193 @@ aqmp_writer_write_cb (GObject *source, GAsyncResult *res, gpointer user_data)
     aqmp_writer_kick (self);
 }
 
+static void
+aqmp_writer_write_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(AqmpWriter) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_output_stream_writev_all_finish (G_OUTPUT_STREAM (source), res, NULL, &error);
+  aqmp_writer_done (self, error);
+}
+
+static void
+aqmp_writer_rest_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(AqmpWriter) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), res, NULL, &error);
+  aqmp_writer_done (self, error);
+}
+
+static gboolean aqmp_writer_socket_ready_cb (GSocket *socket, GIOCondition condition, gpointer user_data);
+
+/* one sendmsg() with the message and its descriptors; what the kernel
+ * did not take goes on as a plain write, the descriptors having gone
+ * with the first byte */
+static void
+aqmp_writer_send_with_fds (AqmpWriter *self)
+{
+  AqmpWriterItem *item = &self->in_flight[0];
+  g_autoptr(GSocketControlMessage) message = g_unix_fd_message_new_with_fd_list (item->fds);
+  GSocketControlMessage *messages[] = { message };
+  GOutputVector vector;
+  gsize size = 0;
+  gsize written = 0;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSource) source = NULL;
+
+  vector.buffer = g_bytes_get_data (item->bytes, &size);
+  vector.size = size;
+  switch (g_socket_send_message_with_timeout (self->socket, NULL, &vector, 1, messages, 1,
+                                              G_SOCKET_MSG_NONE, 0, &written,
+                                              self->cancellable, &error))
+    {
+    case G_POLLABLE_RETURN_OK:
+      if (written >= size)
+        {
+          aqmp_writer_done (self, NULL);
+          return;
+        }
+      g_output_stream_write_all_async (self->stream, (const guint8 *) vector.buffer + written,
+                                       size - written, G_PRIORITY_DEFAULT, self->cancellable,
+                                       aqmp_writer_rest_cb, g_object_ref (self));
+      return;
+    case G_POLLABLE_RETURN_WOULD_BLOCK:
+      source = g_socket_create_source (self->socket, G_IO_OUT, self->cancellable);
+      g_source_set_callback (source, G_SOURCE_FUNC (aqmp_writer_socket_ready_cb),
+                             g_object_ref (self), g_object_unref);
+      g_source_set_static_name (source, "[aqmp] sendmsg");
+      g_source_attach (source, g_main_context_get_thread_default ());
+      return;
+    case G_POLLABLE_RETURN_FAILED:
+    default:
+      aqmp_writer_done (self, error);
+      return;
+    }
+}
+
+static gboolean
+aqmp_writer_socket_ready_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+  AqmpWriter *self = user_data;
+
+  if (self->stopped)
+    {
+      aqmp_writer_done (self, NULL);
+      return G_SOURCE_REMOVE;
+    }
+  aqmp_writer_send_with_fds (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+aqmp_writer_take_head (AqmpWriter *self, guint i)
+{
+  AqmpWriterItem *item = g_queue_pop_head (&self->queue);
+
+  self->in_flight[i] = *item;
+  self->vectors[i].buffer = g_bytes_get_data (item->bytes, NULL);
+  self->vectors[i].size = g_bytes_get_size (item->bytes);
+  g_free (item);
+}
+
+/* how many messages from the head go into the next write: never one with
+ * descriptors after others, and one at a time over TLS */
+static guint
+aqmp_writer_count_batch (AqmpWriter *self)
+{
+  guint max = self->separate_newline ? 1 : AQMP_WRITER_MAX_VECTORS;
+  guint n = 0;
+
+  for (GList *l = self->queue.head; l != NULL && n < max; l = l->next, n++)
+    {
+      AqmpWriterItem *item = l->data;
+      if (item->fds != NULL && n > 0)
+        break;
+    }
+  return n;
+}
+
 /* starts a write of what is queued, unless one is under way */
 static void
 aqmp_writer_kick (AqmpWriter *self)
 {
+  AqmpWriterItem *head;
   guint n;
 
   if (self->writing || self->stopped || g_queue_is_empty (&self->queue))
     return;
 
-  n = MIN (g_queue_get_length (&self->queue), AQMP_WRITER_MAX_VECTORS);
+  head = g_queue_peek_head (&self->queue);
+  n = head->fds != NULL ? 1 : aqmp_writer_count_batch (self);
   self->in_flight = g_new (AqmpWriterItem, n);
   self->n_in_flight = n;
   for (guint i = 0; i < n; i++)
-    {
-      AqmpWriterItem *item = g_queue_pop_head (&self->queue);
-      self->in_flight[i] = *item;
-      self->vectors[i].buffer = g_bytes_get_data (item->bytes, NULL);
-      self->vectors[i].size = g_bytes_get_size (item->bytes);
-      g_free (item);
-    }
+    aqmp_writer_take_head (self, i);
   self->writing = TRUE;
+  if (self->in_flight[0].fds != NULL)
+    {
+      aqmp_writer_send_with_fds (self);
+      return;
+    }
   g_output_stream_writev_all_async (self->stream, self->vectors, n, G_PRIORITY_DEFAULT,
                                     self->cancellable, aqmp_writer_write_cb,
                                     g_object_ref (self));
 }
 
-/**
- * aqmp_writer_enqueue:
- * @message: (transfer none): serialised bytes
- * @tag: handed back to the written callback
- * @notify: whether to call the written callback once @message is sent
- */
-void
-aqmp_writer_enqueue (AqmpWriter *self, GBytes *message, guint64 tag, gboolean notify)
+static void
+aqmp_writer_push (AqmpWriter *self, GBytes *message, GUnixFDList *fds, guint64 tag, gboolean notify)
 {
-  AqmpWriterItem *item;
+  AqmpWriterItem *item = g_new (AqmpWriterItem, 1);
 
-  if (self->stopped)
-    return;
-  item = g_new (AqmpWriterItem, 1);
   item->bytes = g_bytes_ref (message);
+  item->fds = fds != NULL ? g_object_ref (fds) : NULL;
   item->tag = tag;
   item->notify = notify;
   g_queue_push_tail (&self->queue, item);
   self->queued += g_bytes_get_size (message);
+}
+
+/**
+ * aqmp_writer_enqueue:
+ * @message: (transfer none): serialised bytes
+ * @fds: (nullable) (transfer none): descriptors to send with @message;
+ *   only with a socket set by aqmp_writer_set_socket()
+ * @tag: handed back to the written callback
+ * @notify: whether to call the written callback once @message is sent
+ */
+void
+aqmp_writer_enqueue (AqmpWriter *self, GBytes *message, GUnixFDList *fds, guint64 tag, gboolean notify)
+{
+  static const gchar newline[] = "\n";
+
+  g_return_if_fail (fds == NULL || self->socket != NULL);
+
+  if (self->stopped)
+    return;
+  aqmp_writer_push (self, message, fds, tag, notify);
+  if (self->separate_newline)
+    {
+      g_autoptr(GBytes) nl = g_bytes_new_static (newline, 1);
+      aqmp_writer_push (self, nl, NULL, 0, FALSE);
+    }
   aqmp_writer_kick (self);
+}
+
+/* the socket under the stream, for sendmsg() with descriptors */
+void
+aqmp_writer_set_socket (AqmpWriter *self, GSocket *socket)
+{
+  g_set_object (&self->socket, socket);
+}
+
+/* QEMU 7.2's TLS stall: a newline of its own after every message */
+void
+aqmp_writer_set_separate_newline (AqmpWriter *self, gboolean separate)
+{
+  self->separate_newline = separate;
 }
 
 gsize
@@ -151,6 +297,7 @@ aqmp_writer_finalize (GObject *object)
   g_queue_clear_full (&self->queue, (GDestroyNotify) aqmp_writer_item_free);
   aqmp_writer_release_in_flight (self, FALSE);
   g_object_unref (self->stream);
+  g_clear_object (&self->socket);
   g_clear_object (&self->cancellable);
   G_OBJECT_CLASS (aqmp_writer_parent_class)->finalize (object);
 }

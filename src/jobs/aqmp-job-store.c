@@ -6,7 +6,7 @@
 
 #include "aqmp-job-error.h"
 #include "aqmp-job-store.h"
-#include "aqmp-redact.h"
+#include <aqmp/aqmp.h>
 
 /**
  * AqmpJobStore:

@@ -16,6 +16,5 @@
 #include "aqmp-job-store.h"
 #include "aqmp-job-runner.h"
 #include "aqmp-launcher.h"
-#include "aqmp-redact.h"
 
 #undef __AQMP_JOBS_H_INSIDE__

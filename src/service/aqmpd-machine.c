@@ -284,7 +284,7 @@ aqmpd_parse_json_object (const gchar *text, JsonObject **arguments, GError **err
   *arguments = NULL;
   if (text == NULL || text[0] == '\0')
     return TRUE;
-  node = json_from_string (text, &parse_error);
+  node = aqmp_json_parse (text, -1, &parse_error);
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     {
       g_set_error (error, AQMPD_ERROR, AQMPD_ERROR_INVALID_ARGS,

@@ -34,7 +34,7 @@ aqmpd_workflow_string_to_node (const gchar *text)
 {
   if (text[0] == '{' || text[0] == '[')
     {
-      JsonNode *node = json_from_string (text, NULL);
+      JsonNode *node = aqmp_json_parse (text, -1, NULL);
       if (node != NULL)
         return node;
     }

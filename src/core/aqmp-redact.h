@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#if !defined(__AQMP_JOBS_H_INSIDE__) && !defined(AQMP_JOBS_COMPILATION)
-#error "Only <aqmp/aqmp-jobs.h> can be included directly."
+#if !defined(__AQMP_H_INSIDE__) && !defined(AQMP_COMPILATION)
+#error "Only <aqmp/aqmp.h> can be included directly."
 #endif
 
 #include <json-glib/json-glib.h>

@@ -4,9 +4,12 @@
 #include "aqmp-redact.h"
 
 /*
- * Secrets in QMP arguments: passwords of block drivers and VNC, the data of
- * `secret` objects (which may sit in `blockdev-create` options or an
- * `object-add` inside a transaction), LUKS key material and TLS keys.
+ * Secrets in QMP and guest agent arguments: passwords of block drivers,
+ * VNC and guest users (`guest-set-user-password`), the data of `secret`
+ * objects (which may sit in `blockdev-create` options or an `object-add`
+ * inside a transaction), LUKS key material, TLS keys, and the contents of
+ * files written into a guest (`guest-file-write`'s `buf-b64`). One
+ * implementation serves the wire trace of #AqmpClient and the job store.
  */
 static const gchar * const aqmp_redact_names[] = {
   "password",
@@ -20,6 +23,7 @@ static const gchar * const aqmp_redact_names[] = {
   "token",
   "cookie",
   "key",
+  "buf-b64",
   NULL
 };
 
