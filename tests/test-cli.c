@@ -370,7 +370,9 @@ test_ga_exec (void)
 
   agent->exec_polls = 2;
   agent->exec_exit_code = 3;
+  g_free (agent->exec_out);
   agent->exec_out = g_strdup ("out\n");
+  g_free (agent->exec_err);
   agent->exec_err = g_strdup ("err\n");
   g_assert_cmpint (aqmp_test_tool_run (env, NULL, &out, &err, "ga-exec", agent->address,
                                        "--", "/bin/sh", "-c", "exit 3", NULL), ==, 3);
