@@ -22,6 +22,7 @@ struct _TestCountingStream {
   GIOStream *base;
   guint64 n_bytes;
   guint n_reads;
+  gboolean held;              /* reads wait, and data stays in the socket */
 };
 
 static void test_counting_stream_pollable_init (GPollableInputStreamInterface *iface);
@@ -76,6 +77,8 @@ test_counting_stream_is_readable (GPollableInputStream *stream)
 {
   TestCountingStream *self = TEST_COUNTING_STREAM (stream);
 
+  if (self->held)
+    return FALSE;
   return g_pollable_input_stream_is_readable (G_POLLABLE_INPUT_STREAM (test_counting_stream_base (self)));
 }
 
@@ -85,6 +88,12 @@ test_counting_stream_create_source (GPollableInputStream *stream, GCancellable *
   TestCountingStream *self = TEST_COUNTING_STREAM (stream);
   g_autoptr(GSource) child = NULL;
 
+  /* a held stream looks again now and then, whatever the socket holds */
+  if (self->held)
+    {
+      child = g_timeout_source_new (10);
+      return g_pollable_source_new_full (self, child, cancellable);
+    }
   child = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (test_counting_stream_base (self)),
                                                  NULL);
   /* the source must name this stream, so that reads come back here */
@@ -98,6 +107,11 @@ test_counting_stream_read_nonblocking (GPollableInputStream *stream, void *buffe
   TestCountingStream *self = TEST_COUNTING_STREAM (stream);
   gssize n;
 
+  if (self->held)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK, "held by the test");
+      return -1;
+    }
   n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (test_counting_stream_base (self)),
                                                 buffer, count, NULL, error);
   test_counting_stream_count (self, n);
@@ -135,6 +149,20 @@ test_counting_stream_class_init (TestCountingStreamClass *klass)
 static void
 test_counting_stream_init (TestCountingStream *self)
 {
+}
+
+/* while held, the client reads nothing: what the server sends waits in
+ * the client's socket */
+static void
+test_counting_stream_hold (TestCountingStream *self)
+{
+  self->held = TRUE;
+}
+
+static void
+test_counting_stream_release (TestCountingStream *self)
+{
+  self->held = FALSE;
 }
 
 static TestCountingStream *
@@ -1911,6 +1939,46 @@ test_loss_write_error (Fixture *f, gconstpointer data)
   call_result_clear (&w);
 }
 
+/* #24 and #25: quit's reply waits in our socket, the server has gone, and
+ * the next write fails: the call not written fails at once, quit still
+ * succeeds from what is read after the write error, and the end is clean */
+static void
+test_loss_quit_then_write_error (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *log = NULL;
+  CallResult q = { .log = f->log, .tag = "quit" };
+  CallResult r = { .log = f->log, .tag = "query-status" };
+  guint n_disconnected;
+
+  fixture_connect_pair (f, TRUE);
+  n_disconnected = f->n_disconnected;
+  test_counting_stream_hold (f->counter);
+  call_start (f, &q, "quit", NULL);
+  /* the server answered, then closed its end */
+  wait_for_server_idle (f);
+
+  call_start (f, &r, "query-status", NULL);
+  call_wait (&r);
+  g_test_message ("unwritten call: %s", r.error->message);
+  g_assert_error (r.error, AQMP_ERROR, AQMP_ERROR_DISCONNECTED);
+  g_assert_true (g_str_has_prefix (r.error->message, "connection lost: error writing to server: "));
+  g_assert_false (q.done);
+  g_assert_cmpint (f->n_disconnected, ==, n_disconnected);
+
+  test_counting_stream_release (f->counter);
+  call_wait (&q);
+  g_assert_no_error (q.error);
+  wait_for_disconnected (f, n_disconnected);
+  g_assert_null (f->disconnect_cause);
+  log = fixture_log_string (f);
+  g_assert_cmpstr (log, ==, "return:query-status event:SHUTDOWN return:quit");
+  g_assert_true (aqmp_client_disconnect_sync (f->client, NULL, &error));
+  g_assert_no_error (error);
+  call_result_clear (&q);
+  call_result_clear (&r);
+}
+
 /* #26: disconnect() fails pending calls, sent or not */
 static void
 test_loss_disconnect_pending (Fixture *f, gconstpointer data)
@@ -2204,6 +2272,7 @@ main (int argc, char **argv)
   ADD ("loss/quit", test_loss_quit);
   ADD ("loss/server-closed", test_loss_server_closed);
   ADD ("loss/write-error", test_loss_write_error);
+  ADD ("loss/quit-then-write-error", test_loss_quit_then_write_error);
   ADD ("loss/disconnect-pending", test_loss_disconnect_pending);
   ADD ("loss/reconnect", test_loss_reconnect);
   ADD ("loss/reconnect-from-signal", test_loss_reconnect_from_signal);

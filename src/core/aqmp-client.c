@@ -3,16 +3,13 @@
 
 #include <string.h>
 
-#include <gio/gunixsocketaddress.h>
-#include <glib/gstdio.h>
-
 #include "aqmp-address-private.h"
 #include "aqmp-client.h"
+#include "aqmp-connector-private.h"
 #include "aqmp-enum-types.h"
 #include "aqmp-error.h"
 #include "aqmp-mailbox-private.h"
 #include "aqmp-reader-private.h"
-#include "aqmp-tls-private.h"
 #include "aqmp-writer-private.h"
 
 /**
@@ -77,6 +74,8 @@
 #define AQMP_DEFAULT_NO_REPLY_GRACE 500
 #define AQMP_DEFAULT_RECONNECT_DELAY 100
 #define AQMP_DEFAULT_RECONNECT_MAX_DELAY 10000
+/* how long replies already sent by the server are read after a write error */
+#define AQMP_WRITE_ERROR_DRAIN 1000
 
 struct _AqmpClient {
   GObject parent_instance;
@@ -91,9 +90,7 @@ struct _AqmpClient {
   gboolean request_oob;
   guint no_reply_grace;
   AqmpProtocol *protocol;   /* nullable: plain QMP */
-  gboolean tls;
-  gchar *tls_ca_file;
-  GTlsCertificate *tls_certificate;
+  AqmpConnector *connector; /* addresses, TLS settings, the listener */
   gboolean reconnect;
   guint reconnect_delay;
   guint reconnect_max_delay;
@@ -116,8 +113,10 @@ struct _AqmpClient {
   gboolean can_pass_fds;    /* the stream is a Unix socket */
   gboolean negotiated;      /* commands may go; false again while resyncing */
   gboolean handshaking;
-  GSocketListener *listener;
-  gchar *listen_path;
+  /* a write failed: the connection only reads what is left, until EOF
+   * or the drain timer, then ends with this cause */
+  GError *write_error;
+  GSource *drain_source;
 
   GTask *connect_task;
   GError *connect_error;    /* for the connect call, once idle again */
@@ -245,18 +244,6 @@ aqmp_client_clear_connect_sources (AqmpClient *self)
     }
 }
 
-static void
-aqmp_client_close_listener (AqmpClient *self)
-{
-  if (self->listener == NULL)
-    return;
-  g_socket_listener_close (self->listener);
-  g_clear_object (&self->listener);
-  if (self->listen_path != NULL)
-    g_unlink (self->listen_path);
-  g_clear_pointer (&self->listen_path, g_free);
-}
-
 /* ----- writing ----- */
 
 static const gchar *
@@ -289,7 +276,8 @@ aqmp_client_flush (AqmpClient *self)
           aqmp_mailbox_fail_call (self->mailbox, send.id, error);
           continue;
         }
-      aqmp_writer_enqueue (self->writer, wire, fds, send.id, send.no_reply);
+      /* told when it is written whole, to know what a write error loses */
+      aqmp_writer_enqueue (self->writer, wire, fds, send.id, TRUE);
     }
 }
 
@@ -302,13 +290,45 @@ aqmp_client_written_cb (gpointer user_data, guint64 id)
 }
 
 static void
+aqmp_client_stop_draining (AqmpClient *self)
+{
+  if (self->drain_source == NULL)
+    return;
+  g_source_destroy (self->drain_source);
+  g_clear_pointer (&self->drain_source, g_source_unref);
+}
+
+static gboolean
+aqmp_client_drain_timeout_cb (gpointer user_data)
+{
+  AqmpClient *self = user_data;
+
+  g_clear_pointer (&self->drain_source, g_source_unref);
+  g_debug ("the server did not close the connection after the write error");
+  aqmp_client_teardown (self, self->write_error);
+  return G_SOURCE_REMOVE;
+}
+
+/* what was not written whole can never be answered and fails now; replies
+ * the server already sent (quit's, say) are still read, for a while */
+static void
 aqmp_client_writer_failed_cb (gpointer user_data, const GError *error)
 {
   AqmpClient *self = user_data;
-  g_autoptr(GError) cause = g_error_new (AQMP_ERROR, AQMP_ERROR_DISCONNECTED,
-                                         "error writing to server: %s", error->message);
+  g_autoptr(AqmpClient) keep = g_object_ref (self);
+  g_autoptr(GError) loss = NULL;
 
-  aqmp_client_teardown (self, cause);
+  self->write_error = g_error_new (AQMP_ERROR, AQMP_ERROR_DISCONNECTED,
+                                   "error writing to server: %s", error->message);
+  g_debug ("%s; reading what is left", self->write_error->message);
+  self->drain_source = g_timeout_source_new (AQMP_WRITE_ERROR_DRAIN);
+  g_source_set_callback (self->drain_source, aqmp_client_drain_timeout_cb, self, NULL);
+  g_source_set_static_name (self->drain_source, "[aqmp] drain after write error");
+  g_source_attach (self->drain_source, self->context);
+
+  loss = g_error_new (AQMP_ERROR, AQMP_ERROR_DISCONNECTED, "connection lost: %s",
+                      self->write_error->message);
+  aqmp_mailbox_fail_unwritten (self->mailbox, loss);
 }
 
 /* ----- reading ----- */
@@ -414,7 +434,8 @@ aqmp_client_replied_cb (gpointer user_data)
 static gboolean
 aqmp_client_can_recover (AqmpClient *self, const GError *error)
 {
-  if (self->protocol == NULL || g_error_matches (error, AQMP_ERROR, AQMP_ERROR_DISCONNECTED))
+  if (self->protocol == NULL || self->write_error != NULL
+      || g_error_matches (error, AQMP_ERROR, AQMP_ERROR_DISCONNECTED))
     return FALSE;
   if (self->state != AQMP_STATE_RUNNING
       && !(self->state == AQMP_STATE_CONNECTING && !aqmp_protocol_has_greeting (self->protocol)))
@@ -461,6 +482,12 @@ aqmp_client_reader_failed_cb (gpointer user_data, const GError *error)
     {
       g_debug ("server closed the connection after quit");
       aqmp_client_teardown (self, NULL);
+      return;
+    }
+  /* the server hanging up is no news after a write error: that came first */
+  if (self->write_error != NULL && aqmp_reader_reached_eof (self->reader))
+    {
+      aqmp_client_teardown (self, self->write_error);
       return;
     }
   aqmp_client_teardown (self, error);
@@ -676,109 +703,31 @@ aqmp_client_start_session (AqmpClient *self, GIOStream *stream)
     aqmp_client_start_handshake (self);
 }
 
-static gboolean
-aqmp_client_wants_tls (AqmpClient *self, const gchar *address)
-{
-  return aqmp_address_is_tls (address) || (self->tls && !aqmp_address_is_unix (address));
-}
-
-static void
-aqmp_client_handshaken_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  gboolean current = FALSE;
-  g_autoptr(AqmpClient) self = aqmp_client_attempt_free (user_data, &current);
-  g_autoptr(GError) error = NULL;
-
-  if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), res, &error))
-    {
-      g_autoptr(GError) cause = NULL;
-
-      if (!current)
-        return;
-      cause = aqmp_tls_handshake_error (G_IO_STREAM (source), self->address, error);
-      aqmp_client_teardown (self, cause);
-      return;
-    }
-  if (!current)
-    return;
-  g_debug ("TLS handshake with %s done", self->address);
-  aqmp_client_start_session (self, G_IO_STREAM (source));
-}
-
-/* wraps the TCP connection in TLS and starts the handshake */
-static void
-aqmp_client_start_tls (AqmpClient *self, GSocketConnection *connection)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GSocketConnectable) identity = aqmp_address_parse (self->address, &error);
-  g_autoptr(GIOStream) tls = NULL;
-
-  if (identity != NULL)
-    tls = aqmp_tls_wrap (G_IO_STREAM (connection), identity, self->tls_ca_file,
-                         self->tls_certificate, &error);
-  if (tls == NULL)
-    {
-      g_autoptr(GError) cause = g_error_new (AQMP_ERROR, AQMP_ERROR_CONNECT,
-                                             "cannot use TLS with %s: %s", self->address, error->message);
-      aqmp_client_teardown (self, cause);
-      return;
-    }
-  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, self->io_cancellable,
-                                    aqmp_client_handshaken_cb, aqmp_client_attempt_new (self));
-}
-
 static void
 aqmp_client_connected_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   gboolean current = FALSE;
   g_autoptr(AqmpClient) self = aqmp_client_attempt_free (user_data, &current);
-  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GIOStream) stream = NULL;
   g_autoptr(GError) error = NULL;
 
-  connection = g_socket_client_connect_finish (G_SOCKET_CLIENT (source), res, &error);
+  stream = aqmp_connector_connect_finish (AQMP_CONNECTOR (source), res, &error);
   if (!current)
     return;
-  if (connection == NULL)
+  if (stream == NULL)
     {
-      g_autoptr(GError) cause = g_error_new (AQMP_ERROR, AQMP_ERROR_CONNECT,
-                                             "cannot connect to %s: %s", self->address, error->message);
-      aqmp_client_teardown (self, cause);
+      aqmp_client_teardown (self, error);
       return;
     }
-  if (aqmp_client_wants_tls (self, self->address))
-    {
-      aqmp_client_start_tls (self, connection);
-      return;
-    }
-  aqmp_client_start_session (self, G_IO_STREAM (connection));
+  aqmp_client_start_session (self, stream);
 }
 
-/* connects to self->address, which was checked by aqmp_client_check_address() */
+/* connects to self->address, which the connector checked */
 static void
 aqmp_client_open_transport (AqmpClient *self)
 {
-  g_autoptr(GSocketConnectable) connectable = aqmp_address_parse (self->address, NULL);
-  g_autoptr(GSocketClient) socket_client = g_socket_client_new ();
-
-  g_socket_client_connect_async (socket_client, connectable, self->io_cancellable,
-                                 aqmp_client_connected_cb, aqmp_client_attempt_new (self));
-}
-
-static gboolean
-aqmp_client_check_address (AqmpClient *self, const gchar *address, GError **error)
-{
-  g_autoptr(GSocketConnectable) connectable = aqmp_address_parse (address, error);
-
-  if (connectable == NULL)
-    return FALSE;
-  if (self->tls && aqmp_address_is_unix (address))
-    {
-      g_set_error (error, AQMP_ERROR, AQMP_ERROR_CONNECT,
-                   "cannot connect to %s: TLS is only available over TCP (tcp:HOST:PORT or tls:HOST:PORT)",
-                   address);
-      return FALSE;
-    }
-  return TRUE;
+  aqmp_connector_connect_async (self->connector, self->address, self->io_cancellable,
+                                aqmp_client_connected_cb, aqmp_client_attempt_new (self));
 }
 
 /**
@@ -816,7 +765,8 @@ aqmp_client_connect_async (AqmpClient          *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, aqmp_client_connect_async);
-  if (!aqmp_client_check_idle (self, &error) || !aqmp_client_check_address (self, address, &error))
+  if (!aqmp_client_check_idle (self, &error)
+      || !aqmp_connector_check_address (self->connector, address, &error))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
@@ -914,36 +864,12 @@ aqmp_client_connect_stream_finish (AqmpClient *self, GAsyncResult *result, GErro
 gchar *
 aqmp_client_listen (AqmpClient *self, const gchar *address, GError **error)
 {
-  g_autoptr(GSocketAddress) sa = NULL;
-  g_autoptr(GSocketAddress) effective = NULL;
-  g_autoptr(GSocketListener) listener = NULL;
-
   g_return_val_if_fail (AQMP_IS_CLIENT (self), NULL);
   g_return_val_if_fail (address != NULL, NULL);
 
   if (!aqmp_client_check_idle (self, error))
     return NULL;
-  sa = aqmp_address_parse_listen (address, error);
-  if (sa == NULL)
-    return NULL;
-  listener = g_socket_listener_new ();
-  g_socket_listener_set_backlog (listener, 1);
-  if (!g_socket_listener_add_address (listener, sa, G_SOCKET_TYPE_STREAM,
-                                      G_SOCKET_PROTOCOL_DEFAULT, NULL, &effective, error))
-    {
-      g_prefix_error (error, "cannot listen on %s: ", address);
-      if (error != NULL && *error != NULL && (*error)->domain != AQMP_ERROR)
-        {
-          (*error)->domain = AQMP_ERROR;
-          (*error)->code = AQMP_ERROR_CONNECT;
-        }
-      return NULL;
-    }
-  aqmp_client_close_listener (self);
-  self->listener = g_steal_pointer (&listener);
-  if (G_IS_UNIX_SOCKET_ADDRESS (effective))
-    self->listen_path = g_strdup (g_unix_socket_address_get_path (G_UNIX_SOCKET_ADDRESS (effective)));
-  return aqmp_address_to_string (effective);
+  return aqmp_connector_listen (self->connector, address, error);
 }
 
 static void
@@ -951,22 +877,18 @@ aqmp_client_accepted_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   gboolean current = FALSE;
   g_autoptr(AqmpClient) self = aqmp_client_attempt_free (user_data, &current);
-  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GIOStream) stream = NULL;
   g_autoptr(GError) error = NULL;
 
-  connection = g_socket_listener_accept_finish (G_SOCKET_LISTENER (source), res, NULL, &error);
+  stream = aqmp_connector_accept_finish (AQMP_CONNECTOR (source), res, &error);
   if (!current)
     return;
-  /* one server per listen: the socket is not needed any more */
-  aqmp_client_close_listener (self);
-  if (connection == NULL)
+  if (stream == NULL)
     {
-      g_autoptr(GError) cause = g_error_new (AQMP_ERROR, AQMP_ERROR_CONNECT,
-                                             "accepting a connection failed: %s", error->message);
-      aqmp_client_teardown (self, cause);
+      aqmp_client_teardown (self, error);
       return;
     }
-  aqmp_client_start_session (self, G_IO_STREAM (connection));
+  aqmp_client_start_session (self, stream);
 }
 
 /**
@@ -999,7 +921,7 @@ aqmp_client_accept_async (AqmpClient          *self,
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  if (self->listener == NULL)
+  if (!aqmp_connector_is_listening (self->connector))
     {
       g_task_return_new_error (task, AQMP_ERROR, AQMP_ERROR_STATE,
                                "cannot accept: call aqmp_client_listen() first");
@@ -1007,8 +929,8 @@ aqmp_client_accept_async (AqmpClient          *self,
     }
   aqmp_client_begin_connect (self, task, FALSE);
   g_clear_pointer (&self->address, g_free);
-  g_socket_listener_accept_async (self->listener, self->io_cancellable,
-                                  aqmp_client_accepted_cb, aqmp_client_attempt_new (self));
+  aqmp_connector_accept_async (self->connector, self->io_cancellable,
+                               aqmp_client_accepted_cb, aqmp_client_attempt_new (self));
 }
 
 /**
@@ -1211,14 +1133,17 @@ static void
 aqmp_client_teardown (AqmpClient *self, const GError *cause)
 {
   g_autoptr(AqmpClient) keep = g_object_ref (self);
+  /* @cause may be it: it lives until the end of this function */
+  g_autoptr(GError) write_error = g_steal_pointer (&self->write_error);
   g_autoptr(GError) loss = NULL;
 
   if (self->state == AQMP_STATE_IDLE || self->state == AQMP_STATE_DISCONNECTING)
     return;
 
-  /* a connection that was running, made to an address, was lost */
+  /* a connection that was running, made to an address, was lost (and
+   * the user is not disconnecting meanwhile) */
   self->reconnect_due = cause != NULL && self->reconnect && self->connect_task == NULL
-                        && self->address != NULL;
+                        && self->address != NULL && self->disconnect_tasks->len == 0;
   if (cause != NULL)
     {
       g_debug ("connection failed: %s", cause->message);
@@ -1240,7 +1165,8 @@ aqmp_client_teardown (AqmpClient *self, const GError *cause)
   aqmp_client_set_state (self, AQMP_STATE_DISCONNECTING);
   self->generation++;
   aqmp_client_clear_connect_sources (self);
-  aqmp_client_close_listener (self);
+  aqmp_client_stop_draining (self);
+  aqmp_connector_close (self->connector);
   g_cancellable_cancel (self->io_cancellable);
   if (self->reader != NULL)
     aqmp_reader_stop (self->reader);
@@ -1297,7 +1223,8 @@ aqmp_client_disconnect_async (AqmpClient          *self,
       break;
     case AQMP_STATE_CONNECTING:
     case AQMP_STATE_RUNNING:
-      aqmp_client_teardown (self, NULL);
+      /* after a write error the connection was lost, not closed by us */
+      aqmp_client_teardown (self, self->write_error);
       break;
     case AQMP_STATE_DISCONNECTING:
     default:
@@ -1347,6 +1274,13 @@ aqmp_client_check_can_execute (AqmpClient *self, AqmpExecuteFlags flags, GError 
     case AQMP_STATE_RUNNING:
     default:
       break;
+    }
+  /* after a write error nothing more can be sent */
+  if (self->write_error != NULL)
+    {
+      g_set_error (error, AQMP_ERROR, AQMP_ERROR_DISCONNECTED,
+                   "the connection is closing: %s", self->write_error->message);
+      return FALSE;
     }
   /* calls do not wait for a reconnect: they fail fast */
   if (self->reconnecting && (flags & AQMP_EXECUTE_FLAGS_HANDSHAKE) == 0)
@@ -1449,7 +1383,7 @@ aqmp_client_fds_refusal (AqmpClient *self)
     }
   if (self->address == NULL || aqmp_address_is_unix (self->address))
     return NULL;
-  return aqmp_client_wants_tls (self, self->address) ? "TLS" : "TCP";
+  return aqmp_connector_wants_tls (self->connector, self->address) ? "TLS" : "TCP";
 }
 
 static gboolean
@@ -1835,10 +1769,8 @@ void
 aqmp_client_set_tls (AqmpClient *self, gboolean tls)
 {
   g_return_if_fail (AQMP_IS_CLIENT (self));
-  tls = !!tls;
-  if (self->tls == tls)
+  if (!aqmp_connector_set_tls (self->connector, tls))
     return;
-  self->tls = tls;
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_TLS]);
 }
 
@@ -1852,7 +1784,7 @@ gboolean
 aqmp_client_get_tls (AqmpClient *self)
 {
   g_return_val_if_fail (AQMP_IS_CLIENT (self), FALSE);
-  return self->tls;
+  return aqmp_connector_get_tls (self->connector);
 }
 
 /**
@@ -1869,10 +1801,8 @@ void
 aqmp_client_set_tls_ca_file (AqmpClient *self, const gchar *ca_file)
 {
   g_return_if_fail (AQMP_IS_CLIENT (self));
-  if (g_strcmp0 (self->tls_ca_file, ca_file) == 0)
+  if (!aqmp_connector_set_tls_ca_file (self->connector, ca_file))
     return;
-  g_free (self->tls_ca_file);
-  self->tls_ca_file = g_strdup (ca_file);
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_TLS_CA_FILE]);
 }
 
@@ -1887,7 +1817,7 @@ const gchar *
 aqmp_client_get_tls_ca_file (AqmpClient *self)
 {
   g_return_val_if_fail (AQMP_IS_CLIENT (self), NULL);
-  return self->tls_ca_file;
+  return aqmp_connector_get_tls_ca_file (self->connector);
 }
 
 /**
@@ -1903,7 +1833,7 @@ aqmp_client_set_tls_certificate (AqmpClient *self, GTlsCertificate *certificate)
 {
   g_return_if_fail (AQMP_IS_CLIENT (self));
   g_return_if_fail (certificate == NULL || G_IS_TLS_CERTIFICATE (certificate));
-  if (!g_set_object (&self->tls_certificate, certificate))
+  if (!aqmp_connector_set_tls_certificate (self->connector, certificate))
     return;
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_TLS_CERTIFICATE]);
 }
@@ -1918,7 +1848,7 @@ GTlsCertificate *
 aqmp_client_get_tls_certificate (AqmpClient *self)
 {
   g_return_val_if_fail (AQMP_IS_CLIENT (self), NULL);
-  return self->tls_certificate;
+  return aqmp_connector_get_tls_certificate (self->connector);
 }
 
 /**
@@ -2129,13 +2059,13 @@ aqmp_client_get_property (GObject *object, guint prop_id, GValue *value, GParamS
       g_value_set_object (value, self->protocol);
       break;
     case PROP_TLS:
-      g_value_set_boolean (value, self->tls);
+      g_value_set_boolean (value, aqmp_connector_get_tls (self->connector));
       break;
     case PROP_TLS_CA_FILE:
-      g_value_set_string (value, self->tls_ca_file);
+      g_value_set_string (value, aqmp_connector_get_tls_ca_file (self->connector));
       break;
     case PROP_TLS_CERTIFICATE:
-      g_value_set_object (value, self->tls_certificate);
+      g_value_set_object (value, aqmp_connector_get_tls_certificate (self->connector));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -2199,8 +2129,9 @@ aqmp_client_dispose (GObject *object)
   if (self->stream != NULL)
     g_io_stream_close (self->stream, NULL, NULL);
   aqmp_client_clear_connect_sources (self);
+  aqmp_client_stop_draining (self);
   aqmp_client_stop_reconnecting (self);
-  aqmp_client_close_listener (self);
+  aqmp_connector_close (self->connector);
   g_clear_object (&self->stream);
   g_clear_object (&self->reader);
   g_clear_object (&self->writer);
@@ -2217,10 +2148,10 @@ aqmp_client_finalize (GObject *object)
   g_ptr_array_unref (self->disconnect_tasks);
   g_clear_error (&self->cause);
   g_clear_error (&self->end_cause);
+  g_clear_error (&self->write_error);
   g_free (self->last_loss);
   g_clear_object (&self->protocol);
-  g_free (self->tls_ca_file);
-  g_clear_object (&self->tls_certificate);
+  g_clear_object (&self->connector);
   g_free (self->address);
   g_clear_pointer (&self->greeting, json_object_unref);
   g_strfreev (self->capabilities);
@@ -2363,6 +2294,7 @@ static void
 aqmp_client_init (AqmpClient *self)
 {
   self->context = g_main_context_ref_thread_default ();
+  self->connector = aqmp_connector_new ();
   self->connect_timeout = AQMP_DEFAULT_CONNECT_TIMEOUT;
   self->max_message_size = AQMP_DEFAULT_MAX_MESSAGE_SIZE;
   self->max_queue_size = AQMP_DEFAULT_MAX_QUEUE_SIZE;

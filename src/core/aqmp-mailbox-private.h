@@ -68,6 +68,8 @@ gboolean     aqmp_mailbox_deliver         (AqmpMailbox      *self,
                                            GError          **error);
 void         aqmp_mailbox_fail_all        (AqmpMailbox      *self,
                                            const GError     *error);
+void         aqmp_mailbox_fail_unwritten  (AqmpMailbox      *self,
+                                           const GError     *error);
 void         aqmp_mailbox_expect_idless_error (AqmpMailbox  *self);
 guint        aqmp_mailbox_get_n_pending   (AqmpMailbox      *self);
 gsize        aqmp_mailbox_get_unsent_size (AqmpMailbox      *self);

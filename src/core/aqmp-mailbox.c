@@ -14,7 +14,8 @@ typedef struct {
   gchar *trace;             /* until sent, when tracing */
   AqmpExecuteFlags flags;
   guint timeout_ms;
-  gboolean sent;
+  gboolean sent;             /* handed to the writer */
+  gboolean flushed;         /* the writer wrote all of it */
   gboolean written;         /* a no-reply command in its grace period */
   GSource *timeout_source;
   GSource *cancel_source;
@@ -249,13 +250,17 @@ aqmp_mailbox_complete_null (AqmpCall *call)
   g_task_return_pointer (call->task, json_node_new (JSON_NODE_NULL), (GDestroyNotify) json_node_unref);
 }
 
-/* a command without a reply on success waits only for a quick error */
+/* the writer wrote all of a request; a command without a reply on
+ * success then waits only for a quick error */
 void
 aqmp_mailbox_written (AqmpMailbox *self, guint64 id)
 {
   AqmpCall *call = g_hash_table_lookup (self->calls, &id);
 
-  if (call == NULL || (call->flags & AQMP_EXECUTE_FLAGS_NO_REPLY) == 0)
+  if (call == NULL)
+    return;
+  call->flushed = TRUE;
+  if ((call->flags & AQMP_EXECUTE_FLAGS_NO_REPLY) == 0)
     return;
   if (self->no_reply_grace == 0)
     {
@@ -446,6 +451,33 @@ aqmp_mailbox_fail_sent (AqmpMailbox *self, const GError *error)
     }
   g_hash_table_remove_all (self->abandoned);
   self->inband_in_flight = 0;
+}
+
+/* fails the calls whose requests were not written whole, sent or not:
+ * nothing can answer them once writing has failed */
+void
+aqmp_mailbox_fail_unwritten (AqmpMailbox *self, const GError *error)
+{
+  g_autoptr(GList) calls = g_hash_table_get_values (self->calls);
+  g_autoptr(GQueue) failed = g_queue_new ();
+
+  /* all are detached first: a callback may end the connection */
+  for (GList *l = calls; l != NULL; l = l->next)
+    {
+      AqmpCall *call = l->data;
+      if (call->flushed)
+        continue;
+      aqmp_mailbox_detach (self, call);
+      if (call->sent && aqmp_call_is_inband (call) && self->inband_in_flight > 0)
+        self->inband_in_flight--;
+      g_queue_push_tail (failed, call);
+    }
+  for (GList *l = failed->head; l != NULL; l = l->next)
+    {
+      AqmpCall *call = l->data;
+      g_task_return_error (call->task, g_error_copy (error));
+      aqmp_call_free (call);
+    }
 }
 
 guint

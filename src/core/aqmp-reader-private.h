@@ -37,6 +37,7 @@ void        aqmp_reader_stop       (AqmpReader                *self);
 void        aqmp_reader_recover    (AqmpReader                *self);
 void        aqmp_reader_set_trace  (AqmpReader                *self,
                                     gboolean                   trace);
+gboolean    aqmp_reader_reached_eof (AqmpReader               *self);
 AqmpFramer *aqmp_reader_get_framer (AqmpReader                *self);
 
 G_END_DECLS

@@ -21,6 +21,7 @@ struct _AqmpReader {
   gboolean trace;
   gboolean reading;
   gboolean stopped;
+  gboolean eof;             /* the peer closed: the failure was the end */
 };
 
 G_DEFINE_FINAL_TYPE (AqmpReader, aqmp_reader, G_TYPE_OBJECT)
@@ -107,6 +108,8 @@ aqmp_reader_read_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   if (n == 0)
     {
       g_autoptr(GError) cause = NULL;
+
+      self->eof = TRUE;
       if (aqmp_framer_get_buffered (self->framer) > 0)
         cause = g_error_new_literal (AQMP_ERROR, AQMP_ERROR_DISCONNECTED,
                                      "server closed the connection in the middle of a message");
@@ -159,6 +162,14 @@ void
 aqmp_reader_set_trace (AqmpReader *self, gboolean trace)
 {
   self->trace = trace;
+}
+
+/* whether the failure reported was the end of the stream, rather than
+ * a read error or a bad message */
+gboolean
+aqmp_reader_reached_eof (AqmpReader *self)
+{
+  return self->eof;
 }
 
 AqmpFramer *

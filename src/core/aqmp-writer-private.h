@@ -10,7 +10,8 @@ G_BEGIN_DECLS
  * AqmpWriter owns the output side of a connection: an ordered queue of
  * serialised messages, written with one vectored async write at a time
  * so that the socket's own buffer is the only place data waits once the
- * peer stops reading. Its first write error is reported once.
+ * peer stops reading. Its first write error is reported once, after the
+ * written callback for every message that went out whole before it.
  *
  * A message with file descriptors waits until everything ahead of it is
  * written, then goes out with its descriptors in one sendmsg() on the

@@ -47,40 +47,45 @@ aqmp_writer_item_free (AqmpWriterItem *item)
 }
 
 /* the items are detached first: a written callback may enqueue and
- * start the next write */
+ * start the next write. Only the items within the first @written bytes
+ * went out whole and are reported written. */
 static void
-aqmp_writer_release_in_flight (AqmpWriter *self, gboolean notify)
+aqmp_writer_release_in_flight (AqmpWriter *self, gsize written)
 {
   g_autofree AqmpWriterItem *items = g_steal_pointer (&self->in_flight);
   guint n = self->n_in_flight;
+  gsize end = 0;
 
   self->n_in_flight = 0;
   for (guint i = 0; i < n; i++)
     self->queued -= g_bytes_get_size (items[i].bytes);
   for (guint i = 0; i < n; i++)
     {
-      if (notify && items[i].notify && !self->stopped)
+      end += g_bytes_get_size (items[i].bytes);
+      if (end <= written && items[i].notify && !self->stopped)
         self->written_func (self->user_data, items[i].tag);
       g_bytes_unref (items[i].bytes);
       g_clear_object (&items[i].fds);
     }
 }
 
-/* the write under way ended: report its error once, or go on */
+/* the write under way ended after @written bytes: report its error once,
+ * or go on */
 static void
-aqmp_writer_done (AqmpWriter *self, const GError *error)
+aqmp_writer_done (AqmpWriter *self, gsize written, const GError *error)
 {
   self->writing = FALSE;
   if (error != NULL)
     {
-      aqmp_writer_release_in_flight (self, FALSE);
+      /* what went out whole before the error may still be answered */
+      aqmp_writer_release_in_flight (self, written);
       if (self->stopped)
         return;
       self->stopped = TRUE;
       self->error_func (self->user_data, error);
       return;
     }
-  aqmp_writer_release_in_flight (self, TRUE);
+  aqmp_writer_release_in_flight (self, G_MAXSIZE);
   if (!self->stopped)
     aqmp_writer_kick (self);
 }
@@ -90,9 +95,11 @@ aqmp_writer_write_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(AqmpWriter) self = user_data;
   g_autoptr(GError) error = NULL;
+  gsize written = 0;
 
-  g_output_stream_writev_all_finish (G_OUTPUT_STREAM (source), res, NULL, &error);
-  aqmp_writer_done (self, error);
+  /* on error too, @written counts what was written before it */
+  g_output_stream_writev_all_finish (G_OUTPUT_STREAM (source), res, &written, &error);
+  aqmp_writer_done (self, written, error);
 }
 
 static void
@@ -101,8 +108,9 @@ aqmp_writer_rest_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   g_autoptr(AqmpWriter) self = user_data;
   g_autoptr(GError) error = NULL;
 
+  /* the message is whole only once its rest is */
   g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), res, NULL, &error);
-  aqmp_writer_done (self, error);
+  aqmp_writer_done (self, error != NULL ? 0 : G_MAXSIZE, error);
 }
 
 static gboolean aqmp_writer_socket_ready_cb (GSocket *socket, GIOCondition condition, gpointer user_data);
@@ -131,7 +139,7 @@ aqmp_writer_send_with_fds (AqmpWriter *self)
     case G_POLLABLE_RETURN_OK:
       if (written >= size)
         {
-          aqmp_writer_done (self, NULL);
+          aqmp_writer_done (self, G_MAXSIZE, NULL);
           return;
         }
       g_output_stream_write_all_async (self->stream, (const guint8 *) vector.buffer + written,
@@ -147,7 +155,7 @@ aqmp_writer_send_with_fds (AqmpWriter *self)
       return;
     case G_POLLABLE_RETURN_FAILED:
     default:
-      aqmp_writer_done (self, error);
+      aqmp_writer_done (self, 0, error);
       return;
     }
 }
@@ -159,7 +167,7 @@ aqmp_writer_socket_ready_cb (GSocket *socket, GIOCondition condition, gpointer u
 
   if (self->stopped)
     {
-      aqmp_writer_done (self, NULL);
+      aqmp_writer_done (self, G_MAXSIZE, NULL);
       return G_SOURCE_REMOVE;
     }
   aqmp_writer_send_with_fds (self);
@@ -295,7 +303,7 @@ aqmp_writer_finalize (GObject *object)
   AqmpWriter *self = AQMP_WRITER (object);
 
   g_queue_clear_full (&self->queue, (GDestroyNotify) aqmp_writer_item_free);
-  aqmp_writer_release_in_flight (self, FALSE);
+  aqmp_writer_release_in_flight (self, 0);
   g_object_unref (self->stream);
   g_clear_object (&self->socket);
   g_clear_object (&self->cancellable);
