@@ -1151,6 +1151,31 @@ test_handshake_event_before_greeting (Fixture *f, gconstpointer data)
   g_assert_cmpint (aqmp_event_get_timestamp (event), ==, 1000002);
 }
 
+/* a monitor that a client reached while QEMU was starting can greet twice
+ * before reading anything; the client negotiates once and runs */
+static void
+test_handshake_repeated_greeting (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = NULL;
+  GPtrArray *received;
+  guint negotiations = 0;
+
+  aqmp_server_set_pre_greeting (f->server,
+                                "{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 22, \"minor\": 2, \"major\": 7},"
+                                " \"package\": \"\"}, \"capabilities\": [\"oob\"]}}\r\n");
+  fixture_connect (f);
+  g_assert_cmpint (aqmp_client_get_state (f->client), ==, AQMP_STATE_RUNNING);
+  value = aqmp_client_execute_sync (f->client, "query-status", NULL, NULL, &error);
+  g_assert_no_error (error);
+  received = aqmp_server_get_received (f->server);
+  for (guint i = 0; i < received->len; i++)
+    if (g_strcmp0 (json_object_get_string_member (g_ptr_array_index (received, i), "execute"),
+                   "qmp_capabilities") == 0)
+      negotiations++;
+  g_assert_cmpuint (negotiations, ==, 1);
+}
+
 /* ----- commands and replies ----- */
 
 /* #11: replies with an id that is not ours are dropped */
@@ -2254,6 +2279,7 @@ main (int argc, char **argv)
   ADD ("handshake/negotiation-timeout", test_handshake_negotiation_timeout);
   ADD ("handshake/early-command", test_handshake_early_command);
   ADD ("handshake/event-before-greeting", test_handshake_event_before_greeting);
+  ADD ("handshake/repeated-greeting", test_handshake_repeated_greeting);
   ADD ("reply/unknown-id", test_reply_unknown_id);
   ADD ("reply/idless-error", test_reply_idless_error);
   ADD ("reply/duplicate", test_reply_duplicate);

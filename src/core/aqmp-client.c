@@ -380,10 +380,18 @@ aqmp_client_greeting_cb (gpointer user_data, JsonObject *greeting)
   g_auto(GStrv) caps = NULL;
   guint version[3] = { 0, };
 
-  if (self->state != AQMP_STATE_CONNECTING || self->greeting != NULL)
+  /* a monitor whose client connected while QEMU was starting can greet
+   * twice before it reads anything: harmless until negotiation is done */
+  if (self->state == AQMP_STATE_CONNECTING && self->greeting != NULL)
     {
-      g_set_error_literal (&error, AQMP_ERROR, AQMP_ERROR_PROTOCOL,
-                           "invalid message from server: unexpected greeting");
+      g_debug ("ignoring a repeated greeting");
+      return;
+    }
+  if (self->state != AQMP_STATE_CONNECTING)
+    {
+      g_set_error (&error, AQMP_ERROR, AQMP_ERROR_PROTOCOL,
+                   "invalid message from server: unexpected greeting while %s",
+                   aqmp_state_to_string (self->state));
       aqmp_client_teardown (self, error);
       return;
     }
