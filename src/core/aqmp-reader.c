@@ -5,7 +5,10 @@
 #include "aqmp-message-private.h"
 #include "aqmp-reader-private.h"
 
-#define AQMP_READER_CHUNK (64 * 1024)
+/* reads start small, so that an idle connection costs little memory, and
+ * grow while they come back full, for throughput */
+#define AQMP_READER_MIN_CHUNK (4 * 1024)
+#define AQMP_READER_MAX_CHUNK (64 * 1024)
 
 struct _AqmpReader {
   GObject parent_instance;
@@ -18,6 +21,7 @@ struct _AqmpReader {
   AqmpFramer *framer;
   JsonParser *parser;
   guint8 *chunk;
+  gsize chunk_size;
   gboolean trace;
   gboolean reading;
   gboolean stopped;
@@ -120,6 +124,11 @@ aqmp_reader_read_cb (GObject *source, GAsyncResult *res, gpointer user_data)
       return;
     }
   aqmp_framer_push (self->framer, self->chunk, (gsize) n);
+  if ((gsize) n == self->chunk_size && self->chunk_size < AQMP_READER_MAX_CHUNK)
+    {
+      self->chunk_size *= 2;
+      self->chunk = g_realloc (self->chunk, self->chunk_size);
+    }
   aqmp_reader_drain (self);
   aqmp_reader_read (self);
 }
@@ -130,7 +139,7 @@ aqmp_reader_read (AqmpReader *self)
   if (self->stopped || self->reading)
     return;
   self->reading = TRUE;
-  g_input_stream_read_async (self->stream, self->chunk, AQMP_READER_CHUNK,
+  g_input_stream_read_async (self->stream, self->chunk, self->chunk_size,
                              G_PRIORITY_DEFAULT, self->cancellable,
                              aqmp_reader_read_cb, g_object_ref (self));
 }
@@ -202,7 +211,8 @@ static void
 aqmp_reader_init (AqmpReader *self)
 {
   self->parser = json_parser_new ();
-  self->chunk = g_malloc (AQMP_READER_CHUNK);
+  self->chunk_size = AQMP_READER_MIN_CHUNK;
+  self->chunk = g_malloc (self->chunk_size);
 }
 
 AqmpReader *
