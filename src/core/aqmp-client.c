@@ -423,8 +423,11 @@ aqmp_client_event_cb (gpointer user_data, AqmpEvent *event)
 {
   AqmpClient *self = user_data;
 
+  /* connecting to `event::NAME` interns NAME, so a name without a quark
+   * has no handler of its own; and names the peer chooses are not
+   * interned for the life of the process */
   g_signal_emit (self, signals[SIGNAL_EVENT],
-                 g_quark_from_string (aqmp_event_get_name (event)), event);
+                 g_quark_try_string (aqmp_event_get_name (event)), event);
 }
 
 static void

@@ -270,6 +270,22 @@ aqmp_message_append_string (GString *out, const gchar *s)
   g_string_append_c (out, '"');
 }
 
+/* in decimal, without g_string_append_printf(): this runs once per request */
+static void
+aqmp_message_append_uint64 (GString *out, guint64 value)
+{
+  gchar digits[20];   /* G_MAXUINT64 has 20 */
+  guint n = 0;
+
+  do
+    {
+      digits[n++] = (gchar) ('0' + value % 10);
+      value /= 10;
+    }
+  while (value != 0);
+  while (n > 0)
+    g_string_append_c (out, digits[--n]);
+}
 
 /**
  * aqmp_message_build_request:
@@ -300,7 +316,8 @@ aqmp_message_build_request (const gchar *command,
       g_string_append (out, ",\"arguments\":");
       json_generator_to_gstring (generator, out);
     }
-  g_string_append_printf (out, ",\"id\":%" G_GUINT64_FORMAT, id);
+  g_string_append (out, ",\"id\":");
+  aqmp_message_append_uint64 (out, id);
   g_string_append_c (out, '}');
   g_string_append (out, line_ending);
   return g_string_free_to_bytes (out);
