@@ -23,7 +23,8 @@ aqmp_framer_new (gsize max_size)
 {
   AqmpFramer *self = g_new0 (AqmpFramer, 1);
 
-  self->buf = g_byte_array_sized_new (4096);
+  /* allocated on first use: most connections are idle */
+  self->buf = g_byte_array_new ();
   self->max_size = max_size;
   return self;
 }

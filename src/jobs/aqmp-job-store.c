@@ -26,13 +26,31 @@
 
 #define AQMP_JOB_STORE_BUSY_TIMEOUT_MS 5000
 
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
+/* statements stay prepared for the store's lifetime (compiling one costs
+ * more than running it); a use ends by resetting it, not finalizing it */
+typedef sqlite3_stmt AqmpJobStoreStmt;
+
+static void
+aqmp_job_store_stmt_release (AqmpJobStoreStmt *stmt)
+{
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AqmpJobStoreStmt, aqmp_job_store_stmt_release)
+
+static void
+aqmp_job_store_stmt_free (gpointer stmt)
+{
+  sqlite3_finalize (stmt);
+}
 
 struct _AqmpJobStore {
   GObject parent_instance;
   gchar *path;
   sqlite3 *db;
   gint schema_version;
+  GHashTable *statements;   /* SQL → sqlite3_stmt */
 };
 
 G_DEFINE_FINAL_TYPE (AqmpJobStore, aqmp_job_store, G_TYPE_OBJECT)
@@ -97,17 +115,33 @@ aqmp_job_store_exec (AqmpJobStore *self, const gchar *sql, GError **error)
   return TRUE;
 }
 
-static sqlite3_stmt *
+static AqmpJobStoreStmt *
 aqmp_job_store_prepare (AqmpJobStore *self, const gchar *sql, GError **error)
 {
-  sqlite3_stmt *stmt = NULL;
+  sqlite3_stmt *stmt = g_hash_table_lookup (self->statements, sql);
 
-  if (sqlite3_prepare_v2 (self->db, sql, -1, &stmt, NULL) != SQLITE_OK)
+  if (stmt != NULL)
+    return stmt;
+  if (sqlite3_prepare_v3 (self->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt, NULL) != SQLITE_OK)
     {
       aqmp_job_store_fail (self, error, "cannot prepare a statement");
       return NULL;
     }
+  g_hash_table_insert (self->statements, g_strdup (sql), stmt);
   return stmt;
+}
+
+/* runs a statement without a result, prepared once */
+static gboolean
+aqmp_job_store_run (AqmpJobStore *self, const gchar *sql, GError **error)
+{
+  g_autoptr(AqmpJobStoreStmt) stmt = aqmp_job_store_prepare (self, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  if (sqlite3_step (stmt) != SQLITE_DONE)
+    return aqmp_job_store_fail (self, error, "cannot write");
+  return TRUE;
 }
 
 /* runs a statement that returns no rows */
@@ -123,27 +157,27 @@ static gboolean
 aqmp_job_store_begin (AqmpJobStore *self, GError **error)
 {
   /* IMMEDIATE takes the write lock now, so the busy timeout applies */
-  return aqmp_job_store_exec (self, "BEGIN IMMEDIATE;", error);
+  return aqmp_job_store_run (self, "BEGIN IMMEDIATE;", error);
 }
 
 static gboolean
 aqmp_job_store_commit (AqmpJobStore *self, GError **error)
 {
-  return aqmp_job_store_exec (self, "COMMIT;", error);
+  return aqmp_job_store_run (self, "COMMIT;", error);
 }
 
 static void
 aqmp_job_store_rollback (AqmpJobStore *self)
 {
   if (!sqlite3_get_autocommit (self->db))
-    sqlite3_exec (self->db, "ROLLBACK;", NULL, NULL, NULL);
+    aqmp_job_store_run (self, "ROLLBACK;", NULL);
 }
 
 static gint
 aqmp_job_store_read_version (AqmpJobStore *self, GError **error)
 {
-  g_autoptr(sqlite3_stmt) exists = NULL;
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(AqmpJobStoreStmt) exists = NULL;
+  g_autoptr(AqmpJobStoreStmt) stmt = NULL;
 
   exists = aqmp_job_store_prepare (self, "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'schema';", error);
   if (exists == NULL)
@@ -162,7 +196,7 @@ aqmp_job_store_read_version (AqmpJobStore *self, GError **error)
 static gboolean
 aqmp_job_store_migrate_from (AqmpJobStore *self, gint version, GError **error)
 {
-  g_autoptr(sqlite3_stmt) stamp = NULL;
+  g_autoptr(AqmpJobStoreStmt) stamp = NULL;
 
   switch (version)
     {
@@ -338,7 +372,7 @@ aqmp_job_store_add_job (AqmpJobStore *self, const gchar *machine, const gchar *j
                         const gchar *command, JsonObject *arguments, gint64 created,
                         GError **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(AqmpJobStoreStmt) stmt = NULL;
   g_autofree gchar *args_text = NULL;
   gint64 row;
 
@@ -394,7 +428,7 @@ aqmp_job_store_write (AqmpJobStore *self, const gchar * const *sqls, AqmpJobStor
     return FALSE;
   for (guint i = 0; sqls[i] != NULL; i++)
     {
-      g_autoptr(sqlite3_stmt) stmt = aqmp_job_store_prepare (self, sqls[i], error);
+      g_autoptr(AqmpJobStoreStmt) stmt = aqmp_job_store_prepare (self, sqls[i], error);
       if (stmt == NULL)
         {
           aqmp_job_store_rollback (self);
@@ -664,7 +698,7 @@ aqmp_job_store_get_one (AqmpJobStore *self, sqlite3_stmt *stmt, GError **error)
 JsonObject *
 aqmp_job_store_get_job (AqmpJobStore *self, gint64 row, GError **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(AqmpJobStoreStmt) stmt = NULL;
 
   g_return_val_if_fail (AQMP_IS_JOB_STORE (self), NULL);
   stmt = aqmp_job_store_prepare (self, "SELECT " AQMP_JOB_STORE_COLUMNS " FROM jobs WHERE id = ?1;", error);
@@ -689,7 +723,7 @@ aqmp_job_store_get_job (AqmpJobStore *self, gint64 row, GError **error)
 JsonObject *
 aqmp_job_store_find_job (AqmpJobStore *self, const gchar *machine, const gchar *job_id, GError **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(AqmpJobStoreStmt) stmt = NULL;
 
   g_return_val_if_fail (AQMP_IS_JOB_STORE (self), NULL);
   g_return_val_if_fail (job_id != NULL, NULL);
@@ -719,7 +753,7 @@ aqmp_job_store_find_job (AqmpJobStore *self, const gchar *machine, const gchar *
 GPtrArray *
 aqmp_job_store_list_jobs (AqmpJobStore *self, const gchar *machine, gboolean active_only, GError **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(AqmpJobStoreStmt) stmt = NULL;
   g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
   gint rc;
 
@@ -757,7 +791,7 @@ aqmp_job_store_list_jobs (AqmpJobStore *self, const gchar *machine, gboolean act
 JsonArray *
 aqmp_job_store_get_transitions (AqmpJobStore *self, gint64 row, GError **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(AqmpJobStoreStmt) stmt = NULL;
   g_autoptr(JsonArray) array = json_array_new ();
   gint rc;
 
@@ -794,7 +828,7 @@ aqmp_job_store_get_transitions (AqmpJobStore *self, gint64 row, GError **error)
 JsonArray *
 aqmp_job_store_get_checkpoints (AqmpJobStore *self, gint64 row, GError **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(AqmpJobStoreStmt) stmt = NULL;
   g_autoptr(JsonArray) array = json_array_new ();
   gint rc;
 
@@ -833,7 +867,7 @@ aqmp_job_store_get_checkpoints (AqmpJobStore *self, gint64 row, GError **error)
 gchar *
 aqmp_job_store_check_integrity (AqmpJobStore *self, GError **error)
 {
-  g_autoptr(sqlite3_stmt) stmt = NULL;
+  g_autoptr(AqmpJobStoreStmt) stmt = NULL;
   g_autoptr(GString) verdict = g_string_new (NULL);
   gint rc;
 
@@ -860,6 +894,8 @@ aqmp_job_store_finalize (GObject *object)
 {
   AqmpJobStore *self = AQMP_JOB_STORE (object);
 
+  /* the statements go before the database they belong to */
+  g_hash_table_unref (self->statements);
   if (self->db != NULL)
     sqlite3_close_v2 (self->db);
   g_free (self->path);
@@ -875,4 +911,6 @@ aqmp_job_store_class_init (AqmpJobStoreClass *klass)
 static void
 aqmp_job_store_init (AqmpJobStore *self)
 {
+  self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                            aqmp_job_store_stmt_free);
 }
