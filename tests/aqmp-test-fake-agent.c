@@ -17,7 +17,7 @@ aqmp_test_fake_file_free (AqmpTestFakeFile *file)
   g_free (file);
 }
 
-/* what qemu-ga allows while the guest's filesystems are frozen */
+/* what the real agent allows while the guest's filesystems are frozen */
 static const gchar * const frozen_allowed[] = {
   "guest-ping", "guest-info", "guest-sync", "guest-sync-delimited",
   "guest-fsfreeze-status", "guest-fsfreeze-thaw", NULL

@@ -11,7 +11,7 @@ G_BEGIN_DECLS
  * the client provoking one id-less error. It is what tests send the
  * commands to that must never reach a real agent on this host: shutdown,
  * suspend and fsfreeze. While "frozen" it refuses everything but ping,
- * info, sync, fsfreeze-status and fsfreeze-thaw, as qemu-ga does.
+ * info, sync, fsfreeze-status and fsfreeze-thaw, as the real agent does.
  */
 typedef struct {
   AqmpServer *server;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The guest agent protocol and convenience API against the real qemu-ga
- * 7.2, run on this host with `-m unix-listen`. qemu-ga acts on the machine
+ * 7.2, run on this host with `-m unix-listen`. The agent acts on the machine
  * it runs on, so it is only ever started through the project's
  * qga-sandbox script, which blocks every command that would change the
  * host; and these tests send none of those commands anyway (the fake
@@ -48,7 +48,7 @@ have_agent (void)
     }
   if (qemu_ga == NULL)
     {
-      g_test_fail_printf ("qemu-ga is not installed (apt install qemu-guest-agent)");
+      g_test_fail_printf ("the guest agent program is not installed (apt install qemu-guest-agent)");
       return FALSE;
     }
   return TRUE;
@@ -251,7 +251,7 @@ test_partial_json_recovery (Fixture *f, gconstpointer data)
   g_io_stream_close (G_IO_STREAM (connection), NULL, &error);
   g_assert_no_error (error);
 
-  /* qemu-ga reads the half request before it sees this client leave,
+  /* the agent reads the half request before it sees this client leave,
    * and only then accepts the next one */
   fixture_connect (f);
   value = aqmp_client_execute_sync (f->client, "guest-ping", NULL, NULL, &error);
@@ -285,7 +285,7 @@ test_reconnect (Fixture *f, gconstpointer data)
 int
 main (int argc, char **argv)
 {
-  /* the sandbox runs qemu-ga from PATH; it lives in sbin, which a plain
+  /* the sandbox runs the agent from PATH; it lives in sbin, which a plain
    * user's PATH may lack (set before any thread exists) */
   g_autofree gchar *path = g_strdup_printf ("%s:/usr/sbin:/sbin", g_getenv ("PATH"));
 
