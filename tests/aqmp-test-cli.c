@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <errno.h>
+#include <pty.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -309,4 +312,98 @@ aqmp_test_qemu_new_two_monitors (gchar **dir, gchar **second_address)
   aqmp_test_qemu_wait_for_socket (qemu, path);
   *second_address = g_strdup_printf ("unix:%s", path);
   return qemu;
+}
+
+/* ----- the tool on a pseudo-terminal ----- */
+
+static void
+aqmp_test_pty_exited_cb (GPid pid, gint status, gpointer user_data)
+{
+  AqmpTestPty *self = user_data;
+
+  self->status = status;
+  self->exited = TRUE;
+  g_spawn_close_pid (pid);
+}
+
+/* @env: KEY=VALUE settings on top of an English xterm */
+AqmpTestPty *
+aqmp_test_pty_spawn (const gchar * const *env, const gchar *first_arg, ...)
+{
+  AqmpTestPty *self = g_new0 (AqmpTestPty, 1);
+  g_auto(GStrv) envp = g_get_environ ();
+  g_autoptr(GPtrArray) argv = NULL;
+  const gchar *tool = aqmp_test_tool_path ();
+  struct winsize ws = { .ws_row = 40, .ws_col = 200 };
+  va_list args;
+
+  va_start (args, first_arg);
+  argv = aqmp_test_tool_argv (first_arg, args);
+  va_end (args);
+
+  envp = g_environ_setenv (envp, "TERM", "xterm", TRUE);
+  envp = g_environ_setenv (envp, "INPUTRC", "/dev/null", TRUE);
+  envp = g_environ_setenv (envp, "LANG", "C.UTF-8", TRUE);
+  envp = g_environ_unsetenv (envp, "LANGUAGE");
+  envp = g_environ_unsetenv (envp, "LC_ALL");
+  envp = g_environ_unsetenv (envp, "LC_MESSAGES");
+  for (guint i = 0; env != NULL && env[i] != NULL; i++)
+    {
+      g_auto(GStrv) kv = g_strsplit (env[i], "=", 2);
+      envp = g_environ_setenv (envp, kv[0], kv[1] != NULL ? kv[1] : "", TRUE);
+    }
+
+  /* only async-signal-safe calls between fork and exec */
+  self->pid = forkpty (&self->master, NULL, NULL, &ws);
+  g_assert_cmpint (self->pid, >=, 0);
+  if (self->pid == 0)
+    {
+      execve (tool, (gchar **) argv->pdata, envp);
+      _exit (127);
+    }
+  g_child_watch_add (self->pid, aqmp_test_pty_exited_cb, self);
+  aqmp_test_output_init (&self->out, self->master);
+  return self;
+}
+
+void
+aqmp_test_pty_write (AqmpTestPty *self, const gchar *text)
+{
+  gsize len = strlen (text);
+  gsize done = 0;
+
+  while (done < len)
+    {
+      gssize n = write (self->master, text + done, len - done);
+
+      if (n < 0 && (errno == EINTR || errno == EAGAIN))
+        continue;
+      g_assert_cmpint (n, >, 0);
+      done += n;
+    }
+}
+
+/* the tool must exit by itself, with @expected, and not be killed */
+void
+aqmp_test_pty_wait_exit (AqmpTestPty *self, gint expected)
+{
+  if (!aqmp_test_wait_for_flag (&self->exited, AQMP_TEST_WAIT_MS))
+    g_error ("aqmp did not exit within %u ms; it printed:\n%s", AQMP_TEST_WAIT_MS, self->out.text->str);
+  if (!WIFEXITED (self->status))
+    g_error ("aqmp was killed by signal %d; it printed:\n%s", WTERMSIG (self->status), self->out.text->str);
+  g_assert_cmpint (WEXITSTATUS (self->status), ==, expected);
+}
+
+void
+aqmp_test_pty_free (AqmpTestPty *self)
+{
+  if (!self->exited)
+    {
+      kill (self->pid, SIGKILL);
+      aqmp_test_wait_for_flag (&self->exited, AQMP_TEST_WAIT_MS);
+    }
+  g_test_message ("aqmp printed on the terminal:\n%s", self->out.text->str);
+  aqmp_test_output_clear (&self->out);
+  close (self->master);
+  g_free (self);
 }

@@ -53,9 +53,28 @@ gint           aqmp_test_tool_run        (const gchar * const *env,
                                           const gchar         *first_arg,
                                           ...) G_GNUC_NULL_TERMINATED;
 
+/* a run of the tool on a pseudo-terminal, as a person at a terminal runs it */
+typedef struct {
+  GPid pid;
+  gint master;
+  AqmpTestOutput out;
+  gboolean exited;
+  gint status;
+} AqmpTestPty;
+
+AqmpTestPty   *aqmp_test_pty_spawn       (const gchar * const *env,
+                                          const gchar         *first_arg,
+                                          ...) G_GNUC_NULL_TERMINATED;
+void           aqmp_test_pty_write       (AqmpTestPty         *self,
+                                          const gchar         *text);
+void           aqmp_test_pty_wait_exit   (AqmpTestPty         *self,
+                                          gint                 expected);
+void           aqmp_test_pty_free        (AqmpTestPty         *self);
+
 AqmpTestQemu  *aqmp_test_qemu_new_two_monitors (gchar      **dir,
                                                 gchar      **second_address);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AqmpTestTool, aqmp_test_tool_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AqmpTestPty, aqmp_test_pty_free)
 
 G_END_DECLS

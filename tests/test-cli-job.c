@@ -128,115 +128,16 @@ query_job (AqmpClient *client, const gchar *id)
   return NULL;
 }
 
-/* ----- the tool on a pseudo-terminal ----- */
-
-typedef struct {
-  GPid pid;
-  gint master;
-  AqmpTestOutput out;
-  gboolean exited;
-  gint status;
-} Pty;
-
-static void
-pty_exited_cb (GPid pid, gint status, gpointer user_data)
-{
-  Pty *pty = user_data;
-
-  pty->status = status;
-  pty->exited = TRUE;
-  g_spawn_close_pid (pid);
-}
-
-static Pty *
-pty_spawn (const gchar *first_arg, ...)
-{
-  Pty *pty = g_new0 (Pty, 1);
-  g_auto(GStrv) envp = g_get_environ ();
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  const gchar *tool = aqmp_test_tool_path ();
-  struct winsize ws = { .ws_row = 40, .ws_col = 200 };
-  va_list args;
-
-  g_ptr_array_add (argv, (gpointer) tool);
-  va_start (args, first_arg);
-  for (const gchar *arg = first_arg; arg != NULL; arg = va_arg (args, const gchar *))
-    g_ptr_array_add (argv, (gpointer) arg);
-  va_end (args);
-  g_ptr_array_add (argv, NULL);
-
-  envp = g_environ_setenv (envp, "TERM", "xterm", TRUE);
-  envp = g_environ_setenv (envp, "LANG", "C.UTF-8", TRUE);
-  envp = g_environ_unsetenv (envp, "LANGUAGE");
-  envp = g_environ_unsetenv (envp, "LC_ALL");
-  envp = g_environ_unsetenv (envp, "LC_MESSAGES");
-
-  /* only async-signal-safe calls between fork and exec */
-  pty->pid = forkpty (&pty->master, NULL, NULL, &ws);
-  g_assert_cmpint (pty->pid, >=, 0);
-  if (pty->pid == 0)
-    {
-      execve (tool, (gchar **) argv->pdata, envp);
-      _exit (127);
-    }
-  g_child_watch_add (pty->pid, pty_exited_cb, pty);
-  aqmp_test_output_init (&pty->out, pty->master);
-  return pty;
-}
-
-static void
-pty_write (Pty *pty, const gchar *text)
-{
-  gsize len = strlen (text);
-  gsize done = 0;
-
-  while (done < len)
-    {
-      gssize n = write (pty->master, text + done, len - done);
-
-      if (n < 0 && (errno == EINTR || errno == EAGAIN))
-        continue;
-      g_assert_cmpint (n, >, 0);
-      done += n;
-    }
-}
-
-/* the tool must exit by itself, with @expected, and not be killed */
-static void
-pty_wait_exit (Pty *pty, gint expected)
-{
-  if (!aqmp_test_wait_for_flag (&pty->exited, AQMP_TEST_WAIT_MS))
-    g_error ("aqmp did not exit within %u ms; it printed:\n%s", AQMP_TEST_WAIT_MS, pty->out.text->str);
-  if (!WIFEXITED (pty->status))
-    g_error ("aqmp was killed by signal %d; it printed:\n%s", WTERMSIG (pty->status), pty->out.text->str);
-  g_assert_cmpint (WEXITSTATUS (pty->status), ==, expected);
-}
-
-static void
-pty_free (Pty *pty)
-{
-  if (!pty->exited)
-    {
-      kill (pty->pid, SIGKILL);
-      aqmp_test_wait_for_flag (&pty->exited, AQMP_TEST_WAIT_MS);
-    }
-  g_test_message ("aqmp printed on the terminal:\n%s", pty->out.text->str);
-  aqmp_test_output_clear (&pty->out);
-  close (pty->master);
-  g_free (pty);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Pty, pty_free)
 
 /* a slow backup on a terminal: 1 GiB at 1 MiB/s; returns past its progress bar */
 static gsize
-pty_start_slow_backup (Fixture *f, Pty **pty, gboolean detach)
+pty_start_slow_backup (Fixture *f, AqmpTestPty **pty, gboolean detach)
 {
   gsize at;
 
   add_null_node (f, "src", 1024 * (gint64) MIB);
   add_null_node (f, "tgt", 1024 * (gint64) MIB);
-  *pty = pty_spawn ("job", "start", "--db", f->db, f->qemu->address, "blockdev-backup", "job-id=j1",
+  *pty = aqmp_test_pty_spawn (NULL, "job", "start", "--db", f->db, f->qemu->address, "blockdev-backup", "job-id=j1",
                     "device=src", "target=tgt", "sync=full", "speed=1048576",
                     detach ? "--detach" : NULL, NULL);
   at = aqmp_test_output_wait_for (&(*pty)->out, "started blockdev-backup job j1\n", 0);
@@ -460,7 +361,7 @@ test_failed (Fixture *f, gconstpointer data)
 static void
 test_ctrl_c_cancels (Fixture *f, gconstpointer data)
 {
-  g_autoptr(Pty) pty = NULL;
+  g_autoptr(AqmpTestPty) pty = NULL;
   g_autoptr(AqmpClient) second = aqmp_test_connect (f->second);
   g_autoptr(JsonObject) running = NULL;
   g_autoptr(JsonObject) after = NULL;
@@ -472,10 +373,10 @@ test_ctrl_c_cancels (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (running, "status"), ==, "running");
 
   /* the terminal sends SIGINT to the tool */
-  pty_write (pty, "\003");
+  aqmp_test_pty_write (pty, "\003");
   at = aqmp_test_output_wait_for (&pty->out, "cancelling", at);
   at = aqmp_test_output_wait_for (&pty->out, "cancelled", at);
-  pty_wait_exit (pty, 1);
+  aqmp_test_pty_wait_exit (pty, 1);
 
   /* gone from QEMU: cancelled, concluded and dismissed */
   after = query_job (second, "j1");
@@ -491,7 +392,7 @@ test_ctrl_c_cancels (Fixture *f, gconstpointer data)
 static void
 test_detach (Fixture *f, gconstpointer data)
 {
-  g_autoptr(Pty) pty = NULL;
+  g_autoptr(AqmpTestPty) pty = NULL;
   g_autoptr(AqmpClient) second = aqmp_test_connect (f->second);
   g_autoptr(AqmpTestTool) watch = NULL;
   g_autoptr(JsonObject) running = NULL;
@@ -503,9 +404,9 @@ test_detach (Fixture *f, gconstpointer data)
   gsize at = pty_start_slow_backup (f, &pty, TRUE);
   guint n;
 
-  pty_write (pty, "\003");
+  aqmp_test_pty_write (pty, "\003");
   at = aqmp_test_output_wait_for (&pty->out, "leaving 1 job(s) running", at);
-  pty_wait_exit (pty, 0);
+  aqmp_test_pty_wait_exit (pty, 0);
   g_assert_cmpint (aqmp_test_output_find (&pty->out, "cancelling", 0), <, 0);
 
   /* still running in QEMU, and active in the store */

@@ -41,99 +41,19 @@ fixture_teardown (Fixture *f, gconstpointer data)
 
 /* ----- the shell on a pseudo-terminal ----- */
 
-typedef struct {
-  GPid pid;
-  gint master;
-  AqmpTestOutput out;
-  gboolean exited;
-  gint status;
-} Pty;
-
-static void
-pty_exited_cb (GPid pid, gint status, gpointer user_data)
+/* the shell on a terminal, with its own history directory */
+static AqmpTestPty *
+shell_spawn (Fixture *f, const gchar *extra_arg)
 {
-  Pty *pty = user_data;
+  g_autofree gchar *state = g_strdup_printf ("XDG_STATE_HOME=%s", f->state);
+  const gchar *env[] = { state, NULL };
 
-  pty->status = status;
-  pty->exited = TRUE;
-  g_spawn_close_pid (pid);
+  return aqmp_test_pty_spawn (env, "shell", f->qemu->address, extra_arg, NULL);
 }
-
-static Pty *
-pty_spawn (Fixture *f, const gchar *extra_arg)
-{
-  Pty *pty = g_new0 (Pty, 1);
-  g_auto(GStrv) envp = g_get_environ ();
-  const gchar *tool = aqmp_test_tool_path ();
-  gchar *argv[] = { (gchar *) tool, (gchar *) "shell", f->qemu->address, (gchar *) extra_arg, NULL };
-  struct winsize ws = { .ws_row = 40, .ws_col = 200 };
-
-  envp = g_environ_setenv (envp, "XDG_STATE_HOME", f->state, TRUE);
-  envp = g_environ_setenv (envp, "TERM", "xterm", TRUE);
-  envp = g_environ_setenv (envp, "INPUTRC", "/dev/null", TRUE);
-  envp = g_environ_setenv (envp, "LANG", "C.UTF-8", TRUE);
-  envp = g_environ_unsetenv (envp, "LANGUAGE");
-  envp = g_environ_unsetenv (envp, "LC_ALL");
-
-  /* only async-signal-safe calls between fork and exec */
-  pty->pid = forkpty (&pty->master, NULL, NULL, &ws);
-  g_assert_cmpint (pty->pid, >=, 0);
-  if (pty->pid == 0)
-    {
-      execve (tool, argv, envp);
-      _exit (127);
-    }
-  g_child_watch_add (pty->pid, pty_exited_cb, pty);
-  aqmp_test_output_init (&pty->out, pty->master);
-  return pty;
-}
-
-static void
-pty_write (Pty *pty, const gchar *text)
-{
-  gsize len = strlen (text);
-  gsize done = 0;
-
-  while (done < len)
-    {
-      gssize n = write (pty->master, text + done, len - done);
-
-      if (n < 0 && (errno == EINTR || errno == EAGAIN))
-        continue;
-      g_assert_cmpint (n, >, 0);
-      done += n;
-    }
-}
-
-/* the shell must exit by itself, with status 0 */
-static void
-pty_wait_exit (Pty *pty, gint expected)
-{
-  if (!aqmp_test_wait_for_flag (&pty->exited, AQMP_TEST_WAIT_MS))
-    g_error ("the shell did not exit within %u ms; it printed:\n%s", AQMP_TEST_WAIT_MS, pty->out.text->str);
-  g_assert_true (WIFEXITED (pty->status));
-  g_assert_cmpint (WEXITSTATUS (pty->status), ==, expected);
-}
-
-static void
-pty_free (Pty *pty)
-{
-  if (!pty->exited)
-    {
-      kill (pty->pid, SIGKILL);
-      aqmp_test_wait_for_flag (&pty->exited, AQMP_TEST_WAIT_MS);
-    }
-  g_test_message ("the shell printed:\n%s", pty->out.text->str);
-  aqmp_test_output_clear (&pty->out);
-  close (pty->master);
-  g_free (pty);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Pty, pty_free)
 
 /* the first prompt comes once connected and completion is loaded */
 static gsize
-pty_wait_prompt (Pty *pty)
+pty_wait_prompt (AqmpTestPty *pty)
 {
   return aqmp_test_output_wait_for (&pty->out, "(QEMU) ", 0);
 }
@@ -151,11 +71,11 @@ execute_ok (AqmpClient *client, const gchar *command)
 static void
 test_live_event (Fixture *f, gconstpointer data)
 {
-  g_autoptr(Pty) pty = pty_spawn (f, NULL);
+  g_autoptr(AqmpTestPty) pty = shell_spawn (f, NULL);
   g_autoptr(AqmpClient) second = NULL;
   gsize at = pty_wait_prompt (pty);
 
-  pty_write (pty, "query-stat");
+  aqmp_test_pty_write (pty, "query-stat");
   at = aqmp_test_output_wait_for (&pty->out, "query-stat", at);
 
   second = aqmp_test_connect (f->second);
@@ -165,37 +85,37 @@ test_live_event (Fixture *f, gconstpointer data)
   at = aqmp_test_output_wait_for (&pty->out, "(QEMU) query-stat", at);
 
   /* and readline still holds it: finishing it runs query-status */
-  pty_write (pty, "us\r");
+  aqmp_test_pty_write (pty, "us\r");
   at = aqmp_test_output_wait_for (&pty->out, "\"status\" : \"paused\"", at);
   aqmp_test_output_wait_for (&pty->out, "(QEMU) ", at);
 
-  pty_write (pty, "\004");
-  pty_wait_exit (pty, 0);
+  aqmp_test_pty_write (pty, "\004");
+  aqmp_test_pty_wait_exit (pty, 0);
 }
 
 static void
 test_complete (Fixture *f, gconstpointer data)
 {
-  g_autoptr(Pty) pty = pty_spawn (f, NULL);
+  g_autoptr(AqmpTestPty) pty = shell_spawn (f, NULL);
   gsize at = pty_wait_prompt (pty);
 
   /* a command name */
-  pty_write (pty, "query-statu\t");
+  aqmp_test_pty_write (pty, "query-statu\t");
   at = aqmp_test_output_wait_for (&pty->out, "query-status ", at);
-  pty_write (pty, "\r");
+  aqmp_test_pty_write (pty, "\r");
   at = aqmp_test_output_wait_for (&pty->out, "\"running\" : true", at);
 
   /* an argument name of the command being typed */
-  pty_write (pty, "human-monitor-command comm\t");
+  aqmp_test_pty_write (pty, "human-monitor-command comm\t");
   at = aqmp_test_output_wait_for (&pty->out, "human-monitor-command command-line=", at);
-  pty_write (pty, "'info status'\r");
+  aqmp_test_pty_write (pty, "'info status'\r");
   at = aqmp_test_output_wait_for (&pty->out, "VM status: running", at);
 
   /* an enum value */
-  pty_write (pty, "query-cpu-model-expansion type=st\t");
+  aqmp_test_pty_write (pty, "query-cpu-model-expansion type=st\t");
   at = aqmp_test_output_wait_for (&pty->out, "type=static", at);
-  pty_write (pty, "\025\004");
-  pty_wait_exit (pty, 0);
+  aqmp_test_pty_write (pty, "\025\004");
+  aqmp_test_pty_wait_exit (pty, 0);
 }
 
 static void
@@ -205,83 +125,83 @@ test_history (Fixture *f, gconstpointer data)
   g_autofree gchar *saved = NULL;
 
   {
-    g_autoptr(Pty) pty = pty_spawn (f, NULL);
+    g_autoptr(AqmpTestPty) pty = shell_spawn (f, NULL);
     gsize at = pty_wait_prompt (pty);
 
-    pty_write (pty, "query-name\r");
+    aqmp_test_pty_write (pty, "query-name\r");
     aqmp_test_output_wait_for (&pty->out, "{}", at);
-    pty_write (pty, "\004");
-    pty_wait_exit (pty, 0);
+    aqmp_test_pty_write (pty, "\004");
+    aqmp_test_pty_wait_exit (pty, 0);
   }
   g_assert_true (g_file_get_contents (path, &saved, NULL, NULL));
   g_assert_nonnull (strstr (saved, "query-name\n"));
 
   {
-    g_autoptr(Pty) pty = pty_spawn (f, NULL);
+    g_autoptr(AqmpTestPty) pty = shell_spawn (f, NULL);
     gsize at = pty_wait_prompt (pty);
 
     /* Ctrl-P brings back the last run's line */
-    pty_write (pty, "\020");
+    aqmp_test_pty_write (pty, "\020");
     at = aqmp_test_output_wait_for (&pty->out, "query-name", at);
-    pty_write (pty, "\r");
+    aqmp_test_pty_write (pty, "\r");
     aqmp_test_output_wait_for (&pty->out, "{}", at);
-    pty_write (pty, "\004");
-    pty_wait_exit (pty, 0);
+    aqmp_test_pty_write (pty, "\004");
+    aqmp_test_pty_wait_exit (pty, 0);
   }
 }
 
 static void
 test_ctrl_c (Fixture *f, gconstpointer data)
 {
-  g_autoptr(Pty) pty = pty_spawn (f, NULL);
+  g_autoptr(AqmpTestPty) pty = shell_spawn (f, NULL);
   gsize at = pty_wait_prompt (pty);
 
   /* with text: the line is dropped and a fresh prompt comes */
-  pty_write (pty, "garbage");
+  aqmp_test_pty_write (pty, "garbage");
   at = aqmp_test_output_wait_for (&pty->out, "garbage", at);
-  pty_write (pty, "\003");
+  aqmp_test_pty_write (pty, "\003");
   at = aqmp_test_output_wait_for (&pty->out, "(QEMU) ", at);
-  pty_write (pty, "query-name\r");
+  aqmp_test_pty_write (pty, "query-name\r");
   at = aqmp_test_output_wait_for (&pty->out, "{}", at);
   g_assert_cmpint (aqmp_test_output_find (&pty->out, "failed", 0), <, 0);
 
   /* at an empty prompt: a clean exit */
   aqmp_test_output_wait_for (&pty->out, "(QEMU) ", at);
-  pty_write (pty, "\003");
-  pty_wait_exit (pty, 0);
+  aqmp_test_pty_write (pty, "\003");
+  aqmp_test_pty_wait_exit (pty, 0);
 }
 
 static void
 test_disconnect (Fixture *f, gconstpointer data)
 {
-  g_autoptr(Pty) pty = pty_spawn (f, NULL);
+  g_autoptr(AqmpTestPty) pty = shell_spawn (f, NULL);
   gsize at = pty_wait_prompt (pty);
 
-  pty_write (pty, "quit\r");
+  aqmp_test_pty_write (pty, "quit\r");
   aqmp_test_output_wait_for (&pty->out, "aqmp: the server closed the connection", at);
-  pty_wait_exit (pty, 0);
+  aqmp_test_pty_wait_exit (pty, 0);
 }
 
 /* a block typed at the prompt, with its own prompt */
 static void
 test_transaction_tty (Fixture *f, gconstpointer data)
 {
-  g_autoptr(Pty) pty = pty_spawn (f, NULL);
+  g_autoptr(AqmpTestPty) pty = shell_spawn (f, NULL);
   gsize at = pty_wait_prompt (pty);
 
-  pty_write (pty, "blockdev-add driver=null-co node-name=n0 size=1048576\r");
+  aqmp_test_pty_write (pty, "blockdev-add driver=null-co node-name=n0 size=1048576\r");
   at = aqmp_test_output_wait_for (&pty->out, "{}", at);
-  pty_write (pty, "transaction(\r");
+  aqmp_test_pty_write (pty, "transaction(\r");
   at = aqmp_test_output_wait_for (&pty->out, "(transaction) ", at);
-  pty_write (pty, "block-dirty-bitmap-add node=n0 name=b0\r");
+  aqmp_test_pty_write (pty, "block-dirty-bitmap-add node=n0 name=b0\r");
   at = aqmp_test_output_wait_for (&pty->out, "(transaction) ", at);
-  pty_write (pty, ")\r");
+  aqmp_test_pty_write (pty, ")\r");
   at = aqmp_test_output_wait_for (&pty->out, "{}", at);
-  pty_write (pty, "block-dirty-bitmap-remove node=n0 name=b0\r");
+  aqmp_test_pty_write (pty, "block-dirty-bitmap-remove node=n0 name=b0\r");
   at = aqmp_test_output_wait_for (&pty->out, "{}", at);
   g_assert_cmpint (aqmp_test_output_find (&pty->out, "failed", 0), <, 0);
-  pty_write (pty, "\004");
-  pty_wait_exit (pty, 0);
+  aqmp_test_pty_write (pty, "\004");
+  aqmp_test_pty_wait_exit (pty, 0);
 }
 
 /* ----- the shell on pipes ----- */
