@@ -283,3 +283,31 @@ aqmp_test_connect (const gchar *address)
   g_assert_cmpint (aqmp_client_get_state (client), ==, AQMP_STATE_RUNNING);
   return g_steal_pointer (&client);
 }
+
+void
+aqmp_test_call_clear (AqmpTestCall *call)
+{
+  g_clear_pointer (&call->value, json_node_unref);
+  g_clear_error (&call->error);
+  call->done = FALSE;
+}
+
+/* completes an AqmpTestCall given as user data */
+void
+aqmp_test_execute_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  AqmpTestCall *call = user_data;
+
+  call->value = aqmp_client_execute_finish (AQMP_CLIENT (source), result, &call->error);
+  call->done = TRUE;
+}
+
+JsonObject *
+aqmp_test_object_from_json (const gchar *text)
+{
+  g_autoptr(JsonNode) node = json_from_string (text, NULL);
+
+  g_assert_nonnull (node);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
+  return json_object_ref (json_node_get_object (node));
+}

@@ -43,6 +43,19 @@ gboolean      aqmp_test_wait_for_pointer  (gpointer            *pointer,
                                            guint                timeout_ms);
 AqmpClient   *aqmp_test_connect           (const gchar         *address);
 
+/* the outcome of one async execute, for a test to wait on */
+typedef struct {
+  JsonNode *value;
+  GError *error;
+  gboolean done;
+} AqmpTestCall;
+
+void          aqmp_test_call_clear        (AqmpTestCall        *call);
+void          aqmp_test_execute_cb        (GObject             *source,
+                                           GAsyncResult        *result,
+                                           gpointer             user_data);
+JsonObject   *aqmp_test_object_from_json  (const gchar         *text);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AqmpTestQemu, aqmp_test_qemu_free)
 
 G_END_DECLS

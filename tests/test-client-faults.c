@@ -347,16 +347,6 @@ call_start (Fixture *f, CallResult *r, const gchar *command, JsonObject *argumen
 }
 
 static JsonObject *
-object_from_json (const gchar *text)
-{
-  g_autoptr(JsonNode) node = json_from_string (text, NULL);
-
-  g_assert_nonnull (node);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
-  return json_object_ref (json_node_get_object (node));
-}
-
-static JsonObject *
 object_new_n (gint64 n)
 {
   JsonObject *object = json_object_new ();
@@ -991,7 +981,7 @@ test_framing_literals (Fixture *f, gconstpointer data)
 static JsonObject *
 default_greeting (void)
 {
-  return object_from_json ("{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 2, \"major\": 7},"
+  return aqmp_test_object_from_json ("{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 2, \"major\": 7},"
                            " \"package\": \"\"}, \"capabilities\": [\"oob\"]}}");
 }
 
@@ -1046,7 +1036,7 @@ test_handshake_bad_greeting (Fixture *f, gconstpointer data)
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
     {
-      g_autoptr(JsonObject) greeting = object_from_json (cases[i].greeting);
+      g_autoptr(JsonObject) greeting = aqmp_test_object_from_json (cases[i].greeting);
       CallResult r = { 0, };
 
       aqmp_server_set_greeting (f->server, greeting);
@@ -1726,7 +1716,7 @@ test_execute_oob (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) value = NULL;
-  g_autoptr(JsonObject) no_oob = object_from_json ("{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 2,"
+  g_autoptr(JsonObject) no_oob = aqmp_test_object_from_json ("{\"QMP\": {\"version\": {\"qemu\": {\"micro\": 0, \"minor\": 2,"
                                                    " \"major\": 7}, \"package\": \"\"}, \"capabilities\": []}}");
   g_autoptr(JsonObject) with_oob = default_greeting ();
 

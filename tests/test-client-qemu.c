@@ -27,38 +27,6 @@ fixture_teardown (Fixture *f, gconstpointer data)
 
 /* ----- helpers ----- */
 
-typedef struct {
-  JsonNode *value;
-  GError *error;
-  gboolean done;
-} CallResult;
-
-static void
-call_result_clear (CallResult *r)
-{
-  g_clear_pointer (&r->value, json_node_unref);
-  g_clear_error (&r->error);
-  r->done = FALSE;
-}
-
-static void
-execute_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  CallResult *r = user_data;
-
-  r->value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &r->error);
-  r->done = TRUE;
-}
-
-static JsonObject *
-object_from_json (const gchar *text)
-{
-  g_autoptr(JsonNode) node = json_from_string (text, NULL);
-
-  g_assert_nonnull (node);
-  return json_object_ref (json_node_get_object (node));
-}
-
 /* ----- connecting ----- */
 
 static void
@@ -106,7 +74,7 @@ test_error_class (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) value = aqmp_client_execute_sync (f->client, "no-such-command", NULL, NULL, &error);
-  g_autoptr(JsonObject) args = object_from_json ("{\"path\": \"/nonexistent\", \"property\": \"x\"}");
+  g_autoptr(JsonObject) args = aqmp_test_object_from_json ("{\"path\": \"/nonexistent\", \"property\": \"x\"}");
   g_autoptr(JsonNode) value2 = NULL;
 
   g_assert_null (value);
@@ -177,7 +145,7 @@ test_connect_tcp (void)
 static void
 accept_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-  CallResult *r = user_data;
+  AqmpTestCall *r = user_data;
 
   if (aqmp_client_accept_finish (AQMP_CLIENT (source), res, &r->error))
     r->value = json_node_new (JSON_NODE_NULL);
@@ -199,7 +167,7 @@ test_accept (void)
     AQMP_TEST_QEMU, "-machine", "none", "-nodefaults", "-display", "none",
     "-qmp", qmp, NULL
   };
-  CallResult r = { 0, };
+  AqmpTestCall r = { 0, };
 
   g_assert_no_error (error);
   g_assert_cmpstr (listening, ==, qmp);
@@ -215,7 +183,7 @@ test_accept (void)
 
   status = aqmp_client_execute_sync (client, "query-status", NULL, NULL, &error);
   g_assert_no_error (error);
-  call_result_clear (&r);
+  aqmp_test_call_clear (&r);
 }
 
 static void
@@ -275,17 +243,17 @@ check_concurrent_reply (const gchar *command, JsonNode *value)
 static void
 test_concurrent (Fixture *f, gconstpointer data)
 {
-  CallResult *results = g_new0 (CallResult, N_CONCURRENT);
+  AqmpTestCall *results = g_new0 (AqmpTestCall, N_CONCURRENT);
   guint done = 0;
 
   for (guint i = 0; i < N_CONCURRENT; i++)
-    aqmp_client_execute_async (f->client, concurrent_commands[i % 4], NULL, NULL, execute_cb, &results[i]);
+    aqmp_client_execute_async (f->client, concurrent_commands[i % 4], NULL, NULL, aqmp_test_execute_cb, &results[i]);
   for (guint i = 0; i < N_CONCURRENT; i++)
     {
       g_assert_true (aqmp_test_wait_for_flag (&results[i].done, AQMP_TEST_WAIT_MS));
       g_assert_no_error (results[i].error);
       check_concurrent_reply (concurrent_commands[i % 4], results[i].value);
-      call_result_clear (&results[i]);
+      aqmp_test_call_clear (&results[i]);
       done++;
     }
   g_assert_cmpuint (done, ==, N_CONCURRENT);
@@ -420,7 +388,7 @@ test_events_quit (Fixture *f, gconstpointer data)
 static void
 test_waiter_match (Fixture *f, gconstpointer data)
 {
-  g_autoptr(JsonObject) match_paused = object_from_json ("{\"reason\": \"no-such-reason\"}");
+  g_autoptr(JsonObject) match_paused = aqmp_test_object_from_json ("{\"reason\": \"no-such-reason\"}");
   g_autoptr(AqmpEventWaiter) never = aqmp_event_waiter_new (f->client, "STOP", match_paused);
   g_autoptr(AqmpEventWaiter) any_stop = aqmp_event_waiter_new (f->client, "STOP", NULL);
   g_autoptr(AqmpEvent) event = NULL;
@@ -451,14 +419,14 @@ test_killed (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(AqmpEventWaiter) waiter = aqmp_event_waiter_new (f->client, "SHUTDOWN", NULL);
-  CallResult r = { 0, };
-  CallResult later = { 0, };
-  CallResult w = { 0, };
+  AqmpTestCall r = { 0, };
+  AqmpTestCall later = { 0, };
+  AqmpTestCall w = { 0, };
   pid_t pid = atoi (g_subprocess_get_identifier (f->qemu->process));
 
   /* freeze QEMU so that the call is surely pending when it dies */
   kill (pid, SIGSTOP);
-  aqmp_client_execute_async (f->client, "query-status", NULL, NULL, execute_cb, &r);
+  aqmp_client_execute_async (f->client, "query-status", NULL, NULL, aqmp_test_execute_cb, &r);
   aqmp_test_qemu_kill (f->qemu);
   g_assert_true (aqmp_test_wait_for_flag (&r.done, AQMP_TEST_WAIT_MS));
   g_assert_error (r.error, AQMP_ERROR, AQMP_ERROR_DISCONNECTED);
@@ -482,27 +450,27 @@ test_killed (Fixture *f, gconstpointer data)
   g_assert_error (error, AQMP_ERROR, AQMP_ERROR_DISCONNECTED);
   g_assert_cmpstr (error->message, ==, r.error->message + strlen ("connection lost: "));
   g_assert_cmpint (aqmp_client_get_state (f->client), ==, AQMP_STATE_IDLE);
-  call_result_clear (&r);
-  call_result_clear (&later);
-  call_result_clear (&w);
+  aqmp_test_call_clear (&r);
+  aqmp_test_call_clear (&later);
+  aqmp_test_call_clear (&w);
 }
 
 static void
 test_disconnect_pending (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  CallResult r = { 0, };
+  AqmpTestCall r = { 0, };
   pid_t pid = atoi (g_subprocess_get_identifier (f->qemu->process));
 
   kill (pid, SIGSTOP);
-  aqmp_client_execute_async (f->client, "query-status", NULL, NULL, execute_cb, &r);
+  aqmp_client_execute_async (f->client, "query-status", NULL, NULL, aqmp_test_execute_cb, &r);
   g_assert_true (aqmp_client_disconnect_sync (f->client, NULL, &error));
   g_assert_no_error (error);
   g_assert_true (aqmp_test_wait_for_flag (&r.done, AQMP_TEST_WAIT_MS));
   g_assert_error (r.error, AQMP_ERROR, AQMP_ERROR_DISCONNECTED);
   g_assert_nonnull (strstr (r.error->message, "closed by the client"));
   kill (pid, SIGCONT);
-  call_result_clear (&r);
+  aqmp_test_call_clear (&r);
 }
 
 /* ----- sync calls ----- */

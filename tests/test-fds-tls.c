@@ -21,38 +21,6 @@ static gchar *cert_dir;
 
 /* ----- helpers ----- */
 
-typedef struct {
-  JsonNode *value;
-  GError *error;
-  gboolean done;
-} CallResult;
-
-static void
-call_result_clear (CallResult *r)
-{
-  g_clear_pointer (&r->value, json_node_unref);
-  g_clear_error (&r->error);
-  r->done = FALSE;
-}
-
-static void
-execute_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  CallResult *r = user_data;
-
-  r->value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &r->error);
-  r->done = TRUE;
-}
-
-static JsonObject *
-object_from_json (const gchar *text)
-{
-  g_autoptr(JsonNode) node = json_from_string (text, NULL);
-
-  g_assert_nonnull (node);
-  return json_object_ref (json_node_get_object (node));
-}
-
 /* a list holding (copies of) both ends of a fresh pipe's read end */
 static GUnixFDList *
 pipe_fd_list (guint n)
@@ -273,7 +241,7 @@ static void
 test_fds_getfd (Fixture *f, gconstpointer data)
 {
   g_autoptr(GUnixFDList) fds = pipe_fd_list (1);
-  g_autoptr(JsonObject) args = object_from_json ("{\"fdname\": \"fd0\"}");
+  g_autoptr(JsonObject) args = aqmp_test_object_from_json ("{\"fdname\": \"fd0\"}");
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) got = NULL;
   g_autoptr(JsonNode) closed = NULL;
@@ -316,7 +284,7 @@ static void
 test_fds_add_fd (Fixture *f, gconstpointer data)
 {
   g_autoptr(GUnixFDList) fds = pipe_fd_list (1);
-  g_autoptr(JsonObject) args = object_from_json ("{\"opaque\": \"aqmp-test\"}");
+  g_autoptr(JsonObject) args = aqmp_test_object_from_json ("{\"opaque\": \"aqmp-test\"}");
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) added = NULL;
   g_autoptr(JsonNode) fdsets = NULL;
@@ -336,7 +304,7 @@ test_fds_add_fd (Fixture *f, gconstpointer data)
 static void
 test_fds_none_supplied (Fixture *f, gconstpointer data)
 {
-  g_autoptr(JsonObject) args = object_from_json ("{\"fdname\": \"fd0\"}");
+  g_autoptr(JsonObject) args = aqmp_test_object_from_json ("{\"fdname\": \"fd0\"}");
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) value = NULL;
   g_autoptr(GUnixFDList) empty = g_unix_fd_list_new ();
@@ -358,7 +326,7 @@ test_fds_too_many (Fixture *f, gconstpointer data)
 {
   g_autoptr(GUnixFDList) fds = pipe_fd_list (AQMP_MAX_FDS_PER_COMMAND + 1);
   g_autoptr(GUnixFDList) max = pipe_fd_list (AQMP_MAX_FDS_PER_COMMAND);
-  g_autoptr(JsonObject) args = object_from_json ("{\"fdname\": \"many\"}");
+  g_autoptr(JsonObject) args = aqmp_test_object_from_json ("{\"fdname\": \"many\"}");
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) value = NULL;
 
@@ -375,22 +343,22 @@ test_fds_too_many (Fixture *f, gconstpointer data)
 static void
 test_fds_order (Fixture *f, gconstpointer data)
 {
-  CallResult r[8] = { { 0, }, };
+  AqmpTestCall r[8] = { { 0, }, };
   g_autoptr(GUnixFDList) fds = pipe_fd_list (1);
-  g_autoptr(JsonObject) args = object_from_json ("{\"fdname\": \"ordered\"}");
+  g_autoptr(JsonObject) args = aqmp_test_object_from_json ("{\"fdname\": \"ordered\"}");
 
   for (guint i = 0; i < 3; i++)
-    aqmp_client_execute_async (f->client, "query-status", NULL, NULL, execute_cb, &r[i]);
-  aqmp_client_execute_with_fds_async (f->client, "getfd", args, fds, 0, -1, NULL, execute_cb, &r[3]);
+    aqmp_client_execute_async (f->client, "query-status", NULL, NULL, aqmp_test_execute_cb, &r[i]);
+  aqmp_client_execute_with_fds_async (f->client, "getfd", args, fds, 0, -1, NULL, aqmp_test_execute_cb, &r[3]);
   /* closefd right behind getfd only works if getfd went first */
-  aqmp_client_execute_async (f->client, "closefd", args, NULL, execute_cb, &r[4]);
+  aqmp_client_execute_async (f->client, "closefd", args, NULL, aqmp_test_execute_cb, &r[4]);
   for (guint i = 5; i < 8; i++)
-    aqmp_client_execute_async (f->client, "query-version", NULL, NULL, execute_cb, &r[i]);
+    aqmp_client_execute_async (f->client, "query-version", NULL, NULL, aqmp_test_execute_cb, &r[i]);
   for (guint i = 0; i < 8; i++)
     {
       g_assert_true (aqmp_test_wait_for_flag (&r[i].done, WAIT_MS));
       g_assert_no_error (r[i].error);
-      call_result_clear (&r[i]);
+      aqmp_test_call_clear (&r[i]);
     }
 }
 
@@ -399,7 +367,7 @@ test_fds_tcp_refused (TlsFixture *f, gconstpointer data)
 {
   g_autoptr(AqmpClient) client = aqmp_test_connect (f->plain_address);
   g_autoptr(GUnixFDList) fds = pipe_fd_list (1);
-  g_autoptr(JsonObject) args = object_from_json ("{\"fdname\": \"fd0\"}");
+  g_autoptr(JsonObject) args = aqmp_test_object_from_json ("{\"fdname\": \"fd0\"}");
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) value = NULL;
 
@@ -464,7 +432,7 @@ test_tls_commands (TlsFixture *f, gconstpointer data)
 {
   g_autoptr(AqmpClient) client = tls_client_new ("ca-cert.pem");
   g_autoptr(GError) error = NULL;
-  CallResult r[20] = { { 0, }, };
+  AqmpTestCall r[20] = { { 0, }, };
 
   /* the handshake, the greeting and qmp_capabilities */
   g_assert_true (aqmp_client_connect_sync (client, f->tls_address, NULL, &error));
@@ -479,12 +447,12 @@ test_tls_commands (TlsFixture *f, gconstpointer data)
   /* and pipelined */
   for (guint i = 0; i < G_N_ELEMENTS (r); i++)
     aqmp_client_execute_full_async (client, i % 2 ? "query-version" : "query-name", NULL, 0, 5000,
-                                    NULL, execute_cb, &r[i]);
+                                    NULL, aqmp_test_execute_cb, &r[i]);
   for (guint i = 0; i < G_N_ELEMENTS (r); i++)
     {
       g_assert_true (aqmp_test_wait_for_flag (&r[i].done, WAIT_MS));
       g_assert_no_error (r[i].error);
-      call_result_clear (&r[i]);
+      aqmp_test_call_clear (&r[i]);
     }
   g_assert_true (aqmp_client_disconnect_sync (client, NULL, &error));
   g_assert_no_error (error);
@@ -497,7 +465,7 @@ test_tls_property (TlsFixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) value = NULL;
   g_autoptr(GUnixFDList) fds = pipe_fd_list (1);
-  g_autoptr(JsonObject) args = object_from_json ("{\"fdname\": \"fd0\"}");
+  g_autoptr(JsonObject) args = aqmp_test_object_from_json ("{\"fdname\": \"fd0\"}");
   /* tcp:localhost:PORT, with TLS from the property: the name is checked */
   g_autofree gchar *address = g_strdup_printf ("tcp:localhost:%s", strrchr (f->tls_address, ':') + 1);
 

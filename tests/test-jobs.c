@@ -52,21 +52,11 @@ fixture_teardown (Fixture *f, gconstpointer data)
 
 /* ----- helpers ----- */
 
-static JsonObject *
-object_from_json (const gchar *text)
-{
-  g_autoptr(JsonNode) node = json_from_string (text, NULL);
-
-  g_assert_nonnull (node);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
-  return json_object_ref (json_node_get_object (node));
-}
-
 static void
 qmp (AqmpClient *client, const gchar *command, const gchar *json)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) args = json != NULL ? object_from_json (json) : NULL;
+  g_autoptr(JsonObject) args = json != NULL ? aqmp_test_object_from_json (json) : NULL;
   g_autoptr(JsonNode) value = aqmp_client_execute_sync (client, command, args, NULL, &error);
 
   g_assert_no_error (error);
@@ -110,7 +100,7 @@ static AqmpJob *
 start_job_full (AqmpJobRunner *runner, const gchar *command, const gchar *json, AqmpJobStartFlags flags,
                 GError **error)
 {
-  g_autoptr(JsonObject) args = object_from_json (json);
+  g_autoptr(JsonObject) args = aqmp_test_object_from_json (json);
   Call c = { 0, };
 
   aqmp_job_runner_start_async (runner, command, args, flags, NULL, started_cb, &c);
@@ -266,7 +256,7 @@ assert_integrity (AqmpJobStore *store)
 static void
 test_redact (void)
 {
-  g_autoptr(JsonObject) args = object_from_json (
+  g_autoptr(JsonObject) args = aqmp_test_object_from_json (
     "{\"qom-type\": \"secret\", \"id\": \"sec0\", \"data\": \"hunter2\","
     " \"nested\": {\"password\": \"p\", \"list\": [{\"new-password\": \"q\"}, 1, \"x\"],"
     " \"key-secret\": \"sec0\", \"ssh-password\": \"s\"},"
@@ -300,7 +290,7 @@ test_store_basic (void)
   g_autofree gchar *path = g_build_filename (dir, "sub", "jobs.db", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(AqmpJobStore) store = aqmp_job_store_new (path, &error);
-  g_autoptr(JsonObject) args = object_from_json ("{\"device\": \"d\", \"password\": \"secret!\"}");
+  g_autoptr(JsonObject) args = aqmp_test_object_from_json ("{\"device\": \"d\", \"password\": \"secret!\"}");
   g_autoptr(JsonObject) record = NULL;
   g_autoptr(GPtrArray) active = NULL;
   g_autoptr(GPtrArray) all = NULL;
@@ -897,7 +887,7 @@ test_concurrent (Fixture *f, gconstpointer data)
     {
       g_autofree gchar *json = g_strdup_printf ("{\"device\": \"src%u\", \"target\": \"tgt%u\", \"sync\": \"full\","
                                                 " \"speed\": 4194304}", i, i);
-      g_autoptr(JsonObject) args = object_from_json (json);
+      g_autoptr(JsonObject) args = aqmp_test_object_from_json (json);
       aqmp_job_runner_start_async (f->runner, "blockdev-backup", args, AQMP_JOB_START_FLAGS_NONE, NULL,
                                    started_cb, &starts[i]);
     }

@@ -48,48 +48,25 @@ fixture_connect (Fixture *f)
 
 /* ----- helpers ----- */
 
-typedef struct {
-  JsonNode *value;
-  GError *error;
-  gboolean done;
-} CallResult;
-
 static void
-call_result_clear (CallResult *r)
+execute (Fixture *f, const gchar *command, gint timeout_ms, AqmpTestCall *r)
 {
-  g_clear_pointer (&r->value, json_node_unref);
-  g_clear_error (&r->error);
-  r->done = FALSE;
-}
-
-static void
-execute_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  CallResult *r = user_data;
-
-  r->value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &r->error);
-  r->done = TRUE;
-}
-
-static void
-execute (Fixture *f, const gchar *command, gint timeout_ms, CallResult *r)
-{
-  call_result_clear (r);
+  aqmp_test_call_clear (r);
   aqmp_client_execute_full_async (f->client, command, NULL, AQMP_EXECUTE_FLAGS_NONE, timeout_ms,
-                                  NULL, execute_cb, r);
+                                  NULL, aqmp_test_execute_cb, r);
   g_assert_true (aqmp_test_wait_for_flag (&r->done, AQMP_TEST_WAIT_MS));
 }
 
 static void
 assert_ping (Fixture *f)
 {
-  CallResult r = { 0, };
+  AqmpTestCall r = { 0, };
 
   execute (f, "guest-ping", -1, &r);
   g_assert_no_error (r.error);
   g_assert_true (JSON_NODE_HOLDS_OBJECT (r.value));
   g_assert_cmpuint (json_object_get_size (json_node_get_object (r.value)), ==, 0);
-  call_result_clear (&r);
+  aqmp_test_call_clear (&r);
 }
 
 static guint
@@ -161,7 +138,7 @@ test_sync_ids_random (Fixture *f, gconstpointer data)
 static void
 test_garbage_before_sync (Fixture *f, gconstpointer data)
 {
-  CallResult r = { 0, };
+  AqmpTestCall r = { 0, };
 
   /* stale replies whose ids the client is about to use, an id-less error,
    * bytes that are not JSON and half an object */
@@ -180,7 +157,7 @@ test_garbage_before_sync (Fixture *f, gconstpointer data)
   g_assert_no_error (r.error);
   g_assert_true (JSON_NODE_HOLDS_OBJECT (r.value));
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (r.value), "version"), ==, "7.2.0-fake");
-  call_result_clear (&r);
+  aqmp_test_call_clear (&r);
 }
 
 static void
@@ -251,7 +228,7 @@ test_silent_agent_connect (Fixture *f, gconstpointer data)
 static void
 test_timeout_then_resync (Fixture *f, gconstpointer data)
 {
-  CallResult r = { 0, };
+  AqmpTestCall r = { 0, };
 
   fixture_connect (f);
   /* the agent answers guest-info only at the next sync, as a serial
@@ -260,7 +237,7 @@ test_timeout_then_resync (Fixture *f, gconstpointer data)
   g_ptr_array_add (f->agent->held, g_strdup ("guest-info"));
   execute (f, "guest-info", SHORT_MS, &r);
   g_assert_error (r.error, AQMP_ERROR, AQMP_ERROR_TIMEOUT);
-  call_result_clear (&r);
+  aqmp_test_call_clear (&r);
   g_assert_cmpuint (f->agent->n_syncs, ==, 1);
 
   g_ptr_array_set_size (f->agent->held, 0);
@@ -275,7 +252,7 @@ test_timeout_then_resync (Fixture *f, gconstpointer data)
 static void
 test_silent_resync_then_recovery (Fixture *f, gconstpointer data)
 {
-  CallResult r = { 0, };
+  AqmpTestCall r = { 0, };
 
   aqmp_qga_protocol_set_sync_timeout (AQMP_QGA_PROTOCOL (f->protocol), SHORT_MS);
   fixture_connect (f);
@@ -284,13 +261,13 @@ test_silent_resync_then_recovery (Fixture *f, gconstpointer data)
   f->agent->silent = TRUE;
   execute (f, "guest-ping", SHORT_MS, &r);
   g_assert_error (r.error, AQMP_ERROR, AQMP_ERROR_TIMEOUT);
-  call_result_clear (&r);
+  aqmp_test_call_clear (&r);
 
   /* ...and so does the resync the next call needs */
   execute (f, "guest-ping", -1, &r);
   g_assert_error (r.error, AQMP_ERROR, AQMP_ERROR_TIMEOUT);
   g_assert_nonnull (strstr (r.error->message, "guest agent did not answer"));
-  call_result_clear (&r);
+  aqmp_test_call_clear (&r);
   g_assert_cmpint (aqmp_client_get_state (f->client), ==, AQMP_STATE_RUNNING);
 
   /* it answers again: the next call resyncs and succeeds */
@@ -302,20 +279,20 @@ test_silent_resync_then_recovery (Fixture *f, gconstpointer data)
 static void
 test_stale_delayed_reply (Fixture *f, gconstpointer data)
 {
-  CallResult r = { 0, };
+  AqmpTestCall r = { 0, };
 
   fixture_connect (f);
   /* a reply that comes after the next sync: its id is stale by then */
   aqmp_server_set_delay (f->agent->server, "guest-get-osinfo", 3 * SHORT_MS);
   execute (f, "guest-get-osinfo", SHORT_MS / 4, &r);
   g_assert_error (r.error, AQMP_ERROR, AQMP_ERROR_TIMEOUT);
-  call_result_clear (&r);
+  aqmp_test_call_clear (&r);
 
   /* resyncs, then waits for a fresh osinfo while the stale one arrives */
   execute (f, "guest-get-osinfo", AQMP_TEST_WAIT_MS, &r);
   g_assert_no_error (r.error);
   g_assert_cmpstr (json_object_get_string_member (json_node_get_object (r.value), "name"), ==, "Fake OS");
-  call_result_clear (&r);
+  aqmp_test_call_clear (&r);
   g_assert_cmpuint (n_syncs (f), ==, 2);
   assert_ping (f);
 }
@@ -330,13 +307,13 @@ send_garbage (AqmpServer *server, JsonObject *request, gpointer user_data, GErro
 static void
 test_garbage_mid_session (Fixture *f, gconstpointer data)
 {
-  CallResult r = { 0, };
+  AqmpTestCall r = { 0, };
 
   fixture_connect (f);
   aqmp_server_set_handler (f->agent->server, "guest-get-time", send_garbage, "]]garbage\n", NULL);
   execute (f, "guest-get-time", -1, &r);
   g_assert_error (r.error, AQMP_ERROR, AQMP_ERROR_PROTOCOL);
-  call_result_clear (&r);
+  aqmp_test_call_clear (&r);
   g_assert_cmpint (aqmp_client_get_state (f->client), ==, AQMP_STATE_RUNNING);
   assert_ping (f);
   g_assert_cmpuint (n_syncs (f), ==, 2);
@@ -345,7 +322,7 @@ test_garbage_mid_session (Fixture *f, gconstpointer data)
 static void
 test_partial_reply_timeout (Fixture *f, gconstpointer data)
 {
-  CallResult r = { 0, };
+  AqmpTestCall r = { 0, };
 
   fixture_connect (f);
   /* half a reply, then nothing: the rest must not spoil the resync */
@@ -353,7 +330,7 @@ test_partial_reply_timeout (Fixture *f, gconstpointer data)
                            "{\"return\": {\"seconds\": ", NULL);
   execute (f, "guest-get-time", SHORT_MS, &r);
   g_assert_error (r.error, AQMP_ERROR, AQMP_ERROR_TIMEOUT);
-  call_result_clear (&r);
+  aqmp_test_call_clear (&r);
   assert_ping (f);
   g_assert_cmpuint (n_syncs (f), ==, 2);
 }
@@ -363,14 +340,14 @@ test_partial_reply_timeout (Fixture *f, gconstpointer data)
 static void
 test_shutdown_no_reply (Fixture *f, gconstpointer data)
 {
-  CallResult shutdown = { 0, };
-  CallResult ping = { 0, };
+  AqmpTestCall shutdown = { 0, };
+  AqmpTestCall ping = { 0, };
 
   fixture_connect (f);
   aqmp_client_set_no_reply_grace (f->client, SHORT_MS);
   /* the ping's reply follows at once: it must go to the ping */
-  aqmp_client_execute_async (f->client, "guest-shutdown", NULL, NULL, execute_cb, &shutdown);
-  aqmp_client_execute_async (f->client, "guest-ping", NULL, NULL, execute_cb, &ping);
+  aqmp_client_execute_async (f->client, "guest-shutdown", NULL, NULL, aqmp_test_execute_cb, &shutdown);
+  aqmp_client_execute_async (f->client, "guest-ping", NULL, NULL, aqmp_test_execute_cb, &ping);
   g_assert_true (aqmp_test_wait_for_flag (&ping.done, AQMP_TEST_WAIT_MS));
   g_assert_no_error (ping.error);
   g_assert_true (JSON_NODE_HOLDS_OBJECT (ping.value));
@@ -378,8 +355,8 @@ test_shutdown_no_reply (Fixture *f, gconstpointer data)
   g_assert_no_error (shutdown.error);
   g_assert_true (JSON_NODE_HOLDS_NULL (shutdown.value));
   g_assert_cmpuint (f->agent->n_shutdowns, ==, 1);
-  call_result_clear (&shutdown);
-  call_result_clear (&ping);
+  aqmp_test_call_clear (&shutdown);
+  aqmp_test_call_clear (&ping);
 
   /* and it left the connection in step */
   assert_ping (f);
@@ -391,7 +368,7 @@ test_shutdown_error_in_grace (Fixture *f, gconstpointer data)
 {
   const gchar *const commands[] = { "guest-shutdown", "guest-suspend-disk",
                                     "guest-suspend-ram", "guest-suspend-hybrid", NULL };
-  CallResult r = { 0, };
+  AqmpTestCall r = { 0, };
 
   fixture_connect (f);
   aqmp_client_set_no_reply_grace (f->client, AQMP_TEST_WAIT_MS);
@@ -402,7 +379,7 @@ test_shutdown_error_in_grace (Fixture *f, gconstpointer data)
       g_assert_error (r.error, AQMP_ERROR, AQMP_ERROR_COMMAND);
       g_assert_cmpstr (aqmp_error_get_qmp_class (r.error), ==, "GenericError");
       g_assert_cmpstr (aqmp_error_get_qmp_desc (r.error), ==, f->agent->shutdown_error);
-      call_result_clear (&r);
+      aqmp_test_call_clear (&r);
     }
   assert_ping (f);
   g_assert_cmpuint (n_syncs (f), ==, 1);
@@ -414,44 +391,44 @@ static void
 test_fsfreeze_gate (Fixture *f, gconstpointer data)
 {
   const gchar *const allowed[] = { "guest-ping", "guest-info", "guest-fsfreeze-status", NULL };
-  CallResult r = { 0, };
+  AqmpTestCall r = { 0, };
 
   fixture_connect (f);
   execute (f, "guest-fsfreeze-freeze", -1, &r);
   g_assert_no_error (r.error);
   g_assert_cmpint (json_node_get_int (r.value), ==, 2);
-  call_result_clear (&r);
+  aqmp_test_call_clear (&r);
   g_assert_true (f->agent->frozen);
 
   execute (f, "guest-fsfreeze-status", -1, &r);
   g_assert_cmpstr (json_node_get_string (r.value), ==, "frozen");
-  call_result_clear (&r);
+  aqmp_test_call_clear (&r);
   for (guint i = 0; allowed[i] != NULL; i++)
     {
       execute (f, allowed[i], -1, &r);
       g_assert_no_error (r.error);
-      call_result_clear (&r);
+      aqmp_test_call_clear (&r);
     }
   /* everything else is refused, and that is not a reason to resync */
   execute (f, "guest-get-osinfo", -1, &r);
   g_assert_error (r.error, AQMP_ERROR, AQMP_ERROR_COMMAND);
   g_assert_cmpstr (aqmp_error_get_qmp_class (r.error), ==, "CommandNotFound");
   g_assert_nonnull (strstr (aqmp_error_get_qmp_desc (r.error), "frozen"));
-  call_result_clear (&r);
+  aqmp_test_call_clear (&r);
   execute (f, "guest-fsfreeze-freeze", -1, &r);
   g_assert_error (r.error, AQMP_ERROR, AQMP_ERROR_COMMAND);
-  call_result_clear (&r);
+  aqmp_test_call_clear (&r);
 
   execute (f, "guest-fsfreeze-thaw", -1, &r);
   g_assert_no_error (r.error);
   g_assert_cmpint (json_node_get_int (r.value), ==, 2);
-  call_result_clear (&r);
+  aqmp_test_call_clear (&r);
   execute (f, "guest-fsfreeze-status", -1, &r);
   g_assert_cmpstr (json_node_get_string (r.value), ==, "thawed");
-  call_result_clear (&r);
+  aqmp_test_call_clear (&r);
   execute (f, "guest-get-osinfo", -1, &r);
   g_assert_no_error (r.error);
-  call_result_clear (&r);
+  aqmp_test_call_clear (&r);
   g_assert_cmpuint (n_syncs (f), ==, 1);
 }
 

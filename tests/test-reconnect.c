@@ -11,29 +11,6 @@
 
 #define WAIT_MS AQMP_TEST_WAIT_MS
 
-typedef struct {
-  JsonNode *value;
-  GError *error;
-  gboolean done;
-} CallResult;
-
-static void
-call_result_clear (CallResult *r)
-{
-  g_clear_pointer (&r->value, json_node_unref);
-  g_clear_error (&r->error);
-  r->done = FALSE;
-}
-
-static void
-execute_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  CallResult *r = user_data;
-
-  r->value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &r->error);
-  r->done = TRUE;
-}
-
 /* what the client told us */
 typedef struct {
   guint n_stop;
@@ -145,7 +122,7 @@ test_qemu_restart (void)
   g_autoptr(JsonNode) value = NULL;
   g_autofree gchar *address = g_strdup (first->address);
   Signals s = { 0, };
-  CallResult pending = { 0, };
+  AqmpTestCall pending = { 0, };
   pid_t pid = atoi (g_subprocess_get_identifier (first->process));
 
   aqmp_client_set_default_timeout (client, WAIT_MS);
@@ -157,7 +134,7 @@ test_qemu_restart (void)
 
   /* a call is surely pending when QEMU dies */
   kill (pid, SIGSTOP);
-  aqmp_client_execute_async (client, "query-status", NULL, NULL, execute_cb, &pending);
+  aqmp_client_execute_async (client, "query-status", NULL, NULL, aqmp_test_execute_cb, &pending);
   aqmp_test_qemu_kill (first);
   g_assert_true (aqmp_test_wait_for_flag (&pending.done, WAIT_MS));
   g_assert_error (pending.error, AQMP_ERROR, AQMP_ERROR_DISCONNECTED);
@@ -190,7 +167,7 @@ test_qemu_restart (void)
   g_assert_true (aqmp_client_disconnect_sync (client, NULL, &error));
   g_assert_no_error (error);
   g_assert_false (aqmp_client_get_reconnecting (client));
-  call_result_clear (&pending);
+  aqmp_test_call_clear (&pending);
 }
 
 /* ----- AqmpServer: the backoff ----- */

@@ -124,15 +124,6 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_free (f->dir);
 }
 
-static JsonObject *
-object_from_json (const gchar *text)
-{
-  g_autoptr(JsonNode) node = json_from_string (text, NULL);
-
-  g_assert_nonnull (node);
-  return json_object_ref (json_node_get_object (node));
-}
-
 /* the last request the server received for @command, as JSON text */
 static gchar *
 server_received (AqmpServer *server, const gchar *command)
@@ -180,7 +171,7 @@ test_trace_redacted (Fixture *f, gconstpointer data)
   for (gsize i = 0; i < G_N_ELEMENTS (secret_cases); i++)
     {
       const SecretCase *c = &secret_cases[i];
-      g_autoptr(JsonObject) args = object_from_json (c->arguments);
+      g_autoptr(JsonObject) args = aqmp_test_object_from_json (c->arguments);
       g_autoptr(GError) error = NULL;
       g_autoptr(JsonNode) value = aqmp_client_execute_sync (f->client, c->command, args, NULL, &error);
       g_autofree gchar *wire = NULL;
@@ -209,7 +200,7 @@ test_trace_redacted (Fixture *f, gconstpointer data)
 static void
 test_arguments_untouched (Fixture *f, gconstpointer data)
 {
-  g_autoptr(JsonObject) args = object_from_json ("{\"password\": \"keep-S3cret-9\"}");
+  g_autoptr(JsonObject) args = aqmp_test_object_from_json ("{\"password\": \"keep-S3cret-9\"}");
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) value = aqmp_client_execute_sync (f->client, "change-vnc-password", args, NULL, &error);
 
@@ -221,7 +212,7 @@ test_arguments_untouched (Fixture *f, gconstpointer data)
 static void
 test_redact_names (void)
 {
-  g_autoptr(JsonObject) args = object_from_json ("{\"handle\": 3, \"buf-b64\": \"eA==\", \"count\": 1}");
+  g_autoptr(JsonObject) args = aqmp_test_object_from_json ("{\"handle\": 3, \"buf-b64\": \"eA==\", \"count\": 1}");
   g_autoptr(JsonObject) redacted = aqmp_redact_arguments (args);
 
   g_assert_true (aqmp_redact_is_secret_member ("password"));
@@ -257,7 +248,7 @@ test_job_store (void)
   g_autofree gchar *path = g_build_filename (dir, "jobs.db", NULL);
   g_autoptr(GError) error = NULL;
   g_autoptr(AqmpJobStore) store = aqmp_job_store_new (path, &error);
-  g_autoptr(JsonObject) args = object_from_json (
+  g_autoptr(JsonObject) args = aqmp_test_object_from_json (
       "{\"job-id\": \"c1\", \"options\": {\"driver\": \"luks\", \"file\": \"f\","
       " \"password\": \"store-S3cret-10\"}}");
   g_autoptr(JsonObject) job = NULL;

@@ -54,16 +54,6 @@ fixture_teardown (Fixture *f, gconstpointer data)
 
 /* ----- helpers ----- */
 
-static JsonObject *
-object_from_json (const gchar *text)
-{
-  g_autoptr(JsonNode) node = json_from_string (text, NULL);
-
-  g_assert_nonnull (node);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
-  return json_object_ref (json_node_get_object (node));
-}
-
 static void
 assert_dbus_error (GError *error, const gchar *name)
 {
@@ -255,7 +245,7 @@ test_add_execute (Fixture *f, gconstpointer data)
 
   result = aqmp_test_service_execute (f->service, f->machine, "query-status", "", &error);
   g_assert_no_error (error);
-  status = object_from_json (result);
+  status = aqmp_test_object_from_json (result);
   g_assert_true (json_object_get_boolean_member (status, "running"));
   state = get_string (f, f->machine, AQMP_TEST_MACHINE_IFACE, "RunState");
   g_assert_cmpstr (state, ==, json_object_get_string_member (status, "status"));

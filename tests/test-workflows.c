@@ -55,21 +55,11 @@ fixture_teardown (Fixture *f, gconstpointer data)
 
 /* ----- helpers ----- */
 
-static JsonObject *
-object_from_json (const gchar *text)
-{
-  g_autoptr(JsonNode) node = json_from_string (text, NULL);
-
-  g_assert_nonnull (node);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
-  return json_object_ref (json_node_get_object (node));
-}
-
 static JsonNode *
 qmp (Fixture *f, const gchar *command, const gchar *json)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) args = json != NULL ? object_from_json (json) : NULL;
+  g_autoptr(JsonObject) args = json != NULL ? aqmp_test_object_from_json (json) : NULL;
   JsonNode *value = aqmp_client_execute_sync (f->client, command, args, NULL, &error);
 
   g_assert_no_error (error);
@@ -185,7 +175,7 @@ static void
 run_start (Fixture *f, Run *r, const gchar *name, const gchar *params, AqmpClient *qga)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) json = object_from_json (params);
+  g_autoptr(JsonObject) json = aqmp_test_object_from_json (params);
   AqmpWorkflow *workflow = aqmp_plugin_loader_find_workflow (f->loader, name, &error);
 
   g_assert_no_error (error);
