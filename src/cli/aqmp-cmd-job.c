@@ -20,10 +20,6 @@
  * (QEMU's words on stderr); 2 a usage, connection or store problem.
  */
 
-#define EXIT_OK 0
-#define EXIT_FAILED 1
-#define EXIT_PROBLEM 2
-
 /* a progress bar is redrawn at most this often */
 #define REDRAW_INTERVAL_US (G_USEC_PER_SEC / 10)
 #define BAR_WIDTH 30
@@ -60,21 +56,6 @@ typedef struct {
   gchar *watch_id;
   AqmpJobAction action;
 } AqmpJobCmd;
-
-static void
-aqmp_job_cmd_error (const gchar *format, ...) G_GNUC_PRINTF (1, 2);
-
-static void
-aqmp_job_cmd_error (const gchar *format, ...)
-{
-  va_list args;
-  g_autofree gchar *msg = NULL;
-
-  va_start (args, format);
-  msg = g_strdup_vprintf (format, args);
-  va_end (args);
-  g_printerr ("aqmp: %s\n", msg);
-}
 
 static void
 aqmp_job_cmd_quit (AqmpJobCmd *self, gint exit_code)
@@ -259,11 +240,11 @@ aqmp_job_cmd_job_ended_cb (GObject *source, GAsyncResult *res, gpointer user_dat
     }
   if (!ok)
     {
-      aqmp_job_cmd_error ("%s", error->message);
-      if (self->exit_code == EXIT_OK)
+      aqmp_cli_error ("%s", error->message);
+      if (self->exit_code == AQMP_EXIT_OK)
         self->exit_code = g_error_matches (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_DISCONNECTED) && self->detach
-                          ? EXIT_OK
-                          : g_error_matches (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_DISCONNECTED) ? EXIT_PROBLEM : EXIT_FAILED;
+                          ? AQMP_EXIT_OK
+                          : g_error_matches (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_DISCONNECTED) ? AQMP_EXIT_PROBLEM : AQMP_EXIT_QMP_ERROR;
     }
   if (--self->remaining == 0)
     g_main_loop_quit (self->loop);
@@ -288,7 +269,7 @@ aqmp_job_cmd_cancelled_cb (GObject *source, GAsyncResult *res, gpointer user_dat
   g_autoptr(GError) error = NULL;
 
   if (!aqmp_job_runner_control_finish (AQMP_JOB_RUNNER (source), res, &error))
-    aqmp_job_cmd_error (_("cannot cancel: %s"), error->message);
+    aqmp_cli_error (_("cannot cancel: %s"), error->message);
 }
 
 static gboolean
@@ -302,11 +283,11 @@ aqmp_job_cmd_interrupted_cb (gpointer user_data)
     {
       /* the jobs go on in QEMU, and stay active in the store */
       if (self->jobs->len > 0)
-        aqmp_job_cmd_error (_("leaving %u job(s) running; 'aqmp job watch' follows them again"), self->jobs->len);
-      aqmp_job_cmd_quit (self, self->detach ? EXIT_OK : 130);
+        aqmp_cli_error (_("leaving %u job(s) running; 'aqmp job watch' follows them again"), self->jobs->len);
+      aqmp_job_cmd_quit (self, self->detach ? AQMP_EXIT_OK : 130);
       return G_SOURCE_CONTINUE;
     }
-  aqmp_job_cmd_error (_("cancelling (press Ctrl-C again to leave the job running)"));
+  aqmp_cli_error (_("cancelling (press Ctrl-C again to leave the job running)"));
   for (guint i = 0; i < self->jobs->len; i++)
     {
       AqmpJob *job = g_ptr_array_index (self->jobs, i);
@@ -327,7 +308,7 @@ aqmp_job_cmd_open_store (AqmpJobCmd *self)
   self->store = aqmp_job_store_new (self->db_path, &error);
   if (self->store == NULL)
     {
-      aqmp_job_cmd_error ("%s", error->message);
+      aqmp_cli_error ("%s", error->message);
       return FALSE;
     }
   return TRUE;
@@ -351,7 +332,7 @@ aqmp_job_cmd_connect (AqmpJobCmd *self, const gchar *address, gboolean with_stor
   self->client = aqmp_client_new ();
   if (!aqmp_client_connect_sync (self->client, address, NULL, &error))
     {
-      aqmp_job_cmd_error ("%s", error->message);
+      aqmp_cli_error ("%s", error->message);
       return FALSE;
     }
   aqmp_job_cmd_make_runner (self, address);
@@ -390,7 +371,7 @@ aqmp_job_cmd_reconcile (AqmpJobCmd *self)
   aqmp_job_cmd_iterate_until (&r.done);
   if (r.jobs == NULL)
     {
-      aqmp_job_cmd_error (_("cannot reconcile the job store with QEMU: %s"), r.error->message);
+      aqmp_cli_error (_("cannot reconcile the job store with QEMU: %s"), r.error->message);
       g_clear_error (&r.error);
     }
   return r.jobs;
@@ -400,9 +381,9 @@ static void
 aqmp_job_cmd_report_refusal (const gchar *what, const GError *error)
 {
   if (g_error_matches (error, AQMP_ERROR, AQMP_ERROR_COMMAND))
-    aqmp_job_cmd_error ("%s: %s: %s", what, aqmp_error_get_qmp_class (error), aqmp_error_get_qmp_desc (error));
+    aqmp_cli_error ("%s: %s: %s", what, aqmp_error_get_qmp_class (error), aqmp_error_get_qmp_desc (error));
   else
-    aqmp_job_cmd_error ("%s: %s", what, error->message);
+    aqmp_cli_error ("%s: %s", what, error->message);
 }
 
 /* ----- start ----- */
@@ -435,14 +416,14 @@ aqmp_job_cmd_start_and_follow (AqmpJobCmd *self)
   aqmp_job_cmd_iterate_until (&s.done);
   if (s.job == NULL)
     {
-      gint rc = g_error_matches (s.error, AQMP_ERROR, AQMP_ERROR_COMMAND) ? EXIT_FAILED : EXIT_PROBLEM;
+      gint rc = g_error_matches (s.error, AQMP_ERROR, AQMP_ERROR_COMMAND) ? AQMP_EXIT_QMP_ERROR : AQMP_EXIT_PROBLEM;
       aqmp_job_cmd_report_refusal (self->command, s.error);
       g_clear_error (&s.error);
       return rc;
     }
   if (self->tty && !self->json)
     g_print (_("started %s job %s\n"), self->command, aqmp_job_get_id (s.job));
-  self->exit_code = EXIT_OK;
+  self->exit_code = AQMP_EXIT_OK;
   /* before the bar shows: a Ctrl-C the user sends on seeing it must not kill us */
   sigint_id = g_unix_signal_add (SIGINT, aqmp_job_cmd_interrupted_cb, self);
   sigterm_id = g_unix_signal_add (SIGTERM, aqmp_job_cmd_interrupted_cb, self);
@@ -463,23 +444,23 @@ aqmp_job_cmd_run_start (AqmpJobCmd *self, gint argc, gchar **argv)
 
   if (argc < 3)
     {
-      aqmp_job_cmd_error (_("job start needs an ADDRESS and a COMMAND"));
-      return EXIT_PROBLEM;
+      aqmp_cli_error (_("job start needs an ADDRESS and a COMMAND"));
+      return AQMP_EXIT_PROBLEM;
     }
   self->address = g_strdup (argv[1]);
   self->command = g_strdup (argv[2]);
   self->arguments = aqmp_args_parse ((const gchar * const *) argv + 3, argc - 3, &error);
   if (self->arguments == NULL && error != NULL)
     {
-      aqmp_job_cmd_error ("%s", error->message);
-      return EXIT_PROBLEM;
+      aqmp_cli_error ("%s", error->message);
+      return AQMP_EXIT_PROBLEM;
     }
   if (!aqmp_job_cmd_connect (self, self->address, TRUE))
-    return EXIT_PROBLEM;
+    return AQMP_EXIT_PROBLEM;
   /* the store learns what became of jobs an earlier run left behind */
   attached = aqmp_job_cmd_reconcile (self);
   if (attached == NULL)
-    return EXIT_PROBLEM;
+    return AQMP_EXIT_PROBLEM;
   return aqmp_job_cmd_start_and_follow (self);
 }
 
@@ -493,15 +474,15 @@ aqmp_job_cmd_run_watch (AqmpJobCmd *self, gint argc, gchar **argv)
 
   if (argc < 2 || argc > 3)
     {
-      aqmp_job_cmd_error (_("job watch needs an ADDRESS and optionally a job ID"));
-      return EXIT_PROBLEM;
+      aqmp_cli_error (_("job watch needs an ADDRESS and optionally a job ID"));
+      return AQMP_EXIT_PROBLEM;
     }
   if (!aqmp_job_cmd_connect (self, argv[1], TRUE))
-    return EXIT_PROBLEM;
+    return AQMP_EXIT_PROBLEM;
   attached = aqmp_job_cmd_reconcile (self);
   if (attached == NULL)
-    return EXIT_PROBLEM;
-  self->exit_code = EXIT_OK;
+    return AQMP_EXIT_PROBLEM;
+  self->exit_code = AQMP_EXIT_OK;
   if (argc == 3)
     {
       AqmpJob *job = aqmp_job_runner_lookup (self->runner, argv[2]);
@@ -513,15 +494,15 @@ aqmp_job_cmd_run_watch (AqmpJobCmd *self, gint argc, gchar **argv)
           record = aqmp_job_store_find_job (self->store, argv[1], argv[2], NULL);
           if (record == NULL)
             {
-              aqmp_job_cmd_error (_("QEMU at %s has no job %s"), argv[1], argv[2]);
-              return EXIT_PROBLEM;
+              aqmp_cli_error (_("QEMU at %s has no job %s"), argv[1], argv[2]);
+              return AQMP_EXIT_PROBLEM;
             }
           g_print (_("job %s already ended: %s%s%s\n"), argv[2],
                    json_object_get_string_member_with_default (record, "result", "unknown"),
                    json_object_get_null_member (record, "error") ? "" : ": ",
                    json_object_get_null_member (record, "error") ? "" : json_object_get_string_member (record, "error"));
           return g_strcmp0 (json_object_get_string_member_with_default (record, "result", NULL), "success") == 0
-                 ? EXIT_OK : EXIT_FAILED;
+                 ? AQMP_EXIT_OK : AQMP_EXIT_QMP_ERROR;
         }
       aqmp_job_cmd_follow (self, job);
     }
@@ -532,7 +513,7 @@ aqmp_job_cmd_run_watch (AqmpJobCmd *self, gint argc, gchar **argv)
       if (attached->len == 0)
         {
           g_print (_("no jobs are running on %s\n"), argv[1]);
-          return EXIT_OK;
+          return AQMP_EXIT_OK;
         }
     }
   /* watching never cancels: Ctrl-C just stops watching */
@@ -579,21 +560,21 @@ aqmp_job_cmd_run_control (AqmpJobCmd *self, const gchar *verb, gint argc, gchar 
   if (argc != (g_strcmp0 (verb, "set-speed") == 0 ? 4 : 3))
     {
       if (g_strcmp0 (verb, "set-speed") == 0)
-        aqmp_job_cmd_error (_("job set-speed needs an ADDRESS, a job ID and a SPEED in bytes per second"));
+        aqmp_cli_error (_("job set-speed needs an ADDRESS, a job ID and a SPEED in bytes per second"));
       else
-        aqmp_job_cmd_error (_("job %s needs an ADDRESS and a job ID"), verb);
-      return EXIT_PROBLEM;
+        aqmp_cli_error (_("job %s needs an ADDRESS and a job ID"), verb);
+      return AQMP_EXIT_PROBLEM;
     }
   if (!aqmp_job_cmd_connect (self, argv[1], FALSE))
-    return EXIT_PROBLEM;
+    return AQMP_EXIT_PROBLEM;
   if (g_strcmp0 (verb, "set-speed") == 0)
     {
       guint64 speed = 0;
       g_autoptr(GError) error = NULL;
       if (!g_ascii_string_to_unsigned (argv[3], 10, 0, G_MAXINT64, &speed, &error))
         {
-          aqmp_job_cmd_error (_("invalid speed '%s': %s"), argv[3], error->message);
-          return EXIT_PROBLEM;
+          aqmp_cli_error (_("invalid speed '%s': %s"), argv[3], error->message);
+          return AQMP_EXIT_PROBLEM;
         }
       aqmp_job_runner_set_speed_async (self->runner, argv[2], speed, NULL, aqmp_job_cmd_speed_set_cb, &c);
     }
@@ -601,9 +582,9 @@ aqmp_job_cmd_run_control (AqmpJobCmd *self, const gchar *verb, gint argc, gchar 
     aqmp_job_runner_control_async (self->runner, argv[2], self->action, NULL, aqmp_job_cmd_controlled_cb, &c);
   aqmp_job_cmd_iterate_until (&c.done);
   if (c.ok)
-    return EXIT_OK;
+    return AQMP_EXIT_OK;
   aqmp_job_cmd_report_refusal (verb, c.error);
-  rc = g_error_matches (c.error, AQMP_ERROR, AQMP_ERROR_COMMAND) ? EXIT_FAILED : EXIT_PROBLEM;
+  rc = g_error_matches (c.error, AQMP_ERROR, AQMP_ERROR_COMMAND) ? AQMP_EXIT_QMP_ERROR : AQMP_EXIT_PROBLEM;
   g_clear_error (&c.error);
   return rc;
 }
@@ -647,18 +628,18 @@ aqmp_job_cmd_print_list (AqmpJobCmd *self, const gchar *machine)
   g_autoptr(GPtrArray) jobs = NULL;
 
   if (self->store == NULL && !aqmp_job_cmd_open_store (self))
-    return EXIT_PROBLEM;
+    return AQMP_EXIT_PROBLEM;
   jobs = aqmp_job_store_list_jobs (self->store, machine, !self->all, &error);
   if (jobs == NULL)
     {
-      aqmp_job_cmd_error ("%s", error->message);
-      return EXIT_PROBLEM;
+      aqmp_cli_error ("%s", error->message);
+      return AQMP_EXIT_PROBLEM;
     }
   if (self->json)
     {
       for (guint i = 0; i < jobs->len; i++)
         aqmp_job_cmd_print_object (g_ptr_array_index (jobs, i));
-      return EXIT_OK;
+      return AQMP_EXIT_OK;
     }
   if (jobs->len == 0)
     {
@@ -666,7 +647,7 @@ aqmp_job_cmd_print_list (AqmpJobCmd *self, const gchar *machine)
         g_print (_("no jobs recorded in %s\n"), aqmp_job_store_get_path (self->store));
       else
         g_print (_("no active jobs in %s (--all shows the history)\n"), aqmp_job_store_get_path (self->store));
-      return EXIT_OK;
+      return AQMP_EXIT_OK;
     }
   g_print ("%-5s %-24s %-16s %-10s %-10s %-9s %5s  %-19s  %s\n", "ROW", "JOB", "COMMAND", "TYPE", "STATUS",
            "RESULT", "DONE", "STARTED", "MACHINE");
@@ -685,7 +666,7 @@ aqmp_job_cmd_print_list (AqmpJobCmd *self, const gchar *machine)
                done, started,
                aqmp_job_cmd_string_or (r, "machine", "?"));
     }
-  return EXIT_OK;
+  return AQMP_EXIT_OK;
 }
 
 static gint
@@ -693,8 +674,8 @@ aqmp_job_cmd_run_list (AqmpJobCmd *self, gint argc, gchar **argv)
 {
   if (argc != 1)
     {
-      aqmp_job_cmd_error (_("job list takes no arguments"));
-      return EXIT_PROBLEM;
+      aqmp_cli_error (_("job list takes no arguments"));
+      return AQMP_EXIT_PROBLEM;
     }
   return aqmp_job_cmd_print_list (self, self->machine);
 }
@@ -712,19 +693,19 @@ aqmp_job_cmd_run_show (AqmpJobCmd *self, gint argc, gchar **argv)
 
   if (argc != 2)
     {
-      aqmp_job_cmd_error (_("job show needs a job ID (a row number or a job-id)"));
-      return EXIT_PROBLEM;
+      aqmp_cli_error (_("job show needs a job ID (a row number or a job-id)"));
+      return AQMP_EXIT_PROBLEM;
     }
   if (!aqmp_job_cmd_open_store (self))
-    return EXIT_PROBLEM;
+    return AQMP_EXIT_PROBLEM;
   if (g_ascii_string_to_unsigned (argv[1], 10, 1, G_MAXINT64, &row, NULL))
     record = aqmp_job_store_get_job (self->store, (gint64) row, &error);
   else
     record = aqmp_job_store_find_job (self->store, self->machine, argv[1], &error);
   if (record == NULL)
     {
-      aqmp_job_cmd_error (_("job %s: %s"), argv[1], error->message);
-      return EXIT_PROBLEM;
+      aqmp_cli_error (_("job %s: %s"), argv[1], error->message);
+      return AQMP_EXIT_PROBLEM;
     }
   id = json_object_get_int_member (record, "id");
   transitions = aqmp_job_store_get_transitions (self->store, id, &error);
@@ -732,15 +713,15 @@ aqmp_job_cmd_run_show (AqmpJobCmd *self, gint argc, gchar **argv)
     checkpoints = aqmp_job_store_get_checkpoints (self->store, id, &error);
   if (checkpoints == NULL)
     {
-      aqmp_job_cmd_error ("%s", error->message);
-      return EXIT_PROBLEM;
+      aqmp_cli_error ("%s", error->message);
+      return AQMP_EXIT_PROBLEM;
     }
   if (self->json)
     {
       json_object_set_array_member (record, "transitions", json_array_ref (transitions));
       json_object_set_array_member (record, "checkpoints", json_array_ref (checkpoints));
       aqmp_job_cmd_print_object (record);
-      return EXIT_OK;
+      return AQMP_EXIT_OK;
     }
   {
     g_autofree gchar *created = aqmp_job_cmd_format_time (record, "created");
@@ -774,7 +755,7 @@ aqmp_job_cmd_run_show (AqmpJobCmd *self, gint argc, gchar **argv)
         g_print ("  %s.%06d  %s\n", when, (gint) (ts % G_USEC_PER_SEC), json_object_get_string_member (t, "status"));
       }
   }
-  return EXIT_OK;
+  return AQMP_EXIT_OK;
 }
 
 /* ----- demo: a throwaway QEMU, a speed-limited backup, the list ----- */
@@ -824,11 +805,11 @@ aqmp_job_cmd_run_demo (AqmpJobCmd *self, gint argc, gchar **argv)
 
   if (argc != 1)
     {
-      aqmp_job_cmd_error (_("job demo takes no arguments"));
-      return EXIT_PROBLEM;
+      aqmp_cli_error (_("job demo takes no arguments"));
+      return AQMP_EXIT_PROBLEM;
     }
   if (!aqmp_job_cmd_open_store (self))
-    return EXIT_PROBLEM;
+    return AQMP_EXIT_PROBLEM;
   self->launcher = aqmp_launcher_new (NULL);
   aqmp_launcher_set_quiet (self->launcher, !self->debug);
   aqmp_launcher_add_arguments (self->launcher, "-machine", "none", "-nodefaults", "-display", "none", NULL);
@@ -837,9 +818,9 @@ aqmp_job_cmd_run_demo (AqmpJobCmd *self, gint argc, gchar **argv)
   aqmp_job_cmd_iterate_until (&l.done);
   if (l.client == NULL)
     {
-      aqmp_job_cmd_error ("%s", l.error->message);
+      aqmp_cli_error ("%s", l.error->message);
       g_clear_error (&l.error);
-      return EXIT_PROBLEM;
+      return AQMP_EXIT_PROBLEM;
     }
   self->client = l.client;
   machine = aqmp_launcher_get_machine (self->launcher);
@@ -848,7 +829,7 @@ aqmp_job_cmd_run_demo (AqmpJobCmd *self, gint argc, gchar **argv)
   g_print (_("adding two %s null-co disks, src and tgt\n"), size);
   if (!aqmp_job_cmd_add_null_node (self, "src", self->demo_size)
       || !aqmp_job_cmd_add_null_node (self, "tgt", self->demo_size))
-    return EXIT_PROBLEM;
+    return AQMP_EXIT_PROBLEM;
   g_print (_("backing src up to tgt at %s/s\n"), speed);
   aqmp_job_cmd_make_runner (self, machine);
   self->command = g_strdup ("blockdev-backup");
@@ -967,7 +948,7 @@ aqmp_cmd_job (gint argc, gchar **argv)
   if (argc < 2 || g_strcmp0 (argv[1], "--help") == 0 || g_strcmp0 (argv[1], "-h") == 0)
     {
       aqmp_job_cmd_usage ();
-      return argc < 2 ? EXIT_PROBLEM : EXIT_OK;
+      return argc < 2 ? AQMP_EXIT_PROBLEM : AQMP_EXIT_OK;
     }
   verb = argv[1];
   /* the subcommand stands in for the program name */
@@ -977,17 +958,17 @@ aqmp_cmd_job (gint argc, gchar **argv)
   g_option_context_add_main_entries (context, entries, NULL);
   if (!g_option_context_parse (context, &sub_argc, &sub_argv, &error))
     {
-      aqmp_job_cmd_error ("%s", error->message);
+      aqmp_cli_error ("%s", error->message);
       g_free (self.db_path);
       g_free (self.machine);
-      return EXIT_PROBLEM;
+      return AQMP_EXIT_PROBLEM;
     }
   g_log_writer_default_set_use_stderr (TRUE);
   if (self.debug)
     g_log_set_debug_enabled (TRUE);
   self.loop = g_main_loop_new (NULL, FALSE);
   self.jobs = g_ptr_array_new_with_free_func (g_object_unref);
-  self.exit_code = EXIT_PROBLEM;
+  self.exit_code = AQMP_EXIT_PROBLEM;
   self.tty = isatty (STDOUT_FILENO);
   self.demo_size = (gint64) (demo_size_mib * 1024 * 1024);
   self.demo_speed = (gint64) (demo_speed_mib * 1024 * 1024);
@@ -1006,9 +987,9 @@ aqmp_cmd_job (gint argc, gchar **argv)
     rc = aqmp_job_cmd_run_demo (&self, sub_argc, sub_argv);
   else
     {
-      aqmp_job_cmd_error (_("unknown job command '%s'"), verb);
+      aqmp_cli_error (_("unknown job command '%s'"), verb);
       aqmp_job_cmd_usage ();
-      rc = EXIT_PROBLEM;
+      rc = AQMP_EXIT_PROBLEM;
     }
   aqmp_job_cmd_clear (&self);
   return rc;
