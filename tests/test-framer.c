@@ -141,9 +141,7 @@ test_skip_past (void)
 static void
 parse_one (const gchar *text, AqmpMessage *msg, GError **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
-
-  aqmp_message_parse (parser, text, strlen (text), msg, error);
+  aqmp_message_parse (text, strlen (text), msg, error);
 }
 
 static void

@@ -288,6 +288,7 @@ test_soak (void)
   guint64 rss_warm = 0;
   guint64 rss_end;
   guint64 bursts = 0;
+  gboolean hang_up = FALSE;
   gdouble elapsed;
   guint32 seed = g_test_rand_int ();
 
@@ -314,7 +315,8 @@ test_soak (void)
     {
       if (aqmp_client_get_state (soak->client) != AQMP_STATE_RUNNING)
         soak_connect (soak);
-      soak_burst (soak, g_rand_int_range (soak->rand, 0, SOAK_DISCONNECT_ONE_IN) == 0);
+      hang_up = g_rand_int_range (soak->rand, 0, SOAK_DISCONNECT_ONE_IN) == 0;
+      soak_burst (soak, hang_up);
       if (++bursts == SOAK_WARMUP_BURSTS)
         rss_warm = soak_rss_kib ();
     }
@@ -340,8 +342,17 @@ test_soak (void)
   g_assert_cmpuint (rss_end, <=, rss_warm + SOAK_RSS_BOUND_KIB);
 #endif
 
-  g_assert_true (aqmp_client_disconnect_sync (soak->client, NULL, &error));
-  g_assert_no_error (error);
+  /* after a last burst that hung up, disconnecting reports why */
+  if (hang_up && aqmp_client_get_state (soak->client) != AQMP_STATE_RUNNING)
+    {
+      g_assert_false (aqmp_client_disconnect_sync (soak->client, NULL, &error));
+      g_assert_error (error, AQMP_ERROR, AQMP_ERROR_DISCONNECTED);
+    }
+  else
+    {
+      g_assert_true (aqmp_client_disconnect_sync (soak->client, NULL, &error));
+      g_assert_no_error (error);
+    }
   g_clear_object (&soak->client);
   aqmp_server_stop (soak->server);
   g_clear_object (&soak->server);

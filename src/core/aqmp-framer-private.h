@@ -3,6 +3,8 @@
 
 #include <glib.h>
 
+#include "aqmp-json-private.h"
+
 G_BEGIN_DECLS
 
 /*
@@ -11,12 +13,11 @@ G_BEGIN_DECLS
  * It tracks strings and nesting so that a message ends when its braces
  * balance, whatever the line endings (CRLF, LF, none, or pretty-printed
  * JSON across lines). It enforces the size limit and a nesting limit
- * before a byte reaches json-glib, whose parser recurses.
+ * before a byte reaches the parser, which recurses.
  */
 typedef struct _AqmpFramer AqmpFramer;
 
-/* QEMU's own parser refuses deeper nesting */
-#define AQMP_FRAMER_MAX_DEPTH 1024
+#define AQMP_FRAMER_MAX_DEPTH AQMP_JSON_MAX_DEPTH
 
 AqmpFramer *aqmp_framer_new            (gsize         max_size);
 void        aqmp_framer_free           (AqmpFramer   *self);

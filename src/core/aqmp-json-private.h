@@ -5,13 +5,17 @@
 
 G_BEGIN_DECLS
 
+/* QEMU's own parser refuses deeper nesting */
+#define AQMP_JSON_MAX_DEPTH 1024
+
 gboolean  aqmp_json_node_contains   (JsonNode   *haystack,
                                      JsonNode   *needle);
 gboolean  aqmp_json_object_contains (JsonObject *haystack,
                                      JsonObject *needle);
 gchar    *aqmp_json_object_to_string (JsonObject *object);
-gboolean  aqmp_json_check           (const gchar *data,
+JsonNode *aqmp_json_read            (const gchar *data,
                                      gsize        length,
-                                     const gchar **problem);
+                                     const gchar **problem,
+                                     gsize       *offset);
 
 G_END_DECLS

@@ -45,188 +45,490 @@ aqmp_json_object_to_string (JsonObject *object)
 
 /* ----- strict parsing ----- */
 
+/*
+ * One pass over the bytes, building json-glib nodes directly. RFC 8259
+ * and nothing more: no comments, no single quotes, no trailing commas, no
+ * second value, no control character in a string, valid UTF-8 only. A
+ * value json-glib cannot hold faithfully is refused rather than changed:
+ * integers beyond 64 bits, doubles beyond the range of a double, lone
+ * UTF-16 surrogates and \u0000 (its strings end at the first nul).
+ */
+
+/* short strings and numbers are copied here rather than to the heap */
+#define AQMP_JSON_STACK_BUFFER 256
+
+typedef struct {
+  const gchar *start;
+  const gchar *p;
+  const gchar *end;
+  guint depth;
+  const gchar *problem;
+} AqmpJsonScan;
+
+static JsonNode *aqmp_json_scan_value (AqmpJsonScan *scan);
+
+/* the first problem is the one reported */
+static gpointer
+aqmp_json_scan_fail (AqmpJsonScan *scan, const gchar *problem)
+{
+  if (scan->problem == NULL)
+    scan->problem = problem;
+  return NULL;
+}
+
 static gboolean
-aqmp_json_read_escape (const gchar *p, const gchar *end, gunichar *unit)
+aqmp_json_scan_refuse (AqmpJsonScan *scan, const gchar *problem)
+{
+  aqmp_json_scan_fail (scan, problem);
+  return FALSE;
+}
+
+static void
+aqmp_json_scan_space (AqmpJsonScan *scan)
+{
+  while (scan->p < scan->end
+         && (*scan->p == ' ' || *scan->p == '\t' || *scan->p == '\r' || *scan->p == '\n'))
+    scan->p++;
+}
+
+static gboolean
+aqmp_json_scan_hex4 (AqmpJsonScan *scan, gunichar *unit)
 {
   *unit = 0;
-  if (end - p < 6 || p[0] != '\\' || p[1] != 'u')
+  if (scan->end - scan->p < 4)
     return FALSE;
-  for (guint i = 2; i < 6; i++)
+  for (guint i = 0; i < 4; i++)
     {
-      gint digit = g_ascii_xdigit_value (p[i]);
+      gint digit = g_ascii_xdigit_value (scan->p[i]);
       if (digit < 0)
         return FALSE;
       *unit = (*unit << 4) | (gunichar) digit;
     }
+  scan->p += 4;
   return TRUE;
 }
 
-/* @p is past the opening quote; returns past the closing one, or NULL
- * for a lone surrogate or a short \u escape, which json-glib would turn
- * into invalid UTF-8 */
-static const gchar *
-aqmp_json_check_string (const gchar *p, const gchar *end)
+/* @scan is past the `\u`; a surrogate pair makes one character */
+static gboolean
+aqmp_json_scan_unicode (AqmpJsonScan *scan, gunichar *c)
 {
-  while (p < end && *p != '"')
-    {
-      gunichar unit;
-      gunichar low;
+  gunichar low;
 
-      if (*p != '\\')
-        {
-          p++;
-          continue;
-        }
-      if (p + 1 >= end || p[1] != 'u')
-        {
-          /* any other escape: json-glib checks it */
-          p += MIN (2, end - p);
-          continue;
-        }
-      /* json-glib would decode a short \u into invalid UTF-8 */
-      if (!aqmp_json_read_escape (p, end, &unit))
-        return NULL;
-      p += 6;
-      if (unit >= 0xdc00 && unit <= 0xdfff)
-        return NULL;
-      if (unit < 0xd800 || unit > 0xdbff)
-        continue;
-      if (!aqmp_json_read_escape (p, end, &low) || low < 0xdc00 || low > 0xdfff)
-        return NULL;
-      p += 6;
-    }
-  return p < end ? p + 1 : p;
+  if (!aqmp_json_scan_hex4 (scan, c))
+    return aqmp_json_scan_refuse (scan, "\\u needs four hex digits");
+  if (*c == 0)
+    return aqmp_json_scan_refuse (scan, "\\u0000 in a string");
+  if (*c >= 0xdc00 && *c <= 0xdfff)
+    return aqmp_json_scan_refuse (scan, "unpaired UTF-16 surrogate in a string");
+  if (*c < 0xd800 || *c > 0xdbff)
+    return TRUE;
+  if (scan->end - scan->p < 2 || scan->p[0] != '\\' || scan->p[1] != 'u')
+    return aqmp_json_scan_refuse (scan, "unpaired UTF-16 surrogate in a string");
+  scan->p += 2;
+  if (!aqmp_json_scan_hex4 (scan, &low) || low < 0xdc00 || low > 0xdfff)
+    return aqmp_json_scan_refuse (scan, "unpaired UTF-16 surrogate in a string");
+  *c = 0x10000 + ((*c - 0xd800) << 10) + (low - 0xdc00);
+  return TRUE;
 }
 
-/* @p is at a number; returns past it, or NULL when it is out of range:
- * json-glib wraps integers beyond 64 bits and makes huge doubles inf */
-static const gchar *
-aqmp_json_check_number (const gchar *p, const gchar *end)
+/* @scan is past the backslash; appends the character to @out */
+static gboolean
+aqmp_json_scan_escape (AqmpJsonScan *scan, gchar **out)
 {
-  const gchar *start = p;
-  gboolean integer = TRUE;
-  g_autofree gchar *token = NULL;
-  g_autoptr(GError) error = NULL;
-  gdouble value;
+  gunichar c;
 
-  for (; p < end; p++)
+  switch (*scan->p++)
     {
-      if (*p == '.' || *p == 'e' || *p == 'E')
-        integer = FALSE;
-      else if (!g_ascii_isdigit (*p) && *p != '-' && *p != '+')
-        break;
+    case '"': c = '"'; break;
+    case '\\': c = '\\'; break;
+    case '/': c = '/'; break;
+    case 'b': c = '\b'; break;
+    case 'f': c = '\f'; break;
+    case 'n': c = '\n'; break;
+    case 'r': c = '\r'; break;
+    case 't': c = '\t'; break;
+    case 'u':
+      if (!aqmp_json_scan_unicode (scan, &c))
+        return FALSE;
+      break;
+    default:
+      return aqmp_json_scan_refuse (scan, "unknown escape in a string");
     }
-  /* 18 digits always fit; only longer integers need a look */
-  if (integer && p - start < 19)
-    return p;
-  token = g_strndup (start, p - start);
-  if (integer)
+  *out += g_unichar_to_utf8 (c, *out);
+  return TRUE;
+}
+
+/* decodes a string already known to end at @close; a bad escape is
+ * reported where its backslash is */
+static gboolean
+aqmp_json_scan_unescape (AqmpJsonScan *scan, const gchar *close, gchar *out)
+{
+  while (scan->p < close)
     {
-      if (!g_ascii_string_to_signed (token, 10, G_MININT64, G_MAXINT64, NULL, &error)
-          && g_error_matches (error, G_NUMBER_PARSER_ERROR, G_NUMBER_PARSER_ERROR_OUT_OF_BOUNDS))
-        return NULL;
-      return p;
+      const gchar *escape = scan->p;
+
+      if (*scan->p != '\\')
+        {
+          *out++ = *scan->p++;
+          continue;
+        }
+      scan->p++;
+      if (!aqmp_json_scan_escape (scan, &out))
+        {
+          scan->p = escape;
+          return FALSE;
+        }
     }
-  value = g_ascii_strtod (token, NULL);
-  if (isinf (value) || isnan (value))
+  *out = '\0';
+  return TRUE;
+}
+
+/*
+ * @scan is at the opening quote. Returns the decoded, nul-terminated
+ * string in @buffer when it fits, else in a new block left in @heap. An
+ * escape never decodes to more bytes than it takes, so the raw length
+ * bounds the copy.
+ */
+static const gchar *
+aqmp_json_scan_string (AqmpJsonScan *scan, gchar *buffer, gsize buffer_size, gchar **heap)
+{
+  const gchar *quote = scan->p;
+  const gchar *open = quote + 1;
+  const gchar *close;
+  const gchar *invalid;
+  gboolean escaped = FALSE;
+  gboolean high = FALSE;
+  gchar *out = buffer;
+
+  for (close = open; close < scan->end && *close != '"'; close++)
+    {
+      guchar c = (guchar) *close;
+
+      if (c == '\\')
+        {
+          escaped = TRUE;
+          if (++close == scan->end)
+            break;
+        }
+      else if (c < 0x20)
+        {
+          scan->p = close;
+          return aqmp_json_scan_fail (scan, "control character in a string");
+        }
+      else if (c >= 0x80)
+        {
+          high = TRUE;
+        }
+    }
+  if (close >= scan->end)
+    return aqmp_json_scan_fail (scan, "unterminated string");
+  if (high && !g_utf8_validate_len (open, close - open, &invalid))
+    {
+      scan->p = invalid;
+      return aqmp_json_scan_fail (scan, "not valid UTF-8 in a string");
+    }
+
+  if ((gsize) (close - open) >= buffer_size)
+    out = *heap = g_malloc ((close - open) + 1);
+  scan->p = open;
+  if (!escaped)
+    {
+      memcpy (out, open, close - open);
+      out[close - open] = '\0';
+    }
+  else if (!aqmp_json_scan_unescape (scan, close, out))
+    {
+      return NULL;
+    }
+  scan->p = close + 1;
+  return out;
+}
+
+/* not on the recursive path, so its buffer can be generous */
+static JsonNode *
+aqmp_json_scan_string_node (AqmpJsonScan *scan)
+{
+  gchar buffer[AQMP_JSON_STACK_BUFFER];
+  g_autofree gchar *heap = NULL;
+  const gchar *text = aqmp_json_scan_string (scan, buffer, sizeof (buffer), &heap);
+
+  if (text == NULL)
     return NULL;
-  return p;
+  return json_node_init_string (json_node_alloc (), text);
 }
 
 static const gchar *
-aqmp_json_skip_space (const gchar *p, const gchar *end)
+aqmp_json_scan_digits (const gchar *p, const gchar *end)
 {
-  while (p < end && (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+  while (p < end && g_ascii_isdigit (*p))
     p++;
   return p;
 }
 
-/**
- * aqmp_json_check:
- * @problem: (out): what is wrong, when it returns %FALSE
- *
- * Checks that @data is exactly one JSON value that json-glib will hand
- * over faithfully. json-glib 1.6 also takes comments, single-quoted
- * strings and several top-level values (keeping the last and leaking the
- * others), wraps integers beyond 64 bits, makes huge doubles infinite and
- * decodes lone surrogates or a short \u into invalid UTF-8.
- */
-gboolean
-aqmp_json_check (const gchar *data, gsize length, const gchar **problem)
+/* the integer in [start, end), which has no sign and only digits */
+static JsonNode *
+aqmp_json_scan_integer (AqmpJsonScan *scan, const gchar *start, const gchar *end, gboolean negative)
 {
-  const gchar *end = data + length;
-  const gchar *p = aqmp_json_skip_space (data, end);
-  guint depth = 0;
+  /* the magnitude of G_MININT64 is one more than G_MAXINT64 */
+  guint64 limit = negative ? (guint64) G_MAXINT64 + 1 : (guint64) G_MAXINT64;
+  guint64 value = 0;
 
-  if (!g_utf8_validate_len (data, length, NULL))
+  for (const gchar *p = start; p < end; p++)
     {
-      *problem = "not valid UTF-8";
-      return FALSE;
-    }
-  if (p == end)
-    {
-      *problem = "no JSON value";
-      return FALSE;
-    }
-  while (p < end)
-    {
-      gboolean closed = FALSE;
+      guint digit = *p - '0';
 
-      switch (*p)
-        {
-        case '"':
-          p = aqmp_json_check_string (p + 1, end);
-          if (p == NULL)
-            {
-              *problem = "invalid \\u escape or unpaired UTF-16 surrogate in a string";
-              return FALSE;
-            }
-          closed = depth == 0;
-          break;
-        case '/':
-        case '\'':
-          *problem = "comment or single quote outside a string";
-          return FALSE;
-        case '{':
-        case '[':
-          depth++;
-          p++;
-          break;
-        case '}':
-        case ']':
-          if (depth == 0)
-            {
-              *problem = "unbalanced brackets";
-              return FALSE;
-            }
-          depth--;
-          p++;
-          closed = depth == 0;
-          break;
-        default:
-          if (*p == '-' || g_ascii_isdigit (*p))
-            {
-              p = aqmp_json_check_number (p, end);
-              if (p == NULL)
-                {
-                  *problem = "number out of range";
-                  return FALSE;
-                }
-              closed = depth == 0;
-              break;
-            }
-          p++;
-          /* true, false, null (and junk json-glib will refuse) */
-          closed = depth == 0 && (p == end || !g_ascii_isalpha (*p));
-          break;
-        }
-      if (closed && aqmp_json_skip_space (p, end) != end)
-        {
-          *problem = "more than one JSON value";
-          return FALSE;
-        }
+      if (value > (limit - digit) / 10)
+        return aqmp_json_scan_fail (scan, "number out of range");
+      value = value * 10 + digit;
     }
+  if (negative)
+    return json_node_init_int (json_node_alloc (), value == limit ? G_MININT64 : -(gint64) value);
+  return json_node_init_int (json_node_alloc (), (gint64) value);
+}
+
+static JsonNode *
+aqmp_json_scan_double (AqmpJsonScan *scan, const gchar *start, const gchar *end)
+{
+  gchar stack[AQMP_JSON_STACK_BUFFER];
+  g_autofree gchar *heap = NULL;
+  gchar *text = stack;
+  gdouble value;
+
+  if ((gsize) (end - start) >= sizeof (stack))
+    text = heap = g_malloc ((end - start) + 1);
+  memcpy (text, start, end - start);
+  text[end - start] = '\0';
+  value = g_ascii_strtod (text, NULL);
+  if (isinf (value) || isnan (value))
+    return aqmp_json_scan_fail (scan, "number out of range");
+  return json_node_init_double (json_node_alloc (), value);
+}
+
+/* -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? */
+static JsonNode *
+aqmp_json_scan_number (AqmpJsonScan *scan)
+{
+  const gchar *start = scan->p;
+  const gchar *p = start;
+  const gchar *digits;
+  const gchar *integer_end;
+  JsonNode *node;
+  gboolean negative = FALSE;
+  gboolean integer = TRUE;
+
+  if (*p == '-')
+    {
+      negative = TRUE;
+      p++;
+    }
+  digits = p;
+  p = aqmp_json_scan_digits (p, scan->end);
+  if (p == digits || (*digits == '0' && p - digits > 1))
+    return aqmp_json_scan_fail (scan, "malformed number");
+  integer_end = p;
+  if (p < scan->end && *p == '.')
+    {
+      const gchar *fraction = ++p;
+      p = aqmp_json_scan_digits (p, scan->end);
+      if (p == fraction)
+        return aqmp_json_scan_fail (scan, "malformed number");
+      integer = FALSE;
+    }
+  if (p < scan->end && (*p == 'e' || *p == 'E'))
+    {
+      const gchar *exponent;
+
+      p++;
+      if (p < scan->end && (*p == '+' || *p == '-'))
+        p++;
+      exponent = p;
+      p = aqmp_json_scan_digits (p, scan->end);
+      if (p == exponent)
+        return aqmp_json_scan_fail (scan, "malformed number");
+      integer = FALSE;
+    }
+  if (integer)
+    node = aqmp_json_scan_integer (scan, digits, integer_end, negative);
+  else
+    node = aqmp_json_scan_double (scan, start, p);
+  if (node != NULL)
+    scan->p = p;
+  return node;
+}
+
+static gboolean
+aqmp_json_scan_word (AqmpJsonScan *scan, const gchar *word, gsize length)
+{
+  if ((gsize) (scan->end - scan->p) < length || memcmp (scan->p, word, length) != 0)
+    return FALSE;
+  scan->p += length;
   return TRUE;
+}
+
+static JsonNode *
+aqmp_json_scan_literal (AqmpJsonScan *scan)
+{
+  if (aqmp_json_scan_word (scan, "true", 4))
+    return json_node_init_boolean (json_node_alloc (), TRUE);
+  if (aqmp_json_scan_word (scan, "false", 5))
+    return json_node_init_boolean (json_node_alloc (), FALSE);
+  if (aqmp_json_scan_word (scan, "null", 4))
+    return json_node_init_null (json_node_alloc ());
+  if (*scan->p == '/' || *scan->p == '\'')
+    return aqmp_json_scan_fail (scan, "comment or single quote outside a string");
+  return aqmp_json_scan_fail (scan, "expected a value");
+}
+
+/* after a member or an element: the closing bracket, or a comma and more */
+static gboolean
+aqmp_json_scan_next (AqmpJsonScan *scan, gchar close, gboolean *more)
+{
+  aqmp_json_scan_space (scan);
+  if (scan->p < scan->end && *scan->p == close)
+    {
+      scan->p++;
+      *more = FALSE;
+      return TRUE;
+    }
+  if (scan->p < scan->end && *scan->p == ',')
+    {
+      scan->p++;
+      aqmp_json_scan_space (scan);
+      *more = TRUE;
+      return TRUE;
+    }
+  return aqmp_json_scan_refuse (scan, close == '}' ? "expected ',' or '}'" : "expected ',' or ']'");
+}
+
+static gboolean
+aqmp_json_scan_enter (AqmpJsonScan *scan)
+{
+  if (++scan->depth > AQMP_JSON_MAX_DEPTH)
+    return aqmp_json_scan_refuse (scan, "nested too deeply");
+  scan->p++;
+  aqmp_json_scan_space (scan);
+  return TRUE;
+}
+
+static JsonNode *
+aqmp_json_scan_array (AqmpJsonScan *scan)
+{
+  g_autoptr(JsonArray) array = json_array_new ();
+  gboolean more = TRUE;
+
+  if (!aqmp_json_scan_enter (scan))
+    return NULL;
+  if (scan->p < scan->end && *scan->p == ']')
+    more = (scan->p++, FALSE);
+  while (more)
+    {
+      JsonNode *element = aqmp_json_scan_value (scan);
+
+      if (element == NULL)
+        return NULL;
+      json_array_add_element (array, element);
+      if (!aqmp_json_scan_next (scan, ']', &more))
+        return NULL;
+    }
+  scan->depth--;
+  return json_node_init_array (json_node_alloc (), array);
+}
+
+/* a member: its name, then its value; a repeated name keeps the last value */
+static gboolean
+aqmp_json_scan_member (AqmpJsonScan *scan, JsonObject *object)
+{
+  /* this frame is on the recursive path: member names are short */
+  gchar buffer[64];
+  g_autofree gchar *heap = NULL;
+  const gchar *name;
+  JsonNode *value;
+
+  if (scan->p >= scan->end || *scan->p != '"')
+    return aqmp_json_scan_refuse (scan, "expected a member name");
+  name = aqmp_json_scan_string (scan, buffer, sizeof (buffer), &heap);
+  if (name == NULL)
+    return FALSE;
+  aqmp_json_scan_space (scan);
+  if (scan->p >= scan->end || *scan->p != ':')
+    return aqmp_json_scan_refuse (scan, "expected ':'");
+  scan->p++;
+  aqmp_json_scan_space (scan);
+  value = aqmp_json_scan_value (scan);
+  if (value == NULL)
+    return FALSE;
+  json_object_set_member (object, name, value);
+  return TRUE;
+}
+
+static JsonNode *
+aqmp_json_scan_object (AqmpJsonScan *scan)
+{
+  g_autoptr(JsonObject) object = json_object_new ();
+  gboolean more = TRUE;
+
+  if (!aqmp_json_scan_enter (scan))
+    return NULL;
+  if (scan->p < scan->end && *scan->p == '}')
+    more = (scan->p++, FALSE);
+  while (more)
+    {
+      if (!aqmp_json_scan_member (scan, object))
+        return NULL;
+      if (!aqmp_json_scan_next (scan, '}', &more))
+        return NULL;
+    }
+  scan->depth--;
+  return json_node_init_object (json_node_alloc (), object);
+}
+
+static JsonNode *
+aqmp_json_scan_value (AqmpJsonScan *scan)
+{
+  if (scan->p >= scan->end)
+    return aqmp_json_scan_fail (scan, "unexpected end");
+  if (*scan->p == '{')
+    return aqmp_json_scan_object (scan);
+  if (*scan->p == '[')
+    return aqmp_json_scan_array (scan);
+  if (*scan->p == '"')
+    return aqmp_json_scan_string_node (scan);
+  if (*scan->p == '-' || g_ascii_isdigit (*scan->p))
+    return aqmp_json_scan_number (scan);
+  return aqmp_json_scan_literal (scan);
+}
+
+/**
+ * aqmp_json_read: (skip)
+ * @problem: (out): what is wrong, when it returns %NULL
+ * @offset: (out): where, in bytes from @data
+ *
+ * Parses exactly one JSON value, surrounded by nothing but white space.
+ */
+JsonNode *
+aqmp_json_read (const gchar *data, gsize length, const gchar **problem, gsize *offset)
+{
+  AqmpJsonScan scan = { data, data, data + length, 0, NULL };
+  g_autoptr(JsonNode) node = NULL;
+
+  aqmp_json_scan_space (&scan);
+  if (scan.p == scan.end)
+    aqmp_json_scan_fail (&scan, "no JSON value");
+  else
+    node = aqmp_json_scan_value (&scan);
+  if (node != NULL)
+    {
+      aqmp_json_scan_space (&scan);
+      if (scan.p != scan.end)
+        aqmp_json_scan_fail (&scan, "more than one JSON value");
+    }
+  if (scan.problem != NULL)
+    {
+      *problem = scan.problem;
+      *offset = MIN (scan.p, scan.end) - data;
+      return NULL;
+    }
+  return g_steal_pointer (&node);
 }
 
 /**
@@ -236,8 +538,9 @@ aqmp_json_check (const gchar *data, gsize length, const gchar **problem)
  * @error: return location for a #GError
  *
  * Parses exactly one JSON value, as strictly as aqmp reads messages: no
- * comments, no single quotes, no second value, no number that does not
- * fit, valid UTF-8 only. Use it for JSON from users or from the bus.
+ * comments, no single quotes, no trailing comma, no second value, no
+ * number that does not fit, valid UTF-8 only, at most 1024 levels deep.
+ * Use it for JSON from users or from the bus.
  *
  * Returns: (transfer full) (nullable): the value, or %NULL with @error set
  *   (in the %JSON_PARSER_ERROR domain)
@@ -245,20 +548,15 @@ aqmp_json_check (const gchar *data, gsize length, const gchar **problem)
 JsonNode *
 aqmp_json_parse (const gchar *data, gssize length, GError **error)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
   const gchar *problem = NULL;
-  gsize len;
+  gsize offset = 0;
+  JsonNode *node;
 
   g_return_val_if_fail (data != NULL, NULL);
 
-  len = length < 0 ? strlen (data) : (gsize) length;
-  if (!aqmp_json_check (data, len, &problem))
-    {
-      g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
-                   "invalid JSON: %s", problem);
-      return NULL;
-    }
-  if (!json_parser_load_from_data (parser, data, len, error))
-    return NULL;
-  return json_parser_steal_root (parser);
+  node = aqmp_json_read (data, length < 0 ? strlen (data) : (gsize) length, &problem, &offset);
+  if (node == NULL)
+    g_set_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA,
+                 "invalid JSON: %s at byte %" G_GSIZE_FORMAT, problem, offset);
+  return node;
 }

@@ -31,8 +31,7 @@ typedef struct {
   AqmpEvent *event;
 } AqmpMessage;
 
-gboolean  aqmp_message_parse          (JsonParser   *parser,
-                                       const gchar  *data,
+gboolean  aqmp_message_parse          (const gchar  *data,
                                        gsize         length,
                                        AqmpMessage  *message,
                                        GError      **error);

@@ -95,27 +95,24 @@ aqmp_message_parse_reply (AqmpMessage *message, GError **error)
  * is to be considered broken: the error is %AQMP_ERROR_PROTOCOL.
  */
 gboolean
-aqmp_message_parse (JsonParser   *parser,
-                    const gchar  *data,
+aqmp_message_parse (const gchar  *data,
                     gsize         length,
                     AqmpMessage  *message,
                     GError      **error)
 {
-  g_autoptr(GError) error_local = NULL;
+  g_autoptr(JsonNode) root = NULL;
   const gchar *problem = NULL;
-  JsonNode *root;
+  gsize offset = 0;
 
   memset (message, 0, sizeof (*message));
-  if (!aqmp_json_check (data, length, &problem))
-    return aqmp_message_fail (error, problem);
-  if (!json_parser_load_from_data (parser, data, length, &error_local))
+  root = aqmp_json_read (data, length, &problem, &offset);
+  if (root == NULL)
     {
       g_set_error (error, AQMP_ERROR, AQMP_ERROR_PROTOCOL,
-                   "invalid JSON from server: %s", error_local->message);
+                   "invalid JSON from server: %s at byte %" G_GSIZE_FORMAT, problem, offset);
       return FALSE;
     }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     return aqmp_message_fail (error, "not a JSON object");
   message->object = json_object_ref (json_node_get_object (root));
 

@@ -19,7 +19,6 @@ struct _AqmpReader {
   gpointer user_data;
 
   AqmpFramer *framer;
-  JsonParser *parser;
   guint8 *chunk;
   gsize chunk_size;
   gboolean trace;
@@ -83,7 +82,7 @@ aqmp_reader_drain (AqmpReader *self)
 
       if (self->trace)
         g_debug ("<-- %.*s", (int) MIN (length, G_MAXINT), data);
-      if (!aqmp_message_parse (self->parser, data, length, &message, &error))
+      if (!aqmp_message_parse (data, length, &message, &error))
         break;
       aqmp_reader_dispatch (self, &message);
     }
@@ -196,7 +195,6 @@ aqmp_reader_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_object_unref (self->mailbox);
   aqmp_framer_free (self->framer);
-  g_object_unref (self->parser);
   g_free (self->chunk);
   G_OBJECT_CLASS (aqmp_reader_parent_class)->finalize (object);
 }
@@ -210,7 +208,6 @@ aqmp_reader_class_init (AqmpReaderClass *klass)
 static void
 aqmp_reader_init (AqmpReader *self)
 {
-  self->parser = json_parser_new ();
   self->chunk_size = AQMP_READER_MIN_CHUNK;
   self->chunk = g_malloc (self->chunk_size);
 }

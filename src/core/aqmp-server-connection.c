@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "aqmp-framer-private.h"
+#include "aqmp-json.h"
 #include "aqmp-json-private.h"
 #include "aqmp-server-connection-private.h"
 
@@ -288,18 +289,17 @@ aqmp_server_connection_handle_text (AqmpServerConnection *self,
                                     const gchar          *text,
                                     gsize                 length)
 {
-  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(JsonNode) root = NULL;
   g_autoptr(GError) error = NULL;
-  JsonNode *root;
 
-  if (!json_parser_load_from_data (parser, text, (gssize) length, &error))
+  root = aqmp_json_parse (text, (gssize) length, &error);
+  if (root == NULL)
     {
-      g_debug ("connection %u: invalid JSON: %s", self->id, error->message);
+      g_debug ("connection %u: %s", self->id, error->message);
       aqmp_server_connection_send_parse_error (self, error->message);
       return;
     }
-  root = json_parser_get_root (parser);
-  if (root == NULL || !JSON_NODE_HOLDS_OBJECT (root))
+  if (!JSON_NODE_HOLDS_OBJECT (root))
     {
       aqmp_server_connection_send_parse_error (self, "expected a JSON object");
       return;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
  * The reader's path for bytes from the server: AqmpFramer cuts the stream
- * into objects, and each one goes through aqmp_message_parse() with one
- * reused JsonParser, as aqmp-reader.c does.
+ * into objects, and each one goes through aqmp_message_parse(), as
+ * aqmp-reader.c does.
  *
  * The first input byte chooses how the rest arrives: bits 0-1 the read
  * sizes (all at once, byte by byte, or pseudo-random reads), bit 2 starts
@@ -22,8 +22,6 @@
 
 AQMP_FUZZ_INITIALIZE
 
-static JsonParser *parser;
-
 static void
 fuzz_handle_message (const gchar *msg, gsize len)
 {
@@ -35,7 +33,7 @@ fuzz_handle_message (const gchar *msg, gsize len)
   g_assert (msg[0] == '{');
   g_assert (msg[len - 1] == '}' || msg[len - 1] == ']');
 
-  if (!aqmp_message_parse (parser, msg, len, &message, &error))
+  if (!aqmp_message_parse (msg, len, &message, &error))
     {
       g_assert (error != NULL);
       g_assert (g_error_matches (error, AQMP_ERROR, AQMP_ERROR_PROTOCOL));
@@ -96,8 +94,6 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 
   if (size < 1)
     return 0;
-  if (parser == NULL)
-    parser = json_parser_new ();
   mode = data[0];
   rng = 0x9e3779b9u ^ (guint32) size ^ ((guint32) mode << 16);
   if (mode & 0x04)

@@ -1,0 +1,298 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * aqmp's own JSON parser: what it accepts must read exactly as json-glib
+ * reads it; what it refuses gets a problem and the byte where it is.
+ */
+#include <math.h>
+#include <string.h>
+
+#include "aqmp-json.h"
+#include "aqmp-json-private.h"
+
+/* json-glib's reading of @text, the reference for valid input */
+static JsonNode *
+reference_parse (const gchar *text)
+{
+  g_autoptr(JsonParser) parser = json_parser_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_parser_load_from_data (parser, text, -1, &error);
+  g_assert_no_error (error);
+  return json_parser_steal_root (parser);
+}
+
+static void
+assert_same_value (JsonNode *a, JsonNode *b)
+{
+  g_autofree gchar *text_a = json_to_string (a, FALSE);
+  g_autofree gchar *text_b = json_to_string (b, FALSE);
+
+  g_assert_cmpstr (text_a, ==, text_b);
+  g_assert_true (json_node_equal (a, b));
+}
+
+static void
+test_valid (void)
+{
+  static const gchar *cases[] = {
+    "{}",
+    "[]",
+    " \t\r\n{ \"a\" : [ 1 , -2 , 3.5 , -0.25e-3 , 1E+2 ] }\n ",
+    "{\"return\": {}, \"id\": 18446744}",
+    "{\"event\": \"STOP\", \"data\": {\"x\": null, \"y\": true, \"z\": false},"
+    " \"timestamp\": {\"seconds\": 1732456789, \"microseconds\": 123456}}",
+    "[0, -0, 9223372036854775807, -9223372036854775808, 1.5e300, 5e-324]",
+    "\"esc: \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u0001 \\u001f \\u00e9 \\u20ac \\ud83d\\ude00\"",
+    "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80\"",
+    "[[[[[]]]], {\"a\": {\"b\": {\"c\": []}}}]",
+    "\"a string long enough to leave the stack buffer behind: "
+    "0123456789012345678901234567890123456789012345678901234567890123456789"
+    "0123456789012345678901234567890123456789012345678901234567890123456789"
+    "0123456789012345678901234567890123456789012345678901234567890123456789"
+    "0123456789012345678901234567890123456789012345678901234567890123456789\"",
+    "{\"a member name longer than sixty-four bytes, so it goes to the heap!!\": 1}",
+    "true",
+    "null",
+    "-12",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) ours = aqmp_json_parse (cases[i], -1, &error);
+      g_autoptr(JsonNode) theirs = reference_parse (cases[i]);
+
+      g_test_message ("%s", cases[i]);
+      g_assert_no_error (error);
+      assert_same_value (ours, theirs);
+    }
+}
+
+/* integers stay integers, anything with a fraction or exponent is double */
+static void
+test_number_types (void)
+{
+  g_autoptr(JsonNode) node = aqmp_json_parse ("[7, 7.0, 7e0, -9223372036854775808]", -1, NULL);
+  JsonArray *array = json_node_get_array (node);
+
+  g_assert_cmpint (json_node_get_value_type (json_array_get_element (array, 0)), ==, G_TYPE_INT64);
+  g_assert_cmpint (json_node_get_value_type (json_array_get_element (array, 1)), ==, G_TYPE_DOUBLE);
+  g_assert_cmpint (json_node_get_value_type (json_array_get_element (array, 2)), ==, G_TYPE_DOUBLE);
+  g_assert_cmpint (json_array_get_int_element (array, 3), ==, G_MININT64);
+}
+
+/* a repeated name keeps the last value, and members keep their order */
+static void
+test_members (void)
+{
+  g_autoptr(JsonNode) node = aqmp_json_parse ("{\"b\": 1, \"a\": 2, \"b\": 3, \"\": 4}", -1, NULL);
+  JsonObject *object = json_node_get_object (node);
+  g_autoptr(GList) names = json_object_get_members (object);
+
+  g_assert_cmpuint (json_object_get_size (object), ==, 3);
+  g_assert_cmpint (json_object_get_int_member (object, "b"), ==, 3);
+  g_assert_cmpint (json_object_get_int_member (object, ""), ==, 4);
+  g_assert_cmpstr (names->data, ==, "b");
+  g_assert_cmpstr (names->next->data, ==, "a");
+}
+
+static void
+test_invalid (void)
+{
+  static const struct {
+    const gchar *text;
+    gssize length;
+    const gchar *problem;
+    gsize offset;
+  } cases[] = {
+    { "", -1, "no JSON value", 0 },
+    { "   ", -1, "no JSON value", 3 },
+    { "{\"a\": 1} {}", -1, "more than one JSON value", 9 },
+    { "{\"a\": 1,}", -1, "expected a member name", 8 },
+    { "[1, 2,]", -1, "expected a value", 6 },
+    { "[1 2]", -1, "expected ',' or ']'", 3 },
+    { "{\"a\" 1}", -1, "expected ':'", 5 },
+    { "{\"a\": 1 \"b\": 2}", -1, "expected ',' or '}'", 8 },
+    { "{a: 1}", -1, "expected a member name", 1 },
+    { "{\"a\": 'x'}", -1, "comment or single quote outside a string", 6 },
+    { "[1] // c", -1, "more than one JSON value", 4 },
+    { "/* c */ 1", -1, "comment or single quote outside a string", 0 },
+    { "[tru]", -1, "expected a value", 1 },
+    { "[NaN]", -1, "expected a value", 1 },
+    { "[Infinity]", -1, "expected a value", 1 },
+    { "[01]", -1, "malformed number", 1 },
+    { "[1.]", -1, "malformed number", 1 },
+    { "[.5]", -1, "expected a value", 1 },
+    { "[1e]", -1, "malformed number", 1 },
+    { "[-]", -1, "malformed number", 1 },
+    { "[+1]", -1, "expected a value", 1 },
+    { "[9223372036854775808]", -1, "number out of range", 1 },
+    { "[-9223372036854775809]", -1, "number out of range", 1 },
+    { "[123456789012345678901234567890]", -1, "number out of range", 1 },
+    { "[1e999]", -1, "number out of range", 1 },
+    { "[-1e999]", -1, "number out of range", 1 },
+    { "\"abc", -1, "unterminated string", 0 },
+    { "\"abc\\", -1, "unterminated string", 0 },
+    { "\"a\nb\"", -1, "control character in a string", 2 },
+    { "\"\\x\"", -1, "unknown escape in a string", 1 },
+    { "\"\\u12\"", -1, "\\u needs four hex digits", 1 },
+    { "\"\\u0000\"", -1, "\\u0000 in a string", 1 },
+    { "\"\\ud800\"", -1, "unpaired UTF-16 surrogate in a string", 1 },
+    { "\"\\udc00\"", -1, "unpaired UTF-16 surrogate in a string", 1 },
+    { "\"\\ud800\\u0041\"", -1, "unpaired UTF-16 surrogate in a string", 1 },
+    { "\"\xff\"", -1, "not valid UTF-8 in a string", 1 },
+    { "\"\xc3(\"", -1, "not valid UTF-8 in a string", 1 },
+    { "\"ok \xc3(\"", -1, "not valid UTF-8 in a string", 4 },
+    { "\"\xed\xa0\x80\"", -1, "not valid UTF-8 in a string", 1 },
+    { "[\xc3\xa9]", -1, "expected a value", 1 },
+    { "{\"a\": 1}\0{}", 11, "more than one JSON value", 8 },
+    { "{\"a\"", -1, "expected ':'", 4 },
+    { "[", -1, "unexpected end", 1 },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      gsize length = cases[i].length < 0 ? strlen (cases[i].text) : (gsize) cases[i].length;
+      g_autofree gchar *escaped = g_strescape (cases[i].text, NULL);
+      g_autofree gchar *expected = g_strdup_printf ("invalid JSON: %s at byte %" G_GSIZE_FORMAT,
+                                                    cases[i].problem, cases[i].offset);
+      const gchar *problem = NULL;
+      gsize offset = 0;
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) node = NULL;
+
+      g_test_message ("%s", escaped);
+      node = aqmp_json_read (cases[i].text, length, &problem, &offset);
+      g_assert_null (node);
+      g_assert_cmpstr (problem, ==, cases[i].problem);
+      g_assert_cmpuint (offset, ==, cases[i].offset);
+
+      node = aqmp_json_parse (cases[i].text, (gssize) length, &error);
+      g_assert_null (node);
+      g_assert_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA);
+      g_assert_cmpstr (error->message, ==, expected);
+    }
+}
+
+/* as deep as QEMU's own parser goes, and not one level more */
+static void
+test_depth (void)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  for (guint i = 0; i < AQMP_JSON_MAX_DEPTH; i++)
+    g_string_append (text, i % 2 ? "[" : "{\"k\":");
+  g_string_append (text, "1");
+  for (guint i = AQMP_JSON_MAX_DEPTH; i > 0; i--)
+    g_string_append (text, (i - 1) % 2 ? "]" : "}");
+  node = aqmp_json_parse (text->str, text->len, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (node);
+
+  g_string_prepend (text, "[");
+  g_string_append (text, "]");
+  g_clear_pointer (&node, json_node_unref);
+  node = aqmp_json_parse (text->str, text->len, &error);
+  g_assert_null (node);
+  g_assert_error (error, JSON_PARSER_ERROR, JSON_PARSER_ERROR_INVALID_DATA);
+  g_assert_nonnull (strstr (error->message, "nested too deeply"));
+}
+
+/* ----- random documents: json-glib writes them, we read them back ----- */
+
+/* json-glib 1.6 writes the other control characters raw, which is not
+ * JSON; QEMU writes them as \u escapes, and test_valid reads those */
+static void
+random_string (GRand *rand, GString *out)
+{
+  static const gunichar pool[] = { 'a', 'Z', '0', ' ', '"', '\\', '/', '\b', '\f', '\n', '\r',
+                                   '\t', 0x7f, 0xe9, 0x20ac, 0xfeff, 0x1f600, 0x10ffff };
+  guint length = g_rand_int_range (rand, 0, 40);
+
+  g_string_truncate (out, 0);
+  for (guint i = 0; i < length; i++)
+    g_string_append_unichar (out, pool[g_rand_int_range (rand, 0, G_N_ELEMENTS (pool))]);
+}
+
+static JsonNode *
+random_node (GRand *rand, guint depth)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+  guint kind = g_rand_int_range (rand, 0, depth < 6 ? 8 : 6);
+
+  switch (kind)
+    {
+    case 0:
+      return json_node_init_null (json_node_alloc ());
+    case 1:
+      return json_node_init_boolean (json_node_alloc (), g_rand_boolean (rand));
+    case 2:
+      return json_node_init_int (json_node_alloc (),
+                                 (gint64) (((guint64) g_rand_int (rand) << 32) | g_rand_int (rand)));
+    case 3:
+      return json_node_init_double (json_node_alloc (),
+                                    g_rand_double_range (rand, -1e6, 1e6) * pow (10, g_rand_int_range (rand, -300, 300)));
+    case 4:
+    case 5:
+      random_string (rand, text);
+      return json_node_init_string (json_node_alloc (), text->str);
+    case 6:
+      {
+        g_autoptr(JsonArray) array = json_array_new ();
+        guint n = g_rand_int_range (rand, 0, 6);
+
+        for (guint i = 0; i < n; i++)
+          json_array_add_element (array, random_node (rand, depth + 1));
+        return json_node_init_array (json_node_alloc (), array);
+      }
+    default:
+      {
+        g_autoptr(JsonObject) object = json_object_new ();
+        guint n = g_rand_int_range (rand, 0, 6);
+
+        for (guint i = 0; i < n; i++)
+          {
+            random_string (rand, text);
+            json_object_set_member (object, text->str, random_node (rand, depth + 1));
+          }
+        return json_node_init_object (json_node_alloc (), object);
+      }
+    }
+}
+
+static void
+test_round_trip (void)
+{
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20261125);
+
+  for (guint i = 0; i < 2000; i++)
+    {
+      g_autoptr(JsonNode) original = random_node (rand, 0);
+      g_autofree gchar *text = json_to_string (original, i % 2 == 0);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) read_back = aqmp_json_parse (text, -1, &error);
+
+      if (error != NULL)
+        {
+          g_autofree gchar *escaped = g_strescape (text, NULL);
+          g_test_message ("%s", escaped);
+        }
+      g_assert_no_error (error);
+      assert_same_value (read_back, original);
+    }
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  g_test_add_func ("/aqmp/json/valid", test_valid);
+  g_test_add_func ("/aqmp/json/number-types", test_number_types);
+  g_test_add_func ("/aqmp/json/members", test_members);
+  g_test_add_func ("/aqmp/json/invalid", test_invalid);
+  g_test_add_func ("/aqmp/json/depth", test_depth);
+  g_test_add_func ("/aqmp/json/round-trip", test_round_trip);
+  return g_test_run ();
+}
