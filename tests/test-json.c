@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * aqmp's own JSON parser: what it accepts must read exactly as json-glib
- * reads it; what it refuses gets a problem and the byte where it is.
+ * aqmp's own JSON parser and writer: what the parser accepts must read
+ * exactly as json-glib reads it; what it refuses gets a problem and the
+ * byte where it is. What the writer writes reads back to the same value.
  */
 #include <math.h>
 #include <string.h>
 
 #include "aqmp-json.h"
 #include "aqmp-json-private.h"
+#include "aqmp-message-private.h"
 
 /* json-glib's reading of @text, the reference for valid input */
 static JsonNode *
@@ -202,13 +204,11 @@ test_depth (void)
 
 /* ----- random documents: json-glib writes them, we read them back ----- */
 
-/* json-glib 1.6 writes the other control characters raw, which is not
- * JSON; QEMU writes them as \u escapes, and test_valid reads those */
 static void
 random_string (GRand *rand, GString *out)
 {
   static const gunichar pool[] = { 'a', 'Z', '0', ' ', '"', '\\', '/', '\b', '\f', '\n', '\r',
-                                   '\t', 0x7f, 0xe9, 0x20ac, 0xfeff, 0x1f600, 0x10ffff };
+                                   '\t', 0x01, 0x1f, 0x7f, 0xe9, 0x20ac, 0xfeff, 0x1f600, 0x10ffff };
   guint length = g_rand_int_range (rand, 0, 40);
 
   g_string_truncate (out, 0);
@@ -232,6 +232,9 @@ random_node (GRand *rand, guint depth)
       return json_node_init_int (json_node_alloc (),
                                  (gint64) (((guint64) g_rand_int (rand) << 32) | g_rand_int (rand)));
     case 3:
+      /* whole numbers too, which json-glib would write as 1e+20.0 */
+      if (g_rand_boolean (rand))
+        return json_node_init_double (json_node_alloc (), pow (10, g_rand_int_range (rand, 0, 300)));
       return json_node_init_double (json_node_alloc (),
                                     g_rand_double_range (rand, -1e6, 1e6) * pow (10, g_rand_int_range (rand, -300, 300)));
     case 4:
@@ -262,6 +265,7 @@ random_node (GRand *rand, guint depth)
     }
 }
 
+/* what aqmp writes, compact or pretty, aqmp reads back to the same value */
 static void
 test_round_trip (void)
 {
@@ -270,7 +274,7 @@ test_round_trip (void)
   for (guint i = 0; i < 2000; i++)
     {
       g_autoptr(JsonNode) original = random_node (rand, 0);
-      g_autofree gchar *text = json_to_string (original, i % 2 == 0);
+      g_autofree gchar *text = aqmp_json_to_string (original, i % 2 == 0);
       g_autoptr(GError) error = NULL;
       g_autoptr(JsonNode) read_back = aqmp_json_parse (text, -1, &error);
 
@@ -280,8 +284,92 @@ test_round_trip (void)
           g_test_message ("%s", escaped);
         }
       g_assert_no_error (error);
-      assert_same_value (read_back, original);
+      g_assert_true (json_node_equal (read_back, original));
     }
+}
+
+/* where json-glib's generator writes JSON, aqmp writes the same bytes */
+static void
+test_write_like_json_glib (void)
+{
+  static const gchar *cases[] = {
+    "{\"a\": [1, -2, 0.5, true, false, null], \"b\": {\"c\": \"d\\n\\u00e9\\u0001\"}, \"e\": [[1], {\"f\": 2}]}",
+    "[\"\\\"\\\\/\\b\\f\\r\\t\\u007f\", 1.0000000000000001e+300, -0.25]",
+    "\"just a string\"",
+    "42",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    {
+      g_autoptr(JsonNode) node = reference_parse (cases[i]);
+
+      for (guint pretty = 0; pretty < 2; pretty++)
+        {
+          g_autofree gchar *ours = aqmp_json_to_string (node, pretty);
+          g_autofree gchar *theirs = json_to_string (node, pretty);
+
+          g_assert_cmpstr (ours, ==, theirs);
+        }
+    }
+}
+
+/* and where it does not, aqmp writes JSON */
+static void
+test_write_what_json_glib_gets_wrong (void)
+{
+  static const struct {
+    gdouble value;
+    const gchar *text;
+  } doubles[] = {
+    { 1e20, "1e+20" },
+    { 1.0, "1.0" },
+    { -0.0, "-0.0" },
+    { 1e300, "1.0000000000000001e+300" },
+    { INFINITY, "null" },
+    { NAN, "null" },
+  };
+  g_autoptr(JsonNode) string = json_node_init_string (json_node_alloc (), "a\x1f" "b\x7f");
+  g_autofree gchar *string_text = aqmp_json_to_string (string, FALSE);
+  g_autoptr(JsonObject) empty = json_object_new ();
+  g_autoptr(JsonNode) empty_node = json_node_init_object (json_node_alloc (), empty);
+  g_autofree gchar *empty_text = aqmp_json_to_string (empty_node, TRUE);
+
+  for (guint i = 0; i < G_N_ELEMENTS (doubles); i++)
+    {
+      g_autoptr(JsonNode) node = json_node_init_double (json_node_alloc (), doubles[i].value);
+      g_autofree gchar *text = aqmp_json_to_string (node, FALSE);
+
+      g_assert_cmpstr (text, ==, doubles[i].text);
+    }
+  g_assert_cmpstr (string_text, ==, "\"a\\u001fb\\u007f\"");
+  g_assert_cmpstr (empty_text, ==, "{}");
+}
+
+/* a request is JSON that reads back to what was asked for */
+static void
+test_request (void)
+{
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autoptr(GBytes) bytes = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  const gchar *problem = NULL;
+  gsize offset = 0;
+  gsize size = 0;
+  const gchar *data;
+  JsonObject *request;
+
+  json_object_set_double_member (args, "limit", 1e20);
+  json_object_set_string_member (args, "text", "unit\x1fseparator");
+  bytes = aqmp_message_build_request ("x-test", args, FALSE, 42, "\r\n");
+  data = g_bytes_get_data (bytes, &size);
+  g_assert_true (g_str_has_suffix (data, "}\r\n"));
+  node = aqmp_json_read (data, size, &problem, &offset);
+  g_assert_cmpstr (problem, ==, NULL);
+  request = json_node_get_object (node);
+  g_assert_cmpstr (json_object_get_string_member (request, "execute"), ==, "x-test");
+  g_assert_cmpfloat (json_object_get_double_member (json_object_get_object_member (request, "arguments"), "limit"), ==, 1e20);
+  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (request, "arguments"), "text"),
+                   ==, "unit\x1fseparator");
 }
 
 int
@@ -294,5 +382,8 @@ main (int argc, char **argv)
   g_test_add_func ("/aqmp/json/invalid", test_invalid);
   g_test_add_func ("/aqmp/json/depth", test_depth);
   g_test_add_func ("/aqmp/json/round-trip", test_round_trip);
+  g_test_add_func ("/aqmp/json/write-like-json-glib", test_write_like_json_glib);
+  g_test_add_func ("/aqmp/json/write-what-json-glib-gets-wrong", test_write_what_json_glib_gets_wrong);
+  g_test_add_func ("/aqmp/json/request", test_request);
   return g_test_run ();
 }

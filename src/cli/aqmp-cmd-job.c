@@ -67,7 +67,7 @@ aqmp_job_cmd_quit (AqmpJobCmd *self, gint exit_code)
 static void
 aqmp_job_cmd_print_json (JsonNode *node)
 {
-  g_autofree gchar *text = json_to_string (node, FALSE);
+  g_autofree gchar *text = aqmp_json_to_string (node, FALSE);
 
   g_print ("%s\n", text);
   fflush (stdout);
@@ -729,7 +729,7 @@ aqmp_job_cmd_run_show (AqmpJobCmd *self, gint argc, gchar **argv)
     g_autofree gchar *progress = aqmp_job_cmd_format_progress (record);
     JsonNode *args_node = json_object_get_member (record, "arguments");
 
-    args = args_node != NULL ? json_to_string (args_node, FALSE) : g_strdup ("null");
+    args = args_node != NULL ? aqmp_json_to_string (args_node, FALSE) : g_strdup ("null");
     g_print ("%-10s %" G_GINT64_FORMAT "\n", "Row:", id);
     g_print ("%-10s %s\n", "Job:", aqmp_job_cmd_string_or (record, "job-id", "?"));
     g_print ("%-10s %s\n", "Machine:", aqmp_job_cmd_string_or (record, "machine", "?"));

@@ -64,7 +64,7 @@ aqmp_cli_report_failure (const gchar *command, const GError *error)
 void
 aqmp_cli_print_json (JsonNode *node, gboolean pretty)
 {
-  g_autofree gchar *text = json_to_string (node, pretty);
+  g_autofree gchar *text = aqmp_json_to_string (node, pretty);
 
   fputs (text, stdout);
   fputc ('\n', stdout);

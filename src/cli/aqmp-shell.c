@@ -119,7 +119,7 @@ aqmp_shell_format_event (AqmpShell *self, AqmpEvent *event)
     return g_strdup_printf (_("[%s] event %s\n"), time, aqmp_event_get_name (event));
   node = json_node_new (JSON_NODE_OBJECT);
   json_node_set_object (node, obj);
-  data = json_to_string (node, FALSE);
+  data = aqmp_json_to_string (node, FALSE);
   /* TRANSLATORS: an event shown in the shell: the time, the event's name and its data as JSON */
   return g_strdup_printf (_("[%s] event %s %s\n"), time, aqmp_event_get_name (event), data);
 }
@@ -159,7 +159,7 @@ aqmp_shell_print_hmp (AqmpShell *self, JsonNode *value)
 
   if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
     {
-      g_autofree gchar *json = json_to_string (value, self->pretty);
+      g_autofree gchar *json = aqmp_json_to_string (value, self->pretty);
       g_autofree gchar *line = g_strdup_printf ("%s\n", json);
       self->print (self, line, FALSE);
       return;
@@ -201,7 +201,7 @@ aqmp_shell_executed_cb (GObject *source, GAsyncResult *res, gpointer user_data)
     }
   else
     {
-      g_autofree gchar *json = json_to_string (value, self->pretty);
+      g_autofree gchar *json = aqmp_json_to_string (value, self->pretty);
       g_autofree gchar *line = g_strdup_printf ("%s\n", json);
       self->print (self, line, FALSE);
     }

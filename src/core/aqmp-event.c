@@ -140,17 +140,18 @@ aqmp_event_matches (AqmpEvent *event, const gchar *name, JsonObject *match)
 gchar *
 aqmp_event_to_string (AqmpEvent *event)
 {
-  g_autoptr(JsonObject) obj = json_object_new ();
-  g_autoptr(JsonObject) ts = json_object_new ();
-  g_autoptr(JsonNode) root = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(JsonNode) data = NULL;
+  GString *out;
 
   g_return_val_if_fail (event != NULL, NULL);
 
-  json_object_set_string_member (obj, "event", event->name);
-  json_object_set_object_member (obj, "data", json_object_ref (event->data));
-  json_object_set_int_member (ts, "seconds", event->timestamp < 0 ? -1 : event->timestamp / G_USEC_PER_SEC);
-  json_object_set_int_member (ts, "microseconds", event->timestamp < 0 ? -1 : event->timestamp % G_USEC_PER_SEC);
-  json_object_set_object_member (obj, "timestamp", g_steal_pointer (&ts));
-  json_node_set_object (root, obj);
-  return json_to_string (root, FALSE);
+  data = json_node_init_object (json_node_alloc (), event->data);
+  out = g_string_new ("{\"event\":");
+  aqmp_json_write_string (out, event->name);
+  g_string_append (out, ",\"data\":");
+  aqmp_json_write (out, data, FALSE);
+  g_string_append_printf (out, ",\"timestamp\":{\"seconds\":%" G_GINT64_FORMAT ",\"microseconds\":%" G_GINT64_FORMAT "}}",
+                          event->timestamp < 0 ? -1 : event->timestamp / G_USEC_PER_SEC,
+                          event->timestamp < 0 ? -1 : event->timestamp % G_USEC_PER_SEC);
+  return g_string_free (out, FALSE);
 }

@@ -13,6 +13,11 @@ gboolean  aqmp_json_node_contains   (JsonNode   *haystack,
 gboolean  aqmp_json_object_contains (JsonObject *haystack,
                                      JsonObject *needle);
 gchar    *aqmp_json_object_to_string (JsonObject *object);
+void      aqmp_json_write           (GString     *out,
+                                     JsonNode    *node,
+                                     gboolean     pretty);
+void      aqmp_json_write_string    (GString     *out,
+                                     const gchar *text);
 JsonNode *aqmp_json_read            (const gchar *data,
                                      gsize        length,
                                      const gchar **problem,

@@ -37,10 +37,200 @@ aqmp_json_object_contains (JsonObject *haystack, JsonObject *needle)
 gchar *
 aqmp_json_object_to_string (JsonObject *object)
 {
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
+  g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), object);
 
-  json_node_set_object (node, object);
-  return json_to_string (node, FALSE);
+  return aqmp_json_to_string (node, FALSE);
+}
+
+/* ----- writing -----
+ *
+ * json-glib 1.6's generator writes a double without a fraction as
+ * "1e+20.0" and U+001F unescaped, neither of which is JSON (QEMU refuses
+ * both), so aqmp writes JSON itself. The layout is json-glib's: compact,
+ * or two spaces per level with " : " after member names.
+ */
+
+void
+aqmp_json_write_string (GString *out, const gchar *text)
+{
+  static const gchar hex[] = "0123456789abcdef";
+
+  g_string_append_c (out, '"');
+  for (const guchar *p = (const guchar *) text; *p != '\0'; p++)
+    {
+      switch (*p)
+        {
+        case '"': g_string_append_len (out, "\\\"", 2); break;
+        case '\\': g_string_append_len (out, "\\\\", 2); break;
+        case '\b': g_string_append_len (out, "\\b", 2); break;
+        case '\f': g_string_append_len (out, "\\f", 2); break;
+        case '\n': g_string_append_len (out, "\\n", 2); break;
+        case '\r': g_string_append_len (out, "\\r", 2); break;
+        case '\t': g_string_append_len (out, "\\t", 2); break;
+        default:
+          if (*p >= 0x20 && *p != 0x7f)
+            {
+              g_string_append_c (out, (gchar) *p);
+              break;
+            }
+          g_string_append_len (out, "\\u00", 4);
+          g_string_append_c (out, hex[*p >> 4]);
+          g_string_append_c (out, hex[*p & 0xf]);
+        }
+    }
+  g_string_append_c (out, '"');
+}
+
+/* every double as it reads back; JSON has no infinity or NaN: null */
+static void
+aqmp_json_write_double (GString *out, gdouble value)
+{
+  gchar text[G_ASCII_DTOSTR_BUF_SIZE];
+
+  if (isinf (value) || isnan (value))
+    {
+      g_string_append (out, "null");
+      return;
+    }
+  g_ascii_formatd (text, sizeof (text), "%.17g", value);
+  g_string_append (out, text);
+  /* still a double when read back */
+  if (strpbrk (text, ".eE") == NULL)
+    g_string_append (out, ".0");
+}
+
+static void
+aqmp_json_write_value (GString *out, JsonNode *node)
+{
+  switch (json_node_get_value_type (node))
+    {
+    case G_TYPE_INT64:
+      g_string_append_printf (out, "%" G_GINT64_FORMAT, json_node_get_int (node));
+      break;
+    case G_TYPE_DOUBLE:
+      aqmp_json_write_double (out, json_node_get_double (node));
+      break;
+    case G_TYPE_BOOLEAN:
+      g_string_append (out, json_node_get_boolean (node) ? "true" : "false");
+      break;
+    case G_TYPE_STRING:
+      aqmp_json_write_string (out, json_node_get_string (node));
+      break;
+    default:
+      g_string_append (out, "null");
+      break;
+    }
+}
+
+/* before an element or member: a comma after the one before, then the
+ * line break and indentation when pretty (@level >= 0) */
+static void
+aqmp_json_write_break (GString *out, gboolean first, gint level)
+{
+  if (!first)
+    g_string_append_c (out, ',');
+  if (level < 0)
+    return;
+  g_string_append_c (out, '\n');
+  for (gint i = 0; i < level; i++)
+    g_string_append_len (out, "  ", 2);
+}
+
+static void aqmp_json_write_node (GString *out, JsonNode *node, gint level);
+
+static void
+aqmp_json_write_object (GString *out, JsonObject *object, gint level)
+{
+  JsonObjectIter iter;
+  const gchar *name;
+  JsonNode *member;
+  gboolean first = TRUE;
+
+  g_string_append_c (out, '{');
+  json_object_iter_init_ordered (&iter, object);
+  while (json_object_iter_next_ordered (&iter, &name, &member))
+    {
+      aqmp_json_write_break (out, first, level < 0 ? level : level + 1);
+      aqmp_json_write_string (out, name);
+      g_string_append (out, level < 0 ? ":" : " : ");
+      aqmp_json_write_node (out, member, level < 0 ? level : level + 1);
+      first = FALSE;
+    }
+  if (!first && level >= 0)
+    aqmp_json_write_break (out, TRUE, level);
+  g_string_append_c (out, '}');
+}
+
+static void
+aqmp_json_write_array (GString *out, JsonArray *array, gint level)
+{
+  guint length = json_array_get_length (array);
+
+  g_string_append_c (out, '[');
+  for (guint i = 0; i < length; i++)
+    {
+      aqmp_json_write_break (out, i == 0, level < 0 ? level : level + 1);
+      aqmp_json_write_node (out, json_array_get_element (array, i), level < 0 ? level : level + 1);
+    }
+  if (length > 0 && level >= 0)
+    aqmp_json_write_break (out, TRUE, level);
+  g_string_append_c (out, ']');
+}
+
+static void
+aqmp_json_write_node (GString *out, JsonNode *node, gint level)
+{
+  switch (JSON_NODE_TYPE (node))
+    {
+    case JSON_NODE_OBJECT:
+      aqmp_json_write_object (out, json_node_get_object (node), level);
+      break;
+    case JSON_NODE_ARRAY:
+      aqmp_json_write_array (out, json_node_get_array (node), level);
+      break;
+    case JSON_NODE_VALUE:
+      aqmp_json_write_value (out, node);
+      break;
+    case JSON_NODE_NULL:
+    default:
+      g_string_append (out, "null");
+      break;
+    }
+}
+
+/**
+ * aqmp_json_write: (skip)
+ * @pretty: indent by two spaces per level, as json-glib does
+ *
+ * Appends @node to @out as JSON.
+ */
+void
+aqmp_json_write (GString *out, JsonNode *node, gboolean pretty)
+{
+  aqmp_json_write_node (out, node, pretty ? 0 : -1);
+}
+
+/**
+ * aqmp_json_to_string:
+ * @node: a #JsonNode
+ * @pretty: whether to indent, two spaces per level
+ *
+ * Writes @node as JSON that any JSON parser, QEMU's included, reads
+ * back to the same value. Unlike json-glib 1.6's json_to_string(), it
+ * never writes a double as `1e+20.0` or a control character unescaped.
+ * Non-finite doubles, which JSON cannot hold, are written as `null`.
+ *
+ * Returns: (transfer full): the JSON text
+ */
+gchar *
+aqmp_json_to_string (JsonNode *node, gboolean pretty)
+{
+  GString *out = g_string_sized_new (64);
+
+  g_return_val_if_fail (node != NULL, NULL);
+
+  aqmp_json_write (out, node, pretty);
+  return g_string_free (out, FALSE);
 }
 
 /* ----- strict parsing ----- */

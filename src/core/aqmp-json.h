@@ -12,5 +12,7 @@ G_BEGIN_DECLS
 JsonNode *aqmp_json_parse (const gchar *data,
                            gssize       length,
                            GError     **error);
+gchar    *aqmp_json_to_string (JsonNode    *node,
+                               gboolean     pretty);
 
 G_END_DECLS

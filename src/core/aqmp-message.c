@@ -227,46 +227,6 @@ aqmp_greeting_parse (JsonObject  *greeting,
   return TRUE;
 }
 
-/* a JSON string, escaped the way json-glib's generator escapes it */
-static void
-aqmp_message_append_string (GString *out, const gchar *s)
-{
-  g_string_append_c (out, '"');
-  for (const guchar *p = (const guchar *) s; *p != '\0'; p++)
-    {
-      switch (*p)
-        {
-        case '"':
-          g_string_append_len (out, "\\\"", 2);
-          break;
-        case '\\':
-          g_string_append_len (out, "\\\\", 2);
-          break;
-        case '\b':
-          g_string_append_len (out, "\\b", 2);
-          break;
-        case '\f':
-          g_string_append_len (out, "\\f", 2);
-          break;
-        case '\n':
-          g_string_append_len (out, "\\n", 2);
-          break;
-        case '\r':
-          g_string_append_len (out, "\\r", 2);
-          break;
-        case '\t':
-          g_string_append_len (out, "\\t", 2);
-          break;
-        default:
-          if (*p < 0x20)
-            g_string_append_printf (out, "\\u%04x", *p);
-          else
-            g_string_append_c (out, (gchar) *p);
-        }
-    }
-  g_string_append_c (out, '"');
-}
-
 /* in decimal, without g_string_append_printf(): this runs once per request */
 static void
 aqmp_message_append_uint64 (GString *out, guint64 value)
@@ -288,9 +248,7 @@ aqmp_message_append_uint64 (GString *out, guint64 value)
  * aqmp_message_build_request:
  *
  * Serialises a request once, with its line ending, ready for the writer.
- * The frame and the id are written by hand, which costs a small fraction
- * of a JsonBuilder and a JsonGenerator; only the arguments go through
- * json-glib's generator.
+ * Written straight into one buffer, with aqmp's own JSON writer.
  */
 GBytes *
 aqmp_message_build_request (const gchar *command,
@@ -302,16 +260,13 @@ aqmp_message_build_request (const gchar *command,
   GString *out = g_string_sized_new (128);
 
   g_string_append (out, oob ? "{\"exec-oob\":" : "{\"execute\":");
-  aqmp_message_append_string (out, command);
+  aqmp_json_write_string (out, command);
   if (arguments != NULL)
     {
-      g_autoptr(JsonNode) args = json_node_new (JSON_NODE_OBJECT);
-      g_autoptr(JsonGenerator) generator = json_generator_new ();
+      g_autoptr(JsonNode) args = json_node_init_object (json_node_alloc (), arguments);
 
-      json_node_set_object (args, arguments);
-      json_generator_set_root (generator, args);
       g_string_append (out, ",\"arguments\":");
-      json_generator_to_gstring (generator, out);
+      aqmp_json_write (out, args, FALSE);
     }
   g_string_append (out, ",\"id\":");
   aqmp_message_append_uint64 (out, id);

@@ -128,7 +128,7 @@ aqmpd_machine_event_cb (AqmpClient *client, AqmpEvent *event, gpointer user_data
   JsonObject *data = aqmp_event_get_data (event);
   g_autoptr(JsonObject) empty = data == NULL ? json_object_new () : NULL;
   g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), data != NULL ? data : empty);
-  g_autofree gchar *json = json_to_string (node, FALSE);
+  g_autofree gchar *json = aqmp_json_to_string (node, FALSE);
 
   g_debug ("%s: event %s", self->name, aqmp_event_get_name (event));
   aqmpd_machine_track_run_state (self, aqmp_event_get_name (event));
@@ -270,7 +270,7 @@ aqmpd_machine_execute_cb (GObject *source, GAsyncResult *res, gpointer user_data
       aqmpd_invocation_return_error (invocation, error);
       return;
     }
-  json = json_to_string (value, FALSE);
+  json = aqmp_json_to_string (value, FALSE);
   g_dbus_method_invocation_return_value (invocation, g_variant_new ("(s)", json));
 }
 
@@ -307,7 +307,7 @@ aqmpd_redacted_json (JsonObject *arguments)
     return g_strdup ("{}");
   redacted = aqmp_redact_arguments (arguments);
   node = json_node_init_object (json_node_alloc (), redacted);
-  return json_to_string (node, FALSE);
+  return aqmp_json_to_string (node, FALSE);
 }
 
 static void

@@ -545,7 +545,7 @@ aqmpd_manager_json_to_variant (JsonNode *node)
     case G_TYPE_DOUBLE:
       return g_variant_new_double (json_node_get_double (node));
     default:
-      text = json_to_string (node, FALSE);
+      text = aqmp_json_to_string (node, FALSE);
       return g_variant_new_string (text);
     }
 }
