@@ -708,6 +708,7 @@ aqmp_client_start_session (AqmpClient *self, GIOStream *stream)
     aqmp_writer_set_separate_newline (self->writer, TRUE);
   self->reader = aqmp_reader_new (g_io_stream_get_input_stream (stream), self->io_cancellable,
                                   self->mailbox, self->max_message_size, &reader_callbacks, self);
+  aqmp_reader_set_writer (self->reader, self->writer);
   aqmp_reader_set_trace (self->reader, self->trace);
   aqmp_reader_start (self->reader);
   if (self->protocol != NULL && !aqmp_protocol_has_greeting (self->protocol))

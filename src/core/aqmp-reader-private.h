@@ -6,14 +6,17 @@
 #include "aqmp-event.h"
 #include "aqmp-framer-private.h"
 #include "aqmp-mailbox-private.h"
+#include "aqmp-writer-private.h"
 
 G_BEGIN_DECLS
 
 /*
- * AqmpReader owns the input side of a connection. It reads with GIO async
- * calls, cuts the stream into messages, and routes each in arrival order:
+ * AqmpReader owns the input side of a connection. It reads from one
+ * long-lived pollable source (GIO async reads for streams that cannot be
+ * polled), cuts the stream into messages, and routes each in arrival order:
  * replies to their mailbox entries, events and the greeting to the
- * client. Its first failure (EOF, I/O error, protocol violation, a
+ * client. What the handlers of one read's messages send through the
+ * connection's writer goes out in one write. Its first failure (EOF, I/O error, protocol violation, a
  * message over the size limit) is reported once and stops it.
  */
 #define AQMP_TYPE_READER (aqmp_reader_get_type ())
@@ -32,6 +35,8 @@ AqmpReader *aqmp_reader_new        (GInputStream              *stream,
                                     gsize                      max_message_size,
                                     const AqmpReaderCallbacks *callbacks,
                                     gpointer                   user_data);
+void        aqmp_reader_set_writer (AqmpReader                *self,
+                                    AqmpWriter                *writer);
 void        aqmp_reader_start      (AqmpReader                *self);
 void        aqmp_reader_stop       (AqmpReader                *self);
 void        aqmp_reader_recover    (AqmpReader                *self);

@@ -15,12 +15,14 @@ struct _AqmpReader {
   GInputStream *stream;
   GCancellable *cancellable;
   AqmpMailbox *mailbox;
+  AqmpWriter *writer;       /* nullable: where the handlers' requests go */
   const AqmpReaderCallbacks *callbacks;
   gpointer user_data;
 
   AqmpFramer *framer;
   guint8 *chunk;
   gsize chunk_size;
+  GSource *source;          /* readable: when the stream can be polled */
   gboolean trace;
   gboolean reading;
   gboolean stopped;
@@ -90,28 +92,34 @@ aqmp_reader_drain (AqmpReader *self)
     aqmp_reader_fail (self, error);
 }
 
+/* requests sent by the handlers of these messages go out in one write */
 static void
-aqmp_reader_read_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+aqmp_reader_drain_batched (AqmpReader *self)
 {
-  g_autoptr(AqmpReader) self = user_data;
-  g_autoptr(GError) error = NULL;
-  gssize n;
+  g_autoptr(AqmpWriter) writer = self->writer != NULL ? g_object_ref (self->writer) : NULL;
 
-  self->reading = FALSE;
-  n = g_input_stream_read_finish (G_INPUT_STREAM (source), res, &error);
-  if (self->stopped)
-    return;
+  if (writer != NULL)
+    aqmp_writer_hold (writer);
+  aqmp_reader_drain (self);
+  if (writer != NULL)
+    aqmp_writer_release (writer);
+}
+
+/* a read returned @n bytes, 0 at the end, or -1 with @error */
+static void
+aqmp_reader_take (AqmpReader *self, gssize n, const GError *error)
+{
+  g_autoptr(GError) cause = NULL;
+
   if (n < 0)
     {
-      g_autoptr(GError) cause = g_error_new (AQMP_ERROR, AQMP_ERROR_DISCONNECTED,
-                                             "error reading from server: %s", error->message);
+      cause = g_error_new (AQMP_ERROR, AQMP_ERROR_DISCONNECTED,
+                           "error reading from server: %s", error->message);
       aqmp_reader_fail (self, cause);
       return;
     }
   if (n == 0)
     {
-      g_autoptr(GError) cause = NULL;
-
       self->eof = TRUE;
       if (aqmp_framer_get_buffered (self->framer) > 0)
         cause = g_error_new_literal (AQMP_ERROR, AQMP_ERROR_DISCONNECTED,
@@ -128,19 +136,85 @@ aqmp_reader_read_cb (GObject *source, GAsyncResult *res, gpointer user_data)
       self->chunk_size *= 2;
       self->chunk = g_realloc (self->chunk, self->chunk_size);
     }
-  aqmp_reader_drain (self);
+  aqmp_reader_drain_batched (self);
+}
+
+static void
+aqmp_reader_read_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(AqmpReader) self = user_data;
+  g_autoptr(GError) error = NULL;
+  gssize n;
+
+  self->reading = FALSE;
+  n = g_input_stream_read_finish (G_INPUT_STREAM (source), res, &error);
+  if (self->stopped)
+    return;
+  aqmp_reader_take (self, n, error);
   aqmp_reader_read (self);
+}
+
+static void
+aqmp_reader_stop_polling (AqmpReader *self)
+{
+  if (self->source == NULL)
+    return;
+  g_source_destroy (self->source);
+  g_clear_pointer (&self->source, g_source_unref);
+}
+
+/* the stream is readable (or the cancellable fired): read what is there
+ * without a GTask or a new source per read */
+static gboolean
+aqmp_reader_readable_cb (GObject *stream, gpointer user_data)
+{
+  g_autoptr(AqmpReader) self = g_object_ref (user_data);
+  g_autoptr(GError) error = NULL;
+  gssize n;
+
+  n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (stream), self->chunk,
+                                                self->chunk_size, self->cancellable, &error);
+  if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
+    return G_SOURCE_CONTINUE;
+  if (!self->stopped)
+    aqmp_reader_take (self, n, error);
+  if (!self->stopped)
+    return G_SOURCE_CONTINUE;
+  aqmp_reader_stop_polling (self);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+aqmp_reader_can_poll (AqmpReader *self)
+{
+  return G_IS_POLLABLE_INPUT_STREAM (self->stream)
+         && g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (self->stream));
 }
 
 static void
 aqmp_reader_read (AqmpReader *self)
 {
-  if (self->stopped || self->reading)
+  if (self->stopped || self->reading || self->source != NULL)
     return;
+  if (aqmp_reader_can_poll (self))
+    {
+      self->source = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (self->stream),
+                                                            self->cancellable);
+      g_source_set_callback (self->source, G_SOURCE_FUNC (aqmp_reader_readable_cb), self, NULL);
+      g_source_set_static_name (self->source, "[aqmp] reader");
+      g_source_attach (self->source, g_main_context_get_thread_default ());
+      return;
+    }
   self->reading = TRUE;
   g_input_stream_read_async (self->stream, self->chunk, self->chunk_size,
                              G_PRIORITY_DEFAULT, self->cancellable,
                              aqmp_reader_read_cb, g_object_ref (self));
+}
+
+void
+aqmp_reader_set_writer (AqmpReader *self, AqmpWriter *writer)
+{
+  g_set_object (&self->writer, writer);
 }
 
 void
@@ -154,6 +228,7 @@ void
 aqmp_reader_stop (AqmpReader *self)
 {
   self->stopped = TRUE;
+  aqmp_reader_stop_polling (self);
 }
 
 /* after a failure the owner chose to survive: drop what is buffered and
@@ -191,9 +266,11 @@ aqmp_reader_finalize (GObject *object)
 {
   AqmpReader *self = AQMP_READER (object);
 
+  aqmp_reader_stop_polling (self);
   g_object_unref (self->stream);
   g_clear_object (&self->cancellable);
   g_object_unref (self->mailbox);
+  g_clear_object (&self->writer);
   aqmp_framer_free (self->framer);
   g_free (self->chunk);
   G_OBJECT_CLASS (aqmp_reader_parent_class)->finalize (object);

@@ -8,9 +8,11 @@ G_BEGIN_DECLS
 
 /*
  * AqmpWriter owns the output side of a connection: an ordered queue of
- * serialised messages, written with one vectored async write at a time
- * so that the socket's own buffer is the only place data waits once the
- * peer stops reading. Its first write error is reported once, after the
+ * serialised messages, written with one vectored write at a time (tried
+ * without blocking first, then GIO's async write for what is left) so
+ * that the socket's own buffer is the only place data waits once the
+ * peer stops reading. Between aqmp_writer_hold() and its release, what
+ * is enqueued waits, to go out in one write. Its first write error is reported once, after the
  * written callback for every message that went out whole before it.
  *
  * A message with file descriptors waits until everything ahead of it is
@@ -44,6 +46,8 @@ void        aqmp_writer_enqueue        (AqmpWriter            *self,
                                         GUnixFDList           *fds,
                                         guint64                tag,
                                         gboolean               notify);
+void        aqmp_writer_hold           (AqmpWriter            *self);
+void        aqmp_writer_release        (AqmpWriter            *self);
 gsize       aqmp_writer_get_queued     (AqmpWriter            *self);
 void        aqmp_writer_stop           (AqmpWriter            *self);
 

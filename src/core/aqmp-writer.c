@@ -30,6 +30,8 @@ struct _AqmpWriter {
   AqmpWriterItem *in_flight;  /* the items of the write under way */
   guint n_in_flight;
   GOutputVector vectors[AQMP_WRITER_MAX_VECTORS];
+  gsize written_before;       /* by a non-blocking write before the async one */
+  guint held;                 /* aqmp_writer_hold() without its release */
   gboolean writing;
   gboolean stopped;
 };
@@ -99,7 +101,7 @@ aqmp_writer_write_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 
   /* on error too, @written counts what was written before it */
   g_output_stream_writev_all_finish (G_OUTPUT_STREAM (source), res, &written, &error);
-  aqmp_writer_done (self, written, error);
+  aqmp_writer_done (self, self->written_before + written, error);
 }
 
 static void
@@ -202,6 +204,60 @@ aqmp_writer_count_batch (AqmpWriter *self)
   return n;
 }
 
+/* drops the first @written bytes of the vectors in flight */
+static guint
+aqmp_writer_skip_written (AqmpWriter *self, gsize written)
+{
+  guint first = 0;
+
+  while (first < self->n_in_flight && written >= self->vectors[first].size)
+    written -= self->vectors[first++].size;
+  if (first < self->n_in_flight)
+    {
+      self->vectors[first].buffer = (const guint8 *) self->vectors[first].buffer + written;
+      self->vectors[first].size -= written;
+    }
+  return first;
+}
+
+/*
+ * Writes the vectors in flight. Most writes to a socket complete at once,
+ * so the first attempt is a non-blocking writev: no GTask, no source and
+ * no wakeup of the main loop. Only what does not go out at once (the
+ * socket is full, or the stream cannot be polled), and any error, go
+ * through GIO's async writev, which reports them from the main loop as
+ * before.
+ */
+static void
+aqmp_writer_write (AqmpWriter *self)
+{
+  gsize written = 0;
+  guint first;
+
+  self->written_before = 0;
+  if (G_IS_POLLABLE_OUTPUT_STREAM (self->stream)
+      && g_pollable_output_stream_can_poll (G_POLLABLE_OUTPUT_STREAM (self->stream))
+      && g_pollable_output_stream_writev_nonblocking (G_POLLABLE_OUTPUT_STREAM (self->stream),
+                                                      self->vectors, self->n_in_flight, &written,
+                                                      self->cancellable, NULL) == G_POLLABLE_RETURN_OK)
+    {
+      first = aqmp_writer_skip_written (self, written);
+      if (first == self->n_in_flight)
+        {
+          aqmp_writer_done (self, G_MAXSIZE, NULL);
+          return;
+        }
+      self->written_before = written;
+    }
+  else
+    {
+      first = 0;
+    }
+  g_output_stream_writev_all_async (self->stream, self->vectors + first, self->n_in_flight - first,
+                                    G_PRIORITY_DEFAULT, self->cancellable, aqmp_writer_write_cb,
+                                    g_object_ref (self));
+}
+
 /* starts a write of what is queued, unless one is under way */
 static void
 aqmp_writer_kick (AqmpWriter *self)
@@ -209,7 +265,7 @@ aqmp_writer_kick (AqmpWriter *self)
   AqmpWriterItem *head;
   guint n;
 
-  if (self->writing || self->stopped || g_queue_is_empty (&self->queue))
+  if (self->writing || self->stopped || self->held > 0 || g_queue_is_empty (&self->queue))
     return;
 
   head = g_queue_peek_head (&self->queue);
@@ -224,9 +280,7 @@ aqmp_writer_kick (AqmpWriter *self)
       aqmp_writer_send_with_fds (self);
       return;
     }
-  g_output_stream_writev_all_async (self->stream, self->vectors, n, G_PRIORITY_DEFAULT,
-                                    self->cancellable, aqmp_writer_write_cb,
-                                    g_object_ref (self));
+  aqmp_writer_write (self);
 }
 
 static void
@@ -266,6 +320,23 @@ aqmp_writer_enqueue (AqmpWriter *self, GBytes *message, GUnixFDList *fds, guint6
       aqmp_writer_push (self, nl, NULL, 0, FALSE);
     }
   aqmp_writer_kick (self);
+}
+
+/* messages enqueued until the matching release wait, and go out
+ * together then: many replies read at once are answered in one write */
+void
+aqmp_writer_hold (AqmpWriter *self)
+{
+  self->held++;
+}
+
+void
+aqmp_writer_release (AqmpWriter *self)
+{
+  g_return_if_fail (self->held > 0);
+
+  if (--self->held == 0)
+    aqmp_writer_kick (self);
 }
 
 /* the socket under the stream, for sendmsg() with descriptors */
