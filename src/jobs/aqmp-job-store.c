@@ -429,12 +429,49 @@ aqmp_job_store_add_job (AqmpJobStore *self, const gchar *machine, const gchar *j
 
 /* ----- writes to a job's row, queued or at once ----- */
 
-/* one write to a job's row: @sqls run in order, and the first one, an
- * UPDATE of the job, tells whether the row exists. Parameters: :row,
- * :text (a static name: a status or a result), :text2 (a copy the write
- * owns), :a, :b and :time */
+typedef enum {
+  AQMP_JOB_STORE_WRITE_TRANSITION,
+  AQMP_JOB_STORE_WRITE_CHECKPOINT,
+  AQMP_JOB_STORE_WRITE_TYPE,
+  AQMP_JOB_STORE_WRITE_FINISH,
+  AQMP_JOB_STORE_WRITE_REOPEN,
+  AQMP_JOB_STORE_N_WRITES
+} AqmpJobStoreWriteKind;
+
+/* what each kind of write does: @insert (or nothing) adds a row to the
+ * job's history, and fails its foreign key when the job has no row;
+ * @update sets columns of the job's row. Parameters: :row, :text (a
+ * static name: a status or a result), :text2 (a copy the write owns),
+ * :a, :b and :time */
+static const struct {
+  const gchar *insert;
+  const gchar *update;
+} aqmp_job_store_write_sql[AQMP_JOB_STORE_N_WRITES] = {
+  [AQMP_JOB_STORE_WRITE_TRANSITION] = {
+    "INSERT INTO transitions (job, status, timestamp) VALUES (:row, :text, :time);",
+    "UPDATE jobs SET status = :text WHERE id = :row;",
+  },
+  [AQMP_JOB_STORE_WRITE_CHECKPOINT] = {
+    "INSERT INTO checkpoints (job, timestamp, current, total) VALUES (:row, :time, :a, :b);",
+    "UPDATE jobs SET current_progress = :a, total_progress = :b WHERE id = :row;",
+  },
+  [AQMP_JOB_STORE_WRITE_TYPE] = {
+    NULL,
+    "UPDATE jobs SET type = :text2 WHERE id = :row;",
+  },
+  [AQMP_JOB_STORE_WRITE_FINISH] = {
+    NULL,
+    "UPDATE jobs SET result = :text, error = :text2, finished = :time WHERE id = :row;",
+  },
+  [AQMP_JOB_STORE_WRITE_REOPEN] = {
+    NULL,
+    "UPDATE jobs SET result = NULL, error = NULL, finished = NULL WHERE id = :row;",
+  },
+};
+
 typedef struct {
-  const gchar * const *sqls;
+  AqmpJobStoreWriteKind kind;
+  gboolean superseded;      /* a later queued write of this kind sets the same columns */
   gint64 row;
   const gchar *text;
   gchar *text2;
@@ -442,33 +479,6 @@ typedef struct {
   gint64 b;
   gint64 time;
 } AqmpJobStoreWrite;
-
-static const gchar * const aqmp_job_store_transition_sqls[] = {
-  "UPDATE jobs SET status = :text WHERE id = :row;",
-  "INSERT INTO transitions (job, status, timestamp) VALUES (:row, :text, :time);",
-  NULL
-};
-
-static const gchar * const aqmp_job_store_checkpoint_sqls[] = {
-  "UPDATE jobs SET current_progress = :a, total_progress = :b WHERE id = :row;",
-  "INSERT INTO checkpoints (job, timestamp, current, total) VALUES (:row, :time, :a, :b);",
-  NULL
-};
-
-static const gchar * const aqmp_job_store_type_sqls[] = {
-  "UPDATE jobs SET type = :text2 WHERE id = :row;",
-  NULL
-};
-
-static const gchar * const aqmp_job_store_finish_sqls[] = {
-  "UPDATE jobs SET result = :text, error = :text2, finished = :time WHERE id = :row;",
-  NULL
-};
-
-static const gchar * const aqmp_job_store_reopen_sqls[] = {
-  "UPDATE jobs SET result = NULL, error = NULL, finished = NULL WHERE id = :row;",
-  NULL
-};
 
 static void
 aqmp_job_store_write_clear (gpointer data)
@@ -509,28 +519,64 @@ aqmp_job_store_bind (sqlite3_stmt *stmt, const AqmpJobStoreWrite *write)
     }
 }
 
+/* one statement of a write; *missing tells that the job has no row */
+static gboolean
+aqmp_job_store_step_write (AqmpJobStore *self, const gchar *sql, const AqmpJobStoreWrite *write,
+                           gboolean *missing, GError **error)
+{
+  g_autoptr(AqmpJobStoreStmt) stmt = aqmp_job_store_prepare (self, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  aqmp_job_store_bind (stmt, write);
+  if (sqlite3_step (stmt) == SQLITE_DONE)
+    {
+      /* an UPDATE that found no row */
+      *missing = sqlite3_changes (self->db) == 0;
+      return TRUE;
+    }
+  /* the failed statement alone is undone; the transaction goes on */
+  if (sqlite3_extended_errcode (self->db) == SQLITE_CONSTRAINT_FOREIGNKEY)
+    {
+      *missing = TRUE;
+      return TRUE;
+    }
+  return aqmp_job_store_fail (self, error, "cannot write");
+}
+
 /* inside a transaction; *missing tells that the job has no row, and
  * nothing was written */
 static gboolean
 aqmp_job_store_apply (AqmpJobStore *self, const AqmpJobStoreWrite *write, gboolean *missing,
                       GError **error)
 {
-  for (guint i = 0; write->sqls[i] != NULL; i++)
-    {
-      g_autoptr(AqmpJobStoreStmt) stmt = aqmp_job_store_prepare (self, write->sqls[i], error);
+  const gchar *insert = aqmp_job_store_write_sql[write->kind].insert;
+  const gchar *update = aqmp_job_store_write_sql[write->kind].update;
 
-      if (stmt == NULL)
-        return FALSE;
-      aqmp_job_store_bind (stmt, write);
-      if (!aqmp_job_store_step_done (self, stmt, error))
-        return FALSE;
-      if (i == 0 && sqlite3_changes (self->db) == 0)
-        {
-          *missing = TRUE;
-          return TRUE;
-        }
+  if (insert != NULL && !aqmp_job_store_step_write (self, insert, write, missing, error))
+    return FALSE;
+  if (*missing || write->superseded)
+    return TRUE;
+  return aqmp_job_store_step_write (self, update, write, missing, error);
+}
+
+/* a burst brings many transitions of each job: only the last one of a
+ * job in the queue needs to set its current status, and likewise for
+ * the other kinds of writes */
+static void
+aqmp_job_store_mark_superseded (AqmpJobStore *self)
+{
+  guint n = self->pending->len;
+  g_autofree gint64 *keys = g_new (gint64, n);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_int64_hash, g_int64_equal);
+
+  for (guint i = n; i-- > 0;)
+    {
+      AqmpJobStoreWrite *write = &g_array_index (self->pending, AqmpJobStoreWrite, i);
+
+      keys[i] = write->row * AQMP_JOB_STORE_N_WRITES + write->kind;
+      write->superseded = !g_hash_table_add (seen, &keys[i]);
     }
-  return TRUE;
 }
 
 /*
@@ -546,6 +592,7 @@ aqmp_job_store_write_all (AqmpJobStore *self, const AqmpJobStoreWrite *own, gboo
   guint n_queued = self->pending->len;
   gboolean ok = aqmp_job_store_begin (self, error);
 
+  aqmp_job_store_mark_superseded (self);
   for (guint i = 0; ok && i < n_queued; i++)
     {
       gboolean missing = FALSE;
@@ -626,7 +673,7 @@ void
 aqmp_job_store_queue_transition (AqmpJobStore *self, gint64 row, AqmpJobStatus status, gint64 timestamp)
 {
   AqmpJobStoreWrite write = {
-    .sqls = aqmp_job_store_transition_sqls,
+    .kind = AQMP_JOB_STORE_WRITE_TRANSITION,
     .row = row,
     .text = aqmp_job_status_to_string (status),
     .time = timestamp,
@@ -652,12 +699,30 @@ aqmp_job_store_queue_checkpoint (AqmpJobStore *self, gint64 row, gint64 current,
                                  gint64 timestamp)
 {
   AqmpJobStoreWrite write = {
-    .sqls = aqmp_job_store_checkpoint_sqls,
+    .kind = AQMP_JOB_STORE_WRITE_CHECKPOINT,
     .row = row,
     .a = current,
     .b = total,
     .time = timestamp,
   };
+
+  g_return_if_fail (AQMP_IS_JOB_STORE (self));
+  g_array_append_val (self->pending, write);
+}
+
+/**
+ * aqmp_job_store_queue_job_type:
+ * @self: an #AqmpJobStore
+ * @row: the job's row id
+ * @type: QEMU's `JobType`
+ *
+ * Queues the job's type, as aqmp_job_store_queue_transition() does a
+ * transition.
+ */
+void
+aqmp_job_store_queue_job_type (AqmpJobStore *self, gint64 row, const gchar *type)
+{
+  AqmpJobStoreWrite write = { .kind = AQMP_JOB_STORE_WRITE_TYPE, .row = row, .text2 = g_strdup (type) };
 
   g_return_if_fail (AQMP_IS_JOB_STORE (self));
   g_array_append_val (self->pending, write);
@@ -720,7 +785,7 @@ aqmp_job_store_get_n_commits (AqmpJobStore *self)
 gboolean
 aqmp_job_store_set_job_type (AqmpJobStore *self, gint64 row, const gchar *type, GError **error)
 {
-  AqmpJobStoreWrite write = { .sqls = aqmp_job_store_type_sqls, .row = row, .text2 = g_strdup (type) };
+  AqmpJobStoreWrite write = { .kind = AQMP_JOB_STORE_WRITE_TYPE, .row = row, .text2 = g_strdup (type) };
 
   g_return_val_if_fail (AQMP_IS_JOB_STORE (self), FALSE);
   return aqmp_job_store_write_now (self, &write, error);
@@ -744,7 +809,7 @@ aqmp_job_store_add_transition (AqmpJobStore *self, gint64 row, AqmpJobStatus sta
                                gint64 timestamp, GError **error)
 {
   AqmpJobStoreWrite write = {
-    .sqls = aqmp_job_store_transition_sqls,
+    .kind = AQMP_JOB_STORE_WRITE_TRANSITION,
     .row = row,
     .text = aqmp_job_status_to_string (status),
     .time = timestamp,
@@ -774,7 +839,7 @@ aqmp_job_store_add_checkpoint (AqmpJobStore *self, gint64 row, gint64 current, g
                                gint64 timestamp, GError **error)
 {
   AqmpJobStoreWrite write = {
-    .sqls = aqmp_job_store_checkpoint_sqls,
+    .kind = AQMP_JOB_STORE_WRITE_CHECKPOINT,
     .row = row,
     .a = current,
     .b = total,
@@ -804,7 +869,7 @@ aqmp_job_store_finish_job (AqmpJobStore *self, gint64 row, AqmpJobResult result,
                            const gchar *error_message, gint64 finished, GError **error)
 {
   AqmpJobStoreWrite write = {
-    .sqls = aqmp_job_store_finish_sqls,
+    .kind = AQMP_JOB_STORE_WRITE_FINISH,
     .row = row,
     .text = aqmp_job_result_to_string (result),
     .text2 = g_strdup (error_message),
@@ -830,7 +895,7 @@ aqmp_job_store_finish_job (AqmpJobStore *self, gint64 row, AqmpJobResult result,
 gboolean
 aqmp_job_store_reopen_job (AqmpJobStore *self, gint64 row, GError **error)
 {
-  AqmpJobStoreWrite write = { .sqls = aqmp_job_store_reopen_sqls, .row = row };
+  AqmpJobStoreWrite write = { .kind = AQMP_JOB_STORE_WRITE_REOPEN, .row = row };
 
   g_return_val_if_fail (AQMP_IS_JOB_STORE (self), FALSE);
   return aqmp_job_store_write_now (self, &write, error);

@@ -60,6 +60,9 @@ void          aqmp_job_store_queue_checkpoint   (AqmpJobStore  *self,
                                                  gint64         current,
                                                  gint64         total,
                                                  gint64         timestamp);
+void          aqmp_job_store_queue_job_type     (AqmpJobStore  *self,
+                                                 gint64         row,
+                                                 const gchar   *type);
 gboolean      aqmp_job_store_flush              (AqmpJobStore  *self,
                                                  GError       **error);
 guint64       aqmp_job_store_get_n_commits      (AqmpJobStore  *self);
