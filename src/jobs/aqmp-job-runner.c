@@ -23,8 +23,8 @@
  *
  * The store gets every status transition QEMU reports, a progress
  * checkpoint per job at most once per checkpoint interval, and the result.
- * Transitions and checkpoints are queued and committed together once per
- * main-loop iteration, from a high-priority idle source: starting many
+ * Transitions, checkpoints and job types are queued and committed together
+ * once per main-loop iteration, from a high-priority idle source: starting many
  * jobs makes QEMU pause and resume every running one, thousands of events
  * within a few iterations, and one commit per event would cost more than
  * everything else. The queue is written before the main loop waits again,

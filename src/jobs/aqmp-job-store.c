@@ -18,9 +18,9 @@
  * The database uses WAL and a busy timeout, so that a CLI and a daemon
  * may both write to it; every change is part of one explicit
  * transaction, so a process killed at any point leaves every committed
- * transition in place. Transitions and checkpoints may also be queued
- * (aqmp_job_store_queue_transition()) and written many in one
- * transaction by aqmp_job_store_flush(): a burst of events then costs
+ * transition in place. Transitions, checkpoints and job types may also
+ * be queued (aqmp_job_store_queue_transition() and the like) and written
+ * many in one transaction by aqmp_job_store_flush(): a burst of events costs
  * one commit, not one each. Every other write, every read and the
  * store's finalization write the queue first, in the same order.
  * The schema carries a version, and opening an older database migrates it
