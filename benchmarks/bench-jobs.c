@@ -9,7 +9,8 @@
  * to the last end, as a share of one core and per job-second (the sum over
  * jobs of end time - start time); the rows the store wrote per job; and
  * the store's growth per job (database plus WAL after a TRUNCATE
- * checkpoint, against the same store before any job).
+ * checkpoint, against the same store before any job); and the store's
+ * commits (transactions) over the run.
  *
  *   bench-jobs [--jobs=N] [--size-mib=M] [--speed-mib=S]
  */
@@ -237,6 +238,7 @@ main (int argc, char **argv)
   guint speed_mib = arg_uint (argc, argv, "--speed-mib", 8);
   gint64 empty_bytes;
   gint64 full_bytes;
+  guint64 commits0, commits;
   gdouble t0, c0, t1, c1;
   gdouble job_seconds = 0;
   gint64 n_jobs_rows, n_transitions, n_checkpoints, n_typed, n_finished;
@@ -291,6 +293,7 @@ main (int argc, char **argv)
 
   run.jobs = g_ptr_array_new_with_free_func (g_object_unref);
   g_signal_connect (client, "event", G_CALLBACK (event_cb), &run);
+  commits0 = aqmp_job_store_get_n_commits (store);
   t0 = bench_now ();
   c0 = bench_cpu_self ();
   /* all in flight at once */
@@ -323,6 +326,7 @@ main (int argc, char **argv)
 
   /* the runner must not hold anything back: drop it, then read the file */
   g_clear_object (&runner);
+  commits = aqmp_job_store_get_n_commits (store) - commits0;
   g_clear_object (&store);
   full_bytes = store_bytes (db_path);
   if (sqlite3_open_v2 (db_path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
@@ -348,9 +352,9 @@ main (int argc, char **argv)
               run.c_first_end - run.c_all_started, run.t_first_end - run.t_all_started,
               c1 - run.c_first_end, t1 - run.t_first_end);
   bench_note ("jobs: rows %" G_GINT64_FORMAT " jobs, %" G_GINT64_FORMAT " transitions, %" G_GINT64_FORMAT
-              " checkpoints (%" G_GINT64_FORMAT " typed, %" G_GINT64_FORMAT " succeeded);"
-              " store %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT " bytes",
-              n_jobs_rows, n_transitions, n_checkpoints, n_typed, n_finished, empty_bytes, full_bytes);
+              " checkpoints (%" G_GINT64_FORMAT " typed, %" G_GINT64_FORMAT " succeeded) in %"
+              G_GUINT64_FORMAT " commits; store %" G_GINT64_FORMAT " -> %" G_GINT64_FORMAT " bytes",
+              n_jobs_rows, n_transitions, n_checkpoints, n_typed, n_finished, commits, empty_bytes, full_bytes);
   bench_note ("jobs: transitions by status: %s", by_status);
 
   bench_result ("jobs.available", 1, "bool");
@@ -371,6 +375,7 @@ main (int argc, char **argv)
                     "rows");
       bench_result ("jobs.transitions_per_job", (gdouble) n_transitions / run.started, "rows");
       bench_result ("jobs.checkpoints_per_job", (gdouble) n_checkpoints / run.started, "rows");
+      bench_result ("jobs.commits_per_job", (gdouble) commits / run.started, "commits");
     }
   if (run.started > 0 && empty_bytes >= 0 && full_bytes >= 0)
     bench_result ("jobs.db_bytes_per_job", (gdouble) (full_bytes - empty_bytes) / run.started, "bytes");

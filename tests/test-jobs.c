@@ -340,6 +340,103 @@ test_store_basic (void)
   aqmp_test_remove_dir (dir);
 }
 
+/* queued writes: in order, in one transaction, invisible elsewhere until
+ * flushed; a read flushes first */
+static void
+test_store_queue (void)
+{
+  g_autofree gchar *dir = aqmp_test_make_dir ();
+  g_autofree gchar *path = g_build_filename (dir, "jobs.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AqmpJobStore) store = aqmp_job_store_new (path, &error);
+  g_autoptr(AqmpJobStore) other = NULL;
+  g_autoptr(JsonArray) seen = NULL;
+  g_autoptr(JsonObject) record = NULL;
+  g_autoptr(JsonArray) transitions = NULL;
+  g_autoptr(JsonArray) checkpoints = NULL;
+  guint64 commits;
+  gint64 row;
+
+  g_assert_no_error (error);
+  row = aqmp_job_store_add_job (store, "m1", "job-a", "blockdev-backup", NULL, 1000, &error);
+  g_assert_no_error (error);
+  other = aqmp_job_store_new (path, &error);
+  g_assert_no_error (error);
+
+  commits = aqmp_job_store_get_n_commits (store);
+  for (gint i = 0; i < 100; i++)
+    aqmp_job_store_queue_transition (store, row, i % 2 ? AQMP_JOB_STATUS_PAUSED : AQMP_JOB_STATUS_RUNNING,
+                                     2000 + i);
+  aqmp_job_store_queue_checkpoint (store, row, 5, 10, 3000);
+  aqmp_job_store_queue_job_type (store, row, "backup");
+  g_assert_cmpuint (aqmp_job_store_get_n_commits (store), ==, commits);
+  /* another connection does not see the queue yet */
+  seen = aqmp_job_store_get_transitions (other, row, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (seen), ==, 0);
+
+  g_assert_true (aqmp_job_store_flush (store, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (aqmp_job_store_get_n_commits (store), ==, commits + 1);
+  g_assert_true (aqmp_job_store_flush (store, &error));
+  g_assert_cmpuint (aqmp_job_store_get_n_commits (store), ==, commits + 1);
+
+  transitions = aqmp_job_store_get_transitions (other, row, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (transitions), ==, 100);
+  for (guint i = 0; i < 100; i++)
+    {
+      JsonObject *t = json_array_get_object_element (transitions, i);
+      g_assert_cmpstr (json_object_get_string_member (t, "status"), ==, i % 2 ? "paused" : "running");
+      g_assert_cmpint (json_object_get_int_member (t, "timestamp"), ==, 2000 + i);
+    }
+  record = aqmp_job_store_get_job (other, row, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (json_object_get_string_member (record, "status"), ==, "paused");
+  g_assert_cmpstr (json_object_get_string_member (record, "type"), ==, "backup");
+  g_assert_cmpint (json_object_get_int_member (record, "current-progress"), ==, 5);
+
+  /* a read on the queuing store writes the queue first */
+  aqmp_job_store_queue_transition (store, row, AQMP_JOB_STATUS_WAITING, 4000);
+  checkpoints = aqmp_job_store_get_checkpoints (store, row, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (json_array_get_length (checkpoints), ==, 1);
+  g_clear_pointer (&transitions, json_array_unref);
+  transitions = aqmp_job_store_get_transitions (other, row, &error);
+  g_assert_cmpuint (json_array_get_length (transitions), ==, 101);
+
+  /* so does a write made at once, in the same transaction */
+  commits = aqmp_job_store_get_n_commits (store);
+  aqmp_job_store_queue_transition (store, row, AQMP_JOB_STATUS_PENDING, 4001);
+  aqmp_job_store_queue_transition (store, row, AQMP_JOB_STATUS_CONCLUDED, 4002);
+  g_assert_true (aqmp_job_store_finish_job (store, row, AQMP_JOB_RESULT_SUCCESS, NULL, 4003, &error));
+  g_assert_cmpuint (aqmp_job_store_get_n_commits (store), ==, commits + 1);
+  g_clear_pointer (&record, json_object_unref);
+  record = aqmp_job_store_get_job (other, row, &error);
+  g_assert_cmpstr (json_object_get_string_member (record, "status"), ==, "concluded");
+  g_assert_cmpstr (json_object_get_string_member (record, "result"), ==, "success");
+
+  /* a queued write for a job that is not there is skipped, the rest kept */
+  aqmp_job_store_queue_transition (store, 999, AQMP_JOB_STATUS_RUNNING, 5000);
+  aqmp_job_store_queue_transition (store, row, AQMP_JOB_STATUS_NULL, 5001);
+  g_assert_false (aqmp_job_store_flush (store, &error));
+  g_assert_error (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_clear_pointer (&transitions, json_array_unref);
+  transitions = aqmp_job_store_get_transitions (other, row, &error);
+  g_assert_cmpuint (json_array_get_length (transitions), ==, 104);
+
+  /* finalizing the store writes what is left */
+  aqmp_job_store_queue_checkpoint (store, row, 10, 10, 6000);
+  g_clear_object (&store);
+  g_clear_pointer (&checkpoints, json_array_unref);
+  checkpoints = aqmp_job_store_get_checkpoints (other, row, &error);
+  g_assert_cmpuint (json_array_get_length (checkpoints), ==, 2);
+  assert_integrity (other);
+  g_clear_object (&other);
+  aqmp_test_remove_dir (dir);
+}
+
 static void
 test_store_migrate_v1 (void)
 {
@@ -923,6 +1020,138 @@ test_concurrent (Fixture *f, gconstpointer data)
   assert_integrity (f->store);
 }
 
+/* ----- a burst of transitions, batched ----- */
+
+#define N_BURST 40
+
+typedef struct {
+  GHashTable *events;   /* job id -> GPtrArray of "status@timestamp", as QEMU sent them */
+  guint iterations;     /* main-loop iterations that brought any */
+  GSource *next;        /* ends the iteration being counted */
+} EventLog;
+
+static gboolean
+iteration_ended_cb (gpointer user_data)
+{
+  EventLog *log = user_data;
+
+  g_clear_pointer (&log->next, g_source_unref);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+status_event_cb (AqmpClient *client, AqmpEvent *event, gpointer user_data)
+{
+  EventLog *log = user_data;
+  JsonObject *data = aqmp_event_get_data (event);
+  const gchar *id = json_object_get_string_member (data, "id");
+  GPtrArray *list = g_hash_table_lookup (log->events, id);
+
+  /* the same high-priority idle as the runner's flush tells iterations apart */
+  if (log->next == NULL)
+    {
+      log->iterations++;
+      log->next = g_idle_source_new ();
+      g_source_set_priority (log->next, G_PRIORITY_HIGH);
+      g_source_set_callback (log->next, iteration_ended_cb, log, NULL);
+      g_source_attach (log->next, aqmp_client_get_context (client));
+    }
+
+  if (list == NULL)
+    {
+      list = g_ptr_array_new_with_free_func (g_free);
+      g_hash_table_insert (log->events, g_strdup (id), list);
+    }
+  g_ptr_array_add (list, g_strdup_printf ("%s@%" G_GINT64_FORMAT, json_object_get_string_member (data, "status"),
+                                          aqmp_event_get_timestamp (event)));
+}
+
+/*
+ * Starting jobs while others run makes QEMU pause and resume all of them:
+ * about N² events for N jobs. The store must hold every one of them, in
+ * the order and with the times QEMU gave, in at most one transaction per
+ * main-loop iteration that brought events, plus one per start, one per
+ * end and one per first poll of a job (its type and first checkpoint; the
+ * checkpoint interval is made long enough for no other).
+ */
+static void
+test_burst_batched (Fixture *f, gconstpointer data)
+{
+  EventLog log = { g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_ptr_array_unref), 0, NULL };
+  Call starts[N_BURST] = { { 0, }, };
+  Call waits[N_BURST] = { { 0, }, };
+  g_autoptr(GError) error = NULL;
+  guint64 commits;
+  guint n_transitions = 0;
+  gulong handler;
+
+  for (guint i = 0; i < N_BURST; i++)
+    {
+      g_autofree gchar *src = g_strdup_printf ("src%u", i);
+      g_autofree gchar *tgt = g_strdup_printf ("tgt%u", i);
+      add_null_node (f->client, src, 2 * MIB);
+      add_null_node (f->client, tgt, 2 * MIB);
+    }
+  aqmp_job_runner_set_checkpoint_interval (f->runner, JOB_WAIT_MS);
+  handler = g_signal_connect (f->client, "event::JOB_STATUS_CHANGE", G_CALLBACK (status_event_cb), &log);
+  commits = aqmp_job_store_get_n_commits (f->store);
+  for (guint i = 0; i < N_BURST; i++)
+    {
+      g_autofree gchar *json = g_strdup_printf ("{\"device\": \"src%u\", \"target\": \"tgt%u\", \"sync\": \"full\","
+                                                " \"speed\": 4194304}", i, i);
+      g_autoptr(JsonObject) args = aqmp_test_object_from_json (json);
+      aqmp_job_runner_start_async (f->runner, "blockdev-backup", args, AQMP_JOB_START_FLAGS_NONE, NULL,
+                                   started_cb, &starts[i]);
+    }
+  for (guint i = 0; i < N_BURST; i++)
+    {
+      g_assert_true (aqmp_test_wait_for_flag (&starts[i].done, AQMP_TEST_WAIT_MS));
+      g_assert_no_error (starts[i].error);
+      aqmp_job_wait_async (starts[i].job, NULL, waited_cb, &waits[i]);
+    }
+  for (guint i = 0; i < N_BURST; i++)
+    {
+      g_assert_true (aqmp_test_wait_for_flag (&waits[i].done, JOB_WAIT_MS));
+      g_assert_no_error (waits[i].error);
+    }
+  commits = aqmp_job_store_get_n_commits (f->store) - commits;
+  g_signal_handler_disconnect (f->client, handler);
+  if (log.next != NULL)
+    g_source_destroy (log.next);
+  g_clear_pointer (&log.next, g_source_unref);
+
+  for (guint i = 0; i < N_BURST; i++)
+    {
+      AqmpJob *job = starts[i].job;
+      GPtrArray *sent = g_hash_table_lookup (log.events, aqmp_job_get_id (job));
+      g_autoptr(JsonArray) stored = aqmp_job_store_get_transitions (f->store, aqmp_job_get_store_id (job), &error);
+
+      g_assert_no_error (error);
+      g_assert_nonnull (sent);
+      g_assert_cmpuint (json_array_get_length (stored), ==, sent->len);
+      for (guint k = 0; k < sent->len; k++)
+        {
+          JsonObject *t = json_array_get_object_element (stored, k);
+          g_autofree gchar *entry = g_strdup_printf ("%s@%" G_GINT64_FORMAT,
+                                                     json_object_get_string_member (t, "status"),
+                                                     json_object_get_int_member (t, "timestamp"));
+          g_assert_cmpstr (entry, ==, g_ptr_array_index (sent, k));
+        }
+      n_transitions += sent->len;
+      call_clear (&starts[i]);
+      call_clear (&waits[i]);
+    }
+  g_test_message ("%u jobs: %u transitions arrived in %u iterations, stored in %" G_GUINT64_FORMAT " commits",
+                  N_BURST, n_transitions, log.iterations, commits);
+  /* the pause/resume storm is there, and cost a commit per iteration,
+   * not per event */
+  g_assert_cmpuint (n_transitions, >, N_BURST * N_BURST / 2);
+  g_assert_cmpuint (commits, <=, log.iterations + 3 * N_BURST);
+  g_assert_cmpuint (commits, <, n_transitions);
+  assert_integrity (f->store);
+  g_hash_table_unref (log.events);
+}
+
 /* ----- restart safety ----- */
 
 static void
@@ -1216,6 +1445,7 @@ main (int argc, char **argv)
 
   g_test_add_func ("/aqmp/jobs/redact", test_redact);
   g_test_add_func ("/aqmp/jobs/store/basic", test_store_basic);
+  g_test_add_func ("/aqmp/jobs/store/queue", test_store_queue);
   g_test_add_func ("/aqmp/jobs/store/migrate-v1", test_store_migrate_v1);
   g_test_add_func ("/aqmp/jobs/store/too-new", test_store_too_new);
   g_test_add_func ("/aqmp/jobs/store/default-path", test_default_path);
@@ -1233,6 +1463,7 @@ main (int argc, char **argv)
   g_test_add ("/aqmp/jobs/blkdebug", Fixture, NULL, fixture_setup, test_blkdebug, fixture_teardown);
   g_test_add ("/aqmp/jobs/qemu-killed", Fixture, NULL, fixture_setup, test_qemu_killed, fixture_teardown);
   g_test_add ("/aqmp/jobs/concurrent", Fixture, NULL, fixture_setup, test_concurrent, fixture_teardown);
+  g_test_add ("/aqmp/jobs/burst-batched", Fixture, NULL, fixture_setup, test_burst_batched, fixture_teardown);
   g_test_add ("/aqmp/jobs/reconcile/lost", Fixture, NULL, fixture_setup, test_reconcile_lost, fixture_teardown);
   g_test_add ("/aqmp/jobs/reconcile/adopt", Fixture, NULL, fixture_setup, test_reconcile_adopt, fixture_teardown);
   g_test_add ("/aqmp/jobs/reconcile/after-sigkill", Fixture, NULL, fixture_setup, test_restart_after_sigkill, fixture_teardown);

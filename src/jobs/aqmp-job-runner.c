@@ -21,8 +21,16 @@
  * of all of them; a new poll is only sent once the last one was answered,
  * and polling stops when no job runs.
  *
- * The store gets every status transition as it happens, a progress
+ * The store gets every status transition QEMU reports, a progress
  * checkpoint per job at most once per checkpoint interval, and the result.
+ * Transitions, checkpoints and job types are queued and committed together
+ * once per main-loop iteration, from a high-priority idle source: starting many
+ * jobs makes QEMU pause and resume every running one, thousands of events
+ * within a few iterations, and one commit per event would cost more than
+ * everything else. The queue is written before the main loop waits again,
+ * and at once before a result, when the client disconnects and when the
+ * runner goes away; a process killed between an iteration and the next
+ * loses at most that iteration's transitions.
  * When QEMU goes away mid-job the job fails with
  * %AQMP_JOB_ERROR_DISCONNECTED and is recorded as failed; when the client
  * is merely closed by its owner the job is left active in the store, so
@@ -70,6 +78,7 @@ struct _AqmpJobRunner {
   GHashTable *entries;       /* job id -> AqmpJobRunnerEntry */
   GSource *poll_source;
   gboolean poll_in_flight;
+  GSource *flush_source;     /* writes the store's queue */
   GCancellable *cancellable; /* the runner's own calls */
   guint32 id_prefix;
   guint id_counter;
@@ -161,17 +170,63 @@ aqmp_job_runner_store_warn (AqmpJobRunner *self, GError *error)
 }
 
 static void
+aqmp_job_runner_flush (AqmpJobRunner *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (self->flush_source != NULL)
+    {
+      g_source_destroy (self->flush_source);
+      g_clear_pointer (&self->flush_source, g_source_unref);
+    }
+  if (self->store != NULL && !aqmp_job_store_flush (self->store, &error))
+    aqmp_job_runner_store_warn (self, error);
+}
+
+static gboolean
+aqmp_job_runner_flush_cb (gpointer user_data)
+{
+  AqmpJobRunner *self = user_data;
+
+  g_clear_pointer (&self->flush_source, g_source_unref);
+  aqmp_job_runner_flush (self);
+  return G_SOURCE_REMOVE;
+}
+
+/* after a write was queued: the rest of this iteration's writes join it */
+static void
+aqmp_job_runner_schedule_flush (AqmpJobRunner *self)
+{
+  if (self->flush_source != NULL)
+    return;
+  self->flush_source = g_idle_source_new ();
+  g_source_set_priority (self->flush_source, G_PRIORITY_HIGH);
+  g_source_set_name (self->flush_source, "aqmp-job-runner-flush");
+  g_source_set_callback (self->flush_source, aqmp_job_runner_flush_cb, self, NULL);
+  g_source_attach (self->flush_source, aqmp_client_get_context (self->client));
+}
+
+static void
 aqmp_job_runner_store_transition (AqmpJobRunner *self, AqmpJobRunnerEntry *entry, AqmpJobStatus status,
                                   gint64 timestamp)
 {
-  g_autoptr(GError) error = NULL;
   gint64 row = aqmp_job_get_store_id (entry->job);
 
   if (self->store == NULL || row == 0)
     return;
-  if (!aqmp_job_store_add_transition (self->store, row, status,
-                                      timestamp > 0 ? timestamp : g_get_real_time (), &error))
-    aqmp_job_runner_store_warn (self, error);
+  aqmp_job_store_queue_transition (self->store, row, status, timestamp > 0 ? timestamp : g_get_real_time ());
+  aqmp_job_runner_schedule_flush (self);
+}
+
+static void
+aqmp_job_runner_store_checkpoint (AqmpJobRunner *self, AqmpJob *job, gint64 current, gint64 total)
+{
+  gint64 row = aqmp_job_get_store_id (job);
+
+  if (self->store == NULL || row == 0)
+    return;
+  aqmp_job_store_queue_checkpoint (self->store, row, current, total, g_get_real_time ());
+  aqmp_job_runner_schedule_flush (self);
 }
 
 static void
@@ -184,12 +239,9 @@ aqmp_job_runner_store_finish (AqmpJobRunner *self, AqmpJob *job, AqmpJobResult r
   if (self->store == NULL || row == 0)
     return;
   if (job != NULL && aqmp_job_get_total_progress (job) > 0)
-    {
-      if (!aqmp_job_store_add_checkpoint (self->store, row, aqmp_job_get_current_progress (job),
-                                          aqmp_job_get_total_progress (job), g_get_real_time (), &error))
-        aqmp_job_runner_store_warn (self, error);
-      g_clear_error (&error);
-    }
+    aqmp_job_runner_store_checkpoint (self, job, aqmp_job_get_current_progress (job),
+                                      aqmp_job_get_total_progress (job));
+  /* the queue, this checkpoint and the result in one transaction */
   if (!aqmp_job_store_finish_job (self->store, row, result, message, g_get_real_time (), &error))
     aqmp_job_runner_store_warn (self, error);
 }
@@ -197,7 +249,6 @@ aqmp_job_runner_store_finish (AqmpJobRunner *self, AqmpJob *job, AqmpJobResult r
 static void
 aqmp_job_runner_store_type (AqmpJobRunner *self, AqmpJobRunnerEntry *entry, const gchar *type)
 {
-  g_autoptr(GError) error = NULL;
   gint64 row = aqmp_job_get_store_id (entry->job);
 
   if (type == NULL || g_strcmp0 (aqmp_job_get_job_type (entry->job), type) == 0)
@@ -205,8 +256,8 @@ aqmp_job_runner_store_type (AqmpJobRunner *self, AqmpJobRunnerEntry *entry, cons
   aqmp_job_set_job_type (entry->job, type);
   if (self->store == NULL || row == 0)
     return;
-  if (!aqmp_job_store_set_job_type (self->store, row, type, &error))
-    aqmp_job_runner_store_warn (self, error);
+  aqmp_job_store_queue_job_type (self->store, row, type);
+  aqmp_job_runner_schedule_flush (self);
 }
 
 /* ----- the end of a job ----- */
@@ -373,7 +424,9 @@ aqmp_job_runner_set_status (AqmpJobRunner *self, AqmpJobRunnerEntry *entry, Aqmp
 
   if (!aqmp_job_set_status (entry->job, status))
     return TRUE;
-  g_debug ("job %s is %s", id, aqmp_job_status_to_string (status));
+  /* g_debug() formats even when it drops; a burst makes that count */
+  if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
+    g_debug ("job %s is %s", id, aqmp_job_status_to_string (status));
   aqmp_job_runner_store_transition (self, entry, status, timestamp);
 
   switch (status)
@@ -432,11 +485,8 @@ aqmp_job_runner_apply_info (AqmpJobRunner *self, AqmpJobRunnerEntry *entry, Json
           && (entry->last_checkpoint == 0
               || now - entry->last_checkpoint >= (gint64) self->checkpoint_interval * 1000))
         {
-          g_autoptr(GError) store_error = NULL;
           entry->last_checkpoint = now;
-          if (!aqmp_job_store_add_checkpoint (self->store, aqmp_job_get_store_id (entry->job),
-                                              current, total, g_get_real_time (), &store_error))
-            aqmp_job_runner_store_warn (self, store_error);
+          aqmp_job_runner_store_checkpoint (self, entry->job, current, total);
         }
     }
   if (!with_status)
@@ -544,6 +594,7 @@ aqmp_job_runner_disconnected_cb (AqmpClient *client, const GError *cause, gpoint
 {
   AqmpJobRunner *self = user_data;
 
+  aqmp_job_runner_flush (self);
   aqmp_job_runner_fail_all (self, cause);
 }
 
@@ -1406,6 +1457,7 @@ aqmp_job_runner_dispose (GObject *object)
 
   g_cancellable_cancel (self->cancellable);
   aqmp_job_runner_stop_polling (self);
+  aqmp_job_runner_flush (self);
   if (self->client != NULL)
     {
       g_signal_handlers_disconnect_by_data (self->client, self);

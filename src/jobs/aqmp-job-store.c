@@ -16,8 +16,13 @@
  * status transition with its time, progress checkpoints, and the result.
  *
  * The database uses WAL and a busy timeout, so that a CLI and a daemon
- * may both write to it; every change is one explicit transaction, so a
- * process killed at any point leaves every committed transition in place.
+ * may both write to it; every change is part of one explicit
+ * transaction, so a process killed at any point leaves every committed
+ * transition in place. Transitions, checkpoints and job types may also
+ * be queued (aqmp_job_store_queue_transition() and the like) and written
+ * many in one transaction by aqmp_job_store_flush(): a burst of events costs
+ * one commit, not one each. Every other write, every read and the
+ * store's finalization write the queue first, in the same order.
  * The schema carries a version, and opening an older database migrates it
  * forward, one version after another.
  *
@@ -51,6 +56,8 @@ struct _AqmpJobStore {
   sqlite3 *db;
   gint schema_version;
   GHashTable *statements;   /* SQL → sqlite3_stmt */
+  GArray *pending;          /* AqmpJobStoreWrite, queued for one transaction */
+  guint64 n_commits;
 };
 
 G_DEFINE_FINAL_TYPE (AqmpJobStore, aqmp_job_store, G_TYPE_OBJECT)
@@ -163,7 +170,10 @@ aqmp_job_store_begin (AqmpJobStore *self, GError **error)
 static gboolean
 aqmp_job_store_commit (AqmpJobStore *self, GError **error)
 {
-  return aqmp_job_store_run (self, "COMMIT;", error);
+  if (!aqmp_job_store_run (self, "COMMIT;", error))
+    return FALSE;
+  self->n_commits++;
+  return TRUE;
 }
 
 static void
@@ -417,78 +427,347 @@ aqmp_job_store_add_job (AqmpJobStore *self, const gchar *machine, const gchar *j
   return row;
 }
 
-/* one bound statement in one transaction; @bind fills its parameters */
-typedef void (*AqmpJobStoreBind) (sqlite3_stmt *stmt, gconstpointer data);
+/* ----- writes to a job's row, queued or at once ----- */
 
-static gboolean
-aqmp_job_store_write (AqmpJobStore *self, const gchar * const *sqls, AqmpJobStoreBind bind,
-                      gconstpointer data, GError **error)
-{
-  if (!aqmp_job_store_begin (self, error))
-    return FALSE;
-  for (guint i = 0; sqls[i] != NULL; i++)
-    {
-      g_autoptr(AqmpJobStoreStmt) stmt = aqmp_job_store_prepare (self, sqls[i], error);
-      if (stmt == NULL)
-        {
-          aqmp_job_store_rollback (self);
-          return FALSE;
-        }
-      /* every statement names only the parameters it needs */
-      bind (stmt, data);
-      if (!aqmp_job_store_step_done (self, stmt, error))
-        {
-          aqmp_job_store_rollback (self);
-          return FALSE;
-        }
-      if (sqlite3_changes (self->db) == 0 && i == 0)
-        {
-          aqmp_job_store_rollback (self);
-          g_set_error (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_NOT_FOUND, "no such job in %s", self->path);
-          return FALSE;
-        }
-    }
-  if (!aqmp_job_store_commit (self, error))
-    {
-      aqmp_job_store_rollback (self);
-      return FALSE;
-    }
-  return TRUE;
-}
+typedef enum {
+  AQMP_JOB_STORE_WRITE_TRANSITION,
+  AQMP_JOB_STORE_WRITE_CHECKPOINT,
+  AQMP_JOB_STORE_WRITE_TYPE,
+  AQMP_JOB_STORE_WRITE_FINISH,
+  AQMP_JOB_STORE_WRITE_REOPEN,
+  AQMP_JOB_STORE_N_WRITES
+} AqmpJobStoreWriteKind;
+
+/* what each kind of write does: @insert (or nothing) adds a row to the
+ * job's history, and fails its foreign key when the job has no row;
+ * @update sets columns of the job's row. Parameters: :row, :text (a
+ * static name: a status or a result), :text2 (a copy the write owns),
+ * :a, :b and :time */
+static const struct {
+  const gchar *insert;
+  const gchar *update;
+} aqmp_job_store_write_sql[AQMP_JOB_STORE_N_WRITES] = {
+  [AQMP_JOB_STORE_WRITE_TRANSITION] = {
+    "INSERT INTO transitions (job, status, timestamp) VALUES (:row, :text, :time);",
+    "UPDATE jobs SET status = :text WHERE id = :row;",
+  },
+  [AQMP_JOB_STORE_WRITE_CHECKPOINT] = {
+    "INSERT INTO checkpoints (job, timestamp, current, total) VALUES (:row, :time, :a, :b);",
+    "UPDATE jobs SET current_progress = :a, total_progress = :b WHERE id = :row;",
+  },
+  [AQMP_JOB_STORE_WRITE_TYPE] = {
+    NULL,
+    "UPDATE jobs SET type = :text2 WHERE id = :row;",
+  },
+  [AQMP_JOB_STORE_WRITE_FINISH] = {
+    NULL,
+    "UPDATE jobs SET result = :text, error = :text2, finished = :time WHERE id = :row;",
+  },
+  [AQMP_JOB_STORE_WRITE_REOPEN] = {
+    NULL,
+    "UPDATE jobs SET result = NULL, error = NULL, finished = NULL WHERE id = :row;",
+  },
+};
 
 typedef struct {
+  AqmpJobStoreWriteKind kind;
+  gboolean superseded;      /* a later queued write of this kind sets the same columns */
   gint64 row;
   const gchar *text;
-  const gchar *text2;
+  gchar *text2;
   gint64 a;
   gint64 b;
   gint64 time;
-} AqmpJobStoreArgs;
+} AqmpJobStoreWrite;
 
 static void
-aqmp_job_store_bind_args (sqlite3_stmt *stmt, gconstpointer data)
+aqmp_job_store_write_clear (gpointer data)
 {
-  const AqmpJobStoreArgs *args = data;
+  AqmpJobStoreWrite *write = data;
+
+  g_clear_pointer (&write->text2, g_free);
+}
+
+static void
+aqmp_job_store_warn (AqmpJobStore *self, const GError *error)
+{
+  g_warning ("job store %s: %s", self->path, error->message);
+}
+
+static void
+aqmp_job_store_bind (sqlite3_stmt *stmt, const AqmpJobStoreWrite *write)
+{
   gint n = sqlite3_bind_parameter_count (stmt);
 
   for (gint i = 1; i <= n; i++)
     {
       const gchar *name = sqlite3_bind_parameter_name (stmt, i);
       if (g_strcmp0 (name, ":row") == 0)
-        sqlite3_bind_int64 (stmt, i, args->row);
-      else if (g_strcmp0 (name, ":text") == 0 && args->text != NULL)
-        sqlite3_bind_text (stmt, i, args->text, -1, SQLITE_TRANSIENT);
-      else if (g_strcmp0 (name, ":text2") == 0 && args->text2 != NULL)
-        sqlite3_bind_text (stmt, i, args->text2, -1, SQLITE_TRANSIENT);
+        sqlite3_bind_int64 (stmt, i, write->row);
+      else if (g_strcmp0 (name, ":text") == 0 && write->text != NULL)
+        sqlite3_bind_text (stmt, i, write->text, -1, SQLITE_STATIC);
+      else if (g_strcmp0 (name, ":text2") == 0 && write->text2 != NULL)
+        sqlite3_bind_text (stmt, i, write->text2, -1, SQLITE_TRANSIENT);
       else if (g_strcmp0 (name, ":a") == 0)
-        sqlite3_bind_int64 (stmt, i, args->a);
+        sqlite3_bind_int64 (stmt, i, write->a);
       else if (g_strcmp0 (name, ":b") == 0)
-        sqlite3_bind_int64 (stmt, i, args->b);
+        sqlite3_bind_int64 (stmt, i, write->b);
       else if (g_strcmp0 (name, ":time") == 0)
-        sqlite3_bind_int64 (stmt, i, args->time);
+        sqlite3_bind_int64 (stmt, i, write->time);
       else
         sqlite3_bind_null (stmt, i);
     }
+}
+
+/* one statement of a write; *missing tells that the job has no row */
+static gboolean
+aqmp_job_store_step_write (AqmpJobStore *self, const gchar *sql, const AqmpJobStoreWrite *write,
+                           gboolean *missing, GError **error)
+{
+  g_autoptr(AqmpJobStoreStmt) stmt = aqmp_job_store_prepare (self, sql, error);
+
+  if (stmt == NULL)
+    return FALSE;
+  aqmp_job_store_bind (stmt, write);
+  if (sqlite3_step (stmt) == SQLITE_DONE)
+    {
+      /* an UPDATE that found no row */
+      *missing = sqlite3_changes (self->db) == 0;
+      return TRUE;
+    }
+  /* the failed statement alone is undone; the transaction goes on */
+  if (sqlite3_extended_errcode (self->db) == SQLITE_CONSTRAINT_FOREIGNKEY)
+    {
+      *missing = TRUE;
+      return TRUE;
+    }
+  return aqmp_job_store_fail (self, error, "cannot write");
+}
+
+/* inside a transaction; *missing tells that the job has no row, and
+ * nothing was written */
+static gboolean
+aqmp_job_store_apply (AqmpJobStore *self, const AqmpJobStoreWrite *write, gboolean *missing,
+                      GError **error)
+{
+  const gchar *insert = aqmp_job_store_write_sql[write->kind].insert;
+  const gchar *update = aqmp_job_store_write_sql[write->kind].update;
+
+  if (insert != NULL && !aqmp_job_store_step_write (self, insert, write, missing, error))
+    return FALSE;
+  if (*missing || write->superseded)
+    return TRUE;
+  return aqmp_job_store_step_write (self, update, write, missing, error);
+}
+
+/* a burst brings many transitions of each job: only the last one of a
+ * job in the queue needs to set its current status, and likewise for
+ * the other kinds of writes */
+static void
+aqmp_job_store_mark_superseded (AqmpJobStore *self)
+{
+  guint n = self->pending->len;
+  g_autofree gint64 *keys = g_new (gint64, n);
+  g_autoptr(GHashTable) seen = g_hash_table_new (g_int64_hash, g_int64_equal);
+
+  for (guint i = n; i-- > 0;)
+    {
+      AqmpJobStoreWrite *write = &g_array_index (self->pending, AqmpJobStoreWrite, i);
+
+      keys[i] = write->row * AQMP_JOB_STORE_N_WRITES + write->kind;
+      write->superseded = !g_hash_table_add (seen, &keys[i]);
+    }
+}
+
+/*
+ * One transaction: every queued write in order, then @own if there is
+ * one. The queue is empty afterwards: written, or lost with the failure
+ * reported. A write for a job without a row is skipped: @own_missing
+ * tells about @own, @n_missing counts the queued ones.
+ */
+static gboolean
+aqmp_job_store_write_all (AqmpJobStore *self, const AqmpJobStoreWrite *own, gboolean *own_missing,
+                          guint *n_missing, GError **error)
+{
+  guint n_queued = self->pending->len;
+  gboolean ok = aqmp_job_store_begin (self, error);
+
+  aqmp_job_store_mark_superseded (self);
+  for (guint i = 0; ok && i < n_queued; i++)
+    {
+      gboolean missing = FALSE;
+
+      ok = aqmp_job_store_apply (self, &g_array_index (self->pending, AqmpJobStoreWrite, i), &missing, error);
+      *n_missing += missing ? 1 : 0;
+    }
+  if (ok && own != NULL)
+    ok = aqmp_job_store_apply (self, own, own_missing, error);
+  if (ok)
+    ok = aqmp_job_store_commit (self, error);
+  g_array_set_size (self->pending, 0);
+  if (ok)
+    return TRUE;
+  aqmp_job_store_rollback (self);
+  if (n_queued > 0)
+    g_prefix_error (error, "%u queued write(s) lost: ", n_queued);
+  return FALSE;
+}
+
+static gboolean
+aqmp_job_store_check_missing (AqmpJobStore *self, guint n_missing, GError **error)
+{
+  if (n_missing == 0)
+    return TRUE;
+  g_set_error (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_NOT_FOUND, "%u queued write(s) for jobs not in %s",
+               n_missing, self->path);
+  return FALSE;
+}
+
+/* @write now, in the transaction that writes the queue before it; the
+ * queue's own trouble is its writer's, who is not the caller: warned */
+static gboolean
+aqmp_job_store_write_now (AqmpJobStore *self, AqmpJobStoreWrite *write, GError **error)
+{
+  g_autoptr(GError) queued_error = NULL;
+  gboolean missing = FALSE;
+  guint n_missing = 0;
+  gboolean ok = aqmp_job_store_write_all (self, write, &missing, &n_missing, error);
+
+  aqmp_job_store_write_clear (write);
+  if (!aqmp_job_store_check_missing (self, n_missing, &queued_error))
+    aqmp_job_store_warn (self, queued_error);
+  if (!ok)
+    return FALSE;
+  if (missing)
+    {
+      g_set_error (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_NOT_FOUND, "no such job in %s", self->path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+/* before a read, so that it sees every write made so far */
+static void
+aqmp_job_store_flush_quietly (AqmpJobStore *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!aqmp_job_store_flush (self, &error))
+    aqmp_job_store_warn (self, error);
+}
+
+/**
+ * aqmp_job_store_queue_transition:
+ * @self: an #AqmpJobStore
+ * @row: the job's row id
+ * @status: the status the job entered
+ * @timestamp: when
+ *
+ * Queues a status transition, and the job's current status with it, for
+ * the next aqmp_job_store_flush(). Every other write, every read and the
+ * store's finalization flush the queue first, so the order of writes is
+ * kept; until then another process does not see it, and a process killed
+ * before it loses it.
+ */
+void
+aqmp_job_store_queue_transition (AqmpJobStore *self, gint64 row, AqmpJobStatus status, gint64 timestamp)
+{
+  AqmpJobStoreWrite write = {
+    .kind = AQMP_JOB_STORE_WRITE_TRANSITION,
+    .row = row,
+    .text = aqmp_job_status_to_string (status),
+    .time = timestamp,
+  };
+
+  g_return_if_fail (AQMP_IS_JOB_STORE (self));
+  g_array_append_val (self->pending, write);
+}
+
+/**
+ * aqmp_job_store_queue_checkpoint:
+ * @self: an #AqmpJobStore
+ * @row: the job's row id
+ * @current: QEMU's `current-progress`
+ * @total: QEMU's `total-progress`
+ * @timestamp: when
+ *
+ * Queues a progress checkpoint, as aqmp_job_store_queue_transition()
+ * does a transition.
+ */
+void
+aqmp_job_store_queue_checkpoint (AqmpJobStore *self, gint64 row, gint64 current, gint64 total,
+                                 gint64 timestamp)
+{
+  AqmpJobStoreWrite write = {
+    .kind = AQMP_JOB_STORE_WRITE_CHECKPOINT,
+    .row = row,
+    .a = current,
+    .b = total,
+    .time = timestamp,
+  };
+
+  g_return_if_fail (AQMP_IS_JOB_STORE (self));
+  g_array_append_val (self->pending, write);
+}
+
+/**
+ * aqmp_job_store_queue_job_type:
+ * @self: an #AqmpJobStore
+ * @row: the job's row id
+ * @type: QEMU's `JobType`
+ *
+ * Queues the job's type, as aqmp_job_store_queue_transition() does a
+ * transition.
+ */
+void
+aqmp_job_store_queue_job_type (AqmpJobStore *self, gint64 row, const gchar *type)
+{
+  AqmpJobStoreWrite write = { .kind = AQMP_JOB_STORE_WRITE_TYPE, .row = row, .text2 = g_strdup (type) };
+
+  g_return_if_fail (AQMP_IS_JOB_STORE (self));
+  g_array_append_val (self->pending, write);
+}
+
+/**
+ * aqmp_job_store_flush:
+ * @self: an #AqmpJobStore
+ * @error: return location for a #GError
+ *
+ * Writes every queued write, in order, in one transaction. On failure
+ * the queue is dropped, and @error says how many writes were lost.
+ * Queued writes for jobs that are not in the store are skipped; the
+ * others are committed.
+ *
+ * Returns: %TRUE on success (also when nothing was queued); %FALSE with
+ *   @error set (%AQMP_JOB_ERROR_STORE, or %AQMP_JOB_ERROR_NOT_FOUND when
+ *   writes were skipped)
+ */
+gboolean
+aqmp_job_store_flush (AqmpJobStore *self, GError **error)
+{
+  guint n_missing = 0;
+
+  g_return_val_if_fail (AQMP_IS_JOB_STORE (self), FALSE);
+
+  if (self->pending->len == 0)
+    return TRUE;
+  if (!aqmp_job_store_write_all (self, NULL, NULL, &n_missing, error))
+    return FALSE;
+  return aqmp_job_store_check_missing (self, n_missing, error);
+}
+
+/**
+ * aqmp_job_store_get_n_commits:
+ * @self: an #AqmpJobStore
+ *
+ * Returns: the number of transactions this store committed since it was
+ *   opened, for statistics and tests
+ */
+guint64
+aqmp_job_store_get_n_commits (AqmpJobStore *self)
+{
+  g_return_val_if_fail (AQMP_IS_JOB_STORE (self), 0);
+  return self->n_commits;
 }
 
 /**
@@ -498,16 +777,18 @@ aqmp_job_store_bind_args (sqlite3_stmt *stmt, gconstpointer data)
  * @type: QEMU's `JobType`
  * @error: return location for a #GError
  *
+ * Records the job's type, after the queued writes and in their
+ * transaction.
+ *
  * Returns: %TRUE on success
  */
 gboolean
 aqmp_job_store_set_job_type (AqmpJobStore *self, gint64 row, const gchar *type, GError **error)
 {
-  const gchar *sqls[] = { "UPDATE jobs SET type = :text WHERE id = :row;", NULL };
-  AqmpJobStoreArgs args = { .row = row, .text = type };
+  AqmpJobStoreWrite write = { .kind = AQMP_JOB_STORE_WRITE_TYPE, .row = row, .text2 = g_strdup (type) };
 
   g_return_val_if_fail (AQMP_IS_JOB_STORE (self), FALSE);
-  return aqmp_job_store_write (self, sqls, aqmp_job_store_bind_args, &args, error);
+  return aqmp_job_store_write_now (self, &write, error);
 }
 
 /**
@@ -518,8 +799,8 @@ aqmp_job_store_set_job_type (AqmpJobStore *self, gint64 row, const gchar *type, 
  * @timestamp: when
  * @error: return location for a #GError
  *
- * Records a status transition, and the job's current status with it, in
- * one transaction.
+ * Records a status transition, and the job's current status with it, at
+ * once: in one transaction with the queued writes, which come first.
  *
  * Returns: %TRUE on success
  */
@@ -527,15 +808,15 @@ gboolean
 aqmp_job_store_add_transition (AqmpJobStore *self, gint64 row, AqmpJobStatus status,
                                gint64 timestamp, GError **error)
 {
-  const gchar *sqls[] = {
-    "UPDATE jobs SET status = :text WHERE id = :row;",
-    "INSERT INTO transitions (job, status, timestamp) VALUES (:row, :text, :time);",
-    NULL
+  AqmpJobStoreWrite write = {
+    .kind = AQMP_JOB_STORE_WRITE_TRANSITION,
+    .row = row,
+    .text = aqmp_job_status_to_string (status),
+    .time = timestamp,
   };
-  AqmpJobStoreArgs args = { .row = row, .text = aqmp_job_status_to_string (status), .time = timestamp };
 
   g_return_val_if_fail (AQMP_IS_JOB_STORE (self), FALSE);
-  return aqmp_job_store_write (self, sqls, aqmp_job_store_bind_args, &args, error);
+  return aqmp_job_store_write_now (self, &write, error);
 }
 
 /**
@@ -547,7 +828,9 @@ aqmp_job_store_add_transition (AqmpJobStore *self, gint64 row, AqmpJobStatus sta
  * @timestamp: when
  * @error: return location for a #GError
  *
- * Records a progress checkpoint. The caller bounds how often.
+ * Records a progress checkpoint at once, as
+ * aqmp_job_store_add_transition() does a transition. The caller bounds
+ * how often.
  *
  * Returns: %TRUE on success
  */
@@ -555,15 +838,16 @@ gboolean
 aqmp_job_store_add_checkpoint (AqmpJobStore *self, gint64 row, gint64 current, gint64 total,
                                gint64 timestamp, GError **error)
 {
-  const gchar *sqls[] = {
-    "UPDATE jobs SET current_progress = :a, total_progress = :b WHERE id = :row;",
-    "INSERT INTO checkpoints (job, timestamp, current, total) VALUES (:row, :time, :a, :b);",
-    NULL
+  AqmpJobStoreWrite write = {
+    .kind = AQMP_JOB_STORE_WRITE_CHECKPOINT,
+    .row = row,
+    .a = current,
+    .b = total,
+    .time = timestamp,
   };
-  AqmpJobStoreArgs args = { .row = row, .a = current, .b = total, .time = timestamp };
 
   g_return_val_if_fail (AQMP_IS_JOB_STORE (self), FALSE);
-  return aqmp_job_store_write (self, sqls, aqmp_job_store_bind_args, &args, error);
+  return aqmp_job_store_write_now (self, &write, error);
 }
 
 /**
@@ -575,7 +859,8 @@ aqmp_job_store_add_checkpoint (AqmpJobStore *self, gint64 row, gint64 current, g
  * @finished: when
  * @error: return location for a #GError
  *
- * Records the end of a job. It is no longer active.
+ * Records the end of a job at once, after the queued writes and in their
+ * transaction. It is no longer active.
  *
  * Returns: %TRUE on success
  */
@@ -583,20 +868,17 @@ gboolean
 aqmp_job_store_finish_job (AqmpJobStore *self, gint64 row, AqmpJobResult result,
                            const gchar *error_message, gint64 finished, GError **error)
 {
-  const gchar *sqls[] = {
-    "UPDATE jobs SET result = :text, error = :text2, finished = :time WHERE id = :row;",
-    NULL
-  };
-  AqmpJobStoreArgs args = {
+  AqmpJobStoreWrite write = {
+    .kind = AQMP_JOB_STORE_WRITE_FINISH,
     .row = row,
     .text = aqmp_job_result_to_string (result),
-    .text2 = error_message,
+    .text2 = g_strdup (error_message),
     .time = finished,
   };
 
   g_return_val_if_fail (AQMP_IS_JOB_STORE (self), FALSE);
   g_return_val_if_fail (result != AQMP_JOB_RESULT_NONE, FALSE);
-  return aqmp_job_store_write (self, sqls, aqmp_job_store_bind_args, &args, error);
+  return aqmp_job_store_write_now (self, &write, error);
 }
 
 /**
@@ -613,14 +895,10 @@ aqmp_job_store_finish_job (AqmpJobStore *self, gint64 row, AqmpJobResult result,
 gboolean
 aqmp_job_store_reopen_job (AqmpJobStore *self, gint64 row, GError **error)
 {
-  const gchar *sqls[] = {
-    "UPDATE jobs SET result = NULL, error = NULL, finished = NULL WHERE id = :row;",
-    NULL
-  };
-  AqmpJobStoreArgs args = { .row = row };
+  AqmpJobStoreWrite write = { .kind = AQMP_JOB_STORE_WRITE_REOPEN, .row = row };
 
   g_return_val_if_fail (AQMP_IS_JOB_STORE (self), FALSE);
-  return aqmp_job_store_write (self, sqls, aqmp_job_store_bind_args, &args, error);
+  return aqmp_job_store_write_now (self, &write, error);
 }
 
 /* ----- reading ----- */
@@ -701,6 +979,7 @@ aqmp_job_store_get_job (AqmpJobStore *self, gint64 row, GError **error)
   g_autoptr(AqmpJobStoreStmt) stmt = NULL;
 
   g_return_val_if_fail (AQMP_IS_JOB_STORE (self), NULL);
+  aqmp_job_store_flush_quietly (self);
   stmt = aqmp_job_store_prepare (self, "SELECT " AQMP_JOB_STORE_COLUMNS " FROM jobs WHERE id = ?1;", error);
   if (stmt == NULL)
     return NULL;
@@ -727,6 +1006,7 @@ aqmp_job_store_find_job (AqmpJobStore *self, const gchar *machine, const gchar *
 
   g_return_val_if_fail (AQMP_IS_JOB_STORE (self), NULL);
   g_return_val_if_fail (job_id != NULL, NULL);
+  aqmp_job_store_flush_quietly (self);
   stmt = aqmp_job_store_prepare (self, "SELECT " AQMP_JOB_STORE_COLUMNS " FROM jobs"
                                        " WHERE job_id = ?1 AND (?2 IS NULL OR machine = ?2)"
                                        " ORDER BY id DESC LIMIT 1;", error);
@@ -758,6 +1038,7 @@ aqmp_job_store_list_jobs (AqmpJobStore *self, const gchar *machine, gboolean act
   gint rc;
 
   g_return_val_if_fail (AQMP_IS_JOB_STORE (self), NULL);
+  aqmp_job_store_flush_quietly (self);
   stmt = aqmp_job_store_prepare (self, "SELECT " AQMP_JOB_STORE_COLUMNS " FROM jobs"
                                        " WHERE (?1 IS NULL OR machine = ?1)"
                                        " AND (?2 = 0 OR result IS NULL)"
@@ -796,6 +1077,7 @@ aqmp_job_store_get_transitions (AqmpJobStore *self, gint64 row, GError **error)
   gint rc;
 
   g_return_val_if_fail (AQMP_IS_JOB_STORE (self), NULL);
+  aqmp_job_store_flush_quietly (self);
   stmt = aqmp_job_store_prepare (self, "SELECT status, timestamp FROM transitions WHERE job = ?1"
                                        " ORDER BY rowid;", error);
   if (stmt == NULL)
@@ -833,6 +1115,7 @@ aqmp_job_store_get_checkpoints (AqmpJobStore *self, gint64 row, GError **error)
   gint rc;
 
   g_return_val_if_fail (AQMP_IS_JOB_STORE (self), NULL);
+  aqmp_job_store_flush_quietly (self);
   stmt = aqmp_job_store_prepare (self, "SELECT timestamp, current, total FROM checkpoints"
                                        " WHERE job = ?1 ORDER BY rowid;", error);
   if (stmt == NULL)
@@ -872,6 +1155,7 @@ aqmp_job_store_check_integrity (AqmpJobStore *self, GError **error)
   gint rc;
 
   g_return_val_if_fail (AQMP_IS_JOB_STORE (self), NULL);
+  aqmp_job_store_flush_quietly (self);
   stmt = aqmp_job_store_prepare (self, "PRAGMA integrity_check;", error);
   if (stmt == NULL)
     return NULL;
@@ -894,7 +1178,11 @@ aqmp_job_store_finalize (GObject *object)
 {
   AqmpJobStore *self = AQMP_JOB_STORE (object);
 
-  /* the statements go before the database they belong to */
+  /* what is queued is written, then the statements go before the
+   * database they belong to */
+  if (self->db != NULL)
+    aqmp_job_store_flush_quietly (self);
+  g_array_unref (self->pending);
   g_hash_table_unref (self->statements);
   if (self->db != NULL)
     sqlite3_close_v2 (self->db);
@@ -913,4 +1201,6 @@ aqmp_job_store_init (AqmpJobStore *self)
 {
   self->statements = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
                                             aqmp_job_store_stmt_free);
+  self->pending = g_array_new (FALSE, FALSE, sizeof (AqmpJobStoreWrite));
+  g_array_set_clear_func (self->pending, aqmp_job_store_write_clear);
 }

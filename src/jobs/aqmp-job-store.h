@@ -51,6 +51,21 @@ gboolean      aqmp_job_store_add_checkpoint     (AqmpJobStore  *self,
                                                  gint64         total,
                                                  gint64         timestamp,
                                                  GError       **error);
+void          aqmp_job_store_queue_transition   (AqmpJobStore  *self,
+                                                 gint64         row,
+                                                 AqmpJobStatus  status,
+                                                 gint64         timestamp);
+void          aqmp_job_store_queue_checkpoint   (AqmpJobStore  *self,
+                                                 gint64         row,
+                                                 gint64         current,
+                                                 gint64         total,
+                                                 gint64         timestamp);
+void          aqmp_job_store_queue_job_type     (AqmpJobStore  *self,
+                                                 gint64         row,
+                                                 const gchar   *type);
+gboolean      aqmp_job_store_flush              (AqmpJobStore  *self,
+                                                 GError       **error);
+guint64       aqmp_job_store_get_n_commits      (AqmpJobStore  *self);
 gboolean      aqmp_job_store_finish_job         (AqmpJobStore  *self,
                                                  gint64         row,
                                                  AqmpJobResult  result,
