@@ -145,7 +145,7 @@ aqmp_json_copy_object (JsonObject *obj)
 
   /* json_node_copy() would share the object */
   json_node_set_object (node, obj);
-  text = json_to_string (node, FALSE);
+  text = aqmp_json_to_string (node, FALSE);
   copy = json_from_string (text, NULL);
   return json_object_ref (json_node_get_object (copy));
 }

@@ -394,7 +394,7 @@ aqmp_job_store_add_job (AqmpJobStore *self, const gchar *machine, const gchar *j
       g_autoptr(JsonObject) redacted = aqmp_redact_arguments (arguments);
       g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
       json_node_set_object (node, redacted);
-      args_text = json_to_string (node, FALSE);
+      args_text = aqmp_json_to_string (node, FALSE);
     }
   if (!aqmp_job_store_begin (self, error))
     return 0;
