@@ -26,7 +26,6 @@ AQMP_FUZZ_INITIALIZE
 
 typedef struct {
   AqmpFramer *framer;
-  JsonParser *parser;
   gboolean skip_pending;      /* skip_past() called, no message framed since */
   gboolean ff_since_skip;     /* a 0xFF was pushed after that call */
   gboolean synced;
@@ -59,7 +58,7 @@ fuzz_handle (FuzzSync *s, const gchar *msg, gsize len)
       g_assert (s->ff_since_skip);
       s->skip_pending = FALSE;
     }
-  if (!aqmp_message_parse (s->parser, msg, len, &message, &error))
+  if (!aqmp_message_parse (msg, len, &message, &error))
     {
       g_assert (g_error_matches (error, AQMP_ERROR, AQMP_ERROR_PROTOCOL));
       fuzz_resync (s);
@@ -98,16 +97,12 @@ fuzz_handle (FuzzSync *s, const gchar *msg, gsize len)
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
 {
-  static JsonParser *parser;
   g_autoptr(AqmpFramer) framer = aqmp_framer_new (FUZZ_MAX_SIZE);
   FuzzSync s = { 0, };
   guint32 rng = 0x2545f491u ^ (guint32) size;
   gsize pos = 0;
 
-  if (parser == NULL)
-    parser = json_parser_new ();
   s.framer = framer;
-  s.parser = parser;
   fuzz_resync (&s);
 
   while (pos < size)
