@@ -960,6 +960,33 @@ test_qemu_killed (Fixture *f, gconstpointer data)
 
 /* ----- many at once ----- */
 
+/* srcI and tgtI, 2 MiB null-co nodes, for I below @n */
+static void
+add_backup_nodes (Fixture *f, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree gchar *src = g_strdup_printf ("src%u", i);
+      g_autofree gchar *tgt = g_strdup_printf ("tgt%u", i);
+      add_null_node (f->client, src, 2 * MIB);
+      add_null_node (f->client, tgt, 2 * MIB);
+    }
+}
+
+/* @n backups srcI -> tgtI at 4 MiB/s, all sent before any is answered */
+static void
+start_backups (Fixture *f, guint n, Call *starts)
+{
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree gchar *json = g_strdup_printf ("{\"device\": \"src%u\", \"target\": \"tgt%u\", \"sync\": \"full\","
+                                                " \"speed\": 4194304}", i, i);
+      g_autoptr(JsonObject) args = aqmp_test_object_from_json (json);
+      aqmp_job_runner_start_async (f->runner, "blockdev-backup", args, AQMP_JOB_START_FLAGS_NONE, NULL,
+                                   started_cb, &starts[i]);
+    }
+}
+
 #define N_CONCURRENT 50
 
 static void
@@ -972,22 +999,9 @@ test_concurrent (Fixture *f, gconstpointer data)
   Call starts[N_CONCURRENT] = { { 0, }, };
   Call waits[N_CONCURRENT] = { { 0, }, };
 
-  for (guint i = 0; i < N_CONCURRENT; i++)
-    {
-      g_autofree gchar *src = g_strdup_printf ("src%u", i);
-      g_autofree gchar *tgt = g_strdup_printf ("tgt%u", i);
-      add_null_node (f->client, src, 2 * MIB);
-      add_null_node (f->client, tgt, 2 * MIB);
-    }
+  add_backup_nodes (f, N_CONCURRENT);
   /* all in flight at once */
-  for (guint i = 0; i < N_CONCURRENT; i++)
-    {
-      g_autofree gchar *json = g_strdup_printf ("{\"device\": \"src%u\", \"target\": \"tgt%u\", \"sync\": \"full\","
-                                                " \"speed\": 4194304}", i, i);
-      g_autoptr(JsonObject) args = aqmp_test_object_from_json (json);
-      aqmp_job_runner_start_async (f->runner, "blockdev-backup", args, AQMP_JOB_START_FLAGS_NONE, NULL,
-                                   started_cb, &starts[i]);
-    }
+  start_backups (f, N_CONCURRENT, starts);
   for (guint i = 0; i < N_CONCURRENT; i++)
     {
       g_assert_true (aqmp_test_wait_for_flag (&starts[i].done, AQMP_TEST_WAIT_MS));
@@ -1085,24 +1099,11 @@ test_burst_batched (Fixture *f, gconstpointer data)
   guint n_transitions = 0;
   gulong handler;
 
-  for (guint i = 0; i < N_BURST; i++)
-    {
-      g_autofree gchar *src = g_strdup_printf ("src%u", i);
-      g_autofree gchar *tgt = g_strdup_printf ("tgt%u", i);
-      add_null_node (f->client, src, 2 * MIB);
-      add_null_node (f->client, tgt, 2 * MIB);
-    }
+  add_backup_nodes (f, N_BURST);
   aqmp_job_runner_set_checkpoint_interval (f->runner, JOB_WAIT_MS);
   handler = g_signal_connect (f->client, "event::JOB_STATUS_CHANGE", G_CALLBACK (status_event_cb), &log);
   commits = aqmp_job_store_get_n_commits (f->store);
-  for (guint i = 0; i < N_BURST; i++)
-    {
-      g_autofree gchar *json = g_strdup_printf ("{\"device\": \"src%u\", \"target\": \"tgt%u\", \"sync\": \"full\","
-                                                " \"speed\": 4194304}", i, i);
-      g_autoptr(JsonObject) args = aqmp_test_object_from_json (json);
-      aqmp_job_runner_start_async (f->runner, "blockdev-backup", args, AQMP_JOB_START_FLAGS_NONE, NULL,
-                                   started_cb, &starts[i]);
-    }
+  start_backups (f, N_BURST, starts);
   for (guint i = 0; i < N_BURST; i++)
     {
       g_assert_true (aqmp_test_wait_for_flag (&starts[i].done, AQMP_TEST_WAIT_MS));

@@ -141,6 +141,7 @@ static void aqmp_json_write_node (GString *out, JsonNode *node, gint level);
 static void
 aqmp_json_write_object (GString *out, JsonObject *object, gint level)
 {
+  gint inner = level < 0 ? level : level + 1;
   JsonObjectIter iter;
   const gchar *name;
   JsonNode *member;
@@ -150,10 +151,10 @@ aqmp_json_write_object (GString *out, JsonObject *object, gint level)
   json_object_iter_init_ordered (&iter, object);
   while (json_object_iter_next_ordered (&iter, &name, &member))
     {
-      aqmp_json_write_break (out, first, level < 0 ? level : level + 1);
+      aqmp_json_write_break (out, first, inner);
       aqmp_json_write_string (out, name);
       g_string_append (out, level < 0 ? ":" : " : ");
-      aqmp_json_write_node (out, member, level < 0 ? level : level + 1);
+      aqmp_json_write_node (out, member, inner);
       first = FALSE;
     }
   if (!first && level >= 0)
@@ -164,13 +165,14 @@ aqmp_json_write_object (GString *out, JsonObject *object, gint level)
 static void
 aqmp_json_write_array (GString *out, JsonArray *array, gint level)
 {
+  gint inner = level < 0 ? level : level + 1;
   guint length = json_array_get_length (array);
 
   g_string_append_c (out, '[');
   for (guint i = 0; i < length; i++)
     {
-      aqmp_json_write_break (out, i == 0, level < 0 ? level : level + 1);
-      aqmp_json_write_node (out, json_array_get_element (array, i), level < 0 ? level : level + 1);
+      aqmp_json_write_break (out, i == 0, inner);
+      aqmp_json_write_node (out, json_array_get_element (array, i), inner);
     }
   if (length > 0 && level >= 0)
     aqmp_json_write_break (out, TRUE, level);

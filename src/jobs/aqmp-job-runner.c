@@ -136,18 +136,21 @@ aqmp_json_get_int (JsonObject *obj, const gchar *member, gint64 fallback)
   return json_node_get_int (node);
 }
 
+/* a new object with the same members, so that the runner can add a
+ * `job-id` without touching the caller's; the values are shared, as the
+ * arguments are only serialised */
 static JsonObject *
-aqmp_json_copy_object (JsonObject *obj)
+aqmp_json_copy_members (JsonObject *obj)
 {
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-  g_autofree gchar *text = NULL;
-  g_autoptr(JsonNode) copy = NULL;
+  JsonObject *copy = json_object_new ();
+  JsonObjectIter iter;
+  const gchar *name;
+  JsonNode *value;
 
-  /* json_node_copy() would share the object */
-  json_node_set_object (node, obj);
-  text = aqmp_json_to_string (node, FALSE);
-  copy = json_from_string (text, NULL);
-  return json_object_ref (json_node_get_object (copy));
+  json_object_iter_init_ordered (&iter, obj);
+  while (json_object_iter_next_ordered (&iter, &name, &value))
+    json_object_set_member (copy, name, json_node_ref (value));
+  return copy;
 }
 
 /* a boolean member that is present and false */
@@ -789,7 +792,7 @@ aqmp_job_runner_start_async (AqmpJobRunner       *self,
   if (g_task_return_error_if_cancelled (task))
     return;
 
-  args = arguments != NULL ? aqmp_json_copy_object (arguments) : json_object_new ();
+  args = arguments != NULL ? aqmp_json_copy_members (arguments) : json_object_new ();
   id = g_strdup (aqmp_json_get_string (args, "job-id"));
   if (id == NULL)
     {

@@ -488,6 +488,37 @@ aqmp_job_store_write_clear (gpointer data)
   g_clear_pointer (&write->text2, g_free);
 }
 
+/* the writes that may be queued, as both their queued and immediate
+ * forms make them */
+static AqmpJobStoreWrite
+aqmp_job_store_transition_write (gint64 row, AqmpJobStatus status, gint64 timestamp)
+{
+  return (AqmpJobStoreWrite) {
+    .kind = AQMP_JOB_STORE_WRITE_TRANSITION,
+    .row = row,
+    .text = aqmp_job_status_to_string (status),
+    .time = timestamp,
+  };
+}
+
+static AqmpJobStoreWrite
+aqmp_job_store_checkpoint_write (gint64 row, gint64 current, gint64 total, gint64 timestamp)
+{
+  return (AqmpJobStoreWrite) {
+    .kind = AQMP_JOB_STORE_WRITE_CHECKPOINT,
+    .row = row,
+    .a = current,
+    .b = total,
+    .time = timestamp,
+  };
+}
+
+static AqmpJobStoreWrite
+aqmp_job_store_type_write (gint64 row, const gchar *type)
+{
+  return (AqmpJobStoreWrite) { .kind = AQMP_JOB_STORE_WRITE_TYPE, .row = row, .text2 = g_strdup (type) };
+}
+
 static void
 aqmp_job_store_warn (AqmpJobStore *self, const GError *error)
 {
@@ -672,12 +703,7 @@ aqmp_job_store_flush_quietly (AqmpJobStore *self)
 void
 aqmp_job_store_queue_transition (AqmpJobStore *self, gint64 row, AqmpJobStatus status, gint64 timestamp)
 {
-  AqmpJobStoreWrite write = {
-    .kind = AQMP_JOB_STORE_WRITE_TRANSITION,
-    .row = row,
-    .text = aqmp_job_status_to_string (status),
-    .time = timestamp,
-  };
+  AqmpJobStoreWrite write = aqmp_job_store_transition_write (row, status, timestamp);
 
   g_return_if_fail (AQMP_IS_JOB_STORE (self));
   g_array_append_val (self->pending, write);
@@ -698,13 +724,7 @@ void
 aqmp_job_store_queue_checkpoint (AqmpJobStore *self, gint64 row, gint64 current, gint64 total,
                                  gint64 timestamp)
 {
-  AqmpJobStoreWrite write = {
-    .kind = AQMP_JOB_STORE_WRITE_CHECKPOINT,
-    .row = row,
-    .a = current,
-    .b = total,
-    .time = timestamp,
-  };
+  AqmpJobStoreWrite write = aqmp_job_store_checkpoint_write (row, current, total, timestamp);
 
   g_return_if_fail (AQMP_IS_JOB_STORE (self));
   g_array_append_val (self->pending, write);
@@ -722,9 +742,10 @@ aqmp_job_store_queue_checkpoint (AqmpJobStore *self, gint64 row, gint64 current,
 void
 aqmp_job_store_queue_job_type (AqmpJobStore *self, gint64 row, const gchar *type)
 {
-  AqmpJobStoreWrite write = { .kind = AQMP_JOB_STORE_WRITE_TYPE, .row = row, .text2 = g_strdup (type) };
+  AqmpJobStoreWrite write;
 
   g_return_if_fail (AQMP_IS_JOB_STORE (self));
+  write = aqmp_job_store_type_write (row, type);
   g_array_append_val (self->pending, write);
 }
 
@@ -785,9 +806,10 @@ aqmp_job_store_get_n_commits (AqmpJobStore *self)
 gboolean
 aqmp_job_store_set_job_type (AqmpJobStore *self, gint64 row, const gchar *type, GError **error)
 {
-  AqmpJobStoreWrite write = { .kind = AQMP_JOB_STORE_WRITE_TYPE, .row = row, .text2 = g_strdup (type) };
+  AqmpJobStoreWrite write;
 
   g_return_val_if_fail (AQMP_IS_JOB_STORE (self), FALSE);
+  write = aqmp_job_store_type_write (row, type);
   return aqmp_job_store_write_now (self, &write, error);
 }
 
@@ -808,12 +830,7 @@ gboolean
 aqmp_job_store_add_transition (AqmpJobStore *self, gint64 row, AqmpJobStatus status,
                                gint64 timestamp, GError **error)
 {
-  AqmpJobStoreWrite write = {
-    .kind = AQMP_JOB_STORE_WRITE_TRANSITION,
-    .row = row,
-    .text = aqmp_job_status_to_string (status),
-    .time = timestamp,
-  };
+  AqmpJobStoreWrite write = aqmp_job_store_transition_write (row, status, timestamp);
 
   g_return_val_if_fail (AQMP_IS_JOB_STORE (self), FALSE);
   return aqmp_job_store_write_now (self, &write, error);
@@ -838,13 +855,7 @@ gboolean
 aqmp_job_store_add_checkpoint (AqmpJobStore *self, gint64 row, gint64 current, gint64 total,
                                gint64 timestamp, GError **error)
 {
-  AqmpJobStoreWrite write = {
-    .kind = AQMP_JOB_STORE_WRITE_CHECKPOINT,
-    .row = row,
-    .a = current,
-    .b = total,
-    .time = timestamp,
-  };
+  AqmpJobStoreWrite write = aqmp_job_store_checkpoint_write (row, current, total, timestamp);
 
   g_return_val_if_fail (AQMP_IS_JOB_STORE (self), FALSE);
   return aqmp_job_store_write_now (self, &write, error);
@@ -923,7 +934,7 @@ aqmp_job_store_row_to_object (sqlite3_stmt *stmt)
 {
   JsonObject *obj = json_object_new ();
   const gchar *args = (const gchar *) sqlite3_column_text (stmt, 4);
-  g_autoptr(JsonNode) args_node = args != NULL ? json_from_string (args, NULL) : NULL;
+  g_autoptr(JsonNode) args_node = args != NULL ? aqmp_json_parse (args, -1, NULL) : NULL;
 
   json_object_set_int_member (obj, "id", sqlite3_column_int64 (stmt, 0));
   aqmp_job_store_set_text (obj, "machine", stmt, 1);
@@ -1060,6 +1071,43 @@ aqmp_job_store_list_jobs (AqmpJobStore *self, const gchar *machine, gboolean act
   return g_steal_pointer (&jobs);
 }
 
+/* the rows @sql selects for job @row, in order, each as an object whose
+ * members are its columns (text or integer) */
+static JsonArray *
+aqmp_job_store_get_history (AqmpJobStore *self, const gchar *sql, gint64 row, GError **error)
+{
+  g_autoptr(AqmpJobStoreStmt) stmt = NULL;
+  g_autoptr(JsonArray) array = json_array_new ();
+  gint rc;
+
+  aqmp_job_store_flush_quietly (self);
+  stmt = aqmp_job_store_prepare (self, sql, error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, row);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      JsonObject *obj = json_object_new ();
+
+      for (gint i = 0; i < sqlite3_column_count (stmt); i++)
+        {
+          const gchar *name = sqlite3_column_name (stmt, i);
+
+          if (sqlite3_column_type (stmt, i) == SQLITE_TEXT)
+            json_object_set_string_member (obj, name, (const gchar *) sqlite3_column_text (stmt, i));
+          else
+            json_object_set_int_member (obj, name, sqlite3_column_int64 (stmt, i));
+        }
+      json_array_add_object_element (array, obj);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      aqmp_job_store_fail (self, error, "cannot read");
+      return NULL;
+    }
+  return g_steal_pointer (&array);
+}
+
 /**
  * aqmp_job_store_get_transitions:
  * @self: an #AqmpJobStore
@@ -1072,30 +1120,9 @@ aqmp_job_store_list_jobs (AqmpJobStore *self, const gchar *machine, gboolean act
 JsonArray *
 aqmp_job_store_get_transitions (AqmpJobStore *self, gint64 row, GError **error)
 {
-  g_autoptr(AqmpJobStoreStmt) stmt = NULL;
-  g_autoptr(JsonArray) array = json_array_new ();
-  gint rc;
-
   g_return_val_if_fail (AQMP_IS_JOB_STORE (self), NULL);
-  aqmp_job_store_flush_quietly (self);
-  stmt = aqmp_job_store_prepare (self, "SELECT status, timestamp FROM transitions WHERE job = ?1"
-                                       " ORDER BY rowid;", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, row);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      JsonObject *obj = json_object_new ();
-      json_object_set_string_member (obj, "status", (const gchar *) sqlite3_column_text (stmt, 0));
-      json_object_set_int_member (obj, "timestamp", sqlite3_column_int64 (stmt, 1));
-      json_array_add_object_element (array, obj);
-    }
-  if (rc != SQLITE_DONE)
-    {
-      aqmp_job_store_fail (self, error, "cannot read");
-      return NULL;
-    }
-  return g_steal_pointer (&array);
+  return aqmp_job_store_get_history (self, "SELECT status, timestamp FROM transitions WHERE job = ?1"
+                                           " ORDER BY rowid;", row, error);
 }
 
 /**
@@ -1110,31 +1137,9 @@ aqmp_job_store_get_transitions (AqmpJobStore *self, gint64 row, GError **error)
 JsonArray *
 aqmp_job_store_get_checkpoints (AqmpJobStore *self, gint64 row, GError **error)
 {
-  g_autoptr(AqmpJobStoreStmt) stmt = NULL;
-  g_autoptr(JsonArray) array = json_array_new ();
-  gint rc;
-
   g_return_val_if_fail (AQMP_IS_JOB_STORE (self), NULL);
-  aqmp_job_store_flush_quietly (self);
-  stmt = aqmp_job_store_prepare (self, "SELECT timestamp, current, total FROM checkpoints"
-                                       " WHERE job = ?1 ORDER BY rowid;", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, row);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      JsonObject *obj = json_object_new ();
-      json_object_set_int_member (obj, "timestamp", sqlite3_column_int64 (stmt, 0));
-      json_object_set_int_member (obj, "current", sqlite3_column_int64 (stmt, 1));
-      json_object_set_int_member (obj, "total", sqlite3_column_int64 (stmt, 2));
-      json_array_add_object_element (array, obj);
-    }
-  if (rc != SQLITE_DONE)
-    {
-      aqmp_job_store_fail (self, error, "cannot read");
-      return NULL;
-    }
-  return g_steal_pointer (&array);
+  return aqmp_job_store_get_history (self, "SELECT timestamp, current, total FROM checkpoints"
+                                           " WHERE job = ?1 ORDER BY rowid;", row, error);
 }
 
 /**
