@@ -1413,6 +1413,54 @@ test_events_odd (Fixture *f, gconstpointer data)
                            "event data is not an object");
 }
 
+typedef struct {
+  Fixture *f;
+  gboolean inside;            /* FIRST's handler is running */
+  gboolean second_inside;     /* SECOND came while it ran */
+} NestedLoop;
+
+static void
+nested_second_cb (AqmpClient *client, AqmpEvent *event, gpointer user_data)
+{
+  NestedLoop *n = user_data;
+
+  n->second_inside = n->inside;
+}
+
+/* a handler that runs the main context itself, as a dialog or a sync
+ * wait does: the reader keeps reading in the nested iterations */
+static void
+nested_first_cb (AqmpClient *client, AqmpEvent *event, gpointer user_data)
+{
+  NestedLoop *n = user_data;
+
+  n->inside = TRUE;
+  aqmp_server_emit_event (n->f->server, "SECOND", NULL);
+  wait_for_log (n->f->log, "event:SECOND");
+  n->inside = FALSE;
+}
+
+/* events that arrive while a handler iterates the main context are
+ * delivered in that nested iteration, in order */
+static void
+test_events_nested_loop (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *log = NULL;
+  NestedLoop n = { .f = f };
+
+  fixture_connect (f);
+  g_signal_connect (f->client, "event::FIRST", G_CALLBACK (nested_first_cb), &n);
+  g_signal_connect (f->client, "event::SECOND", G_CALLBACK (nested_second_cb), &n);
+  aqmp_server_emit_event (f->server, "FIRST", NULL);
+  aqmp_server_emit_event (f->server, "THIRD", NULL);
+  wait_for_log (f->log, "event:THIRD");
+  g_assert_true (n.second_inside);
+  g_assert_false (n.inside);
+  log = fixture_log_string (f);
+  g_assert_cmpstr (log, ==, "event:FIRST event:THIRD event:SECOND");
+  g_signal_handlers_disconnect_by_data (f->client, &n);
+}
+
 /* the race-free pattern: a waiter made before the command that causes it */
 static void
 test_events_waiter (Fixture *f, gconstpointer data)
@@ -2278,6 +2326,7 @@ main (int argc, char **argv)
   ADD ("events/before-reply", test_events_before_reply);
   ADD ("events/odd", test_events_odd);
   ADD ("events/waiter", test_events_waiter);
+  ADD ("events/nested-loop", test_events_nested_loop);
   ADD ("execute/timeout", test_execute_timeout);
   ADD ("execute/cancel", test_execute_cancel);
   ADD ("execute/concurrent", test_execute_concurrent);

@@ -709,6 +709,8 @@ aqmp_client_start_session (AqmpClient *self, GIOStream *stream)
   self->reader = aqmp_reader_new (g_io_stream_get_input_stream (stream), self->io_cancellable,
                                   self->mailbox, self->max_message_size, &reader_callbacks, self);
   aqmp_reader_set_writer (self->reader, self->writer);
+  if (G_IS_SOCKET_CONNECTION (stream))
+    aqmp_reader_set_socket (self->reader, g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream)));
   aqmp_reader_set_trace (self->reader, self->trace);
   aqmp_reader_start (self->reader);
   if (self->protocol != NULL && !aqmp_protocol_has_greeting (self->protocol))

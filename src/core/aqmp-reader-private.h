@@ -37,6 +37,8 @@ AqmpReader *aqmp_reader_new        (GInputStream              *stream,
                                     gpointer                   user_data);
 void        aqmp_reader_set_writer (AqmpReader                *self,
                                     AqmpWriter                *writer);
+void        aqmp_reader_set_socket (AqmpReader                *self,
+                                    GSocket                   *socket);
 void        aqmp_reader_start      (AqmpReader                *self);
 void        aqmp_reader_stop       (AqmpReader                *self);
 void        aqmp_reader_recover    (AqmpReader                *self);

@@ -13,6 +13,7 @@
 struct _AqmpReader {
   GObject parent_instance;
   GInputStream *stream;
+  GSocket *socket;          /* nullable: the stream's own socket, polled directly */
   GCancellable *cancellable;
   AqmpMailbox *mailbox;
   AqmpWriter *writer;       /* nullable: where the handlers' requests go */
@@ -166,13 +167,13 @@ aqmp_reader_stop_polling (AqmpReader *self)
 /* the stream is readable (or the cancellable fired): read what is there
  * without a GTask or a new source per read */
 static gboolean
-aqmp_reader_readable_cb (GObject *stream, gpointer user_data)
+aqmp_reader_readable (AqmpReader *self)
 {
-  g_autoptr(AqmpReader) self = g_object_ref (user_data);
+  g_autoptr(AqmpReader) ref = g_object_ref (self);
   g_autoptr(GError) error = NULL;
   gssize n;
 
-  n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (stream), self->chunk,
+  n = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (self->stream), self->chunk,
                                                 self->chunk_size, self->cancellable, &error);
   if (n < 0 && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_WOULD_BLOCK))
     return G_SOURCE_CONTINUE;
@@ -182,6 +183,48 @@ aqmp_reader_readable_cb (GObject *stream, gpointer user_data)
     return G_SOURCE_CONTINUE;
   aqmp_reader_stop_polling (self);
   return G_SOURCE_REMOVE;
+}
+
+static gboolean
+aqmp_reader_stream_readable_cb (GObject *stream, gpointer user_data)
+{
+  return aqmp_reader_readable (user_data);
+}
+
+static gboolean
+aqmp_reader_socket_readable_cb (GSocket *socket, GIOCondition condition, gpointer user_data)
+{
+  return aqmp_reader_readable (user_data);
+}
+
+/*
+ * The source that tells the stream is readable. On a plain socket it is
+ * the socket's own, allowed to recurse: GLib takes a source's descriptor
+ * out of the poll set around each dispatch unless it may recurse, and
+ * that costs two wakeups of the main context per read. Recursing is
+ * safe: a nested read appends to the framer and drains it in order. A
+ * stream's pollable source has child sources (the socket's, the
+ * cancellable's) that GLib blocks all the same, so it stays for streams
+ * such as TLS, whose bytes do not come straight from the socket.
+ */
+static GSource *
+aqmp_reader_create_source (AqmpReader *self)
+{
+  GSource *source;
+
+  if (self->socket != NULL)
+    {
+      source = g_socket_create_source (self->socket, G_IO_IN, NULL);
+      g_source_set_callback (source, G_SOURCE_FUNC (aqmp_reader_socket_readable_cb), self, NULL);
+      g_source_set_can_recurse (source, TRUE);
+    }
+  else
+    {
+      source = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (self->stream), self->cancellable);
+      g_source_set_callback (source, G_SOURCE_FUNC (aqmp_reader_stream_readable_cb), self, NULL);
+    }
+  g_source_set_static_name (source, "[aqmp] reader");
+  return source;
 }
 
 static gboolean
@@ -198,10 +241,7 @@ aqmp_reader_read (AqmpReader *self)
     return;
   if (aqmp_reader_can_poll (self))
     {
-      self->source = g_pollable_input_stream_create_source (G_POLLABLE_INPUT_STREAM (self->stream),
-                                                            self->cancellable);
-      g_source_set_callback (self->source, G_SOURCE_FUNC (aqmp_reader_readable_cb), self, NULL);
-      g_source_set_static_name (self->source, "[aqmp] reader");
+      self->source = aqmp_reader_create_source (self);
       g_source_attach (self->source, g_main_context_get_thread_default ());
       return;
     }
@@ -215,6 +255,13 @@ void
 aqmp_reader_set_writer (AqmpReader *self, AqmpWriter *writer)
 {
   g_set_object (&self->writer, writer);
+}
+
+/* @socket is the one @stream reads from, with nothing in between */
+void
+aqmp_reader_set_socket (AqmpReader *self, GSocket *socket)
+{
+  g_set_object (&self->socket, socket);
 }
 
 void
@@ -271,6 +318,7 @@ aqmp_reader_finalize (GObject *object)
   g_clear_object (&self->cancellable);
   g_object_unref (self->mailbox);
   g_clear_object (&self->writer);
+  g_clear_object (&self->socket);
   aqmp_framer_free (self->framer);
   g_free (self->chunk);
   G_OBJECT_CLASS (aqmp_reader_parent_class)->finalize (object);
