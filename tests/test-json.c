@@ -288,6 +288,85 @@ test_round_trip (void)
     }
 }
 
+/* ----- aqmp_json_read_members(): the envelope of a message ----- */
+
+static const gchar * const envelope_names[] = { "event", "data", "id", "" };
+
+/* read_members() keeps of an object what aqmp_json_read() would have in
+ * the named members, and refuses what it refuses, at the same byte */
+static void
+assert_members_agree (const gchar *text, gsize length)
+{
+  JsonNode *values[G_N_ELEMENTS (envelope_names)];
+  const gchar *problem = NULL, *members_problem = NULL;
+  gsize offset = 0, members_offset = 0;
+  g_autoptr(JsonNode) whole = aqmp_json_read (text, length, &problem, &offset);
+  gboolean ok = aqmp_json_read_members (text, length, envelope_names, values, G_N_ELEMENTS (values),
+                                        &members_problem, &members_offset);
+
+  gsize start = 0;
+
+  while (start < length && strchr (" \t\r\n", text[start]) != NULL)
+    start++;
+  /* anything but an object is refused at once */
+  if (start == length || text[start] != '{')
+    {
+      g_assert_false (ok);
+      g_assert_cmpstr (members_problem, ==, "expected an object");
+      return;
+    }
+  g_assert_cmpint (ok, ==, whole != NULL);
+  if (!ok)
+    {
+      g_assert_cmpstr (members_problem, ==, problem);
+      g_assert_cmpuint (members_offset, ==, offset);
+      return;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (values); i++)
+    {
+      JsonNode *expected = json_object_get_member (json_node_get_object (whole), envelope_names[i]);
+
+      g_assert_true (expected == NULL ? values[i] == NULL : json_node_equal (values[i], expected));
+      g_clear_pointer (&values[i], json_node_unref);
+    }
+}
+
+static void
+test_read_members (void)
+{
+  static const gchar * const cases[] = {
+    "{}", " {\"event\": \"A\", \"data\": {\"x\": [1, 2]}, \"other\": null}\r\n",
+    "{\"id\": 1, \"id\": \"two\"}", "{\"\": 0}", "{\"ev\\u0065nt\": true}",
+    "{\"data\": {}, \"data\": [], \"data\": {\"y\": 1}}", "[1]", "42", "",
+    "{", "{\"event\"", "{\"event\":", "{\"event\": 1,}", "{\"event\": 1} {}", "{\"a\" 1}",
+    "{\"a\": 1e999}", "{\"a\": \"\\ud800\"}", "{1: 2}", "{\"a\": [1,]}", "{\"a\": 1}}",
+    /* the offset of a problem is where it is, not past the white space after it */
+    "{\"a\tb\": 1}", "{\"a\": \"x\ty\"}",
+  };
+  g_autoptr(GRand) rand = g_rand_new_with_seed (20261125);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
+    assert_members_agree (cases[i], strlen (cases[i]));
+  for (guint i = 0; i < 1000; i++)
+    {
+      g_autoptr(JsonObject) object = json_object_new ();
+      g_autoptr(JsonNode) node = NULL;
+      g_autofree gchar *text = NULL;
+
+      for (guint j = 0; j < G_N_ELEMENTS (envelope_names); j++)
+        {
+          if (g_rand_boolean (rand))
+            json_object_set_member (object, envelope_names[j], random_node (rand, 1));
+        }
+      json_object_set_member (object, "extra", random_node (rand, 1));
+      node = json_node_init_object (json_node_alloc (), object);
+      text = aqmp_json_to_string (node, i % 2 == 0);
+      assert_members_agree (text, strlen (text));
+      /* and every prefix of it, which is broken JSON */
+      assert_members_agree (text, g_rand_int_range (rand, 0, strlen (text)));
+    }
+}
+
 /* where json-glib's generator writes JSON, aqmp writes the same bytes */
 static void
 test_write_like_json_glib (void)
@@ -385,5 +464,6 @@ main (int argc, char **argv)
   g_test_add_func ("/aqmp/json/write-like-json-glib", test_write_like_json_glib);
   g_test_add_func ("/aqmp/json/write-what-json-glib-gets-wrong", test_write_what_json_glib_gets_wrong);
   g_test_add_func ("/aqmp/json/request", test_request);
+  g_test_add_func ("/aqmp/json/read-members", test_read_members);
   return g_test_run ();
 }

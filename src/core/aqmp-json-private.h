@@ -22,5 +22,12 @@ JsonNode *aqmp_json_read            (const gchar *data,
                                      gsize        length,
                                      const gchar **problem,
                                      gsize       *offset);
+gboolean  aqmp_json_read_members    (const gchar *data,
+                                     gsize        length,
+                                     const gchar * const *names,
+                                     JsonNode   **values,
+                                     guint        n_names,
+                                     const gchar **problem,
+                                     gsize       *offset);
 
 G_END_DECLS

@@ -627,25 +627,36 @@ aqmp_json_scan_array (AqmpJsonScan *scan)
 }
 
 /* a member: its name, then its value; a repeated name keeps the last value */
+/* a member's name and the ':' after it; the name is in @buffer or @heap */
+static const gchar *
+aqmp_json_scan_member_name (AqmpJsonScan *scan, gchar *buffer, gsize buffer_size, gchar **heap)
+{
+  const gchar *name;
+
+  if (scan->p >= scan->end || *scan->p != '"')
+    return aqmp_json_scan_fail (scan, "expected a member name");
+  name = aqmp_json_scan_string (scan, buffer, buffer_size, heap);
+  if (name == NULL)
+    return NULL;
+  aqmp_json_scan_space (scan);
+  if (scan->p >= scan->end || *scan->p != ':')
+    return aqmp_json_scan_fail (scan, "expected ':'");
+  scan->p++;
+  aqmp_json_scan_space (scan);
+  return name;
+}
+
 static gboolean
 aqmp_json_scan_member (AqmpJsonScan *scan, JsonObject *object)
 {
   /* this frame is on the recursive path: member names are short */
   gchar buffer[64];
   g_autofree gchar *heap = NULL;
-  const gchar *name;
+  const gchar *name = aqmp_json_scan_member_name (scan, buffer, sizeof (buffer), &heap);
   JsonNode *value;
 
-  if (scan->p >= scan->end || *scan->p != '"')
-    return aqmp_json_scan_refuse (scan, "expected a member name");
-  name = aqmp_json_scan_string (scan, buffer, sizeof (buffer), &heap);
   if (name == NULL)
     return FALSE;
-  aqmp_json_scan_space (scan);
-  if (scan->p >= scan->end || *scan->p != ':')
-    return aqmp_json_scan_refuse (scan, "expected ':'");
-  scan->p++;
-  aqmp_json_scan_space (scan);
   value = aqmp_json_scan_value (scan);
   if (value == NULL)
     return FALSE;
@@ -721,6 +732,75 @@ aqmp_json_read (const gchar *data, gsize length, const gchar **problem, gsize *o
       return NULL;
     }
   return g_steal_pointer (&node);
+}
+
+/* one member of the object aqmp_json_read_members() reads */
+static gboolean
+aqmp_json_scan_named_member (AqmpJsonScan *scan, const gchar * const *names, JsonNode **values, guint n_names)
+{
+  gchar buffer[64];
+  g_autofree gchar *heap = NULL;
+  const gchar *name = aqmp_json_scan_member_name (scan, buffer, sizeof (buffer), &heap);
+  g_autoptr(JsonNode) value = NULL;
+
+  if (name == NULL)
+    return FALSE;
+  value = aqmp_json_scan_value (scan);
+  if (value == NULL)
+    return FALSE;
+  for (guint i = 0; i < n_names; i++)
+    {
+      /* the last of a repeated name wins, as in a JsonObject */
+      if (strcmp (name, names[i]) == 0)
+        {
+          g_clear_pointer (&values[i], json_node_unref);
+          values[i] = g_steal_pointer (&value);
+          break;
+        }
+    }
+  return TRUE;
+}
+
+/**
+ * aqmp_json_read_members: (skip)
+ * @names: the members to keep
+ * @values: (out caller-allocates): for each of @names, its value or %NULL
+ * @problem: (out): what is wrong, when it returns %FALSE
+ * @offset: (out): where, in bytes from @data
+ *
+ * Reads one JSON object, as strictly as aqmp_json_read(), without
+ * building it: the members named in @names are kept, the others are
+ * checked and dropped. For the envelope of a message, whose own
+ * JsonObject would be built only to look three members up.
+ */
+gboolean
+aqmp_json_read_members (const gchar *data, gsize length, const gchar * const *names, JsonNode **values,
+                        guint n_names, const gchar **problem, gsize *offset)
+{
+  AqmpJsonScan scan = { data, data, data + length, 0, NULL };
+  gboolean more = TRUE;
+
+  memset (values, 0, n_names * sizeof (JsonNode *));
+  aqmp_json_scan_space (&scan);
+  if (scan.p == scan.end || *scan.p != '{')
+    aqmp_json_scan_fail (&scan, "expected an object");
+  else if (aqmp_json_scan_enter (&scan) && scan.p < scan.end && *scan.p == '}')
+    more = (scan.p++, FALSE);
+  while (scan.problem == NULL && more
+         && aqmp_json_scan_named_member (&scan, names, values, n_names)
+         && aqmp_json_scan_next (&scan, '}', &more))
+    ;
+  if (scan.problem == NULL)
+    aqmp_json_scan_space (&scan);
+  if (scan.problem == NULL && scan.p != scan.end)
+    aqmp_json_scan_fail (&scan, "more than one JSON value");
+  if (scan.problem == NULL)
+    return TRUE;
+  for (guint i = 0; i < n_names; i++)
+    g_clear_pointer (&values[i], json_node_unref);
+  *problem = scan.problem;
+  *offset = MIN (scan.p, scan.end) - data;
+  return FALSE;
 }
 
 /**

@@ -20,12 +20,12 @@ typedef enum {
 
 typedef struct {
   AqmpMessageKind kind;
-  JsonObject *object;     /* the whole message */
+  JsonObject *object;     /* the whole greeting; %NULL for the others */
 
-  /* replies */
-  JsonNode *id;           /* nullable */
-  JsonNode *value;        /* `return`, nullable */
-  JsonObject *error;      /* `error`, nullable */
+  /* replies; each owned, nullable */
+  JsonNode *id;
+  JsonNode *value;        /* `return` */
+  JsonObject *error;      /* `error` */
 
   /* events */
   AqmpEvent *event;

@@ -13,9 +13,9 @@ aqmp_message_clear (AqmpMessage *message)
 {
   g_clear_pointer (&message->object, json_object_unref);
   g_clear_pointer (&message->event, aqmp_event_unref);
-  message->id = NULL;
-  message->value = NULL;
-  message->error = NULL;
+  g_clear_pointer (&message->id, json_node_unref);
+  g_clear_pointer (&message->value, json_node_unref);
+  g_clear_pointer (&message->error, json_object_unref);
 }
 
 static gboolean
@@ -38,9 +38,8 @@ aqmp_message_get_int (JsonObject *object, const gchar *member)
 }
 
 static gint64
-aqmp_message_parse_timestamp (JsonObject *object)
+aqmp_message_parse_timestamp (JsonNode *node)
 {
-  JsonNode *node = json_object_get_member (object, "timestamp");
   JsonObject *ts;
   gint64 secs;
   gint64 usecs;
@@ -55,11 +54,33 @@ aqmp_message_parse_timestamp (JsonObject *object)
   return secs * G_USEC_PER_SEC + usecs;
 }
 
+/* the members of a message that tell what it is and carry its content */
+enum {
+  MEMBER_QMP,
+  MEMBER_EVENT,
+  MEMBER_DATA,
+  MEMBER_TIMESTAMP,
+  MEMBER_RETURN,
+  MEMBER_ERROR,
+  MEMBER_ID,
+  N_MEMBERS
+};
+
+static const gchar * const aqmp_message_members[N_MEMBERS] = {
+  [MEMBER_QMP] = "QMP",
+  [MEMBER_EVENT] = "event",
+  [MEMBER_DATA] = "data",
+  [MEMBER_TIMESTAMP] = "timestamp",
+  [MEMBER_RETURN] = "return",
+  [MEMBER_ERROR] = "error",
+  [MEMBER_ID] = "id",
+};
+
 static gboolean
-aqmp_message_parse_event (AqmpMessage *message, GError **error)
+aqmp_message_parse_event (AqmpMessage *message, JsonNode **members, GError **error)
 {
-  JsonNode *name = json_object_get_member (message->object, "event");
-  JsonNode *data = json_object_get_member (message->object, "data");
+  JsonNode *name = members[MEMBER_EVENT];
+  JsonNode *data = members[MEMBER_DATA];
 
   if (!JSON_NODE_HOLDS_VALUE (name) || json_node_get_value_type (name) != G_TYPE_STRING)
     return aqmp_message_fail (error, "event name is not a string");
@@ -69,30 +90,85 @@ aqmp_message_parse_event (AqmpMessage *message, GError **error)
   message->kind = AQMP_MESSAGE_EVENT;
   message->event = aqmp_event_new (json_node_get_string (name),
                                    data != NULL ? json_node_get_object (data) : NULL,
-                                   aqmp_message_parse_timestamp (message->object));
+                                   aqmp_message_parse_timestamp (members[MEMBER_TIMESTAMP]));
   return TRUE;
 }
 
 static gboolean
-aqmp_message_parse_reply (AqmpMessage *message, GError **error)
+aqmp_message_parse_reply (AqmpMessage *message, JsonNode **members, GError **error)
 {
-  JsonNode *err = json_object_get_member (message->object, "error");
+  JsonNode *err = members[MEMBER_ERROR];
 
   message->kind = AQMP_MESSAGE_REPLY;
-  message->id = json_object_get_member (message->object, "id");
-  message->value = json_object_get_member (message->object, "return");
+  message->id = g_steal_pointer (&members[MEMBER_ID]);
+  message->value = g_steal_pointer (&members[MEMBER_RETURN]);
   if (err != NULL && JSON_NODE_HOLDS_OBJECT (err))
-    message->error = json_node_get_object (err);
+    message->error = json_object_ref (json_node_get_object (err));
   else if (err != NULL)
     return aqmp_message_fail (error, "error member is not an object");
   return TRUE;
+}
+
+/* the greeting comes once: read whole, for whoever wants all of it */
+static gboolean
+aqmp_message_parse_greeting (AqmpMessage *message, const gchar *data, gsize length)
+{
+  const gchar *problem = NULL;
+  gsize offset = 0;
+  g_autoptr(JsonNode) root = aqmp_json_read (data, length, &problem, &offset);
+
+  /* read_members() took it already: this cannot fail */
+  g_return_val_if_fail (root != NULL && JSON_NODE_HOLDS_OBJECT (root), FALSE);
+  message->kind = AQMP_MESSAGE_GREETING;
+  message->object = json_object_ref (json_node_get_object (root));
+  return TRUE;
+}
+
+/* valid JSON, but not an object; or the reason it is not valid */
+static gboolean
+aqmp_message_fail_not_object (const gchar *data, gsize length, GError **error)
+{
+  const gchar *problem = NULL;
+  gsize offset = 0;
+  g_autoptr(JsonNode) root = aqmp_json_read (data, length, &problem, &offset);
+
+  if (root != NULL)
+    return aqmp_message_fail (error, "not a JSON object");
+  g_set_error (error, AQMP_ERROR, AQMP_ERROR_PROTOCOL,
+               "invalid JSON from server: %s at byte %" G_GSIZE_FORMAT, problem, offset);
+  return FALSE;
+}
+
+static gboolean
+aqmp_message_starts_object (const gchar *data, gsize length)
+{
+  gsize i = 0;
+
+  while (i < length && (data[i] == ' ' || data[i] == '\t' || data[i] == '\r' || data[i] == '\n'))
+    i++;
+  return i < length && data[i] == '{';
+}
+
+static gboolean
+aqmp_message_classify (AqmpMessage *message, const gchar *data, gsize length, JsonNode **members,
+                       GError **error)
+{
+  if (members[MEMBER_QMP] != NULL)
+    return aqmp_message_parse_greeting (message, data, length);
+  if (members[MEMBER_EVENT] != NULL)
+    return aqmp_message_parse_event (message, members, error);
+  if (members[MEMBER_RETURN] != NULL || members[MEMBER_ERROR] != NULL || members[MEMBER_ID] != NULL)
+    return aqmp_message_parse_reply (message, members, error);
+  return aqmp_message_fail (error, "neither a greeting, an event nor a reply");
 }
 
 /**
  * aqmp_message_parse:
  *
  * Parses one framed message and classifies it. On failure the connection
- * is to be considered broken: the error is %AQMP_ERROR_PROTOCOL.
+ * is to be considered broken: the error is %AQMP_ERROR_PROTOCOL. Only a
+ * greeting is kept whole (in @message's object): of an event or a reply,
+ * only the members that matter are built.
  */
 gboolean
 aqmp_message_parse (const gchar  *data,
@@ -100,34 +176,24 @@ aqmp_message_parse (const gchar  *data,
                     AqmpMessage  *message,
                     GError      **error)
 {
-  g_autoptr(JsonNode) root = NULL;
+  JsonNode *members[N_MEMBERS];
   const gchar *problem = NULL;
   gsize offset = 0;
+  gboolean ok;
 
   memset (message, 0, sizeof (*message));
-  root = aqmp_json_read (data, length, &problem, &offset);
-  if (root == NULL)
+  if (!aqmp_message_starts_object (data, length))
+    return aqmp_message_fail_not_object (data, length, error);
+  if (!aqmp_json_read_members (data, length, aqmp_message_members, members, N_MEMBERS, &problem, &offset))
     {
       g_set_error (error, AQMP_ERROR, AQMP_ERROR_PROTOCOL,
                    "invalid JSON from server: %s at byte %" G_GSIZE_FORMAT, problem, offset);
       return FALSE;
     }
-  if (!JSON_NODE_HOLDS_OBJECT (root))
-    return aqmp_message_fail (error, "not a JSON object");
-  message->object = json_object_ref (json_node_get_object (root));
-
-  if (json_object_has_member (message->object, "QMP"))
-    {
-      message->kind = AQMP_MESSAGE_GREETING;
-      return TRUE;
-    }
-  if (json_object_has_member (message->object, "event"))
-    return aqmp_message_parse_event (message, error);
-  if (json_object_has_member (message->object, "return")
-      || json_object_has_member (message->object, "error")
-      || json_object_has_member (message->object, "id"))
-    return aqmp_message_parse_reply (message, error);
-  return aqmp_message_fail (error, "neither a greeting, an event nor a reply");
+  ok = aqmp_message_classify (message, data, length, members, error);
+  for (guint i = 0; i < N_MEMBERS; i++)
+    g_clear_pointer (&members[i], json_node_unref);
+  return ok;
 }
 
 /* our ids are unsigned integers; anything else is not ours */
