@@ -1461,6 +1461,39 @@ test_events_nested_loop (Fixture *f, gconstpointer data)
   g_signal_handlers_disconnect_by_data (f->client, &n);
 }
 
+typedef struct {
+  JsonNode *value;
+  GError *error;
+} SyncInHandler;
+
+static void
+sync_in_handler_cb (AqmpClient *client, AqmpEvent *event, gpointer user_data)
+{
+  SyncInHandler *r = user_data;
+
+  r->value = aqmp_client_execute_sync (client, "cmd", NULL, NULL, &r->error);
+}
+
+/* a `_sync` call from an event handler: its request goes out at once,
+ * not after the handler returns (which it would wait for) */
+static void
+test_events_sync_in_handler (Fixture *f, gconstpointer data)
+{
+  SyncInHandler r = { NULL, };
+
+  fixture_connect (f);
+  aqmp_server_set_handler (f->server, "cmd", events_first_handler, NULL, NULL);
+  g_signal_connect (f->client, "event::ASK", G_CALLBACK (sync_in_handler_cb), &r);
+  aqmp_server_emit_event (f->server, "ASK", NULL);
+  wait_for_log (f->log, "event:ASK");
+  g_assert_no_error (r.error);
+  assert_value_n (r.value, 42);
+  /* the events the server sent before its reply came inside the wait */
+  wait_for_log (f->log, "event:BEFORE_2");
+  g_signal_handlers_disconnect_by_data (f->client, &r);
+  g_clear_pointer (&r.value, json_node_unref);
+}
+
 /* the race-free pattern: a waiter made before the command that causes it */
 static void
 test_events_waiter (Fixture *f, gconstpointer data)
@@ -2327,6 +2360,7 @@ main (int argc, char **argv)
   ADD ("events/odd", test_events_odd);
   ADD ("events/waiter", test_events_waiter);
   ADD ("events/nested-loop", test_events_nested_loop);
+  ADD ("events/sync-in-handler", test_events_sync_in_handler);
   ADD ("execute/timeout", test_execute_timeout);
   ADD ("execute/cancel", test_execute_cancel);
   ADD ("execute/concurrent", test_execute_concurrent);

@@ -32,6 +32,7 @@ struct _AqmpWriter {
   GOutputVector vectors[AQMP_WRITER_MAX_VECTORS];
   gsize written_before;       /* by a non-blocking write before the async one */
   guint held;                 /* aqmp_writer_hold() without its release */
+  gboolean flushing;          /* aqmp_writer_flush(): writing through the hold */
   gboolean writing;
   gboolean stopped;
 };
@@ -265,7 +266,9 @@ aqmp_writer_kick (AqmpWriter *self)
   AqmpWriterItem *head;
   guint n;
 
-  if (self->writing || self->stopped || self->held > 0 || g_queue_is_empty (&self->queue))
+  if (g_queue_is_empty (&self->queue))
+    self->flushing = FALSE;
+  if (self->writing || self->stopped || (self->held > 0 && !self->flushing) || g_queue_is_empty (&self->queue))
     return;
 
   head = g_queue_peek_head (&self->queue);
@@ -337,6 +340,15 @@ aqmp_writer_release (AqmpWriter *self)
 
   if (--self->held == 0)
     aqmp_writer_kick (self);
+}
+
+/* what is queued goes out now, held or not, and so does what joins it
+ * before the queue runs dry: for a wait inside the hold */
+void
+aqmp_writer_flush (AqmpWriter *self)
+{
+  self->flushing = TRUE;
+  aqmp_writer_kick (self);
 }
 
 /* the socket under the stream, for sendmsg() with descriptors */
