@@ -96,8 +96,8 @@ main (int argc, char **argv)
         }
       r_async[r] = async_rate[r] / floor_rate[r];
       r_sync[r] = sync_rate[r] / floor_rate[r];
-      bench_note ("qemu round %d: floor %.0f/s async %.0f/s sync %.0f/s exec %.1f/s",
-                  r + 1, floor_rate[r], async_rate[r], sync_rate[r], exec_rate[r]);
+      bench_note ("qemu round %d: floor %.0f/s async %.0f/s (%.3f x) sync %.0f/s (%.3f x) exec %.1f/s",
+                  r + 1, floor_rate[r], async_rate[r], r_async[r], sync_rate[r], r_sync[r], exec_rate[r]);
     }
   bench_result ("qemu.floor.rate", bench_median (floor_rate, rounds), "/s");
   bench_result ("qemu.floor.cpu", bench_median (floor_cpu, rounds), "us/cmd");
