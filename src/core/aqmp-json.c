@@ -626,7 +626,6 @@ aqmp_json_scan_array (AqmpJsonScan *scan)
   return json_node_init_array (json_node_alloc (), array);
 }
 
-/* a member: its name, then its value; a repeated name keeps the last value */
 /* a member's name and the ':' after it; the name is in @buffer or @heap */
 static const gchar *
 aqmp_json_scan_member_name (AqmpJsonScan *scan, gchar *buffer, gsize buffer_size, gchar **heap)
@@ -646,6 +645,7 @@ aqmp_json_scan_member_name (AqmpJsonScan *scan, gchar *buffer, gsize buffer_size
   return name;
 }
 
+/* a member: its name, then its value; a repeated name keeps the last value */
 static gboolean
 aqmp_json_scan_member (AqmpJsonScan *scan, JsonObject *object)
 {

@@ -109,16 +109,35 @@ aqmp_message_parse_reply (AqmpMessage *message, JsonNode **members, GError **err
   return TRUE;
 }
 
-/* the greeting comes once: read whole, for whoever wants all of it */
 static gboolean
-aqmp_message_parse_greeting (AqmpMessage *message, const gchar *data, gsize length)
+aqmp_message_fail_json (GError **error, const gchar *problem, gsize offset)
+{
+  g_set_error (error, AQMP_ERROR, AQMP_ERROR_PROTOCOL,
+               "invalid JSON from server: %s at byte %" G_GSIZE_FORMAT, problem, offset);
+  return FALSE;
+}
+
+/* the whole message, for a greeting or for a message that is no object */
+static JsonNode *
+aqmp_message_read_whole (const gchar *data, gsize length, GError **error)
 {
   const gchar *problem = NULL;
   gsize offset = 0;
-  g_autoptr(JsonNode) root = aqmp_json_read (data, length, &problem, &offset);
+  JsonNode *root = aqmp_json_read (data, length, &problem, &offset);
 
-  /* read_members() took it already: this cannot fail */
-  g_return_val_if_fail (root != NULL && JSON_NODE_HOLDS_OBJECT (root), FALSE);
+  if (root == NULL)
+    aqmp_message_fail_json (error, problem, offset);
+  return root;
+}
+
+/* the greeting comes once: read whole, for whoever wants all of it */
+static gboolean
+aqmp_message_parse_greeting (AqmpMessage *message, const gchar *data, gsize length, GError **error)
+{
+  g_autoptr(JsonNode) root = aqmp_message_read_whole (data, length, error);
+
+  if (root == NULL)
+    return FALSE;
   message->kind = AQMP_MESSAGE_GREETING;
   message->object = json_object_ref (json_node_get_object (root));
   return TRUE;
@@ -128,15 +147,11 @@ aqmp_message_parse_greeting (AqmpMessage *message, const gchar *data, gsize leng
 static gboolean
 aqmp_message_fail_not_object (const gchar *data, gsize length, GError **error)
 {
-  const gchar *problem = NULL;
-  gsize offset = 0;
-  g_autoptr(JsonNode) root = aqmp_json_read (data, length, &problem, &offset);
+  g_autoptr(JsonNode) root = aqmp_message_read_whole (data, length, error);
 
-  if (root != NULL)
-    return aqmp_message_fail (error, "not a JSON object");
-  g_set_error (error, AQMP_ERROR, AQMP_ERROR_PROTOCOL,
-               "invalid JSON from server: %s at byte %" G_GSIZE_FORMAT, problem, offset);
-  return FALSE;
+  if (root == NULL)
+    return FALSE;
+  return aqmp_message_fail (error, "not a JSON object");
 }
 
 static gboolean
@@ -154,7 +169,7 @@ aqmp_message_classify (AqmpMessage *message, const gchar *data, gsize length, Js
                        GError **error)
 {
   if (members[MEMBER_QMP] != NULL)
-    return aqmp_message_parse_greeting (message, data, length);
+    return aqmp_message_parse_greeting (message, data, length, error);
   if (members[MEMBER_EVENT] != NULL)
     return aqmp_message_parse_event (message, members, error);
   if (members[MEMBER_RETURN] != NULL || members[MEMBER_ERROR] != NULL || members[MEMBER_ID] != NULL)
@@ -185,11 +200,7 @@ aqmp_message_parse (const gchar  *data,
   if (!aqmp_message_starts_object (data, length))
     return aqmp_message_fail_not_object (data, length, error);
   if (!aqmp_json_read_members (data, length, aqmp_message_members, members, N_MEMBERS, &problem, &offset))
-    {
-      g_set_error (error, AQMP_ERROR, AQMP_ERROR_PROTOCOL,
-                   "invalid JSON from server: %s at byte %" G_GSIZE_FORMAT, problem, offset);
-      return FALSE;
-    }
+    return aqmp_message_fail_json (error, problem, offset);
   ok = aqmp_message_classify (message, data, length, members, error);
   for (guint i = 0; i < N_MEMBERS; i++)
     g_clear_pointer (&members[i], json_node_unref);
