@@ -1494,6 +1494,38 @@ test_events_sync_in_handler (Fixture *f, gconstpointer data)
   g_clear_pointer (&r.value, json_node_unref);
 }
 
+typedef struct {
+  Fixture *f;
+  CallResult call;
+} AsyncInHandler;
+
+static void
+async_in_handler_cb (AqmpClient *client, AqmpEvent *event, gpointer user_data)
+{
+  AsyncInHandler *a = user_data;
+
+  call_start (a->f, &a->call, "cmd", NULL);
+  call_wait (&a->call);
+}
+
+/* the same with an async call and a loop of the handler's own */
+static void
+test_events_async_in_handler (Fixture *f, gconstpointer data)
+{
+  AsyncInHandler a = { .f = f };
+
+  fixture_connect (f);
+  aqmp_server_set_handler (f->server, "cmd", events_first_handler, NULL, NULL);
+  g_signal_connect (f->client, "event::ASK", G_CALLBACK (async_in_handler_cb), &a);
+  aqmp_server_emit_event (f->server, "ASK", NULL);
+  wait_for_log (f->log, "event:ASK");
+  g_assert_true (a.call.done);
+  g_assert_no_error (a.call.error);
+  assert_value_n (a.call.value, 42);
+  g_signal_handlers_disconnect_by_data (f->client, &a);
+  call_result_clear (&a.call);
+}
+
 /* the race-free pattern: a waiter made before the command that causes it */
 static void
 test_events_waiter (Fixture *f, gconstpointer data)
@@ -2361,6 +2393,7 @@ main (int argc, char **argv)
   ADD ("events/waiter", test_events_waiter);
   ADD ("events/nested-loop", test_events_nested_loop);
   ADD ("events/sync-in-handler", test_events_sync_in_handler);
+  ADD ("events/async-in-handler", test_events_async_in_handler);
   ADD ("execute/timeout", test_execute_timeout);
   ADD ("execute/cancel", test_execute_cancel);
   ADD ("execute/concurrent", test_execute_concurrent);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-#include "aqmp-client-private.h"
+#include "aqmp-client.h"
 
 /*
  * Synchronous wrappers. All I/O happens on the client's own context, so a
@@ -87,9 +87,6 @@ aqmp_client_run_sync (AqmpClient *self, AqmpClientSyncFunc start, gpointer data)
   call.data = data;
 
   g_main_context_invoke (context, aqmp_sync_call_start_cb, &call);
-  /* called from a handler on the client's own thread: see there */
-  if (g_main_context_is_owner (context))
-    aqmp_client_send_held (self);
   while (!aqmp_sync_call_is_done (&call))
     {
       if (g_main_context_acquire (context))

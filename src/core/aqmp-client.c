@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "aqmp-address-private.h"
-#include "aqmp-client-private.h"
+#include "aqmp-client.h"
 #include "aqmp-connector-private.h"
 #include "aqmp-enum-types.h"
 #include "aqmp-error.h"
@@ -369,19 +369,6 @@ aqmp_client_negotiated_cb (GObject *source, GAsyncResult *res, gpointer user_dat
       g_task_return_boolean (connect_task, TRUE);
       g_object_unref (connect_task);
     }
-}
-
-/*
- * While the messages of one read are handled, what their handlers send is
- * held, to go out in one write once they are all handled. A handler that
- * waits for an answer of its own (a `_sync` call) is inside that hold:
- * what it waits for must go now.
- */
-void
-aqmp_client_send_held (AqmpClient *self)
-{
-  if (self->writer != NULL)
-    aqmp_writer_flush (self->writer);
 }
 
 static void

@@ -48,7 +48,6 @@ void        aqmp_writer_enqueue        (AqmpWriter            *self,
                                         gboolean               notify);
 void        aqmp_writer_hold           (AqmpWriter            *self);
 void        aqmp_writer_release        (AqmpWriter            *self);
-void        aqmp_writer_flush          (AqmpWriter            *self);
 gsize       aqmp_writer_get_queued     (AqmpWriter            *self);
 void        aqmp_writer_stop           (AqmpWriter            *self);
 

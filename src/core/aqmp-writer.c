@@ -32,7 +32,8 @@ struct _AqmpWriter {
   GOutputVector vectors[AQMP_WRITER_MAX_VECTORS];
   gsize written_before;       /* by a non-blocking write before the async one */
   guint held;                 /* aqmp_writer_hold() without its release */
-  gboolean flushing;          /* aqmp_writer_flush(): writing through the hold */
+  GSource *hold_source;       /* see aqmp_writer_hold_prepare() */
+  gboolean flushing;          /* writing through the hold until the queue is empty */
   gboolean writing;
   gboolean stopped;
 };
@@ -259,6 +260,61 @@ aqmp_writer_write (AqmpWriter *self)
                                     g_object_ref (self));
 }
 
+/*
+ * A hold lasts while the messages of one read are handled, and is released
+ * before the main loop turns again. If the loop turns inside it, a handler
+ * is waiting there (a `_sync` call, a dialog's loop) for an answer to what
+ * it sent: then what is queued goes out, through the hold. This source,
+ * one per writer, is ready only then; it costs nothing per message.
+ */
+typedef struct {
+  GSource source;
+  AqmpWriter *writer;
+} AqmpWriterHoldSource;
+
+static gboolean
+aqmp_writer_hold_prepare (GSource *source, gint *timeout)
+{
+  AqmpWriter *self = ((AqmpWriterHoldSource *) source)->writer;
+
+  *timeout = -1;
+  return self->held > 0 && !self->flushing && !g_queue_is_empty (&self->queue);
+}
+
+static gboolean
+aqmp_writer_hold_dispatch (GSource *source, GSourceFunc callback, gpointer user_data)
+{
+  AqmpWriter *self = ((AqmpWriterHoldSource *) source)->writer;
+
+  self->flushing = TRUE;
+  aqmp_writer_kick (self);
+  return G_SOURCE_CONTINUE;
+}
+
+static GSourceFuncs aqmp_writer_hold_funcs = {
+  .prepare = aqmp_writer_hold_prepare,
+  .dispatch = aqmp_writer_hold_dispatch,
+};
+
+static void
+aqmp_writer_watch_hold (AqmpWriter *self)
+{
+  self->hold_source = g_source_new (&aqmp_writer_hold_funcs, sizeof (AqmpWriterHoldSource));
+  ((AqmpWriterHoldSource *) self->hold_source)->writer = self;
+  g_source_set_priority (self->hold_source, G_PRIORITY_HIGH);
+  g_source_set_static_name (self->hold_source, "[aqmp] writer hold");
+  g_source_attach (self->hold_source, g_main_context_get_thread_default ());
+}
+
+static void
+aqmp_writer_unwatch_hold (AqmpWriter *self)
+{
+  if (self->hold_source == NULL)
+    return;
+  g_source_destroy (self->hold_source);
+  g_clear_pointer (&self->hold_source, g_source_unref);
+}
+
 /* starts a write of what is queued, unless one is under way */
 static void
 aqmp_writer_kick (AqmpWriter *self)
@@ -342,15 +398,6 @@ aqmp_writer_release (AqmpWriter *self)
     aqmp_writer_kick (self);
 }
 
-/* what is queued goes out now, held or not, and so does what joins it
- * before the queue runs dry: for a wait inside the hold */
-void
-aqmp_writer_flush (AqmpWriter *self)
-{
-  self->flushing = TRUE;
-  aqmp_writer_kick (self);
-}
-
 /* the socket under the stream, for sendmsg() with descriptors */
 void
 aqmp_writer_set_socket (AqmpWriter *self, GSocket *socket)
@@ -377,6 +424,7 @@ void
 aqmp_writer_stop (AqmpWriter *self)
 {
   self->stopped = TRUE;
+  aqmp_writer_unwatch_hold (self);
   g_queue_clear_full (&self->queue, (GDestroyNotify) aqmp_writer_item_free);
 }
 
@@ -385,6 +433,7 @@ aqmp_writer_finalize (GObject *object)
 {
   AqmpWriter *self = AQMP_WRITER (object);
 
+  aqmp_writer_unwatch_hold (self);
   g_queue_clear_full (&self->queue, (GDestroyNotify) aqmp_writer_item_free);
   aqmp_writer_release_in_flight (self, 0);
   g_object_unref (self->stream);
@@ -419,5 +468,6 @@ aqmp_writer_new (GOutputStream         *stream,
   self->written_func = written_func;
   self->error_func = error_func;
   self->user_data = user_data;
+  aqmp_writer_watch_hold (self);
   return self;
 }
