@@ -209,8 +209,9 @@ static void
 aqmp_sync_execute (gpointer data, GAsyncReadyCallback callback, gpointer user_data)
 {
   AqmpSyncArgs *args = data;
-  aqmp_client_execute_full_async (args->client, args->command, args->arguments, args->flags,
-                                  args->timeout_ms, args->cancellable, callback, user_data);
+  aqmp_client_execute_with_fds_async (args->client, args->command, args->arguments, args->fds,
+                                      args->flags, args->timeout_ms, args->cancellable,
+                                      callback, user_data);
 }
 
 /**
@@ -238,16 +239,8 @@ aqmp_client_execute_full_sync (AqmpClient       *self,
                                GCancellable     *cancellable,
                                GError          **error)
 {
-  AqmpSyncArgs args = {
-    .client = self, .command = command, .arguments = arguments,
-    .flags = flags, .timeout_ms = timeout_ms, .cancellable = cancellable,
-  };
-  g_autoptr(GAsyncResult) res = NULL;
-
-  g_return_val_if_fail (AQMP_IS_CLIENT (self), NULL);
-  g_return_val_if_fail (command != NULL, NULL);
-  res = aqmp_client_run_sync (self, aqmp_sync_execute, &args);
-  return aqmp_client_execute_finish (self, res, error);
+  return aqmp_client_execute_with_fds_sync (self, command, arguments, NULL, flags, timeout_ms,
+                                            cancellable, error);
 }
 
 /**
@@ -271,15 +264,6 @@ aqmp_client_execute_sync (AqmpClient    *self,
 {
   return aqmp_client_execute_full_sync (self, command, arguments, AQMP_EXECUTE_FLAGS_NONE, -1,
                                         cancellable, error);
-}
-
-static void
-aqmp_sync_execute_with_fds (gpointer data, GAsyncReadyCallback callback, gpointer user_data)
-{
-  AqmpSyncArgs *args = data;
-  aqmp_client_execute_with_fds_async (args->client, args->command, args->arguments, args->fds,
-                                      args->flags, args->timeout_ms, args->cancellable,
-                                      callback, user_data);
 }
 
 /**
@@ -316,7 +300,7 @@ aqmp_client_execute_with_fds_sync (AqmpClient       *self,
 
   g_return_val_if_fail (AQMP_IS_CLIENT (self), NULL);
   g_return_val_if_fail (command != NULL, NULL);
-  res = aqmp_client_run_sync (self, aqmp_sync_execute_with_fds, &args);
+  res = aqmp_client_run_sync (self, aqmp_sync_execute, &args);
   return aqmp_client_execute_finish (self, res, error);
 }
 

@@ -110,7 +110,6 @@ struct _AqmpClient {
   AqmpWriter *writer;
   AqmpMailbox *mailbox;
   gboolean trace;
-  gboolean can_pass_fds;    /* the stream is a Unix socket */
   gboolean negotiated;      /* commands may go; false again while resyncing */
   gboolean handshaking;
   /* a write failed: the connection only reads what is left, until EOF
@@ -253,6 +252,18 @@ aqmp_client_line_ending (AqmpClient *self)
 }
 
 /* hands the writer whatever the mailbox lets go */
+/* descriptors go only over a Unix socket, straight, with no TLS between */
+static GSocket *
+aqmp_client_unix_socket (GIOStream *stream)
+{
+  GSocket *socket;
+
+  if (stream == NULL || !G_IS_SOCKET_CONNECTION (stream))
+    return NULL;
+  socket = g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream));
+  return g_socket_get_family (socket) == G_SOCKET_FAMILY_UNIX ? socket : NULL;
+}
+
 static void
 aqmp_client_flush (AqmpClient *self)
 {
@@ -269,7 +280,7 @@ aqmp_client_flush (AqmpClient *self)
       /* the trace shows a redacted copy, never the bytes on the wire */
       if (self->trace && trace != NULL)
         g_debug ("--> %s%s", trace, fds != NULL ? " (with file descriptors)" : "");
-      if (fds != NULL && !self->can_pass_fds)
+      if (fds != NULL && aqmp_client_unix_socket (self->stream) == NULL)
         {
           g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                                                          "cannot pass file descriptors: the connection is not a Unix socket");
@@ -671,7 +682,6 @@ aqmp_client_begin_connect (AqmpClient *self, GTask *task, gboolean reconnect)
   aqmp_mailbox_set_timeout_func (self->mailbox, aqmp_client_call_timed_out_cb, self);
   self->trace = !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN);
   aqmp_mailbox_set_trace (self->mailbox, self->trace);
-  self->can_pass_fds = FALSE;
 
   if (self->connect_timeout > 0)
     {
@@ -697,12 +707,7 @@ aqmp_client_start_session (AqmpClient *self, GIOStream *stream)
   self->stream = g_object_ref (stream);
   self->writer = aqmp_writer_new (g_io_stream_get_output_stream (stream), self->io_cancellable,
                                   aqmp_client_written_cb, aqmp_client_writer_failed_cb, self);
-  if (G_IS_SOCKET_CONNECTION (stream)
-      && g_socket_get_family (g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream))) == G_SOCKET_FAMILY_UNIX)
-    {
-      aqmp_writer_set_socket (self->writer, g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream)));
-      self->can_pass_fds = TRUE;
-    }
+  aqmp_writer_set_socket (self->writer, aqmp_client_unix_socket (stream));
   /* QEMU 7.2 acts on a TLS record only once the next one arrives */
   if (G_IS_TLS_CONNECTION (stream))
     aqmp_writer_set_separate_newline (self->writer, TRUE);
@@ -1107,7 +1112,6 @@ aqmp_client_finish_teardown (AqmpClient *self)
   g_clear_object (&self->mailbox);
   g_clear_object (&self->io_cancellable);
   self->negotiated = FALSE;
-  self->can_pass_fds = FALSE;
   /* so that handlers of the signal see it */
   if (self->reconnect_due)
     self->reconnecting = TRUE;
@@ -1389,7 +1393,7 @@ aqmp_client_fds_refusal (AqmpClient *self)
 {
   if (self->stream != NULL)
     {
-      if (self->can_pass_fds)
+      if (aqmp_client_unix_socket (self->stream) != NULL)
         return NULL;
       if (G_IS_TLS_CONNECTION (self->stream))
         return "TLS";
@@ -1414,7 +1418,7 @@ aqmp_client_check_fds (AqmpClient *self, GUnixFDList *fds, GError **error)
       return FALSE;
     }
   refusal = aqmp_client_fds_refusal (self);
-  if (refusal != NULL && self->state != AQMP_STATE_IDLE)
+  if (refusal != NULL)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                    "cannot pass file descriptors over %s: only a Unix socket carries them",

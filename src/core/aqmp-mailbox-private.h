@@ -30,7 +30,6 @@ typedef struct {
   GUnixFDList *fds;         /* nullable: to go with @wire in one sendmsg */
   gchar *trace;             /* nullable: the redacted request, for the trace */
   guint64 id;
-  gboolean no_reply;
 } AqmpMailboxSend;
 
 typedef void (*AqmpMailboxTimeoutFunc) (gpointer user_data, const GError *error);

@@ -238,7 +238,6 @@ aqmp_mailbox_next_unsent (AqmpMailbox     *self,
       send->fds = g_steal_pointer (&call->fds);
       send->trace = g_steal_pointer (&call->trace);
       send->id = call->id;
-      send->no_reply = (call->flags & AQMP_EXECUTE_FLAGS_NO_REPLY) != 0;
       return TRUE;
     }
   return FALSE;
@@ -293,6 +292,15 @@ aqmp_mailbox_set_trace (AqmpMailbox *self, gboolean trace)
 }
 
 /* fails one call that was handed over but could not be written */
+/* the call leaves the mailbox, and its place among those in flight */
+static void
+aqmp_mailbox_retire (AqmpMailbox *self, AqmpCall *call)
+{
+  aqmp_mailbox_detach (self, call);
+  if (call->sent && aqmp_call_is_inband (call) && self->inband_in_flight > 0)
+    self->inband_in_flight--;
+}
+
 void
 aqmp_mailbox_fail_call (AqmpMailbox *self, guint64 id, const GError *error)
 {
@@ -300,9 +308,7 @@ aqmp_mailbox_fail_call (AqmpMailbox *self, guint64 id, const GError *error)
 
   if (call == NULL)
     return;
-  aqmp_mailbox_detach (self, call);
-  if (call->sent && aqmp_call_is_inband (call) && self->inband_in_flight > 0)
-    self->inband_in_flight--;
+  aqmp_mailbox_retire (self, call);
   g_task_return_error (call->task, g_error_copy (error));
   aqmp_call_free (call);
 }
@@ -399,9 +405,7 @@ aqmp_mailbox_deliver (AqmpMailbox *self, AqmpMessage *reply, GError **error)
       g_debug ("dropping reply with unknown id %" G_GUINT64_FORMAT, id);
       return TRUE;
     }
-  aqmp_mailbox_detach (self, call);
-  if (aqmp_call_is_inband (call) && self->inband_in_flight > 0)
-    self->inband_in_flight--;
+  aqmp_mailbox_retire (self, call);
   aqmp_mailbox_complete (self, call, reply);
   aqmp_call_free (call);
   return TRUE;
@@ -467,9 +471,7 @@ aqmp_mailbox_fail_unwritten (AqmpMailbox *self, const GError *error)
       AqmpCall *call = l->data;
       if (call->flushed)
         continue;
-      aqmp_mailbox_detach (self, call);
-      if (call->sent && aqmp_call_is_inband (call) && self->inband_in_flight > 0)
-        self->inband_in_flight--;
+      aqmp_mailbox_retire (self, call);
       g_queue_push_tail (failed, call);
     }
   for (GList *l = failed->head; l != NULL; l = l->next)

@@ -4,19 +4,6 @@
 #include "aqmp-error.h"
 #include "aqmp-tls-private.h"
 
-#define AQMP_TLS_FLAGS_KEY "aqmp-tls-errors"
-
-/* default validation already failed: keep why, for the error message */
-static gboolean
-aqmp_tls_accept_certificate_cb (GTlsConnection       *conn,
-                                GTlsCertificate      *peer_cert,
-                                GTlsCertificateFlags  errors,
-                                gpointer              user_data)
-{
-  g_object_set_data (G_OBJECT (conn), AQMP_TLS_FLAGS_KEY, GUINT_TO_POINTER (errors));
-  return FALSE;
-}
-
 /**
  * aqmp_tls_wrap:
  * @base: a connected TCP stream
@@ -52,7 +39,6 @@ aqmp_tls_wrap (GIOStream           *base,
     }
   if (certificate != NULL)
     g_tls_connection_set_certificate (G_TLS_CONNECTION (tls), certificate);
-  g_signal_connect (tls, "accept-certificate", G_CALLBACK (aqmp_tls_accept_certificate_cb), NULL);
   return g_steal_pointer (&tls);
 }
 
@@ -95,7 +81,8 @@ aqmp_tls_describe_flags (GString *out, GTlsCertificateFlags flags)
 GError *
 aqmp_tls_handshake_error (GIOStream *tls, const gchar *address, const GError *error)
 {
-  GTlsCertificateFlags flags = GPOINTER_TO_UINT (g_object_get_data (G_OBJECT (tls), AQMP_TLS_FLAGS_KEY));
+  /* what default validation found wrong, kept by the failed handshake */
+  GTlsCertificateFlags flags = g_tls_connection_get_peer_certificate_errors (G_TLS_CONNECTION (tls));
   g_autoptr(GString) out = g_string_new (NULL);
 
   if (flags != 0)
