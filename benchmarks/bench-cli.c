@@ -48,7 +48,7 @@ main (int argc, char **argv)
       bench_note ("cli: not measured: the aqmp tool was not found (--aqmp-tool=PATH)");
       return 77;
     }
-  qemu = bench_qemu_start (NULL, &error);
+  qemu = bench_qemu_start (NULL, FALSE, &error);
   if (qemu == NULL)
     {
       bench_note ("cli: not measured: %s", error->message);

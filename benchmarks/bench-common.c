@@ -230,11 +230,12 @@ bench_qemu_probe (const gchar *path)
 }
 
 BenchPeer *
-bench_qemu_start (const gchar * const *extra_args, GError **error)
+bench_qemu_start (const gchar * const *extra_args, gboolean quiet, GError **error)
 {
   g_autoptr(BenchPeer) peer = NULL;
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GSubprocessLauncher) launcher = NULL;
+  GSubprocessFlags flags = G_SUBPROCESS_FLAGS_STDIN_PIPE;
   gdouble deadline;
 
   if (bench_qemu_binary () == NULL)
@@ -258,7 +259,9 @@ bench_qemu_start (const gchar * const *extra_args, GError **error)
     g_ptr_array_add (argv, g_strdup (extra_args[i]));
   g_ptr_array_add (argv, NULL);
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE);
+  if (quiet)
+    flags |= G_SUBPROCESS_FLAGS_STDERR_SILENCE;
+  launcher = g_subprocess_launcher_new (flags);
   peer->process = g_subprocess_launcher_spawnv (launcher, (const gchar * const *) argv->pdata, error);
   if (peer->process == NULL)
     return NULL;

@@ -49,8 +49,10 @@ typedef struct {
 BenchPeer *bench_responder_start   (const gchar *argv0,
                                     GError     **error);
 /* QEMU (`-machine none`), its QMP monitor on a Unix socket in a temp dir;
- * @extra_args: (nullable): more arguments, NULL-terminated */
+ * @extra_args: (nullable): more arguments, NULL-terminated; @quiet: QEMU's
+ * stderr goes to /dev/null */
 BenchPeer *bench_qemu_start        (const gchar * const *extra_args,
+                                    gboolean     quiet,
                                     GError     **error);
 /* the QEMU binary, or NULL when not installed */
 const gchar *bench_qemu_binary     (void);

@@ -14,11 +14,6 @@
  *
  *   bench-jobs [--jobs=N] [--size-mib=M] [--speed-mib=S]
  */
-#include <fcntl.h>
-#include <stdlib.h>
-#include <string.h>
-#include <unistd.h>
-
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 
@@ -27,6 +22,17 @@
 #include "bench-common.h"
 
 #define MIB (G_GINT64_CONSTANT (1024) * 1024)
+
+static gint n_jobs = 100;
+static gint size_mib = 64;
+static gint speed_mib = 8;
+
+static const GOptionEntry entries[] = {
+  { "jobs", 0, 0, G_OPTION_ARG_INT, &n_jobs, "Backup jobs, all in flight at once", "N" },
+  { "size-mib", 0, 0, G_OPTION_ARG_INT, &size_mib, "Size of each job's nodes in MiB", "M" },
+  { "speed-mib", 0, 0, G_OPTION_ARG_INT, &speed_mib, "Speed limit of each job in MiB/s", "S" },
+  { NULL }
+};
 
 typedef struct {
   guint n_jobs;
@@ -50,28 +56,6 @@ event_cb (AqmpClient *client, AqmpEvent *event, gpointer user_data)
   Run *run = user_data;
 
   run->events++;
-}
-
-/* QEMU warns on stderr once per backup to a target without a cluster
- * size (as null-co is): start it with stderr on /dev/null */
-static BenchPeer *
-start_quiet_qemu (GError **error)
-{
-  gint saved = dup (STDERR_FILENO);
-  gint null = open ("/dev/null", O_WRONLY | O_CLOEXEC);
-  BenchPeer *peer;
-
-  if (saved >= 0 && null >= 0)
-    dup2 (null, STDERR_FILENO);
-  peer = bench_qemu_start (NULL, error);
-  if (saved >= 0)
-    {
-      dup2 (saved, STDERR_FILENO);
-      close (saved);
-    }
-  if (null >= 0)
-    close (null);
-  return peer;
 }
 
 static void
@@ -211,20 +195,10 @@ remove_store (const gchar *path)
   g_unlink (path);
 }
 
-static guint
-arg_uint (gint argc, gchar **argv, const gchar *name, guint fallback)
-{
-  gsize len = strlen (name);
-
-  for (gint i = 1; i < argc; i++)
-    if (strncmp (argv[i], name, len) == 0 && argv[i][len] == '=')
-      return (guint) strtoul (argv[i] + len + 1, NULL, 10);
-  return fallback;
-}
-
 int
 main (int argc, char **argv)
 {
+  g_autoptr(GOptionContext) options = g_option_context_new ("- job tracking at scale");
   g_autoptr(GError) error = NULL;
   g_autoptr(BenchPeer) qemu = NULL;
   g_autoptr(AqmpJobStore) store = NULL;
@@ -234,8 +208,6 @@ main (int argc, char **argv)
   g_autofree gchar *by_status = NULL;
   AqmpClient *client = NULL;
   Run run = { 0, };
-  guint size_mib = arg_uint (argc, argv, "--size-mib", 64);
-  guint speed_mib = arg_uint (argc, argv, "--speed-mib", 8);
   gint64 empty_bytes;
   gint64 full_bytes;
   guint64 commits0, commits;
@@ -245,14 +217,22 @@ main (int argc, char **argv)
   sqlite3 *db = NULL;
   gint status = 0;
 
-  run.n_jobs = arg_uint (argc, argv, "--jobs", 100);
-  if (run.n_jobs == 0 || size_mib == 0 || speed_mib == 0)
+  g_option_context_add_main_entries (options, entries, NULL);
+  if (!g_option_context_parse (options, &argc, &argv, &error))
+    {
+      g_printerr ("%s\n", error->message);
+      return 2;
+    }
+  if (n_jobs == 0 || size_mib == 0 || speed_mib == 0)
     {
       g_printerr ("usage: bench-jobs [--jobs=N] [--size-mib=M] [--speed-mib=S]\n");
       return 2;
     }
+  run.n_jobs = n_jobs;
 
-  qemu = start_quiet_qemu (&error);
+  /* QEMU warns on stderr once per backup to a target without a cluster
+   * size (as null-co is): its stderr goes to /dev/null */
+  qemu = bench_qemu_start (NULL, TRUE, &error);
   if (qemu == NULL)
     {
       bench_note ("jobs: not measured: %s", error->message);
@@ -342,7 +322,7 @@ main (int argc, char **argv)
   by_status = transitions_by_status (db);
   sqlite3_close (db);
 
-  bench_note ("jobs: %u backups of %u MiB at %u MiB/s, %u start(s) and %u job(s) failed; poll %u ms,"
+  bench_note ("jobs: %u backups of %d MiB at %d MiB/s, %u start(s) and %u job(s) failed; poll %u ms,"
               " checkpoint %u ms", run.n_jobs, size_mib, speed_mib, run.start_failed, run.failed,
               AQMP_JOB_RUNNER_DEFAULT_POLL_INTERVAL, AQMP_JOB_RUNNER_DEFAULT_CHECKPOINT_INTERVAL);
   bench_note ("jobs: %.2f s tracked, %.1f job-s, %" G_GUINT64_FORMAT " events, CPU %.3f s: starting %.3f s in %.2f s,"

@@ -37,7 +37,7 @@ main (int argc, char **argv)
       g_printerr ("%s\n", error->message);
       return 2;
     }
-  qemu = bench_qemu_start (NULL, &error);
+  qemu = bench_qemu_start (NULL, FALSE, &error);
   if (qemu == NULL)
     {
       bench_note ("qemu: not measured: %s", error->message);

@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 #include <aqmp/aqmp.h>
+#include <aqmp/aqmp-plugin.h>
 
 G_BEGIN_DECLS
 
@@ -49,6 +50,7 @@ gboolean  aqmp_cli_use_pretty     (AqmpCliOptions  *options);
 
 void      aqmp_cli_error          (const gchar     *format,
                                    ...) G_GNUC_PRINTF (1, 2);
+gint      aqmp_cli_exit_code      (const GError    *error);
 gchar    *aqmp_cli_describe_failure (const gchar   *command,
                                      const GError  *error,
                                      gint          *exit_code);
@@ -56,13 +58,12 @@ gint      aqmp_cli_report_failure (const gchar     *command,
                                    const GError    *error);
 void      aqmp_cli_print_json     (JsonNode        *node,
                                    gboolean         pretty);
+void      aqmp_cli_report_plugin_failures (AqmpPluginLoader *loader);
+void      aqmp_cli_report_plugin_missing (AqmpPluginLoader *loader,
+                                   const GError    *error,
+                                   const gchar     *hint);
 
 gint      aqmp_cli_run_command    (AqmpCliOptions  *options,
-                                   AqmpClient      *client,
-                                   const gchar     *address,
-                                   const gchar     *command,
-                                   JsonObject      *arguments);
-gint      aqmp_cli_run_command_with_fds (AqmpCliOptions *options,
                                    AqmpClient      *client,
                                    const gchar     *address,
                                    const gchar     *command,

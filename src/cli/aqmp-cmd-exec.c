@@ -58,27 +58,16 @@ aqmp_exec_connected_cb (GObject *source, GAsyncResult *res, gpointer user_data)
  * aqmp_cli_run_command:
  *
  * Connects @client (set up and given its protocol by the caller) to
- * @address, runs one command, prints its result and returns the exit
- * code: what `exec` and `ga` share.
+ * @address, runs one command, passing @fds (nullable) with it, prints its
+ * result and returns the exit code: what `exec` and `ga` share.
  */
 gint
 aqmp_cli_run_command (AqmpCliOptions *options,
                       AqmpClient     *client,
                       const gchar    *address,
                       const gchar    *command,
-                      JsonObject     *arguments)
-{
-  return aqmp_cli_run_command_with_fds (options, client, address, command, arguments, NULL);
-}
-
-/* the same, passing @fds with the command */
-gint
-aqmp_cli_run_command_with_fds (AqmpCliOptions *options,
-                               AqmpClient     *client,
-                               const gchar    *address,
-                               const gchar    *command,
-                               JsonObject     *arguments,
-                               GUnixFDList    *fds)
+                      JsonObject     *arguments,
+                      GUnixFDList    *fds)
 {
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   AqmpExec self = {
@@ -182,5 +171,5 @@ aqmp_cmd_exec (gint argc, gchar **argv)
 
   client = aqmp_client_new ();
   aqmp_cli_setup (&options, client);
-  return aqmp_cli_run_command_with_fds (&options, client, argv[1], argv[2], arguments, fds);
+  return aqmp_cli_run_command (&options, client, argv[1], argv[2], arguments, fds);
 }

@@ -39,15 +39,12 @@ aqmp_ga_load_plugins (void)
 static void
 aqmp_ga_report_missing (AqmpPluginLoader *loader, const GError *error)
 {
-  GPtrArray *failures = aqmp_plugin_loader_get_failures (loader);
-
-  aqmp_cli_error ("%s", error->message);
-  for (guint i = 0; i < failures->len; i++)
-    aqmp_cli_error ("%s", (const gchar *) g_ptr_array_index (failures, i));
-  /* TRANSLATORS: a hint after "no loaded plugin provides the protocol 'qga'";
-   * keep AQMP_PLUGIN_PATH and "aqmp plugins" as they are */
-  aqmp_cli_error (_("is the qga plugin installed? AQMP_PLUGIN_PATH adds directories; "
-                    "'aqmp plugins' lists what is loaded"));
+  aqmp_cli_report_plugin_missing (loader, error,
+                                  /* TRANSLATORS: a hint after "no loaded plugin provides the
+                                   * protocol 'qga'"; keep AQMP_PLUGIN_PATH and "aqmp plugins"
+                                   * as they are */
+                                  _("is the qga plugin installed? AQMP_PLUGIN_PATH adds directories; "
+                                    "'aqmp plugins' lists what is loaded"));
 }
 
 static AqmpProtocol *
@@ -112,7 +109,7 @@ aqmp_cmd_ga (gint argc, gchar **argv)
   client = aqmp_client_new ();
   aqmp_cli_setup (&options, client);
   aqmp_client_set_protocol (client, protocol);
-  exit_code = aqmp_cli_run_command (&options, client, argv[1], argv[2], arguments);
+  exit_code = aqmp_cli_run_command (&options, client, argv[1], argv[2], arguments, NULL);
   aqmp_client_disconnect_sync (client, NULL, NULL);
   return exit_code;
 }

@@ -416,7 +416,7 @@ aqmp_job_cmd_start_and_follow (AqmpJobCmd *self)
   aqmp_job_cmd_iterate_until (&s.done);
   if (s.job == NULL)
     {
-      gint rc = g_error_matches (s.error, AQMP_ERROR, AQMP_ERROR_COMMAND) ? AQMP_EXIT_QMP_ERROR : AQMP_EXIT_PROBLEM;
+      gint rc = aqmp_cli_exit_code (s.error);
       aqmp_job_cmd_report_refusal (self->command, s.error);
       g_clear_error (&s.error);
       return rc;
@@ -584,7 +584,7 @@ aqmp_job_cmd_run_control (AqmpJobCmd *self, const gchar *verb, gint argc, gchar 
   if (c.ok)
     return AQMP_EXIT_OK;
   aqmp_job_cmd_report_refusal (verb, c.error);
-  rc = g_error_matches (c.error, AQMP_ERROR, AQMP_ERROR_COMMAND) ? AQMP_EXIT_QMP_ERROR : AQMP_EXIT_PROBLEM;
+  rc = aqmp_cli_exit_code (c.error);
   g_clear_error (&c.error);
   return rc;
 }

@@ -17,7 +17,6 @@ aqmp_cmd_plugins (gint argc, gchar **argv)
   g_autoptr(GString) str = g_string_new (NULL);
   g_auto(GStrv) dirs = NULL;
   GPtrArray *plugins;
-  GPtrArray *failures;
   gint exit_code = AQMP_EXIT_PROBLEM;
 
   if (!aqmp_cli_parse_options (&options, "plugins", "",
@@ -67,8 +66,6 @@ aqmp_cmd_plugins (gint argc, gchar **argv)
   fputs (str->str, stdout);
   fflush (stdout);
 
-  failures = aqmp_plugin_loader_get_failures (loader);
-  for (guint i = 0; i < failures->len; i++)
-    aqmp_cli_error ("%s", (const gchar *) g_ptr_array_index (failures, i));
+  aqmp_cli_report_plugin_failures (loader);
   return AQMP_EXIT_OK;
 }

@@ -37,18 +37,13 @@ aqmp_workflow_cmd_find (AqmpPluginLoader *loader, const gchar *name)
 {
   g_autoptr(GError) error = NULL;
   AqmpWorkflow *workflow = aqmp_plugin_loader_find_workflow (loader, name, &error);
-  GPtrArray *failures;
 
-  if (workflow != NULL)
-    return workflow;
-  aqmp_cli_error ("%s", error->message);
-  failures = aqmp_plugin_loader_get_failures (loader);
-  for (guint i = 0; i < failures->len; i++)
-    aqmp_cli_error ("%s", (const gchar *) g_ptr_array_index (failures, i));
-  /* TRANSLATORS: a hint after "no loaded plugin provides the workflow ...";
-   * keep "aqmp workflow list" as it is */
-  aqmp_cli_error (_("'aqmp workflow list' lists the workflows the plugins provide"));
-  return NULL;
+  if (workflow == NULL)
+    aqmp_cli_report_plugin_missing (loader, error,
+                                    /* TRANSLATORS: a hint after "no loaded plugin provides the
+                                     * workflow ..."; keep "aqmp workflow list" as it is */
+                                    _("'aqmp workflow list' lists the workflows the plugins provide"));
+  return workflow;
 }
 
 static gint
@@ -57,7 +52,6 @@ aqmp_workflow_cmd_list (void)
   g_autoptr(AqmpPluginLoader) loader = aqmp_plugin_loader_new ();
   g_autoptr(GString) str = g_string_new (NULL);
   GPtrArray *plugins;
-  GPtrArray *failures;
 
   aqmp_plugin_loader_load_default (loader);
   plugins = aqmp_plugin_loader_get_plugins (loader);
@@ -77,9 +71,7 @@ aqmp_workflow_cmd_list (void)
     g_string_append_printf (str, "%s\n", _("No workflows found"));
   fputs (str->str, stdout);
   fflush (stdout);
-  failures = aqmp_plugin_loader_get_failures (loader);
-  for (guint i = 0; i < failures->len; i++)
-    aqmp_cli_error ("%s", (const gchar *) g_ptr_array_index (failures, i));
+  aqmp_cli_report_plugin_failures (loader);
   return AQMP_EXIT_OK;
 }
 
@@ -119,8 +111,7 @@ aqmp_workflow_cmd_done_cb (GObject *source, GAsyncResult *res, gpointer user_dat
       return;
     }
   /* QEMU's or the agent's refusal is exit 1, as for exec */
-  self->exit_code = g_error_matches (error, AQMP_ERROR, AQMP_ERROR_COMMAND) ? AQMP_EXIT_QMP_ERROR
-                                                                           : AQMP_EXIT_PROBLEM;
+  self->exit_code = aqmp_cli_exit_code (error);
   /* TRANSLATORS: a workflow failed; %s are its name and the reason, which
    * comes from the plugin or QEMU, in English */
   aqmp_cli_error (_("workflow %s failed: %s"), name, error->message);

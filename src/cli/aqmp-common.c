@@ -27,13 +27,22 @@ aqmp_cli_error (const gchar *format, ...)
   g_printerr ("aqmp: %s\n", msg);
 }
 
+/* the exit code of a failed command: 1 when the server refused it, else 2 */
+gint
+aqmp_cli_exit_code (const GError *error)
+{
+  if (g_error_matches (error, AQMP_ERROR, AQMP_ERROR_COMMAND))
+    return AQMP_EXIT_QMP_ERROR;
+  return AQMP_EXIT_PROBLEM;
+}
+
 /* the one line for a failed command, and the exit code it maps to */
 gchar *
 aqmp_cli_describe_failure (const gchar *command, const GError *error, gint *exit_code)
 {
+  *exit_code = aqmp_cli_exit_code (error);
   if (g_error_matches (error, AQMP_ERROR, AQMP_ERROR_COMMAND))
     {
-      *exit_code = AQMP_EXIT_QMP_ERROR;
       /* TRANSLATORS: a QMP command failed; the arguments are the command's
        * name, QEMU's error class (such as GenericError) and QEMU's own
        * description of the error, which stays in English */
@@ -41,7 +50,6 @@ aqmp_cli_describe_failure (const gchar *command, const GError *error, gint *exit
                               aqmp_error_get_qmp_class (error),
                               aqmp_error_get_qmp_desc (error));
     }
-  *exit_code = AQMP_EXIT_PROBLEM;
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     /* TRANSLATORS: the user interrupted a running command; %s is its name */
     return g_strdup_printf (_("%s was interrupted"), command);
@@ -69,6 +77,26 @@ aqmp_cli_print_json (JsonNode *node, gboolean pretty)
   fputs (text, stdout);
   fputc ('\n', stdout);
   fflush (stdout);
+}
+
+/* the modules the plugin loader refused, one line each */
+void
+aqmp_cli_report_plugin_failures (AqmpPluginLoader *loader)
+{
+  GPtrArray *failures = aqmp_plugin_loader_get_failures (loader);
+
+  for (guint i = 0; i < failures->len; i++)
+    aqmp_cli_error ("%s", (const gchar *) g_ptr_array_index (failures, i));
+}
+
+/* no loaded plugin provides what was asked for: @error, the refused
+ * modules (they may be why), then @hint, what the user can do */
+void
+aqmp_cli_report_plugin_missing (AqmpPluginLoader *loader, const GError *error, const gchar *hint)
+{
+  aqmp_cli_error ("%s", error->message);
+  aqmp_cli_report_plugin_failures (loader);
+  aqmp_cli_error ("%s", hint);
 }
 
 guint

@@ -241,10 +241,11 @@ aqmp_job_runner_store_finish (AqmpJobRunner *self, AqmpJob *job, AqmpJobResult r
 
   if (self->store == NULL || row == 0)
     return;
+  /* queued without a flush of its own: finishing writes the queue, this
+   * checkpoint and the result in one transaction */
   if (job != NULL && aqmp_job_get_total_progress (job) > 0)
-    aqmp_job_runner_store_checkpoint (self, job, aqmp_job_get_current_progress (job),
-                                      aqmp_job_get_total_progress (job));
-  /* the queue, this checkpoint and the result in one transaction */
+    aqmp_job_store_queue_checkpoint (self->store, row, aqmp_job_get_current_progress (job),
+                                     aqmp_job_get_total_progress (job), g_get_real_time ());
   if (!aqmp_job_store_finish_job (self->store, row, result, message, g_get_real_time (), &error))
     aqmp_job_runner_store_warn (self, error);
 }

@@ -21,8 +21,10 @@
  * transition in place. Transitions, checkpoints and job types may also
  * be queued (aqmp_job_store_queue_transition() and the like) and written
  * many in one transaction by aqmp_job_store_flush(): a burst of events costs
- * one commit, not one each. Every other write, every read and the
- * store's finalization write the queue first, in the same order.
+ * one commit, not one each. Every other write to a job's row, every read
+ * and the store's finalization write the queue first, in the same order;
+ * aqmp_job_store_add_job() does not, as nothing queued can depend on the
+ * row it adds.
  * The schema carries a version, and opening an older database migrates it
  * forward, one version after another.
  *
@@ -138,19 +140,6 @@ aqmp_job_store_prepare (AqmpJobStore *self, const gchar *sql, GError **error)
   return stmt;
 }
 
-/* runs a statement without a result, prepared once */
-static gboolean
-aqmp_job_store_run (AqmpJobStore *self, const gchar *sql, GError **error)
-{
-  g_autoptr(AqmpJobStoreStmt) stmt = aqmp_job_store_prepare (self, sql, error);
-
-  if (stmt == NULL)
-    return FALSE;
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    return aqmp_job_store_fail (self, error, "cannot write");
-  return TRUE;
-}
-
 /* runs a statement that returns no rows */
 static gboolean
 aqmp_job_store_step_done (AqmpJobStore *self, sqlite3_stmt *stmt, GError **error)
@@ -158,6 +147,15 @@ aqmp_job_store_step_done (AqmpJobStore *self, sqlite3_stmt *stmt, GError **error
   if (sqlite3_step (stmt) != SQLITE_DONE)
     return aqmp_job_store_fail (self, error, "cannot write");
   return TRUE;
+}
+
+/* runs a statement without a result, prepared once */
+static gboolean
+aqmp_job_store_run (AqmpJobStore *self, const gchar *sql, GError **error)
+{
+  g_autoptr(AqmpJobStoreStmt) stmt = aqmp_job_store_prepare (self, sql, error);
+
+  return stmt != NULL && aqmp_job_store_step_done (self, stmt, error);
 }
 
 static gboolean
@@ -695,10 +693,11 @@ aqmp_job_store_flush_quietly (AqmpJobStore *self)
  * @timestamp: when
  *
  * Queues a status transition, and the job's current status with it, for
- * the next aqmp_job_store_flush(). Every other write, every read and the
- * store's finalization flush the queue first, so the order of writes is
- * kept; until then another process does not see it, and a process killed
- * before it loses it.
+ * the next aqmp_job_store_flush(). Every other write to a job's row,
+ * every read and the store's finalization flush the queue first, so the
+ * order of writes is kept (aqmp_job_store_add_job() does not: nothing
+ * queued can depend on the row it adds); until then another process does
+ * not see it, and a process killed before it loses it.
  */
 void
 aqmp_job_store_queue_transition (AqmpJobStore *self, gint64 row, AqmpJobStatus status, gint64 timestamp)
