@@ -289,6 +289,28 @@ aqmp_test_tool_run (const gchar * const *env, const gchar *input, gchar **out, g
   return status;
 }
 
+/* ----- what the tool printed ----- */
+
+guint
+aqmp_test_count_lines (const gchar *text)
+{
+  guint n = 0;
+
+  for (const gchar *p = text; *p != '\0'; p++)
+    if (*p == '\n')
+      n++;
+  return n;
+}
+
+/* an error is exactly one line on stderr, starting with "aqmp: " */
+void
+aqmp_test_assert_one_error_line (const gchar *err)
+{
+  g_assert_true (g_str_has_prefix (err, "aqmp: "));
+  g_assert_cmpuint (aqmp_test_count_lines (err), ==, 1);
+  g_assert_true (g_str_has_suffix (err, "\n"));
+}
+
 /* ----- QEMU with a second monitor, for a second client ----- */
 
 /*

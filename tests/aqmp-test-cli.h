@@ -53,6 +53,10 @@ gint           aqmp_test_tool_run        (const gchar * const *env,
                                           const gchar         *first_arg,
                                           ...) G_GNUC_NULL_TERMINATED;
 
+/* what the tool printed: lines, and an error as exactly one "aqmp: " line */
+guint          aqmp_test_count_lines           (const gchar *text);
+void           aqmp_test_assert_one_error_line (const gchar *err);
+
 /* a run of the tool on a pseudo-terminal, as a person at a terminal runs it */
 typedef struct {
   GPid pid;

@@ -6,12 +6,7 @@
  * without --detach, re-attaching with watch, and its exit codes. Every run
  * uses a job store in the test's temporary directory.
  */
-#include <errno.h>
-#include <pty.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "aqmp-test-cli.h"
 
@@ -39,38 +34,6 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_free (f->dir);
   g_free (f->second);
   g_free (f->db);
-}
-
-static guint
-count_lines (const gchar *text)
-{
-  guint n = 0;
-
-  for (const gchar *p = text; *p != '\0'; p++)
-    if (*p == '\n')
-      n++;
-  return n;
-}
-
-/* an error is exactly one line on stderr, starting with "aqmp: " */
-static void
-assert_one_error_line (const gchar *err)
-{
-  g_assert_true (g_str_has_prefix (err, "aqmp: "));
-  g_assert_cmpuint (count_lines (err), ==, 1);
-  g_assert_true (g_str_has_suffix (err, "\n"));
-}
-
-static JsonObject *
-parse_object (const gchar *text)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) node = json_from_string (text, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (node);
-  g_assert_true (JSON_NODE_HOLDS_OBJECT (node));
-  return json_object_ref (json_node_get_object (node));
 }
 
 /* `aqmp exec` on the first monitor, which must succeed */
@@ -104,8 +67,8 @@ show_json (Fixture *f, const gchar *id)
   g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "show", id, "--json",
                                        "--db", f->db, NULL), ==, 0);
   g_assert_cmpstr (err, ==, "");
-  g_assert_cmpuint (count_lines (out), ==, 1);
-  return parse_object (out);
+  g_assert_cmpuint (aqmp_test_count_lines (out), ==, 1);
+  return aqmp_test_object_from_json (out);
 }
 
 /* QEMU's own view of its jobs, through the second monitor */
@@ -175,7 +138,7 @@ test_start_json_lines (Fixture *f, gconstpointer data)
   g_assert_cmpstr (lines[n - 1], ==, "");
   for (guint i = 0; i + 2 < n; i++)
     {
-      g_autoptr(JsonObject) obj = parse_object (lines[i]);
+      g_autoptr(JsonObject) obj = aqmp_test_object_from_json (lines[i]);
 
       g_assert_cmpstr (json_object_get_string_member (obj, "job"), ==, "j1");
       g_assert_true (json_object_has_member (obj, "status"));
@@ -197,7 +160,7 @@ test_start_json_lines (Fixture *f, gconstpointer data)
   g_assert_cmpuint (n_partial, >=, 1);
   g_assert_cmpfloat (previous, ==, 1.0);
 
-  last = parse_object (lines[n - 2]);
+  last = aqmp_test_object_from_json (lines[n - 2]);
   g_assert_cmpstr (json_object_get_string_member (last, "job"), ==, "j1");
   g_assert_cmpstr (json_object_get_string_member (last, "result"), ==, "success");
   g_assert_false (json_object_has_member (last, "error"));
@@ -236,7 +199,7 @@ test_list_show (Fixture *f, gconstpointer data)
   /* the history: a header and the job */
   g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "list", "--all", "--db", f->db, NULL), ==, 0);
   g_assert_cmpstr (err, ==, "");
-  g_assert_cmpuint (count_lines (out), ==, 2);
+  g_assert_cmpuint (aqmp_test_count_lines (out), ==, 2);
   g_assert_true (g_str_has_prefix (out, "ROW "));
   {
     g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
@@ -262,8 +225,8 @@ test_list_show (Fixture *f, gconstpointer data)
   /* the same as JSON lines */
   g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "list", "--all", "--json",
                                        "--db", f->db, NULL), ==, 0);
-  g_assert_cmpuint (count_lines (out), ==, 1);
-  listed = parse_object (out);
+  g_assert_cmpuint (aqmp_test_count_lines (out), ==, 1);
+  listed = aqmp_test_object_from_json (out);
   g_assert_cmpstr (json_object_get_string_member (listed, "job-id"), ==, "j1");
   g_assert_cmpstr (json_object_get_string_member (listed, "result"), ==, "success");
   g_clear_pointer (&out, g_free);
@@ -338,7 +301,7 @@ test_failed (Fixture *f, gconstpointer data)
                                        f->qemu->address, "blockdev-backup", "job-id=j1",
                                        "device=src", "target=bad", "sync=full", NULL), ==, 1);
   /* one clear line, with QEMU's words */
-  assert_one_error_line (err);
+  aqmp_test_assert_one_error_line (err);
   g_assert_nonnull (strstr (err, "j1"));
   g_assert_nonnull (strstr (err, "Input/output error"));
 
@@ -346,7 +309,7 @@ test_failed (Fixture *f, gconstpointer data)
   lines = g_strsplit (out, "\n", -1);
   n = g_strv_length (lines);
   g_assert_cmpuint (n, >=, 2);
-  last = parse_object (lines[n - 2]);
+  last = aqmp_test_object_from_json (lines[n - 2]);
   g_assert_cmpstr (json_object_get_string_member (last, "result"), ==, "failed");
   g_assert_nonnull (strstr (json_object_get_string_member (last, "error"), "Input/output error"));
 
@@ -441,7 +404,7 @@ test_detach (Fixture *f, gconstpointer data)
   lines = g_strsplit (watch->out.text->str, "\n", -1);
   n = g_strv_length (lines);
   g_assert_cmpuint (n, >=, 2);
-  last = parse_object (lines[n - 2]);
+  last = aqmp_test_object_from_json (lines[n - 2]);
   g_assert_cmpstr (json_object_get_string_member (last, "job"), ==, "j1");
   g_assert_cmpstr (json_object_get_string_member (last, "result"), ==, "success");
 
@@ -479,7 +442,7 @@ test_refused (Fixture *f, gconstpointer data)
     g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "set-speed", f->qemu->address,
                                          "unknown-id", "1000", NULL), ==, 1);
     g_assert_cmpstr (out, ==, "");
-    assert_one_error_line (err);
+    aqmp_test_assert_one_error_line (err);
     g_assert_true (g_str_has_prefix (err, "aqmp: set-speed: "));
     g_clear_pointer (&out, g_free);
     g_clear_pointer (&err, g_free);
@@ -489,7 +452,7 @@ test_refused (Fixture *f, gconstpointer data)
                                          f->qemu->address, "blockdev-backup", "device=nosuchnode",
                                          "target=tgt", "sync=full", NULL), ==, 1);
     g_assert_cmpstr (out, ==, "");
-    assert_one_error_line (err);
+    aqmp_test_assert_one_error_line (err);
     g_assert_true (g_str_has_prefix (err, "aqmp: blockdev-backup: "));
     g_assert_nonnull (strstr (err, "nosuchnode"));
     g_clear_pointer (&out, g_free);
@@ -499,7 +462,7 @@ test_refused (Fixture *f, gconstpointer data)
     g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "watch", "--db", f->db,
                                          f->qemu->address, "unknown-id", NULL), ==, 2);
     g_assert_cmpstr (out, ==, "");
-    assert_one_error_line (err);
+    aqmp_test_assert_one_error_line (err);
     g_clear_pointer (&out, g_free);
     g_clear_pointer (&err, g_free);
 
@@ -507,7 +470,7 @@ test_refused (Fixture *f, gconstpointer data)
     g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "set-speed", f->qemu->address,
                                          "j1", "fast", NULL), ==, 2);
     g_assert_cmpstr (out, ==, "");
-    assert_one_error_line (err);
+    aqmp_test_assert_one_error_line (err);
     g_assert_nonnull (strstr (err, "fast"));
   }
 }
@@ -545,7 +508,7 @@ test_usage_errors (void)
       g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", cases[i][0], "--db", db,
                                            cases[i][1], cases[i][2], cases[i][3], cases[i][4], NULL), ==, 2);
       g_assert_cmpstr (out, ==, "");
-      assert_one_error_line (err);
+      aqmp_test_assert_one_error_line (err);
     }
   {
     g_autofree gchar *out = NULL;

@@ -31,26 +31,6 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_free (f->second);
 }
 
-static guint
-count_lines (const gchar *text)
-{
-  guint n = 0;
-
-  for (const gchar *p = text; *p != '\0'; p++)
-    if (*p == '\n')
-      n++;
-  return n;
-}
-
-/* an error is exactly one line on stderr, starting with "aqmp: " */
-static void
-assert_one_error_line (const gchar *err)
-{
-  g_assert_true (g_str_has_prefix (err, "aqmp: "));
-  g_assert_cmpuint (count_lines (err), ==, 1);
-  g_assert_true (g_str_has_suffix (err, "\n"));
-}
-
 /* ----- without a server ----- */
 
 static void
@@ -109,7 +89,7 @@ test_usage_errors (void)
       g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, cases[i][0], cases[i][1],
                                            cases[i][2], cases[i][3], NULL), ==, 2);
       g_assert_cmpstr (out, ==, "");
-      assert_one_error_line (err);
+      aqmp_test_assert_one_error_line (err);
     }
   {
     g_autofree gchar *err = NULL;
@@ -134,7 +114,7 @@ test_connect_errors (void)
 
       g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "exec", addresses[i], "query-status", NULL), ==, 2);
       g_assert_cmpstr (out, ==, "");
-      assert_one_error_line (err);
+      aqmp_test_assert_one_error_line (err);
     }
   /* every command says it once */
   for (guint i = 0; i < 2; i++)
@@ -144,7 +124,7 @@ test_connect_errors (void)
 
       g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, i == 0 ? "events" : "shell", missing, NULL), ==, 2);
       g_assert_cmpstr (out, ==, "");
-      assert_one_error_line (err);
+      aqmp_test_assert_one_error_line (err);
     }
   aqmp_test_remove_dir (dir);
 }
@@ -190,12 +170,12 @@ test_exec_json (Fixture *f, gconstpointer data)
 
   /* compact on a pipe unless --pretty */
   g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "exec", f->qemu->address, "query-status", NULL), ==, 0);
-  g_assert_cmpuint (count_lines (out), ==, 1);
+  g_assert_cmpuint (aqmp_test_count_lines (out), ==, 1);
   g_assert_nonnull (strstr (out, "\"running\":true"));
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "exec", "--pretty", f->qemu->address, "query-status", NULL), ==, 0);
-  g_assert_cmpuint (count_lines (out), >, 1);
+  g_assert_cmpuint (aqmp_test_count_lines (out), >, 1);
 }
 
 static void
@@ -226,7 +206,7 @@ test_exec_timeout (Fixture *f, gconstpointer data)
   g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "exec", "--timeout", "0.3",
                                        f->qemu->address, "query-status", NULL), ==, 2);
   g_assert_cmpstr (out, ==, "");
-  assert_one_error_line (err);
+  aqmp_test_assert_one_error_line (err);
 }
 
 /* ----- events ----- */
@@ -291,7 +271,7 @@ test_events_timeout (Fixture *f, gconstpointer data)
   /* with --count it is a deadline */
   g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "events", "--timeout", "0.2", "--count", "1",
                                        f->qemu->address, NULL), ==, 2);
-  assert_one_error_line (err);
+  aqmp_test_assert_one_error_line (err);
 }
 
 /* ----- translation ----- */
@@ -328,25 +308,14 @@ test_german (Fixture *f, gconstpointer data)
 
 /* ----- the guest agent, through the qga plugin ----- */
 
-static const gchar *
-plugin_env (void)
-{
-  static gchar *env = NULL;
-
-  if (env == NULL)
-    env = g_strdup_printf ("AQMP_PLUGIN_PATH=%s", g_getenv ("AQMP_PLUGIN_PATH"));
-  return env;
-}
-
 static void
 test_ga (void)
 {
   g_autoptr(AqmpTestFakeAgent) agent = aqmp_test_fake_agent_new ();
-  const gchar *env[] = { plugin_env (), NULL };
   g_autofree gchar *out = NULL;
   g_autofree gchar *err = NULL;
 
-  g_assert_cmpint (aqmp_test_tool_run (env, NULL, &out, &err, "ga", "--compact", agent->address,
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "ga", "--compact", agent->address,
                                        "guest-sync", "id=42", NULL), ==, 0);
   g_assert_cmpstr (out, ==, "42\n");
   /* the tool synchronised before its command, as the protocol wants */
@@ -354,9 +323,9 @@ test_ga (void)
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
-  g_assert_cmpint (aqmp_test_tool_run (env, NULL, &out, &err, "ga", agent->address,
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "ga", agent->address,
                                        "guest-no-such-command", NULL), ==, 1);
-  assert_one_error_line (err);
+  aqmp_test_assert_one_error_line (err);
   g_assert_nonnull (strstr (err, "guest-no-such-command"));
 }
 
@@ -364,7 +333,6 @@ static void
 test_ga_exec (void)
 {
   g_autoptr(AqmpTestFakeAgent) agent = aqmp_test_fake_agent_new ();
-  const gchar *env[] = { plugin_env (), NULL };
   g_autofree gchar *out = NULL;
   g_autofree gchar *err = NULL;
 
@@ -374,7 +342,7 @@ test_ga_exec (void)
   agent->exec_out = g_strdup ("out\n");
   g_free (agent->exec_err);
   agent->exec_err = g_strdup ("err\n");
-  g_assert_cmpint (aqmp_test_tool_run (env, NULL, &out, &err, "ga-exec", agent->address,
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "ga-exec", agent->address,
                                        "--", "/bin/sh", "-c", "exit 3", NULL), ==, 3);
   g_assert_cmpstr (out, ==, "out\n");
   g_assert_cmpstr (err, ==, "err\n");
@@ -383,11 +351,10 @@ test_ga_exec (void)
 static void
 test_plugins (void)
 {
-  const gchar *env[] = { plugin_env (), NULL };
   g_autofree gchar *out = NULL;
   g_autofree gchar *err = NULL;
 
-  g_assert_cmpint (aqmp_test_tool_run (env, NULL, &out, &err, "plugins", NULL), ==, 0);
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "plugins", NULL), ==, 0);
   g_assert_nonnull (strstr (out, "protocol  qga"));
   g_assert_nonnull (strstr (out, "workflow  example-ping"));
 }

@@ -21,7 +21,7 @@ static gchar *cert_dir;
 
 /* ----- helpers ----- */
 
-/* a list holding (copies of) both ends of a fresh pipe's read end */
+/* a list holding copies of the read ends of @n fresh pipes */
 static GUnixFDList *
 pipe_fd_list (guint n)
 {

@@ -4,12 +4,7 @@
  * events, completion, history, Ctrl-C, disconnect) and on pipes (scripts,
  * transactions, HMP).
  */
-#include <errno.h>
-#include <pty.h>
-#include <signal.h>
 #include <string.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <glib/gstdio.h>
 

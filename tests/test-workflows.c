@@ -12,7 +12,6 @@
 
 #include "aqmp-test-cli.h"
 #include "aqmp-test-fake-agent.h"
-#include "aqmp-test-qemu.h"
 
 #define GIB "1073741824"
 /* a workflow in these tests never takes longer */
@@ -497,24 +496,13 @@ test_around_both_fail (Fixture *f, gconstpointer data)
 
 /* ----- aqmp workflow ----- */
 
-static const gchar *
-plugin_env (void)
-{
-  static gchar *env = NULL;
-
-  if (env == NULL)
-    env = g_strdup_printf ("AQMP_PLUGIN_PATH=%s", g_getenv ("AQMP_PLUGIN_PATH"));
-  return env;
-}
-
 static void
 test_cli_list (void)
 {
-  const gchar *env[] = { plugin_env (), NULL };
   g_autofree gchar *out = NULL;
   g_autofree gchar *err = NULL;
 
-  g_assert_cmpint (aqmp_test_tool_run (env, NULL, &out, &err, "workflow", "list", NULL), ==, 0);
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "workflow", "list", NULL), ==, 0);
   g_assert_nonnull (strstr (out, "consistent-backup"));
   g_assert_nonnull (strstr (out, "guest-exec-around-job"));
   g_assert_nonnull (strstr (out, "example-ping"));
@@ -523,7 +511,6 @@ test_cli_list (void)
 static void
 test_cli_run (Fixture *f, gconstpointer data)
 {
-  const gchar *env[] = { plugin_env (), NULL };
   g_autofree gchar *out = NULL;
   g_autofree gchar *err = NULL;
   g_autofree gchar *log = NULL;
@@ -535,7 +522,7 @@ test_cli_run (Fixture *f, gconstpointer data)
   /* the monitor serves one client: the tool's */
   g_assert_true (aqmp_client_disconnect_sync (f->client, NULL, NULL));
   g_clear_object (&f->client);
-  g_assert_cmpint (aqmp_test_tool_run (env, NULL, &out, &err, "workflow", "run", "--compact",
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "workflow", "run", "--compact",
                                        f->qemu->address, "consistent-backup", "disks=src0=dst0,src1=dst1",
                                        "job-id-prefix=cli", "--qga", f->agent->address, NULL), ==, 0);
   result = json_from_string (out, &error);
@@ -555,7 +542,7 @@ test_cli_run (Fixture *f, gconstpointer data)
   g_clear_pointer (&err, g_free);
 
   /* QEMU's error: exit 1, one line naming the node, and the guest thawed */
-  g_assert_cmpint (aqmp_test_tool_run (env, NULL, &out, &err, "workflow", "run", f->qemu->address,
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "workflow", "run", f->qemu->address,
                                        "consistent-backup", "{\"disks\": \"src0=missing\"}",
                                        "--qga", f->agent->address, NULL), ==, 1);
   g_assert_cmpstr (out, ==, "");
@@ -567,7 +554,7 @@ test_cli_run (Fixture *f, gconstpointer data)
   g_clear_pointer (&err, g_free);
 
   /* no guest agent: exit 2, nothing frozen */
-  g_assert_cmpint (aqmp_test_tool_run (env, NULL, &out, &err, "workflow", "run", f->qemu->address,
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "workflow", "run", f->qemu->address,
                                        "consistent-backup", "disks=src0=dst0", NULL), ==, 2);
   g_assert_nonnull (strstr (err, "guest agent"));
   g_assert_cmpuint (f->agent->log->len, ==, 4);
@@ -575,9 +562,9 @@ test_cli_run (Fixture *f, gconstpointer data)
   g_clear_pointer (&err, g_free);
 
   /* usage */
-  g_assert_cmpint (aqmp_test_tool_run (env, NULL, &out, &err, "workflow", "run", f->qemu->address, NULL), ==, 2);
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "workflow", "run", f->qemu->address, NULL), ==, 2);
   g_clear_pointer (&err, g_free);
-  g_assert_cmpint (aqmp_test_tool_run (env, NULL, NULL, &err, "workflow", "run", f->qemu->address,
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, NULL, &err, "workflow", "run", f->qemu->address,
                                        "no-such-workflow", NULL), ==, 2);
   g_assert_nonnull (strstr (err, "no-such-workflow"));
 }

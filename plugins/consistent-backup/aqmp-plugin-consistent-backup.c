@@ -71,36 +71,13 @@ typedef struct {
   GError *thaw_error;
 } BackupRun;
 
-static gboolean
-backup_release_cb (gpointer user_data)
-{
-  return G_SOURCE_REMOVE;
-}
-
-/*
- * The run may end inside a waiter's callback, while the waiter still
- * serves its queue: the waiter is let go from the main loop, not from
- * under itself.
- */
-static void
-backup_release_later (gpointer object)
-{
-  GSource *source = g_idle_source_new ();
-
-  g_source_set_static_name (source, "[aqmp-plugin-consistent-backup] release");
-  g_source_set_callback (source, backup_release_cb, object, g_object_unref);
-  g_source_attach (source, g_main_context_get_thread_default ());
-  g_source_unref (source);
-}
-
 static void
 backup_disk_free (BackupDisk *disk)
 {
   g_free (disk->device);
   g_free (disk->target);
   g_free (disk->job_id);
-  if (disk->waiter != NULL)
-    backup_release_later (g_steal_pointer (&disk->waiter));
+  g_clear_object (&disk->waiter);
   g_free (disk->error);
   g_free (disk);
 }
@@ -516,7 +493,7 @@ backup_poll_cb (GObject *source, GAsyncResult *res, gpointer user_data)
     return;
   message = g_strdup_printf ("backing up: %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " bytes", current, total);
   backup_progress (task,
-                                 BACKUP_START_FRACTION + (1.0 - BACKUP_START_FRACTION) * current / total, message);
+                   BACKUP_START_FRACTION + (1.0 - BACKUP_START_FRACTION) * current / total, message);
 }
 
 static gboolean
@@ -663,7 +640,7 @@ backup_started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
     }
   else
     backup_progress (task, BACKUP_START_FRACTION / 2,
-                                   "the backup jobs started; thawing the guest's filesystems");
+                     "the backup jobs started; thawing the guest's filesystems");
   backup_thaw (task);
 }
 
@@ -717,7 +694,7 @@ backup_frozen_cb (GObject *source, GAsyncResult *res, gpointer user_data)
       return;
     }
   backup_progress (task, BACKUP_START_FRACTION / 4,
-                                 "frozen; starting the backup jobs");
+                   "frozen; starting the backup jobs");
   args = backup_transaction (run);
   /* not cancellable either: once sent, the jobs may exist, and only the
    * reply says which */

@@ -71,6 +71,12 @@ around_run_free (AroundRun *run)
 /* ----- parameters ----- */
 
 static gboolean
+around_is_string (JsonNode *node)
+{
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING;
+}
+
+static gboolean
 around_parse_argv (JsonObject *params, const gchar *member, GStrv *out, GError **error)
 {
   JsonNode *node = json_object_get_member (params, member);
@@ -78,7 +84,7 @@ around_parse_argv (JsonObject *params, const gchar *member, GStrv *out, GError *
 
   if (node == NULL)
     return TRUE;
-  if (JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == G_TYPE_STRING)
+  if (around_is_string (node))
     {
       g_strv_builder_add_many (builder, "/bin/sh", "-c", json_node_get_string (node), NULL);
       *out = g_strv_builder_end (builder);
@@ -92,7 +98,7 @@ around_parse_argv (JsonObject *params, const gchar *member, GStrv *out, GError *
       for (guint i = 0; ok && i < json_array_get_length (array); i++)
         {
           JsonNode *element = json_array_get_element (array, i);
-          ok = JSON_NODE_HOLDS_VALUE (element) && json_node_get_value_type (element) == G_TYPE_STRING;
+          ok = around_is_string (element);
           if (ok)
             g_strv_builder_add (builder, json_node_get_string (element));
         }
@@ -126,7 +132,7 @@ around_parse (AroundRun *run, JsonObject *params, GError **error)
       return FALSE;
     }
   args = json_object_get_member (params, "arguments");
-  if (args != NULL && JSON_NODE_HOLDS_VALUE (args) && json_node_get_value_type (args) == G_TYPE_STRING)
+  if (args != NULL && around_is_string (args))
     {
       g_autoptr(JsonNode) parsed = aqmp_json_parse (json_node_get_string (args), -1, NULL);
       if (parsed != NULL && JSON_NODE_HOLDS_OBJECT (parsed))
