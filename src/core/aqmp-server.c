@@ -5,6 +5,7 @@
 #include <glib/gstdio.h>
 #include <gio/gunixsocketaddress.h>
 
+#include "aqmp-address-private.h"
 #include "aqmp-error.h"
 #include "aqmp-json-private.h"
 #include "aqmp-server-connection-private.h"
@@ -257,79 +258,25 @@ aqmp_server_get_arguments (JsonObject *request)
   return json_node_get_object (node);
 }
 
-/* address parsing, duplicated from the client's for now */
-
+/* the client's own parser, so both accept the same addresses; the test
+ * server adds one rule: it listens on loopback only */
 static GSocketAddress *
 aqmp_server_parse_address (const gchar *address, GError **error)
 {
-  const gchar *rest = address;
-  const gchar *colon;
-  guint64 port = 0;
-  g_autofree gchar *host = NULL;
-  g_autoptr(GInetAddress) inet = NULL;
+  g_autoptr(GSocketAddress) parsed = aqmp_address_parse_listen (address, error);
+  GInetAddress *inet;
 
-  if (g_str_has_prefix (address, "unix:"))
-    rest = address + strlen ("unix:");
-  if (rest != address || address[0] == '/')
-    {
-      if (rest[0] == '\0')
-        {
-          g_set_error (error, AQMP_ERROR, AQMP_ERROR_CONNECT,
-                       "invalid address '%s': empty socket path", address);
-          return NULL;
-        }
-      return g_unix_socket_address_new (rest);
-    }
-
-  if (g_str_has_prefix (address, "tcp:"))
-    rest = address + strlen ("tcp:");
-  colon = strrchr (rest, ':');
-  if (colon == NULL
-      || !g_ascii_string_to_unsigned (colon + 1, 10, 0, G_MAXUINT16, &port, NULL))
-    {
-      g_set_error (error, AQMP_ERROR, AQMP_ERROR_CONNECT,
-                   "invalid address '%s': expected /PATH, unix:PATH, "
-                   "tcp:HOST:PORT or HOST:PORT", address);
-      return NULL;
-    }
-  host = g_strndup (rest, colon - rest);
-  if (host[0] == '[' && g_str_has_suffix (host, "]"))
-    {
-      gchar *inner = g_strndup (host + 1, strlen (host) - 2);
-      g_free (host);
-      host = inner;
-    }
-
-  if (host[0] == '\0' || g_strcmp0 (host, "localhost") == 0)
-    inet = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  else
-    inet = g_inet_address_new_from_string (host);
-  if (inet == NULL || !g_inet_address_get_is_loopback (inet))
+  if (parsed == NULL || !G_IS_INET_SOCKET_ADDRESS (parsed))
+    return g_steal_pointer (&parsed);
+  inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (parsed));
+  if (!g_inet_address_get_is_loopback (inet))
     {
       g_set_error (error, AQMP_ERROR, AQMP_ERROR_CONNECT,
                    "invalid address '%s': the test server listens on "
                    "loopback addresses only", address);
       return NULL;
     }
-  return g_inet_socket_address_new (inet, (guint16) port);
-}
-
-static gchar *
-aqmp_server_address_to_string (GSocketAddress *address)
-{
-  g_autofree gchar *host = NULL;
-  GInetSocketAddress *inet;
-
-  if (G_IS_UNIX_SOCKET_ADDRESS (address))
-    return g_strdup_printf ("unix:%s",
-                            g_unix_socket_address_get_path (G_UNIX_SOCKET_ADDRESS (address)));
-
-  inet = G_INET_SOCKET_ADDRESS (address);
-  host = g_inet_address_to_string (g_inet_socket_address_get_address (inet));
-  if (g_inet_socket_address_get_address (inet) != NULL
-      && g_inet_address_get_family (g_inet_socket_address_get_address (inet)) == G_SOCKET_FAMILY_IPV6)
-    return g_strdup_printf ("tcp:[%s]:%u", host, g_inet_socket_address_get_port (inet));
-  return g_strdup_printf ("tcp:%s:%u", host, g_inet_socket_address_get_port (inet));
+  return g_steal_pointer (&parsed);
 }
 
 /* connections */
@@ -883,8 +830,9 @@ aqmp_server_new (void)
 /**
  * aqmp_server_listen:
  * @self: an #AqmpServer
- * @address: `/PATH`, `unix:PATH`, `tcp:HOST:PORT` or `HOST:PORT` on a
- *   loopback address; port 0 picks a free port
+ * @address: where to listen, as for aqmp_client_listen(): `/PATH`,
+ *   `./PATH`, `unix:PATH`, `tcp:HOST:PORT` or `HOST:PORT`, where HOST is a
+ *   loopback address or `localhost`; port 0 picks a free port
  * @error: return location for an error
  *
  * Starts accepting clients on @address. It may be called more than once to
@@ -927,7 +875,7 @@ aqmp_server_listen (AqmpServer *self, const gchar *address, GError **error)
                      g_strdup (g_unix_socket_address_get_path (G_UNIX_SOCKET_ADDRESS (bound))));
   if (first)
     aqmp_server_accept_next (self);
-  return aqmp_server_address_to_string (bound);
+  return aqmp_address_to_string (bound);
 }
 
 /**
