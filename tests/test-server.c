@@ -309,6 +309,127 @@ test_server_bad_address (void)
     }
 }
 
+typedef enum {
+  TEST_ADDRESS_ACCEPTED,
+  TEST_ADDRESS_REFUSED,
+  TEST_ADDRESS_AS_CLIENT,   /* depends on the host (IPv6): as the client */
+} TestAddressOutcome;
+
+/* whether an AqmpClient accepts @address to listen on */
+static gboolean
+test_client_accepts (const gchar *address)
+{
+  g_autoptr(AqmpClient) client = aqmp_client_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *listening = aqmp_client_listen (client, address, &error);
+
+  if (listening == NULL)
+    g_assert_error (error, AQMP_ERROR, AQMP_ERROR_CONNECT);
+  /* unref closes the socket and removes its path */
+  return listening != NULL;
+}
+
+/* an AqmpClient connects to @address and gets an answer from @server */
+static void
+test_client_query (const gchar *address)
+{
+  g_autoptr(AqmpClient) client = aqmp_client_new ();
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) status = NULL;
+
+  aqmp_client_set_connect_timeout (client, 5000);
+  aqmp_client_set_default_timeout (client, 5000);
+  g_assert_true (aqmp_client_connect_sync (client, address, NULL, &error));
+  g_assert_no_error (error);
+  status = aqmp_client_execute_sync (client, "query-status", NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (json_object_get_boolean_member (json_node_get_object (status), "running"));
+  g_assert_true (aqmp_client_disconnect_sync (client, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* the server reads addresses with the client's parser: what a client
+ * accepts to listen on, the server accepts, relative paths included */
+static void
+test_server_address_forms (void)
+{
+  static const struct {
+    const gchar *address;
+    TestAddressOutcome outcome;
+  } forms[] = {
+    { "./qmp.sock", TEST_ADDRESS_ACCEPTED },
+    { "unix:qmp.sock", TEST_ADDRESS_ACCEPTED },
+    { "unix:./qmp.sock", TEST_ADDRESS_ACCEPTED },
+    { "@ABS@/qmp.sock", TEST_ADDRESS_ACCEPTED },
+    { "unix:@ABS@/qmp.sock", TEST_ADDRESS_ACCEPTED },
+    { "tcp:127.0.0.1:0", TEST_ADDRESS_ACCEPTED },
+    { "127.0.0.1:0", TEST_ADDRESS_ACCEPTED },
+    { "tcp:localhost:0", TEST_ADDRESS_ACCEPTED },
+    { "localhost:0", TEST_ADDRESS_ACCEPTED },
+    { "tcp:[::1]:0", TEST_ADDRESS_AS_CLIENT },
+    { "unix:", TEST_ADDRESS_REFUSED },
+    { "nonsense", TEST_ADDRESS_REFUSED },
+    { ":0", TEST_ADDRESS_REFUSED },
+    { "tcp:127.0.0.1:99999", TEST_ADDRESS_REFUSED },
+    { "tcp:host.invalid:0", TEST_ADDRESS_REFUSED },
+    { "tls:127.0.0.1:0", TEST_ADDRESS_REFUSED },
+  };
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *dir = g_dir_make_tmp ("aqmp-server-XXXXXX", &error);
+  g_autofree gchar *cwd = g_get_current_dir ();
+
+  g_assert_no_error (error);
+  /* the relative forms are relative to the working directory */
+  g_assert_cmpint (g_chdir (dir), ==, 0);
+  for (guint i = 0; i < G_N_ELEMENTS (forms); i++)
+    {
+      g_autoptr(GString) address = g_string_new (forms[i].address);
+      g_autoptr(AqmpServer) server = aqmp_server_new ();
+      g_autofree gchar *listening = NULL;
+      g_autoptr(GError) server_error = NULL;
+      gboolean client_accepts;
+
+      g_string_replace (address, "@ABS@", dir, 0);
+      g_test_message ("address %s", address->str);
+      client_accepts = test_client_accepts (address->str);
+      if (forms[i].outcome != TEST_ADDRESS_AS_CLIENT)
+        g_assert_cmpint (client_accepts, ==, forms[i].outcome == TEST_ADDRESS_ACCEPTED);
+
+      listening = aqmp_server_listen (server, address->str, &server_error);
+      if (!client_accepts)
+        {
+          g_assert_error (server_error, AQMP_ERROR, AQMP_ERROR_CONNECT);
+          g_assert_null (listening);
+          continue;
+        }
+      g_assert_no_error (server_error);
+      /* a Unix socket is reached by the very address it was given */
+      test_client_query (g_str_has_prefix (listening, "unix:") ? address->str : listening);
+      aqmp_server_stop (server);
+      g_assert_false (g_file_test ("qmp.sock", G_FILE_TEST_EXISTS));
+    }
+  g_assert_cmpint (g_chdir (cwd), ==, 0);
+  g_assert_cmpint (g_rmdir (dir), ==, 0);
+}
+
+/* the one rule of the server's own: it listens on loopback only */
+static void
+test_server_loopback_only (void)
+{
+  const gchar *outside[] = { "tcp:0.0.0.0:0", "192.0.2.1:0", "tcp:[::]:0", NULL };
+
+  for (guint i = 0; outside[i] != NULL; i++)
+    {
+      g_autoptr(AqmpServer) server = aqmp_server_new ();
+      g_autoptr(GError) error = NULL;
+      g_autofree gchar *address = aqmp_server_listen (server, outside[i], &error);
+
+      g_assert_error (error, AQMP_ERROR, AQMP_ERROR_CONNECT);
+      g_assert_nonnull (strstr (error->message, "loopback"));
+      g_assert_null (address);
+    }
+}
+
 static void
 test_server_negotiation (void)
 {
@@ -821,6 +942,8 @@ main (int argc, char *argv[])
   g_test_add_func ("/aqmp/server/greeting", test_server_greeting);
   g_test_add_func ("/aqmp/server/unix", test_server_unix);
   g_test_add_func ("/aqmp/server/bad-address", test_server_bad_address);
+  g_test_add_func ("/aqmp/server/address-forms", test_server_address_forms);
+  g_test_add_func ("/aqmp/server/loopback-only", test_server_loopback_only);
   g_test_add_func ("/aqmp/server/negotiation", test_server_negotiation);
   g_test_add_func ("/aqmp/server/negotiation-refused", test_server_negotiation_refused);
   g_test_add_func ("/aqmp/server/handler", test_server_handler);

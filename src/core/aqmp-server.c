@@ -5,9 +5,13 @@
 #include <glib/gstdio.h>
 #include <gio/gunixsocketaddress.h>
 
+#include "aqmp-address-private.h"
 #include "aqmp-error.h"
-#include "aqmp-json-private.h"
+#include "aqmp-server-answers-private.h"
+#include "aqmp-server-builtin-private.h"
 #include "aqmp-server-connection-private.h"
+#include "aqmp-server-reply-private.h"
+#include "aqmp-server-script-private.h"
 #include "aqmp-server.h"
 
 /**
@@ -21,49 +25,15 @@
  * aqmp_server_new() and is not thread-safe: use it from that context only.
  */
 
+/*
+ * This file listens, keeps the connections, dispatches each request and
+ * sends what answers it, with delays, side effects and faults. Who
+ * answers, first come first served: the script (aqmp-server-script.c),
+ * the handlers and canned replies a test set (aqmp-server-answers.c),
+ * then QEMU's built-ins (aqmp-server-builtin.c).
+ */
+
 #define AQMP_SERVER_OVERSIZED_PIECE 65536
-
-typedef enum {
-  AQMP_SERVER_ACTION_NONE,
-  AQMP_SERVER_ACTION_NEGOTIATE,
-  AQMP_SERVER_ACTION_STOP,
-  AQMP_SERVER_ACTION_CONT,
-  AQMP_SERVER_ACTION_QUIT,
-} AqmpServerAction;
-
-/* what answering one request produced */
-typedef struct {
-  JsonObject *response;     /* nullable: nothing to send */
-  AqmpServerAction action;  /* side effect at the time the response goes out */
-  gboolean enable_oob;
-} AqmpServerReply;
-
-typedef struct {
-  gchar *command;
-  JsonObject *arguments;    /* nullable: any arguments */
-  JsonNode *value;          /* nullable: an error reply */
-  gchar *qmp_class;
-  gchar *desc;
-} AqmpServerExpectation;
-
-typedef struct {
-  AqmpServerHandler func;
-  gpointer user_data;
-  GDestroyNotify destroy;
-} AqmpServerHandlerEntry;
-
-typedef enum {
-  AQMP_SERVER_CANNED_RETURN,
-  AQMP_SERVER_CANNED_ERROR,
-  AQMP_SERVER_CANNED_NO_REPLY,
-} AqmpServerCannedKind;
-
-typedef struct {
-  AqmpServerCannedKind kind;
-  JsonNode *value;
-  gchar *qmp_class;
-  gchar *desc;
-} AqmpServerCanned;
 
 struct _AqmpServer {
   GObject parent_instance;
@@ -84,168 +54,16 @@ struct _AqmpServer {
   gboolean paused;          /* connections do not read */
   gboolean running;
 
-  GHashTable *handlers;     /* command → AqmpServerHandlerEntry */
-  GHashTable *canned;       /* command → AqmpServerCanned */
-  GHashTable *delays;       /* command → delay in ms */
-
-  GQueue expectations;      /* AqmpServerExpectation */
-  gboolean expecting;       /* an expectation was ever queued */
-  gboolean strict;
-  GPtrArray *failures;      /* gchar */
-  GPtrArray *received;      /* JsonObject */
+  AqmpServerScript *script;   /* scripted expectations */
+  AqmpServerAnswers *answers; /* handlers and canned replies */
+  GHashTable *delays;         /* command → delay in ms */
+  GPtrArray *received;        /* JsonObject */
 };
 
 G_DEFINE_FINAL_TYPE (AqmpServer, aqmp_server, G_TYPE_OBJECT)
 
 
 /* small helpers */
-
-static void
-aqmp_server_reply_free (AqmpServerReply *reply)
-{
-  g_clear_pointer (&reply->response, json_object_unref);
-  g_free (reply);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (AqmpServerReply, aqmp_server_reply_free)
-
-static JsonNode *
-aqmp_server_node_take_object (JsonObject *object)
-{
-  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
-
-  json_node_take_object (node, object);
-  return node;
-}
-
-static AqmpServerReply *
-aqmp_server_reply_new_return (JsonNode *value)
-{
-  AqmpServerReply *reply = g_new0 (AqmpServerReply, 1);
-
-  reply->response = json_object_new ();
-  if (value == NULL)
-    value = aqmp_server_node_take_object (json_object_new ());
-  json_object_set_member (reply->response, "return", value);
-  return reply;
-}
-
-static AqmpServerReply *
-aqmp_server_reply_new_error (const gchar *qmp_class, const gchar *desc)
-{
-  AqmpServerReply *reply = g_new0 (AqmpServerReply, 1);
-  JsonObject *error = json_object_new ();
-
-  json_object_set_string_member (error, "class", qmp_class);
-  json_object_set_string_member (error, "desc", desc);
-  reply->response = json_object_new ();
-  json_object_set_object_member (reply->response, "error", error);
-  return reply;
-}
-
-static AqmpServerReply *
-aqmp_server_reply_new_silent (void)
-{
-  return g_new0 (AqmpServerReply, 1);
-}
-
-static void
-aqmp_server_expectation_free (AqmpServerExpectation *exp)
-{
-  g_free (exp->command);
-  g_clear_pointer (&exp->arguments, json_object_unref);
-  g_clear_pointer (&exp->value, json_node_unref);
-  g_free (exp->qmp_class);
-  g_free (exp->desc);
-  g_free (exp);
-}
-
-static void
-aqmp_server_handler_entry_clear (gpointer data)
-{
-  AqmpServerHandlerEntry *entry = data;
-
-  if (entry->destroy != NULL)
-    entry->destroy (entry->user_data);
-}
-
-static void
-aqmp_server_handler_entry_release (gpointer data)
-{
-  g_rc_box_release_full (data, aqmp_server_handler_entry_clear);
-}
-
-static void
-aqmp_server_canned_free (gpointer data)
-{
-  AqmpServerCanned *canned = data;
-
-  g_clear_pointer (&canned->value, json_node_unref);
-  g_free (canned->qmp_class);
-  g_free (canned->desc);
-  g_free (canned);
-}
-
-static JsonObject *
-aqmp_server_default_version (void)
-{
-  JsonObject *version = json_object_new ();
-  JsonObject *qemu = json_object_new ();
-
-  json_object_set_int_member (qemu, "micro", 22);
-  json_object_set_int_member (qemu, "minor", 2);
-  json_object_set_int_member (qemu, "major", 7);
-  json_object_set_object_member (version, "qemu", qemu);
-  json_object_set_string_member (version, "package", "aqmp-test");
-  return version;
-}
-
-static JsonObject *
-aqmp_server_default_greeting (void)
-{
-  JsonObject *greeting = json_object_new ();
-  JsonObject *qmp = json_object_new ();
-  JsonArray *caps = json_array_new ();
-
-  json_array_add_string_element (caps, "oob");
-  json_object_set_object_member (qmp, "version", aqmp_server_default_version ());
-  json_object_set_array_member (qmp, "capabilities", caps);
-  json_object_set_object_member (greeting, "QMP", qmp);
-  return greeting;
-}
-
-/* the member of the greeting's QMP object, if the greeting has one */
-static JsonNode *
-aqmp_server_get_greeting_member (AqmpServer *self, const gchar *name)
-{
-  JsonNode *qmp;
-
-  if (self->greeting == NULL)
-    return NULL;
-  qmp = json_object_get_member (self->greeting, "QMP");
-  if (qmp == NULL || !JSON_NODE_HOLDS_OBJECT (qmp))
-    return NULL;
-  return json_object_get_member (json_node_get_object (qmp), name);
-}
-
-static gboolean
-aqmp_server_strv_node_contains (JsonNode *node, const gchar *str)
-{
-  JsonArray *array;
-
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
-    return FALSE;
-  array = json_node_get_array (node);
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonNode *element = json_array_get_element (array, i);
-      if (JSON_NODE_HOLDS_VALUE (element)
-          && json_node_get_value_type (element) == G_TYPE_STRING
-          && g_strcmp0 (json_node_get_string (element), str) == 0)
-        return TRUE;
-    }
-  return FALSE;
-}
 
 static JsonObject *
 aqmp_server_get_arguments (JsonObject *request)
@@ -257,79 +75,25 @@ aqmp_server_get_arguments (JsonObject *request)
   return json_node_get_object (node);
 }
 
-/* address parsing, duplicated from the client's for now */
-
+/* the client's own parser, so both accept the same addresses; the test
+ * server adds one rule: it listens on loopback only */
 static GSocketAddress *
 aqmp_server_parse_address (const gchar *address, GError **error)
 {
-  const gchar *rest = address;
-  const gchar *colon;
-  guint64 port = 0;
-  g_autofree gchar *host = NULL;
-  g_autoptr(GInetAddress) inet = NULL;
+  g_autoptr(GSocketAddress) parsed = aqmp_address_parse_listen (address, error);
+  GInetAddress *inet;
 
-  if (g_str_has_prefix (address, "unix:"))
-    rest = address + strlen ("unix:");
-  if (rest != address || address[0] == '/')
-    {
-      if (rest[0] == '\0')
-        {
-          g_set_error (error, AQMP_ERROR, AQMP_ERROR_CONNECT,
-                       "invalid address '%s': empty socket path", address);
-          return NULL;
-        }
-      return g_unix_socket_address_new (rest);
-    }
-
-  if (g_str_has_prefix (address, "tcp:"))
-    rest = address + strlen ("tcp:");
-  colon = strrchr (rest, ':');
-  if (colon == NULL
-      || !g_ascii_string_to_unsigned (colon + 1, 10, 0, G_MAXUINT16, &port, NULL))
-    {
-      g_set_error (error, AQMP_ERROR, AQMP_ERROR_CONNECT,
-                   "invalid address '%s': expected /PATH, unix:PATH, "
-                   "tcp:HOST:PORT or HOST:PORT", address);
-      return NULL;
-    }
-  host = g_strndup (rest, colon - rest);
-  if (host[0] == '[' && g_str_has_suffix (host, "]"))
-    {
-      gchar *inner = g_strndup (host + 1, strlen (host) - 2);
-      g_free (host);
-      host = inner;
-    }
-
-  if (host[0] == '\0' || g_strcmp0 (host, "localhost") == 0)
-    inet = g_inet_address_new_loopback (G_SOCKET_FAMILY_IPV4);
-  else
-    inet = g_inet_address_new_from_string (host);
-  if (inet == NULL || !g_inet_address_get_is_loopback (inet))
+  if (parsed == NULL || !G_IS_INET_SOCKET_ADDRESS (parsed))
+    return g_steal_pointer (&parsed);
+  inet = g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (parsed));
+  if (!g_inet_address_get_is_loopback (inet))
     {
       g_set_error (error, AQMP_ERROR, AQMP_ERROR_CONNECT,
                    "invalid address '%s': the test server listens on "
                    "loopback addresses only", address);
       return NULL;
     }
-  return g_inet_socket_address_new (inet, (guint16) port);
-}
-
-static gchar *
-aqmp_server_address_to_string (GSocketAddress *address)
-{
-  g_autofree gchar *host = NULL;
-  GInetSocketAddress *inet;
-
-  if (G_IS_UNIX_SOCKET_ADDRESS (address))
-    return g_strdup_printf ("unix:%s",
-                            g_unix_socket_address_get_path (G_UNIX_SOCKET_ADDRESS (address)));
-
-  inet = G_INET_SOCKET_ADDRESS (address);
-  host = g_inet_address_to_string (g_inet_socket_address_get_address (inet));
-  if (g_inet_socket_address_get_address (inet) != NULL
-      && g_inet_address_get_family (g_inet_socket_address_get_address (inet)) == G_SOCKET_FAMILY_IPV6)
-    return g_strdup_printf ("tcp:[%s]:%u", host, g_inet_socket_address_get_port (inet));
-  return g_strdup_printf ("tcp:%s:%u", host, g_inet_socket_address_get_port (inet));
+  return g_steal_pointer (&parsed);
 }
 
 /* connections */
@@ -456,246 +220,6 @@ aqmp_server_deliver_later (AqmpServer           *self,
 
 /* requests */
 
-static gboolean
-aqmp_server_check_request (JsonObject   *request,
-                           gboolean      allow_oob,
-                           const gchar **command,
-                           gboolean     *oob,
-                           GError      **error)
-{
-  JsonObjectIter iter;
-  const gchar *member;
-  JsonNode *value;
-
-  json_object_iter_init (&iter, request);
-  while (json_object_iter_next (&iter, &member, &value))
-    {
-      gboolean is_oob = g_strcmp0 (member, "exec-oob") == 0;
-
-      if (is_oob || g_strcmp0 (member, "execute") == 0)
-        {
-          if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
-            {
-              g_set_error (error, AQMP_ERROR, AQMP_ERROR_FAILED,
-                           "QMP input member '%s' must be a string", member);
-              return FALSE;
-            }
-          if (is_oob && !allow_oob)
-            {
-              g_set_error (error, AQMP_ERROR, AQMP_ERROR_FAILED,
-                           "QMP input member '%s' is unexpected", member);
-              return FALSE;
-            }
-          if (*command != NULL)
-            {
-              g_set_error_literal (error, AQMP_ERROR, AQMP_ERROR_FAILED,
-                                   "QMP input must not contain both 'execute' and 'exec-oob'");
-              return FALSE;
-            }
-          *command = json_node_get_string (value);
-          *oob = is_oob;
-        }
-      else if (g_strcmp0 (member, "arguments") == 0)
-        {
-          if (!JSON_NODE_HOLDS_OBJECT (value))
-            {
-              g_set_error_literal (error, AQMP_ERROR, AQMP_ERROR_FAILED,
-                                   "QMP input member 'arguments' must be an object");
-              return FALSE;
-            }
-        }
-      else if (g_strcmp0 (member, "id") != 0)
-        {
-          g_set_error (error, AQMP_ERROR, AQMP_ERROR_FAILED,
-                       "QMP input member '%s' is unexpected", member);
-          return FALSE;
-        }
-    }
-  if (*command == NULL)
-    {
-      g_set_error_literal (error, AQMP_ERROR, AQMP_ERROR_FAILED,
-                           "QMP input lacks member 'execute'");
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static AqmpServerReply *
-aqmp_server_fail_expectation (AqmpServer *self, gchar *failure)
-{
-  g_debug ("%s", failure);
-  g_ptr_array_add (self->failures, failure);
-  return aqmp_server_reply_new_error ("GenericError", "unexpected command");
-}
-
-/* NULL when expectations do not apply to this command */
-static AqmpServerReply *
-aqmp_server_answer_expected (AqmpServer *self, const gchar *command, JsonObject *request)
-{
-  AqmpServerExpectation *exp = g_queue_peek_head (&self->expectations);
-  g_autoptr(JsonObject) empty = NULL;
-  JsonObject *arguments = aqmp_server_get_arguments (request);
-  g_autofree gchar *got = NULL;
-  g_autofree gchar *wanted = NULL;
-  AqmpServerReply *reply;
-
-  if (!self->expecting && !self->strict)
-    return NULL;
-  if (g_strcmp0 (command, "qmp_capabilities") == 0
-      && (exp == NULL || g_strcmp0 (exp->command, command) != 0))
-    return NULL;
-  if (exp == NULL)
-    return aqmp_server_fail_expectation (self,
-        g_strdup_printf ("unexpected command '%s' (no more commands expected)", command));
-  if (g_strcmp0 (exp->command, command) != 0)
-    return aqmp_server_fail_expectation (self,
-        g_strdup_printf ("unexpected command '%s' (expected '%s')", command, exp->command));
-  if (arguments == NULL)
-    arguments = empty = json_object_new ();
-  if (exp->arguments != NULL && !aqmp_json_object_contains (arguments, exp->arguments))
-    {
-      got = aqmp_json_object_to_string (arguments);
-      wanted = aqmp_json_object_to_string (exp->arguments);
-      return aqmp_server_fail_expectation (self,
-          g_strdup_printf ("unexpected arguments for command '%s': %s (expected %s)",
-                           command, got, wanted));
-    }
-
-  g_queue_pop_head (&self->expectations);
-  if (exp->value != NULL)
-    reply = aqmp_server_reply_new_return (json_node_copy (exp->value));
-  else
-    reply = aqmp_server_reply_new_error (exp->qmp_class, exp->desc);
-  aqmp_server_expectation_free (exp);
-  return reply;
-}
-
-static AqmpServerReply *
-aqmp_server_answer_handler (AqmpServer             *self,
-                            AqmpServerHandlerEntry *found,
-                            JsonObject             *request)
-{
-  AqmpServerHandlerEntry *entry = g_rc_box_acquire (found);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) value = NULL;
-
-  /* the handler may replace itself: keep it alive meanwhile */
-  value = entry->func (self, request, entry->user_data, &error);
-  aqmp_server_handler_entry_release (entry);
-
-  if (error != NULL)
-    {
-      const gchar *qmp_class = aqmp_error_get_qmp_class (error);
-      const gchar *desc = aqmp_error_get_qmp_desc (error);
-      return aqmp_server_reply_new_error (qmp_class != NULL ? qmp_class : "GenericError",
-                                          desc != NULL ? desc : error->message);
-    }
-  if (value == NULL)
-    return aqmp_server_reply_new_silent ();
-  return aqmp_server_reply_new_return (g_steal_pointer (&value));
-}
-
-static AqmpServerReply *
-aqmp_server_answer_canned (AqmpServerCanned *canned)
-{
-  switch (canned->kind)
-    {
-    case AQMP_SERVER_CANNED_RETURN:
-      return aqmp_server_reply_new_return (json_node_copy (canned->value));
-    case AQMP_SERVER_CANNED_ERROR:
-      return aqmp_server_reply_new_error (canned->qmp_class, canned->desc);
-    case AQMP_SERVER_CANNED_NO_REPLY:
-    default:
-      return aqmp_server_reply_new_silent ();
-    }
-}
-
-static AqmpServerReply *
-aqmp_server_answer_capabilities (AqmpServer           *self,
-                                 AqmpServerConnection *conn,
-                                 JsonObject           *request)
-{
-  JsonObject *arguments = aqmp_server_get_arguments (request);
-  JsonNode *enable = arguments != NULL ? json_object_get_member (arguments, "enable") : NULL;
-  JsonNode *offered = aqmp_server_get_greeting_member (self, "capabilities");
-  JsonArray *array;
-  g_autofree gchar *desc = NULL;
-
-  if (aqmp_server_connection_has_flag (conn, AQMP_SERVER_CONNECTION_FLAG_CAPS_DONE))
-    return aqmp_server_reply_new_error ("CommandNotFound",
-                                        "Capabilities negotiation is already complete, command ignored");
-  if (enable != NULL && !JSON_NODE_HOLDS_ARRAY (enable))
-    return aqmp_server_reply_new_error ("GenericError",
-                                        "Invalid parameter type for 'enable', expected: array");
-
-  array = enable != NULL ? json_node_get_array (enable) : NULL;
-  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
-    {
-      JsonNode *element = json_array_get_element (array, i);
-      const gchar *cap = JSON_NODE_HOLDS_VALUE (element)
-                         && json_node_get_value_type (element) == G_TYPE_STRING
-                         ? json_node_get_string (element) : NULL;
-      if (cap == NULL)
-        return aqmp_server_reply_new_error ("GenericError",
-                                            "Invalid parameter type for 'enable', expected: string");
-      if (!aqmp_server_strv_node_contains (offered, cap))
-        {
-          desc = g_strdup_printf ("Capability '%s' not available", cap);
-          return aqmp_server_reply_new_error ("GenericError", desc);
-        }
-    }
-  return aqmp_server_reply_new_return (NULL);
-}
-
-static AqmpServerReply *
-aqmp_server_answer_builtin (AqmpServer           *self,
-                            AqmpServerConnection *conn,
-                            const gchar          *command,
-                            gboolean              oob,
-                            JsonObject           *request)
-{
-  g_autofree gchar *desc = NULL;
-  AqmpServerReply *reply;
-  JsonNode *version;
-  JsonObject *status;
-
-  if (oob)
-    {
-      desc = g_strdup_printf ("The command %s does not support OOB", command);
-      return aqmp_server_reply_new_error ("GenericError", desc);
-    }
-  if (g_strcmp0 (command, "qmp_capabilities") == 0)
-    return aqmp_server_answer_capabilities (self, conn, request);
-  if (g_strcmp0 (command, "query-status") == 0)
-    {
-      status = json_object_new ();
-      json_object_set_string_member (status, "status", self->running ? "running" : "paused");
-      json_object_set_boolean_member (status, "singlestep", FALSE);
-      json_object_set_boolean_member (status, "running", self->running);
-      return aqmp_server_reply_new_return (aqmp_server_node_take_object (status));
-    }
-  if (g_strcmp0 (command, "query-version") == 0)
-    {
-      version = aqmp_server_get_greeting_member (self, "version");
-      if (version != NULL && JSON_NODE_HOLDS_OBJECT (version))
-        return aqmp_server_reply_new_return (json_node_copy (version));
-      version = aqmp_server_node_take_object (aqmp_server_default_version ());
-      return aqmp_server_reply_new_return (version);
-    }
-  if (g_strcmp0 (command, "quit") == 0
-      || g_strcmp0 (command, "stop") == 0
-      || g_strcmp0 (command, "cont") == 0)
-    {
-      reply = aqmp_server_reply_new_return (NULL);
-      reply->action = command[0] == 'q' ? AQMP_SERVER_ACTION_QUIT
-                      : command[0] == 's' ? AQMP_SERVER_ACTION_STOP
-                      : AQMP_SERVER_ACTION_CONT;
-      return reply;
-    }
-  desc = g_strdup_printf ("The command %s has not been found", command);
-  return aqmp_server_reply_new_error ("CommandNotFound", desc);
-}
-
 static AqmpServerReply *
 aqmp_server_answer (AqmpServer           *self,
                     AqmpServerConnection *conn,
@@ -703,25 +227,22 @@ aqmp_server_answer (AqmpServer           *self,
                     gboolean              oob,
                     JsonObject           *request)
 {
+  JsonObject *arguments = aqmp_server_get_arguments (request);
   AqmpServerReply *reply;
-  AqmpServerHandlerEntry *entry;
-  AqmpServerCanned *canned;
 
   if (self->require_negotiation
       && !aqmp_server_connection_has_flag (conn, AQMP_SERVER_CONNECTION_FLAG_NEGOTIATED)
       && g_strcmp0 (command, "qmp_capabilities") != 0)
     return aqmp_server_reply_new_error ("CommandNotFound",
                                         "Expecting capabilities negotiation with 'qmp_capabilities'");
-  reply = aqmp_server_answer_expected (self, command, request);
+  reply = aqmp_server_script_answer (self->script, command, arguments);
   if (reply != NULL)
     return reply;
-  entry = g_hash_table_lookup (self->handlers, command);
-  if (entry != NULL)
-    return aqmp_server_answer_handler (self, entry, request);
-  canned = g_hash_table_lookup (self->canned, command);
-  if (canned != NULL)
-    return aqmp_server_answer_canned (canned);
-  return aqmp_server_answer_builtin (self, conn, command, oob, request);
+  reply = aqmp_server_answers_answer (self->answers, self, command, request);
+  if (reply != NULL)
+    return reply;
+  return aqmp_server_builtin_answer (command, oob, arguments, self->greeting, self->running,
+                                     aqmp_server_connection_has_flag (conn, AQMP_SERVER_CONNECTION_FLAG_CAPS_DONE));
 }
 
 static void
@@ -738,9 +259,9 @@ aqmp_server_request_cb (AqmpServerConnection *conn, JsonObject *request, gpointe
   g_autoptr(AqmpServerReply) reply = NULL;
 
   g_ptr_array_add (self->received, json_object_ref (request));
-  if (!aqmp_server_check_request (request,
-                                  aqmp_server_connection_has_flag (conn, AQMP_SERVER_CONNECTION_FLAG_OOB),
-                                  &command, &oob, &error))
+  if (!aqmp_server_builtin_check_request (request,
+                                          aqmp_server_connection_has_flag (conn, AQMP_SERVER_CONNECTION_FLAG_OOB),
+                                          &command, &oob, &error))
     {
       g_debug ("connection %u: invalid request: %s", conn_id, error->message);
       reply = aqmp_server_reply_new_error ("GenericError", error->message);
@@ -764,10 +285,8 @@ aqmp_server_request_cb (AqmpServerConnection *conn, JsonObject *request, gpointe
     }
   if (caps && json_object_has_member (reply->response, "return"))
     {
-      JsonObject *arguments = aqmp_server_get_arguments (request);
-      JsonNode *enable = arguments != NULL ? json_object_get_member (arguments, "enable") : NULL;
       reply->action = AQMP_SERVER_ACTION_NEGOTIATE;
-      reply->enable_oob = aqmp_server_strv_node_contains (enable, "oob");
+      reply->enable_oob = aqmp_server_builtin_enables_oob (aqmp_server_get_arguments (request));
     }
   if (id != NULL)
     json_object_set_member (reply->response, "id", json_node_copy (id));
@@ -883,8 +402,9 @@ aqmp_server_new (void)
 /**
  * aqmp_server_listen:
  * @self: an #AqmpServer
- * @address: `/PATH`, `unix:PATH`, `tcp:HOST:PORT` or `HOST:PORT` on a
- *   loopback address; port 0 picks a free port
+ * @address: where to listen, as for aqmp_client_listen(): `/PATH`,
+ *   `./PATH`, `unix:PATH`, `tcp:HOST:PORT` or `HOST:PORT`, where HOST is a
+ *   loopback address or `localhost`; port 0 picks a free port
  * @error: return location for an error
  *
  * Starts accepting clients on @address. It may be called more than once to
@@ -927,7 +447,7 @@ aqmp_server_listen (AqmpServer *self, const gchar *address, GError **error)
                      g_strdup (g_unix_socket_address_get_path (G_UNIX_SOCKET_ADDRESS (bound))));
   if (first)
     aqmp_server_accept_next (self);
-  return aqmp_server_address_to_string (bound);
+  return aqmp_address_to_string (bound);
 }
 
 /**
@@ -1099,29 +619,10 @@ aqmp_server_set_handler (AqmpServer        *self,
                          gpointer           user_data,
                          GDestroyNotify     destroy)
 {
-  AqmpServerHandlerEntry *entry;
-
   g_return_if_fail (AQMP_IS_SERVER (self));
   g_return_if_fail (command != NULL);
 
-  if (handler == NULL)
-    {
-      g_hash_table_remove (self->handlers, command);
-      if (destroy != NULL)
-        destroy (user_data);
-      return;
-    }
-  entry = g_rc_box_new0 (AqmpServerHandlerEntry);
-  entry->func = handler;
-  entry->user_data = user_data;
-  entry->destroy = destroy;
-  g_hash_table_replace (self->handlers, g_strdup (command), entry);
-}
-
-static void
-aqmp_server_set_canned (AqmpServer *self, const gchar *command, AqmpServerCanned *canned)
-{
-  g_hash_table_replace (self->canned, g_strdup (command), canned);
+  aqmp_server_answers_set_handler (self->answers, command, handler, user_data, destroy);
 }
 
 /**
@@ -1136,16 +637,10 @@ aqmp_server_set_canned (AqmpServer *self, const gchar *command, AqmpServerCanned
 void
 aqmp_server_set_reply (AqmpServer *self, const gchar *command, JsonNode *value)
 {
-  AqmpServerCanned *canned;
-
   g_return_if_fail (AQMP_IS_SERVER (self));
   g_return_if_fail (command != NULL);
 
-  canned = g_new0 (AqmpServerCanned, 1);
-  canned->kind = AQMP_SERVER_CANNED_RETURN;
-  canned->value = value != NULL ? json_node_copy (value)
-                                : aqmp_server_node_take_object (json_object_new ());
-  aqmp_server_set_canned (self, command, canned);
+  aqmp_server_answers_set_reply (self->answers, command, value);
 }
 
 /**
@@ -1163,18 +658,12 @@ aqmp_server_set_error (AqmpServer  *self,
                        const gchar *qmp_class,
                        const gchar *desc)
 {
-  AqmpServerCanned *canned;
-
   g_return_if_fail (AQMP_IS_SERVER (self));
   g_return_if_fail (command != NULL);
   g_return_if_fail (qmp_class != NULL);
   g_return_if_fail (desc != NULL);
 
-  canned = g_new0 (AqmpServerCanned, 1);
-  canned->kind = AQMP_SERVER_CANNED_ERROR;
-  canned->qmp_class = g_strdup (qmp_class);
-  canned->desc = g_strdup (desc);
-  aqmp_server_set_canned (self, command, canned);
+  aqmp_server_answers_set_error (self->answers, command, qmp_class, desc);
 }
 
 /**
@@ -1187,14 +676,10 @@ aqmp_server_set_error (AqmpServer  *self,
 void
 aqmp_server_set_no_reply (AqmpServer *self, const gchar *command)
 {
-  AqmpServerCanned *canned;
-
   g_return_if_fail (AQMP_IS_SERVER (self));
   g_return_if_fail (command != NULL);
 
-  canned = g_new0 (AqmpServerCanned, 1);
-  canned->kind = AQMP_SERVER_CANNED_NO_REPLY;
-  aqmp_server_set_canned (self, command, canned);
+  aqmp_server_answers_set_no_reply (self->answers, command);
 }
 
 /**
@@ -1221,18 +706,6 @@ aqmp_server_set_delay (AqmpServer *self, const gchar *command, guint delay_ms)
   g_hash_table_replace (self->delays, g_strdup (command), GUINT_TO_POINTER (delay_ms));
 }
 
-static void
-aqmp_server_push_expectation (AqmpServer            *self,
-                              AqmpServerExpectation *exp,
-                              const gchar           *command,
-                              JsonObject            *arguments)
-{
-  exp->command = g_strdup (command);
-  exp->arguments = arguments != NULL ? json_object_ref (arguments) : NULL;
-  g_queue_push_tail (&self->expectations, exp);
-  self->expecting = TRUE;
-}
-
 /**
  * aqmp_server_expect:
  * @self: an #AqmpServer
@@ -1253,15 +726,10 @@ aqmp_server_expect (AqmpServer  *self,
                     JsonObject  *arguments,
                     JsonNode    *value)
 {
-  AqmpServerExpectation *exp;
-
   g_return_if_fail (AQMP_IS_SERVER (self));
   g_return_if_fail (command != NULL);
 
-  exp = g_new0 (AqmpServerExpectation, 1);
-  exp->value = value != NULL ? json_node_copy (value)
-                             : aqmp_server_node_take_object (json_object_new ());
-  aqmp_server_push_expectation (self, exp, command, arguments);
+  aqmp_server_script_expect (self->script, command, arguments, value);
 }
 
 /**
@@ -1283,17 +751,12 @@ aqmp_server_expect_error (AqmpServer  *self,
                           const gchar *qmp_class,
                           const gchar *desc)
 {
-  AqmpServerExpectation *exp;
-
   g_return_if_fail (AQMP_IS_SERVER (self));
   g_return_if_fail (command != NULL);
   g_return_if_fail (qmp_class != NULL);
   g_return_if_fail (desc != NULL);
 
-  exp = g_new0 (AqmpServerExpectation, 1);
-  exp->qmp_class = g_strdup (qmp_class);
-  exp->desc = g_strdup (desc);
-  aqmp_server_push_expectation (self, exp, command, arguments);
+  aqmp_server_script_expect_error (self->script, command, arguments, qmp_class, desc);
 }
 
 /**
@@ -1309,7 +772,7 @@ aqmp_server_set_strict (AqmpServer *self, gboolean strict)
 {
   g_return_if_fail (AQMP_IS_SERVER (self));
 
-  self->strict = strict;
+  aqmp_server_script_set_strict (self->script, strict);
 }
 
 /**
@@ -1326,28 +789,10 @@ aqmp_server_set_strict (AqmpServer *self, gboolean strict)
 gboolean
 aqmp_server_verify (AqmpServer *self, GError **error)
 {
-  g_autoptr(GString) str = NULL;
-  guint n;
-
   g_return_val_if_fail (AQMP_IS_SERVER (self), FALSE);
   g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
 
-  str = g_string_new (NULL);
-  n = self->failures->len;
-
-  for (guint i = 0; i < self->failures->len; i++)
-    g_string_append_printf (str, "; %s", (const gchar *) g_ptr_array_index (self->failures, i));
-  for (GList *l = self->expectations.head; l != NULL; l = l->next)
-    {
-      AqmpServerExpectation *exp = l->data;
-      g_string_append_printf (str, "; expected command '%s' was never received", exp->command);
-      n++;
-    }
-  if (n == 0)
-    return TRUE;
-  g_set_error (error, AQMP_ERROR, AQMP_ERROR_FAILED,
-               "%u expectation failure%s: %s", n, n == 1 ? "" : "s", str->str + 2);
-  return FALSE;
+  return aqmp_server_script_verify (self->script, error);
 }
 
 /**
@@ -1616,7 +1061,7 @@ aqmp_server_dispose (GObject *object)
   if (self->cancellable != NULL)
     aqmp_server_stop (self);
   g_clear_object (&self->cancellable);
-  g_hash_table_remove_all (self->handlers);
+  aqmp_server_answers_clear_handlers (self->answers);
 
   G_OBJECT_CLASS (aqmp_server_parent_class)->dispose (object);
 }
@@ -1632,11 +1077,9 @@ aqmp_server_finalize (GObject *object)
   g_clear_pointer (&self->greeting, json_object_unref);
   g_free (self->pre_greeting);
   g_free (self->line_ending);
-  g_hash_table_unref (self->handlers);
-  g_hash_table_unref (self->canned);
+  aqmp_server_answers_free (self->answers);
   g_hash_table_unref (self->delays);
-  g_queue_clear_full (&self->expectations, (GDestroyNotify) aqmp_server_expectation_free);
-  g_ptr_array_unref (self->failures);
+  aqmp_server_script_free (self->script);
   g_ptr_array_unref (self->received);
   g_main_context_unref (self->context);
 
@@ -1660,16 +1103,12 @@ aqmp_server_init (AqmpServer *self)
   self->unix_paths = g_ptr_array_new_with_free_func (g_free);
   self->connections = g_ptr_array_new_with_free_func (g_object_unref);
   self->delayed = g_ptr_array_new_with_free_func (aqmp_server_source_destroy);
-  self->greeting = aqmp_server_default_greeting ();
+  self->greeting = aqmp_server_builtin_greeting ();
   self->line_ending = g_strdup ("\r\n");
   self->require_negotiation = TRUE;
   self->running = TRUE;
-  self->handlers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                          aqmp_server_handler_entry_release);
-  self->canned = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                        aqmp_server_canned_free);
+  self->answers = aqmp_server_answers_new ();
   self->delays = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_queue_init (&self->expectations);
-  self->failures = g_ptr_array_new_with_free_func (g_free);
+  self->script = aqmp_server_script_new ();
   self->received = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
 }
