@@ -31,6 +31,7 @@ void          aqmp_test_qemu_kill         (AqmpTestQemu        *self);
 gchar        *aqmp_test_qemu_path         (AqmpTestQemu        *self,
                                            const gchar         *name);
 gchar        *aqmp_test_make_dir          (void);
+const gchar * const *aqmp_test_harness_environ (void);
 void          aqmp_test_remove_dir        (const gchar         *dir);
 
 typedef gboolean (*AqmpTestCondition) (gpointer user_data);
