@@ -320,31 +320,6 @@ aqmp_test_assert_one_error_line (const gchar *err)
   g_assert_true (g_str_has_suffix (err, "\n"));
 }
 
-/* ----- QEMU with a second monitor, for a second client ----- */
-
-/*
- * A monitor serves one client at a time, so a test's own client needs a
- * monitor of its own. Its socket lives in @dir (the caller removes it).
- */
-AqmpTestQemu *
-aqmp_test_qemu_new_two_monitors (gchar **dir, gchar **second_address)
-{
-  g_autofree gchar *path = NULL;
-  g_autofree gchar *chardev = NULL;
-  AqmpTestQemu *qemu;
-
-  *dir = aqmp_test_make_dir ();
-  path = g_build_filename (*dir, "qmp2.sock", NULL);
-  chardev = g_strdup_printf ("socket,id=mon1,path=%s,server=on,wait=off", path);
-  {
-    const gchar *extra[] = { "-chardev", chardev, "-mon", "chardev=mon1,mode=control", NULL };
-    qemu = aqmp_test_qemu_new (extra);
-  }
-  aqmp_test_qemu_wait_for_socket (qemu, path);
-  *second_address = g_strdup_printf ("unix:%s", path);
-  return qemu;
-}
-
 /* ----- the tool on a pseudo-terminal ----- */
 
 static void

@@ -21,6 +21,8 @@ typedef struct {
 #define AQMP_TEST_WAIT_MS 10000
 
 AqmpTestQemu *aqmp_test_qemu_new          (const gchar * const *extra_args);
+AqmpTestQemu *aqmp_test_qemu_new_two_monitors (gchar   **dir,
+                                               gchar   **second_address);
 AqmpTestQemu *aqmp_test_qemu_spawn        (gchar               *dir,
                                            const gchar * const *argv,
                                            const gchar         *wait_for_socket);
