@@ -174,6 +174,18 @@ aqmp_test_pipe_fd (GInputStream *stream)
   return g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (stream));
 }
 
+/* KEY=VALUE settings */
+static void
+aqmp_test_launcher_setenv (GSubprocessLauncher *launcher, const gchar * const *env)
+{
+  for (guint i = 0; env != NULL && env[i] != NULL; i++)
+    {
+      g_auto(GStrv) kv = g_strsplit (env[i], "=", 2);
+      g_subprocess_launcher_setenv (launcher, kv[0], kv[1] != NULL ? kv[1] : "", TRUE);
+    }
+}
+
+/* the tool keeps the harness's malloc checks; a QEMU it starts does not */
 static AqmpTestTool *
 aqmp_test_tool_spawnv (const gchar * const *env, const gchar *input, GPtrArray *argv)
 {
@@ -189,11 +201,8 @@ aqmp_test_tool_spawnv (const gchar * const *env, const gchar *input, GPtrArray *
   g_subprocess_launcher_unsetenv (launcher, "LC_ALL");
   g_subprocess_launcher_unsetenv (launcher, "LC_MESSAGES");
   g_subprocess_launcher_setenv (launcher, "LANG", "C.UTF-8", TRUE);
-  for (guint i = 0; env != NULL && env[i] != NULL; i++)
-    {
-      g_auto(GStrv) kv = g_strsplit (env[i], "=", 2);
-      g_subprocess_launcher_setenv (launcher, kv[0], kv[1] != NULL ? kv[1] : "", TRUE);
-    }
+  aqmp_test_launcher_setenv (launcher, aqmp_test_harness_environ ());
+  aqmp_test_launcher_setenv (launcher, env);
   self->process = g_subprocess_launcher_spawnv (launcher, (const gchar * const *) argv->pdata, &error);
   g_assert_no_error (error);
   g_subprocess_wait_async (self->process, NULL, aqmp_test_tool_exited_cb, self);
@@ -311,31 +320,6 @@ aqmp_test_assert_one_error_line (const gchar *err)
   g_assert_true (g_str_has_suffix (err, "\n"));
 }
 
-/* ----- QEMU with a second monitor, for a second client ----- */
-
-/*
- * A monitor serves one client at a time, so a test's own client needs a
- * monitor of its own. Its socket lives in @dir (the caller removes it).
- */
-AqmpTestQemu *
-aqmp_test_qemu_new_two_monitors (gchar **dir, gchar **second_address)
-{
-  g_autofree gchar *path = NULL;
-  g_autofree gchar *chardev = NULL;
-  AqmpTestQemu *qemu;
-
-  *dir = aqmp_test_make_dir ();
-  path = g_build_filename (*dir, "qmp2.sock", NULL);
-  chardev = g_strdup_printf ("socket,id=mon1,path=%s,server=on,wait=off", path);
-  {
-    const gchar *extra[] = { "-chardev", chardev, "-mon", "chardev=mon1,mode=control", NULL };
-    qemu = aqmp_test_qemu_new (extra);
-  }
-  aqmp_test_qemu_wait_for_socket (qemu, path);
-  *second_address = g_strdup_printf ("unix:%s", path);
-  return qemu;
-}
-
 /* ----- the tool on a pseudo-terminal ----- */
 
 static void
@@ -348,7 +332,19 @@ aqmp_test_pty_exited_cb (GPid pid, gint status, gpointer user_data)
   g_spawn_close_pid (pid);
 }
 
-/* @env: KEY=VALUE settings on top of an English xterm */
+static gchar **
+aqmp_test_environ_set (gchar **envp, const gchar * const *env)
+{
+  for (guint i = 0; env != NULL && env[i] != NULL; i++)
+    {
+      g_auto(GStrv) kv = g_strsplit (env[i], "=", 2);
+      envp = g_environ_setenv (envp, kv[0], kv[1] != NULL ? kv[1] : "", TRUE);
+    }
+  return envp;
+}
+
+/* @env: KEY=VALUE settings on top of an English xterm (and the harness's
+ * malloc checks) */
 AqmpTestPty *
 aqmp_test_pty_spawn (const gchar * const *env, const gchar *first_arg, ...)
 {
@@ -369,11 +365,8 @@ aqmp_test_pty_spawn (const gchar * const *env, const gchar *first_arg, ...)
   envp = g_environ_unsetenv (envp, "LANGUAGE");
   envp = g_environ_unsetenv (envp, "LC_ALL");
   envp = g_environ_unsetenv (envp, "LC_MESSAGES");
-  for (guint i = 0; env != NULL && env[i] != NULL; i++)
-    {
-      g_auto(GStrv) kv = g_strsplit (env[i], "=", 2);
-      envp = g_environ_setenv (envp, kv[0], kv[1] != NULL ? kv[1] : "", TRUE);
-    }
+  envp = aqmp_test_environ_set (envp, aqmp_test_harness_environ ());
+  envp = aqmp_test_environ_set (envp, env);
 
   /* only async-signal-safe calls between fork and exec */
   self->pid = forkpty (&self->master, NULL, NULL, &ws);

@@ -75,9 +75,6 @@ void           aqmp_test_pty_wait_exit   (AqmpTestPty         *self,
                                           gint                 expected);
 void           aqmp_test_pty_free        (AqmpTestPty         *self);
 
-AqmpTestQemu  *aqmp_test_qemu_new_two_monitors (gchar      **dir,
-                                                gchar      **second_address);
-
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AqmpTestTool, aqmp_test_tool_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AqmpTestPty, aqmp_test_pty_free)
 

@@ -8,6 +8,54 @@
 
 #include "aqmp-test-qemu.h"
 
+/* ----- the environment the peers get ----- */
+
+/*
+ * meson test gives each test a random MALLOC_PERTURB_, and MALLOC_CHECK_.
+ * glibc reads them once, when a process starts, so the test keeps its own
+ * checks after they are gone from its environment; the peers it starts
+ * must not get them: QEMU 7.2 runs a rate-limited null-co backup to its
+ * end at once under any MALLOC_PERTURB_ (../shared/PROTOCOL.md). Taking
+ * them out here, before main() and before any thread, covers every child
+ * at once: QEMU, qemu-storage-daemon, qemu-ga, the dbus-daemon GTestDBus
+ * starts. The project's own programs get them back, see
+ * aqmp_test_harness_environ().
+ */
+static const gchar * const aqmp_test_malloc_vars[] = { "MALLOC_PERTURB_", "MALLOC_CHECK_" };
+static gchar *aqmp_test_harness_env[G_N_ELEMENTS (aqmp_test_malloc_vars) + 1];
+
+__attribute__ ((constructor)) static void
+aqmp_test_clean_environ (void)
+{
+  guint n = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (aqmp_test_malloc_vars); i++)
+    {
+      const gchar *value = g_getenv (aqmp_test_malloc_vars[i]);
+
+      if (value == NULL)
+        continue;
+      aqmp_test_harness_env[n++] = g_strdup_printf ("%s=%s", aqmp_test_malloc_vars[i], value);
+      g_unsetenv (aqmp_test_malloc_vars[i]);
+    }
+}
+
+/**
+ * aqmp_test_harness_environ:
+ *
+ * The malloc checks the harness gave this test, as KEY=VALUE, for the
+ * project's own programs (aqmp, aqmpd): they keep them, and must not pass
+ * them on to a QEMU they start.
+ *
+ * Returns: (transfer none): a %NULL-terminated array, empty when the test
+ *   was started without them
+ */
+const gchar * const *
+aqmp_test_harness_environ (void)
+{
+  return (const gchar * const *) aqmp_test_harness_env;
+}
+
 /* ----- bounded waiting on the thread-default context ----- */
 
 static gboolean
@@ -238,6 +286,31 @@ aqmp_test_qemu_new (const gchar * const *extra_args)
     g_ptr_array_add (argv, g_strdup (extra_args[i]));
   g_ptr_array_add (argv, NULL);
   return aqmp_test_qemu_spawn (dir, (const gchar * const *) argv->pdata, sock);
+}
+
+/* ----- QEMU with a second monitor, for a second client ----- */
+
+/*
+ * A monitor serves one client at a time, so a test's own client needs a
+ * monitor of its own. Its socket lives in @dir (the caller removes it).
+ */
+AqmpTestQemu *
+aqmp_test_qemu_new_two_monitors (gchar **dir, gchar **second_address)
+{
+  g_autofree gchar *path = NULL;
+  g_autofree gchar *chardev = NULL;
+  AqmpTestQemu *qemu;
+
+  *dir = aqmp_test_make_dir ();
+  path = g_build_filename (*dir, "qmp2.sock", NULL);
+  chardev = g_strdup_printf ("socket,id=mon1,path=%s,server=on,wait=off", path);
+  {
+    const gchar *extra[] = { "-chardev", chardev, "-mon", "chardev=mon1,mode=control", NULL };
+    qemu = aqmp_test_qemu_new (extra);
+  }
+  aqmp_test_qemu_wait_for_socket (qemu, path);
+  *second_address = g_strdup_printf ("unix:%s", path);
+  return qemu;
 }
 
 gchar *

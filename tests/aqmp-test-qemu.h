@@ -21,6 +21,8 @@ typedef struct {
 #define AQMP_TEST_WAIT_MS 10000
 
 AqmpTestQemu *aqmp_test_qemu_new          (const gchar * const *extra_args);
+AqmpTestQemu *aqmp_test_qemu_new_two_monitors (gchar   **dir,
+                                               gchar   **second_address);
 AqmpTestQemu *aqmp_test_qemu_spawn        (gchar               *dir,
                                            const gchar * const *argv,
                                            const gchar         *wait_for_socket);
@@ -31,6 +33,7 @@ void          aqmp_test_qemu_kill         (AqmpTestQemu        *self);
 gchar        *aqmp_test_qemu_path         (AqmpTestQemu        *self,
                                            const gchar         *name);
 gchar        *aqmp_test_make_dir          (void);
+const gchar * const *aqmp_test_harness_environ (void);
 void          aqmp_test_remove_dir        (const gchar         *dir);
 
 typedef gboolean (*AqmpTestCondition) (gpointer user_data);

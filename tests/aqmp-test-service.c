@@ -64,6 +64,12 @@ aqmp_test_service_start (AqmpTestService *self, const gchar * const *args)
     g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);
 
+  /* the daemon keeps the harness's malloc checks */
+  for (const gchar * const *env = aqmp_test_harness_environ (); *env != NULL; env++)
+    {
+      g_auto(GStrv) kv = g_strsplit (*env, "=", 2);
+      g_subprocess_launcher_setenv (launcher, kv[0], kv[1], TRUE);
+    }
   /* the daemon's log goes to stderr: stdout is the test's TAP */
   g_subprocess_launcher_take_stdout_fd (launcher, dup (STDERR_FILENO));
   g_subprocess_launcher_set_child_setup (launcher, aqmp_test_service_child_setup, NULL, NULL);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "aqmp-test-cli.h"
+#include "aqmp-test-hold.h"
 
 #define MIB (1024 * 1024)
 
@@ -92,17 +93,24 @@ query_job (AqmpClient *client, const gchar *id)
 }
 
 
-/* a slow backup on a terminal: 1 GiB at 1 MiB/s; returns past its progress bar */
+/*
+ * A backup of 1 GiB on a terminal that stays running: with sync "none"
+ * it runs until cancelled; with "full" it is held until the test releases
+ * tgt through @second (aqmp-test-hold.h). Returns past its progress bar.
+ */
 static gsize
-pty_start_slow_backup (Fixture *f, AqmpTestPty **pty, gboolean detach)
+pty_start_running_backup (Fixture *f, AqmpClient *second, const gchar *sync, AqmpTestPty **pty, gboolean detach)
 {
+  g_autofree gchar *sync_arg = g_strdup_printf ("sync=%s", sync);
   gsize at;
 
   add_null_node (f, "src", 1024 * (gint64) MIB);
-  add_null_node (f, "tgt", 1024 * (gint64) MIB);
+  if (g_strcmp0 (sync, "none") == 0)
+    add_null_node (f, "tgt", 1024 * (gint64) MIB);
+  else
+    aqmp_test_hold_add (second, "tgt", 1024 * (gint64) MIB);
   *pty = aqmp_test_pty_spawn (NULL, "job", "start", "--db", f->db, f->qemu->address, "blockdev-backup", "job-id=j1",
-                    "device=src", "target=tgt", "sync=full", "speed=1048576",
-                    detach ? "--detach" : NULL, NULL);
+                              "device=src", "target=tgt", sync_arg, detach ? "--detach" : NULL, NULL);
   at = aqmp_test_output_wait_for (&(*pty)->out, "started blockdev-backup job j1\n", 0);
   at = aqmp_test_output_wait_for (&(*pty)->out, "j1 [", at);
   return aqmp_test_output_wait_for (&(*pty)->out, "ETA ", at);
@@ -110,9 +118,34 @@ pty_start_slow_backup (Fixture *f, AqmpTestPty **pty, gboolean detach)
 
 /* ----- start on a pipe: JSON lines ----- */
 
+/* a whole line printed with a fraction strictly between 0 and 1 */
+static gboolean
+printed_partial (gpointer user_data)
+{
+  AqmpTestOutput *out = user_data;
+  g_auto(GStrv) lines = g_strsplit (out->text->str, "\n", -1);
+
+  /* the last piece is not a whole line yet */
+  for (guint i = 0; lines[i] != NULL && lines[i + 1] != NULL; i++)
+    {
+      g_autoptr(JsonNode) node = json_from_string (lines[i], NULL);
+      JsonObject *obj = node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+      gdouble fraction;
+
+      if (obj == NULL || !json_object_has_member (obj, "fraction"))
+        continue;
+      fraction = json_object_get_double_member (obj, "fraction");
+      if (fraction > 0 && fraction < 1)
+        return TRUE;
+    }
+  return FALSE;
+}
+
 static void
 test_start_json_lines (Fixture *f, gconstpointer data)
 {
+  g_autoptr(AqmpClient) second = aqmp_test_connect (f->second);
+  g_autoptr(AqmpTestTool) tool = NULL;
   g_autofree gchar *out = NULL;
   g_autofree gchar *err = NULL;
   g_auto(GStrv) lines = NULL;
@@ -122,13 +155,18 @@ test_start_json_lines (Fixture *f, gconstpointer data)
   guint n_partial = 0;
   guint n;
 
-  add_null_node (f, "src", 16 * MIB);
-  add_null_node (f, "tgt", 16 * MIB);
-  /* about a second, polled every 0.1 s */
-  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "start", "--db", f->db,
-                                       "--interval", "0.1", f->qemu->address, "blockdev-backup",
-                                       "job-id=j1", "device=src", "target=tgt", "sync=full",
-                                       "speed=16777216", NULL), ==, 0);
+  /* held, polled every 0.1 s, until a line in the middle: then released */
+  add_null_node (f, "src", 1024 * MIB);
+  aqmp_test_hold_add (second, "tgt", 1024 * MIB);
+  tool = aqmp_test_tool_spawn (NULL, NULL, "job", "start", "--db", f->db, "--interval", "0.1", f->qemu->address,
+                               "blockdev-backup", "job-id=j1", "device=src", "target=tgt", "sync=full", NULL);
+  if (!aqmp_test_wait_until (printed_partial, &tool->out, AQMP_TEST_WAIT_MS))
+    g_error ("no progress in the middle; aqmp printed:\n%s\n%s", tool->out.text->str, tool->err.text->str);
+  aqmp_test_hold_release (second, "tgt", NULL);
+  g_assert_cmpint (aqmp_test_tool_wait (tool), ==, 0);
+  out = g_strdup (tool->out.text->str);
+  err = g_strdup (tool->err.text->str);
+  g_test_message ("aqmp printed:\n%s\n%s", out, err);
   g_assert_cmpstr (err, ==, "");
 
   lines = g_strsplit (out, "\n", -1);
@@ -329,7 +367,7 @@ test_ctrl_c_cancels (Fixture *f, gconstpointer data)
   g_autoptr(JsonObject) running = NULL;
   g_autoptr(JsonObject) after = NULL;
   g_autoptr(JsonObject) record = NULL;
-  gsize at = pty_start_slow_backup (f, &pty, FALSE);
+  gsize at = pty_start_running_backup (f, second, "none", &pty, FALSE);
 
   running = query_job (second, "j1");
   g_assert_nonnull (running);
@@ -364,7 +402,7 @@ test_detach (Fixture *f, gconstpointer data)
   g_autofree gchar *out = NULL;
   g_autofree gchar *err = NULL;
   g_auto(GStrv) lines = NULL;
-  gsize at = pty_start_slow_backup (f, &pty, TRUE);
+  gsize at = pty_start_running_backup (f, second, "full", &pty, TRUE);
   guint n;
 
   aqmp_test_pty_write (pty, "\003");
@@ -391,12 +429,16 @@ test_detach (Fixture *f, gconstpointer data)
                                 f->qemu->address, "j1", NULL);
   aqmp_test_output_wait_for (&watch->out, "{\"job\":\"j1\",\"status\":\"running\"", 0);
 
-  /* ... and once it follows, the job is sped up from the second one,
-   * which our own client leaves to the tool for that */
+  /* ... and once it follows, its speed is set from the second one,
+   * which our own client leaves to the tool for that ... */
   g_clear_object (&second);
   g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "set-speed", f->second, "j1", "0", NULL), ==, 0);
   g_assert_cmpstr (out, ==, "");
   g_assert_cmpstr (err, ==, "");
+
+  /* ... and the test lets it run to its end */
+  second = aqmp_test_connect (f->second);
+  aqmp_test_hold_release (second, "tgt", NULL);
 
   g_assert_cmpint (aqmp_test_tool_wait (watch), ==, 0);
   g_test_message ("watch printed:\n%s\n%s", watch->out.text->str, watch->err.text->str);
@@ -412,7 +454,6 @@ test_detach (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (record, "result"), ==, "success");
   g_assert_cmpint (json_object_get_int_member (record, "current-progress"), ==, 1024 * (gint64) MIB);
   g_clear_pointer (&running, json_object_unref);
-  second = aqmp_test_connect (f->second);
   running = query_job (second, "j1");
   g_assert_null (running);
 }

@@ -6,12 +6,17 @@
 #include <string.h>
 
 #include "aqmp-test-fake-agent.h"
+#include "aqmp-test-hold.h"
 #include "aqmp-test-service.h"
+
+#define GIB (1024 * 1024 * (gint64) 1024)
 
 typedef struct {
   AqmpTestQemu *qemu;
   AqmpTestService *service;
   gchar *machine;
+  AqmpClient *control;     /* the test's own monitor, to hold jobs */
+  gchar *control_dir;
 } Fixture;
 
 static void
@@ -26,6 +31,18 @@ fixture_setup_machine (Fixture *f, gconstpointer data)
 {
   fixture_setup (f, data);
   f->machine = aqmp_test_service_add_machine (f->service, "vm", f->qemu->address, NULL);
+}
+
+/* and a second monitor for the test's own client */
+static void
+fixture_setup_held (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *second = NULL;
+
+  f->qemu = aqmp_test_qemu_new_two_monitors (&f->control_dir, &second);
+  f->service = aqmp_test_service_new (data);
+  f->machine = aqmp_test_service_add_machine (f->service, "vm", f->qemu->address, NULL);
+  f->control = aqmp_test_connect (second);
 }
 
 /* the machine on the daemon's command line, for daemons that refuse AddMachine */
@@ -47,9 +64,13 @@ fixture_setup_configured (Fixture *f, gconstpointer data)
 static void
 fixture_teardown (Fixture *f, gconstpointer data)
 {
+  g_clear_object (&f->control);
   g_clear_pointer (&f->service, aqmp_test_service_free);
   g_clear_pointer (&f->qemu, aqmp_test_qemu_free);
   g_clear_pointer (&f->machine, g_free);
+  if (f->control_dir != NULL)
+    aqmp_test_remove_dir (f->control_dir);
+  g_clear_pointer (&f->control_dir, g_free);
 }
 
 /* ----- helpers ----- */
@@ -101,11 +122,24 @@ add_null_nodes (Fixture *f, const gchar *size)
   execute_ok (f, "blockdev-add", dst);
 }
 
+/* src, and dst that holds a job until the test releases it (aqmp-test-hold.h) */
+static void
+add_held_nodes (Fixture *f)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) src = aqmp_test_object_from_json ("{\"driver\": \"null-co\", \"node-name\": \"src\","
+                                                          " \"size\": 1073741824}");
+  g_autoptr(JsonNode) value = aqmp_client_execute_sync (f->control, "blockdev-add", src, NULL, &error);
+
+  g_assert_no_error (error);
+  aqmp_test_hold_add (f->control, "dst", GIB);
+}
+
 static gchar *
-start_backup (Fixture *f, const gchar *job_id, const gchar *speed)
+start_backup (Fixture *f, const gchar *job_id)
 {
   g_autofree gchar *args = g_strdup_printf ("{\"job-id\": \"%s\", \"device\": \"src\", \"target\": \"dst\","
-                                            " \"sync\": \"full\", \"speed\": %s}", job_id, speed);
+                                            " \"sync\": \"full\"}", job_id);
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = NULL;
   gchar *path = NULL;
@@ -408,6 +442,25 @@ test_events (Fixture *f, gconstpointer data)
 
 /* ----- jobs ----- */
 
+static gdouble
+last_progress (JobWatch *w)
+{
+  return w->progress->len > 0 ? *(gdouble *) g_ptr_array_index (w->progress, w->progress->len - 1) : 0;
+}
+
+typedef struct {
+  JobWatch *w;
+  gdouble above;
+} ProgressWait;
+
+static gboolean
+progress_above (gpointer user_data)
+{
+  ProgressWait *p = user_data;
+
+  return last_progress (p->w) > p->above;
+}
+
 static void
 test_job_backup (Fixture *f, gconstpointer data)
 {
@@ -417,14 +470,27 @@ test_job_backup (Fixture *f, gconstpointer data)
   g_autofree gchar *status = NULL;
   g_autoptr(GVariant) history = NULL;
   g_autoptr(GVariant) entry = NULL;
+  gdouble seen = 0;
   gdouble last = -1;
   guint rises = 0;
 
-  add_null_nodes (f, "1073741824");
+  add_held_nodes (f);
   job_watch_init (f, &w, ids);
-  /* about two seconds at 512 MiB/s */
-  job = start_backup (f, "backup0", "536870912");
+  job = start_backup (f, "backup0");
   g_assert_true (g_str_has_prefix (job, AQMP_TEST_SERVICE_PATH "/jobs/"));
+  /* held; each time Progress shows where it is, the job moves on a step */
+  for (guint i = 0; i < 3; i++)
+    {
+      ProgressWait p = { &w, seen };
+
+      if (!aqmp_test_wait_until (progress_above, &p, AQMP_TEST_WAIT_MS))
+        g_error ("Progress did not rise above %g", seen);
+      seen = last_progress (&w);
+      g_test_message ("held at Progress %g", seen);
+      g_assert_cmpfloat (seen, <, 1.0);
+      aqmp_test_hold_step (f->control, "dst", "backup0");
+    }
+  aqmp_test_hold_release (f->control, "dst", NULL);
   g_assert_true (aqmp_test_wait_for_flag (&w.completed, AQMP_TEST_WAIT_MS));
   g_assert_true (w.success);
   g_assert_cmpstr (w.message, ==, "");
@@ -499,14 +565,15 @@ test_job_cancel (Fixture *f, gconstpointer data)
   g_autoptr(GVariant) entry = NULL;
   const gchar *result = NULL;
 
-  add_null_nodes (f, "1073741824");
+  add_held_nodes (f);
   job_watch_init (f, &w, ids);
-  /* minutes at 4 MiB/s */
-  job = start_backup (f, "slow0", "4194304");
+  job = start_backup (f, "slow0");
   wait_status (f, job, "running");
   g_assert_true (get_boolean (f, job, AQMP_TEST_JOB_IFACE, "Cancelable"));
   reply = aqmp_test_service_call (f->service, job, AQMP_TEST_JOB_IFACE, "Cancel", NULL, &error);
   g_assert_no_error (error);
+  /* QEMU has the cancel: the requests under way end, then the job */
+  aqmp_test_hold_release (f->control, "dst", NULL);
   g_assert_true (aqmp_test_wait_for_flag (&w.completed, AQMP_TEST_WAIT_MS));
   g_assert_false (w.success);
   g_assert_cmpstr (w.message, !=, "");
@@ -533,12 +600,15 @@ test_job_pause_resume (Fixture *f, gconstpointer data)
   g_autoptr(GVariant) r3 = NULL;
   g_autoptr(GVariant) r4 = NULL;
 
-  add_null_nodes (f, "1073741824");
-  job = start_backup (f, "pr0", "4194304");
+  add_held_nodes (f);
+  job = start_backup (f, "pr0");
   wait_status (f, job, "running");
   r1 = aqmp_test_service_call (f->service, job, AQMP_TEST_JOB_IFACE, "Pause", NULL, &error);
   g_assert_no_error (error);
+  /* the pause takes effect once the requests under way end */
+  aqmp_test_hold_release (f->control, "dst", NULL);
   wait_status (f, job, "paused");
+  aqmp_test_hold_close (f->control, "dst");
   r2 = aqmp_test_service_call (f->service, job, AQMP_TEST_JOB_IFACE, "Resume", NULL, &error);
   g_assert_no_error (error);
   wait_status (f, job, "running");
@@ -548,6 +618,7 @@ test_job_pause_resume (Fixture *f, gconstpointer data)
   g_clear_error (&error);
   r4 = aqmp_test_service_call (f->service, job, AQMP_TEST_JOB_IFACE, "Cancel", NULL, &error);
   g_assert_no_error (error);
+  aqmp_test_hold_release (f->control, "dst", NULL);
   wait_status (f, job, "cancelled");
 }
 
@@ -564,7 +635,7 @@ test_history_restart (Fixture *f, gconstpointer data)
 
   add_null_nodes (f, "67108864");
   job_watch_init (f, &w, ids);
-  job = start_backup (f, "kept0", "0");
+  job = start_backup (f, "kept0");
   g_assert_true (aqmp_test_wait_for_flag (&w.completed, AQMP_TEST_WAIT_MS));
   g_assert_true (w.success);
   job_watch_done (f, &w, ids);
@@ -668,8 +739,9 @@ test_introspection (Fixture *f, gconstpointer data)
   machine = introspect (f, f->machine);
   assert_same_interface (spec, machine, AQMP_TEST_MACHINE_IFACE);
 
-  add_null_nodes (f, "1073741824");
-  job_path = start_backup (f, "intro0", "4194304");
+  /* held, so that the job object is there to look at */
+  add_held_nodes (f);
+  job_path = start_backup (f, "intro0");
   job = introspect (f, job_path);
   assert_same_interface (spec, job, AQMP_TEST_JOB_IFACE);
 }
@@ -839,11 +911,11 @@ main (int argc, char **argv)
   g_test_add ("/aqmp/service/machine/allow-destructive", Fixture, NULL, fixture_setup, test_allow_destructive, fixture_teardown);
   g_test_add ("/aqmp/service/machine/remove", Fixture, NULL, fixture_setup_machine, test_remove, fixture_teardown);
   g_test_add ("/aqmp/service/machine/events", Fixture, NULL, fixture_setup_machine, test_events, fixture_teardown);
-  g_test_add ("/aqmp/service/job/backup", Fixture, NULL, fixture_setup_machine, test_job_backup, fixture_teardown);
-  g_test_add ("/aqmp/service/job/cancel", Fixture, NULL, fixture_setup_machine, test_job_cancel, fixture_teardown);
-  g_test_add ("/aqmp/service/job/pause-resume", Fixture, NULL, fixture_setup_machine, test_job_pause_resume, fixture_teardown);
+  g_test_add ("/aqmp/service/job/backup", Fixture, NULL, fixture_setup_held, test_job_backup, fixture_teardown);
+  g_test_add ("/aqmp/service/job/cancel", Fixture, NULL, fixture_setup_held, test_job_cancel, fixture_teardown);
+  g_test_add ("/aqmp/service/job/pause-resume", Fixture, NULL, fixture_setup_held, test_job_pause_resume, fixture_teardown);
   g_test_add ("/aqmp/service/job/history-restart", Fixture, NULL, fixture_setup_machine, test_history_restart, fixture_teardown);
-  g_test_add ("/aqmp/service/introspection", Fixture, NULL, fixture_setup_machine, test_introspection, fixture_teardown);
+  g_test_add ("/aqmp/service/introspection", Fixture, NULL, fixture_setup_held, test_introspection, fixture_teardown);
   g_test_add ("/aqmp/service/workflow/list", Fixture, NULL, fixture_setup, test_list_workflows, fixture_teardown);
   g_test_add ("/aqmp/service/workflow/run", Fixture, NULL, fixture_setup, test_run_workflow, fixture_teardown);
   g_test_add ("/aqmp/service/workflow/errors", Fixture, NULL, fixture_setup_machine, test_run_workflow_errors, fixture_teardown);

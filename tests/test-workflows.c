@@ -12,6 +12,7 @@
 
 #include "aqmp-test-cli.h"
 #include "aqmp-test-fake-agent.h"
+#include "aqmp-test-hold.h"
 
 #define GIB "1073741824"
 /* a workflow in these tests never takes longer */
@@ -74,6 +75,17 @@ add_null_node (Fixture *f, const gchar *name, const gchar *size)
   g_autoptr(JsonNode) value = qmp (f, "blockdev-add", json);
 }
 
+/* src0 → dst0, src1 → dst1, where dst0 and dst1 hold the jobs until
+ * the test releases them (aqmp-test-hold.h) */
+static void
+add_two_held_disks (Fixture *f)
+{
+  add_null_node (f, "src0", GIB);
+  add_null_node (f, "src1", GIB);
+  aqmp_test_hold_add (f->client, "dst0", G_GINT64_CONSTANT (1073741824));
+  aqmp_test_hold_add (f->client, "dst1", G_GINT64_CONSTANT (1073741824));
+}
+
 /* src0 → dst0, src1 → dst1 */
 static void
 add_two_disks (Fixture *f, const gchar *size)
@@ -134,6 +146,7 @@ typedef struct {
   gboolean done;
   guint n_progress;
   gdouble last_fraction;
+  gchar *last_message;
 } Run;
 
 static void
@@ -145,6 +158,7 @@ run_clear (Run *r)
   g_clear_object (&r->cancellable);
   g_clear_pointer (&r->result, json_node_unref);
   g_clear_error (&r->error);
+  g_clear_pointer (&r->last_message, g_free);
 }
 
 static void
@@ -158,6 +172,8 @@ run_progress_cb (AqmpWorkflow *workflow, gdouble fraction, const gchar *message,
   g_assert_nonnull (message);
   r->last_fraction = fraction;
   r->n_progress++;
+  g_free (r->last_message);
+  r->last_message = g_strdup (message);
 }
 
 static void
@@ -194,6 +210,14 @@ run_wait (Run *r)
     g_test_message ("the workflow failed: %s", r->error->message);
 }
 
+static gboolean
+run_cancelling (gpointer user_data)
+{
+  Run *r = user_data;
+
+  return g_strcmp0 (r->last_message, "cancelling the backup jobs") == 0;
+}
+
 static JsonObject *
 result_job (Run *r, guint i)
 {
@@ -211,17 +235,18 @@ test_backup_two_disks (Fixture *f, gconstpointer data)
   Run r = { 0, };
   g_autofree gchar *log = NULL;
 
-  add_two_disks (f, GIB);
-  /* about two seconds at 512 MiB/s: long enough to see the jobs run thawed */
+  /* held: the jobs run on after the thaw until the test lets them end */
+  add_two_held_disks (f);
   run_start (f, &r, "consistent-backup",
              "{\"disks\": [{\"device\": \"src0\", \"target\": \"dst0\"},"
              "             {\"device\": \"src1\", \"target\": \"dst1\"}],"
-             " \"speed\": 536870912, \"job-id-prefix\": \"cb\"}", f->qga);
+             " \"job-id-prefix\": \"cb\"}", f->qga);
   g_assert_true (aqmp_test_wait_until (agent_thawed, f, AQMP_TEST_WAIT_MS));
   /* thawed, and the jobs still run */
   g_assert_false (r.done);
   g_assert_cmpuint (n_running_jobs (f), ==, 2);
 
+  aqmp_test_hold_release (f->client, "dst0", "dst1", NULL);
   run_wait (&r);
   g_assert_no_error (r.error);
   log = agent_log (f);
@@ -283,21 +308,26 @@ test_backup_start_error (Fixture *f, gconstpointer data)
 static void
 test_backup_cancel (Fixture *f, gconstpointer data)
 {
+  g_autoptr(AqmpEventWaiter) cancelled = NULL;
   Run r = { 0, };
   g_autofree gchar *log = NULL;
 
-  add_two_disks (f, GIB);
-  /* minutes at 4 MiB/s */
-  run_start (f, &r, "consistent-backup", "{\"disks\": \"src0=dst0,src1=dst1\", \"speed\": 4194304}", f->qga);
+  cancelled = aqmp_event_waiter_new (f->client, "BLOCK_JOB_CANCELLED", NULL);
+  add_two_held_disks (f);
+  run_start (f, &r, "consistent-backup", "{\"disks\": \"src0=dst0,src1=dst1\"}", f->qga);
   g_assert_true (aqmp_test_wait_until (agent_thawed, f, AQMP_TEST_WAIT_MS));
   g_assert_cmpuint (n_running_jobs (f), ==, 2);
   g_cancellable_cancel (r.cancellable);
+  /* the workflow sent its job-cancels on this client, ahead of the release */
+  g_assert_true (aqmp_test_wait_until (run_cancelling, &r, AQMP_TEST_WAIT_MS));
+  aqmp_test_hold_release (f->client, "dst0", "dst1", NULL);
   run_wait (&r);
   g_assert_error (r.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
   log = agent_log (f);
   g_assert_cmpstr (log, ==, "guest-fsfreeze-freeze|guest-fsfreeze-thaw");
   g_assert_false (f->agent->frozen);
   /* cancelled, and gone */
+  g_assert_cmpuint (aqmp_event_waiter_get_pending (cancelled), ==, 2);
   g_assert_cmpuint (n_jobs (f), ==, 0);
   run_clear (&r);
 }
@@ -327,9 +357,10 @@ test_backup_qmp_lost (Fixture *f, gconstpointer data)
 {
   Run r = { 0, };
 
-  add_two_disks (f, GIB);
-  run_start (f, &r, "consistent-backup", "{\"disks\": \"src0=dst0,src1=dst1\", \"speed\": 4194304}", f->qga);
+  add_two_held_disks (f);
+  run_start (f, &r, "consistent-backup", "{\"disks\": \"src0=dst0,src1=dst1\"}", f->qga);
   g_assert_true (aqmp_test_wait_until (agent_thawed, f, AQMP_TEST_WAIT_MS));
+  g_assert_cmpuint (n_running_jobs (f), ==, 2);
   aqmp_test_qemu_kill (f->qemu);
   run_wait (&r);
   g_assert_error (r.error, AQMP_ERROR, AQMP_ERROR_DISCONNECTED);

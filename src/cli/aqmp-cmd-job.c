@@ -212,8 +212,11 @@ aqmp_job_cmd_polled_cb (GObject *object, GParamSpec *pspec, gpointer user_data)
 {
   AqmpJobCmd *self = user_data;
 
+  /* a line for each change: the poll interval bounds them already, and a
+   * change dropped by the redraw limit would not be printed until the
+   * next one, never for a job that stalls */
   if (!self->tty || self->json)
-    aqmp_job_cmd_show (self, AQMP_JOB (object), FALSE);
+    aqmp_job_cmd_show (self, AQMP_JOB (object), TRUE);
 }
 
 /* ----- following jobs to their end ----- */

@@ -20,6 +20,11 @@
  * QEMU is killed and reaped when the launcher is stopped or dropped, and
  * it dies with the launching process too (`PR_SET_PDEATHSIG`).
  *
+ * QEMU gets the caller's environment without `MALLOC_PERTURB_` and
+ * `MALLOC_CHECK_`: they set up the caller's own allocator checks (test
+ * harnesses such as `meson test` set them), and QEMU 7.2 misbehaves under
+ * `MALLOC_PERTURB_` (a rate-limited block job runs to its end at once).
+ *
  * |[<!-- language="C" -->
  * g_autoptr(AqmpLauncher) launcher = aqmp_launcher_new (NULL);
  * aqmp_launcher_add_arguments (launcher, "-machine", "none", "-nodefaults",
@@ -166,6 +171,9 @@ aqmp_launcher_spawn (AqmpLauncher *self, const gchar * const *qmp_args, gint qmp
   if (self->quiet)
     flags |= G_SUBPROCESS_FLAGS_STDOUT_SILENCE | G_SUBPROCESS_FLAGS_STDERR_SILENCE;
   launcher = g_subprocess_launcher_new (flags);
+  /* the caller's allocator checks are the caller's, not QEMU's */
+  g_subprocess_launcher_unsetenv (launcher, "MALLOC_PERTURB_");
+  g_subprocess_launcher_unsetenv (launcher, "MALLOC_CHECK_");
   g_subprocess_launcher_set_child_setup (launcher, aqmp_launcher_child_setup, NULL, NULL);
   if (qmp_fd >= 0)
     g_subprocess_launcher_take_fd (launcher, qmp_fd, AQMP_LAUNCHER_QMP_FD);
