@@ -303,6 +303,32 @@ test_script_errors (Fixture *f, gconstpointer data)
     g_assert_true (g_str_has_prefix (lines[i], "aqmp: "));
 }
 
+/* raw JSON without "execute" is refused with a message, not a GLib
+ * critical: the tool runs with criticals fatal whatever the test's own
+ * environment says */
+static void
+test_script_raw_without_execute (Fixture *f, gconstpointer data)
+{
+  const gchar *env[] = { "G_DEBUG=fatal-criticals", NULL };
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  g_auto(GStrv) lines = NULL;
+  const gchar *input =
+    "{}\n"
+    "{\"id\": 1}\n"
+    "{\"exec-oob\": \"query-status\"}\n"
+    "{\"arguments\": {}}\n"
+    "query-name\n";
+
+  g_assert_cmpint (aqmp_test_tool_run (env, input, &out, &err, "shell", f->qemu->address, NULL), ==, 2);
+  g_assert_cmpstr (out, ==, "{}\n");
+  lines = g_strsplit (err, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 5);
+  for (guint i = 0; i < 4; i++)
+    g_assert_cmpstr (lines[i], ==, "aqmp: a raw request needs an \"execute\" member naming the command");
+  g_assert_cmpstr (lines[4], ==, "");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -317,6 +343,8 @@ main (int argc, char **argv)
   g_test_add ("/aqmp/shell/script/events", Fixture, NULL, fixture_setup, test_script_events, fixture_teardown);
   g_test_add ("/aqmp/shell/script/errors", Fixture, NULL, fixture_setup, test_script_errors, fixture_teardown);
   g_test_add ("/aqmp/shell/script/transaction", Fixture, NULL, fixture_setup, test_transaction, fixture_teardown);
+  g_test_add ("/aqmp/shell/script/raw-without-execute", Fixture, NULL, fixture_setup,
+              test_script_raw_without_execute, fixture_teardown);
   g_test_add ("/aqmp/shell/script/hmp", Fixture, NULL, fixture_setup, test_hmp, fixture_teardown);
   return g_test_run ();
 }

@@ -232,6 +232,7 @@ aqmp_shell_parse_raw (const gchar *line, gchar **command, JsonObject **arguments
 {
   g_autoptr(JsonNode) node = aqmp_json_parse (line, -1, error);
   JsonObject *obj;
+  JsonNode *execute;
   JsonNode *args;
   g_autoptr(GList) members = NULL;
 
@@ -241,8 +242,10 @@ aqmp_shell_parse_raw (const gchar *line, gchar **command, JsonObject **arguments
       return FALSE;
     }
   obj = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-  if (obj == NULL || !JSON_NODE_HOLDS_VALUE (json_object_get_member (obj, "execute"))
-      || json_node_get_value_type (json_object_get_member (obj, "execute")) != G_TYPE_STRING)
+  /* {}, {"id": 1} or {"exec-oob": ...} have no "execute" at all */
+  execute = obj != NULL ? json_object_get_member (obj, "execute") : NULL;
+  if (execute == NULL || !JSON_NODE_HOLDS_VALUE (execute)
+      || json_node_get_value_type (execute) != G_TYPE_STRING)
     {
       /* TRANSLATORS: keep "execute" as it is: it is the JSON member's name */
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
