@@ -382,20 +382,6 @@ aqmp_guest_agent_get_osinfo_sync (AqmpGuestAgent *self, GCancellable *cancellabl
 /* ----- exec ----- */
 
 typedef struct {
-  gint exit_status;
-  GBytes *out;
-  GBytes *err;
-} AqmpGuestExecResult;
-
-static void
-aqmp_guest_exec_result_free (AqmpGuestExecResult *result)
-{
-  g_clear_pointer (&result->out, g_bytes_unref);
-  g_clear_pointer (&result->err, g_bytes_unref);
-  g_free (result);
-}
-
-typedef struct {
   gint64 pid;
   guint interval;
   guint timeout_ms;
@@ -449,7 +435,9 @@ aqmp_guest_agent_exec_status_cb (GObject *source, GAsyncResult *res, gpointer us
   g_autoptr(JsonObject) status = NULL;
   g_autoptr(GByteArray) out = g_byte_array_new ();
   g_autoptr(GByteArray) err = g_byte_array_new ();
-  AqmpGuestExecResult *result;
+  g_autoptr(GBytes) out_bytes = NULL;
+  g_autoptr(GBytes) err_bytes = NULL;
+  gint exit_status = -1;
   gint64 code = 0;
 
   if (value == NULL)
@@ -475,23 +463,22 @@ aqmp_guest_agent_exec_status_cb (GObject *source, GAsyncResult *res, gpointer us
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  result = g_new0 (AqmpGuestExecResult, 1);
   /* a program killed by signal N reports 128 + N, as shells do */
   if (json_object_has_member (status, "exitcode")
       && aqmp_guest_agent_get_int (status, "exitcode", "guest-exec-status", &code, NULL))
-    result->exit_status = (gint) code;
+    exit_status = (gint) code;
   else if (json_object_has_member (status, "signal")
            && aqmp_guest_agent_get_int (status, "signal", "guest-exec-status", &code, NULL))
-    result->exit_status = 128 + (gint) code;
-  else
-    result->exit_status = -1;
-  if (json_object_get_boolean_member_with_default (status, "out-truncated", FALSE))
-    g_debug ("the guest program's standard output was truncated by the agent");
-  if (json_object_get_boolean_member_with_default (status, "err-truncated", FALSE))
-    g_debug ("the guest program's standard error was truncated by the agent");
-  result->out = g_byte_array_free_to_bytes (g_steal_pointer (&out));
-  result->err = g_byte_array_free_to_bytes (g_steal_pointer (&err));
-  g_task_return_pointer (task, result, (GDestroyNotify) aqmp_guest_exec_result_free);
+    exit_status = 128 + (gint) code;
+  out_bytes = g_byte_array_free_to_bytes (g_steal_pointer (&out));
+  err_bytes = g_byte_array_free_to_bytes (g_steal_pointer (&err));
+  g_task_return_pointer (task,
+                         aqmp_guest_exec_result_new (exit_status,
+                                                     out_bytes,
+                                                     json_object_get_boolean_member_with_default (status, "out-truncated", FALSE),
+                                                     err_bytes,
+                                                     json_object_get_boolean_member_with_default (status, "err-truncated", FALSE)),
+                         (GDestroyNotify) aqmp_guest_exec_result_unref);
 }
 
 static void
@@ -548,6 +535,11 @@ aqmp_guest_agent_exec_started_cb (GObject *source, GAsyncResult *res, gpointer u
  *
  * A program still running after @timeout_ms fails the call with
  * %AQMP_ERROR_TIMEOUT; it keeps running in the guest.
+ *
+ * The agent keeps at most 16 MiB of each output stream (qemu-ga); the
+ * reply carrying them may be larger than #AqmpClient:max-message-size,
+ * and #AqmpQgaProtocol allows it. Whether output was cut short is told
+ * by aqmp_guest_agent_exec_finish_result().
  */
 void
 aqmp_guest_agent_exec_async (AqmpGuestAgent      *self,
@@ -608,6 +600,9 @@ aqmp_guest_agent_exec_async (AqmpGuestAgent      *self,
  * @stderr_data: (out) (optional) (transfer full): its standard error
  * @error: return location for a #GError
  *
+ * The standard output and error are what the agent kept: see
+ * aqmp_guest_agent_exec_finish_result() for whether it cut them short.
+ *
  * Returns: %TRUE when the program ran and exited, whatever its exit code
  */
 gboolean
@@ -618,23 +613,38 @@ aqmp_guest_agent_exec_finish (AqmpGuestAgent  *self,
                               GBytes         **stderr_data,
                               GError         **error)
 {
-  AqmpGuestExecResult *exec;
+  g_autoptr(AqmpGuestExecResult) exec = aqmp_guest_agent_exec_finish_result (self, result, error);
 
-  g_return_val_if_fail (AQMP_IS_GUEST_AGENT (self), FALSE);
-  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == aqmp_guest_agent_exec_async, FALSE);
-
-  exec = g_task_propagate_pointer (G_TASK (result), error);
   if (exec == NULL)
     return FALSE;
   if (exit_status != NULL)
-    *exit_status = exec->exit_status;
+    *exit_status = aqmp_guest_exec_result_get_exit_status (exec);
   if (stdout_data != NULL)
-    *stdout_data = g_steal_pointer (&exec->out);
+    *stdout_data = g_bytes_ref (aqmp_guest_exec_result_get_stdout (exec));
   if (stderr_data != NULL)
-    *stderr_data = g_steal_pointer (&exec->err);
-  aqmp_guest_exec_result_free (exec);
+    *stderr_data = g_bytes_ref (aqmp_guest_exec_result_get_stderr (exec));
   return TRUE;
+}
+
+/**
+ * aqmp_guest_agent_exec_finish_result:
+ * @self: an #AqmpGuestAgent
+ * @result: the #GAsyncResult
+ * @error: return location for a #GError
+ *
+ * Finishes aqmp_guest_agent_exec_async() with everything the agent told:
+ * the exit status, the output, and whether the agent truncated the
+ * standard output or error (`out-truncated`, `err-truncated`).
+ *
+ * Returns: (transfer full): the program's result, or %NULL with @error set
+ */
+AqmpGuestExecResult *
+aqmp_guest_agent_exec_finish_result (AqmpGuestAgent *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (AQMP_IS_GUEST_AGENT (self), NULL);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == aqmp_guest_agent_exec_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 typedef struct {
@@ -688,6 +698,38 @@ aqmp_guest_agent_exec_sync (AqmpGuestAgent       *self,
   g_return_val_if_fail (AQMP_IS_GUEST_AGENT (self), FALSE);
   result = aqmp_guest_agent_run_sync (self, aqmp_guest_agent_exec_start, &args);
   return aqmp_guest_agent_exec_finish (self, result, exit_status, stdout_data, stderr_data, error);
+}
+
+/**
+ * aqmp_guest_agent_exec_sync_result:
+ * @self: an #AqmpGuestAgent
+ * @argv: (array zero-terminated=1): the program and its arguments
+ * @envp: (array zero-terminated=1) (nullable): the environment, or %NULL
+ * @input: (nullable): bytes for the program's standard input
+ * @timeout_ms: how long to wait for the program to exit; 0 for no limit
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The synchronous aqmp_guest_agent_exec_async(), finished with
+ * aqmp_guest_agent_exec_finish_result().
+ *
+ * Returns: (transfer full): the program's result, or %NULL with @error set
+ */
+AqmpGuestExecResult *
+aqmp_guest_agent_exec_sync_result (AqmpGuestAgent      *self,
+                                   const gchar * const *argv,
+                                   const gchar * const *envp,
+                                   GBytes              *input,
+                                   guint                timeout_ms,
+                                   GCancellable        *cancellable,
+                                   GError             **error)
+{
+  AqmpGuestExecArgs args = { argv, envp, input, timeout_ms, cancellable };
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_return_val_if_fail (AQMP_IS_GUEST_AGENT (self), NULL);
+  result = aqmp_guest_agent_run_sync (self, aqmp_guest_agent_exec_start, &args);
+  return aqmp_guest_agent_exec_finish_result (self, result, error);
 }
 
 /* ----- files ----- */
