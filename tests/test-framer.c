@@ -222,11 +222,22 @@ test_oversized_endless (void)
   g_assert_null (r.next);
   skipped_clear (&r);
 
-  /* up to twice the limit it still ends in time */
-  skip_one (100, "{\"id\": 3, \"return\": \"", 170, "\"}", 16, &r);
-  g_assert_no_error (r.error);
-  g_assert_cmpstr (r.id, ==, " 3");
-  skipped_clear (&r);
+  /* exactly twice the limit still ends in time, one byte more does not,
+   * however it is read */
+  for (gsize chunk = 1; chunk <= 1000; chunk *= 10)
+    {
+      const gchar *head = "{\"id\": 3, \"return\": \"";
+
+      skip_one (100, head, 200 - strlen (head) - 2, "\"}", chunk, &r);
+      g_assert_no_error (r.error);
+      g_assert_cmpuint (r.length, ==, 200);
+      g_assert_cmpstr (r.id, ==, " 3");
+      skipped_clear (&r);
+      skip_one (100, head, 201 - strlen (head) - 2, "\"}", chunk, &r);
+      g_assert_error (r.error, AQMP_ERROR, AQMP_ERROR_TOO_LARGE);
+      g_assert_null (r.next);
+      skipped_clear (&r);
+    }
 }
 
 static void

@@ -343,12 +343,12 @@ aqmp_framer_oversized_string_byte (AqmpFramer *self, guchar c)
 }
 
 /* like aqmp_framer_scan(), also following the top-level members to keep
- * the "id"; stores nothing. TRUE with @end when the message ends. */
+ * the "id", up to @len; stores nothing. TRUE with @end when the message
+ * ends. */
 static gboolean
-aqmp_framer_scan_oversized (AqmpFramer *self, gsize *end, GError **error)
+aqmp_framer_scan_oversized (AqmpFramer *self, gsize len, gsize *end, GError **error)
 {
   const guchar *data = self->buf->data;
-  gsize len = self->buf->len;
   gsize i = self->scan;
 
   for (; i < len; i++)
@@ -443,12 +443,15 @@ aqmp_framer_next_oversized (AqmpFramer *self, gsize *length, GError **error)
 {
   gsize end = 0;
   gsize from = self->start;
-  gboolean ended = aqmp_framer_scan_oversized (self, &end, error);
+  gsize budget = self->oversized_limit <= G_MAXSIZE / 2 ? 2 * self->oversized_limit : G_MAXSIZE;
+  gsize left = budget - self->oversized_length;
+  gsize stop = left < self->buf->len - from ? from + left : self->buf->len;
+  gboolean ended = aqmp_framer_scan_oversized (self, stop, &end, error);
 
   if (!ended && error != NULL && *error != NULL)
     return FALSE;
   /* what was scanned is dropped at once */
-  self->oversized_length += (ended ? end : self->buf->len) - from;
+  self->oversized_length += (ended ? end : stop) - from;
   self->start = self->scan;
   if (ended)
     {
@@ -456,7 +459,8 @@ aqmp_framer_next_oversized (AqmpFramer *self, gsize *length, GError **error)
       *length = self->oversized_length;
       return TRUE;
     }
-  if (self->oversized_length / 2 > self->oversized_limit)
+  /* twice the limit scanned and no end: taken for one that never ends */
+  if (self->oversized_length >= budget)
     g_set_error (error, AQMP_ERROR, AQMP_ERROR_TOO_LARGE,
                  "message exceeds the size limit of %" G_GSIZE_FORMAT " bytes",
                  self->oversized_limit);
