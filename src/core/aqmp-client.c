@@ -2225,7 +2225,9 @@ aqmp_client_class_init (AqmpClientClass *klass)
   /**
    * AqmpClient:max-message-size:
    *
-   * The largest incoming message, in bytes.
+   * The largest incoming message, in bytes, except the replies a
+   * protocol allows more (aqmp_protocol_get_max_reply_size()). See
+   * aqmp_client_set_max_message_size().
    */
   props[PROP_MAX_MESSAGE_SIZE] = g_param_spec_uint64 ("max-message-size", NULL, NULL,
                                                       1, G_MAXSIZE, AQMP_DEFAULT_MAX_MESSAGE_SIZE, rw);
