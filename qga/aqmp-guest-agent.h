@@ -7,6 +7,8 @@
 
 #include <aqmp/aqmp.h>
 
+#include "aqmp-guest-exec-result.h"
+
 G_BEGIN_DECLS
 
 /**
@@ -102,6 +104,16 @@ gboolean        aqmp_guest_agent_exec_sync          (AqmpGuestAgent      *self,
                                                      GBytes             **stderr_data,
                                                      GCancellable        *cancellable,
                                                      GError             **error);
+AqmpGuestExecResult *aqmp_guest_agent_exec_finish_result (AqmpGuestAgent *self,
+                                                          GAsyncResult   *result,
+                                                          GError        **error);
+AqmpGuestExecResult *aqmp_guest_agent_exec_sync_result  (AqmpGuestAgent      *self,
+                                                          const gchar * const *argv,
+                                                          const gchar * const *envp,
+                                                          GBytes              *input,
+                                                          guint                timeout_ms,
+                                                          GCancellable        *cancellable,
+                                                          GError             **error);
 
 /* guest-file-* */
 void            aqmp_guest_agent_file_read_async    (AqmpGuestAgent      *self,

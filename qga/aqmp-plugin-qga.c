@@ -97,7 +97,9 @@ aqmp_qga_info_workflow_init (AqmpQgaInfoWorkflow *self)
 /*
  * params: {"path": "/bin/sh", "arg": ["-c", "..."], "env": ["A=b"],
  *          "input-data": BASE64, "timeout": MILLISECONDS}
- * result: {"exit-status": N, "out-data": BASE64, "err-data": BASE64}
+ * result: {"exit-status": N, "out-data": BASE64, "err-data": BASE64,
+ *          "out-truncated": B, "err-truncated": B}; the agent keeps at
+ *          most 16 MiB of each stream and says when it dropped the rest
  */
 #define AQMP_TYPE_QGA_EXEC_WORKFLOW (aqmp_qga_exec_workflow_get_type ())
 G_DECLARE_FINAL_TYPE (AqmpQgaExecWorkflow, aqmp_qga_exec_workflow, AQMP, QGA_EXEC_WORKFLOW, AqmpWorkflow)
@@ -123,20 +125,21 @@ aqmp_qga_exec_workflow_done_cb (GObject *source, GAsyncResult *res, gpointer use
 {
   g_autoptr(GTask) task = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(GBytes) out = NULL;
-  g_autoptr(GBytes) err = NULL;
+  g_autoptr(AqmpGuestExecResult) exec = NULL;
   g_autoptr(JsonObject) result = NULL;
-  gint status = 0;
 
-  if (!aqmp_guest_agent_exec_finish (AQMP_GUEST_AGENT (source), res, &status, &out, &err, &error))
+  exec = aqmp_guest_agent_exec_finish_result (AQMP_GUEST_AGENT (source), res, &error);
+  if (exec == NULL)
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
   result = json_object_new ();
-  json_object_set_int_member (result, "exit-status", status);
-  aqmp_qga_exec_workflow_set_base64 (result, "out-data", out);
-  aqmp_qga_exec_workflow_set_base64 (result, "err-data", err);
+  json_object_set_int_member (result, "exit-status", aqmp_guest_exec_result_get_exit_status (exec));
+  aqmp_qga_exec_workflow_set_base64 (result, "out-data", aqmp_guest_exec_result_get_stdout (exec));
+  aqmp_qga_exec_workflow_set_base64 (result, "err-data", aqmp_guest_exec_result_get_stderr (exec));
+  json_object_set_boolean_member (result, "out-truncated", aqmp_guest_exec_result_get_stdout_truncated (exec));
+  json_object_set_boolean_member (result, "err-truncated", aqmp_guest_exec_result_get_stderr_truncated (exec));
   g_task_return_pointer (task, json_node_init_object (json_node_alloc (), result),
                          (GDestroyNotify) json_node_unref);
 }

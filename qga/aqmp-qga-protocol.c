@@ -29,6 +29,16 @@
  * arrives within it.
  */
 
+/* what qemu-ga keeps of each output stream of a guest program
+ * (GUEST_EXEC_MAX_OUTPUT), and the most guest-file-read returns at once
+ * (GUEST_FILE_READ_COUNT_MAX) */
+#define AQMP_QGA_EXEC_MAX_OUTPUT (16 * 1024 * 1024)
+#define AQMP_QGA_FILE_READ_MAX (48 * 1024 * 1024)
+#define AQMP_QGA_FILE_READ_DEFAULT 4096
+/* the reply's envelope and other members, generously */
+#define AQMP_QGA_REPLY_SLACK (64 * 1024)
+#define AQMP_QGA_BASE64_SIZE(n) ((((gsize) (n) + 2) / 3) * 4)
+
 /* a mismatched echo or garbage after the delimiter: resync this often */
 #define AQMP_QGA_SYNC_ATTEMPTS 3
 
@@ -109,6 +119,30 @@ aqmp_qga_protocol_has_reply (AqmpProtocol *protocol, const gchar *command)
   };
 
   return !g_strv_contains (no_reply, command);
+}
+
+/*
+ * Replies that carry data in base64 can exceed a 10 MiB message limit:
+ * guest-exec-status holds both output streams, up to 16 MiB each (about
+ * 43 MiB in all), and guest-file-read as many bytes as asked, up to
+ * 48 MiB. Their limit follows from what the agent can send.
+ */
+static gsize
+aqmp_qga_protocol_get_max_reply_size (AqmpProtocol *protocol, const gchar *command, JsonObject *arguments)
+{
+  if (g_strcmp0 (command, "guest-exec-status") == 0)
+    return 2 * AQMP_QGA_BASE64_SIZE (AQMP_QGA_EXEC_MAX_OUTPUT) + AQMP_QGA_REPLY_SLACK;
+  if (g_strcmp0 (command, "guest-file-read") == 0)
+    {
+      JsonNode *count = arguments != NULL ? json_object_get_member (arguments, "count") : NULL;
+      gint64 n = AQMP_QGA_FILE_READ_DEFAULT;
+
+      /* the agent refuses a larger count with a short error */
+      if (count != NULL && JSON_NODE_HOLDS_VALUE (count) && json_node_get_value_type (count) == G_TYPE_INT64)
+        n = CLAMP (json_node_get_int (count), 0, AQMP_QGA_FILE_READ_MAX);
+      return AQMP_QGA_BASE64_SIZE (n) + AQMP_QGA_REPLY_SLACK;
+    }
+  return 0;
 }
 
 static gboolean
@@ -292,6 +326,7 @@ aqmp_qga_protocol_class_init (AqmpQgaProtocolClass *klass)
   protocol_class->has_greeting = aqmp_qga_protocol_has_greeting;
   protocol_class->has_reply = aqmp_qga_protocol_has_reply;
   protocol_class->needs_recovery = aqmp_qga_protocol_needs_recovery;
+  protocol_class->get_max_reply_size = aqmp_qga_protocol_get_max_reply_size;
   protocol_class->handshake_async = aqmp_qga_protocol_handshake_async;
   protocol_class->handshake_finish = aqmp_qga_protocol_handshake_finish;
 

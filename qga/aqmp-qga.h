@@ -10,6 +10,7 @@
 #include <aqmp/aqmp.h>
 
 #include "aqmp-qga-protocol.h"
+#include "aqmp-guest-exec-result.h"
 #include "aqmp-guest-agent.h"
 
 #undef __AQMP_QGA_H_INSIDE__

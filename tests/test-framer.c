@@ -105,6 +105,141 @@ test_too_large (void)
   g_assert_error (error, AQMP_ERROR, AQMP_ERROR_TOO_LARGE);
 }
 
+/* one message over the limit, pushed in @chunk-byte pieces; what it
+ * reports, and the next message framed after it */
+typedef struct {
+  gsize length;
+  gchar *id;
+  gchar *next;
+  gsize max_buffered;
+  GError *error;
+} Skipped;
+
+static void
+skipped_clear (Skipped *r)
+{
+  g_free (r->id);
+  g_free (r->next);
+  g_clear_error (&r->error);
+}
+
+static void
+skip_one (gsize limit, const gchar *head, gsize filler, const gchar *tail, gsize chunk, Skipped *r)
+{
+  g_autoptr(AqmpFramer) framer = aqmp_framer_new (limit);
+  g_autoptr(GString) input = g_string_new (head);
+  guint n_skipped = 0;
+
+  memset (r, 0, sizeof *r);
+  for (gsize i = 0; i < filler; i++)
+    g_string_append_c (input, 'x');
+  g_string_append (input, tail);
+  g_string_append (input, "\n{\"return\": {}, \"id\": 99}\n");
+  aqmp_framer_set_skip_oversized (framer, TRUE);
+  for (gsize at = 0; at < input->len && r->error == NULL; at += chunk)
+    {
+      const gchar *msg = NULL;
+      gsize len = 0;
+
+      aqmp_framer_push (framer, input->str + at, MIN (chunk, input->len - at));
+      while (aqmp_framer_next (framer, &msg, &len, &r->error))
+        {
+          if (msg != NULL)
+            {
+              r->next = g_strndup (msg, len);
+              continue;
+            }
+          g_assert_cmpuint (n_skipped++, ==, 0);
+          r->length = len;
+          r->id = g_strdup (aqmp_framer_get_skipped_id (framer));
+        }
+      /* memory: never more than the limit is held */
+      r->max_buffered = MAX (r->max_buffered, aqmp_framer_get_buffered (framer));
+    }
+}
+
+/* a message over the limit is scanned to its end, not stored, and only
+ * its top-level id is kept, wherever it is and however it is read */
+static void
+test_oversized_skipped (void)
+{
+  const gsize chunks[] = { 1, 7, 64, 100000 };
+
+  for (guint i = 0; i < G_N_ELEMENTS (chunks); i++)
+    {
+      Skipped r;
+      const gchar *head = "{\"return\": {\"id\": 1, \"s\": \"\\\"id\\\": 2, ";
+      const gchar *tail = "\", \"a\": [\"}\", {\"id\": 3}]}, \"id\": 42}";
+
+      /* the id after the data, decoys inside strings and nested objects */
+      skip_one (100, head, 100, tail, chunks[i], &r);
+      g_assert_no_error (r.error);
+      g_assert_cmpuint (r.length, ==, strlen (head) + 100 + strlen (tail));
+      g_assert_cmpstr (r.id, ==, " 42");
+      g_assert_cmpstr (r.next, ==, "{\"return\": {}, \"id\": 99}");
+      g_assert_cmpuint (r.max_buffered, <=, 100);
+      skipped_clear (&r);
+
+      /* the id first, read before the limit was reached */
+      skip_one (100, "{\"id\":7,\"return\":\"", 150, "\"}", chunks[i], &r);
+      g_assert_no_error (r.error);
+      g_assert_cmpstr (r.id, ==, "7");
+      g_assert_cmpstr (r.next, ==, "{\"return\": {}, \"id\": 99}");
+      skipped_clear (&r);
+
+      /* no id (an event), two ids, an escaped name: nobody's */
+      skip_one (100, "{\"event\": \"X\", \"data\": {\"id\": 5, \"s\": \"", 150, "\"}}", chunks[i], &r);
+      g_assert_no_error (r.error);
+      g_assert_null (r.id);
+      g_assert_nonnull (r.next);
+      skipped_clear (&r);
+      skip_one (100, "{\"id\": 5, \"return\": \"", 150, "\", \"id\": 6}", chunks[i], &r);
+      g_assert_null (r.id);
+      skipped_clear (&r);
+      skip_one (100, "{\"\\u0069d\": 5, \"return\": \"", 150, "\"}", chunks[i], &r);
+      g_assert_null (r.id);
+      skipped_clear (&r);
+
+      /* an id too long to be one of ours */
+      skip_one (100, "{\"id\": \"", 150, "\", \"return\": 1}", chunks[i], &r);
+      g_assert_null (r.id);
+      g_assert_nonnull (r.next);
+      skipped_clear (&r);
+    }
+}
+
+/* a message that goes on past twice the limit breaks the stream, having
+ * held no more than the limit */
+static void
+test_oversized_endless (void)
+{
+  Skipped r;
+
+  skip_one (100, "{\"return\": \"", 500, "", 16, &r);
+  g_assert_error (r.error, AQMP_ERROR, AQMP_ERROR_TOO_LARGE);
+  g_assert_cmpstr (r.error->message, ==, "message exceeds the size limit of 100 bytes");
+  g_assert_cmpuint (r.max_buffered, <=, 100);
+  g_assert_null (r.next);
+  skipped_clear (&r);
+
+  /* exactly twice the limit still ends in time, one byte more does not,
+   * however it is read */
+  for (gsize chunk = 1; chunk <= 1000; chunk *= 10)
+    {
+      const gchar *head = "{\"id\": 3, \"return\": \"";
+
+      skip_one (100, head, 200 - strlen (head) - 2, "\"}", chunk, &r);
+      g_assert_no_error (r.error);
+      g_assert_cmpuint (r.length, ==, 200);
+      g_assert_cmpstr (r.id, ==, " 3");
+      skipped_clear (&r);
+      skip_one (100, head, 201 - strlen (head) - 2, "\"}", chunk, &r);
+      g_assert_error (r.error, AQMP_ERROR, AQMP_ERROR_TOO_LARGE);
+      g_assert_null (r.next);
+      skipped_clear (&r);
+    }
+}
+
 static void
 test_deep (void)
 {
@@ -255,6 +390,8 @@ main (int argc, char **argv)
   g_test_add_func ("/aqmp/framer/pretty", test_pretty);
   g_test_add_func ("/aqmp/framer/not-object", test_not_object);
   g_test_add_func ("/aqmp/framer/too-large", test_too_large);
+  g_test_add_func ("/aqmp/framer/oversized-skipped", test_oversized_skipped);
+  g_test_add_func ("/aqmp/framer/oversized-endless", test_oversized_endless);
   g_test_add_func ("/aqmp/framer/deep", test_deep);
   g_test_add_func ("/aqmp/framer/skip-past", test_skip_past);
   g_test_add_func ("/aqmp/message/classify", test_message_classify);

@@ -195,6 +195,145 @@ test_exec_input (Fixture *f, gconstpointer data)
   g_assert_true (g_bytes_equal (out, input));
 }
 
+/* ----- large output: qemu-ga keeps up to 16 MiB of each stream ----- */
+
+#define QGA_MAX_OUTPUT (16 * 1024 * 1024)
+
+/* what `yes LINE | head -c N` prints */
+static GBytes *
+yes_output (const gchar *line, gsize n)
+{
+  g_autofree gchar *unit = g_strdup_printf ("%s\n", line);
+  gsize unit_len = strlen (unit);
+  guint8 *data = g_malloc (n);
+
+  for (gsize i = 0; i < n; i++)
+    data[i] = (guint8) unit[i % unit_len];
+  return g_bytes_new_take (data, n);
+}
+
+static void
+assert_bytes_equal (GBytes *got, GBytes *expected)
+{
+  g_assert_cmpuint (g_bytes_get_size (got), ==, g_bytes_get_size (expected));
+  g_assert_true (g_bytes_equal (got, expected));
+}
+
+/* 8,000,000 bytes: over 10 MiB once in base64, the default message limit */
+static void
+test_exec_large (Fixture *f, gconstpointer data)
+{
+  const gchar *const argv[] = { "/bin/sh", "-c", "yes 0123456789abcdef | head -c 8000000", NULL };
+  g_autoptr(GBytes) expected = yes_output ("0123456789abcdef", 8000000);
+  g_autoptr(AqmpGuestExecResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (f->agent == NULL)
+    return;
+  fixture_connect (f);
+  g_assert_cmpuint (aqmp_client_get_max_message_size (f->client), ==, AQMP_DEFAULT_MAX_MESSAGE_SIZE);
+  result = aqmp_guest_agent_exec_sync_result (f->ga, argv, NULL, NULL, AQMP_TEST_WAIT_MS, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (aqmp_guest_exec_result_get_exit_status (result), ==, 0);
+  assert_bytes_equal (aqmp_guest_exec_result_get_stdout (result), expected);
+  g_assert_cmpuint (g_bytes_get_size (aqmp_guest_exec_result_get_stderr (result)), ==, 0);
+  g_assert_false (aqmp_guest_exec_result_get_stdout_truncated (result));
+  g_assert_false (aqmp_guest_exec_result_get_stderr_truncated (result));
+
+  /* the connection is still good */
+  g_assert_true (aqmp_guest_agent_ping_sync (f->ga, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* more than 16 MiB on both streams: the largest reply the agent sends
+ * (about 43 MiB), each stream cut at 16 MiB, and both cuts reported */
+static void
+test_exec_truncated (Fixture *f, gconstpointer data)
+{
+  const gchar *const argv[] = { "/bin/sh", "-c",
+                                "yes 0123456789abcdef | head -c 17000000; yes e | head -c 17000000 >&2",
+                                NULL };
+  g_autoptr(GBytes) out = yes_output ("0123456789abcdef", QGA_MAX_OUTPUT);
+  g_autoptr(GBytes) err = yes_output ("e", QGA_MAX_OUTPUT);
+  g_autoptr(AqmpGuestExecResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (f->agent == NULL)
+    return;
+  fixture_connect (f);
+  result = aqmp_guest_agent_exec_sync_result (f->ga, argv, NULL, NULL, AQMP_TEST_WAIT_MS, NULL, &error);
+  g_assert_no_error (error);
+  assert_bytes_equal (aqmp_guest_exec_result_get_stdout (result), out);
+  assert_bytes_equal (aqmp_guest_exec_result_get_stderr (result), err);
+  g_assert_true (aqmp_guest_exec_result_get_stdout_truncated (result));
+  g_assert_true (aqmp_guest_exec_result_get_stderr_truncated (result));
+  g_assert_true (aqmp_guest_agent_ping_sync (f->ga, NULL, &error));
+  g_assert_no_error (error);
+}
+
+/* `aqmp ga-exec` prints the output as the agent kept it, exits with the
+ * program's status, and warns when the agent cut a stream short; stdout
+ * goes to a file (megabytes through a pipe are slow to collect) */
+static gint
+run_ga_exec (Fixture *f, const gchar *script, const gchar *out_path, gchar **err)
+{
+  const gchar *tool = g_getenv ("AQMP_TOOL");
+  const gchar *argv[] = { tool, "ga-exec", f->address, "--", "/bin/sh", "-c", script, NULL };
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (tool);
+  g_subprocess_launcher_unsetenv (launcher, "LANGUAGE");
+  g_subprocess_launcher_unsetenv (launcher, "LC_ALL");
+  g_subprocess_launcher_unsetenv (launcher, "LC_MESSAGES");
+  g_subprocess_launcher_setenv (launcher, "LANG", "C.UTF-8", TRUE);
+  g_subprocess_launcher_set_stdout_file_path (launcher, out_path);
+  process = g_subprocess_launcher_spawnv (launcher, argv, &error);
+  g_assert_no_error (error);
+  g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, err, &error);
+  g_assert_no_error (error);
+  g_test_message ("aqmp ga-exec: stderr:\n%s", *err);
+  g_assert_true (g_subprocess_get_if_exited (process));
+  return g_subprocess_get_exit_status (process);
+}
+
+static void
+assert_file_bytes (const gchar *path, GBytes *expected)
+{
+  g_autoptr(GMappedFile) file = g_mapped_file_new (path, FALSE, NULL);
+  g_autoptr(GBytes) got = NULL;
+
+  g_assert_nonnull (file);
+  got = g_mapped_file_get_bytes (file);
+  assert_bytes_equal (got, expected);
+}
+
+static void
+test_cli_exec_large (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *out_path = NULL;
+  g_autofree gchar *err = NULL;
+  g_autoptr(GBytes) expected = yes_output ("0123456789abcdef", 8000000);
+  g_autoptr(GBytes) cut = yes_output ("0123456789abcdef", QGA_MAX_OUTPUT);
+  g_autofree gchar *dir = NULL;
+
+  if (f->agent == NULL)
+    return;
+  dir = g_path_get_dirname (f->socket_path);
+  out_path = g_build_filename (dir, "out", NULL);
+
+  g_assert_cmpint (run_ga_exec (f, "yes 0123456789abcdef | head -c 8000000; exit 5", out_path, &err), ==, 5);
+  assert_file_bytes (out_path, expected);
+  g_assert_cmpstr (err, ==, "");
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (run_ga_exec (f, "yes 0123456789abcdef | head -c 17000000; exit 0", out_path, &err), ==, 0);
+  assert_file_bytes (out_path, cut);
+  g_assert_cmpstr (err, ==, "aqmp: warning: the guest agent truncated the program's standard output: "
+                            "qemu-ga keeps at most 16 MiB of it\n");
+}
+
 static void
 test_file_write_read (Fixture *f, gconstpointer data)
 {
@@ -297,6 +436,9 @@ main (int argc, char **argv)
   ADD ("/aqmp/qga-real/ping-osinfo", test_ping_osinfo);
   ADD ("/aqmp/qga-real/exec", test_exec);
   ADD ("/aqmp/qga-real/exec-input", test_exec_input);
+  ADD ("/aqmp/qga-real/exec-large", test_exec_large);
+  ADD ("/aqmp/qga-real/exec-truncated", test_exec_truncated);
+  ADD ("/aqmp/qga-real/cli/exec-large", test_cli_exec_large);
   ADD ("/aqmp/qga-real/file-write-read", test_file_write_read);
   ADD ("/aqmp/qga-real/partial-json-recovery", test_partial_json_recovery);
   ADD ("/aqmp/qga-real/reconnect", test_reconnect);

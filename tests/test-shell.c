@@ -145,6 +145,94 @@ test_history (Fixture *f, gconstpointer data)
   }
 }
 
+/* the history keeps no secret: KEY=VALUE lines, raw JSON and the lines of
+ * a transaction block come back redacted as the wire trace shows them;
+ * lines that cannot be read and mention a secret are not kept */
+static void
+test_history_secrets (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *path = g_build_filename (f->state, "aqmp", "history", NULL);
+  g_autofree gchar *saved = NULL;
+  const gchar * const secrets[] = { "topsecret", "rawsecret", "blocksecret", "brokensecret", "hmpsecret", NULL };
+  const gchar * const expected[] = {
+    "object-add {\"qom-type\":\"secret\",\"id\":\"sec1\",\"data\":\"<redacted>\"}",
+    "{\"execute\":\"object-add\",\"arguments\":{\"qom-type\":\"secret\",\"id\":\"sec2\",\"data\":\"<redacted>\"}}",
+    "qom-list path=/objects",
+    "transaction(",
+    "block-dirty-bitmap-add {\"node\":\"n0\",\"name\":\"b0\",\"password\":\"<redacted>\"}",
+    ")",
+    /* not the broken line */
+    "query-name",
+    /* not the HMP line with the secret */
+    "info status",
+    "",
+    NULL
+  };
+  g_auto(GStrv) lines = NULL;
+
+  {
+    g_autoptr(AqmpTestPty) pty = shell_spawn (f, NULL);
+    gsize at = pty_wait_prompt (pty);
+
+    /* QEMU takes the secrets: the lines ran as typed */
+    aqmp_test_pty_write (pty, "object-add qom-type=secret id=sec1 data=topsecret\r");
+    at = aqmp_test_output_wait_for (&pty->out, "{}", at);
+    aqmp_test_pty_write (pty, "{\"execute\": \"object-add\", \"arguments\": "
+                              "{\"qom-type\": \"secret\", \"id\": \"sec2\", \"data\": \"rawsecret\"}}\r");
+    at = aqmp_test_output_wait_for (&pty->out, "{}", at);
+    aqmp_test_pty_write (pty, "qom-list path=/objects\r");
+    at = aqmp_test_output_wait_for (&pty->out, "\"sec2\"", at);
+
+    /* an action with a secret member; QEMU refuses it, the line is still typed */
+    aqmp_test_pty_write (pty, "transaction(\r");
+    at = aqmp_test_output_wait_for (&pty->out, "(transaction) ", at);
+    aqmp_test_pty_write (pty, "block-dirty-bitmap-add node=n0 name=b0 password=blocksecret\r");
+    at = aqmp_test_output_wait_for (&pty->out, "(transaction) ", at);
+    aqmp_test_pty_write (pty, ")\r");
+    at = aqmp_test_output_wait_for (&pty->out, "transaction failed", at);
+
+    /* a line the shell cannot read */
+    aqmp_test_pty_write (pty, "object-add qom-type=secret id=sec3 data='brokensecret\r");
+    at = aqmp_test_output_wait_for (&pty->out, "(QEMU) ", at);
+    aqmp_test_pty_write (pty, "query-name\r");
+    at = aqmp_test_output_wait_for (&pty->out, "{}", at);
+    aqmp_test_output_wait_for (&pty->out, "(QEMU) ", at);
+    aqmp_test_pty_write (pty, "\004");
+    aqmp_test_pty_wait_exit (pty, 0);
+  }
+  {
+    g_autoptr(AqmpTestPty) pty = shell_spawn (f, "-H");
+    gsize at = aqmp_test_output_wait_for (&pty->out, "(HMP) ", 0);
+
+    aqmp_test_pty_write (pty, "object_add secret,id=sec4,data=hmpsecret\r");
+    at = aqmp_test_output_wait_for (&pty->out, "(HMP) ", at);
+    aqmp_test_pty_write (pty, "info status\r");
+    at = aqmp_test_output_wait_for (&pty->out, "VM status: running", at);
+    aqmp_test_output_wait_for (&pty->out, "(HMP) ", at);
+    aqmp_test_pty_write (pty, "\004");
+    aqmp_test_pty_wait_exit (pty, 0);
+  }
+
+  g_assert_true (g_file_get_contents (path, &saved, NULL, NULL));
+  g_test_message ("history:\n%s", saved);
+  for (guint i = 0; secrets[i] != NULL; i++)
+    g_assert_null (strstr (saved, secrets[i]));
+  lines = g_strsplit (saved, "\n", -1);
+  g_assert_cmpstrv (lines, expected);
+
+  /* what comes back with Ctrl-P is the redacted line */
+  {
+    g_autoptr(AqmpTestPty) pty = shell_spawn (f, NULL);
+    gsize at = pty_wait_prompt (pty);
+
+    /* back to the first line */
+    aqmp_test_pty_write (pty, "\020\020\020\020\020\020\020\020");
+    at = aqmp_test_output_wait_for (&pty->out, "\"id\":\"sec1\",\"data\":\"<redacted>\"}", at);
+    aqmp_test_pty_write (pty, "\025\004");
+    aqmp_test_pty_wait_exit (pty, 0);
+  }
+}
+
 static void
 test_ctrl_c (Fixture *f, gconstpointer data)
 {
@@ -303,6 +391,32 @@ test_script_errors (Fixture *f, gconstpointer data)
     g_assert_true (g_str_has_prefix (lines[i], "aqmp: "));
 }
 
+/* raw JSON without "execute" is refused with a message, not a GLib
+ * critical: the tool runs with criticals fatal whatever the test's own
+ * environment says */
+static void
+test_script_raw_without_execute (Fixture *f, gconstpointer data)
+{
+  const gchar *env[] = { "G_DEBUG=fatal-criticals", NULL };
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  g_auto(GStrv) lines = NULL;
+  const gchar *input =
+    "{}\n"
+    "{\"id\": 1}\n"
+    "{\"exec-oob\": \"query-status\"}\n"
+    "{\"arguments\": {}}\n"
+    "query-name\n";
+
+  g_assert_cmpint (aqmp_test_tool_run (env, input, &out, &err, "shell", f->qemu->address, NULL), ==, 2);
+  g_assert_cmpstr (out, ==, "{}\n");
+  lines = g_strsplit (err, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 5);
+  for (guint i = 0; i < 4; i++)
+    g_assert_cmpstr (lines[i], ==, "aqmp: a raw request needs an \"execute\" member naming the command");
+  g_assert_cmpstr (lines[4], ==, "");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -310,6 +424,8 @@ main (int argc, char **argv)
   g_test_add ("/aqmp/shell/tty/live-event", Fixture, NULL, fixture_setup, test_live_event, fixture_teardown);
   g_test_add ("/aqmp/shell/tty/complete", Fixture, NULL, fixture_setup, test_complete, fixture_teardown);
   g_test_add ("/aqmp/shell/tty/history", Fixture, NULL, fixture_setup, test_history, fixture_teardown);
+  g_test_add ("/aqmp/shell/tty/history-secrets", Fixture, NULL, fixture_setup, test_history_secrets,
+              fixture_teardown);
   g_test_add ("/aqmp/shell/tty/ctrl-c", Fixture, NULL, fixture_setup, test_ctrl_c, fixture_teardown);
   g_test_add ("/aqmp/shell/tty/disconnect", Fixture, NULL, fixture_setup, test_disconnect, fixture_teardown);
   g_test_add ("/aqmp/shell/tty/transaction", Fixture, NULL, fixture_setup, test_transaction_tty, fixture_teardown);
@@ -317,6 +433,8 @@ main (int argc, char **argv)
   g_test_add ("/aqmp/shell/script/events", Fixture, NULL, fixture_setup, test_script_events, fixture_teardown);
   g_test_add ("/aqmp/shell/script/errors", Fixture, NULL, fixture_setup, test_script_errors, fixture_teardown);
   g_test_add ("/aqmp/shell/script/transaction", Fixture, NULL, fixture_setup, test_transaction, fixture_teardown);
+  g_test_add ("/aqmp/shell/script/raw-without-execute", Fixture, NULL, fixture_setup,
+              test_script_raw_without_execute, fixture_teardown);
   g_test_add ("/aqmp/shell/script/hmp", Fixture, NULL, fixture_setup, test_hmp, fixture_teardown);
   return g_test_run ();
 }

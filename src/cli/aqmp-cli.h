@@ -50,6 +50,8 @@ gboolean  aqmp_cli_use_pretty     (AqmpCliOptions  *options);
 
 void      aqmp_cli_error          (const gchar     *format,
                                    ...) G_GNUC_PRINTF (1, 2);
+void      aqmp_cli_warning        (const gchar     *format,
+                                   ...) G_GNUC_PRINTF (1, 2);
 gint      aqmp_cli_exit_code      (const GError    *error);
 gchar    *aqmp_cli_describe_failure (const gchar   *command,
                                      const GError  *error,

@@ -146,6 +146,15 @@ aqmp_ga_exec_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   result = json_node_get_object (value);
   aqmp_ga_write_base64 (stdout, result, "out-data");
   aqmp_ga_write_base64 (stderr, result, "err-data");
+  /* the output was printed as the agent kept it; say what is missing */
+  if (json_object_get_boolean_member_with_default (result, "out-truncated", FALSE))
+    /* TRANSLATORS: a warning after a guest program's output; keep "qemu-ga" */
+    aqmp_cli_warning (_("the guest agent truncated the program's standard output: "
+                        "qemu-ga keeps at most 16 MiB of it"));
+  if (json_object_get_boolean_member_with_default (result, "err-truncated", FALSE))
+    /* TRANSLATORS: a warning after a guest program's output; keep "qemu-ga" */
+    aqmp_cli_warning (_("the guest agent truncated the program's standard error: "
+                        "qemu-ga keeps at most 16 MiB of it"));
   self->exit_code = (gint) json_object_get_int_member_with_default (result, "exit-status", AQMP_EXIT_PROBLEM);
 }
 

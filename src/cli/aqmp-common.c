@@ -27,6 +27,21 @@ aqmp_cli_error (const gchar *format, ...)
   g_printerr ("aqmp: %s\n", msg);
 }
 
+/* a warning is one line too, and does not change the exit code */
+void
+aqmp_cli_warning (const gchar *format, ...)
+{
+  va_list args;
+  g_autofree gchar *msg = NULL;
+
+  va_start (args, format);
+  msg = g_strdup_vprintf (format, args);
+  va_end (args);
+  fflush (stdout);
+  /* TRANSLATORS: the tool's warnings; %s is the warning */
+  aqmp_cli_error (_("warning: %s"), msg);
+}
+
 /* the exit code of a failed command: 1 when the server refused it, else 2 */
 gint
 aqmp_cli_exit_code (const GError *error)

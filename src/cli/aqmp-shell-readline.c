@@ -84,13 +84,18 @@ aqmp_readline_history_load (void)
   stifle_history (AQMP_HISTORY_MAX);
 }
 
+/* secrets never reach the history, in memory or on disk */
 static void
-aqmp_readline_history_add (const gchar *line)
+aqmp_readline_history_add (const gchar *text)
 {
   HIST_ENTRY *last = history_get (history_base + history_length - 1);
+  g_autofree gchar *line = NULL;
   gint rc;
 
-  if (line[0] == '\0' || g_ascii_isspace (line[0]))
+  if (text[0] == '\0' || g_ascii_isspace (text[0]))
+    return;
+  line = aqmp_shell_history_entry (rl.shell, text);
+  if (line == NULL)
     return;
   if (last != NULL && g_strcmp0 (last->line, line) == 0)
     return;

@@ -232,6 +232,7 @@ aqmp_shell_parse_raw (const gchar *line, gchar **command, JsonObject **arguments
 {
   g_autoptr(JsonNode) node = aqmp_json_parse (line, -1, error);
   JsonObject *obj;
+  JsonNode *execute;
   JsonNode *args;
   g_autoptr(GList) members = NULL;
 
@@ -241,8 +242,10 @@ aqmp_shell_parse_raw (const gchar *line, gchar **command, JsonObject **arguments
       return FALSE;
     }
   obj = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-  if (obj == NULL || !JSON_NODE_HOLDS_VALUE (json_object_get_member (obj, "execute"))
-      || json_node_get_value_type (json_object_get_member (obj, "execute")) != G_TYPE_STRING)
+  /* {}, {"id": 1} or {"exec-oob": ...} have no "execute" at all */
+  execute = obj != NULL ? json_object_get_member (obj, "execute") : NULL;
+  if (execute == NULL || !JSON_NODE_HOLDS_VALUE (execute)
+      || json_node_get_value_type (execute) != G_TYPE_STRING)
     {
       /* TRANSLATORS: keep "execute" as it is: it is the JSON member's name */
       g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
@@ -401,6 +404,107 @@ aqmp_shell_run_line (AqmpShell *self, const gchar *text, AqmpShellDoneFunc done,
     }
   aqmp_shell_execute (self, command, arguments, FALSE, done, user_data);
   return TRUE;
+}
+
+/* ----- what the history keeps ----- */
+
+/*
+ * Text that could not be read as a command may still carry a secret (a
+ * typo in a quote, an HMP line): it is kept out of the history when it
+ * mentions one of these at all.
+ */
+static const gchar * const aqmp_shell_secret_words[] = {
+  "secret", "password", "passwd", "passphrase", "private-key", "token", "cookie", "buf-b64", NULL
+};
+
+static gboolean
+aqmp_shell_mentions_secret (const gchar *line)
+{
+  g_autofree gchar *lower = g_ascii_strdown (line, -1);
+
+  for (guint i = 0; aqmp_shell_secret_words[i] != NULL; i++)
+    if (strstr (lower, aqmp_shell_secret_words[i]) != NULL)
+      return TRUE;
+  return FALSE;
+}
+
+/* @object redacted as the wire trace shows it, or %NULL when it holds no
+ * secret */
+static gchar *
+aqmp_shell_redacted_json (JsonObject *object)
+{
+  g_autoptr(JsonObject) redacted = aqmp_redact_arguments (object);
+  g_autoptr(JsonNode) before = json_node_init_object (json_node_alloc (), object);
+  g_autoptr(JsonNode) after = json_node_init_object (json_node_alloc (), redacted);
+  g_autofree gchar *plain = aqmp_json_to_string (before, FALSE);
+  gchar *text = aqmp_json_to_string (after, FALSE);
+
+  if (g_strcmp0 (plain, text) == 0)
+    {
+      g_free (text);
+      return NULL;
+    }
+  return text;
+}
+
+/* a raw JSON line: the whole request redacted, whatever its members */
+static gchar *
+aqmp_shell_history_raw (const gchar *line)
+{
+  g_autoptr(JsonNode) node = aqmp_json_parse (line, -1, NULL);
+  gchar *redacted;
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return aqmp_shell_mentions_secret (line) ? NULL : g_strdup (line);
+  redacted = aqmp_shell_redacted_json (json_node_get_object (node));
+  return redacted != NULL ? redacted : g_strdup (line);
+}
+
+/* COMMAND KEY=VALUE... (or an action of a block): with a secret it comes
+ * back as COMMAND {JSON} with the secret replaced, which runs as typed
+ * once the placeholder is edited */
+static gchar *
+aqmp_shell_history_command (const gchar *line)
+{
+  g_autofree gchar *command = NULL;
+  g_autoptr(JsonObject) arguments = NULL;
+  g_autofree gchar *redacted = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* with an error to set: without one a bad KEY=VALUE reads as none */
+  if (!aqmp_shell_parse_command (line, &command, &arguments, &error))
+    return aqmp_shell_mentions_secret (line) ? NULL : g_strdup (line);
+  if (arguments == NULL)
+    return g_strdup (line);
+  redacted = aqmp_shell_redacted_json (arguments);
+  if (redacted == NULL)
+    return g_strdup (line);
+  return g_strdup_printf ("%s %s", command, redacted);
+}
+
+/**
+ * aqmp_shell_history_entry:
+ *
+ * What the history keeps of @text, about to be run: the line itself, the
+ * line with its secrets replaced by AQMP_REDACTED (the rules of the wire
+ * trace and the job store), or %NULL when it is not kept because it
+ * cannot be read and may carry a secret (HMP lines, broken lines,
+ * comments).
+ */
+gchar *
+aqmp_shell_history_entry (AqmpShell *self, const gchar *text)
+{
+  g_autofree gchar *line = g_strstrip (g_strdup (text));
+
+  if (line[0] == '\0')
+    return g_strdup (text);
+  if (self->hmp || line[0] == '#')
+    return aqmp_shell_mentions_secret (line) ? NULL : g_strdup (text);
+  if (g_strcmp0 (line, AQMP_SHELL_BLOCK_OPEN) == 0 || g_strcmp0 (line, AQMP_SHELL_BLOCK_CLOSE) == 0)
+    return g_strdup (text);
+  if (self->block == NULL && line[0] == '{')
+    return aqmp_shell_history_raw (line);
+  return aqmp_shell_history_command (line);
 }
 
 void

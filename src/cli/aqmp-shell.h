@@ -48,6 +48,8 @@ gboolean     aqmp_shell_run_line      (AqmpShell         *self,
                                        AqmpShellDoneFunc  done,
                                        gpointer           user_data);
 gboolean     aqmp_shell_discard_block (AqmpShell         *self);
+gchar       *aqmp_shell_history_entry (AqmpShell         *self,
+                                       const gchar       *text);
 void         aqmp_shell_quit          (AqmpShell         *self,
                                        gint               exit_code);
 void         aqmp_shell_message       (AqmpShell         *self,

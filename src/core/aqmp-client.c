@@ -679,6 +679,7 @@ aqmp_client_begin_connect (AqmpClient *self, GTask *task, gboolean reconnect)
   self->handshaking = FALSE;
   self->mailbox = aqmp_mailbox_new (self->context, aqmp_client_line_ending (self));
   aqmp_mailbox_set_no_reply_grace (self->mailbox, self->no_reply_grace);
+  aqmp_mailbox_set_max_message_size (self->mailbox, self->max_message_size);
   aqmp_mailbox_set_timeout_func (self->mailbox, aqmp_client_call_timed_out_cb, self);
   self->trace = !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN);
   aqmp_mailbox_set_trace (self->mailbox, self->trace);
@@ -712,7 +713,7 @@ aqmp_client_start_session (AqmpClient *self, GIOStream *stream)
   if (G_IS_TLS_CONNECTION (stream))
     aqmp_writer_set_separate_newline (self->writer, TRUE);
   self->reader = aqmp_reader_new (g_io_stream_get_input_stream (stream), self->io_cancellable,
-                                  self->mailbox, self->max_message_size, &reader_callbacks, self);
+                                  self->mailbox, &reader_callbacks, self);
   aqmp_reader_set_writer (self->reader, self->writer);
   if (G_IS_SOCKET_CONNECTION (stream))
     aqmp_reader_set_socket (self->reader, g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream)));
@@ -1440,6 +1441,7 @@ aqmp_client_post (AqmpClient       *self,
                   GCancellable     *cancellable)
 {
   g_autoptr(GError) error = NULL;
+  gsize max_reply_size = 0;
 
   if (!aqmp_client_check_can_execute (self, flags, &error)
       || (fds != NULL && !aqmp_client_check_fds (self, fds, &error)))
@@ -1451,9 +1453,13 @@ aqmp_client_post (AqmpClient       *self,
     fds = NULL;
   if (self->protocol != NULL && !aqmp_protocol_has_reply (self->protocol, command))
     flags |= AQMP_EXECUTE_FLAGS_NO_REPLY;
+  /* replies the protocol knows to be large, such as the guest agent's
+   * program output, may exceed max-message-size */
+  if (self->protocol != NULL)
+    max_reply_size = aqmp_protocol_get_max_reply_size (self->protocol, command, arguments);
   aqmp_mailbox_post (self->mailbox, task, command, arguments, fds, flags,
                      timeout_ms < 0 ? self->default_timeout : (guint) timeout_ms,
-                     cancellable);
+                     max_reply_size, cancellable);
   /* after a timeout or garbage, the next call resyncs first */
   if (self->state == AQMP_STATE_RUNNING && !self->negotiated
       && (flags & AQMP_EXECUTE_FLAGS_HANDSHAKE) == 0)
@@ -1619,8 +1625,13 @@ aqmp_client_get_connect_timeout (AqmpClient *self)
  * @self: an #AqmpClient
  * @size: the largest incoming message accepted, in bytes
  *
- * A larger message fails the connection with %AQMP_ERROR_TOO_LARGE.
- * Takes effect on the next connection.
+ * A larger reply fails its call with %AQMP_ERROR_TOO_LARGE, and the
+ * connection goes on, when it ends within twice the limit; any other
+ * larger message (an event, an error without id, one that does not end)
+ * fails the connection with %AQMP_ERROR_TOO_LARGE. The protocol may allow
+ * particular replies more (aqmp_protocol_get_max_reply_size()). Memory
+ * for one message stays within the largest limit in force. Takes effect
+ * on the next connection.
  */
 void
 aqmp_client_set_max_message_size (AqmpClient *self, gsize size)
@@ -2214,7 +2225,9 @@ aqmp_client_class_init (AqmpClientClass *klass)
   /**
    * AqmpClient:max-message-size:
    *
-   * The largest incoming message, in bytes.
+   * The largest incoming message, in bytes, except the replies a
+   * protocol allows more (aqmp_protocol_get_max_reply_size()). See
+   * aqmp_client_set_max_message_size().
    */
   props[PROP_MAX_MESSAGE_SIZE] = g_param_spec_uint64 ("max-message-size", NULL, NULL,
                                                       1, G_MAXSIZE, AQMP_DEFAULT_MAX_MESSAGE_SIZE, rw);

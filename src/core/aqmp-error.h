@@ -31,7 +31,9 @@ G_BEGIN_DECLS
  *   unexpected message, malformed greeting or reply)
  * @AQMP_ERROR_TIMEOUT: no answer within the allowed time
  * @AQMP_ERROR_STATE: the call is not allowed in the client's current state
- * @AQMP_ERROR_TOO_LARGE: a message exceeded the size limit
+ * @AQMP_ERROR_TOO_LARGE: a message exceeded the size limit: a reply over
+ *   its call's limit fails only that call; any other oversized message
+ *   fails the connection
  * @AQMP_ERROR_QUEUE_FULL: the outbound queue limit was reached because the
  *   server stopped reading
  *

@@ -13,7 +13,9 @@ G_BEGIN_DECLS
  * It tracks strings and nesting so that a message ends when its braces
  * balance, whatever the line endings (CRLF, LF, none, or pretty-printed
  * JSON across lines). It enforces the size limit and a nesting limit
- * before a byte reaches the parser, which recurses.
+ * before a byte reaches the parser, which recurses. A message over the
+ * limit either breaks the stream or, when the owner can attribute it, is
+ * skipped to its end without being stored.
  */
 typedef struct _AqmpFramer AqmpFramer;
 
@@ -23,6 +25,8 @@ AqmpFramer *aqmp_framer_new            (gsize         max_size);
 void        aqmp_framer_free           (AqmpFramer   *self);
 void        aqmp_framer_set_max_size   (AqmpFramer   *self,
                                         gsize         max_size);
+void        aqmp_framer_set_skip_oversized (AqmpFramer *self,
+                                        gboolean      skip);
 void        aqmp_framer_reset          (AqmpFramer   *self);
 void        aqmp_framer_skip_past      (AqmpFramer   *self,
                                         guchar        delimiter);
@@ -35,6 +39,8 @@ gboolean    aqmp_framer_next           (AqmpFramer   *self,
                                         gsize        *length,
                                         GError      **error);
 gsize       aqmp_framer_get_buffered   (AqmpFramer   *self);
+gboolean    aqmp_framer_is_mid_message (AqmpFramer   *self);
+const gchar *aqmp_framer_get_skipped_id (AqmpFramer  *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AqmpFramer, aqmp_framer_free)
 

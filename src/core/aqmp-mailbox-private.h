@@ -52,6 +52,7 @@ guint64      aqmp_mailbox_post            (AqmpMailbox      *self,
                                            GUnixFDList      *fds,
                                            AqmpExecuteFlags  flags,
                                            guint             timeout_ms,
+                                           gsize             max_reply_size,
                                            GCancellable     *cancellable);
 gboolean     aqmp_mailbox_next_unsent     (AqmpMailbox      *self,
                                            gboolean          negotiated,
@@ -64,7 +65,17 @@ void         aqmp_mailbox_written         (AqmpMailbox      *self,
                                            guint64           id);
 gboolean     aqmp_mailbox_deliver         (AqmpMailbox      *self,
                                            AqmpMessage      *reply,
+                                           gsize             length,
                                            GError          **error);
+gboolean     aqmp_mailbox_deliver_oversized (AqmpMailbox    *self,
+                                           const gchar      *id,
+                                           gsize             length,
+                                           gsize             limit,
+                                           GError          **error);
+void         aqmp_mailbox_set_max_message_size (AqmpMailbox *self,
+                                           gsize             size);
+gsize        aqmp_mailbox_get_max_message_size (AqmpMailbox *self);
+gsize        aqmp_mailbox_get_read_limit  (AqmpMailbox      *self);
 void         aqmp_mailbox_fail_all        (AqmpMailbox      *self,
                                            const GError     *error);
 void         aqmp_mailbox_fail_unwritten  (AqmpMailbox      *self,

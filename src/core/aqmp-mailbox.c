@@ -14,6 +14,7 @@ typedef struct {
   gchar *trace;             /* until sent, when tracing */
   AqmpExecuteFlags flags;
   guint timeout_ms;
+  gsize max_reply_size;     /* the largest reply accepted */
   gboolean sent;             /* handed to the writer */
   gboolean flushed;         /* the writer wrote all of it */
   gboolean written;         /* a no-reply command in its grace period */
@@ -34,6 +35,8 @@ struct _AqmpMailbox {
   guint idless_errors_expected;
   gchar *last_success;      /* the most recent command that succeeded */
   guint no_reply_grace;
+  gsize max_message_size;   /* for every message but a raised call's reply */
+  guint n_large;            /* calls allowed a larger reply */
   gboolean trace;
   AqmpMailboxTimeoutFunc timeout_func;
   gpointer timeout_data;
@@ -68,10 +71,18 @@ aqmp_call_free (AqmpCall *call)
   g_free (call);
 }
 
+static gboolean
+aqmp_call_is_large (AqmpMailbox *self, AqmpCall *call)
+{
+  return call->max_reply_size > self->max_message_size;
+}
+
 /* takes @call out of every table; the caller completes and frees it */
 static void
 aqmp_mailbox_detach (AqmpMailbox *self, AqmpCall *call)
 {
+  if (aqmp_call_is_large (self, call))
+    self->n_large--;
   if (!call->sent)
     {
       g_queue_remove (&self->unsent, call);
@@ -151,7 +162,9 @@ aqmp_mailbox_attach (AqmpMailbox *self, GSource *source, gpointer func, AqmpCall
  * Registers a call and serialises its request, once. @task is completed
  * with the reply's value (a #JsonNode) or an error. @fds, when given, are
  * to be sent with the request. With tracing on, a redacted copy is
- * serialised too, for the trace only.
+ * serialised too, for the trace only. A reply larger than @max_reply_size
+ * (never less than the mailbox's max-message-size) fails the call with
+ * %AQMP_ERROR_TOO_LARGE.
  *
  * Returns: the call's id
  */
@@ -163,6 +176,7 @@ aqmp_mailbox_post (AqmpMailbox      *self,
                    GUnixFDList      *fds,
                    AqmpExecuteFlags  flags,
                    guint             timeout_ms,
+                   gsize             max_reply_size,
                    GCancellable     *cancellable)
 {
   AqmpCall *call = g_new0 (AqmpCall, 1);
@@ -173,6 +187,9 @@ aqmp_mailbox_post (AqmpMailbox      *self,
   call->command = g_strdup (command);
   call->flags = flags;
   call->timeout_ms = timeout_ms;
+  call->max_reply_size = MAX (max_reply_size, self->max_message_size);
+  if (aqmp_call_is_large (self, call))
+    self->n_large++;
   call->wire = aqmp_message_build_request (command, arguments,
                                            (flags & AQMP_EXECUTE_FLAGS_OOB) != 0,
                                            call->id, self->line_ending);
@@ -284,6 +301,41 @@ aqmp_mailbox_set_no_reply_grace (AqmpMailbox *self, guint grace_ms)
   self->no_reply_grace = grace_ms;
 }
 
+/* the limit for every message but the replies of calls allowed more; set
+ * before the first call is posted */
+void
+aqmp_mailbox_set_max_message_size (AqmpMailbox *self, gsize size)
+{
+  self->max_message_size = size;
+}
+
+gsize
+aqmp_mailbox_get_max_message_size (AqmpMailbox *self)
+{
+  return self->max_message_size;
+}
+
+/*
+ * How much of one message the reader may hold: the framer cannot tell
+ * whose a message is before it has read it whole, so it is the largest
+ * reply limit of the calls whose replies may come now, those sent.
+ */
+gsize
+aqmp_mailbox_get_read_limit (AqmpMailbox *self)
+{
+  GHashTableIter iter;
+  AqmpCall *call;
+  gsize limit = self->max_message_size;
+
+  if (self->n_large == 0)
+    return limit;
+  g_hash_table_iter_init (&iter, self->calls);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &call))
+    if (call->sent)
+      limit = MAX (limit, call->max_reply_size);
+  return limit;
+}
+
 /* whether posted requests also get a redacted copy for the wire trace */
 void
 aqmp_mailbox_set_trace (AqmpMailbox *self, gboolean trace)
@@ -370,18 +422,46 @@ aqmp_mailbox_complete (AqmpMailbox *self, AqmpCall *call, AqmpMessage *reply)
   g_task_return_pointer (call->task, json_node_ref (reply->value), (GDestroyNotify) json_node_unref);
 }
 
+static void
+aqmp_mailbox_fail_too_large (AqmpMailbox *self, AqmpCall *call, gsize length)
+{
+  g_debug ("reply to '%s' (id %" G_GUINT64_FORMAT ") is %" G_GSIZE_FORMAT " bytes, over its limit",
+           call->command, call->id, length);
+  aqmp_mailbox_retire (self, call);
+  g_task_return_new_error (call->task, AQMP_ERROR, AQMP_ERROR_TOO_LARGE,
+                           "the reply to '%s' (%" G_GSIZE_FORMAT " bytes) exceeds its size limit of %"
+                           G_GSIZE_FORMAT " bytes", call->command, length, call->max_reply_size);
+  aqmp_call_free (call);
+}
+
+/* a late reply to a call given up: dropped, its in-band slot given back */
+static gboolean
+aqmp_mailbox_drop_late (AqmpMailbox *self, guint64 id)
+{
+  gpointer inband = NULL;
+
+  if (!g_hash_table_lookup_extended (self->abandoned, &id, NULL, &inband))
+    return FALSE;
+  g_debug ("dropping late reply to timed-out or cancelled call %" G_GUINT64_FORMAT, id);
+  if (GPOINTER_TO_INT (inband) && self->inband_in_flight > 0)
+    self->inband_in_flight--;
+  g_hash_table_remove (self->abandoned, &id);
+  return TRUE;
+}
+
 /**
  * aqmp_mailbox_deliver:
+ * @length: the reply's size on the wire
  *
  * Routes a reply to its call. Unknown, late and duplicate replies are
- * dropped. Returns %FALSE only when the reply breaks the connection (an
- * error that belongs to no command).
+ * dropped; one larger than its call's limit fails the call with
+ * %AQMP_ERROR_TOO_LARGE. Returns %FALSE only when the reply breaks the
+ * connection (an error that belongs to no command).
  */
 gboolean
-aqmp_mailbox_deliver (AqmpMailbox *self, AqmpMessage *reply, GError **error)
+aqmp_mailbox_deliver (AqmpMailbox *self, AqmpMessage *reply, gsize length, GError **error)
 {
   AqmpCall *call;
-  gpointer inband = NULL;
   guint64 id = 0;
 
   if (reply->id == NULL)
@@ -391,23 +471,72 @@ aqmp_mailbox_deliver (AqmpMailbox *self, AqmpMessage *reply, GError **error)
       g_debug ("dropping reply with a foreign id");
       return TRUE;
     }
-  if (g_hash_table_lookup_extended (self->abandoned, &id, NULL, &inband))
-    {
-      g_debug ("dropping late reply to timed-out or cancelled call %" G_GUINT64_FORMAT, id);
-      if (GPOINTER_TO_INT (inband) && self->inband_in_flight > 0)
-        self->inband_in_flight--;
-      g_hash_table_remove (self->abandoned, &id);
-      return TRUE;
-    }
+  if (aqmp_mailbox_drop_late (self, id))
+    return TRUE;
   call = g_hash_table_lookup (self->calls, &id);
   if (call == NULL || !call->sent)
     {
       g_debug ("dropping reply with unknown id %" G_GUINT64_FORMAT, id);
       return TRUE;
     }
+  /* read whole under a larger call's limit, but over its own */
+  if (length > call->max_reply_size)
+    {
+      aqmp_mailbox_fail_too_large (self, call, length);
+      return TRUE;
+    }
   aqmp_mailbox_retire (self, call);
   aqmp_mailbox_complete (self, call, reply);
   aqmp_call_free (call);
+  return TRUE;
+}
+
+/**
+ * aqmp_mailbox_deliver_oversized:
+ * @id: (nullable): the text of the message's top-level "id", as the
+ *   framer kept it
+ * @length: the message's size
+ * @limit: the limit it was read under
+ *
+ * A message over the read limit was skipped without being read. When its
+ * id names a call, that call fails with %AQMP_ERROR_TOO_LARGE and the
+ * connection goes on; a late reply, or one with an id that is not ours, is
+ * dropped as any such reply. Returns %FALSE, with @error set, when the
+ * message belongs to no call (an event, an error without id): then it
+ * cannot be skipped safely and the connection fails.
+ */
+gboolean
+aqmp_mailbox_deliver_oversized (AqmpMailbox  *self,
+                                const gchar  *id,
+                                gsize         length,
+                                gsize         limit,
+                                GError      **error)
+{
+  g_autofree gchar *text = g_strstrip (g_strdup (id != NULL ? id : ""));
+  guint64 number = 0;
+  AqmpCall *call;
+
+  if (id == NULL)
+    {
+      g_set_error (error, AQMP_ERROR, AQMP_ERROR_TOO_LARGE,
+                   "message of %" G_GSIZE_FORMAT " bytes without an id exceeds the size limit of %"
+                   G_GSIZE_FORMAT " bytes", length, limit);
+      return FALSE;
+    }
+  if (!g_ascii_string_to_unsigned (text, 10, 0, G_MAXINT64, &number, NULL))
+    {
+      g_debug ("dropping an oversized reply with a foreign id");
+      return TRUE;
+    }
+  if (aqmp_mailbox_drop_late (self, number))
+    return TRUE;
+  call = g_hash_table_lookup (self->calls, &number);
+  if (call == NULL || !call->sent)
+    {
+      g_debug ("dropping an oversized reply with unknown id %" G_GUINT64_FORMAT, number);
+      return TRUE;
+    }
+  aqmp_mailbox_fail_too_large (self, call, length);
   return TRUE;
 }
 
@@ -420,6 +549,7 @@ aqmp_mailbox_fail_all (AqmpMailbox *self, const GError *error)
   g_hash_table_steal_all (self->calls);
   g_queue_clear (&self->unsent);
   self->unsent_size = 0;
+  self->n_large = 0;
   g_hash_table_remove_all (self->abandoned);
   self->inband_in_flight = 0;
   for (GList *l = calls; l != NULL; l = l->next)

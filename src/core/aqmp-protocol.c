@@ -44,6 +44,12 @@ aqmp_protocol_real_needs_recovery (AqmpProtocol *self, const GError *error)
   return FALSE;
 }
 
+static gsize
+aqmp_protocol_real_get_max_reply_size (AqmpProtocol *self, const gchar *command, JsonObject *arguments)
+{
+  return 0;
+}
+
 static void
 aqmp_protocol_real_handshake_async (AqmpProtocol        *self,
                                     AqmpClient          *client,
@@ -71,6 +77,7 @@ aqmp_protocol_class_init (AqmpProtocolClass *klass)
   klass->has_greeting = aqmp_protocol_real_has_greeting;
   klass->has_reply = aqmp_protocol_real_has_reply;
   klass->needs_recovery = aqmp_protocol_real_needs_recovery;
+  klass->get_max_reply_size = aqmp_protocol_real_get_max_reply_size;
   klass->handshake_async = aqmp_protocol_real_handshake_async;
   klass->handshake_finish = aqmp_protocol_real_handshake_finish;
 }
@@ -181,4 +188,25 @@ aqmp_protocol_handshake_finish (AqmpProtocol *self, GAsyncResult *result, GError
 {
   g_return_val_if_fail (AQMP_IS_PROTOCOL (self), FALSE);
   return AQMP_PROTOCOL_GET_CLASS (self)->handshake_finish (self, result, error);
+}
+
+/**
+ * aqmp_protocol_get_max_reply_size:
+ * @self: an #AqmpProtocol
+ * @command: a command's name
+ * @arguments: (nullable): its arguments
+ *
+ * How large a reply to this call may be, when the protocol knows it may
+ * exceed #AqmpClient:max-message-size. The client reads such a reply
+ * whole; a reply over its call's limit fails that call with
+ * %AQMP_ERROR_TOO_LARGE.
+ *
+ * Returns: the largest reply in bytes, or 0 for the client's limit
+ */
+gsize
+aqmp_protocol_get_max_reply_size (AqmpProtocol *self, const gchar *command, JsonObject *arguments)
+{
+  g_return_val_if_fail (AQMP_IS_PROTOCOL (self), 0);
+  g_return_val_if_fail (command != NULL, 0);
+  return AQMP_PROTOCOL_GET_CLASS (self)->get_max_reply_size (self, command, arguments);
 }

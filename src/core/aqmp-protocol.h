@@ -6,6 +6,7 @@
 #endif
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -32,6 +33,11 @@ G_DECLARE_DERIVABLE_TYPE (AqmpProtocol, aqmp_protocol, AQMP, PROTOCOL, GObject)
  * @needs_recovery: called when a call timed out or the input could not be
  *   framed; returning %TRUE keeps the connection and runs the handshake
  *   again before the next command
+ * @get_max_reply_size: the largest reply to accept for @command with
+ *   @arguments, in bytes, when it may exceed #AqmpClient:max-message-size
+ *   (the guest agent's `guest-exec-status` carries up to 16 MiB of each
+ *   output stream in base64); 0, the default, for the client's limit. It
+ *   can only raise the limit.
  *
  * How a protocol variant differs from plain QMP. A protocol is set on a
  * client with aqmp_client_set_protocol() before connecting.
@@ -54,9 +60,12 @@ struct _AqmpProtocolClass {
                                     const gchar         *command);
   gboolean     (*needs_recovery)   (AqmpProtocol        *self,
                                     const GError        *error);
+  gsize        (*get_max_reply_size) (AqmpProtocol      *self,
+                                    const gchar         *command,
+                                    JsonObject          *arguments);
 
   /*< private >*/
-  gpointer padding[12];
+  gpointer padding[11];
 };
 
 const gchar *aqmp_protocol_get_name        (AqmpProtocol *self);
@@ -66,6 +75,9 @@ gboolean     aqmp_protocol_has_reply       (AqmpProtocol *self,
                                             const gchar  *command);
 gboolean     aqmp_protocol_needs_recovery  (AqmpProtocol *self,
                                             const GError *error);
+gsize        aqmp_protocol_get_max_reply_size (AqmpProtocol *self,
+                                               const gchar  *command,
+                                               JsonObject   *arguments);
 void         aqmp_protocol_handshake_async (AqmpProtocol        *self,
                                             AqmpClient          *client,
                                             GCancellable        *cancellable,

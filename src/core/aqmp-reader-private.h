@@ -17,7 +17,9 @@ G_BEGIN_DECLS
  * replies to their mailbox entries, events and the greeting to the
  * client. What the handlers of one read's messages send through the
  * connection's writer goes out in one write. Its first failure (EOF, I/O error, protocol violation, a
- * message over the size limit) is reported once and stops it.
+ * message over the size limit that names no call, or never ends) is
+ * reported once and stops it. A reply over its call's limit is skipped
+ * unread and fails only that call.
  */
 #define AQMP_TYPE_READER (aqmp_reader_get_type ())
 G_DECLARE_FINAL_TYPE (AqmpReader, aqmp_reader, AQMP, READER, GObject)
@@ -32,7 +34,6 @@ typedef struct {
 AqmpReader *aqmp_reader_new        (GInputStream              *stream,
                                     GCancellable              *cancellable,
                                     AqmpMailbox               *mailbox,
-                                    gsize                      max_message_size,
                                     const AqmpReaderCallbacks *callbacks,
                                     gpointer                   user_data);
 void        aqmp_reader_set_writer (AqmpReader                *self,

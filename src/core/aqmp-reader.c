@@ -44,11 +44,34 @@ aqmp_reader_fail (AqmpReader *self, const GError *error)
   self->callbacks->failed (self->user_data, error);
 }
 
+/* a message read whole under a call's larger limit may still be over its
+ * own: an event, a greeting or a reply that names no call gets the limit
+ * it would have had on its own */
+static gboolean
+aqmp_reader_check_size (AqmpReader *self, AqmpMessage *message, gsize length)
+{
+  g_autoptr(GError) error = NULL;
+  gsize limit = aqmp_mailbox_get_max_message_size (self->mailbox);
+  guint64 id;
+
+  if (length <= limit)
+    return TRUE;
+  if (message->kind == AQMP_MESSAGE_REPLY && aqmp_message_reply_get_id (message, &id))
+    return TRUE;
+  error = g_error_new (AQMP_ERROR, AQMP_ERROR_TOO_LARGE,
+                       "message of %" G_GSIZE_FORMAT " bytes exceeds the size limit of %"
+                       G_GSIZE_FORMAT " bytes", length, limit);
+  aqmp_reader_fail (self, error);
+  return FALSE;
+}
+
 static void
-aqmp_reader_dispatch (AqmpReader *self, AqmpMessage *message)
+aqmp_reader_dispatch (AqmpReader *self, AqmpMessage *message, gsize length)
 {
   g_autoptr(GError) error = NULL;
 
+  if (!aqmp_reader_check_size (self, message, length))
+    return;
   switch (message->kind)
     {
     case AQMP_MESSAGE_GREETING:
@@ -58,7 +81,7 @@ aqmp_reader_dispatch (AqmpReader *self, AqmpMessage *message)
       self->callbacks->event (self->user_data, message->event);
       break;
     case AQMP_MESSAGE_REPLY:
-      if (!aqmp_mailbox_deliver (self->mailbox, message, &error))
+      if (!aqmp_mailbox_deliver (self->mailbox, message, length, &error))
         {
           aqmp_reader_fail (self, error);
           return;
@@ -71,23 +94,60 @@ aqmp_reader_dispatch (AqmpReader *self, AqmpMessage *message)
     }
 }
 
+/* a message over the read limit went by unread: only its call fails,
+ * when it names one */
+static void
+aqmp_reader_skipped (AqmpReader *self, gsize length, gsize limit)
+{
+  g_autoptr(GError) error = NULL;
+  const gchar *id = aqmp_framer_get_skipped_id (self->framer);
+
+  if (self->trace)
+    g_debug ("<-- (%" G_GSIZE_FORMAT " bytes over the size limit of %" G_GSIZE_FORMAT
+             ", skipped; id %s)", length, limit, id != NULL ? id : "none");
+  if (!aqmp_mailbox_deliver_oversized (self->mailbox, id, length, limit, &error))
+    {
+      aqmp_reader_fail (self, error);
+      return;
+    }
+  if (!self->stopped)
+    self->callbacks->replied (self->user_data);
+}
+
+/* the framer holds at most what the calls waiting now allow */
+static gsize
+aqmp_reader_update_limit (AqmpReader *self)
+{
+  gsize limit = aqmp_mailbox_get_read_limit (self->mailbox);
+
+  aqmp_framer_set_max_size (self->framer, limit);
+  return limit;
+}
+
 /* hands every complete message to its destination, in order */
 static void
 aqmp_reader_drain (AqmpReader *self)
 {
   const gchar *data = NULL;
   gsize length = 0;
+  gsize limit = aqmp_reader_update_limit (self);
   g_autoptr(GError) error = NULL;
 
   while (!self->stopped && aqmp_framer_next (self->framer, &data, &length, &error))
     {
       g_auto(AqmpMessage) message = { 0, };
 
-      if (self->trace)
-        g_debug ("<-- %.*s", (int) MIN (length, G_MAXINT), data);
-      if (!aqmp_message_parse (data, length, &message, &error))
-        break;
-      aqmp_reader_dispatch (self, &message);
+      if (data == NULL)
+        aqmp_reader_skipped (self, length, limit);
+      else
+        {
+          if (self->trace)
+            g_debug ("<-- %.*s", (int) MIN (length, G_MAXINT), data);
+          if (!aqmp_message_parse (data, length, &message, &error))
+            break;
+          aqmp_reader_dispatch (self, &message, length);
+        }
+      limit = aqmp_reader_update_limit (self);
     }
   if (error != NULL)
     aqmp_reader_fail (self, error);
@@ -122,7 +182,7 @@ aqmp_reader_take (AqmpReader *self, gssize n, const GError *error)
   if (n == 0)
     {
       self->eof = TRUE;
-      if (aqmp_framer_get_buffered (self->framer) > 0)
+      if (aqmp_framer_is_mid_message (self->framer))
         cause = g_error_new_literal (AQMP_ERROR, AQMP_ERROR_DISCONNECTED,
                                      "server closed the connection in the middle of a message");
       else
@@ -341,7 +401,6 @@ AqmpReader *
 aqmp_reader_new (GInputStream              *stream,
                  GCancellable              *cancellable,
                  AqmpMailbox               *mailbox,
-                 gsize                      max_message_size,
                  const AqmpReaderCallbacks *callbacks,
                  gpointer                   user_data)
 {
@@ -350,7 +409,9 @@ aqmp_reader_new (GInputStream              *stream,
   self->stream = g_object_ref (stream);
   self->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
   self->mailbox = g_object_ref (mailbox);
-  self->framer = aqmp_framer_new (max_message_size);
+  /* the limits are the mailbox's: per message, from the calls waiting */
+  self->framer = aqmp_framer_new (aqmp_mailbox_get_max_message_size (mailbox));
+  aqmp_framer_set_skip_oversized (self->framer, TRUE);
   self->callbacks = callbacks;
   self->user_data = user_data;
   return self;

@@ -66,8 +66,9 @@ aqmp_redact_object (JsonObject *obj)
   const gchar *name;
   JsonNode *member;
 
-  json_object_iter_init (&iter, obj);
-  while (json_object_iter_next (&iter, &name, &member))
+  /* the members keep their order: the copy reads like the original */
+  json_object_iter_init_ordered (&iter, obj);
+  while (json_object_iter_next_ordered (&iter, &name, &member))
     {
       if (aqmp_redact_is_secret_member (name) || (secret_object && g_strcmp0 (name, "data") == 0))
         json_object_set_string_member (copy, name, AQMP_REDACTED);

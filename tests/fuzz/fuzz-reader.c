@@ -8,8 +8,9 @@
  * sizes (all at once, byte by byte, or pseudo-random reads), bit 2 starts
  * in skip_past(0xFF) mode, bit 3 re-enters it after every framing error
  * (otherwise the framer is reset), bit 4 enters it at pseudo-random points
- * between reads. The framer's limit is small (512 bytes), so the size
- * checks (FAULTS #4) are reached by small inputs.
+ * between reads, bit 5 has messages over the limit skipped, as the
+ * client's reader does. The framer's limit is small (512 bytes), so the
+ * size checks (FAULTS #4) are reached by small inputs.
  */
 #include <string.h>
 
@@ -21,6 +22,18 @@
 #define FUZZ_MAX_SIZE 512
 
 AQMP_FUZZ_INITIALIZE
+
+/* a skipped message: over the limit, within twice it, and what is kept
+ * of its id is short and came from the input */
+static void
+fuzz_handle_skipped (AqmpFramer *framer, gsize len)
+{
+  const gchar *id = aqmp_framer_get_skipped_id (framer);
+
+  g_assert (len > FUZZ_MAX_SIZE);
+  g_assert (len <= 2 * FUZZ_MAX_SIZE);
+  g_assert (id == NULL || strlen (id) <= 32);
+}
 
 static void
 fuzz_handle_message (const gchar *msg, gsize len)
@@ -99,6 +112,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   rng = 0x9e3779b9u ^ (guint32) size ^ ((guint32) mode << 16);
   if (mode & 0x04)
     aqmp_framer_skip_past (framer, 0xFF);
+  if (mode & 0x20)
+    aqmp_framer_set_skip_oversized (framer, TRUE);
 
   while (pos < size)
     {
@@ -126,7 +141,12 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
       pos += chunk;
 
       while (aqmp_framer_next (framer, &msg, &len, &error))
-        fuzz_handle_message (msg, len);
+        {
+          if (msg == NULL)
+            fuzz_handle_skipped (framer, len);
+          else
+            fuzz_handle_message (msg, len);
+        }
       if (error != NULL)
         {
           g_assert (error->domain == AQMP_ERROR);
