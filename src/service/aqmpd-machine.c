@@ -3,6 +3,7 @@
 
 #include "aqmpd-error.h"
 #include "aqmpd-machine.h"
+#include "aqmpd-policy.h"
 
 /*
  * AqmpdMachine: one QEMU machine, exported as io.github.aqmp.Aqmp1.Machine.
@@ -19,7 +20,8 @@ struct _AqmpdMachine {
   gchar *name;
   gchar *address;
   gchar *qga_address;
-  gboolean allow_destructive;
+  AqmpdPrivileges privileges;  /* granted by root only */
+  AqmpdAuthority *authority;
   guint timeout_ms;
 
   AqmpClient *client;
@@ -42,24 +44,10 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-/*
- * Commands that end the machine, reset it or hand it away, and the escape
- * hatch to the human monitor, which can run any of them.
- */
-static const gchar * const aqmpd_machine_destructive[] = {
-  "quit",
-  "system_reset",
-  "system_powerdown",
-  "human-monitor-command",
-  "migrate",
-  "x-exit-preconfig",
-  NULL
-};
-
 gboolean
 aqmpd_machine_is_destructive (const gchar *command)
 {
-  return g_strv_contains (aqmpd_machine_destructive, command);
+  return aqmpd_policy_is_destructive (command);
 }
 
 static void aqmpd_machine_schedule_reconnect (AqmpdMachine *self);
@@ -318,21 +306,31 @@ aqmpd_machine_log_command (AqmpdMachine *self, const gchar *command, JsonObject 
   g_info ("%s: execute %s %s", self->name, command, text);
 }
 
-static gboolean
-aqmpd_machine_check_execute (AqmpdMachine *self, const gchar *command, GError **error)
+/**
+ * aqmpd_machine_check_command:
+ * @caller_is_root: whether the caller is root
+ *
+ * Whether @command with @arguments may be sent to this machine: the
+ * destructive ones need allow-destructive, and for callers who are not
+ * root, the ones that reach the host need allow-host-access.
+ */
+gboolean
+aqmpd_machine_check_command (AqmpdMachine *self, gboolean caller_is_root, const gchar *command,
+                             JsonObject *arguments, GError **error)
 {
+  g_return_val_if_fail (AQMPD_IS_MACHINE (self), FALSE);
+
   if (command[0] == '\0')
     {
       g_set_error_literal (error, AQMPD_ERROR, AQMPD_ERROR_INVALID_ARGS, "no command given");
       return FALSE;
     }
-  if (aqmpd_machine_is_destructive (command) && !self->allow_destructive)
-    {
-      g_set_error (error, AQMPD_ERROR, AQMPD_ERROR_REFUSED,
-                   "%s is refused: machine %s was not added with allow-destructive",
-                   command, self->name);
-      return FALSE;
-    }
+  return aqmpd_policy_check (&self->privileges, caller_is_root, self->name, command, arguments, error);
+}
+
+static gboolean
+aqmpd_machine_check_connected (AqmpdMachine *self, GError **error)
+{
   if (aqmp_client_get_state (self->client) != AQMP_STATE_RUNNING)
     {
       g_set_error (error, AQMPD_ERROR, AQMPD_ERROR_DISCONNECTED,
@@ -350,9 +348,11 @@ aqmpd_machine_handle_execute (AqmpDBusMachine *iface, GDBusMethodInvocation *inv
   AqmpdMachine *self = user_data;
   g_autoptr(JsonObject) arguments = NULL;
   g_autoptr(GError) error = NULL;
+  gboolean root = aqmpd_authority_caller_is_root (self->authority, invocation);
 
-  if (!aqmpd_machine_check_execute (self, command, &error)
-      || !aqmpd_parse_json_object (arguments_json, &arguments, &error))
+  if (!aqmpd_parse_json_object (arguments_json, &arguments, &error)
+      || !aqmpd_machine_check_command (self, root, command, arguments, &error)
+      || !aqmpd_machine_check_connected (self, &error))
     {
       aqmpd_invocation_return_error (invocation, error);
       return TRUE;
@@ -491,6 +491,8 @@ aqmpd_machine_finalize (GObject *object)
   g_free (self->name);
   g_free (self->address);
   g_free (self->qga_address);
+  aqmpd_privileges_clear (&self->privileges);
+  g_clear_object (&self->authority);
   g_clear_object (&self->cancellable);
   G_OBJECT_CLASS (aqmpd_machine_parent_class)->finalize (object);
 }
@@ -523,17 +525,25 @@ aqmpd_machine_export_properties (AqmpdMachine *self)
   aqmp_dbus_machine_set_name (self->iface, self->name);
   aqmp_dbus_machine_set_address (self->iface, self->address);
   aqmp_dbus_machine_set_guest_agent_address (self->iface, self->qga_address);
-  aqmp_dbus_machine_set_allow_destructive (self->iface, self->allow_destructive);
+  aqmp_dbus_machine_set_allow_destructive (self->iface, self->privileges.allow_destructive);
+  aqmp_dbus_machine_set_allow_host_access (self->iface, self->privileges.allow_host_access);
+  aqmp_dbus_machine_set_allowed_directories (self->iface,
+                                             (const gchar * const *) self->privileges.allowed_directories);
   aqmp_dbus_machine_set_connected (self->iface, FALSE);
   aqmp_dbus_machine_set_run_state (self->iface, "");
   g_signal_connect (self->iface, "handle-execute", G_CALLBACK (aqmpd_machine_handle_execute), self);
   aqmp_dbus_object_skeleton_set_machine (self->object, self->iface);
 }
 
+/**
+ * aqmpd_machine_new:
+ * @privileges: what root granted; copied
+ * @authority: who the callers of Execute are
+ */
 AqmpdMachine *
 aqmpd_machine_new (const gchar *path, const gchar *name, const gchar *address,
-                   const gchar *qga_address, gboolean allow_destructive, guint timeout_ms,
-                   AqmpJobStore *store)
+                   const gchar *qga_address, const AqmpdPrivileges *privileges, guint timeout_ms,
+                   AqmpdAuthority *authority, AqmpJobStore *store)
 {
   AqmpdMachine *self = g_object_new (AQMPD_TYPE_MACHINE, NULL);
 
@@ -541,7 +551,10 @@ aqmpd_machine_new (const gchar *path, const gchar *name, const gchar *address,
   self->name = g_strdup (name);
   self->address = g_strdup (address);
   self->qga_address = g_strdup (qga_address != NULL ? qga_address : "");
-  self->allow_destructive = allow_destructive;
+  aqmpd_privileges_copy (privileges, &self->privileges);
+  if (self->privileges.allowed_directories == NULL)
+    self->privileges.allowed_directories = g_new0 (gchar *, 1);
+  self->authority = g_object_ref (authority);
   self->timeout_ms = timeout_ms > 0 ? timeout_ms : AQMPD_MACHINE_DEFAULT_TIMEOUT_MS;
   self->client = aqmp_client_new ();
   aqmp_client_set_default_timeout (self->client, self->timeout_ms);

@@ -153,14 +153,12 @@ aqmpd_load_plugins (void)
 {
   AqmpPluginLoader *loader = aqmp_plugin_loader_new ();
   guint n = aqmp_plugin_loader_load_default (loader);
-  GPtrArray *failures = aqmp_plugin_loader_get_failures (loader);
+  guint n_failures = aqmp_plugin_loader_get_n_failures (loader);
 
   g_debug ("loaded %u plugins", n);
-  for (guint i = 0; failures != NULL && i < failures->len; i++)
-    {
-      const GError *failure = g_ptr_array_index (failures, i);
-      g_warning ("%s", failure->message);
-    }
+  /* the message names the file and the reason; the daemon serves the rest */
+  for (guint i = 0; i < n_failures; i++)
+    g_warning ("%s", aqmp_plugin_failure_get_message (aqmp_plugin_loader_get_failure (loader, i)));
   return loader;
 }
 
