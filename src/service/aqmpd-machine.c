@@ -1,13 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include "aqmpd-backoff.h"
 #include "aqmpd-error.h"
 #include "aqmpd-machine.h"
 #include "aqmpd-policy.h"
 
 /*
  * AqmpdMachine: one QEMU machine, exported as io.github.aqmp.Aqmp1.Machine.
- * It owns the QMP client (reconnected after a loss), the machine's job
+ * It owns the QMP client (reconnected after a loss with the client's
+ * capped exponential backoff; a machine given on the command line that is
+ * not up yet is retried with the same backoff), the machine's job
  * runner and, when it has one, the guest agent client. Connected and
  * RunState follow the client's state, query-status and the run-state
  * events; every QMP event is passed on as the Event signal.
@@ -31,7 +34,8 @@ struct _AqmpdMachine {
   AqmpDBusMachine *iface;
 
   GCancellable *cancellable;   /* cancelled by aqmpd_machine_close() */
-  guint reconnect_id;
+  AqmpdBackoff backoff;        /* the first connection of a configured machine */
+  guint retry_id;
   gboolean closed;
 };
 
@@ -49,8 +53,6 @@ aqmpd_machine_is_destructive (const gchar *command)
 {
   return aqmpd_policy_is_destructive (command);
 }
-
-static void aqmpd_machine_schedule_reconnect (AqmpdMachine *self);
 
 /* ----- run state ----- */
 
@@ -134,14 +136,23 @@ aqmpd_machine_set_connected (AqmpdMachine *self, gboolean connected)
     aqmp_dbus_machine_set_run_state (self->iface, "");
 }
 
+/*
+ * Once per lost connection: the client then reconnects on its own, and
+ * its attempts are logged only at debug level (in the "aqmp" domain).
+ */
 static void
 aqmpd_machine_disconnected_cb (AqmpClient *client, const GError *cause, gpointer user_data)
 {
   AqmpdMachine *self = user_data;
 
-  g_message ("%s: disconnected: %s", self->name, cause != NULL ? cause->message : "closed");
+  if (!aqmp_dbus_machine_get_connected (self->iface))
+    return;
   aqmpd_machine_set_connected (self, FALSE);
-  aqmpd_machine_schedule_reconnect (self);
+  if (aqmp_client_get_reconnecting (client))
+    g_message ("%s: lost the connection to %s: %s; reconnecting", self->name, self->address,
+               cause != NULL ? cause->message : "closed");
+  else
+    g_message ("%s: disconnected: %s", self->name, cause != NULL ? cause->message : "closed");
 }
 
 static void
@@ -164,6 +175,7 @@ static void
 aqmpd_machine_connected (AqmpdMachine *self)
 {
   g_message ("%s: connected to %s", self->name, self->address);
+  aqmpd_backoff_reset (&self->backoff);
   aqmpd_machine_set_connected (self, TRUE);
   aqmpd_machine_refresh_status (self);
   aqmp_job_runner_reconcile_async (self->runner, self->cancellable,
@@ -205,42 +217,58 @@ aqmpd_machine_connect_finish (AqmpdMachine *self, GAsyncResult *result, GError *
 }
 
 static void
-aqmpd_machine_reconnected_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+aqmpd_machine_client_reconnected_cb (AqmpClient *client, gpointer user_data)
+{
+  aqmpd_machine_connected (user_data);
+}
+
+static void aqmpd_machine_retry (AqmpdMachine *self);
+
+static void
+aqmpd_machine_first_connect_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   AqmpdMachine *self = AQMPD_MACHINE (source);
   g_autoptr(GError) error = NULL;
 
-  if (aqmpd_machine_connect_finish (self, res, &error))
+  if (aqmpd_machine_connect_finish (self, res, &error) || self->closed)
     return;
-  g_debug ("%s: reconnecting failed: %s", self->name, error->message);
-  aqmpd_machine_schedule_reconnect (self);
+  /* said once; the attempts that follow only at debug level */
+  if (self->backoff.attempts == 0)
+    g_message ("%s: cannot connect to %s: %s; retrying with backoff up to every %u s",
+               self->name, self->address, error->message, AQMPD_MACHINE_RECONNECT_MAX_MS / 1000);
+  else
+    g_debug ("%s: attempt %u failed: %s", self->name, self->backoff.attempts + 1, error->message);
+  aqmpd_machine_retry (self);
 }
 
 static gboolean
-aqmpd_machine_reconnect_cb (gpointer user_data)
+aqmpd_machine_retry_cb (gpointer user_data)
 {
   AqmpdMachine *self = user_data;
 
-  self->reconnect_id = 0;
+  self->retry_id = 0;
   if (aqmp_client_get_state (self->client) == AQMP_STATE_IDLE)
-    aqmpd_machine_connect_async (self, self->cancellable, aqmpd_machine_reconnected_cb, NULL);
+    aqmpd_machine_connect_async (self, self->cancellable, aqmpd_machine_first_connect_cb, NULL);
   return G_SOURCE_REMOVE;
 }
 
 static void
-aqmpd_machine_schedule_reconnect (AqmpdMachine *self)
+aqmpd_machine_retry (AqmpdMachine *self)
 {
-  if (self->closed || self->reconnect_id != 0)
+  if (self->closed || self->retry_id != 0)
     return;
-  self->reconnect_id = g_timeout_add (AQMPD_MACHINE_RECONNECT_MS, aqmpd_machine_reconnect_cb, self);
+  self->retry_id = g_timeout_add (aqmpd_backoff_next (&self->backoff), aqmpd_machine_retry_cb, self);
 }
 
-/* connects, and keeps trying every AQMPD_MACHINE_RECONNECT_MS until it can */
+/*
+ * Connects, and until the first connection is made keeps trying with
+ * capped exponential backoff; losses after that are the client's to repair.
+ */
 void
 aqmpd_machine_start (AqmpdMachine *self)
 {
   g_return_if_fail (AQMPD_IS_MACHINE (self));
-  aqmpd_machine_connect_async (self, self->cancellable, aqmpd_machine_reconnected_cb, NULL);
+  aqmpd_machine_connect_async (self, self->cancellable, aqmpd_machine_first_connect_cb, NULL);
 }
 
 /* ----- Execute ----- */
@@ -459,7 +487,9 @@ aqmpd_machine_close (AqmpdMachine *self)
     return;
   self->closed = TRUE;
   g_cancellable_cancel (self->cancellable);
-  g_clear_handle_id (&self->reconnect_id, g_source_remove);
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  /* a reconnect may be waiting for its delay, with the client idle */
+  aqmp_client_set_reconnect (self->client, FALSE, 0, 0);
   g_signal_handlers_disconnect_by_data (self->client, self);
   if (aqmp_client_get_state (self->client) != AQMP_STATE_IDLE)
     aqmp_client_disconnect_async (self->client, NULL, NULL, NULL);
@@ -561,6 +591,10 @@ aqmpd_machine_new (const gchar *path, const gchar *name, const gchar *address,
   aqmp_client_set_connect_timeout (self->client, MIN (self->timeout_ms, AQMP_DEFAULT_CONNECT_TIMEOUT));
   g_signal_connect (self->client, "event", G_CALLBACK (aqmpd_machine_event_cb), self);
   g_signal_connect (self->client, "disconnected", G_CALLBACK (aqmpd_machine_disconnected_cb), self);
+  g_signal_connect (self->client, "reconnected", G_CALLBACK (aqmpd_machine_client_reconnected_cb), self);
+  aqmp_client_set_reconnect (self->client, TRUE, AQMPD_MACHINE_RECONNECT_INITIAL_MS,
+                             AQMPD_MACHINE_RECONNECT_MAX_MS);
+  aqmpd_backoff_init (&self->backoff, AQMPD_MACHINE_RECONNECT_INITIAL_MS, AQMPD_MACHINE_RECONNECT_MAX_MS);
   self->runner = aqmp_job_runner_new (self->client, store, name);
   aqmpd_machine_export_properties (self);
   return self;

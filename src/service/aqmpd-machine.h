@@ -14,8 +14,9 @@ G_BEGIN_DECLS
 
 /* the per-command timeout when AddMachine did not give one */
 #define AQMPD_MACHINE_DEFAULT_TIMEOUT_MS 30000
-/* how long to wait before reconnecting a lost machine */
-#define AQMPD_MACHINE_RECONNECT_MS 2000
+/* reconnecting a lost machine: the first delay, doubled per failed attempt up to the cap */
+#define AQMPD_MACHINE_RECONNECT_INITIAL_MS 100
+#define AQMPD_MACHINE_RECONNECT_MAX_MS 30000
 
 #define AQMPD_TYPE_MACHINE (aqmpd_machine_get_type ())
 G_DECLARE_FINAL_TYPE (AqmpdMachine, aqmpd_machine, AQMPD, MACHINE, GObject)

@@ -191,7 +191,7 @@ aqmpd_manager_parse_machine_options (GVariant *options, AqmpdMachineOptions *out
   g_variant_lookup (options, "allow-destructive", "b", &out->privileges.allow_destructive);
   g_variant_lookup (options, "allow-host-access", "b", &out->privileges.allow_host_access);
   g_variant_lookup (options, "allowed-directories", "^as", &out->privileges.allowed_directories);
-  return aqmpd_privileges_check_directories (out->privileges.allowed_directories, error);
+  return TRUE;
 }
 
 /* privileges are root's to grant, never the caller's who would use them */
@@ -349,6 +349,7 @@ aqmpd_manager_handle_add_machine (AqmpDBusManager *iface, GDBusMethodInvocation 
 
   if (!aqmpd_manager_parse_machine_options (options, &opts, &error)
       || !aqmpd_manager_check_grant (self, invocation, &opts.privileges, &error)
+      || !aqmpd_privileges_check_directories (opts.privileges.allowed_directories, &error)
       || !aqmpd_manager_check_new_machine (self, name, address, &error))
     {
       aqmpd_invocation_return_error (invocation, error);
