@@ -255,9 +255,13 @@ aqmpd_machine_retry_cb (gpointer user_data)
 static void
 aqmpd_machine_retry (AqmpdMachine *self)
 {
+  guint delay;
+
   if (self->closed || self->retry_id != 0)
     return;
-  self->retry_id = g_timeout_add (aqmpd_backoff_next (&self->backoff), aqmpd_machine_retry_cb, self);
+  delay = aqmpd_backoff_next (&self->backoff);
+  g_debug ("%s: next attempt in %u ms", self->name, delay);
+  self->retry_id = g_timeout_add (delay, aqmpd_machine_retry_cb, self);
 }
 
 /*
