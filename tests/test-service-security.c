@@ -217,6 +217,7 @@ test_member_host_commands (Fixture *f, gconstpointer data)
   g_autofree gchar *migrate = NULL;
   g_autofree gchar *transaction = NULL;
   g_autofree gchar *drive_backup = NULL;
+  g_autofree gchar *drive_backup_params = NULL;
   g_autofree gchar *out = NULL;
   g_autofree gchar *err = NULL;
 
@@ -280,6 +281,7 @@ test_member_host_commands (Fixture *f, gconstpointer data)
   assert_execute_refused (AQMP_TEST_MEMBER, f, machine, "transaction", transaction);
   drive_backup = g_strdup_printf ("{\"job-id\": \"d0\", \"device\": \"src\", \"target\": \"%s\","
                                   " \"sync\": \"full\"}", snapshot);
+  drive_backup_params = g_strdup_printf ("{'command': <'drive-backup'>, 'arguments': <'%s'>}", drive_backup);
   assert_refused_as (AQMP_TEST_MEMBER, f, MANAGER, MANAGER_IFACE ".StartJob",
                      (const gchar *[]) { machine, "drive-backup", drive_backup, NULL },
                      "io.github.aqmp.Aqmp1.Error.Refused", "only root may");
@@ -288,6 +290,10 @@ test_member_host_commands (Fixture *f, gconstpointer data)
                                          "{\"job-id\": \"c0\", \"options\": {\"driver\": \"file\","
                                          " \"filename\": \"/etc/cron.d/x\", \"size\": 0}}", NULL },
                      "io.github.aqmp.Aqmp1.Error.Refused", "outside the machine's allowed directories");
+  /* nor through a workflow that starts the command it is given */
+  assert_refused_as (AQMP_TEST_MEMBER, f, MANAGER, MANAGER_IFACE ".RunWorkflow",
+                     (const gchar *[]) { machine, "guest-exec-around-job", drive_backup_params, NULL },
+                     "io.github.aqmp.Aqmp1.Error.Refused", "only root may");
   g_assert_false (g_file_test (marker, G_FILE_TEST_EXISTS));
   g_assert_false (g_file_test (snapshot, G_FILE_TEST_EXISTS));
 }

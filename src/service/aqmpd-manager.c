@@ -495,6 +495,36 @@ aqmpd_manager_find_workflow (AqmpdManager *self, const gchar *name, GError **err
   return workflow;
 }
 
+/*
+ * A workflow that takes a QMP command as a parameter (guest-exec-around-job's
+ * "command" and "arguments") would send it on the caller's behalf: it is
+ * checked as StartJob checks it.
+ */
+static gboolean
+aqmpd_manager_check_workflow_command (AqmpdManager *self, AqmpdMachine *machine, guint32 uid,
+                                      JsonObject *params, GError **error)
+{
+  JsonNode *command = json_object_get_member (params, "command");
+  JsonNode *arguments = json_object_get_member (params, "arguments");
+  g_autoptr(JsonObject) object = NULL;
+
+  if (command == NULL)
+    return TRUE;
+  if (json_node_get_value_type (command) != G_TYPE_STRING)
+    {
+      g_set_error_literal (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                           "RunWorkflow parameters: key 'command' must be a string");
+      return FALSE;
+    }
+  if (arguments != NULL && JSON_NODE_HOLDS_OBJECT (arguments))
+    object = json_object_ref (json_node_get_object (arguments));
+  else if (arguments != NULL && json_node_get_value_type (arguments) == G_TYPE_STRING
+           && !aqmpd_parse_json_object (json_node_get_string (arguments), &object, error))
+    return FALSE;
+  return aqmpd_machine_check_command (machine, aqmpd_authority_uid_is_root (self->authority, uid),
+                                      json_node_get_string (command), object, error);
+}
+
 static gboolean
 aqmpd_manager_handle_run_workflow (AqmpDBusManager *iface, GDBusMethodInvocation *invocation,
                                    const gchar *machine_path, const gchar *name,
@@ -515,6 +545,7 @@ aqmpd_manager_handle_run_workflow (AqmpDBusManager *iface, GDBusMethodInvocation
   if (!aqmpd_manager_prepare_call (self, invocation, machine_path, &machine, &uid, &error)
       || !aqmpd_options_check_types (params, "RunWorkflow parameters", aqmpd_workflow_param_types, &error)
       || (json = aqmpd_workflow_params_from_variant (params, &error)) == NULL
+      || !aqmpd_manager_check_workflow_command (self, machine, uid, json, &error)
       || (workflow = aqmpd_manager_find_workflow (self, name, &error)) == NULL)
     {
       aqmpd_invocation_return_error (invocation, error);
