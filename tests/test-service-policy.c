@@ -39,6 +39,7 @@ test_guest_only (void)
     { "query-status", NULL },
     { "x-query-virtio", NULL },
     { "stop", NULL },
+    { "block-stream", "{\"device\": \"n\", \"job-id\": \"s\"}" },
     { "blockdev-add", "{\"driver\": \"null-co\", \"node-name\": \"n\"}" },
     { "blockdev-add", "{\"driver\": \"raw\", \"node-name\": \"r\", \"file\": \"n\"}" },
     { "blockdev-add", "{\"driver\": \"quorum\", \"node-name\": \"q\", \"vote-threshold\": 1,"
@@ -72,6 +73,10 @@ test_guest_only (void)
     { "qom-set", "{\"path\": \"/\", \"property\": \"x\", \"value\": 1}", "leave the host alone" },
     { "no-such-command", NULL, "leave the host alone" },
     { "drive-backup", "{\"device\": \"n\", \"target\": \"/tmp/x\", \"sync\": \"full\"}", "leave the host alone" },
+    { "block-stream", "{\"device\": \"n\", \"base-node\": \"b\", \"backing-file\": \"/etc/shadow\"}",
+      "backing-file" },
+    { "change-backing-file", "{\"device\": \"n\", \"image-node-name\": \"n\","
+                             " \"backing-file\": \"/etc/shadow\"}", "leave the host alone" },
     { "blockdev-add", "{\"driver\": \"file\", \"node-name\": \"f\", \"filename\": \"/etc/shadow\"}",
       "allowed directories" },
     { "blockdev-add", "{\"driver\": \"host_device\", \"node-name\": \"f\", \"filename\": \"/dev/sda\"}",

@@ -446,6 +446,10 @@ aqmpd_policy_host_reason (const AqmpdPrivileges *privileges, const gchar *comman
 
   if (g_str_has_prefix (command, "query-") || g_str_has_prefix (command, "x-query-"))
     return NULL;
+  /* a backing file name written into an image is opened whenever it is */
+  if ((g_strcmp0 (command, "block-stream") == 0 || g_strcmp0 (command, "block-commit") == 0)
+      && json_object_has_member (args, "backing-file"))
+    return g_strdup ("a backing-file name written into an image names a host file");
   if (g_strv_contains (aqmpd_policy_guest_only, command))
     return NULL;
   if (g_strcmp0 (command, "transaction") == 0)
