@@ -150,6 +150,17 @@ test_broken_plugin (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (line, b->why));
 }
 
+/* the unit's --group names a group nobody made: root still serves, alone */
+static void
+test_missing_group (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *log = NULL;
+
+  start_daemon (f, (const gchar *[]) { "--group", "aqmp-test-no-such-group", NULL }, NULL);
+  log = aqmp_test_daemon_log (f->daemon);
+  g_assert_cmpuint (aqmp_test_count_lines (log, "there is no group aqmp-test-no-such-group"), ==, 1);
+}
+
 /* ----- option dictionaries ----- */
 
 static GVariant *
@@ -436,6 +447,8 @@ main (int argc, char **argv)
       g_autofree gchar *path = g_strdup_printf ("/aqmp/service/daemon/plugins/%s", name);
       g_test_add (path, Fixture, &broken[i], fixture_setup, test_broken_plugin, fixture_teardown);
     }
+  g_test_add ("/aqmp/service/daemon/missing-group", Fixture, NULL, fixture_setup, test_missing_group,
+              fixture_teardown);
   g_test_add ("/aqmp/service/daemon/options", Fixture, NULL, fixture_setup, test_options, fixture_teardown);
   g_test_add ("/aqmp/service/daemon/retry-backoff", Fixture, NULL, fixture_setup, test_retry_backoff,
               fixture_teardown);
