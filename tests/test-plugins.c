@@ -56,16 +56,15 @@ test_load_default (void)
   g_autoptr(AqmpProtocol) protocol = NULL;
   g_autoptr(GError) error = NULL;
   g_auto(GStrv) protocols = NULL;
-  GPtrArray *failures;
   AqmpPlugin *qga;
   AqmpPlugin *example;
   AqmpWorkflow *workflow;
 
   g_assert_cmpuint (aqmp_plugin_loader_load_default (loader), >=, 2);
   /* nothing in the build tree's plugin directories is refused */
-  failures = aqmp_plugin_loader_get_failures (loader);
-  for (guint i = 0; i < failures->len; i++)
-    g_assert_null (strstr (g_ptr_array_index (failures, i), g_getenv ("AQMP_PLUGIN_PATH")));
+  for (guint i = 0; i < aqmp_plugin_loader_get_n_failures (loader); i++)
+    g_assert_null (strstr (aqmp_plugin_failure_get_message (aqmp_plugin_loader_get_failure (loader, i)),
+                           g_getenv ("AQMP_PLUGIN_PATH")));
 
   qga = find_plugin (loader, "qga");
   g_assert_nonnull (qga);
@@ -330,7 +329,6 @@ test_broken_dir (void)
   g_auto(GStrv) env = g_strsplit (g_getenv ("AQMP_PLUGIN_PATH"), ":", -1);
   g_autofree gchar *qga = g_build_filename (env[0], "aqmp-plugin-qga.so", NULL);
   g_autofree gchar *qga_link = g_build_filename (dir, "aqmp-plugin-qga.so", NULL);
-  GPtrArray *failures;
 
   /* symlinks: a module copied under another path would register its
    * types a second time */
@@ -345,14 +343,21 @@ test_broken_dir (void)
 
   g_assert_cmpuint (aqmp_plugin_loader_load_dir (loader, dir), ==, 1);
   g_assert_nonnull (find_plugin (loader, "qga"));
-  failures = aqmp_plugin_loader_get_failures (loader);
-  g_assert_cmpuint (failures->len, ==, G_N_ELEMENTS (broken) + 1);
+  g_assert_cmpuint (aqmp_plugin_loader_get_n_failures (loader), ==, G_N_ELEMENTS (broken) + 1);
   for (guint i = 0; i < G_N_ELEMENTS (broken); i++)
     {
       g_autofree gchar *link = g_build_filename (dir, broken[i].file, NULL);
       gboolean named = FALSE;
-      for (guint j = 0; j < failures->len; j++)
-        named |= strstr (g_ptr_array_index (failures, j), link) != NULL;
+      for (guint j = 0; j < aqmp_plugin_loader_get_n_failures (loader); j++)
+        {
+          const AqmpPluginFailure *failure = aqmp_plugin_loader_get_failure (loader, j);
+
+          if (g_strcmp0 (aqmp_plugin_failure_get_path (failure), link) != 0)
+            continue;
+          named = TRUE;
+          g_assert_nonnull (strstr (aqmp_plugin_failure_get_message (failure), link));
+          g_assert_nonnull (strstr (aqmp_plugin_failure_get_message (failure), broken[i].why));
+        }
       g_assert_true (named);
     }
 

@@ -98,10 +98,10 @@ aqmp_cli_print_json (JsonNode *node, gboolean pretty)
 void
 aqmp_cli_report_plugin_failures (AqmpPluginLoader *loader)
 {
-  GPtrArray *failures = aqmp_plugin_loader_get_failures (loader);
+  guint n = aqmp_plugin_loader_get_n_failures (loader);
 
-  for (guint i = 0; i < failures->len; i++)
-    aqmp_cli_error ("%s", (const gchar *) g_ptr_array_index (failures, i));
+  for (guint i = 0; i < n; i++)
+    aqmp_cli_error ("%s", aqmp_plugin_failure_get_message (aqmp_plugin_loader_get_failure (loader, i)));
 }
 
 /* no loaded plugin provides what was asked for: @error, the refused

@@ -17,17 +17,89 @@
  * in the directories of `AQMP_PLUGIN_PATH` (colon-separated), then in
  * `$libdir/aqmp-1.0/plugins`. A module that cannot be loaded, lacks the
  * entry points, was built for another ABI or fails its setup is refused
- * with a message naming the file, kept in aqmp_plugin_loader_get_failures().
+ * with a message naming the file, kept as an #AqmpPluginFailure
+ * (aqmp_plugin_loader_get_failure()).
  * Loaded modules stay resident: the types they register cannot be unloaded.
  */
 
 struct _AqmpPluginLoader {
   GObject parent_instance;
   GPtrArray *plugins;     /* AqmpPlugin */
-  GPtrArray *failures;    /* gchar*, one per refused module */
+  GPtrArray *failures;    /* AqmpPluginFailure, one per refused module */
+};
+
+/* typed, so that nobody reads a failure as anything else again */
+struct _AqmpPluginFailure {
+  gchar *path;
+  gchar *message;
 };
 
 G_DEFINE_FINAL_TYPE (AqmpPluginLoader, aqmp_plugin_loader, G_TYPE_OBJECT)
+G_DEFINE_BOXED_TYPE (AqmpPluginFailure, aqmp_plugin_failure, aqmp_plugin_failure_copy,
+                     aqmp_plugin_failure_free)
+
+static AqmpPluginFailure *
+aqmp_plugin_failure_new (const gchar *path, const gchar *message)
+{
+  AqmpPluginFailure *failure = g_new0 (AqmpPluginFailure, 1);
+
+  failure->path = g_strdup (path);
+  failure->message = g_strdup (message);
+  return failure;
+}
+
+/**
+ * aqmp_plugin_failure_copy:
+ * @failure: an #AqmpPluginFailure
+ *
+ * Returns: (transfer full): a copy of @failure
+ */
+AqmpPluginFailure *
+aqmp_plugin_failure_copy (const AqmpPluginFailure *failure)
+{
+  g_return_val_if_fail (failure != NULL, NULL);
+  return aqmp_plugin_failure_new (failure->path, failure->message);
+}
+
+/**
+ * aqmp_plugin_failure_free:
+ * @failure: (nullable): an #AqmpPluginFailure
+ */
+void
+aqmp_plugin_failure_free (AqmpPluginFailure *failure)
+{
+  if (failure == NULL)
+    return;
+  g_free (failure->path);
+  g_free (failure->message);
+  g_free (failure);
+}
+
+/**
+ * aqmp_plugin_failure_get_path:
+ * @failure: an #AqmpPluginFailure
+ *
+ * Returns: the refused module's file
+ */
+const gchar *
+aqmp_plugin_failure_get_path (const AqmpPluginFailure *failure)
+{
+  g_return_val_if_fail (failure != NULL, NULL);
+  return failure->path;
+}
+
+/**
+ * aqmp_plugin_failure_get_message:
+ * @failure: an #AqmpPluginFailure
+ *
+ * Returns: why the module was refused, a whole sentence naming its file
+ */
+const gchar *
+aqmp_plugin_failure_get_message (const AqmpPluginFailure *failure)
+{
+  g_return_val_if_fail (failure != NULL, NULL);
+  return failure->message;
+}
 
 typedef GType (*AqmpPluginQueryFunc) (void);
 
@@ -51,7 +123,7 @@ static void
 aqmp_plugin_loader_init (AqmpPluginLoader *self)
 {
   self->plugins = g_ptr_array_new_with_free_func (g_object_unref);
-  self->failures = g_ptr_array_new_with_free_func (g_free);
+  self->failures = g_ptr_array_new_with_free_func ((GDestroyNotify) aqmp_plugin_failure_free);
 }
 
 /**
@@ -203,7 +275,7 @@ aqmp_plugin_loader_compare_names (gconstpointer a, gconstpointer b)
  * @dir: a directory of plugin modules
  *
  * Loads every module in @dir, in name order. Refused modules are recorded
- * in aqmp_plugin_loader_get_failures().
+ * (aqmp_plugin_loader_get_failure()).
  *
  * Returns: how many plugins were loaded
  */
@@ -238,7 +310,7 @@ aqmp_plugin_loader_load_dir (AqmpPluginLoader *self, const gchar *dir)
           continue;
         }
       g_info ("%s", error->message);
-      g_ptr_array_add (self->failures, g_strdup (error->message));
+      g_ptr_array_add (self->failures, aqmp_plugin_failure_new (path, error->message));
     }
   return loaded;
 }
@@ -301,17 +373,31 @@ aqmp_plugin_loader_get_plugins (AqmpPluginLoader *self)
 }
 
 /**
- * aqmp_plugin_loader_get_failures:
+ * aqmp_plugin_loader_get_n_failures:
  * @self: an #AqmpPluginLoader
  *
- * Returns: (transfer none) (element-type utf8): one message per refused
- *   module, naming its file
+ * Returns: how many modules the loads so far refused
  */
-GPtrArray *
-aqmp_plugin_loader_get_failures (AqmpPluginLoader *self)
+guint
+aqmp_plugin_loader_get_n_failures (AqmpPluginLoader *self)
+{
+  g_return_val_if_fail (AQMP_IS_PLUGIN_LOADER (self), 0);
+  return self->failures->len;
+}
+
+/**
+ * aqmp_plugin_loader_get_failure:
+ * @self: an #AqmpPluginLoader
+ * @index: less than aqmp_plugin_loader_get_n_failures()
+ *
+ * Returns: (transfer none): the @index-th refused module, in load order
+ */
+const AqmpPluginFailure *
+aqmp_plugin_loader_get_failure (AqmpPluginLoader *self, guint index)
 {
   g_return_val_if_fail (AQMP_IS_PLUGIN_LOADER (self), NULL);
-  return self->failures;
+  g_return_val_if_fail (index < self->failures->len, NULL);
+  return g_ptr_array_index (self->failures, index);
 }
 
 /**

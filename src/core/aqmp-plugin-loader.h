@@ -14,6 +14,23 @@ G_BEGIN_DECLS
 
 typedef struct _AqmpPlugin AqmpPlugin;
 
+/**
+ * AqmpPluginFailure:
+ *
+ * A module the loader refused: its file and why. Opaque; read it with
+ * aqmp_plugin_failure_get_path() and aqmp_plugin_failure_get_message().
+ */
+typedef struct _AqmpPluginFailure AqmpPluginFailure;
+
+#define AQMP_TYPE_PLUGIN_FAILURE (aqmp_plugin_failure_get_type ())
+GType              aqmp_plugin_failure_get_type    (void) G_GNUC_CONST;
+AqmpPluginFailure *aqmp_plugin_failure_copy        (const AqmpPluginFailure *failure);
+void               aqmp_plugin_failure_free        (AqmpPluginFailure       *failure);
+const gchar       *aqmp_plugin_failure_get_path    (const AqmpPluginFailure *failure);
+const gchar       *aqmp_plugin_failure_get_message (const AqmpPluginFailure *failure);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AqmpPluginFailure, aqmp_plugin_failure_free)
+
 #define AQMP_TYPE_PLUGIN_LOADER (aqmp_plugin_loader_get_type ())
 G_DECLARE_FINAL_TYPE (AqmpPluginLoader, aqmp_plugin_loader, AQMP, PLUGIN_LOADER, GObject)
 
@@ -26,7 +43,9 @@ guint             aqmp_plugin_loader_load_dir         (AqmpPluginLoader  *self,
 guint             aqmp_plugin_loader_load_default     (AqmpPluginLoader  *self);
 GStrv             aqmp_plugin_loader_get_search_path  (void);
 GPtrArray        *aqmp_plugin_loader_get_plugins      (AqmpPluginLoader  *self);
-GPtrArray        *aqmp_plugin_loader_get_failures     (AqmpPluginLoader  *self);
+guint             aqmp_plugin_loader_get_n_failures   (AqmpPluginLoader  *self);
+const AqmpPluginFailure *aqmp_plugin_loader_get_failure (AqmpPluginLoader *self,
+                                                       guint              index);
 AqmpProtocol     *aqmp_plugin_loader_create_protocol  (AqmpPluginLoader  *self,
                                                        const gchar       *name,
                                                        GError           **error);

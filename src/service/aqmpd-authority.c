@@ -4,16 +4,19 @@
 #include <grp.h>
 #include <pwd.h>
 #include <sys/types.h>
+#include <unistd.h>
 
 #include "aqmpd-authority.h"
 #include "aqmpd-error.h"
 
 /*
  * AqmpdAuthority: who may change things. The caller's uid comes from the
- * bus daemon (GetConnectionUnixUser), which got it from the kernel; it is
- * trusted when it is root (unless trust_root is off, for tests) or when the
- * user is a member of the configured group. Unique bus names are never
- * reused, so the uid of a sender is cached.
+ * bus daemon (GetConnectionUnixUser), which got it from the kernel. Root,
+ * and the user the daemon runs as (who could take it over anyway), may do
+ * everything, unless trust_root is off (for tests). Members of the
+ * configured group may change things within what root granted per machine
+ * (aqmpd-policy.c). Unique bus names are never reused, so the uid of a
+ * sender is cached.
  */
 
 /* bounds the cache; when full it is emptied */
@@ -57,7 +60,10 @@ aqmpd_authority_init (AqmpdAuthority *self)
  * @group: (nullable): the group whose members may change things
  * @trust_root: whether root may change things
  *
- * Returns: the authority, or %NULL when @group does not exist
+ * A group that does not exist grants nothing: a warning is logged and only
+ * root may change things, so that a system without the group still runs.
+ *
+ * Returns: the authority
  */
 AqmpdAuthority *
 aqmpd_authority_new (const gchar *group, gboolean trust_root, GError **error)
@@ -71,9 +77,8 @@ aqmpd_authority_new (const gchar *group, gboolean trust_root, GError **error)
 
       if (gr == NULL)
         {
-          g_set_error (error, AQMPD_ERROR, AQMPD_ERROR_INVALID_ARGS,
-                       "no such group: %s", group);
-          return NULL;
+          g_warning ("there is no group %s: only root may change things", group);
+          return g_steal_pointer (&self);
         }
       self->group = g_strdup (group);
       self->gid = gr->gr_gid;
@@ -102,14 +107,37 @@ aqmpd_authority_uid_in_group (AqmpdAuthority *self, guint32 uid)
   return FALSE;
 }
 
+/* root, or the daemon's own user: may grant privileges and run anything */
+gboolean
+aqmpd_authority_uid_is_root (AqmpdAuthority *self, guint32 uid)
+{
+  g_return_val_if_fail (AQMPD_IS_AUTHORITY (self), FALSE);
+
+  return self->trust_root && (uid == 0 || uid == (guint32) geteuid ());
+}
+
+/* root, or a member of the group: may change things */
 gboolean
 aqmpd_authority_uid_is_trusted (AqmpdAuthority *self, guint32 uid)
 {
   g_return_val_if_fail (AQMPD_IS_AUTHORITY (self), FALSE);
 
-  if (uid == 0 && self->trust_root)
+  if (aqmpd_authority_uid_is_root (self, uid))
     return TRUE;
   return aqmpd_authority_uid_in_group (self, uid);
+}
+
+/* whether the caller of @invocation is root; errors count as not */
+gboolean
+aqmpd_authority_caller_is_root (AqmpdAuthority *self, GDBusMethodInvocation *invocation)
+{
+  guint32 uid = G_MAXUINT32;
+
+  g_return_val_if_fail (AQMPD_IS_AUTHORITY (self), FALSE);
+
+  if (!aqmpd_authority_get_caller_uid (self, invocation, &uid, NULL))
+    return FALSE;
+  return aqmpd_authority_uid_is_root (self, uid);
 }
 
 static gboolean

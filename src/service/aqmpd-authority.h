@@ -17,6 +17,10 @@ gboolean        aqmpd_authority_get_caller_uid (AqmpdAuthority         *self,
                                                 GError                **error);
 gboolean        aqmpd_authority_uid_is_trusted (AqmpdAuthority         *self,
                                                 guint32                 uid);
+gboolean        aqmpd_authority_uid_is_root    (AqmpdAuthority         *self,
+                                                guint32                 uid);
+gboolean        aqmpd_authority_caller_is_root (AqmpdAuthority         *self,
+                                                GDBusMethodInvocation  *invocation);
 gboolean        aqmpd_authority_check          (AqmpdAuthority         *self,
                                                 GDBusMethodInvocation  *invocation,
                                                 GError                **error);

@@ -76,7 +76,8 @@ aqmpd_error_from_error (const GError *error)
 {
   AqmpdError code = AQMPD_ERROR_FAILED;
 
-  if (error->domain == AQMPD_ERROR)
+  /* the D-Bus standard errors (InvalidArgs) keep their names */
+  if (error->domain == AQMPD_ERROR || error->domain == G_DBUS_ERROR)
     return g_error_copy (error);
   if (error->domain == AQMP_ERROR)
     code = aqmpd_error_code_from_aqmp (error->code);

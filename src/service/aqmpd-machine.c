@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include "aqmpd-backoff.h"
 #include "aqmpd-error.h"
 #include "aqmpd-machine.h"
+#include "aqmpd-policy.h"
 
 /*
  * AqmpdMachine: one QEMU machine, exported as io.github.aqmp.Aqmp1.Machine.
- * It owns the QMP client (reconnected after a loss), the machine's job
+ * It owns the QMP client (reconnected after a loss with the client's
+ * capped exponential backoff; a machine given on the command line that is
+ * not up yet is retried with the same backoff), the machine's job
  * runner and, when it has one, the guest agent client. Connected and
  * RunState follow the client's state, query-status and the run-state
  * events; every QMP event is passed on as the Event signal.
@@ -19,7 +23,8 @@ struct _AqmpdMachine {
   gchar *name;
   gchar *address;
   gchar *qga_address;
-  gboolean allow_destructive;
+  AqmpdPrivileges privileges;  /* granted by root only */
+  AqmpdAuthority *authority;
   guint timeout_ms;
 
   AqmpClient *client;
@@ -29,7 +34,8 @@ struct _AqmpdMachine {
   AqmpDBusMachine *iface;
 
   GCancellable *cancellable;   /* cancelled by aqmpd_machine_close() */
-  guint reconnect_id;
+  AqmpdBackoff backoff;        /* the first connection of a configured machine */
+  guint retry_id;
   gboolean closed;
 };
 
@@ -42,27 +48,11 @@ enum {
 
 static guint signals[N_SIGNALS];
 
-/*
- * Commands that end the machine, reset it or hand it away, and the escape
- * hatch to the human monitor, which can run any of them.
- */
-static const gchar * const aqmpd_machine_destructive[] = {
-  "quit",
-  "system_reset",
-  "system_powerdown",
-  "human-monitor-command",
-  "migrate",
-  "x-exit-preconfig",
-  NULL
-};
-
 gboolean
 aqmpd_machine_is_destructive (const gchar *command)
 {
-  return g_strv_contains (aqmpd_machine_destructive, command);
+  return aqmpd_policy_is_destructive (command);
 }
-
-static void aqmpd_machine_schedule_reconnect (AqmpdMachine *self);
 
 /* ----- run state ----- */
 
@@ -146,14 +136,23 @@ aqmpd_machine_set_connected (AqmpdMachine *self, gboolean connected)
     aqmp_dbus_machine_set_run_state (self->iface, "");
 }
 
+/*
+ * Once per lost connection: the client then reconnects on its own, and
+ * its attempts are logged only at debug level (in the "aqmp" domain).
+ */
 static void
 aqmpd_machine_disconnected_cb (AqmpClient *client, const GError *cause, gpointer user_data)
 {
   AqmpdMachine *self = user_data;
 
-  g_message ("%s: disconnected: %s", self->name, cause != NULL ? cause->message : "closed");
+  if (!aqmp_dbus_machine_get_connected (self->iface))
+    return;
   aqmpd_machine_set_connected (self, FALSE);
-  aqmpd_machine_schedule_reconnect (self);
+  if (aqmp_client_get_reconnecting (client))
+    g_message ("%s: lost the connection to %s: %s; reconnecting", self->name, self->address,
+               cause != NULL ? cause->message : "closed");
+  else
+    g_message ("%s: disconnected: %s", self->name, cause != NULL ? cause->message : "closed");
 }
 
 static void
@@ -176,6 +175,7 @@ static void
 aqmpd_machine_connected (AqmpdMachine *self)
 {
   g_message ("%s: connected to %s", self->name, self->address);
+  aqmpd_backoff_reset (&self->backoff);
   aqmpd_machine_set_connected (self, TRUE);
   aqmpd_machine_refresh_status (self);
   aqmp_job_runner_reconcile_async (self->runner, self->cancellable,
@@ -217,42 +217,62 @@ aqmpd_machine_connect_finish (AqmpdMachine *self, GAsyncResult *result, GError *
 }
 
 static void
-aqmpd_machine_reconnected_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+aqmpd_machine_client_reconnected_cb (AqmpClient *client, gpointer user_data)
+{
+  aqmpd_machine_connected (user_data);
+}
+
+static void aqmpd_machine_retry (AqmpdMachine *self);
+
+static void
+aqmpd_machine_first_connect_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   AqmpdMachine *self = AQMPD_MACHINE (source);
   g_autoptr(GError) error = NULL;
 
-  if (aqmpd_machine_connect_finish (self, res, &error))
+  if (aqmpd_machine_connect_finish (self, res, &error) || self->closed)
     return;
-  g_debug ("%s: reconnecting failed: %s", self->name, error->message);
-  aqmpd_machine_schedule_reconnect (self);
+  /* said once; the attempts that follow only at debug level */
+  if (self->backoff.attempts == 0)
+    g_message ("%s: cannot connect to %s: %s; retrying with backoff up to every %u s",
+               self->name, self->address, error->message, AQMPD_MACHINE_RECONNECT_MAX_MS / 1000);
+  else
+    g_debug ("%s: attempt %u failed: %s", self->name, self->backoff.attempts + 1, error->message);
+  aqmpd_machine_retry (self);
 }
 
 static gboolean
-aqmpd_machine_reconnect_cb (gpointer user_data)
+aqmpd_machine_retry_cb (gpointer user_data)
 {
   AqmpdMachine *self = user_data;
 
-  self->reconnect_id = 0;
+  self->retry_id = 0;
   if (aqmp_client_get_state (self->client) == AQMP_STATE_IDLE)
-    aqmpd_machine_connect_async (self, self->cancellable, aqmpd_machine_reconnected_cb, NULL);
+    aqmpd_machine_connect_async (self, self->cancellable, aqmpd_machine_first_connect_cb, NULL);
   return G_SOURCE_REMOVE;
 }
 
 static void
-aqmpd_machine_schedule_reconnect (AqmpdMachine *self)
+aqmpd_machine_retry (AqmpdMachine *self)
 {
-  if (self->closed || self->reconnect_id != 0)
+  guint delay;
+
+  if (self->closed || self->retry_id != 0)
     return;
-  self->reconnect_id = g_timeout_add (AQMPD_MACHINE_RECONNECT_MS, aqmpd_machine_reconnect_cb, self);
+  delay = aqmpd_backoff_next (&self->backoff);
+  g_debug ("%s: next attempt in %u ms", self->name, delay);
+  self->retry_id = g_timeout_add (delay, aqmpd_machine_retry_cb, self);
 }
 
-/* connects, and keeps trying every AQMPD_MACHINE_RECONNECT_MS until it can */
+/*
+ * Connects, and until the first connection is made keeps trying with
+ * capped exponential backoff; losses after that are the client's to repair.
+ */
 void
 aqmpd_machine_start (AqmpdMachine *self)
 {
   g_return_if_fail (AQMPD_IS_MACHINE (self));
-  aqmpd_machine_connect_async (self, self->cancellable, aqmpd_machine_reconnected_cb, NULL);
+  aqmpd_machine_connect_async (self, self->cancellable, aqmpd_machine_first_connect_cb, NULL);
 }
 
 /* ----- Execute ----- */
@@ -318,21 +338,31 @@ aqmpd_machine_log_command (AqmpdMachine *self, const gchar *command, JsonObject 
   g_info ("%s: execute %s %s", self->name, command, text);
 }
 
-static gboolean
-aqmpd_machine_check_execute (AqmpdMachine *self, const gchar *command, GError **error)
+/**
+ * aqmpd_machine_check_command:
+ * @caller_is_root: whether the caller is root
+ *
+ * Whether @command with @arguments may be sent to this machine: the
+ * destructive ones need allow-destructive, and for callers who are not
+ * root, the ones that reach the host need allow-host-access.
+ */
+gboolean
+aqmpd_machine_check_command (AqmpdMachine *self, gboolean caller_is_root, const gchar *command,
+                             JsonObject *arguments, GError **error)
 {
+  g_return_val_if_fail (AQMPD_IS_MACHINE (self), FALSE);
+
   if (command[0] == '\0')
     {
       g_set_error_literal (error, AQMPD_ERROR, AQMPD_ERROR_INVALID_ARGS, "no command given");
       return FALSE;
     }
-  if (aqmpd_machine_is_destructive (command) && !self->allow_destructive)
-    {
-      g_set_error (error, AQMPD_ERROR, AQMPD_ERROR_REFUSED,
-                   "%s is refused: machine %s was not added with allow-destructive",
-                   command, self->name);
-      return FALSE;
-    }
+  return aqmpd_policy_check (&self->privileges, caller_is_root, self->name, command, arguments, error);
+}
+
+static gboolean
+aqmpd_machine_check_connected (AqmpdMachine *self, GError **error)
+{
   if (aqmp_client_get_state (self->client) != AQMP_STATE_RUNNING)
     {
       g_set_error (error, AQMPD_ERROR, AQMPD_ERROR_DISCONNECTED,
@@ -350,9 +380,11 @@ aqmpd_machine_handle_execute (AqmpDBusMachine *iface, GDBusMethodInvocation *inv
   AqmpdMachine *self = user_data;
   g_autoptr(JsonObject) arguments = NULL;
   g_autoptr(GError) error = NULL;
+  gboolean root = aqmpd_authority_caller_is_root (self->authority, invocation);
 
-  if (!aqmpd_machine_check_execute (self, command, &error)
-      || !aqmpd_parse_json_object (arguments_json, &arguments, &error))
+  if (!aqmpd_parse_json_object (arguments_json, &arguments, &error)
+      || !aqmpd_machine_check_command (self, root, command, arguments, &error)
+      || !aqmpd_machine_check_connected (self, &error))
     {
       aqmpd_invocation_return_error (invocation, error);
       return TRUE;
@@ -459,7 +491,9 @@ aqmpd_machine_close (AqmpdMachine *self)
     return;
   self->closed = TRUE;
   g_cancellable_cancel (self->cancellable);
-  g_clear_handle_id (&self->reconnect_id, g_source_remove);
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  /* a reconnect may be waiting for its delay, with the client idle */
+  aqmp_client_set_reconnect (self->client, FALSE, 0, 0);
   g_signal_handlers_disconnect_by_data (self->client, self);
   if (aqmp_client_get_state (self->client) != AQMP_STATE_IDLE)
     aqmp_client_disconnect_async (self->client, NULL, NULL, NULL);
@@ -491,6 +525,8 @@ aqmpd_machine_finalize (GObject *object)
   g_free (self->name);
   g_free (self->address);
   g_free (self->qga_address);
+  aqmpd_privileges_clear (&self->privileges);
+  g_clear_object (&self->authority);
   g_clear_object (&self->cancellable);
   G_OBJECT_CLASS (aqmpd_machine_parent_class)->finalize (object);
 }
@@ -523,17 +559,25 @@ aqmpd_machine_export_properties (AqmpdMachine *self)
   aqmp_dbus_machine_set_name (self->iface, self->name);
   aqmp_dbus_machine_set_address (self->iface, self->address);
   aqmp_dbus_machine_set_guest_agent_address (self->iface, self->qga_address);
-  aqmp_dbus_machine_set_allow_destructive (self->iface, self->allow_destructive);
+  aqmp_dbus_machine_set_allow_destructive (self->iface, self->privileges.allow_destructive);
+  aqmp_dbus_machine_set_allow_host_access (self->iface, self->privileges.allow_host_access);
+  aqmp_dbus_machine_set_allowed_directories (self->iface,
+                                             (const gchar * const *) self->privileges.allowed_directories);
   aqmp_dbus_machine_set_connected (self->iface, FALSE);
   aqmp_dbus_machine_set_run_state (self->iface, "");
   g_signal_connect (self->iface, "handle-execute", G_CALLBACK (aqmpd_machine_handle_execute), self);
   aqmp_dbus_object_skeleton_set_machine (self->object, self->iface);
 }
 
+/**
+ * aqmpd_machine_new:
+ * @privileges: what root granted; copied
+ * @authority: who the callers of Execute are
+ */
 AqmpdMachine *
 aqmpd_machine_new (const gchar *path, const gchar *name, const gchar *address,
-                   const gchar *qga_address, gboolean allow_destructive, guint timeout_ms,
-                   AqmpJobStore *store)
+                   const gchar *qga_address, const AqmpdPrivileges *privileges, guint timeout_ms,
+                   AqmpdAuthority *authority, AqmpJobStore *store)
 {
   AqmpdMachine *self = g_object_new (AQMPD_TYPE_MACHINE, NULL);
 
@@ -541,13 +585,20 @@ aqmpd_machine_new (const gchar *path, const gchar *name, const gchar *address,
   self->name = g_strdup (name);
   self->address = g_strdup (address);
   self->qga_address = g_strdup (qga_address != NULL ? qga_address : "");
-  self->allow_destructive = allow_destructive;
+  aqmpd_privileges_copy (privileges, &self->privileges);
+  if (self->privileges.allowed_directories == NULL)
+    self->privileges.allowed_directories = g_new0 (gchar *, 1);
+  self->authority = g_object_ref (authority);
   self->timeout_ms = timeout_ms > 0 ? timeout_ms : AQMPD_MACHINE_DEFAULT_TIMEOUT_MS;
   self->client = aqmp_client_new ();
   aqmp_client_set_default_timeout (self->client, self->timeout_ms);
   aqmp_client_set_connect_timeout (self->client, MIN (self->timeout_ms, AQMP_DEFAULT_CONNECT_TIMEOUT));
   g_signal_connect (self->client, "event", G_CALLBACK (aqmpd_machine_event_cb), self);
   g_signal_connect (self->client, "disconnected", G_CALLBACK (aqmpd_machine_disconnected_cb), self);
+  g_signal_connect (self->client, "reconnected", G_CALLBACK (aqmpd_machine_client_reconnected_cb), self);
+  aqmp_client_set_reconnect (self->client, TRUE, AQMPD_MACHINE_RECONNECT_INITIAL_MS,
+                             AQMPD_MACHINE_RECONNECT_MAX_MS);
+  aqmpd_backoff_init (&self->backoff, AQMPD_MACHINE_RECONNECT_INITIAL_MS, AQMPD_MACHINE_RECONNECT_MAX_MS);
   self->runner = aqmp_job_runner_new (self->client, store, name);
   aqmpd_machine_export_properties (self);
   return self;

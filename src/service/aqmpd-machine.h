@@ -6,14 +6,17 @@
 #include <aqmp/aqmp-plugin.h>
 #include <aqmp/aqmp-jobs.h>
 
+#include "aqmpd-authority.h"
 #include "aqmpd-dbus.h"
+#include "aqmpd-policy.h"
 
 G_BEGIN_DECLS
 
 /* the per-command timeout when AddMachine did not give one */
 #define AQMPD_MACHINE_DEFAULT_TIMEOUT_MS 30000
-/* how long to wait before reconnecting a lost machine */
-#define AQMPD_MACHINE_RECONNECT_MS 2000
+/* reconnecting a lost machine: the first delay, doubled per failed attempt up to the cap */
+#define AQMPD_MACHINE_RECONNECT_INITIAL_MS 100
+#define AQMPD_MACHINE_RECONNECT_MAX_MS 30000
 
 #define AQMPD_TYPE_MACHINE (aqmpd_machine_get_type ())
 G_DECLARE_FINAL_TYPE (AqmpdMachine, aqmpd_machine, AQMPD, MACHINE, GObject)
@@ -22,8 +25,9 @@ AqmpdMachine           *aqmpd_machine_new                   (const gchar        
                                                              const gchar          *name,
                                                              const gchar          *address,
                                                              const gchar          *qga_address,
-                                                             gboolean              allow_destructive,
+                                                             const AqmpdPrivileges *privileges,
                                                              guint                 timeout_ms,
+                                                             AqmpdAuthority       *authority,
                                                              AqmpJobStore         *store);
 const gchar            *aqmpd_machine_get_path              (AqmpdMachine         *self);
 const gchar            *aqmpd_machine_get_name              (AqmpdMachine         *self);
@@ -33,6 +37,11 @@ AqmpDBusObjectSkeleton *aqmpd_machine_get_object            (AqmpdMachine       
 AqmpDBusMachine        *aqmpd_machine_get_iface             (AqmpdMachine         *self);
 gboolean                aqmpd_machine_is_destructive        (const gchar          *command);
 gboolean                aqmpd_machine_is_connected          (AqmpdMachine         *self);
+gboolean                aqmpd_machine_check_command         (AqmpdMachine         *self,
+                                                             gboolean              caller_is_root,
+                                                             const gchar          *command,
+                                                             JsonObject           *arguments,
+                                                             GError              **error);
 gboolean                aqmpd_parse_json_object             (const gchar          *text,
                                                              JsonObject          **object,
                                                              GError              **error);

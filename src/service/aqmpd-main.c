@@ -49,13 +49,13 @@ aqmpd_parse_options (AqmpdOptions *options, gint *argc, gchar ***argv, GError **
 {
   const GOptionEntry entries[] = {
     { "system", 0, 0, G_OPTION_ARG_NONE, &options->system,
-      N_("Serve on the system bus (the default)"), NULL },
+      N_("Serve on the system bus (the default), or as the system daemon on --bus-address"), NULL },
     { "session", 0, 0, G_OPTION_ARG_NONE, &options->session,
       N_("Serve on the session bus"), NULL },
     { "bus-address", 0, 0, G_OPTION_ARG_STRING, &options->address,
       N_("Serve on the message bus at ADDRESS"), N_("ADDRESS") },
     { "group", 'g', 0, G_OPTION_ARG_STRING, &options->group,
-      N_("Let members of GROUP change things, as root may"), N_("GROUP") },
+      N_("Let members of GROUP drive machines, within what root granted"), N_("GROUP") },
     { "no-root", 0, 0, G_OPTION_ARG_NONE, &options->no_trust_root,
       N_("Do not let root change things unless it is in GROUP (for tests)"), NULL },
     { "database", 'd', 0, G_OPTION_ARG_FILENAME, &options->database,
@@ -90,14 +90,33 @@ aqmpd_parse_options (AqmpdOptions *options, gint *argc, gchar ***argv, GError **
   return TRUE;
 }
 
+/* the system daemon: --system, or no bus given at all */
+static gboolean
+aqmpd_is_system (AqmpdOptions *options)
+{
+  return !options->session && (options->system || options->address == NULL);
+}
+
+/*
+ * The system daemon keeps its history where systemd's StateDirectory= put
+ * it ($STATE_DIRECTORY, /var/lib/aqmp with the shipped unit, the only place
+ * ProtectSystem=strict lets it write), else in the build's state directory.
+ */
 static gchar *
 aqmpd_database_path (AqmpdOptions *options)
 {
+  const gchar *state = g_getenv ("STATE_DIRECTORY");
+  g_auto(GStrv) dirs = NULL;
+
   if (options->database != NULL)
     return g_strdup (options->database);
-  if (options->session || options->address != NULL)
+  if (!aqmpd_is_system (options))
     return aqmp_job_store_get_default_path ();
-  return g_build_filename (AQMPD_STATE_DIR, "jobs.db", NULL);
+  if (state == NULL || state[0] == '\0')
+    return g_build_filename (AQMPD_STATE_DIR, "jobs.db", NULL);
+  /* one directory per StateDirectory= entry, colon-separated: the first is ours */
+  dirs = g_strsplit (state, ":", 2);
+  return g_build_filename (dirs[0], "jobs.db", NULL);
 }
 
 static GDBusConnection *
@@ -153,14 +172,12 @@ aqmpd_load_plugins (void)
 {
   AqmpPluginLoader *loader = aqmp_plugin_loader_new ();
   guint n = aqmp_plugin_loader_load_default (loader);
-  GPtrArray *failures = aqmp_plugin_loader_get_failures (loader);
+  guint n_failures = aqmp_plugin_loader_get_n_failures (loader);
 
   g_debug ("loaded %u plugins", n);
-  for (guint i = 0; failures != NULL && i < failures->len; i++)
-    {
-      const GError *failure = g_ptr_array_index (failures, i);
-      g_warning ("%s", failure->message);
-    }
+  /* the message names the file and the reason; the daemon serves the rest */
+  for (guint i = 0; i < n_failures; i++)
+    g_warning ("%s", aqmp_plugin_failure_get_message (aqmp_plugin_loader_get_failure (loader, i)));
   return loader;
 }
 

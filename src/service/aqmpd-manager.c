@@ -5,6 +5,7 @@
 #include "aqmpd-job.h"
 #include "aqmpd-machine.h"
 #include "aqmpd-manager.h"
+#include "aqmpd-options.h"
 #include "aqmpd-workflow-run.h"
 
 /*
@@ -156,40 +157,62 @@ aqmpd_manager_job_adopted_cb (AqmpdMachine *machine, AqmpJob *qemu_job, gpointer
 
 /* ----- AddMachine ----- */
 
-static gboolean
-aqmpd_manager_option (GVariant *options, const gchar *key, const GVariantType *type,
-                      GVariant **value, GError **error)
-{
-  *value = g_variant_lookup_value (options, key, NULL);
-  if (*value == NULL || g_variant_is_of_type (*value, type))
-    return TRUE;
-  g_set_error (error, AQMPD_ERROR, AQMPD_ERROR_INVALID_ARGS, "option %s must be of type %s, not %s",
-               key, g_variant_type_peek_string (type), g_variant_get_type_string (*value));
-  g_clear_pointer (value, g_variant_unref);
-  return FALSE;
-}
+static const AqmpdOptionSpec aqmpd_manager_machine_options[] = {
+  { "qga-address", "s" },
+  { "timeout-ms", "u" },
+  { "allow-destructive", "b" },
+  { "allow-host-access", "b" },
+  { "allowed-directories", "as" },
+  { NULL, NULL }
+};
 
 typedef struct {
   gchar *qga_address;
-  gboolean allow_destructive;
   guint timeout_ms;
+  AqmpdPrivileges privileges;
 } AqmpdMachineOptions;
+
+static void
+aqmpd_machine_options_clear (AqmpdMachineOptions *opts)
+{
+  g_clear_pointer (&opts->qga_address, g_free);
+  aqmpd_privileges_clear (&opts->privileges);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AqmpdMachineOptions, aqmpd_machine_options_clear)
 
 static gboolean
 aqmpd_manager_parse_machine_options (GVariant *options, AqmpdMachineOptions *out, GError **error)
 {
-  g_autoptr(GVariant) qga = NULL;
-  g_autoptr(GVariant) destructive = NULL;
-  g_autoptr(GVariant) timeout = NULL;
-
-  if (!aqmpd_manager_option (options, "qga-address", G_VARIANT_TYPE_STRING, &qga, error)
-      || !aqmpd_manager_option (options, "allow-destructive", G_VARIANT_TYPE_BOOLEAN, &destructive, error)
-      || !aqmpd_manager_option (options, "timeout-ms", G_VARIANT_TYPE_UINT32, &timeout, error))
+  if (!aqmpd_options_check (options, "AddMachine options", aqmpd_manager_machine_options, error))
     return FALSE;
-  out->qga_address = qga != NULL ? g_variant_dup_string (qga, NULL) : NULL;
-  out->allow_destructive = destructive != NULL && g_variant_get_boolean (destructive);
-  out->timeout_ms = timeout != NULL ? g_variant_get_uint32 (timeout) : 0;
+  g_variant_lookup (options, "qga-address", "s", &out->qga_address);
+  g_variant_lookup (options, "timeout-ms", "u", &out->timeout_ms);
+  g_variant_lookup (options, "allow-destructive", "b", &out->privileges.allow_destructive);
+  g_variant_lookup (options, "allow-host-access", "b", &out->privileges.allow_host_access);
+  g_variant_lookup (options, "allowed-directories", "^as", &out->privileges.allowed_directories);
   return TRUE;
+}
+
+/* privileges are root's to grant, never the caller's who would use them */
+static gboolean
+aqmpd_manager_check_grant (AqmpdManager *self, GDBusMethodInvocation *invocation,
+                           const AqmpdPrivileges *privileges, GError **error)
+{
+  guint32 uid = G_MAXUINT32;
+
+  if (!aqmpd_privileges_any (privileges))
+    return TRUE;
+  if (!aqmpd_authority_get_caller_uid (self->authority, invocation, &uid, error))
+    return FALSE;
+  if (aqmpd_authority_uid_is_root (self->authority, uid))
+    return TRUE;
+  g_set_error (error, AQMPD_ERROR, AQMPD_ERROR_NOT_AUTHORIZED,
+               "uid %u may not grant %s: only root may give a machine allow-destructive, "
+               "allow-host-access or allowed-directories", uid,
+               privileges->allow_destructive ? "allow-destructive"
+               : privileges->allow_host_access ? "allow-host-access" : "allowed-directories");
+  return FALSE;
 }
 
 static gboolean
@@ -276,7 +299,8 @@ aqmpd_manager_new_machine (AqmpdManager *self, const gchar *name, const gchar *a
 {
   g_autofree gchar *path = g_strdup_printf (AQMPD_OBJECT_PATH "/machines/%u", ++self->next_machine);
   AqmpdMachine *machine = aqmpd_machine_new (path, name, address, opts->qga_address,
-                                             opts->allow_destructive, opts->timeout_ms, self->store);
+                                             &opts->privileges, opts->timeout_ms, self->authority,
+                                             self->store);
 
   aqmpd_authority_guard (self->authority, G_DBUS_INTERFACE_SKELETON (aqmpd_machine_get_iface (machine)), NULL);
   g_signal_connect_object (machine, "job-adopted", G_CALLBACK (aqmpd_manager_job_adopted_cb), self, 0);
@@ -295,7 +319,7 @@ gboolean
 aqmpd_manager_add_configured (AqmpdManager *self, const gchar *spec, GError **error)
 {
   g_auto(GStrv) parts = g_strsplit (spec, "=", 2);
-  AqmpdMachineOptions opts = { NULL, FALSE, 0 };
+  g_auto(AqmpdMachineOptions) opts = { 0 };
   AqmpdMachine *machine;
 
   if (g_strv_length (parts) != 2)
@@ -319,18 +343,19 @@ aqmpd_manager_handle_add_machine (AqmpDBusManager *iface, GDBusMethodInvocation 
                                   gpointer user_data)
 {
   AqmpdManager *self = user_data;
-  AqmpdMachineOptions opts = { NULL, FALSE, 0 };
+  g_auto(AqmpdMachineOptions) opts = { 0 };
   g_autoptr(GError) error = NULL;
   AqmpdMachine *machine;
 
-  if (!aqmpd_manager_check_new_machine (self, name, address, &error)
-      || !aqmpd_manager_parse_machine_options (options, &opts, &error))
+  if (!aqmpd_manager_parse_machine_options (options, &opts, &error)
+      || !aqmpd_manager_check_grant (self, invocation, &opts.privileges, &error)
+      || !aqmpd_privileges_check_directories (opts.privileges.allowed_directories, &error)
+      || !aqmpd_manager_check_new_machine (self, name, address, &error))
     {
       aqmpd_invocation_return_error (invocation, error);
       return TRUE;
     }
   machine = aqmpd_manager_new_machine (self, name, address, &opts);
-  g_free (opts.qga_address);
   aqmpd_machine_connect_async (machine, NULL, aqmpd_manager_machine_connected_cb,
                                aqmpd_call_new (self, invocation));
   return TRUE;
@@ -438,7 +463,9 @@ aqmpd_manager_handle_start_job (AqmpDBusManager *iface, GDBusMethodInvocation *i
   guint32 uid = 0;
 
   if (!aqmpd_manager_prepare_call (self, invocation, machine_path, &machine, &uid, &error)
-      || !aqmpd_parse_json_object (arguments_json, &arguments, &error))
+      || !aqmpd_parse_json_object (arguments_json, &arguments, &error)
+      || !aqmpd_machine_check_command (machine, aqmpd_authority_uid_is_root (self->authority, uid),
+                                       command, arguments, &error))
     {
       aqmpd_invocation_return_error (invocation, error);
       return TRUE;
@@ -468,6 +495,36 @@ aqmpd_manager_find_workflow (AqmpdManager *self, const gchar *name, GError **err
   return workflow;
 }
 
+/*
+ * A workflow that takes a QMP command as a parameter (guest-exec-around-job's
+ * "command" and "arguments") would send it on the caller's behalf: it is
+ * checked as StartJob checks it.
+ */
+static gboolean
+aqmpd_manager_check_workflow_command (AqmpdManager *self, AqmpdMachine *machine, guint32 uid,
+                                      JsonObject *params, GError **error)
+{
+  JsonNode *command = json_object_get_member (params, "command");
+  JsonNode *arguments = json_object_get_member (params, "arguments");
+  g_autoptr(JsonObject) object = NULL;
+
+  if (command == NULL)
+    return TRUE;
+  if (json_node_get_value_type (command) != G_TYPE_STRING)
+    {
+      g_set_error_literal (error, G_DBUS_ERROR, G_DBUS_ERROR_INVALID_ARGS,
+                           "RunWorkflow parameters: key 'command' must be a string");
+      return FALSE;
+    }
+  if (arguments != NULL && JSON_NODE_HOLDS_OBJECT (arguments))
+    object = json_object_ref (json_node_get_object (arguments));
+  else if (arguments != NULL && json_node_get_value_type (arguments) == G_TYPE_STRING
+           && !aqmpd_parse_json_object (json_node_get_string (arguments), &object, error))
+    return FALSE;
+  return aqmpd_machine_check_command (machine, aqmpd_authority_uid_is_root (self->authority, uid),
+                                      json_node_get_string (command), object, error);
+}
+
 static gboolean
 aqmpd_manager_handle_run_workflow (AqmpDBusManager *iface, GDBusMethodInvocation *invocation,
                                    const gchar *machine_path, const gchar *name,
@@ -486,7 +543,9 @@ aqmpd_manager_handle_run_workflow (AqmpDBusManager *iface, GDBusMethodInvocation
   guint32 uid = 0;
 
   if (!aqmpd_manager_prepare_call (self, invocation, machine_path, &machine, &uid, &error)
+      || !aqmpd_options_check_types (params, "RunWorkflow parameters", aqmpd_workflow_param_types, &error)
       || (json = aqmpd_workflow_params_from_variant (params, &error)) == NULL
+      || !aqmpd_manager_check_workflow_command (self, machine, uid, json, &error)
       || (workflow = aqmpd_manager_find_workflow (self, name, &error)) == NULL)
     {
       aqmpd_invocation_return_error (invocation, error);
@@ -566,6 +625,13 @@ aqmpd_manager_job_to_variant (JsonObject *obj)
   return g_variant_builder_end (&builder);
 }
 
+static const AqmpdOptionSpec aqmpd_manager_history_filter[] = {
+  { "machine", "s" },
+  { "active-only", "b" },
+  { "limit", "u" },
+  { NULL, NULL }
+};
+
 static GPtrArray *
 aqmpd_manager_read_history (AqmpdManager *self, GVariant *filter, guint *limit, GError **error)
 {
@@ -573,6 +639,8 @@ aqmpd_manager_read_history (AqmpdManager *self, GVariant *filter, guint *limit, 
   gboolean active_only = FALSE;
 
   *limit = AQMPD_HISTORY_DEFAULT_LIMIT;
+  if (!aqmpd_options_check (filter, "GetJobHistory filter", aqmpd_manager_history_filter, error))
+    return NULL;
   g_variant_lookup (filter, "machine", "&s", &machine);
   g_variant_lookup (filter, "active-only", "b", &active_only);
   g_variant_lookup (filter, "limit", "u", limit);

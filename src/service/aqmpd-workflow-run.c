@@ -29,6 +29,11 @@ G_DEFINE_FINAL_TYPE (AqmpdWorkflowRun, aqmpd_workflow_run, G_TYPE_OBJECT)
 
 /* ----- parameters ----- */
 
+/* the value types a workflow parameter may have; aqmpd_options_check_types() */
+const gchar * const aqmpd_workflow_param_types[] = {
+  "s", "b", "i", "u", "x", "t", "d", "as", NULL
+};
+
 static JsonNode *
 aqmpd_workflow_string_to_node (const gchar *text)
 {

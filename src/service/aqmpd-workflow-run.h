@@ -14,6 +14,8 @@ G_BEGIN_DECLS
 #define AQMPD_TYPE_WORKFLOW_RUN (aqmpd_workflow_run_get_type ())
 G_DECLARE_FINAL_TYPE (AqmpdWorkflowRun, aqmpd_workflow_run, AQMPD, WORKFLOW_RUN, GObject)
 
+extern const gchar * const aqmpd_workflow_param_types[];
+
 JsonObject       *aqmpd_workflow_params_from_variant (GVariant          *params,
                                                       GError           **error);
 
