@@ -1247,6 +1247,7 @@ test_reconcile_adopt (Fixture *f, gconstpointer data)
   /* finalizing is its owner's: the runner sent nothing, so QEMU, which
    * answers in order, still has it pending */
   info = query_job (f->client, "theirs");
+  g_assert_nonnull (info);
   g_assert_cmpstr (json_object_get_string_member (info, "status"), ==, "pending");
   g_assert_true (control_job (f->runner, "theirs", AQMP_JOB_ACTION_FINALIZE, &error));
   g_assert_no_error (error);
