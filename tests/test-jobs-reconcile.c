@@ -579,6 +579,81 @@ test_second_monitor (Fixture *f, gconstpointer data)
   g_assert_cmpint (json_object_get_int_member (found, "id"), ==, aqmp_job_get_store_id (job));
 }
 
+/* a process that has ended: its pid names no QEMU any more */
+static gint64
+ended_pid (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GSubprocess) done = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "true", NULL);
+  gint64 pid;
+
+  g_assert_no_error (error);
+  pid = g_ascii_strtoll (g_subprocess_get_identifier (done), NULL, 10);
+  g_assert_true (g_subprocess_wait_check (done, NULL, &error));
+  return pid;
+}
+
+/* sets a row's QEMU pid behind the store's back, as another runner would have */
+static void
+set_row_pid (Fixture *f, gint64 row, gint64 pid)
+{
+  g_autofree gchar *sql = g_strdup_printf ("UPDATE jobs SET qemu_pid = %" G_GINT64_FORMAT
+                                           ", qemu_pid_start = NULL WHERE id = %" G_GINT64_FORMAT ";", pid, row);
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open (f->db_path, &db), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, AQMP_TEST_WAIT_MS);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+}
+
+/*
+ * Rows of another QEMU that was at this address: lost once that QEMU's
+ * process has ended, left alone while it runs (it is another machine).
+ */
+static void
+test_earlier_qemu (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpJob) gone = NULL;
+  g_autoptr(AqmpJob) alive = NULL;
+  g_autoptr(GPtrArray) attached = NULL;
+  g_autoptr(JsonObject) gone_row = NULL;
+  g_autoptr(JsonObject) alive_row = NULL;
+  g_autoptr(GError) error = NULL;
+
+  add_held_nodes (f, FALSE);
+  gone = start_held (f, f->runner, "old0", "", AQMP_JOB_START_FLAGS_NONE);
+  add_null_node (f->client, "src", MIB);
+  add_null_node (f->client, "tgt", MIB);
+  alive = start_job (f->runner, "{\"job-id\": \"old1\", \"device\": \"src\", \"target\": \"tgt\","
+                                " \"sync\": \"full\", \"auto-finalize\": false}",
+                     AQMP_JOB_START_FLAGS_NO_FINALIZE);
+  g_clear_object (&f->runner);
+  /* as if another QEMU had run them: one that ended, one that runs */
+  set_row_pid (f, aqmp_job_get_store_id (gone), ended_pid ());
+  set_row_pid (f, aqmp_job_get_store_id (alive), getpid ());
+  /* and QEMU no longer has them */
+  {
+    g_autoptr(AqmpEventWaiter) c0 = event_waiter (f->client, "JOB_STATUS_CHANGE", "{\"id\": \"old0\", \"status\": \"concluded\"}");
+    g_autoptr(AqmpEventWaiter) c1 = event_waiter (f->client, "JOB_STATUS_CHANGE", "{\"id\": \"old1\", \"status\": \"concluded\"}");
+
+    qmp (f->client, "job-cancel", "{\"id\": \"old0\"}");
+    qmp (f->client, "job-finalize", "{\"id\": \"old1\"}");
+    wait_event (c0);
+    wait_event (c1);
+    qmp (f->client, "job-dismiss", "{\"id\": \"old0\"}");
+    qmp (f->client, "job-dismiss", "{\"id\": \"old1\"}");
+  }
+
+  f->runner = new_runner (f->client, f->store, f->qemu->address);
+  attached = reconcile (f->runner);
+  g_assert_cmpuint (attached->len, ==, 0);
+  gone_row = row_of (f->store, aqmp_job_get_store_id (gone));
+  alive_row = row_of (f->store, aqmp_job_get_store_id (alive));
+  g_assert_cmpstr (json_object_get_string_member (gone_row, "result"), ==, "lost");
+  g_assert_true (json_object_get_null_member (alive_row, "result"));
+}
+
 /* a QEMU with -uuid and -name is known by them too */
 static void
 test_uuid_name (Fixture *f, gconstpointer data)
@@ -826,6 +901,7 @@ main (int argc, char **argv)
   g_test_add ("/aqmp/jobs/unwatched/not-ours", Fixture, NULL, fixture_setup, test_unwatched_not_ours, fixture_teardown);
   g_test_add ("/aqmp/jobs/caller-auto-dismiss", Fixture, NULL, fixture_setup, test_caller_auto_dismiss, fixture_teardown);
   g_test_add ("/aqmp/jobs/identity/second-monitor", Fixture, NULL, fixture_setup_two_monitors, test_second_monitor, fixture_teardown);
+  g_test_add ("/aqmp/jobs/identity/earlier-qemu", Fixture, NULL, fixture_setup, test_earlier_qemu, fixture_teardown);
   g_test_add ("/aqmp/jobs/identity/uuid-name", Fixture, NULL, fixture_setup_uuid_name, test_uuid_name, fixture_teardown);
   g_test_add ("/aqmp/jobs/started-by-uid", Fixture, NULL, fixture_setup, test_started_by_uid, fixture_teardown);
   g_test_add ("/aqmp/jobs/transaction", Fixture, NULL, fixture_setup, test_transaction, fixture_teardown);
