@@ -22,6 +22,7 @@ typedef struct {
   gboolean adopted;          /* started outside aqmp: finalizing and dismissing are its owner's */
   gboolean cancel_requested;
   gboolean cancelled_event;
+  gboolean block_ended;      /* BLOCK_JOB_COMPLETED or _CANCELLED told the outcome */
   gboolean aborting;
   gboolean completing;
   gboolean finalizing;

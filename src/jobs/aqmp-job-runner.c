@@ -304,8 +304,25 @@ aqmp_job_runner_send_verb (AqmpJobRunner *self, const gchar *id, const gchar *co
                              aqmp_job_runner_policy_cb, aqmp_job_runner_call_new (self, id, command));
 }
 
-/* a concluded job that QEMU keeps: learn its error, record the outcome,
- * then dismiss it (unless that is for someone else to do) */
+/* a concluded job that QEMU keeps, its outcome known: recorded, then
+ * dismissed (unless that is for someone else to do) */
+static void
+aqmp_job_runner_settle (AqmpJobRunner *self, AqmpJobRunnerEntry *entry)
+{
+  aqmp_job_runner_record (self, entry);
+  if ((entry->flags & AQMP_JOB_START_FLAGS_NO_DISMISS) || entry->adopted)
+    {
+      aqmp_job_runner_finish (self, entry);
+      return;
+    }
+  if (!entry->dismissing)
+    {
+      entry->dismissing = TRUE;
+      aqmp_job_runner_send_verb (self, aqmp_job_get_id (entry->job), "job-dismiss");
+    }
+}
+
+/* a concluded job that QEMU keeps: learn its error, then settle it */
 static void
 aqmp_job_runner_concluded_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -338,17 +355,7 @@ aqmp_job_runner_concluded_cb (GObject *source, GAsyncResult *res, gpointer user_
   /* already dismissed by QEMU: the null event came first and ended it */
   if (!present)
     return;
-  aqmp_job_runner_record (self, entry);
-  if ((entry->flags & AQMP_JOB_START_FLAGS_NO_DISMISS) || entry->adopted)
-    {
-      aqmp_job_runner_finish (self, entry);
-      return;
-    }
-  if (!entry->dismissing)
-    {
-      entry->dismissing = TRUE;
-      aqmp_job_runner_send_verb (self, call->id, "job-dismiss");
-    }
+  aqmp_job_runner_settle (self, entry);
 }
 
 void
@@ -363,6 +370,15 @@ aqmp_job_runner_on_concluded (AqmpJobRunner *self, AqmpJobRunnerEntry *entry)
   if (!entry->settings.manual_dismiss && !entry->settings.ask_at_concluded && !entry->adopted
       && (entry->flags & AQMP_JOB_START_FLAGS_NO_DISMISS) == 0)
     return;
+  /* a block job that said how it ended, and that QEMU keeps as asked,
+   * needs no question: one query-jobs per end lists every job, which
+   * costs when hundreds end together */
+  if (entry->block_ended && entry->settings.manual_dismiss && !entry->settings.ask_at_concluded
+      && !entry->adopted)
+    {
+      aqmp_job_runner_settle (self, entry);
+      return;
+    }
   entry->querying = TRUE;
   aqmp_client_execute_async (self->client, "query-jobs", NULL, self->cancellable,
                              aqmp_job_runner_concluded_cb, aqmp_job_runner_call_new (self, id, "query-jobs"));
@@ -498,6 +514,7 @@ aqmp_job_runner_block_job_cb (AqmpClient *client, AqmpEvent *event, gpointer use
 
   if (g_strcmp0 (name, "BLOCK_JOB_COMPLETED") == 0)
     {
+      entry->block_ended = TRUE;
       error = aqmp_job_runner_json_string (data, "error");
       if (error != NULL)
         {
@@ -507,6 +524,7 @@ aqmp_job_runner_block_job_cb (AqmpClient *client, AqmpEvent *event, gpointer use
     }
   else if (g_strcmp0 (name, "BLOCK_JOB_CANCELLED") == 0)
     {
+      entry->block_ended = TRUE;
       entry->cancelled_event = TRUE;
     }
   else if (g_strcmp0 (name, "BLOCK_JOB_ERROR") == 0)
