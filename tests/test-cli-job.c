@@ -627,6 +627,8 @@ test_detach_ends_unwatched (Fixture *f, gconstpointer data)
   pty = aqmp_test_pty_spawn (NULL, "job", "start", "--detach", "--db", f->db, f->qemu->address, "blockdev-backup",
                              "job-id=j1", "device=data", "target=held", "sync=full", "on-target-error=enospc", NULL);
   at = aqmp_test_output_wait_for (&pty->out, "started blockdev-backup job j1\n", 0);
+  /* the bar comes once it handles Ctrl-C */
+  at = aqmp_test_output_wait_for (&pty->out, "j1 [", at);
   wait_event (held);
   aqmp_test_pty_write (pty, "\003");
   aqmp_test_output_wait_for (&pty->out, "leaving 1 job(s) running", at);
@@ -736,6 +738,8 @@ test_machine_spellings (Fixture *f, gconstpointer data)
   start = aqmp_test_tool_spawn (NULL, NULL, "job", "start", "--detach", "--db", f->db, f->qemu->address,
                                 "blockdev-backup", "job-id=j2", "device=data", "target=held", "sync=full",
                                 "on-target-error=enospc", NULL);
+  /* its first line comes once it handles Ctrl-C */
+  aqmp_test_output_wait_for (&start->out, "{\"job\":\"j2\"", 0);
   wait_event (held);
   g_subprocess_send_signal (start->process, SIGINT);
   g_assert_cmpint (aqmp_test_tool_wait (start), ==, 0);

@@ -13,6 +13,9 @@
 
 #include <glib/gstdio.h>
 
+#include <gio/gunixinputstream.h>
+
+#include "aqmp-test-cli.h"
 #include "aqmp-test-service.h"
 
 /* nobody's uid and gid, for a job started by someone else than root */
@@ -353,7 +356,8 @@ test_started_by_other_user (Fixture *f, gconstpointer data)
   guint32 other = as_other ? OTHER_UID : getuid ();
   g_autoptr(AqmpClient) second = aqmp_test_connect (f->second);
   g_autoptr(AqmpEventWaiter) held = event_waiter (second, "BLOCK_JOB_ERROR", "{\"device\": \"theirs0\", \"action\": \"stop\"}");
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  AqmpTestOutput out = { 0 };
   g_autoptr(GSubprocess) tool = NULL;
   g_autoptr(GVariant) history = NULL;
   g_autoptr(GVariant) entry = NULL;
@@ -374,10 +378,14 @@ test_started_by_other_user (Fixture *f, gconstpointer data)
                                       "job-id=theirs0", "device=data", "target=held", "sync=full",
                                       "on-target-error=enospc", NULL);
   g_assert_no_error (error);
+  aqmp_test_output_init (&out, g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (g_subprocess_get_stdout_pipe (tool))));
+  /* its first line comes once it handles Ctrl-C */
+  aqmp_test_output_wait_for (&out, "{\"job\":\"theirs0\"", 0);
   wait_event (held);
   g_subprocess_send_signal (tool, SIGINT);
   g_assert_true (g_subprocess_wait_check (tool, NULL, &error));
   g_assert_no_error (error);
+  aqmp_test_output_clear (&out);
 
   aqmp_test_service_start (f->service, NULL);
   job_log_init (f, &log);
