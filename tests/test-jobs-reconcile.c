@@ -8,6 +8,7 @@
  * stops a backup with on-target-error=enospc until job-resume.
  */
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <string.h>
 
 #include <sqlite3.h>
@@ -584,12 +585,14 @@ static gint64
 ended_pid (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GSubprocess) done = g_subprocess_new (G_SUBPROCESS_FLAGS_NONE, &error, "true", NULL);
-  gint64 pid;
+  const gchar *argv[] = { "true", NULL };
+  GPid pid = 0;
+  gint status = 0;
 
+  g_spawn_async (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD, NULL, NULL,
+                 &pid, &error);
   g_assert_no_error (error);
-  pid = g_ascii_strtoll (g_subprocess_get_identifier (done), NULL, 10);
-  g_assert_true (g_subprocess_wait_check (done, NULL, &error));
+  g_assert_cmpint (waitpid (pid, &status, 0), ==, pid);
   return pid;
 }
 
