@@ -866,7 +866,8 @@ test_migrate_v2 (void)
   by_name = aqmp_job_store_list_jobs (store, "vm3", FALSE, &error);
   g_assert_cmpuint (by_name->len, ==, 1);
 
-  /* the active row and its history survive; new columns work */
+  /* the active row and its history survive, each transition once; new
+   * columns work */
   held = aqmp_job_store_find_job (store, "unix:/run/vm1/qmp.sock", "held-1", &error);
   g_assert_no_error (error);
   g_assert_true (json_object_get_null_member (held, "result"));

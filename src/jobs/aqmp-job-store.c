@@ -107,8 +107,8 @@ static const gchar *aqmp_job_store_schema_v2 =
 /* v3: the machine's identity, so that one QEMU reached by two spellings
  * of its address or through two monitors is one machine; who started the
  * job and the runner's flags, for whoever re-attaches it; a transition
- * is looked up by its job and time, so that two runners following one
- * job store each transition once. Rows from before keep what their
+ * is unique by its job, time and status, so that two runners following
+ * one job store each transition once (duplicates kept before go). Rows from before keep what their
  * machine name tells of the address. */
 static const gchar *aqmp_job_store_schema_v3 =
   "ALTER TABLE jobs ADD COLUMN address TEXT;"
@@ -123,8 +123,10 @@ static const gchar *aqmp_job_store_schema_v3 =
   "UPDATE jobs SET address = 'unix:' || machine WHERE machine LIKE '/%';"
   "CREATE INDEX jobs_address ON jobs (address);"
   "CREATE INDEX jobs_job_id ON jobs (job_id);"
+  "DELETE FROM transitions WHERE rowid NOT IN"
+  "  (SELECT MIN(rowid) FROM transitions GROUP BY job, timestamp, status);"
   "DROP INDEX transitions_job;"
-  "CREATE INDEX transitions_job ON transitions (job, timestamp);";
+  "CREATE UNIQUE INDEX transitions_job ON transitions (job, timestamp, status);";
 
 gboolean
 aqmp_job_store_fail (AqmpJobStore *self, GError **error, const gchar *what)
@@ -571,8 +573,7 @@ static const struct {
 } aqmp_job_store_write_sql[AQMP_JOB_STORE_N_WRITES] = {
   [AQMP_JOB_STORE_WRITE_TRANSITION] = {
     /* a second runner following the same job brings the same events */
-    "INSERT INTO transitions (job, status, timestamp) SELECT :row, :text, :time"
-    " WHERE NOT EXISTS (SELECT 1 FROM transitions WHERE job = :row AND timestamp = :time AND status = :text);",
+    "INSERT OR IGNORE INTO transitions (job, status, timestamp) VALUES (:row, :text, :time);",
     "UPDATE jobs SET status = :text WHERE id = :row;",
   },
   [AQMP_JOB_STORE_WRITE_CHECKPOINT] = {
