@@ -150,8 +150,9 @@ aqmpd_manager_job_adopted_cb (AqmpdMachine *machine, AqmpJob *qemu_job, gpointer
   if (aqmpd_manager_follows (self, qemu_job) || aqmp_job_is_ended (qemu_job))
     return;
   g_message ("%s: following job %s", aqmpd_machine_get_name (machine), aqmp_job_get_id (qemu_job));
+  /* who started it comes from the job's history, when it has one */
   job = aqmpd_manager_add_job (self, machine, aqmp_job_get_id (qemu_job),
-                               aqmp_job_get_command (qemu_job), 0);
+                               aqmp_job_get_command (qemu_job), AQMPD_JOB_UID_UNKNOWN);
   aqmpd_job_follow (job, aqmpd_machine_get_runner (machine), qemu_job);
 }
 
@@ -410,28 +411,38 @@ typedef struct {
   guint32 uid;
 } AqmpdStartJob;
 
+/* a transaction starts several jobs: each gets its object, the first is
+ * the answer */
 static void
 aqmpd_manager_job_started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   AqmpdStartJob *start = user_data;
   AqmpdManager *self = start->call.manager;
   g_autoptr(GError) error = NULL;
-  g_autoptr(AqmpJob) qemu_job = aqmp_job_runner_start_finish (AQMP_JOB_RUNNER (source), res, &error);
-  AqmpdJob *job;
+  g_autoptr(GPtrArray) qemu_jobs = aqmp_job_runner_start_finish_all (AQMP_JOB_RUNNER (source), res, &error);
+  g_autofree gchar *first = NULL;
 
-  if (qemu_job == NULL)
-    aqmpd_invocation_return_error (start->call.invocation, error);
-  else if (aqmpd_manager_follows (self, qemu_job))
-    g_dbus_method_invocation_return_error (start->call.invocation, AQMPD_ERROR, AQMPD_ERROR_FAILED,
-                                           "job %s is followed already", aqmp_job_get_id (qemu_job));
-  else
+  for (guint i = 0; qemu_jobs != NULL && i < qemu_jobs->len; i++)
     {
+      AqmpJob *qemu_job = g_ptr_array_index (qemu_jobs, i);
+      AqmpdJob *job;
+
+      if (aqmpd_manager_follows (self, qemu_job))
+        continue;
       job = aqmpd_manager_add_job (self, start->machine, aqmp_job_get_id (qemu_job),
                                    aqmp_job_get_command (qemu_job), start->uid);
       aqmpd_job_follow (job, AQMP_JOB_RUNNER (source), qemu_job);
-      g_dbus_method_invocation_return_value (start->call.invocation,
-                                             g_variant_new ("(o)", aqmpd_job_get_path (job)));
+      if (first == NULL)
+        first = g_strdup (aqmpd_job_get_path (job));
     }
+  if (qemu_jobs == NULL)
+    aqmpd_invocation_return_error (start->call.invocation, error);
+  else if (first == NULL)
+    g_dbus_method_invocation_return_error (start->call.invocation, AQMPD_ERROR, AQMPD_ERROR_FAILED,
+                                           "job %s is followed already",
+                                           aqmp_job_get_id (g_ptr_array_index (qemu_jobs, 0)));
+  else
+    g_dbus_method_invocation_return_value (start->call.invocation, g_variant_new ("(o)", first));
   g_object_unref (start->machine);
   g_object_unref (start->call.manager);
   g_object_unref (start->call.invocation);
@@ -477,8 +488,8 @@ aqmpd_manager_handle_start_job (AqmpDBusManager *iface, GDBusMethodInvocation *i
   start->call.invocation = g_object_ref (invocation);
   start->machine = g_object_ref (machine);
   start->uid = uid;
-  aqmp_job_runner_start_async (aqmpd_machine_get_runner (machine), command, arguments,
-                               AQMP_JOB_START_FLAGS_NONE, NULL, aqmpd_manager_job_started_cb, start);
+  aqmp_job_runner_start_full_async (aqmpd_machine_get_runner (machine), command, arguments,
+                                    AQMP_JOB_START_FLAGS_NONE, uid, NULL, aqmpd_manager_job_started_cb, start);
   return TRUE;
 }
 
