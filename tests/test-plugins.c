@@ -9,7 +9,7 @@
 #include <glib/gstdio.h>
 
 #include <aqmp/aqmp.h>
-#include <aqmp/aqmp-plugin.h>
+#include <aqmp/aqmp-plugin-loader.h>
 
 #include "aqmp-test-fake-agent.h"
 #include "aqmp-test-qemu.h"
@@ -264,7 +264,9 @@ typedef struct {
 
 static const Broken broken[] = {
   { "aqmp-plugin-broken-no-abi.so", "no aqmp_plugin_abi_version symbol" },
-  { "aqmp-plugin-broken-wrong-abi.so", "built for plugin ABI 1001" },
+  { "aqmp-plugin-broken-wrong-abi.so", "built for plugin ABI 1002" },
+  /* the layout before libaqmp-plugin: refused before any symbol is bound */
+  { "aqmp-plugin-broken-old-abi.so", "built for plugin ABI 1, this aqmp uses ABI 2" },
   { "aqmp-plugin-broken-no-query.so", "no aqmp_plugin_query entry point" },
   { "aqmp-plugin-broken-setup-fails.so", "setup failed: the example failure" },
 };

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include <aqmp/aqmp.h>
-#include <aqmp/aqmp-plugin.h>
+#include <aqmp/aqmp-plugin-loader.h>
 
 #include "aqmp-test-cli.h"
 #include "aqmp-test-fake-agent.h"

@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 #include "aqmp-args.h"
-#include <aqmp/aqmp-plugin.h>
+#include <aqmp/aqmp-plugin-loader.h>
 
 #include "aqmp-cli.h"
 

@@ -6,7 +6,7 @@
 #include <glib-unix.h>
 
 #include "aqmp-args.h"
-#include <aqmp/aqmp-plugin.h>
+#include <aqmp/aqmp-plugin-loader.h>
 
 #include "aqmp-cli.h"
 

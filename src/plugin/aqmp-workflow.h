@@ -1,16 +1,13 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#if !defined(__AQMP_H_INSIDE__) && !defined(AQMP_COMPILATION)
-#error "Only <aqmp/aqmp.h> can be included directly."
+#if !defined(__AQMP_PLUGIN_H_INSIDE__) && !defined(AQMP_PLUGIN_COMPILATION)
+#error "Only <aqmp/aqmp-plugin.h> can be included directly."
 #endif
 
-#include <gio/gio.h>
-#include <json-glib/json-glib.h>
+#include <aqmp/aqmp.h>
 
 G_BEGIN_DECLS
-
-typedef struct _AqmpClient AqmpClient;
 
 #define AQMP_TYPE_WORKFLOW (aqmp_workflow_get_type ())
 G_DECLARE_DERIVABLE_TYPE (AqmpWorkflow, aqmp_workflow, AQMP, WORKFLOW, GObject)

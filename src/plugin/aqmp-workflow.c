@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-#include "aqmp-error.h"
-#include "aqmp-workflow.h"
+#include "aqmp-plugin.h"
 
 /**
  * AqmpWorkflow:
