@@ -140,6 +140,7 @@ agent_thawed (gpointer user_data)
 /* one run of a workflow, and what it reported */
 typedef struct {
   AqmpWorkflow *workflow;
+  AqmpWorkflowContext *context;
   GCancellable *cancellable;
   JsonNode *result;
   GError *error;
@@ -152,8 +153,9 @@ typedef struct {
 static void
 run_clear (Run *r)
 {
-  if (r->workflow != NULL)
-    g_signal_handlers_disconnect_by_data (r->workflow, r);
+  if (r->context != NULL)
+    g_signal_handlers_disconnect_by_data (r->context, r);
+  g_clear_object (&r->context);
   g_clear_object (&r->workflow);
   g_clear_object (&r->cancellable);
   g_clear_pointer (&r->result, json_node_unref);
@@ -162,7 +164,7 @@ run_clear (Run *r)
 }
 
 static void
-run_progress_cb (AqmpWorkflow *workflow, gdouble fraction, const gchar *message, gpointer user_data)
+run_progress_cb (AqmpWorkflowContext *context, gdouble fraction, const gchar *message, gpointer user_data)
 {
   Run *r = user_data;
 
@@ -186,19 +188,23 @@ run_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   r->done = TRUE;
 }
 
+/* as a host runs it: a context on a job runner over the test's client */
 static void
 run_start (Fixture *f, Run *r, const gchar *name, const gchar *params, AqmpClient *qga)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) json = aqmp_test_object_from_json (params);
+  g_autoptr(AqmpJobRunner) runner = aqmp_job_runner_new (f->client, NULL, f->qemu->address);
+  g_autoptr(AqmpGuestAgent) agent = qga != NULL ? aqmp_guest_agent_new (qga) : NULL;
   AqmpWorkflow *workflow = aqmp_plugin_loader_find_workflow (f->loader, name, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (workflow);
   r->workflow = g_object_ref (workflow);
+  r->context = aqmp_workflow_context_new (runner, agent);
   r->cancellable = g_cancellable_new ();
-  g_signal_connect (r->workflow, "progress", G_CALLBACK (run_progress_cb), r);
-  aqmp_workflow_run_async (r->workflow, f->client, qga, json, r->cancellable, run_done_cb, r);
+  g_signal_connect (r->context, "progress", G_CALLBACK (run_progress_cb), r);
+  aqmp_workflow_run_async (r->workflow, r->context, json, r->cancellable, run_done_cb, r);
 }
 
 static void

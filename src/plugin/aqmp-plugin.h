@@ -11,8 +11,11 @@
 #include <gmodule.h>
 
 #include <aqmp/aqmp.h>
+#include <aqmp/aqmp-jobs.h>
+#include <aqmp-qga/aqmp-qga.h>
 
 #define __AQMP_PLUGIN_H_INSIDE__
+#include "aqmp-workflow-context.h"
 #include "aqmp-workflow.h"
 #undef __AQMP_PLUGIN_H_INSIDE__
 
