@@ -25,22 +25,43 @@ typedef struct {
   AqmpClient *qga;
   AqmpPluginLoader *loader;
   gint log_at_job_end;       /* entries in the agent's log when a job ended */
+  gchar *dir;                /* the second monitor's, and the job store's */
+  gchar *db;
 } Fixture;
 
 static void
-fixture_setup (Fixture *f, gconstpointer data)
+fixture_setup_agent (Fixture *f)
 {
   g_autoptr(AqmpProtocol) protocol = NULL;
   g_autoptr(GError) error = NULL;
 
-  f->qemu = aqmp_test_qemu_new (NULL);
-  f->client = aqmp_test_connect (f->qemu->address);
   f->agent = aqmp_test_fake_agent_new ();
   f->loader = aqmp_plugin_loader_new ();
   aqmp_plugin_loader_load_default (f->loader);
   protocol = aqmp_plugin_loader_create_protocol (f->loader, "qga", &error);
   g_assert_no_error (error);
   f->qga = aqmp_test_fake_agent_connect (f->agent, protocol);
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  f->qemu = aqmp_test_qemu_new (NULL);
+  f->client = aqmp_test_connect (f->qemu->address);
+  fixture_setup_agent (f);
+}
+
+/* the tool on QEMU's first monitor, the test's client on a second one to
+ * hold and release the jobs, and a job store of the test's own */
+static void
+fixture_setup_tool (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *second = NULL;
+
+  f->qemu = aqmp_test_qemu_new_two_monitors (&f->dir, &second);
+  f->client = aqmp_test_connect (second);
+  f->db = g_build_filename (f->dir, "jobs.db", NULL);
+  fixture_setup_agent (f);
 }
 
 static void
@@ -51,6 +72,10 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_clear_pointer (&f->agent, aqmp_test_fake_agent_free);
   g_clear_pointer (&f->qemu, aqmp_test_qemu_free);
   g_clear_object (&f->loader);
+  if (f->dir != NULL)
+    aqmp_test_remove_dir (f->dir);
+  g_clear_pointer (&f->dir, g_free);
+  g_clear_pointer (&f->db, g_free);
 }
 
 /* ----- helpers ----- */
@@ -606,6 +631,104 @@ test_cli_run (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (err, "no-such-workflow"));
 }
 
+/* ----- aqmp workflow run: the jobs are in the user's job history ----- */
+
+/* the row of @job_id in `aqmp job list [--all] --json`, or NULL */
+static JsonObject *
+listed_job (Fixture *f, gboolean all, const gchar *job_id)
+{
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  g_auto(GStrv) rows = NULL;
+
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "list", "--json", "--db", f->db,
+                                       all ? "--all" : NULL, NULL), ==, 0);
+  rows = g_strsplit (out, "\n", -1);
+  for (guint i = 0; rows[i] != NULL && rows[i][0] != '\0'; i++)
+    {
+      g_autoptr(JsonObject) row = aqmp_test_object_from_json (rows[i]);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (row, "job-id", NULL), job_id) == 0)
+        return g_steal_pointer (&row);
+    }
+  return NULL;
+}
+
+/* running (held), then ended with @result */
+static void
+assert_listed_running (Fixture *f, const gchar *job_id, const gchar *command)
+{
+  g_autoptr(JsonObject) row = listed_job (f, FALSE, job_id);
+
+  g_assert_nonnull (row);
+  g_assert_cmpstr (json_object_get_string_member (row, "command"), ==, command);
+  g_assert_cmpstr (json_object_get_string_member (row, "machine"), ==, f->qemu->address);
+  g_assert_true (json_object_get_null_member (row, "result"));
+}
+
+static void
+assert_listed_ended (Fixture *f, const gchar *job_id, const gchar *result)
+{
+  g_autoptr(JsonObject) active = listed_job (f, FALSE, job_id);
+  g_autoptr(JsonObject) row = listed_job (f, TRUE, job_id);
+
+  g_assert_null (active);
+  g_assert_nonnull (row);
+  g_assert_cmpstr (json_object_get_string_member (row, "result"), ==, result);
+}
+
+static void
+test_cli_backup_jobs_recorded (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpTestTool) tool = NULL;
+  g_autoptr(JsonObject) result = NULL;
+
+  add_two_held_disks (f);
+  tool = aqmp_test_tool_spawn (NULL, NULL, "workflow", "run", "--compact", "--db", f->db, f->qemu->address,
+                               "consistent-backup", "disks=src0=dst0,src1=dst1", "job-id-prefix=rec",
+                               "--qga", f->agent->address, NULL);
+  aqmp_test_output_wait_for (&tool->err, "started transaction job rec-0", 0);
+  aqmp_test_output_wait_for (&tool->err, "started transaction job rec-1", 0);
+  g_assert_true (aqmp_test_wait_until (agent_thawed, f, AQMP_TEST_WAIT_MS));
+
+  /* held: in the user's job history while they run */
+  assert_listed_running (f, "rec-0", "transaction");
+  assert_listed_running (f, "rec-1", "transaction");
+
+  aqmp_test_hold_release (f->client, "dst0", "dst1", NULL);
+  g_assert_cmpint (aqmp_test_tool_wait (tool), ==, 0);
+  result = aqmp_test_object_from_json (tool->out.text->str);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (result, "jobs")), ==, 2);
+  assert_listed_ended (f, "rec-0", "success");
+  assert_listed_ended (f, "rec-1", "success");
+  g_assert_false (f->agent->frozen);
+}
+
+static void
+test_cli_around_job_recorded (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpTestTool) tool = NULL;
+  g_autofree gchar *log = NULL;
+
+  add_null_node (f, "src0", GIB);
+  aqmp_test_hold_add (f->client, "dst0", G_GINT64_CONSTANT (1073741824));
+  tool = aqmp_test_tool_spawn (NULL, NULL, "workflow", "run", "--compact", "--db", f->db, f->qemu->address,
+                               "guest-exec-around-job", "before=sync", "after=echo after", "command=blockdev-backup",
+                               "arguments={\"job-id\": \"around-cli\", \"device\": \"src0\","
+                               " \"target\": \"dst0\", \"sync\": \"full\"}",
+                               "--qga", f->agent->address, NULL);
+  aqmp_test_output_wait_for (&tool->err, "started blockdev-backup job around-cli", 0);
+
+  /* held: the machine's job, in the user's history, not a private runner's */
+  assert_listed_running (f, "around-cli", "blockdev-backup");
+
+  aqmp_test_hold_release (f->client, "dst0", NULL);
+  g_assert_cmpint (aqmp_test_tool_wait (tool), ==, 0);
+  assert_listed_ended (f, "around-cli", "success");
+  log = agent_log (f);
+  g_assert_cmpstr (log, ==, "guest-exec /bin/sh -c sync|guest-exec /bin/sh -c echo after");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -626,5 +749,9 @@ main (int argc, char **argv)
   g_test_add_func ("/aqmp/workflows/cli/list", test_cli_list);
   ADD ("/aqmp/workflows/cli/run", test_cli_run);
 #undef ADD
+  g_test_add ("/aqmp/workflows/cli/consistent-backup/jobs-recorded", Fixture, NULL, fixture_setup_tool,
+              test_cli_backup_jobs_recorded, fixture_teardown);
+  g_test_add ("/aqmp/workflows/cli/guest-exec-around-job/job-recorded", Fixture, NULL, fixture_setup_tool,
+              test_cli_around_job_recorded, fixture_teardown);
   return g_test_run ();
 }
