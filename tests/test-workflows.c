@@ -173,6 +173,7 @@ typedef struct {
   guint n_progress;
   gdouble last_fraction;
   gchar *last_message;
+  GPtrArray *started;        /* the ids job-started announced */
 } Run;
 
 static void
@@ -186,6 +187,30 @@ run_clear (Run *r)
   g_clear_pointer (&r->result, json_node_unref);
   g_clear_error (&r->error);
   g_clear_pointer (&r->last_message, g_free);
+  g_clear_pointer (&r->started, g_ptr_array_unref);
+}
+
+static void
+run_job_started_cb (AqmpWorkflowContext *context, AqmpJob *job, gpointer user_data)
+{
+  Run *r = user_data;
+
+  g_ptr_array_add (r->started, g_strdup (aqmp_job_get_id (job)));
+}
+
+/* job-started named these jobs, and the context has them, in order */
+static void
+assert_started (Run *r, const gchar * const *ids)
+{
+  GPtrArray *jobs = aqmp_workflow_context_get_jobs (r->context);
+
+  g_assert_cmpuint (r->started->len, ==, g_strv_length ((gchar **) ids));
+  g_assert_cmpuint (jobs->len, ==, r->started->len);
+  for (guint i = 0; ids[i] != NULL; i++)
+    {
+      g_assert_cmpstr (g_ptr_array_index (r->started, i), ==, ids[i]);
+      g_assert_cmpstr (aqmp_job_get_id (g_ptr_array_index (jobs, i)), ==, ids[i]);
+    }
 }
 
 static void
@@ -228,7 +253,9 @@ run_start (Fixture *f, Run *r, const gchar *name, const gchar *params, AqmpClien
   r->workflow = g_object_ref (workflow);
   r->context = aqmp_workflow_context_new (runner, agent);
   r->cancellable = g_cancellable_new ();
+  r->started = g_ptr_array_new_with_free_func (g_free);
   g_signal_connect (r->context, "progress", G_CALLBACK (run_progress_cb), r);
+  g_signal_connect (r->context, "job-started", G_CALLBACK (run_job_started_cb), r);
   aqmp_workflow_run_async (r->workflow, r->context, json, r->cancellable, run_done_cb, r);
 }
 
@@ -294,6 +321,7 @@ test_backup_two_disks (Fixture *f, gconstpointer data)
   g_assert_cmpfloat (r.last_fraction, ==, 1.0);
   g_assert_cmpuint (r.n_progress, >=, 4);
   g_assert_cmpuint (n_jobs (f), ==, 0);
+  assert_started (&r, (const gchar * const []) { "cb-0", "cb-1", NULL });
   run_clear (&r);
 }
 
@@ -333,6 +361,8 @@ test_backup_start_error (Fixture *f, gconstpointer data)
   g_assert_cmpstr (log, ==, "guest-fsfreeze-freeze|guest-fsfreeze-thaw");
   g_assert_false (f->agent->frozen);
   g_assert_cmpuint (n_jobs (f), ==, 0);
+  /* the transaction failed: it started nothing */
+  assert_started (&r, (const gchar * const []) { NULL });
   run_clear (&r);
 }
 
@@ -482,6 +512,7 @@ test_around_success (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (result, "job"), "result"), ==, "success");
   g_assert_cmpfloat (r.last_fraction, ==, 1.0);
   g_assert_cmpuint (n_jobs (f), ==, 0);
+  assert_started (&r, (const gchar * const []) { "around0", NULL });
   run_clear (&r);
 }
 
@@ -578,13 +609,17 @@ test_cli_run (Fixture *f, gconstpointer data)
   g_autofree gchar *log = NULL;
   g_autoptr(JsonNode) result = NULL;
   g_autoptr(GError) error = NULL;
+  /* the default job store, in a state directory of the test's own */
+  g_autofree gchar *state = aqmp_test_make_dir ();
+  g_autofree gchar *state_env = g_strdup_printf ("XDG_STATE_HOME=%s", state);
+  const gchar *env[] = { state_env, NULL };
   JsonArray *jobs;
 
   add_two_disks (f, "67108864");
   /* the monitor serves one client: the tool's */
   g_assert_true (aqmp_client_disconnect_sync (f->client, NULL, NULL));
   g_clear_object (&f->client);
-  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "workflow", "run", "--compact",
+  g_assert_cmpint (aqmp_test_tool_run (env, NULL, &out, &err, "workflow", "run", "--compact",
                                        f->qemu->address, "consistent-backup", "disks=src0=dst0,src1=dst1",
                                        "job-id-prefix=cli", "--qga", f->agent->address, NULL), ==, 0);
   result = json_from_string (out, &error);
@@ -604,7 +639,7 @@ test_cli_run (Fixture *f, gconstpointer data)
   g_clear_pointer (&err, g_free);
 
   /* QEMU's error: exit 1, one line naming the node, and the guest thawed */
-  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "workflow", "run", f->qemu->address,
+  g_assert_cmpint (aqmp_test_tool_run (env, NULL, &out, &err, "workflow", "run", f->qemu->address,
                                        "consistent-backup", "{\"disks\": \"src0=missing\"}",
                                        "--qga", f->agent->address, NULL), ==, 1);
   g_assert_cmpstr (out, ==, "");
@@ -616,7 +651,7 @@ test_cli_run (Fixture *f, gconstpointer data)
   g_clear_pointer (&err, g_free);
 
   /* no guest agent: exit 2, nothing frozen */
-  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "workflow", "run", f->qemu->address,
+  g_assert_cmpint (aqmp_test_tool_run (env, NULL, &out, &err, "workflow", "run", f->qemu->address,
                                        "consistent-backup", "disks=src0=dst0", NULL), ==, 2);
   g_assert_nonnull (strstr (err, "guest agent"));
   g_assert_cmpuint (f->agent->log->len, ==, 4);
@@ -624,11 +659,19 @@ test_cli_run (Fixture *f, gconstpointer data)
   g_clear_pointer (&err, g_free);
 
   /* usage */
-  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "workflow", "run", f->qemu->address, NULL), ==, 2);
+  g_assert_cmpint (aqmp_test_tool_run (env, NULL, &out, &err, "workflow", "run", f->qemu->address, NULL), ==, 2);
   g_clear_pointer (&err, g_free);
-  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, NULL, &err, "workflow", "run", f->qemu->address,
+  g_assert_cmpint (aqmp_test_tool_run (env, NULL, NULL, &err, "workflow", "run", f->qemu->address,
                                        "no-such-workflow", NULL), ==, 2);
   g_assert_nonnull (strstr (err, "no-such-workflow"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* the first run's jobs are in the default store */
+  g_assert_cmpint (aqmp_test_tool_run (env, NULL, &out, &err, "job", "list", "--all", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "cli-0"));
+  g_assert_nonnull (strstr (out, "cli-1"));
+  aqmp_test_remove_dir (state);
 }
 
 /* ----- aqmp workflow run: the jobs are in the user's job history ----- */
