@@ -8,9 +8,8 @@
 #include "aqmp-connector-private.h"
 #include "aqmp-enum-types.h"
 #include "aqmp-error.h"
-#include "aqmp-mailbox-private.h"
-#include "aqmp-reader-private.h"
-#include "aqmp-writer-private.h"
+#include "aqmp-message-private.h"
+#include "aqmp-session-private.h"
 
 /**
  * AqmpClient:
@@ -74,8 +73,6 @@
 #define AQMP_DEFAULT_NO_REPLY_GRACE 500
 #define AQMP_DEFAULT_RECONNECT_DELAY 100
 #define AQMP_DEFAULT_RECONNECT_MAX_DELAY 10000
-/* how long replies already sent by the server are read after a write error */
-#define AQMP_WRITE_ERROR_DRAIN 1000
 
 struct _AqmpClient {
   GObject parent_instance;
@@ -102,40 +99,22 @@ struct _AqmpClient {
   guint reconnect_attempts;
   GSource *reconnect_source;
 
-  /* the connection, from CONNECTING until IDLE */
-  guint generation;
-  GIOStream *stream;
-  GCancellable *io_cancellable;
-  AqmpReader *reader;
-  AqmpWriter *writer;
-  AqmpMailbox *mailbox;
-  gboolean trace;
-  gboolean negotiated;      /* commands may go; false again while resyncing */
-  gboolean handshaking;
-  /* a write failed: the connection only reads what is left, until EOF
-   * or the drain timer, then ends with this cause */
-  GError *write_error;
-  GSource *drain_source;
-
-  GTask *connect_task;
-  GError *connect_error;    /* for the connect call, once idle again */
-  GSource *connect_timeout_source;
-  GSource *connect_cancel_source;
+  /* the connection, from CONNECTING until IDLE: its data path */
+  AqmpSession *session;
+  GTask *connect_task;      /* until RUNNING, or the teardown takes it */
   GPtrArray *disconnect_tasks;
 
   /* why the last connection ended, until disconnect_finish() takes it;
    * a connect that fails reports its cause to the connect call instead */
   GError *cause;
-  /* why the connection being torn down ends, for the signal */
-  GError *end_cause;
   /* and for the message of calls made after it ended */
   gchar *last_loss;
 
-  /* what the server said */
+  /* what the last server said; kept after the connection ends, until
+   * the next connect */
   JsonObject *greeting;
   guint version[3];
   GStrv capabilities;
-  gboolean oob_enabled;
 };
 
 enum {
@@ -169,6 +148,7 @@ G_DEFINE_FINAL_TYPE (AqmpClient, aqmp_client, G_TYPE_OBJECT)
 
 static void aqmp_client_teardown (AqmpClient *self, const GError *cause);
 static void aqmp_client_start_handshake (AqmpClient *self);
+static const AqmpSessionCallbacks session_callbacks;
 static void aqmp_client_stop_reconnecting (AqmpClient *self);
 static void aqmp_client_post (AqmpClient *self, GTask *task, const gchar *command,
                               JsonObject *arguments, GUnixFDList *fds, AqmpExecuteFlags flags,
@@ -202,48 +182,12 @@ aqmp_client_set_state (AqmpClient *self, AqmpState state)
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STATE]);
 }
 
-/* an async callback that outlives a connection must not touch the next */
-typedef struct {
-  AqmpClient *client;
-  guint generation;
-} AqmpClientAttempt;
-
-static AqmpClientAttempt *
-aqmp_client_attempt_new (AqmpClient *self)
+/* whether a callback of @session is for the connection the client is in */
+static gboolean
+aqmp_client_is_current (AqmpClient *self, AqmpSession *session)
 {
-  AqmpClientAttempt *attempt = g_new (AqmpClientAttempt, 1);
-
-  attempt->client = g_object_ref (self);
-  attempt->generation = self->generation;
-  return attempt;
+  return session == self->session && !aqmp_session_is_closed (session);
 }
-
-static AqmpClient *
-aqmp_client_attempt_free (AqmpClientAttempt *attempt, gboolean *current)
-{
-  AqmpClient *self = attempt->client;
-
-  *current = attempt->generation == self->generation && self->state == AQMP_STATE_CONNECTING;
-  g_free (attempt);
-  return self;
-}
-
-static void
-aqmp_client_clear_connect_sources (AqmpClient *self)
-{
-  if (self->connect_timeout_source != NULL)
-    {
-      g_source_destroy (self->connect_timeout_source);
-      g_clear_pointer (&self->connect_timeout_source, g_source_unref);
-    }
-  if (self->connect_cancel_source != NULL)
-    {
-      g_source_destroy (self->connect_cancel_source);
-      g_clear_pointer (&self->connect_cancel_source, g_source_unref);
-    }
-}
-
-/* ----- writing ----- */
 
 static const gchar *
 aqmp_client_line_ending (AqmpClient *self)
@@ -251,108 +195,44 @@ aqmp_client_line_ending (AqmpClient *self)
   return self->protocol != NULL ? aqmp_protocol_get_line_ending (self->protocol) : "\r\n";
 }
 
-/* hands the writer whatever the mailbox lets go */
-/* descriptors go only over a Unix socket, straight, with no TLS between */
-static GSocket *
-aqmp_client_unix_socket (GIOStream *stream)
-{
-  GSocket *socket;
-
-  if (stream == NULL || !G_IS_SOCKET_CONNECTION (stream))
-    return NULL;
-  socket = g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream));
-  return g_socket_get_family (socket) == G_SOCKET_FAMILY_UNIX ? socket : NULL;
-}
-
+/* forgets what the last server said, for a new connection */
 static void
-aqmp_client_flush (AqmpClient *self)
+aqmp_client_forget_server (AqmpClient *self)
 {
-  AqmpMailboxSend send;
-
-  if (self->writer == NULL)
-    return;
-  while (aqmp_mailbox_next_unsent (self->mailbox, self->negotiated, self->oob_enabled, &send))
-    {
-      g_autoptr(GBytes) wire = g_steal_pointer (&send.wire);
-      g_autoptr(GUnixFDList) fds = g_steal_pointer (&send.fds);
-      g_autofree gchar *trace = g_steal_pointer (&send.trace);
-
-      /* the trace shows a redacted copy, never the bytes on the wire */
-      if (self->trace && trace != NULL)
-        g_debug ("--> %s%s", trace, fds != NULL ? " (with file descriptors)" : "");
-      if (fds != NULL && aqmp_client_unix_socket (self->stream) == NULL)
-        {
-          g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                                                         "cannot pass file descriptors: the connection is not a Unix socket");
-          aqmp_mailbox_fail_call (self->mailbox, send.id, error);
-          continue;
-        }
-      /* told when it is written whole, to know what a write error loses */
-      aqmp_writer_enqueue (self->writer, wire, fds, send.id, TRUE);
-    }
+  g_clear_pointer (&self->greeting, json_object_unref);
+  g_clear_pointer (&self->capabilities, g_strfreev);
+  memset (self->version, 0, sizeof (self->version));
 }
 
+/* ----- negotiating ----- */
+
+/* negotiation is done: the session lets commands go, the connect call
+ * succeeds */
 static void
-aqmp_client_written_cb (gpointer user_data, guint64 id)
+aqmp_client_become_running (AqmpClient *self)
 {
-  AqmpClient *self = user_data;
+  g_autoptr(GTask) connect_task = NULL;
 
-  aqmp_mailbox_written (self->mailbox, id);
+  aqmp_session_set_negotiated (self->session);
+  if (aqmp_session_get_oob_enabled (self->session))
+    g_object_notify_by_pspec (G_OBJECT (self), props[PROP_OOB_ENABLED]);
+  aqmp_client_set_state (self, AQMP_STATE_RUNNING);
+  connect_task = g_steal_pointer (&self->connect_task);
+  if (connect_task != NULL)
+    g_task_return_boolean (connect_task, TRUE);
 }
-
-static void
-aqmp_client_stop_draining (AqmpClient *self)
-{
-  if (self->drain_source == NULL)
-    return;
-  g_source_destroy (self->drain_source);
-  g_clear_pointer (&self->drain_source, g_source_unref);
-}
-
-static gboolean
-aqmp_client_drain_timeout_cb (gpointer user_data)
-{
-  AqmpClient *self = user_data;
-
-  g_clear_pointer (&self->drain_source, g_source_unref);
-  g_debug ("the server did not close the connection after the write error");
-  aqmp_client_teardown (self, self->write_error);
-  return G_SOURCE_REMOVE;
-}
-
-/* what was not written whole can never be answered and fails now; replies
- * the server already sent (quit's, say) are still read, for a while */
-static void
-aqmp_client_writer_failed_cb (gpointer user_data, const GError *error)
-{
-  AqmpClient *self = user_data;
-  g_autoptr(AqmpClient) keep = g_object_ref (self);
-  g_autoptr(GError) loss = NULL;
-
-  self->write_error = g_error_new (AQMP_ERROR, AQMP_ERROR_DISCONNECTED,
-                                   "error writing to server: %s", error->message);
-  g_debug ("%s; reading what is left", self->write_error->message);
-  self->drain_source = g_timeout_source_new (AQMP_WRITE_ERROR_DRAIN);
-  g_source_set_callback (self->drain_source, aqmp_client_drain_timeout_cb, self, NULL);
-  g_source_set_static_name (self->drain_source, "[aqmp] drain after write error");
-  g_source_attach (self->drain_source, self->context);
-
-  loss = g_error_new (AQMP_ERROR, AQMP_ERROR_DISCONNECTED, "connection lost: %s",
-                      self->write_error->message);
-  aqmp_mailbox_fail_unwritten (self->mailbox, loss);
-}
-
-/* ----- reading ----- */
 
 static void
 aqmp_client_negotiated_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   AqmpClient *self = AQMP_CLIENT (source);
+  g_autoptr(AqmpSession) session = user_data;
   g_autoptr(JsonNode) value = NULL;
   g_autoptr(GError) error = NULL;
-  GTask *connect_task;
 
   value = aqmp_client_execute_finish (self, res, &error);
+  if (!aqmp_client_is_current (self, session))
+    return;
   if (value == NULL)
     {
       g_autoptr(GError) cause = NULL;
@@ -366,20 +246,8 @@ aqmp_client_negotiated_cb (GObject *source, GAsyncResult *res, gpointer user_dat
       aqmp_client_teardown (self, cause);
       return;
     }
-  if (self->state != AQMP_STATE_CONNECTING)
-    return;
-
-  self->negotiated = TRUE;
-  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_OOB_ENABLED]);
-  aqmp_client_clear_connect_sources (self);
-  aqmp_client_set_state (self, AQMP_STATE_RUNNING);
-  connect_task = g_steal_pointer (&self->connect_task);
-  aqmp_client_flush (self);
-  if (connect_task != NULL)
-    {
-      g_task_return_boolean (connect_task, TRUE);
-      g_object_unref (connect_task);
-    }
+  if (self->state == AQMP_STATE_CONNECTING)
+    aqmp_client_become_running (self);
 }
 
 static void
@@ -423,10 +291,66 @@ aqmp_client_greeting_cb (gpointer user_data, JsonObject *greeting)
       json_array_add_string_element (enable, "oob");
       args = json_object_new ();
       json_object_set_array_member (args, "enable", g_steal_pointer (&enable));
-      self->oob_enabled = TRUE;
+      aqmp_session_enable_oob (self->session);
     }
   aqmp_client_execute_full_async (self, "qmp_capabilities", args, AQMP_EXECUTE_FLAGS_HANDSHAKE, 0,
-                                  NULL, aqmp_client_negotiated_cb, NULL);
+                                  NULL, aqmp_client_negotiated_cb, g_object_ref (self->session));
+}
+
+/* a protocol variant's handshake, for the session it began in */
+typedef struct {
+  AqmpClient *client;
+  AqmpSession *session;
+} AqmpClientHandshake;
+
+static void
+aqmp_client_handshake_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  AqmpClientHandshake *handshake = user_data;
+  g_autoptr(AqmpClient) self = handshake->client;
+  g_autoptr(AqmpSession) session = handshake->session;
+  g_autoptr(GError) error = NULL;
+  gboolean done;
+
+  g_free (handshake);
+  aqmp_session_end_handshake (session);
+  done = aqmp_protocol_handshake_finish (AQMP_PROTOCOL (source), res, &error);
+  if (!aqmp_client_is_current (self, session))
+    return;
+  if (!done && self->state == AQMP_STATE_CONNECTING)
+    aqmp_client_teardown (self, error);
+  /* still unsynced: what waited fails, the next call tries again */
+  else if (!done && self->state == AQMP_STATE_RUNNING)
+    aqmp_session_fail_calls (session, error);
+  else if (done && self->state == AQMP_STATE_CONNECTING)
+    aqmp_client_become_running (self);
+  else if (done && self->state == AQMP_STATE_RUNNING)
+    aqmp_session_set_negotiated (session);
+}
+
+static void
+aqmp_client_start_handshake (AqmpClient *self)
+{
+  AqmpClientHandshake *handshake;
+
+  if (!aqmp_session_begin_handshake (self->session))
+    return;
+  handshake = g_new (AqmpClientHandshake, 1);
+  handshake->client = g_object_ref (self);
+  handshake->session = g_object_ref (self->session);
+  aqmp_protocol_handshake_async (self->protocol, self, aqmp_session_get_cancellable (self->session),
+                                 aqmp_client_handshake_cb, handshake);
+}
+
+/* ----- what the session tells ----- */
+
+static void
+aqmp_client_opened_cb (gpointer user_data)
+{
+  AqmpClient *self = user_data;
+
+  if (self->protocol != NULL && !aqmp_protocol_has_greeting (self->protocol))
+    aqmp_client_start_handshake (self);
 }
 
 static void
@@ -441,23 +365,14 @@ aqmp_client_event_cb (gpointer user_data, AqmpEvent *event)
                  g_quark_try_string (aqmp_event_get_name (event)), event);
 }
 
-static void
-aqmp_client_replied_cb (gpointer user_data)
-{
-  AqmpClient *self = user_data;
-
-  /* a reply may have freed an in-band slot */
-  if (self->oob_enabled)
-    aqmp_client_flush (self);
-}
-
 /* a protocol variant may survive a timeout or garbage by resyncing, also
  * during its first handshake */
 static gboolean
-aqmp_client_can_recover (AqmpClient *self, const GError *error)
+aqmp_client_may_recover_cb (gpointer user_data, const GError *error)
 {
-  if (self->protocol == NULL || self->write_error != NULL
-      || g_error_matches (error, AQMP_ERROR, AQMP_ERROR_DISCONNECTED))
+  AqmpClient *self = user_data;
+
+  if (self->protocol == NULL)
     return FALSE;
   if (self->state != AQMP_STATE_RUNNING
       && !(self->state == AQMP_STATE_CONNECTING && !aqmp_protocol_has_greeting (self->protocol)))
@@ -466,107 +381,25 @@ aqmp_client_can_recover (AqmpClient *self, const GError *error)
 }
 
 static void
-aqmp_client_recover (AqmpClient *self, const GError *error)
+aqmp_client_resync_cb (gpointer user_data)
 {
-  g_debug ("resynchronising after: %s", error->message);
-  self->negotiated = FALSE;
-  /* replies to what was sent are lost in what the resync discards */
-  aqmp_mailbox_fail_sent (self->mailbox, error);
-  if (aqmp_mailbox_get_n_pending (self->mailbox) > 0)
-    aqmp_client_start_handshake (self);
+  aqmp_client_start_handshake (user_data);
 }
 
 static void
-aqmp_client_call_timed_out_cb (gpointer user_data, const GError *error)
+aqmp_client_lost_cb (gpointer user_data, const GError *cause)
 {
-  AqmpClient *self = user_data;
-
-  if (aqmp_client_can_recover (self, error))
-    aqmp_client_recover (self, error);
+  aqmp_client_teardown (user_data, cause);
 }
 
-static void
-aqmp_client_reader_failed_cb (gpointer user_data, const GError *error)
-{
-  AqmpClient *self = user_data;
-
-  if (aqmp_client_can_recover (self, error))
-    {
-      /* the reader starts afresh before the handshake tells it what to skip */
-      aqmp_reader_recover (self->reader);
-      aqmp_client_recover (self, error);
-      return;
-    }
-
-  /* QEMU closes the connection after answering quit: that is success */
-  if (g_error_matches (error, AQMP_ERROR, AQMP_ERROR_DISCONNECTED)
-      && aqmp_mailbox_has_succeeded (self->mailbox, "quit"))
-    {
-      g_debug ("server closed the connection after quit");
-      aqmp_client_teardown (self, NULL);
-      return;
-    }
-  /* the server hanging up is no news after a write error: that came first */
-  if (self->write_error != NULL && aqmp_reader_reached_eof (self->reader))
-    {
-      aqmp_client_teardown (self, self->write_error);
-      return;
-    }
-  aqmp_client_teardown (self, error);
-}
-
-static const AqmpReaderCallbacks reader_callbacks = {
+static const AqmpSessionCallbacks session_callbacks = {
+  .opened = aqmp_client_opened_cb,
   .greeting = aqmp_client_greeting_cb,
   .event = aqmp_client_event_cb,
-  .replied = aqmp_client_replied_cb,
-  .failed = aqmp_client_reader_failed_cb,
+  .may_recover = aqmp_client_may_recover_cb,
+  .resync = aqmp_client_resync_cb,
+  .lost = aqmp_client_lost_cb,
 };
-
-/* ----- handshakes of protocol variants ----- */
-
-static void
-aqmp_client_handshake_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  g_autoptr(AqmpClient) self = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GTask) connect_task = NULL;
-
-  self->handshaking = FALSE;
-  if (!aqmp_protocol_handshake_finish (AQMP_PROTOCOL (source), res, &error))
-    {
-      if (self->state == AQMP_STATE_CONNECTING)
-        {
-          aqmp_client_teardown (self, error);
-          return;
-        }
-      /* still unsynced: what waited fails, the next call tries again */
-      if (self->state == AQMP_STATE_RUNNING)
-        aqmp_mailbox_fail_all (self->mailbox, error);
-      return;
-    }
-  if (self->state != AQMP_STATE_CONNECTING && self->state != AQMP_STATE_RUNNING)
-    return;
-  self->negotiated = TRUE;
-  if (self->state == AQMP_STATE_CONNECTING)
-    {
-      aqmp_client_clear_connect_sources (self);
-      aqmp_client_set_state (self, AQMP_STATE_RUNNING);
-      connect_task = g_steal_pointer (&self->connect_task);
-    }
-  aqmp_client_flush (self);
-  if (connect_task != NULL)
-    g_task_return_boolean (connect_task, TRUE);
-}
-
-static void
-aqmp_client_start_handshake (AqmpClient *self)
-{
-  if (self->handshaking)
-    return;
-  self->handshaking = TRUE;
-  aqmp_protocol_handshake_async (self->protocol, self, self->io_cancellable,
-                                 aqmp_client_handshake_cb, g_object_ref (self));
-}
 
 /**
  * aqmp_client_send_raw:
@@ -574,9 +407,14 @@ aqmp_client_start_handshake (AqmpClient *self)
  * @data: (array length=length): bytes to write
  * @length: how many
  *
- * For protocol implementations: writes bytes as they are, in order with
- * the commands already written, such as the guest agent's 0xFF parser
- * reset.
+ * For protocol implementations: queues bytes to be written as they are,
+ * such as the guest agent's 0xFF parser reset. They go through the same
+ * outbound queue as commands, never straight to the socket: after the
+ * commands issued before them that may be sent now and, like a command
+ * with %AQMP_EXECUTE_FLAGS_HANDSHAKE, ahead of the commands that wait
+ * for the handshake to be done. They count against
+ * #AqmpClient:max-queue-size. Dropped when the client is neither
+ * connecting nor running.
  */
 void
 aqmp_client_send_raw (AqmpClient *self, const void *data, gsize length)
@@ -584,10 +422,10 @@ aqmp_client_send_raw (AqmpClient *self, const void *data, gsize length)
   g_autoptr(GBytes) bytes = NULL;
 
   g_return_if_fail (AQMP_IS_CLIENT (self));
-  if (self->writer == NULL)
+  if (self->session == NULL)
     return;
   bytes = g_bytes_new (data, length);
-  aqmp_writer_enqueue (self->writer, bytes, NULL, 0, FALSE);
+  aqmp_session_send_raw (self->session, bytes);
 }
 
 /**
@@ -603,45 +441,12 @@ void
 aqmp_client_skip_input_past (AqmpClient *self, guint8 delimiter)
 {
   g_return_if_fail (AQMP_IS_CLIENT (self));
-  if (self->reader == NULL)
+  if (self->session == NULL)
     return;
-  aqmp_framer_skip_past (aqmp_reader_get_framer (self->reader), delimiter);
+  aqmp_session_skip_input_past (self->session, delimiter);
 }
 
 /* ----- connecting ----- */
-
-static gboolean
-aqmp_client_connect_timeout_cb (gpointer user_data)
-{
-  AqmpClient *self = user_data;
-  g_autoptr(GError) cause = NULL;
-
-  if (self->stream == NULL)
-    cause = g_error_new (AQMP_ERROR, AQMP_ERROR_TIMEOUT,
-                         "timed out after %u ms waiting for the connection", self->connect_timeout);
-  else if (self->greeting == NULL)
-    cause = g_error_new (AQMP_ERROR, AQMP_ERROR_TIMEOUT,
-                         "timed out after %u ms waiting for the server's greeting (is another client connected%s?)",
-                         self->connect_timeout,
-                         G_IS_TCP_CONNECTION (self->stream) ? ", or does the monitor expect TLS" : "");
-  else
-    cause = g_error_new (AQMP_ERROR, AQMP_ERROR_TIMEOUT,
-                         "timed out after %u ms negotiating capabilities", self->connect_timeout);
-  g_clear_pointer (&self->connect_timeout_source, g_source_unref);
-  aqmp_client_teardown (self, cause);
-  return G_SOURCE_REMOVE;
-}
-
-static gboolean
-aqmp_client_connect_cancelled_cb (GCancellable *cancellable, gpointer user_data)
-{
-  AqmpClient *self = user_data;
-
-  g_clear_pointer (&self->connect_cancel_source, g_source_unref);
-  /* the task sees its cancellable and reports G_IO_ERROR_CANCELLED */
-  aqmp_client_teardown (self, NULL);
-  return G_SOURCE_REMOVE;
-}
 
 static gboolean
 aqmp_client_check_idle (AqmpClient *self, GError **error)
@@ -654,100 +459,27 @@ aqmp_client_check_idle (AqmpClient *self, GError **error)
   return FALSE;
 }
 
-/* enters CONNECTING with @task as the connect call; a reconnect attempt
- * keeps the cause of the loss it repairs */
+/* enters CONNECTING with @task as the connect call, in a new session
+ * bounded by the connect timeout and the call's cancellable; a reconnect
+ * attempt keeps the cause of the loss it repairs */
 static void
 aqmp_client_begin_connect (AqmpClient *self, GTask *task, gboolean reconnect)
 {
-  GCancellable *cancellable = g_task_get_cancellable (task);
+  g_assert (self->session == NULL);
 
-  self->generation++;
   if (!reconnect)
     {
       aqmp_client_stop_reconnecting (self);
       g_clear_error (&self->cause);
       g_clear_pointer (&self->last_loss, g_free);
     }
-  g_clear_pointer (&self->greeting, json_object_unref);
-  g_clear_pointer (&self->capabilities, g_strfreev);
-  memset (self->version, 0, sizeof (self->version));
-  self->oob_enabled = FALSE;
-  self->negotiated = FALSE;
-
+  aqmp_client_forget_server (self);
   self->connect_task = g_object_ref (task);
-  self->io_cancellable = g_cancellable_new ();
-  self->handshaking = FALSE;
-  self->mailbox = aqmp_mailbox_new (self->context, aqmp_client_line_ending (self));
-  aqmp_mailbox_set_no_reply_grace (self->mailbox, self->no_reply_grace);
-  aqmp_mailbox_set_max_message_size (self->mailbox, self->max_message_size);
-  aqmp_mailbox_set_timeout_func (self->mailbox, aqmp_client_call_timed_out_cb, self);
-  self->trace = !g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN);
-  aqmp_mailbox_set_trace (self->mailbox, self->trace);
-
-  if (self->connect_timeout > 0)
-    {
-      self->connect_timeout_source = g_timeout_source_new (self->connect_timeout);
-      g_source_set_callback (self->connect_timeout_source, aqmp_client_connect_timeout_cb, self, NULL);
-      g_source_set_static_name (self->connect_timeout_source, "[aqmp] connect timeout");
-      g_source_attach (self->connect_timeout_source, self->context);
-    }
-  if (cancellable != NULL)
-    {
-      self->connect_cancel_source = g_cancellable_source_new (cancellable);
-      g_source_set_callback (self->connect_cancel_source,
-                             G_SOURCE_FUNC (aqmp_client_connect_cancelled_cb), self, NULL);
-      g_source_attach (self->connect_cancel_source, self->context);
-    }
+  self->session = aqmp_session_new (self->context, aqmp_client_line_ending (self),
+                                    self->max_message_size, self->no_reply_grace,
+                                    &session_callbacks, self);
+  aqmp_session_bound (self->session, self->connect_timeout, g_task_get_cancellable (task));
   aqmp_client_set_state (self, AQMP_STATE_CONNECTING);
-}
-
-/* the transport is up: start reading and writing, wait for the greeting */
-static void
-aqmp_client_start_session (AqmpClient *self, GIOStream *stream)
-{
-  self->stream = g_object_ref (stream);
-  self->writer = aqmp_writer_new (g_io_stream_get_output_stream (stream), self->io_cancellable,
-                                  aqmp_client_written_cb, aqmp_client_writer_failed_cb, self);
-  aqmp_writer_set_socket (self->writer, aqmp_client_unix_socket (stream));
-  /* QEMU 7.2 acts on a TLS record only once the next one arrives */
-  if (G_IS_TLS_CONNECTION (stream))
-    aqmp_writer_set_separate_newline (self->writer, TRUE);
-  self->reader = aqmp_reader_new (g_io_stream_get_input_stream (stream), self->io_cancellable,
-                                  self->mailbox, &reader_callbacks, self);
-  aqmp_reader_set_writer (self->reader, self->writer);
-  if (G_IS_SOCKET_CONNECTION (stream))
-    aqmp_reader_set_socket (self->reader, g_socket_connection_get_socket (G_SOCKET_CONNECTION (stream)));
-  aqmp_reader_set_trace (self->reader, self->trace);
-  aqmp_reader_start (self->reader);
-  if (self->protocol != NULL && !aqmp_protocol_has_greeting (self->protocol))
-    aqmp_client_start_handshake (self);
-}
-
-static void
-aqmp_client_connected_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  gboolean current = FALSE;
-  g_autoptr(AqmpClient) self = aqmp_client_attempt_free (user_data, &current);
-  g_autoptr(GIOStream) stream = NULL;
-  g_autoptr(GError) error = NULL;
-
-  stream = aqmp_connector_connect_finish (AQMP_CONNECTOR (source), res, &error);
-  if (!current)
-    return;
-  if (stream == NULL)
-    {
-      aqmp_client_teardown (self, error);
-      return;
-    }
-  aqmp_client_start_session (self, stream);
-}
-
-/* connects to self->address, which the connector checked */
-static void
-aqmp_client_open_transport (AqmpClient *self)
-{
-  aqmp_connector_connect_async (self->connector, self->address, self->io_cancellable,
-                                aqmp_client_connected_cb, aqmp_client_attempt_new (self));
 }
 
 /**
@@ -795,7 +527,7 @@ aqmp_client_connect_async (AqmpClient          *self,
   aqmp_client_begin_connect (self, task, FALSE);
   g_free (self->address);
   self->address = g_strdup (address);
-  aqmp_client_open_transport (self);
+  aqmp_session_connect (self->session, self->connector, self->address);
 }
 
 /**
@@ -851,7 +583,7 @@ aqmp_client_connect_stream_async (AqmpClient          *self,
     }
   aqmp_client_begin_connect (self, task, FALSE);
   g_clear_pointer (&self->address, g_free);
-  aqmp_client_start_session (self, stream);
+  aqmp_session_open (self->session, stream);
 }
 
 /**
@@ -892,25 +624,6 @@ aqmp_client_listen (AqmpClient *self, const gchar *address, GError **error)
   return aqmp_connector_listen (self->connector, address, error);
 }
 
-static void
-aqmp_client_accepted_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  gboolean current = FALSE;
-  g_autoptr(AqmpClient) self = aqmp_client_attempt_free (user_data, &current);
-  g_autoptr(GIOStream) stream = NULL;
-  g_autoptr(GError) error = NULL;
-
-  stream = aqmp_connector_accept_finish (AQMP_CONNECTOR (source), res, &error);
-  if (!current)
-    return;
-  if (stream == NULL)
-    {
-      aqmp_client_teardown (self, error);
-      return;
-    }
-  aqmp_client_start_session (self, stream);
-}
-
 /**
  * aqmp_client_accept_async:
  * @self: an #AqmpClient
@@ -949,8 +662,7 @@ aqmp_client_accept_async (AqmpClient          *self,
     }
   aqmp_client_begin_connect (self, task, FALSE);
   g_clear_pointer (&self->address, g_free);
-  aqmp_connector_accept_async (self->connector, self->io_cancellable,
-                               aqmp_client_accepted_cb, aqmp_client_attempt_new (self));
+  aqmp_session_accept (self->session, self->connector);
 }
 
 /**
@@ -1057,7 +769,7 @@ aqmp_client_reconnect_timer_cb (gpointer user_data)
   task = g_task_new (self, NULL, aqmp_client_reconnect_attempt_cb, NULL);
   g_task_set_source_tag (task, aqmp_client_reconnect_attempt_cb);
   aqmp_client_begin_connect (self, task, TRUE);
-  aqmp_client_open_transport (self);
+  aqmp_session_connect (self->session, self->connector, self->address);
   return G_SOURCE_REMOVE;
 }
 
@@ -1096,32 +808,51 @@ aqmp_client_reconnect_attempt_cb (GObject *source, GAsyncResult *res, gpointer u
     aqmp_client_schedule_reconnect (self);
 }
 
+/* what the teardown takes of the connection that ended, before any
+ * handler runs, for when the session is closed */
+typedef struct {
+  AqmpClient *client;
+  AqmpSession *session;
+  GTask *connect_task;      /* nullable: the connect call it ended */
+  GError *connect_error;    /* what that call reports */
+  GError *end_cause;        /* for the signal; %NULL for a clean end */
+} AqmpClientEnding;
+
 static void
-aqmp_client_finish_teardown (AqmpClient *self)
+aqmp_client_ending_free (AqmpClientEnding *ending)
 {
+  g_object_unref (ending->client);
+  g_object_unref (ending->session);
+  g_clear_object (&ending->connect_task);
+  g_clear_error (&ending->connect_error);
+  g_clear_error (&ending->end_cause);
+  g_free (ending);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AqmpClientEnding, aqmp_client_ending_free)
+
+/* the session is closed: the client is idle, and tells so */
+static void
+aqmp_client_finish_teardown (gpointer user_data)
+{
+  g_autoptr(AqmpClientEnding) ending = user_data;
+  AqmpClient *self = ending->client;
   /* a handler or callback below may connect again: take what belongs to
    * the connection that ended before any of them runs */
-  g_autoptr(GTask) connect_task = g_steal_pointer (&self->connect_task);
-  g_autoptr(GError) connect_error = g_steal_pointer (&self->connect_error);
-  g_autoptr(GError) end_cause = g_steal_pointer (&self->end_cause);
   g_autoptr(GError) cause = NULL;
   g_autoptr(GPtrArray) disconnects = aqmp_client_steal_disconnects (self, &cause);
 
-  g_clear_object (&self->stream);
-  g_clear_object (&self->reader);
-  g_clear_object (&self->writer);
-  g_clear_object (&self->mailbox);
-  g_clear_object (&self->io_cancellable);
-  self->negotiated = FALSE;
+  g_assert (self->session == ending->session);
+  g_clear_object (&self->session);
   /* so that handlers of the signal see it */
   if (self->reconnect_due)
     self->reconnecting = TRUE;
   aqmp_client_set_state (self, AQMP_STATE_IDLE);
   /* one signal per lost connection, not one per failed reconnect attempt */
-  if (!aqmp_client_is_reconnect_attempt (connect_task))
-    g_signal_emit (self, signals[SIGNAL_DISCONNECTED], 0, end_cause);
-  if (connect_task != NULL)
-    g_task_return_error (connect_task, g_steal_pointer (&connect_error));
+  if (!aqmp_client_is_reconnect_attempt (ending->connect_task))
+    g_signal_emit (self, signals[SIGNAL_DISCONNECTED], 0, ending->end_cause);
+  if (ending->connect_task != NULL)
+    g_task_return_error (ending->connect_task, g_steal_pointer (&ending->connect_error));
   aqmp_client_return_disconnects (disconnects, cause);
   /* unless a handler above disconnected or connected meanwhile */
   if (self->reconnect_due && self->reconnecting && self->state == AQMP_STATE_IDLE
@@ -1132,32 +863,27 @@ aqmp_client_finish_teardown (AqmpClient *self)
     }
 }
 
-static void
-aqmp_client_closed_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  g_autoptr(AqmpClient) self = user_data;
-  g_autoptr(GError) error = NULL;
-
-  if (!g_io_stream_close_finish (G_IO_STREAM (source), res, &error))
-    g_debug ("closing the connection: %s", error->message);
-  aqmp_client_finish_teardown (self);
-}
-
 /*
  * The one way a connection ends. @cause is why, or %NULL when the client
  * asked. Pending calls fail with DISCONNECTED naming the cause; a pending
- * connect fails with the cause itself.
+ * connect fails with the cause itself. The client's half is here: the
+ * state, the causes kept, reconnecting; the session's I/O half is
+ * aqmp_session_close().
  */
 static void
 aqmp_client_teardown (AqmpClient *self, const GError *cause)
 {
   g_autoptr(AqmpClient) keep = g_object_ref (self);
-  /* @cause may be it: it lives until the end of this function */
-  g_autoptr(GError) write_error = g_steal_pointer (&self->write_error);
   g_autoptr(GError) loss = NULL;
+  AqmpClientEnding *ending;
 
   if (self->state == AQMP_STATE_IDLE || self->state == AQMP_STATE_DISCONNECTING)
     return;
+
+  /* @cause may be the session's write error: it lives as long as this */
+  ending = g_new0 (AqmpClientEnding, 1);
+  ending->client = g_object_ref (self);
+  ending->session = g_object_ref (self->session);
 
   /* a connection that was running, made to an address, was lost (and
    * the user is not disconnecting meanwhile) */
@@ -1166,7 +892,7 @@ aqmp_client_teardown (AqmpClient *self, const GError *cause)
   if (cause != NULL)
     {
       g_debug ("connection failed: %s", cause->message);
-      self->end_cause = g_error_copy (cause);
+      ending->end_cause = g_error_copy (cause);
       if (self->connect_task == NULL)
         {
           g_clear_error (&self->cause);
@@ -1180,30 +906,14 @@ aqmp_client_teardown (AqmpClient *self, const GError *cause)
     {
       loss = g_error_new_literal (AQMP_ERROR, AQMP_ERROR_DISCONNECTED, "connection closed by the client");
     }
+  /* the connect call fails once the client is idle, so it can retry */
+  ending->connect_task = g_steal_pointer (&self->connect_task);
+  if (ending->connect_task != NULL)
+    ending->connect_error = g_error_copy (cause != NULL ? cause : loss);
 
   aqmp_client_set_state (self, AQMP_STATE_DISCONNECTING);
-  self->generation++;
-  aqmp_client_clear_connect_sources (self);
-  aqmp_client_stop_draining (self);
   aqmp_connector_close (self->connector);
-  g_cancellable_cancel (self->io_cancellable);
-  if (self->reader != NULL)
-    aqmp_reader_stop (self->reader);
-  if (self->writer != NULL)
-    aqmp_writer_stop (self->writer);
-
-  /* the connect call fails once the client is idle, so it can retry */
-  if (self->connect_task != NULL)
-    self->connect_error = g_error_copy (cause != NULL ? cause : loss);
-  aqmp_mailbox_fail_all (self->mailbox, loss);
-
-  if (self->stream == NULL)
-    {
-      aqmp_client_finish_teardown (self);
-      return;
-    }
-  g_io_stream_close_async (self->stream, G_PRIORITY_DEFAULT, NULL,
-                           aqmp_client_closed_cb, g_object_ref (self));
+  aqmp_session_close (ending->session, loss, aqmp_client_finish_teardown, ending);
 }
 
 /**
@@ -1243,7 +953,7 @@ aqmp_client_disconnect_async (AqmpClient          *self,
     case AQMP_STATE_CONNECTING:
     case AQMP_STATE_RUNNING:
       /* after a write error the connection was lost, not closed by us */
-      aqmp_client_teardown (self, self->write_error);
+      aqmp_client_teardown (self, aqmp_session_get_write_error (self->session));
       break;
     case AQMP_STATE_DISCONNECTING:
     default:
@@ -1295,10 +1005,10 @@ aqmp_client_check_can_execute (AqmpClient *self, AqmpExecuteFlags flags, GError 
       break;
     }
   /* after a write error nothing more can be sent */
-  if (self->write_error != NULL)
+  if (aqmp_session_get_write_error (self->session) != NULL)
     {
       g_set_error (error, AQMP_ERROR, AQMP_ERROR_DISCONNECTED,
-                   "the connection is closing: %s", self->write_error->message);
+                   "the connection is closing: %s", aqmp_session_get_write_error (self->session)->message);
       return FALSE;
     }
   /* calls do not wait for a reconnect: they fail fast */
@@ -1309,15 +1019,13 @@ aqmp_client_check_can_execute (AqmpClient *self, AqmpExecuteFlags flags, GError 
                    self->last_loss != NULL ? self->last_loss : "(unknown cause)");
       return FALSE;
     }
-  if ((flags & AQMP_EXECUTE_FLAGS_OOB) != 0 && !(self->negotiated && self->oob_enabled))
+  if ((flags & AQMP_EXECUTE_FLAGS_OOB) != 0 && !aqmp_session_get_oob_enabled (self->session))
     {
       g_set_error_literal (error, AQMP_ERROR, AQMP_ERROR_STATE,
                            "cannot use exec-oob: out-of-band execution was not negotiated");
       return FALSE;
     }
-  if (self->max_queue_size > 0 && self->writer != NULL
-      && aqmp_writer_get_queued (self->writer) + aqmp_mailbox_get_unsent_size (self->mailbox)
-         >= self->max_queue_size)
+  if (self->max_queue_size > 0 && aqmp_session_get_queued (self->session) >= self->max_queue_size)
     {
       g_set_error (error, AQMP_ERROR, AQMP_ERROR_QUEUE_FULL,
                    "outbound queue is full (%" G_GSIZE_FORMAT " bytes): the server is not reading",
@@ -1392,13 +1100,15 @@ aqmp_client_execute_full_async (AqmpClient          *self,
 static const gchar *
 aqmp_client_fds_refusal (AqmpClient *self)
 {
-  if (self->stream != NULL)
+  GIOStream *stream = self->session != NULL ? aqmp_session_get_stream (self->session) : NULL;
+
+  if (stream != NULL)
     {
-      if (aqmp_client_unix_socket (self->stream) != NULL)
+      if (aqmp_session_get_unix_socket (self->session) != NULL)
         return NULL;
-      if (G_IS_TLS_CONNECTION (self->stream))
+      if (G_IS_TLS_CONNECTION (stream))
         return "TLS";
-      return G_IS_TCP_CONNECTION (self->stream) ? "TCP" : "this connection";
+      return G_IS_TCP_CONNECTION (stream) ? "TCP" : "this connection";
     }
   if (self->address == NULL || aqmp_address_is_unix (self->address))
     return NULL;
@@ -1457,14 +1167,13 @@ aqmp_client_post (AqmpClient       *self,
    * program output, may exceed max-message-size */
   if (self->protocol != NULL)
     max_reply_size = aqmp_protocol_get_max_reply_size (self->protocol, command, arguments);
-  aqmp_mailbox_post (self->mailbox, task, command, arguments, fds, flags,
+  aqmp_session_post (self->session, task, command, arguments, fds, flags,
                      timeout_ms < 0 ? self->default_timeout : (guint) timeout_ms,
                      max_reply_size, cancellable);
   /* after a timeout or garbage, the next call resyncs first */
-  if (self->state == AQMP_STATE_RUNNING && !self->negotiated
+  if (self->state == AQMP_STATE_RUNNING && !aqmp_session_is_negotiated (self->session)
       && (flags & AQMP_EXECUTE_FLAGS_HANDSHAKE) == 0)
     aqmp_client_start_handshake (self);
-  aqmp_client_flush (self);
 }
 
 /**
@@ -1998,7 +1707,7 @@ gboolean
 aqmp_client_get_oob_enabled (AqmpClient *self)
 {
   g_return_val_if_fail (AQMP_IS_CLIENT (self), FALSE);
-  return self->negotiated && self->oob_enabled;
+  return self->session != NULL && aqmp_session_get_oob_enabled (self->session);
 }
 
 /**
@@ -2036,7 +1745,7 @@ aqmp_client_get_peer_credentials (AqmpClient *self, GError **error)
 
   g_return_val_if_fail (AQMP_IS_CLIENT (self), NULL);
 
-  socket = aqmp_client_unix_socket (self->stream);
+  socket = self->session != NULL ? aqmp_session_get_unix_socket (self->session) : NULL;
   if (socket == NULL)
     {
       g_set_error_literal (error, AQMP_ERROR, AQMP_ERROR_STATE,
@@ -2194,23 +1903,11 @@ aqmp_client_dispose (GObject *object)
 {
   AqmpClient *self = AQMP_CLIENT (object);
 
-  if (self->reader != NULL)
-    aqmp_reader_stop (self->reader);
-  if (self->writer != NULL)
-    aqmp_writer_stop (self->writer);
-  if (self->io_cancellable != NULL)
-    g_cancellable_cancel (self->io_cancellable);
-  if (self->stream != NULL)
-    g_io_stream_close (self->stream, NULL, NULL);
-  aqmp_client_clear_connect_sources (self);
-  aqmp_client_stop_draining (self);
+  if (self->session != NULL)
+    aqmp_session_abort (self->session);
+  g_clear_object (&self->session);
   aqmp_client_stop_reconnecting (self);
   aqmp_connector_close (self->connector);
-  g_clear_object (&self->stream);
-  g_clear_object (&self->reader);
-  g_clear_object (&self->writer);
-  g_clear_object (&self->mailbox);
-  g_clear_object (&self->io_cancellable);
   G_OBJECT_CLASS (aqmp_client_parent_class)->dispose (object);
 }
 
@@ -2221,8 +1918,6 @@ aqmp_client_finalize (GObject *object)
 
   g_ptr_array_unref (self->disconnect_tasks);
   g_clear_error (&self->cause);
-  g_clear_error (&self->end_cause);
-  g_clear_error (&self->write_error);
   g_free (self->last_loss);
   g_clear_object (&self->protocol);
   g_clear_object (&self->connector);
