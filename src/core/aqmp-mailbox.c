@@ -252,7 +252,10 @@ aqmp_mailbox_may_send (AqmpMailbox *self, AqmpCall *call, gboolean negotiated, g
  * @limit_inband: whether to keep at most 8 in-band commands in flight
  *
  * Hands over the next request that may be written, in order, letting
- * out-of-band commands overtake held in-band ones.
+ * what may go overtake what is held: out-of-band commands the in-band
+ * ones beyond the limit, and a handshake's requests and raw bytes every
+ * call that waits for negotiation, whatever its kind (a command without
+ * a reply that waited in front must not hold the resync back).
  */
 gboolean
 aqmp_mailbox_next_unsent (AqmpMailbox     *self,
@@ -265,11 +268,7 @@ aqmp_mailbox_next_unsent (AqmpMailbox     *self,
       AqmpCall *call = l->data;
 
       if (!aqmp_mailbox_may_send (self, call, negotiated, limit_inband))
-        {
-          if (aqmp_call_is_inband (call))
-            continue;
-          return FALSE;
-        }
+        continue;
       g_queue_delete_link (&self->unsent, l);
       self->unsent_size -= g_bytes_get_size (call->wire);
       if (call->raw)
