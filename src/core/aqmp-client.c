@@ -23,6 +23,42 @@
  * The async API is to be called from the thread that runs the client's
  * context; the `_sync` variants may be called from any thread.
  *
+ * ## Synchronous calls iterate the client's context
+ *
+ * A `_sync` call starts the async call on the client's context and
+ * waits for it there. When another thread is running that context, the
+ * calling thread just sleeps until the call completes. Otherwise (the
+ * calling thread runs the context itself, or nobody does) the calling
+ * thread iterates the client's context until the call completes, and
+ * everything attached to that context can run meanwhile, on the calling
+ * thread: the client's own events and callbacks, other clients on the
+ * same context, and the application's sources.
+ *
+ * So a client made on an application's main context re-enters the
+ * application's main loop from a `_sync` call: idle and timeout
+ * callbacks, other I/O handlers and a GUI's event handlers may run inside
+ * it, and handlers of the client's events may run before it returns.
+ * This is also what lets a `_sync` call work from inside a handler of
+ * the client's own events, where the reply must be read by the same
+ * loop. To avoid it, use the async API from the main loop, call `_sync`
+ * from a worker thread while the main thread runs the loop, or give the
+ * client a context of its own:
+ *
+ * |[<!-- language="C" -->
+ * g_autoptr(GMainContext) own = g_main_context_new ();
+ *
+ * g_main_context_push_thread_default (own);
+ * client = aqmp_client_new ();
+ * g_main_context_pop_thread_default (own);
+ * ]|
+ *
+ * Then every source of the client's connection is on that context, and
+ * its `_sync` calls iterate only that: nothing of the application runs
+ * inside them. Such a client makes progress only while something
+ * iterates its context: its events are emitted during its `_sync` calls
+ * (or while a thread runs that context), in order, and wait in the
+ * socket in between.
+ *
  * ## TLS
  *
  * QMP over TCP has no authentication; QEMU offers TLS on TCP monitors
