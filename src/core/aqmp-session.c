@@ -47,6 +47,11 @@ struct _AqmpSession {
 
 G_DEFINE_FINAL_TYPE (AqmpSession, aqmp_session, G_TYPE_OBJECT)
 
+static const AqmpReaderCallbacks reader_callbacks;
+static void aqmp_session_flush (AqmpSession *self);
+static void aqmp_session_written_cb (gpointer user_data, guint64 id);
+static void aqmp_session_writer_failed_cb (gpointer user_data, const GError *error);
+
 static void
 aqmp_session_clear_source (GSource **source)
 {
@@ -77,240 +82,7 @@ aqmp_session_report_lost (AqmpSession *self, const GError *cause)
   self->callbacks->lost (self->user_data, cause);
 }
 
-/* ----- outbound: the mailbox's queue feeds the writer ----- */
-
-static void
-aqmp_session_flush (AqmpSession *self)
-{
-  g_autoptr(AqmpSession) keep = g_object_ref (self);
-  AqmpMailboxSend send;
-
-  if (self->writer == NULL)
-    return;
-  while (aqmp_mailbox_next_unsent (self->mailbox, self->negotiated, self->oob_enabled, &send))
-    {
-      g_autoptr(GBytes) wire = g_steal_pointer (&send.wire);
-      g_autoptr(GUnixFDList) fds = g_steal_pointer (&send.fds);
-      g_autofree gchar *trace = g_steal_pointer (&send.trace);
-
-      if (send.raw)
-        {
-          aqmp_writer_enqueue (self->writer, wire, NULL, 0, FALSE);
-          continue;
-        }
-      /* the trace shows a redacted copy, never the bytes on the wire */
-      if (self->trace && trace != NULL)
-        g_debug ("--> %s%s", trace, fds != NULL ? " (with file descriptors)" : "");
-      if (fds != NULL && aqmp_session_get_unix_socket (self) == NULL)
-        {
-          g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
-                                                         "cannot pass file descriptors: the connection is not a Unix socket");
-          aqmp_mailbox_fail_call (self->mailbox, send.id, error);
-          continue;
-        }
-      /* told when it is written whole, to know what a write error loses */
-      aqmp_writer_enqueue (self->writer, wire, fds, send.id, TRUE);
-    }
-}
-
-/**
- * aqmp_session_post:
- *
- * Posts a call to the mailbox and lets go what may go now. See
- * aqmp_mailbox_post().
- */
-void
-aqmp_session_post (AqmpSession      *self,
-                   GTask            *task,
-                   const gchar      *command,
-                   JsonObject       *arguments,
-                   GUnixFDList      *fds,
-                   AqmpExecuteFlags  flags,
-                   guint             timeout_ms,
-                   gsize             max_reply_size,
-                   GCancellable     *cancellable)
-{
-  aqmp_mailbox_post (self->mailbox, task, command, arguments, fds, flags, timeout_ms,
-                     max_reply_size, cancellable);
-  aqmp_session_flush (self);
-}
-
-/* fails every call in the mailbox, sent or not */
-void
-aqmp_session_fail_calls (AqmpSession *self, const GError *error)
-{
-  aqmp_mailbox_fail_all (self->mailbox, error);
-}
-
-/**
- * aqmp_session_send_raw:
- *
- * Queues bytes that are no request, such as the guest agent's 0xFF parser
- * reset, behind what was posted before them; like a handshake's request
- * they go out while negotiation holds the other calls.
- */
-void
-aqmp_session_send_raw (AqmpSession *self, GBytes *bytes)
-{
-  if (self->closed)
-    return;
-  aqmp_mailbox_post_raw (self->mailbox, bytes);
-  aqmp_session_flush (self);
-}
-
-/* what waits to be written: with the writer's queue, the mailbox's */
-gsize
-aqmp_session_get_queued (AqmpSession *self)
-{
-  if (self->writer == NULL)
-    return 0;
-  return aqmp_writer_get_queued (self->writer) + aqmp_mailbox_get_unsent_size (self->mailbox);
-}
-
-static void
-aqmp_session_written_cb (gpointer user_data, guint64 id)
-{
-  AqmpSession *self = user_data;
-
-  aqmp_mailbox_written (self->mailbox, id);
-}
-
-static gboolean
-aqmp_session_drain_timeout_cb (gpointer user_data)
-{
-  AqmpSession *self = user_data;
-
-  g_clear_pointer (&self->drain_source, g_source_unref);
-  g_debug ("the server did not close the connection after the write error");
-  aqmp_session_report_lost (self, self->write_error);
-  return G_SOURCE_REMOVE;
-}
-
-/* what was not written whole can never be answered and fails now; replies
- * the server already sent (quit's, say) are still read, for a while */
-static void
-aqmp_session_writer_failed_cb (gpointer user_data, const GError *error)
-{
-  AqmpSession *self = user_data;
-  g_autoptr(AqmpSession) keep = g_object_ref (self);
-  g_autoptr(GError) loss = NULL;
-
-  self->write_error = g_error_new (AQMP_ERROR, AQMP_ERROR_DISCONNECTED,
-                                   "error writing to server: %s", error->message);
-  g_debug ("%s; reading what is left", self->write_error->message);
-  self->drain_source = aqmp_session_attach (self, g_timeout_source_new (AQMP_WRITE_ERROR_DRAIN),
-                                            aqmp_session_drain_timeout_cb,
-                                            "[aqmp] drain after write error");
-  loss = g_error_new (AQMP_ERROR, AQMP_ERROR_DISCONNECTED, "connection lost: %s",
-                      self->write_error->message);
-  aqmp_mailbox_fail_unwritten (self->mailbox, loss);
-}
-
-/* ----- inbound: the reader routes replies to the mailbox, the rest to
- * the owner ----- */
-
-/* a protocol variant may survive a timeout or garbage by resyncing: the
- * replies to what was sent are lost in what the resync discards */
-static gboolean
-aqmp_session_try_recover (AqmpSession *self, const GError *error, gboolean reading)
-{
-  if (self->write_error != NULL || g_error_matches (error, AQMP_ERROR, AQMP_ERROR_DISCONNECTED)
-      || !self->callbacks->may_recover (self->user_data, error))
-    return FALSE;
-  /* the reader starts afresh before the handshake tells it what to skip */
-  if (reading)
-    aqmp_reader_recover (self->reader);
-  g_debug ("resynchronising after: %s", error->message);
-  self->negotiated = FALSE;
-  aqmp_mailbox_fail_sent (self->mailbox, error);
-  if (!self->closed && aqmp_mailbox_get_n_pending (self->mailbox) > 0)
-    self->callbacks->resync (self->user_data);
-  return TRUE;
-}
-
-static void
-aqmp_session_call_timed_out_cb (gpointer user_data, const GError *error)
-{
-  AqmpSession *self = user_data;
-  g_autoptr(AqmpSession) keep = g_object_ref (self);
-
-  if (!self->closed)
-    aqmp_session_try_recover (self, error, FALSE);
-}
-
-static void
-aqmp_session_greeting_cb (gpointer user_data, JsonObject *greeting)
-{
-  AqmpSession *self = user_data;
-
-  self->greeted = TRUE;
-  self->callbacks->greeting (self->user_data, greeting);
-}
-
-static void
-aqmp_session_event_cb (gpointer user_data, AqmpEvent *event)
-{
-  AqmpSession *self = user_data;
-
-  self->callbacks->event (self->user_data, event);
-}
-
-static void
-aqmp_session_replied_cb (gpointer user_data)
-{
-  AqmpSession *self = user_data;
-
-  /* a reply may have freed an in-band slot */
-  if (self->oob_enabled)
-    aqmp_session_flush (self);
-}
-
-static void
-aqmp_session_reader_failed_cb (gpointer user_data, const GError *error)
-{
-  AqmpSession *self = user_data;
-  g_autoptr(AqmpSession) keep = g_object_ref (self);
-
-  if (aqmp_session_try_recover (self, error, TRUE))
-    return;
-  /* QEMU closes the connection after answering quit: that is success */
-  if (g_error_matches (error, AQMP_ERROR, AQMP_ERROR_DISCONNECTED)
-      && aqmp_mailbox_has_succeeded (self->mailbox, "quit"))
-    {
-      g_debug ("server closed the connection after quit");
-      aqmp_session_report_lost (self, NULL);
-      return;
-    }
-  /* the server hanging up is no news after a write error: that came first */
-  if (self->write_error != NULL && aqmp_reader_reached_eof (self->reader))
-    {
-      aqmp_session_report_lost (self, self->write_error);
-      return;
-    }
-  aqmp_session_report_lost (self, error);
-}
-
-static const AqmpReaderCallbacks reader_callbacks = {
-  .greeting = aqmp_session_greeting_cb,
-  .event = aqmp_session_event_cb,
-  .replied = aqmp_session_replied_cb,
-  .failed = aqmp_session_reader_failed_cb,
-};
-
-/**
- * aqmp_session_skip_input_past:
- *
- * Discards input up to and including the next @delimiter.
- */
-void
-aqmp_session_skip_input_past (AqmpSession *self, guint8 delimiter)
-{
-  if (self->reader == NULL)
-    return;
-  aqmp_framer_skip_past (aqmp_reader_get_framer (self->reader), delimiter);
-}
-
-/* ----- the transport ----- */
+/* ----- the transport: bounded, then opened ----- */
 
 static gboolean
 aqmp_session_deadline_cb (gpointer user_data)
@@ -466,6 +238,239 @@ aqmp_session_accept (AqmpSession *self, AqmpConnector *connector)
 {
   aqmp_connector_accept_async (connector, self->cancellable,
                                aqmp_session_accepted_cb, g_object_ref (self));
+}
+
+/* ----- inbound: the reader routes replies to the mailbox, the rest to
+ * the owner ----- */
+
+/* a protocol variant may survive a timeout or garbage by resyncing: the
+ * replies to what was sent are lost in what the resync discards */
+static gboolean
+aqmp_session_try_recover (AqmpSession *self, const GError *error, gboolean reading)
+{
+  if (self->write_error != NULL || g_error_matches (error, AQMP_ERROR, AQMP_ERROR_DISCONNECTED)
+      || !self->callbacks->may_recover (self->user_data, error))
+    return FALSE;
+  /* the reader starts afresh before the handshake tells it what to skip */
+  if (reading)
+    aqmp_reader_recover (self->reader);
+  g_debug ("resynchronising after: %s", error->message);
+  self->negotiated = FALSE;
+  aqmp_mailbox_fail_sent (self->mailbox, error);
+  if (!self->closed && aqmp_mailbox_get_n_pending (self->mailbox) > 0)
+    self->callbacks->resync (self->user_data);
+  return TRUE;
+}
+
+static void
+aqmp_session_call_timed_out_cb (gpointer user_data, const GError *error)
+{
+  AqmpSession *self = user_data;
+  g_autoptr(AqmpSession) keep = g_object_ref (self);
+
+  if (!self->closed)
+    aqmp_session_try_recover (self, error, FALSE);
+}
+
+static void
+aqmp_session_greeting_cb (gpointer user_data, JsonObject *greeting)
+{
+  AqmpSession *self = user_data;
+
+  self->greeted = TRUE;
+  self->callbacks->greeting (self->user_data, greeting);
+}
+
+static void
+aqmp_session_event_cb (gpointer user_data, AqmpEvent *event)
+{
+  AqmpSession *self = user_data;
+
+  self->callbacks->event (self->user_data, event);
+}
+
+static void
+aqmp_session_replied_cb (gpointer user_data)
+{
+  AqmpSession *self = user_data;
+
+  /* a reply may have freed an in-band slot */
+  if (self->oob_enabled)
+    aqmp_session_flush (self);
+}
+
+static void
+aqmp_session_reader_failed_cb (gpointer user_data, const GError *error)
+{
+  AqmpSession *self = user_data;
+  g_autoptr(AqmpSession) keep = g_object_ref (self);
+
+  if (aqmp_session_try_recover (self, error, TRUE))
+    return;
+  /* QEMU closes the connection after answering quit: that is success */
+  if (g_error_matches (error, AQMP_ERROR, AQMP_ERROR_DISCONNECTED)
+      && aqmp_mailbox_has_succeeded (self->mailbox, "quit"))
+    {
+      g_debug ("server closed the connection after quit");
+      aqmp_session_report_lost (self, NULL);
+      return;
+    }
+  /* the server hanging up is no news after a write error: that came first */
+  if (self->write_error != NULL && aqmp_reader_reached_eof (self->reader))
+    {
+      aqmp_session_report_lost (self, self->write_error);
+      return;
+    }
+  aqmp_session_report_lost (self, error);
+}
+
+static const AqmpReaderCallbacks reader_callbacks = {
+  .greeting = aqmp_session_greeting_cb,
+  .event = aqmp_session_event_cb,
+  .replied = aqmp_session_replied_cb,
+  .failed = aqmp_session_reader_failed_cb,
+};
+
+/**
+ * aqmp_session_skip_input_past:
+ *
+ * Discards input up to and including the next @delimiter.
+ */
+void
+aqmp_session_skip_input_past (AqmpSession *self, guint8 delimiter)
+{
+  if (self->reader == NULL)
+    return;
+  aqmp_framer_skip_past (aqmp_reader_get_framer (self->reader), delimiter);
+}
+
+/* ----- outbound: the mailbox's queue feeds the writer ----- */
+
+static void
+aqmp_session_flush (AqmpSession *self)
+{
+  g_autoptr(AqmpSession) keep = g_object_ref (self);
+  AqmpMailboxSend send;
+
+  if (self->writer == NULL)
+    return;
+  while (aqmp_mailbox_next_unsent (self->mailbox, self->negotiated, self->oob_enabled, &send))
+    {
+      g_autoptr(GBytes) wire = g_steal_pointer (&send.wire);
+      g_autoptr(GUnixFDList) fds = g_steal_pointer (&send.fds);
+      g_autofree gchar *trace = g_steal_pointer (&send.trace);
+
+      if (send.raw)
+        {
+          aqmp_writer_enqueue (self->writer, wire, NULL, 0, FALSE);
+          continue;
+        }
+      /* the trace shows a redacted copy, never the bytes on the wire */
+      if (self->trace && trace != NULL)
+        g_debug ("--> %s%s", trace, fds != NULL ? " (with file descriptors)" : "");
+      if (fds != NULL && aqmp_session_get_unix_socket (self) == NULL)
+        {
+          g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                                                         "cannot pass file descriptors: the connection is not a Unix socket");
+          aqmp_mailbox_fail_call (self->mailbox, send.id, error);
+          continue;
+        }
+      /* told when it is written whole, to know what a write error loses */
+      aqmp_writer_enqueue (self->writer, wire, fds, send.id, TRUE);
+    }
+}
+
+/**
+ * aqmp_session_post:
+ *
+ * Posts a call to the mailbox and lets go what may go now. See
+ * aqmp_mailbox_post().
+ */
+void
+aqmp_session_post (AqmpSession      *self,
+                   GTask            *task,
+                   const gchar      *command,
+                   JsonObject       *arguments,
+                   GUnixFDList      *fds,
+                   AqmpExecuteFlags  flags,
+                   guint             timeout_ms,
+                   gsize             max_reply_size,
+                   GCancellable     *cancellable)
+{
+  aqmp_mailbox_post (self->mailbox, task, command, arguments, fds, flags, timeout_ms,
+                     max_reply_size, cancellable);
+  aqmp_session_flush (self);
+}
+
+/* fails every call in the mailbox, sent or not */
+void
+aqmp_session_fail_calls (AqmpSession *self, const GError *error)
+{
+  aqmp_mailbox_fail_all (self->mailbox, error);
+}
+
+/**
+ * aqmp_session_send_raw:
+ *
+ * Queues bytes that are no request, such as the guest agent's 0xFF parser
+ * reset, behind what was posted before them; like a handshake's request
+ * they go out while negotiation holds the other calls.
+ */
+void
+aqmp_session_send_raw (AqmpSession *self, GBytes *bytes)
+{
+  if (self->closed)
+    return;
+  aqmp_mailbox_post_raw (self->mailbox, bytes);
+  aqmp_session_flush (self);
+}
+
+/* what waits to be written: with the writer's queue, the mailbox's */
+gsize
+aqmp_session_get_queued (AqmpSession *self)
+{
+  if (self->writer == NULL)
+    return 0;
+  return aqmp_writer_get_queued (self->writer) + aqmp_mailbox_get_unsent_size (self->mailbox);
+}
+
+static void
+aqmp_session_written_cb (gpointer user_data, guint64 id)
+{
+  AqmpSession *self = user_data;
+
+  aqmp_mailbox_written (self->mailbox, id);
+}
+
+static gboolean
+aqmp_session_drain_timeout_cb (gpointer user_data)
+{
+  AqmpSession *self = user_data;
+
+  g_clear_pointer (&self->drain_source, g_source_unref);
+  g_debug ("the server did not close the connection after the write error");
+  aqmp_session_report_lost (self, self->write_error);
+  return G_SOURCE_REMOVE;
+}
+
+/* what was not written whole can never be answered and fails now; replies
+ * the server already sent (quit's, say) are still read, for a while */
+static void
+aqmp_session_writer_failed_cb (gpointer user_data, const GError *error)
+{
+  AqmpSession *self = user_data;
+  g_autoptr(AqmpSession) keep = g_object_ref (self);
+  g_autoptr(GError) loss = NULL;
+
+  self->write_error = g_error_new (AQMP_ERROR, AQMP_ERROR_DISCONNECTED,
+                                   "error writing to server: %s", error->message);
+  g_debug ("%s; reading what is left", self->write_error->message);
+  self->drain_source = aqmp_session_attach (self, g_timeout_source_new (AQMP_WRITE_ERROR_DRAIN),
+                                            aqmp_session_drain_timeout_cb,
+                                            "[aqmp] drain after write error");
+  loss = g_error_new (AQMP_ERROR, AQMP_ERROR_DISCONNECTED, "connection lost: %s",
+                      self->write_error->message);
+  aqmp_mailbox_fail_unwritten (self->mailbox, loss);
 }
 
 /* ----- negotiation, as the owner runs it ----- */
