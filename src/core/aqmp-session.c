@@ -349,7 +349,8 @@ aqmp_session_skip_input_past (AqmpSession *self, guint8 delimiter)
 static void
 aqmp_session_flush (AqmpSession *self)
 {
-  g_autoptr(AqmpSession) keep = g_object_ref (self);
+  /* taken only where a call's callback may run: no reference per message */
+  g_autoptr(AqmpSession) keep = NULL;
   AqmpMailboxSend send;
 
   if (self->writer == NULL)
@@ -372,6 +373,8 @@ aqmp_session_flush (AqmpSession *self)
         {
           g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
                                                          "cannot pass file descriptors: the connection is not a Unix socket");
+          if (keep == NULL)
+            keep = g_object_ref (self);
           aqmp_mailbox_fail_call (self->mailbox, send.id, error);
           continue;
         }
