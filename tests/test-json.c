@@ -98,6 +98,60 @@ test_members (void)
   g_assert_cmpstr (names->next->data, ==, "a");
 }
 
+/* typed members: a member of another type, null, or a missing object
+ * gives nothing or the fallback, never a critical (G_DEBUG has
+ * fatal-criticals in the test setup) */
+static void
+test_typed_members (void)
+{
+  g_autoptr(JsonNode) node = aqmp_json_parse ("{\"s\": \"x\", \"i\": 7, \"d\": 1.5, \"t\": true,"
+                                              " \"f\": false, \"n\": null, \"o\": {\"k\": 1},"
+                                              " \"a\": [1]}", -1, NULL);
+  JsonObject *object = json_node_get_object (node);
+  const gchar *names[] = { "s", "i", "d", "t", "f", "n", "o", "a", "missing" };
+  gint64 value = 42;
+
+  g_assert_cmpstr (aqmp_json_get_string (object, "s"), ==, "x");
+  g_assert_cmpint (aqmp_json_get_int (object, "i", -1), ==, 7);
+  g_assert_true (aqmp_json_lookup_int (object, "i", &value));
+  g_assert_cmpint (value, ==, 7);
+  g_assert_true (aqmp_json_get_boolean (object, "t", FALSE));
+  g_assert_false (aqmp_json_get_boolean (object, "f", TRUE));
+  g_assert_cmpint (json_object_get_int_member (aqmp_json_get_object (object, "o"), "k"), ==, 1);
+  g_assert_cmpuint (json_array_get_length (aqmp_json_get_array (object, "a")), ==, 1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      const gchar *name = names[i];
+
+      if (g_strcmp0 (name, "s") != 0)
+        g_assert_null (aqmp_json_get_string (object, name));
+      if (g_strcmp0 (name, "i") != 0)
+        {
+          value = 42;
+          g_assert_cmpint (aqmp_json_get_int (object, name, -1), ==, -1);
+          g_assert_false (aqmp_json_lookup_int (object, name, &value));
+          g_assert_cmpint (value, ==, 42);
+        }
+      if (g_strcmp0 (name, "t") != 0 && g_strcmp0 (name, "f") != 0)
+        {
+          g_assert_true (aqmp_json_get_boolean (object, name, TRUE));
+          g_assert_false (aqmp_json_get_boolean (object, name, FALSE));
+        }
+      if (g_strcmp0 (name, "o") != 0)
+        g_assert_null (aqmp_json_get_object (object, name));
+      if (g_strcmp0 (name, "a") != 0)
+        g_assert_null (aqmp_json_get_array (object, name));
+    }
+  /* no object at all */
+  g_assert_null (aqmp_json_get_string (NULL, "s"));
+  g_assert_cmpint (aqmp_json_get_int (NULL, "i", 3), ==, 3);
+  g_assert_false (aqmp_json_lookup_int (NULL, "i", NULL));
+  g_assert_true (aqmp_json_get_boolean (NULL, "t", TRUE));
+  g_assert_null (aqmp_json_get_object (NULL, "o"));
+  g_assert_null (aqmp_json_get_array (NULL, "a"));
+}
+
 static void
 test_invalid (void)
 {
@@ -458,6 +512,7 @@ main (int argc, char **argv)
   g_test_add_func ("/aqmp/json/valid", test_valid);
   g_test_add_func ("/aqmp/json/number-types", test_number_types);
   g_test_add_func ("/aqmp/json/members", test_members);
+  g_test_add_func ("/aqmp/json/typed-members", test_typed_members);
   g_test_add_func ("/aqmp/json/invalid", test_invalid);
   g_test_add_func ("/aqmp/json/depth", test_depth);
   g_test_add_func ("/aqmp/json/round-trip", test_round_trip);

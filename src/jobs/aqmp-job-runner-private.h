@@ -92,10 +92,4 @@ void                aqmp_job_runner_store_finish  (AqmpJobRunner      *self,
 void                aqmp_job_runner_update_polling (AqmpJobRunner     *self);
 void                aqmp_job_runner_poll_now      (AqmpJobRunner      *self);
 
-const gchar        *aqmp_job_runner_json_string   (JsonObject         *obj,
-                                                   const gchar        *member);
-gint64              aqmp_job_runner_json_int      (JsonObject         *obj,
-                                                   const gchar        *member,
-                                                   gint64              fallback);
-
 G_END_DECLS

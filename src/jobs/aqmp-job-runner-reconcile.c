@@ -106,7 +106,7 @@ static gboolean
 aqmp_job_runner_row_is_here (AqmpJobRunner *self, JsonObject *row)
 {
   g_autoptr(AqmpMachineIdentity) theirs = aqmp_machine_identity_new_from_record (row);
-  const gchar *machine = aqmp_job_runner_json_string (row, "machine");
+  const gchar *machine = aqmp_json_get_string (row, "machine");
   g_autofree gchar *address = NULL;
 
   if (!aqmp_machine_identity_is_empty (theirs))
@@ -148,14 +148,14 @@ aqmp_job_runner_find_row (AqmpJobRunner *self, const gchar *id, AqmpJobStatus qe
   for (guint i = 0; i < rows->len; i++)
     {
       JsonObject *row = g_ptr_array_index (rows, i);
-      const gchar *status = aqmp_job_runner_json_string (row, "status");
+      const gchar *status = aqmp_json_get_string (row, "status");
 
       if (!aqmp_job_runner_row_is_here (self, row))
         continue;
       /* dismissed: that was an older job of the same id */
       if (g_strcmp0 (status, "null") == 0)
         return NULL;
-      if (aqmp_job_runner_json_string (row, "result") == NULL)
+      if (aqmp_json_get_string (row, "result") == NULL)
         return json_object_ref (row);
       /* its outcome is recorded and it waits to be dismissed, unless
        * someone dismissed it and started another with the same id */
@@ -180,7 +180,7 @@ aqmp_job_runner_claim (GHashTable *claimed, gint64 row)
 static GError *
 aqmp_job_runner_recorded_outcome (JsonObject *record, AqmpJobResult result)
 {
-  const gchar *message = aqmp_job_runner_json_string (record, "error");
+  const gchar *message = aqmp_json_get_string (record, "error");
 
   if (message == NULL)
     message = aqmp_job_result_to_string (result);
@@ -201,13 +201,13 @@ aqmp_job_runner_recorded_outcome (JsonObject *record, AqmpJobResult result)
 static AqmpJobRunnerEntry *
 aqmp_job_runner_attach_row (AqmpJobRunner *self, const gchar *id, JsonObject *record)
 {
-  const gchar *command = aqmp_job_runner_json_string (record, "command");
+  const gchar *command = aqmp_json_get_string (record, "command");
   JsonNode *args = json_object_get_member (record, "arguments");
   gint64 row = json_object_get_int_member (record, "id");
   gboolean adopted = g_strcmp0 (command, "(adopted)") == 0;
-  AqmpJobStartFlags flags = aqmp_job_runner_json_int (record, "start-flags", 0);
-  const gchar *result = aqmp_job_runner_json_string (record, "result");
-  gboolean recorded = result != NULL && g_strcmp0 (aqmp_job_runner_json_string (record, "status"), "concluded") == 0;
+  AqmpJobStartFlags flags = aqmp_json_get_int (record, "start-flags", 0);
+  const gchar *result = aqmp_json_get_string (record, "result");
+  gboolean recorded = result != NULL && g_strcmp0 (aqmp_json_get_string (record, "status"), "concluded") == 0;
   g_autoptr(AqmpMachineIdentity) theirs = aqmp_machine_identity_new_from_record (record);
   g_autoptr(AqmpJob) job = NULL;
   g_autoptr(GError) error = NULL;
@@ -218,8 +218,8 @@ aqmp_job_runner_attach_row (AqmpJobRunner *self, const gchar *id, JsonObject *re
     return NULL;
   job = aqmp_job_new (id, self->machine, adopted ? NULL : command, json_object_get_int_member (record, "created"));
   aqmp_job_set_store_id (job, row);
-  aqmp_job_set_started_by_uid (job, aqmp_job_runner_json_int (record, "started-by-uid", -1));
-  aqmp_job_set_status (job, aqmp_job_status_from_string (aqmp_job_runner_json_string (record, "status")));
+  aqmp_job_set_started_by_uid (job, aqmp_json_get_int (record, "started-by-uid", -1));
+  aqmp_job_set_status (job, aqmp_job_status_from_string (aqmp_json_get_string (record, "status")));
   /* ended by a guess (the connection went, or the job was thought lost),
    * yet QEMU has it */
   if (result != NULL && !recorded && !aqmp_job_store_reopen_job (self->store, row, &error))
@@ -265,8 +265,8 @@ aqmp_job_runner_adopt (AqmpJobRunner *self, const gchar *id)
 static AqmpJob *
 aqmp_job_runner_attach (AqmpJobRunner *self, JsonObject *info, GHashTable *claimed)
 {
-  const gchar *id = aqmp_job_runner_json_string (info, "id");
-  AqmpJobStatus status = aqmp_job_status_from_string (aqmp_job_runner_json_string (info, "status"));
+  const gchar *id = aqmp_json_get_string (info, "id");
+  AqmpJobStatus status = aqmp_job_status_from_string (aqmp_json_get_string (info, "status"));
   g_autoptr(JsonObject) record = self->store != NULL ? aqmp_job_runner_find_row (self, id, status) : NULL;
   g_autoptr(AqmpJob) job = NULL;
   AqmpJobRunnerEntry *entry;
@@ -327,7 +327,7 @@ aqmp_job_runner_mark_lost (AqmpJobRunner *self, GHashTable *claimed)
       if (g_hash_table_contains (claimed, &row) || !aqmp_job_runner_row_was_here (self, record))
         continue;
       msg = g_strdup_printf ("QEMU no longer has job %s; its outcome is unknown",
-                             aqmp_job_runner_json_string (record, "job-id"));
+                             aqmp_json_get_string (record, "job-id"));
       g_debug ("%s", msg);
       if (!aqmp_job_store_finish_job (self->store, row, AQMP_JOB_RESULT_LOST, msg, g_get_real_time (), &store_error))
         aqmp_job_runner_store_warn (self, g_steal_pointer (&store_error));
@@ -354,7 +354,7 @@ aqmp_job_runner_reconciled_cb (GObject *source, GAsyncResult *res, gpointer user
   for (guint i = 0; jobs != NULL && i < json_array_get_length (jobs); i++)
     {
       JsonObject *info = json_array_get_object_element (jobs, i);
-      const gchar *id = aqmp_job_runner_json_string (info, "id");
+      const gchar *id = aqmp_json_get_string (info, "id");
       AqmpJobRunnerEntry *entry;
       AqmpJob *job;
 

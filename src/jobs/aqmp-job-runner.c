@@ -66,32 +66,6 @@ aqmp_job_runner_entry_free (AqmpJobRunnerEntry *entry)
   g_free (entry);
 }
 
-const gchar *
-aqmp_job_runner_json_string (JsonObject *obj, const gchar *member)
-{
-  JsonNode *node;
-
-  if (obj == NULL)
-    return NULL;
-  node = json_object_get_member (obj, member);
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-gint64
-aqmp_job_runner_json_int (JsonObject *obj, const gchar *member, gint64 fallback)
-{
-  JsonNode *node;
-
-  if (obj == NULL)
-    return fallback;
-  node = json_object_get_member (obj, member);
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-    return fallback;
-  return json_node_get_int (node);
-}
-
 /* ----- the store; a failing store is reported but never stops a job ----- */
 
 void
@@ -346,7 +320,7 @@ aqmp_job_runner_concluded_cb (GObject *source, GAsyncResult *res, gpointer user_
   for (guint i = 0; jobs != NULL && i < json_array_get_length (jobs); i++)
     {
       JsonObject *info = json_array_get_object_element (jobs, i);
-      if (info != NULL && g_strcmp0 (aqmp_job_runner_json_string (info, "id"), call->id) == 0)
+      if (info != NULL && g_strcmp0 (aqmp_json_get_string (info, "id"), call->id) == 0)
         {
           aqmp_job_runner_apply_info (self, entry, info, FALSE);
           present = TRUE;
@@ -444,12 +418,12 @@ gboolean
 aqmp_job_runner_apply_info (AqmpJobRunner *self, AqmpJobRunnerEntry *entry, JsonObject *info,
                             gboolean with_status)
 {
-  const gchar *error = aqmp_job_runner_json_string (info, "error");
-  gint64 current = aqmp_job_runner_json_int (info, "current-progress", -1);
-  gint64 total = aqmp_job_runner_json_int (info, "total-progress", -1);
+  const gchar *error = aqmp_json_get_string (info, "error");
+  gint64 current = aqmp_json_get_int (info, "current-progress", -1);
+  gint64 total = aqmp_json_get_int (info, "total-progress", -1);
   gint64 now = g_get_monotonic_time ();
 
-  aqmp_job_runner_store_type (self, entry, aqmp_job_runner_json_string (info, "type"));
+  aqmp_job_runner_store_type (self, entry, aqmp_json_get_string (info, "type"));
   if (error != NULL && g_strcmp0 (entry->error, error) != 0)
     {
       g_free (entry->error);
@@ -468,7 +442,7 @@ aqmp_job_runner_apply_info (AqmpJobRunner *self, AqmpJobRunnerEntry *entry, Json
     }
   if (!with_status)
     return TRUE;
-  return aqmp_job_runner_set_status (self, entry, aqmp_job_status_from_string (aqmp_job_runner_json_string (info, "status")), 0);
+  return aqmp_job_runner_set_status (self, entry, aqmp_job_status_from_string (aqmp_json_get_string (info, "status")), 0);
 }
 
 /* ----- events ----- */
@@ -476,7 +450,7 @@ aqmp_job_runner_apply_info (AqmpJobRunner *self, AqmpJobRunnerEntry *entry, Json
 static AqmpJobRunnerEntry *
 aqmp_job_runner_entry_for_event (AqmpJobRunner *self, AqmpEvent *event, const gchar *member)
 {
-  const gchar *id = aqmp_job_runner_json_string (aqmp_event_get_data (event), member);
+  const gchar *id = aqmp_json_get_string (aqmp_event_get_data (event), member);
 
   return id != NULL ? g_hash_table_lookup (self->entries, id) : NULL;
 }
@@ -490,7 +464,7 @@ aqmp_job_runner_status_change_cb (AqmpClient *client, AqmpEvent *event, gpointer
 
   if (entry == NULL)
     return;
-  status = aqmp_job_runner_json_string (aqmp_event_get_data (event), "status");
+  status = aqmp_json_get_string (aqmp_event_get_data (event), "status");
   aqmp_job_runner_set_status (self, entry, aqmp_job_status_from_string (status),
                               aqmp_event_get_timestamp (event));
 }
@@ -502,20 +476,20 @@ aqmp_job_runner_block_job_cb (AqmpClient *client, AqmpEvent *event, gpointer use
   AqmpJobRunnerEntry *entry = aqmp_job_runner_entry_for_event (self, event, "device");
   const gchar *name = aqmp_event_get_name (event);
   JsonObject *data = aqmp_event_get_data (event);
-  gint64 offset = aqmp_job_runner_json_int (data, "offset", -1);
-  gint64 len = aqmp_job_runner_json_int (data, "len", -1);
+  gint64 offset = aqmp_json_get_int (data, "offset", -1);
+  gint64 len = aqmp_json_get_int (data, "len", -1);
   const gchar *error;
 
   if (entry == NULL)
     return;
-  aqmp_job_runner_store_type (self, entry, aqmp_job_runner_json_string (data, "type"));
+  aqmp_job_runner_store_type (self, entry, aqmp_json_get_string (data, "type"));
   if (offset >= 0 && len >= 0)
     aqmp_job_set_progress (entry->job, offset, len, g_get_monotonic_time ());
 
   if (g_strcmp0 (name, "BLOCK_JOB_COMPLETED") == 0)
     {
       entry->block_ended = TRUE;
-      error = aqmp_job_runner_json_string (data, "error");
+      error = aqmp_json_get_string (data, "error");
       if (error != NULL)
         {
           g_free (entry->error);
@@ -531,8 +505,8 @@ aqmp_job_runner_block_job_cb (AqmpClient *client, AqmpEvent *event, gpointer use
     {
       g_autoptr(GError) io_error = NULL;
       io_error = g_error_new (AQMP_JOB_ERROR, AQMP_JOB_ERROR_FAILED, "I/O error on %s (action: %s)",
-                              aqmp_job_runner_json_string (data, "operation"),
-                              aqmp_job_runner_json_string (data, "action"));
+                              aqmp_json_get_string (data, "operation"),
+                              aqmp_json_get_string (data, "action"));
       aqmp_job_set_error (entry->job, io_error);
     }
 }
@@ -647,7 +621,7 @@ aqmp_job_runner_poll_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   for (guint i = 0; jobs != NULL && i < json_array_get_length (jobs); i++)
     {
       JsonObject *info = json_array_get_object_element (jobs, i);
-      AqmpJobRunnerEntry *entry = g_hash_table_lookup (self->entries, aqmp_job_runner_json_string (info, "id"));
+      AqmpJobRunnerEntry *entry = g_hash_table_lookup (self->entries, aqmp_json_get_string (info, "id"));
 
       /* events carry the status; the poll brings progress and errors */
       if (entry != NULL && entry->started)
