@@ -513,7 +513,7 @@ aqmp_job_cmd_run_watch (AqmpJobCmd *self, gint argc, gchar **argv)
   if (argc == 3)
     {
       AqmpJob *job = aqmp_job_runner_lookup (self->runner, argv[2]);
-      g_autoptr(JsonObject) record = NULL;
+      g_autoptr(AqmpJobRecord) record = NULL;
 
       if (job == NULL)
         {
@@ -525,11 +525,11 @@ aqmp_job_cmd_run_watch (AqmpJobCmd *self, gint argc, gchar **argv)
               return AQMP_EXIT_PROBLEM;
             }
           g_print (_("job %s already ended: %s%s%s\n"), argv[2],
-                   json_object_get_string_member_with_default (record, "result", "unknown"),
-                   json_object_get_null_member (record, "error") ? "" : ": ",
-                   json_object_get_null_member (record, "error") ? "" : json_object_get_string_member (record, "error"));
-          return g_strcmp0 (json_object_get_string_member_with_default (record, "result", NULL), "success") == 0
-                 ? AQMP_EXIT_OK : AQMP_EXIT_QMP_ERROR;
+                   aqmp_job_record_is_active (record)
+                   ? "unknown" : aqmp_job_result_to_string (aqmp_job_record_get_result (record)),
+                   aqmp_job_record_get_error (record) == NULL ? "" : ": ",
+                   aqmp_job_record_get_error (record) == NULL ? "" : aqmp_job_record_get_error (record));
+          return aqmp_job_record_get_result (record) == AQMP_JOB_RESULT_SUCCESS ? AQMP_EXIT_OK : AQMP_EXIT_QMP_ERROR;
         }
       aqmp_job_cmd_follow (self, job);
     }
@@ -618,30 +618,44 @@ aqmp_job_cmd_run_control (AqmpJobCmd *self, const gchar *verb, gint argc, gchar 
 
 /* ----- list and show, from the store alone ----- */
 
+/* a time of the history, "-" when there is none */
 static gchar *
-aqmp_job_cmd_format_time (JsonObject *record, const gchar *member)
+aqmp_job_cmd_format_time (gint64 time)
 {
   g_autoptr(GDateTime) dt = NULL;
 
-  if (json_object_get_null_member (record, member))
+  if (time == 0)
     return g_strdup ("-");
-  dt = g_date_time_new_from_unix_local (json_object_get_int_member (record, member) / G_USEC_PER_SEC);
+  dt = g_date_time_new_from_unix_local (time / G_USEC_PER_SEC);
   return dt != NULL ? g_date_time_format (dt, "%Y-%m-%d %H:%M:%S") : g_strdup ("?");
 }
 
 static const gchar *
-aqmp_job_cmd_string_or (JsonObject *record, const gchar *member, const gchar *fallback)
+aqmp_job_cmd_string_or (const gchar *text, const gchar *fallback)
 {
-  if (!json_object_has_member (record, member) || json_object_get_null_member (record, member))
-    return fallback;
-  return json_object_get_string_member (record, member);
+  return text != NULL ? text : fallback;
+}
+
+/* the job's status as the store has it */
+static const gchar *
+aqmp_job_cmd_status (AqmpJobRecord *record)
+{
+  return aqmp_job_status_to_string (aqmp_job_record_get_status (record));
+}
+
+static const gchar *
+aqmp_job_cmd_result (AqmpJobRecord *record)
+{
+  if (aqmp_job_record_is_active (record))
+    return "active";
+  return aqmp_job_result_to_string (aqmp_job_record_get_result (record));
 }
 
 static gchar *
-aqmp_job_cmd_format_progress (JsonObject *record)
+aqmp_job_cmd_format_progress (AqmpJobRecord *record)
 {
-  gint64 current = json_object_get_int_member (record, "current-progress");
-  gint64 total = json_object_get_int_member (record, "total-progress");
+  gint64 current = aqmp_job_record_get_current_progress (record);
+  gint64 total = aqmp_job_record_get_total_progress (record);
 
   if (total <= 0)
     return g_strdup ("-");
@@ -665,7 +679,10 @@ aqmp_job_cmd_print_list (AqmpJobCmd *self, const gchar *machine)
   if (self->json)
     {
       for (guint i = 0; i < jobs->len; i++)
-        aqmp_job_cmd_print_object (g_ptr_array_index (jobs, i));
+        {
+          g_autoptr(JsonObject) obj = aqmp_job_record_to_json (g_ptr_array_index (jobs, i));
+          aqmp_job_cmd_print_object (obj);
+        }
       return AQMP_EXIT_OK;
     }
   if (jobs->len == 0)
@@ -680,18 +697,18 @@ aqmp_job_cmd_print_list (AqmpJobCmd *self, const gchar *machine)
            "RESULT", "DONE", "STARTED", "MACHINE");
   for (guint i = 0; i < jobs->len; i++)
     {
-      JsonObject *r = g_ptr_array_index (jobs, i);
-      g_autofree gchar *started = aqmp_job_cmd_format_time (r, "created");
+      AqmpJobRecord *r = g_ptr_array_index (jobs, i);
+      g_autofree gchar *started = aqmp_job_cmd_format_time (aqmp_job_record_get_created (r));
       g_autofree gchar *done = aqmp_job_cmd_format_progress (r);
       g_print ("%-5" G_GINT64_FORMAT " %-24s %-16s %-10s %-10s %-9s %5s  %-19s  %s\n",
-               json_object_get_int_member (r, "id"),
-               aqmp_job_cmd_string_or (r, "job-id", "?"),
-               aqmp_job_cmd_string_or (r, "command", "?"),
-               aqmp_job_cmd_string_or (r, "type", "-"),
-               aqmp_job_cmd_string_or (r, "status", "?"),
-               aqmp_job_cmd_string_or (r, "result", "active"),
+               aqmp_job_record_get_row (r),
+               aqmp_job_cmd_string_or (aqmp_job_record_get_job_id (r), "?"),
+               aqmp_job_cmd_string_or (aqmp_job_record_get_command (r), "?"),
+               aqmp_job_cmd_string_or (aqmp_job_record_get_job_type (r), "-"),
+               aqmp_job_cmd_status (r),
+               aqmp_job_cmd_result (r),
                done, started,
-               aqmp_job_cmd_string_or (r, "machine", "?"));
+               aqmp_job_cmd_string_or (aqmp_job_record_get_machine (r), "?"));
     }
   return AQMP_EXIT_OK;
 }
@@ -709,32 +726,30 @@ aqmp_job_cmd_run_list (AqmpJobCmd *self, gint argc, gchar **argv)
 
 /* the machine's identity and who started the job, as far as known */
 static void
-aqmp_job_cmd_print_origin (JsonObject *record)
+aqmp_job_cmd_print_origin (AqmpJobRecord *record)
 {
   g_autoptr(GString) qemu = g_string_new (NULL);
 
-  if (!json_object_get_null_member (record, "address"))
-    g_string_append (qemu, json_object_get_string_member (record, "address"));
-  if (!json_object_get_null_member (record, "qemu-pid"))
+  if (aqmp_job_record_get_address (record) != NULL)
+    g_string_append (qemu, aqmp_job_record_get_address (record));
+  if (aqmp_job_record_get_qemu_pid (record) > 0)
     g_string_append_printf (qemu, "%spid %" G_GINT64_FORMAT, qemu->len > 0 ? ", " : "",
-                            json_object_get_int_member (record, "qemu-pid"));
-  if (!json_object_get_null_member (record, "qemu-uuid"))
-    g_string_append_printf (qemu, "%suuid %s", qemu->len > 0 ? ", " : "",
-                            json_object_get_string_member (record, "qemu-uuid"));
-  if (!json_object_get_null_member (record, "qemu-name"))
-    g_string_append_printf (qemu, "%sname %s", qemu->len > 0 ? ", " : "",
-                            json_object_get_string_member (record, "qemu-name"));
+                            aqmp_job_record_get_qemu_pid (record));
+  if (aqmp_job_record_get_qemu_uuid (record) != NULL)
+    g_string_append_printf (qemu, "%suuid %s", qemu->len > 0 ? ", " : "", aqmp_job_record_get_qemu_uuid (record));
+  if (aqmp_job_record_get_qemu_name (record) != NULL)
+    g_string_append_printf (qemu, "%sname %s", qemu->len > 0 ? ", " : "", aqmp_job_record_get_qemu_name (record));
   if (qemu->len > 0)
     g_print ("%-10s %s\n", "QEMU:", qemu->str);
-  if (!json_object_get_null_member (record, "started-by-uid"))
-    g_print ("%-10s %" G_GINT64_FORMAT "\n", "Uid:", json_object_get_int_member (record, "started-by-uid"));
+  if (aqmp_job_record_get_started_by_uid (record) >= 0)
+    g_print ("%-10s %" G_GINT64_FORMAT "\n", "Uid:", aqmp_job_record_get_started_by_uid (record));
 }
 
 static gint
 aqmp_job_cmd_run_show (AqmpJobCmd *self, gint argc, gchar **argv)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) record = NULL;
+  g_autoptr(AqmpJobRecord) record = NULL;
   g_autoptr(JsonArray) transitions = NULL;
   g_autoptr(JsonArray) checkpoints = NULL;
   g_autofree gchar *args = NULL;
@@ -757,7 +772,7 @@ aqmp_job_cmd_run_show (AqmpJobCmd *self, gint argc, gchar **argv)
       aqmp_cli_error (_("job %s: %s"), argv[1], error->message);
       return AQMP_EXIT_PROBLEM;
     }
-  id = json_object_get_int_member (record, "id");
+  id = aqmp_job_record_get_row (record);
   transitions = aqmp_job_store_get_transitions (self->store, id, &error);
   if (transitions != NULL)
     checkpoints = aqmp_job_store_get_checkpoints (self->store, id, &error);
@@ -768,37 +783,44 @@ aqmp_job_cmd_run_show (AqmpJobCmd *self, gint argc, gchar **argv)
     }
   if (self->json)
     {
-      json_object_set_array_member (record, "transitions", json_array_ref (transitions));
-      json_object_set_array_member (record, "checkpoints", json_array_ref (checkpoints));
-      aqmp_job_cmd_print_object (record);
+      g_autoptr(JsonObject) obj = aqmp_job_record_to_json (record);
+
+      json_object_set_array_member (obj, "transitions", json_array_ref (transitions));
+      json_object_set_array_member (obj, "checkpoints", json_array_ref (checkpoints));
+      aqmp_job_cmd_print_object (obj);
       return AQMP_EXIT_OK;
     }
   {
-    g_autofree gchar *created = aqmp_job_cmd_format_time (record, "created");
-    g_autofree gchar *finished = aqmp_job_cmd_format_time (record, "finished");
+    g_autofree gchar *created = aqmp_job_cmd_format_time (aqmp_job_record_get_created (record));
+    g_autofree gchar *finished = aqmp_job_cmd_format_time (aqmp_job_record_get_finished (record));
     g_autofree gchar *progress = aqmp_job_cmd_format_progress (record);
-    JsonNode *args_node = json_object_get_member (record, "arguments");
+    const gchar *command = aqmp_job_cmd_string_or (aqmp_job_record_get_command (record), "?");
+    JsonObject *arguments = aqmp_job_record_get_arguments (record);
 
-    args = args_node != NULL && !JSON_NODE_HOLDS_NULL (args_node) ? aqmp_json_to_string (args_node, FALSE) : NULL;
+    if (arguments != NULL)
+      {
+        g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), arguments);
+        args = aqmp_json_to_string (node, FALSE);
+      }
     g_print ("%-10s %" G_GINT64_FORMAT "\n", "Row:", id);
-    g_print ("%-10s %s\n", "Job:", aqmp_job_cmd_string_or (record, "job-id", "?"));
-    g_print ("%-10s %s\n", "Machine:", aqmp_job_cmd_string_or (record, "machine", "?"));
+    g_print ("%-10s %s\n", "Job:", aqmp_job_cmd_string_or (aqmp_job_record_get_job_id (record), "?"));
+    g_print ("%-10s %s\n", "Machine:", aqmp_job_cmd_string_or (aqmp_job_record_get_machine (record), "?"));
     aqmp_job_cmd_print_origin (record);
     if (args != NULL)
-      g_print ("%-10s %s %s\n", "Command:", aqmp_job_cmd_string_or (record, "command", "?"), args);
-    else if (g_strcmp0 (aqmp_job_cmd_string_or (record, "command", "?"), "(adopted)") == 0)
+      g_print ("%-10s %s %s\n", "Command:", command, args);
+    else if (aqmp_job_record_is_adopted (record))
       /* TRANSLATORS: what `aqmp job show` prints for a job aqmp found in QEMU */
       g_print ("%-10s %s\n", "Command:", _("(adopted: started outside aqmp, its command is unknown)"));
     else
-      g_print ("%-10s %s\n", "Command:", aqmp_job_cmd_string_or (record, "command", "?"));
-    g_print ("%-10s %s\n", "Type:", aqmp_job_cmd_string_or (record, "type", "-"));
-    g_print ("%-10s %s\n", "Status:", aqmp_job_cmd_string_or (record, "status", "?"));
-    g_print ("%-10s %s\n", "Result:", aqmp_job_cmd_string_or (record, "result", "active"));
-    if (!json_object_get_null_member (record, "error"))
-      g_print ("%-10s %s\n", "Error:", json_object_get_string_member (record, "error"));
+      g_print ("%-10s %s\n", "Command:", command);
+    g_print ("%-10s %s\n", "Type:", aqmp_job_cmd_string_or (aqmp_job_record_get_job_type (record), "-"));
+    g_print ("%-10s %s\n", "Status:", aqmp_job_cmd_status (record));
+    g_print ("%-10s %s\n", "Result:", aqmp_job_cmd_result (record));
+    if (aqmp_job_record_get_error (record) != NULL)
+      g_print ("%-10s %s\n", "Error:", aqmp_job_record_get_error (record));
     g_print ("%-10s %s (%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT ")\n", "Progress:", progress,
-             json_object_get_int_member (record, "current-progress"),
-             json_object_get_int_member (record, "total-progress"));
+             aqmp_job_record_get_current_progress (record),
+             aqmp_job_record_get_total_progress (record));
     g_print ("%-10s %s\n", "Started:", created);
     g_print ("%-10s %s\n", "Finished:", finished);
     g_print ("%-10s %u\n", "Checkpoints:", json_array_get_length (checkpoints));

@@ -103,10 +103,10 @@ aqmp_job_runner_need_identity (AqmpJobRunner *self, GTask *task, AqmpJobRunnerSt
 
 /* the row's job ran on the QEMU at hand */
 static gboolean
-aqmp_job_runner_row_is_here (AqmpJobRunner *self, JsonObject *row)
+aqmp_job_runner_row_is_here (AqmpJobRunner *self, AqmpJobRecord *row)
 {
   g_autoptr(AqmpMachineIdentity) theirs = aqmp_machine_identity_new_from_record (row);
-  const gchar *machine = aqmp_json_get_string (row, "machine");
+  const gchar *machine = aqmp_job_record_get_machine (row);
   g_autofree gchar *address = NULL;
 
   if (!aqmp_machine_identity_is_empty (theirs))
@@ -120,7 +120,7 @@ aqmp_job_runner_row_is_here (AqmpJobRunner *self, JsonObject *row)
 
 /* ... or on a QEMU that was at this address and has ended since */
 static gboolean
-aqmp_job_runner_row_was_here (AqmpJobRunner *self, JsonObject *row)
+aqmp_job_runner_row_was_here (AqmpJobRunner *self, AqmpJobRecord *row)
 {
   g_autoptr(AqmpMachineIdentity) theirs = NULL;
 
@@ -134,7 +134,7 @@ aqmp_job_runner_row_was_here (AqmpJobRunner *self, JsonObject *row)
 }
 
 /* the row of the job QEMU has as @id, or NULL for a job no row knows */
-static JsonObject *
+static AqmpJobRecord *
 aqmp_job_runner_find_row (AqmpJobRunner *self, const gchar *id, AqmpJobStatus qemu_status)
 {
   g_autoptr(GError) error = NULL;
@@ -147,21 +147,21 @@ aqmp_job_runner_find_row (AqmpJobRunner *self, const gchar *id, AqmpJobStatus qe
     }
   for (guint i = 0; i < rows->len; i++)
     {
-      JsonObject *row = g_ptr_array_index (rows, i);
-      const gchar *status = aqmp_json_get_string (row, "status");
+      AqmpJobRecord *row = g_ptr_array_index (rows, i);
+      AqmpJobStatus status = aqmp_job_record_get_status (row);
 
       if (!aqmp_job_runner_row_is_here (self, row))
         continue;
       /* dismissed: that was an older job of the same id */
-      if (g_strcmp0 (status, "null") == 0)
+      if (status == AQMP_JOB_STATUS_NULL)
         return NULL;
-      if (aqmp_json_get_string (row, "result") == NULL)
-        return json_object_ref (row);
+      if (aqmp_job_record_is_active (row))
+        return aqmp_job_record_ref (row);
       /* its outcome is recorded and it waits to be dismissed, unless
        * someone dismissed it and started another with the same id */
-      if (g_strcmp0 (status, "concluded") == 0)
-        return qemu_status == AQMP_JOB_STATUS_CONCLUDED ? json_object_ref (row) : NULL;
-      return json_object_ref (row);
+      if (status == AQMP_JOB_STATUS_CONCLUDED)
+        return qemu_status == AQMP_JOB_STATUS_CONCLUDED ? aqmp_job_record_ref (row) : NULL;
+      return aqmp_job_record_ref (row);
     }
   return NULL;
 }
@@ -178,9 +178,9 @@ aqmp_job_runner_claim (GHashTable *claimed, gint64 row)
 }
 
 static GError *
-aqmp_job_runner_recorded_outcome (JsonObject *record, AqmpJobResult result)
+aqmp_job_runner_recorded_outcome (AqmpJobRecord *record, AqmpJobResult result)
 {
-  const gchar *message = aqmp_json_get_string (record, "error");
+  const gchar *message = aqmp_job_record_get_error (record);
 
   if (message == NULL)
     message = aqmp_job_result_to_string (result);
@@ -199,15 +199,14 @@ aqmp_job_runner_recorded_outcome (JsonObject *record, AqmpJobResult result)
 
 /* a job of a row: how it was started, and where the row left it */
 static AqmpJobRunnerEntry *
-aqmp_job_runner_attach_row (AqmpJobRunner *self, const gchar *id, JsonObject *record)
+aqmp_job_runner_attach_row (AqmpJobRunner *self, const gchar *id, AqmpJobRecord *record)
 {
-  const gchar *command = aqmp_json_get_string (record, "command");
-  JsonNode *args = json_object_get_member (record, "arguments");
-  gint64 row = json_object_get_int_member (record, "id");
-  gboolean adopted = g_strcmp0 (command, "(adopted)") == 0;
-  AqmpJobStartFlags flags = aqmp_json_get_int (record, "start-flags", 0);
-  const gchar *result = aqmp_json_get_string (record, "result");
-  gboolean recorded = result != NULL && g_strcmp0 (aqmp_json_get_string (record, "status"), "concluded") == 0;
+  const gchar *command = aqmp_job_record_get_command (record);
+  gint64 row = aqmp_job_record_get_row (record);
+  gboolean adopted = aqmp_job_record_is_adopted (record);
+  AqmpJobStartFlags flags = aqmp_job_record_get_start_flags (record);
+  gboolean ended = !aqmp_job_record_is_active (record);
+  gboolean recorded = ended && aqmp_job_record_get_status (record) == AQMP_JOB_STATUS_CONCLUDED;
   g_autoptr(AqmpMachineIdentity) theirs = aqmp_machine_identity_new_from_record (record);
   g_autoptr(AqmpJob) job = NULL;
   g_autoptr(GError) error = NULL;
@@ -216,24 +215,23 @@ aqmp_job_runner_attach_row (AqmpJobRunner *self, const gchar *id, JsonObject *re
   /* recorded and left for someone else to dismiss: nothing to do here */
   if (recorded && (adopted || (flags & AQMP_JOB_START_FLAGS_NO_DISMISS)))
     return NULL;
-  job = aqmp_job_new (id, self->machine, adopted ? NULL : command, json_object_get_int_member (record, "created"));
+  job = aqmp_job_new (id, self->machine, adopted ? NULL : command, aqmp_job_record_get_created (record));
   aqmp_job_set_store_id (job, row);
-  aqmp_job_set_started_by_uid (job, aqmp_json_get_int (record, "started-by-uid", -1));
-  aqmp_job_set_status (job, aqmp_job_status_from_string (aqmp_json_get_string (record, "status")));
+  aqmp_job_set_started_by_uid (job, aqmp_job_record_get_started_by_uid (record));
+  aqmp_job_set_status (job, aqmp_job_record_get_status (record));
   /* ended by a guess (the connection went, or the job was thought lost),
    * yet QEMU has it */
-  if (result != NULL && !recorded && !aqmp_job_store_reopen_job (self->store, row, &error))
+  if (ended && !recorded && !aqmp_job_store_reopen_job (self->store, row, &error))
     aqmp_job_runner_store_warn (self, g_steal_pointer (&error));
   if (aqmp_machine_identity_is_empty (theirs) && !aqmp_job_store_set_job_identity (self->store, row, self->identity, &error))
     aqmp_job_runner_store_warn (self, error);
   entry = aqmp_job_runner_add_entry (self, job, flags);
   entry->adopted = adopted;
-  entry->settings = aqmp_job_commands_settings (command, args != NULL && JSON_NODE_HOLDS_OBJECT (args)
-                                                         ? json_node_get_object (args) : NULL, id);
+  entry->settings = aqmp_job_commands_settings (command, aqmp_job_record_get_arguments (record), id);
   if (recorded)
     {
       entry->recorded = TRUE;
-      entry->result = aqmp_job_result_from_string (result);
+      entry->result = aqmp_job_record_get_result (record);
       entry->outcome = aqmp_job_runner_recorded_outcome (record, entry->result);
     }
   return entry;
@@ -267,13 +265,13 @@ aqmp_job_runner_attach (AqmpJobRunner *self, JsonObject *info, GHashTable *claim
 {
   const gchar *id = aqmp_json_get_string (info, "id");
   AqmpJobStatus status = aqmp_job_status_from_string (aqmp_json_get_string (info, "status"));
-  g_autoptr(JsonObject) record = self->store != NULL ? aqmp_job_runner_find_row (self, id, status) : NULL;
+  g_autoptr(AqmpJobRecord) record = self->store != NULL ? aqmp_job_runner_find_row (self, id, status) : NULL;
   g_autoptr(AqmpJob) job = NULL;
   AqmpJobRunnerEntry *entry;
 
   if (record != NULL)
     {
-      aqmp_job_runner_claim (claimed, json_object_get_int_member (record, "id"));
+      aqmp_job_runner_claim (claimed, aqmp_job_record_get_row (record));
       entry = aqmp_job_runner_attach_row (self, id, record);
     }
   else
@@ -319,15 +317,15 @@ aqmp_job_runner_mark_lost (AqmpJobRunner *self, GHashTable *claimed)
     aqmp_job_runner_claim (claimed, aqmp_job_get_store_id (entry->job));
   for (guint i = 0; i < active->len; i++)
     {
-      JsonObject *record = g_ptr_array_index (active, i);
-      gint64 row = json_object_get_int_member (record, "id");
+      AqmpJobRecord *record = g_ptr_array_index (active, i);
+      gint64 row = aqmp_job_record_get_row (record);
       g_autofree gchar *msg = NULL;
       g_autoptr(GError) store_error = NULL;
 
       if (g_hash_table_contains (claimed, &row) || !aqmp_job_runner_row_was_here (self, record))
         continue;
       msg = g_strdup_printf ("QEMU no longer has job %s; its outcome is unknown",
-                             aqmp_json_get_string (record, "job-id"));
+                             aqmp_job_record_get_job_id (record));
       g_debug ("%s", msg);
       if (!aqmp_job_store_finish_job (self->store, row, AQMP_JOB_RESULT_LOST, msg, g_get_real_time (), &store_error))
         aqmp_job_runner_store_warn (self, g_steal_pointer (&store_error));

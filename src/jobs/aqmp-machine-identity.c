@@ -163,15 +163,15 @@ aqmp_machine_identity_new (const gchar *address, const gchar *uuid, const gchar 
   return self;
 }
 
-/* from a job's row, as aqmp_job_store_get_job() gives it */
+/* from a job's row in the store */
 AqmpMachineIdentity *
-aqmp_machine_identity_new_from_record (JsonObject *record)
+aqmp_machine_identity_new_from_record (AqmpJobRecord *record)
 {
-  return aqmp_machine_identity_new (aqmp_json_get_string (record, "address"),
-                                    aqmp_json_get_string (record, "qemu-uuid"),
-                                    aqmp_json_get_string (record, "qemu-name"),
-                                    aqmp_json_get_int (record, "qemu-pid", 0),
-                                    aqmp_json_get_int (record, "qemu-pid-start", 0));
+  return aqmp_machine_identity_new (aqmp_job_record_get_address (record),
+                                    aqmp_job_record_get_qemu_uuid (record),
+                                    aqmp_job_record_get_qemu_name (record),
+                                    aqmp_job_record_get_qemu_pid (record),
+                                    aqmp_job_record_get_qemu_pid_start (record));
 }
 
 const gchar *

@@ -599,43 +599,6 @@ aqmpd_manager_handle_list_workflows (AqmpDBusManager *iface, GDBusMethodInvocati
 
 /* ----- GetJobHistory ----- */
 
-static GVariant *
-aqmpd_manager_json_to_variant (JsonNode *node)
-{
-  g_autofree gchar *text = NULL;
-
-  switch (json_node_get_value_type (node))
-    {
-    case G_TYPE_INT64:
-      return g_variant_new_int64 (json_node_get_int (node));
-    case G_TYPE_STRING:
-      return g_variant_new_string (json_node_get_string (node));
-    case G_TYPE_BOOLEAN:
-      return g_variant_new_boolean (json_node_get_boolean (node));
-    case G_TYPE_DOUBLE:
-      return g_variant_new_double (json_node_get_double (node));
-    default:
-      text = aqmp_json_to_string (node, FALSE);
-      return g_variant_new_string (text);
-    }
-}
-
-static GVariant *
-aqmpd_manager_job_to_variant (JsonObject *obj)
-{
-  GVariantBuilder builder;
-  JsonObjectIter iter;
-  const gchar *name;
-  JsonNode *member;
-
-  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
-  json_object_iter_init (&iter, obj);
-  while (json_object_iter_next (&iter, &name, &member))
-    if (!JSON_NODE_HOLDS_NULL (member))
-      g_variant_builder_add (&builder, "{sv}", name, aqmpd_manager_json_to_variant (member));
-  return g_variant_builder_end (&builder);
-}
-
 static const AqmpdOptionSpec aqmpd_manager_history_filter[] = {
   { "machine", "s" },
   { "active-only", "b" },
@@ -683,7 +646,7 @@ aqmpd_manager_handle_get_job_history (AqmpDBusManager *iface, GDBusMethodInvocat
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
   /* the store lists the oldest first; the newest are wanted */
   for (guint i = jobs->len; i > 0 && jobs->len - i < limit; i--)
-    g_variant_builder_add_value (&builder, aqmpd_manager_job_to_variant (g_ptr_array_index (jobs, i - 1)));
+    g_variant_builder_add_value (&builder, aqmp_job_record_to_variant (g_ptr_array_index (jobs, i - 1)));
   g_dbus_method_invocation_return_value (invocation, g_variant_new ("(aa{sv})", &builder));
   return TRUE;
 }
