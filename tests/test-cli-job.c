@@ -9,6 +9,8 @@
 #include <signal.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "aqmp-test-cli.h"
 #include "aqmp-test-hold.h"
 
@@ -578,6 +580,99 @@ test_usage_errors (void)
 }
 
 
+/* ----- the history, a page at a time ----- */
+
+/* the version 2 fixture's five rows; no QEMU needed */
+static gchar *
+fixture_db (const gchar *dir)
+{
+  gchar *path = g_build_filename (dir, "jobs.db", NULL);
+  g_autofree gchar *sql = NULL;
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db = NULL;
+
+  g_assert_true (g_file_get_contents (AQMP_TEST_FIXTURES "/jobs-v2.sql", &sql, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  return path;
+}
+
+/* the ROW column of `aqmp job list`, as "3,4" */
+static gchar *
+listed_rows (const gchar *out)
+{
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+  g_autoptr(GString) rows = g_string_new (NULL);
+
+  g_assert_true (g_str_has_prefix (lines[0], "ROW "));
+  for (guint i = 1; lines[i] != NULL && lines[i][0] != '\0'; i++)
+    g_string_append_printf (rows, "%s%" G_GINT64_FORMAT, rows->len > 0 ? "," : "",
+                            g_ascii_strtoll (lines[i], NULL, 10));
+  return g_string_free (g_steal_pointer (&rows), FALSE);
+}
+
+/* --limit N shows the N newest, --offset M skips the M newest first; a
+ * page is listed oldest first, as the whole list is */
+static void
+test_list_paged (void)
+{
+  g_autofree gchar *dir = aqmp_test_make_dir ();
+  g_autofree gchar *db = fixture_db (dir);
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  g_autofree gchar *rows = NULL;
+  g_autofree gchar *past = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "list", "--all", "--db", db, NULL), ==, 0);
+  rows = listed_rows (out);
+  g_assert_cmpstr (rows, ==, "1,2,3,4,5");
+  g_clear_pointer (&rows, g_free);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "list", "--all", "--limit", "2",
+                                       "--db", db, NULL), ==, 0);
+  rows = listed_rows (out);
+  g_assert_cmpstr (rows, ==, "4,5");
+  g_clear_pointer (&rows, g_free);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "list", "--all", "-n", "2", "--offset", "2",
+                                       "--db", db, NULL), ==, 0);
+  rows = listed_rows (out);
+  g_assert_cmpstr (rows, ==, "2,3");
+  g_clear_pointer (&rows, g_free);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* JSON lines too, and the active-only filter before the page */
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "list", "--json", "--limit", "1",
+                                       "--db", db, NULL), ==, 0);
+  lines = g_strsplit (out, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 2);
+  g_assert_true (g_str_has_prefix (lines[0], "{\"id\":3,\"machine\":"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* past the end */
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "list", "--all", "--offset", "9",
+                                       "--db", db, NULL), ==, 0);
+  past = g_strdup_printf ("no jobs past the 9 newest in %s\n", db);
+  g_assert_cmpstr (out, ==, past);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "list", "--limit", "-1",
+                                       "--db", db, NULL), ==, 2);
+  g_assert_cmpstr (out, ==, "");
+  aqmp_test_assert_one_error_line (err);
+  aqmp_test_remove_dir (dir);
+}
+
 /* ----- jobs that end unwatched, transactions, commands that start none ----- */
 
 /*
@@ -837,6 +932,7 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/aqmp/cli/job/usage-errors", test_usage_errors);
+  g_test_add_func ("/aqmp/cli/job/list-paged", test_list_paged);
   g_test_add ("/aqmp/cli/job/start/json-lines", Fixture, NULL, fixture_setup, test_start_json_lines, fixture_teardown);
   g_test_add ("/aqmp/cli/job/list-show", Fixture, NULL, fixture_setup, test_list_show, fixture_teardown);
   g_test_add ("/aqmp/cli/job/failed", Fixture, NULL, fixture_setup, test_failed, fixture_teardown);

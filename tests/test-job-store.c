@@ -408,6 +408,72 @@ test_record_forms (void)
   aqmp_test_remove_dir (dir);
 }
 
+/* ----- paging ----- */
+
+/* the rows of a page, as "7,6,5" */
+static gchar *
+page (AqmpJobStore *store, const gchar *machine, gboolean active_only, guint offset, guint limit)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) jobs = aqmp_job_store_list_recent_jobs (store, machine, active_only, offset, limit, &error);
+  g_autoptr(GString) rows = g_string_new (NULL);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (jobs);
+  for (guint i = 0; i < jobs->len; i++)
+    g_string_append_printf (rows, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "",
+                            aqmp_job_record_get_row (g_ptr_array_index (jobs, i)));
+  return g_string_free (g_steal_pointer (&rows), FALSE);
+}
+
+#define assert_page(store, machine, active_only, offset, limit, expected) \
+  G_STMT_START { \
+    g_autofree gchar *rows_ = page (store, machine, active_only, offset, limit); \
+    g_assert_cmpstr (rows_, ==, expected); \
+  } G_STMT_END
+
+/* pages of the history, the newest first, with the machine and
+ * active-only filters applied before the page is cut */
+static void
+test_store_paged (void)
+{
+  g_autofree gchar *dir = aqmp_test_make_dir ();
+  g_autofree gchar *path = g_build_filename (dir, "jobs.db", NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AqmpJobStore) store = aqmp_job_store_new (path, &error);
+
+  g_assert_no_error (error);
+  /* rows 1..7: odd ones on machine unix:/run/vm1.sock, even ones on m2; 1, 2, 5 ended */
+  for (gint64 i = 1; i <= 7; i++)
+    {
+      g_autofree gchar *id = g_strdup_printf ("job-%" G_GINT64_FORMAT, i);
+      gint64 row = aqmp_job_store_add_job (store, i % 2 ? "unix:/run/vm1.sock" : "m2", id, "blockdev-backup",
+                                           NULL, 1000 + i, &error);
+      g_assert_no_error (error);
+      g_assert_cmpint (row, ==, i);
+      if (i == 1 || i == 2 || i == 5)
+        g_assert_true (aqmp_job_store_finish_job (store, row, AQMP_JOB_RESULT_SUCCESS, NULL, 2000 + i, &error));
+    }
+
+  assert_page (store, NULL, FALSE, 0, 3, "7,6,5");
+  assert_page (store, NULL, FALSE, 3, 3, "4,3,2");
+  assert_page (store, NULL, FALSE, 6, 3, "1");
+  assert_page (store, NULL, FALSE, 7, 3, "");
+  assert_page (store, NULL, FALSE, 100, 0, "");
+  /* no limit: everything after the offset */
+  assert_page (store, NULL, FALSE, 0, 0, "7,6,5,4,3,2,1");
+  assert_page (store, NULL, FALSE, 5, 0, "2,1");
+  /* filters first, then the page */
+  assert_page (store, NULL, TRUE, 0, 2, "7,6");
+  assert_page (store, NULL, TRUE, 2, 2, "4,3");
+  assert_page (store, NULL, TRUE, 4, 2, "");
+  assert_page (store, "m2", FALSE, 1, 2, "4,2");
+  assert_page (store, "unix:/run/vm1.sock", FALSE, 0, 3, "7,5,3");
+  assert_page (store, "unix:/run/vm1.sock", TRUE, 1, 0, "3");
+  g_clear_object (&store);
+  aqmp_test_remove_dir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -420,5 +486,6 @@ main (int argc, char **argv)
   g_test_add_func ("/aqmp/jobs/store/too-new", test_store_too_new);
   g_test_add_func ("/aqmp/jobs/store/default-path", test_default_path);
   g_test_add_func ("/aqmp/jobs/store/record-forms", test_record_forms);
+  g_test_add_func ("/aqmp/jobs/store/paged", test_store_paged);
   return g_test_run ();
 }

@@ -32,6 +32,8 @@ typedef struct {
   gboolean json;
   gboolean detach;
   gboolean all;
+  gint limit;
+  gint offset;
   gboolean auto_complete;
   gboolean debug;
   gdouble interval;
@@ -670,7 +672,9 @@ aqmp_job_cmd_print_list (AqmpJobCmd *self, const gchar *machine)
 
   if (self->store == NULL && !aqmp_job_cmd_open_store (self))
     return AQMP_EXIT_PROBLEM;
-  jobs = aqmp_job_store_list_jobs (self->store, machine, !self->all, &error);
+  /* one page, the newest first; printed oldest first, as the whole list is */
+  jobs = aqmp_job_store_list_recent_jobs (self->store, machine, !self->all, (guint) self->offset,
+                                          (guint) self->limit, &error);
   if (jobs == NULL)
     {
       aqmp_cli_error ("%s", error->message);
@@ -678,16 +682,19 @@ aqmp_job_cmd_print_list (AqmpJobCmd *self, const gchar *machine)
     }
   if (self->json)
     {
-      for (guint i = 0; i < jobs->len; i++)
+      for (guint i = jobs->len; i > 0; i--)
         {
-          g_autoptr(JsonObject) obj = aqmp_job_record_to_json (g_ptr_array_index (jobs, i));
+          g_autoptr(JsonObject) obj = aqmp_job_record_to_json (g_ptr_array_index (jobs, i - 1));
           aqmp_job_cmd_print_object (obj);
         }
       return AQMP_EXIT_OK;
     }
   if (jobs->len == 0)
     {
-      if (self->all)
+      if (self->offset > 0)
+        /* TRANSLATORS: aqmp job list --offset M past the end of the history */
+        g_print (_("no jobs past the %d newest in %s\n"), self->offset, aqmp_job_store_get_path (self->store));
+      else if (self->all)
         g_print (_("no jobs recorded in %s\n"), aqmp_job_store_get_path (self->store));
       else
         g_print (_("no active jobs in %s (--all shows the history)\n"), aqmp_job_store_get_path (self->store));
@@ -695,9 +702,9 @@ aqmp_job_cmd_print_list (AqmpJobCmd *self, const gchar *machine)
     }
   g_print ("%-5s %-24s %-16s %-10s %-10s %-9s %5s  %-19s  %s\n", "ROW", "JOB", "COMMAND", "TYPE", "STATUS",
            "RESULT", "DONE", "STARTED", "MACHINE");
-  for (guint i = 0; i < jobs->len; i++)
+  for (guint i = jobs->len; i > 0; i--)
     {
-      AqmpJobRecord *r = g_ptr_array_index (jobs, i);
+      AqmpJobRecord *r = g_ptr_array_index (jobs, i - 1);
       g_autofree gchar *started = aqmp_job_cmd_format_time (aqmp_job_record_get_created (r));
       g_autofree gchar *done = aqmp_job_cmd_format_progress (r);
       g_print ("%-5" G_GINT64_FORMAT " %-24s %-16s %-10s %-10s %-9s %5s  %-19s  %s\n",
@@ -719,6 +726,11 @@ aqmp_job_cmd_run_list (AqmpJobCmd *self, gint argc, gchar **argv)
   if (argc != 1)
     {
       aqmp_cli_error (_("job list takes no arguments"));
+      return AQMP_EXIT_PROBLEM;
+    }
+  if (self->limit < 0 || self->offset < 0)
+    {
+      aqmp_cli_error (_("--limit and --offset must not be negative"));
       return AQMP_EXIT_PROBLEM;
     }
   return aqmp_job_cmd_print_list (self, self->machine);
@@ -1011,6 +1023,8 @@ aqmp_cmd_job (gint argc, gchar **argv)
     { "auto-complete", 0, 0, G_OPTION_ARG_NONE, &self.auto_complete, N_("Complete a mirror as soon as it is ready"), NULL },
     { "all", 'a', 0, G_OPTION_ARG_NONE, &self.all, N_("List ended jobs too"), NULL },
     { "machine", 'm', 0, G_OPTION_ARG_STRING, &self.machine, N_("Only this machine's jobs"), N_("ADDRESS") },
+    { "limit", 'n', 0, G_OPTION_ARG_INT, &self.limit, N_("list: only the N newest jobs"), N_("N") },
+    { "offset", 0, 0, G_OPTION_ARG_INT, &self.offset, N_("list: skip the M newest jobs first"), N_("M") },
     { "interval", 'i', 0, G_OPTION_ARG_DOUBLE, &self.interval, N_("Seconds between two progress polls (default 0.5)"), N_("SECONDS") },
     { "size", 0, 0, G_OPTION_ARG_DOUBLE, &demo_size_mib, N_("demo: disk size in MiB (default 1024)"), N_("MIB") },
     { "speed", 0, 0, G_OPTION_ARG_DOUBLE, &demo_speed_mib, N_("demo: backup speed in MiB/s (default 200)"), N_("MIB") },

@@ -210,6 +210,45 @@ aqmp_job_store_list_jobs (AqmpJobStore *self, const gchar *machine, gboolean act
   return aqmp_job_store_get_all (self, stmt, error);
 }
 
+/**
+ * aqmp_job_store_list_recent_jobs:
+ * @self: an #AqmpJobStore
+ * @machine: (nullable): only this machine's jobs, or %NULL for all; the
+ *   machine as for aqmp_job_store_find_job()
+ * @active_only: only jobs without a result
+ * @offset: how many of the newest jobs to skip
+ * @limit: the most jobs to return, 0 for all
+ * @error: return location for a #GError
+ *
+ * One page of the history, the newest first, read in SQL: page N of a
+ * size S is @offset N × S and @limit S. A job added between two pages
+ * moves the later pages by one.
+ *
+ * Returns: (transfer full) (element-type AqmpJobRecord) (nullable): the
+ *   jobs, newest first
+ */
+GPtrArray *
+aqmp_job_store_list_recent_jobs (AqmpJobStore *self, const gchar *machine, gboolean active_only,
+                                 guint offset, guint limit, GError **error)
+{
+  g_autoptr(AqmpJobStoreStmt) stmt = NULL;
+
+  g_return_val_if_fail (AQMP_IS_JOB_STORE (self), NULL);
+  aqmp_job_store_flush_quietly (self);
+  stmt = aqmp_job_store_prepare (self, "SELECT " AQMP_JOB_STORE_COLUMNS " FROM jobs"
+                                       " WHERE " AQMP_JOB_STORE_MACHINE_FILTER
+                                       " AND (?2 = 0 OR result IS NULL)"
+                                       " ORDER BY id DESC LIMIT ?4 OFFSET ?5;", error);
+  if (stmt == NULL)
+    return NULL;
+  aqmp_job_store_bind_machine (stmt, machine);
+  sqlite3_bind_int (stmt, 2, active_only ? 1 : 0);
+  /* a negative limit is none */
+  sqlite3_bind_int64 (stmt, 4, limit > 0 ? (gint64) limit : -1);
+  sqlite3_bind_int64 (stmt, 5, offset);
+  return aqmp_job_store_get_all (self, stmt, error);
+}
+
 /* the rows @sql selects for job @row, in order, each as an object whose
  * members are its columns (text or integer) */
 static JsonArray *

@@ -88,6 +88,12 @@ GPtrArray    *aqmp_job_store_list_jobs          (AqmpJobStore  *self,
                                                  const gchar   *machine,
                                                  gboolean       active_only,
                                                  GError       **error);
+GPtrArray    *aqmp_job_store_list_recent_jobs   (AqmpJobStore  *self,
+                                                 const gchar   *machine,
+                                                 gboolean       active_only,
+                                                 guint          offset,
+                                                 guint          limit,
+                                                 GError       **error);
 JsonArray    *aqmp_job_store_get_transitions    (AqmpJobStore  *self,
                                                  gint64         row,
                                                  GError       **error);
