@@ -163,35 +163,14 @@ wait_event (AqmpEventWaiter *waiter)
   g_assert_nonnull (event);
 }
 
-typedef struct {
-  GPtrArray *jobs;
-  AqmpJob *job;
-  GError *error;
-  gboolean done;
-  gboolean ok;
-} Call;
-
-static void
-started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  Call *c = user_data;
-
-  c->jobs = aqmp_job_runner_start_finish_all (AQMP_JOB_RUNNER (source), res, &c->error);
-  c->done = TRUE;
-}
-
+/* each QMP call of a start is bounded by the client's default timeout */
 static GPtrArray *
 start_jobs (AqmpJobRunner *runner, const gchar *command, const gchar *json, AqmpJobStartFlags flags,
             guint32 uid, GError **error)
 {
   g_autoptr(JsonObject) args = aqmp_test_object_from_json (json);
-  Call c = { 0, };
 
-  aqmp_job_runner_start_full_async (runner, command, args, flags, uid, NULL, started_cb, &c);
-  g_assert_true (aqmp_test_wait_for_flag (&c.done, AQMP_TEST_WAIT_MS));
-  if (c.error != NULL)
-    g_propagate_error (error, c.error);
-  return c.jobs;
+  return aqmp_job_runner_start_full_sync (runner, command, args, flags, uid, NULL, error);
 }
 
 static AqmpJob *
@@ -230,45 +209,20 @@ release_until_concluded (AqmpClient *client, const gchar *id)
   wait_event (concluded);
 }
 
-static void
-waited_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  Call *c = user_data;
-
-  c->ok = aqmp_job_wait_finish (AQMP_JOB (source), res, &c->error);
-  c->done = TRUE;
-}
-
 static gboolean
 wait_job (AqmpJob *job, GError **error)
 {
-  Call c = { 0, };
-
-  aqmp_job_wait_async (job, NULL, waited_cb, &c);
-  if (!aqmp_test_wait_for_flag (&c.done, JOB_WAIT_MS))
-    g_error ("job %s did not end within %u ms", aqmp_job_get_id (job), JOB_WAIT_MS);
-  if (c.error != NULL)
-    g_propagate_error (error, c.error);
-  return c.ok;
-}
-
-static void
-reconciled_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  GPtrArray **out = user_data;
-  g_autoptr(GError) error = NULL;
-
-  *out = aqmp_job_runner_reconcile_finish (AQMP_JOB_RUNNER (source), res, &error);
-  g_assert_no_error (error);
+  return aqmp_test_job_wait (job, JOB_WAIT_MS, error);
 }
 
 static GPtrArray *
 reconcile (AqmpJobRunner *runner)
 {
-  GPtrArray *attached = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *attached = aqmp_job_runner_reconcile_sync (runner, NULL, &error);
 
-  aqmp_job_runner_reconcile_async (runner, NULL, reconciled_cb, &attached);
-  g_assert_true (aqmp_test_wait_for_pointer ((gpointer *) &attached, AQMP_TEST_WAIT_MS));
+  g_assert_no_error (error);
+  g_assert_nonnull (attached);
   return attached;
 }
 
@@ -726,7 +680,6 @@ test_transaction (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autofree gchar *before = NULL;
   g_autofree gchar *after = NULL;
-  Call c = { 0, };
 
   add_null_node (f->client, "src", 4 * MIB);
   add_null_node (f->client, "tgt1", 4 * MIB);
@@ -735,11 +688,9 @@ test_transaction (Fixture *f, gconstpointer data)
     g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), given);
     before = aqmp_json_to_string (node, FALSE);
   }
-  aqmp_job_runner_start_full_async (f->runner, "transaction", given, AQMP_JOB_START_FLAGS_NONE, 0, NULL,
-                                    started_cb, &c);
-  g_assert_true (aqmp_test_wait_for_flag (&c.done, AQMP_TEST_WAIT_MS));
-  g_assert_no_error (c.error);
-  jobs = g_steal_pointer (&c.jobs);
+  jobs = aqmp_job_runner_start_full_sync (f->runner, "transaction", given, AQMP_JOB_START_FLAGS_NONE, 0, NULL,
+                                          &error);
+  g_assert_no_error (error);
   /* one start, two jobs: the second named by the runner */
   g_assert_cmpuint (jobs->len, ==, 2);
   g_assert_cmpstr (aqmp_job_get_id (g_ptr_array_index (jobs, 0)), ==, "tx-a");

@@ -98,18 +98,14 @@ started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   c->done = TRUE;
 }
 
+/* each QMP call of a start is bounded by the client's default timeout */
 static AqmpJob *
 start_job_full (AqmpJobRunner *runner, const gchar *command, const gchar *json, AqmpJobStartFlags flags,
                 GError **error)
 {
   g_autoptr(JsonObject) args = aqmp_test_object_from_json (json);
-  Call c = { 0, };
 
-  aqmp_job_runner_start_async (runner, command, args, flags, NULL, started_cb, &c);
-  g_assert_true (aqmp_test_wait_for_flag (&c.done, AQMP_TEST_WAIT_MS));
-  if (c.error != NULL)
-    g_propagate_error (error, g_steal_pointer (&c.error));
-  return c.job;
+  return aqmp_job_runner_start_sync (runner, command, args, flags, NULL, error);
 }
 
 static AqmpJob *
@@ -135,44 +131,13 @@ waited_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 static gboolean
 wait_job (AqmpJob *job, GError **error)
 {
-  Call c = { 0, };
-
-  aqmp_job_wait_async (job, NULL, waited_cb, &c);
-  if (!aqmp_test_wait_for_flag (&c.done, JOB_WAIT_MS))
-    g_error ("job %s did not end within %u ms", aqmp_job_get_id (job), JOB_WAIT_MS);
-  if (c.error != NULL)
-    g_propagate_error (error, g_steal_pointer (&c.error));
-  return c.ok;
-}
-
-static void
-controlled_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  Call *c = user_data;
-
-  c->ok = aqmp_job_runner_control_finish (AQMP_JOB_RUNNER (source), res, &c->error);
-  c->done = TRUE;
-}
-
-static void
-speed_set_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  Call *c = user_data;
-
-  c->ok = aqmp_job_runner_set_speed_finish (AQMP_JOB_RUNNER (source), res, &c->error);
-  c->done = TRUE;
+  return aqmp_test_job_wait (job, JOB_WAIT_MS, error);
 }
 
 static gboolean
 control_job (AqmpJobRunner *runner, const gchar *id, AqmpJobAction action, GError **error)
 {
-  Call c = { 0, };
-
-  aqmp_job_runner_control_async (runner, id, action, NULL, controlled_cb, &c);
-  g_assert_true (aqmp_test_wait_for_flag (&c.done, AQMP_TEST_WAIT_MS));
-  if (c.error != NULL)
-    g_propagate_error (error, g_steal_pointer (&c.error));
-  return c.ok;
+  return aqmp_job_runner_control_sync (runner, id, action, NULL, error);
 }
 
 typedef struct {
@@ -434,7 +399,6 @@ test_pause_resume_speed (Fixture *f, gconstpointer data)
 {
   g_autoptr(AqmpJob) job = NULL;
   g_autoptr(GError) error = NULL;
-  Call c = { 0, };
 
   add_null_node (f->client, "src", 1024 * MIB);
   aqmp_test_hold_add (f->client, "tgt", 1024 * MIB);
@@ -453,14 +417,11 @@ test_pause_resume_speed (Fixture *f, gconstpointer data)
   g_assert_error (error, AQMP_ERROR, AQMP_ERROR_COMMAND);
   g_clear_error (&error);
   /* a new speed reaches QEMU */
-  aqmp_job_runner_set_speed_async (f->runner, aqmp_job_get_id (job), 4 * MIB, NULL, speed_set_cb, &c);
-  g_assert_true (aqmp_test_wait_for_flag (&c.done, AQMP_TEST_WAIT_MS));
-  g_assert_no_error (c.error);
+  g_assert_true (aqmp_job_runner_set_speed_sync (f->runner, aqmp_job_get_id (job), 4 * MIB, NULL, &error));
+  g_assert_no_error (error);
   g_assert_cmpint (block_job_speed (f->client, aqmp_job_get_id (job)), ==, 4 * MIB);
-  call_clear (&c);
-  aqmp_job_runner_set_speed_async (f->runner, aqmp_job_get_id (job), 0, NULL, speed_set_cb, &c);
-  g_assert_true (aqmp_test_wait_for_flag (&c.done, AQMP_TEST_WAIT_MS));
-  g_assert_no_error (c.error);
+  g_assert_true (aqmp_job_runner_set_speed_sync (f->runner, aqmp_job_get_id (job), 0, NULL, &error));
+  g_assert_no_error (error);
   g_assert_cmpint (block_job_speed (f->client, aqmp_job_get_id (job)), ==, 0);
   aqmp_test_hold_release (f->client, "tgt", NULL);
   g_assert_true (wait_job (job, &error));
@@ -942,23 +903,14 @@ test_burst_batched (Fixture *f, gconstpointer data)
 
 /* ----- restart safety ----- */
 
-static void
-reconciled_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  GPtrArray **out = user_data;
-  g_autoptr(GError) error = NULL;
-
-  *out = aqmp_job_runner_reconcile_finish (AQMP_JOB_RUNNER (source), res, &error);
-  g_assert_no_error (error);
-}
-
 static GPtrArray *
 reconcile (AqmpJobRunner *runner)
 {
-  GPtrArray *attached = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *attached = aqmp_job_runner_reconcile_sync (runner, NULL, &error);
 
-  aqmp_job_runner_reconcile_async (runner, NULL, reconciled_cb, &attached);
-  g_assert_true (aqmp_test_wait_for_pointer ((gpointer *) &attached, AQMP_TEST_WAIT_MS));
+  g_assert_no_error (error);
+  g_assert_nonnull (attached);
   return attached;
 }
 
@@ -1196,16 +1148,6 @@ test_restart_after_sigkill (Fixture *f, gconstpointer data)
 /* ----- the launcher ----- */
 
 static void
-launched_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  Call *c = user_data;
-  g_autoptr(AqmpClient) client = aqmp_launcher_launch_finish (AQMP_LAUNCHER (source), res, &c->error);
-
-  c->ok = client != NULL;
-  c->done = TRUE;
-}
-
-static void
 test_launcher (gconstpointer data)
 {
   AqmpLauncherTransport transport = GPOINTER_TO_INT (data);
@@ -1214,16 +1156,18 @@ test_launcher (gconstpointer data)
   g_autoptr(JsonNode) status = NULL;
   g_autoptr(AqmpJobRunner) runner = NULL;
   g_autoptr(AqmpJob) job = NULL;
+  g_autoptr(AqmpClient) client = NULL;
   g_autofree gchar *machine = NULL;
   g_autofree gchar *pid = NULL;
-  Call c = { 0, };
 
   aqmp_launcher_set_transport (launcher, transport);
   aqmp_launcher_set_quiet (launcher, TRUE);
   aqmp_launcher_add_arguments (launcher, "-machine", "none", "-nodefaults", "-display", "none", NULL);
-  aqmp_launcher_launch_async (launcher, NULL, launched_cb, &c);
-  g_assert_true (aqmp_test_wait_for_flag (&c.done, AQMP_TEST_WAIT_MS));
-  g_assert_no_error (c.error);
+  /* bounded by the client's connect timeout */
+  aqmp_client_set_connect_timeout (aqmp_launcher_get_client (launcher), AQMP_TEST_WAIT_MS);
+  client = aqmp_launcher_launch_sync (launcher, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (client == aqmp_launcher_get_client (launcher));
   g_assert_cmpint (aqmp_client_get_state (aqmp_launcher_get_client (launcher)), ==, AQMP_STATE_RUNNING);
   status = aqmp_client_execute_sync (aqmp_launcher_get_client (launcher), "query-status", NULL, NULL, &error);
   g_assert_no_error (error);
@@ -1251,14 +1195,13 @@ static void
 test_launcher_bad_binary (void)
 {
   g_autoptr(AqmpLauncher) launcher = aqmp_launcher_new ("/nonexistent/qemu");
-  Call c = { 0, };
+  g_autoptr(AqmpClient) client = NULL;
+  g_autoptr(GError) error = NULL;
 
-  aqmp_launcher_launch_async (launcher, NULL, launched_cb, &c);
-  g_assert_true (aqmp_test_wait_for_flag (&c.done, AQMP_TEST_WAIT_MS));
-  g_assert_false (c.ok);
-  g_assert_nonnull (c.error);
-  g_assert_nonnull (strstr (c.error->message, "/nonexistent/qemu"));
-  call_clear (&c);
+  client = aqmp_launcher_launch_sync (launcher, NULL, &error);
+  g_assert_null (client);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "/nonexistent/qemu"));
 }
 
 int

@@ -344,42 +344,15 @@ aqmp_job_cmd_connect (AqmpJobCmd *self, const gchar *address, gboolean with_stor
   return TRUE;
 }
 
-typedef struct {
-  GPtrArray *jobs;
-  GError *error;
-  gboolean done;
-} AqmpJobCmdResult;
-
-static void
-aqmp_job_cmd_reconciled_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  AqmpJobCmdResult *r = user_data;
-
-  r->jobs = aqmp_job_runner_reconcile_finish (AQMP_JOB_RUNNER (source), res, &r->error);
-  r->done = TRUE;
-}
-
-/* runs the default context until @done: these are plain programs */
-static void
-aqmp_job_cmd_iterate_until (gboolean *done)
-{
-  while (!*done)
-    g_main_context_iteration (NULL, TRUE);
-}
-
 static GPtrArray *
 aqmp_job_cmd_reconcile (AqmpJobCmd *self)
 {
-  AqmpJobCmdResult r = { 0, };
+  g_autoptr(GError) error = NULL;
+  GPtrArray *jobs = aqmp_job_runner_reconcile_sync (self->runner, NULL, &error);
 
-  aqmp_job_runner_reconcile_async (self->runner, NULL, aqmp_job_cmd_reconciled_cb, &r);
-  aqmp_job_cmd_iterate_until (&r.done);
-  if (r.jobs == NULL)
-    {
-      aqmp_cli_error (_("cannot reconcile the job store with QEMU: %s"), r.error->message);
-      g_clear_error (&r.error);
-    }
-  return r.jobs;
+  if (jobs == NULL)
+    aqmp_cli_error (_("cannot reconcile the job store with QEMU: %s"), error->message);
+  return jobs;
 }
 
 static void
@@ -392,21 +365,6 @@ aqmp_job_cmd_report_refusal (const gchar *what, const GError *error)
 }
 
 /* ----- start ----- */
-
-typedef struct {
-  GPtrArray *jobs;
-  GError *error;
-  gboolean done;
-} AqmpJobCmdStart;
-
-static void
-aqmp_job_cmd_started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  AqmpJobCmdStart *s = user_data;
-
-  s->jobs = aqmp_job_runner_start_finish_all (AQMP_JOB_RUNNER (source), res, &s->error);
-  s->done = TRUE;
-}
 
 /* "a, b": the ids of a transaction's jobs */
 static gchar *
@@ -422,31 +380,29 @@ aqmp_job_cmd_job_ids (GPtrArray *jobs)
 static gint
 aqmp_job_cmd_start_and_follow (AqmpJobCmd *self)
 {
-  AqmpJobCmdStart s = { 0, };
   AqmpJobStartFlags flags = self->auto_complete ? AQMP_JOB_START_FLAGS_AUTO_COMPLETE : AQMP_JOB_START_FLAGS_NONE;
+  g_autoptr(GPtrArray) jobs = NULL;
+  g_autoptr(GError) error = NULL;
   guint sigint_id;
   guint sigterm_id;
 
-  aqmp_job_runner_start_async (self->runner, self->command, self->arguments, flags, NULL,
-                               aqmp_job_cmd_started_cb, &s);
-  aqmp_job_cmd_iterate_until (&s.done);
-  if (s.jobs == NULL)
+  jobs = aqmp_job_runner_start_full_sync (self->runner, self->command, self->arguments, flags, (guint32) getuid (),
+                                          NULL, &error);
+  if (jobs == NULL)
     {
-      gint rc = aqmp_cli_exit_code (s.error);
       /* refused before anything was sent: a usage problem */
-      if (g_error_matches (s.error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_NOT_A_JOB))
-        aqmp_cli_error (_("cannot start a job: %s"), s.error->message);
+      if (g_error_matches (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_NOT_A_JOB))
+        aqmp_cli_error (_("cannot start a job: %s"), error->message);
       else
-        aqmp_job_cmd_report_refusal (self->command, s.error);
-      g_clear_error (&s.error);
-      return rc;
+        aqmp_job_cmd_report_refusal (self->command, error);
+      return aqmp_cli_exit_code (error);
     }
   if (self->tty && !self->json)
     {
-      g_autofree gchar *ids = aqmp_job_cmd_job_ids (s.jobs);
+      g_autofree gchar *ids = aqmp_job_cmd_job_ids (jobs);
       /* TRANSLATORS: the command (such as blockdev-backup or transaction),
        * then the ids of the jobs it started */
-      if (s.jobs->len == 1)
+      if (jobs->len == 1)
         g_print (_("started %s job %s\n"), self->command, ids);
       else
         g_print (_("started %s jobs %s\n"), self->command, ids);
@@ -455,9 +411,8 @@ aqmp_job_cmd_start_and_follow (AqmpJobCmd *self)
   /* before the bar shows: a Ctrl-C the user sends on seeing it must not kill us */
   sigint_id = g_unix_signal_add (SIGINT, aqmp_job_cmd_interrupted_cb, self);
   sigterm_id = g_unix_signal_add (SIGTERM, aqmp_job_cmd_interrupted_cb, self);
-  for (guint i = 0; i < s.jobs->len; i++)
-    aqmp_job_cmd_follow (self, g_ptr_array_index (s.jobs, i));
-  g_ptr_array_unref (s.jobs);
+  for (guint i = 0; i < jobs->len; i++)
+    aqmp_job_cmd_follow (self, g_ptr_array_index (jobs, i));
   if (self->remaining > 0)
     g_main_loop_run (self->loop);
   g_source_remove (sigint_id);
@@ -556,35 +511,11 @@ aqmp_job_cmd_run_watch (AqmpJobCmd *self, gint argc, gchar **argv)
 
 /* ----- cancel, pause, resume, complete, finalize, dismiss, set-speed ----- */
 
-typedef struct {
-  gboolean ok;
-  GError *error;
-  gboolean done;
-} AqmpJobCmdControl;
-
-static void
-aqmp_job_cmd_controlled_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  AqmpJobCmdControl *c = user_data;
-
-  c->ok = aqmp_job_runner_control_finish (AQMP_JOB_RUNNER (source), res, &c->error);
-  c->done = TRUE;
-}
-
-static void
-aqmp_job_cmd_speed_set_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  AqmpJobCmdControl *c = user_data;
-
-  c->ok = aqmp_job_runner_set_speed_finish (AQMP_JOB_RUNNER (source), res, &c->error);
-  c->done = TRUE;
-}
-
 static gint
 aqmp_job_cmd_run_control (AqmpJobCmd *self, const gchar *verb, gint argc, gchar **argv)
 {
-  AqmpJobCmdControl c = { 0, };
-  gint rc;
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
 
   if (argc != (g_strcmp0 (verb, "set-speed") == 0 ? 4 : 3))
     {
@@ -599,23 +530,19 @@ aqmp_job_cmd_run_control (AqmpJobCmd *self, const gchar *verb, gint argc, gchar 
   if (g_strcmp0 (verb, "set-speed") == 0)
     {
       guint64 speed = 0;
-      g_autoptr(GError) error = NULL;
       if (!g_ascii_string_to_unsigned (argv[3], 10, 0, G_MAXINT64, &speed, &error))
         {
           aqmp_cli_error (_("invalid speed '%s': %s"), argv[3], error->message);
           return AQMP_EXIT_PROBLEM;
         }
-      aqmp_job_runner_set_speed_async (self->runner, argv[2], speed, NULL, aqmp_job_cmd_speed_set_cb, &c);
+      ok = aqmp_job_runner_set_speed_sync (self->runner, argv[2], speed, NULL, &error);
     }
   else
-    aqmp_job_runner_control_async (self->runner, argv[2], self->action, NULL, aqmp_job_cmd_controlled_cb, &c);
-  aqmp_job_cmd_iterate_until (&c.done);
-  if (c.ok)
+    ok = aqmp_job_runner_control_sync (self->runner, argv[2], self->action, NULL, &error);
+  if (ok)
     return AQMP_EXIT_OK;
-  aqmp_job_cmd_report_refusal (verb, c.error);
-  rc = aqmp_cli_exit_code (c.error);
-  g_clear_error (&c.error);
-  return rc;
+  aqmp_job_cmd_report_refusal (verb, error);
+  return aqmp_cli_exit_code (error);
 }
 
 /* ----- list and show, from the store alone ----- */
@@ -851,21 +778,6 @@ aqmp_job_cmd_run_show (AqmpJobCmd *self, gint argc, gchar **argv)
 
 /* ----- demo: a throwaway QEMU, a speed-limited backup, the list ----- */
 
-typedef struct {
-  AqmpClient *client;
-  GError *error;
-  gboolean done;
-} AqmpJobCmdLaunch;
-
-static void
-aqmp_job_cmd_launched_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  AqmpJobCmdLaunch *l = user_data;
-
-  l->client = aqmp_launcher_launch_finish (AQMP_LAUNCHER (source), res, &l->error);
-  l->done = TRUE;
-}
-
 static gboolean
 aqmp_job_cmd_add_null_node (AqmpJobCmd *self, const gchar *name, gint64 size)
 {
@@ -888,7 +800,7 @@ aqmp_job_cmd_add_null_node (AqmpJobCmd *self, const gchar *name, gint64 size)
 static gint
 aqmp_job_cmd_run_demo (AqmpJobCmd *self, gint argc, gchar **argv)
 {
-  AqmpJobCmdLaunch l = { 0, };
+  g_autoptr(GError) error = NULL;
   g_autofree gchar *machine = NULL;
   g_autofree gchar *size = NULL;
   g_autofree gchar *speed = NULL;
@@ -905,15 +817,12 @@ aqmp_job_cmd_run_demo (AqmpJobCmd *self, gint argc, gchar **argv)
   aqmp_launcher_set_quiet (self->launcher, !self->debug);
   aqmp_launcher_add_arguments (self->launcher, "-machine", "none", "-nodefaults", "-display", "none", NULL);
   g_print (_("starting a throwaway QEMU (%s)\n"), aqmp_launcher_get_binary (self->launcher));
-  aqmp_launcher_launch_async (self->launcher, NULL, aqmp_job_cmd_launched_cb, &l);
-  aqmp_job_cmd_iterate_until (&l.done);
-  if (l.client == NULL)
+  self->client = aqmp_launcher_launch_sync (self->launcher, NULL, &error);
+  if (self->client == NULL)
     {
-      aqmp_cli_error ("%s", l.error->message);
-      g_clear_error (&l.error);
+      aqmp_cli_error ("%s", error->message);
       return AQMP_EXIT_PROBLEM;
     }
-  self->client = l.client;
   machine = aqmp_launcher_get_machine (self->launcher);
   size = g_format_size_full ((guint64) self->demo_size, G_FORMAT_SIZE_IEC_UNITS);
   speed = g_format_size_full ((guint64) self->demo_speed, G_FORMAT_SIZE_IEC_UNITS);

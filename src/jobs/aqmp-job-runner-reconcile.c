@@ -215,7 +215,8 @@ aqmp_job_runner_attach_row (AqmpJobRunner *self, const gchar *id, AqmpJobRecord 
   /* recorded and left for someone else to dismiss: nothing to do here */
   if (recorded && (adopted || (flags & AQMP_JOB_START_FLAGS_NO_DISMISS)))
     return NULL;
-  job = aqmp_job_new (id, self->machine, adopted ? NULL : command, aqmp_job_record_get_created (record));
+  job = aqmp_job_new (self->client, id, self->machine, adopted ? NULL : command,
+                      aqmp_job_record_get_created (record));
   aqmp_job_set_store_id (job, row);
   aqmp_job_set_started_by_uid (job, aqmp_job_record_get_started_by_uid (record));
   aqmp_job_set_status (job, aqmp_job_record_get_status (record));
@@ -241,7 +242,7 @@ aqmp_job_runner_attach_row (AqmpJobRunner *self, const gchar *id, AqmpJobRecord 
 static AqmpJobRunnerEntry *
 aqmp_job_runner_adopt (AqmpJobRunner *self, const gchar *id)
 {
-  g_autoptr(AqmpJob) job = aqmp_job_new (id, self->machine, NULL, g_get_real_time ());
+  g_autoptr(AqmpJob) job = aqmp_job_new (self->client, id, self->machine, NULL, g_get_real_time ());
   g_autoptr(GError) error = NULL;
   AqmpJobRunnerEntry *entry;
 

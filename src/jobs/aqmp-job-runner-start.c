@@ -181,7 +181,7 @@ aqmp_job_runner_record_start (AqmpJobRunner *self, AqmpJobRunnerStart *start, GE
   for (guint i = 0; i < start->plans->len; i++)
     {
       AqmpJobPlan *plan = g_ptr_array_index (start->plans, i);
-      g_autoptr(AqmpJob) job = aqmp_job_new (plan->job_id, self->machine, start->command, now);
+      g_autoptr(AqmpJob) job = aqmp_job_new (self->client, plan->job_id, self->machine, start->command, now);
 
       aqmp_job_set_started_by_uid (job, start->uid);
       if (self->store != NULL)
