@@ -198,7 +198,7 @@ aqmp_job_runner_recorded_outcome (AqmpJobRecord *record, AqmpJobResult result)
 }
 
 /* a job of a row: how it was started, and where the row left it */
-static AqmpJobRunnerEntry *
+static AqmpJobTracker *
 aqmp_job_runner_attach_row (AqmpJobRunner *self, const gchar *id, AqmpJobRecord *record)
 {
   const gchar *command = aqmp_job_record_get_command (record);
@@ -210,10 +210,10 @@ aqmp_job_runner_attach_row (AqmpJobRunner *self, const gchar *id, AqmpJobRecord 
   g_autoptr(AqmpMachineIdentity) theirs = aqmp_machine_identity_new_from_record (record);
   g_autoptr(AqmpJob) job = NULL;
   g_autoptr(GError) error = NULL;
-  AqmpJobRunnerEntry *entry;
+  AqmpJobTracker *tracker;
 
   /* recorded and left for someone else to dismiss: nothing to do here */
-  if (recorded && (adopted || (flags & AQMP_JOB_START_FLAGS_NO_DISMISS)))
+  if (recorded && aqmp_job_tracker_leaves_dismiss (adopted, flags))
     return NULL;
   job = aqmp_job_new (self->client, id, self->machine, adopted ? NULL : command,
                       aqmp_job_record_get_created (record));
@@ -226,25 +226,27 @@ aqmp_job_runner_attach_row (AqmpJobRunner *self, const gchar *id, AqmpJobRecord 
     aqmp_job_runner_store_warn (self, g_steal_pointer (&error));
   if (aqmp_machine_identity_is_empty (theirs) && !aqmp_job_store_set_job_identity (self->store, row, self->identity, &error))
     aqmp_job_runner_store_warn (self, error);
-  entry = aqmp_job_runner_add_entry (self, job, flags);
-  entry->adopted = adopted;
-  entry->settings = aqmp_job_commands_settings (command, aqmp_job_record_get_arguments (record), id);
-  if (recorded)
+  if (adopted)
     {
-      entry->recorded = TRUE;
-      entry->result = aqmp_job_record_get_result (record);
-      entry->outcome = aqmp_job_runner_recorded_outcome (record, entry->result);
+      tracker = aqmp_job_tracker_new_adopted (job);
     }
-  return entry;
+  else
+    {
+      AqmpJobSettings settings = aqmp_job_commands_settings (command, aqmp_job_record_get_arguments (record), id);
+      tracker = aqmp_job_tracker_new (job, flags, &settings);
+    }
+  if (recorded)
+    aqmp_job_tracker_set_recorded (tracker, aqmp_job_record_get_result (record),
+                                   aqmp_job_runner_recorded_outcome (record, aqmp_job_record_get_result (record)));
+  return tracker;
 }
 
 /* a job no row knows: started outside aqmp */
-static AqmpJobRunnerEntry *
+static AqmpJobTracker *
 aqmp_job_runner_adopt (AqmpJobRunner *self, const gchar *id)
 {
   g_autoptr(AqmpJob) job = aqmp_job_new (self->client, id, self->machine, NULL, g_get_real_time ());
   g_autoptr(GError) error = NULL;
-  AqmpJobRunnerEntry *entry;
 
   if (self->store != NULL)
     {
@@ -254,10 +256,7 @@ aqmp_job_runner_adopt (AqmpJobRunner *self, const gchar *id)
         aqmp_job_runner_store_warn (self, error);
       aqmp_job_set_store_id (job, row);
     }
-  entry = aqmp_job_runner_add_entry (self, job, AQMP_JOB_START_FLAGS_NONE);
-  entry->adopted = TRUE;
-  entry->settings.ask_at_concluded = TRUE;
-  return entry;
+  return aqmp_job_tracker_new_adopted (job);
 }
 
 /* a job QEMU has: find or make its row, then follow it */
@@ -267,35 +266,27 @@ aqmp_job_runner_attach (AqmpJobRunner *self, JsonObject *info, GHashTable *claim
   const gchar *id = aqmp_json_get_string (info, "id");
   AqmpJobStatus status = aqmp_job_status_from_string (aqmp_json_get_string (info, "status"));
   g_autoptr(AqmpJobRecord) record = self->store != NULL ? aqmp_job_runner_find_row (self, id, status) : NULL;
+  g_autoptr(AqmpJobTracker) tracker = NULL;
   g_autoptr(AqmpJob) job = NULL;
-  AqmpJobRunnerEntry *entry;
 
   if (record != NULL)
     {
       aqmp_job_runner_claim (claimed, aqmp_job_record_get_row (record));
-      entry = aqmp_job_runner_attach_row (self, id, record);
+      tracker = aqmp_job_runner_attach_row (self, id, record);
     }
   else
-    entry = aqmp_job_runner_adopt (self, id);
-  if (entry == NULL)
+    tracker = aqmp_job_runner_adopt (self, id);
+  if (tracker == NULL)
     return NULL;
-  job = g_object_ref (entry->job);
+  job = g_object_ref (aqmp_job_tracker_get_job (tracker));
   g_debug ("attaching to job %s (%s)%s", id, aqmp_job_status_to_string (status),
-           entry->adopted ? ", started outside aqmp" : "");
-  entry->started = TRUE;
-  /* a status unchanged since the store saw it is no new transition */
-  if (!aqmp_job_runner_apply_info (self, entry, info, TRUE))
-    return g_steal_pointer (&job);
-  /* and a job found waiting for the runner gets what it waits for */
-  if (aqmp_job_get_status (job) == AQMP_JOB_STATUS_PENDING && aqmp_job_runner_may_finalize (entry))
-    {
-      entry->finalizing = TRUE;
-      aqmp_job_runner_send_verb (self, id, "job-finalize");
-    }
-  else if (aqmp_job_get_status (job) == AQMP_JOB_STATUS_CONCLUDED)
-    {
-      aqmp_job_runner_on_concluded (self, entry);
-    }
+           aqmp_job_tracker_is_adopted (tracker) ? ", started outside aqmp" : "");
+  aqmp_job_runner_track (self, tracker);
+  aqmp_job_tracker_set_started (tracker);
+  /* a status unchanged since the store saw it is no new transition, yet
+   * a job found waiting for the runner gets what it waits for */
+  if (aqmp_job_runner_apply_info (self, tracker, info, TRUE))
+    aqmp_job_runner_act (self, tracker);
   return g_steal_pointer (&job);
 }
 
@@ -306,16 +297,16 @@ aqmp_job_runner_mark_lost (AqmpJobRunner *self, GHashTable *claimed)
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) active = aqmp_job_store_list_jobs (self->store, NULL, TRUE, &error);
   GHashTableIter iter;
-  AqmpJobRunnerEntry *entry;
+  AqmpJobTracker *tracker;
 
   if (active == NULL)
     {
       aqmp_job_runner_store_warn (self, error);
       return;
     }
-  g_hash_table_iter_init (&iter, self->entries);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
-    aqmp_job_runner_claim (claimed, aqmp_job_get_store_id (entry->job));
+  g_hash_table_iter_init (&iter, self->trackers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tracker))
+    aqmp_job_runner_claim (claimed, aqmp_job_get_store_id (aqmp_job_tracker_get_job (tracker)));
   for (guint i = 0; i < active->len; i++)
     {
       AqmpJobRecord *record = g_ptr_array_index (active, i);
@@ -354,15 +345,15 @@ aqmp_job_runner_reconciled_cb (GObject *source, GAsyncResult *res, gpointer user
     {
       JsonObject *info = json_array_get_object_element (jobs, i);
       const gchar *id = aqmp_json_get_string (info, "id");
-      AqmpJobRunnerEntry *entry;
+      AqmpJobTracker *tracker;
       AqmpJob *job;
 
       if (id == NULL)
         continue;
-      entry = g_hash_table_lookup (self->entries, id);
-      if (entry != NULL)
+      tracker = g_hash_table_lookup (self->trackers, id);
+      if (tracker != NULL)
         {
-          g_ptr_array_add (attached, g_object_ref (entry->job));
+          g_ptr_array_add (attached, g_object_ref (aqmp_job_tracker_get_job (tracker)));
           continue;
         }
       job = aqmp_job_runner_attach (self, info, claimed);
