@@ -361,7 +361,11 @@ aqmp_job_runner_set_status (AqmpJobRunner *self, AqmpJobTracker *tracker, AqmpJo
   /* the tracker may be gone after this */
   if (!aqmp_job_runner_act (self, tracker))
     return FALSE;
-  aqmp_job_runner_update_polling (self);
+  /* while polling, a job that goes on running changes nothing: only an end
+   * may stop it (a pause/resume storm is thousands of these); each poll
+   * checks again */
+  if (self->poll_source == NULL || !aqmp_job_status_is_active (status))
+    aqmp_job_runner_update_polling (self);
   return TRUE;
 }
 
