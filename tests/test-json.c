@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "aqmp-error.h"
 #include "aqmp-json.h"
 #include "aqmp-json-private.h"
 #include "aqmp-message-private.h"
@@ -505,6 +506,32 @@ test_request (void)
                    ==, "unit\x1fseparator");
 }
 
+/* an error reply whose class or description is not a string is still an
+ * error of the command's, in defaults, with no critical on the way */
+static void
+test_error_reply_members (void)
+{
+  const gchar *replies[] = {
+    "{\"error\": {\"class\": {\"odd\": 1}, \"desc\": [\"d\"]}, \"id\": 1}",
+    "{\"error\": {\"class\": 7, \"desc\": null}, \"id\": 1}",
+    "{\"error\": {}, \"id\": 1}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (replies); i++)
+    {
+      g_auto(AqmpMessage) message = { 0, };
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GError) reply_error = NULL;
+
+      g_assert_true (aqmp_message_parse (replies[i], strlen (replies[i]), &message, &error));
+      g_assert_no_error (error);
+      reply_error = aqmp_message_reply_to_error (&message, "x-test");
+      g_assert_error (reply_error, AQMP_ERROR, AQMP_ERROR_COMMAND);
+      g_assert_cmpstr (aqmp_error_get_qmp_class (reply_error), ==, "GenericError");
+      g_assert_cmpstr (aqmp_error_get_qmp_desc (reply_error), ==, "(no description)");
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -513,6 +540,7 @@ main (int argc, char **argv)
   g_test_add_func ("/aqmp/json/number-types", test_number_types);
   g_test_add_func ("/aqmp/json/members", test_members);
   g_test_add_func ("/aqmp/json/typed-members", test_typed_members);
+  g_test_add_func ("/aqmp/json/error-reply-members", test_error_reply_members);
   g_test_add_func ("/aqmp/json/invalid", test_invalid);
   g_test_add_func ("/aqmp/json/depth", test_depth);
   g_test_add_func ("/aqmp/json/round-trip", test_round_trip);
