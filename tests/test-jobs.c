@@ -1145,65 +1145,6 @@ test_restart_after_sigkill (Fixture *f, gconstpointer data)
   aqmp_test_job_assert_integrity (store);
 }
 
-/* ----- the launcher ----- */
-
-static void
-test_launcher (gconstpointer data)
-{
-  AqmpLauncherTransport transport = GPOINTER_TO_INT (data);
-  g_autoptr(AqmpLauncher) launcher = aqmp_launcher_new (AQMP_TEST_QEMU);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) status = NULL;
-  g_autoptr(AqmpJobRunner) runner = NULL;
-  g_autoptr(AqmpJob) job = NULL;
-  g_autoptr(AqmpClient) client = NULL;
-  g_autofree gchar *machine = NULL;
-  g_autofree gchar *pid = NULL;
-
-  aqmp_launcher_set_transport (launcher, transport);
-  aqmp_launcher_set_quiet (launcher, TRUE);
-  aqmp_launcher_add_arguments (launcher, "-machine", "none", "-nodefaults", "-display", "none", NULL);
-  /* bounded by the client's connect timeout */
-  aqmp_client_set_connect_timeout (aqmp_launcher_get_client (launcher), AQMP_TEST_WAIT_MS);
-  client = aqmp_launcher_launch_sync (launcher, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_true (client == aqmp_launcher_get_client (launcher));
-  g_assert_cmpint (aqmp_client_get_state (aqmp_launcher_get_client (launcher)), ==, AQMP_STATE_RUNNING);
-  status = aqmp_client_execute_sync (aqmp_launcher_get_client (launcher), "query-status", NULL, NULL, &error);
-  g_assert_no_error (error);
-  machine = aqmp_launcher_get_machine (launcher);
-  g_assert_true (g_str_has_prefix (machine, "qemu-pid:"));
-
-  /* a job on it, with no store */
-  runner = aqmp_job_runner_new (aqmp_launcher_get_client (launcher), NULL, machine);
-  add_null_node (aqmp_launcher_get_client (launcher), "src", 4 * MIB);
-  add_null_node (aqmp_launcher_get_client (launcher), "tgt", 4 * MIB);
-  job = start_job (runner, "blockdev-backup", "{\"device\": \"src\", \"target\": \"tgt\", \"sync\": \"full\"}",
-                   AQMP_JOB_START_FLAGS_NONE);
-  g_assert_true (wait_job (job, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (aqmp_job_get_store_id (job), ==, 0);
-
-  /* stop kills and reaps */
-  pid = g_strdup (g_subprocess_get_identifier (aqmp_launcher_get_process (launcher)));
-  aqmp_launcher_stop (launcher);
-  g_assert_null (aqmp_launcher_get_process (launcher));
-  g_assert_cmpint (kill (atoi (pid), 0), !=, 0);
-}
-
-static void
-test_launcher_bad_binary (void)
-{
-  g_autoptr(AqmpLauncher) launcher = aqmp_launcher_new ("/nonexistent/qemu");
-  g_autoptr(AqmpClient) client = NULL;
-  g_autoptr(GError) error = NULL;
-
-  client = aqmp_launcher_launch_sync (launcher, NULL, &error);
-  g_assert_null (client);
-  g_assert_nonnull (error);
-  g_assert_nonnull (strstr (error->message, "/nonexistent/qemu"));
-}
-
 int
 main (int argc, char **argv)
 {
@@ -1230,8 +1171,5 @@ main (int argc, char **argv)
   g_test_add ("/aqmp/jobs/reconcile/lost", Fixture, NULL, fixture_setup, test_reconcile_lost, fixture_teardown);
   g_test_add ("/aqmp/jobs/reconcile/adopt", Fixture, NULL, fixture_setup, test_reconcile_adopt, fixture_teardown);
   g_test_add ("/aqmp/jobs/reconcile/after-sigkill", Fixture, NULL, fixture_setup, test_restart_after_sigkill, fixture_teardown);
-  g_test_add_data_func ("/aqmp/jobs/launcher/socketpair", GINT_TO_POINTER (AQMP_LAUNCHER_TRANSPORT_SOCKETPAIR), test_launcher);
-  g_test_add_data_func ("/aqmp/jobs/launcher/listen", GINT_TO_POINTER (AQMP_LAUNCHER_TRANSPORT_LISTEN), test_launcher);
-  g_test_add_func ("/aqmp/jobs/launcher/bad-binary", test_launcher_bad_binary);
   return g_test_run ();
 }
