@@ -314,7 +314,8 @@ test_unwatched (Fixture *f, gconstpointer data)
 
   record = row_of (f->store, row);
   transitions = aqmp_test_job_transitions (f->store, row);
-  g_test_message ("result %s, error %s, transitions %s", aqmp_job_result_to_string (aqmp_job_record_get_result (record)),
+  g_test_message ("result %s, error %s, transitions %s",
+                  aqmp_job_result_to_string (aqmp_job_record_get_result (record)),
                   (aqmp_job_record_get_error (record) == NULL) ? "-" : aqmp_job_record_get_error (record),
                   transitions);
   if (fails)

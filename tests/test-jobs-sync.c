@@ -502,7 +502,8 @@ main (int argc, char **argv)
   g_test_add ("/aqmp/jobs/sync/reconcile", Fixture, NULL, fixture_setup, test_reconcile, fixture_teardown);
   g_test_add ("/aqmp/jobs/sync/other-thread", Fixture, NULL, fixture_setup, test_other_thread, fixture_teardown);
   g_test_add_func ("/aqmp/jobs/sync/launch", test_launch);
-  g_test_add_data_func ("/aqmp/jobs/launcher/socketpair", GINT_TO_POINTER (AQMP_LAUNCHER_TRANSPORT_SOCKETPAIR), test_launcher);
+  g_test_add_data_func ("/aqmp/jobs/launcher/socketpair", GINT_TO_POINTER (AQMP_LAUNCHER_TRANSPORT_SOCKETPAIR),
+                        test_launcher);
   g_test_add_data_func ("/aqmp/jobs/launcher/listen", GINT_TO_POINTER (AQMP_LAUNCHER_TRANSPORT_LISTEN), test_launcher);
   g_test_add_func ("/aqmp/jobs/launcher/bad-binary", test_launcher_bad_binary);
   return g_test_run ();

@@ -36,6 +36,10 @@
  * %AQMP_JOB_ERROR_DISCONNECTED and is recorded as failed; when the client
  * is merely closed by its owner the job is left active in the store, so
  * that aqmp_job_runner_reconcile_async() can pick it up again later.
+ *
+ * Every operation has a `_sync` form (aqmp_job_runner_start_sync(),
+ * aqmp_job_runner_reconcile_sync(), ...), which runs the async one as the
+ * client's own sync calls do, through aqmp_client_run_sync().
  */
 
 enum {
@@ -287,8 +291,6 @@ aqmp_job_runner_do (AqmpJobRunner *self, AqmpJobTracker *tracker, AqmpJobTracker
     case AQMP_JOB_TRACKER_FINISH:
       aqmp_job_runner_finish (self, tracker);
       return FALSE;
-    default:
-      g_assert_not_reached ();
     }
   return TRUE;
 }
@@ -390,7 +392,8 @@ aqmp_job_runner_apply_info (AqmpJobRunner *self, AqmpJobTracker *tracker, JsonOb
     }
   if (!with_status)
     return TRUE;
-  return aqmp_job_runner_set_status (self, tracker, aqmp_job_status_from_string (aqmp_json_get_string (info, "status")), 0);
+  return aqmp_job_runner_set_status (self, tracker,
+                                     aqmp_job_status_from_string (aqmp_json_get_string (info, "status")), 0);
 }
 
 /* ----- events ----- */
