@@ -11,7 +11,8 @@
 /*
  * AqmpdManager: io.github.aqmp.Aqmp1.Manager and the object manager at
  * /io/github/aqmp/Aqmp1. It owns the machines and the job objects, and
- * routes StartJob to a machine's runner and RunWorkflow to a plugin.
+ * routes StartJob to a machine's runner and RunWorkflow to a plugin; the
+ * jobs a workflow starts, on the machine's runner, get Job objects too.
  */
 
 #define AQMPD_HISTORY_DEFAULT_LIMIT 100
@@ -506,6 +507,21 @@ aqmpd_manager_find_workflow (AqmpdManager *self, const gchar *name, GError **err
   return workflow;
 }
 
+/* a job a workflow started: the machine's, with a Job object of its own */
+static void
+aqmpd_manager_workflow_job_cb (AqmpdWorkflowRun *run, AqmpJob *qemu_job, gpointer user_data)
+{
+  AqmpdManager *self = user_data;
+  AqmpdMachine *machine = aqmpd_workflow_run_get_machine (run);
+  AqmpdJob *job;
+
+  if (aqmpd_manager_follows (self, qemu_job))
+    return;
+  job = aqmpd_manager_add_job (self, machine, aqmp_job_get_id (qemu_job), aqmp_job_get_command (qemu_job),
+                               aqmpd_workflow_run_get_uid (run));
+  aqmpd_job_follow (job, aqmpd_machine_get_runner (machine), qemu_job);
+}
+
 /*
  * A workflow that takes a QMP command as a parameter (guest-exec-around-job's
  * "command" and "arguments") would send it on the caller's behalf: it is
@@ -567,7 +583,8 @@ aqmpd_manager_handle_run_workflow (AqmpDBusManager *iface, GDBusMethodInvocation
   id = g_strdup_printf ("%s-%u", name, self->next_job + 1);
   operation = g_strdup_printf ("workflow:%s", name);
   job = aqmpd_manager_add_job (self, machine, id, operation, uid);
-  run = aqmpd_workflow_run_new (workflow, machine, self->loader, self->store, job, json);
+  run = aqmpd_workflow_run_new (workflow, machine, self->loader, self->store, job, json, uid);
+  g_signal_connect_object (run, "job-started", G_CALLBACK (aqmpd_manager_workflow_job_cb), self, 0);
   aqmpd_workflow_run_start (run);
   g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", aqmpd_job_get_path (job)));
   return TRUE;
