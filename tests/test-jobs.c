@@ -73,6 +73,8 @@ add_null_node (AqmpClient *client, const gchar *name, gint64 size)
   qmp (client, "blockdev-add", json);
 }
 
+/* one async start or wait, for the tests that put many in flight at
+ * once; the others use the sync calls */
 typedef struct {
   AqmpJob *job;
   GError *error;
