@@ -44,6 +44,7 @@ gboolean  aqmp_cli_parse_options  (AqmpCliOptions  *options,
                                    gint            *exit_code);
 void      aqmp_cli_setup          (AqmpCliOptions  *options,
                                    AqmpClient      *client);
+void      aqmp_cli_setup_logging  (AqmpCliOptions  *options);
 const gchar *aqmp_cli_footer      (void);
 guint     aqmp_cli_timeout_ms     (AqmpCliOptions  *options);
 gboolean  aqmp_cli_use_pretty     (AqmpCliOptions  *options);

@@ -290,11 +290,10 @@ aqmp_cli_log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fiel
   return G_LOG_WRITER_HANDLED;
 }
 
+/* messages on stderr; with -v the libraries' debug lines too */
 void
-aqmp_cli_setup (AqmpCliOptions *options, AqmpClient *client)
+aqmp_cli_setup_logging (AqmpCliOptions *options)
 {
-  guint timeout_ms = aqmp_cli_timeout_ms (options);
-
   g_log_writer_default_set_use_stderr (TRUE);
   if (options->debug)
     {
@@ -302,6 +301,14 @@ aqmp_cli_setup (AqmpCliOptions *options, AqmpClient *client)
       g_log_set_debug_enabled (TRUE);
       g_log_set_writer_func (aqmp_cli_log_writer, NULL, NULL);
     }
+}
+
+void
+aqmp_cli_setup (AqmpCliOptions *options, AqmpClient *client)
+{
+  guint timeout_ms = aqmp_cli_timeout_ms (options);
+
+  aqmp_cli_setup_logging (options);
   if (timeout_ms > 0)
     {
       aqmp_client_set_connect_timeout (client, timeout_ms);
