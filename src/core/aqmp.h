@@ -18,6 +18,7 @@
 #include "aqmp-redact.h"
 #include "aqmp-workflow.h"
 #include "aqmp-client.h"
+#include "aqmp-client-check.h"
 #include "aqmp-server.h"
 
 #undef __AQMP_H_INSIDE__
