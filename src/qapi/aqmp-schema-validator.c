@@ -1,0 +1,724 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <string.h>
+
+#include "aqmp-schema-validator.h"
+#include "aqmp-schema-entry-private.h"
+#include "aqmp-suggest.h"
+
+/**
+ * AqmpSchemaValidator:
+ *
+ * Checks a command and its arguments against an #AqmpSchema before
+ * anything is sent: unknown commands and members, missing mandatory
+ * members, wrong JSON types, enum values not in their enum, integers out
+ * of a sized type's range, union members of another variant than the
+ * tag's, alternates. Each refusal is one %AQMP_ERROR_INVALID naming the
+ * command, the path of the value (`actions[1].data.target`), what was
+ * expected and what was given; unknown names and values come with the
+ * nearest valid ones ("did you mean 'size'?").
+ *
+ * Parts marked `deprecated` or `unstable` go through the validator's
+ * #AqmpCompatPolicy: allowed, warned about (#AqmpSchemaValidator::warning,
+ * logged when nothing is connected to it) or refused.
+ *
+ * aqmp_schema_validator_attach() makes an #AqmpClient check every call
+ * with it; a refused call fails with %AQMP_ERROR_INVALID and nothing of it
+ * is written.
+ */
+
+struct _AqmpSchemaValidator {
+  GObject parent_instance;
+  AqmpSchema *schema;
+  AqmpCompatPolicy *policy;
+};
+
+enum {
+  SIGNAL_WARNING,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
+G_DEFINE_FINAL_TYPE (AqmpSchemaValidator, aqmp_schema_validator, G_TYPE_OBJECT)
+
+/* commands whose arguments QEMU takes beyond what introspection lists
+ * ('gen': false in QEMU's schema, which introspection does not show):
+ * device_add passes any further member to the device as a property. Their
+ * listed members are checked; others go through. */
+static const gchar * const aqmp_validator_open_commands[] = { "device_add", NULL };
+
+/* how many union layers (a variant that is a union itself) are followed */
+#define AQMP_VALIDATOR_MAX_LAYERS 8
+/* given strings are quoted up to this many bytes */
+#define AQMP_VALIDATOR_QUOTE_MAX 40
+
+typedef struct {
+  AqmpSchemaValidator *self;
+  const gchar *command;
+  GString *path;
+  GError **error;
+  GPtrArray *warnings;
+  gboolean open;              /* the top level takes unlisted members */
+} AqmpCheck;
+
+static void
+aqmp_schema_validator_finalize (GObject *object)
+{
+  AqmpSchemaValidator *self = AQMP_SCHEMA_VALIDATOR (object);
+
+  g_clear_object (&self->schema);
+  g_clear_object (&self->policy);
+  G_OBJECT_CLASS (aqmp_schema_validator_parent_class)->finalize (object);
+}
+
+static void
+aqmp_schema_validator_class_init (AqmpSchemaValidatorClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = aqmp_schema_validator_finalize;
+
+  /**
+   * AqmpSchemaValidator::warning:
+   * @self: the validator
+   * @command: the command
+   * @message: the warning, such as `drive-backup: deprecated command`
+   *
+   * A call that passes uses something the policy warns about. When no
+   * handler is connected the warning is logged (log domain `aqmp-qapi`).
+   */
+  signals[SIGNAL_WARNING] =
+    g_signal_new ("warning", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
+                  G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+}
+
+static void
+aqmp_schema_validator_init (AqmpSchemaValidator *self)
+{
+  self->policy = aqmp_compat_policy_new ();
+}
+
+/* ----- messages ----- */
+
+/* "COMMAND: PATH: " or "COMMAND: " */
+static GString *
+aqmp_check_prefix (AqmpCheck *check)
+{
+  GString *out = g_string_new (check->command);
+
+  g_string_append (out, ": ");
+  if (check->path->len > 0)
+    g_string_append_printf (out, "%s: ", check->path->str);
+  return out;
+}
+
+static gboolean
+aqmp_check_fail (AqmpCheck *check, const gchar *format, ...) G_GNUC_PRINTF (2, 3);
+
+static gboolean
+aqmp_check_fail (AqmpCheck *check, const gchar *format, ...)
+{
+  GString *out = aqmp_check_prefix (check);
+  va_list args;
+
+  va_start (args, format);
+  g_string_append_vprintf (out, format, args);
+  va_end (args);
+  g_set_error_literal (check->error, AQMP_ERROR, AQMP_ERROR_INVALID, out->str);
+  g_string_free (out, TRUE);
+  return FALSE;
+}
+
+/* what was given, in words: "string 'abc'", "integer 5", "an object" */
+static gchar *
+aqmp_check_given (JsonNode *node)
+{
+  GType type;
+
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    return g_strdup ("an object");
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    return g_strdup ("an array");
+  if (JSON_NODE_HOLDS_NULL (node))
+    return g_strdup ("null");
+  type = json_node_get_value_type (node);
+  if (type == G_TYPE_STRING)
+    {
+      const gchar *s = json_node_get_string (node);
+      gsize n = strlen (s);
+
+      if (n <= AQMP_VALIDATOR_QUOTE_MAX)
+        return g_strdup_printf ("string '%s'", s);
+      /* cut at a character boundary */
+      n = g_utf8_find_prev_char (s, s + AQMP_VALIDATOR_QUOTE_MAX + 1) - s;
+      return g_strdup_printf ("string '%.*s...'", (gint) n, s);
+    }
+  if (type == G_TYPE_INT64)
+    return g_strdup_printf ("integer %" G_GINT64_FORMAT, json_node_get_int (node));
+  if (type == G_TYPE_DOUBLE)
+    return g_strdup_printf ("number %g", json_node_get_double (node));
+  if (type == G_TYPE_BOOLEAN)
+    return g_strdup_printf ("boolean %s", json_node_get_boolean (node) ? "true" : "false");
+  return g_strdup ("a value");
+}
+
+static gboolean
+aqmp_check_type_error (AqmpCheck *check, const AqmpSchemaEntry *type, JsonNode *node)
+{
+  g_autofree gchar *expected = aqmp_schema_entry_describe_type (type);
+  g_autofree gchar *given = aqmp_check_given (node);
+
+  return aqmp_check_fail (check, "expected %s, got %s", expected, given);
+}
+
+/* the policy's verdict on @features; FALSE when it refuses */
+static gboolean
+aqmp_check_features (AqmpCheck *check, guint flags, const gchar **features, const gchar *what)
+{
+  const gchar *feature = NULL;
+  AqmpCompatAction action;
+  GString *out;
+
+  if ((flags & (AQMP_SCHEMA_FLAG_DEPRECATED | AQMP_SCHEMA_FLAG_UNSTABLE)) == 0)
+    return TRUE;
+  action = aqmp_compat_policy_decide (check->self->policy, (const gchar * const *) features, &feature);
+  if (action == AQMP_COMPAT_ALLOW)
+    return TRUE;
+  if (action == AQMP_COMPAT_REFUSE)
+    return aqmp_check_fail (check, "%s %s, refused by the compatibility policy (%s=refuse)",
+                            feature, what, feature);
+  out = aqmp_check_prefix (check);
+  g_string_append_printf (out, "%s %s", feature, what);
+  g_ptr_array_add (check->warnings, g_string_free (out, FALSE));
+  return TRUE;
+}
+
+/* ----- values ----- */
+
+static gboolean aqmp_check_value (AqmpCheck *check, const AqmpSchemaEntry *type, JsonNode *node);
+
+static gboolean
+aqmp_check_is (JsonNode *node, GType type)
+{
+  return JSON_NODE_HOLDS_VALUE (node) && json_node_get_value_type (node) == type;
+}
+
+static gboolean
+aqmp_check_int (AqmpCheck *check, const AqmpSchemaEntry *type, JsonNode *node)
+{
+  gint64 value;
+
+  if (!aqmp_check_is (node, G_TYPE_INT64))
+    return aqmp_check_type_error (check, type, node);
+  value = json_node_get_int (node);
+  if (value < type->int_min || (value > 0 && (guint64) value > type->int_max))
+    {
+      g_autofree gchar *expected = aqmp_schema_entry_describe_type (type);
+
+      return aqmp_check_fail (check, "integer %" G_GINT64_FORMAT " out of range: expected %s (%s)",
+                              value, expected, type->name);
+    }
+  return TRUE;
+}
+
+static gboolean
+aqmp_check_builtin (AqmpCheck *check, const AqmpSchemaEntry *type, JsonNode *node)
+{
+  const gchar *t = type->json_type;
+
+  if (strcmp (t, "value") == 0)
+    return TRUE;
+  if (strcmp (t, "int") == 0)
+    return aqmp_check_int (check, type, node);
+  if (strcmp (t, "string") == 0 ? aqmp_check_is (node, G_TYPE_STRING)
+      : strcmp (t, "boolean") == 0 ? aqmp_check_is (node, G_TYPE_BOOLEAN)
+      : strcmp (t, "number") == 0 ? aqmp_check_is (node, G_TYPE_DOUBLE) || aqmp_check_is (node, G_TYPE_INT64)
+      : strcmp (t, "null") == 0 ? JSON_NODE_HOLDS_NULL (node)
+      : TRUE)
+    return TRUE;
+  return aqmp_check_type_error (check, type, node);
+}
+
+static gboolean
+aqmp_check_enum (AqmpCheck *check, const AqmpSchemaEntry *type, JsonNode *node)
+{
+  const gchar *value;
+  gint index;
+  g_autofree gchar *hint = NULL;
+  g_autofree gchar *what = NULL;
+
+  if (!aqmp_check_is (node, G_TYPE_STRING))
+    return aqmp_check_type_error (check, type, node);
+  value = json_node_get_string (node);
+  index = aqmp_schema_entry_find_value (type, value);
+  if (index >= 0)
+    {
+      if (type->value_flags == NULL || type->value_flags[index] == 0)
+        return TRUE;
+      what = g_strdup_printf ("value '%s'", value);
+      return aqmp_check_features (check, type->value_flags[index], type->value_features[index], what);
+    }
+  hint = aqmp_suggest_hint (value, type->values, type->n_values);
+  if (hint != NULL && g_str_has_prefix (hint, "expected"))
+    return aqmp_check_fail (check, "%s, got '%s'", hint, value);
+  if (hint != NULL)
+    return aqmp_check_fail (check, "'%s' is not a valid value (%u values); %s", value, type->n_values, hint);
+  return aqmp_check_fail (check, "'%s' is not a valid value; see aqmp describe for the %u values",
+                          value, type->n_values);
+}
+
+static gboolean
+aqmp_check_array (AqmpCheck *check, const AqmpSchemaEntry *type, JsonNode *node)
+{
+  JsonArray *array;
+  gsize len = check->path->len;
+
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    return aqmp_check_type_error (check, type, node);
+  array = json_node_get_array (node);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      g_string_append_printf (check->path, "[%u]", i);
+      if (!aqmp_check_value (check, type->element, json_array_get_element (array, i)))
+        return FALSE;
+      g_string_truncate (check->path, len);
+    }
+  return TRUE;
+}
+
+/* does @alt take a JSON value like @node (QEMU picks by JSON type) */
+static gboolean
+aqmp_check_alternative_takes (const AqmpSchemaEntry *alt, JsonNode *node)
+{
+  const gchar *t = alt->kind == AQMP_SCHEMA_KIND_BUILTIN ? alt->json_type : NULL;
+
+  if (JSON_NODE_HOLDS_OBJECT (node))
+    return alt->kind == AQMP_SCHEMA_KIND_OBJECT;
+  if (JSON_NODE_HOLDS_ARRAY (node))
+    return alt->kind == AQMP_SCHEMA_KIND_ARRAY;
+  if (JSON_NODE_HOLDS_NULL (node))
+    return g_strcmp0 (t, "null") == 0;
+  if (aqmp_check_is (node, G_TYPE_STRING))
+    return alt->kind == AQMP_SCHEMA_KIND_ENUM || g_strcmp0 (t, "string") == 0;
+  if (aqmp_check_is (node, G_TYPE_BOOLEAN))
+    return g_strcmp0 (t, "boolean") == 0;
+  if (aqmp_check_is (node, G_TYPE_DOUBLE))
+    return g_strcmp0 (t, "number") == 0;
+  return g_strcmp0 (t, "int") == 0 || g_strcmp0 (t, "number") == 0;
+}
+
+static gboolean
+aqmp_check_alternate (AqmpCheck *check, const AqmpSchemaEntry *type, JsonNode *node)
+{
+  const AqmpSchemaEntry *pick = NULL;
+
+  for (guint i = 0; i < type->n_alternatives; i++)
+    {
+      const AqmpSchemaEntry *alt = type->alternatives[i];
+
+      if (!aqmp_check_alternative_takes (alt, node))
+        continue;
+      /* an integer goes to an int branch before a number branch */
+      if (pick == NULL || (alt->kind == AQMP_SCHEMA_KIND_BUILTIN && g_strcmp0 (alt->json_type, "int") == 0))
+        pick = alt;
+    }
+  if (pick == NULL)
+    return aqmp_check_type_error (check, type, node);
+  return aqmp_check_value (check, pick, node);
+}
+
+/* ----- objects ----- */
+
+/* the object and the variants its tags select, outermost first */
+static guint
+aqmp_check_layers (AqmpCheck *check, const AqmpSchemaEntry *type, JsonObject *given,
+                   const AqmpSchemaEntry **layers, gboolean *ok)
+{
+  guint n = 0;
+
+  *ok = TRUE;
+  while (type != NULL && n < AQMP_VALIDATOR_MAX_LAYERS)
+    {
+      const AqmpSchemaMember *tag;
+      JsonNode *value;
+      const AqmpSchemaVariant *variant;
+      gsize len = check->path->len;
+
+      layers[n++] = type;
+      if (type->tag == NULL)
+        break;
+      tag = aqmp_schema_entry_lookup_member (type, type->tag);
+      value = given != NULL ? json_object_get_member (given, type->tag) : NULL;
+      if (value == NULL)
+        break;              /* reported as a missing member */
+      g_string_append_printf (check->path, "%s%s", len > 0 ? "." : "", type->tag);
+      *ok = aqmp_check_value (check, tag->type, value);
+      if (!*ok)
+        return n;
+      g_string_truncate (check->path, len);
+      variant = aqmp_schema_entry_lookup_variant (type, json_node_get_string (value));
+      type = variant != NULL ? variant->type : NULL;
+    }
+  return n;
+}
+
+static const AqmpSchemaMember *
+aqmp_check_find_member (const AqmpSchemaEntry **layers, guint n_layers, const gchar *name)
+{
+  for (guint l = 0; l < n_layers; l++)
+    {
+      const AqmpSchemaMember *member = aqmp_schema_entry_lookup_member (layers[l], name);
+
+      if (member != NULL)
+        return member;
+    }
+  return NULL;
+}
+
+/* the tag values of the variants that have @name: "driver 'qcow2', 'raw'" */
+static gchar *
+aqmp_check_other_variants (const AqmpSchemaEntry *type, const gchar *name)
+{
+  GString *out = NULL;
+  guint n = 0;
+
+  for (guint i = 0; type->tag != NULL && i < type->n_variants; i++)
+    {
+      if (aqmp_schema_entry_lookup_member (type->variants[i].type, name) == NULL)
+        continue;
+      if (n++ == 3)
+        {
+          g_string_append (out, ", ...");
+          break;
+        }
+      if (out == NULL)
+        out = g_string_new (type->tag);
+      g_string_append_printf (out, "%s'%s'", n == 1 ? " " : ", ", type->variants[i].tag_value);
+    }
+  return out != NULL ? g_string_free (out, FALSE) : NULL;
+}
+
+static gboolean
+aqmp_check_unknown_member (AqmpCheck *check, const AqmpSchemaEntry **layers, guint n_layers,
+                           JsonObject *given, const gchar *name)
+{
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  g_autofree gchar *hint = NULL;
+  g_autofree gchar *elsewhere = NULL;
+  const AqmpSchemaEntry *by_tag = NULL;
+  gsize len = check->path->len;
+
+  for (guint l = 0; l < n_layers; l++)
+    {
+      for (guint i = 0; i < layers[l]->n_members; i++)
+        g_ptr_array_add (names, (gpointer) layers[l]->members[i].name);
+      if (layers[l]->tag != NULL)
+        by_tag = layers[l];
+    }
+  hint = aqmp_suggest_hint (name, (const gchar * const *) names->pdata, names->len);
+  if (by_tag != NULL)
+    elsewhere = aqmp_check_other_variants (by_tag, name);
+  g_string_append_printf (check->path, "%s%s", len > 0 ? "." : "", name);
+  /* a member of another variant than the tag's */
+  if (elsewhere != NULL)
+    return aqmp_check_fail (check, "unknown member when %s is '%s'; it belongs to %s", by_tag->tag,
+                            json_object_get_string_member (given, by_tag->tag), elsewhere);
+  if (names->len == 0)
+    return aqmp_check_fail (check, "unknown member: no arguments are taken here");
+  if (hint != NULL && g_str_has_prefix (hint, "expected"))
+    return aqmp_check_fail (check, "unknown member; %s", hint + strlen ("expected "));
+  if (hint != NULL)
+    return aqmp_check_fail (check, "unknown member; %s", hint);
+  return aqmp_check_fail (check, "unknown member");
+}
+
+/* the first given member no layer knows */
+static const gchar *
+aqmp_check_first_unknown (JsonObject *given, const AqmpSchemaEntry **layers, guint n_layers)
+{
+  g_autoptr(GList) names = json_object_get_members (given);
+
+  for (GList *l = names; l != NULL; l = l->next)
+    if (aqmp_check_find_member (layers, n_layers, l->data) == NULL)
+      return l->data;
+  return NULL;
+}
+
+static gboolean
+aqmp_check_member (AqmpCheck *check, const AqmpSchemaEntry *layer, const AqmpSchemaMember *member,
+                   JsonObject *given)
+{
+  JsonNode *value = given != NULL ? json_object_get_member (given, member->name) : NULL;
+  gsize len = check->path->len;
+  gboolean ok = TRUE;
+  g_autofree gchar *expected = NULL;
+
+  g_string_append_printf (check->path, "%s%s", len > 0 ? "." : "", member->name);
+  if (value == NULL && !member->optional)
+    {
+      expected = aqmp_schema_entry_describe_type (member->type);
+      return aqmp_check_fail (check, "missing mandatory member (%s)", expected);
+    }
+  if (value != NULL)
+    {
+      ok = aqmp_check_features (check, member->flags, member->features, "member")
+           /* a tag was checked when its variant was picked */
+           && (g_strcmp0 (layer->tag, member->name) == 0 || aqmp_check_value (check, member->type, value));
+    }
+  if (ok)
+    g_string_truncate (check->path, len);
+  return ok;
+}
+
+static gboolean
+aqmp_check_object_members (AqmpCheck *check, const AqmpSchemaEntry *type, JsonObject *given)
+{
+  const AqmpSchemaEntry *layers[AQMP_VALIDATOR_MAX_LAYERS];
+  guint n_layers;
+  guint n_known = 0;
+  gboolean ok;
+
+  n_layers = aqmp_check_layers (check, type, given, layers, &ok);
+  if (!ok)
+    return FALSE;
+  for (guint l = 0; given != NULL && l < n_layers; l++)
+    for (guint i = 0; i < layers[l]->n_members; i++)
+      if (json_object_has_member (given, layers[l]->members[i].name))
+        n_known++;
+  /* without its tag a union's members are unknown: say the tag is missing */
+  if (layers[n_layers - 1]->tag != NULL
+      && (given == NULL || !json_object_has_member (given, layers[n_layers - 1]->tag)))
+    return aqmp_check_member (check, layers[n_layers - 1],
+                              aqmp_schema_entry_lookup_member (layers[n_layers - 1], layers[n_layers - 1]->tag),
+                              given);
+  if (given != NULL && n_known != json_object_get_size (given) && !(check->open && check->path->len == 0))
+    return aqmp_check_unknown_member (check, layers, n_layers, given,
+                                      aqmp_check_first_unknown (given, layers, n_layers));
+  for (guint l = 0; l < n_layers; l++)
+    for (guint i = 0; i < layers[l]->n_members; i++)
+      if (!aqmp_check_member (check, layers[l], &layers[l]->members[i], given))
+        return FALSE;
+  return TRUE;
+}
+
+static gboolean
+aqmp_check_value (AqmpCheck *check, const AqmpSchemaEntry *type, JsonNode *node)
+{
+  switch (type->kind)
+    {
+    case AQMP_SCHEMA_KIND_BUILTIN:
+      return aqmp_check_builtin (check, type, node);
+    case AQMP_SCHEMA_KIND_ENUM:
+      return aqmp_check_enum (check, type, node);
+    case AQMP_SCHEMA_KIND_ARRAY:
+      return aqmp_check_array (check, type, node);
+    case AQMP_SCHEMA_KIND_OBJECT:
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        return aqmp_check_type_error (check, type, node);
+      return aqmp_check_object_members (check, type, json_node_get_object (node));
+    case AQMP_SCHEMA_KIND_ALTERNATE:
+      return aqmp_check_alternate (check, type, node);
+    default:
+      return aqmp_check_type_error (check, type, node);
+    }
+}
+
+/* ----- the command ----- */
+
+static gboolean
+aqmp_check_unknown_command (AqmpCheck *check, const gchar *command)
+{
+  g_autoptr(GPtrArray) commands = aqmp_schema_list_commands (check->self->schema);
+  g_autoptr(GPtrArray) names = g_ptr_array_new ();
+  g_auto(GStrv) near = NULL;
+  GString *out;
+
+  for (guint i = 0; i < commands->len; i++)
+    g_ptr_array_add (names, (gpointer) aqmp_schema_entry_get_name (commands->pdata[i]));
+  near = aqmp_suggest_nearest (command, (const gchar * const *) names->pdata, names->len, 3);
+  out = g_string_new (NULL);
+  g_string_append_printf (out, "unknown command '%s'", command);
+  for (guint i = 0; near[i] != NULL; i++)
+    g_string_append_printf (out, "%s'%s'", i == 0 ? "; did you mean " : near[i + 1] == NULL ? " or " : ", ",
+                            near[i]);
+  if (near[0] != NULL)
+    g_string_append_c (out, '?');
+  g_set_error_literal (check->error, AQMP_ERROR, AQMP_ERROR_INVALID, out->str);
+  g_string_free (out, TRUE);
+  return FALSE;
+}
+
+static void
+aqmp_schema_validator_warn (AqmpSchemaValidator *self, const gchar *command, const gchar *message)
+{
+  if (g_signal_has_handler_pending (self, signals[SIGNAL_WARNING], 0, TRUE))
+    g_signal_emit (self, signals[SIGNAL_WARNING], 0, command, message);
+  else
+    g_log ("aqmp-qapi", G_LOG_LEVEL_WARNING, "%s", message);
+}
+
+static gboolean
+aqmp_check_command (AqmpCheck *check, const gchar *command, JsonObject *arguments)
+{
+  const AqmpSchemaEntry *entry = aqmp_schema_lookup_command (check->self->schema, command);
+
+  if (entry == NULL)
+    return aqmp_check_unknown_command (check, command);
+  if (!aqmp_check_features (check, entry->flags, entry->features, "command"))
+    return FALSE;
+  /* a schema of names only knows nothing of the arguments */
+  if (entry->arg_type == NULL)
+    return TRUE;
+  check->open = g_strv_contains (aqmp_validator_open_commands, command);
+  return aqmp_check_object_members (check, entry->arg_type, arguments);
+}
+
+/**
+ * aqmp_schema_validator_check:
+ * @self: an #AqmpSchemaValidator
+ * @command: a command's name
+ * @arguments: (nullable): its arguments
+ * @error: return location for a #GError
+ *
+ * Checks one call. What the policy warns about is reported through
+ * #AqmpSchemaValidator::warning, only when the call passes.
+ *
+ * Returns: %TRUE when the call may be sent; %FALSE with %AQMP_ERROR_INVALID
+ */
+gboolean
+aqmp_schema_validator_check (AqmpSchemaValidator *self, const gchar *command, JsonObject *arguments,
+                             GError **error)
+{
+  g_autoptr(GPtrArray) warnings = NULL;
+  AqmpCheck check = { self, command, NULL, error, NULL };
+  gboolean ok;
+
+  g_return_val_if_fail (AQMP_IS_SCHEMA_VALIDATOR (self), FALSE);
+  g_return_val_if_fail (command != NULL, FALSE);
+
+  warnings = g_ptr_array_new_with_free_func (g_free);
+  check.warnings = warnings;
+  check.path = g_string_sized_new (128);
+  ok = aqmp_check_command (&check, command, arguments);
+  g_string_free (check.path, TRUE);
+  for (guint i = 0; ok && i < warnings->len; i++)
+    aqmp_schema_validator_warn (self, command, warnings->pdata[i]);
+  return ok;
+}
+
+/**
+ * aqmp_schema_validator_new:
+ * @schema: the schema to check against
+ *
+ * Returns: (transfer full): a validator with the default policy (warn
+ *   about deprecated and unstable parts)
+ */
+AqmpSchemaValidator *
+aqmp_schema_validator_new (AqmpSchema *schema)
+{
+  AqmpSchemaValidator *self;
+
+  g_return_val_if_fail (AQMP_IS_SCHEMA (schema), NULL);
+
+  self = g_object_new (AQMP_TYPE_SCHEMA_VALIDATOR, NULL);
+  self->schema = g_object_ref (schema);
+  return self;
+}
+
+/**
+ * aqmp_schema_validator_get_schema:
+ * @self: an #AqmpSchemaValidator
+ *
+ * Returns: (transfer none): the schema
+ */
+AqmpSchema *
+aqmp_schema_validator_get_schema (AqmpSchemaValidator *self)
+{
+  g_return_val_if_fail (AQMP_IS_SCHEMA_VALIDATOR (self), NULL);
+
+  return self->schema;
+}
+
+/**
+ * aqmp_schema_validator_get_policy:
+ * @self: an #AqmpSchemaValidator
+ *
+ * Returns: (transfer none): the compatibility policy, which may be changed
+ */
+AqmpCompatPolicy *
+aqmp_schema_validator_get_policy (AqmpSchemaValidator *self)
+{
+  g_return_val_if_fail (AQMP_IS_SCHEMA_VALIDATOR (self), NULL);
+
+  return self->policy;
+}
+
+/**
+ * aqmp_schema_validator_set_policy:
+ * @self: an #AqmpSchemaValidator
+ * @policy: the compatibility policy to use
+ */
+void
+aqmp_schema_validator_set_policy (AqmpSchemaValidator *self, AqmpCompatPolicy *policy)
+{
+  g_return_if_fail (AQMP_IS_SCHEMA_VALIDATOR (self));
+  g_return_if_fail (AQMP_IS_COMPAT_POLICY (policy));
+
+  g_set_object (&self->policy, policy);
+}
+
+/* the client's check: the schema must be this server's, then the call valid */
+static gboolean
+aqmp_schema_validator_client_check (AqmpClient *client, const gchar *command, JsonObject *arguments,
+                                    gpointer user_data, GError **error)
+{
+  AqmpSchemaValidator *self = user_data;
+  guint want[3], have[3];
+
+  if (aqmp_schema_get_server_version (self->schema, &want[0], &want[1], &want[2])
+      && aqmp_client_get_server_version (client, &have[0], &have[1], &have[2])
+      && memcmp (want, have, sizeof (want)) != 0)
+    {
+      g_set_error (error, AQMP_ERROR, AQMP_ERROR_INVALID,
+                   "%s: the schema is QEMU %u.%u.%u's but the server is QEMU %u.%u.%u: load its schema again",
+                   command, want[0], want[1], want[2], have[0], have[1], have[2]);
+      return FALSE;
+    }
+  return aqmp_schema_validator_check (self, command, arguments, error);
+}
+
+/**
+ * aqmp_schema_validator_attach:
+ * @self: an #AqmpSchemaValidator
+ * @client: an #AqmpClient
+ *
+ * Makes @client check every call with @self before it is queued (see
+ * aqmp_client_set_check_func(), which this replaces): a refused call
+ * fails with %AQMP_ERROR_INVALID, and nothing of it is written. When the
+ * schema records its server's version (aqmp_schema_load_async() does) and
+ * @client turns out to be connected to another version, calls are refused
+ * until a schema of the new server is attached. The client keeps a
+ * reference to @self.
+ */
+void
+aqmp_schema_validator_attach (AqmpSchemaValidator *self, AqmpClient *client)
+{
+  g_return_if_fail (AQMP_IS_SCHEMA_VALIDATOR (self));
+  g_return_if_fail (AQMP_IS_CLIENT (client));
+
+  aqmp_client_set_check_func (client, aqmp_schema_validator_client_check, g_object_ref (self), g_object_unref);
+}
+
+/**
+ * aqmp_schema_validator_detach:
+ * @client: an #AqmpClient
+ *
+ * Turns @client's check off: calls go unchecked again.
+ */
+void
+aqmp_schema_validator_detach (AqmpClient *client)
+{
+  g_return_if_fail (AQMP_IS_CLIENT (client));
+
+  aqmp_client_set_check_func (client, NULL, NULL, NULL);
+}
