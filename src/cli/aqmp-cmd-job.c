@@ -11,6 +11,7 @@
 
 #include "aqmp-args.h"
 #include "aqmp-cli.h"
+#include "aqmp-cli-validate.h"
 
 /*
  * aqmp job: start QEMU block jobs and follow them with a progress bar (or
@@ -55,6 +56,7 @@ typedef struct {
   JsonObject *arguments;
   gchar *watch_id;
   AqmpJobAction action;
+  AqmpCliValidate validate;   /* start */
 } AqmpJobCmd;
 
 static void
@@ -383,7 +385,10 @@ aqmp_job_cmd_reconcile (AqmpJobCmd *self)
 static void
 aqmp_job_cmd_report_refusal (const gchar *what, const GError *error)
 {
-  if (g_error_matches (error, AQMP_ERROR, AQMP_ERROR_COMMAND))
+  /* the schema's refusal names the command itself */
+  if (g_error_matches (error, AQMP_ERROR, AQMP_ERROR_INVALID))
+    aqmp_cli_error ("%s", error->message);
+  else if (g_error_matches (error, AQMP_ERROR, AQMP_ERROR_COMMAND))
     aqmp_cli_error ("%s: %s: %s", what, aqmp_error_get_qmp_class (error), aqmp_error_get_qmp_desc (error));
   else
     aqmp_cli_error ("%s: %s", what, error->message);
@@ -439,6 +444,25 @@ aqmp_job_cmd_start_and_follow (AqmpJobCmd *self)
   return self->exit_code;
 }
 
+/* the runner refuses a call the schema refuses, before it records a job */
+static void
+aqmp_job_cmd_validate (AqmpJobCmd *self)
+{
+  g_autoptr(AqmpSchemaCache) cache = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->validate.no_validate)
+    return;
+  cache = aqmp_schema_cache_new (NULL);
+  self->validate.schema = aqmp_schema_load_sync (self->client, cache, NULL, &error);
+  if (self->validate.schema == NULL)
+    {
+      aqmp_cli_warning (_("not validating: cannot read the server's schema: %s"), error->message);
+      return;
+    }
+  aqmp_cli_validate_use (&self->validate, self->client, self->validate.schema);
+}
+
 static gint
 aqmp_job_cmd_run_start (AqmpJobCmd *self, gint argc, gchar **argv)
 {
@@ -458,8 +482,11 @@ aqmp_job_cmd_run_start (AqmpJobCmd *self, gint argc, gchar **argv)
       aqmp_cli_error ("%s", error->message);
       return AQMP_EXIT_PROBLEM;
     }
+  if (!aqmp_cli_validate_check_options (&self->validate))
+    return AQMP_EXIT_PROBLEM;
   if (!aqmp_job_cmd_connect (self, self->address, TRUE))
     return AQMP_EXIT_PROBLEM;
+  aqmp_job_cmd_validate (self);
   /* the store learns what became of jobs an earlier run left behind */
   attached = aqmp_job_cmd_reconcile (self);
   if (attached == NULL)
@@ -894,6 +921,7 @@ aqmp_job_cmd_action_from_verb (const gchar *verb, AqmpJobAction *action)
 static void
 aqmp_job_cmd_clear (AqmpJobCmd *self)
 {
+  aqmp_cli_validate_clear (&self->validate);
   if (self->jobs != NULL)
     {
       for (guint i = 0; i < self->jobs->len; i++)
@@ -939,6 +967,7 @@ aqmp_cmd_job (gint argc, gchar **argv)
     { "size", 0, 0, G_OPTION_ARG_DOUBLE, &demo_size_mib, N_("demo: disk size in MiB (default 1024)"), N_("MIB") },
     { "speed", 0, 0, G_OPTION_ARG_DOUBLE, &demo_speed_mib, N_("demo: backup speed in MiB/s (default 200)"), N_("MIB") },
     { "debug", 'v', 0, G_OPTION_ARG_NONE, &self.debug, N_("Show debug messages on stderr"), NULL },
+    AQMP_CLI_VALIDATE_OPTIONS (&self.validate),
     { NULL }
   };
   g_autoptr(GOptionContext) context = NULL;

@@ -807,6 +807,13 @@ aqmp_job_runner_start_async (AqmpJobRunner       *self,
       return;
     }
 
+  /* the client's check (the QAPI library's validation, when attached)
+   * refuses a missing or malformed job command before a job is recorded */
+  if (!aqmp_client_check_command (self->client, command, args, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
   job = aqmp_job_new (id, self->machine, command, g_get_real_time ());
   if (self->store != NULL)
     {
@@ -837,7 +844,8 @@ aqmp_job_runner_start_async (AqmpJobRunner       *self,
  * @error: return location for a #GError
  *
  * Returns: (transfer full) (nullable): the job, or %NULL with @error set
- *   (%AQMP_ERROR_COMMAND when QEMU refused the command)
+ *   (%AQMP_ERROR_COMMAND when QEMU refused the command; %AQMP_ERROR_INVALID
+ *   when the client's check refused it, before the job was recorded)
  */
 AqmpJob *
 aqmp_job_runner_start_finish (AqmpJobRunner *self, GAsyncResult *result, GError **error)
