@@ -5,6 +5,7 @@
 #include "aqmpd-job.h"
 #include "aqmpd-machine.h"
 #include "aqmpd-manager.h"
+#include "aqmpd-schema.h"
 #include "aqmpd-options.h"
 #include "aqmpd-workflow-run.h"
 
@@ -408,6 +409,8 @@ typedef struct {
   AqmpdCall call;
   AqmpdMachine *machine;
   guint32 uid;
+  gchar *command;
+  JsonObject *arguments;
 } AqmpdStartJob;
 
 static void
@@ -435,7 +438,19 @@ aqmpd_manager_job_started_cb (GObject *source, GAsyncResult *res, gpointer user_
   g_object_unref (start->machine);
   g_object_unref (start->call.manager);
   g_object_unref (start->call.invocation);
+  g_free (start->command);
+  g_clear_pointer (&start->arguments, json_object_unref);
   g_free (start);
+}
+
+static void
+aqmpd_manager_start_validated_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  AqmpdStartJob *start = user_data;
+
+  aqmpd_schema_ensure_finish (AQMP_CLIENT (source), res);
+  aqmp_job_runner_start_async (aqmpd_machine_get_runner (start->machine), start->command, start->arguments,
+                               AQMP_JOB_START_FLAGS_NONE, NULL, aqmpd_manager_job_started_cb, start);
 }
 
 static gboolean
@@ -477,8 +492,10 @@ aqmpd_manager_handle_start_job (AqmpDBusManager *iface, GDBusMethodInvocation *i
   start->call.invocation = g_object_ref (invocation);
   start->machine = g_object_ref (machine);
   start->uid = uid;
-  aqmp_job_runner_start_async (aqmpd_machine_get_runner (machine), command, arguments,
-                               AQMP_JOB_START_FLAGS_NONE, NULL, aqmpd_manager_job_started_cb, start);
+  start->command = g_strdup (command);
+  start->arguments = g_steal_pointer (&arguments);
+  /* the runner asks the client's check before it records the job */
+  aqmpd_schema_ensure_async (aqmpd_machine_get_client (machine), NULL, aqmpd_manager_start_validated_cb, start);
   return TRUE;
 }
 
