@@ -20,13 +20,23 @@ typedef struct {
   guint n_destroyed;
 } Fixture;
 
+/* {} as a reply (json_node_init_object() would keep a second ref) */
+static JsonNode *
+aqmp_test_empty_object (void)
+{
+  JsonNode *reply = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_take_object (reply, json_object_new ());
+  return reply;
+}
+
 static JsonNode *
 record_cb (AqmpServer *server, JsonObject *request, gpointer user_data, GError **error)
 {
   Fixture *f = user_data;
 
   g_ptr_array_add (f->seen, g_strdup (json_object_get_string_member (request, "execute")));
-  return json_node_init_object (json_node_alloc (), json_object_new ());
+  return aqmp_test_empty_object ();
 }
 
 static gboolean

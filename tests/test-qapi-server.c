@@ -53,6 +53,16 @@ greeting_for (guint major, guint minor, guint micro, const gchar *package)
   return aqmp_test_object_from_json (text);
 }
 
+/* {} as a reply (json_node_init_object() would keep a second ref) */
+static JsonNode *
+aqmp_test_empty_object (void)
+{
+  JsonNode *reply = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_take_object (reply, json_object_new ());
+  return reply;
+}
+
 static JsonNode *
 record_cb (AqmpServer *server, JsonObject *request, gpointer user_data, GError **error)
 {
@@ -62,7 +72,7 @@ record_cb (AqmpServer *server, JsonObject *request, gpointer user_data, GError *
   g_ptr_array_add (f->seen, g_strdup (command));
   if (g_strcmp0 (command, "query-qmp-schema") == 0)
     return json_node_copy (f->schema);
-  return json_node_init_object (json_node_alloc (), json_object_new ());
+  return aqmp_test_empty_object ();
 }
 
 static guint

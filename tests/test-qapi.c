@@ -234,6 +234,16 @@ test_validate_mistakes (void)
                   "blockdev-add: file.filenam: unknown member; did you mean 'filename'?");
   assert_refused (v, "block-set-write-threshold", "{\"node-name\": \"x\", \"write-threshold\": true}",
                   "block-set-write-threshold: write-threshold: expected integer, got boolean true");
+  /* of several wrong values, the first given is named, whatever the hash order */
+  assert_refused (v, "blockdev-add", "{\"driver\": \"null-co\", \"node-name\": 1, \"size\": \"x\", \"read-zeroes\": 2}",
+                  "blockdev-add: node-name: expected string, got integer 1");
+  assert_refused (v, "blockdev-add", "{\"read-zeroes\": 2, \"size\": \"x\", \"driver\": \"null-co\", \"node-name\": 1}",
+                  "blockdev-add: read-zeroes: expected boolean, got integer 2");
+  /* unknown names come before missing ones, missing ones before values */
+  assert_refused (v, "blockdev-backup", "{\"device\": 1, \"trget\": \"b\"}",
+                  "blockdev-backup: trget: unknown member; did you mean 'target'?");
+  assert_refused (v, "blockdev-backup", "{\"device\": 1, \"target\": \"b\"}",
+                  "blockdev-backup: sync: missing mandatory member (one of: top, full, none, incremental, bitmap)");
   assert_refused (v, "blockdev-backup", NULL,
                   "blockdev-backup: device: missing mandatory member (string)");
 }
@@ -341,7 +351,8 @@ test_policy (void)
   g_assert_cmpstr (w.messages->pdata[1], ==, "block-commit: base: deprecated member");
   g_assert_cmpstr (w.messages->pdata[2], ==, "x-query-jit: unstable command");
   /* a refused call warns about nothing */
-  assert_refused (v, "drive-backup", "{\"device\": 1}", "drive-backup: device: expected string, got integer 1");
+  assert_refused (v, "drive-backup", "{\"device\": 1, \"target\": \"/t\", \"sync\": \"full\"}",
+                  "drive-backup: device: expected string, got integer 1");
   g_assert_cmpuint (w.messages->len, ==, 3);
 
   g_assert_true (aqmp_compat_policy_parse (policy, "deprecated=refuse", &error));

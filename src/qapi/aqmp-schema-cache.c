@@ -139,7 +139,7 @@ aqmp_schema_cache_read (const gchar *text, gsize length, const gchar *version, c
 {
   const gchar *nl = memchr (text, '\n', length);
   g_autoptr(JsonNode) head = NULL;
-  g_autoptr(JsonNode) body = NULL;
+  g_autoptr(GBytes) body = NULL;
   g_autofree gchar *hash = NULL;
   const gchar *want;
 
@@ -165,10 +165,8 @@ aqmp_schema_cache_read (const gchar *text, gsize length, const gchar *version, c
       g_set_error_literal (error, AQMP_ERROR, AQMP_ERROR_PROTOCOL, "the hash does not match");
       return NULL;
     }
-  body = aqmp_json_parse (nl, length - (nl - text), error);
-  if (body == NULL)
-    return NULL;
-  return aqmp_schema_new (body, error);
+  body = g_bytes_new (nl, length - (nl - text));
+  return aqmp_schema_new_from_data (body, error);
 }
 
 /**

@@ -20,6 +20,16 @@
 
 static JsonNode *aqmp_describe_type (const AqmpSchemaEntry *type, GPtrArray *stack);
 
+/* a node that takes over @object (json_node_init_object() would add a ref) */
+static JsonNode *
+aqmp_describe_node (JsonObject *object)
+{
+  JsonNode *node = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_take_object (node, object);
+  return node;
+}
+
 static JsonArray *
 aqmp_describe_strv (const gchar **strv)
 {
@@ -133,7 +143,7 @@ aqmp_describe_type (const AqmpSchemaEntry *type, GPtrArray *stack)
   if (type->kind == AQMP_SCHEMA_KIND_OBJECT && g_ptr_array_find (stack, type, NULL))
     {
       json_object_set_boolean_member (out, "recursive", TRUE);
-      return json_node_init_object (json_node_alloc (), out);
+      return aqmp_describe_node (out);
     }
   g_ptr_array_add (stack, (gpointer) type);
   if (type->kind == AQMP_SCHEMA_KIND_OBJECT)
@@ -145,7 +155,7 @@ aqmp_describe_type (const AqmpSchemaEntry *type, GPtrArray *stack)
   else if (type->kind == AQMP_SCHEMA_KIND_ALTERNATE)
     aqmp_describe_alternate (out, type, stack);
   g_ptr_array_remove_index (stack, stack->len - 1);
-  return json_node_init_object (json_node_alloc (), out);
+  return aqmp_describe_node (out);
 }
 
 static gboolean
@@ -216,7 +226,7 @@ aqmp_schema_describe (AqmpSchema *self, const gchar *name, GError **error)
                             aqmp_describe_type (entry->arg_type, stack));
   if (entry->ret_type != NULL)
     json_object_set_member (out, "returns", aqmp_describe_type (entry->ret_type, stack));
-  return json_node_init_object (json_node_alloc (), out);
+  return aqmp_describe_node (out);
 }
 
 /* ----- text ----- */

@@ -287,7 +287,12 @@ aqmp_schema_diff (AqmpSchema *old_schema, AqmpSchema *new_schema)
   g_ptr_array_sort (changes, aqmp_diff_compare);
   for (guint i = 0; i < changes->len; i++)
     json_array_add_object_element (array, changes->pdata[i]);
-  return json_node_init_array (json_node_alloc (), array);
+  {
+    JsonNode *node = json_node_new (JSON_NODE_ARRAY);
+
+    json_node_take_array (node, array);
+    return node;
+  }
 }
 
 /**

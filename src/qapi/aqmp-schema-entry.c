@@ -12,20 +12,46 @@
 
 static const gchar * const aqmp_schema_no_features[] = { NULL };
 
-void
-aqmp_schema_entry_clear (AqmpSchemaEntry *self)
+/* arena blocks; a piece larger than a block gets a block of its own */
+#define AQMP_SCHEMA_ARENA_BLOCK (64 * 1024)
+
+gpointer
+aqmp_schema_arena_alloc (AqmpSchemaArena *arena, gsize size)
 {
-  g_free (self->features);
-  for (guint i = 0; self->value_features != NULL && i < self->n_values; i++)
-    g_free (self->value_features[i]);
-  g_free (self->value_features);
-  g_free (self->value_flags);
-  g_free (self->values);
-  for (guint i = 0; i < self->n_members; i++)
-    g_free (self->members[i].features);
-  g_free (self->members);
-  g_free (self->variants);
-  g_free (self->alternatives);
+  gchar *piece;
+
+  size = (size + 7) & ~(gsize) 7;
+  if (size > arena->left)
+    {
+      gsize block = MAX (size, AQMP_SCHEMA_ARENA_BLOCK);
+
+      arena->blocks = g_slist_prepend (arena->blocks, g_malloc0 (block));
+      arena->next = arena->blocks->data;
+      arena->left = block;
+    }
+  piece = arena->next;
+  arena->next += size;
+  arena->left -= size;
+  return piece;
+}
+
+const gchar *
+aqmp_schema_arena_strndup (AqmpSchemaArena *arena, const gchar *text, gsize length)
+{
+  gchar *copy = aqmp_schema_arena_alloc (arena, length + 1);
+
+  memcpy (copy, text, length);
+  copy[length] = '\0';
+  return copy;
+}
+
+void
+aqmp_schema_arena_clear (AqmpSchemaArena *arena)
+{
+  g_slist_free_full (arena->blocks, g_free);
+  arena->blocks = NULL;
+  arena->next = NULL;
+  arena->left = 0;
 }
 
 guint
@@ -211,7 +237,7 @@ aqmp_schema_entry_find_value (const AqmpSchemaEntry *self, const gchar *value)
   if (self->kind != AQMP_SCHEMA_KIND_ENUM || value == NULL)
     return -1;
   for (guint i = 0; i < self->n_values; i++)
-    if (strcmp (self->values[i], value) == 0)
+    if (self->values[i][0] == value[0] && strcmp (self->values[i], value) == 0)
       return (gint) i;
   return -1;
 }
@@ -332,7 +358,7 @@ aqmp_schema_entry_lookup_variant (const AqmpSchemaEntry *self, const gchar *tag_
   if (self->kind != AQMP_SCHEMA_KIND_OBJECT || tag_value == NULL)
     return NULL;
   for (guint i = 0; i < self->n_variants; i++)
-    if (strcmp (self->variants[i].tag_value, tag_value) == 0)
+    if (self->variants[i].tag_value[0] == tag_value[0] && strcmp (self->variants[i].tag_value, tag_value) == 0)
       return &self->variants[i];
   return NULL;
 }

@@ -54,14 +54,61 @@ static const gchar * const aqmp_validator_open_commands[] = { "device_add", NULL
 /* given strings are quoted up to this many bytes */
 #define AQMP_VALIDATOR_QUOTE_MAX 40
 
+/* the path is kept as segments and only written out for a message: most
+ * calls pass, and formatting every member's path cost more than checking */
+#define AQMP_VALIDATOR_MAX_PATH 128
+
+typedef struct {
+  const gchar *name;          /* a member, or NULL for an index */
+  guint index;
+} AqmpPathSegment;
+
 typedef struct {
   AqmpSchemaValidator *self;
   const gchar *command;
-  GString *path;
+  AqmpPathSegment path[AQMP_VALIDATOR_MAX_PATH];
+  guint depth;                /* may exceed the segments kept */
   GError **error;
-  GPtrArray *warnings;
+  GPtrArray *warnings;        /* made on the first warning */
   gboolean open;              /* the top level takes unlisted members */
 } AqmpCheck;
+
+static void
+aqmp_check_push_name (AqmpCheck *check, const gchar *name)
+{
+  if (check->depth < AQMP_VALIDATOR_MAX_PATH)
+    check->path[check->depth] = (AqmpPathSegment) { name, 0 };
+  check->depth++;
+}
+
+static void
+aqmp_check_push_index (AqmpCheck *check, guint index)
+{
+  if (check->depth < AQMP_VALIDATOR_MAX_PATH)
+    check->path[check->depth] = (AqmpPathSegment) { NULL, index };
+  check->depth++;
+}
+
+static void
+aqmp_check_pop (AqmpCheck *check)
+{
+  check->depth--;
+}
+
+/* "actions[1].data.target" */
+static void
+aqmp_check_write_path (AqmpCheck *check, GString *out)
+{
+  for (guint i = 0; i < MIN (check->depth, AQMP_VALIDATOR_MAX_PATH); i++)
+    {
+      if (check->path[i].name == NULL)
+        g_string_append_printf (out, "[%u]", check->path[i].index);
+      else
+        g_string_append_printf (out, "%s%s", i > 0 ? "." : "", check->path[i].name);
+    }
+  if (check->depth > AQMP_VALIDATOR_MAX_PATH)
+    g_string_append (out, "...");
+}
 
 static void
 aqmp_schema_validator_finalize (GObject *object)
@@ -107,8 +154,11 @@ aqmp_check_prefix (AqmpCheck *check)
   GString *out = g_string_new (check->command);
 
   g_string_append (out, ": ");
-  if (check->path->len > 0)
-    g_string_append_printf (out, "%s: ", check->path->str);
+  if (check->depth > 0)
+    {
+      aqmp_check_write_path (check, out);
+      g_string_append (out, ": ");
+    }
   return out;
 }
 
@@ -189,6 +239,8 @@ aqmp_check_features (AqmpCheck *check, guint flags, const gchar **features, cons
                             feature, what, feature);
   out = aqmp_check_prefix (check);
   g_string_append_printf (out, "%s %s", feature, what);
+  if (check->warnings == NULL)
+    check->warnings = g_ptr_array_new_with_free_func (g_free);
   g_ptr_array_add (check->warnings, g_string_free (out, FALSE));
   return TRUE;
 }
@@ -271,17 +323,16 @@ static gboolean
 aqmp_check_array (AqmpCheck *check, const AqmpSchemaEntry *type, JsonNode *node)
 {
   JsonArray *array;
-  gsize len = check->path->len;
 
   if (!JSON_NODE_HOLDS_ARRAY (node))
     return aqmp_check_type_error (check, type, node);
   array = json_node_get_array (node);
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
-      g_string_append_printf (check->path, "[%u]", i);
+      aqmp_check_push_index (check, i);
       if (!aqmp_check_value (check, type->element, json_array_get_element (array, i)))
         return FALSE;
-      g_string_truncate (check->path, len);
+      aqmp_check_pop (check);
     }
   return TRUE;
 }
@@ -342,7 +393,6 @@ aqmp_check_layers (AqmpCheck *check, const AqmpSchemaEntry *type, JsonObject *gi
       const AqmpSchemaMember *tag;
       JsonNode *value;
       const AqmpSchemaVariant *variant;
-      gsize len = check->path->len;
 
       layers[n++] = type;
       if (type->tag == NULL)
@@ -351,27 +401,35 @@ aqmp_check_layers (AqmpCheck *check, const AqmpSchemaEntry *type, JsonObject *gi
       value = given != NULL ? json_object_get_member (given, type->tag) : NULL;
       if (value == NULL)
         break;              /* reported as a missing member */
-      g_string_append_printf (check->path, "%s%s", len > 0 ? "." : "", type->tag);
+      aqmp_check_push_name (check, type->tag);
       *ok = aqmp_check_value (check, tag->type, value);
       if (!*ok)
         return n;
-      g_string_truncate (check->path, len);
+      aqmp_check_pop (check);
       variant = aqmp_schema_entry_lookup_variant (type, json_node_get_string (value));
       type = variant != NULL ? variant->type : NULL;
     }
   return n;
 }
 
+/* the member called @name in any layer, and its layer; the first byte
+ * is compared before the rest, as most names differ there */
 static const AqmpSchemaMember *
-aqmp_check_find_member (const AqmpSchemaEntry **layers, guint n_layers, const gchar *name)
+aqmp_check_find_member (const AqmpSchemaEntry **layers, guint n_layers, const gchar *name,
+                        const AqmpSchemaEntry **layer)
 {
   for (guint l = 0; l < n_layers; l++)
-    {
-      const AqmpSchemaMember *member = aqmp_schema_entry_lookup_member (layers[l], name);
+    for (guint i = 0; i < layers[l]->n_members; i++)
+      {
+        const AqmpSchemaMember *member = &layers[l]->members[i];
 
-      if (member != NULL)
-        return member;
-    }
+        if (member->name[0] == name[0] && strcmp (member->name, name) == 0)
+          {
+            if (layer != NULL)
+              *layer = layers[l];
+            return member;
+          }
+      }
   return NULL;
 }
 
@@ -406,7 +464,6 @@ aqmp_check_unknown_member (AqmpCheck *check, const AqmpSchemaEntry **layers, gui
   g_autofree gchar *hint = NULL;
   g_autofree gchar *elsewhere = NULL;
   const AqmpSchemaEntry *by_tag = NULL;
-  gsize len = check->path->len;
 
   for (guint l = 0; l < n_layers; l++)
     {
@@ -418,7 +475,7 @@ aqmp_check_unknown_member (AqmpCheck *check, const AqmpSchemaEntry **layers, gui
   hint = aqmp_suggest_hint (name, (const gchar * const *) names->pdata, names->len);
   if (by_tag != NULL)
     elsewhere = aqmp_check_other_variants (by_tag, name);
-  g_string_append_printf (check->path, "%s%s", len > 0 ? "." : "", name);
+  aqmp_check_push_name (check, name);
   /* a member of another variant than the tag's */
   if (elsewhere != NULL)
     return aqmp_check_fail (check, "unknown member when %s is '%s'; it belongs to %s", by_tag->tag,
@@ -432,73 +489,155 @@ aqmp_check_unknown_member (AqmpCheck *check, const AqmpSchemaEntry **layers, gui
   return aqmp_check_fail (check, "unknown member");
 }
 
-/* the first given member no layer knows */
-static const gchar *
-aqmp_check_first_unknown (JsonObject *given, const AqmpSchemaEntry **layers, guint n_layers)
-{
-  g_autoptr(GList) names = json_object_get_members (given);
-
-  for (GList *l = names; l != NULL; l = l->next)
-    if (aqmp_check_find_member (layers, n_layers, l->data) == NULL)
-      return l->data;
-  return NULL;
-}
-
+/* a mandatory member is there; its value is checked by the caller */
 static gboolean
 aqmp_check_member (AqmpCheck *check, const AqmpSchemaEntry *layer, const AqmpSchemaMember *member,
                    JsonObject *given)
 {
-  JsonNode *value = given != NULL ? json_object_get_member (given, member->name) : NULL;
-  gsize len = check->path->len;
-  gboolean ok = TRUE;
   g_autofree gchar *expected = NULL;
 
-  g_string_append_printf (check->path, "%s%s", len > 0 ? "." : "", member->name);
-  if (value == NULL && !member->optional)
-    {
-      expected = aqmp_schema_entry_describe_type (member->type);
-      return aqmp_check_fail (check, "missing mandatory member (%s)", expected);
-    }
-  if (value != NULL)
-    {
-      ok = aqmp_check_features (check, member->flags, member->features, "member")
-           /* a tag was checked when its variant was picked */
-           && (g_strcmp0 (layer->tag, member->name) == 0 || aqmp_check_value (check, member->type, value));
-    }
+  if (member->optional || (given != NULL && json_object_has_member (given, member->name)))
+    return TRUE;
+  aqmp_check_push_name (check, member->name);
+  expected = aqmp_schema_entry_describe_type (member->type);
+  return aqmp_check_fail (check, "missing mandatory member (%s)", expected);
+}
+
+/* a given member's features and value */
+static gboolean
+aqmp_check_given_member (AqmpCheck *check, const AqmpSchemaEntry *layer, const AqmpSchemaMember *member, JsonNode *value)
+{
+  gboolean ok;
+
+  aqmp_check_push_name (check, member->name);
+  ok = aqmp_check_features (check, member->flags, member->features, "member")
+       /* a tag was checked when its variant was picked */
+       && (layer->tag == member->name || aqmp_check_value (check, member->type, value));
   if (ok)
-    g_string_truncate (check->path, len);
+    aqmp_check_pop (check);
   return ok;
 }
 
+/* the given values of the members of one object, as first walked */
+#define AQMP_VALIDATOR_MAX_GIVEN 64
+
+typedef struct {
+  const AqmpSchemaMember *member;
+  const AqmpSchemaEntry *layer;
+  JsonNode *value;
+} AqmpGiven;
+
+/* the values in the order given: for messages (only the first mistake of
+ * several is named, so the order must not depend on a hash table) and
+ * warnings; the slow way */
+static gboolean
+aqmp_check_given_ordered (AqmpCheck *check, const AqmpSchemaEntry **layers, guint n_layers, JsonObject *given)
+{
+  JsonObjectIter iter;
+  const gchar *name;
+  JsonNode *value;
+
+  json_object_iter_init_ordered (&iter, given);
+  while (json_object_iter_next_ordered (&iter, &name, &value))
+    {
+      const AqmpSchemaEntry *layer = NULL;
+      const AqmpSchemaMember *member = aqmp_check_find_member (layers, n_layers, name, &layer);
+
+      if (member != NULL && !aqmp_check_given_member (check, layer, member, value))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* the values, in the hash table's order, which costs no lookups; when
+ * anything is wrong or warned about, again in the order given */
+static gboolean
+aqmp_check_given_values (AqmpCheck *check, const AqmpSchemaEntry **layers, guint n_layers, JsonObject *given,
+                         AqmpGiven *values, guint n_values)
+{
+  guint n_warnings = check->warnings != NULL ? check->warnings->len : 0;
+  guint depth = check->depth;
+  gboolean ok = TRUE;
+
+  for (guint i = 0; ok && i < n_values; i++)
+    ok = aqmp_check_given_member (check, values[i].layer, values[i].member, values[i].value);
+  if (ok && (check->warnings == NULL || check->warnings->len == n_warnings))
+    return TRUE;
+  if (check->error != NULL)
+    g_clear_error (check->error);
+  check->depth = depth;
+  if (check->warnings != NULL)
+    g_ptr_array_set_size (check->warnings, n_warnings);
+  return aqmp_check_given_ordered (check, layers, n_layers, given);
+}
+
+/*
+ * An object's members: unknown names first, then missing mandatory ones,
+ * then each given value. Walks what was given, not the schema's members,
+ * and counts the mandatory ones: a call names a few of an object's many
+ * members.
+ */
 static gboolean
 aqmp_check_object_members (AqmpCheck *check, const AqmpSchemaEntry *type, JsonObject *given)
 {
   const AqmpSchemaEntry *layers[AQMP_VALIDATOR_MAX_LAYERS];
+  AqmpGiven values[AQMP_VALIDATOR_MAX_GIVEN];
+  const AqmpSchemaEntry *layer;
   guint n_layers;
-  guint n_known = 0;
+  guint n_values = 0;
+  guint n_mandatory = 0;
+  guint n_mandatory_given = 0;
+  gboolean open = check->open && check->depth == 0;
+  gboolean unknown = FALSE;
+  JsonObjectIter iter;
+  const gchar *name;
+  JsonNode *value;
   gboolean ok;
 
   n_layers = aqmp_check_layers (check, type, given, layers, &ok);
   if (!ok)
     return FALSE;
-  for (guint l = 0; given != NULL && l < n_layers; l++)
-    for (guint i = 0; i < layers[l]->n_members; i++)
-      if (json_object_has_member (given, layers[l]->members[i].name))
-        n_known++;
   /* without its tag a union's members are unknown: say the tag is missing */
-  if (layers[n_layers - 1]->tag != NULL
-      && (given == NULL || !json_object_has_member (given, layers[n_layers - 1]->tag)))
-    return aqmp_check_member (check, layers[n_layers - 1],
-                              aqmp_schema_entry_lookup_member (layers[n_layers - 1], layers[n_layers - 1]->tag),
-                              given);
-  if (given != NULL && n_known != json_object_get_size (given) && !(check->open && check->path->len == 0))
-    return aqmp_check_unknown_member (check, layers, n_layers, given,
-                                      aqmp_check_first_unknown (given, layers, n_layers));
+  layer = layers[n_layers - 1];
+  if (layer->tag != NULL && (given == NULL || !json_object_has_member (given, layer->tag)))
+    return aqmp_check_member (check, layer, aqmp_schema_entry_lookup_member (layer, layer->tag), given);
+  if (given != NULL)
+    {
+      json_object_iter_init (&iter, given);
+      while (json_object_iter_next (&iter, &name, &value))
+        {
+          const AqmpSchemaMember *member = aqmp_check_find_member (layers, n_layers, name, &layer);
+
+          if (member == NULL)
+            {
+              unknown = unknown || !open;
+              continue;
+            }
+          n_mandatory_given += member->optional ? 0 : 1;
+          if (n_values < AQMP_VALIDATOR_MAX_GIVEN)
+            values[n_values++] = (AqmpGiven) { member, layer, value };
+        }
+    }
+  /* the first unknown name in the order given */
+  if (unknown)
+    {
+      json_object_iter_init_ordered (&iter, given);
+      while (json_object_iter_next_ordered (&iter, &name, &value))
+        if (aqmp_check_find_member (layers, n_layers, name, NULL) == NULL)
+          return aqmp_check_unknown_member (check, layers, n_layers, given, name);
+    }
   for (guint l = 0; l < n_layers; l++)
+    n_mandatory += layers[l]->n_mandatory;
+  /* the slow way, to name the first missing one */
+  for (guint l = 0; n_mandatory_given != n_mandatory && l < n_layers; l++)
     for (guint i = 0; i < layers[l]->n_members; i++)
       if (!aqmp_check_member (check, layers[l], &layers[l]->members[i], given))
         return FALSE;
-  return TRUE;
+  if (given == NULL)
+    return TRUE;
+  if (n_values < json_object_get_size (given) && !open)
+    return aqmp_check_given_ordered (check, layers, n_layers, given);
+  return aqmp_check_given_values (check, layers, n_layers, given, values, n_values);
 }
 
 static gboolean
@@ -589,20 +728,22 @@ gboolean
 aqmp_schema_validator_check (AqmpSchemaValidator *self, const gchar *command, JsonObject *arguments,
                              GError **error)
 {
-  g_autoptr(GPtrArray) warnings = NULL;
-  AqmpCheck check = { self, command, NULL, error, NULL };
+  AqmpCheck check;
   gboolean ok;
 
   g_return_val_if_fail (AQMP_IS_SCHEMA_VALIDATOR (self), FALSE);
   g_return_val_if_fail (command != NULL, FALSE);
 
-  warnings = g_ptr_array_new_with_free_func (g_free);
-  check.warnings = warnings;
-  check.path = g_string_sized_new (128);
+  check.self = self;
+  check.command = command;
+  check.depth = 0;
+  check.error = error;
+  check.warnings = NULL;
+  check.open = FALSE;
   ok = aqmp_check_command (&check, command, arguments);
-  g_string_free (check.path, TRUE);
-  for (guint i = 0; ok && i < warnings->len; i++)
-    aqmp_schema_validator_warn (self, command, warnings->pdata[i]);
+  for (guint i = 0; ok && check.warnings != NULL && i < check.warnings->len; i++)
+    aqmp_schema_validator_warn (self, command, check.warnings->pdata[i]);
+  g_clear_pointer (&check.warnings, g_ptr_array_unref);
   return ok;
 }
 

@@ -26,7 +26,9 @@
 
 struct _AqmpSchema {
   GObject parent_instance;
-  JsonNode *root;             /* the reply; entries point into it */
+  JsonNode *root;             /* the reply as a tree, made on demand when read from text */
+  GBytes *text;               /* the reply as text, when read from text */
+  AqmpSchemaArena arena;
   AqmpSchemaEntry *entries;
   guint n_entries;
   GHashTable *by_name;        /* name -> entry */
@@ -60,11 +62,11 @@ aqmp_schema_finalize (GObject *object)
 {
   AqmpSchema *self = AQMP_SCHEMA (object);
 
-  for (guint i = 0; i < self->n_entries; i++)
-    aqmp_schema_entry_clear (&self->entries[i]);
   g_free (self->entries);
+  aqmp_schema_arena_clear (&self->arena);
   g_clear_pointer (&self->by_name, g_hash_table_unref);
   g_clear_pointer (&self->root, json_node_unref);
+  g_clear_pointer (&self->text, g_bytes_unref);
   g_free (self->package);
   G_OBJECT_CLASS (aqmp_schema_parent_class)->finalize (object);
 }
@@ -80,8 +82,6 @@ aqmp_schema_init (AqmpSchema *self)
 {
 }
 
-/* ----- reading the reply ----- */
-
 static gboolean
 aqmp_schema_fail (GError **error, guint index, const gchar *name, const gchar *what)
 {
@@ -91,55 +91,155 @@ aqmp_schema_fail (GError **error, guint index, const gchar *name, const gchar *w
   return FALSE;
 }
 
+/* ----- reading a JSON tree (the server's reply) into entries ----- */
+
 static const gchar *
-aqmp_schema_string (JsonObject *object, const gchar *member)
+aqmp_schema_string (JsonObject *object, const gchar *member, guint *flags)
 {
   JsonNode *node = json_object_get_member (object, member);
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+  if (node == NULL)
     return NULL;
+  if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    {
+      *flags |= AQMP_SCHEMA_FLAG_MALFORMED;
+      return NULL;
+    }
   return json_node_get_string (node);
 }
 
 static JsonArray *
-aqmp_schema_array (JsonObject *object, const gchar *member)
+aqmp_schema_array (JsonObject *object, const gchar *member, guint *flags)
 {
   JsonNode *node = json_object_get_member (object, member);
 
-  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+  if (node == NULL)
     return NULL;
+  if (!JSON_NODE_HOLDS_ARRAY (node))
+    {
+      *flags |= AQMP_SCHEMA_FLAG_MALFORMED;
+      return NULL;
+    }
   return json_node_get_array (node);
 }
 
-/* a "features" list of strings; FALSE when it is malformed */
-static gboolean
-aqmp_schema_read_features (JsonObject *object, const gchar ***features, guint *flags)
+/* an array of strings, into the arena, NULL-terminated; NULL if absent */
+static const gchar **
+aqmp_schema_strings (AqmpSchema *self, JsonObject *object, const gchar *member, guint *n, guint *flags)
 {
-  JsonArray *array;
-  guint n;
+  JsonArray *array = aqmp_schema_array (object, member, flags);
+  const gchar **strv;
+  guint len;
 
-  *features = NULL;
-  *flags = 0;
-  if (!json_object_has_member (object, "features"))
-    return TRUE;
-  array = aqmp_schema_array (object, "features");
   if (array == NULL)
-    return FALSE;
-  n = json_array_get_length (array);
-  if (n == 0)
-    return TRUE;
-  *features = g_new0 (const gchar *, n + 1);
-  for (guint i = 0; i < n; i++)
+    return NULL;
+  len = json_array_get_length (array);
+  strv = aqmp_schema_arena_alloc (&self->arena, (len + 1) * sizeof (gchar *));
+  for (guint i = 0; i < len; i++)
     {
       JsonNode *node = json_array_get_element (array, i);
 
       if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-        return FALSE;
-      (*features)[i] = json_node_get_string (node);
+        {
+          *flags |= AQMP_SCHEMA_FLAG_MALFORMED;
+          return NULL;
+        }
+      strv[i] = json_node_get_string (node);
     }
-  *flags = aqmp_schema_features_to_flags (*features);
-  return TRUE;
+  if (n != NULL)
+    *n = len;
+  return strv;
 }
+
+static void
+aqmp_schema_read_member (AqmpSchema *self, JsonNode *node, AqmpSchemaMember *member, guint *flags)
+{
+  JsonObject *object;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      *flags |= AQMP_SCHEMA_FLAG_MALFORMED;
+      return;
+    }
+  object = json_node_get_object (node);
+  member->name = aqmp_schema_string (object, "name", flags);
+  member->type_name = aqmp_schema_string (object, "type", flags);
+  member->optional = json_object_has_member (object, "default");
+  member->features = aqmp_schema_strings (self, object, "features", NULL, flags);
+  member->flags = aqmp_schema_features_to_flags (member->features);
+}
+
+static void
+aqmp_schema_read_members (AqmpSchema *self, JsonObject *info, AqmpSchemaEntry *entry)
+{
+  JsonArray *members = aqmp_schema_array (info, "members", &entry->flags);
+
+  if (members == NULL)
+    return;
+  entry->flags |= AQMP_SCHEMA_FLAG_HAS_MEMBERS;
+  entry->n_members = json_array_get_length (members);
+  entry->members = aqmp_schema_arena_alloc (&self->arena, MAX (entry->n_members, 1) * sizeof (AqmpSchemaMember));
+  for (guint i = 0; i < entry->n_members; i++)
+    aqmp_schema_read_member (self, json_array_get_element (members, i), &entry->members[i], &entry->flags);
+}
+
+static void
+aqmp_schema_read_variants (AqmpSchema *self, JsonObject *info, AqmpSchemaEntry *entry)
+{
+  JsonArray *variants = aqmp_schema_array (info, "variants", &entry->flags);
+
+  if (variants == NULL)
+    return;
+  entry->flags |= AQMP_SCHEMA_FLAG_HAS_VARIANTS;
+  entry->n_variants = json_array_get_length (variants);
+  entry->variants = aqmp_schema_arena_alloc (&self->arena, MAX (entry->n_variants, 1) * sizeof (AqmpSchemaVariant));
+  for (guint i = 0; i < entry->n_variants; i++)
+    {
+      JsonNode *node = json_array_get_element (variants, i);
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        {
+          entry->flags |= AQMP_SCHEMA_FLAG_MALFORMED;
+          return;
+        }
+      entry->variants[i].tag_value = aqmp_schema_string (json_node_get_object (node), "case", &entry->flags);
+      entry->variants[i].type_name = aqmp_schema_string (json_node_get_object (node), "type", &entry->flags);
+    }
+}
+
+static void
+aqmp_schema_read_info (AqmpSchema *self, JsonNode *node, AqmpSchemaEntry *entry)
+{
+  JsonObject *info;
+  JsonNode *oob;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      entry->flags |= AQMP_SCHEMA_FLAG_MALFORMED;
+      return;
+    }
+  info = json_node_get_object (node);
+  entry->name = aqmp_schema_string (info, "name", &entry->flags);
+  entry->meta_type = aqmp_schema_string (info, "meta-type", &entry->flags);
+  entry->json_type = aqmp_schema_string (info, "json-type", &entry->flags);
+  entry->tag = aqmp_schema_string (info, "tag", &entry->flags);
+  entry->element_name = aqmp_schema_string (info, "element-type", &entry->flags);
+  entry->arg_name = aqmp_schema_string (info, "arg-type", &entry->flags);
+  entry->ret_name = aqmp_schema_string (info, "ret-type", &entry->flags);
+  entry->features = aqmp_schema_strings (self, info, "features", NULL, &entry->flags);
+  entry->flags |= aqmp_schema_features_to_flags (entry->features);
+  entry->values = aqmp_schema_strings (self, info, "values", &entry->n_values, &entry->flags);
+  if (entry->values != NULL)
+    entry->flags |= AQMP_SCHEMA_FLAG_HAS_VALUES;
+  aqmp_schema_read_members (self, info, entry);
+  aqmp_schema_read_variants (self, info, entry);
+  oob = json_object_get_member (info, "allow-oob");
+  if (oob != NULL && JSON_NODE_HOLDS_VALUE (oob) && json_node_get_value_type (oob) == G_TYPE_BOOLEAN
+      && json_node_get_boolean (oob))
+    entry->flags |= AQMP_SCHEMA_FLAG_ALLOW_OOB;
+}
+
+/* ----- the index: kinds, names, references ----- */
 
 static AqmpSchemaKind
 aqmp_schema_kind_from_string (const gchar *meta, gboolean *ok)
@@ -156,10 +256,15 @@ aqmp_schema_kind_from_string (const gchar *meta, gboolean *ok)
   return AQMP_SCHEMA_KIND_BUILTIN;
 }
 
-static void
-aqmp_schema_read_builtin (AqmpSchemaEntry *entry, JsonObject *info)
+static AqmpSchemaEntry *
+aqmp_schema_resolve (AqmpSchema *self, const gchar *name)
 {
-  entry->json_type = aqmp_schema_string (info, "json-type");
+  return name != NULL ? g_hash_table_lookup (self->by_name, name) : NULL;
+}
+
+static void
+aqmp_schema_index_builtin (AqmpSchemaEntry *entry)
+{
   if (g_strcmp0 (entry->json_type, "int") != 0)
     return;
   entry->int_min = G_MININT64;
@@ -173,221 +278,133 @@ aqmp_schema_read_builtin (AqmpSchemaEntry *entry, JsonObject *info)
       }
 }
 
+/* 6.2 and later: an enum's "members" repeat its values, with features */
 static gboolean
-aqmp_schema_read_enum (AqmpSchemaEntry *entry, JsonObject *info)
+aqmp_schema_index_enum (AqmpSchema *self, AqmpSchemaEntry *entry)
 {
-  JsonArray *values = aqmp_schema_array (info, "values");
-  JsonArray *members = aqmp_schema_array (info, "members");
-
-  if (values == NULL)
+  if ((entry->flags & AQMP_SCHEMA_FLAG_HAS_VALUES) == 0)
     return FALSE;
-  entry->n_values = json_array_get_length (values);
-  entry->values = g_new0 (const gchar *, entry->n_values + 1);
-  entry->value_flags = g_new0 (guint8, entry->n_values + 1);
-  for (guint i = 0; i < entry->n_values; i++)
+  entry->value_flags = aqmp_schema_arena_alloc (&self->arena, entry->n_values + 1);
+  if (entry->n_members == entry->n_values)
     {
-      JsonNode *node = json_array_get_element (values, i);
-
-      if (!JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-        return FALSE;
-      entry->values[i] = json_node_get_string (node);
+      entry->value_features = aqmp_schema_arena_alloc (&self->arena, (entry->n_values + 1) * sizeof (gchar **));
+      for (guint i = 0; i < entry->n_values; i++)
+        {
+          entry->value_features[i] = entry->members[i].features;
+          entry->value_flags[i] = (guint8) entry->members[i].flags;
+        }
     }
-  /* 6.2 and later: "members" repeat the values, with their features */
-  if (members == NULL || json_array_get_length (members) != entry->n_values)
-    return TRUE;
-  entry->value_features = g_new0 (const gchar **, entry->n_values);
-  for (guint i = 0; i < entry->n_values; i++)
-    {
-      JsonNode *node = json_array_get_element (members, i);
-      guint flags;
-
-      if (!JSON_NODE_HOLDS_OBJECT (node)
-          || !aqmp_schema_read_features (json_node_get_object (node), &entry->value_features[i], &flags))
-        return FALSE;
-      entry->value_flags[i] = (guint8) flags;
-    }
+  entry->n_members = 0;
+  entry->members = NULL;
   return TRUE;
 }
 
-/* resolves a type reference, failing on a dangling one */
-static AqmpSchemaEntry *
-aqmp_schema_resolve (AqmpSchema *self, JsonObject *object, const gchar *member)
-{
-  const gchar *name = aqmp_schema_string (object, member);
-
-  if (name == NULL)
-    return NULL;
-  return g_hash_table_lookup (self->by_name, name);
-}
-
 static gboolean
-aqmp_schema_read_members (AqmpSchema *self, AqmpSchemaEntry *entry, JsonObject *info)
+aqmp_schema_index_object (AqmpSchema *self, AqmpSchemaEntry *entry)
 {
-  JsonArray *members = aqmp_schema_array (info, "members");
-
-  if (members == NULL)
+  if ((entry->flags & AQMP_SCHEMA_FLAG_HAS_MEMBERS) == 0)
     return FALSE;
-  entry->n_members = json_array_get_length (members);
-  entry->members = g_new0 (AqmpSchemaMember, entry->n_members);
   for (guint i = 0; i < entry->n_members; i++)
     {
-      JsonNode *node = json_array_get_element (members, i);
-      AqmpSchemaMember *member = &entry->members[i];
-      JsonObject *object;
-
-      if (!JSON_NODE_HOLDS_OBJECT (node))
+      entry->members[i].type = aqmp_schema_resolve (self, entry->members[i].type_name);
+      if (entry->members[i].name == NULL || entry->members[i].type == NULL)
         return FALSE;
-      object = json_node_get_object (node);
-      member->name = aqmp_schema_string (object, "name");
-      member->type = aqmp_schema_resolve (self, object, "type");
-      /* introspection marks an optional member with "default": null */
-      member->optional = json_object_has_member (object, "default");
-      if (member->name == NULL || member->type == NULL
-          || !aqmp_schema_read_features (object, &member->features, &member->flags))
-        return FALSE;
+      entry->n_mandatory += entry->members[i].optional ? 0 : 1;
     }
-  return TRUE;
-}
-
-static gboolean
-aqmp_schema_read_variants (AqmpSchema *self, AqmpSchemaEntry *entry, JsonObject *info)
-{
-  JsonArray *variants;
-
-  entry->tag = aqmp_schema_string (info, "tag");
   if (entry->tag == NULL)
-    return !json_object_has_member (info, "tag");
-  variants = aqmp_schema_array (info, "variants");
-  if (variants == NULL || aqmp_schema_entry_lookup_member (entry, entry->tag) == NULL)
+    return (entry->flags & AQMP_SCHEMA_FLAG_HAS_VARIANTS) == 0;
+  if ((entry->flags & AQMP_SCHEMA_FLAG_HAS_VARIANTS) == 0
+      || aqmp_schema_entry_lookup_member (entry, entry->tag) == NULL)
     return FALSE;
-  entry->n_variants = json_array_get_length (variants);
-  entry->variants = g_new0 (AqmpSchemaVariant, entry->n_variants);
   for (guint i = 0; i < entry->n_variants; i++)
     {
-      JsonNode *node = json_array_get_element (variants, i);
       AqmpSchemaVariant *variant = &entry->variants[i];
 
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        return FALSE;
-      variant->tag_value = aqmp_schema_string (json_node_get_object (node), "case");
-      variant->type = aqmp_schema_resolve (self, json_node_get_object (node), "type");
-      if (variant->tag_value == NULL || variant->type == NULL
-          || variant->type->kind != AQMP_SCHEMA_KIND_OBJECT)
+      variant->type = aqmp_schema_resolve (self, variant->type_name);
+      if (variant->tag_value == NULL || variant->type == NULL || variant->type->kind != AQMP_SCHEMA_KIND_OBJECT)
         return FALSE;
     }
   return TRUE;
 }
 
 static gboolean
-aqmp_schema_read_alternate (AqmpSchema *self, AqmpSchemaEntry *entry, JsonObject *info)
+aqmp_schema_index_alternate (AqmpSchema *self, AqmpSchemaEntry *entry)
 {
-  JsonArray *members = aqmp_schema_array (info, "members");
-
-  if (members == NULL)
+  if ((entry->flags & AQMP_SCHEMA_FLAG_HAS_MEMBERS) == 0)
     return FALSE;
-  entry->n_alternatives = json_array_get_length (members);
-  entry->alternatives = g_new0 (AqmpSchemaEntry *, entry->n_alternatives);
+  entry->n_alternatives = entry->n_members;
+  entry->alternatives = aqmp_schema_arena_alloc (&self->arena, MAX (entry->n_members, 1) * sizeof (gpointer));
   for (guint i = 0; i < entry->n_alternatives; i++)
-    {
-      JsonNode *node = json_array_get_element (members, i);
-
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        return FALSE;
-      entry->alternatives[i] = aqmp_schema_resolve (self, json_node_get_object (node), "type");
-      if (entry->alternatives[i] == NULL)
-        return FALSE;
-    }
+    if ((entry->alternatives[i] = aqmp_schema_resolve (self, entry->members[i].type_name)) == NULL)
+      return FALSE;
+  entry->n_members = 0;
+  entry->members = NULL;
   return TRUE;
 }
 
 static gboolean
-aqmp_schema_read_routine (AqmpSchema *self, AqmpSchemaEntry *entry, JsonObject *info)
+aqmp_schema_index_routine (AqmpSchema *self, AqmpSchemaEntry *entry)
 {
-  JsonNode *oob = json_object_get_member (info, "allow-oob");
-
-  entry->arg_type = aqmp_schema_resolve (self, info, "arg-type");
+  entry->arg_type = aqmp_schema_resolve (self, entry->arg_name);
   if (entry->arg_type != NULL && entry->arg_type->kind != AQMP_SCHEMA_KIND_OBJECT)
     return FALSE;
   if (entry->kind == AQMP_SCHEMA_KIND_EVENT)
-    return entry->arg_type != NULL || !json_object_has_member (info, "arg-type");
-  entry->ret_type = aqmp_schema_resolve (self, info, "ret-type");
-  if (oob != NULL && JSON_NODE_HOLDS_VALUE (oob) && json_node_get_value_type (oob) == G_TYPE_BOOLEAN
-      && json_node_get_boolean (oob))
-    entry->flags |= AQMP_SCHEMA_FLAG_ALLOW_OOB;
+    return entry->arg_type != NULL || entry->arg_name == NULL;
+  entry->ret_type = aqmp_schema_resolve (self, entry->ret_name);
   return entry->arg_type != NULL && entry->ret_type != NULL;
 }
 
-/* the second pass: what an entry refers to, now that every name is known */
+/* what an entry refers to, now that every name is known */
 static gboolean
-aqmp_schema_read_body (AqmpSchema *self, AqmpSchemaEntry *entry, JsonObject *info)
+aqmp_schema_index_body (AqmpSchema *self, AqmpSchemaEntry *entry)
 {
   switch (entry->kind)
     {
     case AQMP_SCHEMA_KIND_BUILTIN:
-      aqmp_schema_read_builtin (entry, info);
+      aqmp_schema_index_builtin (entry);
       return entry->json_type != NULL;
     case AQMP_SCHEMA_KIND_ENUM:
-      return aqmp_schema_read_enum (entry, info);
+      return aqmp_schema_index_enum (self, entry);
     case AQMP_SCHEMA_KIND_ARRAY:
-      entry->element = aqmp_schema_resolve (self, info, "element-type");
-      return entry->element != NULL;
+      return (entry->element = aqmp_schema_resolve (self, entry->element_name)) != NULL;
     case AQMP_SCHEMA_KIND_OBJECT:
-      return aqmp_schema_read_members (self, entry, info) && aqmp_schema_read_variants (self, entry, info);
+      return aqmp_schema_index_object (self, entry);
     case AQMP_SCHEMA_KIND_ALTERNATE:
-      return aqmp_schema_read_alternate (self, entry, info);
+      return aqmp_schema_index_alternate (self, entry);
     case AQMP_SCHEMA_KIND_COMMAND:
     case AQMP_SCHEMA_KIND_EVENT:
-      return aqmp_schema_read_routine (self, entry, info);
+      return aqmp_schema_index_routine (self, entry);
     default:
       return FALSE;
     }
 }
 
-static JsonObject *
-aqmp_schema_info_at (JsonArray *array, guint i)
-{
-  JsonNode *node = json_array_get_element (array, i);
-
-  return JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-/* the first pass: names, kinds and features, so references can resolve */
+/* names and kinds first, so that references can resolve, then references */
 static gboolean
-aqmp_schema_read_heads (AqmpSchema *self, JsonArray *array, GError **error)
+aqmp_schema_index (AqmpSchema *self, GError **error)
 {
+  self->by_name = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < self->n_entries; i++)
     {
       AqmpSchemaEntry *entry = &self->entries[i];
-      JsonObject *info = aqmp_schema_info_at (array, i);
       gboolean ok;
 
-      if (info == NULL)
-        return aqmp_schema_fail (error, i, NULL, "not an object");
       entry->index = i;
-      entry->name = aqmp_schema_string (info, "name");
+      if (entry->flags & AQMP_SCHEMA_FLAG_MALFORMED)
+        return aqmp_schema_fail (error, i, entry->name, "a member of the wrong type");
       if (entry->name == NULL)
         return aqmp_schema_fail (error, i, NULL, "no name");
-      entry->kind = aqmp_schema_kind_from_string (aqmp_schema_string (info, "meta-type"), &ok);
+      entry->kind = aqmp_schema_kind_from_string (entry->meta_type, &ok);
       if (!ok)
         return aqmp_schema_fail (error, i, entry->name, "unknown meta-type");
-      if (!aqmp_schema_read_features (info, &entry->features, &entry->flags))
-        return aqmp_schema_fail (error, i, entry->name, "malformed features");
       if (!g_hash_table_insert (self->by_name, (gpointer) entry->name, entry))
         return aqmp_schema_fail (error, i, entry->name, "a second entry of that name");
     }
+  for (guint i = 0; i < self->n_entries; i++)
+    if (!aqmp_schema_index_body (self, &self->entries[i]))
+      return aqmp_schema_fail (error, i, self->entries[i].name, "malformed or refers to a type that is not there");
+  self->complete = TRUE;
   return TRUE;
-}
-
-static AqmpSchema *
-aqmp_schema_alloc (JsonNode *reply, guint n_entries)
-{
-  AqmpSchema *self = g_object_new (AQMP_TYPE_SCHEMA, NULL);
-
-  self->root = json_node_ref (reply);
-  self->n_entries = n_entries;
-  self->entries = g_new0 (AqmpSchemaEntry, MAX (n_entries, 1));
-  self->by_name = g_hash_table_new (g_str_hash, g_str_equal);
-  return self;
 }
 
 /**
@@ -414,17 +431,52 @@ aqmp_schema_new (JsonNode *reply, GError **error)
       g_set_error_literal (error, AQMP_ERROR, AQMP_ERROR_PROTOCOL, "not a QMP schema: not an array");
       return NULL;
     }
+  self = g_object_new (AQMP_TYPE_SCHEMA, NULL);
+  self->root = json_node_ref (reply);
   array = json_node_get_array (reply);
-  self = aqmp_schema_alloc (reply, json_array_get_length (array));
-  self->complete = TRUE;
-  if (!aqmp_schema_read_heads (self, array, error))
-    return NULL;
+  self->n_entries = json_array_get_length (array);
+  self->entries = g_new0 (AqmpSchemaEntry, MAX (self->n_entries, 1));
   for (guint i = 0; i < self->n_entries; i++)
-    if (!aqmp_schema_read_body (self, &self->entries[i], aqmp_schema_info_at (array, i)))
-      {
-        aqmp_schema_fail (error, i, self->entries[i].name, "malformed or refers to a type that is not there");
-        return NULL;
-      }
+    aqmp_schema_read_info (self, json_array_get_element (array, i), &self->entries[i]);
+  if (!aqmp_schema_index (self, error))
+    return NULL;
+  return g_steal_pointer (&self);
+}
+
+/**
+ * aqmp_schema_new_from_data:
+ * @data: a `query-qmp-schema` reply as JSON text (the reply's `return`
+ *   value, as `aqmp schema dump` writes it)
+ * @error: return location for a #GError
+ *
+ * Reads and indexes a schema from text, with no JSON tree in between
+ * (aqmp_schema_get_json() makes one when asked): the quick way to load a
+ * schema kept on disk. The JSON is checked as strictly as aqmp's reader
+ * checks it, and the schema as aqmp_schema_new() checks it.
+ *
+ * Returns: (transfer full) (nullable): the schema, or %NULL with
+ *   %AQMP_ERROR_PROTOCOL
+ */
+AqmpSchema *
+aqmp_schema_new_from_data (GBytes *data, GError **error)
+{
+  g_autoptr(AqmpSchema) self = NULL;
+  g_autoptr(GArray) entries = NULL;
+  gsize length = 0;
+  const gchar *text;
+
+  g_return_val_if_fail (data != NULL, NULL);
+
+  text = g_bytes_get_data (data, &length);
+  self = g_object_new (AQMP_TYPE_SCHEMA, NULL);
+  entries = aqmp_schema_scan (text != NULL ? text : "", length, &self->arena, error);
+  if (entries == NULL)
+    return NULL;
+  self->text = g_bytes_ref (data);
+  self->n_entries = entries->len;
+  self->entries = (AqmpSchemaEntry *) g_array_free (g_steal_pointer (&entries), FALSE);
+  if (!aqmp_schema_index (self, error))
+    return NULL;
   return g_steal_pointer (&self);
 }
 
@@ -445,12 +497,13 @@ aqmp_schema_new_from_commands (JsonNode *reply, GError **error)
 {
   g_autoptr(AqmpSchema) self = NULL;
   JsonArray *array = NULL;
+  guint flags = 0;
   guint n = 0;
 
   g_return_val_if_fail (reply != NULL, NULL);
 
   if (JSON_NODE_HOLDS_OBJECT (reply))
-    array = aqmp_schema_array (json_node_get_object (reply), "supported_commands");
+    array = aqmp_schema_array (json_node_get_object (reply), "supported_commands", &flags);
   else if (JSON_NODE_HOLDS_ARRAY (reply))
     array = json_node_get_array (reply);
   if (array == NULL)
@@ -458,14 +511,18 @@ aqmp_schema_new_from_commands (JsonNode *reply, GError **error)
       g_set_error_literal (error, AQMP_ERROR, AQMP_ERROR_PROTOCOL, "not a list of commands");
       return NULL;
     }
-  self = aqmp_schema_alloc (reply, json_array_get_length (array));
+  self = g_object_new (AQMP_TYPE_SCHEMA, NULL);
+  self->root = json_node_ref (reply);
+  self->entries = g_new0 (AqmpSchemaEntry, MAX (json_array_get_length (array), 1));
+  self->by_name = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < json_array_get_length (array); i++)
     {
-      JsonObject *info = aqmp_schema_info_at (array, i);
+      JsonNode *node = json_array_get_element (array, i);
+      JsonObject *info = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
       AqmpSchemaEntry *entry = &self->entries[n];
       JsonNode *enabled;
 
-      if (info == NULL || (entry->name = aqmp_schema_string (info, "name")) == NULL)
+      if (info == NULL || (entry->name = aqmp_schema_string (info, "name", &flags)) == NULL)
         {
           aqmp_schema_fail (error, i, NULL, "no name");
           return NULL;
@@ -492,27 +549,20 @@ aqmp_schema_new_from_commands (JsonNode *reply, GError **error)
 AqmpSchema *
 aqmp_schema_new_from_file (const gchar *path, GError **error)
 {
-  g_autofree gchar *text = NULL;
-  gsize length = 0;
-  g_autoptr(JsonNode) node = NULL;
+  g_autoptr(GMappedFile) file = NULL;
+  g_autoptr(GBytes) data = NULL;
+  AqmpSchema *self;
 
   g_return_val_if_fail (path != NULL, NULL);
 
-  if (!g_file_get_contents (path, &text, &length, error))
+  file = g_mapped_file_new (path, FALSE, error);
+  if (file == NULL)
     return NULL;
-  node = aqmp_json_parse (text, length, error);
-  if (node == NULL)
-    {
-      g_prefix_error (error, "%s: ", path);
-      return NULL;
-    }
-  {
-    AqmpSchema *self = aqmp_schema_new (node, error);
-
-    if (self == NULL)
-      g_prefix_error (error, "%s: ", path);
-    return self;
-  }
+  data = g_mapped_file_get_bytes (file);
+  self = aqmp_schema_new_from_data (data, error);
+  if (self == NULL)
+    g_prefix_error (error, "%s: ", path);
+  return self;
 }
 
 /**
@@ -541,6 +591,16 @@ aqmp_schema_get_json (AqmpSchema *self)
 {
   g_return_val_if_fail (AQMP_IS_SCHEMA (self), NULL);
 
+  /* a schema read from text makes its tree when first asked; the text
+   * was checked when it was read */
+  if (self->root == NULL)
+    {
+      gsize length = 0;
+      const gchar *text = g_bytes_get_data (self->text, &length);
+
+      self->root = aqmp_json_parse (text, length, NULL);
+      g_assert (self->root != NULL);
+    }
   return self->root;
 }
 
@@ -560,6 +620,7 @@ aqmp_schema_dump (AqmpSchema *self)
 
   g_return_val_if_fail (AQMP_IS_SCHEMA (self), NULL);
 
+  aqmp_schema_get_json (self);
   if (!JSON_NODE_HOLDS_ARRAY (self->root))
     {
       gchar *text = aqmp_json_to_string (self->root, TRUE);

@@ -18,6 +18,8 @@ AqmpSchema   *aqmp_schema_new                 (JsonNode      *reply,
                                                GError       **error);
 AqmpSchema   *aqmp_schema_new_from_commands   (JsonNode      *reply,
                                                GError       **error);
+AqmpSchema   *aqmp_schema_new_from_data       (GBytes        *data,
+                                               GError       **error);
 AqmpSchema   *aqmp_schema_new_from_file       (const gchar   *path,
                                                GError       **error);
 
