@@ -49,6 +49,12 @@ G_DEFINE_FINAL_TYPE (AqmpSchemaValidator, aqmp_schema_validator, G_TYPE_OBJECT)
  * listed members are checked; others go through. */
 static const gchar * const aqmp_validator_open_commands[] = { "device_add", NULL };
 
+/* the commands aqmp_schema_load_async() asks, which a validator holding
+ * another server version's schema lets through */
+static const gchar * const aqmp_validator_schema_commands[] = {
+  "query-qmp-schema", "query-commands", NULL
+};
+
 /* how many union layers (a variant that is a union itself) are followed */
 #define AQMP_VALIDATOR_MAX_LAYERS 8
 /* given strings are quoted up to this many bytes */
@@ -820,6 +826,9 @@ aqmp_schema_validator_client_check (AqmpClient *client, const gchar *command, Js
       && aqmp_client_get_server_version (client, &have[0], &have[1], &have[2])
       && memcmp (want, have, sizeof (want)) != 0)
     {
+      /* what loads the new server's schema goes through */
+      if (g_strv_contains (aqmp_validator_schema_commands, command))
+        return TRUE;
       g_set_error (error, AQMP_ERROR, AQMP_ERROR_INVALID,
                    "%s: the schema is QEMU %u.%u.%u's but the server is QEMU %u.%u.%u: load its schema again",
                    command, want[0], want[1], want[2], have[0], have[1], have[2]);
@@ -838,8 +847,9 @@ aqmp_schema_validator_client_check (AqmpClient *client, const gchar *command, Js
  * fails with %AQMP_ERROR_INVALID, and nothing of it is written. When the
  * schema records its server's version (aqmp_schema_load_async() does) and
  * @client turns out to be connected to another version, calls are refused
- * until a schema of the new server is attached. The client keeps a
- * reference to @self.
+ * until a schema of the new server is attached; only `query-qmp-schema`
+ * and `query-commands` go through, so that the new schema can be loaded.
+ * The client keeps a reference to @self.
  */
 void
 aqmp_schema_validator_attach (AqmpSchemaValidator *self, AqmpClient *client)
