@@ -393,6 +393,54 @@ test_cache_corrupt (Fixture *f, gconstpointer data)
   g_assert_false (g_file_test (path, G_FILE_TEST_EXISTS));
 }
 
+/* QEMU's schema against an AqmpServer serving an edited copy of it:
+ * what diff and describe say of the served one */
+static void
+test_diff_edited (Fixture *f, gconstpointer data)
+{
+  g_autoptr(JsonObject) greeting = greeting_for (7, 2, 99, "edited");
+  g_autoptr(JsonNode) original = json_node_copy (f->schema);
+  g_autoptr(AqmpSchema) qemu = aqmp_schema_new (original, NULL);
+  g_autoptr(JsonArray) edited = json_array_new ();
+  JsonArray *array = json_node_get_array (f->schema);
+  g_autoptr(AqmpClient) client = NULL;
+  g_autoptr(AqmpSchema) served = NULL;
+  g_autoptr(JsonNode) diff = NULL;
+  g_autoptr(JsonNode) description = NULL;
+  g_autofree gchar *text = NULL;
+  g_autofree gchar *words = NULL;
+
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *entry = json_array_get_object_element (array, i);
+      const gchar *name = json_object_get_string_member (entry, "name");
+
+      if (g_strcmp0 (name, "nbd-server-remove") == 0)
+        continue;
+      if (g_strcmp0 (name, "blockdev-backup") == 0)
+        {
+          JsonArray *features = json_array_new ();
+
+          json_array_add_string_element (features, "deprecated");
+          json_object_set_array_member (entry, "features", features);
+        }
+      json_array_add_element (edited, json_node_copy (json_array_get_element (array, i)));
+    }
+  json_node_unref (f->schema);
+  f->schema = json_node_new (JSON_NODE_ARRAY);
+  json_node_set_array (f->schema, edited);
+  server_start (f, greeting);
+  client = connect_client (f);
+  served = load (client, NULL);
+
+  diff = aqmp_schema_diff (qemu, served);
+  text = aqmp_schema_diff_text (diff);
+  g_assert_cmpstr (text, ==, "! deprecated command blockdev-backup\n- command nbd-server-remove\n");
+  description = aqmp_schema_describe (served, "blockdev-backup", NULL);
+  words = aqmp_schema_describe_text (description);
+  g_assert_true (g_str_has_prefix (words, "command blockdev-backup, deprecated\narguments: object\n"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -404,5 +452,6 @@ main (int argc, char **argv)
   g_test_add ("/qapi-server/cache-hit", Fixture, NULL, fixture_setup, test_cache_hit, fixture_teardown);
   g_test_add ("/qapi-server/cache-upgrade", Fixture, NULL, fixture_setup, test_cache_upgrade, fixture_teardown);
   g_test_add ("/qapi-server/cache-corrupt", Fixture, NULL, fixture_setup, test_cache_corrupt, fixture_teardown);
+  g_test_add ("/qapi-server/diff-edited", Fixture, NULL, fixture_setup, test_diff_edited, fixture_teardown);
   return g_test_run ();
 }
