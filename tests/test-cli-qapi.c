@@ -104,6 +104,8 @@ test_exec_no_validate (Fixture *f, gconstpointer data)
                                        "deprecated=refuse", f->qemu->address, "query-status", NULL), ==, 2);
   g_assert_cmpstr (err, ==, "aqmp: --compat and --no-validate cannot be used together\n");
   g_clear_pointer (&err, g_free);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (aqmp_test_tool_run (f->env, NULL, NULL, &err, "exec", "--compat", "deprecated=maybe",
                                        f->qemu->address, "query-status", NULL), ==, 2);
   aqmp_test_assert_one_error_line (err);
@@ -121,10 +123,14 @@ test_exec_deprecated (Fixture *f, gconstpointer data)
   g_assert_true (g_str_has_prefix (err, "aqmp: warning: nbd-server-remove: deprecated command\n"
                                         "aqmp: nbd-server-remove failed: GenericError: "));
   g_clear_pointer (&err, g_free);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (aqmp_test_tool_run (f->env, NULL, &out, &err, "exec", "--compat", "deprecated=refuse",
                                        f->qemu->address, "nbd-server-remove", "name=none", NULL), ==, 2);
   g_assert_cmpstr (err, ==, "aqmp: nbd-server-remove: deprecated command, refused by the compatibility "
                             "policy (deprecated=refuse)\n");
+  g_clear_pointer (&err, g_free);
+  g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
   g_assert_cmpint (aqmp_test_tool_run (f->env, NULL, &out, &err, "exec", "--compat", "deprecated=allow",
                                        f->qemu->address, "nbd-server-remove", "name=none", NULL), ==, 1);
@@ -178,12 +184,16 @@ test_job_start_refused (Fixture *f, gconstpointer data)
                                        "blockdev-backupp", "device=a", "target=b", "sync=full", NULL), ==, 2);
   g_assert_cmpstr (err, ==, "aqmp: unknown command 'blockdev-backupp'; did you mean 'blockdev-backup'?\n");
   g_clear_pointer (&err, g_free);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (aqmp_test_tool_run (f->env, NULL, &out, &err, "job", "start", "--db", db, f->qemu->address,
                                        "blockdev-backup", "device=a", "target=b", "sync=ful", NULL), ==, 2);
   g_assert_cmpstr (err, ==, "aqmp: blockdev-backup: sync: 'ful' is not a valid value (5 values); did you mean 'full'?\n");
   g_assert_cmpint (count_jobs (db), ==, 0);
   g_clear_pointer (&err, g_free);
   /* unvalidated, QEMU refuses it and the failed job is recorded */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (aqmp_test_tool_run (f->env, NULL, &out, &err, "job", "start", "--no-validate", "--db", db,
                                        f->qemu->address, "blockdev-backup", "device=a", "target=b", "sync=ful",
                                        NULL), ==, 1);
@@ -207,10 +217,14 @@ test_describe (Fixture *f, gconstpointer data)
   g_assert_true (g_str_has_suffix (out, "returns: none\n"));
   g_assert_cmpstr (err, ==, "");
   g_clear_pointer (&out, g_free);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (aqmp_test_tool_run (f->env, NULL, &out, &err, "describe", "--compact", f->qemu->address,
                                        "BLOCK_JOB_COMPLETED", NULL), ==, 0);
   g_assert_true (g_str_has_prefix (out, "event BLOCK_JOB_COMPLETED\ndata: object\n  type: one of: commit, stream,"));
   g_clear_pointer (&out, g_free);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (aqmp_test_tool_run (f->env, NULL, &out, &err, "describe", "--json", "--compact",
                                        f->qemu->address, "blockdev-backup", NULL), ==, 0);
   json = aqmp_json_parse (out, -1, NULL);
@@ -219,6 +233,8 @@ test_describe (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (args, "type"), ==, "object");
   g_assert_cmpuint (json_array_get_length (json_object_get_array_member (args, "members")), ==, 14);
   g_clear_pointer (&out, g_free);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (aqmp_test_tool_run (f->env, NULL, &out, &err, "describe", f->qemu->address, "blockdev-backpu",
                                        NULL), ==, 2);
   g_assert_cmpstr (err, ==, "aqmp: no command or event 'blockdev-backpu'; did you mean 'blockdev-backup'?\n");
@@ -295,12 +311,16 @@ test_dump_and_diff (Fixture *f, gconstpointer data)
 
   /* a live server against a dump of itself: nothing */
   g_clear_pointer (&out, g_free);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (aqmp_test_tool_run (f->env, NULL, &out, &err, "schema", "diff", f->qemu->address, dump, NULL),
                    ==, 0);
   g_assert_cmpstr (out, ==, "");
 
   edited = edited_dump (f, dump);
   g_clear_pointer (&out, g_free);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (aqmp_test_tool_run (f->env, NULL, &out, &err, "schema", "diff", f->qemu->address, edited, NULL),
                    ==, 0);
   g_assert_cmpstr (out, ==,
@@ -309,6 +329,8 @@ test_dump_and_diff (Fixture *f, gconstpointer data)
                    "- command nbd-server-remove\n"
                    "+ command x-test\n");
   g_clear_pointer (&out, g_free);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
   g_assert_cmpint (aqmp_test_tool_run (f->env, NULL, &out, &err, "schema", "diff", "--json", "--compact", edited,
                                        f->qemu->address, NULL), ==, 0);
   g_assert_cmpstr (out, ==,
