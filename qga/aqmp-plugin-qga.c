@@ -52,31 +52,30 @@ aqmp_qga_info_workflow_info_cb (GObject *source, GAsyncResult *res, gpointer use
   json_object_set_string_member (summary, "version",
                                  json_object_get_string_member_with_default (info, "version", ""));
   json_object_set_int_member (summary, "enabled-commands", enabled);
-  aqmp_workflow_report_progress (g_task_get_source_object (task), 1.0, "done");
+  aqmp_workflow_context_report_progress (g_task_get_task_data (task), 1.0, "done");
   g_task_return_pointer (task, json_node_init_object (json_node_alloc (), summary),
                          (GDestroyNotify) json_node_unref);
 }
 
 static void
 aqmp_qga_info_workflow_run_async (AqmpWorkflow        *workflow,
-                                  AqmpClient          *qmp,
-                                  AqmpClient          *qga,
+                                  AqmpWorkflowContext *context,
                                   JsonObject          *params,
                                   GCancellable        *cancellable,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (workflow, cancellable, callback, user_data);
-  g_autoptr(AqmpGuestAgent) agent = NULL;
+  AqmpGuestAgent *agent = aqmp_workflow_context_get_guest_agent (context);
 
   g_task_set_source_tag (task, aqmp_qga_info_workflow_run_async);
-  if (qga == NULL)
+  if (agent == NULL)
     {
       g_task_return_new_error (task, AQMP_ERROR, AQMP_ERROR_STATE,
                                "the guest-info workflow needs a guest agent connection");
       return;
     }
-  agent = aqmp_guest_agent_new (qga);
+  g_task_set_task_data (task, g_object_ref (context), g_object_unref);
   aqmp_guest_agent_get_info_async (agent, cancellable, aqmp_qga_info_workflow_info_cb,
                                    g_steal_pointer (&task));
 }
@@ -174,15 +173,14 @@ aqmp_qga_exec_workflow_strings (JsonObject *params, const gchar *member, GPtrArr
 
 static void
 aqmp_qga_exec_workflow_run_async (AqmpWorkflow        *workflow,
-                                  AqmpClient          *qmp,
-                                  AqmpClient          *qga,
+                                  AqmpWorkflowContext *context,
                                   JsonObject          *params,
                                   GCancellable        *cancellable,
                                   GAsyncReadyCallback  callback,
                                   gpointer             user_data)
 {
   g_autoptr(GTask) task = g_task_new (workflow, cancellable, callback, user_data);
-  g_autoptr(AqmpGuestAgent) agent = NULL;
+  AqmpGuestAgent *agent = aqmp_workflow_context_get_guest_agent (context);
   g_autoptr(GPtrArray) argv = g_ptr_array_new ();
   g_autoptr(GPtrArray) envp = g_ptr_array_new ();
   g_autoptr(GBytes) input = NULL;
@@ -191,7 +189,7 @@ aqmp_qga_exec_workflow_run_async (AqmpWorkflow        *workflow,
   gint64 timeout;
 
   g_task_set_source_tag (task, aqmp_qga_exec_workflow_run_async);
-  if (qga == NULL)
+  if (agent == NULL)
     {
       g_task_return_new_error (task, AQMP_ERROR, AQMP_ERROR_STATE,
                                "the guest-exec workflow needs a guest agent connection");
@@ -220,7 +218,6 @@ aqmp_qga_exec_workflow_run_async (AqmpWorkflow        *workflow,
     }
   timeout = json_object_get_int_member_with_default (params, "timeout", 0);
 
-  agent = aqmp_guest_agent_new (qga);
   aqmp_guest_agent_exec_async (agent, (const gchar * const *) argv->pdata,
                                json_object_has_member (params, "env") ? (const gchar * const *) envp->pdata : NULL,
                                input, (guint) CLAMP (timeout, 0, G_MAXINT), cancellable,

@@ -6,6 +6,7 @@
  * without --detach, re-attaching with watch, and its exit codes. Every run
  * uses a job store in the test's temporary directory.
  */
+#include <signal.h>
 #include <string.h>
 
 #include "aqmp-test-cli.h"
@@ -576,6 +577,261 @@ test_usage_errors (void)
   aqmp_test_remove_dir (dir);
 }
 
+
+/* ----- jobs that end unwatched, transactions, commands that start none ----- */
+
+/*
+ * "data", a raw file of real data, and "held", a blkdebug target whose
+ * first write fails with ENOSPC: a backup with on-target-error=enospc
+ * stops there, held on purpose, until job-resume.
+ */
+static void
+add_held_nodes (Fixture *f)
+{
+  g_autofree gchar *image = g_build_filename (f->dir, "held.raw", NULL);
+  g_autofree gchar *content = g_malloc (MIB);
+  g_autofree gchar *source = NULL;
+  g_autoptr(GError) error = NULL;
+
+  memset (content, 0x5a, MIB);
+  g_file_set_contents (image, content, MIB, &error);
+  g_assert_no_error (error);
+  source = g_strdup_printf ("{\"driver\": \"raw\", \"node-name\": \"data\", "
+                            "\"file\": {\"driver\": \"file\", \"filename\": \"%s\"}}", image);
+  exec_ok (f, "blockdev-add", source, NULL, NULL);
+  exec_ok (f, "blockdev-add", "{\"driver\": \"blkdebug\", \"node-name\": \"held\", "
+                              "\"image\": {\"driver\": \"null-co\", \"size\": 1048576}, "
+                              "\"inject-error\": [{\"event\": \"none\", \"errno\": 28, \"once\": true, "
+                              "\"iotype\": \"write\"}]}", NULL, NULL);
+}
+
+static AqmpEventWaiter *
+event_waiter (AqmpClient *client, const gchar *name, const gchar *match)
+{
+  g_autoptr(JsonObject) data = aqmp_test_object_from_json (match);
+
+  return aqmp_event_waiter_new (client, name, data);
+}
+
+static void
+wait_event (AqmpEventWaiter *waiter)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AqmpEvent) event = aqmp_event_waiter_wait_sync (waiter, AQMP_TEST_WAIT_MS, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (event);
+}
+
+static void
+qmp (AqmpClient *client, const gchar *command, const gchar *json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) args = aqmp_test_object_from_json (json);
+  g_autoptr(JsonNode) value = aqmp_client_execute_sync (client, command, args, NULL, &error);
+
+  g_assert_no_error (error);
+}
+
+/* the last JSON line the tool printed */
+static JsonObject *
+last_line (const gchar *out)
+{
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+  guint n = g_strv_length (lines);
+
+  g_assert_cmpuint (n, >=, 2);
+  return aqmp_test_object_from_json (lines[n - 2]);
+}
+
+/*
+ * `job start --detach`, Ctrl-C while the job is held, the job released
+ * and ending with no aqmp watching: `job watch` then finds it, with its
+ * real outcome, and it is recorded as such, not as lost.
+ */
+static void
+test_detach_ends_unwatched (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpClient) second = aqmp_test_connect (f->second);
+  g_autoptr(AqmpEventWaiter) held = event_waiter (second, "BLOCK_JOB_ERROR", "{\"device\": \"j1\", \"action\": \"stop\"}");
+  g_autoptr(AqmpEventWaiter) concluded = event_waiter (second, "JOB_STATUS_CHANGE",
+                                                       "{\"id\": \"j1\", \"status\": \"concluded\"}");
+  g_autoptr(AqmpTestPty) pty = NULL;
+  g_autoptr(JsonObject) record = NULL;
+  g_autoptr(JsonObject) last = NULL;
+  g_autoptr(JsonObject) gone = NULL;
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  gsize at;
+
+  add_held_nodes (f);
+  pty = aqmp_test_pty_spawn (NULL, "job", "start", "--detach", "--db", f->db, f->qemu->address, "blockdev-backup",
+                             "job-id=j1", "device=data", "target=held", "sync=full", "on-target-error=enospc", NULL);
+  at = aqmp_test_output_wait_for (&pty->out, "started blockdev-backup job j1\n", 0);
+  /* the bar comes once it handles Ctrl-C */
+  at = aqmp_test_output_wait_for (&pty->out, "j1 [", at);
+  wait_event (held);
+  aqmp_test_pty_write (pty, "\003");
+  aqmp_test_output_wait_for (&pty->out, "leaving 1 job(s) running", at);
+  aqmp_test_pty_wait_exit (pty, 0);
+
+  /* released; it ends while nothing of aqmp watches */
+  qmp (second, "job-resume", "{\"id\": \"j1\"}");
+  wait_event (concluded);
+  record = show_json (f, "j1");
+  g_assert_true (json_object_get_null_member (record, "result"));
+  g_clear_pointer (&record, json_object_unref);
+
+  /* watch finds it ended, records how, and lets QEMU forget it */
+  g_clear_object (&concluded);
+  g_clear_object (&held);
+  g_clear_object (&second);
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "watch", "--db", f->db,
+                                       f->qemu->address, NULL), ==, 0);
+  g_assert_cmpstr (err, ==, "");
+  g_assert_null (strstr (out, "no jobs are running"));
+  last = last_line (out);
+  g_assert_cmpstr (json_object_get_string_member (last, "job"), ==, "j1");
+  g_assert_cmpstr (json_object_get_string_member (last, "result"), ==, "success");
+  record = show_json (f, "j1");
+  g_assert_cmpstr (json_object_get_string_member (record, "result"), ==, "success");
+  g_assert_cmpint (json_object_get_int_member (record, "current-progress"), ==, MIB);
+  second = aqmp_test_connect (f->second);
+  gone = query_job (second, "j1");
+  g_assert_null (gone);
+}
+
+/* one start, two jobs: a transaction of two backups */
+static void
+test_transaction (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  g_auto(GStrv) rows = NULL;
+  guint results = 0;
+
+  add_null_node (f, "src", 4 * MIB);
+  add_null_node (f, "tgt1", 4 * MIB);
+  add_null_node (f, "tgt2", 4 * MIB);
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "start", "--db", f->db, f->qemu->address,
+                                       "transaction",
+                                       "{\"actions\": ["
+                                       "{\"type\": \"blockdev-backup\", \"data\": {\"job-id\": \"t1\","
+                                       " \"device\": \"src\", \"target\": \"tgt1\", \"sync\": \"full\"}},"
+                                       "{\"type\": \"blockdev-backup\", \"data\": {\"job-id\": \"t2\","
+                                       " \"device\": \"src\", \"target\": \"tgt2\", \"sync\": \"full\"}}]}",
+                                       NULL), ==, 0);
+  g_assert_cmpstr (err, ==, "");
+  g_assert_nonnull (strstr (out, "{\"job\":\"t1\",\"result\":\"success\"}"));
+  g_assert_nonnull (strstr (out, "{\"job\":\"t2\",\"result\":\"success\"}"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "list", "--all", "--json", "--db", f->db, NULL), ==, 0);
+  rows = g_strsplit (out, "\n", -1);
+  for (guint i = 0; rows[i] != NULL && rows[i][0] != '\0'; i++)
+    {
+      g_autoptr(JsonObject) row = aqmp_test_object_from_json (rows[i]);
+      g_assert_cmpstr (json_object_get_string_member (row, "command"), ==, "transaction");
+      g_assert_cmpstr (json_object_get_string_member (row, "result"), ==, "success");
+      results++;
+    }
+  g_assert_cmpuint (results, ==, 2);
+}
+
+/* a command that starts no job is refused, and leaves no row */
+static void
+test_not_a_job (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "start", "--db", f->db, f->qemu->address,
+                                       "query-status", NULL), ==, 2);
+  g_assert_cmpstr (out, ==, "");
+  aqmp_test_assert_one_error_line (err);
+  g_assert_nonnull (strstr (err, "query-status does not start a job"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "list", "--all", "--db", f->db, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "no jobs recorded"));
+}
+
+/*
+ * One QEMU is one machine: a job started on unix:PATH is found by PATH,
+ * and watching it through the other monitor re-attaches its row instead
+ * of adopting a second one. A job started outside aqmp shows so.
+ */
+static void
+test_machine_spellings (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpClient) second = aqmp_test_connect (f->second);
+  g_autoptr(AqmpEventWaiter) held = event_waiter (second, "BLOCK_JOB_ERROR", "{\"device\": \"j2\", \"action\": \"stop\"}");
+  g_autoptr(AqmpTestTool) start = NULL;
+  g_autoptr(AqmpTestTool) watch = NULL;
+  g_autoptr(JsonObject) last = NULL;
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  const gchar *path = f->qemu->socket_path;
+
+  add_held_nodes (f);
+  start = aqmp_test_tool_spawn (NULL, NULL, "job", "start", "--detach", "--db", f->db, f->qemu->address,
+                                "blockdev-backup", "job-id=j2", "device=data", "target=held", "sync=full",
+                                "on-target-error=enospc", NULL);
+  /* its first line comes once it handles Ctrl-C */
+  aqmp_test_output_wait_for (&start->out, "{\"job\":\"j2\"", 0);
+  wait_event (held);
+  g_subprocess_send_signal (start->process, SIGINT);
+  g_assert_cmpint (aqmp_test_tool_wait (start), ==, 0);
+
+  /* by its path alone */
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "list", "--json", "--machine", path,
+                                       "--db", f->db, NULL), ==, 0);
+  g_assert_cmpuint (aqmp_test_count_lines (out), ==, 1);
+  g_assert_nonnull (strstr (out, "\"job-id\":\"j2\""));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* through the other monitor; released from the first */
+  g_clear_object (&held);
+  g_clear_object (&second);
+  watch = aqmp_test_tool_spawn (NULL, NULL, "job", "watch", "--db", f->db, f->second, NULL);
+  aqmp_test_output_wait_for (&watch->out, "{\"job\":\"j2\",\"status\":\"paused\"", 0);
+  exec_ok (f, "job-resume", "id=j2", NULL, NULL);
+  g_assert_cmpint (aqmp_test_tool_wait (watch), ==, 0);
+  last = last_line (watch->out.text->str);
+  g_assert_cmpstr (json_object_get_string_member (last, "result"), ==, "success");
+
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "list", "--all", "--json",
+                                       "--db", f->db, NULL), ==, 0);
+  g_assert_cmpuint (aqmp_test_count_lines (out), ==, 1);
+  g_assert_null (strstr (out, "(adopted)"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* one QEMU's identity, and who started the job */
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "show", "j2", "--db", f->db, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "QEMU:      unix:"));
+  g_assert_nonnull (strstr (out, ", pid "));
+  g_assert_nonnull (strstr (out, "Command:   blockdev-backup {"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* a job aqmp did not start: no arguments to show, and it says so */
+  add_null_node (f, "src", MIB);
+  add_null_node (f, "tgt", MIB);
+  exec_ok (f, "blockdev-backup", "{\"job-id\": \"raw\", \"device\": \"src\", \"target\": \"tgt\","
+                                 " \"sync\": \"full\", \"auto-dismiss\": false}", NULL, NULL);
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "watch", "--db", f->db, f->qemu->address,
+                                       "raw", NULL), ==, 0);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "show", "raw", "--db", f->db, NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "Command:   (adopted: started outside aqmp, its command is unknown)\n"));
+  g_assert_null (strstr (out, "null"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -587,5 +843,9 @@ main (int argc, char **argv)
   g_test_add ("/aqmp/cli/job/ctrl-c/cancels", Fixture, NULL, fixture_setup, test_ctrl_c_cancels, fixture_teardown);
   g_test_add ("/aqmp/cli/job/ctrl-c/detach-then-watch", Fixture, NULL, fixture_setup, test_detach, fixture_teardown);
   g_test_add ("/aqmp/cli/job/refused", Fixture, NULL, fixture_setup, test_refused, fixture_teardown);
+  g_test_add ("/aqmp/cli/job/detach-ends-unwatched", Fixture, NULL, fixture_setup, test_detach_ends_unwatched, fixture_teardown);
+  g_test_add ("/aqmp/cli/job/transaction", Fixture, NULL, fixture_setup, test_transaction, fixture_teardown);
+  g_test_add ("/aqmp/cli/job/not-a-job", Fixture, NULL, fixture_setup, test_not_a_job, fixture_teardown);
+  g_test_add ("/aqmp/cli/job/machine-spellings", Fixture, NULL, fixture_setup, test_machine_spellings, fixture_teardown);
   return g_test_run ();
 }

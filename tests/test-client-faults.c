@@ -1310,6 +1310,43 @@ test_reply_malformed (Fixture *f, gconstpointer data)
     }
 }
 
+/* #15: an error reply whose class or desc is no string still fails only
+ * its call, as a GenericError, and raises no GLib critical */
+static void
+test_reply_error_mistyped (Fixture *f, gconstpointer data)
+{
+  static const gchar * const bodies[] = {
+    "{\"error\": {\"class\": {\"x\": 1}, \"desc\": [\"y\"]}, \"id\": ",
+    "{\"error\": {\"class\": 7, \"desc\": null}, \"id\": ",
+  };
+
+  fixture_connect (f);
+  aqmp_server_set_handler (f->server, "held", held_handler, f, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (bodies); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(JsonNode) value = NULL;
+      g_autofree gchar *id = NULL;
+      g_autofree gchar *raw = NULL;
+      CallResult r = { 0, };
+
+      call_start (f, &r, "held", NULL);
+      wait_for_held (f, i + 1);
+      id = json_to_string (g_ptr_array_index (f->held_ids, i), FALSE);
+      raw = g_strconcat (bodies[i], id, "}\r\n", NULL);
+      aqmp_server_send_raw (f->server, raw, -1);
+      call_wait (&r);
+      g_assert_error (r.error, AQMP_ERROR, AQMP_ERROR_COMMAND);
+      g_assert_cmpstr (aqmp_error_get_qmp_class (r.error), ==, "GenericError");
+      g_assert_cmpstr (aqmp_error_get_qmp_desc (r.error), ==, "(no description)");
+      call_result_clear (&r);
+
+      g_assert_cmpint (aqmp_client_get_state (f->client), ==, AQMP_STATE_RUNNING);
+      value = aqmp_client_execute_sync (f->client, "query-status", NULL, NULL, &error);
+      g_assert_no_error (error);
+    }
+}
+
 /* #15: an error reply carries QEMU's class and desc */
 static void
 test_reply_error (Fixture *f, gconstpointer data)
@@ -2391,6 +2428,7 @@ main (int argc, char **argv)
   ADD ("reply/duplicate", test_reply_duplicate);
   ADD ("reply/malformed", test_reply_malformed);
   ADD ("reply/error", test_reply_error);
+  ADD ("reply/error-mistyped", test_reply_error_mistyped);
   ADD ("events/before-reply", test_events_before_reply);
   ADD ("events/odd", test_events_odd);
   ADD ("events/waiter", test_events_waiter);

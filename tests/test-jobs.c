@@ -462,7 +462,7 @@ test_store_migrate_v1 (void)
 
   store = aqmp_job_store_new (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (aqmp_job_store_get_schema_version (store), ==, 2);
+  g_assert_cmpint (aqmp_job_store_get_schema_version (store), ==, AQMP_JOB_STORE_SCHEMA_VERSION);
   all = aqmp_job_store_list_jobs (store, NULL, FALSE, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (all->len, ==, 3);
@@ -1287,6 +1287,25 @@ test_reconcile_lost (Fixture *f, gconstpointer data)
   g_assert_true (json_object_get_null_member (other, "result"));
 }
 
+/* QEMU's own view of one job, or NULL */
+static JsonObject *
+query_job (AqmpClient *client, const gchar *id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = aqmp_client_execute_sync (client, "query-jobs", NULL, NULL, &error);
+  JsonArray *jobs;
+
+  g_assert_no_error (error);
+  jobs = json_node_get_array (value);
+  for (guint i = 0; i < json_array_get_length (jobs); i++)
+    {
+      JsonObject *job = json_array_get_object_element (jobs, i);
+      if (g_strcmp0 (json_object_get_string_member (job, "id"), id) == 0)
+        return json_object_ref (job);
+    }
+  return NULL;
+}
+
 static void
 test_reconcile_adopt (Fixture *f, gconstpointer data)
 {
@@ -1296,9 +1315,10 @@ test_reconcile_adopt (Fixture *f, gconstpointer data)
   g_autoptr(JsonObject) match = aqmp_test_object_from_json ("{\"id\": \"theirs\", \"status\": \"pending\"}");
   g_autoptr(AqmpEventWaiter) pending = NULL;
   g_autoptr(AqmpEvent) event = NULL;
+  g_autoptr(JsonObject) info = NULL;
   AqmpJob *job;
 
-  /* a job someone else started, waiting in pending for a finalize */
+  /* a job someone else started, waiting in pending for their finalize */
   add_null_node (f->client, "src", 4 * MIB);
   add_null_node (f->client, "tgt", 4 * MIB);
   pending = aqmp_event_waiter_new (f->client, "JOB_STATUS_CHANGE", match);
@@ -1310,12 +1330,23 @@ test_reconcile_adopt (Fixture *f, gconstpointer data)
   g_assert_cmpuint (attached->len, ==, 1);
   job = g_ptr_array_index (attached, 0);
   g_assert_cmpstr (aqmp_job_get_id (job), ==, "theirs");
+  g_assert_null (aqmp_job_get_command (job));
+  g_assert_cmpint (aqmp_job_get_started_by_uid (job), ==, -1);
   g_assert_true (aqmp_job_runner_lookup (f->runner, "theirs") == job);
+  wait_for_status (job, AQMP_JOB_STATUS_PENDING);
+  /* finalizing is its owner's: the runner sent nothing, so QEMU, which
+   * answers in order, still has it pending */
+  info = query_job (f->client, "theirs");
+  g_assert_nonnull (info);
+  g_assert_cmpstr (json_object_get_string_member (info, "status"), ==, "pending");
+  g_assert_true (control_job (f->runner, "theirs", AQMP_JOB_ACTION_FINALIZE, &error));
+  g_assert_no_error (error);
   g_assert_true (wait_job (job, &error));
   g_assert_no_error (error);
   record = stored_job (f->store, job);
   g_assert_cmpstr (json_object_get_string_member (record, "command"), ==, "(adopted)");
   g_assert_cmpstr (json_object_get_string_member (record, "result"), ==, "success");
+  g_assert_true (json_object_get_null_member (record, "started-by-uid"));
 }
 
 /*

@@ -9,7 +9,7 @@
 #include <glib/gstdio.h>
 
 #include <aqmp/aqmp.h>
-#include <aqmp/aqmp-plugin.h>
+#include <aqmp/aqmp-plugin-loader.h>
 
 #include "aqmp-test-fake-agent.h"
 #include "aqmp-test-qemu.h"
@@ -134,6 +134,19 @@ run_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   r->done = TRUE;
 }
 
+/* a run as a host makes it: a context on a runner over @qmp, and @qga */
+static void
+run_workflow (AqmpWorkflow *workflow, AqmpClient *qmp, AqmpClient *qga, JsonObject *params, RunResult *r)
+{
+  g_autoptr(AqmpJobRunner) runner = qmp != NULL ? aqmp_job_runner_new (qmp, NULL, "test") : NULL;
+  g_autoptr(AqmpGuestAgent) agent = qga != NULL ? aqmp_guest_agent_new (qga) : NULL;
+  g_autoptr(AqmpWorkflowContext) context = aqmp_workflow_context_new (runner, agent);
+
+  r->done = FALSE;
+  aqmp_workflow_run_async (workflow, context, params, NULL, run_cb, r);
+  g_assert_true (aqmp_test_wait_for_flag (&r->done, AQMP_TEST_WAIT_MS));
+}
+
 /* the plugin's protocol really speaks to a guest agent, and its
  * workflow runs over it */
 static void
@@ -159,8 +172,7 @@ test_qga_plugin_protocol (void)
 
   workflow = aqmp_plugin_loader_find_workflow (loader, "guest-info", &error);
   g_assert_no_error (error);
-  aqmp_workflow_run_async (workflow, NULL, client, NULL, NULL, run_cb, &r);
-  g_assert_true (aqmp_test_wait_for_flag (&r.done, AQMP_TEST_WAIT_MS));
+  run_workflow (workflow, NULL, client, NULL, &r);
   g_assert_no_error (r.error);
   summary = json_node_get_object (r.value);
   g_assert_cmpstr (json_object_get_string_member (summary, "version"), ==, "7.2.0-fake");
@@ -183,9 +195,7 @@ test_qga_plugin_protocol (void)
     json_object_set_array_member (params, "arg", g_steal_pointer (&args));
     workflow = aqmp_plugin_loader_find_workflow (loader, "guest-exec", &error);
     g_assert_no_error (error);
-    r.done = FALSE;
-    aqmp_workflow_run_async (workflow, NULL, client, params, NULL, run_cb, &r);
-    g_assert_true (aqmp_test_wait_for_flag (&r.done, AQMP_TEST_WAIT_MS));
+    run_workflow (workflow, NULL, client, params, &r);
     g_assert_no_error (r.error);
     summary = json_node_get_object (r.value);
     g_assert_cmpint (json_object_get_int_member (summary, "exit-status"), ==, 3);
@@ -194,9 +204,7 @@ test_qga_plugin_protocol (void)
     g_clear_pointer (&r.value, json_node_unref);
 
     /* without a path: refused before anything is sent */
-    r.done = FALSE;
-    aqmp_workflow_run_async (workflow, NULL, client, NULL, NULL, run_cb, &r);
-    g_assert_true (aqmp_test_wait_for_flag (&r.done, AQMP_TEST_WAIT_MS));
+    run_workflow (workflow, NULL, client, NULL, &r);
     g_assert_error (r.error, AQMP_ERROR, AQMP_ERROR_FAILED);
     g_clear_error (&r.error);
   }
@@ -231,8 +239,7 @@ test_example_workflow (void)
   qga = aqmp_test_fake_agent_connect (agent, protocol);
 
   /* QMP only */
-  aqmp_workflow_run_async (workflow, qmp, NULL, NULL, NULL, run_cb, &r);
-  g_assert_true (aqmp_test_wait_for_flag (&r.done, AQMP_TEST_WAIT_MS));
+  run_workflow (workflow, qmp, NULL, NULL, &r);
   g_assert_no_error (r.error);
   summary = json_node_get_object (r.value);
   g_assert_cmpstr (json_object_get_string_member (summary, "status"), ==, "running");
@@ -240,9 +247,7 @@ test_example_workflow (void)
   g_clear_pointer (&r.value, json_node_unref);
 
   /* and with the guest agent */
-  r.done = FALSE;
-  aqmp_workflow_run_async (workflow, qmp, qga, NULL, NULL, run_cb, &r);
-  g_assert_true (aqmp_test_wait_for_flag (&r.done, AQMP_TEST_WAIT_MS));
+  run_workflow (workflow, qmp, qga, NULL, &r);
   g_assert_no_error (r.error);
   summary = json_node_get_object (r.value);
   g_assert_cmpstr (json_object_get_string_member (summary, "status"), ==, "running");
@@ -264,7 +269,9 @@ typedef struct {
 
 static const Broken broken[] = {
   { "aqmp-plugin-broken-no-abi.so", "no aqmp_plugin_abi_version symbol" },
-  { "aqmp-plugin-broken-wrong-abi.so", "built for plugin ABI 1001" },
+  { "aqmp-plugin-broken-wrong-abi.so", "built for plugin ABI 1002" },
+  /* the layout before libaqmp-plugin: refused before any symbol is bound */
+  { "aqmp-plugin-broken-old-abi.so", "built for plugin ABI 1, this aqmp uses ABI 2" },
   { "aqmp-plugin-broken-no-query.so", "no aqmp_plugin_query entry point" },
   { "aqmp-plugin-broken-setup-fails.so", "setup failed: the example failure" },
 };

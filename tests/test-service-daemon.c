@@ -108,6 +108,7 @@ typedef struct {
 static const Broken broken[] = {
   { "aqmp-plugin-broken-no-abi.so", "no aqmp_plugin_abi_version symbol" },
   { "aqmp-plugin-broken-wrong-abi.so", "built for plugin ABI" },
+  { "aqmp-plugin-broken-old-abi.so", "built for plugin ABI 1, this aqmp uses ABI 2" },
   { "aqmp-plugin-broken-no-query.so", "no aqmp_plugin_query entry point" },
   { "aqmp-plugin-broken-setup-fails.so", "setup failed: the example failure" },
 };

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include <aqmp/aqmp.h>
-#include <aqmp/aqmp-plugin.h>
+#include <aqmp/aqmp-plugin-loader.h>
 
 #include "aqmp-test-cli.h"
 #include "aqmp-test-fake-agent.h"
@@ -25,22 +25,43 @@ typedef struct {
   AqmpClient *qga;
   AqmpPluginLoader *loader;
   gint log_at_job_end;       /* entries in the agent's log when a job ended */
+  gchar *dir;                /* the second monitor's, and the job store's */
+  gchar *db;
 } Fixture;
 
 static void
-fixture_setup (Fixture *f, gconstpointer data)
+fixture_setup_agent (Fixture *f)
 {
   g_autoptr(AqmpProtocol) protocol = NULL;
   g_autoptr(GError) error = NULL;
 
-  f->qemu = aqmp_test_qemu_new (NULL);
-  f->client = aqmp_test_connect (f->qemu->address);
   f->agent = aqmp_test_fake_agent_new ();
   f->loader = aqmp_plugin_loader_new ();
   aqmp_plugin_loader_load_default (f->loader);
   protocol = aqmp_plugin_loader_create_protocol (f->loader, "qga", &error);
   g_assert_no_error (error);
   f->qga = aqmp_test_fake_agent_connect (f->agent, protocol);
+}
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  f->qemu = aqmp_test_qemu_new (NULL);
+  f->client = aqmp_test_connect (f->qemu->address);
+  fixture_setup_agent (f);
+}
+
+/* the tool on QEMU's first monitor, the test's client on a second one to
+ * hold and release the jobs, and a job store of the test's own */
+static void
+fixture_setup_tool (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *second = NULL;
+
+  f->qemu = aqmp_test_qemu_new_two_monitors (&f->dir, &second);
+  f->client = aqmp_test_connect (second);
+  f->db = g_build_filename (f->dir, "jobs.db", NULL);
+  fixture_setup_agent (f);
 }
 
 static void
@@ -51,6 +72,10 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_clear_pointer (&f->agent, aqmp_test_fake_agent_free);
   g_clear_pointer (&f->qemu, aqmp_test_qemu_free);
   g_clear_object (&f->loader);
+  if (f->dir != NULL)
+    aqmp_test_remove_dir (f->dir);
+  g_clear_pointer (&f->dir, g_free);
+  g_clear_pointer (&f->db, g_free);
 }
 
 /* ----- helpers ----- */
@@ -140,6 +165,7 @@ agent_thawed (gpointer user_data)
 /* one run of a workflow, and what it reported */
 typedef struct {
   AqmpWorkflow *workflow;
+  AqmpWorkflowContext *context;
   GCancellable *cancellable;
   JsonNode *result;
   GError *error;
@@ -147,22 +173,48 @@ typedef struct {
   guint n_progress;
   gdouble last_fraction;
   gchar *last_message;
+  GPtrArray *started;        /* the ids job-started announced */
 } Run;
 
 static void
 run_clear (Run *r)
 {
-  if (r->workflow != NULL)
-    g_signal_handlers_disconnect_by_data (r->workflow, r);
+  if (r->context != NULL)
+    g_signal_handlers_disconnect_by_data (r->context, r);
+  g_clear_object (&r->context);
   g_clear_object (&r->workflow);
   g_clear_object (&r->cancellable);
   g_clear_pointer (&r->result, json_node_unref);
   g_clear_error (&r->error);
   g_clear_pointer (&r->last_message, g_free);
+  g_clear_pointer (&r->started, g_ptr_array_unref);
 }
 
 static void
-run_progress_cb (AqmpWorkflow *workflow, gdouble fraction, const gchar *message, gpointer user_data)
+run_job_started_cb (AqmpWorkflowContext *context, AqmpJob *job, gpointer user_data)
+{
+  Run *r = user_data;
+
+  g_ptr_array_add (r->started, g_strdup (aqmp_job_get_id (job)));
+}
+
+/* job-started named these jobs, and the context has them, in order */
+static void
+assert_started (Run *r, const gchar * const *ids)
+{
+  GPtrArray *jobs = aqmp_workflow_context_get_jobs (r->context);
+
+  g_assert_cmpuint (r->started->len, ==, g_strv_length ((gchar **) ids));
+  g_assert_cmpuint (jobs->len, ==, r->started->len);
+  for (guint i = 0; ids[i] != NULL; i++)
+    {
+      g_assert_cmpstr (g_ptr_array_index (r->started, i), ==, ids[i]);
+      g_assert_cmpstr (aqmp_job_get_id (g_ptr_array_index (jobs, i)), ==, ids[i]);
+    }
+}
+
+static void
+run_progress_cb (AqmpWorkflowContext *context, gdouble fraction, const gchar *message, gpointer user_data)
 {
   Run *r = user_data;
 
@@ -186,19 +238,25 @@ run_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   r->done = TRUE;
 }
 
+/* as a host runs it: a context on a job runner over the test's client */
 static void
 run_start (Fixture *f, Run *r, const gchar *name, const gchar *params, AqmpClient *qga)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) json = aqmp_test_object_from_json (params);
+  g_autoptr(AqmpJobRunner) runner = aqmp_job_runner_new (f->client, NULL, f->qemu->address);
+  g_autoptr(AqmpGuestAgent) agent = qga != NULL ? aqmp_guest_agent_new (qga) : NULL;
   AqmpWorkflow *workflow = aqmp_plugin_loader_find_workflow (f->loader, name, &error);
 
   g_assert_no_error (error);
   g_assert_nonnull (workflow);
   r->workflow = g_object_ref (workflow);
+  r->context = aqmp_workflow_context_new (runner, agent);
   r->cancellable = g_cancellable_new ();
-  g_signal_connect (r->workflow, "progress", G_CALLBACK (run_progress_cb), r);
-  aqmp_workflow_run_async (r->workflow, f->client, qga, json, r->cancellable, run_done_cb, r);
+  r->started = g_ptr_array_new_with_free_func (g_free);
+  g_signal_connect (r->context, "progress", G_CALLBACK (run_progress_cb), r);
+  g_signal_connect (r->context, "job-started", G_CALLBACK (run_job_started_cb), r);
+  aqmp_workflow_run_async (r->workflow, r->context, json, r->cancellable, run_done_cb, r);
 }
 
 static void
@@ -263,6 +321,7 @@ test_backup_two_disks (Fixture *f, gconstpointer data)
   g_assert_cmpfloat (r.last_fraction, ==, 1.0);
   g_assert_cmpuint (r.n_progress, >=, 4);
   g_assert_cmpuint (n_jobs (f), ==, 0);
+  assert_started (&r, (const gchar * const []) { "cb-0", "cb-1", NULL });
   run_clear (&r);
 }
 
@@ -302,6 +361,8 @@ test_backup_start_error (Fixture *f, gconstpointer data)
   g_assert_cmpstr (log, ==, "guest-fsfreeze-freeze|guest-fsfreeze-thaw");
   g_assert_false (f->agent->frozen);
   g_assert_cmpuint (n_jobs (f), ==, 0);
+  /* the transaction failed: it started nothing */
+  assert_started (&r, (const gchar * const []) { NULL });
   run_clear (&r);
 }
 
@@ -451,6 +512,7 @@ test_around_success (Fixture *f, gconstpointer data)
   g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (result, "job"), "result"), ==, "success");
   g_assert_cmpfloat (r.last_fraction, ==, 1.0);
   g_assert_cmpuint (n_jobs (f), ==, 0);
+  assert_started (&r, (const gchar * const []) { "around0", NULL });
   run_clear (&r);
 }
 
@@ -547,13 +609,17 @@ test_cli_run (Fixture *f, gconstpointer data)
   g_autofree gchar *log = NULL;
   g_autoptr(JsonNode) result = NULL;
   g_autoptr(GError) error = NULL;
+  /* the default job store, in a state directory of the test's own */
+  g_autofree gchar *state = aqmp_test_make_dir ();
+  g_autofree gchar *state_env = g_strdup_printf ("XDG_STATE_HOME=%s", state);
+  const gchar *env[] = { state_env, NULL };
   JsonArray *jobs;
 
   add_two_disks (f, "67108864");
   /* the monitor serves one client: the tool's */
   g_assert_true (aqmp_client_disconnect_sync (f->client, NULL, NULL));
   g_clear_object (&f->client);
-  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "workflow", "run", "--compact",
+  g_assert_cmpint (aqmp_test_tool_run (env, NULL, &out, &err, "workflow", "run", "--compact",
                                        f->qemu->address, "consistent-backup", "disks=src0=dst0,src1=dst1",
                                        "job-id-prefix=cli", "--qga", f->agent->address, NULL), ==, 0);
   result = json_from_string (out, &error);
@@ -573,7 +639,7 @@ test_cli_run (Fixture *f, gconstpointer data)
   g_clear_pointer (&err, g_free);
 
   /* QEMU's error: exit 1, one line naming the node, and the guest thawed */
-  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "workflow", "run", f->qemu->address,
+  g_assert_cmpint (aqmp_test_tool_run (env, NULL, &out, &err, "workflow", "run", f->qemu->address,
                                        "consistent-backup", "{\"disks\": \"src0=missing\"}",
                                        "--qga", f->agent->address, NULL), ==, 1);
   g_assert_cmpstr (out, ==, "");
@@ -585,7 +651,7 @@ test_cli_run (Fixture *f, gconstpointer data)
   g_clear_pointer (&err, g_free);
 
   /* no guest agent: exit 2, nothing frozen */
-  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "workflow", "run", f->qemu->address,
+  g_assert_cmpint (aqmp_test_tool_run (env, NULL, &out, &err, "workflow", "run", f->qemu->address,
                                        "consistent-backup", "disks=src0=dst0", NULL), ==, 2);
   g_assert_nonnull (strstr (err, "guest agent"));
   g_assert_cmpuint (f->agent->log->len, ==, 4);
@@ -593,11 +659,117 @@ test_cli_run (Fixture *f, gconstpointer data)
   g_clear_pointer (&err, g_free);
 
   /* usage */
-  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "workflow", "run", f->qemu->address, NULL), ==, 2);
+  g_assert_cmpint (aqmp_test_tool_run (env, NULL, &out, &err, "workflow", "run", f->qemu->address, NULL), ==, 2);
   g_clear_pointer (&err, g_free);
-  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, NULL, &err, "workflow", "run", f->qemu->address,
+  g_assert_cmpint (aqmp_test_tool_run (env, NULL, NULL, &err, "workflow", "run", f->qemu->address,
                                        "no-such-workflow", NULL), ==, 2);
   g_assert_nonnull (strstr (err, "no-such-workflow"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* the first run's jobs are in the default store */
+  g_assert_cmpint (aqmp_test_tool_run (env, NULL, &out, &err, "job", "list", "--all", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "cli-0"));
+  g_assert_nonnull (strstr (out, "cli-1"));
+  aqmp_test_remove_dir (state);
+}
+
+/* ----- aqmp workflow run: the jobs are in the user's job history ----- */
+
+/* the row of @job_id in `aqmp job list [--all] --json`, or NULL */
+static JsonObject *
+listed_job (Fixture *f, gboolean all, const gchar *job_id)
+{
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  g_auto(GStrv) rows = NULL;
+
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "list", "--json", "--db", f->db,
+                                       all ? "--all" : NULL, NULL), ==, 0);
+  rows = g_strsplit (out, "\n", -1);
+  for (guint i = 0; rows[i] != NULL && rows[i][0] != '\0'; i++)
+    {
+      g_autoptr(JsonObject) row = aqmp_test_object_from_json (rows[i]);
+
+      if (g_strcmp0 (json_object_get_string_member_with_default (row, "job-id", NULL), job_id) == 0)
+        return g_steal_pointer (&row);
+    }
+  return NULL;
+}
+
+/* running (held), then ended with @result */
+static void
+assert_listed_running (Fixture *f, const gchar *job_id, const gchar *command)
+{
+  g_autoptr(JsonObject) row = listed_job (f, FALSE, job_id);
+
+  g_assert_nonnull (row);
+  g_assert_cmpstr (json_object_get_string_member (row, "command"), ==, command);
+  g_assert_cmpstr (json_object_get_string_member (row, "machine"), ==, f->qemu->address);
+  g_assert_true (json_object_get_null_member (row, "result"));
+}
+
+static void
+assert_listed_ended (Fixture *f, const gchar *job_id, const gchar *result)
+{
+  g_autoptr(JsonObject) active = listed_job (f, FALSE, job_id);
+  g_autoptr(JsonObject) row = listed_job (f, TRUE, job_id);
+
+  g_assert_null (active);
+  g_assert_nonnull (row);
+  g_assert_cmpstr (json_object_get_string_member (row, "result"), ==, result);
+}
+
+static void
+test_cli_backup_jobs_recorded (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpTestTool) tool = NULL;
+  g_autoptr(JsonObject) result = NULL;
+
+  add_two_held_disks (f);
+  tool = aqmp_test_tool_spawn (NULL, NULL, "workflow", "run", "--compact", "--db", f->db, f->qemu->address,
+                               "consistent-backup", "disks=src0=dst0,src1=dst1", "job-id-prefix=rec",
+                               "--qga", f->agent->address, NULL);
+  aqmp_test_output_wait_for (&tool->err, "started transaction job rec-0", 0);
+  aqmp_test_output_wait_for (&tool->err, "started transaction job rec-1", 0);
+  g_assert_true (aqmp_test_wait_until (agent_thawed, f, AQMP_TEST_WAIT_MS));
+
+  /* held: in the user's job history while they run */
+  assert_listed_running (f, "rec-0", "transaction");
+  assert_listed_running (f, "rec-1", "transaction");
+
+  aqmp_test_hold_release (f->client, "dst0", "dst1", NULL);
+  g_assert_cmpint (aqmp_test_tool_wait (tool), ==, 0);
+  result = aqmp_test_object_from_json (tool->out.text->str);
+  g_assert_cmpuint (json_array_get_length (json_object_get_array_member (result, "jobs")), ==, 2);
+  assert_listed_ended (f, "rec-0", "success");
+  assert_listed_ended (f, "rec-1", "success");
+  g_assert_false (f->agent->frozen);
+}
+
+static void
+test_cli_around_job_recorded (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpTestTool) tool = NULL;
+  g_autofree gchar *log = NULL;
+
+  add_null_node (f, "src0", GIB);
+  aqmp_test_hold_add (f->client, "dst0", G_GINT64_CONSTANT (1073741824));
+  tool = aqmp_test_tool_spawn (NULL, NULL, "workflow", "run", "--compact", "--db", f->db, f->qemu->address,
+                               "guest-exec-around-job", "before=sync", "after=echo after", "command=blockdev-backup",
+                               "arguments={\"job-id\": \"around-cli\", \"device\": \"src0\","
+                               " \"target\": \"dst0\", \"sync\": \"full\"}",
+                               "--qga", f->agent->address, NULL);
+  aqmp_test_output_wait_for (&tool->err, "started blockdev-backup job around-cli", 0);
+
+  /* held: the machine's job, in the user's history, not a private runner's */
+  assert_listed_running (f, "around-cli", "blockdev-backup");
+
+  aqmp_test_hold_release (f->client, "dst0", NULL);
+  g_assert_cmpint (aqmp_test_tool_wait (tool), ==, 0);
+  assert_listed_ended (f, "around-cli", "success");
+  log = agent_log (f);
+  g_assert_cmpstr (log, ==, "guest-exec /bin/sh -c sync|guest-exec /bin/sh -c echo after");
 }
 
 int
@@ -620,5 +792,9 @@ main (int argc, char **argv)
   g_test_add_func ("/aqmp/workflows/cli/list", test_cli_list);
   ADD ("/aqmp/workflows/cli/run", test_cli_run);
 #undef ADD
+  g_test_add ("/aqmp/workflows/cli/consistent-backup/jobs-recorded", Fixture, NULL, fixture_setup_tool,
+              test_cli_backup_jobs_recorded, fixture_teardown);
+  g_test_add ("/aqmp/workflows/cli/guest-exec-around-job/job-recorded", Fixture, NULL, fixture_setup_tool,
+              test_cli_around_job_recorded, fixture_teardown);
   return g_test_run ();
 }

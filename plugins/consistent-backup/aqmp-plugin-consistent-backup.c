@@ -4,10 +4,12 @@
  * consistent for the guest's filesystems.
  *
  *   1. guest-fsfreeze-freeze through the guest agent;
- *   2. one QMP `transaction` of `blockdev-backup` actions, one per disk;
+ *   2. one QMP `transaction` of `blockdev-backup` actions, one per disk,
+ *      started on the machine's job runner through the run's context: the
+ *      jobs are in the job history and, under aqmpd, D-Bus Jobs;
  *   3. guest-fsfreeze-thaw as soon as the transaction returned: the jobs
  *      then exist and their point in time is fixed;
- *   4. the jobs followed to their end by their job ids.
+ *   4. the jobs followed to their end by the runner.
  *
  * The guest is never left frozen: once the freeze was sent, every way out
  * (a failed freeze or transaction, cancellation, a lost QMP connection)
@@ -27,8 +29,6 @@
 
 #include <aqmp/aqmp-plugin.h>
 
-/* milliseconds between two query-jobs for the progress */
-#define BACKUP_POLL_INTERVAL_MS 250
 /* how long cancelled jobs get to end before the workflow stops waiting */
 #define BACKUP_CANCEL_GRACE_MS 30000
 /* progress: the freeze and the start take this much of the whole */
@@ -43,24 +43,22 @@ typedef struct {
   gchar *device;
   gchar *target;
   gchar *job_id;
-  AqmpEventWaiter *waiter;   /* this job's BLOCK_JOB_* events, from before the transaction */
+  AqmpJob *job;              /* the runner's, once the transaction started it */
   gboolean ended;
   const gchar *result;       /* "completed", "failed", "cancelled", "unknown" */
-  gchar *error;              /* QEMU's words, when it failed */
+  gchar *error;              /* why, when it did not complete */
 } BackupDisk;
 
 typedef struct {
-  AqmpClient *qmp;
-  AqmpClient *qga;
+  AqmpWorkflowContext *context;
+  AqmpClient *qga;           /* the guest agent's client */
   GPtrArray *disks;          /* BackupDisk */
   gchar *sync;
   gint64 speed;              /* -1: QEMU's default */
 
   GCancellable *follow;      /* the workflow's own waits */
   GSource *cancel_source;
-  GSource *poll_source;
   GSource *grace_source;
-  gboolean polling;
   gboolean cancelled;
   gboolean done;
 
@@ -77,7 +75,7 @@ backup_disk_free (BackupDisk *disk)
   g_free (disk->device);
   g_free (disk->target);
   g_free (disk->job_id);
-  g_clear_object (&disk->waiter);
+  g_clear_object (&disk->job);
   g_free (disk->error);
   g_free (disk);
 }
@@ -95,9 +93,8 @@ static void
 backup_run_free (BackupRun *run)
 {
   backup_clear_source (&run->cancel_source);
-  backup_clear_source (&run->poll_source);
   backup_clear_source (&run->grace_source);
-  g_clear_object (&run->qmp);
+  g_clear_object (&run->context);
   g_clear_object (&run->qga);
   g_clear_pointer (&run->disks, g_ptr_array_unref);
   g_free (run->sync);
@@ -276,7 +273,7 @@ backup_progress (GTask *task, gdouble fraction, const gchar *message)
 
   if (fraction >= 0)
     run->fraction = fraction;
-  aqmp_workflow_report_progress (g_task_get_source_object (task), run->fraction, message);
+  aqmp_workflow_context_report_progress (run->context, run->fraction, message);
 }
 
 /* ----- the end ----- */
@@ -325,12 +322,21 @@ backup_jobs_error (BackupRun *run)
 
       if (g_strcmp0 (disk->result, "completed") == 0)
         continue;
-      return g_error_new (AQMP_ERROR, AQMP_ERROR_FAILED, "the backup job %s of %s %s: %s",
-                          disk->job_id, disk->device,
-                          g_strcmp0 (disk->result, "cancelled") == 0 ? "was cancelled" : "failed",
-                          disk->error != NULL ? disk->error : "QEMU gave no reason");
+      return g_error_new (AQMP_ERROR, AQMP_ERROR_FAILED, "the backup of %s did not complete: %s",
+                          disk->device, disk->error != NULL ? disk->error : "QEMU gave no reason");
     }
   return NULL;
+}
+
+static void
+backup_stop_following (BackupRun *run, GTask *task)
+{
+  for (guint i = 0; i < run->disks->len; i++)
+    {
+      BackupDisk *disk = g_ptr_array_index (run->disks, i);
+      if (disk->job != NULL)
+        g_signal_handlers_disconnect_by_data (disk->job, task);
+    }
 }
 
 static void
@@ -343,8 +349,8 @@ backup_finish (GTask *task)
     return;
   run->done = TRUE;
   backup_clear_source (&run->cancel_source);
-  backup_clear_source (&run->poll_source);
   backup_clear_source (&run->grace_source);
+  backup_stop_following (run, task);
   /* the waits still out end now, and find the run done */
   g_cancellable_cancel (run->follow);
 
@@ -387,127 +393,74 @@ typedef struct {
   BackupDisk *disk;              /* owned by the task's run */
 } BackupWait;
 
-static void backup_wait_next (GTask *task, BackupDisk *disk);
+/* what became of @disk's job, from the runner's words */
+static void
+backup_disk_ended (BackupRun *run, BackupDisk *disk, const GError *error)
+{
+  disk->ended = TRUE;
+  if (error == NULL)
+    {
+      disk->result = "completed";
+      return;
+    }
+  disk->error = g_strdup (error->message);
+  if (g_error_matches (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_DISCONNECTED))
+    {
+      /* QEMU went away under it: its fate is unknown */
+      disk->result = "unknown";
+      if (run->error == NULL)
+        run->error = g_error_new (AQMP_ERROR, AQMP_ERROR_DISCONNECTED, "lost track of the backup job %s: %s",
+                                  disk->job_id, error->message);
+      return;
+    }
+  disk->result = aqmp_job_get_result (disk->job) == AQMP_JOB_RESULT_CANCELLED ? "cancelled" : "failed";
+}
 
 static void
-backup_job_event_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+backup_job_waited_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   BackupWait *wait = user_data;
   g_autoptr(GTask) task = wait->task;
   BackupDisk *disk = wait->disk;
   BackupRun *run = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(AqmpEvent) event = aqmp_event_waiter_wait_finish (AQMP_EVENT_WAITER (source), res, &error);
-  const gchar *name;
-  JsonObject *data;
 
   g_free (wait);
+  aqmp_job_wait_finish (AQMP_JOB (source), res, &error);
   if (run->done)
     return;
-  if (event == NULL)
-    {
-      /* the QMP connection went away: the job's fate is unknown */
-      disk->ended = TRUE;
-      disk->result = "unknown";
-      disk->error = g_strdup (error->message);
-      if (run->error == NULL)
-        run->error = g_error_new (AQMP_ERROR, AQMP_ERROR_DISCONNECTED, "lost track of the backup job %s: %s",
-                                  disk->job_id, error->message);
-      if (backup_all_ended (run))
-        backup_finish (task);
-      return;
-    }
-  name = aqmp_event_get_name (event);
-  data = aqmp_event_get_data (event);
-  if (g_strcmp0 (name, "BLOCK_JOB_COMPLETED") == 0)
-    {
-      const gchar *qemu_error = json_object_get_string_member_with_default (data, "error", NULL);
-
-      disk->ended = TRUE;
-      disk->result = qemu_error != NULL ? "failed" : "completed";
-      disk->error = g_strdup (qemu_error);
-    }
-  else if (g_strcmp0 (name, "BLOCK_JOB_CANCELLED") == 0)
-    {
-      disk->ended = TRUE;
-      disk->result = "cancelled";
-    }
-  else if (g_strcmp0 (name, "BLOCK_JOB_ERROR") == 0)
-    {
-      g_debug ("job %s: I/O error on %s (action: %s)", disk->job_id,
-               json_object_get_string_member_with_default (data, "operation", "?"),
-               json_object_get_string_member_with_default (data, "action", "?"));
-    }
-  if (!disk->ended)
-    {
-      backup_wait_next (task, disk);
-      return;
-    }
+  backup_disk_ended (run, disk, error);
   g_debug ("job %s ended: %s", disk->job_id, disk->result);
   if (backup_all_ended (run))
     backup_finish (task);
 }
 
+/* the jobs' bytes together, as the runner polls them */
 static void
-backup_wait_next (GTask *task, BackupDisk *disk)
-{
-  BackupRun *run = g_task_get_task_data (task);
-  BackupWait *wait = g_new0 (BackupWait, 1);
-
-  wait->task = g_object_ref (task);
-  wait->disk = disk;
-  /* no time limit: a backup takes as long as it takes, and a lost
-   * connection ends the wait */
-  aqmp_event_waiter_wait_async (disk->waiter, 0, run->follow, backup_job_event_cb, wait);
-}
-
-static void
-backup_poll_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  BackupRun *run = g_task_get_task_data (task);
-  g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, NULL);
-  JsonArray *jobs = value != NULL && JSON_NODE_HOLDS_ARRAY (value) ? json_node_get_array (value) : NULL;
-  gint64 current = 0;
-  gint64 total = 0;
-  g_autofree gchar *message = NULL;
-
-  run->polling = FALSE;
-  if (run->done || jobs == NULL)
-    return;
-  for (guint i = 0; i < json_array_get_length (jobs); i++)
-    {
-      JsonObject *info = json_array_get_object_element (jobs, i);
-      const gchar *id = info != NULL ? json_object_get_string_member_with_default (info, "id", NULL) : NULL;
-
-      for (guint j = 0; id != NULL && j < run->disks->len; j++)
-        {
-          BackupDisk *disk = g_ptr_array_index (run->disks, j);
-          if (g_strcmp0 (disk->job_id, id) != 0)
-            continue;
-          current += json_object_get_int_member_with_default (info, "current-progress", 0);
-          total += json_object_get_int_member_with_default (info, "total-progress", 0);
-        }
-    }
-  if (total <= 0)
-    return;
-  message = g_strdup_printf ("backing up: %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " bytes", current, total);
-  backup_progress (task,
-                   BACKUP_START_FRACTION + (1.0 - BACKUP_START_FRACTION) * current / total, message);
-}
-
-static gboolean
-backup_poll_timeout_cb (gpointer user_data)
+backup_job_progress_cb (AqmpJob *job, GParamSpec *pspec, gpointer user_data)
 {
   GTask *task = user_data;
   BackupRun *run = g_task_get_task_data (task);
+  g_autofree gchar *message = NULL;
+  gint64 current = 0;
+  gint64 total = 0;
+  gdouble fraction;
 
-  if (!run->polling && aqmp_client_get_state (run->qmp) == AQMP_STATE_RUNNING)
+  for (guint i = 0; i < run->disks->len; i++)
     {
-      run->polling = TRUE;
-      aqmp_client_execute_async (run->qmp, "query-jobs", NULL, run->follow, backup_poll_cb, g_object_ref (task));
+      BackupDisk *disk = g_ptr_array_index (run->disks, i);
+
+      current += aqmp_job_get_current_progress (disk->job);
+      total += aqmp_job_get_total_progress (disk->job);
     }
-  return G_SOURCE_CONTINUE;
+  if (total <= 0)
+    return;
+  fraction = BACKUP_START_FRACTION + (1.0 - BACKUP_START_FRACTION) * MIN (current, total) / total;
+  /* never backwards: a job that learns its total late adds to it */
+  if (fraction <= run->fraction)
+    return;
+  message = g_strdup_printf ("backing up: %" G_GINT64_FORMAT " of %" G_GINT64_FORMAT " bytes", current, total);
+  backup_progress (task, fraction, message);
 }
 
 static gboolean
@@ -526,11 +479,10 @@ static void
 backup_job_cancel_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
 
   /* a job that ended meanwhile is gone: that is fine */
-  if (value == NULL)
-    g_debug ("job-cancel failed: %s", error->message);
+  if (!aqmp_job_runner_control_finish (AQMP_JOB_RUNNER (source), res, &error))
+    g_debug ("cancelling a backup job failed: %s", error->message);
 }
 
 static GSource *
@@ -547,6 +499,7 @@ backup_cancelled_cb (GCancellable *cancellable, gpointer user_data)
 {
   GTask *task = user_data;
   BackupRun *run = g_task_get_task_data (task);
+  AqmpJobRunner *runner = aqmp_workflow_context_get_runner (run->context);
 
   g_clear_pointer (&run->cancel_source, g_source_unref);
   run->cancelled = TRUE;
@@ -554,12 +507,11 @@ backup_cancelled_cb (GCancellable *cancellable, gpointer user_data)
   for (guint i = 0; i < run->disks->len; i++)
     {
       BackupDisk *disk = g_ptr_array_index (run->disks, i);
-      g_autoptr(JsonObject) args = json_object_new ();
 
       if (disk->ended)
         continue;
-      json_object_set_string_member (args, "id", disk->job_id);
-      aqmp_client_execute_async (run->qmp, "job-cancel", args, NULL, backup_job_cancel_cb, NULL);
+      aqmp_job_runner_control_async (runner, disk->job_id, AQMP_JOB_ACTION_CANCEL, NULL,
+                                     backup_job_cancel_cb, NULL);
     }
   run->grace_source = backup_attach (task, g_timeout_source_new (BACKUP_CANCEL_GRACE_MS), backup_grace_cb);
   return G_SOURCE_REMOVE;
@@ -572,8 +524,18 @@ backup_follow (GTask *task)
   GCancellable *cancellable = g_task_get_cancellable (task);
 
   for (guint i = 0; i < run->disks->len; i++)
-    backup_wait_next (task, g_ptr_array_index (run->disks, i));
-  run->poll_source = backup_attach (task, g_timeout_source_new (BACKUP_POLL_INTERVAL_MS), backup_poll_timeout_cb);
+    {
+      BackupDisk *disk = g_ptr_array_index (run->disks, i);
+      BackupWait *wait = g_new0 (BackupWait, 1);
+
+      wait->task = g_object_ref (task);
+      wait->disk = disk;
+      g_signal_connect (disk->job, "notify::current-progress", G_CALLBACK (backup_job_progress_cb), task);
+      g_signal_connect (disk->job, "notify::total-progress", G_CALLBACK (backup_job_progress_cb), task);
+      /* no time limit: a backup takes as long as it takes, and a lost
+       * connection ends the job for the runner */
+      aqmp_job_wait_async (disk->job, run->follow, backup_job_waited_cb, wait);
+    }
   /* fires at once when the caller cancelled during the freeze or the start */
   if (cancellable != NULL)
     {
@@ -624,20 +586,43 @@ backup_thaw (GTask *task)
   aqmp_client_execute_async (run->qga, "guest-fsfreeze-thaw", NULL, NULL, backup_thawed_cb, task);
 }
 
+/* the transaction's jobs, matched to the disks by job id */
+static gboolean
+backup_take_jobs (BackupRun *run, GPtrArray *jobs, GError **error)
+{
+  for (guint i = 0; i < run->disks->len; i++)
+    {
+      BackupDisk *disk = g_ptr_array_index (run->disks, i);
+
+      for (guint j = 0; disk->job == NULL && j < jobs->len; j++)
+        if (g_strcmp0 (aqmp_job_get_id (g_ptr_array_index (jobs, j)), disk->job_id) == 0)
+          disk->job = g_object_ref (g_ptr_array_index (jobs, j));
+      if (disk->job == NULL)
+        {
+          g_set_error (error, AQMP_ERROR, AQMP_ERROR_FAILED, "the transaction started no job %s", disk->job_id);
+          return FALSE;
+        }
+    }
+  return TRUE;
+}
+
 static void
 backup_started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   GTask *task = user_data;
   BackupRun *run = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
+  g_autoptr(GPtrArray) jobs = aqmp_workflow_context_start_job_finish_all (AQMP_WORKFLOW_CONTEXT (source), res,
+                                                                          &error);
 
-  if (value == NULL)
+  if (jobs == NULL)
     {
       /* QEMU's error as it is (AQMP_ERROR_COMMAND with its class), said in context */
       g_prefix_error (&error, "cannot start the backup jobs: ");
       run->error = g_steal_pointer (&error);
     }
+  else if (!backup_take_jobs (run, jobs, &run->error))
+    g_warning ("%s", run->error->message);
   else
     backup_progress (task, BACKUP_START_FRACTION / 2,
                      "the backup jobs started; thawing the guest's filesystems");
@@ -696,17 +681,21 @@ backup_frozen_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   backup_progress (task, BACKUP_START_FRACTION / 4,
                    "frozen; starting the backup jobs");
   args = backup_transaction (run);
-  /* not cancellable either: once sent, the jobs may exist, and only the
-   * reply says which */
-  aqmp_client_execute_async (run->qmp, "transaction", args, NULL, backup_started_cb, task);
+  /* on the machine's runner, which records and follows every job of the
+   * transaction; not cancellable either: once sent, the jobs may exist,
+   * and only the reply says which */
+  aqmp_workflow_context_start_job_async (run->context, "transaction", args, AQMP_JOB_START_FLAGS_NONE, NULL,
+                                         backup_started_cb, task);
 }
 
 static void
-aqmp_consistent_backup_run_async (AqmpWorkflow *workflow, AqmpClient *qmp, AqmpClient *qga, JsonObject *params,
-                       GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
+aqmp_consistent_backup_run_async (AqmpWorkflow *workflow, AqmpWorkflowContext *context, JsonObject *params,
+                                  GCancellable *cancellable, GAsyncReadyCallback callback, gpointer user_data)
 {
   g_autoptr(GTask) task = g_task_new (workflow, cancellable, callback, user_data);
   g_autoptr(GError) error = NULL;
+  AqmpGuestAgent *agent = aqmp_workflow_context_get_guest_agent (context);
+  AqmpClient *qmp = aqmp_workflow_context_get_client (context);
   BackupRun *run = g_new0 (BackupRun, 1);
 
   g_task_set_source_tag (task, aqmp_consistent_backup_run_async);
@@ -716,7 +705,7 @@ aqmp_consistent_backup_run_async (AqmpWorkflow *workflow, AqmpClient *qmp, AqmpC
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  if (qga == NULL)
+  if (agent == NULL)
     {
       g_task_return_new_error (task, AQMP_ERROR, AQMP_ERROR_STATE,
                                "consistent-backup needs a guest agent connection to freeze the "
@@ -732,26 +721,15 @@ aqmp_consistent_backup_run_async (AqmpWorkflow *workflow, AqmpClient *qmp, AqmpC
     }
   if (g_task_return_error_if_cancelled (task))
     return;
-  run->qmp = g_object_ref (qmp);
-  run->qga = g_object_ref (qga);
+  run->context = g_object_ref (context);
+  run->qga = g_object_ref (aqmp_guest_agent_get_client (agent));
   run->follow = g_cancellable_new ();
-
-  /* each job's events are collected from before the transaction, so that
-   * not even a job that ends at once is missed; BLOCK_JOB_* name the job
-   * id as "device" */
-  for (guint i = 0; i < run->disks->len; i++)
-    {
-      BackupDisk *disk = g_ptr_array_index (run->disks, i);
-      g_autoptr(JsonObject) match = json_object_new ();
-
-      json_object_set_string_member (match, "device", disk->job_id);
-      disk->waiter = aqmp_event_waiter_new (qmp, NULL, match);
-    }
 
   backup_progress (task, 0.0, "freezing the guest's filesystems");
   run->freeze_sent = g_get_monotonic_time ();
   /* not cancellable: whether the guest is frozen must be known, to thaw it */
-  aqmp_client_execute_async (qga, "guest-fsfreeze-freeze", NULL, NULL, backup_frozen_cb, g_steal_pointer (&task));
+  aqmp_client_execute_async (run->qga, "guest-fsfreeze-freeze", NULL, NULL, backup_frozen_cb,
+                             g_steal_pointer (&task));
 }
 
 static void

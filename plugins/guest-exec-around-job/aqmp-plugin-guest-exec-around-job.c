@@ -6,7 +6,9 @@
  *
  *   1. `before` runs in the guest (guest-exec); a non-zero exit fails the
  *      workflow and the job never starts;
- *   2. the job is started with an AqmpJobRunner and followed to its end;
+ *   2. the job is started on the machine's job runner, through the run's
+ *      context (so it is in the job history and, under aqmpd, a D-Bus
+ *      Job of its own), and followed to its end;
  *   3. `after` runs in the guest whenever `before` succeeded: also when
  *      the job failed or the workflow was cancelled. Both failures are
  *      reported.
@@ -21,8 +23,6 @@
  *          "after": {"exit-status": 0}}
  */
 #include <aqmp/aqmp-plugin.h>
-#include <aqmp/aqmp-jobs.h>
-#include <aqmp-qga/aqmp-qga.h>
 
 /* what of a failing guest command's standard error goes into the error */
 #define AROUND_MAX_STDERR 1024
@@ -33,8 +33,8 @@ struct _AqmpGuestExecAroundJob { AqmpWorkflow parent_instance; };
 G_DEFINE_FINAL_TYPE (AqmpGuestExecAroundJob, aqmp_guest_exec_around_job, AQMP_TYPE_WORKFLOW)
 
 typedef struct {
-  AqmpGuestAgent *agent;
-  AqmpJobRunner *runner;
+  AqmpWorkflowContext *context;
+  AqmpGuestAgent *agent;     /* the context's, nullable */
   AqmpJob *job;
   GStrv before;              /* nullable */
   GStrv after;               /* nullable */
@@ -55,8 +55,8 @@ around_run_free (AroundRun *run)
       g_source_destroy (run->cancel_source);
       g_source_unref (run->cancel_source);
     }
+  g_clear_object (&run->context);
   g_clear_object (&run->agent);
-  g_clear_object (&run->runner);
   g_clear_object (&run->job);
   g_strfreev (run->before);
   g_strfreev (run->after);
@@ -202,7 +202,7 @@ around_finish (GTask *task)
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  aqmp_workflow_report_progress (g_task_get_source_object (task), 1.0, "done");
+  aqmp_workflow_context_report_progress (run->context, 1.0, "done");
   g_task_return_pointer (task, json_node_init_object (json_node_alloc (), run->result),
                          (GDestroyNotify) json_node_unref);
 }
@@ -269,7 +269,7 @@ around_run_after (GTask *task)
       around_finish (task);
       return;
     }
-  aqmp_workflow_report_progress (g_task_get_source_object (task), 0.9, "running the 'after' command");
+  aqmp_workflow_context_report_progress (run->context, 0.9, "running the 'after' command");
   /* not cancellable: it undoes what `before` did */
   around_exec (run, run->after, NULL, around_after_cb, task);
 }
@@ -295,10 +295,11 @@ static void
 around_fraction_cb (AqmpJob *job, GParamSpec *pspec, gpointer user_data)
 {
   GTask *task = user_data;
+  AroundRun *run = g_task_get_task_data (task);
 
   if (aqmp_job_get_fraction_valid (job))
-    aqmp_workflow_report_progress (g_task_get_source_object (task), 0.1 + 0.8 * aqmp_job_get_fraction (job),
-                                   "the job is running");
+    aqmp_workflow_context_report_progress (run->context, 0.1 + 0.8 * aqmp_job_get_fraction (job),
+                                           "the job is running");
 }
 
 static void
@@ -318,8 +319,8 @@ around_cancelled_cb (GCancellable *cancellable, gpointer user_data)
   AroundRun *run = g_task_get_task_data (task);
 
   g_clear_pointer (&run->cancel_source, g_source_unref);
-  aqmp_job_runner_control_async (run->runner, aqmp_job_get_id (run->job), AQMP_JOB_ACTION_CANCEL, NULL,
-                                 around_job_cancelled_cb, NULL);
+  aqmp_job_runner_control_async (aqmp_workflow_context_get_runner (run->context), aqmp_job_get_id (run->job),
+                                 AQMP_JOB_ACTION_CANCEL, NULL, around_job_cancelled_cb, NULL);
   return G_SOURCE_REMOVE;
 }
 
@@ -330,14 +331,14 @@ around_started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   AroundRun *run = g_task_get_task_data (task);
   GCancellable *cancellable = g_task_get_cancellable (task);
 
-  run->job = aqmp_job_runner_start_finish (run->runner, res, &run->job_error);
+  run->job = aqmp_workflow_context_start_job_finish (run->context, res, &run->job_error);
   if (run->job == NULL)
     {
       g_prefix_error (&run->job_error, "the job could not be started: ");
       around_run_after (task);
       return;
     }
-  aqmp_workflow_report_progress (g_task_get_source_object (task), 0.1, "the job started");
+  aqmp_workflow_context_report_progress (run->context, 0.1, "the job started");
   g_signal_connect (run->job, "notify::fraction", G_CALLBACK (around_fraction_cb), task);
   if (cancellable != NULL)
     {
@@ -354,9 +355,12 @@ around_start_job (GTask *task)
 {
   AroundRun *run = g_task_get_task_data (task);
 
-  aqmp_workflow_report_progress (g_task_get_source_object (task), 0.05, "starting the job");
-  aqmp_job_runner_start_async (run->runner, run->command, run->arguments, AQMP_JOB_START_FLAGS_AUTO_COMPLETE,
-                               g_task_get_cancellable (task), around_started_cb, task);
+  aqmp_workflow_context_report_progress (run->context, 0.05, "starting the job");
+  /* the machine's runner: never one of our own, so the job is recorded
+   * and shown as the machine's */
+  aqmp_workflow_context_start_job_async (run->context, run->command, run->arguments,
+                                         AQMP_JOB_START_FLAGS_AUTO_COMPLETE, g_task_get_cancellable (task),
+                                         around_started_cb, task);
 }
 
 static void
@@ -377,10 +381,11 @@ around_before_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 }
 
 static void
-aqmp_guest_exec_around_job_run_async (AqmpWorkflow *workflow, AqmpClient *qmp, AqmpClient *qga,
+aqmp_guest_exec_around_job_run_async (AqmpWorkflow *workflow, AqmpWorkflowContext *context,
                                       JsonObject *params, GCancellable *cancellable,
                                       GAsyncReadyCallback callback, gpointer user_data)
 {
+  AqmpGuestAgent *agent = aqmp_workflow_context_get_guest_agent (context);
   g_autoptr(GTask) task = g_task_new (workflow, cancellable, callback, user_data);
   g_autoptr(GError) error = NULL;
   AroundRun *run = g_new0 (AroundRun, 1);
@@ -392,14 +397,14 @@ aqmp_guest_exec_around_job_run_async (AqmpWorkflow *workflow, AqmpClient *qmp, A
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  if (qga == NULL && (run->before != NULL || run->after != NULL))
+  if (agent == NULL && (run->before != NULL || run->after != NULL))
     {
       g_task_return_new_error (task, AQMP_ERROR, AQMP_ERROR_STATE,
                                "guest-exec-around-job needs a guest agent connection to run "
                                "'before' and 'after'");
       return;
     }
-  if (qmp == NULL)
+  if (aqmp_workflow_context_get_runner (context) == NULL)
     {
       g_task_return_new_error (task, AQMP_ERROR, AQMP_ERROR_STATE,
                                "guest-exec-around-job needs the machine's QMP connection");
@@ -408,14 +413,14 @@ aqmp_guest_exec_around_job_run_async (AqmpWorkflow *workflow, AqmpClient *qmp, A
   if (g_task_return_error_if_cancelled (task))
     return;
   run->result = json_object_new ();
-  run->agent = qga != NULL ? aqmp_guest_agent_new (qga) : NULL;
-  run->runner = aqmp_job_runner_new (qmp, NULL, "guest-exec-around-job");
+  run->context = g_object_ref (context);
+  run->agent = agent != NULL ? g_object_ref (agent) : NULL;
   if (run->before == NULL)
     {
       around_start_job (g_steal_pointer (&task));
       return;
     }
-  aqmp_workflow_report_progress (workflow, 0.0, "running the 'before' command");
+  aqmp_workflow_context_report_progress (context, 0.0, "running the 'before' command");
   around_exec (run, run->before, cancellable, around_before_cb, g_steal_pointer (&task));
 }
 

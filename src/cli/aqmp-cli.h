@@ -3,7 +3,7 @@
 
 #include <glib/gi18n.h>
 #include <aqmp/aqmp.h>
-#include <aqmp/aqmp-plugin.h>
+#include <aqmp/aqmp-plugin-loader.h>
 
 G_BEGIN_DECLS
 

@@ -4,7 +4,7 @@
 #include <stdio.h>
 
 #include "aqmp-args.h"
-#include <aqmp/aqmp-plugin.h>
+#include <aqmp/aqmp-plugin-loader.h>
 
 #include "aqmp-cli.h"
 
@@ -165,6 +165,8 @@ aqmp_ga_exec_connected_cb (GObject *source, GAsyncResult *res, gpointer user_dat
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) params = json_object_new ();
   g_autoptr(JsonArray) args = json_array_new ();
+  g_autoptr(AqmpGuestAgent) agent = NULL;
+  g_autoptr(AqmpWorkflowContext) context = NULL;
 
   if (!aqmp_client_connect_finish (AQMP_CLIENT (source), res, &error))
     {
@@ -178,8 +180,10 @@ aqmp_ga_exec_connected_cb (GObject *source, GAsyncResult *res, gpointer user_dat
     json_array_add_string_element (args, self->program[i]);
   json_object_set_array_member (params, "arg", g_steal_pointer (&args));
   json_object_set_int_member (params, "timeout", aqmp_cli_timeout_ms (&self->options));
-  aqmp_workflow_run_async (self->workflow, NULL, self->client, params, NULL,
-                           aqmp_ga_exec_done_cb, self);
+  /* the guest agent only: no QMP connection, no job runner */
+  agent = aqmp_guest_agent_new (self->client);
+  context = aqmp_workflow_context_new (NULL, agent);
+  aqmp_workflow_run_async (self->workflow, context, params, NULL, aqmp_ga_exec_done_cb, self);
 }
 
 gint

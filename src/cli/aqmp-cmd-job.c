@@ -397,7 +397,7 @@ aqmp_job_cmd_report_refusal (const gchar *what, const GError *error)
 /* ----- start ----- */
 
 typedef struct {
-  AqmpJob *job;
+  GPtrArray *jobs;
   GError *error;
   gboolean done;
 } AqmpJobCmdStart;
@@ -407,8 +407,19 @@ aqmp_job_cmd_started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   AqmpJobCmdStart *s = user_data;
 
-  s->job = aqmp_job_runner_start_finish (AQMP_JOB_RUNNER (source), res, &s->error);
+  s->jobs = aqmp_job_runner_start_finish_all (AQMP_JOB_RUNNER (source), res, &s->error);
   s->done = TRUE;
+}
+
+/* "a, b": the ids of a transaction's jobs */
+static gchar *
+aqmp_job_cmd_job_ids (GPtrArray *jobs)
+{
+  g_autoptr(GString) ids = g_string_new (NULL);
+
+  for (guint i = 0; i < jobs->len; i++)
+    g_string_append_printf (ids, "%s%s", i > 0 ? ", " : "", aqmp_job_get_id (g_ptr_array_index (jobs, i)));
+  return g_string_free (g_steal_pointer (&ids), FALSE);
 }
 
 static gint
@@ -422,21 +433,34 @@ aqmp_job_cmd_start_and_follow (AqmpJobCmd *self)
   aqmp_job_runner_start_async (self->runner, self->command, self->arguments, flags, NULL,
                                aqmp_job_cmd_started_cb, &s);
   aqmp_job_cmd_iterate_until (&s.done);
-  if (s.job == NULL)
+  if (s.jobs == NULL)
     {
       gint rc = aqmp_cli_exit_code (s.error);
-      aqmp_job_cmd_report_refusal (self->command, s.error);
+      /* refused before anything was sent: a usage problem */
+      if (g_error_matches (s.error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_NOT_A_JOB))
+        aqmp_cli_error (_("cannot start a job: %s"), s.error->message);
+      else
+        aqmp_job_cmd_report_refusal (self->command, s.error);
       g_clear_error (&s.error);
       return rc;
     }
   if (self->tty && !self->json)
-    g_print (_("started %s job %s\n"), self->command, aqmp_job_get_id (s.job));
+    {
+      g_autofree gchar *ids = aqmp_job_cmd_job_ids (s.jobs);
+      /* TRANSLATORS: the command (such as blockdev-backup or transaction),
+       * then the ids of the jobs it started */
+      if (s.jobs->len == 1)
+        g_print (_("started %s job %s\n"), self->command, ids);
+      else
+        g_print (_("started %s jobs %s\n"), self->command, ids);
+    }
   self->exit_code = AQMP_EXIT_OK;
   /* before the bar shows: a Ctrl-C the user sends on seeing it must not kill us */
   sigint_id = g_unix_signal_add (SIGINT, aqmp_job_cmd_interrupted_cb, self);
   sigterm_id = g_unix_signal_add (SIGTERM, aqmp_job_cmd_interrupted_cb, self);
-  aqmp_job_cmd_follow (self, s.job);
-  g_object_unref (s.job);
+  for (guint i = 0; i < s.jobs->len; i++)
+    aqmp_job_cmd_follow (self, g_ptr_array_index (s.jobs, i));
+  g_ptr_array_unref (s.jobs);
   if (self->remaining > 0)
     g_main_loop_run (self->loop);
   g_source_remove (sigint_id);
@@ -710,6 +734,29 @@ aqmp_job_cmd_run_list (AqmpJobCmd *self, gint argc, gchar **argv)
   return aqmp_job_cmd_print_list (self, self->machine);
 }
 
+/* the machine's identity and who started the job, as far as known */
+static void
+aqmp_job_cmd_print_origin (JsonObject *record)
+{
+  g_autoptr(GString) qemu = g_string_new (NULL);
+
+  if (!json_object_get_null_member (record, "address"))
+    g_string_append (qemu, json_object_get_string_member (record, "address"));
+  if (!json_object_get_null_member (record, "qemu-pid"))
+    g_string_append_printf (qemu, "%spid %" G_GINT64_FORMAT, qemu->len > 0 ? ", " : "",
+                            json_object_get_int_member (record, "qemu-pid"));
+  if (!json_object_get_null_member (record, "qemu-uuid"))
+    g_string_append_printf (qemu, "%suuid %s", qemu->len > 0 ? ", " : "",
+                            json_object_get_string_member (record, "qemu-uuid"));
+  if (!json_object_get_null_member (record, "qemu-name"))
+    g_string_append_printf (qemu, "%sname %s", qemu->len > 0 ? ", " : "",
+                            json_object_get_string_member (record, "qemu-name"));
+  if (qemu->len > 0)
+    g_print ("%-10s %s\n", "QEMU:", qemu->str);
+  if (!json_object_get_null_member (record, "started-by-uid"))
+    g_print ("%-10s %" G_GINT64_FORMAT "\n", "Uid:", json_object_get_int_member (record, "started-by-uid"));
+}
+
 static gint
 aqmp_job_cmd_run_show (AqmpJobCmd *self, gint argc, gchar **argv)
 {
@@ -759,11 +806,18 @@ aqmp_job_cmd_run_show (AqmpJobCmd *self, gint argc, gchar **argv)
     g_autofree gchar *progress = aqmp_job_cmd_format_progress (record);
     JsonNode *args_node = json_object_get_member (record, "arguments");
 
-    args = args_node != NULL ? aqmp_json_to_string (args_node, FALSE) : g_strdup ("null");
+    args = args_node != NULL && !JSON_NODE_HOLDS_NULL (args_node) ? aqmp_json_to_string (args_node, FALSE) : NULL;
     g_print ("%-10s %" G_GINT64_FORMAT "\n", "Row:", id);
     g_print ("%-10s %s\n", "Job:", aqmp_job_cmd_string_or (record, "job-id", "?"));
     g_print ("%-10s %s\n", "Machine:", aqmp_job_cmd_string_or (record, "machine", "?"));
-    g_print ("%-10s %s %s\n", "Command:", aqmp_job_cmd_string_or (record, "command", "?"), args);
+    aqmp_job_cmd_print_origin (record);
+    if (args != NULL)
+      g_print ("%-10s %s %s\n", "Command:", aqmp_job_cmd_string_or (record, "command", "?"), args);
+    else if (g_strcmp0 (aqmp_job_cmd_string_or (record, "command", "?"), "(adopted)") == 0)
+      /* TRANSLATORS: what `aqmp job show` prints for a job aqmp found in QEMU */
+      g_print ("%-10s %s\n", "Command:", _("(adopted: started outside aqmp, its command is unknown)"));
+    else
+      g_print ("%-10s %s\n", "Command:", aqmp_job_cmd_string_or (record, "command", "?"));
     g_print ("%-10s %s\n", "Type:", aqmp_job_cmd_string_or (record, "type", "-"));
     g_print ("%-10s %s\n", "Status:", aqmp_job_cmd_string_or (record, "status", "?"));
     g_print ("%-10s %s\n", "Result:", aqmp_job_cmd_string_or (record, "result", "active"));

@@ -3,7 +3,7 @@
 
 #include <stdio.h>
 
-#include <aqmp/aqmp-plugin.h>
+#include <aqmp/aqmp-plugin-loader.h>
 
 #include "aqmp-cli.h"
 

@@ -6,7 +6,7 @@
 #include <glib-unix.h>
 
 #include "aqmp-args.h"
-#include <aqmp/aqmp-plugin.h>
+#include <aqmp/aqmp-plugin-loader.h>
 
 #include "aqmp-cli.h"
 
@@ -15,16 +15,22 @@
  * aqmp workflow run ADDRESS NAME [JSON | KEY=VALUE...] [--qga ADDRESS]:
  * runs one over a machine's QMP connection and, with --qga, its guest
  * agent; progress goes to standard error, the result to standard output.
+ * The jobs the workflow starts run on a job runner with the user's job
+ * store (--db), as `aqmp job start` does: `aqmp job list` shows them.
  * Ctrl-C cancels the workflow, which then cleans up (a consistent backup
  * thaws the guest and cancels its jobs) before the tool exits.
  */
 
 typedef struct {
   AqmpCliOptions options;
+  gchar *db_path;            /* NULL: the default store */
   GMainLoop *loop;
   AqmpClient *qmp;
   AqmpClient *qga;
+  AqmpJobStore *store;
   AqmpWorkflow *workflow;
+  AqmpWorkflowContext *context;
+  const gchar *address;
   JsonObject *params;
   GCancellable *cancellable;
   guint pending;             /* connections being made */
@@ -78,7 +84,7 @@ aqmp_workflow_cmd_list (void)
 /* ----- run ----- */
 
 static void
-aqmp_workflow_cmd_progress_cb (AqmpWorkflow *workflow, gdouble fraction, const gchar *message,
+aqmp_workflow_cmd_progress_cb (AqmpWorkflowContext *context, gdouble fraction, const gchar *message,
                                gpointer user_data)
 {
   fflush (stdout);
@@ -117,11 +123,25 @@ aqmp_workflow_cmd_done_cb (GObject *source, GAsyncResult *res, gpointer user_dat
   aqmp_cli_error (_("workflow %s failed: %s"), name, error->message);
 }
 
+/* the id to give `aqmp job watch` and `aqmp job show` */
+static void
+aqmp_workflow_cmd_job_started_cb (AqmpWorkflowContext *context, AqmpJob *job, gpointer user_data)
+{
+  fflush (stdout);
+  g_printerr (_("started %s job %s\n"), aqmp_job_get_command (job), aqmp_job_get_id (job));
+}
+
+/* the jobs go to a runner with the user's store, as `aqmp job start`'s do */
 static void
 aqmp_workflow_cmd_go (AqmpWorkflowCmd *self)
 {
-  g_signal_connect (self->workflow, "progress", G_CALLBACK (aqmp_workflow_cmd_progress_cb), self);
-  aqmp_workflow_run_async (self->workflow, self->qmp, self->qga, self->params, self->cancellable,
+  g_autoptr(AqmpJobRunner) runner = aqmp_job_runner_new (self->qmp, self->store, self->address);
+  g_autoptr(AqmpGuestAgent) agent = self->qga != NULL ? aqmp_guest_agent_new (self->qga) : NULL;
+
+  self->context = aqmp_workflow_context_new (runner, agent);
+  g_signal_connect (self->context, "progress", G_CALLBACK (aqmp_workflow_cmd_progress_cb), self);
+  g_signal_connect (self->context, "job-started", G_CALLBACK (aqmp_workflow_cmd_job_started_cb), self);
+  aqmp_workflow_run_async (self->workflow, self->context, self->params, self->cancellable,
                            aqmp_workflow_cmd_done_cb, self);
 }
 
@@ -191,6 +211,12 @@ aqmp_workflow_cmd_run (AqmpWorkflowCmd *self, const gchar *qga_address, gint arg
   self->workflow = aqmp_workflow_cmd_find (loader, argv[3]);
   if (self->workflow == NULL)
     return AQMP_EXIT_PROBLEM;
+  self->store = aqmp_job_store_new (self->db_path, &error);
+  if (self->store == NULL)
+    {
+      aqmp_cli_error ("%s", error->message);
+      return AQMP_EXIT_PROBLEM;
+    }
   if (qga_address != NULL)
     {
       protocol = aqmp_plugin_loader_create_protocol (loader, "qga", &error);
@@ -207,6 +233,7 @@ aqmp_workflow_cmd_run (AqmpWorkflowCmd *self, const gchar *qga_address, gint arg
   aqmp_cli_setup (&self->options, qmp);
   self->loop = loop;
   self->qmp = qmp;
+  self->address = argv[2];
   self->params = params;
   self->cancellable = cancellable;
   self->pending = 1;
@@ -227,10 +254,13 @@ aqmp_workflow_cmd_run (AqmpWorkflowCmd *self, const gchar *qga_address, gint arg
   g_main_loop_run (loop);
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
-  g_signal_handlers_disconnect_by_data (self->workflow, self);
+  if (self->context != NULL)
+    g_signal_handlers_disconnect_by_data (self->context, self);
+  g_clear_object (&self->context);
   if (qga != NULL)
     aqmp_client_disconnect_sync (qga, NULL, NULL);
   aqmp_client_disconnect_sync (qmp, NULL, NULL);
+  g_clear_object (&self->store);
   return self->exit_code;
 }
 
@@ -239,12 +269,15 @@ aqmp_cmd_workflow (gint argc, gchar **argv)
 {
   AqmpWorkflowCmd self = { .exit_code = AQMP_EXIT_PROBLEM };
   g_autofree gchar *qga_address = NULL;
+  g_autofree gchar *db_path = NULL;
   const GOptionEntry entries[] = {
     { "qga", 0, 0, G_OPTION_ARG_STRING, &qga_address,
       /* TRANSLATORS: --help text of aqmp workflow's --qga option */
       N_("Also connect to the guest agent at ADDRESS"),
       /* TRANSLATORS: the placeholder of the --qga option's value */
       N_("ADDRESS") },
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db_path,
+      N_("The job store (default: $XDG_STATE_HOME/aqmp/jobs.db)"), N_("PATH") },
     { NULL }
   };
 
@@ -271,7 +304,10 @@ aqmp_cmd_workflow (gint argc, gchar **argv)
       return aqmp_workflow_cmd_list ();
     }
   if (argc >= 2 && g_strcmp0 (argv[1], "run") == 0)
-    return aqmp_workflow_cmd_run (&self, qga_address, argc, argv);
+    {
+      self.db_path = db_path;
+      return aqmp_workflow_cmd_run (&self, qga_address, argc, argv);
+    }
   aqmp_cli_error (_("workflow needs 'list' or 'run' (see aqmp workflow --help)"));
   return AQMP_EXIT_PROBLEM;
 }

@@ -2006,6 +2006,51 @@ aqmp_client_get_oob_enabled (AqmpClient *self)
 }
 
 /**
+ * aqmp_client_get_address:
+ * @self: an #AqmpClient
+ *
+ * Returns: (nullable): the address given to the last
+ *   aqmp_client_connect_async(), as given; %NULL for a client connected
+ *   to a stream or by aqmp_client_accept_async()
+ */
+const gchar *
+aqmp_client_get_address (AqmpClient *self)
+{
+  g_return_val_if_fail (AQMP_IS_CLIENT (self), NULL);
+  return self->address;
+}
+
+/**
+ * aqmp_client_get_peer_credentials:
+ * @self: an #AqmpClient
+ * @error: return location for a #GError
+ *
+ * Who is at the other end of a Unix socket connection (SO_PEERCRED on
+ * Linux): for a connection to QEMU, QEMU's pid and uid. For a socket pair
+ * these are the credentials of the process that made the pair.
+ *
+ * Returns: (transfer full) (nullable): the peer's credentials, or %NULL
+ *   with @error set when the client is not connected over a Unix socket
+ *   or the system cannot tell
+ */
+GCredentials *
+aqmp_client_get_peer_credentials (AqmpClient *self, GError **error)
+{
+  GSocket *socket;
+
+  g_return_val_if_fail (AQMP_IS_CLIENT (self), NULL);
+
+  socket = aqmp_client_unix_socket (self->stream);
+  if (socket == NULL)
+    {
+      g_set_error_literal (error, AQMP_ERROR, AQMP_ERROR_STATE,
+                           "the client is not connected over a Unix socket");
+      return NULL;
+    }
+  return g_socket_get_credentials (socket, error);
+}
+
+/**
  * aqmp_client_get_greeting:
  * @self: an #AqmpClient
  *

@@ -126,6 +126,9 @@ gboolean      aqmp_client_get_server_version     (AqmpClient          *self,
 gboolean      aqmp_client_has_capability         (AqmpClient          *self,
                                                   const gchar         *capability);
 gboolean      aqmp_client_get_oob_enabled        (AqmpClient          *self);
+const gchar  *aqmp_client_get_address            (AqmpClient          *self);
+GCredentials *aqmp_client_get_peer_credentials   (AqmpClient          *self,
+                                                  GError             **error);
 
 /* connecting */
 void          aqmp_client_connect_async          (AqmpClient          *self,

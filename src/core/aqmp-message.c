@@ -37,6 +37,17 @@ aqmp_message_get_int (JsonObject *object, const gchar *member)
   return json_node_get_int (node);
 }
 
+/* a string member, or NULL, for the same reason */
+static const gchar *
+aqmp_message_get_string (JsonObject *object, const gchar *member)
+{
+  JsonNode *node = json_object_get_member (object, member);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
 static gint64
 aqmp_message_parse_timestamp (JsonNode *node)
 {
@@ -234,8 +245,8 @@ aqmp_message_check_reply (AqmpMessage *message, GError **error)
 GError *
 aqmp_message_reply_to_error (AqmpMessage *message, const gchar *command)
 {
-  const gchar *qmp_class = json_object_get_string_member_with_default (message->error, "class", NULL);
-  const gchar *desc = json_object_get_string_member_with_default (message->error, "desc", NULL);
+  const gchar *qmp_class = aqmp_message_get_string (message->error, "class");
+  const gchar *desc = aqmp_message_get_string (message->error, "desc");
 
   return aqmp_error_new_command (command,
                                  qmp_class != NULL ? qmp_class : "GenericError",

@@ -16,7 +16,6 @@
 #include "aqmp-event-waiter.h"
 #include "aqmp-protocol.h"
 #include "aqmp-redact.h"
-#include "aqmp-workflow.h"
 #include "aqmp-client.h"
 #include "aqmp-client-check.h"
 #include "aqmp-server.h"

@@ -29,6 +29,9 @@ G_BEGIN_DECLS
  * @AQMP_JOB_ERROR_NOT_FOUND: no such job
  * @AQMP_JOB_ERROR_STORE: the job store could not be opened, migrated,
  *   read or written
+ * @AQMP_JOB_ERROR_NOT_A_JOB: the command starts no job (such as
+ *   `query-status`, or a `transaction` without a job-creating action), or
+ *   the runner cannot tell that it does; nothing was sent or recorded
  *
  * Error codes in the %AQMP_JOB_ERROR domain.
  */
@@ -39,6 +42,7 @@ typedef enum {
   AQMP_JOB_ERROR_DISCONNECTED,
   AQMP_JOB_ERROR_NOT_FOUND,
   AQMP_JOB_ERROR_STORE,
+  AQMP_JOB_ERROR_NOT_A_JOB,
 } AqmpJobError;
 
 GQuark aqmp_job_error_quark (void);

@@ -12,6 +12,8 @@ AqmpJob  *aqmp_job_new                 (const gchar   *id,
                                         gint64         start_time);
 void      aqmp_job_set_store_id        (AqmpJob       *self,
                                         gint64         store_id);
+void      aqmp_job_set_started_by_uid  (AqmpJob       *self,
+                                        gint64         uid);
 void      aqmp_job_set_job_type        (AqmpJob       *self,
                                         const gchar   *type);
 gboolean  aqmp_job_set_status          (AqmpJob       *self,

@@ -3,7 +3,8 @@
 
 #include "aqmp-job-error.h"
 #include "aqmp-job-private.h"
-#include "aqmp-job-runner.h"
+#include "aqmp-job-runner-private.h"
+#include "aqmp-job-store-private.h"
 
 /**
  * AqmpJobRunner:
@@ -37,52 +38,8 @@
  * that aqmp_job_runner_reconcile_async() can pick it up again later.
  */
 
-/* QEMU never dismisses these jobs itself (JOB_MANUAL_DISMISS) */
-static const gchar * const aqmp_job_runner_manual_dismiss_commands[] = {
-  "blockdev-create",
-  "blockdev-amend",
-  "snapshot-save",
-  "snapshot-load",
-  "snapshot-delete",
-  NULL
-};
-
 /* strerror (ECANCELED) in QEMU's words */
 #define AQMP_JOB_RUNNER_QEMU_CANCELED "Operation canceled"
-
-typedef struct {
-  AqmpJob *job;
-  AqmpJobStartFlags flags;
-  gboolean manual_finalize;
-  gboolean manual_dismiss;
-  gboolean started;          /* the command was answered, or the job adopted */
-  gboolean adopted;          /* found in QEMU: its settings are unknown */
-  gboolean cancel_requested;
-  gboolean cancelled_event;
-  gboolean aborting;
-  gboolean completing;
-  gboolean finalizing;
-  gboolean dismissing;
-  gboolean querying;
-  gchar *error;              /* QEMU's words for the failure */
-  gint64 last_checkpoint;    /* monotonic */
-} AqmpJobRunnerEntry;
-
-struct _AqmpJobRunner {
-  GObject parent_instance;
-  AqmpClient *client;
-  AqmpJobStore *store;
-  gchar *machine;
-  guint poll_interval;
-  guint checkpoint_interval;
-  GHashTable *entries;       /* job id -> AqmpJobRunnerEntry */
-  GSource *poll_source;
-  gboolean poll_in_flight;
-  GSource *flush_source;     /* writes the store's queue */
-  GCancellable *cancellable; /* the runner's own calls */
-  guint32 id_prefix;
-  guint id_counter;
-};
 
 enum {
   PROP_0,
@@ -98,20 +55,19 @@ static GParamSpec *props[N_PROPS];
 
 G_DEFINE_FINAL_TYPE (AqmpJobRunner, aqmp_job_runner, G_TYPE_OBJECT)
 
-static void aqmp_job_runner_poll_now (AqmpJobRunner *self);
-static void aqmp_job_runner_update_polling (AqmpJobRunner *self);
 static void aqmp_job_runner_stop_polling (AqmpJobRunner *self);
 
 static void
 aqmp_job_runner_entry_free (AqmpJobRunnerEntry *entry)
 {
   g_clear_object (&entry->job);
+  g_clear_error (&entry->outcome);
   g_free (entry->error);
   g_free (entry);
 }
 
-static const gchar *
-aqmp_json_get_string (JsonObject *obj, const gchar *member)
+const gchar *
+aqmp_job_runner_json_string (JsonObject *obj, const gchar *member)
 {
   JsonNode *node;
 
@@ -123,8 +79,8 @@ aqmp_json_get_string (JsonObject *obj, const gchar *member)
   return json_node_get_string (node);
 }
 
-static gint64
-aqmp_json_get_int (JsonObject *obj, const gchar *member, gint64 fallback)
+gint64
+aqmp_job_runner_json_int (JsonObject *obj, const gchar *member, gint64 fallback)
 {
   JsonNode *node;
 
@@ -136,36 +92,9 @@ aqmp_json_get_int (JsonObject *obj, const gchar *member, gint64 fallback)
   return json_node_get_int (node);
 }
 
-/* a new object with the same members, so that the runner can add a
- * `job-id` without touching the caller's; the values are shared, as the
- * arguments are only serialised */
-static JsonObject *
-aqmp_json_copy_members (JsonObject *obj)
-{
-  JsonObject *copy = json_object_new ();
-  JsonObjectIter iter;
-  const gchar *name;
-  JsonNode *value;
-
-  json_object_iter_init_ordered (&iter, obj);
-  while (json_object_iter_next_ordered (&iter, &name, &value))
-    json_object_set_member (copy, name, json_node_ref (value));
-  return copy;
-}
-
-/* a boolean member that is present and false */
-static gboolean
-aqmp_json_is_false (JsonObject *obj, const gchar *member)
-{
-  JsonNode *node = json_object_get_member (obj, member);
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node)
-         && json_node_get_value_type (node) == G_TYPE_BOOLEAN && !json_node_get_boolean (node);
-}
-
 /* ----- the store; a failing store is reported but never stops a job ----- */
 
-static void
+void
 aqmp_job_runner_store_warn (AqmpJobRunner *self, GError *error)
 {
   if (error != NULL)
@@ -232,7 +161,7 @@ aqmp_job_runner_store_checkpoint (AqmpJobRunner *self, AqmpJob *job, gint64 curr
   aqmp_job_runner_schedule_flush (self);
 }
 
-static void
+void
 aqmp_job_runner_store_finish (AqmpJobRunner *self, AqmpJob *job, AqmpJobResult result,
                               const gchar *message)
 {
@@ -266,40 +195,60 @@ aqmp_job_runner_store_type (AqmpJobRunner *self, AqmpJobRunnerEntry *entry, cons
 
 /* ----- the end of a job ----- */
 
+/* the outcome, from what QEMU said: the events and query-jobs' error */
 static void
-aqmp_job_runner_finish (AqmpJobRunner *self, AqmpJobRunnerEntry *entry)
+aqmp_job_runner_decide (AqmpJobRunnerEntry *entry, AqmpJobResult *result, GError **error)
 {
-  g_autoptr(AqmpJob) job = g_object_ref (entry->job);
-  g_autoptr(GError) error = NULL;
-  const gchar *id = aqmp_job_get_id (job);
-  const gchar *type = aqmp_job_get_job_type (job) != NULL ? aqmp_job_get_job_type (job) : "job";
-
-  /* @entry is freed below; @job and its strings are kept */
-  AqmpJobResult result;
+  const gchar *id = aqmp_job_get_id (entry->job);
+  const gchar *type = aqmp_job_get_job_type (entry->job) != NULL ? aqmp_job_get_job_type (entry->job) : "job";
 
   if (entry->cancelled_event
       || (entry->aborting && entry->cancel_requested)
       || g_strcmp0 (entry->error, AQMP_JOB_RUNNER_QEMU_CANCELED) == 0)
     {
-      result = AQMP_JOB_RESULT_CANCELLED;
-      error = g_error_new (AQMP_JOB_ERROR, AQMP_JOB_ERROR_CANCELLED, "%s job %s was cancelled", type, id);
+      *result = AQMP_JOB_RESULT_CANCELLED;
+      *error = g_error_new (AQMP_JOB_ERROR, AQMP_JOB_ERROR_CANCELLED, "%s job %s was cancelled", type, id);
     }
   else if (entry->error != NULL || entry->aborting)
     {
-      result = AQMP_JOB_RESULT_FAILED;
-      error = g_error_new (AQMP_JOB_ERROR, AQMP_JOB_ERROR_FAILED, "%s job %s failed: %s", type, id,
-                           entry->error != NULL ? entry->error : "QEMU aborted it without a reason");
+      *result = AQMP_JOB_RESULT_FAILED;
+      *error = g_error_new (AQMP_JOB_ERROR, AQMP_JOB_ERROR_FAILED, "%s job %s failed: %s", type, id,
+                            entry->error != NULL ? entry->error : "QEMU aborted it without a reason");
     }
   else
     {
-      result = AQMP_JOB_RESULT_SUCCESS;
+      *result = AQMP_JOB_RESULT_SUCCESS;
+      *error = NULL;
     }
-  g_debug ("job %s ended: %s", id, aqmp_job_result_to_string (result));
+}
 
+/* the outcome goes to the store as soon as it is known: before the job is
+ * dismissed, so that a runner that goes away meanwhile loses nothing */
+static void
+aqmp_job_runner_record (AqmpJobRunner *self, AqmpJobRunnerEntry *entry)
+{
+  if (entry->recorded)
+    return;
+  aqmp_job_runner_decide (entry, &entry->result, &entry->outcome);
+  entry->recorded = TRUE;
+  g_debug ("job %s ended: %s", aqmp_job_get_id (entry->job), aqmp_job_result_to_string (entry->result));
+  aqmp_job_runner_store_finish (self, entry->job, entry->result,
+                                entry->outcome != NULL ? entry->outcome->message : NULL);
+}
+
+static void
+aqmp_job_runner_finish (AqmpJobRunner *self, AqmpJobRunnerEntry *entry)
+{
+  g_autoptr(AqmpJob) job = g_object_ref (entry->job);
+  g_autoptr(GError) outcome = NULL;
+  AqmpJobResult result;
+
+  aqmp_job_runner_record (self, entry);
+  result = entry->result;
+  outcome = g_steal_pointer (&entry->outcome);
   /* out of the table first: waiters may start the next job at once */
   g_hash_table_remove (self->entries, aqmp_job_get_id (job));
-  aqmp_job_runner_store_finish (self, job, result, error != NULL ? error->message : NULL);
-  aqmp_job_end (job, result, error);
+  aqmp_job_end (job, result, outcome);
   aqmp_job_runner_update_polling (self);
 }
 
@@ -344,7 +293,7 @@ aqmp_job_runner_policy_cb (GObject *source, GAsyncResult *res, gpointer user_dat
     g_debug ("%s of job %s failed: %s", call->verb, call->id, error->message);
 }
 
-static void
+void
 aqmp_job_runner_send_verb (AqmpJobRunner *self, const gchar *id, const gchar *command)
 {
   g_autoptr(JsonObject) args = json_object_new ();
@@ -355,10 +304,25 @@ aqmp_job_runner_send_verb (AqmpJobRunner *self, const gchar *id, const gchar *co
                              aqmp_job_runner_policy_cb, aqmp_job_runner_call_new (self, id, command));
 }
 
-static gboolean aqmp_job_runner_apply_info (AqmpJobRunner *self, AqmpJobRunnerEntry *entry,
-                                            JsonObject *info, gboolean with_status);
+/* a concluded job that QEMU keeps, its outcome known: recorded, then
+ * dismissed (unless that is for someone else to do) */
+static void
+aqmp_job_runner_settle (AqmpJobRunner *self, AqmpJobRunnerEntry *entry)
+{
+  aqmp_job_runner_record (self, entry);
+  if ((entry->flags & AQMP_JOB_START_FLAGS_NO_DISMISS) || entry->adopted)
+    {
+      aqmp_job_runner_finish (self, entry);
+      return;
+    }
+  if (!entry->dismissing)
+    {
+      entry->dismissing = TRUE;
+      aqmp_job_runner_send_verb (self, aqmp_job_get_id (entry->job), "job-dismiss");
+    }
+}
 
-/* a concluded job that QEMU keeps: learn its error, then dismiss it */
+/* a concluded job that QEMU keeps: learn its error, then settle it */
 static void
 aqmp_job_runner_concluded_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -382,7 +346,7 @@ aqmp_job_runner_concluded_cb (GObject *source, GAsyncResult *res, gpointer user_
   for (guint i = 0; jobs != NULL && i < json_array_get_length (jobs); i++)
     {
       JsonObject *info = json_array_get_object_element (jobs, i);
-      if (info != NULL && g_strcmp0 (aqmp_json_get_string (info, "id"), call->id) == 0)
+      if (info != NULL && g_strcmp0 (aqmp_job_runner_json_string (info, "id"), call->id) == 0)
         {
           aqmp_job_runner_apply_info (self, entry, info, FALSE);
           present = TRUE;
@@ -391,19 +355,10 @@ aqmp_job_runner_concluded_cb (GObject *source, GAsyncResult *res, gpointer user_
   /* already dismissed by QEMU: the null event came first and ended it */
   if (!present)
     return;
-  if (entry->flags & AQMP_JOB_START_FLAGS_NO_DISMISS)
-    {
-      aqmp_job_runner_finish (self, entry);
-      return;
-    }
-  if (!entry->dismissing)
-    {
-      entry->dismissing = TRUE;
-      aqmp_job_runner_send_verb (self, call->id, "job-dismiss");
-    }
+  aqmp_job_runner_settle (self, entry);
 }
 
-static void
+void
 aqmp_job_runner_on_concluded (AqmpJobRunner *self, AqmpJobRunnerEntry *entry)
 {
   const gchar *id = aqmp_job_get_id (entry->job);
@@ -412,11 +367,30 @@ aqmp_job_runner_on_concluded (AqmpJobRunner *self, AqmpJobRunnerEntry *entry)
     return;
   /* a job QEMU dismisses itself is followed by null at once; for the
    * others (and for adopted jobs, whose settings are unknown) ask */
-  if (!entry->manual_dismiss && !entry->adopted && (entry->flags & AQMP_JOB_START_FLAGS_NO_DISMISS) == 0)
+  if (!entry->settings.manual_dismiss && !entry->settings.ask_at_concluded && !entry->adopted
+      && (entry->flags & AQMP_JOB_START_FLAGS_NO_DISMISS) == 0)
     return;
+  /* a block job that said how it ended, and that QEMU keeps as asked,
+   * needs no question: one query-jobs per end lists every job, which
+   * costs when hundreds end together */
+  if (entry->block_ended && entry->settings.manual_dismiss && !entry->settings.ask_at_concluded
+      && !entry->adopted)
+    {
+      aqmp_job_runner_settle (self, entry);
+      return;
+    }
   entry->querying = TRUE;
   aqmp_client_execute_async (self->client, "query-jobs", NULL, self->cancellable,
                              aqmp_job_runner_concluded_cb, aqmp_job_runner_call_new (self, id, "query-jobs"));
+}
+
+/* a job waiting in pending for the runner, which finalizes it on its
+ * starter's behalf; not one started outside aqmp */
+gboolean
+aqmp_job_runner_may_finalize (AqmpJobRunnerEntry *entry)
+{
+  return entry->settings.manual_finalize && !entry->adopted && !entry->finalizing
+         && (entry->flags & AQMP_JOB_START_FLAGS_NO_FINALIZE) == 0;
 }
 
 /* the status QEMU reported; returns FALSE when the job ended */
@@ -446,8 +420,7 @@ aqmp_job_runner_set_status (AqmpJobRunner *self, AqmpJobRunnerEntry *entry, Aqmp
         }
       break;
     case AQMP_JOB_STATUS_PENDING:
-      if ((entry->flags & AQMP_JOB_START_FLAGS_NO_FINALIZE) == 0 && !entry->finalizing
-          && (entry->manual_finalize || entry->adopted))
+      if (aqmp_job_runner_may_finalize (entry))
         {
           entry->finalizing = TRUE;
           aqmp_job_runner_send_verb (self, id, "job-finalize");
@@ -467,16 +440,16 @@ aqmp_job_runner_set_status (AqmpJobRunner *self, AqmpJobRunnerEntry *entry, Aqmp
 }
 
 /* one entry of query-jobs; returns FALSE when the job ended */
-static gboolean
+gboolean
 aqmp_job_runner_apply_info (AqmpJobRunner *self, AqmpJobRunnerEntry *entry, JsonObject *info,
                             gboolean with_status)
 {
-  const gchar *error = aqmp_json_get_string (info, "error");
-  gint64 current = aqmp_json_get_int (info, "current-progress", -1);
-  gint64 total = aqmp_json_get_int (info, "total-progress", -1);
+  const gchar *error = aqmp_job_runner_json_string (info, "error");
+  gint64 current = aqmp_job_runner_json_int (info, "current-progress", -1);
+  gint64 total = aqmp_job_runner_json_int (info, "total-progress", -1);
   gint64 now = g_get_monotonic_time ();
 
-  aqmp_job_runner_store_type (self, entry, aqmp_json_get_string (info, "type"));
+  aqmp_job_runner_store_type (self, entry, aqmp_job_runner_json_string (info, "type"));
   if (error != NULL && g_strcmp0 (entry->error, error) != 0)
     {
       g_free (entry->error);
@@ -495,7 +468,7 @@ aqmp_job_runner_apply_info (AqmpJobRunner *self, AqmpJobRunnerEntry *entry, Json
     }
   if (!with_status)
     return TRUE;
-  return aqmp_job_runner_set_status (self, entry, aqmp_job_status_from_string (aqmp_json_get_string (info, "status")), 0);
+  return aqmp_job_runner_set_status (self, entry, aqmp_job_status_from_string (aqmp_job_runner_json_string (info, "status")), 0);
 }
 
 /* ----- events ----- */
@@ -503,7 +476,7 @@ aqmp_job_runner_apply_info (AqmpJobRunner *self, AqmpJobRunnerEntry *entry, Json
 static AqmpJobRunnerEntry *
 aqmp_job_runner_entry_for_event (AqmpJobRunner *self, AqmpEvent *event, const gchar *member)
 {
-  const gchar *id = aqmp_json_get_string (aqmp_event_get_data (event), member);
+  const gchar *id = aqmp_job_runner_json_string (aqmp_event_get_data (event), member);
 
   return id != NULL ? g_hash_table_lookup (self->entries, id) : NULL;
 }
@@ -517,7 +490,7 @@ aqmp_job_runner_status_change_cb (AqmpClient *client, AqmpEvent *event, gpointer
 
   if (entry == NULL)
     return;
-  status = aqmp_json_get_string (aqmp_event_get_data (event), "status");
+  status = aqmp_job_runner_json_string (aqmp_event_get_data (event), "status");
   aqmp_job_runner_set_status (self, entry, aqmp_job_status_from_string (status),
                               aqmp_event_get_timestamp (event));
 }
@@ -529,19 +502,20 @@ aqmp_job_runner_block_job_cb (AqmpClient *client, AqmpEvent *event, gpointer use
   AqmpJobRunnerEntry *entry = aqmp_job_runner_entry_for_event (self, event, "device");
   const gchar *name = aqmp_event_get_name (event);
   JsonObject *data = aqmp_event_get_data (event);
-  gint64 offset = aqmp_json_get_int (data, "offset", -1);
-  gint64 len = aqmp_json_get_int (data, "len", -1);
+  gint64 offset = aqmp_job_runner_json_int (data, "offset", -1);
+  gint64 len = aqmp_job_runner_json_int (data, "len", -1);
   const gchar *error;
 
   if (entry == NULL)
     return;
-  aqmp_job_runner_store_type (self, entry, aqmp_json_get_string (data, "type"));
+  aqmp_job_runner_store_type (self, entry, aqmp_job_runner_json_string (data, "type"));
   if (offset >= 0 && len >= 0)
     aqmp_job_set_progress (entry->job, offset, len, g_get_monotonic_time ());
 
   if (g_strcmp0 (name, "BLOCK_JOB_COMPLETED") == 0)
     {
-      error = aqmp_json_get_string (data, "error");
+      entry->block_ended = TRUE;
+      error = aqmp_job_runner_json_string (data, "error");
       if (error != NULL)
         {
           g_free (entry->error);
@@ -550,45 +524,80 @@ aqmp_job_runner_block_job_cb (AqmpClient *client, AqmpEvent *event, gpointer use
     }
   else if (g_strcmp0 (name, "BLOCK_JOB_CANCELLED") == 0)
     {
+      entry->block_ended = TRUE;
       entry->cancelled_event = TRUE;
     }
   else if (g_strcmp0 (name, "BLOCK_JOB_ERROR") == 0)
     {
       g_autoptr(GError) io_error = NULL;
       io_error = g_error_new (AQMP_JOB_ERROR, AQMP_JOB_ERROR_FAILED, "I/O error on %s (action: %s)",
-                              aqmp_json_get_string (data, "operation"),
-                              aqmp_json_get_string (data, "action"));
+                              aqmp_job_runner_json_string (data, "operation"),
+                              aqmp_job_runner_json_string (data, "action"));
       aqmp_job_set_error (entry->job, io_error);
     }
 }
 
-static void
-aqmp_job_runner_fail_all (AqmpJobRunner *self, const GError *cause)
-{
-  g_autoptr(GPtrArray) jobs = aqmp_job_runner_get_jobs (self);
+/* what a job the runner lets go of ends with */
+typedef struct {
+  AqmpJob *job;
+  gboolean recorded;
+  AqmpJobResult result;
+  GError *outcome;
+} AqmpJobRunnerLetGo;
 
+static void
+aqmp_job_runner_let_go_clear (gpointer data)
+{
+  AqmpJobRunnerLetGo *item = data;
+
+  g_clear_object (&item->job);
+  g_clear_error (&item->outcome);
+}
+
+/*
+ * Lets go of every job: one whose outcome is recorded ends with it; when
+ * QEMU went away (@cause) the others failed; otherwise they are left
+ * active in the store, for a later reconcile, with @detached.
+ */
+static void
+aqmp_job_runner_let_go (AqmpJobRunner *self, const GError *cause, const gchar *detached)
+{
+  g_autoptr(GArray) items = g_array_new (FALSE, TRUE, sizeof (AqmpJobRunnerLetGo));
+  GHashTableIter iter;
+  AqmpJobRunnerEntry *entry;
+
+  g_array_set_clear_func (items, aqmp_job_runner_let_go_clear);
+  g_hash_table_iter_init (&iter, self->entries);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+    {
+      AqmpJobRunnerLetGo item = { g_object_ref (entry->job), entry->recorded, entry->result,
+                                  g_steal_pointer (&entry->outcome) };
+      g_array_append_val (items, item);
+    }
   g_hash_table_remove_all (self->entries);
   aqmp_job_runner_stop_polling (self);
-  for (guint i = 0; i < jobs->len; i++)
+  for (guint i = 0; i < items->len; i++)
     {
-      AqmpJob *job = g_ptr_array_index (jobs, i);
+      AqmpJobRunnerLetGo *item = &g_array_index (items, AqmpJobRunnerLetGo, i);
+      const gchar *id = aqmp_job_get_id (item->job);
       g_autoptr(GError) error = NULL;
 
-      if (cause != NULL)
+      if (item->recorded)
+        {
+          aqmp_job_end (item->job, item->result, item->outcome);
+        }
+      else if (cause != NULL)
         {
           error = g_error_new (AQMP_JOB_ERROR, AQMP_JOB_ERROR_DISCONNECTED,
-                               "QEMU went away while job %s was running: %s",
-                               aqmp_job_get_id (job), cause->message);
-          aqmp_job_runner_store_finish (self, job, AQMP_JOB_RESULT_FAILED, error->message);
-          aqmp_job_end (job, AQMP_JOB_RESULT_FAILED, error);
+                               "QEMU went away while job %s was running: %s", id, cause->message);
+          aqmp_job_runner_store_finish (self, item->job, AQMP_JOB_RESULT_FAILED, error->message);
+          aqmp_job_end (item->job, AQMP_JOB_RESULT_FAILED, error);
         }
       else
         {
-          /* left active in the store for a later reconcile */
-          error = g_error_new (AQMP_JOB_ERROR, AQMP_JOB_ERROR_DISCONNECTED,
-                               "stopped following job %s: the connection to QEMU was closed;"
-                               " the job may still be running", aqmp_job_get_id (job));
-          aqmp_job_detach (job, error);
+          error = g_error_new (AQMP_JOB_ERROR, AQMP_JOB_ERROR_DISCONNECTED, "stopped following job %s: %s",
+                               id, detached);
+          aqmp_job_detach (item->job, error);
         }
     }
 }
@@ -599,7 +608,8 @@ aqmp_job_runner_disconnected_cb (AqmpClient *client, const GError *cause, gpoint
   AqmpJobRunner *self = user_data;
 
   aqmp_job_runner_flush (self);
-  aqmp_job_runner_fail_all (self, cause);
+  aqmp_job_runner_forget_connection (self);
+  aqmp_job_runner_let_go (self, cause, "the connection to QEMU was closed; the job may still be running");
 }
 
 /* ----- polling ----- */
@@ -637,7 +647,7 @@ aqmp_job_runner_poll_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   for (guint i = 0; jobs != NULL && i < json_array_get_length (jobs); i++)
     {
       JsonObject *info = json_array_get_object_element (jobs, i);
-      AqmpJobRunnerEntry *entry = g_hash_table_lookup (self->entries, aqmp_json_get_string (info, "id"));
+      AqmpJobRunnerEntry *entry = g_hash_table_lookup (self->entries, aqmp_job_runner_json_string (info, "id"));
 
       /* events carry the status; the poll brings progress and errors */
       if (entry != NULL && entry->started)
@@ -646,7 +656,7 @@ aqmp_job_runner_poll_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   aqmp_job_runner_update_polling (self);
 }
 
-static void
+void
 aqmp_job_runner_poll_now (AqmpJobRunner *self)
 {
   if (self->poll_in_flight || aqmp_client_get_state (self->client) != AQMP_STATE_RUNNING)
@@ -674,7 +684,7 @@ aqmp_job_runner_stop_polling (AqmpJobRunner *self)
   g_clear_pointer (&self->poll_source, g_source_unref);
 }
 
-static void
+void
 aqmp_job_runner_update_polling (AqmpJobRunner *self)
 {
   if (!aqmp_job_runner_has_running (self))
@@ -690,9 +700,9 @@ aqmp_job_runner_update_polling (AqmpJobRunner *self)
   g_source_attach (self->poll_source, aqmp_client_get_context (self->client));
 }
 
-/* ----- starting ----- */
+/* ----- the jobs followed ----- */
 
-static AqmpJobRunnerEntry *
+AqmpJobRunnerEntry *
 aqmp_job_runner_add_entry (AqmpJobRunner *self, AqmpJob *job, AqmpJobStartFlags flags)
 {
   AqmpJobRunnerEntry *entry = g_new0 (AqmpJobRunnerEntry, 1);
@@ -703,356 +713,14 @@ aqmp_job_runner_add_entry (AqmpJobRunner *self, AqmpJob *job, AqmpJobStartFlags 
   return entry;
 }
 
-static gchar *
-aqmp_job_runner_new_id (AqmpJobRunner *self)
-{
-  gchar *id = NULL;
-
-  do
-    {
-      g_free (id);
-      id = g_strdup_printf ("aqmp-%08x-%u", self->id_prefix, ++self->id_counter);
-    }
-  while (g_hash_table_contains (self->entries, id));
-  return id;
-}
-
-static void
-aqmp_job_runner_started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  AqmpJobRunner *self = g_task_get_source_object (task);
-  AqmpJob *job = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
-  AqmpJobRunnerEntry *entry = g_hash_table_lookup (self->entries, aqmp_job_get_id (job));
-
-  if (value == NULL)
-    {
-      const gchar *desc = aqmp_error_get_qmp_desc (error);
-
-      if (entry != NULL && entry->job == job)
-        {
-          g_hash_table_remove (self->entries, aqmp_job_get_id (job));
-          aqmp_job_runner_store_finish (self, job, AQMP_JOB_RESULT_FAILED, desc != NULL ? desc : error->message);
-          aqmp_job_end (job, AQMP_JOB_RESULT_FAILED, error);
-        }
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  if (entry != NULL && entry->job == job)
-    {
-      entry->started = TRUE;
-      aqmp_job_runner_update_polling (self);
-      /* at once, for the type and the total */
-      aqmp_job_runner_poll_now (self);
-    }
-  g_task_return_pointer (task, g_object_ref (job), g_object_unref);
-}
-
-/**
- * aqmp_job_runner_start_async:
- * @self: an #AqmpJobRunner
- * @command: a job-creating QMP command, such as `blockdev-backup`,
- *   `drive-backup`, `blockdev-mirror`, `drive-mirror`, `block-commit`,
- *   `block-stream`, `blockdev-create`, `blockdev-amend`, `snapshot-save`,
- *   `snapshot-load` or `snapshot-delete`
- * @arguments: (nullable): the command's arguments; a `job-id` is added
- *   when missing
- * @flags: #AqmpJobStartFlags
- * @cancellable: (nullable): a #GCancellable, checked before the command
- *   is sent (once sent, the job may exist and is followed)
- * @callback: (scope async): called once the job exists
- * @user_data: data for @callback
- *
- * Records the job in the store, enters it in the runner's table, then
- * sends @command. Completes when QEMU answered: the job then exists, and
- * aqmp_job_wait_async() follows it to its end.
- */
+/* the next connection may reach another QEMU, or another version of it */
 void
-aqmp_job_runner_start_async (AqmpJobRunner       *self,
-                             const gchar         *command,
-                             JsonObject          *arguments,
-                             AqmpJobStartFlags    flags,
-                             GCancellable        *cancellable,
-                             GAsyncReadyCallback  callback,
-                             gpointer             user_data)
+aqmp_job_runner_forget_connection (AqmpJobRunner *self)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(JsonObject) args = NULL;
-  g_autoptr(AqmpJob) job = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autofree gchar *id = NULL;
-  AqmpJobRunnerEntry *entry;
-
-  g_return_if_fail (AQMP_IS_JOB_RUNNER (self));
-  g_return_if_fail (command != NULL);
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, aqmp_job_runner_start_async);
-  if (g_task_return_error_if_cancelled (task))
-    return;
-
-  args = arguments != NULL ? aqmp_json_copy_members (arguments) : json_object_new ();
-  id = g_strdup (aqmp_json_get_string (args, "job-id"));
-  if (id == NULL)
-    {
-      id = aqmp_job_runner_new_id (self);
-      json_object_set_string_member (args, "job-id", id);
-    }
-  if (g_hash_table_contains (self->entries, id))
-    {
-      g_task_return_new_error (task, AQMP_JOB_ERROR, AQMP_JOB_ERROR_FAILED,
-                               "a job with id %s is already running", id);
-      return;
-    }
-
-  /* the client's check (the QAPI library's validation, when attached)
-   * refuses a missing or malformed job command before a job is recorded */
-  if (!aqmp_client_check_command (self->client, command, args, &error))
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  job = aqmp_job_new (id, self->machine, command, g_get_real_time ());
-  if (self->store != NULL)
-    {
-      gint64 row = aqmp_job_store_add_job (self->store, self->machine, id, command, args,
-                                           aqmp_job_get_start_time (job), &error);
-      if (row == 0)
-        {
-          g_prefix_error (&error, "cannot record job %s: ", id);
-          g_task_return_error (task, g_steal_pointer (&error));
-          return;
-        }
-      aqmp_job_set_store_id (job, row);
-    }
-  entry = aqmp_job_runner_add_entry (self, job, flags);
-  entry->manual_finalize = aqmp_json_is_false (args, "auto-finalize");
-  entry->manual_dismiss = aqmp_json_is_false (args, "auto-dismiss")
-                          || g_strv_contains (aqmp_job_runner_manual_dismiss_commands, command);
-  g_task_set_task_data (task, g_steal_pointer (&job), g_object_unref);
-  g_debug ("starting job %s: %s", id, command);
-  aqmp_client_execute_async (self->client, command, args, self->cancellable,
-                             aqmp_job_runner_started_cb, g_steal_pointer (&task));
-}
-
-/**
- * aqmp_job_runner_start_finish:
- * @self: an #AqmpJobRunner
- * @result: the #GAsyncResult
- * @error: return location for a #GError
- *
- * Returns: (transfer full) (nullable): the job, or %NULL with @error set
- *   (%AQMP_ERROR_COMMAND when QEMU refused the command; %AQMP_ERROR_INVALID
- *   when the client's check refused it, before the job was recorded)
- */
-AqmpJob *
-aqmp_job_runner_start_finish (AqmpJobRunner *self, GAsyncResult *result, GError **error)
-{
-  g_return_val_if_fail (AQMP_IS_JOB_RUNNER (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == aqmp_job_runner_start_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
-}
-
-/* ----- reconciling with QEMU after a restart ----- */
-
-static gboolean
-aqmp_job_runner_in_list (JsonArray *jobs, const gchar *id)
-{
-  for (guint i = 0; jobs != NULL && i < json_array_get_length (jobs); i++)
-    {
-      JsonObject *info = json_array_get_object_element (jobs, i);
-      if (g_strcmp0 (aqmp_json_get_string (info, "id"), id) == 0)
-        return TRUE;
-    }
-  return FALSE;
-}
-
-/* a job QEMU has: find or make its row, then follow it */
-static AqmpJob *
-aqmp_job_runner_attach (AqmpJobRunner *self, JsonObject *info)
-{
-  const gchar *id = aqmp_json_get_string (info, "id");
-  const gchar *status = aqmp_json_get_string (info, "status");
-  g_autoptr(JsonObject) record = NULL;
-  g_autoptr(AqmpJob) job = NULL;
-  g_autoptr(GError) error = NULL;
-  AqmpJobRunnerEntry *entry;
-  gint64 row = 0;
-
-  if (self->store != NULL)
-    record = aqmp_job_store_find_job (self->store, self->machine, id, NULL);
-  if (record != NULL)
-    {
-      row = json_object_get_int_member (record, "id");
-      job = aqmp_job_new (id, self->machine, aqmp_json_get_string (record, "command"),
-                          json_object_get_int_member (record, "created"));
-      /* it was recorded as ended (lost connection), yet QEMU has it */
-      if (!json_object_get_null_member (record, "result") && !aqmp_job_store_reopen_job (self->store, row, &error))
-        aqmp_job_runner_store_warn (self, error);
-      aqmp_job_set_status (job, aqmp_job_status_from_string (aqmp_json_get_string (record, "status")));
-    }
-  else
-    {
-      job = aqmp_job_new (id, self->machine, NULL, g_get_real_time ());
-      if (self->store != NULL)
-        {
-          row = aqmp_job_store_add_job (self->store, self->machine, id, "(adopted)", NULL,
-                                        aqmp_job_get_start_time (job), &error);
-          if (row == 0)
-            aqmp_job_runner_store_warn (self, error);
-        }
-    }
-  aqmp_job_set_store_id (job, row);
-  g_debug ("attaching to job %s (%s)", id, status);
-  entry = aqmp_job_runner_add_entry (self, job, AQMP_JOB_START_FLAGS_NONE);
-  entry->started = TRUE;
-  /* the stored arguments tell how the job was started; without them its
-   * settings are unknown and QEMU is asked */
-  if (record != NULL && json_object_get_member (record, "arguments") != NULL
-      && JSON_NODE_HOLDS_OBJECT (json_object_get_member (record, "arguments")))
-    {
-      JsonObject *args = json_object_get_object_member (record, "arguments");
-      entry->manual_finalize = aqmp_json_is_false (args, "auto-finalize");
-      entry->manual_dismiss = aqmp_json_is_false (args, "auto-dismiss")
-                              || g_strv_contains (aqmp_job_runner_manual_dismiss_commands,
-                                                  aqmp_job_get_command (job));
-    }
-  else
-    entry->adopted = TRUE;
-  /* a status unchanged since the store saw it is no new transition */
-  if (!aqmp_job_runner_apply_info (self, entry, info, TRUE))
-    return g_steal_pointer (&job);
-  /* and a job found waiting for us gets what it waits for */
-  if (aqmp_job_get_status (job) == AQMP_JOB_STATUS_PENDING && !entry->finalizing
-      && (entry->manual_finalize || entry->adopted))
-    {
-      entry->finalizing = TRUE;
-      aqmp_job_runner_send_verb (self, id, "job-finalize");
-    }
-  else if (aqmp_job_get_status (job) == AQMP_JOB_STATUS_CONCLUDED)
-    {
-      aqmp_job_runner_on_concluded (self, entry);
-    }
-  return g_steal_pointer (&job);
-}
-
-static void
-aqmp_job_runner_reconciled_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  AqmpJobRunner *self = g_task_get_source_object (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
-  g_autoptr(GPtrArray) attached = g_ptr_array_new_with_free_func (g_object_unref);
-  g_autoptr(GPtrArray) active = NULL;
-  JsonArray *jobs;
-
-  if (value == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  jobs = JSON_NODE_HOLDS_ARRAY (value) ? json_node_get_array (value) : NULL;
-
-  /* what the store thinks is running, but QEMU does not have, is lost */
-  if (self->store != NULL)
-    {
-      active = aqmp_job_store_list_jobs (self->store, self->machine, TRUE, &error);
-      if (active == NULL)
-        {
-          g_task_return_error (task, g_steal_pointer (&error));
-          return;
-        }
-    }
-  for (guint i = 0; active != NULL && i < active->len; i++)
-    {
-      JsonObject *record = g_ptr_array_index (active, i);
-      const gchar *id = aqmp_json_get_string (record, "job-id");
-      g_autofree gchar *msg = NULL;
-      g_autoptr(GError) store_error = NULL;
-
-      if (aqmp_job_runner_in_list (jobs, id) || g_hash_table_contains (self->entries, id))
-        continue;
-      msg = g_strdup_printf ("QEMU no longer has job %s; its outcome is unknown", id);
-      g_debug ("%s", msg);
-      if (!aqmp_job_store_finish_job (self->store, json_object_get_int_member (record, "id"),
-                                      AQMP_JOB_RESULT_LOST, msg, g_get_real_time (), &store_error))
-        aqmp_job_runner_store_warn (self, store_error);
-    }
-
-  /* and whatever QEMU has is followed */
-  for (guint i = 0; jobs != NULL && i < json_array_get_length (jobs); i++)
-    {
-      JsonObject *info = json_array_get_object_element (jobs, i);
-      const gchar *id = aqmp_json_get_string (info, "id");
-      AqmpJobRunnerEntry *entry;
-
-      if (id == NULL)
-        continue;
-      entry = g_hash_table_lookup (self->entries, id);
-      if (entry != NULL)
-        {
-          g_ptr_array_add (attached, g_object_ref (entry->job));
-          continue;
-        }
-      g_ptr_array_add (attached, aqmp_job_runner_attach (self, info));
-    }
-  aqmp_job_runner_update_polling (self);
-  g_task_return_pointer (task, g_steal_pointer (&attached), (GDestroyNotify) g_ptr_array_unref);
-}
-
-/**
- * aqmp_job_runner_reconcile_async:
- * @self: an #AqmpJobRunner
- * @cancellable: (nullable): a #GCancellable
- * @callback: (scope async): called once reconciled
- * @user_data: data for @callback
- *
- * Brings the store and the runner in line with QEMU, as a runner should
- * when it starts for a machine: the jobs the store shows as active on
- * this machine that QEMU no longer has are recorded as lost, and every
- * job QEMU has is followed from now on (a job the store does not know is
- * adopted and recorded).
- */
-void
-aqmp_job_runner_reconcile_async (AqmpJobRunner       *self,
-                                 GCancellable        *cancellable,
-                                 GAsyncReadyCallback  callback,
-                                 gpointer             user_data)
-{
-  g_autoptr(GTask) task = NULL;
-
-  g_return_if_fail (AQMP_IS_JOB_RUNNER (self));
-
-  task = g_task_new (self, cancellable, callback, user_data);
-  g_task_set_source_tag (task, aqmp_job_runner_reconcile_async);
-  if (g_task_return_error_if_cancelled (task))
-    return;
-  aqmp_client_execute_async (self->client, "query-jobs", NULL, cancellable,
-                             aqmp_job_runner_reconciled_cb, g_steal_pointer (&task));
-}
-
-/**
- * aqmp_job_runner_reconcile_finish:
- * @self: an #AqmpJobRunner
- * @result: the #GAsyncResult
- * @error: return location for a #GError
- *
- * Returns: (transfer container) (element-type AqmpJob) (nullable): the jobs
- *   QEMU has, now followed by the runner
- */
-GPtrArray *
-aqmp_job_runner_reconcile_finish (AqmpJobRunner *self, GAsyncResult *result, GError **error)
-{
-  g_return_val_if_fail (AQMP_IS_JOB_RUNNER (self), NULL);
-  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
-  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == aqmp_job_runner_reconcile_async, NULL);
-
-  return g_task_propagate_pointer (G_TASK (result), error);
+  self->connection++;
+  g_clear_object (&self->identity);
+  g_clear_pointer (&self->schema, aqmp_job_schema_free);
+  self->schema_known = FALSE;
 }
 
 /* ----- operations ----- */
@@ -1465,8 +1133,6 @@ static void
 aqmp_job_runner_dispose (GObject *object)
 {
   AqmpJobRunner *self = AQMP_JOB_RUNNER (object);
-  g_autoptr(GError) error = NULL;
-
   g_cancellable_cancel (self->cancellable);
   aqmp_job_runner_stop_polling (self);
   aqmp_job_runner_flush (self);
@@ -1474,15 +1140,10 @@ aqmp_job_runner_dispose (GObject *object)
     {
       g_signal_handlers_disconnect_by_data (self->client, self);
       /* the jobs go on in QEMU; only this runner stops following them */
-      error = g_error_new_literal (AQMP_JOB_ERROR, AQMP_JOB_ERROR_DISCONNECTED, "the job runner went away");
       if (self->entries != NULL)
-        {
-          g_autoptr(GList) entries = g_hash_table_get_values (self->entries);
-          for (GList *l = entries; l != NULL; l = l->next)
-            aqmp_job_detach (((AqmpJobRunnerEntry *) l->data)->job, error);
-          g_hash_table_remove_all (self->entries);
-        }
+        aqmp_job_runner_let_go (self, NULL, "the job runner went away");
     }
+  aqmp_job_runner_forget_connection (self);
   g_clear_object (&self->client);
   g_clear_object (&self->store);
   G_OBJECT_CLASS (aqmp_job_runner_parent_class)->dispose (object);
@@ -1494,6 +1155,8 @@ aqmp_job_runner_finalize (GObject *object)
   AqmpJobRunner *self = AQMP_JOB_RUNNER (object);
 
   g_hash_table_unref (self->entries);
+  g_ptr_array_unref (self->identity_waiters);
+  g_ptr_array_unref (self->schema_waiters);
   g_object_unref (self->cancellable);
   g_free (self->machine);
   G_OBJECT_CLASS (aqmp_job_runner_parent_class)->finalize (object);
@@ -1557,4 +1220,6 @@ aqmp_job_runner_init (AqmpJobRunner *self)
   self->checkpoint_interval = AQMP_JOB_RUNNER_DEFAULT_CHECKPOINT_INTERVAL;
   self->cancellable = g_cancellable_new ();
   self->id_prefix = g_random_int ();
+  self->identity_waiters = g_ptr_array_new ();
+  self->schema_waiters = g_ptr_array_new ();
 }

@@ -54,7 +54,18 @@ void           aqmp_job_runner_start_async            (AqmpJobRunner       *self
                                                        GCancellable        *cancellable,
                                                        GAsyncReadyCallback  callback,
                                                        gpointer             user_data);
+void           aqmp_job_runner_start_full_async       (AqmpJobRunner       *self,
+                                                       const gchar         *command,
+                                                       JsonObject          *arguments,
+                                                       AqmpJobStartFlags    flags,
+                                                       guint32              started_by_uid,
+                                                       GCancellable        *cancellable,
+                                                       GAsyncReadyCallback  callback,
+                                                       gpointer             user_data);
 AqmpJob       *aqmp_job_runner_start_finish           (AqmpJobRunner       *self,
+                                                       GAsyncResult        *result,
+                                                       GError             **error);
+GPtrArray     *aqmp_job_runner_start_finish_all       (AqmpJobRunner       *self,
                                                        GAsyncResult        *result,
                                                        GError             **error);
 

@@ -5,7 +5,9 @@
 #include <sqlite3.h>
 
 #include "aqmp-job-error.h"
-#include "aqmp-job-store.h"
+#include "aqmp-job-store-private.h"
+#include "aqmp-job-store-sql.h"
+#include "aqmp-machine-identity.h"
 #include <aqmp/aqmp.h>
 
 /**
@@ -28,6 +30,11 @@
  * The schema carries a version, and opening an older database migrates it
  * forward, one version after another.
  *
+ * Each job's row says which machine it ran on twice: the name its runner
+ * was given (`machine`: the address as typed, or aqmpd's machine name)
+ * and the machine's identity (its normalised address, QEMU's pid, UUID
+ * and name where known), which is what runners match jobs by.
+ *
  * All times are microseconds since the epoch.
  */
 
@@ -35,16 +42,12 @@
 
 /* statements stay prepared for the store's lifetime (compiling one costs
  * more than running it); a use ends by resetting it, not finalizing it */
-typedef sqlite3_stmt AqmpJobStoreStmt;
-
-static void
+void
 aqmp_job_store_stmt_release (AqmpJobStoreStmt *stmt)
 {
   sqlite3_reset (stmt);
   sqlite3_clear_bindings (stmt);
 }
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (AqmpJobStoreStmt, aqmp_job_store_stmt_release)
 
 static void
 aqmp_job_store_stmt_free (gpointer stmt)
@@ -101,7 +104,31 @@ static const gchar *aqmp_job_store_schema_v2 =
   "CREATE INDEX transitions_job ON transitions (job);"
   "CREATE INDEX checkpoints_job ON checkpoints (job);";
 
-static gboolean
+/* v3: the machine's identity, so that one QEMU reached by two spellings
+ * of its address or through two monitors is one machine; who started the
+ * job and the runner's flags, for whoever re-attaches it; a transition
+ * is unique by its job, time and status, so that two runners following
+ * one job store each transition once (duplicates kept before go). Rows from before keep what their
+ * machine name tells of the address. */
+static const gchar *aqmp_job_store_schema_v3 =
+  "ALTER TABLE jobs ADD COLUMN address TEXT;"
+  "ALTER TABLE jobs ADD COLUMN qemu_pid INTEGER;"
+  "ALTER TABLE jobs ADD COLUMN qemu_pid_start INTEGER;"
+  "ALTER TABLE jobs ADD COLUMN qemu_uuid TEXT;"
+  "ALTER TABLE jobs ADD COLUMN qemu_name TEXT;"
+  "ALTER TABLE jobs ADD COLUMN started_by_uid INTEGER;"
+  "ALTER TABLE jobs ADD COLUMN start_flags INTEGER NOT NULL DEFAULT 0;"
+  "UPDATE jobs SET address = machine"
+  "  WHERE machine LIKE 'unix:/%' OR machine LIKE 'tcp:%' OR machine LIKE 'tls:%';"
+  "UPDATE jobs SET address = 'unix:' || machine WHERE machine LIKE '/%';"
+  "CREATE INDEX jobs_address ON jobs (address);"
+  "CREATE INDEX jobs_job_id ON jobs (job_id);"
+  "DELETE FROM transitions WHERE rowid NOT IN"
+  "  (SELECT MIN(rowid) FROM transitions GROUP BY job, timestamp, status);"
+  "DROP INDEX transitions_job;"
+  "CREATE UNIQUE INDEX transitions_job ON transitions (job, timestamp, status);";
+
+gboolean
 aqmp_job_store_fail (AqmpJobStore *self, GError **error, const gchar *what)
 {
   g_set_error (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_STORE, "%s in %s: %s",
@@ -124,7 +151,7 @@ aqmp_job_store_exec (AqmpJobStore *self, const gchar *sql, GError **error)
   return TRUE;
 }
 
-static AqmpJobStoreStmt *
+AqmpJobStoreStmt *
 aqmp_job_store_prepare (AqmpJobStore *self, const gchar *sql, GError **error)
 {
   sqlite3_stmt *stmt = g_hash_table_lookup (self->statements, sql);
@@ -214,6 +241,10 @@ aqmp_job_store_migrate_from (AqmpJobStore *self, gint version, GError **error)
       G_GNUC_FALLTHROUGH;
     case 1:
       if (!aqmp_job_store_exec (self, aqmp_job_store_schema_v2, error))
+        return FALSE;
+      G_GNUC_FALLTHROUGH;
+    case 2:
+      if (!aqmp_job_store_exec (self, aqmp_job_store_schema_v3, error))
         return FALSE;
       G_GNUC_FALLTHROUGH;
     default:
@@ -360,25 +391,66 @@ aqmp_job_store_get_schema_version (AqmpJobStore *self)
 
 /* ----- writing ----- */
 
+static gchar *
+aqmp_job_store_arguments_text (JsonObject *arguments)
+{
+  g_autoptr(JsonObject) redacted = NULL;
+  g_autoptr(JsonNode) node = NULL;
+
+  if (arguments == NULL)
+    return NULL;
+  redacted = aqmp_redact_arguments (arguments);
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_set_object (node, redacted);
+  return aqmp_json_to_string (node, FALSE);
+}
+
+void
+aqmp_job_store_bind_text_or_null (sqlite3_stmt *stmt, gint index, const gchar *text)
+{
+  if (text != NULL)
+    sqlite3_bind_text (stmt, index, text, -1, SQLITE_TRANSIENT);
+  else
+    sqlite3_bind_null (stmt, index);
+}
+
+static void
+aqmp_job_store_bind_int_or_null (sqlite3_stmt *stmt, gint index, gint64 value, gboolean known)
+{
+  if (known)
+    sqlite3_bind_int64 (stmt, index, value);
+  else
+    sqlite3_bind_null (stmt, index);
+}
+
+/* the identity's five columns, from parameter @first on */
+static void
+aqmp_job_store_bind_identity (sqlite3_stmt *stmt, gint first, AqmpMachineIdentity *identity)
+{
+  gint64 pid = identity != NULL ? aqmp_machine_identity_get_pid (identity) : 0;
+  gint64 pid_start = identity != NULL ? aqmp_machine_identity_get_pid_start (identity) : 0;
+
+  aqmp_job_store_bind_text_or_null (stmt, first, identity != NULL ? aqmp_machine_identity_get_address (identity) : NULL);
+  aqmp_job_store_bind_int_or_null (stmt, first + 1, pid, pid > 0);
+  aqmp_job_store_bind_int_or_null (stmt, first + 2, pid_start, pid_start > 0);
+  aqmp_job_store_bind_text_or_null (stmt, first + 3, identity != NULL ? aqmp_machine_identity_get_uuid (identity) : NULL);
+  aqmp_job_store_bind_text_or_null (stmt, first + 4, identity != NULL ? aqmp_machine_identity_get_name (identity) : NULL);
+}
+
 /**
- * aqmp_job_store_add_job:
- * @self: an #AqmpJobStore
- * @machine: the machine the job runs on
- * @job_id: QEMU's `job-id`
- * @command: the QMP command that created the job
- * @arguments: (nullable): its arguments; secrets are redacted before
- *   they are stored (see aqmp_redact_arguments())
- * @created: when the job was started
- * @error: return location for a #GError
+ * aqmp_job_store_add_job_full:
+ * @machine: the machine's name, as the runner was given it
+ * @identity: (nullable): the machine's identity
+ * @flags: the #AqmpJobStartFlags the job was started with
+ * @started_by_uid: who started it, or -1 when unknown
  *
- * Records a new, active job with status `undefined`.
- *
- * Returns: the job's row id, or 0 with @error set
+ * aqmp_job_store_add_job(), with what a runner needs to find the job
+ * again and treat it as its starter asked.
  */
 gint64
-aqmp_job_store_add_job (AqmpJobStore *self, const gchar *machine, const gchar *job_id,
-                        const gchar *command, JsonObject *arguments, gint64 created,
-                        GError **error)
+aqmp_job_store_add_job_full (AqmpJobStore *self, const gchar *machine, AqmpMachineIdentity *identity,
+                             const gchar *job_id, const gchar *command, JsonObject *arguments,
+                             guint flags, gint64 started_by_uid, gint64 created, GError **error)
 {
   g_autoptr(AqmpJobStoreStmt) stmt = NULL;
   g_autofree gchar *args_text = NULL;
@@ -387,17 +459,13 @@ aqmp_job_store_add_job (AqmpJobStore *self, const gchar *machine, const gchar *j
   g_return_val_if_fail (AQMP_IS_JOB_STORE (self), 0);
   g_return_val_if_fail (machine != NULL && job_id != NULL && command != NULL, 0);
 
-  if (arguments != NULL)
-    {
-      g_autoptr(JsonObject) redacted = aqmp_redact_arguments (arguments);
-      g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-      json_node_set_object (node, redacted);
-      args_text = aqmp_json_to_string (node, FALSE);
-    }
+  args_text = aqmp_job_store_arguments_text (arguments);
   if (!aqmp_job_store_begin (self, error))
     return 0;
-  stmt = aqmp_job_store_prepare (self, "INSERT INTO jobs (machine, job_id, command, arguments, created)"
-                                       " VALUES (?1, ?2, ?3, ?4, ?5);", error);
+  stmt = aqmp_job_store_prepare (self, "INSERT INTO jobs (machine, job_id, command, arguments, created,"
+                                       " start_flags, started_by_uid, address, qemu_pid, qemu_pid_start,"
+                                       " qemu_uuid, qemu_name)"
+                                       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12);", error);
   if (stmt == NULL)
     {
       aqmp_job_store_rollback (self);
@@ -406,11 +474,11 @@ aqmp_job_store_add_job (AqmpJobStore *self, const gchar *machine, const gchar *j
   sqlite3_bind_text (stmt, 1, machine, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 2, job_id, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 3, command, -1, SQLITE_TRANSIENT);
-  if (args_text != NULL)
-    sqlite3_bind_text (stmt, 4, args_text, -1, SQLITE_TRANSIENT);
-  else
-    sqlite3_bind_null (stmt, 4);
+  aqmp_job_store_bind_text_or_null (stmt, 4, args_text);
   sqlite3_bind_int64 (stmt, 5, created);
+  sqlite3_bind_int64 (stmt, 6, flags);
+  aqmp_job_store_bind_int_or_null (stmt, 7, started_by_uid, started_by_uid >= 0);
+  aqmp_job_store_bind_identity (stmt, 8, identity);
   if (!aqmp_job_store_step_done (self, stmt, error))
     {
       aqmp_job_store_rollback (self);
@@ -423,6 +491,64 @@ aqmp_job_store_add_job (AqmpJobStore *self, const gchar *machine, const gchar *j
       return 0;
     }
   return row;
+}
+
+/**
+ * aqmp_job_store_add_job:
+ * @self: an #AqmpJobStore
+ * @machine: the machine the job runs on
+ * @job_id: QEMU's `job-id`
+ * @command: the QMP command that created the job
+ * @arguments: (nullable): its arguments; secrets are redacted before
+ *   they are stored (see aqmp_redact_arguments())
+ * @created: when the job was started
+ * @error: return location for a #GError
+ *
+ * Records a new, active job with status `undefined`. Its machine is known
+ * by @machine alone: a job runner records the machine's identity too.
+ *
+ * Returns: the job's row id, or 0 with @error set
+ */
+gint64
+aqmp_job_store_add_job (AqmpJobStore *self, const gchar *machine, const gchar *job_id,
+                        const gchar *command, JsonObject *arguments, gint64 created,
+                        GError **error)
+{
+  return aqmp_job_store_add_job_full (self, machine, NULL, job_id, command, arguments, 0, -1, created, error);
+}
+
+/**
+ * aqmp_job_store_set_job_identity:
+ * @row: the job's row id
+ * @identity: the identity of the machine it runs on
+ *
+ * Records the machine's identity for a job written without one (by a
+ * version of aqmp that did not keep it), after the queued writes.
+ */
+gboolean
+aqmp_job_store_set_job_identity (AqmpJobStore *self, gint64 row, AqmpMachineIdentity *identity, GError **error)
+{
+  g_autoptr(AqmpJobStoreStmt) stmt = NULL;
+
+  g_return_val_if_fail (AQMP_IS_JOB_STORE (self), FALSE);
+
+  if (!aqmp_job_store_flush (self, error) || !aqmp_job_store_begin (self, error))
+    return FALSE;
+  stmt = aqmp_job_store_prepare (self, "UPDATE jobs SET address = ?1, qemu_pid = ?2, qemu_pid_start = ?3,"
+                                       " qemu_uuid = ?4, qemu_name = ?5 WHERE id = ?6;", error);
+  if (stmt == NULL)
+    {
+      aqmp_job_store_rollback (self);
+      return FALSE;
+    }
+  aqmp_job_store_bind_identity (stmt, 1, identity);
+  sqlite3_bind_int64 (stmt, 6, row);
+  if (!aqmp_job_store_step_done (self, stmt, error) || !aqmp_job_store_commit (self, error))
+    {
+      aqmp_job_store_rollback (self);
+      return FALSE;
+    }
+  return TRUE;
 }
 
 /* ----- writes to a job's row, queued or at once ----- */
@@ -446,7 +572,8 @@ static const struct {
   const gchar *update;
 } aqmp_job_store_write_sql[AQMP_JOB_STORE_N_WRITES] = {
   [AQMP_JOB_STORE_WRITE_TRANSITION] = {
-    "INSERT INTO transitions (job, status, timestamp) VALUES (:row, :text, :time);",
+    /* a second runner following the same job brings the same events */
+    "INSERT OR IGNORE INTO transitions (job, status, timestamp) VALUES (:row, :text, :time);",
     "UPDATE jobs SET status = :text WHERE id = :row;",
   },
   [AQMP_JOB_STORE_WRITE_CHECKPOINT] = {
@@ -550,8 +677,8 @@ aqmp_job_store_bind (sqlite3_stmt *stmt, const AqmpJobStoreWrite *write)
 
 /* one statement of a write; *missing tells that the job has no row */
 static gboolean
-aqmp_job_store_step_write (AqmpJobStore *self, const gchar *sql, const AqmpJobStoreWrite *write,
-                           gboolean *missing, GError **error)
+aqmp_job_store_step_write (AqmpJobStore *self, const gchar *sql, gboolean is_update,
+                           const AqmpJobStoreWrite *write, gboolean *missing, GError **error)
 {
   g_autoptr(AqmpJobStoreStmt) stmt = aqmp_job_store_prepare (self, sql, error);
 
@@ -560,8 +687,9 @@ aqmp_job_store_step_write (AqmpJobStore *self, const gchar *sql, const AqmpJobSt
   aqmp_job_store_bind (stmt, write);
   if (sqlite3_step (stmt) == SQLITE_DONE)
     {
-      /* an UPDATE that found no row */
-      *missing = sqlite3_changes (self->db) == 0;
+      /* an UPDATE that found no row; an INSERT that adds nothing had it
+       * already */
+      *missing = is_update && sqlite3_changes (self->db) == 0;
       return TRUE;
     }
   /* the failed statement alone is undone; the transaction goes on */
@@ -582,11 +710,11 @@ aqmp_job_store_apply (AqmpJobStore *self, const AqmpJobStoreWrite *write, gboole
   const gchar *insert = aqmp_job_store_write_sql[write->kind].insert;
   const gchar *update = aqmp_job_store_write_sql[write->kind].update;
 
-  if (insert != NULL && !aqmp_job_store_step_write (self, insert, write, missing, error))
+  if (insert != NULL && !aqmp_job_store_step_write (self, insert, FALSE, write, missing, error))
     return FALSE;
   if (*missing || write->superseded)
     return TRUE;
-  return aqmp_job_store_step_write (self, update, write, missing, error);
+  return aqmp_job_store_step_write (self, update, TRUE, write, missing, error);
 }
 
 /* a burst brings many transitions of each job: only the last one of a
@@ -676,7 +804,7 @@ aqmp_job_store_write_now (AqmpJobStore *self, AqmpJobStoreWrite *write, GError *
 }
 
 /* before a read, so that it sees every write made so far */
-static void
+void
 aqmp_job_store_flush_quietly (AqmpJobStore *self)
 {
   g_autoptr(GError) error = NULL;
@@ -909,272 +1037,6 @@ aqmp_job_store_reopen_job (AqmpJobStore *self, gint64 row, GError **error)
 
   g_return_val_if_fail (AQMP_IS_JOB_STORE (self), FALSE);
   return aqmp_job_store_write_now (self, &write, error);
-}
-
-/* ----- reading ----- */
-
-#define AQMP_JOB_STORE_COLUMNS \
-  "id, machine, job_id, command, arguments, type, status, result, error," \
-  " current_progress, total_progress, created, finished"
-
-static void
-aqmp_job_store_set_text (JsonObject *obj, const gchar *member, sqlite3_stmt *stmt, gint column)
-{
-  const gchar *text = (const gchar *) sqlite3_column_text (stmt, column);
-
-  if (text == NULL)
-    json_object_set_null_member (obj, member);
-  else
-    json_object_set_string_member (obj, member, text);
-}
-
-static JsonObject *
-aqmp_job_store_row_to_object (sqlite3_stmt *stmt)
-{
-  JsonObject *obj = json_object_new ();
-  const gchar *args = (const gchar *) sqlite3_column_text (stmt, 4);
-  g_autoptr(JsonNode) args_node = args != NULL ? aqmp_json_parse (args, -1, NULL) : NULL;
-
-  json_object_set_int_member (obj, "id", sqlite3_column_int64 (stmt, 0));
-  aqmp_job_store_set_text (obj, "machine", stmt, 1);
-  aqmp_job_store_set_text (obj, "job-id", stmt, 2);
-  aqmp_job_store_set_text (obj, "command", stmt, 3);
-  if (args_node != NULL)
-    json_object_set_member (obj, "arguments", g_steal_pointer (&args_node));
-  else
-    json_object_set_null_member (obj, "arguments");
-  aqmp_job_store_set_text (obj, "type", stmt, 5);
-  aqmp_job_store_set_text (obj, "status", stmt, 6);
-  aqmp_job_store_set_text (obj, "result", stmt, 7);
-  aqmp_job_store_set_text (obj, "error", stmt, 8);
-  json_object_set_int_member (obj, "current-progress", sqlite3_column_int64 (stmt, 9));
-  json_object_set_int_member (obj, "total-progress", sqlite3_column_int64 (stmt, 10));
-  json_object_set_int_member (obj, "created", sqlite3_column_int64 (stmt, 11));
-  if (sqlite3_column_type (stmt, 12) == SQLITE_NULL)
-    json_object_set_null_member (obj, "finished");
-  else
-    json_object_set_int_member (obj, "finished", sqlite3_column_int64 (stmt, 12));
-  return obj;
-}
-
-static JsonObject *
-aqmp_job_store_get_one (AqmpJobStore *self, sqlite3_stmt *stmt, GError **error)
-{
-  gint rc = sqlite3_step (stmt);
-
-  if (rc == SQLITE_ROW)
-    return aqmp_job_store_row_to_object (stmt);
-  if (rc == SQLITE_DONE)
-    g_set_error (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_NOT_FOUND, "no such job in %s", self->path);
-  else
-    aqmp_job_store_fail (self, error, "cannot read");
-  return NULL;
-}
-
-/**
- * aqmp_job_store_get_job:
- * @self: an #AqmpJobStore
- * @row: a row id
- * @error: return location for a #GError
- *
- * Returns: (transfer full) (nullable): the job as a JSON object with the
- *   members `id`, `machine`, `job-id`, `command`, `arguments`, `type`,
- *   `status`, `result` (null while active), `error`, `current-progress`,
- *   `total-progress`, `created` and `finished`; or %NULL with @error set
- *   (%AQMP_JOB_ERROR_NOT_FOUND when there is no such row)
- */
-JsonObject *
-aqmp_job_store_get_job (AqmpJobStore *self, gint64 row, GError **error)
-{
-  g_autoptr(AqmpJobStoreStmt) stmt = NULL;
-
-  g_return_val_if_fail (AQMP_IS_JOB_STORE (self), NULL);
-  aqmp_job_store_flush_quietly (self);
-  stmt = aqmp_job_store_prepare (self, "SELECT " AQMP_JOB_STORE_COLUMNS " FROM jobs WHERE id = ?1;", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, row);
-  return aqmp_job_store_get_one (self, stmt, error);
-}
-
-/**
- * aqmp_job_store_find_job:
- * @self: an #AqmpJobStore
- * @machine: (nullable): the machine, or %NULL for any
- * @job_id: QEMU's `job-id`
- * @error: return location for a #GError
- *
- * Finds the latest job with @job_id.
- *
- * Returns: (transfer full) (nullable): the job, as for
- *   aqmp_job_store_get_job()
- */
-JsonObject *
-aqmp_job_store_find_job (AqmpJobStore *self, const gchar *machine, const gchar *job_id, GError **error)
-{
-  g_autoptr(AqmpJobStoreStmt) stmt = NULL;
-
-  g_return_val_if_fail (AQMP_IS_JOB_STORE (self), NULL);
-  g_return_val_if_fail (job_id != NULL, NULL);
-  aqmp_job_store_flush_quietly (self);
-  stmt = aqmp_job_store_prepare (self, "SELECT " AQMP_JOB_STORE_COLUMNS " FROM jobs"
-                                       " WHERE job_id = ?1 AND (?2 IS NULL OR machine = ?2)"
-                                       " ORDER BY id DESC LIMIT 1;", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, job_id, -1, SQLITE_TRANSIENT);
-  if (machine != NULL)
-    sqlite3_bind_text (stmt, 2, machine, -1, SQLITE_TRANSIENT);
-  else
-    sqlite3_bind_null (stmt, 2);
-  return aqmp_job_store_get_one (self, stmt, error);
-}
-
-/**
- * aqmp_job_store_list_jobs:
- * @self: an #AqmpJobStore
- * @machine: (nullable): only this machine's jobs, or %NULL for all
- * @active_only: only jobs without a result
- * @error: return location for a #GError
- *
- * Returns: (transfer full) (element-type Json.Object) (nullable): the jobs,
- *   oldest first, as for aqmp_job_store_get_job()
- */
-GPtrArray *
-aqmp_job_store_list_jobs (AqmpJobStore *self, const gchar *machine, gboolean active_only, GError **error)
-{
-  g_autoptr(AqmpJobStoreStmt) stmt = NULL;
-  g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
-  gint rc;
-
-  g_return_val_if_fail (AQMP_IS_JOB_STORE (self), NULL);
-  aqmp_job_store_flush_quietly (self);
-  stmt = aqmp_job_store_prepare (self, "SELECT " AQMP_JOB_STORE_COLUMNS " FROM jobs"
-                                       " WHERE (?1 IS NULL OR machine = ?1)"
-                                       " AND (?2 = 0 OR result IS NULL)"
-                                       " ORDER BY id;", error);
-  if (stmt == NULL)
-    return NULL;
-  if (machine != NULL)
-    sqlite3_bind_text (stmt, 1, machine, -1, SQLITE_TRANSIENT);
-  else
-    sqlite3_bind_null (stmt, 1);
-  sqlite3_bind_int (stmt, 2, active_only ? 1 : 0);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (jobs, aqmp_job_store_row_to_object (stmt));
-  if (rc != SQLITE_DONE)
-    {
-      aqmp_job_store_fail (self, error, "cannot read");
-      return NULL;
-    }
-  return g_steal_pointer (&jobs);
-}
-
-/* the rows @sql selects for job @row, in order, each as an object whose
- * members are its columns (text or integer) */
-static JsonArray *
-aqmp_job_store_get_history (AqmpJobStore *self, const gchar *sql, gint64 row, GError **error)
-{
-  g_autoptr(AqmpJobStoreStmt) stmt = NULL;
-  g_autoptr(JsonArray) array = json_array_new ();
-  gint rc;
-
-  aqmp_job_store_flush_quietly (self);
-  stmt = aqmp_job_store_prepare (self, sql, error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, row);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      JsonObject *obj = json_object_new ();
-
-      for (gint i = 0; i < sqlite3_column_count (stmt); i++)
-        {
-          const gchar *name = sqlite3_column_name (stmt, i);
-
-          if (sqlite3_column_type (stmt, i) == SQLITE_TEXT)
-            json_object_set_string_member (obj, name, (const gchar *) sqlite3_column_text (stmt, i));
-          else
-            json_object_set_int_member (obj, name, sqlite3_column_int64 (stmt, i));
-        }
-      json_array_add_object_element (array, obj);
-    }
-  if (rc != SQLITE_DONE)
-    {
-      aqmp_job_store_fail (self, error, "cannot read");
-      return NULL;
-    }
-  return g_steal_pointer (&array);
-}
-
-/**
- * aqmp_job_store_get_transitions:
- * @self: an #AqmpJobStore
- * @row: the job's row id
- * @error: return location for a #GError
- *
- * Returns: (transfer full) (nullable): the job's transitions in order, as
- *   objects with `status` and `timestamp`
- */
-JsonArray *
-aqmp_job_store_get_transitions (AqmpJobStore *self, gint64 row, GError **error)
-{
-  g_return_val_if_fail (AQMP_IS_JOB_STORE (self), NULL);
-  return aqmp_job_store_get_history (self, "SELECT status, timestamp FROM transitions WHERE job = ?1"
-                                           " ORDER BY rowid;", row, error);
-}
-
-/**
- * aqmp_job_store_get_checkpoints:
- * @self: an #AqmpJobStore
- * @row: the job's row id
- * @error: return location for a #GError
- *
- * Returns: (transfer full) (nullable): the job's progress checkpoints in
- *   order, as objects with `timestamp`, `current` and `total`
- */
-JsonArray *
-aqmp_job_store_get_checkpoints (AqmpJobStore *self, gint64 row, GError **error)
-{
-  g_return_val_if_fail (AQMP_IS_JOB_STORE (self), NULL);
-  return aqmp_job_store_get_history (self, "SELECT timestamp, current, total FROM checkpoints"
-                                           " WHERE job = ?1 ORDER BY rowid;", row, error);
-}
-
-/**
- * aqmp_job_store_check_integrity:
- * @self: an #AqmpJobStore
- * @error: return location for a #GError
- *
- * Runs `PRAGMA integrity_check`.
- *
- * Returns: (transfer full) (nullable): SQLite's verdict, `"ok"` for a
- *   sound database
- */
-gchar *
-aqmp_job_store_check_integrity (AqmpJobStore *self, GError **error)
-{
-  g_autoptr(AqmpJobStoreStmt) stmt = NULL;
-  g_autoptr(GString) verdict = g_string_new (NULL);
-  gint rc;
-
-  g_return_val_if_fail (AQMP_IS_JOB_STORE (self), NULL);
-  aqmp_job_store_flush_quietly (self);
-  stmt = aqmp_job_store_prepare (self, "PRAGMA integrity_check;", error);
-  if (stmt == NULL)
-    return NULL;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      if (verdict->len > 0)
-        g_string_append_c (verdict, '\n');
-      g_string_append (verdict, (const gchar *) sqlite3_column_text (stmt, 0));
-    }
-  if (rc != SQLITE_DONE)
-    {
-      aqmp_job_store_fail (self, error, "cannot check");
-      return NULL;
-    }
-  return g_string_free (g_steal_pointer (&verdict), FALSE);
 }
 
 static void

@@ -49,6 +49,7 @@ struct _AqmpJob {
   gint64 expected_end_time;
   gint64 start_time;
   gint64 end_time;
+  gint64 started_by_uid;
   GError *error;
   GError *detached;
   AqmpJobSample samples[AQMP_JOB_RATE_SAMPLES];
@@ -74,6 +75,7 @@ enum {
   PROP_START_TIME,
   PROP_END_TIME,
   PROP_ERROR,
+  PROP_STARTED_BY_UID,
   N_PROPS
 };
 
@@ -218,6 +220,16 @@ aqmp_job_new (const gchar *id, const gchar *machine, const gchar *command, gint6
 
   self->start_time = start_time;
   return self;
+}
+
+void
+aqmp_job_set_started_by_uid (AqmpJob *self, gint64 uid)
+{
+  uid = MAX (uid, -1);
+  if (self->started_by_uid == uid)
+    return;
+  self->started_by_uid = uid;
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_STARTED_BY_UID]);
 }
 
 void
@@ -577,6 +589,21 @@ aqmp_job_get_start_time (AqmpJob *self)
 }
 
 /**
+ * aqmp_job_get_started_by_uid:
+ * @self: an #AqmpJob
+ *
+ * Returns: the uid of whoever started the job (as the runner was told,
+ *   and kept in the job store across restarts), or -1 when unknown: a
+ *   job the runner adopted from QEMU without a record of it
+ */
+gint64
+aqmp_job_get_started_by_uid (AqmpJob *self)
+{
+  g_return_val_if_fail (AQMP_IS_JOB (self), -1);
+  return self->started_by_uid;
+}
+
+/**
  * aqmp_job_get_end_time:
  * @self: an #AqmpJob
  *
@@ -659,6 +686,9 @@ aqmp_job_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec
       break;
     case PROP_ERROR:
       g_value_set_boxed (value, self->error);
+      break;
+    case PROP_STARTED_BY_UID:
+      g_value_set_int64 (value, self->started_by_uid);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -813,6 +843,12 @@ aqmp_job_class_init (AqmpJobClass *klass)
    * Why the job failed, or the last I/O error reported for it.
    */
   props[PROP_ERROR] = g_param_spec_boxed ("error", NULL, NULL, G_TYPE_ERROR, ro);
+  /**
+   * AqmpJob:started-by-uid:
+   *
+   * Who started the job, or -1 when unknown.
+   */
+  props[PROP_STARTED_BY_UID] = g_param_spec_int64 ("started-by-uid", NULL, NULL, -1, G_MAXUINT32, -1, ro);
   g_object_class_install_properties (object_class, N_PROPS, props);
 }
 
@@ -820,4 +856,5 @@ static void
 aqmp_job_init (AqmpJob *self)
 {
   self->waiters = g_ptr_array_new_with_free_func ((GDestroyNotify) aqmp_job_waiter_free);
+  self->started_by_uid = -1;
 }

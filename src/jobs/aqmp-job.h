@@ -30,6 +30,7 @@ gdouble        aqmp_job_get_rate              (AqmpJob             *self);
 gint64         aqmp_job_get_expected_end_time (AqmpJob             *self);
 gint64         aqmp_job_get_start_time        (AqmpJob             *self);
 gint64         aqmp_job_get_end_time          (AqmpJob             *self);
+gint64         aqmp_job_get_started_by_uid    (AqmpJob             *self);
 const GError  *aqmp_job_get_error             (AqmpJob             *self);
 
 void           aqmp_job_wait_async            (AqmpJob             *self,

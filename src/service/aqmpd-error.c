@@ -69,6 +69,8 @@ aqmpd_error_code_from_job (gint code)
       return AQMPD_ERROR_DISCONNECTED;
     case AQMP_JOB_ERROR_NOT_FOUND:
       return AQMPD_ERROR_NOT_FOUND;
+    case AQMP_JOB_ERROR_NOT_A_JOB:
+      return AQMPD_ERROR_INVALID_ARGS;
     default:
       return AQMPD_ERROR_FAILED;
     }

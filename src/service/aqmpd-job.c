@@ -227,7 +227,7 @@ aqmpd_job_qemu_notify_cb (GObject *object, GParamSpec *pspec, gpointer user_data
  * @job: the QEMU job it started or adopted
  *
  * Mirrors @job on the bus until it ends; Cancel and the other methods go
- * to @runner.
+ * to @runner. StartedByUID becomes the job's, when the runner knows it.
  */
 void
 aqmpd_job_follow (AqmpdJob *self, AqmpJobRunner *runner, AqmpJob *job)
@@ -238,6 +238,10 @@ aqmpd_job_follow (AqmpdJob *self, AqmpJobRunner *runner, AqmpJob *job)
   self->runner = g_object_ref (runner);
   self->job = g_object_ref (job);
   aqmp_dbus_job_set_start_time (self->iface, (guint64) MAX (aqmp_job_get_start_time (job), 0));
+  /* kept in the job's history: a job found again after a restart keeps
+   * who started it */
+  if (aqmp_job_get_started_by_uid (job) >= 0)
+    aqmp_dbus_job_set_started_by_uid (self->iface, (guint32) aqmp_job_get_started_by_uid (job));
   g_signal_connect_object (job, "notify", G_CALLBACK (aqmpd_job_qemu_notify_cb), self, 0);
   aqmpd_job_qemu_notify_cb (G_OBJECT (job), NULL, self);
 }

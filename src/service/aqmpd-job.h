@@ -9,6 +9,9 @@
 
 G_BEGIN_DECLS
 
+/* StartedByUID of a job whose starter is unknown: (uid_t) -1, never root */
+#define AQMPD_JOB_UID_UNKNOWN G_MAXUINT32
+
 /* the least time between two PropertiesChanged of one job */
 #define AQMPD_JOB_UPDATE_INTERVAL_MS 250
 

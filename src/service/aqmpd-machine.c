@@ -654,13 +654,6 @@ aqmpd_machine_is_connected (AqmpdMachine *self)
   return !self->closed && aqmp_client_get_state (self->client) == AQMP_STATE_RUNNING;
 }
 
-AqmpClient *
-aqmpd_machine_get_client (AqmpdMachine *self)
-{
-  g_return_val_if_fail (AQMPD_IS_MACHINE (self), NULL);
-  return self->client;
-}
-
 AqmpJobRunner *
 aqmpd_machine_get_runner (AqmpdMachine *self)
 {

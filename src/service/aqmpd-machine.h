@@ -3,7 +3,7 @@
 
 #include <gio/gio.h>
 #include <aqmp/aqmp.h>
-#include <aqmp/aqmp-plugin.h>
+#include <aqmp/aqmp-plugin-loader.h>
 #include <aqmp/aqmp-jobs.h>
 
 #include "aqmpd-authority.h"
@@ -31,7 +31,6 @@ AqmpdMachine           *aqmpd_machine_new                   (const gchar        
                                                              AqmpJobStore         *store);
 const gchar            *aqmpd_machine_get_path              (AqmpdMachine         *self);
 const gchar            *aqmpd_machine_get_name              (AqmpdMachine         *self);
-AqmpClient             *aqmpd_machine_get_client            (AqmpdMachine         *self);
 AqmpJobRunner          *aqmpd_machine_get_runner            (AqmpdMachine         *self);
 AqmpDBusObjectSkeleton *aqmpd_machine_get_object            (AqmpdMachine         *self);
 AqmpDBusMachine        *aqmpd_machine_get_iface             (AqmpdMachine         *self);

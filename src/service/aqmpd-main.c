@@ -263,8 +263,8 @@ main (int argc, char **argv)
       g_print ("aqmpd %s\n", PACKAGE_VERSION);
       return EXIT_SUCCESS;
     }
-  /* the daemon's own debug messages and the job runner's, not GLib's */
+  /* the daemon's own debug messages, the job runner's and the plugin loader's, not GLib's */
   if (options.verbose)
-    g_setenv ("G_MESSAGES_DEBUG", "aqmpd aqmp-jobs", FALSE);
+    g_setenv ("G_MESSAGES_DEBUG", "aqmpd aqmp-jobs aqmp-plugin", FALSE);
   return aqmpd_run (&options);
 }

@@ -12,7 +12,8 @@
 /*
  * AqmpdManager: io.github.aqmp.Aqmp1.Manager and the object manager at
  * /io/github/aqmp/Aqmp1. It owns the machines and the job objects, and
- * routes StartJob to a machine's runner and RunWorkflow to a plugin.
+ * routes StartJob to a machine's runner and RunWorkflow to a plugin; the
+ * jobs a workflow starts, on the machine's runner, get Job objects too.
  */
 
 #define AQMPD_HISTORY_DEFAULT_LIMIT 100
@@ -151,8 +152,9 @@ aqmpd_manager_job_adopted_cb (AqmpdMachine *machine, AqmpJob *qemu_job, gpointer
   if (aqmpd_manager_follows (self, qemu_job) || aqmp_job_is_ended (qemu_job))
     return;
   g_message ("%s: following job %s", aqmpd_machine_get_name (machine), aqmp_job_get_id (qemu_job));
+  /* who started it comes from the job's history, when it has one */
   job = aqmpd_manager_add_job (self, machine, aqmp_job_get_id (qemu_job),
-                               aqmp_job_get_command (qemu_job), 0);
+                               aqmp_job_get_command (qemu_job), AQMPD_JOB_UID_UNKNOWN);
   aqmpd_job_follow (job, aqmpd_machine_get_runner (machine), qemu_job);
 }
 
@@ -413,28 +415,38 @@ typedef struct {
   JsonObject *arguments;
 } AqmpdStartJob;
 
+/* a transaction starts several jobs: each gets its object, the first is
+ * the answer */
 static void
 aqmpd_manager_job_started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   AqmpdStartJob *start = user_data;
   AqmpdManager *self = start->call.manager;
   g_autoptr(GError) error = NULL;
-  g_autoptr(AqmpJob) qemu_job = aqmp_job_runner_start_finish (AQMP_JOB_RUNNER (source), res, &error);
-  AqmpdJob *job;
+  g_autoptr(GPtrArray) qemu_jobs = aqmp_job_runner_start_finish_all (AQMP_JOB_RUNNER (source), res, &error);
+  g_autofree gchar *first = NULL;
 
-  if (qemu_job == NULL)
-    aqmpd_invocation_return_error (start->call.invocation, error);
-  else if (aqmpd_manager_follows (self, qemu_job))
-    g_dbus_method_invocation_return_error (start->call.invocation, AQMPD_ERROR, AQMPD_ERROR_FAILED,
-                                           "job %s is followed already", aqmp_job_get_id (qemu_job));
-  else
+  for (guint i = 0; qemu_jobs != NULL && i < qemu_jobs->len; i++)
     {
+      AqmpJob *qemu_job = g_ptr_array_index (qemu_jobs, i);
+      AqmpdJob *job;
+
+      if (aqmpd_manager_follows (self, qemu_job))
+        continue;
       job = aqmpd_manager_add_job (self, start->machine, aqmp_job_get_id (qemu_job),
                                    aqmp_job_get_command (qemu_job), start->uid);
       aqmpd_job_follow (job, AQMP_JOB_RUNNER (source), qemu_job);
-      g_dbus_method_invocation_return_value (start->call.invocation,
-                                             g_variant_new ("(o)", aqmpd_job_get_path (job)));
+      if (first == NULL)
+        first = g_strdup (aqmpd_job_get_path (job));
     }
+  if (qemu_jobs == NULL)
+    aqmpd_invocation_return_error (start->call.invocation, error);
+  else if (first == NULL)
+    g_dbus_method_invocation_return_error (start->call.invocation, AQMPD_ERROR, AQMPD_ERROR_FAILED,
+                                           "job %s is followed already",
+                                           aqmp_job_get_id (g_ptr_array_index (qemu_jobs, 0)));
+  else
+    g_dbus_method_invocation_return_value (start->call.invocation, g_variant_new ("(o)", first));
   g_object_unref (start->machine);
   g_object_unref (start->call.manager);
   g_object_unref (start->call.invocation);
@@ -449,8 +461,8 @@ aqmpd_manager_start_validated_cb (GObject *source, GAsyncResult *res, gpointer u
   AqmpdStartJob *start = user_data;
 
   aqmpd_schema_ensure_finish (AQMP_CLIENT (source), res);
-  aqmp_job_runner_start_async (aqmpd_machine_get_runner (start->machine), start->command, start->arguments,
-                               AQMP_JOB_START_FLAGS_NONE, NULL, aqmpd_manager_job_started_cb, start);
+  aqmp_job_runner_start_full_async (aqmpd_machine_get_runner (start->machine), start->command, start->arguments,
+                                    AQMP_JOB_START_FLAGS_NONE, start->uid, NULL, aqmpd_manager_job_started_cb, start);
 }
 
 static gboolean
@@ -495,7 +507,8 @@ aqmpd_manager_handle_start_job (AqmpDBusManager *iface, GDBusMethodInvocation *i
   start->command = g_strdup (command);
   start->arguments = g_steal_pointer (&arguments);
   /* the runner asks the client's check before it records the job */
-  aqmpd_schema_ensure_async (aqmpd_machine_get_client (machine), NULL, aqmpd_manager_start_validated_cb, start);
+  aqmpd_schema_ensure_async (aqmp_job_runner_get_client (aqmpd_machine_get_runner (machine)), NULL,
+                             aqmpd_manager_start_validated_cb, start);
   return TRUE;
 }
 
@@ -510,6 +523,21 @@ aqmpd_manager_find_workflow (AqmpdManager *self, const gchar *name, GError **err
   if (workflow == NULL)
     g_set_error_literal (error, AQMPD_ERROR, AQMPD_ERROR_NOT_FOUND, local_error->message);
   return workflow;
+}
+
+/* a job a workflow started: the machine's, with a Job object of its own */
+static void
+aqmpd_manager_workflow_job_cb (AqmpdWorkflowRun *run, AqmpJob *qemu_job, gpointer user_data)
+{
+  AqmpdManager *self = user_data;
+  AqmpdMachine *machine = aqmpd_workflow_run_get_machine (run);
+  AqmpdJob *job;
+
+  if (aqmpd_manager_follows (self, qemu_job))
+    return;
+  job = aqmpd_manager_add_job (self, machine, aqmp_job_get_id (qemu_job), aqmp_job_get_command (qemu_job),
+                               aqmpd_workflow_run_get_uid (run));
+  aqmpd_job_follow (job, aqmpd_machine_get_runner (machine), qemu_job);
 }
 
 /*
@@ -573,7 +601,8 @@ aqmpd_manager_handle_run_workflow (AqmpDBusManager *iface, GDBusMethodInvocation
   id = g_strdup_printf ("%s-%u", name, self->next_job + 1);
   operation = g_strdup_printf ("workflow:%s", name);
   job = aqmpd_manager_add_job (self, machine, id, operation, uid);
-  run = aqmpd_workflow_run_new (workflow, machine, self->loader, self->store, job, json);
+  run = aqmpd_workflow_run_new (workflow, machine, self->loader, self->store, job, json, uid);
+  g_signal_connect_object (run, "job-started", G_CALLBACK (aqmpd_manager_workflow_job_cb), self, 0);
   aqmpd_workflow_run_start (run);
   g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", aqmpd_job_get_path (job)));
   return TRUE;

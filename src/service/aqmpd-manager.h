@@ -3,7 +3,7 @@
 
 #include <gio/gio.h>
 #include <aqmp/aqmp.h>
-#include <aqmp/aqmp-plugin.h>
+#include <aqmp/aqmp-plugin-loader.h>
 #include <aqmp/aqmp-jobs.h>
 
 #include "aqmpd-authority.h"

@@ -6,11 +6,13 @@
 
 /*
  * AqmpdWorkflowRun: one run of a plugin's workflow for RunWorkflow. It
- * connects the machine's guest agent when the machine has one, runs a
- * fresh instance of the workflow (so that the progress of two runs never
- * mixes), reports on the run's AqmpdJob and records the run in the job
- * store as the command "workflow:NAME" with its redacted parameters. It
- * keeps itself alive until the workflow ends.
+ * connects the machine's guest agent when the machine has one, runs the
+ * workflow with a context of its own (the machine's job runner, so that
+ * every job the workflow starts is the machine's: in the history and
+ * announced with "job-started", which the manager makes a Job object of),
+ * reports the run's progress on its AqmpdJob and records the run in the
+ * job store as the command "workflow:NAME" with its redacted parameters.
+ * It keeps itself alive until the workflow ends.
  */
 
 struct _AqmpdWorkflowRun {
@@ -22,10 +24,19 @@ struct _AqmpdWorkflowRun {
   AqmpJobStore *store;       /* nullable */
   AqmpdJob *job;
   JsonObject *params;
+  guint32 uid;               /* who asked */
+  AqmpWorkflowContext *context;
   gint64 row;                /* in the store, 0 if not recorded */
 };
 
 G_DEFINE_FINAL_TYPE (AqmpdWorkflowRun, aqmpd_workflow_run, G_TYPE_OBJECT)
+
+enum {
+  SIGNAL_JOB_STARTED,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
 
 /* ----- parameters ----- */
 
@@ -160,14 +171,23 @@ aqmpd_workflow_run_end (AqmpdWorkflowRun *self, const GError *error)
 }
 
 static void
-aqmpd_workflow_run_progress_cb (AqmpWorkflow *workflow, gdouble fraction, const gchar *message,
+aqmpd_workflow_run_progress_cb (AqmpWorkflowContext *context, gdouble fraction, const gchar *message,
                                 gpointer user_data)
 {
   AqmpdWorkflowRun *self = user_data;
 
-  g_debug ("workflow %s: %.0f%% %s", aqmp_workflow_get_name (workflow), fraction * 100,
+  g_debug ("workflow %s: %.0f%% %s", aqmp_workflow_get_name (self->workflow), fraction * 100,
            message != NULL ? message : "");
   aqmpd_job_set_progress (self->job, fraction);
+}
+
+static void
+aqmpd_workflow_run_job_started_cb (AqmpWorkflowContext *context, AqmpJob *job, gpointer user_data)
+{
+  AqmpdWorkflowRun *self = user_data;
+
+  g_debug ("workflow %s started job %s", aqmp_workflow_get_name (self->workflow), aqmp_job_get_id (job));
+  g_signal_emit (self, signals[SIGNAL_JOB_STARTED], 0, job);
 }
 
 static void
@@ -177,26 +197,25 @@ aqmpd_workflow_run_done_cb (GObject *source, GAsyncResult *res, gpointer user_da
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) result = aqmp_workflow_run_finish (AQMP_WORKFLOW (source), res, &error);
 
-  g_signal_handlers_disconnect_by_data (source, self);
+  g_signal_handlers_disconnect_by_data (self->context, self);
   if (result == NULL && error == NULL)
     g_set_error_literal (&error, AQMPD_ERROR, AQMPD_ERROR_FAILED, "the workflow returned nothing");
   aqmpd_workflow_run_end (self, error);
 }
 
+/* the machine's runner: the workflow's jobs are the machine's */
 static void
 aqmpd_workflow_run_go (AqmpdWorkflowRun *self, AqmpClient *qga)
 {
-  g_autoptr(AqmpWorkflow) instance = NULL;
+  g_autoptr(AqmpGuestAgent) agent = qga != NULL ? aqmp_guest_agent_new (qga) : NULL;
 
-  instance = g_object_new (G_OBJECT_TYPE (self->workflow),
-                           "name", aqmp_workflow_get_name (self->workflow),
-                           "description", aqmp_workflow_get_description (self->workflow),
-                           NULL);
-  g_signal_connect (instance, "progress", G_CALLBACK (aqmpd_workflow_run_progress_cb), self);
+  self->context = aqmp_workflow_context_new (aqmpd_machine_get_runner (self->machine), agent);
+  aqmp_workflow_context_set_started_by_uid (self->context, self->uid);
+  g_signal_connect (self->context, "progress", G_CALLBACK (aqmpd_workflow_run_progress_cb), self);
+  g_signal_connect (self->context, "job-started", G_CALLBACK (aqmpd_workflow_run_job_started_cb), self);
   aqmpd_job_set_status (self->job, "running");
-  aqmp_workflow_run_async (instance, aqmpd_machine_get_client (self->machine), qga, self->params,
-                           aqmpd_job_get_cancellable (self->job), aqmpd_workflow_run_done_cb,
-                           g_object_ref (self));
+  aqmp_workflow_run_async (self->workflow, self->context, self->params, aqmpd_job_get_cancellable (self->job),
+                           aqmpd_workflow_run_done_cb, g_object_ref (self));
 }
 
 static void
@@ -246,6 +265,7 @@ aqmpd_workflow_run_dispose (GObject *object)
   g_clear_object (&self->loader);
   g_clear_object (&self->store);
   g_clear_object (&self->job);
+  g_clear_object (&self->context);
   g_clear_pointer (&self->params, json_object_unref);
   G_OBJECT_CLASS (aqmpd_workflow_run_parent_class)->dispose (object);
 }
@@ -254,6 +274,10 @@ static void
 aqmpd_workflow_run_class_init (AqmpdWorkflowRunClass *klass)
 {
   G_OBJECT_CLASS (klass)->dispose = aqmpd_workflow_run_dispose;
+
+  /* a QEMU job the workflow started on the machine's runner */
+  signals[SIGNAL_JOB_STARTED] = g_signal_new ("job-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                              0, NULL, NULL, NULL, G_TYPE_NONE, 1, AQMP_TYPE_JOB);
 }
 
 static void
@@ -263,10 +287,11 @@ aqmpd_workflow_run_init (AqmpdWorkflowRun *self)
 
 AqmpdWorkflowRun *
 aqmpd_workflow_run_new (AqmpWorkflow *workflow, AqmpdMachine *machine, AqmpPluginLoader *loader,
-                        AqmpJobStore *store, AqmpdJob *job, JsonObject *params)
+                        AqmpJobStore *store, AqmpdJob *job, JsonObject *params, guint32 uid)
 {
   AqmpdWorkflowRun *self = g_object_new (AQMPD_TYPE_WORKFLOW_RUN, NULL);
 
+  self->uid = uid;
   self->workflow = g_object_ref (workflow);
   self->machine = g_object_ref (machine);
   self->loader = g_object_ref (loader);
@@ -274,4 +299,18 @@ aqmpd_workflow_run_new (AqmpWorkflow *workflow, AqmpdMachine *machine, AqmpPlugi
   self->job = g_object_ref (job);
   self->params = json_object_ref (params);
   return self;
+}
+
+AqmpdMachine *
+aqmpd_workflow_run_get_machine (AqmpdWorkflowRun *self)
+{
+  g_return_val_if_fail (AQMPD_IS_WORKFLOW_RUN (self), NULL);
+  return self->machine;
+}
+
+guint32
+aqmpd_workflow_run_get_uid (AqmpdWorkflowRun *self)
+{
+  g_return_val_if_fail (AQMPD_IS_WORKFLOW_RUN (self), 0);
+  return self->uid;
 }

@@ -3,7 +3,7 @@
 
 #include <gio/gio.h>
 #include <aqmp/aqmp.h>
-#include <aqmp/aqmp-plugin.h>
+#include <aqmp/aqmp-plugin-loader.h>
 #include <aqmp/aqmp-jobs.h>
 
 #include "aqmpd-job.h"
@@ -24,7 +24,10 @@ AqmpdWorkflowRun *aqmpd_workflow_run_new   (AqmpWorkflow      *workflow,
                                             AqmpPluginLoader  *loader,
                                             AqmpJobStore      *store,
                                             AqmpdJob          *job,
-                                            JsonObject        *params);
+                                            JsonObject        *params,
+                                            guint32            uid);
 void              aqmpd_workflow_run_start (AqmpdWorkflowRun  *self);
+AqmpdMachine     *aqmpd_workflow_run_get_machine (AqmpdWorkflowRun *self);
+guint32           aqmpd_workflow_run_get_uid     (AqmpdWorkflowRun *self);
 
 G_END_DECLS

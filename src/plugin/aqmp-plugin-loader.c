@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "aqmp-error.h"
+#include "aqmp-plugin-loader.h"
 #include "aqmp-plugin-private.h"
 
 /**

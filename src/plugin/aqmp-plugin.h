@@ -2,18 +2,22 @@
 #pragma once
 
 /*
- * The plugin API: include this (not aqmp.h) from a plugin module.
+ * The plugin API (libaqmp-plugin-1.0): the one header a plugin module
+ * includes. It declares what a plugin provides (AqmpPlugin, its protocol
+ * variants and workflows), not how a host loads it: that is
+ * <aqmp/aqmp-plugin-loader.h>.
  */
 
 #include <gmodule.h>
 
-#include "aqmp.h"
+#include <aqmp/aqmp.h>
+#include <aqmp/aqmp-jobs.h>
+#include <aqmp-qga/aqmp-qga.h>
 
-#define __AQMP_H_INSIDE__
-#include "aqmp-protocol.h"
+#define __AQMP_PLUGIN_H_INSIDE__
+#include "aqmp-workflow-context.h"
 #include "aqmp-workflow.h"
-#include "aqmp-plugin-loader.h"
-#undef __AQMP_H_INSIDE__
+#undef __AQMP_PLUGIN_H_INSIDE__
 
 G_BEGIN_DECLS
 
@@ -23,7 +27,7 @@ G_BEGIN_DECLS
  * The version of the plugin ABI. A module built for another version is
  * refused when loaded, before any of its code runs.
  */
-#define AQMP_PLUGIN_ABI_VERSION 1
+#define AQMP_PLUGIN_ABI_VERSION 2
 
 #define AQMP_TYPE_PLUGIN (aqmp_plugin_get_type ())
 G_DECLARE_DERIVABLE_TYPE (AqmpPlugin, aqmp_plugin, AQMP, PLUGIN, GObject)

@@ -1,6 +1,11 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+/*
+ * What only the loader calls on a plugin: naming it after its module, and
+ * running its setup.
+ */
+
 #include "aqmp-plugin.h"
 
 G_BEGIN_DECLS

@@ -1,18 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#if !defined(__AQMP_H_INSIDE__) && !defined(AQMP_COMPILATION)
-#error "Only <aqmp/aqmp-plugin.h> can be included directly."
-#endif
+/*
+ * The host side of plugins: finding, loading and refusing modules. For
+ * programs that load plugins (aqmp, aqmpd); a plugin module includes
+ * <aqmp/aqmp-plugin.h> only.
+ */
 
-#include <gio/gio.h>
-
-#include "aqmp-protocol.h"
-#include "aqmp-workflow.h"
+#include "aqmp-plugin.h"
 
 G_BEGIN_DECLS
-
-typedef struct _AqmpPlugin AqmpPlugin;
 
 /**
  * AqmpPluginFailure:

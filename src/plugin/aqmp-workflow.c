@@ -1,16 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
-#include "aqmp-error.h"
-#include "aqmp-workflow.h"
+#include "aqmp-plugin.h"
 
 /**
  * AqmpWorkflow:
  *
  * The base class of workflows. A subclass sets the `name` and
  * `description` construct properties and implements run_async/run_finish.
- * It reports progress with aqmp_workflow_report_progress(), which emits
- * #AqmpWorkflow::progress.
+ * A run gets an #AqmpWorkflowContext: the machine's clients and job
+ * runner, and aqmp_workflow_context_report_progress() for its progress.
  */
 
 typedef struct {
@@ -27,18 +26,11 @@ enum {
   N_PROPS
 };
 
-enum {
-  SIGNAL_PROGRESS,
-  N_SIGNALS
-};
-
 static GParamSpec *props[N_PROPS];
-static guint signals[N_SIGNALS];
 
 static void
 aqmp_workflow_real_run_async (AqmpWorkflow        *self,
-                              AqmpClient          *qmp,
-                              AqmpClient          *qga,
+                              AqmpWorkflowContext *context,
                               JsonObject          *params,
                               GCancellable        *cancellable,
                               GAsyncReadyCallback  callback,
@@ -131,16 +123,6 @@ aqmp_workflow_class_init (AqmpWorkflowClass *klass)
    */
   props[PROP_DESCRIPTION] = g_param_spec_string ("description", NULL, NULL, NULL, flags);
   g_object_class_install_properties (object_class, N_PROPS, props);
-
-  /**
-   * AqmpWorkflow::progress:
-   * @self: the workflow
-   * @fraction: done so far, from 0 to 1, or -1 when unknown
-   * @message: what the workflow is doing
-   */
-  signals[SIGNAL_PROGRESS] = g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                                           0, NULL, NULL, NULL, G_TYPE_NONE, 2,
-                                           G_TYPE_DOUBLE, G_TYPE_STRING);
 }
 
 static void
@@ -180,26 +162,32 @@ aqmp_workflow_get_description (AqmpWorkflow *self)
   return priv->description != NULL ? priv->description : "";
 }
 
-/**
- * aqmp_workflow_report_progress:
- * @self: an #AqmpWorkflow
- * @fraction: done so far, from 0 to 1, or -1 when unknown
- * @message: what the workflow is doing now
- *
- * For implementations: tells whoever runs the workflow how it goes.
- */
-void
-aqmp_workflow_report_progress (AqmpWorkflow *self, gdouble fraction, const gchar *message)
+/* the implementation's end, returned on the caller's task */
+static void
+aqmp_workflow_run_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-  g_return_if_fail (AQMP_IS_WORKFLOW (self));
-  g_signal_emit (self, signals[SIGNAL_PROGRESS], 0, fraction, message);
+  g_autoptr(GTask) task = user_data;
+  AqmpWorkflow *self = AQMP_WORKFLOW (source);
+  GError *error = NULL;
+  JsonNode *result = AQMP_WORKFLOW_GET_CLASS (self)->run_finish (self, res, &error);
+
+  if (result == NULL && error == NULL)
+    error = g_error_new (AQMP_ERROR, AQMP_ERROR_FAILED, "workflow '%s' returned nothing",
+                         aqmp_workflow_get_name (self));
+  if (result == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+  g_task_return_pointer (task, result, (GDestroyNotify) json_node_unref);
 }
 
 /**
  * aqmp_workflow_run_async:
  * @self: an #AqmpWorkflow
- * @qmp: the machine's connected QMP client
- * @qga: (nullable): the machine's connected guest agent client
+ * @context: the run's context: the machine's QMP client and job runner,
+ *   its guest agent, where progress goes; a new one for each run, kept
+ *   until the run ends
  * @params: (nullable): the workflow's parameters
  * @cancellable: (nullable): a #GCancellable
  * @callback: (scope async): called when the workflow ends
@@ -209,15 +197,22 @@ aqmp_workflow_report_progress (AqmpWorkflow *self, gdouble fraction, const gchar
  */
 void
 aqmp_workflow_run_async (AqmpWorkflow        *self,
-                         AqmpClient          *qmp,
-                         AqmpClient          *qga,
+                         AqmpWorkflowContext *context,
                          JsonObject          *params,
                          GCancellable        *cancellable,
                          GAsyncReadyCallback  callback,
                          gpointer             user_data)
 {
+  g_autoptr(GTask) task = NULL;
+
   g_return_if_fail (AQMP_IS_WORKFLOW (self));
-  AQMP_WORKFLOW_GET_CLASS (self)->run_async (self, qmp, qga, params, cancellable, callback, user_data);
+  g_return_if_fail (AQMP_IS_WORKFLOW_CONTEXT (context));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, aqmp_workflow_run_async);
+  g_task_set_task_data (task, g_object_ref (context), g_object_unref);
+  AQMP_WORKFLOW_GET_CLASS (self)->run_async (self, context, params, cancellable, aqmp_workflow_run_cb,
+                                             g_steal_pointer (&task));
 }
 
 /**
@@ -232,5 +227,8 @@ JsonNode *
 aqmp_workflow_run_finish (AqmpWorkflow *self, GAsyncResult *result, GError **error)
 {
   g_return_val_if_fail (AQMP_IS_WORKFLOW (self), NULL);
-  return AQMP_WORKFLOW_GET_CLASS (self)->run_finish (self, result, error);
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == aqmp_workflow_run_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
