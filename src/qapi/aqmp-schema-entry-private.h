@@ -26,6 +26,7 @@ typedef enum {
 
 struct _AqmpSchemaMember {
   const gchar *name;
+  gsize name_len;             /* set by the index, for quick lookups */
   const gchar *type_name;     /* the masked name, as read */
   AqmpSchemaEntry *type;      /* resolved by the index */
   gboolean optional;
@@ -39,6 +40,17 @@ struct _AqmpSchemaVariant {
   AqmpSchemaEntry *type;
 };
 
+/* a builtin's JSON type, for the validator to switch on */
+typedef enum {
+  AQMP_SCHEMA_JSON_OTHER,
+  AQMP_SCHEMA_JSON_STRING,
+  AQMP_SCHEMA_JSON_INT,
+  AQMP_SCHEMA_JSON_NUMBER,
+  AQMP_SCHEMA_JSON_BOOLEAN,
+  AQMP_SCHEMA_JSON_NULL,
+  AQMP_SCHEMA_JSON_VALUE,
+} AqmpSchemaJsonKind;
+
 struct _AqmpSchemaEntry {
   AqmpSchemaKind kind;
   const gchar *name;
@@ -49,6 +61,7 @@ struct _AqmpSchemaEntry {
 
   /* builtin */
   const gchar *json_type;
+  AqmpSchemaJsonKind json_kind;
   gint64 int_min;
   guint64 int_max;
   gboolean sized;             /* an integer type with a range of its own */
@@ -56,6 +69,7 @@ struct _AqmpSchemaEntry {
   /* enum */
   guint n_values;
   const gchar **values;
+  gsize *value_lens;
   const gchar ***value_features;
   guint8 *value_flags;
 

@@ -234,10 +234,13 @@ aqmp_schema_entry_get_value_features (const AqmpSchemaEntry *self, guint index)
 gint
 aqmp_schema_entry_find_value (const AqmpSchemaEntry *self, const gchar *value)
 {
+  gsize len;
+
   if (self->kind != AQMP_SCHEMA_KIND_ENUM || value == NULL)
     return -1;
+  len = strlen (value);
   for (guint i = 0; i < self->n_values; i++)
-    if (self->values[i][0] == value[0] && strcmp (self->values[i], value) == 0)
+    if (self->value_lens[i] == len && memcmp (self->values[i], value, len) == 0)
       return (gint) i;
   return -1;
 }

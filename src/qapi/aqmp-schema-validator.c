@@ -282,19 +282,31 @@ aqmp_check_int (AqmpCheck *check, const AqmpSchemaEntry *type, JsonNode *node)
 static gboolean
 aqmp_check_builtin (AqmpCheck *check, const AqmpSchemaEntry *type, JsonNode *node)
 {
-  const gchar *t = type->json_type;
+  gboolean ok;
 
-  if (strcmp (t, "value") == 0)
-    return TRUE;
-  if (strcmp (t, "int") == 0)
-    return aqmp_check_int (check, type, node);
-  if (strcmp (t, "string") == 0 ? aqmp_check_is (node, G_TYPE_STRING)
-      : strcmp (t, "boolean") == 0 ? aqmp_check_is (node, G_TYPE_BOOLEAN)
-      : strcmp (t, "number") == 0 ? aqmp_check_is (node, G_TYPE_DOUBLE) || aqmp_check_is (node, G_TYPE_INT64)
-      : strcmp (t, "null") == 0 ? JSON_NODE_HOLDS_NULL (node)
-      : TRUE)
-    return TRUE;
-  return aqmp_check_type_error (check, type, node);
+  switch (type->json_kind)
+    {
+    case AQMP_SCHEMA_JSON_VALUE:
+      return TRUE;
+    case AQMP_SCHEMA_JSON_INT:
+      return aqmp_check_int (check, type, node);
+    case AQMP_SCHEMA_JSON_STRING:
+      ok = aqmp_check_is (node, G_TYPE_STRING);
+      break;
+    case AQMP_SCHEMA_JSON_BOOLEAN:
+      ok = aqmp_check_is (node, G_TYPE_BOOLEAN);
+      break;
+    case AQMP_SCHEMA_JSON_NUMBER:
+      ok = aqmp_check_is (node, G_TYPE_DOUBLE) || aqmp_check_is (node, G_TYPE_INT64);
+      break;
+    case AQMP_SCHEMA_JSON_NULL:
+      ok = JSON_NODE_HOLDS_NULL (node);
+      break;
+    default:
+      /* a JSON type this reader does not know takes anything */
+      return TRUE;
+    }
+  return ok || aqmp_check_type_error (check, type, node);
 }
 
 static gboolean
@@ -347,21 +359,21 @@ aqmp_check_array (AqmpCheck *check, const AqmpSchemaEntry *type, JsonNode *node)
 static gboolean
 aqmp_check_alternative_takes (const AqmpSchemaEntry *alt, JsonNode *node)
 {
-  const gchar *t = alt->kind == AQMP_SCHEMA_KIND_BUILTIN ? alt->json_type : NULL;
+  AqmpSchemaJsonKind t = alt->kind == AQMP_SCHEMA_KIND_BUILTIN ? alt->json_kind : AQMP_SCHEMA_JSON_OTHER;
 
   if (JSON_NODE_HOLDS_OBJECT (node))
     return alt->kind == AQMP_SCHEMA_KIND_OBJECT;
   if (JSON_NODE_HOLDS_ARRAY (node))
     return alt->kind == AQMP_SCHEMA_KIND_ARRAY;
   if (JSON_NODE_HOLDS_NULL (node))
-    return g_strcmp0 (t, "null") == 0;
+    return t == AQMP_SCHEMA_JSON_NULL;
   if (aqmp_check_is (node, G_TYPE_STRING))
-    return alt->kind == AQMP_SCHEMA_KIND_ENUM || g_strcmp0 (t, "string") == 0;
+    return alt->kind == AQMP_SCHEMA_KIND_ENUM || t == AQMP_SCHEMA_JSON_STRING;
   if (aqmp_check_is (node, G_TYPE_BOOLEAN))
-    return g_strcmp0 (t, "boolean") == 0;
+    return t == AQMP_SCHEMA_JSON_BOOLEAN;
   if (aqmp_check_is (node, G_TYPE_DOUBLE))
-    return g_strcmp0 (t, "number") == 0;
-  return g_strcmp0 (t, "int") == 0 || g_strcmp0 (t, "number") == 0;
+    return t == AQMP_SCHEMA_JSON_NUMBER;
+  return t == AQMP_SCHEMA_JSON_INT || t == AQMP_SCHEMA_JSON_NUMBER;
 }
 
 static gboolean
@@ -376,7 +388,7 @@ aqmp_check_alternate (AqmpCheck *check, const AqmpSchemaEntry *type, JsonNode *n
       if (!aqmp_check_alternative_takes (alt, node))
         continue;
       /* an integer goes to an int branch before a number branch */
-      if (pick == NULL || (alt->kind == AQMP_SCHEMA_KIND_BUILTIN && g_strcmp0 (alt->json_type, "int") == 0))
+      if (pick == NULL || (alt->kind == AQMP_SCHEMA_KIND_BUILTIN && alt->json_kind == AQMP_SCHEMA_JSON_INT))
         pick = alt;
     }
   if (pick == NULL)
@@ -418,18 +430,20 @@ aqmp_check_layers (AqmpCheck *check, const AqmpSchemaEntry *type, JsonObject *gi
   return n;
 }
 
-/* the member called @name in any layer, and its layer; the first byte
- * is compared before the rest, as most names differ there */
+/* the member called @name in any layer, and its layer; lengths are
+ * compared before bytes, as most names differ there */
 static const AqmpSchemaMember *
 aqmp_check_find_member (const AqmpSchemaEntry **layers, guint n_layers, const gchar *name,
                         const AqmpSchemaEntry **layer)
 {
+  gsize len = strlen (name);
+
   for (guint l = 0; l < n_layers; l++)
     for (guint i = 0; i < layers[l]->n_members; i++)
       {
         const AqmpSchemaMember *member = &layers[l]->members[i];
 
-        if (member->name[0] == name[0] && strcmp (member->name, name) == 0)
+        if (member->name_len == len && memcmp (member->name, name, len) == 0)
           {
             if (layer != NULL)
               *layer = layers[l];

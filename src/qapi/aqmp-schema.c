@@ -265,7 +265,12 @@ aqmp_schema_resolve (AqmpSchema *self, const gchar *name)
 static void
 aqmp_schema_index_builtin (AqmpSchemaEntry *entry)
 {
-  if (g_strcmp0 (entry->json_type, "int") != 0)
+  static const gchar * const kinds[] = { "", "string", "int", "number", "boolean", "null", "value" };
+
+  for (guint i = 1; i < G_N_ELEMENTS (kinds); i++)
+    if (g_strcmp0 (entry->json_type, kinds[i]) == 0)
+      entry->json_kind = (AqmpSchemaJsonKind) i;
+  if (entry->json_kind != AQMP_SCHEMA_JSON_INT)
     return;
   entry->int_min = G_MININT64;
   entry->int_max = G_MAXINT64;
@@ -285,6 +290,9 @@ aqmp_schema_index_enum (AqmpSchema *self, AqmpSchemaEntry *entry)
   if ((entry->flags & AQMP_SCHEMA_FLAG_HAS_VALUES) == 0)
     return FALSE;
   entry->value_flags = aqmp_schema_arena_alloc (&self->arena, entry->n_values + 1);
+  entry->value_lens = aqmp_schema_arena_alloc (&self->arena, (entry->n_values + 1) * sizeof (gsize));
+  for (guint i = 0; i < entry->n_values; i++)
+    entry->value_lens[i] = strlen (entry->values[i]);
   if (entry->n_members == entry->n_values)
     {
       entry->value_features = aqmp_schema_arena_alloc (&self->arena, (entry->n_values + 1) * sizeof (gchar **));
@@ -310,6 +318,7 @@ aqmp_schema_index_object (AqmpSchema *self, AqmpSchemaEntry *entry)
       if (entry->members[i].name == NULL || entry->members[i].type == NULL)
         return FALSE;
       entry->n_mandatory += entry->members[i].optional ? 0 : 1;
+      entry->members[i].name_len = strlen (entry->members[i].name);
     }
   if (entry->tag == NULL)
     return (entry->flags & AQMP_SCHEMA_FLAG_HAS_VARIANTS) == 0;
