@@ -9,6 +9,7 @@
 
 #include "aqmp-args.h"
 #include "aqmp-cli.h"
+#include "aqmp-cli-validate.h"
 #include "aqmp-job-print.h"
 #include "aqmp-job-progress.h"
 
@@ -29,6 +30,7 @@ typedef struct {
   gboolean detach;
   gboolean auto_complete;
   gdouble interval;
+  AqmpCliValidate validate;   /* start */
   /* list and show */
   gboolean all;
   gchar *machine;
@@ -135,7 +137,10 @@ aqmp_job_cmd_reconcile (AqmpJobCmd *self)
 static void
 aqmp_job_cmd_report_refusal (const gchar *what, const GError *error)
 {
-  if (g_error_matches (error, AQMP_ERROR, AQMP_ERROR_COMMAND))
+  /* the schema's refusal names the command itself */
+  if (g_error_matches (error, AQMP_ERROR, AQMP_ERROR_INVALID))
+    aqmp_cli_error ("%s", error->message);
+  else if (g_error_matches (error, AQMP_ERROR, AQMP_ERROR_COMMAND))
     aqmp_cli_error ("%s: %s: %s", what, aqmp_error_get_qmp_class (error), aqmp_error_get_qmp_desc (error));
   else
     aqmp_cli_error ("%s: %s", what, error->message);
@@ -282,6 +287,25 @@ aqmp_job_cmd_start_and_follow (AqmpJobCmd *self, const gchar *command, JsonObjec
   return aqmp_job_cmd_follow (self, jobs, TRUE);
 }
 
+/* the runner refuses a call the schema refuses, before it records a job */
+static void
+aqmp_job_cmd_validate (AqmpJobCmd *self)
+{
+  g_autoptr(AqmpSchemaCache) cache = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->validate.no_validate)
+    return;
+  cache = aqmp_schema_cache_new (NULL);
+  self->validate.schema = aqmp_schema_load_sync (self->client, cache, NULL, &error);
+  if (self->validate.schema == NULL)
+    {
+      aqmp_cli_warning (_("not validating: cannot read the server's schema: %s"), error->message);
+      return;
+    }
+  aqmp_cli_validate_use (&self->validate, self->client, self->validate.schema);
+}
+
 static gint
 aqmp_job_cmd_start (AqmpJobCmd *self, const gchar *verb, gint argc, gchar **argv)
 {
@@ -292,6 +316,7 @@ aqmp_job_cmd_start (AqmpJobCmd *self, const gchar *verb, gint argc, gchar **argv
       N_("Complete a mirror as soon as it is ready"), NULL },
     { "interval", 'i', 0, G_OPTION_ARG_DOUBLE, &self->interval,
       N_("Seconds between two progress polls (default 0.5)"), N_("SECONDS") },
+    AQMP_CLI_VALIDATE_OPTIONS (&self->validate),
     { NULL }
   };
   g_autoptr(JsonObject) arguments = NULL;
@@ -320,8 +345,11 @@ aqmp_job_cmd_start (AqmpJobCmd *self, const gchar *verb, gint argc, gchar **argv
       aqmp_cli_error ("%s", error->message);
       return AQMP_EXIT_PROBLEM;
     }
+  if (!aqmp_cli_validate_check_options (&self->validate))
+    return AQMP_EXIT_PROBLEM;
   if (!aqmp_job_cmd_connect (self, argv[1], TRUE))
     return AQMP_EXIT_PROBLEM;
+  aqmp_job_cmd_validate (self);
   /* the store learns what became of jobs an earlier run left behind */
   attached = aqmp_job_cmd_reconcile (self);
   if (attached == NULL)
@@ -729,6 +757,7 @@ aqmp_job_cmd_usage (void)
 static void
 aqmp_job_cmd_clear (AqmpJobCmd *self)
 {
+  aqmp_cli_validate_clear (&self->validate);
   g_clear_pointer (&self->progress, aqmp_job_progress_free);
   g_clear_pointer (&self->jobs, g_ptr_array_unref);
   g_clear_object (&self->runner);

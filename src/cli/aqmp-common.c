@@ -65,6 +65,9 @@ aqmp_cli_describe_failure (const gchar *command, const GError *error, gint *exit
                               aqmp_error_get_qmp_class (error),
                               aqmp_error_get_qmp_desc (error));
     }
+  /* the schema's refusal names the command and says it all */
+  if (g_error_matches (error, AQMP_ERROR, AQMP_ERROR_INVALID))
+    return g_strdup (error->message);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     /* TRANSLATORS: the user interrupted a running command; %s is its name */
     return g_strdup_printf (_("%s was interrupted"), command);

@@ -3,6 +3,7 @@
 
 #include "aqmp-address-private.h"
 #include "aqmp-client-private.h"
+#include "aqmp-client-check.h"
 #include "aqmp-error.h"
 
 /*
@@ -125,7 +126,10 @@ aqmp_client_post (AqmpClient       *self,
   gsize max_reply_size = 0;
 
   if (!aqmp_client_check_can_execute (self, flags, &error)
-      || (fds != NULL && !aqmp_client_check_fds (self, fds, &error)))
+      || (fds != NULL && !aqmp_client_check_fds (self, fds, &error))
+      /* an opt-in check, such as schema validation (aqmp-client-check.c) */
+      || ((flags & AQMP_EXECUTE_FLAGS_HANDSHAKE) == 0
+          && !aqmp_client_check_command (self, command, arguments, &error)))
     {
       g_task_return_error (task, g_steal_pointer (&error));
       return;

@@ -317,6 +317,7 @@ aqmp_job_runner_start_full_async (AqmpJobRunner       *self,
                                   gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
   AqmpJobRunnerStart *start;
 
   g_return_if_fail (AQMP_IS_JOB_RUNNER (self));
@@ -326,6 +327,13 @@ aqmp_job_runner_start_full_async (AqmpJobRunner       *self,
   g_task_set_source_tag (task, aqmp_job_runner_start_full_async);
   if (g_task_return_error_if_cancelled (task))
     return;
+  /* the client's check (the QAPI library's validation, when attached)
+   * refuses a missing or malformed job command before anything is recorded */
+  if (!aqmp_client_check_command (self->client, command, arguments, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
   start = g_new0 (AqmpJobRunnerStart, 1);
   start->command = g_strdup (command);
   start->arguments = arguments != NULL ? aqmp_job_runner_copy_members (arguments) : json_object_new ();
@@ -393,7 +401,8 @@ aqmp_job_runner_start_finish_all (AqmpJobRunner *self, GAsyncResult *result, GEr
  * Returns: (transfer full) (nullable): the job (for a `transaction`, the
  *   first it started), or %NULL with @error set (%AQMP_ERROR_COMMAND when
  *   QEMU refused the command, %AQMP_JOB_ERROR_NOT_A_JOB when it starts
- *   no job)
+ *   no job, %AQMP_ERROR_INVALID when the client's check refused it before
+ *   anything was recorded)
  */
 AqmpJob *
 aqmp_job_runner_start_finish (AqmpJobRunner *self, GAsyncResult *result, GError **error)

@@ -5,6 +5,7 @@
 #include "aqmpd-job.h"
 #include "aqmpd-machine.h"
 #include "aqmpd-manager.h"
+#include "aqmpd-schema.h"
 #include "aqmpd-options.h"
 #include "aqmpd-workflow-run.h"
 
@@ -410,6 +411,8 @@ typedef struct {
   AqmpdCall call;
   AqmpdMachine *machine;
   guint32 uid;
+  gchar *command;
+  JsonObject *arguments;
 } AqmpdStartJob;
 
 /* a transaction starts several jobs: each gets its object, the first is
@@ -447,7 +450,19 @@ aqmpd_manager_job_started_cb (GObject *source, GAsyncResult *res, gpointer user_
   g_object_unref (start->machine);
   g_object_unref (start->call.manager);
   g_object_unref (start->call.invocation);
+  g_free (start->command);
+  g_clear_pointer (&start->arguments, json_object_unref);
   g_free (start);
+}
+
+static void
+aqmpd_manager_start_validated_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  AqmpdStartJob *start = user_data;
+
+  aqmpd_schema_ensure_finish (AQMP_CLIENT (source), res);
+  aqmp_job_runner_start_full_async (aqmpd_machine_get_runner (start->machine), start->command, start->arguments,
+                                    AQMP_JOB_START_FLAGS_NONE, start->uid, NULL, aqmpd_manager_job_started_cb, start);
 }
 
 static gboolean
@@ -489,8 +504,11 @@ aqmpd_manager_handle_start_job (AqmpDBusManager *iface, GDBusMethodInvocation *i
   start->call.invocation = g_object_ref (invocation);
   start->machine = g_object_ref (machine);
   start->uid = uid;
-  aqmp_job_runner_start_full_async (aqmpd_machine_get_runner (machine), command, arguments,
-                                    AQMP_JOB_START_FLAGS_NONE, uid, NULL, aqmpd_manager_job_started_cb, start);
+  start->command = g_strdup (command);
+  start->arguments = g_steal_pointer (&arguments);
+  /* the runner asks the client's check before it records the job */
+  aqmpd_schema_ensure_async (aqmp_job_runner_get_client (aqmpd_machine_get_runner (machine)), NULL,
+                             aqmpd_manager_start_validated_cb, start);
   return TRUE;
 }
 
