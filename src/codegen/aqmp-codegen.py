@@ -27,10 +27,10 @@ C_RESERVED = {
     'signed', 'sizeof', 'static', 'struct', 'switch', 'typedef', 'union',
     'unsigned', 'void', 'volatile', 'while', 'bool', 'true', 'false',
     'unix', 'linux', 'errno', 'asm', 'typeof',
-    # the parameters every command function has
-    'client', 'options', 'cancellable', 'callback', 'user_data', 'error',
-    'result', 'self', 'value',
 }
+# the parameters every command function has
+C_PARAMETERS = {'client', 'options', 'arguments', 'cancellable', 'callback',
+                'user_data', 'error', 'result', 'self', 'value', 'args', 'reply'}
 
 SCALARS = {'int': 'gint64', 'bool': 'gboolean', 'number': 'gdouble'}
 KIND = {'int': 'INT', 'bool': 'BOOL', 'number': 'NUMBER', 'str': 'STR',
@@ -62,6 +62,13 @@ def c_ident(name):
     return ident
 
 
+def param_ident(name):
+    ident = c_ident(name)
+    if ident in C_PARAMETERS:
+        ident += '_'
+    return ident
+
+
 def comment_text(text):
     return text.replace('*/', '* /')
 
@@ -70,7 +77,7 @@ class Layer:
     """The schema, resolved: a C name for every type reached from a command
     or an event, by the rule in docs/codegen.md."""
 
-    def __init__(self, entries, prefix, qemu_version):
+    def __init__(self, entries, prefix, qemu_version, pins=None):
         self.prefix = prefix
         self.tprefix = camel(prefix.split('_'))
         self.uprefix = prefix.upper()
@@ -89,6 +96,8 @@ class Layer:
         self.paths = {}        # type name in the dump -> the path that named it
         self.used = set()      # every public identifier
         self.options = {}      # command name -> synthetic options entry
+        self.snakes = {}       # C type name -> its lower_snake_case form
+        self.pins = pins or {}  # path -> lower_snake_case name to keep
         self.reserve(self.tprefix + 'AlternateKind')
         self.resolve()
 
@@ -147,6 +156,7 @@ class Layer:
             if optional and not args.get('variants'):
                 cname = self.tprefix + camel(words(c['name']) + ['optional'])
                 self.reserve(cname)
+                self.snakes[cname] = self.prefix + '_' + snake(words(c['name']) + ['optional'])
                 synthetic = {'name': '%options:' + c['name'], 'meta-type': 'object',
                              'members': optional}
                 self.by[synthetic['name']] = synthetic
@@ -154,7 +164,12 @@ class Layer:
                 self.stems[synthetic['name']] = words(c['name'])
                 self.paths[synthetic['name']] = c['name'] + '/optional'
                 self.options[c['name']] = synthetic
-        while level:
+        pinned_at = self.apply_pins()
+        depth = 0
+        while level or any(d >= depth for d in pinned_at):
+            following = []
+            for tid in pinned_at.get(depth, []):
+                following.extend(self.children(tid, self.stems[tid], self.paths[tid]))
             candidates = {}
             for tid, ws, stem, path in level:
                 tid = self.element(tid)
@@ -162,24 +177,85 @@ class Layer:
                     continue
                 if self.awkward(tid):
                     continue
-                candidates.setdefault(tid, []).append((camel(ws), path, ws, stem))
-            following = []
-            for tid in sorted(candidates, key=lambda t: min(candidates[t])[:2]):
-                cname, path, ws, stem = min(candidates[tid])
+                candidates.setdefault(tid, []).append((len(camel(ws)), camel(ws), path, ws, stem))
+            for tid in sorted(candidates, key=lambda t: min(candidates[t])[:3]):
+                _length, cname, path, ws, stem = min(candidates[tid])
                 n = 1
                 full = self.tprefix + cname
                 while full in self.used:
                     n += 1
                     full = self.tprefix + camel(ws + [str(n)])
                 if n > 1:
-                    stem = stem + [str(n)]
                     ws = ws + [str(n)]
                 self.reserve(full)
+                self.snakes[full] = self.prefix + '_' + snake(ws)
                 self.names[tid] = full
                 self.stems[tid] = stem
                 self.paths[tid] = path
                 following.extend(self.children(tid, stem, path))
             level = following
+            depth += 1
+
+    def apply_pins(self):
+        """names kept from a names file, by the paths that reach them"""
+        chosen = {}
+        for path in sorted(self.pins, key=lambda p: (p.count('/'), p)):
+            tid = self.walk(path)
+            if tid is None or tid in chosen or self.meta(tid) == 'builtin' or self.awkward(tid):
+                continue
+            chosen[tid] = path
+        pinned_at = {}
+        for tid, path in sorted(chosen.items(), key=lambda item: item[1]):
+            ws = self.pins[path].split('_')
+            full = self.tprefix + camel(ws)
+            self.reserve(full)
+            self.snakes[full] = self.prefix + '_' + self.pins[path]
+            self.names[tid] = full
+            self.stems[tid] = self.path_stem(path)
+            self.paths[tid] = path
+            pinned_at.setdefault(path.count('/') - 1, []).append(tid)
+        return pinned_at
+
+    def walk(self, path):
+        """the type a path reaches, or None when this schema has no such path"""
+        segs = path.split('/')
+        root = self.by.get(segs[0])
+        if root is None or len(segs) < 2:
+            return None
+        start = {('command', 'arguments'): 'arg-type', ('command', 'result'): 'ret-type',
+                 ('event', 'data'): 'arg-type'}.get((root['meta-type'], segs[1]))
+        if start is None:
+            return None
+        tid = root[start]
+        for seg in segs[2:]:
+            e = self.entry(self.element(tid))
+            found = None
+            if e['meta-type'] == 'object':
+                found = next((m['type'] for m in e.get('members', []) if m['name'] == seg), None)
+                if found is None:
+                    found = next((v['type'] for v in e.get('variants', []) if v['case'] == seg), None)
+            elif e['meta-type'] == 'alternate' and seg in ('object', 'enum'):
+                found = next((m['type'] for m in e['members']
+                              if (self.meta(m['type']) == 'enum') == (seg == 'enum')
+                              and self.meta(m['type']) in ('enum', 'object')), None)
+            if found is None:
+                return None
+            tid = found
+        return self.element(tid)
+
+    def path_stem(self, path):
+        segs = path.split('/')
+        stem = words(segs[0]) + (['result'] if segs[1] == 'result' else [])
+        for seg in segs[2:]:
+            stem += words(seg)
+        return stem
+
+    def names_file(self):
+        out = {}
+        for tid, cname in self.names.items():
+            if not tid.startswith('%options:'):
+                out[self.paths[tid]] = self.snakes[cname][len(self.prefix) + 1:]
+        return out
 
     def children(self, tid, stem, path):
         e = self.entry(tid)
@@ -200,8 +276,8 @@ class Layer:
 
     # C names of things
     def fn(self, cname):
-        """AqmpQmpFooBar -> aqmp_qmp_foo_bar"""
-        return re.sub(r'(?<=[a-z0-9])(?=[A-Z])', '_', cname).lower()
+        """AqmpQmpFooBar -> aqmp_qmp_foo_bar, from the words it was made of"""
+        return self.snakes[cname]
 
     def upper(self, cname):
         return self.fn(cname).upper()
@@ -352,7 +428,7 @@ def command_shape(layer, c):
     args = layer.entry(c['arg-type'])
     if args.get('variants'):
         return [], None, c['arg-type']
-    params = [(c_ident(m['name']), m['type'], m) for m in args.get('members', [])
+    params = [(param_ident(m['name']), m['type'], m) for m in args.get('members', [])
               if 'default' not in m]
     return params, layer.options.get(c['name']), None
 
@@ -1731,6 +1807,8 @@ def main(argv=None):
     parser.add_argument('--body', help='the C file to write')
     parser.add_argument('--symbol-map', help='a linker version script to write')
     parser.add_argument('--include', help='how the C file includes the header (default: its file name)')
+    parser.add_argument('--names', help='a names file whose names to keep (see --write-names)')
+    parser.add_argument('--write-names', help='write the path and name of every type to this file')
     args = parser.parse_args(argv)
     if not re.fullmatch(r'[a-z][a-z0-9]*(_[a-z0-9]+)*', args.prefix):
         parser.error('--prefix must be lower_snake_case, like aqmp_qmp')
@@ -1741,7 +1819,15 @@ def main(argv=None):
             entries = entries['return']
         if not isinstance(entries, list):
             raise SchemaError('the dump is not a JSON array of schema entries')
-        layer = Layer(entries, args.prefix, args.qemu_version)
+        pins = {}
+        if args.names:
+            with open(args.names, encoding='utf-8') as f:
+                pins = json.load(f)
+            if not isinstance(pins, dict) or not all(
+                    isinstance(v, str) and re.fullmatch(r'[a-z0-9]+(_[a-z0-9]+)*', v) for v in pins.values()):
+                raise SchemaError('%s: not a names file (an object of paths to lower_snake_case names)'
+                                  % args.names)
+        layer = Layer(entries, args.prefix, args.qemu_version, pins)
         header = Writer()
         names = write_header(layer, header)
         outputs = [(args.header, header)]
@@ -1750,6 +1836,10 @@ def main(argv=None):
             include = args.include or args.header.rsplit('/', 1)[-1]
             write_body(layer, body, include)
             outputs.append((args.body, body))
+        if args.write_names:
+            names_out = Writer()
+            names_out(json.dumps(layer.names_file(), indent=1, sort_keys=True))
+            outputs.append((args.write_names, names_out))
         if args.symbol_map:
             symbols = Writer()
             write_map(layer, names, symbols, args.include or args.header.rsplit('/', 1)[-1])
