@@ -475,6 +475,12 @@ def join_params(params, indent):
     return (',\n' + ' ' * indent).join(params)
 
 
+def type_macro(layer, w, fn):
+    macro = '%s_TYPE_%s' % (layer.uprefix, fn[len(layer.prefix) + 1:].upper())
+    layer.reserve(macro)
+    w('#define %s (%s_get_type ())' % (macro, fn))
+
+
 def header_prototypes(layer, w):
     names = []
 
@@ -497,10 +503,12 @@ def header_prototypes(layer, w):
     proto('gboolean', layer.prefix + '_attach_sync',
           ['AqmpClient *client', 'GCancellable *cancellable', 'GError **error'])
     w()
+    type_macro(layer, w, layer.prefix + '_alternate_kind')
     w('GType %s_alternate_kind_get_type (void) G_GNUC_CONST;' % layer.prefix)
     names.append(layer.prefix + '_alternate_kind_get_type')
     for t in sorted_types(layer, 'enum'):
         fn = layer.fn(layer.names[t])
+        type_macro(layer, w, fn)
         w('GType %s_get_type (void) G_GNUC_CONST;' % fn)
         names.append(fn + '_get_type')
     w()
@@ -509,6 +517,7 @@ def header_prototypes(layer, w):
             continue
         cname = layer.names[t]
         fn = layer.fn(cname)
+        type_macro(layer, w, fn)
         w('GType %s_get_type (void) G_GNUC_CONST;' % fn)
         names.append(fn + '_get_type')
         proto(cname + ' *', fn + '_new', ['void'])
