@@ -100,6 +100,7 @@ class Layer:
         self.pins = pins or {}  # path -> lower_snake_case name to keep
         self.reserve(self.tprefix + 'AlternateKind')
         self.resolve()
+        self.emitted = self.used_types()
 
     # the dump
     def entry(self, name):
@@ -256,6 +257,27 @@ class Layer:
             if not tid.startswith('%options:'):
                 out[self.paths[tid]] = self.snakes[cname][len(self.prefix) + 1:]
         return out
+
+    def used_types(self):
+        """the named types the functions need: every type is named (so that
+        names do not depend on what is emitted), only these are emitted"""
+        stack = []
+        for c in self.commands:
+            params, options, union = command_shape(self, c)
+            stack += [union] if union else [tid for _f, tid, _m in params]
+            stack += [options['name']] if options else []
+            stack.append(c['ret-type'])
+        stack += [e['arg-type'] for e in self.events]
+        seen = set()
+        while stack:
+            tid = self.element(stack.pop())
+            if tid in seen or self.meta(tid) == 'builtin' or self.awkward(tid):
+                continue
+            seen.add(tid)
+            e = self.entry(tid)
+            stack += [m['type'] for m in e.get('members', []) if 'type' in m]
+            stack += [v['type'] for v in e.get('variants', [])]
+        return {t for t in seen if t in self.names}
 
     def children(self, tid, stem, path):
         e = self.entry(tid)
@@ -419,7 +441,7 @@ def alternate_branches(layer, tid):
 
 
 def sorted_types(layer, meta):
-    return sorted((t for t in layer.names if layer.entry(t)['meta-type'] == meta),
+    return sorted((t for t in layer.emitted if layer.entry(t)['meta-type'] == meta),
                   key=lambda t: layer.names[t])
 
 
@@ -512,7 +534,7 @@ def header_prototypes(layer, w):
         w('GType %s_get_type (void) G_GNUC_CONST;' % fn)
         names.append(fn + '_get_type')
     w()
-    for t in sorted(layer.names, key=lambda t: layer.names[t]):
+    for t in sorted(layer.emitted, key=lambda t: layer.names[t]):
         if layer.meta(t) not in ('object', 'alternate'):
             continue
         cname = layer.names[t]
@@ -603,7 +625,7 @@ def write_header(layer, w):
             w('  %s, /*< nick=%s >*/' % (ident, v))
         w('} %s;' % cname)
         w()
-    structs = [t for t in sorted(layer.names, key=lambda t: layer.names[t])
+    structs = [t for t in sorted(layer.emitted, key=lambda t: layer.names[t])
                if layer.meta(t) in ('object', 'alternate')]
     for t in structs:
         w('typedef struct _%s %s;' % (layer.names[t], layer.names[t]))
@@ -882,7 +904,8 @@ qmp_boxed_free (const QmpType *type, gpointer self)
     qmp_object_clear (type, self);
   else
     for (guint i = 0; i < type->n_items; i++)
-      qmp_clear (QMP_BRANCHES (type)[i].type, QMP_AT (self, QMP_BRANCHES (type)[i].offset));
+      if (QMP_BRANCHES (type)[i].type != NULL)
+        qmp_clear (QMP_BRANCHES (type)[i].type, QMP_AT (self, QMP_BRANCHES (type)[i].offset));
   g_free (self);
 }
 
@@ -1164,7 +1187,7 @@ qmp_reply (GAsyncResult *result, AqmpClient *client, GError **error)
 
 
 def body_types(layer, w):
-    tids = sorted(layer.names, key=lambda t: layer.names[t])
+    tids = sorted(layer.emitted, key=lambda t: layer.names[t])
     arrays = set()
 
     def note_array(tid):
