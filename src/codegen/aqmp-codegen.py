@@ -1216,8 +1216,10 @@ def body_types(layer, w):
         body_type(layer, w, t)
     for name in sorted(array_infos):
         a = array_infos[name]
-        w('static const QmpType %s = { "array", &%s, .size = sizeof (gpointer), .kind = QMP_ARRAY };'
-          % (name, layer.info(layer.entry(a)['element-type'])))
+        element = layer.entry(a)['element-type']
+        w('static const QmpType %s = { "array", &%s, .free_func = (GDestroyNotify) %s, '
+          '.size = sizeof (gpointer), .kind = QMP_ARRAY };'
+          % (name, layer.info(element), 'g_array_unref' if layer.is_scalar(element) else 'g_ptr_array_unref'))
     w()
 
 
