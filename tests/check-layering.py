@@ -33,7 +33,8 @@ LAYERS = {
     'src/codegen': set(),
     'qga': QGA,
     'src/plugin': PLUGIN,
-    'plugins': PLUGIN,
+    # the workflow plugins build QMP arguments with the typed layer
+    'plugins': PLUGIN | QMP,
     'src/service': HOST,
     'src/cli': HOST,
 }

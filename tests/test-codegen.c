@@ -130,6 +130,16 @@ test_arguments (Fixture *f, gconstpointer data)
                " \"mode\": \"x-auto\", \"tags\": [\"t1\", \"t2\"], \"extra\": {\"free\": [1, \"form\"]},"
                " \"child\": {\"id\": \"c\", \"sizes\": [1, -2]}}");
 
+  /* the same arguments, built for an API that takes JSON */
+  {
+    g_autoptr(JsonObject) built = test_qmp_set_thing_build_arguments ("b", -1, options);
+    g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), built);
+    GPtrArray *received = aqmp_server_get_received (f->server);
+    JsonObject *request = g_ptr_array_index (received, received->len - 1);
+
+    g_assert_true (json_node_equal (node, json_object_get_member (request, "arguments")));
+  }
+
   /* a command without arguments sends none */
   reply (f, "get-mode", "\"off\"");
   {

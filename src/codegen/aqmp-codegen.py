@@ -555,6 +555,8 @@ def header_prototypes(layer, w):
         a, f, s = command_names(layer, c)
         ret, out, _fail = return_shape(layer, c)
         params = param_list(layer, c, 0)
+        if command_args_code(layer, c):
+            proto('JsonObject *', a[:-len('_async')] + '_build_arguments', params[1:])
         proto('void', a, params + ['GCancellable *cancellable', 'GAsyncReadyCallback callback',
                                    'gpointer user_data'])
         outp = ['%s *value' % out] if out else []
@@ -1418,8 +1420,18 @@ def body_command(layer, w, c):
         doc_params.append(('options', '(nullable): the optional members, or %NULL'))
     # the arguments
     if args_code:
-        w('static JsonObject *')
-        w('%s_arguments (%s)' % (base, join_params(plist, len(base) + 12)))
+        w('/**')
+        w(' * %s_build_arguments:' % base)
+        for p, d in doc_params:
+            w(' * @%s: %s' % (p, d))
+        w(' *')
+        w(' * Builds the arguments of `%s` as %s_async() sends them, for the APIs' % (name, base))
+        w(' * that take a command\'s arguments as JSON, such as the job runner\'s.')
+        w(' *')
+        w(' * Returns: (transfer full): the arguments')
+        w(' */')
+        w('JsonObject *')
+        w('%s_build_arguments (%s)' % (base, join_params(plist[1:], len(base) + 18)))
         w('{')
         for line in args_code:
             w('  ' + line)
@@ -1450,7 +1462,7 @@ def body_command(layer, w, c):
         w('  return ret;')
     w('}')
     w()
-    call_args = ', '.join(['client'] + (['arguments'] if union else []) + [p[0] for p in params]
+    call_args = ', '.join((['arguments'] if union else []) + [p[0] for p in params]
                           + (['options'] if options else []))
     # async
     w('/**')
@@ -1473,7 +1485,7 @@ def body_command(layer, w, c):
         w()
     w('  g_return_if_fail (AQMP_IS_CLIENT (client));')
     if args_code:
-        w('  args = %s_arguments (%s);' % (base, call_args))
+        w('  args = %s_build_arguments (%s);' % (base, call_args))
     w('  aqmp_client_execute_async (client, "%s", %s, cancellable, callback, user_data);'
       % (name, 'args' if args_code else 'NULL'))
     w('}')
@@ -1528,7 +1540,7 @@ def body_command(layer, w, c):
     w()
     w('  g_return_val_if_fail (AQMP_IS_CLIENT (client), %s);' % fail)
     if args_code:
-        w('  args = %s_arguments (%s);' % (base, call_args))
+        w('  args = %s_build_arguments (%s);' % (base, call_args))
     w('  reply = aqmp_client_execute_sync (client, "%s", %s, cancellable, error);'
       % (name, 'args' if args_code else 'NULL'))
     w('  return %s_return (reply%s, error);' % (base, ', value' if out else ''))

@@ -394,6 +394,7 @@ void test_qmp_x_tune_optional_set_modes (TestQmpXTuneOptional *self,
 void test_qmp_x_tune_optional_set_default (TestQmpXTuneOptional *self,
                                            const gchar *value);
 
+JsonObject *test_qmp_add_device_build_arguments (const TestQmpAddDeviceArguments *arguments);
 void test_qmp_add_device_async (AqmpClient *client,
                                 const TestQmpAddDeviceArguments *arguments,
                                 GCancellable *cancellable,
@@ -407,6 +408,8 @@ gboolean test_qmp_add_device_sync (AqmpClient *client,
                                    GCancellable *cancellable,
                                    GError **error);
 
+JsonObject *test_qmp_echo_build_arguments (const gchar *device,
+                                           TestQmpGetModeResult status);
 void test_qmp_echo_async (AqmpClient *client,
                           const gchar *device,
                           TestQmpGetModeResult status,
@@ -457,6 +460,8 @@ JsonNode *test_qmp_qom_thing_sync (AqmpClient *client,
                                    GCancellable *cancellable,
                                    GError **error);
 
+JsonObject *test_qmp_query_thing_build_arguments (const gchar *id,
+                                                  const TestQmpQueryThingOptional *options);
 void test_qmp_query_thing_async (AqmpClient *client,
                                  const gchar *id,
                                  const TestQmpQueryThingOptional *options,
@@ -483,6 +488,9 @@ GPtrArray *test_qmp_query_things_sync (AqmpClient *client,
                                        GCancellable *cancellable,
                                        GError **error);
 
+JsonObject *test_qmp_set_thing_build_arguments (const gchar *name,
+                                                gint64 size,
+                                                const TestQmpSetThingOptional *options);
 void test_qmp_set_thing_async (AqmpClient *client,
                                const gchar *name,
                                gint64 size,
@@ -500,6 +508,8 @@ gboolean test_qmp_set_thing_sync (AqmpClient *client,
                                   GCancellable *cancellable,
                                   GError **error);
 
+JsonObject *test_qmp_x_tune_build_arguments (const TestQmpXTuneMode *mode,
+                                             const TestQmpXTuneOptional *options);
 void test_qmp_x_tune_async (AqmpClient *client,
                             const TestQmpXTuneMode *mode,
                             const TestQmpXTuneOptional *options,
