@@ -55,7 +55,7 @@ typedef enum {
  * TestQmpGetModeResult:
  * @TEST_QMP_GET_MODE_RESULT_ON: `on`
  * @TEST_QMP_GET_MODE_RESULT_OFF: `off`
- * @TEST_QMP_GET_MODE_RESULT_X_AUTO: `x-auto` QEMU marks it unstable.
+ * @TEST_QMP_GET_MODE_RESULT_X_AUTO: `x-auto`. QEMU marks it unstable.
  *
  * The enum at `get-mode/result`.
  */
@@ -192,7 +192,7 @@ struct _TestQmpQueryThingOptional {
  * @has_ratio: whether @ratio is set
  * @ratio: the member `ratio` (optional)
  * @has_read_only: whether @read_only is set
- * @read_only: the member `read-only` (optional) QEMU marks it deprecated.
+ * @read_only: the member `read-only` (optional). QEMU marks it deprecated. Features: `dynamic-auto-read-only`.
  * @has_mode: whether @mode is set
  * @mode: the member `mode` (optional)
  * @tags: (nullable) (element-type utf8): the member `tags` (optional)
@@ -232,7 +232,7 @@ struct _TestQmpQueryThingsResult {
  * @has_ratio: whether @ratio is set
  * @ratio: the member `ratio` (optional)
  * @has_read_only: whether @read_only is set
- * @read_only: the member `read-only` (optional) QEMU marks it deprecated.
+ * @read_only: the member `read-only` (optional). QEMU marks it deprecated. Features: `dynamic-auto-read-only`.
  * @has_mode: whether @mode is set
  * @mode: the member `mode` (optional)
  * @tags: (nullable) (element-type utf8): the member `tags` (optional)

@@ -222,7 +222,7 @@ def body_command(layer, w, c):
                            % layer.entry(union)['tag']))
     for field, tid, m in params:
         doc_params.append((field, '%sthe member `%s`%s' % (layer.annotations(tid, False), m['name'],
-                                                           layer.features(m.get('features')))))
+                                                           layer.clause(m.get('features')))))
     if options:
         doc_params.append(('options', '(nullable): the optional members, or %NULL'))
     # the arguments
@@ -318,7 +318,7 @@ def body_command(layer, w, c):
     w('  g_autoptr(JsonNode) reply = NULL;')
     w()
     w('  g_return_val_if_fail (AQMP_IS_CLIENT (client), %s);' % fail)
-    w('  reply = qmp_reply (result, client, error);')
+    w('  reply = aqmp_client_execute_finish (client, result, error);')
     w('  return %s_return (reply%s, error);' % (base, ', value' if out else ''))
     w('}')
     w()

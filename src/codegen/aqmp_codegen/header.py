@@ -121,7 +121,7 @@ def write_header(layer, w):
         feats = {m['name']: m.get('features') for m in e.get('members', [])}
         for v in e['values']:
             w(' * @%s_%s: `%s`%s' % (layer.upper(cname), snake(words(v)).upper(), v,
-                                     layer.features(feats.get(v))))
+                                     layer.clause(feats.get(v))))
         w(' *')
         w(' * The enum at `%s`.%s' % (layer.paths[t], layer.features(e.get('features'))))
         w(' */')
@@ -191,7 +191,7 @@ def write_struct(layer, w, t):
                 body.append('gboolean has_%s;' % field)
             w(' * @%s: %sthe member `%s`%s%s' % (
                 field, layer.annotations(tid, optional), m['name'],
-                ' (optional)' if optional else '', layer.features(m.get('features'))))
+                ' (optional)' if optional else '', layer.clause(m.get('features'))))
             ct = layer.ctype(tid)
             body.append('%s%s%s;' % (ct, '' if ct.endswith('*') else ' ', field))
         for field, tid, v in variants:

@@ -469,9 +469,3 @@ qmp_clear (const QmpType *type, gpointer field)
       g_clear_pointer (pointer, type->free_func);
     }
 }
-
-static JsonNode *
-qmp_reply (GAsyncResult *result, AqmpClient *client, GError **error)
-{
-  return aqmp_client_execute_finish (client, result, error);
-}

@@ -360,6 +360,11 @@ class Layer:
             notes.append('(element-type %s)' % self.gi_element(tid))
         return ' '.join(notes) + (': ' if notes else '')
 
+    def clause(self, feats):
+        """the features, after a phrase that has no full stop"""
+        text = self.features(feats)
+        return '.' + text if text else ''
+
     def features(self, feats):
         feats = feats or []
         text = ''
