@@ -997,7 +997,10 @@ static void
 aqmp_job_runner_dispose (GObject *object)
 {
   AqmpJobRunner *self = AQMP_JOB_RUNNER (object);
+  g_autoptr(GError) gone = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "the job runner went away");
+
   g_cancellable_cancel (self->cancellable);
+  aqmp_job_runner_drop_waiting (self, gone);
   aqmp_job_runner_stop_polling (self);
   aqmp_job_runner_flush (self);
   if (self->client != NULL)
@@ -1021,6 +1024,7 @@ aqmp_job_runner_finalize (GObject *object)
   g_hash_table_unref (self->trackers);
   g_ptr_array_unref (self->identity_waiters);
   g_ptr_array_unref (self->schema_waiters);
+  g_ptr_array_unref (self->start_queue);
   g_object_unref (self->cancellable);
   g_free (self->machine);
   G_OBJECT_CLASS (aqmp_job_runner_parent_class)->finalize (object);
@@ -1085,4 +1089,5 @@ aqmp_job_runner_init (AqmpJobRunner *self)
   self->id_prefix = g_random_int ();
   self->identity_waiters = g_ptr_array_new ();
   self->schema_waiters = g_ptr_array_new ();
+  self->start_queue = g_ptr_array_new_with_free_func (g_object_unref);
 }
