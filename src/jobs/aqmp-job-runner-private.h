@@ -69,6 +69,9 @@ void                aqmp_job_runner_store_finish  (AqmpJobRunner      *self,
                                                    AqmpJob            *job,
                                                    AqmpJobResult       result,
                                                    const gchar        *message);
+void                aqmp_job_runner_replay        (AqmpJobRunner      *self,
+                                                   AqmpJobTracker     *tracker,
+                                                   GPtrArray          *events);
 void                aqmp_job_runner_drop_waiting  (AqmpJobRunner      *self,
                                                    const GError       *error);
 void                aqmp_job_runner_update_polling (AqmpJobRunner     *self);

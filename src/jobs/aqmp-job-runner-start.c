@@ -224,6 +224,36 @@ aqmp_job_runner_gate_one_cb (GObject *source, GAsyncResult *res, gpointer user_d
   aqmp_job_runner_start_answered (self, task, value, error);
 }
 
+/* the trackers of a start's jobs hold their events (@hold), or let them
+ * go: acted on when the start succeeded (@replay), dropped otherwise */
+static void
+aqmp_job_runner_start_hold (AqmpJobRunner *self, GTask *task, gboolean hold, gboolean replay)
+{
+  AqmpJobRunnerStart *start = g_task_get_task_data (task);
+
+  for (guint i = 0; i < start->jobs->len; i++)
+    {
+      AqmpJobTracker *tracker = aqmp_job_runner_tracker_of (self, g_ptr_array_index (start->jobs, i));
+      g_autoptr(GPtrArray) events = NULL;
+
+      if (tracker == NULL)
+        continue;
+      if (hold)
+        {
+          aqmp_job_tracker_hold (tracker);
+          continue;
+        }
+      events = aqmp_job_tracker_release (tracker);
+      if (!replay)
+        continue;
+      /* as when the events come before the answer: then it is started */
+      g_object_ref (tracker);
+      aqmp_job_runner_replay (self, tracker, events);
+      aqmp_job_tracker_set_started (tracker);
+      g_object_unref (tracker);
+    }
+}
+
 static void
 aqmp_job_runner_gate_batch_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
@@ -233,6 +263,11 @@ aqmp_job_runner_gate_batch_cb (GObject *source, GAsyncResult *res, gpointer user
   g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
   g_autoptr(AqmpJobRunner) keep = g_object_ref (self);
 
+  /* a refused transaction may have made jobs and ended them again
+   * (`concluded`, `null`, BLOCK_JOB_CANCELLED): none of that happened to
+   * the jobs sent again */
+  for (guint i = 0; i < tasks->len; i++)
+    aqmp_job_runner_start_hold (self, g_ptr_array_index (tasks, i), FALSE, value != NULL);
   if (value == NULL && g_error_matches (error, AQMP_ERROR, AQMP_ERROR_COMMAND))
     {
       g_debug ("transaction of %u starts refused (%s): each sent alone", tasks->len, error->message);
@@ -293,6 +328,8 @@ aqmp_job_runner_send_waiting (AqmpJobRunner *self)
       return;
     }
   g_debug ("starting %u jobs with one transaction", tasks->len);
+  for (guint i = 0; i < tasks->len; i++)
+    aqmp_job_runner_start_hold (self, g_ptr_array_index (tasks, i), TRUE, FALSE);
   arguments = aqmp_job_runner_batch_arguments (tasks);
   aqmp_client_execute_async (self->client, "transaction", arguments, self->cancellable,
                              aqmp_job_runner_gate_batch_cb, g_steal_pointer (&tasks));

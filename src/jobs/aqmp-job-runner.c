@@ -57,6 +57,8 @@ static GParamSpec *props[N_PROPS];
 G_DEFINE_FINAL_TYPE (AqmpJobRunner, aqmp_job_runner, G_TYPE_OBJECT)
 
 static void aqmp_job_runner_stop_polling (AqmpJobRunner *self);
+static void aqmp_job_runner_status_change (AqmpJobRunner *self, AqmpJobTracker *tracker, AqmpEvent *event);
+static void aqmp_job_runner_block_job (AqmpJobRunner *self, AqmpJobTracker *tracker, AqmpEvent *event);
 
 /* ----- the store; a failing store is reported but never stops a job ----- */
 
@@ -411,12 +413,10 @@ aqmp_job_runner_status_change_cb (AqmpClient *client, AqmpEvent *event, gpointer
 {
   AqmpJobRunner *self = user_data;
   AqmpJobTracker *tracker = aqmp_job_runner_tracker_for_event (self, event, "id");
-  const gchar *status;
 
-  if (tracker == NULL)
+  if (tracker == NULL || aqmp_job_tracker_keep_event (tracker, event))
     return;
-  status = aqmp_json_get_string (aqmp_event_get_data (event), "status");
-  aqmp_job_runner_set_status (self, tracker, aqmp_job_status_from_string (status), aqmp_event_get_timestamp (event));
+  aqmp_job_runner_status_change (self, tracker, event);
 }
 
 static void
@@ -424,15 +424,49 @@ aqmp_job_runner_block_job_cb (AqmpClient *client, AqmpEvent *event, gpointer use
 {
   AqmpJobRunner *self = user_data;
   AqmpJobTracker *tracker = aqmp_job_runner_tracker_for_event (self, event, "device");
+
+  if (tracker == NULL || aqmp_job_tracker_keep_event (tracker, event))
+    return;
+  aqmp_job_runner_block_job (self, tracker, event);
+}
+
+/* the events a tracker held while its start was unanswered, as if they
+ * came now; stops when the job ends */
+void
+aqmp_job_runner_replay (AqmpJobRunner *self, AqmpJobTracker *tracker, GPtrArray *events)
+{
+  const gchar *id = aqmp_job_get_id (aqmp_job_tracker_get_job (tracker));
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      AqmpEvent *event = g_ptr_array_index (events, i);
+
+      if (g_hash_table_lookup (self->trackers, id) != tracker)
+        return;
+      if (g_strcmp0 (aqmp_event_get_name (event), "JOB_STATUS_CHANGE") == 0)
+        aqmp_job_runner_status_change (self, tracker, event);
+      else
+        aqmp_job_runner_block_job (self, tracker, event);
+    }
+}
+
+static void
+aqmp_job_runner_status_change (AqmpJobRunner *self, AqmpJobTracker *tracker, AqmpEvent *event)
+{
+  const gchar *status = aqmp_json_get_string (aqmp_event_get_data (event), "status");
+
+  aqmp_job_runner_set_status (self, tracker, aqmp_job_status_from_string (status), aqmp_event_get_timestamp (event));
+}
+
+static void
+aqmp_job_runner_block_job (AqmpJobRunner *self, AqmpJobTracker *tracker, AqmpEvent *event)
+{
   const gchar *name = aqmp_event_get_name (event);
   JsonObject *data = aqmp_event_get_data (event);
   gint64 offset = aqmp_json_get_int (data, "offset", -1);
   gint64 len = aqmp_json_get_int (data, "len", -1);
-  AqmpJob *job;
+  AqmpJob *job = aqmp_job_tracker_get_job (tracker);
 
-  if (tracker == NULL)
-    return;
-  job = aqmp_job_tracker_get_job (tracker);
   aqmp_job_runner_store_type (self, job, aqmp_json_get_string (data, "type"));
   if (offset >= 0 && len >= 0)
     aqmp_job_set_progress (job, offset, len, g_get_monotonic_time ());
