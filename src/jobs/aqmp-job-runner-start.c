@@ -490,6 +490,14 @@ aqmp_job_runner_start_plan (AqmpJobRunner *self, GTask *task)
  * A `transaction` is one start of all the jobs its actions make, each
  * followed by its own `job-id`; aqmp_job_runner_start_finish_all() gives
  * them all.
+ *
+ * A `blockdev-backup` started while another backup start of this runner
+ * is unanswered waits for that answer, and goes to QEMU with the other
+ * starts that waited as one `transaction`, which drains the block layer
+ * once for all of them; each start still completes with its own job, or
+ * with QEMU's own error for it (a refused transaction is sent again as one
+ * start each). A command that needs the job to exist is sent once the
+ * start completed, as before.
  */
 void
 aqmp_job_runner_start_full_async (AqmpJobRunner       *self,

@@ -18,6 +18,16 @@
  * `job-id`). A job is entered in the runner's table before its command is
  * sent, so not even the events that precede the command's reply are lost.
  *
+ * Every `blockdev-backup` QEMU runs drains the block layer, which pauses
+ * and resumes every job already running, so N backups started one after
+ * another cost about N² events. While one backup start is unanswered, the
+ * runner keeps the next ones back and sends them together as the actions
+ * of one `transaction` (completion mode `individual`: the jobs stay
+ * independent), which drains once. A job of such a transaction has its
+ * events held until QEMU answered; if QEMU refuses the transaction (which
+ * may make jobs and end them again), the events are dropped and each start
+ * is sent again alone, so that each gets the answer it would have had.
+ *
  * While jobs run, one `query-jobs` per poll interval updates the progress
  * of all of them; a new poll is only sent once the last one was answered,
  * and polling stops when no job runs.
