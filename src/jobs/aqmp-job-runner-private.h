@@ -29,6 +29,7 @@ struct _AqmpJobRunner {
   GSource *poll_source;
   gboolean poll_in_flight;
   GSource *flush_source;     /* writes the store's queue */
+  GPtrArray *dismiss_after_flush; /* job ids: dismissed once their result is written */
   GCancellable *cancellable; /* the runner's own calls */
   GPtrArray *start_queue;    /* GTask: backup starts waiting to go together */
   gboolean start_gate_closed; /* a backup start is unanswered */

@@ -224,34 +224,53 @@ aqmp_job_runner_gate_one_cb (GObject *source, GAsyncResult *res, gpointer user_d
   aqmp_job_runner_start_answered (self, task, value, error);
 }
 
-/* the trackers of a start's jobs hold their events (@hold), or let them
- * go: acted on when the start succeeded (@replay), dropped otherwise */
+/* from the transaction's sending to its answer, the trackers of the
+ * start's jobs hold their events */
 static void
-aqmp_job_runner_start_hold (AqmpJobRunner *self, GTask *task, gboolean hold, gboolean replay)
+aqmp_job_runner_start_hold (AqmpJobRunner *self, GTask *task)
 {
   AqmpJobRunnerStart *start = g_task_get_task_data (task);
 
   for (guint i = 0; i < start->jobs->len; i++)
     {
       AqmpJobTracker *tracker = aqmp_job_runner_tracker_of (self, g_ptr_array_index (start->jobs, i));
+
+      if (tracker != NULL)
+        aqmp_job_tracker_hold (tracker);
+    }
+}
+
+/* the events held: acted on when the start succeeded (@replay), as when
+ * they come before the answer; dropped otherwise */
+static void
+aqmp_job_runner_start_release (AqmpJobRunner *self, GTask *task, gboolean replay)
+{
+  AqmpJobRunnerStart *start = g_task_get_task_data (task);
+
+  for (guint i = 0; i < start->jobs->len; i++)
+    {
+      AqmpJobTracker *found = aqmp_job_runner_tracker_of (self, g_ptr_array_index (start->jobs, i));
+      g_autoptr(AqmpJobTracker) tracker = found != NULL ? g_object_ref (found) : NULL;
       g_autoptr(GPtrArray) events = NULL;
 
       if (tracker == NULL)
         continue;
-      if (hold)
-        {
-          aqmp_job_tracker_hold (tracker);
-          continue;
-        }
       events = aqmp_job_tracker_release (tracker);
-      if (!replay)
-        continue;
-      /* as when the events come before the answer: then it is started */
-      g_object_ref (tracker);
-      aqmp_job_runner_replay (self, tracker, events);
-      aqmp_job_tracker_set_started (tracker);
-      g_object_unref (tracker);
+      if (replay)
+        aqmp_job_runner_replay (self, tracker, events);
     }
+}
+
+/* the transaction did nothing: QEMU refused it, or the client did not
+ * send it (its check, its limits); a timeout or a lost connection leaves
+ * unknown what QEMU did, and is each start's answer */
+static gboolean
+aqmp_job_runner_batch_undone (const GError *error)
+{
+  return g_error_matches (error, AQMP_ERROR, AQMP_ERROR_COMMAND)
+         || g_error_matches (error, AQMP_ERROR, AQMP_ERROR_INVALID)
+         || g_error_matches (error, AQMP_ERROR, AQMP_ERROR_TOO_LARGE)
+         || g_error_matches (error, AQMP_ERROR, AQMP_ERROR_QUEUE_FULL);
 }
 
 static void
@@ -262,23 +281,29 @@ aqmp_job_runner_gate_batch_cb (GObject *source, GAsyncResult *res, gpointer user
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
   g_autoptr(AqmpJobRunner) keep = g_object_ref (self);
+  gboolean undone = value == NULL && aqmp_job_runner_batch_undone (error);
 
-  /* a refused transaction may have made jobs and ended them again
-   * (`concluded`, `null`, BLOCK_JOB_CANCELLED): none of that happened to
-   * the jobs sent again */
-  for (guint i = 0; i < tasks->len; i++)
-    aqmp_job_runner_start_hold (self, g_ptr_array_index (tasks, i), FALSE, value != NULL);
-  if (value == NULL && g_error_matches (error, AQMP_ERROR, AQMP_ERROR_COMMAND))
+  /* the next starts go first: what follows may run a caller's code, which
+   * may start another backup and wait for it */
+  aqmp_job_runner_gate_open (self);
+  if (undone)
     {
+      /* a refused transaction may have made jobs and ended them again
+       * (`concluded`, `null`, BLOCK_JOB_CANCELLED): none of that happened
+       * to the jobs sent again */
       g_debug ("transaction of %u starts refused (%s): each sent alone", tasks->len, error->message);
       for (guint i = 0; i < tasks->len; i++)
-        aqmp_job_runner_start_send (self, g_ptr_array_index (tasks, i));
-      aqmp_job_runner_gate_open (self);
+        {
+          aqmp_job_runner_start_release (self, g_ptr_array_index (tasks, i), FALSE);
+          aqmp_job_runner_start_send (self, g_ptr_array_index (tasks, i));
+        }
       return;
     }
-  aqmp_job_runner_gate_open (self);
   for (guint i = 0; i < tasks->len; i++)
-    aqmp_job_runner_start_answered (self, g_ptr_array_index (tasks, i), value, error);
+    {
+      aqmp_job_runner_start_release (self, g_ptr_array_index (tasks, i), value != NULL);
+      aqmp_job_runner_start_answered (self, g_ptr_array_index (tasks, i), value, error);
+    }
 }
 
 /* the waiting starts' commands, as the actions of one transaction */
@@ -329,7 +354,7 @@ aqmp_job_runner_send_waiting (AqmpJobRunner *self)
     }
   g_debug ("starting %u jobs with one transaction", tasks->len);
   for (guint i = 0; i < tasks->len; i++)
-    aqmp_job_runner_start_hold (self, g_ptr_array_index (tasks, i), TRUE, FALSE);
+    aqmp_job_runner_start_hold (self, g_ptr_array_index (tasks, i));
   arguments = aqmp_job_runner_batch_arguments (tasks);
   aqmp_client_execute_async (self->client, "transaction", arguments, self->cancellable,
                              aqmp_job_runner_gate_batch_cb, g_steal_pointer (&tasks));

@@ -79,10 +79,14 @@ aqmp_job_runner_store_warn (AqmpJobRunner *self, GError *error)
     g_warning ("job store %s: %s", aqmp_job_store_get_path (self->store), error->message);
 }
 
+static void aqmp_job_runner_send_verb (AqmpJobRunner *self, const gchar *id, const gchar *command);
+
+/* the queue, then the dismisses that waited for the results in it */
 static void
 aqmp_job_runner_flush (AqmpJobRunner *self)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) dismiss = NULL;
 
   if (self->flush_source != NULL)
     {
@@ -91,6 +95,12 @@ aqmp_job_runner_flush (AqmpJobRunner *self)
     }
   if (self->store != NULL && !aqmp_job_store_flush (self->store, &error))
     aqmp_job_runner_store_warn (self, error);
+  if (self->dismiss_after_flush->len == 0 || self->client == NULL)
+    return;
+  dismiss = g_steal_pointer (&self->dismiss_after_flush);
+  self->dismiss_after_flush = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < dismiss->len; i++)
+    aqmp_job_runner_send_verb (self, g_ptr_array_index (dismiss, i), "job-dismiss");
 }
 
 static gboolean
@@ -138,6 +148,15 @@ aqmp_job_runner_store_checkpoint (AqmpJobRunner *self, AqmpJob *job, gint64 curr
   aqmp_job_runner_schedule_flush (self);
 }
 
+/* the last progress goes with the result, in its transaction */
+static void
+aqmp_job_runner_queue_last_checkpoint (AqmpJobRunner *self, AqmpJob *job, gint64 row)
+{
+  if (job != NULL && aqmp_job_get_total_progress (job) > 0)
+    aqmp_job_store_queue_checkpoint (self->store, row, aqmp_job_get_current_progress (job),
+                                     aqmp_job_get_total_progress (job), g_get_real_time ());
+}
+
 void
 aqmp_job_runner_store_finish (AqmpJobRunner *self, AqmpJob *job, AqmpJobResult result,
                               const gchar *message)
@@ -149,9 +168,7 @@ aqmp_job_runner_store_finish (AqmpJobRunner *self, AqmpJob *job, AqmpJobResult r
     return;
   /* queued without a flush of its own: finishing writes the queue, this
    * checkpoint and the result in one transaction */
-  if (job != NULL && aqmp_job_get_total_progress (job) > 0)
-    aqmp_job_store_queue_checkpoint (self->store, row, aqmp_job_get_current_progress (job),
-                                     aqmp_job_get_total_progress (job), g_get_real_time ());
+  aqmp_job_runner_queue_last_checkpoint (self, job, row);
   if (!aqmp_job_store_finish_job (self->store, row, result, message, g_get_real_time (), &error))
     aqmp_job_runner_store_warn (self, error);
 }
@@ -185,6 +202,33 @@ aqmp_job_runner_record (AqmpJobRunner *self, AqmpJobTracker *tracker)
            aqmp_job_result_to_string (aqmp_job_tracker_get_result (tracker)));
   aqmp_job_runner_store_finish (self, job, aqmp_job_tracker_get_result (tracker),
                                 outcome != NULL ? outcome->message : NULL);
+}
+
+/* a concluded job the runner dismisses: its outcome is queued, and the
+ * dismiss waits for the flush that writes it, so that the jobs ending in
+ * one iteration share one transaction and QEMU forgets none of them
+ * before its outcome is in the store */
+static void
+aqmp_job_runner_record_then_dismiss (AqmpJobRunner *self, AqmpJobTracker *tracker)
+{
+  AqmpJob *job = aqmp_job_tracker_get_job (tracker);
+  gint64 row = aqmp_job_get_store_id (job);
+  const GError *outcome;
+
+  if (self->store == NULL || row == 0 || !aqmp_job_tracker_record (tracker))
+    {
+      aqmp_job_runner_record (self, tracker);
+      aqmp_job_runner_send_verb (self, aqmp_job_get_id (job), "job-dismiss");
+      return;
+    }
+  outcome = aqmp_job_tracker_get_outcome (tracker);
+  g_debug ("job %s ended: %s", aqmp_job_get_id (job),
+           aqmp_job_result_to_string (aqmp_job_tracker_get_result (tracker)));
+  aqmp_job_runner_queue_last_checkpoint (self, job, row);
+  aqmp_job_store_queue_finish (self->store, row, aqmp_job_tracker_get_result (tracker),
+                               outcome != NULL ? outcome->message : NULL, g_get_real_time ());
+  g_ptr_array_add (self->dismiss_after_flush, g_strdup (aqmp_job_get_id (job)));
+  aqmp_job_runner_schedule_flush (self);
 }
 
 /* ----- the jobs followed ----- */
@@ -297,8 +341,7 @@ aqmp_job_runner_do (AqmpJobRunner *self, AqmpJobTracker *tracker, AqmpJobTracker
       aqmp_job_runner_record (self, tracker);
       break;
     case AQMP_JOB_TRACKER_DISMISS:
-      aqmp_job_runner_record (self, tracker);
-      aqmp_job_runner_send_verb (self, id, "job-dismiss");
+      aqmp_job_runner_record_then_dismiss (self, tracker);
       break;
     case AQMP_JOB_TRACKER_FINISH:
       aqmp_job_runner_finish (self, tracker);
@@ -1043,6 +1086,10 @@ aqmp_job_runner_dispose (GObject *object)
   AqmpJobRunner *self = AQMP_JOB_RUNNER (object);
   g_autoptr(GError) gone = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "the job runner went away");
 
+  /* the results queued, and the dismisses that waited for them, go out
+   * before the runner's calls are cancelled */
+  if (self->client != NULL)
+    aqmp_job_runner_flush (self);
   g_cancellable_cancel (self->cancellable);
   aqmp_job_runner_drop_waiting (self, gone);
   aqmp_job_runner_stop_polling (self);
@@ -1069,6 +1116,7 @@ aqmp_job_runner_finalize (GObject *object)
   g_ptr_array_unref (self->identity_waiters);
   g_ptr_array_unref (self->schema_waiters);
   g_ptr_array_unref (self->start_queue);
+  g_ptr_array_unref (self->dismiss_after_flush);
   g_object_unref (self->cancellable);
   g_free (self->machine);
   G_OBJECT_CLASS (aqmp_job_runner_parent_class)->finalize (object);
@@ -1134,4 +1182,5 @@ aqmp_job_runner_init (AqmpJobRunner *self)
   self->identity_waiters = g_ptr_array_new ();
   self->schema_waiters = g_ptr_array_new ();
   self->start_queue = g_ptr_array_new_with_free_func (g_object_unref);
+  self->dismiss_after_flush = g_ptr_array_new_with_free_func (g_free);
 }
