@@ -279,6 +279,76 @@ test_refused_transaction (Fixture *f, gconstpointer data)
   aqmp_test_job_assert_integrity (f->store);
 }
 
+typedef struct {
+  AqmpJobStore *reader;   /* a second connection: reading it flushes nothing */
+  guint n_null;
+  guint n_recorded;
+} EndLog;
+
+static void
+null_seen_cb (AqmpClient *client, AqmpEvent *event, gpointer user_data)
+{
+  EndLog *log = user_data;
+  JsonObject *data = aqmp_event_get_data (event);
+  g_autoptr(AqmpJobRecord) record = NULL;
+
+  if (g_strcmp0 (aqmp_json_get_string (data, "status"), "null") != 0)
+    return;
+  log->n_null++;
+  record = aqmp_job_store_find_job (log->reader, NULL, aqmp_json_get_string (data, "id"), NULL);
+  if (record != NULL && aqmp_job_record_get_result (record) == AQMP_JOB_RESULT_SUCCESS
+      && aqmp_job_record_get_finished (record) != 0)
+    log->n_recorded++;
+}
+
+/*
+ * Jobs that end together: the runner dismisses each only once its outcome
+ * is committed (it writes the outcomes of one iteration in one
+ * transaction, then sends the dismisses), so when QEMU reports a job gone
+ * (`null`), another process already reads its result in the store.
+ */
+static void
+test_end_together (Fixture *f, gconstpointer data)
+{
+  Call starts[N_TOGETHER] = { { 0, }, };
+  Call waits[N_TOGETHER] = { { 0, }, };
+  g_autoptr(GError) error = NULL;
+  EndLog log = { 0, };
+  gulong handler;
+
+  log.reader = aqmp_job_store_new (f->db_path, &error);
+  g_assert_no_error (error);
+  add_backup_nodes (f, N_TOGETHER);
+  handler = g_signal_connect (f->client, "event::JOB_STATUS_CHANGE", G_CALLBACK (null_seen_cb), &log);
+  for (guint i = 0; i < N_TOGETHER; i++)
+    {
+      g_autofree gchar *json = g_strdup_printf ("{\"device\": \"src%u\", \"target\": \"tgt%u\", \"sync\": \"full\"}",
+                                                i, i);
+      g_autoptr(JsonObject) args = aqmp_test_object_from_json (json);
+      aqmp_job_runner_start_async (f->runner, "blockdev-backup", args, AQMP_JOB_START_FLAGS_NONE, NULL,
+                                   started_cb, &starts[i]);
+    }
+  for (guint i = 0; i < N_TOGETHER; i++)
+    {
+      g_assert_true (aqmp_test_wait_for_flag (&starts[i].done, AQMP_TEST_WAIT_MS));
+      g_assert_no_error (starts[i].error);
+      aqmp_job_wait_async (starts[i].job, NULL, waited_cb, &waits[i]);
+    }
+  for (guint i = 0; i < N_TOGETHER; i++)
+    {
+      g_assert_true (aqmp_test_wait_for_flag (&waits[i].done, JOB_WAIT_MS));
+      g_assert_no_error (waits[i].error);
+      g_assert_true (waits[i].ok);
+      call_clear (&starts[i]);
+      call_clear (&waits[i]);
+    }
+  g_signal_handler_disconnect (f->client, handler);
+  g_assert_cmpuint (log.n_null, ==, N_TOGETHER);
+  g_assert_cmpuint (log.n_recorded, ==, N_TOGETHER);
+  g_clear_object (&log.reader);
+  aqmp_test_job_assert_integrity (f->store);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -287,5 +357,6 @@ main (int argc, char **argv)
   g_test_add ("/aqmp/jobs/starts/together", Fixture, NULL, fixture_setup, test_together, fixture_teardown);
   g_test_add ("/aqmp/jobs/starts/refused-transaction", Fixture, NULL, fixture_setup, test_refused_transaction,
               fixture_teardown);
+  g_test_add ("/aqmp/jobs/starts/end-together", Fixture, NULL, fixture_setup, test_end_together, fixture_teardown);
   return g_test_run ();
 }
