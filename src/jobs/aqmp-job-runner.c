@@ -35,13 +35,16 @@
  * The store gets every status transition QEMU reports, a progress
  * checkpoint per job at most once per checkpoint interval, and the result.
  * Transitions, checkpoints and job types are queued and committed together
- * once per main-loop iteration, from a high-priority idle source: starting many
- * jobs makes QEMU pause and resume every running one, thousands of events
- * within a few iterations, and one commit per event would cost more than
- * everything else. The queue is written before the main loop waits again,
- * and at once before a result, when the client disconnects and when the
- * runner goes away; a process killed between an iteration and the next
- * loses at most that iteration's transitions.
+ * once per main-loop iteration, from a high-priority idle source: a burst
+ * of events (jobs started one after another make QEMU pause and resume
+ * every running one) comes within a few iterations, and one commit per
+ * event would cost more than everything else. The queue is written before
+ * the main loop waits again, and at once before a result the job's
+ * waiters are told, when the client disconnects and when the runner goes
+ * away; a process killed between an iteration and the next loses at most
+ * that iteration's transitions. The result of a concluded job the runner
+ * dismisses is queued too, and its `job-dismiss` sent only after the
+ * commit that writes it: QEMU forgets no job before its outcome is stored.
  * When QEMU goes away mid-job the job fails with
  * %AQMP_JOB_ERROR_DISCONNECTED and is recorded as failed; when the client
  * is merely closed by its owner the job is left active in the store, so
