@@ -193,7 +193,9 @@ aqmp_job_runner_start_send (AqmpJobRunner *self, GTask *task)
  * `individual`: the jobs stay independent), which drains once. A start
  * alone is sent as it is, at once. QEMU runs commands one after another
  * anyway, so the waiting ones lose at most the time of the one before.
- * When QEMU refuses the transaction, nothing of it happened, and each
+ * The jobs of a transaction hold their events until QEMU answers it. When
+ * QEMU refuses it, nothing of it stays (though QEMU may have made some of
+ * its jobs and ended them again: those events are dropped), and each
  * start is sent again alone, so that each gets its own answer.
  */
 
