@@ -280,6 +280,69 @@ test_refused_transaction (Fixture *f, gconstpointer data)
 }
 
 typedef struct {
+  Fixture *f;
+  Call call;
+  AqmpJob *nested;      /* started from the callback, synchronously */
+  GError *nested_error;
+} Nested;
+
+static void
+started_then_start_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  Nested *n = user_data;
+  g_autoptr(JsonObject) args = aqmp_test_object_from_json ("{\"device\": \"src3\", \"target\": \"tgt3\","
+                                                           " \"sync\": \"none\"}");
+
+  n->call.job = aqmp_job_runner_start_finish (AQMP_JOB_RUNNER (source), res, &n->call.error);
+  n->nested = aqmp_job_runner_start_sync (n->f->runner, "blockdev-backup", args, AQMP_JOB_START_FLAGS_NONE, NULL,
+                                          &n->nested_error);
+  n->call.done = TRUE;
+}
+
+/*
+ * A caller whose start completes from a transaction, and who starts the
+ * next backup synchronously from its callback: the runner lets the next
+ * starts go before it answers the transaction's, so the nested start is
+ * sent and answered, not kept waiting behind the one being answered.
+ */
+static void
+test_nested_start (Fixture *f, gconstpointer data)
+{
+  Call starts[3] = { { 0, }, };
+  Nested n = { f, { 0, }, NULL, NULL };
+
+  add_backup_nodes (f, 4);
+  start_backup (f, NULL, 0, &starts[0]);
+  start_backup (f, NULL, 1, &starts[1]);
+  {
+    g_autoptr(JsonObject) args = aqmp_test_object_from_json ("{\"device\": \"src2\", \"target\": \"tgt2\","
+                                                             " \"sync\": \"none\"}");
+    aqmp_job_runner_start_async (f->runner, "blockdev-backup", args, AQMP_JOB_START_FLAGS_NONE, NULL,
+                                 started_then_start_cb, &n);
+  }
+  g_assert_true (aqmp_test_wait_for_flag (&n.call.done, AQMP_TEST_WAIT_MS));
+  g_assert_no_error (n.call.error);
+  g_assert_no_error (n.nested_error);
+  g_assert_nonnull (n.nested);
+  g_assert_false (aqmp_job_is_ended (n.nested));
+  for (guint i = 0; i < 2; i++)
+    {
+      g_assert_true (aqmp_test_wait_for_flag (&starts[i].done, AQMP_TEST_WAIT_MS));
+      g_assert_no_error (starts[i].error);
+    }
+  starts[2].job = g_steal_pointer (&n.call.job);
+  cancel_all (f, starts, 3);
+  {
+    Call nested[1] = { { g_steal_pointer (&n.nested), NULL, FALSE, FALSE } };
+    cancel_all (f, nested, 1);
+    call_clear (&nested[0]);
+  }
+  for (guint i = 0; i < 3; i++)
+    call_clear (&starts[i]);
+  aqmp_test_job_assert_integrity (f->store);
+}
+
+typedef struct {
   AqmpJobStore *reader;   /* a second connection: reading it flushes nothing */
   guint n_null;
   guint n_recorded;
@@ -357,6 +420,7 @@ main (int argc, char **argv)
   g_test_add ("/aqmp/jobs/starts/together", Fixture, NULL, fixture_setup, test_together, fixture_teardown);
   g_test_add ("/aqmp/jobs/starts/refused-transaction", Fixture, NULL, fixture_setup, test_refused_transaction,
               fixture_teardown);
+  g_test_add ("/aqmp/jobs/starts/nested-start", Fixture, NULL, fixture_setup, test_nested_start, fixture_teardown);
   g_test_add ("/aqmp/jobs/starts/end-together", Fixture, NULL, fixture_setup, test_end_together, fixture_teardown);
   return g_test_run ();
 }
