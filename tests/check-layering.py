@@ -16,17 +16,19 @@ import re
 import sys
 
 CORE = {'aqmp.h'}
-JOBS = CORE | {'aqmp-jobs.h'}
 QGA = CORE | {'aqmp-qga.h'}
 QAPI = CORE | {'aqmp-qapi.h'}
-PLUGIN = JOBS | QGA | {'aqmp-plugin.h', 'gmodule.h'}
 QMP = QAPI | {'aqmp-qmp.h'}
+# the jobs library sits on the typed layer (and so on the schema layer)
+JOBS = QMP | {'aqmp-jobs.h'}
+PLUGIN = JOBS | QGA | {'aqmp-plugin.h', 'gmodule.h'}
 HOST = PLUGIN | QAPI | {'aqmp-plugin-loader.h'}
 
 # directory -> (headers it may include, files of its own it may name)
 LAYERS = {
     'src/core': set(),
-    'src/jobs': CORE,
+    # the job runner sends its commands through the typed layer
+    'src/jobs': QMP,
     'src/qapi': CORE,
     # generated into the build tree by src/codegen; nothing here by hand
     'src/qmp': QAPI,

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <aqmp/aqmp.h>
+#include <aqmp/aqmp-qapi.h>
 
 #include "aqmp-job-commands.h"
 #include "aqmp-job-error.h"
@@ -66,48 +67,7 @@ aqmp_job_command_lookup (const AqmpJobCommand *list, gsize n, const gchar *name)
   return NULL;
 }
 
-/* ----- QEMU's schema ----- */
-
-struct _AqmpJobSchema {
-  JsonNode *reply;
-  GHashTable *entities;        /* name -> JsonObject, owned by reply */
-};
-
-AqmpJobSchema *
-aqmp_job_schema_new (JsonNode *reply)
-{
-  AqmpJobSchema *schema;
-  JsonArray *array;
-
-  if (reply == NULL || !JSON_NODE_HOLDS_ARRAY (reply))
-    return NULL;
-  schema = g_new0 (AqmpJobSchema, 1);
-  schema->reply = json_node_ref (reply);
-  schema->entities = g_hash_table_new (g_str_hash, g_str_equal);
-  array = json_node_get_array (reply);
-  for (guint i = 0; i < json_array_get_length (array); i++)
-    {
-      JsonNode *node = json_array_get_element (array, i);
-      const gchar *name;
-
-      if (!JSON_NODE_HOLDS_OBJECT (node))
-        continue;
-      name = aqmp_json_get_string (json_node_get_object (node), "name");
-      if (name != NULL)
-        g_hash_table_insert (schema->entities, (gpointer) name, json_node_get_object (node));
-    }
-  return schema;
-}
-
-void
-aqmp_job_schema_free (AqmpJobSchema *schema)
-{
-  if (schema == NULL)
-    return;
-  g_hash_table_unref (schema->entities);
-  json_node_unref (schema->reply);
-  g_free (schema);
-}
+/* ----- QEMU's schema, read by libaqmp-qapi ----- */
 
 typedef enum {
   AQMP_JOB_SCHEMA_ABSENT,      /* no such command or action */
@@ -115,77 +75,43 @@ typedef enum {
   AQMP_JOB_SCHEMA_YES,
 } AqmpJobSchemaAnswer;
 
-static JsonObject *
-aqmp_job_schema_type (AqmpJobSchema *schema, const gchar *name)
-{
-  return name != NULL ? g_hash_table_lookup (schema->entities, name) : NULL;
-}
-
-/* the members of an object type, or of the type a member of it has */
-static JsonArray *
-aqmp_job_schema_members (AqmpJobSchema *schema, const gchar *type)
-{
-  return aqmp_json_get_array (aqmp_job_schema_type (schema, type), "members");
-}
-
-static const gchar *
-aqmp_job_schema_member_type (AqmpJobSchema *schema, const gchar *type, const gchar *member)
-{
-  JsonArray *members = aqmp_job_schema_members (schema, type);
-
-  for (guint i = 0; members != NULL && i < json_array_get_length (members); i++)
-    {
-      JsonObject *m = json_array_get_object_element (members, i);
-      if (g_strcmp0 (aqmp_json_get_string (m, "name"), member) == 0)
-        return aqmp_json_get_string (m, "type");
-    }
-  return NULL;
-}
-
 static AqmpJobSchemaAnswer
-aqmp_job_schema_has_member (AqmpJobSchema *schema, const gchar *type, const gchar *member)
+aqmp_job_schema_has_member (const AqmpSchemaEntry *type, const gchar *member)
 {
-  return aqmp_job_schema_member_type (schema, type, member) != NULL ? AQMP_JOB_SCHEMA_YES : AQMP_JOB_SCHEMA_NO;
-}
-
-static AqmpJobSchemaAnswer
-aqmp_job_schema_command_member (AqmpJobSchema *schema, const gchar *command, const gchar *member)
-{
-  JsonObject *entity = aqmp_job_schema_type (schema, command);
-
-  if (entity == NULL || g_strcmp0 (aqmp_json_get_string (entity, "meta-type"), "command") != 0)
+  if (type == NULL)
     return AQMP_JOB_SCHEMA_ABSENT;
-  return aqmp_job_schema_has_member (schema, aqmp_json_get_string (entity, "arg-type"), member);
+  return aqmp_schema_entry_lookup_member (type, member) != NULL ? AQMP_JOB_SCHEMA_YES : AQMP_JOB_SCHEMA_NO;
+}
+
+static AqmpJobSchemaAnswer
+aqmp_job_schema_command_member (AqmpSchema *schema, const gchar *command, const gchar *member)
+{
+  const AqmpSchemaEntry *entry = aqmp_schema_lookup_command (schema, command);
+
+  if (entry == NULL)
+    return AQMP_JOB_SCHEMA_ABSENT;
+  return aqmp_schema_entry_get_arg_type (entry) != NULL
+         ? aqmp_job_schema_has_member (aqmp_schema_entry_get_arg_type (entry), member) : AQMP_JOB_SCHEMA_NO;
 }
 
 /* transaction's arguments -> actions: [union] -> the variant for @action
  * -> its data's type */
-static const gchar *
-aqmp_job_schema_action_data (AqmpJobSchema *schema, const gchar *action)
-{
-  JsonObject *command = aqmp_job_schema_type (schema, "transaction");
-  const gchar *actions = aqmp_job_schema_member_type (schema, aqmp_json_get_string (command, "arg-type"), "actions");
-  JsonObject *array = aqmp_job_schema_type (schema, actions);
-  JsonObject *variants = aqmp_job_schema_type (schema, aqmp_json_get_string (array, "element-type"));
-  JsonArray *cases = aqmp_json_get_array (variants, "variants");
-
-  for (guint i = 0; cases != NULL && i < json_array_get_length (cases); i++)
-    {
-      JsonObject *variant = json_array_get_object_element (cases, i);
-      if (g_strcmp0 (aqmp_json_get_string (variant, "case"), action) == 0)
-        return aqmp_job_schema_member_type (schema, aqmp_json_get_string (variant, "type"), "data");
-    }
-  return NULL;
-}
-
 static AqmpJobSchemaAnswer
-aqmp_job_schema_action_member (AqmpJobSchema *schema, const gchar *action, const gchar *member)
+aqmp_job_schema_action_member (AqmpSchema *schema, const gchar *action, const gchar *member)
 {
-  const gchar *data = aqmp_job_schema_action_data (schema, action);
+  const AqmpSchemaEntry *command = aqmp_schema_lookup_command (schema, "transaction");
+  const AqmpSchemaEntry *arguments = command != NULL ? aqmp_schema_entry_get_arg_type (command) : NULL;
+  const AqmpSchemaMember *actions = arguments != NULL ? aqmp_schema_entry_lookup_member (arguments, "actions") : NULL;
+  const AqmpSchemaEntry *list = actions != NULL ? aqmp_schema_member_get_type_entry (actions) : NULL;
+  const AqmpSchemaEntry *union_type = list != NULL ? aqmp_schema_entry_get_element_type (list) : NULL;
+  const AqmpSchemaVariant *variant = union_type != NULL ? aqmp_schema_entry_lookup_variant (union_type, action) : NULL;
+  const AqmpSchemaMember *data = variant != NULL
+                                 ? aqmp_schema_entry_lookup_member (aqmp_schema_variant_get_type_entry (variant), "data")
+                                 : NULL;
 
   if (data == NULL)
     return AQMP_JOB_SCHEMA_ABSENT;
-  return aqmp_job_schema_has_member (schema, data, member);
+  return aqmp_job_schema_has_member (aqmp_schema_member_get_type_entry (data), member);
 }
 
 /* ----- settings ----- */
@@ -317,7 +243,7 @@ aqmp_job_plan_fail (GError **error, const gchar *format, ...)
 
 /* whether one action starts a job, and takes auto-dismiss */
 static AqmpJobPlanResult
-aqmp_job_plan_action_kind (const gchar *type, AqmpJobSchema *schema, gboolean *is_job, gboolean *takes,
+aqmp_job_plan_action_kind (const gchar *type, AqmpSchema *schema, gboolean *is_job, gboolean *takes,
                            GError **error)
 {
   const AqmpJobCommand *known = aqmp_job_command_lookup (aqmp_job_actions, G_N_ELEMENTS (aqmp_job_actions), type);
@@ -358,7 +284,7 @@ aqmp_job_copy_object (JsonObject *obj)
 }
 
 static AqmpJobPlanResult
-aqmp_job_plan_transaction (JsonObject *arguments, AqmpJobSchema *schema, AqmpJobNewIdFunc new_id,
+aqmp_job_plan_transaction (JsonObject *arguments, AqmpSchema *schema, AqmpJobNewIdFunc new_id,
                            gpointer user_data, GPtrArray *plans, GError **error)
 {
   JsonArray *actions = aqmp_json_get_array (arguments, "actions");
@@ -418,7 +344,7 @@ aqmp_job_plan_check_ids (GPtrArray *plans, GError **error)
 }
 
 static AqmpJobPlanResult
-aqmp_job_plan_command (const gchar *command, JsonObject *arguments, AqmpJobSchema *schema,
+aqmp_job_plan_command (const gchar *command, JsonObject *arguments, AqmpSchema *schema,
                        AqmpJobNewIdFunc new_id, gpointer user_data, GPtrArray *plans, GError **error)
 {
   const AqmpJobCommand *known = aqmp_job_command_lookup (aqmp_job_commands, G_N_ELEMENTS (aqmp_job_commands),
@@ -461,7 +387,7 @@ aqmp_job_plan_command (const gchar *command, JsonObject *arguments, AqmpJobSchem
  *   %AQMP_JOB_PLAN_NEED_SCHEMA when only QEMU's schema can tell
  */
 AqmpJobPlanResult
-aqmp_job_commands_plan (const gchar *command, JsonObject *arguments, AqmpJobSchema *schema,
+aqmp_job_commands_plan (const gchar *command, JsonObject *arguments, AqmpSchema *schema,
                         AqmpJobNewIdFunc new_id, gpointer user_data, GPtrArray **plans, GError **error)
 {
   g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func ((GDestroyNotify) aqmp_job_plan_free);

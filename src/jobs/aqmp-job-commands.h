@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include <json-glib/json-glib.h>
+#include <aqmp/aqmp-qapi.h>
 
 G_BEGIN_DECLS
 
@@ -9,16 +9,10 @@ G_BEGIN_DECLS
  * What the job runner knows of QEMU's job-creating commands: which ones
  * create jobs, which take `auto-dismiss`, and how a start request becomes
  * the command sent and the jobs to follow (one for most commands, one per
- * job-creating action for `transaction`). Private to the jobs library.
+ * job-creating action for `transaction`). A command not in its list is
+ * looked up in QEMU's schema (`query-qmp-schema`, read by libaqmp-qapi's
+ * AqmpSchema). Private to the jobs library.
  */
-
-/* QEMU's schema, from `query-qmp-schema`, for commands not in the list */
-typedef struct _AqmpJobSchema AqmpJobSchema;
-
-AqmpJobSchema *aqmp_job_schema_new  (JsonNode      *reply);
-void           aqmp_job_schema_free (AqmpJobSchema *schema);
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (AqmpJobSchema, aqmp_job_schema_free)
 
 /* how the runner treats one job, from the arguments it was started with */
 typedef struct {
@@ -47,7 +41,7 @@ typedef enum {
 
 AqmpJobPlanResult aqmp_job_commands_plan     (const gchar      *command,
                                               JsonObject       *arguments,
-                                              AqmpJobSchema    *schema,
+                                              AqmpSchema       *schema,
                                               AqmpJobNewIdFunc  new_id,
                                               gpointer          user_data,
                                               GPtrArray       **plans,

@@ -40,7 +40,7 @@ struct _AqmpJobRunner {
   guint connection;          /* counts disconnections: older answers are stale */
   AqmpMachineIdentity *identity;
   GPtrArray *identity_waiters;
-  AqmpJobSchema *schema;
+  AqmpSchema *schema;        /* QEMU's, read by libaqmp-qapi */
   gboolean schema_known;     /* asked; schema stays NULL when QEMU had none */
   GPtrArray *schema_waiters;
 };

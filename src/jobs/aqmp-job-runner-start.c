@@ -84,10 +84,11 @@ aqmp_job_runner_schema_cb (GObject *source, GAsyncResult *res, gpointer user_dat
   g_autoptr(GPtrArray) waiters = g_steal_pointer (&self->schema_waiters);
 
   self->schema_waiters = g_ptr_array_new ();
-  if (value == NULL)
+  g_clear_object (&self->schema);
+  if (value != NULL)
+    self->schema = aqmp_schema_new (value, &error);
+  if (self->schema == NULL)
     g_debug ("no schema from QEMU: %s", error->message);
-  aqmp_job_schema_free (self->schema);
-  self->schema = aqmp_job_schema_new (value);
   self->schema_known = TRUE;
   for (guint i = 0; i < waiters->len; i++)
     {

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <aqmp/aqmp-qmp.h>
+
 #include "aqmp-job-error.h"
 #include "aqmp-job-private.h"
 #include "aqmp-job-runner-private.h"
@@ -82,7 +84,7 @@ aqmp_job_runner_store_warn (AqmpJobRunner *self, GError *error)
     g_warning ("job store %s: %s", aqmp_job_store_get_path (self->store), error->message);
 }
 
-static void aqmp_job_runner_send_verb (AqmpJobRunner *self, const gchar *id, const gchar *command);
+static void aqmp_job_runner_send_verb (AqmpJobRunner *self, const gchar *id, AqmpJobAction action);
 
 /* the queue, then the dismisses that waited for the results in it */
 static void
@@ -103,7 +105,7 @@ aqmp_job_runner_flush (AqmpJobRunner *self)
   dismiss = g_steal_pointer (&self->dismiss_after_flush);
   self->dismiss_after_flush = g_ptr_array_new_with_free_func (g_free);
   for (guint i = 0; i < dismiss->len; i++)
-    aqmp_job_runner_send_verb (self, g_ptr_array_index (dismiss, i), "job-dismiss");
+    aqmp_job_runner_send_verb (self, g_ptr_array_index (dismiss, i), AQMP_JOB_ACTION_DISMISS);
 }
 
 static gboolean
@@ -221,7 +223,7 @@ aqmp_job_runner_record_then_dismiss (AqmpJobRunner *self, AqmpJobTracker *tracke
   if (self->store == NULL || row == 0 || !aqmp_job_tracker_record (tracker))
     {
       aqmp_job_runner_record (self, tracker);
-      aqmp_job_runner_send_verb (self, aqmp_job_get_id (job), "job-dismiss");
+      aqmp_job_runner_send_verb (self, aqmp_job_get_id (job), AQMP_JOB_ACTION_DISMISS);
       return;
     }
   outcome = aqmp_job_tracker_get_outcome (tracker);
@@ -262,20 +264,46 @@ aqmp_job_runner_forget_connection (AqmpJobRunner *self)
 {
   self->connection++;
   g_clear_object (&self->identity);
-  g_clear_pointer (&self->schema, aqmp_job_schema_free);
+  g_clear_object (&self->schema);
   self->schema_known = FALSE;
 }
 
 /* ----- acting on the job's behalf ----- */
 
+/* the typed calls of the job-* commands, by action: each takes the job's
+ * id only, and QEMU answers {} */
+typedef struct {
+  const gchar *command;
+  void (*send) (AqmpClient *client, const gchar *id, GCancellable *cancellable,
+                GAsyncReadyCallback callback, gpointer user_data);
+  gboolean (*finish) (AqmpClient *client, GAsyncResult *result, GError **error);
+} AqmpJobVerb;
+
+static const AqmpJobVerb aqmp_job_verbs[] = {
+  [AQMP_JOB_ACTION_CANCEL] = { "job-cancel", aqmp_qmp_job_cancel_async, aqmp_qmp_job_cancel_finish },
+  [AQMP_JOB_ACTION_PAUSE] = { "job-pause", aqmp_qmp_job_pause_async, aqmp_qmp_job_pause_finish },
+  [AQMP_JOB_ACTION_RESUME] = { "job-resume", aqmp_qmp_job_resume_async, aqmp_qmp_job_resume_finish },
+  [AQMP_JOB_ACTION_COMPLETE] = { "job-complete", aqmp_qmp_job_complete_async, aqmp_qmp_job_complete_finish },
+  [AQMP_JOB_ACTION_FINALIZE] = { "job-finalize", aqmp_qmp_job_finalize_async, aqmp_qmp_job_finalize_finish },
+  [AQMP_JOB_ACTION_DISMISS] = { "job-dismiss", aqmp_qmp_job_dismiss_async, aqmp_qmp_job_dismiss_finish },
+};
+
+static const AqmpJobVerb *
+aqmp_job_verb_for (AqmpJobAction action)
+{
+  if ((guint) action >= G_N_ELEMENTS (aqmp_job_verbs) || aqmp_job_verbs[action].send == NULL)
+    return NULL;
+  return &aqmp_job_verbs[action];
+}
+
 typedef struct {
   AqmpJobRunner *runner;
   gchar *id;
-  const gchar *verb;
+  const AqmpJobVerb *verb;     /* NULL for query-jobs */
 } AqmpJobRunnerCall;
 
 static AqmpJobRunnerCall *
-aqmp_job_runner_call_new (AqmpJobRunner *self, const gchar *id, const gchar *verb)
+aqmp_job_runner_call_new (AqmpJobRunner *self, const gchar *id, const AqmpJobVerb *verb)
 {
   AqmpJobRunnerCall *call = g_new0 (AqmpJobRunnerCall, 1);
 
@@ -300,22 +328,20 @@ aqmp_job_runner_verb_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(AqmpJobRunnerCall) call = user_data;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
 
   /* a lost connection is handled by the disconnected signal */
-  if (value == NULL)
-    g_debug ("%s of job %s failed: %s", call->verb, call->id, error->message);
+  if (!call->verb->finish (AQMP_CLIENT (source), res, &error))
+    g_debug ("%s of job %s failed: %s", call->verb->command, call->id, error->message);
 }
 
 static void
-aqmp_job_runner_send_verb (AqmpJobRunner *self, const gchar *id, const gchar *command)
+aqmp_job_runner_send_verb (AqmpJobRunner *self, const gchar *id, AqmpJobAction action)
 {
-  g_autoptr(JsonObject) args = json_object_new ();
+  const AqmpJobVerb *verb = aqmp_job_verb_for (action);
 
-  g_debug ("%s for job %s", command, id);
-  json_object_set_string_member (args, "id", id);
-  aqmp_client_execute_async (self->client, command, args, self->cancellable,
-                             aqmp_job_runner_verb_cb, aqmp_job_runner_call_new (self, id, command));
+  g_debug ("%s for job %s", verb->command, id);
+  verb->send (self->client, id, self->cancellable, aqmp_job_runner_verb_cb,
+              aqmp_job_runner_call_new (self, id, verb));
 }
 
 static void aqmp_job_runner_query_outcome (AqmpJobRunner *self, AqmpJobTracker *tracker);
@@ -332,10 +358,10 @@ aqmp_job_runner_do (AqmpJobRunner *self, AqmpJobTracker *tracker, AqmpJobTracker
     case AQMP_JOB_TRACKER_WAIT:
       break;
     case AQMP_JOB_TRACKER_COMPLETE:
-      aqmp_job_runner_send_verb (self, id, "job-complete");
+      aqmp_job_runner_send_verb (self, id, AQMP_JOB_ACTION_COMPLETE);
       break;
     case AQMP_JOB_TRACKER_FINALIZE:
-      aqmp_job_runner_send_verb (self, id, "job-finalize");
+      aqmp_job_runner_send_verb (self, id, AQMP_JOB_ACTION_FINALIZE);
       break;
     case AQMP_JOB_TRACKER_QUERY:
       aqmp_job_runner_query_outcome (self, tracker);
@@ -400,7 +426,7 @@ aqmp_job_runner_query_outcome (AqmpJobRunner *self, AqmpJobTracker *tracker)
   const gchar *id = aqmp_job_get_id (aqmp_job_tracker_get_job (tracker));
 
   aqmp_client_execute_async (self->client, "query-jobs", NULL, self->cancellable,
-                             aqmp_job_runner_outcome_cb, aqmp_job_runner_call_new (self, id, "query-jobs"));
+                             aqmp_job_runner_outcome_cb, aqmp_job_runner_call_new (self, id, NULL));
 }
 
 /* the status QEMU reported; returns FALSE when the runner no longer
@@ -689,37 +715,25 @@ static void
 aqmp_job_runner_control_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
+  const AqmpJobVerb *verb = g_task_get_task_data (task);
+  GError *error = NULL;
 
-  if (value == NULL)
-    {
-      g_task_return_error (task, g_steal_pointer (&error));
-      return;
-    }
-  g_task_return_boolean (task, TRUE);
+  if (!verb->finish (AQMP_CLIENT (source), res, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
 }
 
-static const gchar *
-aqmp_job_action_to_command (AqmpJobAction action)
+static void
+aqmp_job_runner_set_speed_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
-  switch (action)
-    {
-    case AQMP_JOB_ACTION_CANCEL:
-      return "job-cancel";
-    case AQMP_JOB_ACTION_PAUSE:
-      return "job-pause";
-    case AQMP_JOB_ACTION_RESUME:
-      return "job-resume";
-    case AQMP_JOB_ACTION_COMPLETE:
-      return "job-complete";
-    case AQMP_JOB_ACTION_FINALIZE:
-      return "job-finalize";
-    case AQMP_JOB_ACTION_DISMISS:
-      return "job-dismiss";
-    default:
-      return NULL;
-    }
+  g_autoptr(GTask) task = user_data;
+  GError *error = NULL;
+
+  if (!aqmp_qmp_block_job_set_speed_finish (AQMP_CLIENT (source), res, &error))
+    g_task_return_error (task, error);
+  else
+    g_task_return_boolean (task, TRUE);
 }
 
 /**
@@ -742,24 +756,21 @@ aqmp_job_runner_control_async (AqmpJobRunner       *self,
                                GAsyncReadyCallback  callback,
                                gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(JsonObject) args = NULL;
-  const gchar *command = aqmp_job_action_to_command (action);
+  const AqmpJobVerb *verb = aqmp_job_verb_for (action);
+  GTask *task;
   AqmpJobTracker *tracker;
 
   g_return_if_fail (AQMP_IS_JOB_RUNNER (self));
   g_return_if_fail (id != NULL);
-  g_return_if_fail (command != NULL);
+  g_return_if_fail (verb != NULL);
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, aqmp_job_runner_control_async);
+  g_task_set_task_data (task, (gpointer) verb, NULL);
   tracker = g_hash_table_lookup (self->trackers, id);
   if (tracker != NULL)
     aqmp_job_tracker_note_action (tracker, action);
-  args = json_object_new ();
-  json_object_set_string_member (args, "id", id);
-  aqmp_client_execute_async (self->client, command, args, cancellable,
-                             aqmp_job_runner_control_cb, g_steal_pointer (&task));
+  verb->send (self->client, id, cancellable, aqmp_job_runner_control_cb, task);
 }
 
 /**
@@ -801,8 +812,7 @@ aqmp_job_runner_set_speed_async (AqmpJobRunner       *self,
                                  GAsyncReadyCallback  callback,
                                  gpointer             user_data)
 {
-  g_autoptr(GTask) task = NULL;
-  g_autoptr(JsonObject) args = NULL;
+  GTask *task;
 
   g_return_if_fail (AQMP_IS_JOB_RUNNER (self));
   g_return_if_fail (id != NULL);
@@ -810,11 +820,8 @@ aqmp_job_runner_set_speed_async (AqmpJobRunner       *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, aqmp_job_runner_set_speed_async);
-  args = json_object_new ();
-  json_object_set_string_member (args, "device", id);
-  json_object_set_int_member (args, "speed", (gint64) speed);
-  aqmp_client_execute_async (self->client, "block-job-set-speed", args, cancellable,
-                             aqmp_job_runner_control_cb, g_steal_pointer (&task));
+  aqmp_qmp_block_job_set_speed_async (self->client, id, (gint64) speed, cancellable,
+                                      aqmp_job_runner_set_speed_cb, task);
 }
 
 /**
