@@ -735,6 +735,9 @@ test_not_a_job (Fixture *f, gconstpointer data)
     { "transaction", "{\"actions\": [{\"type\": \"block-dirty-bitmap-add\","
                      " \"data\": {\"node\": \"src\", \"name\": \"b0\"}}]}", "starts no job" },
     { "transaction", "{}", "needs 'actions'" },
+    /* an action the list does not know is looked up in QEMU's schema */
+    { "transaction", "{\"actions\": [{\"type\": \"no-such-action\", \"data\": {}}]}",
+      "QEMU has no action 'no-such-action'" },
   };
   g_autoptr(GPtrArray) rows = NULL;
 
