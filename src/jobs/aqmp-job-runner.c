@@ -288,6 +288,11 @@ static const AqmpJobVerb aqmp_job_verbs[] = {
   [AQMP_JOB_ACTION_DISMISS] = { "job-dismiss", aqmp_qmp_job_dismiss_async, aqmp_qmp_job_dismiss_finish },
 };
 
+/* sent by aqmp_job_runner_set_speed_async(), finished as the verbs are */
+static const AqmpJobVerb aqmp_job_set_speed = {
+  "block-job-set-speed", NULL, aqmp_qmp_block_job_set_speed_finish
+};
+
 static const AqmpJobVerb *
 aqmp_job_verb_for (AqmpJobAction action)
 {
@@ -724,17 +729,6 @@ aqmp_job_runner_control_cb (GObject *source, GAsyncResult *res, gpointer user_da
     g_task_return_boolean (task, TRUE);
 }
 
-static void
-aqmp_job_runner_set_speed_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  g_autoptr(GTask) task = user_data;
-  GError *error = NULL;
-
-  if (!aqmp_qmp_block_job_set_speed_finish (AQMP_CLIENT (source), res, &error))
-    g_task_return_error (task, error);
-  else
-    g_task_return_boolean (task, TRUE);
-}
 
 /**
  * aqmp_job_runner_control_async:
@@ -820,8 +814,9 @@ aqmp_job_runner_set_speed_async (AqmpJobRunner       *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, aqmp_job_runner_set_speed_async);
+  g_task_set_task_data (task, (gpointer) &aqmp_job_set_speed, NULL);
   aqmp_qmp_block_job_set_speed_async (self->client, id, (gint64) speed, cancellable,
-                                      aqmp_job_runner_set_speed_cb, task);
+                                      aqmp_job_runner_control_cb, task);
 }
 
 /**

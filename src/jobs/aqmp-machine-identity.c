@@ -5,6 +5,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <aqmp/aqmp-qmp.h>
+
 #include "aqmp-machine-identity.h"
 
 /*
@@ -313,27 +315,15 @@ aqmp_machine_query_done (GTask *task)
                          g_object_unref);
 }
 
-/* a string member of the reply, or NULL; a QEMU without the command
+/* a query QEMU could not answer; a QEMU without the command
  * (qemu-storage-daemon has no query-uuid) just tells nothing */
-static gchar *
-aqmp_machine_query_member (GTask *task, GAsyncResult *res, const gchar *member)
+static void
+aqmp_machine_query_failed (AqmpMachineQuery *query, GError *error, const gchar *what)
 {
-  AqmpMachineQuery *query = g_task_get_task_data (task);
-  AqmpClient *client = g_task_get_source_object (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) value = aqmp_client_execute_finish (client, res, &error);
-
-  if (value == NULL)
-    {
-      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && query->cancelled == NULL)
-        query->cancelled = g_steal_pointer (&error);
-      else
-        g_debug ("no %s from QEMU: %s", member, error->message);
-      return NULL;
-    }
-  if (!JSON_NODE_HOLDS_OBJECT (value))
-    return NULL;
-  return g_strdup (aqmp_json_get_string (json_node_get_object (value), member));
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED) && query->cancelled == NULL)
+    query->cancelled = g_error_copy (error);
+  else
+    g_debug ("no %s from QEMU: %s", what, error->message);
 }
 
 static void
@@ -341,8 +331,13 @@ aqmp_machine_uuid_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   AqmpMachineQuery *query = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AqmpQmpQueryUuidResult) uuid = aqmp_qmp_query_uuid_finish (AQMP_CLIENT (source), res, &error);
 
-  query->uuid = aqmp_machine_query_member (task, res, "UUID");
+  if (uuid == NULL)
+    aqmp_machine_query_failed (query, error, "UUID");
+  else
+    query->uuid = g_steal_pointer (&uuid->UUID);
   aqmp_machine_query_done (task);
 }
 
@@ -351,8 +346,13 @@ aqmp_machine_name_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   AqmpMachineQuery *query = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AqmpQmpQueryNameResult) name = aqmp_qmp_query_name_finish (AQMP_CLIENT (source), res, &error);
 
-  query->name = aqmp_machine_query_member (task, res, "name");
+  if (name == NULL)
+    aqmp_machine_query_failed (query, error, "name");
+  else
+    query->name = g_steal_pointer (&name->name);
   aqmp_machine_query_done (task);
 }
 
@@ -379,8 +379,8 @@ aqmp_machine_identity_query_async (AqmpClient *client, GCancellable *cancellable
   query->pid = aqmp_machine_peer_pid (client);
   query->pending = 2;
   g_task_set_task_data (task, query, (GDestroyNotify) aqmp_machine_query_free);
-  aqmp_client_execute_async (client, "query-uuid", NULL, cancellable, aqmp_machine_uuid_cb, g_object_ref (task));
-  aqmp_client_execute_async (client, "query-name", NULL, cancellable, aqmp_machine_name_cb, task);
+  aqmp_qmp_query_uuid_async (client, cancellable, aqmp_machine_uuid_cb, g_object_ref (task));
+  aqmp_qmp_query_name_async (client, cancellable, aqmp_machine_name_cb, task);
 }
 
 AqmpMachineIdentity *
