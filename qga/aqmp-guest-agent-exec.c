@@ -83,7 +83,7 @@ aqmp_guest_agent_exec_status_cb (GObject *source, GAsyncResult *res, gpointer us
       g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
-  if (!json_object_get_boolean_member_with_default (status, "exited", FALSE))
+  if (!aqmp_json_get_boolean (status, "exited", FALSE))
     {
       aqmp_guest_agent_exec_schedule (task);
       return;
@@ -107,9 +107,9 @@ aqmp_guest_agent_exec_status_cb (GObject *source, GAsyncResult *res, gpointer us
   g_task_return_pointer (task,
                          aqmp_guest_exec_result_new (exit_status,
                                                      out_bytes,
-                                                     json_object_get_boolean_member_with_default (status, "out-truncated", FALSE),
+                                                     aqmp_json_get_boolean (status, "out-truncated", FALSE),
                                                      err_bytes,
-                                                     json_object_get_boolean_member_with_default (status, "err-truncated", FALSE)),
+                                                     aqmp_json_get_boolean (status, "err-truncated", FALSE)),
                          (GDestroyNotify) aqmp_guest_exec_result_unref);
 }
 

@@ -59,15 +59,12 @@ gboolean
 aqmp_guest_agent_get_int (JsonObject *object, const gchar *member, const gchar *command,
                           gint64 *out, GError **error)
 {
-  JsonNode *node = json_object_get_member (object, member);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
+  if (!aqmp_json_lookup_int (object, member, out))
     {
       g_set_error (error, AQMP_ERROR, AQMP_ERROR_PROTOCOL,
                    "%s: the guest agent's reply has no integer '%s'", command, member);
       return FALSE;
     }
-  *out = json_node_get_int (node);
   return TRUE;
 }
 
@@ -471,8 +468,7 @@ aqmp_guest_agent_file_read_cb (GObject *source, GAsyncResult *res, gpointer user
                                                           file->path, self->max_file_size));
       return;
     }
-  if (json_object_get_boolean_member_with_default (chunk, "eof", FALSE)
-      || json_object_get_int_member_with_default (chunk, "count", 0) == 0)
+  if (aqmp_json_get_boolean (chunk, "eof", FALSE) || aqmp_json_get_int (chunk, "count", 0) == 0)
     {
       aqmp_guest_agent_file_finish_up (task, NULL);
       return;

@@ -134,12 +134,11 @@ aqmp_qga_protocol_get_max_reply_size (AqmpProtocol *protocol, const gchar *comma
     return 2 * AQMP_QGA_BASE64_SIZE (AQMP_QGA_EXEC_MAX_OUTPUT) + AQMP_QGA_REPLY_SLACK;
   if (g_strcmp0 (command, "guest-file-read") == 0)
     {
-      JsonNode *count = arguments != NULL ? json_object_get_member (arguments, "count") : NULL;
       gint64 n = AQMP_QGA_FILE_READ_DEFAULT;
 
       /* the agent refuses a larger count with a short error */
-      if (count != NULL && JSON_NODE_HOLDS_VALUE (count) && json_node_get_value_type (count) == G_TYPE_INT64)
-        n = CLAMP (json_node_get_int (count), 0, AQMP_QGA_FILE_READ_MAX);
+      if (aqmp_json_lookup_int (arguments, "count", &n))
+        n = CLAMP (n, 0, AQMP_QGA_FILE_READ_MAX);
       return AQMP_QGA_BASE64_SIZE (n) + AQMP_QGA_REPLY_SLACK;
     }
   return 0;

@@ -122,7 +122,9 @@ fake_info (AqmpTestFakeAgent *self)
     {
       JsonObject *cmd = json_object_new ();
       json_object_set_string_member (cmd, "name", commands[i]);
-      json_object_set_boolean_member (cmd, "enabled", TRUE);
+      json_object_set_boolean_member (cmd, "enabled",
+                                      self->disabled == NULL
+                                      || !g_strv_contains ((const gchar * const *) self->disabled, commands[i]));
       json_object_set_boolean_member (cmd, "success-response",
                                       !g_str_has_prefix (commands[i], "guest-shutdown")
                                       && !g_str_has_prefix (commands[i], "guest-suspend"));
@@ -277,6 +279,7 @@ fake_agent_handle (AqmpServer *server, JsonObject *request, gpointer user_data, 
 
   if (g_strcmp0 (command, "guest-sync-delimited") == 0)
     return fake_sync_delimited (self, request);
+  g_ptr_array_add (self->received, g_strdup (command));
   if (self->silent)
     return NULL;
   if (self->frozen && !g_strv_contains (frozen_allowed, command))
@@ -366,6 +369,7 @@ aqmp_test_fake_agent_new (void)
   self->held = g_ptr_array_new_with_free_func (g_free);
   self->sync_ids = g_ptr_array_new_with_free_func (g_free);
   self->log = g_ptr_array_new_with_free_func (g_free);
+  self->received = g_ptr_array_new_with_free_func (g_free);
   self->exec_exit_codes = g_array_new (FALSE, FALSE, sizeof (gint));
   self->files = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_byte_array_unref);
   self->handles = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free,
@@ -401,6 +405,8 @@ aqmp_test_fake_agent_free (AqmpTestFakeAgent *self)
   g_ptr_array_unref (self->held);
   g_ptr_array_unref (self->sync_ids);
   g_ptr_array_unref (self->log);
+  g_ptr_array_unref (self->received);
+  g_strfreev (self->disabled);
   g_array_unref (self->exec_exit_codes);
   g_hash_table_unref (self->files);
   g_hash_table_unref (self->handles);

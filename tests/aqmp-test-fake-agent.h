@@ -33,6 +33,7 @@ typedef struct {
   gchar *exec_out;
   gchar *exec_err;
   gboolean exec_never_exits;
+  gchar **disabled;          /* listed by guest-info as not enabled */
 
   /* what happened */
   gboolean frozen;
@@ -41,6 +42,7 @@ typedef struct {
   guint n_shutdowns;
   guint n_status_polls;
   guint n_execs;             /* guest-exec received */
+  GPtrArray *received;       /* gchar*: every command but the syncs, in order */
   GPtrArray *log;            /* gchar*: "guest-fsfreeze-freeze", "guest-fsfreeze-thaw" and
                               * "guest-exec PATH ARG..." in the order they came */
   GHashTable *files;         /* path → GByteArray */

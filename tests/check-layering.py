@@ -18,13 +18,15 @@ import sys
 CORE = {'aqmp.h'}
 JOBS = CORE | {'aqmp-jobs.h'}
 QGA = CORE | {'aqmp-qga.h'}
+QAPI = CORE | {'aqmp-qapi.h'}
 PLUGIN = JOBS | QGA | {'aqmp-plugin.h', 'gmodule.h'}
-HOST = PLUGIN | {'aqmp-plugin-loader.h'}
+HOST = PLUGIN | QAPI | {'aqmp-plugin-loader.h'}
 
 # directory -> (headers it may include, files of its own it may name)
 LAYERS = {
     'src/core': set(),
     'src/jobs': CORE,
+    'src/qapi': CORE,
     'qga': QGA,
     'src/plugin': PLUGIN,
     'plugins': PLUGIN,

@@ -9,6 +9,8 @@
 #include <signal.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "aqmp-test-cli.h"
 #include "aqmp-test-hold.h"
 
@@ -578,6 +580,196 @@ test_usage_errors (void)
 }
 
 
+/* ----- each subcommand's options ----- */
+
+/* `aqmp job SUB --help`: its usage line, the options every aqmp command
+ * takes, --db and its own, and no other subcommand's */
+static void
+assert_help (const gchar *verb, const gchar *own, const gchar *foreign)
+{
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  g_autofree gchar *usage = g_strdup_printf ("aqmp job %s [OPTION", verb);
+  const gchar *common[] = { "--timeout", "--json", "--debug", "--tls", "--tls-ca", "--tls-cert", "--tls-key", "--db" };
+
+  g_test_message ("job %s --help", verb);
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", verb, "--help", NULL), ==, 0);
+  g_assert_cmpstr (err, ==, "");
+  g_assert_nonnull (strstr (out, usage));
+  for (guint i = 0; i < G_N_ELEMENTS (common); i++)
+    g_assert_nonnull (strstr (out, common[i]));
+  if (own != NULL)
+    g_assert_nonnull (strstr (out, own));
+  if (foreign != NULL)
+    g_assert_null (strstr (out, foreign));
+}
+
+static void
+test_options (void)
+{
+  g_autofree gchar *dir = aqmp_test_make_dir ();
+  g_autofree gchar *db = g_build_filename (dir, "jobs.db", NULL);
+  g_autofree gchar *silent = g_build_filename (dir, "silent.sock", NULL);
+  g_autoptr(GSocketListener) listener = g_socket_listener_new ();
+  g_autoptr(GSocketAddress) address = g_unix_socket_address_new (silent);
+  g_autoptr(GError) error = NULL;
+
+  assert_help ("start", "--detach", "--limit");
+  assert_help ("watch", "--interval", "--detach");
+  assert_help ("cancel", NULL, "--interval");
+  assert_help ("set-speed", NULL, "--all");
+  assert_help ("list", "--offset", "--detach");
+  assert_help ("show", "--machine", "--all");
+  assert_help ("demo", "--speed", "--machine");
+
+  /* options are the subcommand's own: one that is not is refused */
+  {
+    g_autofree gchar *out = NULL;
+    g_autofree gchar *err = NULL;
+
+    g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "list", "--detach", "--db", db, NULL), ==, 2);
+    g_assert_cmpstr (out, ==, "");
+    aqmp_test_assert_one_error_line (err);
+    g_assert_nonnull (strstr (err, "--detach"));
+  }
+  /* the shared TLS options are checked before anything happens */
+  {
+    g_autofree gchar *out = NULL;
+    g_autofree gchar *err = NULL;
+    g_autofree gchar *cert = g_build_filename (dir, "no-such-cert.pem", NULL);
+
+    g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "start", "--tls-cert", cert, "--db", db,
+                                         "tcp:127.0.0.1:1", "blockdev-backup", NULL), ==, 2);
+    g_assert_cmpstr (out, ==, "");
+    aqmp_test_assert_one_error_line (err);
+    g_assert_nonnull (strstr (err, "no-such-cert.pem"));
+  }
+  /* --timeout bounds the connection: a peer that listens and never greets */
+  g_socket_listener_add_address (listener, address, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_DEFAULT, NULL, NULL,
+                                 &error);
+  g_assert_no_error (error);
+  {
+    g_autofree gchar *out = NULL;
+    g_autofree gchar *err = NULL;
+
+    g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "watch", "--timeout", "0.2", "--db", db,
+                                         silent, NULL), ==, 2);
+    g_assert_cmpstr (out, ==, "");
+    aqmp_test_assert_one_error_line (err);
+    g_assert_nonnull (strstr (err, "timed out"));
+  }
+  g_socket_listener_close (listener);
+  aqmp_test_remove_dir (dir);
+}
+
+/* -v is the shared --debug: the wire trace on stderr, bare */
+static void
+test_debug_trace (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "pause", "-v", "--db", f->db,
+                                       f->qemu->address, "unknown-id", NULL), ==, 1);
+  g_assert_cmpstr (out, ==, "");
+  g_test_message ("%s", err);
+  g_assert_nonnull (strstr (err, "\n--> {\"execute\":\"job-pause\""));
+  g_assert_nonnull (strstr (err, "\naqmp: pause: GenericError: Job not found\n"));
+}
+
+/* ----- the history, a page at a time ----- */
+
+/* the version 2 fixture's five rows; no QEMU needed */
+static gchar *
+fixture_db (const gchar *dir)
+{
+  gchar *path = g_build_filename (dir, "jobs.db", NULL);
+  g_autofree gchar *sql = NULL;
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db = NULL;
+
+  g_assert_true (g_file_get_contents (AQMP_TEST_FIXTURES "/jobs-v2.sql", &sql, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  return path;
+}
+
+/* the ROW column of `aqmp job list`, as "3,4" */
+static gchar *
+listed_rows (const gchar *out)
+{
+  g_auto(GStrv) lines = g_strsplit (out, "\n", -1);
+  g_autoptr(GString) rows = g_string_new (NULL);
+
+  g_assert_true (g_str_has_prefix (lines[0], "ROW "));
+  for (guint i = 1; lines[i] != NULL && lines[i][0] != '\0'; i++)
+    g_string_append_printf (rows, "%s%" G_GINT64_FORMAT, rows->len > 0 ? "," : "",
+                            g_ascii_strtoll (lines[i], NULL, 10));
+  return g_string_free (g_steal_pointer (&rows), FALSE);
+}
+
+/* --limit N shows the N newest, --offset M skips the M newest first; a
+ * page is listed oldest first, as the whole list is */
+static void
+test_list_paged (void)
+{
+  g_autofree gchar *dir = aqmp_test_make_dir ();
+  g_autofree gchar *db = fixture_db (dir);
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  g_autofree gchar *rows = NULL;
+  g_autofree gchar *past = NULL;
+  g_auto(GStrv) lines = NULL;
+
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "list", "--all", "--db", db, NULL), ==, 0);
+  rows = listed_rows (out);
+  g_assert_cmpstr (rows, ==, "1,2,3,4,5");
+  g_clear_pointer (&rows, g_free);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "list", "--all", "--limit", "2",
+                                       "--db", db, NULL), ==, 0);
+  rows = listed_rows (out);
+  g_assert_cmpstr (rows, ==, "4,5");
+  g_clear_pointer (&rows, g_free);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "list", "--all", "-n", "2", "--offset", "2",
+                                       "--db", db, NULL), ==, 0);
+  rows = listed_rows (out);
+  g_assert_cmpstr (rows, ==, "2,3");
+  g_clear_pointer (&rows, g_free);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* JSON lines too, and the active-only filter before the page */
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "list", "--json", "--limit", "1",
+                                       "--db", db, NULL), ==, 0);
+  lines = g_strsplit (out, "\n", -1);
+  g_assert_cmpuint (g_strv_length (lines), ==, 2);
+  g_assert_true (g_str_has_prefix (lines[0], "{\"id\":3,\"machine\":"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* past the end */
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "list", "--all", "--offset", "9",
+                                       "--db", db, NULL), ==, 0);
+  past = g_strdup_printf ("no jobs past the 9 newest in %s\n", db);
+  g_assert_cmpstr (out, ==, past);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "list", "--limit", "-1",
+                                       "--db", db, NULL), ==, 2);
+  g_assert_cmpstr (out, ==, "");
+  aqmp_test_assert_one_error_line (err);
+  aqmp_test_remove_dir (dir);
+}
+
 /* ----- jobs that end unwatched, transactions, commands that start none ----- */
 
 /*
@@ -837,6 +1029,9 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/aqmp/cli/job/usage-errors", test_usage_errors);
+  g_test_add_func ("/aqmp/cli/job/list-paged", test_list_paged);
+  g_test_add_func ("/aqmp/cli/job/options", test_options);
+  g_test_add ("/aqmp/cli/job/debug-trace", Fixture, NULL, fixture_setup, test_debug_trace, fixture_teardown);
   g_test_add ("/aqmp/cli/job/start/json-lines", Fixture, NULL, fixture_setup, test_start_json_lines, fixture_teardown);
   g_test_add ("/aqmp/cli/job/list-show", Fixture, NULL, fixture_setup, test_list_show, fixture_teardown);
   g_test_add ("/aqmp/cli/job/failed", Fixture, NULL, fixture_setup, test_failed, fixture_teardown);

@@ -554,6 +554,100 @@ test_sync_plain (void)
   g_assert_true (GPOINTER_TO_INT (g_thread_join (thread)));
 }
 
+/* what an application's own source saw of a sync call made from the
+ * application's main loop */
+typedef struct {
+  AqmpClient *client;
+  GMainLoop *loop;
+  gboolean in_sync;
+  gboolean app_ran;
+  gboolean app_ran_in_sync;
+  JsonNode *value;
+  GError *error;
+} MainLoopCall;
+
+static gboolean
+app_source_cb (gpointer user_data)
+{
+  MainLoopCall *m = user_data;
+
+  m->app_ran = TRUE;
+  m->app_ran_in_sync = m->in_sync;
+  return G_SOURCE_REMOVE;
+}
+
+/* an application's handler, dispatched by its main loop, calls sync */
+static gboolean
+sync_from_main_loop_cb (gpointer user_data)
+{
+  MainLoopCall *m = user_data;
+
+  /* ready at once, at the priority of the client's own sources: it runs
+   * in the first iteration of the main context, whoever iterates it */
+  g_idle_add_full (G_PRIORITY_DEFAULT, app_source_cb, m, NULL);
+  m->in_sync = TRUE;
+  m->value = aqmp_client_execute_sync (m->client, "query-status", NULL, NULL, &m->error);
+  m->in_sync = FALSE;
+  g_main_loop_quit (m->loop);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+run_sync_from_main_loop (MainLoopCall *m)
+{
+  guint guard;
+
+  m->loop = g_main_loop_new (NULL, FALSE);
+  g_idle_add (sync_from_main_loop_cb, m);
+  guard = g_timeout_add (AQMP_TEST_WAIT_MS * 3, loop_guard_cb, NULL);
+  g_main_loop_run (m->loop);
+  g_source_remove (guard);
+  g_main_loop_unref (m->loop);
+  g_assert_no_error (m->error);
+  g_assert_true (JSON_NODE_HOLDS_OBJECT (m->value));
+  g_clear_pointer (&m->value, json_node_unref);
+}
+
+static void
+test_sync_reenters_main_context (Fixture *f, gconstpointer data)
+{
+  MainLoopCall m = { .client = f->client };
+
+  /* the client was made on the main context, the application's: the
+   * sync call iterates it, and the application's source runs inside */
+  g_assert_true (aqmp_client_get_context (f->client) == g_main_context_default ());
+  run_sync_from_main_loop (&m);
+  g_assert_true (m.app_ran);
+  g_assert_true (m.app_ran_in_sync);
+}
+
+static void
+test_sync_own_context (void)
+{
+  g_autoptr(AqmpTestQemu) qemu = aqmp_test_qemu_new (NULL);
+  g_autoptr(GMainContext) own = g_main_context_new ();
+  g_autoptr(GError) error = NULL;
+  MainLoopCall m = { 0, };
+
+  /* a client made with a context of its own pushed: every source of its
+   * connection is there, and its sync calls iterate only that */
+  g_main_context_push_thread_default (own);
+  m.client = aqmp_test_connect (qemu->address);
+  g_main_context_pop_thread_default (own);
+  g_assert_true (aqmp_client_get_context (m.client) == own);
+
+  run_sync_from_main_loop (&m);
+  g_assert_false (m.app_ran_in_sync);
+  g_assert_false (m.app_ran);
+  /* the application's source runs when its own loop turns again */
+  g_assert_true (aqmp_test_wait_for_flag (&m.app_ran, AQMP_TEST_WAIT_MS));
+  g_assert_false (m.app_ran_in_sync);
+
+  g_assert_true (aqmp_client_disconnect_sync (m.client, NULL, &error));
+  g_assert_no_error (error);
+  g_object_unref (m.client);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -577,5 +671,8 @@ main (int argc, char **argv)
   g_test_add ("/aqmp/client/qemu/disconnect/pending", Fixture, NULL, fixture_setup, test_disconnect_pending, fixture_teardown);
   g_test_add ("/aqmp/client/qemu/sync/thread", Fixture, NULL, fixture_setup, test_sync_from_thread, fixture_teardown);
   g_test_add_func ("/aqmp/client/qemu/sync/plain", test_sync_plain);
+  g_test_add ("/aqmp/client/qemu/sync/reenters-main-context", Fixture, NULL, fixture_setup,
+              test_sync_reenters_main_context, fixture_teardown);
+  g_test_add_func ("/aqmp/client/qemu/sync/own-context", test_sync_own_context);
   return g_test_run ();
 }

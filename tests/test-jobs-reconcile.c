@@ -15,6 +15,7 @@
 
 #include <aqmp/aqmp-jobs.h>
 
+#include "aqmp-test-jobs.h"
 #include "aqmp-test-qemu.h"
 
 #define MIB (1024 * 1024)
@@ -162,35 +163,14 @@ wait_event (AqmpEventWaiter *waiter)
   g_assert_nonnull (event);
 }
 
-typedef struct {
-  GPtrArray *jobs;
-  AqmpJob *job;
-  GError *error;
-  gboolean done;
-  gboolean ok;
-} Call;
-
-static void
-started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  Call *c = user_data;
-
-  c->jobs = aqmp_job_runner_start_finish_all (AQMP_JOB_RUNNER (source), res, &c->error);
-  c->done = TRUE;
-}
-
+/* each QMP call of a start is bounded by the client's default timeout */
 static GPtrArray *
 start_jobs (AqmpJobRunner *runner, const gchar *command, const gchar *json, AqmpJobStartFlags flags,
             guint32 uid, GError **error)
 {
   g_autoptr(JsonObject) args = aqmp_test_object_from_json (json);
-  Call c = { 0, };
 
-  aqmp_job_runner_start_full_async (runner, command, args, flags, uid, NULL, started_cb, &c);
-  g_assert_true (aqmp_test_wait_for_flag (&c.done, AQMP_TEST_WAIT_MS));
-  if (c.error != NULL)
-    g_propagate_error (error, c.error);
-  return c.jobs;
+  return aqmp_job_runner_start_full_sync (runner, command, args, flags, uid, NULL, error);
 }
 
 static AqmpJob *
@@ -229,45 +209,20 @@ release_until_concluded (AqmpClient *client, const gchar *id)
   wait_event (concluded);
 }
 
-static void
-waited_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  Call *c = user_data;
-
-  c->ok = aqmp_job_wait_finish (AQMP_JOB (source), res, &c->error);
-  c->done = TRUE;
-}
-
 static gboolean
 wait_job (AqmpJob *job, GError **error)
 {
-  Call c = { 0, };
-
-  aqmp_job_wait_async (job, NULL, waited_cb, &c);
-  if (!aqmp_test_wait_for_flag (&c.done, JOB_WAIT_MS))
-    g_error ("job %s did not end within %u ms", aqmp_job_get_id (job), JOB_WAIT_MS);
-  if (c.error != NULL)
-    g_propagate_error (error, c.error);
-  return c.ok;
-}
-
-static void
-reconciled_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  GPtrArray **out = user_data;
-  g_autoptr(GError) error = NULL;
-
-  *out = aqmp_job_runner_reconcile_finish (AQMP_JOB_RUNNER (source), res, &error);
-  g_assert_no_error (error);
+  return aqmp_test_job_wait (job, JOB_WAIT_MS, error);
 }
 
 static GPtrArray *
 reconcile (AqmpJobRunner *runner)
 {
-  GPtrArray *attached = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *attached = aqmp_job_runner_reconcile_sync (runner, NULL, &error);
 
-  aqmp_job_runner_reconcile_async (runner, NULL, reconciled_cb, &attached);
-  g_assert_true (aqmp_test_wait_for_pointer ((gpointer *) &attached, AQMP_TEST_WAIT_MS));
+  g_assert_no_error (error);
+  g_assert_nonnull (attached);
   return attached;
 }
 
@@ -297,28 +252,14 @@ all_rows (AqmpJobStore *store)
   return rows;
 }
 
-static JsonObject *
+static AqmpJobRecord *
 row_of (AqmpJobStore *store, gint64 row)
 {
   g_autoptr(GError) error = NULL;
-  JsonObject *record = aqmp_job_store_get_job (store, row, &error);
+  AqmpJobRecord *record = aqmp_job_store_get_job (store, row, &error);
 
   g_assert_no_error (error);
   return record;
-}
-
-static gchar *
-stored_transitions (AqmpJobStore *store, gint64 row)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonArray) transitions = aqmp_job_store_get_transitions (store, row, &error);
-  g_autoptr(GString) s = g_string_new (NULL);
-
-  g_assert_no_error (error);
-  for (guint i = 0; i < json_array_get_length (transitions); i++)
-    g_string_append_printf (s, "%s%s", i > 0 ? "," : "",
-                            json_object_get_string_member (json_array_get_object_element (transitions, i), "status"));
-  return g_string_free (g_steal_pointer (&s), FALSE);
 }
 
 static gint64
@@ -341,7 +282,7 @@ test_unwatched (Fixture *f, gconstpointer data)
   g_autoptr(AqmpJob) job = NULL;
   g_autoptr(GPtrArray) attached = NULL;
   g_autoptr(GPtrArray) rows = NULL;
-  g_autoptr(JsonObject) record = NULL;
+  g_autoptr(AqmpJobRecord) record = NULL;
   g_autoptr(JsonObject) kept = NULL;
   g_autoptr(JsonObject) gone = NULL;
   g_autoptr(GError) error = NULL;
@@ -361,8 +302,8 @@ test_unwatched (Fixture *f, gconstpointer data)
   g_assert_nonnull (kept);
   g_assert_cmpstr (json_object_get_string_member (kept, "status"), ==, "concluded");
   record = row_of (f->store, row);
-  g_assert_true (json_object_get_null_member (record, "result"));
-  g_clear_pointer (&record, json_object_unref);
+  g_assert_true (aqmp_job_record_is_active (record));
+  g_clear_pointer (&record, aqmp_job_record_unref);
 
   f->runner = new_runner (f->client, f->store, f->qemu->address);
   attached = reconcile (f->runner);
@@ -372,21 +313,22 @@ test_unwatched (Fixture *f, gconstpointer data)
   g_assert_cmpint (wait_job (job, &error), ==, !fails);
 
   record = row_of (f->store, row);
-  transitions = stored_transitions (f->store, row);
-  g_test_message ("result %s, error %s, transitions %s", json_object_get_string_member (record, "result"),
-                  json_object_get_null_member (record, "error") ? "-" : json_object_get_string_member (record, "error"),
+  transitions = aqmp_test_job_transitions (f->store, row);
+  g_test_message ("result %s, error %s, transitions %s",
+                  aqmp_job_result_to_string (aqmp_job_record_get_result (record)),
+                  (aqmp_job_record_get_error (record) == NULL) ? "-" : aqmp_job_record_get_error (record),
                   transitions);
   if (fails)
     {
       g_assert_error (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_FAILED);
-      g_assert_cmpstr (json_object_get_string_member (record, "result"), ==, "failed");
-      g_assert_nonnull (strstr (json_object_get_string_member (record, "error"), "Input/output error"));
+      g_assert_cmpstr (aqmp_job_result_to_string (aqmp_job_record_get_result (record)), ==, "failed");
+      g_assert_nonnull (strstr (aqmp_job_record_get_error (record), "Input/output error"));
     }
   else
     {
       g_assert_no_error (error);
-      g_assert_cmpstr (json_object_get_string_member (record, "result"), ==, "success");
-      g_assert_cmpint (json_object_get_int_member (record, "current-progress"), ==, MIB);
+      g_assert_cmpstr (aqmp_job_result_to_string (aqmp_job_record_get_result (record)), ==, "success");
+      g_assert_cmpint (aqmp_job_record_get_current_progress (record), ==, MIB);
     }
   g_assert_true (g_str_has_suffix (transitions, ",concluded,null"));
   /* recorded, then dismissed: one row, and QEMU forgot it */
@@ -404,7 +346,7 @@ test_unwatched_caller_dismisses (Fixture *f, gconstpointer data)
   g_autoptr(GPtrArray) attached = NULL;
   g_autoptr(GPtrArray) again = NULL;
   g_autoptr(GPtrArray) rows = NULL;
-  g_autoptr(JsonObject) record = NULL;
+  g_autoptr(AqmpJobRecord) record = NULL;
   g_autoptr(JsonObject) kept = NULL;
   g_autoptr(GError) error = NULL;
   gint64 row;
@@ -425,7 +367,7 @@ test_unwatched_caller_dismisses (Fixture *f, gconstpointer data)
   /* ends at concluded, recorded, and left for the caller to dismiss */
   g_assert_cmpint (aqmp_job_get_status (job), ==, AQMP_JOB_STATUS_CONCLUDED);
   record = row_of (f->store, row);
-  g_assert_cmpstr (json_object_get_string_member (record, "result"), ==, "success");
+  g_assert_cmpstr (aqmp_job_result_to_string (aqmp_job_record_get_result (record)), ==, "success");
   kept = query_job (f->client, "mine");
   g_assert_nonnull (kept);
 
@@ -451,7 +393,7 @@ test_unwatched_not_ours (Fixture *f, gconstpointer data)
   g_autoptr(JsonObject) kept = NULL;
   g_autoptr(GError) error = NULL;
   AqmpJob *job;
-  JsonObject *record;
+  AqmpJobRecord *record;
 
   add_null_node (f->client, "src", 4 * MIB);
   add_null_node (f->client, "tgt", 4 * MIB);
@@ -467,8 +409,8 @@ test_unwatched_not_ours (Fixture *f, gconstpointer data)
   rows = all_rows (f->store);
   g_assert_cmpuint (rows->len, ==, 1);
   record = g_ptr_array_index (rows, 0);
-  g_assert_cmpstr (json_object_get_string_member (record, "command"), ==, "(adopted)");
-  g_assert_cmpstr (json_object_get_string_member (record, "result"), ==, "success");
+  g_assert_cmpstr (aqmp_job_record_get_command (record), ==, "(adopted)");
+  g_assert_cmpstr (aqmp_job_result_to_string (aqmp_job_record_get_result (record)), ==, "success");
   kept = query_job (f->client, "theirs");
   g_assert_nonnull (kept);
   g_assert_cmpstr (json_object_get_string_member (kept, "status"), ==, "concluded");
@@ -487,8 +429,8 @@ test_caller_auto_dismiss (Fixture *f, gconstpointer data)
 {
   g_autoptr(AqmpJob) job = NULL;
   g_autoptr(AqmpJob) defaulted = NULL;
-  g_autoptr(JsonObject) record = NULL;
-  g_autoptr(JsonObject) other = NULL;
+  g_autoptr(AqmpJobRecord) record = NULL;
+  g_autoptr(AqmpJobRecord) other = NULL;
   g_autoptr(GError) error = NULL;
   JsonObject *args;
 
@@ -499,18 +441,18 @@ test_caller_auto_dismiss (Fixture *f, gconstpointer data)
                    AQMP_JOB_START_FLAGS_NONE);
   g_assert_true (wait_job (job, &error));
   record = row_of (f->store, aqmp_job_get_store_id (job));
-  args = json_object_get_object_member (record, "arguments");
+  args = aqmp_job_record_get_arguments (record);
   g_assert_true (json_object_get_boolean_member (args, "auto-dismiss"));
-  g_assert_cmpstr (json_object_get_string_member (record, "result"), ==, "success");
+  g_assert_cmpstr (aqmp_job_result_to_string (aqmp_job_record_get_result (record)), ==, "success");
 
   /* without it, the runner asks QEMU to keep the job for it */
   defaulted = start_job (f->runner, "{\"device\": \"src\", \"target\": \"tgt2\", \"sync\": \"full\"}",
                          AQMP_JOB_START_FLAGS_NONE);
   g_assert_true (wait_job (defaulted, &error));
   other = row_of (f->store, aqmp_job_get_store_id (defaulted));
-  args = json_object_get_object_member (other, "arguments");
+  args = aqmp_job_record_get_arguments (other);
   g_assert_false (json_object_get_boolean_member (args, "auto-dismiss"));
-  g_assert_cmpstr (json_object_get_string_member (other, "result"), ==, "success");
+  g_assert_cmpstr (aqmp_job_result_to_string (aqmp_job_record_get_result (other)), ==, "success");
 }
 
 /* ----- one QEMU, two monitors, two spellings ----- */
@@ -524,8 +466,8 @@ test_second_monitor (Fixture *f, gconstpointer data)
   g_autoptr(GPtrArray) attached = NULL;
   g_autoptr(GPtrArray) rows = NULL;
   g_autoptr(GPtrArray) by_path = NULL;
-  g_autoptr(JsonObject) record = NULL;
-  g_autoptr(JsonObject) found = NULL;
+  g_autoptr(AqmpJobRecord) record = NULL;
+  g_autoptr(AqmpJobRecord) found = NULL;
   g_autoptr(JsonArray) transitions = NULL;
   g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_autoptr(GError) error = NULL;
@@ -536,10 +478,10 @@ test_second_monitor (Fixture *f, gconstpointer data)
   job = start_held (f, f->runner, "both", "", AQMP_JOB_START_FLAGS_NONE);
   record = row_of (f->store, aqmp_job_get_store_id (job));
   /* -machine none: the all-zero UUID and no name; the pid tells */
-  g_assert_cmpint (json_object_get_int_member (record, "qemu-pid"), ==, qemu_pid (f));
-  g_assert_true (json_object_get_null_member (record, "qemu-uuid"));
-  g_assert_true (json_object_get_null_member (record, "qemu-name"));
-  g_assert_cmpstr (json_object_get_string_member (record, "address"), ==, f->qemu->address);
+  g_assert_cmpint (aqmp_job_record_get_qemu_pid (record), ==, qemu_pid (f));
+  g_assert_true ((aqmp_job_record_get_qemu_uuid (record) == NULL));
+  g_assert_true ((aqmp_job_record_get_qemu_name (record) == NULL));
+  g_assert_cmpstr (aqmp_job_record_get_address (record), ==, f->qemu->address);
 
   /* the other monitor, the path spelt without unix: */
   runner2 = new_runner (client2, f->store, f->second);
@@ -558,7 +500,7 @@ test_second_monitor (Fixture *f, gconstpointer data)
 
   rows = all_rows (f->store);
   g_assert_cmpuint (rows->len, ==, 1);
-  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (rows, 0), "result"), ==, "success");
+  g_assert_cmpstr (aqmp_job_result_to_string (aqmp_job_record_get_result (g_ptr_array_index (rows, 0))), ==, "success");
   /* each transition once, though both runners saw it */
   transitions = aqmp_job_store_get_transitions (f->store, aqmp_job_get_store_id (job), &error);
   g_assert_no_error (error);
@@ -577,7 +519,7 @@ test_second_monitor (Fixture *f, gconstpointer data)
   dotted = g_strdup_printf ("%s/./qmp.sock", f->qemu->dir);
   found = aqmp_job_store_find_job (f->store, dotted, "both", &error);
   g_assert_no_error (error);
-  g_assert_cmpint (json_object_get_int_member (found, "id"), ==, aqmp_job_get_store_id (job));
+  g_assert_cmpint (aqmp_job_record_get_row (found), ==, aqmp_job_get_store_id (job));
 }
 
 /* a process that has ended: its pid names no QEMU any more */
@@ -620,8 +562,8 @@ test_earlier_qemu (Fixture *f, gconstpointer data)
   g_autoptr(AqmpJob) gone = NULL;
   g_autoptr(AqmpJob) alive = NULL;
   g_autoptr(GPtrArray) attached = NULL;
-  g_autoptr(JsonObject) gone_row = NULL;
-  g_autoptr(JsonObject) alive_row = NULL;
+  g_autoptr(AqmpJobRecord) gone_row = NULL;
+  g_autoptr(AqmpJobRecord) alive_row = NULL;
   g_autoptr(GError) error = NULL;
 
   add_held_nodes (f, FALSE);
@@ -653,8 +595,8 @@ test_earlier_qemu (Fixture *f, gconstpointer data)
   g_assert_cmpuint (attached->len, ==, 0);
   gone_row = row_of (f->store, aqmp_job_get_store_id (gone));
   alive_row = row_of (f->store, aqmp_job_get_store_id (alive));
-  g_assert_cmpstr (json_object_get_string_member (gone_row, "result"), ==, "lost");
-  g_assert_true (json_object_get_null_member (alive_row, "result"));
+  g_assert_cmpstr (aqmp_job_result_to_string (aqmp_job_record_get_result (gone_row)), ==, "lost");
+  g_assert_true (aqmp_job_record_is_active (alive_row));
 }
 
 /* a QEMU with -uuid and -name is known by them too */
@@ -662,7 +604,7 @@ static void
 test_uuid_name (Fixture *f, gconstpointer data)
 {
   g_autoptr(AqmpJob) job = NULL;
-  g_autoptr(JsonObject) record = NULL;
+  g_autoptr(AqmpJobRecord) record = NULL;
   g_autoptr(GError) error = NULL;
 
   add_null_node (f->client, "src", MIB);
@@ -671,9 +613,9 @@ test_uuid_name (Fixture *f, gconstpointer data)
                    AQMP_JOB_START_FLAGS_NONE);
   g_assert_true (wait_job (job, &error));
   record = row_of (f->store, aqmp_job_get_store_id (job));
-  g_assert_cmpstr (json_object_get_string_member (record, "qemu-uuid"), ==, "6a2d4e0c-32a4-4a3b-9c8e-1f2a3b4c5d6e");
-  g_assert_cmpstr (json_object_get_string_member (record, "qemu-name"), ==, "aqmp-test-vm");
-  g_assert_cmpint (json_object_get_int_member (record, "qemu-pid"), ==, qemu_pid (f));
+  g_assert_cmpstr (aqmp_job_record_get_qemu_uuid (record), ==, "6a2d4e0c-32a4-4a3b-9c8e-1f2a3b4c5d6e");
+  g_assert_cmpstr (aqmp_job_record_get_qemu_name (record), ==, "aqmp-test-vm");
+  g_assert_cmpint (aqmp_job_record_get_qemu_pid (record), ==, qemu_pid (f));
 }
 
 static void
@@ -691,7 +633,7 @@ test_started_by_uid (Fixture *f, gconstpointer data)
 {
   g_autoptr(GPtrArray) started = NULL;
   g_autoptr(GPtrArray) attached = NULL;
-  g_autoptr(JsonObject) record = NULL;
+  g_autoptr(AqmpJobRecord) record = NULL;
   g_autoptr(GError) error = NULL;
   AqmpJob *job;
 
@@ -707,8 +649,8 @@ test_started_by_uid (Fixture *f, gconstpointer data)
   job = g_ptr_array_index (started, 0);
   g_assert_cmpint (aqmp_job_get_started_by_uid (job), ==, 4242);
   record = row_of (f->store, aqmp_job_get_store_id (job));
-  g_assert_cmpint (json_object_get_int_member (record, "started-by-uid"), ==, 4242);
-  g_assert_cmpint (json_object_get_int_member (record, "start-flags"), ==, AQMP_JOB_START_FLAGS_AUTO_COMPLETE);
+  g_assert_cmpint (aqmp_job_record_get_started_by_uid (record), ==, 4242);
+  g_assert_cmpint (aqmp_job_record_get_start_flags (record), ==, AQMP_JOB_START_FLAGS_AUTO_COMPLETE);
 
   /* a new runner finds it again, with who started it */
   g_clear_object (&f->runner);
@@ -739,7 +681,6 @@ test_transaction (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   g_autofree gchar *before = NULL;
   g_autofree gchar *after = NULL;
-  Call c = { 0, };
 
   add_null_node (f->client, "src", 4 * MIB);
   add_null_node (f->client, "tgt1", 4 * MIB);
@@ -748,11 +689,9 @@ test_transaction (Fixture *f, gconstpointer data)
     g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), given);
     before = aqmp_json_to_string (node, FALSE);
   }
-  aqmp_job_runner_start_full_async (f->runner, "transaction", given, AQMP_JOB_START_FLAGS_NONE, 0, NULL,
-                                    started_cb, &c);
-  g_assert_true (aqmp_test_wait_for_flag (&c.done, AQMP_TEST_WAIT_MS));
-  g_assert_no_error (c.error);
-  jobs = g_steal_pointer (&c.jobs);
+  jobs = aqmp_job_runner_start_full_sync (f->runner, "transaction", given, AQMP_JOB_START_FLAGS_NONE, 0, NULL,
+                                          &error);
+  g_assert_no_error (error);
   /* one start, two jobs: the second named by the runner */
   g_assert_cmpuint (jobs->len, ==, 2);
   g_assert_cmpstr (aqmp_job_get_id (g_ptr_array_index (jobs, 0)), ==, "tx-a");
@@ -769,10 +708,10 @@ test_transaction (Fixture *f, gconstpointer data)
   g_assert_cmpuint (rows->len, ==, 2);
   for (guint i = 0; i < rows->len; i++)
     {
-      JsonObject *row = g_ptr_array_index (rows, i);
-      g_autofree gchar *transitions = stored_transitions (f->store, json_object_get_int_member (row, "id"));
-      g_assert_cmpstr (json_object_get_string_member (row, "command"), ==, "transaction");
-      g_assert_cmpstr (json_object_get_string_member (row, "result"), ==, "success");
+      AqmpJobRecord *row = g_ptr_array_index (rows, i);
+      g_autofree gchar *transitions = aqmp_test_job_transitions (f->store, aqmp_job_record_get_row (row));
+      g_assert_cmpstr (aqmp_job_record_get_command (row), ==, "transaction");
+      g_assert_cmpstr (aqmp_job_result_to_string (aqmp_job_record_get_result (row)), ==, "success");
       g_assert_true (g_str_has_suffix (transitions, "concluded,null"));
     }
   /* the caller's arguments are untouched */
@@ -831,7 +770,7 @@ test_migrate_v2 (void)
   g_autoptr(GPtrArray) all = NULL;
   g_autoptr(GPtrArray) by_path = NULL;
   g_autoptr(GPtrArray) by_name = NULL;
-  g_autoptr(JsonObject) held = NULL;
+  g_autoptr(AqmpJobRecord) held = NULL;
   g_autoptr(JsonArray) transitions = NULL;
   sqlite3 *db = NULL;
   gint64 row;
@@ -850,17 +789,17 @@ test_migrate_v2 (void)
   g_assert_cmpuint (all->len, ==, 5);
   for (guint i = 0; i < all->len; i++)
     {
-      JsonObject *r = g_ptr_array_index (all, i);
+      AqmpJobRecord *r = g_ptr_array_index (all, i);
       /* nothing was known of QEMU or of who started the job */
-      g_assert_true (json_object_get_null_member (r, "qemu-pid"));
-      g_assert_true (json_object_get_null_member (r, "qemu-uuid"));
-      g_assert_true (json_object_get_null_member (r, "started-by-uid"));
-      g_assert_cmpint (json_object_get_int_member (r, "start-flags"), ==, 0);
+      g_assert_true ((aqmp_job_record_get_qemu_pid (r) == 0));
+      g_assert_true ((aqmp_job_record_get_qemu_uuid (r) == NULL));
+      g_assert_true ((aqmp_job_record_get_started_by_uid (r) == -1));
+      g_assert_cmpint (aqmp_job_record_get_start_flags (r), ==, 0);
     }
   /* the address comes from a machine name that spells one */
-  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (all, 0), "address"), ==, "unix:/run/vm1/qmp.sock");
-  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (all, 3), "address"), ==, "unix:/run/vm2/qmp.sock");
-  g_assert_true (json_object_get_null_member (g_ptr_array_index (all, 4), "address"));
+  g_assert_cmpstr (aqmp_job_record_get_address (g_ptr_array_index (all, 0)), ==, "unix:/run/vm1/qmp.sock");
+  g_assert_cmpstr (aqmp_job_record_get_address (g_ptr_array_index (all, 3)), ==, "unix:/run/vm2/qmp.sock");
+  g_assert_true ((aqmp_job_record_get_address (g_ptr_array_index (all, 4)) == NULL));
   by_path = aqmp_job_store_list_jobs (store, "/run/vm1/qmp.sock", FALSE, &error);
   g_assert_cmpuint (by_path->len, ==, 3);
   by_name = aqmp_job_store_list_jobs (store, "vm3", FALSE, &error);
@@ -870,9 +809,9 @@ test_migrate_v2 (void)
    * columns work */
   held = aqmp_job_store_find_job (store, "unix:/run/vm1/qmp.sock", "held-1", &error);
   g_assert_no_error (error);
-  g_assert_true (json_object_get_null_member (held, "result"));
-  g_assert_cmpstr (json_object_get_string_member (held, "status"), ==, "paused");
-  row = json_object_get_int_member (held, "id");
+  g_assert_true (aqmp_job_record_is_active (held));
+  g_assert_cmpstr (aqmp_job_status_to_string (aqmp_job_record_get_status (held)), ==, "paused");
+  row = aqmp_job_record_get_row (held);
   transitions = aqmp_job_store_get_transitions (store, row, &error);
   g_assert_cmpuint (json_array_get_length (transitions), ==, 5);
   g_assert_true (aqmp_job_store_add_transition (store, row, AQMP_JOB_STATUS_RUNNING, 1796411390000000, &error));

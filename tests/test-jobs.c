@@ -12,6 +12,7 @@
 #include <aqmp/aqmp-jobs.h>
 
 #include "aqmp-test-hold.h"
+#include "aqmp-test-jobs.h"
 #include "aqmp-test-qemu.h"
 
 #define MIB (1024 * 1024)
@@ -72,6 +73,8 @@ add_null_node (AqmpClient *client, const gchar *name, gint64 size)
   qmp (client, "blockdev-add", json);
 }
 
+/* one async start or wait, for the tests that put many in flight at
+ * once; the others use the sync calls */
 typedef struct {
   AqmpJob *job;
   GError *error;
@@ -97,18 +100,14 @@ started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   c->done = TRUE;
 }
 
+/* each QMP call of a start is bounded by the client's default timeout */
 static AqmpJob *
 start_job_full (AqmpJobRunner *runner, const gchar *command, const gchar *json, AqmpJobStartFlags flags,
                 GError **error)
 {
   g_autoptr(JsonObject) args = aqmp_test_object_from_json (json);
-  Call c = { 0, };
 
-  aqmp_job_runner_start_async (runner, command, args, flags, NULL, started_cb, &c);
-  g_assert_true (aqmp_test_wait_for_flag (&c.done, AQMP_TEST_WAIT_MS));
-  if (c.error != NULL)
-    g_propagate_error (error, g_steal_pointer (&c.error));
-  return c.job;
+  return aqmp_job_runner_start_sync (runner, command, args, flags, NULL, error);
 }
 
 static AqmpJob *
@@ -134,44 +133,13 @@ waited_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 static gboolean
 wait_job (AqmpJob *job, GError **error)
 {
-  Call c = { 0, };
-
-  aqmp_job_wait_async (job, NULL, waited_cb, &c);
-  if (!aqmp_test_wait_for_flag (&c.done, JOB_WAIT_MS))
-    g_error ("job %s did not end within %u ms", aqmp_job_get_id (job), JOB_WAIT_MS);
-  if (c.error != NULL)
-    g_propagate_error (error, g_steal_pointer (&c.error));
-  return c.ok;
-}
-
-static void
-controlled_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  Call *c = user_data;
-
-  c->ok = aqmp_job_runner_control_finish (AQMP_JOB_RUNNER (source), res, &c->error);
-  c->done = TRUE;
-}
-
-static void
-speed_set_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  Call *c = user_data;
-
-  c->ok = aqmp_job_runner_set_speed_finish (AQMP_JOB_RUNNER (source), res, &c->error);
-  c->done = TRUE;
+  return aqmp_test_job_wait (job, JOB_WAIT_MS, error);
 }
 
 static gboolean
 control_job (AqmpJobRunner *runner, const gchar *id, AqmpJobAction action, GError **error)
 {
-  Call c = { 0, };
-
-  aqmp_job_runner_control_async (runner, id, action, NULL, controlled_cb, &c);
-  g_assert_true (aqmp_test_wait_for_flag (&c.done, AQMP_TEST_WAIT_MS));
-  if (c.error != NULL)
-    g_propagate_error (error, g_steal_pointer (&c.error));
-  return c.ok;
+  return aqmp_job_runner_control_sync (runner, id, action, NULL, error);
 }
 
 typedef struct {
@@ -204,30 +172,11 @@ job_has_progress (gpointer user_data)
   return aqmp_job_get_current_progress (job) > 0 || aqmp_job_is_ended (job);
 }
 
-/* the statuses the store recorded for a job, as "created,running,..." */
-static gchar *
-stored_transitions (AqmpJobStore *store, gint64 row)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonArray) transitions = aqmp_job_store_get_transitions (store, row, &error);
-  g_autoptr(GString) s = g_string_new (NULL);
-
-  g_assert_no_error (error);
-  for (guint i = 0; i < json_array_get_length (transitions); i++)
-    {
-      JsonObject *t = json_array_get_object_element (transitions, i);
-      if (s->len > 0)
-        g_string_append_c (s, ',');
-      g_string_append (s, json_object_get_string_member (t, "status"));
-    }
-  return g_string_free (g_steal_pointer (&s), FALSE);
-}
-
-static JsonObject *
+static AqmpJobRecord *
 stored_job (AqmpJobStore *store, AqmpJob *job)
 {
   g_autoptr(GError) error = NULL;
-  JsonObject *record = aqmp_job_store_get_job (store, aqmp_job_get_store_id (job), &error);
+  AqmpJobRecord *record = aqmp_job_store_get_job (store, aqmp_job_get_store_id (job), &error);
 
   g_assert_no_error (error);
   return record;
@@ -236,289 +185,10 @@ stored_job (AqmpJobStore *store, AqmpJob *job)
 static void
 assert_stored_result (AqmpJobStore *store, AqmpJob *job, const gchar *result)
 {
-  g_autoptr(JsonObject) record = stored_job (store, job);
+  g_autoptr(AqmpJobRecord) record = stored_job (store, job);
 
-  g_assert_cmpstr (json_object_get_string_member (record, "result"), ==, result);
-  g_assert_false (json_object_get_null_member (record, "finished"));
-}
-
-static void
-assert_integrity (AqmpJobStore *store)
-{
-  g_autoptr(GError) error = NULL;
-  g_autofree gchar *verdict = aqmp_job_store_check_integrity (store, &error);
-
-  g_assert_no_error (error);
-  g_assert_cmpstr (verdict, ==, "ok");
-}
-
-/* ----- no QEMU needed ----- */
-
-static void
-test_redact (void)
-{
-  g_autoptr(JsonObject) args = aqmp_test_object_from_json (
-    "{\"qom-type\": \"secret\", \"id\": \"sec0\", \"data\": \"hunter2\","
-    " \"nested\": {\"password\": \"p\", \"list\": [{\"new-password\": \"q\"}, 1, \"x\"],"
-    " \"key-secret\": \"sec0\", \"ssh-password\": \"s\"},"
-    " \"device\": \"drive0\", \"speed\": 5}");
-  g_autoptr(JsonObject) redacted = aqmp_redact_arguments (args);
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-  g_autofree gchar *text = NULL;
-  JsonObject *nested;
-
-  json_node_set_object (node, redacted);
-  text = json_to_string (node, FALSE);
-  g_test_message ("%s", text);
-  g_assert_null (strstr (text, "hunter2"));
-  g_assert_cmpstr (json_object_get_string_member (redacted, "data"), ==, AQMP_REDACTED);
-  nested = json_object_get_object_member (redacted, "nested");
-  g_assert_cmpstr (json_object_get_string_member (nested, "password"), ==, AQMP_REDACTED);
-  g_assert_cmpstr (json_object_get_string_member (nested, "ssh-password"), ==, AQMP_REDACTED);
-  g_assert_cmpstr (json_object_get_string_member (
-                     json_array_get_object_element (json_object_get_array_member (nested, "list"), 0),
-                     "new-password"), ==, AQMP_REDACTED);
-  g_assert_cmpstr (json_object_get_string_member (redacted, "device"), ==, "drive0");
-  g_assert_cmpint (json_object_get_int_member (redacted, "speed"), ==, 5);
-  /* the original is untouched */
-  g_assert_cmpstr (json_object_get_string_member (args, "data"), ==, "hunter2");
-}
-
-static void
-test_store_basic (void)
-{
-  g_autofree gchar *dir = aqmp_test_make_dir ();
-  g_autofree gchar *path = g_build_filename (dir, "sub", "jobs.db", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(AqmpJobStore) store = aqmp_job_store_new (path, &error);
-  g_autoptr(JsonObject) args = aqmp_test_object_from_json ("{\"device\": \"d\", \"password\": \"secret!\"}");
-  g_autoptr(JsonObject) record = NULL;
-  g_autoptr(GPtrArray) active = NULL;
-  g_autoptr(GPtrArray) all = NULL;
-  g_autofree gchar *transitions = NULL;
-  gint64 row;
-
-  g_assert_no_error (error);
-  g_assert_cmpint (aqmp_job_store_get_schema_version (store), ==, AQMP_JOB_STORE_SCHEMA_VERSION);
-  row = aqmp_job_store_add_job (store, "m1", "job-a", "blockdev-backup", args, 1000, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (row, >, 0);
-  g_assert_true (aqmp_job_store_add_transition (store, row, AQMP_JOB_STATUS_CREATED, 1001, &error));
-  g_assert_true (aqmp_job_store_add_transition (store, row, AQMP_JOB_STATUS_RUNNING, 1002, &error));
-  g_assert_true (aqmp_job_store_add_checkpoint (store, row, 10, 100, 1003, &error));
-  g_assert_true (aqmp_job_store_set_job_type (store, row, "backup", &error));
-  g_assert_no_error (error);
-
-  active = aqmp_job_store_list_jobs (store, "m1", TRUE, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (active->len, ==, 1);
-  g_assert_true (aqmp_job_store_finish_job (store, row, AQMP_JOB_RESULT_SUCCESS, NULL, 2000, &error));
-  g_clear_pointer (&active, g_ptr_array_unref);
-  active = aqmp_job_store_list_jobs (store, "m1", TRUE, &error);
-  g_assert_cmpuint (active->len, ==, 0);
-  all = aqmp_job_store_list_jobs (store, NULL, FALSE, &error);
-  g_assert_cmpuint (all->len, ==, 1);
-
-  record = aqmp_job_store_find_job (store, "m1", "job-a", &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (json_object_get_string_member (record, "status"), ==, "running");
-  g_assert_cmpstr (json_object_get_string_member (record, "result"), ==, "success");
-  g_assert_cmpstr (json_object_get_string_member (record, "type"), ==, "backup");
-  g_assert_cmpint (json_object_get_int_member (record, "current-progress"), ==, 10);
-  g_assert_cmpstr (json_object_get_string_member (json_object_get_object_member (record, "arguments"), "password"),
-                   ==, AQMP_REDACTED);
-  transitions = stored_transitions (store, row);
-  g_assert_cmpstr (transitions, ==, "created,running");
-
-  g_assert_null (aqmp_job_store_get_job (store, 999, &error));
-  g_assert_error (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_NOT_FOUND);
-  g_clear_error (&error);
-  g_assert_false (aqmp_job_store_add_transition (store, 999, AQMP_JOB_STATUS_RUNNING, 1, &error));
-  g_assert_error (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_NOT_FOUND);
-  g_clear_error (&error);
-  assert_integrity (store);
-  g_clear_object (&store);
-  aqmp_test_remove_dir (dir);
-}
-
-/* queued writes: in order, in one transaction, invisible elsewhere until
- * flushed; a read flushes first */
-static void
-test_store_queue (void)
-{
-  g_autofree gchar *dir = aqmp_test_make_dir ();
-  g_autofree gchar *path = g_build_filename (dir, "jobs.db", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(AqmpJobStore) store = aqmp_job_store_new (path, &error);
-  g_autoptr(AqmpJobStore) other = NULL;
-  g_autoptr(JsonArray) seen = NULL;
-  g_autoptr(JsonObject) record = NULL;
-  g_autoptr(JsonArray) transitions = NULL;
-  g_autoptr(JsonArray) checkpoints = NULL;
-  guint64 commits;
-  gint64 row;
-
-  g_assert_no_error (error);
-  row = aqmp_job_store_add_job (store, "m1", "job-a", "blockdev-backup", NULL, 1000, &error);
-  g_assert_no_error (error);
-  other = aqmp_job_store_new (path, &error);
-  g_assert_no_error (error);
-
-  commits = aqmp_job_store_get_n_commits (store);
-  for (gint i = 0; i < 100; i++)
-    aqmp_job_store_queue_transition (store, row, i % 2 ? AQMP_JOB_STATUS_PAUSED : AQMP_JOB_STATUS_RUNNING,
-                                     2000 + i);
-  aqmp_job_store_queue_checkpoint (store, row, 5, 10, 3000);
-  aqmp_job_store_queue_job_type (store, row, "backup");
-  g_assert_cmpuint (aqmp_job_store_get_n_commits (store), ==, commits);
-  /* another connection does not see the queue yet */
-  seen = aqmp_job_store_get_transitions (other, row, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (json_array_get_length (seen), ==, 0);
-
-  g_assert_true (aqmp_job_store_flush (store, &error));
-  g_assert_no_error (error);
-  g_assert_cmpuint (aqmp_job_store_get_n_commits (store), ==, commits + 1);
-  g_assert_true (aqmp_job_store_flush (store, &error));
-  g_assert_cmpuint (aqmp_job_store_get_n_commits (store), ==, commits + 1);
-
-  transitions = aqmp_job_store_get_transitions (other, row, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (json_array_get_length (transitions), ==, 100);
-  for (guint i = 0; i < 100; i++)
-    {
-      JsonObject *t = json_array_get_object_element (transitions, i);
-      g_assert_cmpstr (json_object_get_string_member (t, "status"), ==, i % 2 ? "paused" : "running");
-      g_assert_cmpint (json_object_get_int_member (t, "timestamp"), ==, 2000 + i);
-    }
-  record = aqmp_job_store_get_job (other, row, &error);
-  g_assert_no_error (error);
-  g_assert_cmpstr (json_object_get_string_member (record, "status"), ==, "paused");
-  g_assert_cmpstr (json_object_get_string_member (record, "type"), ==, "backup");
-  g_assert_cmpint (json_object_get_int_member (record, "current-progress"), ==, 5);
-
-  /* a read on the queuing store writes the queue first */
-  aqmp_job_store_queue_transition (store, row, AQMP_JOB_STATUS_WAITING, 4000);
-  checkpoints = aqmp_job_store_get_checkpoints (store, row, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (json_array_get_length (checkpoints), ==, 1);
-  g_clear_pointer (&transitions, json_array_unref);
-  transitions = aqmp_job_store_get_transitions (other, row, &error);
-  g_assert_cmpuint (json_array_get_length (transitions), ==, 101);
-
-  /* so does a write made at once, in the same transaction */
-  commits = aqmp_job_store_get_n_commits (store);
-  aqmp_job_store_queue_transition (store, row, AQMP_JOB_STATUS_PENDING, 4001);
-  aqmp_job_store_queue_transition (store, row, AQMP_JOB_STATUS_CONCLUDED, 4002);
-  g_assert_true (aqmp_job_store_finish_job (store, row, AQMP_JOB_RESULT_SUCCESS, NULL, 4003, &error));
-  g_assert_cmpuint (aqmp_job_store_get_n_commits (store), ==, commits + 1);
-  g_clear_pointer (&record, json_object_unref);
-  record = aqmp_job_store_get_job (other, row, &error);
-  g_assert_cmpstr (json_object_get_string_member (record, "status"), ==, "concluded");
-  g_assert_cmpstr (json_object_get_string_member (record, "result"), ==, "success");
-
-  /* a queued write for a job that is not there is skipped, the rest kept */
-  aqmp_job_store_queue_transition (store, 999, AQMP_JOB_STATUS_RUNNING, 5000);
-  aqmp_job_store_queue_transition (store, row, AQMP_JOB_STATUS_NULL, 5001);
-  g_assert_false (aqmp_job_store_flush (store, &error));
-  g_assert_error (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_NOT_FOUND);
-  g_clear_error (&error);
-  g_clear_pointer (&transitions, json_array_unref);
-  transitions = aqmp_job_store_get_transitions (other, row, &error);
-  g_assert_cmpuint (json_array_get_length (transitions), ==, 104);
-
-  /* finalizing the store writes what is left */
-  aqmp_job_store_queue_checkpoint (store, row, 10, 10, 6000);
-  g_clear_object (&store);
-  g_clear_pointer (&checkpoints, json_array_unref);
-  checkpoints = aqmp_job_store_get_checkpoints (other, row, &error);
-  g_assert_cmpuint (json_array_get_length (checkpoints), ==, 2);
-  assert_integrity (other);
-  g_clear_object (&other);
-  aqmp_test_remove_dir (dir);
-}
-
-static void
-test_store_migrate_v1 (void)
-{
-  g_autofree gchar *dir = aqmp_test_make_dir ();
-  g_autofree gchar *path = g_build_filename (dir, "jobs-v1.db", NULL);
-  g_autofree gchar *sql = NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(AqmpJobStore) store = NULL;
-  g_autoptr(GPtrArray) all = NULL;
-  g_autoptr(GPtrArray) active = NULL;
-  g_autoptr(JsonObject) failed = NULL;
-  g_autofree gchar *transitions = NULL;
-  sqlite3 *db = NULL;
-  gint64 row;
-
-  /* the fixture is SQL text in git, made into a database here */
-  g_assert_true (g_file_get_contents (AQMP_TEST_FIXTURES "/jobs-v1.sql", &sql, NULL, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
-  sqlite3_close (db);
-
-  store = aqmp_job_store_new (path, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (aqmp_job_store_get_schema_version (store), ==, AQMP_JOB_STORE_SCHEMA_VERSION);
-  all = aqmp_job_store_list_jobs (store, NULL, FALSE, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (all->len, ==, 3);
-  /* version 1 had no results: they were derived from error and finished */
-  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (all, 0), "result"), ==, "success");
-  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (all, 1), "result"), ==, "failed");
-  g_assert_true (json_object_get_null_member (g_ptr_array_index (all, 2), "result"));
-  active = aqmp_job_store_list_jobs (store, "unix:/run/vm2.sock", TRUE, &error);
-  g_assert_cmpuint (active->len, ==, 1);
-  failed = aqmp_job_store_find_job (store, NULL, "backup-2", &error);
-  g_assert_cmpstr (json_object_get_string_member (failed, "error"), ==, "Input/output error");
-  transitions = stored_transitions (store, json_object_get_int_member (failed, "id"));
-  g_assert_cmpstr (transitions, ==, "created,running,aborting,concluded,null");
-
-  /* and the new columns and tables work */
-  row = json_object_get_int_member (g_ptr_array_index (all, 2), "id");
-  g_assert_true (aqmp_job_store_add_checkpoint (store, row, 5, 10, 1, &error));
-  g_assert_true (aqmp_job_store_set_job_type (store, row, "mirror", &error));
-  g_assert_no_error (error);
-  assert_integrity (store);
-
-  /* reopening is a no-op */
-  g_clear_object (&store);
-  store = aqmp_job_store_new (path, &error);
-  g_assert_no_error (error);
-  g_clear_object (&store);
-  aqmp_test_remove_dir (dir);
-}
-
-static void
-test_store_too_new (void)
-{
-  g_autofree gchar *dir = aqmp_test_make_dir ();
-  g_autofree gchar *path = g_build_filename (dir, "jobs.db", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(AqmpJobStore) store = NULL;
-  sqlite3 *db = NULL;
-
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, "CREATE TABLE schema (version INTEGER NOT NULL);"
-                                     "INSERT INTO schema VALUES (99);", NULL, NULL, NULL), ==, SQLITE_OK);
-  sqlite3_close (db);
-  store = aqmp_job_store_new (path, &error);
-  g_assert_null (store);
-  g_assert_error (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_STORE);
-  g_assert_nonnull (strstr (error->message, "99"));
-  aqmp_test_remove_dir (dir);
-}
-
-static void
-test_default_path (void)
-{
-  g_autofree gchar *path = aqmp_job_store_get_default_path ();
-
-  g_assert_true (g_str_has_suffix (path, "/aqmp/jobs.db"));
-  g_assert_true (g_str_has_prefix (path, g_get_user_state_dir ()));
+  g_assert_cmpstr (aqmp_job_result_to_string (aqmp_job_record_get_result (record)), ==, result);
+  g_assert_cmpint (aqmp_job_record_get_finished (record), !=, 0);
 }
 
 /* ----- backup ----- */
@@ -578,7 +248,7 @@ test_backup_progress (Fixture *f, gconstpointer data)
 {
   g_autoptr(AqmpJob) job = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) record = NULL;
+  g_autoptr(AqmpJobRecord) record = NULL;
   g_autoptr(JsonArray) checkpoints = NULL;
   g_autofree gchar *transitions = NULL;
   ProgressLog log = { g_array_new (FALSE, FALSE, sizeof (gdouble)), FALSE, FALSE };
@@ -643,14 +313,14 @@ test_backup_progress (Fixture *f, gconstpointer data)
 
   /* the store has every transition, the result and a bounded number of
    * checkpoints (one per 200 ms at most, plus the final one) */
-  transitions = stored_transitions (f->store, aqmp_job_get_store_id (job));
+  transitions = aqmp_test_job_transitions (f->store, aqmp_job_get_store_id (job));
   g_test_message ("transitions: %s", transitions);
   g_assert_true (g_str_has_prefix (transitions, "created,running,"));
   g_assert_true (g_str_has_suffix (transitions, ",waiting,pending,concluded,null"));
   record = stored_job (f->store, job);
-  g_assert_cmpstr (json_object_get_string_member (record, "result"), ==, "success");
-  g_assert_cmpstr (json_object_get_string_member (record, "type"), ==, "backup");
-  g_assert_cmpint (json_object_get_int_member (record, "current-progress"), ==, 1024 * MIB);
+  g_assert_cmpint (aqmp_job_record_get_result (record), ==, AQMP_JOB_RESULT_SUCCESS);
+  g_assert_cmpstr (aqmp_job_record_get_job_type (record), ==, "backup");
+  g_assert_cmpint (aqmp_job_record_get_current_progress (record), ==, 1024 * MIB);
   checkpoints = aqmp_job_store_get_checkpoints (f->store, aqmp_job_get_store_id (job), &error);
   g_assert_no_error (error);
   g_test_message ("%u checkpoints in %" G_GINT64_FORMAT " ms", json_array_get_length (checkpoints), took / 1000);
@@ -666,15 +336,15 @@ test_start_refused (Fixture *f, gconstpointer data)
   g_autoptr(AqmpJob) job = start_job_full (f->runner, "blockdev-backup",
                                            "{\"job-id\": \"nope\", \"device\": \"missing\", \"target\": \"x\", \"sync\": \"full\"}",
                                            AQMP_JOB_START_FLAGS_NONE, &error);
-  g_autoptr(JsonObject) record = NULL;
+  g_autoptr(AqmpJobRecord) record = NULL;
 
   g_assert_null (job);
   g_assert_error (error, AQMP_ERROR, AQMP_ERROR_COMMAND);
   g_assert_null (aqmp_job_runner_lookup (f->runner, "nope"));
   record = aqmp_job_store_find_job (f->store, f->qemu->address, "nope", NULL);
   g_assert_nonnull (record);
-  g_assert_cmpstr (json_object_get_string_member (record, "result"), ==, "failed");
-  g_assert_nonnull (strstr (json_object_get_string_member (record, "error"), "missing"));
+  g_assert_cmpint (aqmp_job_record_get_result (record), ==, AQMP_JOB_RESULT_FAILED);
+  g_assert_nonnull (strstr (aqmp_job_record_get_error (record), "missing"));
 }
 
 static void
@@ -701,7 +371,7 @@ test_cancel (Fixture *f, gconstpointer data)
   g_assert_cmpint (aqmp_job_get_result (job), ==, AQMP_JOB_RESULT_CANCELLED);
   g_assert_cmpfloat (aqmp_job_get_fraction (job), <, 1.0);
   assert_stored_result (f->store, job, "cancelled");
-  transitions = stored_transitions (f->store, aqmp_job_get_store_id (job));
+  transitions = aqmp_test_job_transitions (f->store, aqmp_job_get_store_id (job));
   g_test_message ("transitions: %s", transitions);
   g_assert_nonnull (strstr (transitions, "aborting"));
   g_assert_true (g_str_has_suffix (transitions, "concluded,null"));
@@ -731,7 +401,6 @@ test_pause_resume_speed (Fixture *f, gconstpointer data)
 {
   g_autoptr(AqmpJob) job = NULL;
   g_autoptr(GError) error = NULL;
-  Call c = { 0, };
 
   add_null_node (f->client, "src", 1024 * MIB);
   aqmp_test_hold_add (f->client, "tgt", 1024 * MIB);
@@ -750,14 +419,11 @@ test_pause_resume_speed (Fixture *f, gconstpointer data)
   g_assert_error (error, AQMP_ERROR, AQMP_ERROR_COMMAND);
   g_clear_error (&error);
   /* a new speed reaches QEMU */
-  aqmp_job_runner_set_speed_async (f->runner, aqmp_job_get_id (job), 4 * MIB, NULL, speed_set_cb, &c);
-  g_assert_true (aqmp_test_wait_for_flag (&c.done, AQMP_TEST_WAIT_MS));
-  g_assert_no_error (c.error);
+  g_assert_true (aqmp_job_runner_set_speed_sync (f->runner, aqmp_job_get_id (job), 4 * MIB, NULL, &error));
+  g_assert_no_error (error);
   g_assert_cmpint (block_job_speed (f->client, aqmp_job_get_id (job)), ==, 4 * MIB);
-  call_clear (&c);
-  aqmp_job_runner_set_speed_async (f->runner, aqmp_job_get_id (job), 0, NULL, speed_set_cb, &c);
-  g_assert_true (aqmp_test_wait_for_flag (&c.done, AQMP_TEST_WAIT_MS));
-  g_assert_no_error (c.error);
+  g_assert_true (aqmp_job_runner_set_speed_sync (f->runner, aqmp_job_get_id (job), 0, NULL, &error));
+  g_assert_no_error (error);
   g_assert_cmpint (block_job_speed (f->client, aqmp_job_get_id (job)), ==, 0);
   aqmp_test_hold_release (f->client, "tgt", NULL);
   g_assert_true (wait_job (job, &error));
@@ -782,7 +448,7 @@ test_manual_finalize_dismiss (Fixture *f, gconstpointer data)
                    " \"auto-finalize\": false, \"auto-dismiss\": false}", AQMP_JOB_START_FLAGS_NONE);
   g_assert_true (wait_job (job, &error));
   g_assert_no_error (error);
-  transitions = stored_transitions (f->store, aqmp_job_get_store_id (job));
+  transitions = aqmp_test_job_transitions (f->store, aqmp_job_get_store_id (job));
   g_test_message ("transitions: %s", transitions);
   g_assert_true (g_str_has_suffix (transitions, "pending,concluded,null"));
   assert_stored_result (f->store, job, "success");
@@ -825,7 +491,7 @@ test_mirror_ready_complete (Fixture *f, gconstpointer data)
   g_assert_true (wait_job (job, &error));
   g_assert_no_error (error);
   g_assert_cmpstr (aqmp_job_get_job_type (job), ==, "mirror");
-  transitions = stored_transitions (f->store, aqmp_job_get_store_id (job));
+  transitions = aqmp_test_job_transitions (f->store, aqmp_job_get_store_id (job));
   g_test_message ("transitions: %s", transitions);
   g_assert_nonnull (strstr (transitions, "running,ready"));
   g_assert_true (g_str_has_suffix (transitions, "concluded,null"));
@@ -942,7 +608,7 @@ test_create (Fixture *f, gconstpointer data)
   g_assert_cmpstr (aqmp_job_get_job_type (file_job), ==, "create");
   g_assert_true (g_file_test (path, G_FILE_TEST_EXISTS));
   /* QEMU never dismisses a create job: the runner did */
-  transitions = stored_transitions (f->store, aqmp_job_get_store_id (file_job));
+  transitions = aqmp_test_job_transitions (f->store, aqmp_job_get_store_id (file_job));
   g_test_message ("transitions: %s", transitions);
   g_assert_true (g_str_has_suffix (transitions, "concluded,null"));
 
@@ -985,7 +651,7 @@ test_blkdebug (Fixture *f, gconstpointer data)
   g_autofree gchar *json = NULL;
   g_autoptr(AqmpJob) job = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) record = NULL;
+  g_autoptr(AqmpJobRecord) record = NULL;
 
   /* real data, so that backup has to read and write it */
   memset (content, 0xa5, 4 * MIB);
@@ -1004,8 +670,8 @@ test_blkdebug (Fixture *f, gconstpointer data)
   g_assert_cmpint (aqmp_job_get_result (job), ==, AQMP_JOB_RESULT_FAILED);
   g_assert_nonnull (aqmp_job_get_error (job));
   record = stored_job (f->store, job);
-  g_assert_cmpstr (json_object_get_string_member (record, "result"), ==, "failed");
-  g_assert_nonnull (strstr (json_object_get_string_member (record, "error"), "Input/output error"));
+  g_assert_cmpint (aqmp_job_record_get_result (record), ==, AQMP_JOB_RESULT_FAILED);
+  g_assert_nonnull (strstr (aqmp_job_record_get_error (record), "Input/output error"));
 }
 
 static void
@@ -1013,7 +679,7 @@ test_qemu_killed (Fixture *f, gconstpointer data)
 {
   g_autoptr(AqmpJob) job = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) record = NULL;
+  g_autoptr(AqmpJobRecord) record = NULL;
 
   add_null_node (f->client, "src", 1024 * MIB);
   aqmp_test_hold_add (f->client, "tgt", 1024 * MIB);
@@ -1028,9 +694,9 @@ test_qemu_killed (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (error->message, "QEMU went away"));
   g_assert_cmpint (aqmp_job_get_result (job), ==, AQMP_JOB_RESULT_FAILED);
   record = stored_job (f->store, job);
-  g_assert_cmpstr (json_object_get_string_member (record, "result"), ==, "failed");
-  g_assert_nonnull (strstr (json_object_get_string_member (record, "error"), "QEMU went away"));
-  assert_integrity (f->store);
+  g_assert_cmpint (aqmp_job_record_get_result (record), ==, AQMP_JOB_RESULT_FAILED);
+  g_assert_nonnull (strstr (aqmp_job_record_get_error (record), "QEMU went away"));
+  aqmp_test_job_assert_integrity (f->store);
 }
 
 /* ----- many at once ----- */
@@ -1098,15 +764,15 @@ test_concurrent (Fixture *f, gconstpointer data)
   g_assert_cmpuint (rows->len, ==, N_CONCURRENT);
   for (guint i = 0; i < rows->len; i++)
     {
-      JsonObject *row = g_ptr_array_index (rows, i);
-      g_autofree gchar *transitions = stored_transitions (f->store, json_object_get_int_member (row, "id"));
-      g_assert_cmpstr (json_object_get_string_member (row, "result"), ==, "success");
+      AqmpJobRecord *row = g_ptr_array_index (rows, i);
+      g_autofree gchar *transitions = aqmp_test_job_transitions (f->store, aqmp_job_record_get_row (row));
+      g_assert_cmpint (aqmp_job_record_get_result (row), ==, AQMP_JOB_RESULT_SUCCESS);
       g_assert_true (g_str_has_prefix (transitions, "created,running,"));
       g_assert_true (g_str_has_suffix (transitions, "concluded,null"));
     }
   left = aqmp_job_runner_get_jobs (f->runner);
   g_assert_cmpuint (left->len, ==, 0);
-  assert_integrity (f->store);
+  aqmp_test_job_assert_integrity (f->store);
 }
 
 /* ----- a burst of transitions, batched ----- */
@@ -1233,29 +899,20 @@ test_burst_batched (Fixture *f, gconstpointer data)
   g_assert_cmpuint (n_transitions, >, N_BURST * N_BURST / 2);
   g_assert_cmpuint (commits, <=, log.iterations + 3 * N_BURST);
   g_assert_cmpuint (commits, <, n_transitions);
-  assert_integrity (f->store);
+  aqmp_test_job_assert_integrity (f->store);
   g_hash_table_unref (log.events);
 }
 
 /* ----- restart safety ----- */
 
-static void
-reconciled_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  GPtrArray **out = user_data;
-  g_autoptr(GError) error = NULL;
-
-  *out = aqmp_job_runner_reconcile_finish (AQMP_JOB_RUNNER (source), res, &error);
-  g_assert_no_error (error);
-}
-
 static GPtrArray *
 reconcile (AqmpJobRunner *runner)
 {
-  GPtrArray *attached = NULL;
+  g_autoptr(GError) error = NULL;
+  GPtrArray *attached = aqmp_job_runner_reconcile_sync (runner, NULL, &error);
 
-  aqmp_job_runner_reconcile_async (runner, NULL, reconciled_cb, &attached);
-  g_assert_true (aqmp_test_wait_for_pointer ((gpointer *) &attached, AQMP_TEST_WAIT_MS));
+  g_assert_no_error (error);
+  g_assert_nonnull (attached);
   return attached;
 }
 
@@ -1263,8 +920,8 @@ static void
 test_reconcile_lost (Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) lost = NULL;
-  g_autoptr(JsonObject) other = NULL;
+  g_autoptr(AqmpJobRecord) lost = NULL;
+  g_autoptr(AqmpJobRecord) other = NULL;
   g_autoptr(GPtrArray) attached = NULL;
   gint64 row;
   gint64 other_row;
@@ -1280,11 +937,11 @@ test_reconcile_lost (Fixture *f, gconstpointer data)
   g_assert_cmpuint (attached->len, ==, 0);
   lost = aqmp_job_store_get_job (f->store, row, &error);
   g_assert_no_error (error);
-  g_assert_cmpstr (json_object_get_string_member (lost, "result"), ==, "lost");
-  g_assert_nonnull (strstr (json_object_get_string_member (lost, "error"), "no longer has"));
+  g_assert_cmpint (aqmp_job_record_get_result (lost), ==, AQMP_JOB_RESULT_LOST);
+  g_assert_nonnull (strstr (aqmp_job_record_get_error (lost), "no longer has"));
   /* another machine's jobs are not this runner's business */
   other = aqmp_job_store_get_job (f->store, other_row, &error);
-  g_assert_true (json_object_get_null_member (other, "result"));
+  g_assert_true (aqmp_job_record_is_active (other));
 }
 
 /* QEMU's own view of one job, or NULL */
@@ -1311,7 +968,7 @@ test_reconcile_adopt (Fixture *f, gconstpointer data)
 {
   g_autoptr(GPtrArray) attached = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonObject) record = NULL;
+  g_autoptr(AqmpJobRecord) record = NULL;
   g_autoptr(JsonObject) match = aqmp_test_object_from_json ("{\"id\": \"theirs\", \"status\": \"pending\"}");
   g_autoptr(AqmpEventWaiter) pending = NULL;
   g_autoptr(AqmpEvent) event = NULL;
@@ -1344,9 +1001,10 @@ test_reconcile_adopt (Fixture *f, gconstpointer data)
   g_assert_true (wait_job (job, &error));
   g_assert_no_error (error);
   record = stored_job (f->store, job);
-  g_assert_cmpstr (json_object_get_string_member (record, "command"), ==, "(adopted)");
-  g_assert_cmpstr (json_object_get_string_member (record, "result"), ==, "success");
-  g_assert_true (json_object_get_null_member (record, "started-by-uid"));
+  g_assert_cmpstr (aqmp_job_record_get_command (record), ==, "(adopted)");
+  g_assert_true (aqmp_job_record_is_adopted (record));
+  g_assert_cmpint (aqmp_job_record_get_result (record), ==, AQMP_JOB_RESULT_SUCCESS);
+  g_assert_cmpint (aqmp_job_record_get_started_by_uid (record), ==, -1);
 }
 
 /*
@@ -1414,8 +1072,8 @@ test_restart_after_sigkill (Fixture *f, gconstpointer data)
   g_autoptr(AqmpJobRunner) runner = NULL;
   g_autoptr(GPtrArray) attached = NULL;
   g_autoptr(GPtrArray) rows = NULL;
-  g_autoptr(JsonObject) before = NULL;
-  g_autoptr(JsonObject) after = NULL;
+  g_autoptr(AqmpJobRecord) before = NULL;
+  g_autoptr(AqmpJobRecord) after = NULL;
   g_autoptr(JsonArray) before_transitions = NULL;
   g_autoptr(JsonArray) after_transitions = NULL;
   g_autofree gchar *line = NULL;
@@ -1450,8 +1108,8 @@ test_restart_after_sigkill (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   before = aqmp_job_store_find_job (store, f->qemu->address, id, &error);
   g_assert_no_error (error);
-  g_assert_true (json_object_get_null_member (before, "result"));
-  before_transitions = aqmp_job_store_get_transitions (store, json_object_get_int_member (before, "id"), &error);
+  g_assert_true (aqmp_job_record_is_active (before));
+  before_transitions = aqmp_job_store_get_transitions (store, aqmp_job_record_get_row (before), &error);
   g_assert_cmpuint (json_array_get_length (before_transitions), >=, 2);
 
   /* a new runner on a new connection picks the job up */
@@ -1462,7 +1120,7 @@ test_restart_after_sigkill (Fixture *f, gconstpointer data)
   g_assert_cmpuint (attached->len, ==, 1);
   job = g_ptr_array_index (attached, 0);
   g_assert_cmpstr (aqmp_job_get_id (job), ==, id);
-  g_assert_cmpint (aqmp_job_get_store_id (job), ==, json_object_get_int_member (before, "id"));
+  g_assert_cmpint (aqmp_job_get_store_id (job), ==, aqmp_job_record_get_row (before));
   g_assert_false (aqmp_job_is_ended (job));
   aqmp_test_hold_release (client, "tgt", NULL);
   g_assert_true (wait_job (job, &error));
@@ -1472,7 +1130,7 @@ test_restart_after_sigkill (Fixture *f, gconstpointer data)
   rows = aqmp_job_store_list_jobs (store, f->qemu->address, FALSE, &error);
   g_assert_cmpuint (rows->len, ==, 1);
   after = aqmp_job_store_get_job (store, aqmp_job_get_store_id (job), &error);
-  g_assert_cmpstr (json_object_get_string_member (after, "result"), ==, "success");
+  g_assert_cmpint (aqmp_job_record_get_result (after), ==, AQMP_JOB_RESULT_SUCCESS);
   after_transitions = aqmp_job_store_get_transitions (store, aqmp_job_get_store_id (job), &error);
   g_assert_cmpuint (json_array_get_length (after_transitions), >, json_array_get_length (before_transitions));
   for (guint i = 0; i < json_array_get_length (before_transitions); i++)
@@ -1482,79 +1140,11 @@ test_restart_after_sigkill (Fixture *f, gconstpointer data)
       g_assert_cmpstr (json_object_get_string_member (a, "status"), ==, json_object_get_string_member (b, "status"));
       g_assert_cmpint (json_object_get_int_member (a, "timestamp"), ==, json_object_get_int_member (b, "timestamp"));
     }
-  transitions = stored_transitions (store, aqmp_job_get_store_id (job));
+  transitions = aqmp_test_job_transitions (store, aqmp_job_get_store_id (job));
   g_test_message ("transitions: %s", transitions);
   g_assert_true (g_str_has_prefix (transitions, "created,running"));
   g_assert_true (g_str_has_suffix (transitions, "concluded,null"));
-  assert_integrity (store);
-}
-
-/* ----- the launcher ----- */
-
-static void
-launched_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  Call *c = user_data;
-  g_autoptr(AqmpClient) client = aqmp_launcher_launch_finish (AQMP_LAUNCHER (source), res, &c->error);
-
-  c->ok = client != NULL;
-  c->done = TRUE;
-}
-
-static void
-test_launcher (gconstpointer data)
-{
-  AqmpLauncherTransport transport = GPOINTER_TO_INT (data);
-  g_autoptr(AqmpLauncher) launcher = aqmp_launcher_new (AQMP_TEST_QEMU);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) status = NULL;
-  g_autoptr(AqmpJobRunner) runner = NULL;
-  g_autoptr(AqmpJob) job = NULL;
-  g_autofree gchar *machine = NULL;
-  g_autofree gchar *pid = NULL;
-  Call c = { 0, };
-
-  aqmp_launcher_set_transport (launcher, transport);
-  aqmp_launcher_set_quiet (launcher, TRUE);
-  aqmp_launcher_add_arguments (launcher, "-machine", "none", "-nodefaults", "-display", "none", NULL);
-  aqmp_launcher_launch_async (launcher, NULL, launched_cb, &c);
-  g_assert_true (aqmp_test_wait_for_flag (&c.done, AQMP_TEST_WAIT_MS));
-  g_assert_no_error (c.error);
-  g_assert_cmpint (aqmp_client_get_state (aqmp_launcher_get_client (launcher)), ==, AQMP_STATE_RUNNING);
-  status = aqmp_client_execute_sync (aqmp_launcher_get_client (launcher), "query-status", NULL, NULL, &error);
-  g_assert_no_error (error);
-  machine = aqmp_launcher_get_machine (launcher);
-  g_assert_true (g_str_has_prefix (machine, "qemu-pid:"));
-
-  /* a job on it, with no store */
-  runner = aqmp_job_runner_new (aqmp_launcher_get_client (launcher), NULL, machine);
-  add_null_node (aqmp_launcher_get_client (launcher), "src", 4 * MIB);
-  add_null_node (aqmp_launcher_get_client (launcher), "tgt", 4 * MIB);
-  job = start_job (runner, "blockdev-backup", "{\"device\": \"src\", \"target\": \"tgt\", \"sync\": \"full\"}",
-                   AQMP_JOB_START_FLAGS_NONE);
-  g_assert_true (wait_job (job, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (aqmp_job_get_store_id (job), ==, 0);
-
-  /* stop kills and reaps */
-  pid = g_strdup (g_subprocess_get_identifier (aqmp_launcher_get_process (launcher)));
-  aqmp_launcher_stop (launcher);
-  g_assert_null (aqmp_launcher_get_process (launcher));
-  g_assert_cmpint (kill (atoi (pid), 0), !=, 0);
-}
-
-static void
-test_launcher_bad_binary (void)
-{
-  g_autoptr(AqmpLauncher) launcher = aqmp_launcher_new ("/nonexistent/qemu");
-  Call c = { 0, };
-
-  aqmp_launcher_launch_async (launcher, NULL, launched_cb, &c);
-  g_assert_true (aqmp_test_wait_for_flag (&c.done, AQMP_TEST_WAIT_MS));
-  g_assert_false (c.ok);
-  g_assert_nonnull (c.error);
-  g_assert_nonnull (strstr (c.error->message, "/nonexistent/qemu"));
-  call_clear (&c);
+  aqmp_test_job_assert_integrity (store);
 }
 
 int
@@ -1565,12 +1155,6 @@ main (int argc, char **argv)
   self_path = argv[0];
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add_func ("/aqmp/jobs/redact", test_redact);
-  g_test_add_func ("/aqmp/jobs/store/basic", test_store_basic);
-  g_test_add_func ("/aqmp/jobs/store/queue", test_store_queue);
-  g_test_add_func ("/aqmp/jobs/store/migrate-v1", test_store_migrate_v1);
-  g_test_add_func ("/aqmp/jobs/store/too-new", test_store_too_new);
-  g_test_add_func ("/aqmp/jobs/store/default-path", test_default_path);
   g_test_add ("/aqmp/jobs/backup/progress", Fixture, NULL, fixture_setup, test_backup_progress, fixture_teardown);
   g_test_add ("/aqmp/jobs/start/refused", Fixture, NULL, fixture_setup, test_start_refused, fixture_teardown);
   g_test_add ("/aqmp/jobs/cancel", Fixture, NULL, fixture_setup, test_cancel, fixture_teardown);
@@ -1589,8 +1173,5 @@ main (int argc, char **argv)
   g_test_add ("/aqmp/jobs/reconcile/lost", Fixture, NULL, fixture_setup, test_reconcile_lost, fixture_teardown);
   g_test_add ("/aqmp/jobs/reconcile/adopt", Fixture, NULL, fixture_setup, test_reconcile_adopt, fixture_teardown);
   g_test_add ("/aqmp/jobs/reconcile/after-sigkill", Fixture, NULL, fixture_setup, test_restart_after_sigkill, fixture_teardown);
-  g_test_add_data_func ("/aqmp/jobs/launcher/socketpair", GINT_TO_POINTER (AQMP_LAUNCHER_TRANSPORT_SOCKETPAIR), test_launcher);
-  g_test_add_data_func ("/aqmp/jobs/launcher/listen", GINT_TO_POINTER (AQMP_LAUNCHER_TRANSPORT_LISTEN), test_launcher);
-  g_test_add_func ("/aqmp/jobs/launcher/bad-binary", test_launcher_bad_binary);
   return g_test_run ();
 }

@@ -7,6 +7,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "aqmp-error.h"
 #include "aqmp-json.h"
 #include "aqmp-json-private.h"
 #include "aqmp-message-private.h"
@@ -96,6 +97,60 @@ test_members (void)
   g_assert_cmpint (json_object_get_int_member (object, ""), ==, 4);
   g_assert_cmpstr (names->data, ==, "b");
   g_assert_cmpstr (names->next->data, ==, "a");
+}
+
+/* typed members: a member of another type, null, or a missing object
+ * gives nothing or the fallback, never a critical (G_DEBUG has
+ * fatal-criticals in the test setup) */
+static void
+test_typed_members (void)
+{
+  g_autoptr(JsonNode) node = aqmp_json_parse ("{\"s\": \"x\", \"i\": 7, \"d\": 1.5, \"t\": true,"
+                                              " \"f\": false, \"n\": null, \"o\": {\"k\": 1},"
+                                              " \"a\": [1]}", -1, NULL);
+  JsonObject *object = json_node_get_object (node);
+  const gchar *names[] = { "s", "i", "d", "t", "f", "n", "o", "a", "missing" };
+  gint64 value = 42;
+
+  g_assert_cmpstr (aqmp_json_get_string (object, "s"), ==, "x");
+  g_assert_cmpint (aqmp_json_get_int (object, "i", -1), ==, 7);
+  g_assert_true (aqmp_json_lookup_int (object, "i", &value));
+  g_assert_cmpint (value, ==, 7);
+  g_assert_true (aqmp_json_get_boolean (object, "t", FALSE));
+  g_assert_false (aqmp_json_get_boolean (object, "f", TRUE));
+  g_assert_cmpint (json_object_get_int_member (aqmp_json_get_object (object, "o"), "k"), ==, 1);
+  g_assert_cmpuint (json_array_get_length (aqmp_json_get_array (object, "a")), ==, 1);
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      const gchar *name = names[i];
+
+      if (g_strcmp0 (name, "s") != 0)
+        g_assert_null (aqmp_json_get_string (object, name));
+      if (g_strcmp0 (name, "i") != 0)
+        {
+          value = 42;
+          g_assert_cmpint (aqmp_json_get_int (object, name, -1), ==, -1);
+          g_assert_false (aqmp_json_lookup_int (object, name, &value));
+          g_assert_cmpint (value, ==, 42);
+        }
+      if (g_strcmp0 (name, "t") != 0 && g_strcmp0 (name, "f") != 0)
+        {
+          g_assert_true (aqmp_json_get_boolean (object, name, TRUE));
+          g_assert_false (aqmp_json_get_boolean (object, name, FALSE));
+        }
+      if (g_strcmp0 (name, "o") != 0)
+        g_assert_null (aqmp_json_get_object (object, name));
+      if (g_strcmp0 (name, "a") != 0)
+        g_assert_null (aqmp_json_get_array (object, name));
+    }
+  /* no object at all */
+  g_assert_null (aqmp_json_get_string (NULL, "s"));
+  g_assert_cmpint (aqmp_json_get_int (NULL, "i", 3), ==, 3);
+  g_assert_false (aqmp_json_lookup_int (NULL, "i", NULL));
+  g_assert_true (aqmp_json_get_boolean (NULL, "t", TRUE));
+  g_assert_null (aqmp_json_get_object (NULL, "o"));
+  g_assert_null (aqmp_json_get_array (NULL, "a"));
 }
 
 static void
@@ -451,6 +506,32 @@ test_request (void)
                    ==, "unit\x1fseparator");
 }
 
+/* an error reply whose class or description is not a string is still an
+ * error of the command's, in defaults, with no critical on the way */
+static void
+test_error_reply_members (void)
+{
+  const gchar *replies[] = {
+    "{\"error\": {\"class\": {\"odd\": 1}, \"desc\": [\"d\"]}, \"id\": 1}",
+    "{\"error\": {\"class\": 7, \"desc\": null}, \"id\": 1}",
+    "{\"error\": {}, \"id\": 1}",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (replies); i++)
+    {
+      g_auto(AqmpMessage) message = { 0, };
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GError) reply_error = NULL;
+
+      g_assert_true (aqmp_message_parse (replies[i], strlen (replies[i]), &message, &error));
+      g_assert_no_error (error);
+      reply_error = aqmp_message_reply_to_error (&message, "x-test");
+      g_assert_error (reply_error, AQMP_ERROR, AQMP_ERROR_COMMAND);
+      g_assert_cmpstr (aqmp_error_get_qmp_class (reply_error), ==, "GenericError");
+      g_assert_cmpstr (aqmp_error_get_qmp_desc (reply_error), ==, "(no description)");
+    }
+}
+
 int
 main (int argc, char **argv)
 {
@@ -458,6 +539,8 @@ main (int argc, char **argv)
   g_test_add_func ("/aqmp/json/valid", test_valid);
   g_test_add_func ("/aqmp/json/number-types", test_number_types);
   g_test_add_func ("/aqmp/json/members", test_members);
+  g_test_add_func ("/aqmp/json/typed-members", test_typed_members);
+  g_test_add_func ("/aqmp/json/error-reply-members", test_error_reply_members);
   g_test_add_func ("/aqmp/json/invalid", test_invalid);
   g_test_add_func ("/aqmp/json/depth", test_depth);
   g_test_add_func ("/aqmp/json/round-trip", test_round_trip);

@@ -276,6 +276,79 @@ test_silent_resync_then_recovery (Fixture *f, gconstpointer data)
   g_assert_cmpuint (n_syncs (f), ==, 2);
 }
 
+/* a connection given up while its handshake waits, and a new one made at
+ * once: the old handshake's end belongs to the old session and must not
+ * end the new connection */
+typedef struct {
+  Fixture *f;
+  gboolean first_done;
+  gboolean second_done;
+  GError *first_error;
+  GError *second_error;
+} GivenUp;
+
+static void
+given_up_first_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  GivenUp *g = user_data;
+
+  aqmp_client_connect_finish (AQMP_CLIENT (source), res, &g->first_error);
+  g->first_done = TRUE;
+}
+
+static void
+given_up_second_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  GivenUp *g = user_data;
+
+  aqmp_client_connect_finish (AQMP_CLIENT (source), res, &g->second_error);
+  g->second_done = TRUE;
+}
+
+static void
+given_up_disconnected_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  GivenUp *g = user_data;
+
+  aqmp_client_disconnect_finish (AQMP_CLIENT (source), res, NULL);
+  /* at once, before the given-up handshake has told its end */
+  g->f->agent->silent = FALSE;
+  aqmp_client_connect_async (AQMP_CLIENT (source), g->f->agent->address, NULL, given_up_second_cb, g);
+}
+
+static gboolean
+agent_has_sync (gpointer user_data)
+{
+  AqmpTestFakeAgent *agent = user_data;
+
+  return agent->n_syncs > 0;
+}
+
+static void
+test_given_up_handshake (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpClient) client = aqmp_client_new ();
+  GivenUp g = { .f = f };
+
+  f->agent->silent = TRUE;
+  aqmp_client_set_protocol (client, f->protocol);
+  aqmp_client_set_connect_timeout (client, AQMP_TEST_WAIT_MS);
+  aqmp_client_connect_async (client, f->agent->address, NULL, given_up_first_cb, &g);
+  /* the sync is out and not answered: the handshake waits */
+  g_assert_true (aqmp_test_wait_until (agent_has_sync, f->agent, AQMP_TEST_WAIT_MS));
+  aqmp_client_disconnect_async (client, NULL, given_up_disconnected_cb, &g);
+
+  g_assert_true (aqmp_test_wait_for_flag (&g.second_done, AQMP_TEST_WAIT_MS));
+  g_assert_true (g.first_done);
+  g_assert_error (g.first_error, AQMP_ERROR, AQMP_ERROR_DISCONNECTED);
+  g_assert_no_error (g.second_error);
+  g_assert_cmpint (aqmp_client_get_state (client), ==, AQMP_STATE_RUNNING);
+  g_clear_error (&g.first_error);
+  f->client = g_steal_pointer (&client);
+  assert_ping (f);
+  g_assert_cmpuint (f->agent->n_syncs, ==, 2);
+}
+
 static void
 test_stale_delayed_reply (Fixture *f, gconstpointer data)
 {
@@ -361,6 +434,42 @@ test_shutdown_no_reply (Fixture *f, gconstpointer data)
   /* and it left the connection in step */
   assert_ping (f);
   g_assert_cmpuint (n_syncs (f), ==, 1);
+}
+
+/* a command without a reply that comes first after a timeout waits
+ * behind the resync it starts, instead of holding the sync (and the
+ * 0xFF before it) back until the sync times out */
+static void
+test_no_reply_during_resync (Fixture *f, gconstpointer data)
+{
+  AqmpTestCall r = { 0, };
+  GPtrArray *received;
+  guint n;
+
+  fixture_connect (f);
+  aqmp_client_set_no_reply_grace (f->client, SHORT_MS);
+  g_ptr_array_add (f->agent->held, g_strdup ("guest-info"));
+  execute (f, "guest-info", SHORT_MS, &r);
+  g_assert_error (r.error, AQMP_ERROR, AQMP_ERROR_TIMEOUT);
+  aqmp_test_call_clear (&r);
+  g_ptr_array_set_size (f->agent->held, 0);
+
+  execute (f, "guest-shutdown", -1, &r);
+  g_assert_no_error (r.error);
+  g_assert_true (JSON_NODE_HOLDS_NULL (r.value));
+  aqmp_test_call_clear (&r);
+  g_assert_cmpuint (f->agent->n_shutdowns, ==, 1);
+  g_assert_cmpuint (n_syncs (f), ==, 2);
+
+  /* the sync went first */
+  received = aqmp_server_get_received (f->agent->server);
+  n = received->len;
+  g_assert_cmpuint (n, >=, 2);
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (received, n - 2), "execute"),
+                   ==, "guest-sync-delimited");
+  g_assert_cmpstr (json_object_get_string_member (g_ptr_array_index (received, n - 1), "execute"),
+                   ==, "guest-shutdown");
+  assert_ping (f);
 }
 
 static void
@@ -780,10 +889,12 @@ main (int argc, char **argv)
   ADD ("/aqmp/qga/timeout/resync", test_timeout_then_resync);
   ADD ("/aqmp/qga/timeout/silent-resync", test_silent_resync_then_recovery);
   ADD ("/aqmp/qga/timeout/stale-delayed-reply", test_stale_delayed_reply);
+  ADD ("/aqmp/qga/sync/given-up-handshake", test_given_up_handshake);
   ADD ("/aqmp/qga/garbage/mid-session", test_garbage_mid_session);
   ADD ("/aqmp/qga/garbage/partial-reply", test_partial_reply_timeout);
   ADD ("/aqmp/qga/no-reply/shutdown", test_shutdown_no_reply);
   ADD ("/aqmp/qga/no-reply/error-in-grace", test_shutdown_error_in_grace);
+  ADD ("/aqmp/qga/no-reply/during-resync", test_no_reply_during_resync);
   ADD ("/aqmp/qga/fsfreeze/gate", test_fsfreeze_gate);
   ADD ("/aqmp/qga/freeze/guard", test_freeze_guard);
   ADD ("/aqmp/qga/freeze/failed-thaws", test_freeze_failed_thaws);

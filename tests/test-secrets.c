@@ -251,7 +251,7 @@ test_job_store (void)
   g_autoptr(JsonObject) args = aqmp_test_object_from_json (
       "{\"job-id\": \"c1\", \"options\": {\"driver\": \"luks\", \"file\": \"f\","
       " \"password\": \"store-S3cret-10\"}}");
-  g_autoptr(JsonObject) job = NULL;
+  g_autoptr(AqmpJobRecord) job = NULL;
   g_autoptr(JsonNode) node = NULL;
   g_autofree gchar *text = NULL;
   gint64 row;
@@ -262,7 +262,8 @@ test_job_store (void)
   g_assert_cmpint (row, >, 0);
   job = aqmp_job_store_get_job (store, row, &error);
   g_assert_no_error (error);
-  node = json_node_init_object (json_node_alloc (), job);
+  node = json_node_new (JSON_NODE_OBJECT);
+  json_node_take_object (node, aqmp_job_record_to_json (job));
   text = json_to_string (node, FALSE);
   g_assert_null (strstr (text, "store-S3cret-10"));
   g_assert_nonnull (strstr (text, AQMP_REDACTED));

@@ -15,6 +15,8 @@
 
 #include <gio/gunixinputstream.h>
 
+#include <aqmp/aqmp-jobs.h>
+
 #include "aqmp-test-cli.h"
 #include "aqmp-test-service.h"
 
@@ -463,6 +465,71 @@ test_not_a_job (Fixture *f, gconstpointer data)
   g_assert_cmpuint (g_variant_n_children (history), ==, 0);
 }
 
+/* ----- the history, a page at a time ----- */
+
+/* the rows GetJobHistory gives for @filter (a GVariant text), as "5,4" */
+static gchar *
+history_rows (AqmpTestService *service, const gchar *filter)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) history = NULL;
+  g_autoptr(GString) rows = g_string_new (NULL);
+  g_autofree gchar *call = g_strdup_printf ("(%s,)", filter);
+
+  reply = aqmp_test_service_call (service, AQMP_TEST_SERVICE_PATH, AQMP_TEST_MANAGER_IFACE, "GetJobHistory",
+                                  g_variant_new_parsed (call), &error);
+  g_assert_no_error (error);
+  history = g_variant_get_child_value (reply, 0);
+  for (gsize i = 0; i < g_variant_n_children (history); i++)
+    {
+      g_autoptr(GVariant) entry = g_variant_get_child_value (history, i);
+      gint64 row = 0;
+
+      g_assert_true (g_variant_lookup (entry, "id", "x", &row));
+      g_string_append_printf (rows, "%s%" G_GINT64_FORMAT, i > 0 ? "," : "", row);
+    }
+  return g_string_free (g_steal_pointer (&rows), FALSE);
+}
+
+#define assert_history(service, filter, expected) \
+  G_STMT_START { \
+    g_autofree gchar *rows_ = history_rows (service, filter); \
+    g_assert_cmpstr (rows_, ==, expected); \
+  } G_STMT_END
+
+/* "offset" and "limit" page the history, the newest first, after the
+ * machine and active-only filters; the rows are written by another
+ * process, as aqmp job does, while aqmpd runs */
+static void
+test_history_paged (void)
+{
+  g_autoptr(AqmpTestService) service = aqmp_test_service_new (NULL);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AqmpJobStore) store = aqmp_job_store_new (service->database, &error);
+
+  g_assert_no_error (error);
+  for (gint64 i = 1; i <= 5; i++)
+    {
+      g_autofree gchar *id = g_strdup_printf ("job-%" G_GINT64_FORMAT, i);
+      gint64 row = aqmp_job_store_add_job (store, i % 2 ? "vm1" : "vm2", id, "blockdev-backup", NULL, i, &error);
+
+      g_assert_no_error (error);
+      g_assert_cmpint (row, ==, i);
+      if (i <= 2)
+        g_assert_true (aqmp_job_store_finish_job (store, row, AQMP_JOB_RESULT_SUCCESS, NULL, 10 + i, &error));
+    }
+  assert_history (service, "@a{sv} {}", "5,4,3,2,1");
+  assert_history (service, "{'limit': <uint32 2>}", "5,4");
+  assert_history (service, "{'limit': <uint32 2>, 'offset': <uint32 2>}", "3,2");
+  assert_history (service, "{'limit': <uint32 2>, 'offset': <uint32 4>}", "1");
+  assert_history (service, "{'limit': <uint32 2>, 'offset': <uint32 5>}", "");
+  assert_history (service, "{'offset': <uint32 3>}", "2,1");
+  assert_history (service, "{'limit': <uint32 0>}", "");
+  assert_history (service, "{'machine': <'vm1'>, 'limit': <uint32 1>, 'offset': <uint32 1>}", "3");
+  assert_history (service, "{'active-only': <true>, 'limit': <uint32 2>, 'offset': <uint32 1>}", "4,3");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -471,5 +538,6 @@ main (int argc, char **argv)
   g_test_add ("/aqmp/service/job/started-by-other-user", Fixture, NULL, fixture_setup, test_started_by_other_user, fixture_teardown);
   g_test_add ("/aqmp/service/job/transaction", Fixture, NULL, fixture_setup, test_transaction, fixture_teardown);
   g_test_add ("/aqmp/service/job/not-a-job", Fixture, NULL, fixture_setup, test_not_a_job, fixture_teardown);
+  g_test_add_func ("/aqmp/service/job/history-paged", test_history_paged);
   return g_test_run ();
 }

@@ -294,10 +294,10 @@ test_execute_errors (Fixture *f, gconstpointer data)
   g_autofree gchar *r3 = NULL;
 
   /* QEMU's class and words come through */
-  r1 = aqmp_test_service_execute (f->service, f->machine, "no-such-command", "", &error);
+  r1 = aqmp_test_service_execute (f->service, f->machine, "qom-get", "{\"path\": \"/nonexistent\", \"property\": \"type\"}",
+                                  &error);
   assert_dbus_error (error, "io.github.aqmp.Aqmp1.Error.Command");
-  g_assert_nonnull (strstr (error->message, "CommandNotFound"));
-  g_assert_nonnull (strstr (error->message, "no-such-command"));
+  g_assert_nonnull (strstr (error->message, "DeviceNotFound"));
   g_clear_error (&error);
 
   r2 = aqmp_test_service_execute (f->service, f->machine, "query-status", "[1, 2]", &error);
@@ -310,6 +310,50 @@ test_execute_errors (Fixture *f, gconstpointer data)
   g_assert_false (f->qemu->exited);
   g_clear_error (&error);
   g_assert_false (get_boolean (f, f->machine, AQMP_TEST_MACHINE_IFACE, "AllowDestructive"));
+}
+
+/* the machine's schema refuses mistakes before they are sent, with an
+ * error of its own; StartJob records nothing */
+static void
+test_execute_invalid (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *r1 = NULL;
+  g_autofree gchar *r2 = NULL;
+  g_autofree gchar *nodes = NULL;
+  g_autoptr(GVariant) r3 = NULL;
+  g_autoptr(GVariant) r4 = NULL;
+  g_autoptr(GVariant) history = NULL;
+
+  r1 = aqmp_test_service_execute (f->service, f->machine, "no-such-command", "", &error);
+  assert_dbus_error (error, "io.github.aqmp.Aqmp1.Error.Invalid");
+  g_assert_nonnull (strstr (error->message, "unknown command 'no-such-command'"));
+  g_clear_error (&error);
+
+  r2 = aqmp_test_service_execute (f->service, f->machine, "blockdev-add",
+                                  "{\"driver\": \"null-co\", \"node-name\": \"x\", \"sise\": 5}", &error);
+  assert_dbus_error (error, "io.github.aqmp.Aqmp1.Error.Invalid");
+  g_assert_nonnull (strstr (error->message, "blockdev-add: sise: unknown member; did you mean 'size'?"));
+  g_clear_error (&error);
+  nodes = aqmp_test_service_execute (f->service, f->machine, "query-named-block-nodes", "", &error);
+  g_assert_no_error (error);
+  g_assert_null (strstr (nodes, "\"x\""));
+
+  r3 = aqmp_test_service_call (f->service, AQMP_TEST_SERVICE_PATH, AQMP_TEST_MANAGER_IFACE, "StartJob",
+                               g_variant_new ("(oss)", f->machine, "blockdev-backupp",
+                                              "{\"job-id\": \"j-invalid\", \"device\": \"src\", \"target\": \"dst\","
+                                              " \"sync\": \"full\"}"), &error);
+  assert_dbus_error (error, "io.github.aqmp.Aqmp1.Error.Invalid");
+  g_assert_nonnull (strstr (error->message, "unknown command 'blockdev-backupp'; did you mean 'blockdev-backup'?"));
+  g_clear_error (&error);
+  r4 = aqmp_test_service_call (f->service, AQMP_TEST_SERVICE_PATH, AQMP_TEST_MANAGER_IFACE, "StartJob",
+                               g_variant_new ("(oss)", f->machine, "blockdev-backup",
+                                              "{\"job-id\": \"j-invalid\", \"device\": \"src\", \"target\": \"dst\","
+                                              " \"sync\": \"ful\"}"), &error);
+  assert_dbus_error (error, "io.github.aqmp.Aqmp1.Error.Invalid");
+  g_assert_nonnull (strstr (error->message, "blockdev-backup: sync: 'ful' is not a valid value"));
+  history = get_history (f, NULL);
+  g_assert_null (history_find (history, "j-invalid"));
 }
 
 static void
@@ -907,6 +951,7 @@ main (int argc, char **argv)
 
   g_test_add ("/aqmp/service/machine/add-execute", Fixture, NULL, fixture_setup_machine, test_add_execute, fixture_teardown);
   g_test_add ("/aqmp/service/machine/execute-errors", Fixture, NULL, fixture_setup_machine, test_execute_errors, fixture_teardown);
+  g_test_add ("/aqmp/service/machine/execute-invalid", Fixture, NULL, fixture_setup_machine, test_execute_invalid, fixture_teardown);
   g_test_add ("/aqmp/service/machine/add-errors", Fixture, NULL, fixture_setup_machine, test_add_errors, fixture_teardown);
   g_test_add ("/aqmp/service/machine/allow-destructive", Fixture, NULL, fixture_setup, test_allow_destructive, fixture_teardown);
   g_test_add ("/aqmp/service/machine/remove", Fixture, NULL, fixture_setup_machine, test_remove, fixture_teardown);

@@ -44,6 +44,7 @@ gboolean  aqmp_cli_parse_options  (AqmpCliOptions  *options,
                                    gint            *exit_code);
 void      aqmp_cli_setup          (AqmpCliOptions  *options,
                                    AqmpClient      *client);
+void      aqmp_cli_setup_logging  (AqmpCliOptions  *options);
 const gchar *aqmp_cli_footer      (void);
 guint     aqmp_cli_timeout_ms     (AqmpCliOptions  *options);
 gboolean  aqmp_cli_use_pretty     (AqmpCliOptions  *options);
@@ -65,12 +66,15 @@ void      aqmp_cli_report_plugin_missing (AqmpPluginLoader *loader,
                                    const GError    *error,
                                    const gchar     *hint);
 
+typedef struct _AqmpCliValidate AqmpCliValidate;
+
 gint      aqmp_cli_run_command    (AqmpCliOptions  *options,
                                    AqmpClient      *client,
                                    const gchar     *address,
                                    const gchar     *command,
                                    JsonObject      *arguments,
-                                   GUnixFDList     *fds);
+                                   GUnixFDList     *fds,
+                                   AqmpCliValidate *validate);
 
 /* the commands */
 gint      aqmp_cmd_exec           (gint             argc,
@@ -88,6 +92,10 @@ gint      aqmp_cmd_ga_exec        (gint             argc,
 gint      aqmp_cmd_plugins        (gint             argc,
                                    gchar          **argv);
 gint      aqmp_cmd_workflow       (gint             argc,
+                                   gchar          **argv);
+gint      aqmp_cmd_describe       (gint             argc,
+                                   gchar          **argv);
+gint      aqmp_cmd_schema         (gint             argc,
                                    gchar          **argv);
 
 G_END_DECLS

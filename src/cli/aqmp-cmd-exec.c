@@ -7,6 +7,7 @@
 
 #include "aqmp-args.h"
 #include "aqmp-cli.h"
+#include "aqmp-cli-validate.h"
 
 /* aqmp exec ADDRESS COMMAND [JSON | KEY=VALUE...] */
 
@@ -17,6 +18,7 @@ typedef struct {
   const gchar *command;
   JsonObject *arguments;
   GUnixFDList *fds;
+  AqmpCliValidate *validate;  /* nullable: the guest agent's ga */
   gint exit_code;
 } AqmpExec;
 
@@ -38,6 +40,22 @@ aqmp_exec_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 }
 
 static void
+aqmp_exec_send (AqmpExec *self)
+{
+  aqmp_client_execute_with_fds_async (self->client, self->command, self->arguments, self->fds,
+                                      AQMP_EXECUTE_FLAGS_NONE, -1, NULL, aqmp_exec_done_cb, self);
+}
+
+static void
+aqmp_exec_validating_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  AqmpExec *self = user_data;
+
+  aqmp_cli_validate_finish (self->validate, self->client, res);
+  aqmp_exec_send (self);
+}
+
+static void
 aqmp_exec_connected_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   AqmpExec *self = user_data;
@@ -50,8 +68,12 @@ aqmp_exec_connected_cb (GObject *source, GAsyncResult *res, gpointer user_data)
       g_main_loop_quit (self->loop);
       return;
     }
-  aqmp_client_execute_with_fds_async (self->client, self->command, self->arguments, self->fds,
-                                      AQMP_EXECUTE_FLAGS_NONE, -1, NULL, aqmp_exec_done_cb, self);
+  if (self->validate == NULL)
+    {
+      aqmp_exec_send (self);
+      return;
+    }
+  aqmp_cli_validate_start (self->validate, self->client, aqmp_exec_validating_cb, self);
 }
 
 /**
@@ -59,20 +81,23 @@ aqmp_exec_connected_cb (GObject *source, GAsyncResult *res, gpointer user_data)
  *
  * Connects @client (set up and given its protocol by the caller) to
  * @address, runs one command, passing @fds (nullable) with it, prints its
- * result and returns the exit code: what `exec` and `ga` share.
+ * result and returns the exit code: what `exec` and `ga` share. With
+ * @validate (nullable) the command is checked against the server's schema
+ * first.
  */
 gint
-aqmp_cli_run_command (AqmpCliOptions *options,
-                      AqmpClient     *client,
-                      const gchar    *address,
-                      const gchar    *command,
-                      JsonObject     *arguments,
-                      GUnixFDList    *fds)
+aqmp_cli_run_command (AqmpCliOptions  *options,
+                      AqmpClient      *client,
+                      const gchar     *address,
+                      const gchar     *command,
+                      JsonObject      *arguments,
+                      GUnixFDList     *fds,
+                      AqmpCliValidate *validate)
 {
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   AqmpExec self = {
-    .options = options, .loop = loop, .client = client,
-    .command = command, .arguments = arguments, .fds = fds, .exit_code = AQMP_EXIT_PROBLEM,
+    .options = options, .loop = loop, .client = client, .command = command, .arguments = arguments,
+    .fds = fds, .validate = validate, .exit_code = AQMP_EXIT_PROBLEM,
   };
 
   aqmp_client_connect_async (client, address, NULL, aqmp_exec_connected_cb, &self);
@@ -129,7 +154,9 @@ aqmp_cmd_exec (gint argc, gchar **argv)
   g_autoptr(AqmpClient) client = NULL;
   g_autoptr(GUnixFDList) fds = NULL;
   g_auto(GStrv) fd_paths = NULL;
+  AqmpCliValidate validate = { 0 };
   const GOptionEntry entries[] = {
+    AQMP_CLI_VALIDATE_OPTIONS (&validate),
     { "fd", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &fd_paths,
       /* TRANSLATORS: --help text of aqmp exec --fd */
       N_("Open PATH and pass it with the command, as getfd and add-fd expect "
@@ -147,12 +174,18 @@ aqmp_cmd_exec (gint argc, gchar **argv)
                                _("Runs one QMP command and prints its result as JSON.\n"
                                  "Arguments are one JSON object or KEY=VALUE pairs; dotted keys\n"
                                  "nest (a.b=1), and a value is taken as JSON when it is valid JSON\n"
-                                 "and as a string otherwise."),
+                                 "and as a string otherwise. The command is checked against the\n"
+                                 "server's schema before it is sent (--no-validate sends it as it is)."),
                                entries, &argc, &argv, &exit_code))
     return exit_code;
   if (argc < 3)
     {
       aqmp_cli_error (_("exec needs an ADDRESS and a COMMAND (see aqmp exec --help)"));
+      return AQMP_EXIT_PROBLEM;
+    }
+  if (!aqmp_cli_validate_check_options (&validate))
+    {
+      aqmp_cli_validate_clear (&validate);
       return AQMP_EXIT_PROBLEM;
     }
   arguments = aqmp_args_parse ((const gchar * const *) argv + 3, argc - 3, &error);
@@ -171,5 +204,7 @@ aqmp_cmd_exec (gint argc, gchar **argv)
 
   client = aqmp_client_new ();
   aqmp_cli_setup (&options, client);
-  return aqmp_cli_run_command (&options, client, argv[1], argv[2], arguments, fds);
+  exit_code = aqmp_cli_run_command (&options, client, argv[1], argv[2], arguments, fds, &validate);
+  aqmp_cli_validate_clear (&validate);
+  return exit_code;
 }

@@ -109,7 +109,7 @@ aqmp_cmd_ga (gint argc, gchar **argv)
   client = aqmp_client_new ();
   aqmp_cli_setup (&options, client);
   aqmp_client_set_protocol (client, protocol);
-  exit_code = aqmp_cli_run_command (&options, client, argv[1], argv[2], arguments, NULL);
+  exit_code = aqmp_cli_run_command (&options, client, argv[1], argv[2], arguments, NULL, NULL);
   aqmp_client_disconnect_sync (client, NULL, NULL);
   return exit_code;
 }

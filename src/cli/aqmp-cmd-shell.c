@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "aqmp-shell.h"
+#include "aqmp-cli-validate.h"
 
 /* aqmp shell [-H] ADDRESS */
 
@@ -30,39 +31,6 @@ aqmp_cmd_shell_start_input (AqmpShell *shell)
 }
 
 static void
-aqmp_cmd_shell_commands_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  AqmpShell *shell = user_data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
-
-  if (value != NULL)
-    shell->schema = aqmp_schema_new_from_commands (value);
-  if (shell->schema == NULL && error != NULL && !shell->quitting)
-    /* TRANSLATORS: %s says why the list of commands could not be read */
-    aqmp_shell_message (shell, TRUE, _("no tab completion: %s"), error->message);
-  aqmp_cmd_shell_start_input (shell);
-}
-
-static void
-aqmp_cmd_shell_schema_cb (GObject *source, GAsyncResult *res, gpointer user_data)
-{
-  AqmpShell *shell = user_data;
-  g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, NULL);
-
-  if (value != NULL)
-    shell->schema = aqmp_schema_new_from_schema (value);
-  if (shell->schema != NULL || shell->quitting)
-    {
-      aqmp_cmd_shell_start_input (shell);
-      return;
-    }
-  /* older or restricted servers: command names only */
-  aqmp_client_execute_async (shell->client, "query-commands", NULL, NULL,
-                             aqmp_cmd_shell_commands_cb, shell);
-}
-
-static void
 aqmp_cmd_shell_banner (AqmpShell *shell, const gchar *address)
 {
   guint major = 0, minor = 0, micro = 0;
@@ -85,7 +53,33 @@ aqmp_cmd_shell_banner (AqmpShell *shell, const gchar *address)
 typedef struct {
   AqmpShell *shell;
   const gchar *address;
+  AqmpCliValidate *validate;
 } AqmpShellConnect;
+
+/* one schema for completion and validation, from the cache when it can */
+static void
+aqmp_cmd_shell_schema_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  AqmpShellConnect *connect = user_data;
+  AqmpShell *shell = connect->shell;
+  g_autoptr(GError) error = NULL;
+
+  shell->schema = aqmp_schema_load_finish (AQMP_CLIENT (source), res, &error);
+  if (shell->schema == NULL && !shell->quitting)
+    /* TRANSLATORS: %s says why the server's schema could not be read */
+    aqmp_shell_message (shell, TRUE, _("no tab completion and no validation: %s"), error->message);
+  if (shell->schema != NULL && !connect->validate->no_validate)
+    aqmp_cli_validate_use (connect->validate, shell->client, shell->schema);
+  aqmp_cmd_shell_start_input (shell);
+}
+
+static void
+aqmp_cmd_shell_load_schema (AqmpShellConnect *connect)
+{
+  g_autoptr(AqmpSchemaCache) cache = aqmp_schema_cache_new (NULL);
+
+  aqmp_schema_load_async (connect->shell->client, cache, NULL, aqmp_cmd_shell_schema_cb, connect);
+}
 
 static void
 aqmp_cmd_shell_connected_cb (GObject *source, GAsyncResult *res, gpointer user_data)
@@ -101,15 +95,16 @@ aqmp_cmd_shell_connected_cb (GObject *source, GAsyncResult *res, gpointer user_d
       return;
     }
   shell->connected = TRUE;
-  if (!shell->interactive)
+  if (shell->interactive)
+    aqmp_cmd_shell_banner (shell, connect->address);
+  /* a script without validation needs no schema */
+  if (!shell->interactive && connect->validate->no_validate)
     {
       aqmp_cmd_shell_start_input (shell);
       return;
     }
-  aqmp_cmd_shell_banner (shell, connect->address);
-  /* completion is ready before the first prompt */
-  aqmp_client_execute_async (shell->client, "query-qmp-schema", NULL, NULL,
-                             aqmp_cmd_shell_schema_cb, shell);
+  /* completion and validation are ready before the first line */
+  aqmp_cmd_shell_load_schema (connect);
 }
 
 gint
@@ -117,13 +112,15 @@ aqmp_cmd_shell (gint argc, gchar **argv)
 {
   AqmpCliOptions options = { 0 };
   gboolean hmp = FALSE;
+  AqmpCliValidate validate = { 0 };
   const GOptionEntry entries[] = {
     { "hmp", 'H', 0, G_OPTION_ARG_NONE, &hmp,
       N_("Send each line to human-monitor-command (HMP)"), NULL },
+    AQMP_CLI_VALIDATE_OPTIONS (&validate),
     { NULL }
   };
   AqmpShell shell = { 0 };
-  AqmpShellConnect connect = { &shell, NULL };
+  AqmpShellConnect connect = { &shell, NULL, &validate };
   g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(AqmpClient) client = NULL;
   gint exit_code = AQMP_EXIT_PROBLEM;
@@ -138,12 +135,18 @@ aqmp_cmd_shell (gint argc, gchar **argv)
                                  "Tab completes command and argument names; history is kept in\n"
                                  "$XDG_STATE_HOME/aqmp/history. Ctrl-D, or Ctrl-C at an empty prompt,\n"
                                  "quits. When standard input is not a terminal, commands are read one\n"
-                                 "a line and the exit status is the worst of their results."),
+                                 "a line and the exit status is the worst of their results. Commands\n"
+                                 "are checked against the server's schema before they are sent."),
                                entries, &argc, &argv, &exit_code))
     return exit_code;
   if (argc != 2)
     {
       aqmp_cli_error (_("shell needs one ADDRESS (see aqmp shell --help)"));
+      return AQMP_EXIT_PROBLEM;
+    }
+  if (!aqmp_cli_validate_check_options (&validate))
+    {
+      aqmp_cli_validate_clear (&validate);
       return AQMP_EXIT_PROBLEM;
     }
 
@@ -164,5 +167,6 @@ aqmp_cmd_shell (gint argc, gchar **argv)
   aqmp_shell_stream_stop (&shell);
   exit_code = shell.exit_code;
   aqmp_shell_clear (&shell);
+  aqmp_cli_validate_clear (&validate);
   return exit_code;
 }

@@ -65,6 +65,9 @@ aqmp_cli_describe_failure (const gchar *command, const GError *error, gint *exit
                               aqmp_error_get_qmp_class (error),
                               aqmp_error_get_qmp_desc (error));
     }
+  /* the schema's refusal names the command and says it all */
+  if (g_error_matches (error, AQMP_ERROR, AQMP_ERROR_INVALID))
+    return g_strdup (error->message);
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     /* TRANSLATORS: the user interrupted a running command; %s is its name */
     return g_strdup_printf (_("%s was interrupted"), command);
@@ -290,11 +293,10 @@ aqmp_cli_log_writer (GLogLevelFlags level, const GLogField *fields, gsize n_fiel
   return G_LOG_WRITER_HANDLED;
 }
 
+/* messages on stderr; with -v the libraries' debug lines too */
 void
-aqmp_cli_setup (AqmpCliOptions *options, AqmpClient *client)
+aqmp_cli_setup_logging (AqmpCliOptions *options)
 {
-  guint timeout_ms = aqmp_cli_timeout_ms (options);
-
   g_log_writer_default_set_use_stderr (TRUE);
   if (options->debug)
     {
@@ -302,6 +304,14 @@ aqmp_cli_setup (AqmpCliOptions *options, AqmpClient *client)
       g_log_set_debug_enabled (TRUE);
       g_log_set_writer_func (aqmp_cli_log_writer, NULL, NULL);
     }
+}
+
+void
+aqmp_cli_setup (AqmpCliOptions *options, AqmpClient *client)
+{
+  guint timeout_ms = aqmp_cli_timeout_ms (options);
+
+  aqmp_cli_setup_logging (options);
   if (timeout_ms > 0)
     {
       aqmp_client_set_connect_timeout (client, timeout_ms);

@@ -147,8 +147,8 @@ aqmp_readline_candidates (AqmpShell *shell, const char *text, int start)
   if (n_words == 0)
     {
       if (shell->block != NULL)
-        return aqmp_schema_complete_action (shell->schema, text);
-      matches = aqmp_schema_complete_command (shell->schema, text);
+        return aqmp_shell_complete_action (shell->schema, text);
+      matches = aqmp_shell_complete_command (shell->schema, text);
       if (g_str_has_prefix ("transaction(", text))
         g_ptr_array_add (matches, g_strdup ("transaction("));
       return matches;
@@ -158,8 +158,8 @@ aqmp_readline_candidates (AqmpShell *shell, const char *text, int start)
   /* what is typed so far picks union variants and drops given names */
   given = aqmp_args_parse ((const gchar * const *) words + 1, n_words - 1, NULL);
   if (shell->block != NULL)
-    return aqmp_schema_complete_action_argument (shell->schema, words[0], given, text);
-  return aqmp_schema_complete_argument (shell->schema, words[0], given, text);
+    return aqmp_shell_complete_action_argument (shell->schema, words[0], given, text);
+  return aqmp_shell_complete_argument (shell->schema, words[0], given, text);
 }
 
 static gboolean

@@ -524,7 +524,7 @@ aqmp_shell_clear (AqmpShell *self)
   g_cancellable_cancel (self->running);
   g_clear_object (&self->running);
   g_clear_pointer (&self->block, g_ptr_array_unref);
-  g_clear_pointer (&self->schema, aqmp_schema_free);
+  g_clear_object (&self->schema);
   g_clear_object (&self->client);
   g_clear_pointer (&self->loop, g_main_loop_unref);
 }

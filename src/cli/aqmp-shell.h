@@ -2,7 +2,7 @@
 #pragma once
 
 #include "aqmp-cli.h"
-#include "aqmp-schema.h"
+#include "aqmp-shell-complete.h"
 
 G_BEGIN_DECLS
 

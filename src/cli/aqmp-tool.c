@@ -21,6 +21,9 @@ static const AqmpCommand commands[] = {
   { "ga-exec", N_("Run a program in the guest and exit with its exit code"), aqmp_cmd_ga_exec },
   { "plugins", N_("List the loaded plugins and what each provides"), aqmp_cmd_plugins },
   { "workflow", N_("List the plugins' workflows, or run one on a machine"), aqmp_cmd_workflow },
+  { "describe", N_("Print a command's or an event's arguments as the server's schema gives them"),
+    aqmp_cmd_describe },
+  { "schema", N_("Dump the server's schema, or compare two schemas"), aqmp_cmd_schema },
 };
 
 static void

@@ -8,7 +8,11 @@
  * sync call starts the async one there and then either drives that
  * context itself (a plain program, or the context's own thread) or, when
  * another thread is running it, sleeps until that thread completes the
- * call. Either way it never spins the caller's other loops.
+ * call. It never iterates any other context; but when the client's
+ * context is the application's (the main context), driving it re-enters
+ * the application's loop: see "Synchronous calls iterate the client's
+ * context" in the AqmpClient documentation, and docs/architecture.md for
+ * why this is not a private context per call.
  */
 
 typedef struct {
@@ -70,6 +74,11 @@ aqmp_sync_call_is_done (AqmpSyncCall *call)
  * context, when nobody else runs it, or waits until the thread that runs
  * it completes the operation. For libraries built on #AqmpClient that
  * offer `_sync` variants of their own.
+ *
+ * Driving the client's context dispatches whatever else is attached to
+ * it: for a client on the application's main context, the application's
+ * sources run inside this call. A client made with a context of its own
+ * pushed as thread-default keeps them out (see #AqmpClient).
  *
  * Returns: (transfer full): the operation's result, for its `_finish`
  */
@@ -133,7 +142,8 @@ aqmp_sync_connect (gpointer data, GAsyncReadyCallback callback, gpointer user_da
  * @error: return location for a #GError
  *
  * The synchronous form of aqmp_client_connect_async(). Safe to call from
- * any thread.
+ * any thread. It may iterate the client's context, running whatever else
+ * is attached to it (see #AqmpClient).
  *
  * Returns: %TRUE when the client is running
  */
@@ -226,7 +236,10 @@ aqmp_sync_execute (gpointer data, GAsyncReadyCallback callback, gpointer user_da
  *
  * The synchronous form of aqmp_client_execute_full_async(). Safe to call
  * from any thread, including while another thread runs the client's
- * context.
+ * context. When no other thread runs it, this iterates the client's
+ * context until the reply comes, running whatever else is attached to it:
+ * for a client on the application's main context, the application's
+ * sources (see #AqmpClient).
  *
  * Returns: (transfer full): the reply's `return` value, or %NULL
  */
@@ -251,7 +264,9 @@ aqmp_client_execute_full_sync (AqmpClient       *self,
  * @cancellable: (nullable): a #GCancellable
  * @error: return location for a #GError
  *
- * The synchronous form of aqmp_client_execute_async().
+ * The synchronous form of aqmp_client_execute_async(). Like every
+ * `_sync` call it may iterate the client's context, running whatever else
+ * is attached to it (see #AqmpClient).
  *
  * Returns: (transfer full): the reply's `return` value, or %NULL
  */

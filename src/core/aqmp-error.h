@@ -36,6 +36,9 @@ G_BEGIN_DECLS
  *   fails the connection
  * @AQMP_ERROR_QUEUE_FULL: the outbound queue limit was reached because the
  *   server stopped reading
+ * @AQMP_ERROR_INVALID: the client's check (aqmp_client_set_check_func(),
+ *   such as the QAPI library's schema validation) refused the call before
+ *   anything of it was written; the message says why
  *
  * Error codes in the %AQMP_ERROR domain.
  */
@@ -50,6 +53,7 @@ typedef enum {
   AQMP_ERROR_STATE,
   AQMP_ERROR_TOO_LARGE,
   AQMP_ERROR_QUEUE_FULL,
+  AQMP_ERROR_INVALID,
 } AqmpError;
 
 GQuark       aqmp_error_quark          (void);

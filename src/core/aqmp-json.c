@@ -42,6 +42,129 @@ aqmp_json_object_to_string (JsonObject *object)
   return aqmp_json_to_string (node, FALSE);
 }
 
+/* ----- typed members -----
+ *
+ * json-glib's own getters (json_object_get_string_member() and the like)
+ * are critical about a member of another type, and a peer may send
+ * anything: these return nothing, or the fallback, instead.
+ */
+
+/* the member's node when it holds a value of @type */
+static JsonNode *
+aqmp_json_get_value (JsonObject *object, const gchar *member, GType type)
+{
+  JsonNode *node;
+
+  if (object == NULL)
+    return NULL;
+  node = json_object_get_member (object, member);
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != type)
+    return NULL;
+  return node;
+}
+
+/**
+ * aqmp_json_get_string:
+ * @object: (nullable): a #JsonObject
+ * @member: the member's name
+ *
+ * Returns: (nullable): the member's value when it is a string; %NULL when
+ *   @object is %NULL, or has no such member, or one of another type
+ */
+const gchar *
+aqmp_json_get_string (JsonObject *object, const gchar *member)
+{
+  JsonNode *node = aqmp_json_get_value (object, member, G_TYPE_STRING);
+
+  return node != NULL ? json_node_get_string (node) : NULL;
+}
+
+/**
+ * aqmp_json_lookup_int:
+ * @object: (nullable): a #JsonObject
+ * @member: the member's name
+ * @value: (out) (optional): the member's value
+ *
+ * Returns: %TRUE when the member is an integer; @value is left alone
+ *   otherwise
+ */
+gboolean
+aqmp_json_lookup_int (JsonObject *object, const gchar *member, gint64 *value)
+{
+  JsonNode *node = aqmp_json_get_value (object, member, G_TYPE_INT64);
+
+  if (node == NULL)
+    return FALSE;
+  if (value != NULL)
+    *value = json_node_get_int (node);
+  return TRUE;
+}
+
+/**
+ * aqmp_json_get_int:
+ * @object: (nullable): a #JsonObject
+ * @member: the member's name
+ * @fallback: what to return when the member is not an integer
+ *
+ * Returns: the member's value when it is an integer, else @fallback
+ */
+gint64
+aqmp_json_get_int (JsonObject *object, const gchar *member, gint64 fallback)
+{
+  gint64 value = fallback;
+
+  aqmp_json_lookup_int (object, member, &value);
+  return value;
+}
+
+/**
+ * aqmp_json_get_boolean:
+ * @object: (nullable): a #JsonObject
+ * @member: the member's name
+ * @fallback: what to return when the member is not a boolean
+ *
+ * Returns: the member's value when it is a boolean, else @fallback
+ */
+gboolean
+aqmp_json_get_boolean (JsonObject *object, const gchar *member, gboolean fallback)
+{
+  JsonNode *node = aqmp_json_get_value (object, member, G_TYPE_BOOLEAN);
+
+  return node != NULL ? json_node_get_boolean (node) : fallback;
+}
+
+/**
+ * aqmp_json_get_object:
+ * @object: (nullable): a #JsonObject
+ * @member: the member's name
+ *
+ * Returns: (transfer none) (nullable): the member's value when it is an
+ *   object, else %NULL
+ */
+JsonObject *
+aqmp_json_get_object (JsonObject *object, const gchar *member)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
+}
+
+/**
+ * aqmp_json_get_array:
+ * @object: (nullable): a #JsonObject
+ * @member: the member's name
+ *
+ * Returns: (transfer none) (nullable): the member's value when it is an
+ *   array, else %NULL
+ */
+JsonArray *
+aqmp_json_get_array (JsonObject *object, const gchar *member)
+{
+  JsonNode *node = object != NULL ? json_object_get_member (object, member) : NULL;
+
+  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
+}
+
 /* ----- writing -----
  *
  * json-glib 1.6's generator writes a double without a fraction as

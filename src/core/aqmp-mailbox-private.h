@@ -12,11 +12,15 @@ G_BEGIN_DECLS
 
 /*
  * AqmpMailbox holds every call between execute() and its reply: one
- * mailbox entry per request id. Calls wait here unsent until the client
+ * mailbox entry per request id. Calls wait here unsent until the session
  * lets them go (negotiation done, and with OOB a free in-band slot),
  * then wait for the reader to deliver their reply. Timeouts and
  * cancellation free the entry; the id is remembered so that the late
  * reply is recognised and dropped.
+ *
+ * Its unsent queue is the connection's one outbound queue: besides
+ * requests it carries raw bytes (aqmp_mailbox_post_raw()), which are no
+ * call and get no id, in their place among the requests.
  */
 #define AQMP_TYPE_MAILBOX (aqmp_mailbox_get_type ())
 G_DECLARE_FINAL_TYPE (AqmpMailbox, aqmp_mailbox, AQMP, MAILBOX, GObject)
@@ -30,6 +34,7 @@ typedef struct {
   GUnixFDList *fds;         /* nullable: to go with @wire in one sendmsg */
   gchar *trace;             /* nullable: the redacted request, for the trace */
   guint64 id;
+  gboolean raw;             /* bytes of aqmp_mailbox_post_raw(): no call */
 } AqmpMailboxSend;
 
 typedef void (*AqmpMailboxTimeoutFunc) (gpointer user_data, const GError *error);
@@ -54,6 +59,8 @@ guint64      aqmp_mailbox_post            (AqmpMailbox      *self,
                                            guint             timeout_ms,
                                            gsize             max_reply_size,
                                            GCancellable     *cancellable);
+void         aqmp_mailbox_post_raw        (AqmpMailbox      *self,
+                                           GBytes           *bytes);
 gboolean     aqmp_mailbox_next_unsent     (AqmpMailbox      *self,
                                            gboolean          negotiated,
                                            gboolean          limit_inband,

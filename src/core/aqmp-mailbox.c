@@ -7,7 +7,7 @@
 typedef struct {
   guint64 id;
   AqmpMailbox *mailbox;     /* unowned */
-  GTask *task;
+  GTask *task;              /* NULL for raw bytes, which are no call */
   gchar *command;
   GBytes *wire;             /* until sent */
   GUnixFDList *fds;         /* until sent */
@@ -15,7 +15,8 @@ typedef struct {
   AqmpExecuteFlags flags;
   guint timeout_ms;
   gsize max_reply_size;     /* the largest reply accepted */
-  gboolean sent;             /* handed to the writer */
+  gboolean raw;             /* bytes that wait only in the unsent queue */
+  gboolean sent;            /* handed to the writer */
   gboolean flushed;         /* the writer wrote all of it */
   gboolean written;         /* a no-reply command in its grace period */
   GSource *timeout_source;
@@ -211,9 +212,32 @@ aqmp_mailbox_post (AqmpMailbox      *self,
   return call->id;
 }
 
+/**
+ * aqmp_mailbox_post_raw:
+ *
+ * Queues bytes that are no request (a protocol's parser reset) behind
+ * the requests posted so far. They take no id and get no reply; like a
+ * handshake's request they may go before negotiation is done, and they
+ * count against the outbound queue's size as requests do.
+ */
+void
+aqmp_mailbox_post_raw (AqmpMailbox *self, GBytes *bytes)
+{
+  AqmpCall *call = g_new0 (AqmpCall, 1);
+
+  call->mailbox = self;
+  call->raw = TRUE;
+  call->wire = g_bytes_ref (bytes);
+  g_queue_push_tail (&self->unsent, call);
+  self->unsent_size += g_bytes_get_size (bytes);
+}
+
 static gboolean
 aqmp_mailbox_may_send (AqmpMailbox *self, AqmpCall *call, gboolean negotiated, gboolean limit_inband)
 {
+  /* raw bytes are part of a handshake */
+  if (call->raw)
+    return TRUE;
   if (!negotiated && (call->flags & AQMP_EXECUTE_FLAGS_HANDSHAKE) == 0)
     return FALSE;
   if (limit_inband && aqmp_call_is_inband (call)
@@ -228,7 +252,10 @@ aqmp_mailbox_may_send (AqmpMailbox *self, AqmpCall *call, gboolean negotiated, g
  * @limit_inband: whether to keep at most 8 in-band commands in flight
  *
  * Hands over the next request that may be written, in order, letting
- * out-of-band commands overtake held in-band ones.
+ * what may go overtake what is held: out-of-band commands the in-band
+ * ones beyond the limit, and a handshake's requests and raw bytes every
+ * call that waits for negotiation, whatever its kind (a command without
+ * a reply that waited in front must not hold the resync back).
  */
 gboolean
 aqmp_mailbox_next_unsent (AqmpMailbox     *self,
@@ -241,13 +268,19 @@ aqmp_mailbox_next_unsent (AqmpMailbox     *self,
       AqmpCall *call = l->data;
 
       if (!aqmp_mailbox_may_send (self, call, negotiated, limit_inband))
-        {
-          if (aqmp_call_is_inband (call))
-            continue;
-          return FALSE;
-        }
+        continue;
       g_queue_delete_link (&self->unsent, l);
       self->unsent_size -= g_bytes_get_size (call->wire);
+      if (call->raw)
+        {
+          send->wire = g_steal_pointer (&call->wire);
+          send->fds = NULL;
+          send->trace = NULL;
+          send->id = 0;
+          send->raw = TRUE;
+          aqmp_call_free (call);
+          return TRUE;
+        }
       call->sent = TRUE;
       if (aqmp_call_is_inband (call))
         self->inband_in_flight++;
@@ -255,6 +288,7 @@ aqmp_mailbox_next_unsent (AqmpMailbox     *self,
       send->fds = g_steal_pointer (&call->fds);
       send->trace = g_steal_pointer (&call->trace);
       send->id = call->id;
+      send->raw = FALSE;
       return TRUE;
     }
   return FALSE;
@@ -547,6 +581,10 @@ aqmp_mailbox_fail_all (AqmpMailbox *self, const GError *error)
   g_autoptr(GList) calls = g_hash_table_get_values (self->calls);
 
   g_hash_table_steal_all (self->calls);
+  /* raw bytes are in the queue only */
+  for (GList *l = self->unsent.head; l != NULL; l = l->next)
+    if (((AqmpCall *) l->data)->raw)
+      aqmp_call_free (l->data);
   g_queue_clear (&self->unsent);
   self->unsent_size = 0;
   self->n_large = 0;

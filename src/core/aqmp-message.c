@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "aqmp-error.h"
+#include "aqmp-json.h"
 #include "aqmp-json-private.h"
 #include "aqmp-message-private.h"
 #include "aqmp-redact.h"
@@ -25,29 +26,6 @@ aqmp_message_fail (GError **error, const gchar *what)
   return FALSE;
 }
 
-/* an integer member, or -1: json-glib's own getter is critical about
- * members of another type, and a peer may send anything */
-static gint64
-aqmp_message_get_int (JsonObject *object, const gchar *member)
-{
-  JsonNode *node = json_object_get_member (object, member);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-    return -1;
-  return json_node_get_int (node);
-}
-
-/* a string member, or NULL, for the same reason */
-static const gchar *
-aqmp_message_get_string (JsonObject *object, const gchar *member)
-{
-  JsonNode *node = json_object_get_member (object, member);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
 static gint64
 aqmp_message_parse_timestamp (JsonNode *node)
 {
@@ -58,8 +36,8 @@ aqmp_message_parse_timestamp (JsonNode *node)
   if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
     return -1;
   ts = json_node_get_object (node);
-  secs = aqmp_message_get_int (ts, "seconds");
-  usecs = aqmp_message_get_int (ts, "microseconds");
+  secs = aqmp_json_get_int (ts, "seconds", -1);
+  usecs = aqmp_json_get_int (ts, "microseconds", -1);
   if (secs < 0 || usecs < 0 || secs > G_MAXINT64 / G_USEC_PER_SEC - 1)
     return -1;
   return secs * G_USEC_PER_SEC + usecs;
@@ -245,8 +223,8 @@ aqmp_message_check_reply (AqmpMessage *message, GError **error)
 GError *
 aqmp_message_reply_to_error (AqmpMessage *message, const gchar *command)
 {
-  const gchar *qmp_class = aqmp_message_get_string (message->error, "class");
-  const gchar *desc = aqmp_message_get_string (message->error, "desc");
+  const gchar *qmp_class = aqmp_json_get_string (message->error, "class");
+  const gchar *desc = aqmp_json_get_string (message->error, "desc");
 
   return aqmp_error_new_command (command,
                                  qmp_class != NULL ? qmp_class : "GenericError",
@@ -256,14 +234,11 @@ aqmp_message_reply_to_error (AqmpMessage *message, const gchar *command)
 static gboolean
 aqmp_greeting_get_uint (JsonObject *object, const gchar *member, guint *value)
 {
-  JsonNode *node = json_object_get_member (object, member);
+  gint64 number;
 
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
-      || json_node_get_value_type (node) != G_TYPE_INT64)
+  if (!aqmp_json_lookup_int (object, member, &number) || number < 0 || number > G_MAXUINT)
     return FALSE;
-  if (json_node_get_int (node) < 0 || json_node_get_int (node) > G_MAXUINT)
-    return FALSE;
-  *value = (guint) json_node_get_int (node);
+  *value = (guint) number;
   return TRUE;
 }
 

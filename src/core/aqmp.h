@@ -17,6 +17,7 @@
 #include "aqmp-protocol.h"
 #include "aqmp-redact.h"
 #include "aqmp-client.h"
+#include "aqmp-client-check.h"
 #include "aqmp-server.h"
 
 #undef __AQMP_H_INSIDE__

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <aqmp/aqmp.h>
+
 #include "aqmp-job-commands.h"
 #include "aqmp-job-error.h"
 
@@ -64,42 +66,6 @@ aqmp_job_command_lookup (const AqmpJobCommand *list, gsize n, const gchar *name)
   return NULL;
 }
 
-static const gchar *
-aqmp_job_string_member (JsonObject *obj, const gchar *member)
-{
-  JsonNode *node = obj != NULL ? json_object_get_member (obj, member) : NULL;
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static JsonObject *
-aqmp_job_object_member (JsonObject *obj, const gchar *member)
-{
-  JsonNode *node = obj != NULL ? json_object_get_member (obj, member) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
-static JsonArray *
-aqmp_job_array_member (JsonObject *obj, const gchar *member)
-{
-  JsonNode *node = obj != NULL ? json_object_get_member (obj, member) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_ARRAY (node) ? json_node_get_array (node) : NULL;
-}
-
-/* a boolean member that is present and false */
-static gboolean
-aqmp_job_is_false (JsonObject *obj, const gchar *member)
-{
-  JsonNode *node = obj != NULL ? json_object_get_member (obj, member) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_VALUE (node)
-         && json_node_get_value_type (node) == G_TYPE_BOOLEAN && !json_node_get_boolean (node);
-}
-
 /* ----- QEMU's schema ----- */
 
 struct _AqmpJobSchema {
@@ -126,7 +92,7 @@ aqmp_job_schema_new (JsonNode *reply)
 
       if (!JSON_NODE_HOLDS_OBJECT (node))
         continue;
-      name = aqmp_job_string_member (json_node_get_object (node), "name");
+      name = aqmp_json_get_string (json_node_get_object (node), "name");
       if (name != NULL)
         g_hash_table_insert (schema->entities, (gpointer) name, json_node_get_object (node));
     }
@@ -159,7 +125,7 @@ aqmp_job_schema_type (AqmpJobSchema *schema, const gchar *name)
 static JsonArray *
 aqmp_job_schema_members (AqmpJobSchema *schema, const gchar *type)
 {
-  return aqmp_job_array_member (aqmp_job_schema_type (schema, type), "members");
+  return aqmp_json_get_array (aqmp_job_schema_type (schema, type), "members");
 }
 
 static const gchar *
@@ -170,8 +136,8 @@ aqmp_job_schema_member_type (AqmpJobSchema *schema, const gchar *type, const gch
   for (guint i = 0; members != NULL && i < json_array_get_length (members); i++)
     {
       JsonObject *m = json_array_get_object_element (members, i);
-      if (g_strcmp0 (aqmp_job_string_member (m, "name"), member) == 0)
-        return aqmp_job_string_member (m, "type");
+      if (g_strcmp0 (aqmp_json_get_string (m, "name"), member) == 0)
+        return aqmp_json_get_string (m, "type");
     }
   return NULL;
 }
@@ -187,9 +153,9 @@ aqmp_job_schema_command_member (AqmpJobSchema *schema, const gchar *command, con
 {
   JsonObject *entity = aqmp_job_schema_type (schema, command);
 
-  if (entity == NULL || g_strcmp0 (aqmp_job_string_member (entity, "meta-type"), "command") != 0)
+  if (entity == NULL || g_strcmp0 (aqmp_json_get_string (entity, "meta-type"), "command") != 0)
     return AQMP_JOB_SCHEMA_ABSENT;
-  return aqmp_job_schema_has_member (schema, aqmp_job_string_member (entity, "arg-type"), member);
+  return aqmp_job_schema_has_member (schema, aqmp_json_get_string (entity, "arg-type"), member);
 }
 
 /* transaction's arguments -> actions: [union] -> the variant for @action
@@ -198,16 +164,16 @@ static const gchar *
 aqmp_job_schema_action_data (AqmpJobSchema *schema, const gchar *action)
 {
   JsonObject *command = aqmp_job_schema_type (schema, "transaction");
-  const gchar *actions = aqmp_job_schema_member_type (schema, aqmp_job_string_member (command, "arg-type"), "actions");
+  const gchar *actions = aqmp_job_schema_member_type (schema, aqmp_json_get_string (command, "arg-type"), "actions");
   JsonObject *array = aqmp_job_schema_type (schema, actions);
-  JsonObject *variants = aqmp_job_schema_type (schema, aqmp_job_string_member (array, "element-type"));
-  JsonArray *cases = aqmp_job_array_member (variants, "variants");
+  JsonObject *variants = aqmp_job_schema_type (schema, aqmp_json_get_string (array, "element-type"));
+  JsonArray *cases = aqmp_json_get_array (variants, "variants");
 
   for (guint i = 0; cases != NULL && i < json_array_get_length (cases); i++)
     {
       JsonObject *variant = json_array_get_object_element (cases, i);
-      if (g_strcmp0 (aqmp_job_string_member (variant, "case"), action) == 0)
-        return aqmp_job_schema_member_type (schema, aqmp_job_string_member (variant, "type"), "data");
+      if (g_strcmp0 (aqmp_json_get_string (variant, "case"), action) == 0)
+        return aqmp_job_schema_member_type (schema, aqmp_json_get_string (variant, "type"), "data");
     }
   return NULL;
 }
@@ -229,8 +195,8 @@ aqmp_job_settings_for (JsonObject *arguments, gboolean takes_auto_dismiss)
 {
   AqmpJobSettings settings = { 0, };
 
-  settings.manual_finalize = aqmp_job_is_false (arguments, "auto-finalize");
-  settings.manual_dismiss = aqmp_job_is_false (arguments, "auto-dismiss");
+  settings.manual_finalize = !aqmp_json_get_boolean (arguments, "auto-finalize", TRUE);
+  settings.manual_dismiss = !aqmp_json_get_boolean (arguments, "auto-dismiss", TRUE);
   /* without auto-dismiss QEMU may keep the job concluded: ask it */
   settings.ask_at_concluded = !takes_auto_dismiss;
   return settings;
@@ -252,13 +218,13 @@ aqmp_job_commands_find_job (const gchar *command, JsonObject *arguments, const g
 
   if (g_strcmp0 (command, "transaction") != 0)
     return arguments;
-  actions = aqmp_job_array_member (arguments, "actions");
+  actions = aqmp_json_get_array (arguments, "actions");
   for (guint i = 0; actions != NULL && i < json_array_get_length (actions); i++)
     {
       JsonNode *node = json_array_get_element (actions, i);
       JsonObject *data = JSON_NODE_HOLDS_OBJECT (node)
-                         ? aqmp_job_object_member (json_node_get_object (node), "data") : NULL;
-      if (g_strcmp0 (aqmp_job_string_member (data, "job-id"), job_id) == 0)
+                         ? aqmp_json_get_object (json_node_get_object (node), "data") : NULL;
+      if (g_strcmp0 (aqmp_json_get_string (data, "job-id"), job_id) == 0)
         return data;
     }
   return NULL;
@@ -267,14 +233,14 @@ aqmp_job_commands_find_job (const gchar *command, JsonObject *arguments, const g
 static const gchar *
 aqmp_job_commands_action_type (JsonObject *arguments, const gchar *job_id)
 {
-  JsonArray *actions = aqmp_job_array_member (arguments, "actions");
+  JsonArray *actions = aqmp_json_get_array (arguments, "actions");
 
   for (guint i = 0; actions != NULL && i < json_array_get_length (actions); i++)
     {
       JsonNode *node = json_array_get_element (actions, i);
       JsonObject *action = JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-      if (g_strcmp0 (aqmp_job_string_member (aqmp_job_object_member (action, "data"), "job-id"), job_id) == 0)
-        return aqmp_job_string_member (action, "type");
+      if (g_strcmp0 (aqmp_json_get_string (aqmp_json_get_object (action, "data"), "job-id"), job_id) == 0)
+        return aqmp_json_get_string (action, "type");
     }
   return NULL;
 }
@@ -323,7 +289,7 @@ aqmp_job_plan_one (JsonObject *arguments, gboolean takes_auto_dismiss, AqmpJobNe
                    gpointer user_data)
 {
   AqmpJobPlan *plan = g_new0 (AqmpJobPlan, 1);
-  const gchar *id = aqmp_job_string_member (arguments, "job-id");
+  const gchar *id = aqmp_json_get_string (arguments, "job-id");
 
   plan->job_id = id != NULL ? g_strdup (id) : new_id (user_data);
   if (id == NULL)
@@ -395,7 +361,7 @@ static AqmpJobPlanResult
 aqmp_job_plan_transaction (JsonObject *arguments, AqmpJobSchema *schema, AqmpJobNewIdFunc new_id,
                            gpointer user_data, GPtrArray *plans, GError **error)
 {
-  JsonArray *actions = aqmp_job_array_member (arguments, "actions");
+  JsonArray *actions = aqmp_json_get_array (arguments, "actions");
   g_autoptr(JsonArray) copies = json_array_new ();
   g_autoptr(GString) types = g_string_new (NULL);
 
@@ -411,7 +377,7 @@ aqmp_job_plan_transaction (JsonObject *arguments, AqmpJobSchema *schema, AqmpJob
       gboolean takes = FALSE;
       AqmpJobPlanResult result;
 
-      type = JSON_NODE_HOLDS_OBJECT (node) ? aqmp_job_string_member (json_node_get_object (node), "type") : NULL;
+      type = JSON_NODE_HOLDS_OBJECT (node) ? aqmp_json_get_string (json_node_get_object (node), "type") : NULL;
       if (type == NULL)
         return aqmp_job_plan_fail (error, "transaction: action %u is not an object with a 'type'", i + 1);
       g_string_append_printf (types, "%s%s", types->len > 0 ? ", " : "", type);
@@ -421,7 +387,7 @@ aqmp_job_plan_transaction (JsonObject *arguments, AqmpJobSchema *schema, AqmpJob
       action = aqmp_job_copy_object (json_node_get_object (node));
       if (is_job)
         {
-          JsonObject *given = aqmp_job_object_member (action, "data");
+          JsonObject *given = aqmp_json_get_object (action, "data");
           data = given != NULL ? aqmp_job_copy_object (given) : json_object_new ();
           g_ptr_array_add (plans, aqmp_job_plan_one (data, takes, new_id, user_data));
           json_object_set_object_member (action, "data", g_steal_pointer (&data));

@@ -1,12 +1,15 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include <aqmp/aqmp.h>
+
 #include "aqmp-job.h"
 
 G_BEGIN_DECLS
 
 /* what the runner may change; everything else is read-only to users */
-AqmpJob  *aqmp_job_new                 (const gchar   *id,
+AqmpJob  *aqmp_job_new                 (AqmpClient    *client,
+                                        const gchar   *id,
                                         const gchar   *machine,
                                         const gchar   *command,
                                         gint64         start_time);

@@ -3,37 +3,20 @@
 
 #include "aqmp-job-commands.h"
 #include "aqmp-job-runner.h"
+#include "aqmp-job-tracker.h"
 #include "aqmp-machine-identity.h"
 
 G_BEGIN_DECLS
 
 /*
- * The runner's insides, shared by aqmp-job-runner.c (following jobs),
- * aqmp-job-runner-start.c (starting them) and
- * aqmp-job-runner-reconcile.c (finding them again).
+ * The runner's insides, shared by aqmp-job-runner.c (following jobs: the
+ * events, polling, the store, acting on each job's tracker),
+ * aqmp-job-runner-start.c (starting them), aqmp-job-runner-reconcile.c
+ * (finding them again) and aqmp-job-runner-sync.c (the sync calls). Each
+ * job followed has an AqmpJobTracker (aqmp-job-tracker.c), its state
+ * machine and the one place of the finalize/dismiss policy; the runner
+ * asks it what comes next and does that.
  */
-
-/* one job the runner follows */
-typedef struct {
-  AqmpJob *job;
-  AqmpJobStartFlags flags;
-  AqmpJobSettings settings;
-  gboolean started;          /* the command was answered, or the job found in QEMU */
-  gboolean adopted;          /* started outside aqmp: finalizing and dismissing are its owner's */
-  gboolean cancel_requested;
-  gboolean cancelled_event;
-  gboolean block_ended;      /* BLOCK_JOB_COMPLETED or _CANCELLED told the outcome */
-  gboolean aborting;
-  gboolean completing;
-  gboolean finalizing;
-  gboolean dismissing;
-  gboolean querying;
-  gboolean recorded;         /* its outcome is in the store */
-  AqmpJobResult result;      /* once recorded */
-  GError *outcome;           /* what it ends with, once recorded */
-  gchar *error;              /* QEMU's words for the failure */
-  gint64 last_checkpoint;    /* monotonic */
-} AqmpJobRunnerEntry;
 
 struct _AqmpJobRunner {
   GObject parent_instance;
@@ -42,7 +25,7 @@ struct _AqmpJobRunner {
   gchar *machine;
   guint poll_interval;
   guint checkpoint_interval;
-  GHashTable *entries;       /* job id -> AqmpJobRunnerEntry */
+  GHashTable *trackers;      /* job id -> AqmpJobTracker */
   GSource *poll_source;
   gboolean poll_in_flight;
   GSource *flush_source;     /* writes the store's queue */
@@ -70,19 +53,14 @@ void                aqmp_job_runner_need_schema   (AqmpJobRunner      *self,
                                                    AqmpJobRunnerStep   step);
 void                aqmp_job_runner_forget_connection (AqmpJobRunner  *self);
 
-AqmpJobRunnerEntry *aqmp_job_runner_add_entry     (AqmpJobRunner      *self,
-                                                   AqmpJob            *job,
-                                                   AqmpJobStartFlags   flags);
+void                aqmp_job_runner_track         (AqmpJobRunner      *self,
+                                                   AqmpJobTracker     *tracker);
+gboolean            aqmp_job_runner_act           (AqmpJobRunner      *self,
+                                                   AqmpJobTracker     *tracker);
 gboolean            aqmp_job_runner_apply_info    (AqmpJobRunner      *self,
-                                                   AqmpJobRunnerEntry *entry,
+                                                   AqmpJobTracker     *tracker,
                                                    JsonObject         *info,
                                                    gboolean            with_status);
-gboolean            aqmp_job_runner_may_finalize  (AqmpJobRunnerEntry *entry);
-void                aqmp_job_runner_send_verb     (AqmpJobRunner      *self,
-                                                   const gchar        *id,
-                                                   const gchar        *command);
-void                aqmp_job_runner_on_concluded  (AqmpJobRunner      *self,
-                                                   AqmpJobRunnerEntry *entry);
 void                aqmp_job_runner_store_warn    (AqmpJobRunner      *self,
                                                    GError             *error);
 void                aqmp_job_runner_store_finish  (AqmpJobRunner      *self,
@@ -91,11 +69,5 @@ void                aqmp_job_runner_store_finish  (AqmpJobRunner      *self,
                                                    const gchar        *message);
 void                aqmp_job_runner_update_polling (AqmpJobRunner     *self);
 void                aqmp_job_runner_poll_now      (AqmpJobRunner      *self);
-
-const gchar        *aqmp_job_runner_json_string   (JsonObject         *obj,
-                                                   const gchar        *member);
-gint64              aqmp_job_runner_json_int      (JsonObject         *obj,
-                                                   const gchar        *member,
-                                                   gint64              fallback);
 
 G_END_DECLS

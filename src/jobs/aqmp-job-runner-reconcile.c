@@ -103,10 +103,10 @@ aqmp_job_runner_need_identity (AqmpJobRunner *self, GTask *task, AqmpJobRunnerSt
 
 /* the row's job ran on the QEMU at hand */
 static gboolean
-aqmp_job_runner_row_is_here (AqmpJobRunner *self, JsonObject *row)
+aqmp_job_runner_row_is_here (AqmpJobRunner *self, AqmpJobRecord *row)
 {
   g_autoptr(AqmpMachineIdentity) theirs = aqmp_machine_identity_new_from_record (row);
-  const gchar *machine = aqmp_job_runner_json_string (row, "machine");
+  const gchar *machine = aqmp_job_record_get_machine (row);
   g_autofree gchar *address = NULL;
 
   if (!aqmp_machine_identity_is_empty (theirs))
@@ -120,7 +120,7 @@ aqmp_job_runner_row_is_here (AqmpJobRunner *self, JsonObject *row)
 
 /* ... or on a QEMU that was at this address and has ended since */
 static gboolean
-aqmp_job_runner_row_was_here (AqmpJobRunner *self, JsonObject *row)
+aqmp_job_runner_row_was_here (AqmpJobRunner *self, AqmpJobRecord *row)
 {
   g_autoptr(AqmpMachineIdentity) theirs = NULL;
 
@@ -134,7 +134,7 @@ aqmp_job_runner_row_was_here (AqmpJobRunner *self, JsonObject *row)
 }
 
 /* the row of the job QEMU has as @id, or NULL for a job no row knows */
-static JsonObject *
+static AqmpJobRecord *
 aqmp_job_runner_find_row (AqmpJobRunner *self, const gchar *id, AqmpJobStatus qemu_status)
 {
   g_autoptr(GError) error = NULL;
@@ -147,21 +147,21 @@ aqmp_job_runner_find_row (AqmpJobRunner *self, const gchar *id, AqmpJobStatus qe
     }
   for (guint i = 0; i < rows->len; i++)
     {
-      JsonObject *row = g_ptr_array_index (rows, i);
-      const gchar *status = aqmp_job_runner_json_string (row, "status");
+      AqmpJobRecord *row = g_ptr_array_index (rows, i);
+      AqmpJobStatus status = aqmp_job_record_get_status (row);
 
       if (!aqmp_job_runner_row_is_here (self, row))
         continue;
       /* dismissed: that was an older job of the same id */
-      if (g_strcmp0 (status, "null") == 0)
+      if (status == AQMP_JOB_STATUS_NULL)
         return NULL;
-      if (aqmp_job_runner_json_string (row, "result") == NULL)
-        return json_object_ref (row);
+      if (aqmp_job_record_is_active (row))
+        return aqmp_job_record_ref (row);
       /* its outcome is recorded and it waits to be dismissed, unless
        * someone dismissed it and started another with the same id */
-      if (g_strcmp0 (status, "concluded") == 0)
-        return qemu_status == AQMP_JOB_STATUS_CONCLUDED ? json_object_ref (row) : NULL;
-      return json_object_ref (row);
+      if (status == AQMP_JOB_STATUS_CONCLUDED)
+        return qemu_status == AQMP_JOB_STATUS_CONCLUDED ? aqmp_job_record_ref (row) : NULL;
+      return aqmp_job_record_ref (row);
     }
   return NULL;
 }
@@ -178,9 +178,9 @@ aqmp_job_runner_claim (GHashTable *claimed, gint64 row)
 }
 
 static GError *
-aqmp_job_runner_recorded_outcome (JsonObject *record, AqmpJobResult result)
+aqmp_job_runner_recorded_outcome (AqmpJobRecord *record, AqmpJobResult result)
 {
-  const gchar *message = aqmp_job_runner_json_string (record, "error");
+  const gchar *message = aqmp_job_record_get_error (record);
 
   if (message == NULL)
     message = aqmp_job_result_to_string (result);
@@ -198,54 +198,55 @@ aqmp_job_runner_recorded_outcome (JsonObject *record, AqmpJobResult result)
 }
 
 /* a job of a row: how it was started, and where the row left it */
-static AqmpJobRunnerEntry *
-aqmp_job_runner_attach_row (AqmpJobRunner *self, const gchar *id, JsonObject *record)
+static AqmpJobTracker *
+aqmp_job_runner_attach_row (AqmpJobRunner *self, const gchar *id, AqmpJobRecord *record)
 {
-  const gchar *command = aqmp_job_runner_json_string (record, "command");
-  JsonNode *args = json_object_get_member (record, "arguments");
-  gint64 row = json_object_get_int_member (record, "id");
-  gboolean adopted = g_strcmp0 (command, "(adopted)") == 0;
-  AqmpJobStartFlags flags = aqmp_job_runner_json_int (record, "start-flags", 0);
-  const gchar *result = aqmp_job_runner_json_string (record, "result");
-  gboolean recorded = result != NULL && g_strcmp0 (aqmp_job_runner_json_string (record, "status"), "concluded") == 0;
+  const gchar *command = aqmp_job_record_get_command (record);
+  gint64 row = aqmp_job_record_get_row (record);
+  gboolean adopted = aqmp_job_record_is_adopted (record);
+  AqmpJobStartFlags flags = aqmp_job_record_get_start_flags (record);
+  gboolean ended = !aqmp_job_record_is_active (record);
+  gboolean recorded = ended && aqmp_job_record_get_status (record) == AQMP_JOB_STATUS_CONCLUDED;
   g_autoptr(AqmpMachineIdentity) theirs = aqmp_machine_identity_new_from_record (record);
   g_autoptr(AqmpJob) job = NULL;
   g_autoptr(GError) error = NULL;
-  AqmpJobRunnerEntry *entry;
+  AqmpJobTracker *tracker;
 
   /* recorded and left for someone else to dismiss: nothing to do here */
-  if (recorded && (adopted || (flags & AQMP_JOB_START_FLAGS_NO_DISMISS)))
+  if (recorded && aqmp_job_tracker_leaves_dismiss (adopted, flags))
     return NULL;
-  job = aqmp_job_new (id, self->machine, adopted ? NULL : command, json_object_get_int_member (record, "created"));
+  job = aqmp_job_new (self->client, id, self->machine, adopted ? NULL : command,
+                      aqmp_job_record_get_created (record));
   aqmp_job_set_store_id (job, row);
-  aqmp_job_set_started_by_uid (job, aqmp_job_runner_json_int (record, "started-by-uid", -1));
-  aqmp_job_set_status (job, aqmp_job_status_from_string (aqmp_job_runner_json_string (record, "status")));
+  aqmp_job_set_started_by_uid (job, aqmp_job_record_get_started_by_uid (record));
+  aqmp_job_set_status (job, aqmp_job_record_get_status (record));
   /* ended by a guess (the connection went, or the job was thought lost),
    * yet QEMU has it */
-  if (result != NULL && !recorded && !aqmp_job_store_reopen_job (self->store, row, &error))
+  if (ended && !recorded && !aqmp_job_store_reopen_job (self->store, row, &error))
     aqmp_job_runner_store_warn (self, g_steal_pointer (&error));
   if (aqmp_machine_identity_is_empty (theirs) && !aqmp_job_store_set_job_identity (self->store, row, self->identity, &error))
     aqmp_job_runner_store_warn (self, error);
-  entry = aqmp_job_runner_add_entry (self, job, flags);
-  entry->adopted = adopted;
-  entry->settings = aqmp_job_commands_settings (command, args != NULL && JSON_NODE_HOLDS_OBJECT (args)
-                                                         ? json_node_get_object (args) : NULL, id);
-  if (recorded)
+  if (adopted)
     {
-      entry->recorded = TRUE;
-      entry->result = aqmp_job_result_from_string (result);
-      entry->outcome = aqmp_job_runner_recorded_outcome (record, entry->result);
+      tracker = aqmp_job_tracker_new_adopted (job);
     }
-  return entry;
+  else
+    {
+      AqmpJobSettings settings = aqmp_job_commands_settings (command, aqmp_job_record_get_arguments (record), id);
+      tracker = aqmp_job_tracker_new (job, flags, &settings);
+    }
+  if (recorded)
+    aqmp_job_tracker_set_recorded (tracker, aqmp_job_record_get_result (record),
+                                   aqmp_job_runner_recorded_outcome (record, aqmp_job_record_get_result (record)));
+  return tracker;
 }
 
 /* a job no row knows: started outside aqmp */
-static AqmpJobRunnerEntry *
+static AqmpJobTracker *
 aqmp_job_runner_adopt (AqmpJobRunner *self, const gchar *id)
 {
-  g_autoptr(AqmpJob) job = aqmp_job_new (id, self->machine, NULL, g_get_real_time ());
+  g_autoptr(AqmpJob) job = aqmp_job_new (self->client, id, self->machine, NULL, g_get_real_time ());
   g_autoptr(GError) error = NULL;
-  AqmpJobRunnerEntry *entry;
 
   if (self->store != NULL)
     {
@@ -255,48 +256,37 @@ aqmp_job_runner_adopt (AqmpJobRunner *self, const gchar *id)
         aqmp_job_runner_store_warn (self, error);
       aqmp_job_set_store_id (job, row);
     }
-  entry = aqmp_job_runner_add_entry (self, job, AQMP_JOB_START_FLAGS_NONE);
-  entry->adopted = TRUE;
-  entry->settings.ask_at_concluded = TRUE;
-  return entry;
+  return aqmp_job_tracker_new_adopted (job);
 }
 
 /* a job QEMU has: find or make its row, then follow it */
 static AqmpJob *
 aqmp_job_runner_attach (AqmpJobRunner *self, JsonObject *info, GHashTable *claimed)
 {
-  const gchar *id = aqmp_job_runner_json_string (info, "id");
-  AqmpJobStatus status = aqmp_job_status_from_string (aqmp_job_runner_json_string (info, "status"));
-  g_autoptr(JsonObject) record = self->store != NULL ? aqmp_job_runner_find_row (self, id, status) : NULL;
+  const gchar *id = aqmp_json_get_string (info, "id");
+  AqmpJobStatus status = aqmp_job_status_from_string (aqmp_json_get_string (info, "status"));
+  g_autoptr(AqmpJobRecord) record = self->store != NULL ? aqmp_job_runner_find_row (self, id, status) : NULL;
+  g_autoptr(AqmpJobTracker) tracker = NULL;
   g_autoptr(AqmpJob) job = NULL;
-  AqmpJobRunnerEntry *entry;
 
   if (record != NULL)
     {
-      aqmp_job_runner_claim (claimed, json_object_get_int_member (record, "id"));
-      entry = aqmp_job_runner_attach_row (self, id, record);
+      aqmp_job_runner_claim (claimed, aqmp_job_record_get_row (record));
+      tracker = aqmp_job_runner_attach_row (self, id, record);
     }
   else
-    entry = aqmp_job_runner_adopt (self, id);
-  if (entry == NULL)
+    tracker = aqmp_job_runner_adopt (self, id);
+  if (tracker == NULL)
     return NULL;
-  job = g_object_ref (entry->job);
+  job = g_object_ref (aqmp_job_tracker_get_job (tracker));
   g_debug ("attaching to job %s (%s)%s", id, aqmp_job_status_to_string (status),
-           entry->adopted ? ", started outside aqmp" : "");
-  entry->started = TRUE;
-  /* a status unchanged since the store saw it is no new transition */
-  if (!aqmp_job_runner_apply_info (self, entry, info, TRUE))
-    return g_steal_pointer (&job);
-  /* and a job found waiting for the runner gets what it waits for */
-  if (aqmp_job_get_status (job) == AQMP_JOB_STATUS_PENDING && aqmp_job_runner_may_finalize (entry))
-    {
-      entry->finalizing = TRUE;
-      aqmp_job_runner_send_verb (self, id, "job-finalize");
-    }
-  else if (aqmp_job_get_status (job) == AQMP_JOB_STATUS_CONCLUDED)
-    {
-      aqmp_job_runner_on_concluded (self, entry);
-    }
+           aqmp_job_tracker_is_adopted (tracker) ? ", started outside aqmp" : "");
+  aqmp_job_runner_track (self, tracker);
+  aqmp_job_tracker_set_started (tracker);
+  /* a status unchanged since the store saw it is no new transition, yet
+   * a job found waiting for the runner gets what it waits for */
+  if (aqmp_job_runner_apply_info (self, tracker, info, TRUE))
+    aqmp_job_runner_act (self, tracker);
   return g_steal_pointer (&job);
 }
 
@@ -307,27 +297,27 @@ aqmp_job_runner_mark_lost (AqmpJobRunner *self, GHashTable *claimed)
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) active = aqmp_job_store_list_jobs (self->store, NULL, TRUE, &error);
   GHashTableIter iter;
-  AqmpJobRunnerEntry *entry;
+  AqmpJobTracker *tracker;
 
   if (active == NULL)
     {
       aqmp_job_runner_store_warn (self, error);
       return;
     }
-  g_hash_table_iter_init (&iter, self->entries);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
-    aqmp_job_runner_claim (claimed, aqmp_job_get_store_id (entry->job));
+  g_hash_table_iter_init (&iter, self->trackers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tracker))
+    aqmp_job_runner_claim (claimed, aqmp_job_get_store_id (aqmp_job_tracker_get_job (tracker)));
   for (guint i = 0; i < active->len; i++)
     {
-      JsonObject *record = g_ptr_array_index (active, i);
-      gint64 row = json_object_get_int_member (record, "id");
+      AqmpJobRecord *record = g_ptr_array_index (active, i);
+      gint64 row = aqmp_job_record_get_row (record);
       g_autofree gchar *msg = NULL;
       g_autoptr(GError) store_error = NULL;
 
       if (g_hash_table_contains (claimed, &row) || !aqmp_job_runner_row_was_here (self, record))
         continue;
       msg = g_strdup_printf ("QEMU no longer has job %s; its outcome is unknown",
-                             aqmp_job_runner_json_string (record, "job-id"));
+                             aqmp_job_record_get_job_id (record));
       g_debug ("%s", msg);
       if (!aqmp_job_store_finish_job (self->store, row, AQMP_JOB_RESULT_LOST, msg, g_get_real_time (), &store_error))
         aqmp_job_runner_store_warn (self, g_steal_pointer (&store_error));
@@ -354,16 +344,16 @@ aqmp_job_runner_reconciled_cb (GObject *source, GAsyncResult *res, gpointer user
   for (guint i = 0; jobs != NULL && i < json_array_get_length (jobs); i++)
     {
       JsonObject *info = json_array_get_object_element (jobs, i);
-      const gchar *id = aqmp_job_runner_json_string (info, "id");
-      AqmpJobRunnerEntry *entry;
+      const gchar *id = aqmp_json_get_string (info, "id");
+      AqmpJobTracker *tracker;
       AqmpJob *job;
 
       if (id == NULL)
         continue;
-      entry = g_hash_table_lookup (self->entries, id);
-      if (entry != NULL)
+      tracker = g_hash_table_lookup (self->trackers, id);
+      if (tracker != NULL)
         {
-          g_ptr_array_add (attached, g_object_ref (entry->job));
+          g_ptr_array_add (attached, g_object_ref (aqmp_job_tracker_get_job (tracker)));
           continue;
         }
       job = aqmp_job_runner_attach (self, info, claimed);

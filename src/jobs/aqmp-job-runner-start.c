@@ -11,7 +11,7 @@
 /*
  * Starting jobs: which jobs a command makes (aqmp-job-commands.c, and
  * QEMU's schema for a command it does not know), their rows in the store
- * and their entries in the runner's table, all before the command is
+ * and their trackers in the runner's table, all before the command is
  * sent, so that not even the events that precede its reply are lost.
  */
 
@@ -64,7 +64,7 @@ aqmp_job_runner_new_id (gpointer user_data)
       g_free (id);
       id = g_strdup_printf ("aqmp-%08x-%u", self->id_prefix, ++self->id_counter);
     }
-  while (g_hash_table_contains (self->entries, id));
+  while (g_hash_table_contains (self->trackers, id));
   return id;
 }
 
@@ -120,12 +120,12 @@ aqmp_job_runner_need_schema (AqmpJobRunner *self, GTask *task, AqmpJobRunnerStep
 
 /* ----- entering the jobs, then sending the command ----- */
 
-static AqmpJobRunnerEntry *
-aqmp_job_runner_entry_of (AqmpJobRunner *self, AqmpJob *job)
+static AqmpJobTracker *
+aqmp_job_runner_tracker_of (AqmpJobRunner *self, AqmpJob *job)
 {
-  AqmpJobRunnerEntry *entry = g_hash_table_lookup (self->entries, aqmp_job_get_id (job));
+  AqmpJobTracker *tracker = g_hash_table_lookup (self->trackers, aqmp_job_get_id (job));
 
-  return entry != NULL && entry->job == job ? entry : NULL;
+  return tracker != NULL && aqmp_job_tracker_get_job (tracker) == job ? tracker : NULL;
 }
 
 static void
@@ -141,16 +141,16 @@ aqmp_job_runner_started_cb (GObject *source, GAsyncResult *res, gpointer user_da
   for (guint i = 0; i < start->jobs->len; i++)
     {
       AqmpJob *job = g_ptr_array_index (start->jobs, i);
-      AqmpJobRunnerEntry *entry = aqmp_job_runner_entry_of (self, job);
+      AqmpJobTracker *tracker = aqmp_job_runner_tracker_of (self, job);
 
-      if (entry == NULL)
+      if (tracker == NULL)
         continue;
       if (value != NULL)
         {
-          entry->started = TRUE;
+          aqmp_job_tracker_set_started (tracker);
           continue;
         }
-      g_hash_table_remove (self->entries, aqmp_job_get_id (job));
+      g_hash_table_remove (self->trackers, aqmp_job_get_id (job));
       aqmp_job_runner_store_finish (self, job, AQMP_JOB_RESULT_FAILED, desc != NULL ? desc : error->message);
       aqmp_job_end (job, AQMP_JOB_RESULT_FAILED, error);
     }
@@ -181,7 +181,7 @@ aqmp_job_runner_record_start (AqmpJobRunner *self, AqmpJobRunnerStart *start, GE
   for (guint i = 0; i < start->plans->len; i++)
     {
       AqmpJobPlan *plan = g_ptr_array_index (start->plans, i);
-      g_autoptr(AqmpJob) job = aqmp_job_new (plan->job_id, self->machine, start->command, now);
+      g_autoptr(AqmpJob) job = aqmp_job_new (self->client, plan->job_id, self->machine, start->command, now);
 
       aqmp_job_set_started_by_uid (job, start->uid);
       if (self->store != NULL)
@@ -214,7 +214,7 @@ aqmp_job_runner_start_enter (AqmpJobRunner *self, GTask *task)
   for (guint i = 0; i < start->plans->len; i++)
     {
       AqmpJobPlan *plan = g_ptr_array_index (start->plans, i);
-      if (g_hash_table_contains (self->entries, plan->job_id))
+      if (g_hash_table_contains (self->trackers, plan->job_id))
         {
           g_task_return_new_error (task, AQMP_JOB_ERROR, AQMP_JOB_ERROR_FAILED,
                                    "a job with id %s is already running", plan->job_id);
@@ -229,9 +229,9 @@ aqmp_job_runner_start_enter (AqmpJobRunner *self, GTask *task)
   for (guint i = 0; i < start->jobs->len; i++)
     {
       AqmpJobPlan *plan = g_ptr_array_index (start->plans, i);
-      AqmpJobRunnerEntry *entry = aqmp_job_runner_add_entry (self, g_ptr_array_index (start->jobs, i),
-                                                             start->flags);
-      entry->settings = plan->settings;
+      g_autoptr(AqmpJobTracker) tracker = aqmp_job_tracker_new (g_ptr_array_index (start->jobs, i), start->flags,
+                                                                &plan->settings);
+      aqmp_job_runner_track (self, tracker);
     }
   g_debug ("starting %u job(s) with %s", start->jobs->len, start->command);
   aqmp_client_execute_async (self->client, start->command, start->arguments, self->cancellable,
@@ -317,6 +317,7 @@ aqmp_job_runner_start_full_async (AqmpJobRunner       *self,
                                   gpointer             user_data)
 {
   g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
   AqmpJobRunnerStart *start;
 
   g_return_if_fail (AQMP_IS_JOB_RUNNER (self));
@@ -326,6 +327,13 @@ aqmp_job_runner_start_full_async (AqmpJobRunner       *self,
   g_task_set_source_tag (task, aqmp_job_runner_start_full_async);
   if (g_task_return_error_if_cancelled (task))
     return;
+  /* the client's check (the QAPI library's validation, when attached)
+   * refuses a missing or malformed job command before anything is recorded */
+  if (!aqmp_client_check_command (self->client, command, arguments, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
+      return;
+    }
   start = g_new0 (AqmpJobRunnerStart, 1);
   start->command = g_strdup (command);
   start->arguments = arguments != NULL ? aqmp_job_runner_copy_members (arguments) : json_object_new ();
@@ -393,7 +401,8 @@ aqmp_job_runner_start_finish_all (AqmpJobRunner *self, GAsyncResult *result, GEr
  * Returns: (transfer full) (nullable): the job (for a `transaction`, the
  *   first it started), or %NULL with @error set (%AQMP_ERROR_COMMAND when
  *   QEMU refused the command, %AQMP_JOB_ERROR_NOT_A_JOB when it starts
- *   no job)
+ *   no job, %AQMP_ERROR_INVALID when the client's check refused it before
+ *   anything was recorded)
  */
 AqmpJob *
 aqmp_job_runner_start_finish (AqmpJobRunner *self, GAsyncResult *result, GError **error)

@@ -36,10 +36,11 @@
  * %AQMP_JOB_ERROR_DISCONNECTED and is recorded as failed; when the client
  * is merely closed by its owner the job is left active in the store, so
  * that aqmp_job_runner_reconcile_async() can pick it up again later.
+ *
+ * Every operation has a `_sync` form (aqmp_job_runner_start_sync(),
+ * aqmp_job_runner_reconcile_sync(), ...), which runs the async one as the
+ * client's own sync calls do, through aqmp_client_run_sync().
  */
-
-/* strerror (ECANCELED) in QEMU's words */
-#define AQMP_JOB_RUNNER_QEMU_CANCELED "Operation canceled"
 
 enum {
   PROP_0,
@@ -56,41 +57,6 @@ static GParamSpec *props[N_PROPS];
 G_DEFINE_FINAL_TYPE (AqmpJobRunner, aqmp_job_runner, G_TYPE_OBJECT)
 
 static void aqmp_job_runner_stop_polling (AqmpJobRunner *self);
-
-static void
-aqmp_job_runner_entry_free (AqmpJobRunnerEntry *entry)
-{
-  g_clear_object (&entry->job);
-  g_clear_error (&entry->outcome);
-  g_free (entry->error);
-  g_free (entry);
-}
-
-const gchar *
-aqmp_job_runner_json_string (JsonObject *obj, const gchar *member)
-{
-  JsonNode *node;
-
-  if (obj == NULL)
-    return NULL;
-  node = json_object_get_member (obj, member);
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-gint64
-aqmp_job_runner_json_int (JsonObject *obj, const gchar *member, gint64 fallback)
-{
-  JsonNode *node;
-
-  if (obj == NULL)
-    return fallback;
-  node = json_object_get_member (obj, member);
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-    return fallback;
-  return json_node_get_int (node);
-}
 
 /* ----- the store; a failing store is reported but never stops a job ----- */
 
@@ -139,10 +105,9 @@ aqmp_job_runner_schedule_flush (AqmpJobRunner *self)
 }
 
 static void
-aqmp_job_runner_store_transition (AqmpJobRunner *self, AqmpJobRunnerEntry *entry, AqmpJobStatus status,
-                                  gint64 timestamp)
+aqmp_job_runner_store_transition (AqmpJobRunner *self, AqmpJob *job, AqmpJobStatus status, gint64 timestamp)
 {
-  gint64 row = aqmp_job_get_store_id (entry->job);
+  gint64 row = aqmp_job_get_store_id (job);
 
   if (self->store == NULL || row == 0)
     return;
@@ -180,76 +145,66 @@ aqmp_job_runner_store_finish (AqmpJobRunner *self, AqmpJob *job, AqmpJobResult r
 }
 
 static void
-aqmp_job_runner_store_type (AqmpJobRunner *self, AqmpJobRunnerEntry *entry, const gchar *type)
+aqmp_job_runner_store_type (AqmpJobRunner *self, AqmpJob *job, const gchar *type)
 {
-  gint64 row = aqmp_job_get_store_id (entry->job);
+  gint64 row = aqmp_job_get_store_id (job);
 
-  if (type == NULL || g_strcmp0 (aqmp_job_get_job_type (entry->job), type) == 0)
+  if (type == NULL || g_strcmp0 (aqmp_job_get_job_type (job), type) == 0)
     return;
-  aqmp_job_set_job_type (entry->job, type);
+  aqmp_job_set_job_type (job, type);
   if (self->store == NULL || row == 0)
     return;
   aqmp_job_store_queue_job_type (self->store, row, type);
   aqmp_job_runner_schedule_flush (self);
 }
 
-/* ----- the end of a job ----- */
-
-/* the outcome, from what QEMU said: the events and query-jobs' error */
+/* the outcome goes to the store as soon as it is decided: before the job
+ * is dismissed, so that a runner that goes away meanwhile loses nothing */
 static void
-aqmp_job_runner_decide (AqmpJobRunnerEntry *entry, AqmpJobResult *result, GError **error)
+aqmp_job_runner_record (AqmpJobRunner *self, AqmpJobTracker *tracker)
 {
-  const gchar *id = aqmp_job_get_id (entry->job);
-  const gchar *type = aqmp_job_get_job_type (entry->job) != NULL ? aqmp_job_get_job_type (entry->job) : "job";
+  AqmpJob *job = aqmp_job_tracker_get_job (tracker);
+  const GError *outcome;
 
-  if (entry->cancelled_event
-      || (entry->aborting && entry->cancel_requested)
-      || g_strcmp0 (entry->error, AQMP_JOB_RUNNER_QEMU_CANCELED) == 0)
-    {
-      *result = AQMP_JOB_RESULT_CANCELLED;
-      *error = g_error_new (AQMP_JOB_ERROR, AQMP_JOB_ERROR_CANCELLED, "%s job %s was cancelled", type, id);
-    }
-  else if (entry->error != NULL || entry->aborting)
-    {
-      *result = AQMP_JOB_RESULT_FAILED;
-      *error = g_error_new (AQMP_JOB_ERROR, AQMP_JOB_ERROR_FAILED, "%s job %s failed: %s", type, id,
-                            entry->error != NULL ? entry->error : "QEMU aborted it without a reason");
-    }
-  else
-    {
-      *result = AQMP_JOB_RESULT_SUCCESS;
-      *error = NULL;
-    }
-}
-
-/* the outcome goes to the store as soon as it is known: before the job is
- * dismissed, so that a runner that goes away meanwhile loses nothing */
-static void
-aqmp_job_runner_record (AqmpJobRunner *self, AqmpJobRunnerEntry *entry)
-{
-  if (entry->recorded)
+  if (!aqmp_job_tracker_record (tracker))
     return;
-  aqmp_job_runner_decide (entry, &entry->result, &entry->outcome);
-  entry->recorded = TRUE;
-  g_debug ("job %s ended: %s", aqmp_job_get_id (entry->job), aqmp_job_result_to_string (entry->result));
-  aqmp_job_runner_store_finish (self, entry->job, entry->result,
-                                entry->outcome != NULL ? entry->outcome->message : NULL);
+  outcome = aqmp_job_tracker_get_outcome (tracker);
+  g_debug ("job %s ended: %s", aqmp_job_get_id (job),
+           aqmp_job_result_to_string (aqmp_job_tracker_get_result (tracker)));
+  aqmp_job_runner_store_finish (self, job, aqmp_job_tracker_get_result (tracker),
+                                outcome != NULL ? outcome->message : NULL);
 }
 
-static void
-aqmp_job_runner_finish (AqmpJobRunner *self, AqmpJobRunnerEntry *entry)
-{
-  g_autoptr(AqmpJob) job = g_object_ref (entry->job);
-  g_autoptr(GError) outcome = NULL;
-  AqmpJobResult result;
+/* ----- the jobs followed ----- */
 
-  aqmp_job_runner_record (self, entry);
-  result = entry->result;
-  outcome = g_steal_pointer (&entry->outcome);
-  /* out of the table first: waiters may start the next job at once */
-  g_hash_table_remove (self->entries, aqmp_job_get_id (job));
-  aqmp_job_end (job, result, outcome);
+void
+aqmp_job_runner_track (AqmpJobRunner *self, AqmpJobTracker *tracker)
+{
+  g_hash_table_insert (self->trackers, g_strdup (aqmp_job_get_id (aqmp_job_tracker_get_job (tracker))),
+                       g_object_ref (tracker));
+}
+
+/* the job ended: out of the table first, as its waiters may start the
+ * next job at once */
+static void
+aqmp_job_runner_finish (AqmpJobRunner *self, AqmpJobTracker *tracker)
+{
+  g_autoptr(AqmpJobTracker) keep = g_object_ref (tracker);
+
+  aqmp_job_runner_record (self, tracker);
+  g_hash_table_remove (self->trackers, aqmp_job_get_id (aqmp_job_tracker_get_job (tracker)));
+  aqmp_job_tracker_end (keep);
   aqmp_job_runner_update_polling (self);
+}
+
+/* the next connection may reach another QEMU, or another version of it */
+void
+aqmp_job_runner_forget_connection (AqmpJobRunner *self)
+{
+  self->connection++;
+  g_clear_object (&self->identity);
+  g_clear_pointer (&self->schema, aqmp_job_schema_free);
+  self->schema_known = FALSE;
 }
 
 /* ----- acting on the job's behalf ----- */
@@ -282,7 +237,7 @@ aqmp_job_runner_call_free (AqmpJobRunnerCall *call)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AqmpJobRunnerCall, aqmp_job_runner_call_free)
 
 static void
-aqmp_job_runner_policy_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+aqmp_job_runner_verb_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(AqmpJobRunnerCall) call = user_data;
   g_autoptr(GError) error = NULL;
@@ -293,7 +248,7 @@ aqmp_job_runner_policy_cb (GObject *source, GAsyncResult *res, gpointer user_dat
     g_debug ("%s of job %s failed: %s", call->verb, call->id, error->message);
 }
 
-void
+static void
 aqmp_job_runner_send_verb (AqmpJobRunner *self, const gchar *id, const gchar *command)
 {
   g_autoptr(JsonObject) args = json_object_new ();
@@ -301,257 +256,198 @@ aqmp_job_runner_send_verb (AqmpJobRunner *self, const gchar *id, const gchar *co
   g_debug ("%s for job %s", command, id);
   json_object_set_string_member (args, "id", id);
   aqmp_client_execute_async (self->client, command, args, self->cancellable,
-                             aqmp_job_runner_policy_cb, aqmp_job_runner_call_new (self, id, command));
+                             aqmp_job_runner_verb_cb, aqmp_job_runner_call_new (self, id, command));
 }
 
-/* a concluded job that QEMU keeps, its outcome known: recorded, then
- * dismissed (unless that is for someone else to do) */
-static void
-aqmp_job_runner_settle (AqmpJobRunner *self, AqmpJobRunnerEntry *entry)
+static void aqmp_job_runner_query_outcome (AqmpJobRunner *self, AqmpJobTracker *tracker);
+
+/* does the step the tracker gave; FALSE when that ended the job, and the
+ * tracker is gone from the table */
+static gboolean
+aqmp_job_runner_do (AqmpJobRunner *self, AqmpJobTracker *tracker, AqmpJobTrackerStep step)
 {
-  aqmp_job_runner_record (self, entry);
-  if ((entry->flags & AQMP_JOB_START_FLAGS_NO_DISMISS) || entry->adopted)
+  const gchar *id = aqmp_job_get_id (aqmp_job_tracker_get_job (tracker));
+
+  switch (step)
     {
-      aqmp_job_runner_finish (self, entry);
-      return;
+    case AQMP_JOB_TRACKER_WAIT:
+      break;
+    case AQMP_JOB_TRACKER_COMPLETE:
+      aqmp_job_runner_send_verb (self, id, "job-complete");
+      break;
+    case AQMP_JOB_TRACKER_FINALIZE:
+      aqmp_job_runner_send_verb (self, id, "job-finalize");
+      break;
+    case AQMP_JOB_TRACKER_QUERY:
+      aqmp_job_runner_query_outcome (self, tracker);
+      break;
+    case AQMP_JOB_TRACKER_RECORD:
+      aqmp_job_runner_record (self, tracker);
+      break;
+    case AQMP_JOB_TRACKER_DISMISS:
+      aqmp_job_runner_record (self, tracker);
+      aqmp_job_runner_send_verb (self, id, "job-dismiss");
+      break;
+    case AQMP_JOB_TRACKER_FINISH:
+      aqmp_job_runner_finish (self, tracker);
+      return FALSE;
     }
-  if (!entry->dismissing)
-    {
-      entry->dismissing = TRUE;
-      aqmp_job_runner_send_verb (self, aqmp_job_get_id (entry->job), "job-dismiss");
-    }
+  return TRUE;
 }
 
-/* a concluded job that QEMU keeps: learn its error, then settle it */
+/* what the job's status asks of the runner now; FALSE when the job ended */
+gboolean
+aqmp_job_runner_act (AqmpJobRunner *self, AqmpJobTracker *tracker)
+{
+  return aqmp_job_runner_do (self, tracker, aqmp_job_tracker_next_step (tracker));
+}
+
+/* a concluded job that QEMU keeps: its error, from query-jobs */
 static void
-aqmp_job_runner_concluded_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+aqmp_job_runner_outcome_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(AqmpJobRunnerCall) call = user_data;
   AqmpJobRunner *self = call->runner;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
-  AqmpJobRunnerEntry *entry = g_hash_table_lookup (self->entries, call->id);
+  AqmpJobTracker *tracker = g_hash_table_lookup (self->trackers, call->id);
   JsonArray *jobs;
   gboolean present = FALSE;
 
-  if (entry == NULL)
+  if (tracker == NULL)
     return;
-  entry->querying = FALSE;
   if (value == NULL)
     {
       g_debug ("query-jobs for concluded job %s failed: %s", call->id, error->message);
+      aqmp_job_tracker_answered (tracker, FALSE);
       return;
     }
   jobs = JSON_NODE_HOLDS_ARRAY (value) ? json_node_get_array (value) : NULL;
   for (guint i = 0; jobs != NULL && i < json_array_get_length (jobs); i++)
     {
       JsonObject *info = json_array_get_object_element (jobs, i);
-      if (info != NULL && g_strcmp0 (aqmp_job_runner_json_string (info, "id"), call->id) == 0)
+      if (info != NULL && g_strcmp0 (aqmp_json_get_string (info, "id"), call->id) == 0)
         {
-          aqmp_job_runner_apply_info (self, entry, info, FALSE);
+          aqmp_job_runner_apply_info (self, tracker, info, FALSE);
           present = TRUE;
         }
     }
-  /* already dismissed by QEMU: the null event came first and ended it */
-  if (!present)
-    return;
-  aqmp_job_runner_settle (self, entry);
+  /* not present: already dismissed by QEMU, the null event came first */
+  aqmp_job_runner_do (self, tracker, aqmp_job_tracker_answered (tracker, present));
 }
 
-void
-aqmp_job_runner_on_concluded (AqmpJobRunner *self, AqmpJobRunnerEntry *entry)
+static void
+aqmp_job_runner_query_outcome (AqmpJobRunner *self, AqmpJobTracker *tracker)
 {
-  const gchar *id = aqmp_job_get_id (entry->job);
+  const gchar *id = aqmp_job_get_id (aqmp_job_tracker_get_job (tracker));
 
-  if (entry->querying || entry->dismissing)
-    return;
-  /* a job QEMU dismisses itself is followed by null at once; for the
-   * others (and for adopted jobs, whose settings are unknown) ask */
-  if (!entry->settings.manual_dismiss && !entry->settings.ask_at_concluded && !entry->adopted
-      && (entry->flags & AQMP_JOB_START_FLAGS_NO_DISMISS) == 0)
-    return;
-  /* a block job that said how it ended, and that QEMU keeps as asked,
-   * needs no question: one query-jobs per end lists every job, which
-   * costs when hundreds end together */
-  if (entry->block_ended && entry->settings.manual_dismiss && !entry->settings.ask_at_concluded
-      && !entry->adopted)
-    {
-      aqmp_job_runner_settle (self, entry);
-      return;
-    }
-  entry->querying = TRUE;
   aqmp_client_execute_async (self->client, "query-jobs", NULL, self->cancellable,
-                             aqmp_job_runner_concluded_cb, aqmp_job_runner_call_new (self, id, "query-jobs"));
+                             aqmp_job_runner_outcome_cb, aqmp_job_runner_call_new (self, id, "query-jobs"));
 }
 
-/* a job waiting in pending for the runner, which finalizes it on its
- * starter's behalf; not one started outside aqmp */
-gboolean
-aqmp_job_runner_may_finalize (AqmpJobRunnerEntry *entry)
-{
-  return entry->settings.manual_finalize && !entry->adopted && !entry->finalizing
-         && (entry->flags & AQMP_JOB_START_FLAGS_NO_FINALIZE) == 0;
-}
-
-/* the status QEMU reported; returns FALSE when the job ended */
+/* the status QEMU reported; returns FALSE when the runner no longer
+ * follows the job (it ended) */
 static gboolean
-aqmp_job_runner_set_status (AqmpJobRunner *self, AqmpJobRunnerEntry *entry, AqmpJobStatus status,
+aqmp_job_runner_set_status (AqmpJobRunner *self, AqmpJobTracker *tracker, AqmpJobStatus status,
                             gint64 timestamp)
 {
-  const gchar *id = aqmp_job_get_id (entry->job);
+  AqmpJob *job = aqmp_job_tracker_get_job (tracker);
 
-  if (!aqmp_job_set_status (entry->job, status))
+  if (!aqmp_job_set_status (job, status))
     return TRUE;
   /* g_debug() formats even when it drops; a burst makes that count */
   if (!g_log_writer_default_would_drop (G_LOG_LEVEL_DEBUG, G_LOG_DOMAIN))
-    g_debug ("job %s is %s", id, aqmp_job_status_to_string (status));
-  aqmp_job_runner_store_transition (self, entry, status, timestamp);
-
-  switch (status)
-    {
-    case AQMP_JOB_STATUS_ABORTING:
-      entry->aborting = TRUE;
-      break;
-    case AQMP_JOB_STATUS_READY:
-      if ((entry->flags & AQMP_JOB_START_FLAGS_AUTO_COMPLETE) && !entry->completing)
-        {
-          entry->completing = TRUE;
-          aqmp_job_runner_send_verb (self, id, "job-complete");
-        }
-      break;
-    case AQMP_JOB_STATUS_PENDING:
-      if (aqmp_job_runner_may_finalize (entry))
-        {
-          entry->finalizing = TRUE;
-          aqmp_job_runner_send_verb (self, id, "job-finalize");
-        }
-      break;
-    case AQMP_JOB_STATUS_CONCLUDED:
-      aqmp_job_runner_on_concluded (self, entry);
-      break;
-    case AQMP_JOB_STATUS_NULL:
-      aqmp_job_runner_finish (self, entry);
-      return FALSE;
-    default:
-      break;
-    }
-  aqmp_job_runner_update_polling (self);
+    g_debug ("job %s is %s", aqmp_job_get_id (job), aqmp_job_status_to_string (status));
+  aqmp_job_runner_store_transition (self, job, status, timestamp);
+  aqmp_job_tracker_note_status (tracker, status);
+  /* the tracker may be gone after this */
+  if (!aqmp_job_runner_act (self, tracker))
+    return FALSE;
+  /* while polling, a job that goes on running changes nothing: only an end
+   * may stop it (a pause/resume storm is thousands of these); each poll
+   * checks again */
+  if (self->poll_source == NULL || !aqmp_job_status_is_active (status))
+    aqmp_job_runner_update_polling (self);
   return TRUE;
 }
 
 /* one entry of query-jobs; returns FALSE when the job ended */
 gboolean
-aqmp_job_runner_apply_info (AqmpJobRunner *self, AqmpJobRunnerEntry *entry, JsonObject *info,
+aqmp_job_runner_apply_info (AqmpJobRunner *self, AqmpJobTracker *tracker, JsonObject *info,
                             gboolean with_status)
 {
-  const gchar *error = aqmp_job_runner_json_string (info, "error");
-  gint64 current = aqmp_job_runner_json_int (info, "current-progress", -1);
-  gint64 total = aqmp_job_runner_json_int (info, "total-progress", -1);
+  AqmpJob *job = aqmp_job_tracker_get_job (tracker);
+  gint64 current = aqmp_json_get_int (info, "current-progress", -1);
+  gint64 total = aqmp_json_get_int (info, "total-progress", -1);
   gint64 now = g_get_monotonic_time ();
 
-  aqmp_job_runner_store_type (self, entry, aqmp_job_runner_json_string (info, "type"));
-  if (error != NULL && g_strcmp0 (entry->error, error) != 0)
-    {
-      g_free (entry->error);
-      entry->error = g_strdup (error);
-    }
+  aqmp_job_runner_store_type (self, job, aqmp_json_get_string (info, "type"));
+  aqmp_job_tracker_note_error (tracker, aqmp_json_get_string (info, "error"));
   if (current >= 0 && total >= 0)
     {
-      aqmp_job_set_progress (entry->job, current, total, now);
-      if (self->store != NULL && aqmp_job_get_store_id (entry->job) != 0
-          && (entry->last_checkpoint == 0
-              || now - entry->last_checkpoint >= (gint64) self->checkpoint_interval * 1000))
-        {
-          entry->last_checkpoint = now;
-          aqmp_job_runner_store_checkpoint (self, entry->job, current, total);
-        }
+      aqmp_job_set_progress (job, current, total, now);
+      if (self->store != NULL && aqmp_job_get_store_id (job) != 0
+          && aqmp_job_tracker_checkpoint_due (tracker, now, self->checkpoint_interval))
+        aqmp_job_runner_store_checkpoint (self, job, current, total);
     }
   if (!with_status)
     return TRUE;
-  return aqmp_job_runner_set_status (self, entry, aqmp_job_status_from_string (aqmp_job_runner_json_string (info, "status")), 0);
+  return aqmp_job_runner_set_status (self, tracker,
+                                     aqmp_job_status_from_string (aqmp_json_get_string (info, "status")), 0);
 }
 
 /* ----- events ----- */
 
-static AqmpJobRunnerEntry *
-aqmp_job_runner_entry_for_event (AqmpJobRunner *self, AqmpEvent *event, const gchar *member)
+static AqmpJobTracker *
+aqmp_job_runner_tracker_for_event (AqmpJobRunner *self, AqmpEvent *event, const gchar *member)
 {
-  const gchar *id = aqmp_job_runner_json_string (aqmp_event_get_data (event), member);
+  const gchar *id = aqmp_json_get_string (aqmp_event_get_data (event), member);
 
-  return id != NULL ? g_hash_table_lookup (self->entries, id) : NULL;
+  return id != NULL ? g_hash_table_lookup (self->trackers, id) : NULL;
 }
 
 static void
 aqmp_job_runner_status_change_cb (AqmpClient *client, AqmpEvent *event, gpointer user_data)
 {
   AqmpJobRunner *self = user_data;
-  AqmpJobRunnerEntry *entry = aqmp_job_runner_entry_for_event (self, event, "id");
+  AqmpJobTracker *tracker = aqmp_job_runner_tracker_for_event (self, event, "id");
   const gchar *status;
 
-  if (entry == NULL)
+  if (tracker == NULL)
     return;
-  status = aqmp_job_runner_json_string (aqmp_event_get_data (event), "status");
-  aqmp_job_runner_set_status (self, entry, aqmp_job_status_from_string (status),
-                              aqmp_event_get_timestamp (event));
+  status = aqmp_json_get_string (aqmp_event_get_data (event), "status");
+  aqmp_job_runner_set_status (self, tracker, aqmp_job_status_from_string (status), aqmp_event_get_timestamp (event));
 }
 
 static void
 aqmp_job_runner_block_job_cb (AqmpClient *client, AqmpEvent *event, gpointer user_data)
 {
   AqmpJobRunner *self = user_data;
-  AqmpJobRunnerEntry *entry = aqmp_job_runner_entry_for_event (self, event, "device");
+  AqmpJobTracker *tracker = aqmp_job_runner_tracker_for_event (self, event, "device");
   const gchar *name = aqmp_event_get_name (event);
   JsonObject *data = aqmp_event_get_data (event);
-  gint64 offset = aqmp_job_runner_json_int (data, "offset", -1);
-  gint64 len = aqmp_job_runner_json_int (data, "len", -1);
-  const gchar *error;
+  gint64 offset = aqmp_json_get_int (data, "offset", -1);
+  gint64 len = aqmp_json_get_int (data, "len", -1);
+  AqmpJob *job;
 
-  if (entry == NULL)
+  if (tracker == NULL)
     return;
-  aqmp_job_runner_store_type (self, entry, aqmp_job_runner_json_string (data, "type"));
+  job = aqmp_job_tracker_get_job (tracker);
+  aqmp_job_runner_store_type (self, job, aqmp_json_get_string (data, "type"));
   if (offset >= 0 && len >= 0)
-    aqmp_job_set_progress (entry->job, offset, len, g_get_monotonic_time ());
+    aqmp_job_set_progress (job, offset, len, g_get_monotonic_time ());
 
   if (g_strcmp0 (name, "BLOCK_JOB_COMPLETED") == 0)
-    {
-      entry->block_ended = TRUE;
-      error = aqmp_job_runner_json_string (data, "error");
-      if (error != NULL)
-        {
-          g_free (entry->error);
-          entry->error = g_strdup (error);
-        }
-    }
+    aqmp_job_tracker_note_block_end (tracker, FALSE, aqmp_json_get_string (data, "error"));
   else if (g_strcmp0 (name, "BLOCK_JOB_CANCELLED") == 0)
-    {
-      entry->block_ended = TRUE;
-      entry->cancelled_event = TRUE;
-    }
+    aqmp_job_tracker_note_block_end (tracker, TRUE, NULL);
   else if (g_strcmp0 (name, "BLOCK_JOB_ERROR") == 0)
     {
       g_autoptr(GError) io_error = NULL;
       io_error = g_error_new (AQMP_JOB_ERROR, AQMP_JOB_ERROR_FAILED, "I/O error on %s (action: %s)",
-                              aqmp_job_runner_json_string (data, "operation"),
-                              aqmp_job_runner_json_string (data, "action"));
-      aqmp_job_set_error (entry->job, io_error);
+                              aqmp_json_get_string (data, "operation"), aqmp_json_get_string (data, "action"));
+      aqmp_job_set_error (job, io_error);
     }
-}
-
-/* what a job the runner lets go of ends with */
-typedef struct {
-  AqmpJob *job;
-  gboolean recorded;
-  AqmpJobResult result;
-  GError *outcome;
-} AqmpJobRunnerLetGo;
-
-static void
-aqmp_job_runner_let_go_clear (gpointer data)
-{
-  AqmpJobRunnerLetGo *item = data;
-
-  g_clear_object (&item->job);
-  g_clear_error (&item->outcome);
 }
 
 /*
@@ -562,42 +458,38 @@ aqmp_job_runner_let_go_clear (gpointer data)
 static void
 aqmp_job_runner_let_go (AqmpJobRunner *self, const GError *cause, const gchar *detached)
 {
-  g_autoptr(GArray) items = g_array_new (FALSE, TRUE, sizeof (AqmpJobRunnerLetGo));
+  g_autoptr(GPtrArray) trackers = g_ptr_array_new_with_free_func (g_object_unref);
   GHashTableIter iter;
-  AqmpJobRunnerEntry *entry;
+  AqmpJobTracker *each;
 
-  g_array_set_clear_func (items, aqmp_job_runner_let_go_clear);
-  g_hash_table_iter_init (&iter, self->entries);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
-    {
-      AqmpJobRunnerLetGo item = { g_object_ref (entry->job), entry->recorded, entry->result,
-                                  g_steal_pointer (&entry->outcome) };
-      g_array_append_val (items, item);
-    }
-  g_hash_table_remove_all (self->entries);
+  g_hash_table_iter_init (&iter, self->trackers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &each))
+    g_ptr_array_add (trackers, g_object_ref (each));
+  g_hash_table_remove_all (self->trackers);
   aqmp_job_runner_stop_polling (self);
-  for (guint i = 0; i < items->len; i++)
+  for (guint i = 0; i < trackers->len; i++)
     {
-      AqmpJobRunnerLetGo *item = &g_array_index (items, AqmpJobRunnerLetGo, i);
-      const gchar *id = aqmp_job_get_id (item->job);
+      AqmpJobTracker *tracker = g_ptr_array_index (trackers, i);
+      AqmpJob *job = aqmp_job_tracker_get_job (tracker);
+      const gchar *id = aqmp_job_get_id (job);
       g_autoptr(GError) error = NULL;
 
-      if (item->recorded)
+      if (aqmp_job_tracker_is_recorded (tracker))
         {
-          aqmp_job_end (item->job, item->result, item->outcome);
+          aqmp_job_tracker_end (tracker);
         }
       else if (cause != NULL)
         {
           error = g_error_new (AQMP_JOB_ERROR, AQMP_JOB_ERROR_DISCONNECTED,
                                "QEMU went away while job %s was running: %s", id, cause->message);
-          aqmp_job_runner_store_finish (self, item->job, AQMP_JOB_RESULT_FAILED, error->message);
-          aqmp_job_end (item->job, AQMP_JOB_RESULT_FAILED, error);
+          aqmp_job_runner_store_finish (self, job, AQMP_JOB_RESULT_FAILED, error->message);
+          aqmp_job_end (job, AQMP_JOB_RESULT_FAILED, error);
         }
       else
         {
           error = g_error_new (AQMP_JOB_ERROR, AQMP_JOB_ERROR_DISCONNECTED, "stopped following job %s: %s",
                                id, detached);
-          aqmp_job_detach (item->job, error);
+          aqmp_job_detach (job, error);
         }
     }
 }
@@ -618,12 +510,12 @@ static gboolean
 aqmp_job_runner_has_running (AqmpJobRunner *self)
 {
   GHashTableIter iter;
-  AqmpJobRunnerEntry *entry;
+  AqmpJobTracker *tracker;
 
-  g_hash_table_iter_init (&iter, self->entries);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
+  g_hash_table_iter_init (&iter, self->trackers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tracker))
     {
-      if (entry->started && aqmp_job_status_is_active (aqmp_job_get_status (entry->job)))
+      if (aqmp_job_tracker_is_running (tracker))
         return TRUE;
     }
   return FALSE;
@@ -647,11 +539,12 @@ aqmp_job_runner_poll_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   for (guint i = 0; jobs != NULL && i < json_array_get_length (jobs); i++)
     {
       JsonObject *info = json_array_get_object_element (jobs, i);
-      AqmpJobRunnerEntry *entry = g_hash_table_lookup (self->entries, aqmp_job_runner_json_string (info, "id"));
+      const gchar *id = aqmp_json_get_string (info, "id");
+      AqmpJobTracker *tracker = id != NULL ? g_hash_table_lookup (self->trackers, id) : NULL;
 
       /* events carry the status; the poll brings progress and errors */
-      if (entry != NULL && entry->started)
-        aqmp_job_runner_apply_info (self, entry, info, FALSE);
+      if (tracker != NULL && aqmp_job_tracker_is_started (tracker))
+        aqmp_job_runner_apply_info (self, tracker, info, FALSE);
     }
   aqmp_job_runner_update_polling (self);
 }
@@ -698,29 +591,6 @@ aqmp_job_runner_update_polling (AqmpJobRunner *self)
   g_source_set_name (self->poll_source, "aqmp-job-runner-poll");
   g_source_set_callback (self->poll_source, aqmp_job_runner_poll_timeout_cb, self, NULL);
   g_source_attach (self->poll_source, aqmp_client_get_context (self->client));
-}
-
-/* ----- the jobs followed ----- */
-
-AqmpJobRunnerEntry *
-aqmp_job_runner_add_entry (AqmpJobRunner *self, AqmpJob *job, AqmpJobStartFlags flags)
-{
-  AqmpJobRunnerEntry *entry = g_new0 (AqmpJobRunnerEntry, 1);
-
-  entry->job = g_object_ref (job);
-  entry->flags = flags;
-  g_hash_table_insert (self->entries, g_strdup (aqmp_job_get_id (job)), entry);
-  return entry;
-}
-
-/* the next connection may reach another QEMU, or another version of it */
-void
-aqmp_job_runner_forget_connection (AqmpJobRunner *self)
-{
-  self->connection++;
-  g_clear_object (&self->identity);
-  g_clear_pointer (&self->schema, aqmp_job_schema_free);
-  self->schema_known = FALSE;
 }
 
 /* ----- operations ----- */
@@ -785,7 +655,7 @@ aqmp_job_runner_control_async (AqmpJobRunner       *self,
   g_autoptr(GTask) task = NULL;
   g_autoptr(JsonObject) args = NULL;
   const gchar *command = aqmp_job_action_to_command (action);
-  AqmpJobRunnerEntry *entry;
+  AqmpJobTracker *tracker;
 
   g_return_if_fail (AQMP_IS_JOB_RUNNER (self));
   g_return_if_fail (id != NULL);
@@ -793,15 +663,9 @@ aqmp_job_runner_control_async (AqmpJobRunner       *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, aqmp_job_runner_control_async);
-  entry = g_hash_table_lookup (self->entries, id);
-  if (entry != NULL && action == AQMP_JOB_ACTION_CANCEL)
-    entry->cancel_requested = TRUE;
-  if (entry != NULL && action == AQMP_JOB_ACTION_COMPLETE)
-    entry->completing = TRUE;
-  if (entry != NULL && action == AQMP_JOB_ACTION_FINALIZE)
-    entry->finalizing = TRUE;
-  if (entry != NULL && action == AQMP_JOB_ACTION_DISMISS)
-    entry->dismissing = TRUE;
+  tracker = g_hash_table_lookup (self->trackers, id);
+  if (tracker != NULL)
+    aqmp_job_tracker_note_action (tracker, action);
   args = json_object_new ();
   json_object_set_string_member (args, "id", id);
   aqmp_client_execute_async (self->client, command, args, cancellable,
@@ -1022,13 +886,13 @@ aqmp_job_runner_get_checkpoint_interval (AqmpJobRunner *self)
 AqmpJob *
 aqmp_job_runner_lookup (AqmpJobRunner *self, const gchar *id)
 {
-  AqmpJobRunnerEntry *entry;
+  AqmpJobTracker *tracker;
 
   g_return_val_if_fail (AQMP_IS_JOB_RUNNER (self), NULL);
   g_return_val_if_fail (id != NULL, NULL);
 
-  entry = g_hash_table_lookup (self->entries, id);
-  return entry != NULL ? entry->job : NULL;
+  tracker = g_hash_table_lookup (self->trackers, id);
+  return tracker != NULL ? aqmp_job_tracker_get_job (tracker) : NULL;
 }
 
 /**
@@ -1043,13 +907,13 @@ aqmp_job_runner_get_jobs (AqmpJobRunner *self)
 {
   GPtrArray *jobs = g_ptr_array_new_with_free_func (g_object_unref);
   GHashTableIter iter;
-  AqmpJobRunnerEntry *entry;
+  AqmpJobTracker *tracker;
 
   g_return_val_if_fail (AQMP_IS_JOB_RUNNER (self), jobs);
 
-  g_hash_table_iter_init (&iter, self->entries);
-  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &entry))
-    g_ptr_array_add (jobs, g_object_ref (entry->job));
+  g_hash_table_iter_init (&iter, self->trackers);
+  while (g_hash_table_iter_next (&iter, NULL, (gpointer *) &tracker))
+    g_ptr_array_add (jobs, g_object_ref (aqmp_job_tracker_get_job (tracker)));
   return jobs;
 }
 
@@ -1140,7 +1004,7 @@ aqmp_job_runner_dispose (GObject *object)
     {
       g_signal_handlers_disconnect_by_data (self->client, self);
       /* the jobs go on in QEMU; only this runner stops following them */
-      if (self->entries != NULL)
+      if (self->trackers != NULL)
         aqmp_job_runner_let_go (self, NULL, "the job runner went away");
     }
   aqmp_job_runner_forget_connection (self);
@@ -1154,7 +1018,7 @@ aqmp_job_runner_finalize (GObject *object)
 {
   AqmpJobRunner *self = AQMP_JOB_RUNNER (object);
 
-  g_hash_table_unref (self->entries);
+  g_hash_table_unref (self->trackers);
   g_ptr_array_unref (self->identity_waiters);
   g_ptr_array_unref (self->schema_waiters);
   g_object_unref (self->cancellable);
@@ -1214,8 +1078,7 @@ aqmp_job_runner_class_init (AqmpJobRunnerClass *klass)
 static void
 aqmp_job_runner_init (AqmpJobRunner *self)
 {
-  self->entries = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
-                                         (GDestroyNotify) aqmp_job_runner_entry_free);
+  self->trackers = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->poll_interval = AQMP_JOB_RUNNER_DEFAULT_POLL_INTERVAL;
   self->checkpoint_interval = AQMP_JOB_RUNNER_DEFAULT_CHECKPOINT_INTERVAL;
   self->cancellable = g_cancellable_new ();

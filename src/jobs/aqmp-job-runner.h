@@ -97,4 +97,32 @@ gboolean       aqmp_job_runner_set_speed_finish       (AqmpJobRunner       *self
                                                        GAsyncResult        *result,
                                                        GError             **error);
 
+/* the same, synchronous: see aqmp_client_run_sync() */
+AqmpJob       *aqmp_job_runner_start_sync             (AqmpJobRunner       *self,
+                                                       const gchar         *command,
+                                                       JsonObject          *arguments,
+                                                       AqmpJobStartFlags    flags,
+                                                       GCancellable        *cancellable,
+                                                       GError             **error);
+GPtrArray     *aqmp_job_runner_start_full_sync        (AqmpJobRunner       *self,
+                                                       const gchar         *command,
+                                                       JsonObject          *arguments,
+                                                       AqmpJobStartFlags    flags,
+                                                       guint32              started_by_uid,
+                                                       GCancellable        *cancellable,
+                                                       GError             **error);
+GPtrArray     *aqmp_job_runner_reconcile_sync         (AqmpJobRunner       *self,
+                                                       GCancellable        *cancellable,
+                                                       GError             **error);
+gboolean       aqmp_job_runner_control_sync           (AqmpJobRunner       *self,
+                                                       const gchar         *id,
+                                                       AqmpJobAction        action,
+                                                       GCancellable        *cancellable,
+                                                       GError             **error);
+gboolean       aqmp_job_runner_set_speed_sync         (AqmpJobRunner       *self,
+                                                       const gchar         *id,
+                                                       guint64              speed,
+                                                       GCancellable        *cancellable,
+                                                       GError             **error);
+
 G_END_DECLS

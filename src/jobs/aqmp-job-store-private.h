@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
+#include "aqmp-job-record-private.h"
 #include "aqmp-job-store.h"
 #include "aqmp-machine-identity.h"
 

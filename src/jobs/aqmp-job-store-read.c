@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include "aqmp-job-error.h"
+#include "aqmp-job-record-private.h"
 #include "aqmp-job-store-private.h"
 #include "aqmp-job-store-sql.h"
 
@@ -14,66 +15,57 @@
   " current_progress, total_progress, created, finished, address, qemu_pid," \
   " qemu_pid_start, qemu_uuid, qemu_name, started_by_uid, start_flags"
 
-static void
-aqmp_job_store_set_text (JsonObject *obj, const gchar *member, sqlite3_stmt *stmt, gint column)
+static gchar *
+aqmp_job_store_dup_text (sqlite3_stmt *stmt, gint column)
 {
-  const gchar *text = (const gchar *) sqlite3_column_text (stmt, column);
-
-  if (text == NULL)
-    json_object_set_null_member (obj, member);
-  else
-    json_object_set_string_member (obj, member, text);
+  return g_strdup ((const gchar *) sqlite3_column_text (stmt, column));
 }
 
-static void
-aqmp_job_store_set_int (JsonObject *obj, const gchar *member, sqlite3_stmt *stmt, gint column)
+/* an unknown (NULL) integer is @unknown, as the record documents */
+static gint64
+aqmp_job_store_column_int (sqlite3_stmt *stmt, gint column, gint64 unknown)
 {
   if (sqlite3_column_type (stmt, column) == SQLITE_NULL)
-    json_object_set_null_member (obj, member);
-  else
-    json_object_set_int_member (obj, member, sqlite3_column_int64 (stmt, column));
+    return unknown;
+  return sqlite3_column_int64 (stmt, column);
 }
 
-static JsonObject *
-aqmp_job_store_row_to_object (sqlite3_stmt *stmt)
+static AqmpJobRecord *
+aqmp_job_store_row_to_record (sqlite3_stmt *stmt)
 {
-  JsonObject *obj = json_object_new ();
+  AqmpJobRecord *record = aqmp_job_record_new ();
   const gchar *args = (const gchar *) sqlite3_column_text (stmt, 4);
-  g_autoptr(JsonNode) args_node = args != NULL ? aqmp_json_parse (args, -1, NULL) : NULL;
 
-  json_object_set_int_member (obj, "id", sqlite3_column_int64 (stmt, 0));
-  aqmp_job_store_set_text (obj, "machine", stmt, 1);
-  aqmp_job_store_set_text (obj, "job-id", stmt, 2);
-  aqmp_job_store_set_text (obj, "command", stmt, 3);
-  if (args_node != NULL)
-    json_object_set_member (obj, "arguments", g_steal_pointer (&args_node));
-  else
-    json_object_set_null_member (obj, "arguments");
-  aqmp_job_store_set_text (obj, "type", stmt, 5);
-  aqmp_job_store_set_text (obj, "status", stmt, 6);
-  aqmp_job_store_set_text (obj, "result", stmt, 7);
-  aqmp_job_store_set_text (obj, "error", stmt, 8);
-  json_object_set_int_member (obj, "current-progress", sqlite3_column_int64 (stmt, 9));
-  json_object_set_int_member (obj, "total-progress", sqlite3_column_int64 (stmt, 10));
-  json_object_set_int_member (obj, "created", sqlite3_column_int64 (stmt, 11));
-  aqmp_job_store_set_int (obj, "finished", stmt, 12);
-  aqmp_job_store_set_text (obj, "address", stmt, 13);
-  aqmp_job_store_set_int (obj, "qemu-pid", stmt, 14);
-  aqmp_job_store_set_int (obj, "qemu-pid-start", stmt, 15);
-  aqmp_job_store_set_text (obj, "qemu-uuid", stmt, 16);
-  aqmp_job_store_set_text (obj, "qemu-name", stmt, 17);
-  aqmp_job_store_set_int (obj, "started-by-uid", stmt, 18);
-  json_object_set_int_member (obj, "start-flags", sqlite3_column_int64 (stmt, 19));
-  return obj;
+  record->row = sqlite3_column_int64 (stmt, 0);
+  record->machine = aqmp_job_store_dup_text (stmt, 1);
+  record->job_id = aqmp_job_store_dup_text (stmt, 2);
+  record->command = aqmp_job_store_dup_text (stmt, 3);
+  record->arguments = args != NULL ? aqmp_json_parse (args, -1, NULL) : NULL;
+  record->job_type = aqmp_job_store_dup_text (stmt, 5);
+  record->status = aqmp_job_store_dup_text (stmt, 6);
+  record->result = aqmp_job_store_dup_text (stmt, 7);
+  record->error = aqmp_job_store_dup_text (stmt, 8);
+  record->current_progress = sqlite3_column_int64 (stmt, 9);
+  record->total_progress = sqlite3_column_int64 (stmt, 10);
+  record->created = sqlite3_column_int64 (stmt, 11);
+  record->finished = aqmp_job_store_column_int (stmt, 12, 0);
+  record->address = aqmp_job_store_dup_text (stmt, 13);
+  record->qemu_pid = MAX (aqmp_job_store_column_int (stmt, 14, 0), 0);
+  record->qemu_pid_start = MAX (aqmp_job_store_column_int (stmt, 15, 0), 0);
+  record->qemu_uuid = aqmp_job_store_dup_text (stmt, 16);
+  record->qemu_name = aqmp_job_store_dup_text (stmt, 17);
+  record->started_by_uid = MAX (aqmp_job_store_column_int (stmt, 18, -1), -1);
+  record->start_flags = (guint) sqlite3_column_int64 (stmt, 19);
+  return record;
 }
 
-static JsonObject *
+static AqmpJobRecord *
 aqmp_job_store_get_one (AqmpJobStore *self, sqlite3_stmt *stmt, GError **error)
 {
   gint rc = sqlite3_step (stmt);
 
   if (rc == SQLITE_ROW)
-    return aqmp_job_store_row_to_object (stmt);
+    return aqmp_job_store_row_to_record (stmt);
   if (rc == SQLITE_DONE)
     g_set_error (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_NOT_FOUND, "no such job in %s",
                  aqmp_job_store_get_path (self));
@@ -88,16 +80,10 @@ aqmp_job_store_get_one (AqmpJobStore *self, sqlite3_stmt *stmt, GError **error)
  * @row: a row id
  * @error: return location for a #GError
  *
- * Returns: (transfer full) (nullable): the job as a JSON object with the
- *   members `id`, `machine`, `job-id`, `command`, `arguments`, `type`,
- *   `status`, `result` (null while active), `error`, `current-progress`,
- *   `total-progress`, `created` and `finished`; the machine's identity
- *   `address` (normalised), `qemu-pid`, `qemu-pid-start`, `qemu-uuid`
- *   and `qemu-name` (each null when unknown); `started-by-uid` (null
- *   when unknown) and `start-flags` (#AqmpJobStartFlags); or %NULL with
- *   @error set (%AQMP_JOB_ERROR_NOT_FOUND when there is no such row)
+ * Returns: (transfer full) (nullable): the job, or %NULL with @error set
+ *   (%AQMP_JOB_ERROR_NOT_FOUND when there is no such row)
  */
-JsonObject *
+AqmpJobRecord *
 aqmp_job_store_get_job (AqmpJobStore *self, gint64 row, GError **error)
 {
   g_autoptr(AqmpJobStoreStmt) stmt = NULL;
@@ -134,10 +120,10 @@ aqmp_job_store_bind_machine (sqlite3_stmt *stmt, const gchar *machine)
  *
  * Finds the latest job with @job_id.
  *
- * Returns: (transfer full) (nullable): the job, as for
- *   aqmp_job_store_get_job()
+ * Returns: (transfer full) (nullable): the job, or %NULL with @error set
+ *   (%AQMP_JOB_ERROR_NOT_FOUND when there is none)
  */
-JsonObject *
+AqmpJobRecord *
 aqmp_job_store_find_job (AqmpJobStore *self, const gchar *machine, const gchar *job_id, GError **error)
 {
   g_autoptr(AqmpJobStoreStmt) stmt = NULL;
@@ -159,11 +145,11 @@ aqmp_job_store_find_job (AqmpJobStore *self, const gchar *machine, const gchar *
 static GPtrArray *
 aqmp_job_store_get_all (AqmpJobStore *self, sqlite3_stmt *stmt, GError **error)
 {
-  g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
+  g_autoptr(GPtrArray) jobs = g_ptr_array_new_with_free_func ((GDestroyNotify) aqmp_job_record_unref);
   gint rc;
 
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    g_ptr_array_add (jobs, aqmp_job_store_row_to_object (stmt));
+    g_ptr_array_add (jobs, aqmp_job_store_row_to_record (stmt));
   if (rc != SQLITE_DONE)
     {
       aqmp_job_store_fail (self, error, "cannot read");
@@ -176,7 +162,7 @@ aqmp_job_store_get_all (AqmpJobStore *self, sqlite3_stmt *stmt, GError **error)
  * aqmp_job_store_find_jobs:
  * @job_id: QEMU's `job-id`
  *
- * Returns: (transfer full) (element-type Json.Object) (nullable): every
+ * Returns: (transfer full) (element-type AqmpJobRecord) (nullable): every
  *   job with @job_id on any machine, the newest first
  */
 GPtrArray *
@@ -203,8 +189,8 @@ aqmp_job_store_find_jobs (AqmpJobStore *self, const gchar *job_id, GError **erro
  * @active_only: only jobs without a result
  * @error: return location for a #GError
  *
- * Returns: (transfer full) (element-type Json.Object) (nullable): the jobs,
- *   oldest first, as for aqmp_job_store_get_job()
+ * Returns: (transfer full) (element-type AqmpJobRecord) (nullable): the
+ *   jobs, oldest first
  */
 GPtrArray *
 aqmp_job_store_list_jobs (AqmpJobStore *self, const gchar *machine, gboolean active_only, GError **error)
@@ -221,6 +207,45 @@ aqmp_job_store_list_jobs (AqmpJobStore *self, const gchar *machine, gboolean act
     return NULL;
   aqmp_job_store_bind_machine (stmt, machine);
   sqlite3_bind_int (stmt, 2, active_only ? 1 : 0);
+  return aqmp_job_store_get_all (self, stmt, error);
+}
+
+/**
+ * aqmp_job_store_list_recent_jobs:
+ * @self: an #AqmpJobStore
+ * @machine: (nullable): only this machine's jobs, or %NULL for all; the
+ *   machine as for aqmp_job_store_find_job()
+ * @active_only: only jobs without a result
+ * @offset: how many of the newest jobs to skip
+ * @limit: the most jobs to return, 0 for all
+ * @error: return location for a #GError
+ *
+ * One page of the history, the newest first, read in SQL: page N of a
+ * size S is @offset N × S and @limit S. A job added between two pages
+ * moves the later pages by one.
+ *
+ * Returns: (transfer full) (element-type AqmpJobRecord) (nullable): the
+ *   jobs, newest first
+ */
+GPtrArray *
+aqmp_job_store_list_recent_jobs (AqmpJobStore *self, const gchar *machine, gboolean active_only,
+                                 guint offset, guint limit, GError **error)
+{
+  g_autoptr(AqmpJobStoreStmt) stmt = NULL;
+
+  g_return_val_if_fail (AQMP_IS_JOB_STORE (self), NULL);
+  aqmp_job_store_flush_quietly (self);
+  stmt = aqmp_job_store_prepare (self, "SELECT " AQMP_JOB_STORE_COLUMNS " FROM jobs"
+                                       " WHERE " AQMP_JOB_STORE_MACHINE_FILTER
+                                       " AND (?2 = 0 OR result IS NULL)"
+                                       " ORDER BY id DESC LIMIT ?4 OFFSET ?5;", error);
+  if (stmt == NULL)
+    return NULL;
+  aqmp_job_store_bind_machine (stmt, machine);
+  sqlite3_bind_int (stmt, 2, active_only ? 1 : 0);
+  /* a negative limit is none */
+  sqlite3_bind_int64 (stmt, 4, limit > 0 ? (gint64) limit : -1);
+  sqlite3_bind_int64 (stmt, 5, offset);
   return aqmp_job_store_get_all (self, stmt, error);
 }
 

@@ -9,6 +9,7 @@
 #include <json-glib/json-glib.h>
 
 #include "aqmp-job-enums.h"
+#include "aqmp-job-record.h"
 
 G_BEGIN_DECLS
 
@@ -76,16 +77,22 @@ gboolean      aqmp_job_store_reopen_job         (AqmpJobStore  *self,
                                                  gint64         row,
                                                  GError       **error);
 
-JsonObject   *aqmp_job_store_get_job            (AqmpJobStore  *self,
+AqmpJobRecord *aqmp_job_store_get_job           (AqmpJobStore  *self,
                                                  gint64         row,
                                                  GError       **error);
-JsonObject   *aqmp_job_store_find_job           (AqmpJobStore  *self,
+AqmpJobRecord *aqmp_job_store_find_job          (AqmpJobStore  *self,
                                                  const gchar   *machine,
                                                  const gchar   *job_id,
                                                  GError       **error);
 GPtrArray    *aqmp_job_store_list_jobs          (AqmpJobStore  *self,
                                                  const gchar   *machine,
                                                  gboolean       active_only,
+                                                 GError       **error);
+GPtrArray    *aqmp_job_store_list_recent_jobs   (AqmpJobStore  *self,
+                                                 const gchar   *machine,
+                                                 gboolean       active_only,
+                                                 guint          offset,
+                                                 guint          limit,
                                                  GError       **error);
 JsonArray    *aqmp_job_store_get_transitions    (AqmpJobStore  *self,
                                                  gint64         row,

@@ -19,7 +19,7 @@
  * #AqmpJob:expected-end-time are estimated from a short window of recent
  * progress samples, as udisks does for its jobs.
  *
- * Wait for the end with aqmp_job_wait_async().
+ * Wait for the end with aqmp_job_wait_async(), or aqmp_job_wait_sync().
  */
 
 /* the estimate looks this far back, over at most this many samples */
@@ -55,6 +55,7 @@ struct _AqmpJob {
   AqmpJobSample samples[AQMP_JOB_RATE_SAMPLES];
   guint n_samples;
   GPtrArray *waiters;
+  GWeakRef client;           /* its runner's, for the sync wait */
 };
 
 enum {
@@ -102,17 +103,31 @@ aqmp_job_waiter_free (AqmpJobWaiter *waiter)
   g_free (waiter);
 }
 
-static void
-aqmp_job_return (AqmpJob *self, GTask *task)
+/* what a wait for an ended job gives */
+static gboolean
+aqmp_job_propagate_outcome (AqmpJob *self, GError **error)
 {
   if (self->detached != NULL)
     {
-      g_task_return_error (task, g_error_copy (self->detached));
-      return;
+      g_propagate_error (error, g_error_copy (self->detached));
+      return FALSE;
     }
   if (self->error != NULL && self->result != AQMP_JOB_RESULT_SUCCESS)
     {
-      g_task_return_error (task, g_error_copy (self->error));
+      g_propagate_error (error, g_error_copy (self->error));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static void
+aqmp_job_return (AqmpJob *self, GTask *task)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!aqmp_job_propagate_outcome (self, &error))
+    {
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
   g_task_return_boolean (task, TRUE);
@@ -211,13 +226,66 @@ aqmp_job_wait_finish (AqmpJob *self, GAsyncResult *result, GError **error)
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
+typedef struct {
+  AqmpJob *job;
+  GCancellable *cancellable;
+} AqmpJobWaitSync;
+
+static void
+aqmp_job_wait_sync_start (gpointer data, GAsyncReadyCallback callback, gpointer user_data)
+{
+  AqmpJobWaitSync *args = data;
+
+  aqmp_job_wait_async (args->job, args->cancellable, callback, user_data);
+}
+
+/**
+ * aqmp_job_wait_sync:
+ * @self: an #AqmpJob
+ * @cancellable: (nullable): a #GCancellable; cancelling it stops the wait,
+ *   not the job
+ * @error: return location for a #GError
+ *
+ * The synchronous form of aqmp_job_wait_async(). The job's events arrive
+ * on its client's context, which this drives as the client's own `_sync`
+ * calls do (aqmp_client_run_sync()); safe to call from any thread.
+ *
+ * Returns: as aqmp_job_wait_finish()
+ */
+gboolean
+aqmp_job_wait_sync (AqmpJob *self, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(AqmpClient) client = NULL;
+  g_autoptr(GAsyncResult) result = NULL;
+  AqmpJobWaitSync args = { self, cancellable };
+
+  g_return_val_if_fail (AQMP_IS_JOB (self), FALSE);
+  g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), FALSE);
+
+  client = g_weak_ref_get (&self->client);
+  /* no client, no runner: the runner let go of the job when it went */
+  if (client == NULL)
+    {
+      if (!self->ended && self->detached == NULL)
+        {
+          g_set_error (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_DISCONNECTED, "no runner follows job %s", self->id);
+          return FALSE;
+        }
+      return aqmp_job_propagate_outcome (self, error);
+    }
+  result = aqmp_client_run_sync (client, aqmp_job_wait_sync_start, &args);
+  return aqmp_job_wait_finish (self, result, error);
+}
+
 /* ----- changes made by the runner ----- */
 
 AqmpJob *
-aqmp_job_new (const gchar *id, const gchar *machine, const gchar *command, gint64 start_time)
+aqmp_job_new (AqmpClient *client, const gchar *id, const gchar *machine, const gchar *command,
+              gint64 start_time)
 {
   AqmpJob *self = g_object_new (AQMP_TYPE_JOB, "id", id, "machine", machine, "command", command, NULL);
 
+  g_weak_ref_set (&self->client, client);
   self->start_time = start_time;
   return self;
 }
@@ -728,6 +796,7 @@ aqmp_job_finalize (GObject *object)
   g_clear_error (&self->error);
   g_clear_error (&self->detached);
   g_ptr_array_unref (self->waiters);
+  g_weak_ref_clear (&self->client);
   G_OBJECT_CLASS (aqmp_job_parent_class)->finalize (object);
 }
 
@@ -857,4 +926,5 @@ aqmp_job_init (AqmpJob *self)
 {
   self->waiters = g_ptr_array_new_with_free_func ((GDestroyNotify) aqmp_job_waiter_free);
   self->started_by_uid = -1;
+  g_weak_ref_init (&self->client, NULL);
 }

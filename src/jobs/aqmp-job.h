@@ -40,5 +40,8 @@ void           aqmp_job_wait_async            (AqmpJob             *self,
 gboolean       aqmp_job_wait_finish           (AqmpJob             *self,
                                                GAsyncResult        *result,
                                                GError             **error);
+gboolean       aqmp_job_wait_sync             (AqmpJob             *self,
+                                               GCancellable        *cancellable,
+                                               GError             **error);
 
 G_END_DECLS

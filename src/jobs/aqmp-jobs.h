@@ -13,6 +13,7 @@
 #include "aqmp-job-enum-types.h"
 #include "aqmp-job-error.h"
 #include "aqmp-job.h"
+#include "aqmp-job-record.h"
 #include "aqmp-job-store.h"
 #include "aqmp-job-runner.h"
 #include "aqmp-launcher.h"

@@ -33,6 +33,8 @@
  *                              "-display", "none", NULL);
  * aqmp_launcher_launch_async (launcher, NULL, launched_cb, data);
  * ]|
+ *
+ * or, in a plain program, aqmp_launcher_launch_sync().
  */
 
 #define AQMP_LAUNCHER_QMP_FD 3
@@ -385,6 +387,38 @@ aqmp_launcher_launch_finish (AqmpLauncher *self, GAsyncResult *result, GError **
   g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == aqmp_launcher_launch_async, NULL);
 
   return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+static void
+aqmp_launcher_launch_sync_start (gpointer data, GAsyncReadyCallback callback, gpointer user_data)
+{
+  gpointer *args = data;
+
+  aqmp_launcher_launch_async (args[0], args[1], callback, user_data);
+}
+
+/**
+ * aqmp_launcher_launch_sync:
+ * @self: an #AqmpLauncher
+ * @cancellable: (nullable): a #GCancellable
+ * @error: return location for a #GError
+ *
+ * The synchronous form of aqmp_launcher_launch_async(), run on the
+ * launcher's client as the client's own `_sync` calls are.
+ *
+ * Returns: (transfer full) (nullable): the connected client, or %NULL with
+ *   @error set
+ */
+AqmpClient *
+aqmp_launcher_launch_sync (AqmpLauncher *self, GCancellable *cancellable, GError **error)
+{
+  gpointer args[] = { self, cancellable };
+  g_autoptr(GAsyncResult) result = NULL;
+
+  g_return_val_if_fail (AQMP_IS_LAUNCHER (self), NULL);
+
+  result = aqmp_client_run_sync (self->client, aqmp_launcher_launch_sync_start, args);
+  return aqmp_launcher_launch_finish (self, result, error);
 }
 
 /**

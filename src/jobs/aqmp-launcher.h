@@ -63,6 +63,9 @@ void          aqmp_launcher_launch_async    (AqmpLauncher           *self,
 AqmpClient   *aqmp_launcher_launch_finish   (AqmpLauncher           *self,
                                              GAsyncResult           *result,
                                              GError                **error);
+AqmpClient   *aqmp_launcher_launch_sync     (AqmpLauncher           *self,
+                                             GCancellable           *cancellable,
+                                             GError                **error);
 
 AqmpClient   *aqmp_launcher_get_client      (AqmpLauncher           *self);
 GSubprocess  *aqmp_launcher_get_process     (AqmpLauncher           *self);

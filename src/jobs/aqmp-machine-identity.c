@@ -163,35 +163,15 @@ aqmp_machine_identity_new (const gchar *address, const gchar *uuid, const gchar 
   return self;
 }
 
-static const gchar *
-aqmp_machine_record_string (JsonObject *record, const gchar *member)
-{
-  JsonNode *node = json_object_get_member (record, member);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static gint64
-aqmp_machine_record_int (JsonObject *record, const gchar *member)
-{
-  JsonNode *node = json_object_get_member (record, member);
-
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_INT64)
-    return 0;
-  return json_node_get_int (node);
-}
-
-/* from a job's row, as aqmp_job_store_get_job() gives it */
+/* from a job's row in the store */
 AqmpMachineIdentity *
-aqmp_machine_identity_new_from_record (JsonObject *record)
+aqmp_machine_identity_new_from_record (AqmpJobRecord *record)
 {
-  return aqmp_machine_identity_new (aqmp_machine_record_string (record, "address"),
-                                    aqmp_machine_record_string (record, "qemu-uuid"),
-                                    aqmp_machine_record_string (record, "qemu-name"),
-                                    aqmp_machine_record_int (record, "qemu-pid"),
-                                    aqmp_machine_record_int (record, "qemu-pid-start"));
+  return aqmp_machine_identity_new (aqmp_job_record_get_address (record),
+                                    aqmp_job_record_get_qemu_uuid (record),
+                                    aqmp_job_record_get_qemu_name (record),
+                                    aqmp_job_record_get_qemu_pid (record),
+                                    aqmp_job_record_get_qemu_pid_start (record));
 }
 
 const gchar *
@@ -342,7 +322,6 @@ aqmp_machine_query_member (GTask *task, GAsyncResult *res, const gchar *member)
   AqmpClient *client = g_task_get_source_object (task);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) value = aqmp_client_execute_finish (client, res, &error);
-  JsonNode *node;
 
   if (value == NULL)
     {
@@ -354,10 +333,7 @@ aqmp_machine_query_member (GTask *task, GAsyncResult *res, const gchar *member)
     }
   if (!JSON_NODE_HOLDS_OBJECT (value))
     return NULL;
-  node = json_object_get_member (json_node_get_object (value), member);
-  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node) || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return g_strdup (json_node_get_string (node));
+  return g_strdup (aqmp_json_get_string (json_node_get_object (value), member));
 }
 
 static void

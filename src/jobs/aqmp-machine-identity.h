@@ -3,6 +3,8 @@
 
 #include <aqmp/aqmp.h>
 
+#include "aqmp-job-record.h"
+
 G_BEGIN_DECLS
 
 /*
@@ -33,7 +35,7 @@ AqmpMachineIdentity *aqmp_machine_identity_new         (const gchar          *ad
                                                         const gchar          *name,
                                                         gint64                pid,
                                                         gint64                pid_start);
-AqmpMachineIdentity *aqmp_machine_identity_new_from_record (JsonObject       *record);
+AqmpMachineIdentity *aqmp_machine_identity_new_from_record (AqmpJobRecord    *record);
 const gchar         *aqmp_machine_identity_get_address (AqmpMachineIdentity  *self);
 const gchar         *aqmp_machine_identity_get_uuid    (AqmpMachineIdentity  *self);
 const gchar         *aqmp_machine_identity_get_name    (AqmpMachineIdentity  *self);

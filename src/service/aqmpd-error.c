@@ -18,6 +18,8 @@ static const GDBusErrorEntry aqmpd_error_entries[] = {
   { AQMPD_ERROR_CONNECT, "io.github.aqmp.Aqmp1.Error.Connect" },
   { AQMPD_ERROR_CANCELLED, "io.github.aqmp.Aqmp1.Error.Cancelled" },
   { AQMPD_ERROR_NOT_SUPPORTED, "io.github.aqmp.Aqmp1.Error.NotSupported" },
+  /* the machine's schema refused the call; nothing was sent */
+  { AQMPD_ERROR_INVALID, "io.github.aqmp.Aqmp1.Error.Invalid" },
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (aqmpd_error_entries) == AQMPD_N_ERRORS);
@@ -49,6 +51,8 @@ aqmpd_error_code_from_aqmp (gint code)
       return AQMPD_ERROR_CONNECT;
     case AQMP_ERROR_STATE:
       return AQMPD_ERROR_NOT_SUPPORTED;
+    case AQMP_ERROR_INVALID:
+      return AQMPD_ERROR_INVALID;
     default:
       return AQMPD_ERROR_FAILED;
     }

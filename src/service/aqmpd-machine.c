@@ -4,6 +4,7 @@
 #include "aqmpd-backoff.h"
 #include "aqmpd-error.h"
 #include "aqmpd-machine.h"
+#include "aqmpd-schema.h"
 #include "aqmpd-policy.h"
 
 /*
@@ -372,6 +373,29 @@ aqmpd_machine_check_connected (AqmpdMachine *self, GError **error)
   return TRUE;
 }
 
+typedef struct {
+  AqmpdMachine *machine;
+  GDBusMethodInvocation *invocation;
+  gchar *command;
+  JsonObject *arguments;
+} AqmpdExecute;
+
+static void
+aqmpd_machine_validated_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  AqmpdExecute *execute = user_data;
+  AqmpdMachine *self = execute->machine;
+
+  aqmpd_schema_ensure_finish (AQMP_CLIENT (source), res);
+  aqmp_client_execute_full_async (self->client, execute->command, execute->arguments, AQMP_EXECUTE_FLAGS_NONE,
+                                  (gint) self->timeout_ms, self->cancellable,
+                                  aqmpd_machine_execute_cb, g_steal_pointer (&execute->invocation));
+  g_object_unref (execute->machine);
+  g_free (execute->command);
+  g_clear_pointer (&execute->arguments, json_object_unref);
+  g_free (execute);
+}
+
 static gboolean
 aqmpd_machine_handle_execute (AqmpDBusMachine *iface, GDBusMethodInvocation *invocation,
                               const gchar *command, const gchar *arguments_json,
@@ -381,6 +405,7 @@ aqmpd_machine_handle_execute (AqmpDBusMachine *iface, GDBusMethodInvocation *inv
   g_autoptr(JsonObject) arguments = NULL;
   g_autoptr(GError) error = NULL;
   gboolean root = aqmpd_authority_caller_is_root (self->authority, invocation);
+  AqmpdExecute *execute;
 
   if (!aqmpd_parse_json_object (arguments_json, &arguments, &error)
       || !aqmpd_machine_check_command (self, root, command, arguments, &error)
@@ -390,9 +415,13 @@ aqmpd_machine_handle_execute (AqmpDBusMachine *iface, GDBusMethodInvocation *inv
       return TRUE;
     }
   aqmpd_machine_log_command (self, command, arguments);
-  aqmp_client_execute_full_async (self->client, command, arguments, AQMP_EXECUTE_FLAGS_NONE,
-                                  (gint) self->timeout_ms, self->cancellable,
-                                  aqmpd_machine_execute_cb, g_object_ref (invocation));
+  execute = g_new0 (AqmpdExecute, 1);
+  execute->machine = g_object_ref (self);
+  execute->invocation = g_object_ref (invocation);
+  execute->command = g_strdup (command);
+  execute->arguments = g_steal_pointer (&arguments);
+  /* checked against the schema before it is sent */
+  aqmpd_schema_ensure_async (self->client, self->cancellable, aqmpd_machine_validated_cb, execute);
   return TRUE;
 }
 

@@ -5,6 +5,7 @@
 #include "aqmpd-job.h"
 #include "aqmpd-machine.h"
 #include "aqmpd-manager.h"
+#include "aqmpd-schema.h"
 #include "aqmpd-options.h"
 #include "aqmpd-workflow-run.h"
 
@@ -410,6 +411,8 @@ typedef struct {
   AqmpdCall call;
   AqmpdMachine *machine;
   guint32 uid;
+  gchar *command;
+  JsonObject *arguments;
 } AqmpdStartJob;
 
 /* a transaction starts several jobs: each gets its object, the first is
@@ -447,7 +450,19 @@ aqmpd_manager_job_started_cb (GObject *source, GAsyncResult *res, gpointer user_
   g_object_unref (start->machine);
   g_object_unref (start->call.manager);
   g_object_unref (start->call.invocation);
+  g_free (start->command);
+  g_clear_pointer (&start->arguments, json_object_unref);
   g_free (start);
+}
+
+static void
+aqmpd_manager_start_validated_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  AqmpdStartJob *start = user_data;
+
+  aqmpd_schema_ensure_finish (AQMP_CLIENT (source), res);
+  aqmp_job_runner_start_full_async (aqmpd_machine_get_runner (start->machine), start->command, start->arguments,
+                                    AQMP_JOB_START_FLAGS_NONE, start->uid, NULL, aqmpd_manager_job_started_cb, start);
 }
 
 static gboolean
@@ -489,8 +504,11 @@ aqmpd_manager_handle_start_job (AqmpDBusManager *iface, GDBusMethodInvocation *i
   start->call.invocation = g_object_ref (invocation);
   start->machine = g_object_ref (machine);
   start->uid = uid;
-  aqmp_job_runner_start_full_async (aqmpd_machine_get_runner (machine), command, arguments,
-                                    AQMP_JOB_START_FLAGS_NONE, uid, NULL, aqmpd_manager_job_started_cb, start);
+  start->command = g_strdup (command);
+  start->arguments = g_steal_pointer (&arguments);
+  /* the runner asks the client's check before it records the job */
+  aqmpd_schema_ensure_async (aqmp_job_runner_get_client (aqmpd_machine_get_runner (machine)), NULL,
+                             aqmpd_manager_start_validated_cb, start);
   return TRUE;
 }
 
@@ -616,69 +634,39 @@ aqmpd_manager_handle_list_workflows (AqmpDBusManager *iface, GDBusMethodInvocati
 
 /* ----- GetJobHistory ----- */
 
-static GVariant *
-aqmpd_manager_json_to_variant (JsonNode *node)
-{
-  g_autofree gchar *text = NULL;
-
-  switch (json_node_get_value_type (node))
-    {
-    case G_TYPE_INT64:
-      return g_variant_new_int64 (json_node_get_int (node));
-    case G_TYPE_STRING:
-      return g_variant_new_string (json_node_get_string (node));
-    case G_TYPE_BOOLEAN:
-      return g_variant_new_boolean (json_node_get_boolean (node));
-    case G_TYPE_DOUBLE:
-      return g_variant_new_double (json_node_get_double (node));
-    default:
-      text = aqmp_json_to_string (node, FALSE);
-      return g_variant_new_string (text);
-    }
-}
-
-static GVariant *
-aqmpd_manager_job_to_variant (JsonObject *obj)
-{
-  GVariantBuilder builder;
-  JsonObjectIter iter;
-  const gchar *name;
-  JsonNode *member;
-
-  g_variant_builder_init (&builder, G_VARIANT_TYPE_VARDICT);
-  json_object_iter_init (&iter, obj);
-  while (json_object_iter_next (&iter, &name, &member))
-    if (!JSON_NODE_HOLDS_NULL (member))
-      g_variant_builder_add (&builder, "{sv}", name, aqmpd_manager_json_to_variant (member));
-  return g_variant_builder_end (&builder);
-}
-
 static const AqmpdOptionSpec aqmpd_manager_history_filter[] = {
   { "machine", "s" },
   { "active-only", "b" },
   { "limit", "u" },
+  { "offset", "u" },
   { NULL, NULL }
 };
 
+/* one page, the newest first, read in SQL */
 static GPtrArray *
-aqmpd_manager_read_history (AqmpdManager *self, GVariant *filter, guint *limit, GError **error)
+aqmpd_manager_read_history (AqmpdManager *self, GVariant *filter, GError **error)
 {
   const gchar *machine = NULL;
   gboolean active_only = FALSE;
+  guint limit = AQMPD_HISTORY_DEFAULT_LIMIT;
+  guint offset = 0;
 
-  *limit = AQMPD_HISTORY_DEFAULT_LIMIT;
   if (!aqmpd_options_check (filter, "GetJobHistory filter", aqmpd_manager_history_filter, error))
     return NULL;
   g_variant_lookup (filter, "machine", "&s", &machine);
   g_variant_lookup (filter, "active-only", "b", &active_only);
-  g_variant_lookup (filter, "limit", "u", limit);
+  g_variant_lookup (filter, "limit", "u", &limit);
+  g_variant_lookup (filter, "offset", "u", &offset);
   if (self->store == NULL)
     {
       g_set_error_literal (error, AQMPD_ERROR, AQMPD_ERROR_NOT_SUPPORTED,
                            "the daemon runs without a job store");
       return NULL;
     }
-  return aqmp_job_store_list_jobs (self->store, machine, active_only, error);
+  /* a limit of 0 asks for nothing, as it always did, not for everything */
+  if (limit == 0)
+    return g_ptr_array_new ();
+  return aqmp_job_store_list_recent_jobs (self->store, machine, active_only, offset, limit, error);
 }
 
 static gboolean
@@ -689,18 +677,16 @@ aqmpd_manager_handle_get_job_history (AqmpDBusManager *iface, GDBusMethodInvocat
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) jobs = NULL;
   GVariantBuilder builder;
-  guint limit = 0;
 
-  jobs = aqmpd_manager_read_history (self, filter, &limit, &error);
+  jobs = aqmpd_manager_read_history (self, filter, &error);
   if (jobs == NULL)
     {
       aqmpd_invocation_return_error (invocation, error);
       return TRUE;
     }
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("aa{sv}"));
-  /* the store lists the oldest first; the newest are wanted */
-  for (guint i = jobs->len; i > 0 && jobs->len - i < limit; i--)
-    g_variant_builder_add_value (&builder, aqmpd_manager_job_to_variant (g_ptr_array_index (jobs, i - 1)));
+  for (guint i = 0; i < jobs->len; i++)
+    g_variant_builder_add_value (&builder, aqmp_job_record_to_variant (g_ptr_array_index (jobs, i)));
   g_dbus_method_invocation_return_value (invocation, g_variant_new ("(aa{sv})", &builder));
   return TRUE;
 }

@@ -7,6 +7,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <aqmp/aqmp.h>
+
 #include "aqmpd-error.h"
 #include "aqmpd-policy.h"
 
@@ -234,24 +236,6 @@ aqmpd_policy_path_reason (const AqmpdPrivileges *privileges, const gchar *path)
 
 /* ----- argument trees ----- */
 
-static const gchar *
-aqmpd_policy_string (JsonObject *obj, const gchar *member)
-{
-  JsonNode *node = obj != NULL ? json_object_get_member (obj, member) : NULL;
-
-  if (node == NULL || json_node_get_value_type (node) != G_TYPE_STRING)
-    return NULL;
-  return json_node_get_string (node);
-}
-
-static JsonObject *
-aqmpd_policy_object (JsonObject *obj, const gchar *member)
-{
-  JsonNode *node = obj != NULL ? json_object_get_member (obj, member) : NULL;
-
-  return node != NULL && JSON_NODE_HOLDS_OBJECT (node) ? json_node_get_object (node) : NULL;
-}
-
 static gchar *aqmpd_policy_node_reason (const AqmpdPrivileges *privileges, JsonObject *node);
 
 /* inline child nodes, at any depth: objects with a "driver" member */
@@ -310,14 +294,14 @@ aqmpd_policy_members_reason (const AqmpdPrivileges *privileges, JsonObject *obj)
 static gchar *
 aqmpd_policy_node_reason (const AqmpdPrivileges *privileges, JsonObject *node)
 {
-  const gchar *driver = aqmpd_policy_string (node, "driver");
+  const gchar *driver = aqmp_json_get_string (node, "driver");
 
   if (driver == NULL)
     return g_strdup ("a block node without a driver");
   if (g_strcmp0 (driver, "file") == 0)
     {
-      gchar *reason = aqmpd_policy_path_reason (privileges, aqmpd_policy_string (node, "filename"));
-      if (reason != NULL || aqmpd_policy_string (node, "filename") != NULL)
+      gchar *reason = aqmpd_policy_path_reason (privileges, aqmp_json_get_string (node, "filename"));
+      if (reason != NULL || aqmp_json_get_string (node, "filename") != NULL)
         return reason;
       return g_strdup ("a file node without a filename");
     }
@@ -331,11 +315,11 @@ aqmpd_policy_node_reason (const AqmpdPrivileges *privileges, JsonObject *node)
 static gchar *
 aqmpd_policy_create_reason (const AqmpdPrivileges *privileges, JsonObject *options)
 {
-  const gchar *driver = aqmpd_policy_string (options, "driver");
+  const gchar *driver = aqmp_json_get_string (options, "driver");
 
   if (g_strcmp0 (driver, "file") == 0)
     {
-      const gchar *filename = aqmpd_policy_string (options, "filename");
+      const gchar *filename = aqmp_json_get_string (options, "filename");
       if (filename == NULL)
         return g_strdup ("a file to create without a filename");
       return aqmpd_policy_path_reason (privileges, filename);
@@ -368,8 +352,8 @@ aqmpd_policy_reopen_reason (const AqmpdPrivileges *privileges, JsonObject *argum
 static gchar *
 aqmpd_policy_object_reason (JsonObject *arguments)
 {
-  const gchar *type = aqmpd_policy_string (arguments, "qom-type");
-  JsonObject *props = aqmpd_policy_object (arguments, "props");
+  const gchar *type = aqmp_json_get_string (arguments, "qom-type");
+  JsonObject *props = aqmp_json_get_object (arguments, "props");
 
   if (type == NULL || !g_strv_contains (aqmpd_policy_safe_objects, type))
     return g_strdup_printf ("objects of type %s may read host files or devices",
@@ -383,7 +367,7 @@ aqmpd_policy_object_reason (JsonObject *arguments)
 static gchar *
 aqmpd_policy_chardev_reason (JsonObject *arguments)
 {
-  const gchar *type = aqmpd_policy_string (aqmpd_policy_object (arguments, "backend"), "type");
+  const gchar *type = aqmp_json_get_string (aqmp_json_get_object (arguments, "backend"), "type");
 
   if (type != NULL && g_strv_contains (aqmpd_policy_safe_chardevs, type))
     return NULL;
@@ -394,7 +378,7 @@ aqmpd_policy_chardev_reason (JsonObject *arguments)
 static gchar *
 aqmpd_policy_migrate_reason (JsonObject *arguments)
 {
-  const gchar *uri = aqmpd_policy_string (arguments, "uri");
+  const gchar *uri = aqmp_json_get_string (arguments, "uri");
 
   /* exec: runs a program, file:, unix: and fd: reach host files */
   if (uri != NULL && g_str_has_prefix (uri, "tcp:"))
@@ -413,12 +397,12 @@ aqmpd_policy_transaction_reason (const AqmpdPrivileges *privileges, JsonObject *
     {
       JsonNode *element = json_array_get_element (json_node_get_array (actions), i);
       JsonObject *action = JSON_NODE_HOLDS_OBJECT (element) ? json_node_get_object (element) : NULL;
-      const gchar *type = aqmpd_policy_string (action, "type");
+      const gchar *type = aqmp_json_get_string (action, "type");
       gchar *reason;
 
       if (type == NULL)
         return g_strdup_printf ("transaction action %u has no type", i);
-      reason = aqmpd_policy_host_reason (privileges, type, aqmpd_policy_object (action, "data"));
+      reason = aqmpd_policy_host_reason (privileges, type, aqmp_json_get_object (action, "data"));
       if (reason != NULL)
         {
           g_autofree gchar *inner = reason;
@@ -459,8 +443,8 @@ aqmpd_policy_host_reason (const AqmpdPrivileges *privileges, const gchar *comman
   if (g_strcmp0 (command, "blockdev-reopen") == 0 || g_strcmp0 (command, "x-blockdev-reopen") == 0)
     return aqmpd_policy_reopen_reason (privileges, args);
   if (g_strcmp0 (command, "blockdev-create") == 0)
-    return aqmpd_policy_object (args, "options") != NULL
-           ? aqmpd_policy_create_reason (privileges, aqmpd_policy_object (args, "options"))
+    return aqmp_json_get_object (args, "options") != NULL
+           ? aqmpd_policy_create_reason (privileges, aqmp_json_get_object (args, "options"))
            : g_strdup ("blockdev-create without options");
   if (g_strcmp0 (command, "object-add") == 0)
     return aqmpd_policy_object_reason (args);
@@ -470,10 +454,10 @@ aqmpd_policy_host_reason (const AqmpdPrivileges *privileges, const gchar *comman
       || g_strcmp0 (command, "migrate-recover") == 0)
     return aqmpd_policy_migrate_reason (args);
   if (g_strcmp0 (command, "nbd-server-start") == 0)
-    return g_strcmp0 (aqmpd_policy_string (aqmpd_policy_object (args, "addr"), "type"), "inet") == 0
+    return g_strcmp0 (aqmp_json_get_string (aqmp_json_get_object (args, "addr"), "type"), "inet") == 0
            ? NULL : g_strdup ("an NBD server on anything but a TCP address");
   if (g_strcmp0 (command, "block-export-add") == 0)
-    return g_strcmp0 (aqmpd_policy_string (args, "type"), "nbd") == 0
+    return g_strcmp0 (aqmp_json_get_string (args, "type"), "nbd") == 0
            ? NULL : g_strdup ("block exports other than NBD reach host paths");
   return g_strdup_printf ("%s is not among the commands that leave the host alone", command);
 }

@@ -1,0 +1,30 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <aqmp/aqmp-jobs.h>
+
+G_BEGIN_DECLS
+
+/*
+ * How `aqmp job start` and `watch` show the jobs they follow: on a
+ * terminal, one progress bar (redrawn at most ten times a second on
+ * progress, at once on a change of status) and, at the end, the bar as it
+ * ended with the average rate and the result; otherwise, and with --json,
+ * a JSON line per change of status or of progress and one with the
+ * result. Internal to the command line tool.
+ */
+typedef struct _AqmpJobProgress AqmpJobProgress;
+
+AqmpJobProgress *aqmp_job_progress_new     (gboolean          json);
+void             aqmp_job_progress_free    (AqmpJobProgress  *self);
+gboolean         aqmp_job_progress_has_bar (AqmpJobProgress  *self);
+void             aqmp_job_progress_watch   (AqmpJobProgress  *self,
+                                            AqmpJob          *job);
+void             aqmp_job_progress_ended   (AqmpJobProgress  *self,
+                                            AqmpJob          *job,
+                                            const GError     *error);
+void             aqmp_job_progress_clear   (AqmpJobProgress  *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AqmpJobProgress, aqmp_job_progress_free)
+
+G_END_DECLS

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#if !defined(__AQMP_QAPI_H_INSIDE__) && !defined(AQMP_QAPI_COMPILATION)
+#error "Only <aqmp/aqmp-qapi.h> can be included directly."
+#endif
+
+#include "aqmp-schema.h"
+
+G_BEGIN_DECLS
+
+JsonNode *aqmp_schema_describe      (AqmpSchema   *self,
+                                     const gchar  *name,
+                                     GError      **error);
+gchar    *aqmp_schema_describe_text (JsonNode     *description);
+
+G_END_DECLS

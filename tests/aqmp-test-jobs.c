@@ -1,0 +1,105 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "aqmp-test-jobs.h"
+
+/* the statuses the store recorded for a job, as "created,running,..." */
+gchar *
+aqmp_test_job_transitions (AqmpJobStore *store, gint64 row)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonArray) transitions = aqmp_job_store_get_transitions (store, row, &error);
+  g_autoptr(GString) s = g_string_new (NULL);
+
+  g_assert_no_error (error);
+  for (guint i = 0; i < json_array_get_length (transitions); i++)
+    {
+      JsonObject *t = json_array_get_object_element (transitions, i);
+      if (s->len > 0)
+        g_string_append_c (s, ',');
+      g_string_append (s, json_object_get_string_member (t, "status"));
+    }
+  return g_string_free (g_steal_pointer (&s), FALSE);
+}
+
+void
+aqmp_test_job_assert_integrity (AqmpJobStore *store)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *verdict = aqmp_job_store_check_integrity (store, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (verdict, ==, "ok");
+}
+
+/* ----- bounded sync waits ----- */
+
+struct _AqmpTestDeadline {
+  GCancellable *cancellable;
+  GMutex lock;
+  GCond cond;
+  gboolean stop;
+  gint64 end;                /* monotonic */
+  GThread *thread;
+};
+
+static gpointer
+aqmp_test_deadline_thread (gpointer data)
+{
+  AqmpTestDeadline *self = data;
+  gboolean expired = FALSE;
+
+  g_mutex_lock (&self->lock);
+  while (!self->stop && !expired)
+    expired = !g_cond_wait_until (&self->cond, &self->lock, self->end);
+  g_mutex_unlock (&self->lock);
+  if (expired)
+    g_cancellable_cancel (self->cancellable);
+  return NULL;
+}
+
+AqmpTestDeadline *
+aqmp_test_deadline_new (guint timeout_ms)
+{
+  AqmpTestDeadline *self = g_new0 (AqmpTestDeadline, 1);
+
+  self->cancellable = g_cancellable_new ();
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->cond);
+  self->end = g_get_monotonic_time () + (gint64) timeout_ms * 1000;
+  self->thread = g_thread_new ("aqmp-test-deadline", aqmp_test_deadline_thread, self);
+  return self;
+}
+
+GCancellable *
+aqmp_test_deadline_get_cancellable (AqmpTestDeadline *self)
+{
+  return self->cancellable;
+}
+
+void
+aqmp_test_deadline_free (AqmpTestDeadline *self)
+{
+  g_mutex_lock (&self->lock);
+  self->stop = TRUE;
+  g_cond_signal (&self->cond);
+  g_mutex_unlock (&self->lock);
+  g_thread_join (self->thread);
+  g_object_unref (self->cancellable);
+  g_mutex_clear (&self->lock);
+  g_cond_clear (&self->cond);
+  g_free (self);
+}
+
+/* aqmp_job_wait_sync(), failing the test when the job takes longer */
+gboolean
+aqmp_test_job_wait (AqmpJob *job, guint timeout_ms, GError **error)
+{
+  g_autoptr(AqmpTestDeadline) deadline = aqmp_test_deadline_new (timeout_ms);
+  g_autoptr(GError) local = NULL;
+  gboolean ok = aqmp_job_wait_sync (job, aqmp_test_deadline_get_cancellable (deadline), &local);
+
+  if (g_cancellable_is_cancelled (aqmp_test_deadline_get_cancellable (deadline)))
+    g_error ("job %s did not end within %u ms", aqmp_job_get_id (job), timeout_ms);
+  if (local != NULL)
+    g_propagate_error (error, g_steal_pointer (&local));
+  return ok;
+}

@@ -1,0 +1,31 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#pragma once
+
+#include <aqmp/aqmp-jobs.h>
+
+G_BEGIN_DECLS
+
+/*
+ * What the jobs library's tests share: reading the store back, and the
+ * jobs API's sync calls with a bound on how long a test waits.
+ */
+
+gchar    *aqmp_test_job_transitions      (AqmpJobStore  *store,
+                                          gint64         row);
+void      aqmp_test_job_assert_integrity (AqmpJobStore  *store);
+
+/* a cancellable that a thread of its own cancels after @timeout_ms,
+ * whichever context the sync call drives; free it to stop the thread */
+typedef struct _AqmpTestDeadline AqmpTestDeadline;
+
+AqmpTestDeadline *aqmp_test_deadline_new        (guint              timeout_ms);
+GCancellable     *aqmp_test_deadline_get_cancellable (AqmpTestDeadline *self);
+void              aqmp_test_deadline_free       (AqmpTestDeadline  *self);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AqmpTestDeadline, aqmp_test_deadline_free)
+
+gboolean  aqmp_test_job_wait             (AqmpJob       *job,
+                                          guint          timeout_ms,
+                                          GError       **error);
+
+G_END_DECLS
