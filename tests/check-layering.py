@@ -19,7 +19,8 @@ CORE = {'aqmp.h'}
 JOBS = CORE | {'aqmp-jobs.h'}
 QGA = CORE | {'aqmp-qga.h'}
 QAPI = CORE | {'aqmp-qapi.h'}
-PLUGIN = JOBS | QGA | {'aqmp-plugin.h', 'gmodule.h'}
+BACKUP = JOBS | QGA | {'aqmp-backup.h'}
+PLUGIN = BACKUP | {'aqmp-plugin.h', 'gmodule.h'}
 HOST = PLUGIN | QAPI | {'aqmp-plugin-loader.h'}
 
 # directory -> (headers it may include, files of its own it may name)
@@ -28,6 +29,7 @@ LAYERS = {
     'src/jobs': CORE,
     'src/qapi': CORE,
     'qga': QGA,
+    'src/backup': JOBS | QGA,
     'src/plugin': PLUGIN,
     'plugins': PLUGIN,
     'src/service': HOST,
