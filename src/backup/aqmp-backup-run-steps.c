@@ -288,10 +288,18 @@ aqmp_backup_run_transaction (AqmpBackupRun *self, AqmpBackupPlan *plan)
     }
   for (guint i = 0; i < plan->disks->len; i++)
     json_array_add_object_element (actions, aqmp_backup_run_backup_action (self, plan, g_ptr_array_index (plan->disks, i)));
-  /* the jobs of all disks end together: one failure fails them all, and
-   * no bitmap is cleared */
-  json_object_set_string_member (properties, "completion-mode", "grouped");
   json_object_set_array_member (arguments, "actions", actions);
+  /* the jobs of all disks of an incremental or differential end
+   * together: one failure fails them all, and no bitmap is cleared.
+   * QEMU 7.2 refuses grouped completion with block-dirty-bitmap-add, so
+   * a full backup's jobs end one by one; a failed full backup removes
+   * the bitmaps it added */
+  if (self->level == AQMP_BACKUP_LEVEL_FULL)
+    {
+      json_object_unref (properties);
+      return arguments;
+    }
+  json_object_set_string_member (properties, "completion-mode", "grouped");
   json_object_set_object_member (arguments, "properties", properties);
   return arguments;
 }
@@ -321,15 +329,32 @@ aqmp_backup_run_start_jobs (AqmpBackupRun *self, AqmpBackupPlan *plan, GCancella
   return jobs;
 }
 
-static void
+/* waits for every job to end; TRUE if every one succeeded */
+static gboolean
 aqmp_backup_run_wait_all (GPtrArray *jobs)
 {
+  gboolean all = TRUE;
+
   for (guint i = 0; i < jobs->len; i++)
-    aqmp_job_wait_sync (g_ptr_array_index (jobs, i), NULL, NULL);
+    all &= aqmp_job_wait_sync (g_ptr_array_index (jobs, i), NULL, NULL);
+  return all;
+}
+
+static void
+aqmp_backup_run_cancel_all (AqmpBackupRun *self, GPtrArray *jobs)
+{
+  for (guint i = 0; i < jobs->len; i++)
+    {
+      AqmpJob *job = g_ptr_array_index (jobs, i);
+      if (!aqmp_job_is_ended (job))
+        aqmp_job_runner_control_sync (self->runner, aqmp_job_get_id (job), AQMP_JOB_ACTION_CANCEL, NULL, NULL);
+    }
 }
 
 /* waits for every job; on cancellation cancels them all first, so that
- * none is left running */
+ * none is left running. Jobs that completed all the same (the cancel came
+ * too late) make a completed backup: their bitmaps were cleared, and the
+ * chain needs their images. */
 static gboolean
 aqmp_backup_run_wait (AqmpBackupRun *self, GPtrArray *jobs, GCancellable *cancellable, GError **error)
 {
@@ -342,11 +367,9 @@ aqmp_backup_run_wait (AqmpBackupRun *self, GPtrArray *jobs, GCancellable *cancel
 
       if (aqmp_job_wait_sync (job, cancellable, &local_error))
         continue;
-      if (g_cancellable_is_cancelled (cancellable))
+      if (g_cancellable_is_cancelled (cancellable) && !aqmp_job_is_ended (job))
         {
-          for (guint j = 0; j < jobs->len; j++)
-            aqmp_job_runner_control_sync (self->runner, aqmp_job_get_id (g_ptr_array_index (jobs, j)),
-                                          AQMP_JOB_ACTION_CANCEL, NULL, NULL);
+          aqmp_backup_run_cancel_all (self, jobs);
           first = g_error_new (AQMP_JOB_ERROR, AQMP_JOB_ERROR_CANCELLED, "The backup was cancelled");
           break;
         }
@@ -355,7 +378,11 @@ aqmp_backup_run_wait (AqmpBackupRun *self, GPtrArray *jobs, GCancellable *cancel
     }
   if (first == NULL)
     return TRUE;
-  aqmp_backup_run_wait_all (jobs);
+  if (aqmp_backup_run_wait_all (jobs))
+    {
+      g_error_free (first);
+      return TRUE;
+    }
   g_propagate_error (error, first);
   return FALSE;
 }
