@@ -14,6 +14,7 @@ struct _AqmpBackupRun {
   gchar *reason;
   gint64 backup_id;
   gboolean started;
+  gboolean cancelling;
   GMutex lock;
   GPtrArray *jobs;
   gint64 current;
@@ -44,6 +45,7 @@ void aqmp_backup_run_set_level     (AqmpBackupRun   *self,
                                   gchar           *reason);
 void aqmp_backup_run_set_backup_id (AqmpBackupRun   *self,
                                   gint64           id);
+void aqmp_backup_run_set_cancelling (AqmpBackupRun *self);
 void aqmp_backup_run_follow        (AqmpBackupRun   *self,
                                   GPtrArray       *jobs);
 

@@ -349,6 +349,7 @@ aqmp_backup_run_cancel_all (AqmpBackupRun *self, GPtrArray *jobs)
       if (!aqmp_job_is_ended (job))
         aqmp_job_runner_control_sync (self->runner, aqmp_job_get_id (job), AQMP_JOB_ACTION_CANCEL, NULL, NULL);
     }
+  aqmp_backup_run_set_cancelling (self);
 }
 
 /* waits for every job; on cancellation cancels them all first, so that
@@ -607,6 +608,8 @@ aqmp_backup_run_run_async (AqmpBackupRun *self, GCancellable *cancellable, GAsyn
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, aqmp_backup_run_run_async);
   g_task_set_return_on_cancel (task, FALSE);
+  /* the outcome is the run's: a cancelled run may still have completed */
+  g_task_set_check_cancellable (task, FALSE);
   if (!aqmp_backup_run_claim (self, &error))
     {
       g_task_return_error (task, error);

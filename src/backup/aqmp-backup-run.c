@@ -49,6 +49,7 @@ enum {
   PROP_BACKUP_ID,
   PROP_CURRENT_PROGRESS,
   PROP_TOTAL_PROGRESS,
+  PROP_CANCELLING,
   N_PROPS
 };
 
@@ -75,6 +76,9 @@ aqmp_backup_run_get_property (GObject *object, guint prop_id, GValue *value, GPa
       break;
     case PROP_TOTAL_PROGRESS:
       g_value_set_int64 (value, aqmp_backup_run_get_total_progress (self));
+      break;
+    case PROP_CANCELLING:
+      g_value_set_boolean (value, aqmp_backup_run_is_cancelling (self));
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -152,6 +156,14 @@ aqmp_backup_run_class_init (AqmpBackupRunClass *klass)
    */
   props[PROP_TOTAL_PROGRESS] = g_param_spec_int64 ("total-progress", NULL, NULL, 0, G_MAXINT64, 0,
                                                    G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
+  /**
+   * AqmpBackupRun:cancelling:
+   *
+   * %TRUE once the run was cancelled and QEMU accepted the cancel of
+   * every job still running; the run then waits for them to end.
+   */
+  props[PROP_CANCELLING] = g_param_spec_boolean ("cancelling", NULL, NULL, FALSE,
+                                                 G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
   g_object_class_install_properties (object_class, N_PROPS, props);
 }
 
@@ -378,4 +390,33 @@ aqmp_backup_run_set_backup_id (AqmpBackupRun *self, gint64 id)
 {
   self->backup_id = id;
   g_object_notify_by_pspec (G_OBJECT (self), props[PROP_BACKUP_ID]);
+}
+
+void
+aqmp_backup_run_set_cancelling (AqmpBackupRun *self)
+{
+  g_mutex_lock (&self->lock);
+  self->cancelling = TRUE;
+  g_mutex_unlock (&self->lock);
+  g_object_notify_by_pspec (G_OBJECT (self), props[PROP_CANCELLING]);
+}
+
+/**
+ * aqmp_backup_run_is_cancelling:
+ * @self: an #AqmpBackupRun
+ *
+ * Returns: %TRUE once the run's cancellable was cancelled and QEMU
+ *   accepted the cancel of each job still running (see
+ *   #AqmpBackupRun:cancelling)
+ */
+gboolean
+aqmp_backup_run_is_cancelling (AqmpBackupRun *self)
+{
+  gboolean cancelling;
+
+  g_return_val_if_fail (AQMP_IS_BACKUP_RUN (self), FALSE);
+  g_mutex_lock (&self->lock);
+  cancelling = self->cancelling;
+  g_mutex_unlock (&self->lock);
+  return cancelling;
 }

@@ -27,6 +27,7 @@ gint64             aqmp_backup_run_get_backup_id      (AqmpBackupRun      *self)
 gint64             aqmp_backup_run_get_current_progress (AqmpBackupRun    *self);
 gint64             aqmp_backup_run_get_total_progress (AqmpBackupRun      *self);
 GPtrArray         *aqmp_backup_run_get_jobs           (AqmpBackupRun      *self);
+gboolean           aqmp_backup_run_is_cancelling      (AqmpBackupRun      *self);
 
 void               aqmp_backup_run_run_async          (AqmpBackupRun      *self,
                                                        GCancellable       *cancellable,

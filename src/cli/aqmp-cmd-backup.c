@@ -1,0 +1,541 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "config.h"
+
+#include <unistd.h>
+
+#include <glib-unix.h>
+
+#include <aqmp/aqmp-backup.h>
+
+#include "aqmp-cli.h"
+#include "aqmp-backup-progress.h"
+
+/*
+ * aqmp backup: backups of a machine's disks as chains of qcow2 images
+ * (libaqmp-backup): run one with a progress bar (or JSON lines), list and
+ * show the catalog, restore a disk at a backup into a new image, verify
+ * the images. The catalog is in the job store (--db, as aqmp job).
+ *
+ * Exit codes, as aqmp job: 0 success; 1 the backup failed or was
+ * cancelled, QEMU refused, or verify found a problem; 2 a usage,
+ * connection, catalog or tool problem.
+ */
+
+typedef struct {
+  AqmpCliOptions options;
+  gchar *db_path;
+  /* run */
+  gchar *level;
+  gchar **disks;
+  gchar **excludes;
+  gchar *to;
+  gint64 speed;
+  gboolean compress;
+  /* list */
+  gchar *machine;
+  /* verify */
+  gchar *compare;
+  gchar *disk;
+  /* state */
+  AqmpClient *client;
+  AqmpJobStore *store;
+  AqmpJobRunner *runner;
+  AqmpBackupCatalog *catalog;
+  AqmpBackupProgress *progress;
+  GCancellable *cancellable;
+  GMainLoop *loop;
+  AqmpBackupRecord *record;
+  GError *error;
+  gint exit_code;
+} AqmpBackupCmd;
+
+typedef gint (*AqmpBackupCmdFunc) (AqmpBackupCmd *self, const gchar *verb, gint argc, gchar **argv);
+
+static gboolean
+aqmp_backup_cmd_parse (AqmpBackupCmd *self, const gchar *verb, const gchar *parameters, const gchar *description,
+                       const GOptionEntry *own, gint *argc, gchar ***argv)
+{
+  const GOptionEntry db = {
+    "db", 0, 0, G_OPTION_ARG_FILENAME, &self->db_path,
+    /* TRANSLATORS: --help text of aqmp backup's --db option */
+    N_("The job store that holds the catalog (default: $XDG_STATE_HOME/aqmp/jobs.db)"),
+    N_("PATH")
+  };
+  g_autoptr(GArray) entries = g_array_new (TRUE, TRUE, sizeof (GOptionEntry));
+  g_autofree gchar *command = g_strdup_printf ("backup %s", verb);
+
+  g_array_append_val (entries, db);
+  for (guint i = 0; own != NULL && own[i].long_name != NULL; i++)
+    g_array_append_val (entries, own[i]);
+  return aqmp_cli_parse_options (&self->options, command, parameters, description,
+                                 (const GOptionEntry *) (gpointer) entries->data, argc, argv, &self->exit_code);
+}
+
+static gboolean
+aqmp_backup_cmd_open_catalog (AqmpBackupCmd *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  self->store = aqmp_job_store_new (self->db_path, &error);
+  if (self->store != NULL)
+    self->catalog = aqmp_backup_catalog_new (self->store, &error);
+  if (self->catalog == NULL)
+    {
+      aqmp_cli_error ("%s", error->message);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gint
+aqmp_backup_cmd_exit_code (const GError *error)
+{
+  if (error->domain == AQMP_BACKUP_ERROR)
+    return error->code == AQMP_BACKUP_ERROR_FAILED || error->code == AQMP_BACKUP_ERROR_NO_CHAIN
+             ? AQMP_EXIT_QMP_ERROR : AQMP_EXIT_PROBLEM;
+  if (error->domain == AQMP_JOB_ERROR)
+    return error->code == AQMP_JOB_ERROR_FAILED || error->code == AQMP_JOB_ERROR_CANCELLED
+             ? AQMP_EXIT_QMP_ERROR : AQMP_EXIT_PROBLEM;
+  return aqmp_cli_exit_code (error);
+}
+
+static gint64
+aqmp_backup_cmd_parse_id (const gchar *text)
+{
+  guint64 id = 0;
+
+  if (text == NULL || !g_ascii_string_to_unsigned (text, 10, 1, G_MAXINT64, &id, NULL))
+    {
+      aqmp_cli_error (_("'%s' is not a backup id"), text != NULL ? text : "");
+      return 0;
+    }
+  return (gint64) id;
+}
+
+/* ----- run ----- */
+
+static void
+aqmp_backup_cmd_ran_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  AqmpBackupCmd *self = user_data;
+
+  self->record = aqmp_backup_run_run_finish (AQMP_BACKUP_RUN (source), result, &self->error);
+  g_main_loop_quit (self->loop);
+}
+
+static gboolean
+aqmp_backup_cmd_interrupted_cb (gpointer user_data)
+{
+  AqmpBackupCmd *self = user_data;
+
+  aqmp_backup_progress_clear (self->progress);
+  if (g_cancellable_is_cancelled (self->cancellable))
+    {
+      aqmp_cli_error (_("still cancelling: the backup's jobs are ending"));
+      return G_SOURCE_CONTINUE;
+    }
+  aqmp_cli_error (_("cancelling the backup (the chain stays usable)"));
+  g_cancellable_cancel (self->cancellable);
+  return G_SOURCE_CONTINUE;
+}
+
+static AqmpBackupOptions *
+aqmp_backup_cmd_options (AqmpBackupCmd *self)
+{
+  g_autoptr(AqmpBackupOptions) options = aqmp_backup_options_new ();
+  AqmpBackupLevel level = AQMP_BACKUP_LEVEL_AUTO;
+
+  if (self->level != NULL && !aqmp_backup_level_from_string (self->level, &level))
+    {
+      aqmp_cli_error (_("unknown level '%s' (full, incremental, differential or auto)"), self->level);
+      return NULL;
+    }
+  if (self->speed < 0)
+    {
+      aqmp_cli_error (_("--speed must not be negative"));
+      return NULL;
+    }
+  aqmp_backup_options_set_level (options, level);
+  aqmp_backup_options_set_directory (options, self->to);
+  aqmp_backup_options_set_speed (options, (guint64) self->speed);
+  aqmp_backup_options_set_compress (options, self->compress);
+  for (guint i = 0; self->disks != NULL && self->disks[i] != NULL; i++)
+    aqmp_backup_options_add_disk (options, self->disks[i]);
+  for (guint i = 0; self->excludes != NULL && self->excludes[i] != NULL; i++)
+    aqmp_backup_options_add_exclude (options, self->excludes[i]);
+  return g_steal_pointer (&options);
+}
+
+static gint
+aqmp_backup_cmd_follow (AqmpBackupCmd *self, AqmpBackupRun *run)
+{
+  guint sigint_id, sigterm_id;
+
+  self->progress = aqmp_backup_progress_new (self->options.json);
+  self->cancellable = g_cancellable_new ();
+  aqmp_backup_progress_watch (self->progress, run);
+  sigint_id = g_unix_signal_add (SIGINT, aqmp_backup_cmd_interrupted_cb, self);
+  sigterm_id = g_unix_signal_add (SIGTERM, aqmp_backup_cmd_interrupted_cb, self);
+  aqmp_backup_run_run_async (run, self->cancellable, aqmp_backup_cmd_ran_cb, self);
+  g_main_loop_run (self->loop);
+  g_source_remove (sigint_id);
+  g_source_remove (sigterm_id);
+  aqmp_backup_progress_ended (self->progress, run, self->record, self->error);
+  if (self->record != NULL)
+    return AQMP_EXIT_OK;
+  aqmp_cli_error ("%s", self->error->message);
+  return aqmp_backup_cmd_exit_code (self->error);
+}
+
+static gint
+aqmp_backup_cmd_run (AqmpBackupCmd *self, const gchar *verb, gint argc, gchar **argv)
+{
+  const GOptionEntry entries[] = {
+    { "level", 'l', 0, G_OPTION_ARG_STRING, &self->level,
+      N_("full, incremental, differential or auto (default: auto)"), N_("LEVEL") },
+    { "disk", 0, 0, G_OPTION_ARG_STRING_ARRAY, &self->disks,
+      N_("Back up this block node or device (repeatable; default: every device)"), N_("NODE") },
+    { "exclude", 0, 0, G_OPTION_ARG_STRING_ARRAY, &self->excludes,
+      N_("Leave this block node or device out (repeatable)"), N_("NODE") },
+    { "to", 0, 0, G_OPTION_ARG_FILENAME, &self->to,
+      N_("Where new chains go (default: $XDG_DATA_HOME/aqmp/backups)"), N_("DIR") },
+    { "speed", 0, 0, G_OPTION_ARG_INT64, &self->speed,
+      N_("Bytes per second for each disk's job (default: no limit)"), N_("BYTES") },
+    { "compress", 0, 0, G_OPTION_ARG_NONE, &self->compress, N_("Write compressed images"), NULL },
+    { NULL }
+  };
+  g_autoptr(AqmpBackupOptions) options = NULL;
+  g_autoptr(AqmpBackupRun) run = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!aqmp_backup_cmd_parse (self, verb,
+                              /* TRANSLATORS: the parameters of aqmp backup run */
+                              _("ADDRESS"),
+                              _("Back up the disks of the QEMU at ADDRESS into a chain of qcow2 images."),
+                              entries, &argc, &argv))
+    return self->exit_code;
+  if (argc != 2)
+    {
+      aqmp_cli_error (_("aqmp backup run takes one ADDRESS"));
+      return AQMP_EXIT_PROBLEM;
+    }
+  options = aqmp_backup_cmd_options (self);
+  if (options == NULL || !aqmp_backup_cmd_open_catalog (self))
+    return AQMP_EXIT_PROBLEM;
+  self->client = aqmp_client_new ();
+  aqmp_cli_setup (&self->options, self->client);
+  if (!aqmp_client_connect_sync (self->client, argv[1], NULL, &error))
+    {
+      aqmp_cli_error ("%s", error->message);
+      return AQMP_EXIT_PROBLEM;
+    }
+  self->runner = aqmp_job_runner_new (self->client, self->store, argv[1]);
+  aqmp_job_runner_set_poll_interval (self->runner, 200);
+  run = aqmp_backup_run_new (self->runner, self->catalog, options);
+  return aqmp_backup_cmd_follow (self, run);
+}
+
+/* ----- list and show ----- */
+
+static gchar *
+aqmp_backup_cmd_time (gint64 usec)
+{
+  g_autoptr(GDateTime) time = usec > 0 ? g_date_time_new_from_unix_local (usec / G_USEC_PER_SEC) : NULL;
+  return time != NULL ? g_date_time_format (time, "%Y-%m-%d %H:%M:%S") : g_strdup ("-");
+}
+
+static void
+aqmp_backup_cmd_print_json_array (GPtrArray *items, JsonObject *(*to_json) (gpointer), gboolean pretty)
+{
+  g_autoptr(JsonArray) array = json_array_new ();
+  g_autoptr(JsonNode) node = NULL;
+
+  for (guint i = 0; i < items->len; i++)
+    json_array_add_object_element (array, to_json (g_ptr_array_index (items, i)));
+  node = json_node_init_array (json_node_alloc (), array);
+  aqmp_cli_print_json (node, pretty);
+}
+
+static gint
+aqmp_backup_cmd_list (AqmpBackupCmd *self, const gchar *verb, gint argc, gchar **argv)
+{
+  const GOptionEntry entries[] = {
+    { "machine", 'm', 0, G_OPTION_ARG_STRING, &self->machine, N_("Only this machine's backups"), N_("ADDRESS") },
+    { NULL }
+  };
+  g_autoptr(GPtrArray) backups = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!aqmp_backup_cmd_parse (self, verb, "", _("List the backups in the catalog, oldest first."),
+                              entries, &argc, &argv))
+    return self->exit_code;
+  if (argc != 1)
+    {
+      aqmp_cli_error (_("aqmp backup list takes no arguments"));
+      return AQMP_EXIT_PROBLEM;
+    }
+  if (!aqmp_backup_cmd_open_catalog (self))
+    return AQMP_EXIT_PROBLEM;
+  backups = aqmp_backup_catalog_list_backups (self->catalog, self->machine, &error);
+  if (backups == NULL)
+    {
+      aqmp_cli_error ("%s", error->message);
+      return AQMP_EXIT_PROBLEM;
+    }
+  if (self->options.json)
+    {
+      aqmp_backup_cmd_print_json_array (backups, (gpointer) aqmp_backup_record_to_json,
+                                        aqmp_cli_use_pretty (&self->options));
+      return AQMP_EXIT_OK;
+    }
+  /* TRANSLATORS: the columns of aqmp backup list; keep the widths */
+  g_print (_("%-5s %-20s %-12s %-9s %-19s %10s  %s\n"), _("ID"), _("CHAIN"), _("LEVEL"), _("STATE"), _("CREATED"),
+           _("BYTES"), _("MACHINE"));
+  for (guint i = 0; i < backups->len; i++)
+    {
+      AqmpBackupRecord *backup = g_ptr_array_index (backups, i);
+      g_autofree gchar *created = aqmp_backup_cmd_time (aqmp_backup_record_get_created (backup));
+
+      g_print ("%-5" G_GINT64_FORMAT " %-20s %-12s %-9s %-19s %10" G_GINT64_FORMAT "  %s\n",
+               aqmp_backup_record_get_id (backup), aqmp_backup_record_get_chain_name (backup),
+               aqmp_backup_level_to_string (aqmp_backup_record_get_level (backup)),
+               aqmp_backup_state_to_string (aqmp_backup_record_get_state (backup)), created,
+               aqmp_backup_record_get_bytes (backup), aqmp_backup_record_get_machine (backup));
+    }
+  return AQMP_EXIT_OK;
+}
+
+static void
+aqmp_backup_cmd_print_backup (AqmpBackupRecord *backup, GPtrArray *images)
+{
+  g_autofree gchar *created = aqmp_backup_cmd_time (aqmp_backup_record_get_created (backup));
+  g_autofree gchar *finished = aqmp_backup_cmd_time (aqmp_backup_record_get_finished (backup));
+
+  g_print (_("backup %" G_GINT64_FORMAT " of %s\n"), aqmp_backup_record_get_id (backup),
+           aqmp_backup_record_get_machine (backup));
+  g_print (_("  chain:    %s\n"), aqmp_backup_record_get_chain_name (backup));
+  g_print (_("  level:    %s (asked: %s)\n"), aqmp_backup_level_to_string (aqmp_backup_record_get_level (backup)),
+           aqmp_backup_level_to_string (aqmp_backup_record_get_requested_level (backup)));
+  if (aqmp_backup_record_get_reason (backup) != NULL)
+    g_print (_("  reason:   %s\n"), aqmp_backup_record_get_reason (backup));
+  g_print (_("  state:    %s\n"), aqmp_backup_state_to_string (aqmp_backup_record_get_state (backup)));
+  if (aqmp_backup_record_get_error (backup) != NULL)
+    g_print (_("  error:    %s\n"), aqmp_backup_record_get_error (backup));
+  g_print (_("  time:     %s - %s\n"), created, finished);
+  g_print (_("  copied:   %" G_GINT64_FORMAT " bytes\n"), aqmp_backup_record_get_bytes (backup));
+  for (guint i = 0; i < images->len; i++)
+    {
+      AqmpBackupImage *image = g_ptr_array_index (images, i);
+      g_print (_("  disk %s: %s\n"), aqmp_backup_image_get_disk (image), aqmp_backup_image_get_path (image));
+      if (aqmp_backup_image_get_backing_path (image) != NULL)
+        g_print (_("    backed by %s\n"), aqmp_backup_image_get_backing_path (image));
+      if (aqmp_backup_image_get_checksum (image) != NULL)
+        g_print ("    %s\n", aqmp_backup_image_get_checksum (image));
+    }
+}
+
+static gint
+aqmp_backup_cmd_show (AqmpBackupCmd *self, const gchar *verb, gint argc, gchar **argv)
+{
+  g_autoptr(AqmpBackupRecord) backup = NULL;
+  g_autoptr(GPtrArray) images = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 id;
+
+  if (!aqmp_backup_cmd_parse (self, verb, _("ID"), _("Show a backup and its images."), NULL, &argc, &argv))
+    return self->exit_code;
+  if (argc != 2 || (id = aqmp_backup_cmd_parse_id (argv[1])) == 0)
+    {
+      if (argc != 2)
+        aqmp_cli_error (_("aqmp backup show takes one ID"));
+      return AQMP_EXIT_PROBLEM;
+    }
+  if (!aqmp_backup_cmd_open_catalog (self))
+    return AQMP_EXIT_PROBLEM;
+  backup = aqmp_backup_catalog_get_backup (self->catalog, id, &error);
+  if (backup != NULL)
+    images = aqmp_backup_catalog_list_images (self->catalog, id, &error);
+  if (images == NULL)
+    {
+      aqmp_cli_error ("%s", error->message);
+      return AQMP_EXIT_PROBLEM;
+    }
+  if (self->options.json)
+    {
+      g_autoptr(JsonObject) json = aqmp_backup_record_to_json (backup);
+      g_autoptr(JsonArray) array = json_array_new ();
+      g_autoptr(JsonNode) node = NULL;
+
+      for (guint i = 0; i < images->len; i++)
+        json_array_add_object_element (array, aqmp_backup_image_to_json (g_ptr_array_index (images, i)));
+      json_object_set_array_member (json, "images", g_steal_pointer (&array));
+      node = json_node_init_object (json_node_alloc (), json);
+      aqmp_cli_print_json (node, aqmp_cli_use_pretty (&self->options));
+      return AQMP_EXIT_OK;
+    }
+  aqmp_backup_cmd_print_backup (backup, images);
+  return AQMP_EXIT_OK;
+}
+
+/* ----- restore and verify ----- */
+
+static gint
+aqmp_backup_cmd_restore (AqmpBackupCmd *self, const gchar *verb, gint argc, gchar **argv)
+{
+  const GOptionEntry entries[] = {
+    { "to", 0, 0, G_OPTION_ARG_FILENAME, &self->to, N_("The new image file (must not exist)"), N_("FILE") },
+    { NULL }
+  };
+  g_autoptr(GError) error = NULL;
+  gint64 id;
+
+  if (!aqmp_backup_cmd_parse (self, verb, _("ID [DISK]"),
+                              _("Write a standalone qcow2 image of DISK as it was at backup ID."),
+                              entries, &argc, &argv))
+    return self->exit_code;
+  if (argc < 2 || argc > 3 || self->to == NULL)
+    {
+      aqmp_cli_error (_("aqmp backup restore takes ID [DISK] and --to FILE"));
+      return AQMP_EXIT_PROBLEM;
+    }
+  if ((id = aqmp_backup_cmd_parse_id (argv[1])) == 0 || !aqmp_backup_cmd_open_catalog (self))
+    return AQMP_EXIT_PROBLEM;
+  if (!aqmp_backup_catalog_restore_sync (self->catalog, id, argc == 3 ? argv[2] : NULL, self->to, NULL, &error))
+    {
+      aqmp_cli_error ("%s", error->message);
+      return AQMP_EXIT_PROBLEM;
+    }
+  if (!self->options.json)
+    g_print (_("restored backup %" G_GINT64_FORMAT " into %s\n"), id, self->to);
+  return AQMP_EXIT_OK;
+}
+
+static gint
+aqmp_backup_cmd_verify (AqmpBackupCmd *self, const gchar *verb, gint argc, gchar **argv)
+{
+  const GOptionEntry entries[] = {
+    { "compare", 0, 0, G_OPTION_ARG_FILENAME, &self->compare,
+      N_("Also compare the disk at backup ID with this image"), N_("IMAGE") },
+    { "disk", 0, 0, G_OPTION_ARG_STRING, &self->disk, N_("The disk to compare"), N_("NODE") },
+    { NULL }
+  };
+  g_auto(GStrv) problems = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 id = 0;
+
+  if (!aqmp_backup_cmd_parse (self, verb, _("[ID]"),
+                              _("Check the images backup ID needs (or every backup's): qemu-img check, backing "
+                                "files, checksums."),
+                              entries, &argc, &argv))
+    return self->exit_code;
+  if (argc > 2 || (argc == 2 && (id = aqmp_backup_cmd_parse_id (argv[1])) == 0))
+    {
+      if (argc > 2)
+        aqmp_cli_error (_("aqmp backup verify takes at most one ID"));
+      return AQMP_EXIT_PROBLEM;
+    }
+  if (!aqmp_backup_cmd_open_catalog (self))
+    return AQMP_EXIT_PROBLEM;
+  problems = aqmp_backup_catalog_verify_sync (self->catalog, id, self->disk, self->compare, NULL, &error);
+  if (problems == NULL)
+    {
+      aqmp_cli_error ("%s", error->message);
+      return aqmp_backup_cmd_exit_code (error);
+    }
+  for (guint i = 0; problems[i] != NULL; i++)
+    aqmp_cli_error ("%s", problems[i]);
+  if (problems[0] != NULL)
+    return AQMP_EXIT_QMP_ERROR;
+  if (!self->options.json)
+    g_print (_("intact\n"));
+  return AQMP_EXIT_OK;
+}
+
+/* ----- main ----- */
+
+static const struct {
+  const gchar *verb;
+  AqmpBackupCmdFunc func;
+} aqmp_backup_cmd_subcommands[] = {
+  { "run", aqmp_backup_cmd_run },
+  { "list", aqmp_backup_cmd_list },
+  { "show", aqmp_backup_cmd_show },
+  { "restore", aqmp_backup_cmd_restore },
+  { "verify", aqmp_backup_cmd_verify },
+};
+
+static void
+aqmp_backup_cmd_usage (void)
+{
+  g_printerr ("%s\n"
+              "  aqmp backup run ADDRESS [--level full|incremental|differential|auto] [--disk NODE]...\n"
+              "                  [--exclude NODE]... [--to DIR] [--speed BYTES] [--compress] [--json]\n"
+              "  aqmp backup list [--machine ADDRESS] [--json]\n"
+              "  aqmp backup show ID [--json]\n"
+              "  aqmp backup restore ID [DISK] --to FILE\n"
+              "  aqmp backup verify [ID] [--compare IMAGE [--disk NODE]]\n"
+              "\n%s\n", _("Usage:"),
+              /* TRANSLATORS: the end of aqmp backup's usage; keep the options as they are */
+              _("Every command takes --db PATH (default: $XDG_STATE_HOME/aqmp/jobs.db), and\n"
+                "the options every aqmp command takes (--timeout, --tls..., -v).\n"
+                "Ctrl-C cancels a running backup; the chain stays usable.\n"
+                "Run 'aqmp backup SUBCOMMAND --help' for a subcommand's options."));
+}
+
+static void
+aqmp_backup_cmd_clear (AqmpBackupCmd *self)
+{
+  g_clear_pointer (&self->progress, aqmp_backup_progress_free);
+  g_clear_pointer (&self->record, aqmp_backup_record_unref);
+  g_clear_error (&self->error);
+  g_clear_object (&self->cancellable);
+  g_clear_object (&self->runner);
+  g_clear_object (&self->client);
+  g_clear_object (&self->catalog);
+  g_clear_object (&self->store);
+  g_clear_pointer (&self->loop, g_main_loop_unref);
+  g_free (self->db_path);
+  g_free (self->level);
+  g_strfreev (self->disks);
+  g_strfreev (self->excludes);
+  g_free (self->to);
+  g_free (self->machine);
+  g_free (self->compare);
+  g_free (self->disk);
+}
+
+/**
+ * aqmp_cmd_backup:
+ * @argc: the number of arguments
+ * @argv: the arguments; argv[0] is "backup"
+ *
+ * Runs `aqmp backup SUBCOMMAND ...`.
+ *
+ * Returns: the exit code
+ */
+gint
+aqmp_cmd_backup (gint argc, gchar **argv)
+{
+  AqmpBackupCmd self = { .exit_code = AQMP_EXIT_PROBLEM };
+  AqmpBackupCmdFunc func = NULL;
+  gint rc;
+
+  if (argc < 2 || g_strcmp0 (argv[1], "--help") == 0 || g_strcmp0 (argv[1], "-h") == 0)
+    {
+      aqmp_backup_cmd_usage ();
+      return argc < 2 ? AQMP_EXIT_PROBLEM : AQMP_EXIT_OK;
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (aqmp_backup_cmd_subcommands); i++)
+    if (g_strcmp0 (aqmp_backup_cmd_subcommands[i].verb, argv[1]) == 0)
+      func = aqmp_backup_cmd_subcommands[i].func;
+  if (func == NULL)
+    {
+      aqmp_cli_error (_("unknown backup command '%s'"), argv[1]);
+      aqmp_backup_cmd_usage ();
+      return AQMP_EXIT_PROBLEM;
+    }
+  self.loop = g_main_loop_new (NULL, FALSE);
+  rc = func (&self, argv[1], argc - 1, argv + 1);
+  aqmp_backup_cmd_clear (&self);
+  return rc;
+}
