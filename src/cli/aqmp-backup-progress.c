@@ -79,8 +79,8 @@ aqmp_backup_progress_draw (AqmpBackupProgress *self, gint64 current, gint64 tota
   guint filled = (guint) (fraction * BAR_WIDTH);
 
   /* TRANSLATORS: the start of the progress bar: a backup's id and level */
-  g_string_append_printf (line, _("\r\033[Kbackup %" G_GINT64_FORMAT " %s ["),
-                          aqmp_backup_run_get_backup_id (self->run),
+  g_string_append (line, "\r\033[K");
+  g_string_append_printf (line, _("backup %lld %s ["), (long long) aqmp_backup_run_get_backup_id (self->run),
                           aqmp_backup_level_to_string (aqmp_backup_run_get_level (self->run)));
   for (guint i = 0; i < BAR_WIDTH; i++)
     g_string_append (line, i < filled ? "#" : "-");
@@ -208,7 +208,7 @@ aqmp_backup_progress_ended (AqmpBackupProgress *self, AqmpBackupRun *run, AqmpBa
           aqmp_backup_progress_draw (self, bytes, bytes, TRUE);
           aqmp_backup_progress_clear (self);
           /* TRANSLATORS: the last line of a backup: its id, level and chain */
-          g_print (_("backup %" G_GINT64_FORMAT " completed (%s, chain %s)\n"), aqmp_backup_record_get_id (record),
+          g_print (_("backup %lld completed (%s, chain %s)\n"), (long long) aqmp_backup_record_get_id (record),
                    aqmp_backup_level_to_string (aqmp_backup_record_get_level (record)),
                    aqmp_backup_record_get_chain_name (record));
         }

@@ -311,7 +311,7 @@ aqmp_backup_cmd_print_backup (AqmpBackupRecord *backup, GPtrArray *images)
   g_autofree gchar *created = aqmp_backup_cmd_time (aqmp_backup_record_get_created (backup));
   g_autofree gchar *finished = aqmp_backup_cmd_time (aqmp_backup_record_get_finished (backup));
 
-  g_print (_("backup %" G_GINT64_FORMAT " of %s\n"), aqmp_backup_record_get_id (backup),
+  g_print (_("backup %lld of %s\n"), (long long) aqmp_backup_record_get_id (backup),
            aqmp_backup_record_get_machine (backup));
   g_print (_("  chain:    %s\n"), aqmp_backup_record_get_chain_name (backup));
   g_print (_("  level:    %s (asked: %s)\n"), aqmp_backup_level_to_string (aqmp_backup_record_get_level (backup)),
@@ -322,7 +322,7 @@ aqmp_backup_cmd_print_backup (AqmpBackupRecord *backup, GPtrArray *images)
   if (aqmp_backup_record_get_error (backup) != NULL)
     g_print (_("  error:    %s\n"), aqmp_backup_record_get_error (backup));
   g_print (_("  time:     %s - %s\n"), created, finished);
-  g_print (_("  copied:   %" G_GINT64_FORMAT " bytes\n"), aqmp_backup_record_get_bytes (backup));
+  g_print (_("  copied:   %lld bytes\n"), (long long) aqmp_backup_record_get_bytes (backup));
   for (guint i = 0; i < images->len; i++)
     {
       AqmpBackupImage *image = g_ptr_array_index (images, i);
@@ -406,7 +406,7 @@ aqmp_backup_cmd_restore (AqmpBackupCmd *self, const gchar *verb, gint argc, gcha
       return AQMP_EXIT_PROBLEM;
     }
   if (!self->options.json)
-    g_print (_("restored backup %" G_GINT64_FORMAT " into %s\n"), id, self->to);
+    g_print (_("restored backup %lld into %s\n"), (long long) id, self->to);
   return AQMP_EXIT_OK;
 }
 
