@@ -686,6 +686,64 @@ test_backup_verify (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (problems[1], "checksum"));
 }
 
+/* prune removes whole chains, never the open one, and leaves what a
+ * kept backup needs restorable */
+static void
+test_backup_prune (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpBackupRecord) full1 = NULL;
+  g_autoptr(AqmpBackupRecord) inc1 = NULL;
+  g_autoptr(AqmpBackupRecord) full2 = NULL;
+  g_autoptr(AqmpBackupRecord) inc2 = NULL;
+  g_autoptr(AqmpBackupRecord) full3 = NULL;
+  g_autoptr(AqmpBackupImage) old_image = NULL;
+  g_autoptr(GPtrArray) removed = NULL;
+  g_autoptr(GPtrArray) chains = NULL;
+  g_autoptr(GPtrArray) backups = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *copy = NULL;
+
+  add_disk (f, "disk0", NULL, NULL);
+  full1 = run_level (f, AQMP_BACKUP_LEVEL_FULL, "disk0");
+  guest_write (f, "disk0", 0x01, 0, MIB);
+  inc1 = run_level (f, AQMP_BACKUP_LEVEL_INCREMENTAL, "disk0");
+  old_image = image_of (f, inc1, 0);
+  full2 = run_level (f, AQMP_BACKUP_LEVEL_FULL, "disk0");
+  guest_write (f, "disk0", 0x02, MIB, MIB);
+  copy = copy_source (f, "disk0");
+  inc2 = run_level (f, AQMP_BACKUP_LEVEL_INCREMENTAL, "disk0");
+  full3 = run_level (f, AQMP_BACKUP_LEVEL_FULL, "disk0");
+
+  removed = aqmp_backup_catalog_prune_sync (f->catalog, NULL, 2, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (removed->len, ==, 1);
+  g_assert_cmpint (aqmp_backup_chain_get_id (g_ptr_array_index (removed, 0)), ==,
+                   aqmp_backup_record_get_chain_id (full1));
+  g_assert_false (g_file_test (aqmp_backup_image_get_path (old_image), G_FILE_TEST_EXISTS));
+  g_assert_null (aqmp_backup_catalog_get_backup (f->catalog, aqmp_backup_record_get_id (inc1), &error));
+  g_assert_error (error, AQMP_BACKUP_ERROR, AQMP_BACKUP_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  /* the kept chain restores, the job history stays */
+  assert_restores (f, inc2, "disk0", copy);
+  {
+    g_autoptr(GPtrArray) jobs = aqmp_job_store_list_jobs (f->store, NULL, FALSE, &error);
+    g_assert_cmpuint (jobs->len, >, 0);
+  }
+
+  /* by age: everything older than an hour from now, but the open chain */
+  g_clear_pointer (&removed, g_ptr_array_unref);
+  removed = aqmp_backup_catalog_prune_sync (f->catalog, NULL, 0, g_get_real_time () + (gint64) G_USEC_PER_SEC * 3600, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (removed->len, ==, 1);
+  chains = aqmp_backup_catalog_list_chains (f->catalog, NULL, &error);
+  g_assert_cmpuint (chains->len, ==, 1);
+  g_assert_true (aqmp_backup_chain_is_open (g_ptr_array_index (chains, 0)));
+  backups = aqmp_backup_catalog_list_backups (f->catalog, NULL, &error);
+  g_assert_cmpuint (backups->len, ==, 1);
+  g_assert_cmpint (aqmp_backup_record_get_id (g_ptr_array_index (backups, 0)), ==, aqmp_backup_record_get_id (full3));
+  aqmp_test_job_assert_integrity (f->store);
+}
+
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
@@ -700,5 +758,6 @@ main (int argc, char **argv)
   ADD ("/backup/cancelled", test_backup_cancelled);
   ADD ("/backup/auto", test_backup_auto);
   ADD ("/backup/verify", test_backup_verify);
+  ADD ("/backup/prune", test_backup_prune);
   return g_test_run ();
 }

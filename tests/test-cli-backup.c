@@ -307,6 +307,60 @@ test_cli_backup_ctrl_c (Fixture *f, gconstpointer data)
   }
 }
 
+/* bitmaps: the chain's in use, a stray aqmp bitmap removed by --cleanup,
+ * someone else's never touched; prune through the tool */
+static void
+test_cli_backup_bitmaps (Fixture *f, gconstpointer data)
+{
+  g_autoptr(JsonObject) full = NULL;
+  g_autoptr(JsonNode) rows = NULL;
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  guint used = 0, removed = 0, foreign = 0;
+
+  add_disk (f, NULL);
+  full = run_json (f, "full");
+  qmp_ok (f, "block-dirty-bitmap-add", "{\"node\": \"disk0\", \"name\": \"aqmp-stray\"}");
+  qmp_ok (f, "block-dirty-bitmap-add", "{\"node\": \"disk0\", \"name\": \"theirs\"}");
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "backup", "bitmaps", f->qemu->address, "--cleanup",
+                                       "--db", f->db, "--json", NULL), ==, 0);
+  rows = aqmp_json_parse (out, -1, NULL);
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (rows)); i++)
+    {
+      JsonObject *row = json_array_get_object_element (json_node_get_array (rows), i);
+      const gchar *chain = json_object_get_string_member (row, "chain");
+
+      if (g_strcmp0 (chain, json_object_get_string_member (full, "chain-name")) == 0)
+        used++;
+      else if (g_strcmp0 (json_object_get_string_member (row, "bitmap"), "aqmp-stray") == 0)
+        removed += json_object_get_boolean_member (row, "removed") && g_strcmp0 (chain, "unused") == 0;
+      else if (g_strcmp0 (json_object_get_string_member (row, "bitmap"), "theirs") == 0)
+        foreign += !json_object_get_boolean_member (row, "removed") && g_strcmp0 (chain, "-") == 0;
+    }
+  g_assert_cmpuint (used, ==, 2);
+  g_assert_cmpuint (removed, ==, 1);
+  g_assert_cmpuint (foreign, ==, 1);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  /* a second look: the stray one is gone */
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "backup", "bitmaps", f->qemu->address,
+                                       "--db", f->db, NULL), ==, 0);
+  g_assert_null (strstr (out, "aqmp-stray"));
+  g_assert_nonnull (strstr (out, "theirs"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* prune: the only chain is open, nothing goes; a bad date is refused */
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "backup", "prune", "--keep-chains", "1",
+                                       "--db", f->db, "--json", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "[]\n");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "backup", "prune", "--older-than", "someday",
+                                       "--db", f->db, NULL), ==, 2);
+  aqmp_test_assert_one_error_line (err);
+}
+
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
@@ -317,5 +371,6 @@ main (int argc, char **argv)
   ADD ("/cli-backup/json", test_cli_backup_json);
   ADD ("/cli-backup/pty", test_cli_backup_pty);
   ADD ("/cli-backup/ctrl-c", test_cli_backup_ctrl_c);
+  ADD ("/cli-backup/bitmaps", test_cli_backup_bitmaps);
   return g_test_run ();
 }

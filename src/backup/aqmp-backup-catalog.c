@@ -153,6 +153,7 @@ chain_from_row (sqlite3_stmt *stmt)
   chain->bitmap = column_text (stmt, 4);
   chain->diff_bitmap = column_text (stmt, 5);
   chain->open = g_strcmp0 ((const gchar *) sqlite3_column_text (stmt, 6), "open") == 0;
+  chain->failed = g_strcmp0 ((const gchar *) sqlite3_column_text (stmt, 6), "failed") == 0;
   chain->created = sqlite3_column_int64 (stmt, 7);
   return chain;
 }
@@ -554,6 +555,18 @@ aqmp_backup_catalog_update_image (AqmpBackupCatalog *self, AqmpBackupImage *imag
   sqlite3_bind_int64 (stmt, 1, image->size);
   sqlite3_bind_text (stmt, 2, image->checksum, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 3, image->id);
+  return aqmp_backup_catalog_step (self, stmt, error);
+}
+
+/* the chain's rows; its backups, images and job links go with it */
+gboolean
+aqmp_backup_catalog_delete_chain (AqmpBackupCatalog *self, gint64 id, GError **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = aqmp_backup_catalog_prepare (self, "DELETE FROM backup_chains WHERE id = ?;", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, id);
   return aqmp_backup_catalog_step (self, stmt, error);
 }
 

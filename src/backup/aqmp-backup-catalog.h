@@ -37,6 +37,13 @@ GArray            *aqmp_backup_catalog_list_jobs      (AqmpBackupCatalog  *self,
                                                        gint64              backup_id,
                                                        GError            **error);
 
+/* retention: whole chains, never the open one */
+GPtrArray         *aqmp_backup_catalog_prune_sync     (AqmpBackupCatalog  *self,
+                                                       const gchar        *machine,
+                                                       guint               keep_chains,
+                                                       gint64              older_than,
+                                                       GError            **error);
+
 /* restore: a standalone image of one disk at one backup, into a new file */
 void               aqmp_backup_catalog_restore_async  (AqmpBackupCatalog  *self,
                                                        gint64              backup_id,

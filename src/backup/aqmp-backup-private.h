@@ -16,6 +16,7 @@ struct _AqmpBackupChain {
   gchar *bitmap;
   gchar *diff_bitmap;
   gboolean open;
+  gboolean failed;
   gint64 created;
 };
 
@@ -96,6 +97,9 @@ gboolean          aqmp_backup_catalog_add_job         (AqmpBackupCatalog *self,
 AqmpBackupRecord *aqmp_backup_catalog_find_base       (AqmpBackupCatalog *self,
                                                        gint64             chain_id,
                                                        AqmpBackupLevel    level,
+                                                       GError           **error);
+gboolean          aqmp_backup_catalog_delete_chain    (AqmpBackupCatalog *self,
+                                                       gint64             id,
                                                        GError           **error);
 gboolean          aqmp_backup_catalog_set_chain_state (AqmpBackupCatalog *self,
                                                        gint64             id,

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <stdio.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -36,6 +37,10 @@ typedef struct {
   /* verify */
   gchar *compare;
   gchar *disk;
+  /* prune and bitmaps */
+  gint keep_chains;
+  gchar *older_than;
+  gboolean cleanup;
   /* state */
   AqmpClient *client;
   AqmpJobStore *store;
@@ -451,6 +456,203 @@ aqmp_backup_cmd_verify (AqmpBackupCmd *self, const gchar *verb, gint argc, gchar
   return AQMP_EXIT_OK;
 }
 
+/* ----- prune ----- */
+
+/* YYYY-MM-DD (local midnight) or an ISO 8601 time, in microseconds */
+static gint64
+aqmp_backup_cmd_parse_date (const gchar *text)
+{
+  g_autoptr(GTimeZone) local = g_time_zone_new_local ();
+  g_autoptr(GDateTime) time = g_date_time_new_from_iso8601 (text, local);
+  gint year, month, day;
+
+  if (time == NULL && sscanf (text, "%d-%d-%d", &year, &month, &day) == 3)
+    time = g_date_time_new_local (year, month, day, 0, 0, 0);
+  return time != NULL ? g_date_time_to_unix (time) * G_USEC_PER_SEC : 0;
+}
+
+static gint
+aqmp_backup_cmd_prune (AqmpBackupCmd *self, const gchar *verb, gint argc, gchar **argv)
+{
+  const GOptionEntry entries[] = {
+    { "keep-chains", 'k', 0, G_OPTION_ARG_INT, &self->keep_chains,
+      N_("Keep each machine's N newest chains"), N_("N") },
+    { "older-than", 0, 0, G_OPTION_ARG_STRING, &self->older_than,
+      N_("Remove chains whose newest backup is older than DATE (YYYY-MM-DD)"), N_("DATE") },
+    { "machine", 'm', 0, G_OPTION_ARG_STRING, &self->machine, N_("Only this machine's chains"), N_("ADDRESS") },
+    { NULL }
+  };
+  g_autoptr(GPtrArray) removed = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 older_than = 0;
+
+  if (!aqmp_backup_cmd_parse (self, verb, "",
+                              _("Remove whole chains beyond the newest N, or older than a date; never a machine's "
+                                "open chain."),
+                              entries, &argc, &argv))
+    return self->exit_code;
+  if (argc != 1 || self->keep_chains < 0 || (self->keep_chains == 0 && self->older_than == NULL))
+    {
+      aqmp_cli_error (_("aqmp backup prune takes --keep-chains N (N > 0) or --older-than DATE"));
+      return AQMP_EXIT_PROBLEM;
+    }
+  if (self->older_than != NULL && (older_than = aqmp_backup_cmd_parse_date (self->older_than)) == 0)
+    {
+      aqmp_cli_error (_("'%s' is not a date (YYYY-MM-DD)"), self->older_than);
+      return AQMP_EXIT_PROBLEM;
+    }
+  if (!aqmp_backup_cmd_open_catalog (self))
+    return AQMP_EXIT_PROBLEM;
+  removed = aqmp_backup_catalog_prune_sync (self->catalog, self->machine, (guint) self->keep_chains, older_than,
+                                            &error);
+  if (removed == NULL)
+    {
+      aqmp_cli_error ("%s", error->message);
+      return AQMP_EXIT_PROBLEM;
+    }
+  if (self->options.json)
+    {
+      aqmp_backup_cmd_print_json_array (removed, (gpointer) aqmp_backup_chain_to_json,
+                                        aqmp_cli_use_pretty (&self->options));
+      return AQMP_EXIT_OK;
+    }
+  for (guint i = 0; i < removed->len; i++)
+    {
+      AqmpBackupChain *chain = g_ptr_array_index (removed, i);
+      g_print (_("removed chain %s of %s\n"), aqmp_backup_chain_get_name (chain), aqmp_backup_chain_get_machine (chain));
+    }
+  return AQMP_EXIT_OK;
+}
+
+/* ----- bitmaps ----- */
+
+/* bitmap name -> the chain that uses it, for the machine's open chains */
+static GHashTable *
+aqmp_backup_cmd_used_bitmaps (AqmpBackupCmd *self, const gchar *machine, GError **error)
+{
+  g_autoptr(GPtrArray) chains = aqmp_backup_catalog_list_chains (self->catalog, machine, error);
+  GHashTable *used;
+
+  if (chains == NULL)
+    return NULL;
+  used = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  for (guint i = 0; i < chains->len; i++)
+    {
+      AqmpBackupChain *chain = g_ptr_array_index (chains, i);
+      if (!aqmp_backup_chain_is_open (chain) || aqmp_backup_chain_get_bitmap (chain) == NULL)
+        continue;
+      g_hash_table_insert (used, g_strdup (aqmp_backup_chain_get_bitmap (chain)),
+                           g_strdup (aqmp_backup_chain_get_name (chain)));
+      g_hash_table_insert (used, g_strdup (aqmp_backup_chain_get_diff_bitmap (chain)),
+                           g_strdup (aqmp_backup_chain_get_name (chain)));
+    }
+  return used;
+}
+
+static gboolean
+aqmp_backup_cmd_remove_bitmap (AqmpBackupCmd *self, const gchar *node, const gchar *name)
+{
+  g_autoptr(JsonObject) arguments = json_object_new ();
+  g_autoptr(JsonNode) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  json_object_set_string_member (arguments, "node", node);
+  json_object_set_string_member (arguments, "name", name);
+  reply = aqmp_client_execute_sync (self->client, "block-dirty-bitmap-remove", arguments, NULL, &error);
+  if (reply == NULL)
+    aqmp_cli_error ("%s: %s", name, error->message);
+  return reply != NULL;
+}
+
+/* one node's bitmaps: each with the chain that uses it, "unused" for an
+ * aqmp bitmap no open chain uses (removed with --cleanup), "-" for the
+ * bitmaps that are not aqmp's, which are never touched */
+static gboolean
+aqmp_backup_cmd_node_bitmaps (AqmpBackupCmd *self, JsonObject *node, GHashTable *used, JsonArray *out)
+{
+  const gchar *name = json_object_has_member (node, "node-name") ? json_object_get_string_member (node, "node-name")
+                                                                   : NULL;
+  JsonArray *bitmaps = json_object_has_member (node, "dirty-bitmaps")
+                         ? json_object_get_array_member (node, "dirty-bitmaps") : NULL;
+  gboolean ok = TRUE;
+
+  for (guint i = 0; name != NULL && bitmaps != NULL && i < json_array_get_length (bitmaps); i++)
+    {
+      JsonObject *bitmap = json_array_get_object_element (bitmaps, i);
+      const gchar *bitmap_name = json_object_get_string_member (bitmap, "name");
+      const gchar *chain = g_hash_table_lookup (used, bitmap_name);
+      gboolean ours = g_str_has_prefix (bitmap_name, "aqmp-");
+      gboolean removed = ours && chain == NULL && self->cleanup && aqmp_backup_cmd_remove_bitmap (self, name, bitmap_name);
+      JsonObject *row = json_object_new ();
+
+      ok &= !(ours && chain == NULL && self->cleanup && !removed);
+      json_object_set_string_member (row, "node", name);
+      json_object_set_string_member (row, "bitmap", bitmap_name);
+      json_object_set_string_member (row, "chain", chain != NULL ? chain : ours ? "unused" : "-");
+      json_object_set_int_member (row, "count", json_object_get_int_member (bitmap, "count"));
+      json_object_set_boolean_member (row, "removed", removed);
+      json_array_add_object_element (out, row);
+    }
+  return ok;
+}
+
+static gint
+aqmp_backup_cmd_bitmaps (AqmpBackupCmd *self, const gchar *verb, gint argc, gchar **argv)
+{
+  const GOptionEntry entries[] = {
+    { "cleanup", 0, 0, G_OPTION_ARG_NONE, &self->cleanup,
+      N_("Remove aqmp's bitmaps that no open chain uses"), NULL },
+    { NULL }
+  };
+  g_autoptr(JsonObject) flat = json_object_new ();
+  g_autoptr(JsonNode) nodes = NULL;
+  g_autoptr(GHashTable) used = NULL;
+  g_autoptr(JsonArray) rows = json_array_new ();
+  g_autoptr(GError) error = NULL;
+  gboolean ok = TRUE;
+
+  if (!aqmp_backup_cmd_parse (self, verb, _("ADDRESS"),
+                              _("List the dirty bitmaps of the machine's disks and the chains that use them."),
+                              entries, &argc, &argv))
+    return self->exit_code;
+  if (argc != 2)
+    {
+      aqmp_cli_error (_("aqmp backup bitmaps takes one ADDRESS"));
+      return AQMP_EXIT_PROBLEM;
+    }
+  if (!aqmp_backup_cmd_open_catalog (self))
+    return AQMP_EXIT_PROBLEM;
+  used = aqmp_backup_cmd_used_bitmaps (self, argv[1], &error);
+  self->client = aqmp_client_new ();
+  aqmp_cli_setup (&self->options, self->client);
+  if (used == NULL || !aqmp_client_connect_sync (self->client, argv[1], NULL, &error))
+    {
+      aqmp_cli_error ("%s", error->message);
+      return AQMP_EXIT_PROBLEM;
+    }
+  json_object_set_boolean_member (flat, "flat", TRUE);
+  nodes = aqmp_client_execute_sync (self->client, "query-named-block-nodes", flat, NULL, &error);
+  if (nodes == NULL)
+    return aqmp_cli_report_failure ("query-named-block-nodes", error);
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (nodes)); i++)
+    ok &= aqmp_backup_cmd_node_bitmaps (self, json_array_get_object_element (json_node_get_array (nodes), i), used,
+                                        rows);
+  if (self->options.json)
+    {
+      g_autoptr(JsonNode) node = json_node_init_array (json_node_alloc (), json_array_ref (rows));
+      aqmp_cli_print_json (node, aqmp_cli_use_pretty (&self->options));
+    }
+  else
+    for (guint i = 0; i < json_array_get_length (rows); i++)
+      {
+        JsonObject *row = json_array_get_object_element (rows, i);
+        g_print ("%-20s %-36s %-24s%s\n", json_object_get_string_member (row, "node"),
+                 json_object_get_string_member (row, "bitmap"), json_object_get_string_member (row, "chain"),
+                 json_object_get_boolean_member (row, "removed") ? _(" (removed)") : "");
+      }
+  return ok ? AQMP_EXIT_OK : AQMP_EXIT_QMP_ERROR;
+}
+
 /* ----- main ----- */
 
 static const struct {
@@ -462,6 +664,8 @@ static const struct {
   { "show", aqmp_backup_cmd_show },
   { "restore", aqmp_backup_cmd_restore },
   { "verify", aqmp_backup_cmd_verify },
+  { "prune", aqmp_backup_cmd_prune },
+  { "bitmaps", aqmp_backup_cmd_bitmaps },
 };
 
 static void
@@ -474,6 +678,8 @@ aqmp_backup_cmd_usage (void)
               "  aqmp backup show ID [--json]\n"
               "  aqmp backup restore ID [DISK] --to FILE\n"
               "  aqmp backup verify [ID] [--compare IMAGE [--disk NODE]]\n"
+              "  aqmp backup prune [--keep-chains N] [--older-than DATE] [--machine ADDRESS]\n"
+              "  aqmp backup bitmaps ADDRESS [--cleanup] [--json]\n"
               "\n%s\n", _("Usage:"),
               /* TRANSLATORS: the end of aqmp backup's usage; keep the options as they are */
               _("Every command takes --db PATH (default: $XDG_STATE_HOME/aqmp/jobs.db), and\n"
@@ -501,6 +707,7 @@ aqmp_backup_cmd_clear (AqmpBackupCmd *self)
   g_free (self->to);
   g_free (self->machine);
   g_free (self->compare);
+  g_free (self->older_than);
   g_free (self->disk);
 }
 
