@@ -361,6 +361,50 @@ test_cli_backup_bitmaps (Fixture *f, gconstpointer data)
   aqmp_test_assert_one_error_line (err);
 }
 
+/* offline: an image file through qemu-storage-daemon, then an
+ * incremental of the same image, its bitmap kept in the file between */
+static void
+test_cli_backup_offline (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *image = g_build_filename (f->dir, "offline.qcow2", NULL);
+  g_autofree gchar *restored = g_build_filename (f->dir, "restored.qcow2", NULL);
+  const gchar *create[] = { "qemu-img", "create", "-q", "-f", "qcow2", image, "8M", NULL };
+  const gchar *write1[] = { "qemu-io", "-f", "qcow2", "-c", "write -P 0x5a 0 1M", image, NULL };
+  const gchar *write2[] = { "qemu-io", "-f", "qcow2", "-c", "write -P 0xa5 3M 1M", image, NULL };
+  const gchar *compare[] = { "qemu-img", "compare", "-f", "qcow2", "-F", "qcow2", restored, image, NULL };
+  g_autoptr(GPtrArray) lines = NULL;
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  JsonObject *end;
+
+  g_assert_cmpint (spawn_status (create, NULL), ==, 0);
+  g_assert_cmpint (spawn_status (write1, NULL), ==, 0);
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "backup", "offline", image, "--to", f->backups,
+                                       "--db", f->db, "--json", NULL), ==, 0);
+  lines = json_lines (out);
+  end = g_ptr_array_index (lines, lines->len - 1);
+  g_assert_cmpstr (json_object_get_string_member (end, "level"), ==, "full");
+  g_assert_cmpstr (json_object_get_string_member (end, "state"), ==, "completed");
+  g_assert_true (g_str_has_prefix (json_object_get_string_member (end, "machine"), "offline:"));
+  g_clear_pointer (&lines, g_ptr_array_unref);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (spawn_status (write2, NULL), ==, 0);
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "backup", "offline", image, "--to", f->backups,
+                                       "--db", f->db, "--json", NULL), ==, 0);
+  lines = json_lines (out);
+  end = g_ptr_array_index (lines, lines->len - 1);
+  g_assert_cmpstr (json_object_get_string_member (end, "level"), ==, "incremental");
+  g_assert_cmpint (json_object_get_int_member (end, "bytes"), ==, MIB);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "backup", "restore", "2", "--to", restored,
+                                       "--db", f->db, NULL), ==, 0);
+  g_assert_cmpint (spawn_status (compare, NULL), ==, 0);
+}
+
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
@@ -372,5 +416,6 @@ main (int argc, char **argv)
   ADD ("/cli-backup/pty", test_cli_backup_pty);
   ADD ("/cli-backup/ctrl-c", test_cli_backup_ctrl_c);
   ADD ("/cli-backup/bitmaps", test_cli_backup_bitmaps);
+  ADD ("/cli-backup/offline", test_cli_backup_offline);
   return g_test_run ();
 }

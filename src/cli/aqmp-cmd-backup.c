@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -238,6 +239,145 @@ aqmp_backup_cmd_run (AqmpBackupCmd *self, const gchar *verb, gint argc, gchar **
   aqmp_job_runner_set_poll_interval (self->runner, 200);
   run = aqmp_backup_run_new (self->runner, self->catalog, options);
   return aqmp_backup_cmd_follow (self, run);
+}
+
+/* ----- offline ----- */
+
+/* qcow2 (by its magic) or raw */
+static const gchar *
+aqmp_backup_cmd_image_format (const gchar *path)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GFileInputStream) stream = g_file_read (file, NULL, NULL);
+  guchar magic[4] = { 0 };
+
+  if (stream == NULL ||
+      !g_input_stream_read_all (G_INPUT_STREAM (stream), magic, sizeof magic, NULL, NULL, NULL))
+    return NULL;
+  return memcmp (magic, "QFI\xfb", 4) == 0 ? "qcow2" : "raw";
+}
+
+/* --blockdev for @path as node @node, in JSON so that any path works */
+static gchar *
+aqmp_backup_cmd_blockdev (const gchar *path, const gchar *node, const gchar *format)
+{
+  g_autoptr(JsonObject) blockdev = json_object_new ();
+  JsonObject *file = json_object_new ();
+  g_autoptr(JsonNode) root = NULL;
+
+  json_object_set_string_member (file, "driver", "file");
+  json_object_set_string_member (file, "filename", path);
+  json_object_set_string_member (blockdev, "driver", format);
+  json_object_set_string_member (blockdev, "node-name", node);
+  json_object_set_object_member (blockdev, "file", file);
+  root = json_node_init_object (json_node_alloc (), blockdev);
+  return aqmp_json_to_string (root, FALSE);
+}
+
+/* the node name of an image: its file name without the extension,
+ * letters, digits and '-' only, starting with a letter */
+static gchar *
+aqmp_backup_cmd_node_name (const gchar *path, guint index)
+{
+  g_autofree gchar *base = g_path_get_basename (path);
+  gchar *dot = strrchr (base, '.');
+  GString *node = g_string_new ("img-");
+
+  if (dot != NULL && dot != base)
+    *dot = '\0';
+  for (const gchar *p = base; *p != '\0'; p++)
+    g_string_append_c (node, g_ascii_isalnum (*p) || *p == '-' ? *p : '-');
+  if (index > 0)
+    g_string_append_printf (node, "-%u", index);
+  return g_string_free (node, FALSE);
+}
+
+static void
+aqmp_backup_cmd_close_nodes (AqmpBackupCmd *self, GPtrArray *nodes)
+{
+  /* closing a node writes its persistent bitmaps into the image */
+  for (guint i = 0; i < nodes->len; i++)
+    {
+      g_autoptr(JsonObject) arguments = json_object_new ();
+      g_autoptr(JsonNode) reply = NULL;
+      g_autoptr(GError) error = NULL;
+
+      json_object_set_string_member (arguments, "node-name", g_ptr_array_index (nodes, i));
+      reply = aqmp_client_execute_sync (self->client, "blockdev-del", arguments, NULL, &error);
+      if (reply == NULL)
+        aqmp_cli_error (_("cannot close %s: %s"), (const gchar *) g_ptr_array_index (nodes, i), error->message);
+    }
+}
+
+static gint
+aqmp_backup_cmd_offline (AqmpBackupCmd *self, const gchar *verb, gint argc, gchar **argv)
+{
+  const GOptionEntry entries[] = {
+    { "level", 'l', 0, G_OPTION_ARG_STRING, &self->level,
+      N_("full, incremental, differential or auto (default: auto)"), N_("LEVEL") },
+    { "to", 0, 0, G_OPTION_ARG_FILENAME, &self->to,
+      N_("Where new chains go (default: $XDG_DATA_HOME/aqmp/backups)"), N_("DIR") },
+    { NULL }
+  };
+  g_autoptr(AqmpLauncher) launcher = aqmp_launcher_new_storage_daemon (NULL);
+  g_autoptr(AqmpBackupOptions) options = NULL;
+  g_autoptr(AqmpBackupRun) run = NULL;
+  g_autoptr(GPtrArray) nodes = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) paths = g_ptr_array_new_null_terminated (4, g_free, TRUE);
+  g_autofree gchar *joined = NULL;
+  g_autofree gchar *machine = NULL;
+  g_autoptr(GError) error = NULL;
+  gint rc;
+
+  if (!aqmp_backup_cmd_parse (self, verb, _("IMAGE..."),
+                              _("Back up image files of a machine that is not running, through qemu-storage-daemon."),
+                              entries, &argc, &argv))
+    return self->exit_code;
+  if (argc < 2)
+    {
+      aqmp_cli_error (_("aqmp backup offline takes one IMAGE or more"));
+      return AQMP_EXIT_PROBLEM;
+    }
+  options = aqmp_backup_cmd_options (self);
+  if (options == NULL || !aqmp_backup_cmd_open_catalog (self))
+    return AQMP_EXIT_PROBLEM;
+  for (gint i = 1; i < argc; i++)
+    {
+      g_autofree gchar *path = g_canonicalize_filename (argv[i], NULL);
+      const gchar *format = aqmp_backup_cmd_image_format (path);
+      g_autofree gchar *node = NULL;
+      g_autofree gchar *blockdev = NULL;
+
+      if (format == NULL)
+        {
+          aqmp_cli_error (_("cannot read %s"), path);
+          return AQMP_EXIT_PROBLEM;
+        }
+      node = aqmp_backup_cmd_node_name (path, (guint) i - 1);
+      blockdev = aqmp_backup_cmd_blockdev (path, node, format);
+      aqmp_launcher_add_arguments (launcher, "--blockdev", blockdev, NULL);
+      aqmp_backup_options_add_disk (options, node);
+      g_ptr_array_add (nodes, g_steal_pointer (&node));
+      g_ptr_array_add (paths, g_steal_pointer (&path));
+    }
+  aqmp_launcher_set_quiet (launcher, TRUE);
+  self->client = aqmp_launcher_launch_sync (launcher, NULL, &error);
+  if (self->client == NULL)
+    {
+      aqmp_cli_error ("%s", error->message);
+      return AQMP_EXIT_PROBLEM;
+    }
+  /* the same images make the same machine, whatever the order given */
+  g_ptr_array_sort (paths, (GCompareFunc) (void (*) (void)) g_strcmp0);
+  joined = g_strjoinv (",", (gchar **) paths->pdata);
+  machine = g_strconcat ("offline:", joined, NULL);
+  self->runner = aqmp_job_runner_new (self->client, self->store, machine);
+  aqmp_job_runner_set_poll_interval (self->runner, 200);
+  run = aqmp_backup_run_new (self->runner, self->catalog, options);
+  rc = aqmp_backup_cmd_follow (self, run);
+  aqmp_backup_cmd_close_nodes (self, nodes);
+  aqmp_launcher_stop (launcher);
+  return rc;
 }
 
 /* ----- list and show ----- */
@@ -666,6 +806,7 @@ static const struct {
   { "verify", aqmp_backup_cmd_verify },
   { "prune", aqmp_backup_cmd_prune },
   { "bitmaps", aqmp_backup_cmd_bitmaps },
+  { "offline", aqmp_backup_cmd_offline },
 };
 
 static void
@@ -680,6 +821,7 @@ aqmp_backup_cmd_usage (void)
               "  aqmp backup verify [ID] [--compare IMAGE [--disk NODE]]\n"
               "  aqmp backup prune [--keep-chains N] [--older-than DATE] [--machine ADDRESS]\n"
               "  aqmp backup bitmaps ADDRESS [--cleanup] [--json]\n"
+              "  aqmp backup offline IMAGE... [--level LEVEL] [--to DIR] [--json]\n"
               "\n%s\n", _("Usage:"),
               /* TRANSLATORS: the end of aqmp backup's usage; keep the options as they are */
               _("Every command takes --db PATH (default: $XDG_STATE_HOME/aqmp/jobs.db), and\n"
