@@ -8,6 +8,7 @@
  * takes the next incremental.
  */
 #include <fcntl.h>
+#include <signal.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -65,8 +66,9 @@ spawn_status (const gchar * const *argv, gchar **out)
 {
   g_autoptr(GError) error = NULL;
   gint status = 0;
+  GSpawnFlags flags = G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL | (out == NULL ? G_SPAWN_STDOUT_TO_DEV_NULL : 0);
 
-  g_assert_true (g_spawn_sync (NULL, (gchar **) argv, NULL, G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL,
+  g_assert_true (g_spawn_sync (NULL, (gchar **) argv, NULL, flags,
                                NULL, NULL, out, NULL, &status, &error));
   g_assert_no_error (error);
   return g_spawn_check_wait_status (status, NULL) ? 0 : 1;
@@ -405,6 +407,89 @@ test_cli_backup_offline (Fixture *f, gconstpointer data)
   g_assert_cmpint (spawn_status (compare, NULL), ==, 0);
 }
 
+static JsonObject *
+find_backup (Fixture *f, gint64 id)
+{
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  g_autoptr(JsonNode) list = NULL;
+
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "backup", "list", "--db", f->db, "--json", NULL), ==, 0);
+  list = aqmp_json_parse (out, -1, NULL);
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (list)); i++)
+    {
+      JsonObject *backup = json_array_get_object_element (json_node_get_array (list), i);
+      if (json_object_get_int_member (backup, "id") == id)
+        return json_object_ref (backup);
+    }
+  g_error ("no backup %" G_GINT64_FORMAT, id);
+}
+
+static void
+assert_restores (Fixture *f, const gchar *id, const gchar *copy)
+{
+  g_autofree gchar *name = g_strdup_printf ("restored-%s.qcow2", id);
+  g_autofree gchar *restored = g_build_filename (f->dir, name, NULL);
+  const gchar *compare[] = { "qemu-img", "compare", "-f", "qcow2", "-F", "raw", restored, copy, NULL };
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "backup", "restore", id, "--to", restored,
+                                       "--db", f->db, NULL), ==, 0);
+  g_assert_cmpint (spawn_status (compare, NULL), ==, 0);
+}
+
+/* the runner SIGKILLed mid-backup: the job ends in QEMU meanwhile, and
+ * the next run settles the backup from it before building on it */
+static void
+test_cli_backup_killed (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpTestTool) tool = NULL;
+  g_autoptr(JsonObject) full = NULL;
+  g_autoptr(JsonObject) killed = NULL;
+  g_autoptr(JsonObject) settled = NULL;
+  g_autoptr(JsonObject) next = NULL;
+  g_autoptr(JsonNode) nodes = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *copy1 = NULL;
+  g_autofree gchar *copy2 = NULL;
+  g_autofree gchar *text = NULL;
+
+  add_disk (f, "\"align\": 512");
+  full = run_json (f, "full");
+  qemu_io (f, "write -P 0x61 1M 1M");
+  copy1 = copy_source (f);
+  qemu_io (f, "break read_aio held");
+  tool = aqmp_test_tool_spawn (NULL, NULL, "backup", "run", f->qemu->address, "--level", "incremental", "--disk",
+                               "disk0", "--to", f->backups, "--db", f->db, "--json", NULL);
+  /* its job runs, held at its first read */
+  aqmp_test_output_wait_for (&tool->out, "\"event\":\"progress\"", 0);
+  g_subprocess_send_signal (tool->process, SIGKILL);
+  g_assert_true (aqmp_test_wait_for_flag (&tool->exited, 10000));
+  g_assert_cmpint (g_subprocess_get_term_sig (tool->process), ==, SIGKILL);
+  qemu_io (f, "remove_break held");
+  qemu_io (f, "resume held");
+  killed = find_backup (f, 2);
+  g_assert_cmpstr (json_object_get_string_member (killed, "state"), ==, "running");
+
+  qemu_io (f, "write -P 0x62 4M 1M");
+  copy2 = copy_source (f);
+  next = run_json (f, "incremental");
+  g_assert_cmpint (json_object_get_int_member (next, "id"), ==, 3);
+  g_assert_cmpint (json_object_get_int_member (next, "parent"), ==, 2);
+  g_assert_cmpint (json_object_get_int_member (next, "bytes"), ==, MIB);
+  settled = find_backup (f, 2);
+  g_assert_cmpstr (json_object_get_string_member (settled, "state"), ==, "completed");
+  g_assert_cmpint (json_object_get_int_member (settled, "bytes"), ==, MIB);
+  assert_restores (f, "2", copy1);
+  assert_restores (f, "3", copy2);
+  /* nothing of the killed run is left in QEMU */
+  nodes = aqmp_client_execute_sync (f->client, "query-named-block-nodes", NULL, NULL, &error);
+  g_assert_no_error (error);
+  text = aqmp_json_to_string (nodes, FALSE);
+  g_assert_null (strstr (text, "aqmp-backup-"));
+}
+
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
@@ -417,5 +502,6 @@ main (int argc, char **argv)
   ADD ("/cli-backup/ctrl-c", test_cli_backup_ctrl_c);
   ADD ("/cli-backup/bitmaps", test_cli_backup_bitmaps);
   ADD ("/cli-backup/offline", test_cli_backup_offline);
+  ADD ("/cli-backup/killed", test_cli_backup_killed);
   return g_test_run ();
 }

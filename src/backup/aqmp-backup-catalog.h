@@ -37,6 +37,12 @@ GArray            *aqmp_backup_catalog_list_jobs      (AqmpBackupCatalog  *self,
                                                        gint64              backup_id,
                                                        GError            **error);
 
+/* backups whose runner went away */
+GPtrArray         *aqmp_backup_catalog_reconcile_sync (AqmpBackupCatalog  *self,
+                                                       AqmpJobRunner      *runner,
+                                                       GCancellable       *cancellable,
+                                                       GError            **error);
+
 /* retention: whole chains, never the open one */
 GPtrArray         *aqmp_backup_catalog_prune_sync     (AqmpBackupCatalog  *self,
                                                        const gchar        *machine,

@@ -508,8 +508,14 @@ aqmp_backup_run_execute (AqmpBackupRun *self, GCancellable *cancellable, GError 
   g_auto(AqmpBackupPlan) plan = { NULL };
   g_autoptr(GPtrArray) jobs = NULL;
   g_autoptr(GError) local_error = NULL;
+  g_autoptr(GPtrArray) settled = NULL;
   AqmpBackupState state = AQMP_BACKUP_STATE_COMPLETED;
 
+  /* a backup of this machine whose runner went away is settled first:
+   * the chain must be known before building on it */
+  settled = aqmp_backup_catalog_reconcile_sync (self->catalog, self->runner, cancellable, error);
+  if (settled == NULL)
+    return NULL;
   plan.disks = aqmp_backup_disks_query (aqmp_job_runner_get_client (self->runner),
                                         aqmp_backup_options_get_disks (self->options),
                                         aqmp_backup_options_get_excludes (self->options), cancellable, error);
