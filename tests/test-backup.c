@@ -744,6 +744,160 @@ test_backup_prune (Fixture *f, gconstpointer data)
   aqmp_test_job_assert_integrity (f->store);
 }
 
+static void
+release_when_cancelling_cb (GObject *run, GParamSpec *pspec, gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  /* on the client's context: QEMU accepted the cancel, the held read may
+   * go on now */
+  qemu_io (f, "disk0", "remove_break held");
+  qemu_io (f, "disk0", "resume held");
+}
+
+static gboolean
+run_has_jobs (gpointer user_data)
+{
+  AsyncRun *a = user_data;
+  g_autoptr(GPtrArray) jobs = aqmp_backup_run_get_jobs (a->run);
+
+  return a->done || jobs->len > 0;
+}
+
+/* the run's GCancellable (what Ctrl-C does): its jobs are cancelled in
+ * QEMU, the backup is recorded cancelled, the bitmap stays */
+static void
+test_backup_cancellable (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpBackupOptions) options = NULL;
+  g_autoptr(AqmpBackupRecord) full = NULL;
+  g_autoptr(AqmpBackupRecord) cancelled = NULL;
+  g_autoptr(AqmpBackupRecord) next = NULL;
+  g_autoptr(AqmpBackupChain) chain = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *copy = NULL;
+  AsyncRun a = { f };
+
+  add_disk (f, "disk0", NULL, "\"align\": 512");
+  full = run_level (f, AQMP_BACKUP_LEVEL_FULL, "disk0");
+  chain = chain_of (f, full);
+  guest_write (f, "disk0", 0x66, 2 * MIB, MIB);
+  copy = copy_source (f, "disk0");
+  qemu_io (f, "disk0", "break read_aio held");
+  options = options_new (f, AQMP_BACKUP_LEVEL_INCREMENTAL, "disk0", NULL);
+  a.run = aqmp_backup_run_new (f->runner, f->catalog, options);
+  g_signal_connect (a.run, "notify::cancelling", G_CALLBACK (release_when_cancelling_cb), f);
+  aqmp_backup_run_run_async (a.run, cancellable, run_done_cb, &a);
+  g_assert_true (aqmp_test_wait_until (run_has_jobs, &a, RUN_WAIT_MS));
+  g_assert_false (a.done);
+  g_cancellable_cancel (cancellable);
+  g_assert_true (aqmp_test_wait_for_flag (&a.done, RUN_WAIT_MS));
+  g_assert_true (aqmp_backup_run_is_cancelling (a.run));
+  g_assert_null (a.record);
+  g_assert_error (a.error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_CANCELLED);
+  g_clear_error (&a.error);
+  cancelled = aqmp_backup_catalog_get_backup (f->catalog, aqmp_backup_run_get_backup_id (a.run), &error);
+  g_assert_cmpint (aqmp_backup_record_get_state (cancelled), ==, AQMP_BACKUP_STATE_CANCELLED);
+  g_assert_true (node_has_bitmap (f, "disk0", aqmp_backup_chain_get_bitmap (chain)));
+  assert_qemu_clean (f);
+  g_clear_object (&a.run);
+
+  next = run_level (f, AQMP_BACKUP_LEVEL_INCREMENTAL, "disk0");
+  g_assert_cmpint (aqmp_backup_record_get_bytes (next), ==, MIB);
+  assert_restores (f, next, "disk0", copy);
+}
+
+/* a raw disk: auto runs full and says why, an incremental is refused; a
+ * disk QEMU does not have is a clear error and records nothing */
+static void
+test_backup_raw_and_missing (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *raw = g_build_filename (f->dir, "raw.img", NULL);
+  g_autofree gchar *json = g_strdup_printf ("{\"driver\": \"raw\", \"node-name\": \"rawdisk\", \"file\": "
+                                            "{\"driver\": \"file\", \"filename\": \"%s\"}}", raw);
+  g_autofree gchar *out = tool ("qemu-img", "create", "-q", "-f", "raw", raw, "4M", NULL);
+  g_autoptr(AqmpBackupOptions) options = NULL;
+  g_autoptr(AqmpBackupRecord) first = NULL;
+  g_autoptr(AqmpBackupRecord) second = NULL;
+  g_autoptr(AqmpBackupRecord) refused = NULL;
+  g_autoptr(AqmpBackupRecord) missing = NULL;
+  g_autoptr(AqmpBackupChain) chain = NULL;
+  g_autoptr(GPtrArray) backups = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *reason = NULL;
+
+  qmp_ok (f, "blockdev-add", json);
+  guest_write (f, "rawdisk", 0x70, 0, MIB);
+  options = options_new (f, AQMP_BACKUP_LEVEL_AUTO, "rawdisk", NULL);
+  first = run_options (f, options, NULL, &error);
+  g_assert_no_error (error);
+  chain = chain_of (f, first);
+  g_assert_null (aqmp_backup_chain_get_bitmap (chain));
+  second = run_options (f, options, &reason, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (aqmp_backup_record_get_level (second), ==, AQMP_BACKUP_LEVEL_FULL);
+  g_assert_nonnull (strstr (reason, "disk rawdisk is a raw image"));
+  g_clear_object (&options);
+  options = options_new (f, AQMP_BACKUP_LEVEL_INCREMENTAL, "rawdisk", NULL);
+  refused = run_options (f, options, NULL, &error);
+  g_assert_error (error, AQMP_BACKUP_ERROR, AQMP_BACKUP_ERROR_NO_CHAIN);
+  g_clear_error (&error);
+  {
+    g_autofree gchar *target = g_build_filename (f->dir, "restore-raw.qcow2", NULL);
+    g_autofree gchar *said = NULL;
+    qemu_io (f, "rawdisk", "flush");
+    g_assert_true (aqmp_backup_catalog_restore_sync (f->catalog, aqmp_backup_record_get_id (second), NULL, target,
+                                                     NULL, &error));
+    g_assert_no_error (error);
+    said = tool ("qemu-img", "compare", "-U", "-F", "raw", target, raw, NULL);
+  }
+
+  g_clear_object (&options);
+  options = options_new (f, AQMP_BACKUP_LEVEL_FULL, "rawdisk", "gone", NULL);
+  missing = run_options (f, options, NULL, &error);
+  g_assert_error (error, AQMP_BACKUP_ERROR, AQMP_BACKUP_ERROR_NO_DISK);
+  g_assert_nonnull (strstr (error->message, "gone"));
+  g_clear_error (&error);
+  backups = aqmp_backup_catalog_list_backups (f->catalog, NULL, &error);
+  g_assert_cmpuint (backups->len, ==, 2);
+  assert_qemu_clean (f);
+}
+
+/* compression, and a disk left out */
+static void
+test_backup_compress_exclude (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpBackupOptions) options = aqmp_backup_options_new ();
+  g_autoptr(AqmpBackupRecord) full = NULL;
+  g_autoptr(AqmpBackupImage) image = NULL;
+  g_autoptr(GPtrArray) images = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *copy = NULL;
+  g_autofree gchar *map = NULL;
+
+  add_disk (f, "disk0", NULL, NULL);
+  add_disk (f, "disk1", NULL, NULL);
+  guest_write (f, "disk0", 0x55, 0, 4 * MIB);
+  copy = copy_source (f, "disk0");
+  aqmp_backup_options_set_level (options, AQMP_BACKUP_LEVEL_FULL);
+  aqmp_backup_options_set_directory (options, f->backups);
+  aqmp_backup_options_add_disk (options, "disk0");
+  aqmp_backup_options_add_disk (options, "disk1");
+  aqmp_backup_options_add_exclude (options, "disk1");
+  aqmp_backup_options_set_compress (options, TRUE);
+  full = run_options (f, options, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (aqmp_backup_record_is_compressed (full));
+  images = aqmp_backup_catalog_list_images (f->catalog, aqmp_backup_record_get_id (full), &error);
+  g_assert_cmpuint (images->len, ==, 1);
+  image = aqmp_backup_image_ref (g_ptr_array_index (images, 0));
+  g_assert_cmpstr (aqmp_backup_image_get_disk (image), ==, "disk0");
+  /* 4 MiB of one byte compress to almost nothing */
+  g_assert_cmpint (aqmp_backup_image_get_size (image), <, 2 * MIB);
+  assert_restores (f, full, "disk0", copy);
+}
+
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
@@ -759,5 +913,8 @@ main (int argc, char **argv)
   ADD ("/backup/auto", test_backup_auto);
   ADD ("/backup/verify", test_backup_verify);
   ADD ("/backup/prune", test_backup_prune);
+  ADD ("/backup/cancellable", test_backup_cancellable);
+  ADD ("/backup/raw-and-missing", test_backup_raw_and_missing);
+  ADD ("/backup/compress-exclude", test_backup_compress_exclude);
   return g_test_run ();
 }
