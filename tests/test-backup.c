@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 #include <aqmp/aqmp-backup.h>
 
+#include "aqmp-test-fake-agent.h"
 #include "aqmp-test-jobs.h"
 #include "aqmp-test-qemu.h"
 
@@ -898,6 +899,61 @@ test_backup_compress_exclude (Fixture *f, gconstpointer data)
   assert_restores (f, full, "disk0", copy);
 }
 
+static gchar *
+joined_log (AqmpTestFakeAgent *agent)
+{
+  g_ptr_array_add (agent->log, NULL);
+  {
+    gchar *text = g_strjoinv (",", (gchar **) agent->log->pdata);
+    g_ptr_array_remove_index (agent->log, agent->log->len - 1);
+    return text;
+  }
+}
+
+/* quiesced through the (fake) guest agent: frozen while the transaction
+ * starts, thawed after; a failing freeze fails the backup, thawed all the
+ * same */
+static void
+test_backup_quiesce (Fixture *f, gconstpointer data)
+{
+  AqmpTestFakeAgent *fake = aqmp_test_fake_agent_new ();
+  g_autoptr(AqmpProtocol) protocol = aqmp_qga_protocol_new ();
+  g_autoptr(AqmpClient) qga = aqmp_test_fake_agent_connect (fake, protocol);
+  g_autoptr(AqmpGuestAgent) agent = aqmp_guest_agent_new (qga);
+  g_autoptr(AqmpBackupOptions) options = NULL;
+  g_autoptr(AqmpBackupRecord) full = NULL;
+  g_autoptr(AqmpBackupRecord) failed = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *log = NULL;
+
+  add_disk (f, "disk0", NULL, NULL);
+  options = options_new (f, AQMP_BACKUP_LEVEL_FULL, "disk0", NULL);
+  aqmp_backup_options_set_guest_agent (options, agent);
+  full = run_options (f, options, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (aqmp_backup_record_is_quiesced (full));
+  log = joined_log (fake);
+  g_assert_cmpstr (log, ==, "guest-fsfreeze-freeze,guest-fsfreeze-thaw");
+  g_assert_false (fake->frozen);
+  g_clear_pointer (&log, g_free);
+
+  fake->freeze_error = g_strdup ("cannot freeze /data");
+  g_clear_object (&options);
+  options = options_new (f, AQMP_BACKUP_LEVEL_INCREMENTAL, "disk0", NULL);
+  aqmp_backup_options_set_guest_agent (options, agent);
+  failed = run_options (f, options, NULL, &error);
+  g_assert_null (failed);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "cannot freeze /data"));
+  g_clear_error (&error);
+  g_assert_false (fake->frozen);
+  assert_qemu_clean (f);
+
+  g_clear_object (&agent);
+  g_clear_object (&qga);
+  aqmp_test_fake_agent_free (fake);
+}
+
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
@@ -916,5 +972,6 @@ main (int argc, char **argv)
   ADD ("/backup/cancellable", test_backup_cancellable);
   ADD ("/backup/raw-and-missing", test_backup_raw_and_missing);
   ADD ("/backup/compress-exclude", test_backup_compress_exclude);
+  ADD ("/backup/quiesce", test_backup_quiesce);
   return g_test_run ();
 }

@@ -15,6 +15,7 @@
 #include <glib/gstdio.h>
 
 #include "aqmp-test-cli.h"
+#include "aqmp-test-fake-agent.h"
 
 #define MIB (1024 * 1024)
 
@@ -490,6 +491,36 @@ test_cli_backup_killed (Fixture *f, gconstpointer data)
   g_assert_null (strstr (text, "aqmp-backup-"));
 }
 
+/* --qga --quiesce: the (fake) agent freezes while the backup starts and
+ * thaws after */
+static void
+test_cli_backup_quiesce (Fixture *f, gconstpointer data)
+{
+  AqmpTestFakeAgent *agent = aqmp_test_fake_agent_new ();
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  g_autoptr(GPtrArray) lines = NULL;
+  JsonObject *end;
+
+  add_disk (f, NULL);
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "backup", "run", f->qemu->address, "--level", "full",
+                                       "--disk", "disk0", "--to", f->backups, "--db", f->db, "--json",
+                                       "--qga", agent->address, "--quiesce", NULL), ==, 0);
+  lines = json_lines (out);
+  end = g_ptr_array_index (lines, lines->len - 1);
+  g_assert_true (json_object_get_boolean_member (end, "quiesced"));
+  g_assert_cmpuint (agent->log->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (agent->log, 0), ==, "guest-fsfreeze-freeze");
+  g_assert_cmpstr (g_ptr_array_index (agent->log, 1), ==, "guest-fsfreeze-thaw");
+  g_assert_false (agent->frozen);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "backup", "run", f->qemu->address, "--quiesce",
+                                       "--db", f->db, NULL), ==, 2);
+  aqmp_test_assert_one_error_line (err);
+  aqmp_test_fake_agent_free (agent);
+}
+
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
@@ -503,5 +534,6 @@ main (int argc, char **argv)
   ADD ("/cli-backup/bitmaps", test_cli_backup_bitmaps);
   ADD ("/cli-backup/offline", test_cli_backup_offline);
   ADD ("/cli-backup/killed", test_cli_backup_killed);
+  ADD ("/cli-backup/quiesce", test_cli_backup_quiesce);
   return g_test_run ();
 }

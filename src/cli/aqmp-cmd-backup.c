@@ -33,6 +33,9 @@ typedef struct {
   gchar *to;
   gint64 speed;
   gboolean compress;
+  gchar *qga_address;
+  gboolean quiesce;
+  AqmpClient *qga;
   /* list */
   gchar *machine;
   /* verify */
@@ -193,6 +196,30 @@ aqmp_backup_cmd_follow (AqmpBackupCmd *self, AqmpBackupRun *run)
   return aqmp_backup_cmd_exit_code (self->error);
 }
 
+/* the guest agent, for quiescing */
+static gboolean
+aqmp_backup_cmd_connect_agent (AqmpBackupCmd *self, AqmpBackupOptions *options)
+{
+  g_autoptr(AqmpProtocol) protocol = NULL;
+  g_autoptr(AqmpGuestAgent) agent = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (self->qga_address == NULL)
+    return TRUE;
+  protocol = aqmp_qga_protocol_new ();
+  self->qga = aqmp_client_new ();
+  aqmp_cli_setup (&self->options, self->qga);
+  aqmp_client_set_protocol (self->qga, protocol);
+  if (!aqmp_client_connect_sync (self->qga, self->qga_address, NULL, &error))
+    {
+      aqmp_cli_error (_("the guest agent: %s"), error->message);
+      return FALSE;
+    }
+  agent = aqmp_guest_agent_new (self->qga);
+  aqmp_backup_options_set_guest_agent (options, agent);
+  return TRUE;
+}
+
 static gint
 aqmp_backup_cmd_run (AqmpBackupCmd *self, const gchar *verb, gint argc, gchar **argv)
 {
@@ -208,6 +235,9 @@ aqmp_backup_cmd_run (AqmpBackupCmd *self, const gchar *verb, gint argc, gchar **
     { "speed", 0, 0, G_OPTION_ARG_INT64, &self->speed,
       N_("Bytes per second for each disk's job (default: no limit)"), N_("BYTES") },
     { "compress", 0, 0, G_OPTION_ARG_NONE, &self->compress, N_("Write compressed images"), NULL },
+    { "qga", 0, 0, G_OPTION_ARG_STRING, &self->qga_address, N_("The guest agent of the machine"), N_("ADDRESS") },
+    { "quiesce", 0, 0, G_OPTION_ARG_NONE, &self->quiesce,
+      N_("Freeze the guest's file systems while the backup starts (needs --qga)"), NULL },
     { NULL }
   };
   g_autoptr(AqmpBackupOptions) options = NULL;
@@ -225,8 +255,13 @@ aqmp_backup_cmd_run (AqmpBackupCmd *self, const gchar *verb, gint argc, gchar **
       aqmp_cli_error (_("aqmp backup run takes one ADDRESS"));
       return AQMP_EXIT_PROBLEM;
     }
+  if (self->quiesce != (self->qga_address != NULL))
+    {
+      aqmp_cli_error (_("--quiesce and --qga ADDRESS go together"));
+      return AQMP_EXIT_PROBLEM;
+    }
   options = aqmp_backup_cmd_options (self);
-  if (options == NULL || !aqmp_backup_cmd_open_catalog (self))
+  if (options == NULL || !aqmp_backup_cmd_open_catalog (self) || !aqmp_backup_cmd_connect_agent (self, options))
     return AQMP_EXIT_PROBLEM;
   self->client = aqmp_client_new ();
   aqmp_cli_setup (&self->options, self->client);
@@ -814,7 +849,8 @@ aqmp_backup_cmd_usage (void)
 {
   g_printerr ("%s\n"
               "  aqmp backup run ADDRESS [--level full|incremental|differential|auto] [--disk NODE]...\n"
-              "                  [--exclude NODE]... [--to DIR] [--speed BYTES] [--compress] [--json]\n"
+              "                  [--exclude NODE]... [--to DIR] [--speed BYTES] [--compress]\n"
+              "                  [--qga ADDRESS --quiesce] [--json]\n"
               "  aqmp backup list [--machine ADDRESS] [--json]\n"
               "  aqmp backup show ID [--json]\n"
               "  aqmp backup restore ID [DISK] --to FILE\n"
@@ -839,6 +875,8 @@ aqmp_backup_cmd_clear (AqmpBackupCmd *self)
   g_clear_object (&self->cancellable);
   g_clear_object (&self->runner);
   g_clear_object (&self->client);
+  g_clear_object (&self->qga);
+  g_free (self->qga_address);
   g_clear_object (&self->catalog);
   g_clear_object (&self->store);
   g_clear_pointer (&self->loop, g_main_loop_unref);
