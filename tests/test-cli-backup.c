@@ -521,6 +521,31 @@ test_cli_backup_quiesce (Fixture *f, gconstpointer data)
   aqmp_test_fake_agent_free (agent);
 }
 
+/* two disks on a terminal: the bar for the whole backup, a line per disk */
+static void
+test_cli_backup_pty_disks (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *second = g_build_filename (f->dir, "disk1.qcow2", NULL);
+  const gchar *create[] = { "qemu-img", "create", "-q", "-f", "qcow2", second, "8M", NULL };
+  g_autofree gchar *json = g_strdup_printf ("{\"driver\": \"qcow2\", \"node-name\": \"disk1\", \"file\": "
+                                            "{\"driver\": \"file\", \"filename\": \"%s\"}}", second);
+  g_autoptr(AqmpTestPty) pty = NULL;
+  const gchar *text;
+
+  add_disk (f, NULL);
+  g_assert_cmpint (spawn_status (create, NULL), ==, 0);
+  qmp_ok (f, "blockdev-add", json);
+  pty = aqmp_test_pty_spawn (NULL, "backup", "run", f->qemu->address, "--level", "full", "--disk", "disk0",
+                             "--disk", "disk1", "--to", f->backups, "--db", f->db, NULL);
+  aqmp_test_pty_wait_exit (pty, 0);
+  text = pty->out.text->str;
+  g_test_message ("%s", text);
+  g_assert_nonnull (strstr (text, "backup 1 full [##############################] 100%  16.0"));
+  g_assert_nonnull (strstr (text, "  disk0        [##############################] 100%"));
+  g_assert_nonnull (strstr (text, "  disk1        [##############################] 100%"));
+  g_assert_nonnull (strstr (text, "backup 1 completed (full, chain "));
+}
+
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
@@ -535,5 +560,6 @@ main (int argc, char **argv)
   ADD ("/cli-backup/offline", test_cli_backup_offline);
   ADD ("/cli-backup/killed", test_cli_backup_killed);
   ADD ("/cli-backup/quiesce", test_cli_backup_quiesce);
+  ADD ("/cli-backup/pty-disks", test_cli_backup_pty_disks);
   return g_test_run ();
 }

@@ -17,6 +17,8 @@ struct _AqmpBackupProgress {
   gint64 started;            /* monotonic, at the first progress */
   gint64 last_current;
   gint64 last_total;
+  guint disk_lines;          /* drawn under the bar, one per disk */
+  GHashTable *disks;         /* job-id -> disk, from the catalog */
   AqmpBackupRun *run;
 };
 
@@ -36,6 +38,7 @@ aqmp_backup_progress_free (AqmpBackupProgress *self)
   if (self->run != NULL)
     g_signal_handlers_disconnect_by_data (self->run, self);
   g_clear_object (&self->run);
+  g_clear_pointer (&self->disks, g_hash_table_unref);
   g_free (self);
 }
 
@@ -65,6 +68,49 @@ aqmp_backup_progress_eta (AqmpBackupProgress *self, gint64 current, gint64 total
   return g_strdup_printf ("%d:%02d", (gint) (left / 60), (gint) (left % 60));
 }
 
+/* the catalog's disk of each job of the run, once the run has jobs */
+static const gchar *
+aqmp_backup_progress_disk (AqmpBackupProgress *self, AqmpJob *job, AqmpBackupCatalog *catalog)
+{
+  if (self->disks == NULL)
+    {
+      g_autoptr(GPtrArray) images = aqmp_backup_catalog_list_images (catalog, aqmp_backup_run_get_backup_id (self->run),
+                                                                     NULL);
+      self->disks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+      for (guint i = 0; images != NULL && i < images->len; i++)
+        {
+          AqmpBackupImage *image = g_ptr_array_index (images, i);
+          g_hash_table_insert (self->disks, g_strdup (aqmp_backup_image_get_job_id (image)),
+                               g_strdup (aqmp_backup_image_get_disk (image)));
+        }
+    }
+  return g_hash_table_lookup (self->disks, aqmp_job_get_id (job));
+}
+
+/* a line per disk under the bar, when there are several: "  disk0 [###---]  50%" */
+static void
+aqmp_backup_progress_append_disks (AqmpBackupProgress *self, GString *line)
+{
+  g_autoptr(GPtrArray) jobs = aqmp_backup_run_get_jobs (self->run);
+
+  if (jobs->len < 2)
+    return;
+  for (guint i = 0; i < jobs->len; i++)
+    {
+      AqmpJob *job = g_ptr_array_index (jobs, i);
+      const gchar *disk = aqmp_backup_progress_disk (self, job, aqmp_backup_run_get_catalog (self->run));
+      gint64 total = aqmp_job_get_total_progress (job);
+      gdouble fraction = total > 0 ? (gdouble) aqmp_job_get_current_progress (job) / total : 0;
+      guint filled = (guint) (fraction * BAR_WIDTH);
+
+      g_string_append_printf (line, "\n\033[K  %-12s [", disk != NULL ? disk : aqmp_job_get_id (job));
+      for (guint j = 0; j < BAR_WIDTH; j++)
+        g_string_append (line, j < filled ? "#" : "-");
+      g_string_append_printf (line, "] %3d%%", (gint) (fraction * 100));
+    }
+  self->disk_lines = jobs->len;
+}
+
 /* "\r\033[Kbackup 3 incremental [#####-----]  50%  4.0 MiB/8.0 MiB  2.0 MiB/s  ETA 0:02" */
 static void
 aqmp_backup_progress_draw (AqmpBackupProgress *self, gint64 current, gint64 total, gboolean final)
@@ -78,8 +124,11 @@ aqmp_backup_progress_draw (AqmpBackupProgress *self, gint64 current, gint64 tota
   gdouble fraction = total > 0 ? (gdouble) current / total : 0;
   guint filled = (guint) (fraction * BAR_WIDTH);
 
-  /* TRANSLATORS: the start of the progress bar: a backup's id and level */
+  /* back up to the bar's line, over the disks' lines */
+  if (self->disk_lines > 0)
+    g_string_append_printf (line, "\033[%uA", self->disk_lines);
   g_string_append (line, "\r\033[K");
+  /* TRANSLATORS: the start of the progress bar: a backup's id and level */
   g_string_append_printf (line, _("backup %lld %s ["), (long long) aqmp_backup_run_get_backup_id (self->run),
                           aqmp_backup_level_to_string (aqmp_backup_run_get_level (self->run)));
   for (guint i = 0; i < BAR_WIDTH; i++)
@@ -88,6 +137,7 @@ aqmp_backup_progress_draw (AqmpBackupProgress *self, gint64 current, gint64 tota
   if (!final)
     /* TRANSLATORS: estimated time left in a progress bar */
     g_string_append_printf (line, _("  ETA %s"), eta);
+  aqmp_backup_progress_append_disks (self, line);
   fputs (line->str, stdout);
   fflush (stdout);
   self->bar_shown = TRUE;
