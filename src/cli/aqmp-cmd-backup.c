@@ -260,11 +260,12 @@ aqmp_backup_cmd_run (AqmpBackupCmd *self, const gchar *verb, gint argc, gchar **
       aqmp_cli_error (_("--quiesce and --qga ADDRESS go together"));
       return AQMP_EXIT_PROBLEM;
     }
+  /* both clients set up before anything starts a thread (logging) */
+  self->client = aqmp_client_new ();
+  aqmp_cli_setup (&self->options, self->client);
   options = aqmp_backup_cmd_options (self);
   if (options == NULL || !aqmp_backup_cmd_open_catalog (self) || !aqmp_backup_cmd_connect_agent (self, options))
     return AQMP_EXIT_PROBLEM;
-  self->client = aqmp_client_new ();
-  aqmp_cli_setup (&self->options, self->client);
   if (!aqmp_client_connect_sync (self->client, argv[1], NULL, &error))
     {
       aqmp_cli_error ("%s", error->message);
@@ -396,6 +397,7 @@ aqmp_backup_cmd_offline (AqmpBackupCmd *self, const gchar *verb, gint argc, gcha
       g_ptr_array_add (paths, g_steal_pointer (&path));
     }
   aqmp_launcher_set_quiet (launcher, TRUE);
+  aqmp_cli_setup_logging (&self->options);
   self->client = aqmp_launcher_launch_sync (launcher, NULL, &error);
   if (self->client == NULL)
     {
@@ -797,9 +799,9 @@ aqmp_backup_cmd_bitmaps (AqmpBackupCmd *self, const gchar *verb, gint argc, gcha
     }
   if (!aqmp_backup_cmd_open_catalog (self))
     return AQMP_EXIT_PROBLEM;
-  used = aqmp_backup_cmd_used_bitmaps (self, argv[1], &error);
   self->client = aqmp_client_new ();
   aqmp_cli_setup (&self->options, self->client);
+  used = aqmp_backup_cmd_used_bitmaps (self, argv[1], &error);
   if (used == NULL || !aqmp_client_connect_sync (self->client, argv[1], NULL, &error))
     {
       aqmp_cli_error ("%s", error->message);
