@@ -429,11 +429,18 @@ aqmp_backup_run_complete (AqmpBackupRun *self, AqmpBackupPlan *plan, GCancellabl
       AqmpBackupDisk *disk = g_ptr_array_index (plan->disks, i);
       GStatBuf st;
 
+      g_autoptr(GError) local_error = NULL;
+
       aqmp_backup_target_release (client, disk);
       if (g_stat (disk->path, &st) == 0)
         disk->image->size = st.st_size;
-      disk->image->checksum = aqmp_backup_file_checksum (disk->path, cancellable, error);
-      if (disk->image->checksum == NULL || !aqmp_backup_catalog_update_image (self->catalog, disk->image, error))
+      /* the jobs completed and cleared the bitmap: the image is part of
+       * the chain whatever happens here, only without a checksum (the
+       * files may be where this process cannot read them) */
+      disk->image->checksum = aqmp_backup_file_checksum (disk->path, NULL, &local_error);
+      if (disk->image->checksum == NULL)
+        g_warning ("No checksum of %s: %s", disk->path, local_error->message);
+      if (!aqmp_backup_catalog_update_image (self->catalog, disk->image, error))
         return FALSE;
     }
   if (!plan->new_chain)
