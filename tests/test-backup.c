@@ -676,6 +676,20 @@ test_backup_verify (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (problems[0], aqmp_backup_image_get_path (full_image)));
   g_clear_pointer (&problems, g_strfreev);
 
+  /* restore never overwrites, and only from completed backups */
+  {
+    g_autofree gchar *exists = g_build_filename (f->dir, "exists.qcow2", NULL);
+
+    g_assert_true (g_file_set_contents (exists, "x", 1, NULL));
+    g_assert_false (aqmp_backup_catalog_restore_sync (f->catalog, aqmp_backup_record_get_id (full), NULL, exists,
+                                                      NULL, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+    g_clear_error (&error);
+    g_assert_false (aqmp_backup_catalog_restore_sync (f->catalog, 99, NULL, exists, NULL, &error));
+    g_assert_error (error, AQMP_BACKUP_ERROR, AQMP_BACKUP_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+  }
+
   /* a missing image */
   inc_image = image_of (f, inc, 0);
   g_assert_cmpint (g_unlink (aqmp_backup_image_get_path (inc_image)), ==, 0);
