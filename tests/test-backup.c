@@ -879,7 +879,7 @@ test_backup_raw_and_missing (Fixture *f, gconstpointer data)
   assert_qemu_clean (f);
 }
 
-/* compression, and a disk left out */
+/* compression, a disk left out, the user the jobs are recorded for */
 static void
 test_backup_compress_exclude (Fixture *f, gconstpointer data)
 {
@@ -901,8 +901,20 @@ test_backup_compress_exclude (Fixture *f, gconstpointer data)
   aqmp_backup_options_add_disk (options, "disk1");
   aqmp_backup_options_add_exclude (options, "disk1");
   aqmp_backup_options_set_compress (options, TRUE);
+  aqmp_backup_options_set_started_by_uid (options, 4242);
   full = run_options (f, options, NULL, &error);
   g_assert_no_error (error);
+  /* every job of the backup is the given user's in the history */
+  {
+    g_autoptr(GArray) rows = aqmp_backup_catalog_list_jobs (f->catalog, aqmp_backup_record_get_id (full), &error);
+    g_assert_cmpuint (rows->len, ==, 3);
+    for (guint i = 0; i < rows->len; i++)
+      {
+        g_autoptr(AqmpJobRecord) job = aqmp_job_store_get_job (f->store, g_array_index (rows, gint64, i), &error);
+        g_assert_no_error (error);
+        g_assert_cmpint (aqmp_job_record_get_started_by_uid (job), ==, 4242);
+      }
+  }
   g_assert_true (aqmp_backup_record_is_compressed (full));
   images = aqmp_backup_catalog_list_images (f->catalog, aqmp_backup_record_get_id (full), &error);
   g_assert_cmpuint (images->len, ==, 1);
