@@ -21,7 +21,8 @@ QAPI = CORE | {'aqmp-qapi.h'}
 QMP = QAPI | {'aqmp-qmp.h'}
 # the jobs library sits on the typed layer (and so on the schema layer)
 JOBS = QMP | {'aqmp-jobs.h'}
-PLUGIN = JOBS | QGA | {'aqmp-plugin.h', 'gmodule.h'}
+BACKUP = JOBS | QGA | {'aqmp-backup.h'}
+PLUGIN = BACKUP | {'aqmp-plugin.h', 'gmodule.h'}
 HOST = PLUGIN | QAPI | {'aqmp-plugin-loader.h'}
 
 # directory -> (headers it may include, files of its own it may name)
@@ -34,6 +35,7 @@ LAYERS = {
     'src/qmp': QAPI,
     'src/codegen': set(),
     'qga': QGA,
+    'src/backup': JOBS | QGA,
     'src/plugin': PLUGIN,
     # the workflow plugins build QMP arguments with the typed layer
     'plugins': PLUGIN | QMP,
