@@ -8,8 +8,9 @@
 #include "aqmp-job-error.h"
 
 /*
- * Which commands start jobs. The list is QEMU 7.2's (checked against its
- * `query-qmp-schema`: the commands whose arguments have a `job-id`). A
+ * Which commands start jobs. The list is QEMU 7.2's: the commands whose
+ * arguments have a `job-id` in data/qemu-7.2-qmp-schema.json, the schema
+ * the typed layer is generated from (test-job-commands checks it). A
  * command not on it is looked up in the live schema of the QEMU at hand,
  * when the runner could fetch it: a command whose arguments have a
  * `job-id` member starts a job, one without does not, and a command QEMU
