@@ -12,6 +12,8 @@
  * stream and drops the rest; it says so, and so does this result.
  *
  * An immutable, reference-counted boxed type.
+ *
+ * Since: 0.1
  */
 struct _AqmpGuestExecResult {
   gatomicrefcount ref_count;
@@ -34,6 +36,8 @@ G_DEFINE_BOXED_TYPE (AqmpGuestExecResult, aqmp_guest_exec_result,
  * @stderr_truncated: whether the agent dropped some of it
  *
  * Returns: (transfer full): a new result
+ *
+ * Since: 0.1
  */
 AqmpGuestExecResult *
 aqmp_guest_exec_result_new (gint      exit_status,
@@ -58,6 +62,8 @@ aqmp_guest_exec_result_new (gint      exit_status,
  * @self: an #AqmpGuestExecResult
  *
  * Returns: (transfer full): @self
+ *
+ * Since: 0.1
  */
 AqmpGuestExecResult *
 aqmp_guest_exec_result_ref (AqmpGuestExecResult *self)
@@ -70,6 +76,8 @@ aqmp_guest_exec_result_ref (AqmpGuestExecResult *self)
 /**
  * aqmp_guest_exec_result_unref:
  * @self: (transfer full): an #AqmpGuestExecResult
+ *
+ * Since: 0.1
  */
 void
 aqmp_guest_exec_result_unref (AqmpGuestExecResult *self)
@@ -88,6 +96,8 @@ aqmp_guest_exec_result_unref (AqmpGuestExecResult *self)
  *
  * Returns: the program's exit code, 128 + N when it was killed by signal
  *   N, or -1 when the agent said neither
+ *
+ * Since: 0.1
  */
 gint
 aqmp_guest_exec_result_get_exit_status (AqmpGuestExecResult *self)
@@ -101,6 +111,8 @@ aqmp_guest_exec_result_get_exit_status (AqmpGuestExecResult *self)
  * @self: an #AqmpGuestExecResult
  *
  * Returns: (transfer none): the standard output, as the agent kept it
+ *
+ * Since: 0.1
  */
 GBytes *
 aqmp_guest_exec_result_get_stdout (AqmpGuestExecResult *self)
@@ -114,6 +126,8 @@ aqmp_guest_exec_result_get_stdout (AqmpGuestExecResult *self)
  * @self: an #AqmpGuestExecResult
  *
  * Returns: (transfer none): the standard error, as the agent kept it
+ *
+ * Since: 0.1
  */
 GBytes *
 aqmp_guest_exec_result_get_stderr (AqmpGuestExecResult *self)
@@ -129,6 +143,8 @@ aqmp_guest_exec_result_get_stderr (AqmpGuestExecResult *self)
  * Returns: whether the agent dropped part of the standard output (the
  *   agent's `out-truncated`): what the program wrote past the agent's
  *   limit, 16 MiB for qemu-ga, is lost
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_guest_exec_result_get_stdout_truncated (AqmpGuestExecResult *self)
@@ -143,6 +159,8 @@ aqmp_guest_exec_result_get_stdout_truncated (AqmpGuestExecResult *self)
  *
  * Returns: whether the agent dropped part of the standard error (the
  *   agent's `err-truncated`)
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_guest_exec_result_get_stderr_truncated (AqmpGuestExecResult *self)

@@ -20,6 +20,8 @@ G_DEFINE_BOXED_TYPE (AqmpEvent, aqmp_event, aqmp_event_ref, aqmp_event_unref)
  * @timestamp: microseconds since the epoch, or -1 when unknown
  *
  * Returns: (transfer full): a new #AqmpEvent
+ *
+ * Since: 0.1
  */
 AqmpEvent *
 aqmp_event_new (const gchar *name, JsonObject *data, gint64 timestamp)
@@ -41,6 +43,8 @@ aqmp_event_new (const gchar *name, JsonObject *data, gint64 timestamp)
  * @event: an #AqmpEvent
  *
  * Returns: (transfer full): @event
+ *
+ * Since: 0.1
  */
 AqmpEvent *
 aqmp_event_ref (AqmpEvent *event)
@@ -53,6 +57,8 @@ aqmp_event_ref (AqmpEvent *event)
 /**
  * aqmp_event_unref:
  * @event: (transfer full): an #AqmpEvent
+ *
+ * Since: 0.1
  */
 void
 aqmp_event_unref (AqmpEvent *event)
@@ -70,6 +76,8 @@ aqmp_event_unref (AqmpEvent *event)
  * @event: an #AqmpEvent
  *
  * Returns: (transfer none): the event's name
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_event_get_name (AqmpEvent *event)
@@ -84,6 +92,8 @@ aqmp_event_get_name (AqmpEvent *event)
  *
  * Returns: (transfer none): the event's data; an empty object when the
  *   server sent none
+ *
+ * Since: 0.1
  */
 JsonObject *
 aqmp_event_get_data (AqmpEvent *event)
@@ -98,6 +108,8 @@ aqmp_event_get_data (AqmpEvent *event)
  *
  * Returns: the server's timestamp in microseconds since the epoch, or -1
  *   when the server's clock failed
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_event_get_timestamp (AqmpEvent *event)
@@ -117,6 +129,8 @@ aqmp_event_get_timestamp (AqmpEvent *event)
  * compared as subsets in turn.
  *
  * Returns: %TRUE when @event matches
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_event_matches (AqmpEvent *event, const gchar *name, JsonObject *match)
@@ -136,6 +150,8 @@ aqmp_event_matches (AqmpEvent *event, const gchar *name, JsonObject *match)
  *
  * Returns: (transfer full): the event as one line of compact JSON, in the
  *   form the server sent it
+ *
+ * Since: 0.1
  */
 gchar *
 aqmp_event_to_string (AqmpEvent *event)

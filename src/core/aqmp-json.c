@@ -70,6 +70,8 @@ aqmp_json_get_value (JsonObject *object, const gchar *member, GType type)
  *
  * Returns: (nullable): the member's value when it is a string; %NULL when
  *   @object is %NULL, or has no such member, or one of another type
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_json_get_string (JsonObject *object, const gchar *member)
@@ -87,6 +89,8 @@ aqmp_json_get_string (JsonObject *object, const gchar *member)
  *
  * Returns: %TRUE when the member is an integer; @value is left alone
  *   otherwise
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_json_lookup_int (JsonObject *object, const gchar *member, gint64 *value)
@@ -107,6 +111,8 @@ aqmp_json_lookup_int (JsonObject *object, const gchar *member, gint64 *value)
  * @fallback: what to return when the member is not an integer
  *
  * Returns: the member's value when it is an integer, else @fallback
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_json_get_int (JsonObject *object, const gchar *member, gint64 fallback)
@@ -124,6 +130,8 @@ aqmp_json_get_int (JsonObject *object, const gchar *member, gint64 fallback)
  * @fallback: what to return when the member is not a boolean
  *
  * Returns: the member's value when it is a boolean, else @fallback
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_json_get_boolean (JsonObject *object, const gchar *member, gboolean fallback)
@@ -140,6 +148,8 @@ aqmp_json_get_boolean (JsonObject *object, const gchar *member, gboolean fallbac
  *
  * Returns: (transfer none) (nullable): the member's value when it is an
  *   object, else %NULL
+ *
+ * Since: 0.1
  */
 JsonObject *
 aqmp_json_get_object (JsonObject *object, const gchar *member)
@@ -156,6 +166,8 @@ aqmp_json_get_object (JsonObject *object, const gchar *member)
  *
  * Returns: (transfer none) (nullable): the member's value when it is an
  *   array, else %NULL
+ *
+ * Since: 0.1
  */
 JsonArray *
 aqmp_json_get_array (JsonObject *object, const gchar *member)
@@ -346,6 +358,8 @@ aqmp_json_write (GString *out, JsonNode *node, gboolean pretty)
  * Non-finite doubles, which JSON cannot hold, are written as `null`.
  *
  * Returns: (transfer full): the JSON text
+ *
+ * Since: 0.1
  */
 gchar *
 aqmp_json_to_string (JsonNode *node, gboolean pretty)
@@ -939,6 +953,8 @@ aqmp_json_read_members (const gchar *data, gsize length, const gchar * const *na
  *
  * Returns: (transfer full) (nullable): the value, or %NULL with @error set
  *   (in the %JSON_PARSER_ERROR domain)
+ *
+ * Since: 0.1
  */
 JsonNode *
 aqmp_json_parse (const gchar *data, gssize length, GError **error)

@@ -10,6 +10,8 @@
  * wire, which commands go unanswered, and how to recover after a timeout
  * or garbage. The base class describes plain QMP; plugins subclass it for
  * variants such as the QEMU guest agent's.
+ *
+ * Since: 0.1
  */
 
 G_DEFINE_TYPE (AqmpProtocol, aqmp_protocol, G_TYPE_OBJECT)
@@ -92,6 +94,8 @@ aqmp_protocol_init (AqmpProtocol *self)
  * @self: an #AqmpProtocol
  *
  * Returns: the variant's name
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_protocol_get_name (AqmpProtocol *self)
@@ -105,6 +109,8 @@ aqmp_protocol_get_name (AqmpProtocol *self)
  * @self: an #AqmpProtocol
  *
  * Returns: what ends each request on the wire
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_protocol_get_line_ending (AqmpProtocol *self)
@@ -118,6 +124,8 @@ aqmp_protocol_get_line_ending (AqmpProtocol *self)
  * @self: an #AqmpProtocol
  *
  * Returns: whether the server greets and negotiates as QMP does
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_protocol_has_greeting (AqmpProtocol *self)
@@ -132,6 +140,8 @@ aqmp_protocol_has_greeting (AqmpProtocol *self)
  * @command: a command name
  *
  * Returns: whether @command is answered on success
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_protocol_has_reply (AqmpProtocol *self, const gchar *command)
@@ -146,6 +156,8 @@ aqmp_protocol_has_reply (AqmpProtocol *self, const gchar *command)
  * @error: what went wrong: a timeout or unframeable input
  *
  * Returns: %TRUE to keep the connection and handshake again
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_protocol_needs_recovery (AqmpProtocol *self, const GError *error)
@@ -163,6 +175,8 @@ aqmp_protocol_needs_recovery (AqmpProtocol *self, const GError *error)
  * @user_data: data for @callback
  *
  * Makes a connection without a greeting ready for commands.
+ *
+ * Since: 0.1
  */
 void
 aqmp_protocol_handshake_async (AqmpProtocol        *self,
@@ -182,6 +196,8 @@ aqmp_protocol_handshake_async (AqmpProtocol        *self,
  * @error: return location for a #GError
  *
  * Returns: %TRUE when the connection is ready
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_protocol_handshake_finish (AqmpProtocol *self, GAsyncResult *result, GError **error)
@@ -202,6 +218,8 @@ aqmp_protocol_handshake_finish (AqmpProtocol *self, GAsyncResult *result, GError
  * %AQMP_ERROR_TOO_LARGE.
  *
  * Returns: the largest reply in bytes, or 0 for the client's limit
+ *
+ * Since: 0.1
  */
 gsize
 aqmp_protocol_get_max_reply_size (AqmpProtocol *self, const gchar *command, JsonObject *arguments)

@@ -32,6 +32,8 @@ static const gchar * const aqmp_redact_names[] = {
  * @name: a member name
  *
  * Returns: whether a member called @name holds a secret
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_redact_is_secret_member (const gchar *name)
@@ -111,6 +113,8 @@ aqmp_redact_node (JsonNode *node)
  * `data` of `secret` objects.
  *
  * Returns: (transfer full): the redacted copy
+ *
+ * Since: 0.1
  */
 JsonObject *
 aqmp_redact_arguments (JsonObject *arguments)

@@ -11,6 +11,8 @@
  * aqmp_job_error_quark:
  *
  * Returns: the #GQuark of the %AQMP_JOB_ERROR domain
+ *
+ * Since: 0.1
  */
 G_DEFINE_QUARK (aqmp-job-error-quark, aqmp_job_error)
 
@@ -41,6 +43,8 @@ aqmp_enum_from_nick (GType type, const gchar *nick, gint fallback)
  * @status: an #AqmpJobStatus
  *
  * Returns: QEMU's word for @status, such as `"running"`
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_job_status_to_string (AqmpJobStatus status)
@@ -55,6 +59,8 @@ aqmp_job_status_to_string (AqmpJobStatus status)
  * @text: (nullable): QEMU's word for a status
  *
  * Returns: the #AqmpJobStatus, or %AQMP_JOB_STATUS_UNDEFINED when unknown
+ *
+ * Since: 0.1
  */
 AqmpJobStatus
 aqmp_job_status_from_string (const gchar *text)
@@ -68,6 +74,8 @@ aqmp_job_status_from_string (const gchar *text)
  *
  * Returns: whether a job in @status still works or waits for something
  *   (anything but concluded and null)
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_job_status_is_active (AqmpJobStatus status)
@@ -80,6 +88,8 @@ aqmp_job_status_is_active (AqmpJobStatus status)
  * @result: an #AqmpJobResult
  *
  * Returns: `"none"`, `"success"`, `"failed"`, `"cancelled"` or `"lost"`
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_job_result_to_string (AqmpJobResult result)
@@ -94,6 +104,8 @@ aqmp_job_result_to_string (AqmpJobResult result)
  * @text: (nullable): a word from aqmp_job_result_to_string()
  *
  * Returns: the #AqmpJobResult, or %AQMP_JOB_RESULT_NONE
+ *
+ * Since: 0.1
  */
 AqmpJobResult
 aqmp_job_result_from_string (const gchar *text)

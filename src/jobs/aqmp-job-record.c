@@ -19,6 +19,8 @@
  * aqmp_job_record_to_variant() the same as an `a{sv}`.
  *
  * All times are microseconds since the epoch.
+ *
+ * Since: 0.1
  */
 
 G_DEFINE_BOXED_TYPE (AqmpJobRecord, aqmp_job_record, aqmp_job_record_ref, aqmp_job_record_unref)
@@ -41,6 +43,8 @@ aqmp_job_record_new (void)
  * @self: an #AqmpJobRecord
  *
  * Returns: (transfer full): @self
+ *
+ * Since: 0.1
  */
 AqmpJobRecord *
 aqmp_job_record_ref (AqmpJobRecord *self)
@@ -53,6 +57,8 @@ aqmp_job_record_ref (AqmpJobRecord *self)
 /**
  * aqmp_job_record_unref:
  * @self: (transfer full): an #AqmpJobRecord
+ *
+ * Since: 0.1
  */
 void
 aqmp_job_record_unref (AqmpJobRecord *self)
@@ -79,6 +85,8 @@ aqmp_job_record_unref (AqmpJobRecord *self)
  * @self: an #AqmpJobRecord
  *
  * Returns: the job's row in the store, as aqmp_job_get_store_id() gives it
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_job_record_get_row (AqmpJobRecord *self)
@@ -93,6 +101,8 @@ aqmp_job_record_get_row (AqmpJobRecord *self)
  *
  * Returns: the machine's name as the job's runner was given it: the
  *   address as typed for `aqmp job`, the machine's name for aqmpd
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_job_record_get_machine (AqmpJobRecord *self)
@@ -106,6 +116,8 @@ aqmp_job_record_get_machine (AqmpJobRecord *self)
  * @self: an #AqmpJobRecord
  *
  * Returns: QEMU's `job-id`
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_job_record_get_job_id (AqmpJobRecord *self)
@@ -121,6 +133,8 @@ aqmp_job_record_get_job_id (AqmpJobRecord *self)
  * Returns: the command that started the job (`transaction` for each job
  *   of one), `(adopted)` for a job started outside aqmp, or
  *   `workflow:NAME` for a workflow aqmpd ran
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_job_record_get_command (AqmpJobRecord *self)
@@ -135,6 +149,8 @@ aqmp_job_record_get_command (AqmpJobRecord *self)
  *
  * Returns: whether the job was started outside aqmp and adopted by a
  *   runner that found it in QEMU; its command is then unknown
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_job_record_is_adopted (AqmpJobRecord *self)
@@ -149,6 +165,8 @@ aqmp_job_record_is_adopted (AqmpJobRecord *self)
  *
  * Returns: (transfer none) (nullable): the command's arguments, secrets
  *   redacted, or %NULL when there were none
+ *
+ * Since: 0.1
  */
 JsonObject *
 aqmp_job_record_get_arguments (AqmpJobRecord *self)
@@ -164,6 +182,8 @@ aqmp_job_record_get_arguments (AqmpJobRecord *self)
  * @self: an #AqmpJobRecord
  *
  * Returns: (nullable): QEMU's job type, such as `backup`, once known
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_job_record_get_job_type (AqmpJobRecord *self)
@@ -177,6 +197,8 @@ aqmp_job_record_get_job_type (AqmpJobRecord *self)
  * @self: an #AqmpJobRecord
  *
  * Returns: the last status the store saw
+ *
+ * Since: 0.1
  */
 AqmpJobStatus
 aqmp_job_record_get_status (AqmpJobRecord *self)
@@ -190,6 +212,8 @@ aqmp_job_record_get_status (AqmpJobRecord *self)
  * @self: an #AqmpJobRecord
  *
  * Returns: how the job ended, %AQMP_JOB_RESULT_NONE while it is active
+ *
+ * Since: 0.1
  */
 AqmpJobResult
 aqmp_job_record_get_result (AqmpJobRecord *self)
@@ -203,6 +227,8 @@ aqmp_job_record_get_result (AqmpJobRecord *self)
  * @self: an #AqmpJobRecord
  *
  * Returns: whether the job has no result yet
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_job_record_is_active (AqmpJobRecord *self)
@@ -216,6 +242,8 @@ aqmp_job_record_is_active (AqmpJobRecord *self)
  * @self: an #AqmpJobRecord
  *
  * Returns: (nullable): why the job failed, was cancelled or is lost
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_job_record_get_error (AqmpJobRecord *self)
@@ -229,6 +257,8 @@ aqmp_job_record_get_error (AqmpJobRecord *self)
  * @self: an #AqmpJobRecord
  *
  * Returns: QEMU's `current-progress` at the last checkpoint
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_job_record_get_current_progress (AqmpJobRecord *self)
@@ -242,6 +272,8 @@ aqmp_job_record_get_current_progress (AqmpJobRecord *self)
  * @self: an #AqmpJobRecord
  *
  * Returns: QEMU's `total-progress` at the last checkpoint
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_job_record_get_total_progress (AqmpJobRecord *self)
@@ -255,6 +287,8 @@ aqmp_job_record_get_total_progress (AqmpJobRecord *self)
  * @self: an #AqmpJobRecord
  *
  * Returns: when the job was recorded, just before its command was sent
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_job_record_get_created (AqmpJobRecord *self)
@@ -268,6 +302,8 @@ aqmp_job_record_get_created (AqmpJobRecord *self)
  * @self: an #AqmpJobRecord
  *
  * Returns: when the job's result was recorded, or 0 while it is active
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_job_record_get_finished (AqmpJobRecord *self)
@@ -282,6 +318,8 @@ aqmp_job_record_get_finished (AqmpJobRecord *self)
  *
  * Returns: (nullable): the machine's normalised address (`unix:` and an
  *   absolute path, `tcp:host:port` or `tls:host:port`)
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_job_record_get_address (AqmpJobRecord *self)
@@ -295,6 +333,8 @@ aqmp_job_record_get_address (AqmpJobRecord *self)
  * @self: an #AqmpJobRecord
  *
  * Returns: the QEMU process's pid, or 0 when unknown (over TCP)
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_job_record_get_qemu_pid (AqmpJobRecord *self)
@@ -309,6 +349,8 @@ aqmp_job_record_get_qemu_pid (AqmpJobRecord *self)
  *
  * Returns: when the QEMU process started, in clock ticks since boot, so
  *   that a reused pid is not taken for the same QEMU; 0 when unknown
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_job_record_get_qemu_pid_start (AqmpJobRecord *self)
@@ -322,6 +364,8 @@ aqmp_job_record_get_qemu_pid_start (AqmpJobRecord *self)
  * @self: an #AqmpJobRecord
  *
  * Returns: (nullable): QEMU's UUID, unless it had none
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_job_record_get_qemu_uuid (AqmpJobRecord *self)
@@ -335,6 +379,8 @@ aqmp_job_record_get_qemu_uuid (AqmpJobRecord *self)
  * @self: an #AqmpJobRecord
  *
  * Returns: (nullable): QEMU's `-name`, unless it had none
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_job_record_get_qemu_name (AqmpJobRecord *self)
@@ -349,6 +395,8 @@ aqmp_job_record_get_qemu_name (AqmpJobRecord *self)
  *
  * Returns: the uid of whoever started the job, or -1 when unknown (a job
  *   adopted from QEMU)
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_job_record_get_started_by_uid (AqmpJobRecord *self)
@@ -362,6 +410,8 @@ aqmp_job_record_get_started_by_uid (AqmpJobRecord *self)
  * @self: an #AqmpJobRecord
  *
  * Returns: the flags the job was started with
+ *
+ * Since: 0.1
  */
 AqmpJobStartFlags
 aqmp_job_record_get_start_flags (AqmpJobRecord *self)
@@ -402,6 +452,8 @@ aqmp_job_record_set_int (JsonObject *obj, const gchar *member, gint64 value, gbo
  * `start-flags`. A value that is not known is null.
  *
  * Returns: (transfer full): a new object
+ *
+ * Since: 0.1
  */
 JsonObject *
 aqmp_job_record_to_json (AqmpJobRecord *self)
@@ -460,6 +512,8 @@ aqmp_job_record_member_to_variant (JsonNode *node)
  * `arguments` as its JSON text; a value that is not known is left out.
  *
  * Returns: (transfer floating): an `a{sv}`
+ *
+ * Since: 0.1
  */
 GVariant *
 aqmp_job_record_to_variant (AqmpJobRecord *self)

@@ -305,6 +305,8 @@ aqmp_job_runner_start_plan (AqmpJobRunner *self, GTask *task)
  * A `transaction` is one start of all the jobs its actions make, each
  * followed by its own `job-id`; aqmp_job_runner_start_finish_all() gives
  * them all.
+ *
+ * Since: 0.1
  */
 void
 aqmp_job_runner_start_full_async (AqmpJobRunner       *self,
@@ -355,6 +357,8 @@ aqmp_job_runner_start_full_async (AqmpJobRunner       *self,
  * @user_data: data for @callback
  *
  * aqmp_job_runner_start_full_async() on behalf of this process's user.
+ *
+ * Since: 0.1
  */
 void
 aqmp_job_runner_start_async (AqmpJobRunner       *self,
@@ -381,6 +385,8 @@ aqmp_job_runner_start_async (AqmpJobRunner       *self,
  * Returns: (transfer container) (element-type AqmpJob) (nullable): every
  *   job the command started, in the order of the transaction's actions;
  *   or %NULL with @error set
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_job_runner_start_finish_all (AqmpJobRunner *self, GAsyncResult *result, GError **error)
@@ -403,6 +409,8 @@ aqmp_job_runner_start_finish_all (AqmpJobRunner *self, GAsyncResult *result, GEr
  *   QEMU refused the command, %AQMP_JOB_ERROR_NOT_A_JOB when it starts
  *   no job, %AQMP_ERROR_INVALID when the client's check refused it before
  *   anything was recorded)
+ *
+ * Since: 0.1
  */
 AqmpJob *
 aqmp_job_runner_start_finish (AqmpJobRunner *self, GAsyncResult *result, GError **error)

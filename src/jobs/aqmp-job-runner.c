@@ -40,6 +40,8 @@
  * Every operation has a `_sync` form (aqmp_job_runner_start_sync(),
  * aqmp_job_runner_reconcile_sync(), ...), which runs the async one as the
  * client's own sync calls do, through aqmp_client_run_sync().
+ *
+ * Since: 0.1
  */
 
 enum {
@@ -643,6 +645,8 @@ aqmp_job_action_to_command (AqmpJobAction action)
  *
  * Cancels, pauses, resumes, completes, finalizes or dismisses a job. A job
  * cancelled this way ends with %AQMP_JOB_ERROR_CANCELLED.
+ *
+ * Since: 0.1
  */
 void
 aqmp_job_runner_control_async (AqmpJobRunner       *self,
@@ -681,6 +685,8 @@ aqmp_job_runner_control_async (AqmpJobRunner       *self,
  * Returns: %TRUE when QEMU accepted; otherwise %FALSE with @error set
  *   (%AQMP_ERROR_COMMAND with QEMU's words, for example when the job is in
  *   a state that does not allow the action)
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_job_runner_control_finish (AqmpJobRunner *self, GAsyncResult *result, GError **error)
@@ -702,6 +708,8 @@ aqmp_job_runner_control_finish (AqmpJobRunner *self, GAsyncResult *result, GErro
  * @user_data: data for @callback
  *
  * Changes the speed limit of a block job (`block-job-set-speed`).
+ *
+ * Since: 0.1
  */
 void
 aqmp_job_runner_set_speed_async (AqmpJobRunner       *self,
@@ -734,6 +742,8 @@ aqmp_job_runner_set_speed_async (AqmpJobRunner       *self,
  * @error: return location for a #GError
  *
  * Returns: %TRUE when QEMU accepted
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_job_runner_set_speed_finish (AqmpJobRunner *self, GAsyncResult *result, GError **error)
@@ -758,6 +768,8 @@ aqmp_job_runner_set_speed_finish (AqmpJobRunner *self, GAsyncResult *result, GEr
  * aqmp_job_runner_reconcile_async(), those QEMU already has.
  *
  * Returns: (transfer full): a new #AqmpJobRunner
+ *
+ * Since: 0.1
  */
 AqmpJobRunner *
 aqmp_job_runner_new (AqmpClient *client, AqmpJobStore *store, const gchar *machine)
@@ -774,6 +786,8 @@ aqmp_job_runner_new (AqmpClient *client, AqmpJobStore *store, const gchar *machi
  * @self: an #AqmpJobRunner
  *
  * Returns: (transfer none): the client
+ *
+ * Since: 0.1
  */
 AqmpClient *
 aqmp_job_runner_get_client (AqmpJobRunner *self)
@@ -787,6 +801,8 @@ aqmp_job_runner_get_client (AqmpJobRunner *self)
  * @self: an #AqmpJobRunner
  *
  * Returns: (transfer none) (nullable): the store
+ *
+ * Since: 0.1
  */
 AqmpJobStore *
 aqmp_job_runner_get_store (AqmpJobRunner *self)
@@ -800,6 +816,8 @@ aqmp_job_runner_get_store (AqmpJobRunner *self)
  * @self: an #AqmpJobRunner
  *
  * Returns: the machine's name in the store
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_job_runner_get_machine (AqmpJobRunner *self)
@@ -814,6 +832,8 @@ aqmp_job_runner_get_machine (AqmpJobRunner *self)
  * @interval_ms: milliseconds between two `query-jobs`, at least 10
  *
  * Sets how often progress is polled while jobs run.
+ *
+ * Since: 0.1
  */
 void
 aqmp_job_runner_set_poll_interval (AqmpJobRunner *self, guint interval_ms)
@@ -835,6 +855,8 @@ aqmp_job_runner_set_poll_interval (AqmpJobRunner *self, guint interval_ms)
  * @self: an #AqmpJobRunner
  *
  * Returns: milliseconds between two polls
+ *
+ * Since: 0.1
  */
 guint
 aqmp_job_runner_get_poll_interval (AqmpJobRunner *self)
@@ -850,6 +872,8 @@ aqmp_job_runner_get_poll_interval (AqmpJobRunner *self)
  *   job in the store
  *
  * Bounds how often progress is written to the store.
+ *
+ * Since: 0.1
  */
 void
 aqmp_job_runner_set_checkpoint_interval (AqmpJobRunner *self, guint interval_ms)
@@ -867,6 +891,8 @@ aqmp_job_runner_set_checkpoint_interval (AqmpJobRunner *self, guint interval_ms)
  * @self: an #AqmpJobRunner
  *
  * Returns: the checkpoint interval in milliseconds
+ *
+ * Since: 0.1
  */
 guint
 aqmp_job_runner_get_checkpoint_interval (AqmpJobRunner *self)
@@ -882,6 +908,8 @@ aqmp_job_runner_get_checkpoint_interval (AqmpJobRunner *self)
  *
  * Returns: (transfer none) (nullable): the job with @id the runner
  *   follows, or %NULL
+ *
+ * Since: 0.1
  */
 AqmpJob *
 aqmp_job_runner_lookup (AqmpJobRunner *self, const gchar *id)
@@ -901,6 +929,8 @@ aqmp_job_runner_lookup (AqmpJobRunner *self, const gchar *id)
  *
  * Returns: (transfer container) (element-type AqmpJob): the jobs the
  *   runner follows
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_job_runner_get_jobs (AqmpJobRunner *self)
@@ -1043,24 +1073,32 @@ aqmp_job_runner_class_init (AqmpJobRunnerClass *klass)
    * AqmpJobRunner:client:
    *
    * The client jobs are started on.
+   *
+   * Since: 0.1
    */
   props[PROP_CLIENT] = g_param_spec_object ("client", NULL, NULL, AQMP_TYPE_CLIENT, co);
   /**
    * AqmpJobRunner:store:
    *
    * Where jobs are recorded, or %NULL.
+   *
+   * Since: 0.1
    */
   props[PROP_STORE] = g_param_spec_object ("store", NULL, NULL, AQMP_TYPE_JOB_STORE, co);
   /**
    * AqmpJobRunner:machine:
    *
    * The machine's name in the store.
+   *
+   * Since: 0.1
    */
   props[PROP_MACHINE] = g_param_spec_string ("machine", NULL, NULL, NULL, co);
   /**
    * AqmpJobRunner:poll-interval:
    *
    * Milliseconds between two `query-jobs` while jobs run.
+   *
+   * Since: 0.1
    */
   props[PROP_POLL_INTERVAL] = g_param_spec_uint ("poll-interval", NULL, NULL, 10, G_MAXUINT,
                                                  AQMP_JOB_RUNNER_DEFAULT_POLL_INTERVAL, rw);
@@ -1069,6 +1107,8 @@ aqmp_job_runner_class_init (AqmpJobRunnerClass *klass)
    *
    * The least number of milliseconds between two progress checkpoints of
    * one job in the store.
+   *
+   * Since: 0.1
    */
   props[PROP_CHECKPOINT_INTERVAL] = g_param_spec_uint ("checkpoint-interval", NULL, NULL, 0, G_MAXUINT,
                                                        AQMP_JOB_RUNNER_DEFAULT_CHECKPOINT_INTERVAL, rw);

@@ -82,6 +82,8 @@ aqmp_job_store_get_one (AqmpJobStore *self, sqlite3_stmt *stmt, GError **error)
  *
  * Returns: (transfer full) (nullable): the job, or %NULL with @error set
  *   (%AQMP_JOB_ERROR_NOT_FOUND when there is no such row)
+ *
+ * Since: 0.1
  */
 AqmpJobRecord *
 aqmp_job_store_get_job (AqmpJobStore *self, gint64 row, GError **error)
@@ -122,6 +124,8 @@ aqmp_job_store_bind_machine (sqlite3_stmt *stmt, const gchar *machine)
  *
  * Returns: (transfer full) (nullable): the job, or %NULL with @error set
  *   (%AQMP_JOB_ERROR_NOT_FOUND when there is none)
+ *
+ * Since: 0.1
  */
 AqmpJobRecord *
 aqmp_job_store_find_job (AqmpJobStore *self, const gchar *machine, const gchar *job_id, GError **error)
@@ -191,6 +195,8 @@ aqmp_job_store_find_jobs (AqmpJobStore *self, const gchar *job_id, GError **erro
  *
  * Returns: (transfer full) (element-type AqmpJobRecord) (nullable): the
  *   jobs, oldest first
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_job_store_list_jobs (AqmpJobStore *self, const gchar *machine, gboolean active_only, GError **error)
@@ -226,6 +232,8 @@ aqmp_job_store_list_jobs (AqmpJobStore *self, const gchar *machine, gboolean act
  *
  * Returns: (transfer full) (element-type AqmpJobRecord) (nullable): the
  *   jobs, newest first
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_job_store_list_recent_jobs (AqmpJobStore *self, const gchar *machine, gboolean active_only,
@@ -294,6 +302,8 @@ aqmp_job_store_get_history (AqmpJobStore *self, const gchar *sql, gint64 row, GE
  *
  * Returns: (transfer full) (nullable): the job's transitions in order, as
  *   objects with `status` and `timestamp`
+ *
+ * Since: 0.1
  */
 JsonArray *
 aqmp_job_store_get_transitions (AqmpJobStore *self, gint64 row, GError **error)
@@ -311,6 +321,8 @@ aqmp_job_store_get_transitions (AqmpJobStore *self, gint64 row, GError **error)
  *
  * Returns: (transfer full) (nullable): the job's progress checkpoints in
  *   order, as objects with `timestamp`, `current` and `total`
+ *
+ * Since: 0.1
  */
 JsonArray *
 aqmp_job_store_get_checkpoints (AqmpJobStore *self, gint64 row, GError **error)
@@ -329,6 +341,8 @@ aqmp_job_store_get_checkpoints (AqmpJobStore *self, gint64 row, GError **error)
  *
  * Returns: (transfer full) (nullable): SQLite's verdict, `"ok"` for a
  *   sound database
+ *
+ * Since: 0.1
  */
 gchar *
 aqmp_job_store_check_integrity (AqmpJobStore *self, GError **error)

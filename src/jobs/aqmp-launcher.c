@@ -33,6 +33,8 @@
  * ]|
  *
  * or, in a plain program, aqmp_launcher_launch_sync().
+ *
+ * Since: 0.1
  */
 
 #define AQMP_LAUNCHER_QMP_FD 3
@@ -63,6 +65,8 @@ aqmp_launcher_child_setup (gpointer user_data)
  *   `$AQMP_QEMU`, or else `qemu-system-x86_64` from `PATH`
  *
  * Returns: (transfer full): a new #AqmpLauncher
+ *
+ * Since: 0.1
  */
 AqmpLauncher *
 aqmp_launcher_new (const gchar *binary)
@@ -80,6 +84,8 @@ aqmp_launcher_new (const gchar *binary)
  * @self: an #AqmpLauncher
  *
  * Returns: (type filename): the QEMU binary that is run
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_launcher_get_binary (AqmpLauncher *self)
@@ -94,6 +100,8 @@ aqmp_launcher_get_binary (AqmpLauncher *self)
  * @transport: an #AqmpLauncherTransport
  *
  * Chooses how QMP is wired; the default is a socketpair.
+ *
+ * Since: 0.1
  */
 void
 aqmp_launcher_set_transport (AqmpLauncher *self, AqmpLauncherTransport transport)
@@ -108,6 +116,8 @@ aqmp_launcher_set_transport (AqmpLauncher *self, AqmpLauncherTransport transport
  * @quiet: whether to discard QEMU's standard output and error
  *
  * QEMU's output goes to ours unless silenced.
+ *
+ * Since: 0.1
  */
 void
 aqmp_launcher_set_quiet (AqmpLauncher *self, gboolean quiet)
@@ -124,6 +134,8 @@ aqmp_launcher_set_quiet (AqmpLauncher *self, gboolean quiet)
  *
  * Adds QEMU arguments, such as `"-machine", "none"`. The QMP monitor is
  * added by the launcher.
+ *
+ * Since: 0.1
  */
 void
 aqmp_launcher_add_arguments (AqmpLauncher *self, const gchar *first, ...)
@@ -141,9 +153,11 @@ aqmp_launcher_add_arguments (AqmpLauncher *self, const gchar *first, ...)
 /**
  * aqmp_launcher_add_argv:
  * @self: an #AqmpLauncher
- * @argv: (array zero-terminated=1): QEMU arguments
+ * @argv: (array zero-terminated=1) (nullable): QEMU arguments
  *
  * Adds QEMU arguments from a vector.
+ *
+ * Since: 0.1
  */
 void
 aqmp_launcher_add_argv (AqmpLauncher *self, const gchar * const *argv)
@@ -288,6 +302,8 @@ aqmp_launcher_launch_listen (AqmpLauncher *self, GTask *task, GError **error)
  *
  * Starts QEMU with the arguments given so far plus the QMP monitor, and
  * connects the launcher's client to it. A launcher starts one QEMU.
+ *
+ * Since: 0.1
  */
 void
 aqmp_launcher_launch_async (AqmpLauncher        *self,
@@ -329,6 +345,8 @@ aqmp_launcher_launch_async (AqmpLauncher        *self,
  *
  * Returns: (transfer full) (nullable): the connected client, or %NULL with
  *   @error set
+ *
+ * Since: 0.1
  */
 AqmpClient *
 aqmp_launcher_launch_finish (AqmpLauncher *self, GAsyncResult *result, GError **error)
@@ -359,6 +377,8 @@ aqmp_launcher_launch_sync_start (gpointer data, GAsyncReadyCallback callback, gp
  *
  * Returns: (transfer full) (nullable): the connected client, or %NULL with
  *   @error set
+ *
+ * Since: 0.1
  */
 AqmpClient *
 aqmp_launcher_launch_sync (AqmpLauncher *self, GCancellable *cancellable, GError **error)
@@ -377,6 +397,8 @@ aqmp_launcher_launch_sync (AqmpLauncher *self, GCancellable *cancellable, GError
  * @self: an #AqmpLauncher
  *
  * Returns: (transfer none): the launcher's client
+ *
+ * Since: 0.1
  */
 AqmpClient *
 aqmp_launcher_get_client (AqmpLauncher *self)
@@ -390,6 +412,8 @@ aqmp_launcher_get_client (AqmpLauncher *self)
  * @self: an #AqmpLauncher
  *
  * Returns: (transfer none) (nullable): QEMU's process, once started
+ *
+ * Since: 0.1
  */
 GSubprocess *
 aqmp_launcher_get_process (AqmpLauncher *self)
@@ -404,6 +428,8 @@ aqmp_launcher_get_process (AqmpLauncher *self)
  *
  * Returns: (transfer full) (nullable): a name for the machine in a job
  *   store, `qemu-pid:PID`, once started
+ *
+ * Since: 0.1
  */
 gchar *
 aqmp_launcher_get_machine (AqmpLauncher *self)
@@ -421,6 +447,8 @@ aqmp_launcher_get_machine (AqmpLauncher *self)
  *
  * Kills QEMU (SIGKILL) and reaps it, and removes the launcher's temporary
  * directory. The client sees the connection end.
+ *
+ * Since: 0.1
  */
 void
 aqmp_launcher_stop (AqmpLauncher *self)

@@ -19,6 +19,8 @@ G_BEGIN_DECLS
  *   unix:PATH`)
  *
  * How an #AqmpLauncher wires QMP to the QEMU it starts.
+ *
+ * Since: 0.1
  */
 typedef enum {
   AQMP_LAUNCHER_TRANSPORT_SOCKETPAIR,

@@ -20,6 +20,8 @@
  * with a message naming the file, kept as an #AqmpPluginFailure
  * (aqmp_plugin_loader_get_failure()).
  * Loaded modules stay resident: the types they register cannot be unloaded.
+ *
+ * Since: 0.1
  */
 
 struct _AqmpPluginLoader {
@@ -53,6 +55,8 @@ aqmp_plugin_failure_new (const gchar *path, const gchar *message)
  * @failure: an #AqmpPluginFailure
  *
  * Returns: (transfer full): a copy of @failure
+ *
+ * Since: 0.1
  */
 AqmpPluginFailure *
 aqmp_plugin_failure_copy (const AqmpPluginFailure *failure)
@@ -64,6 +68,8 @@ aqmp_plugin_failure_copy (const AqmpPluginFailure *failure)
 /**
  * aqmp_plugin_failure_free:
  * @failure: (nullable): an #AqmpPluginFailure
+ *
+ * Since: 0.1
  */
 void
 aqmp_plugin_failure_free (AqmpPluginFailure *failure)
@@ -80,6 +86,8 @@ aqmp_plugin_failure_free (AqmpPluginFailure *failure)
  * @failure: an #AqmpPluginFailure
  *
  * Returns: the refused module's file
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_plugin_failure_get_path (const AqmpPluginFailure *failure)
@@ -93,6 +101,8 @@ aqmp_plugin_failure_get_path (const AqmpPluginFailure *failure)
  * @failure: an #AqmpPluginFailure
  *
  * Returns: why the module was refused, a whole sentence naming its file
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_plugin_failure_get_message (const AqmpPluginFailure *failure)
@@ -130,6 +140,8 @@ aqmp_plugin_loader_init (AqmpPluginLoader *self)
  * aqmp_plugin_loader_new:
  *
  * Returns: (transfer full): a loader with no plugins loaded yet
+ *
+ * Since: 0.1
  */
 AqmpPluginLoader *
 aqmp_plugin_loader_new (void)
@@ -223,6 +235,8 @@ aqmp_plugin_loader_query (GModule *module, const gchar *path, GError **error)
  * Loads one plugin module and runs its setup.
  *
  * Returns: %TRUE when the plugin was loaded
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_plugin_loader_load_file (AqmpPluginLoader *self, const gchar *path, GError **error)
@@ -278,6 +292,8 @@ aqmp_plugin_loader_compare_names (gconstpointer a, gconstpointer b)
  * (aqmp_plugin_loader_get_failure()).
  *
  * Returns: how many plugins were loaded
+ *
+ * Since: 0.1
  */
 guint
 aqmp_plugin_loader_load_dir (AqmpPluginLoader *self, const gchar *dir)
@@ -320,6 +336,8 @@ aqmp_plugin_loader_load_dir (AqmpPluginLoader *self, const gchar *dir)
  *
  * Returns: (transfer full): the directories searched by
  *   aqmp_plugin_loader_load_default(), in order
+ *
+ * Since: 0.1
  */
 GStrv
 aqmp_plugin_loader_get_search_path (void)
@@ -346,6 +364,8 @@ aqmp_plugin_loader_get_search_path (void)
  * found twice is taken from the first directory.
  *
  * Returns: how many plugins were loaded
+ *
+ * Since: 0.1
  */
 guint
 aqmp_plugin_loader_load_default (AqmpPluginLoader *self)
@@ -364,6 +384,8 @@ aqmp_plugin_loader_load_default (AqmpPluginLoader *self)
  * @self: an #AqmpPluginLoader
  *
  * Returns: (transfer none) (element-type AqmpPlugin): the loaded plugins
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_plugin_loader_get_plugins (AqmpPluginLoader *self)
@@ -377,6 +399,8 @@ aqmp_plugin_loader_get_plugins (AqmpPluginLoader *self)
  * @self: an #AqmpPluginLoader
  *
  * Returns: how many modules the loads so far refused
+ *
+ * Since: 0.1
  */
 guint
 aqmp_plugin_loader_get_n_failures (AqmpPluginLoader *self)
@@ -391,6 +415,8 @@ aqmp_plugin_loader_get_n_failures (AqmpPluginLoader *self)
  * @index: less than aqmp_plugin_loader_get_n_failures()
  *
  * Returns: (transfer none): the @index-th refused module, in load order
+ *
+ * Since: 0.1
  */
 const AqmpPluginFailure *
 aqmp_plugin_loader_get_failure (AqmpPluginLoader *self, guint index)
@@ -407,6 +433,8 @@ aqmp_plugin_loader_get_failure (AqmpPluginLoader *self, guint index)
  * @error: return location for a #GError
  *
  * Returns: (transfer full) (nullable): a new instance of the variant
+ *
+ * Since: 0.1
  */
 AqmpProtocol *
 aqmp_plugin_loader_create_protocol (AqmpPluginLoader *self, const gchar *name, GError **error)
@@ -432,6 +460,8 @@ aqmp_plugin_loader_create_protocol (AqmpPluginLoader *self, const gchar *name, G
  * @error: return location for a #GError
  *
  * Returns: (transfer none) (nullable): the workflow
+ *
+ * Since: 0.1
  */
 AqmpWorkflow *
 aqmp_plugin_loader_find_workflow (AqmpPluginLoader *self, const gchar *name, GError **error)

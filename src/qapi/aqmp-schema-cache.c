@@ -24,6 +24,8 @@
  *
  * Files are written whole to a temporary name and renamed, so a reader
  * sees an old file or a new one, never half of one.
+ *
+ * Since: 0.1
  */
 
 #define AQMP_SCHEMA_CACHE_FORMAT 1
@@ -62,6 +64,8 @@ aqmp_schema_cache_init (AqmpSchemaCache *self)
  *
  * Returns: (transfer full): a cache; the directory is made when the first
  *   schema is stored
+ *
+ * Since: 0.1
  */
 AqmpSchemaCache *
 aqmp_schema_cache_new (const gchar *dir)
@@ -77,6 +81,8 @@ aqmp_schema_cache_new (const gchar *dir)
  * @self: an #AqmpSchemaCache
  *
  * Returns: (transfer none): the directory
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_schema_cache_get_dir (AqmpSchemaCache *self)
@@ -96,6 +102,8 @@ aqmp_schema_cache_get_dir (AqmpSchemaCache *self)
  *
  * Returns: (transfer full): the file that holds, or would hold, the
  *   schema of that version: `qemu-7.2.22-HASH.schema`, HASH from @package
+ *
+ * Since: 0.1
  */
 gchar *
 aqmp_schema_cache_get_path (AqmpSchemaCache *self, guint major, guint minor, guint micro, const gchar *package)
@@ -183,6 +191,8 @@ aqmp_schema_cache_read (const gchar *text, gsize length, const gchar *version, c
  *
  * Returns: (transfer full) (nullable): the schema, its server version set;
  *   %NULL on a miss (no error) or when the file cannot be read (@error set)
+ *
+ * Since: 0.1
  */
 AqmpSchema *
 aqmp_schema_cache_lookup (AqmpSchemaCache *self, guint major, guint minor, guint micro,
@@ -227,6 +237,8 @@ aqmp_schema_cache_lookup (AqmpSchemaCache *self, guint major, guint minor, guint
  * Writes @schema's file, replacing any older one of that version.
  *
  * Returns: %TRUE on success
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_schema_cache_store (AqmpSchemaCache *self, AqmpSchema *schema, GError **error)

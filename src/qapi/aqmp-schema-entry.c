@@ -80,6 +80,8 @@ aqmp_schema_features_or_empty (const gchar **features)
  * @self: an #AqmpSchemaEntry
  *
  * Returns: what kind of entry @self is
+ *
+ * Since: 0.1
  */
 AqmpSchemaKind
 aqmp_schema_entry_get_kind (const AqmpSchemaEntry *self)
@@ -97,6 +99,8 @@ aqmp_schema_entry_get_kind (const AqmpSchemaEntry *self)
  * (see aqmp_schema_entry_is_named()).
  *
  * Returns: (transfer none): the name
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_schema_entry_get_name (const AqmpSchemaEntry *self)
@@ -110,6 +114,8 @@ aqmp_schema_entry_get_name (const AqmpSchemaEntry *self)
  *
  * Returns: whether aqmp_schema_entry_get_name() is a real name (a command,
  *   an event, a builtin) rather than an opaque one
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_schema_entry_is_named (const AqmpSchemaEntry *self)
@@ -124,6 +130,8 @@ aqmp_schema_entry_is_named (const AqmpSchemaEntry *self)
  *
  * Returns: (transfer none) (array zero-terminated=1): the entry's features,
  *   such as `deprecated` or `unstable`; empty when it has none
+ *
+ * Since: 0.1
  */
 const gchar * const *
 aqmp_schema_entry_get_features (const AqmpSchemaEntry *self)
@@ -137,6 +145,8 @@ aqmp_schema_entry_get_features (const AqmpSchemaEntry *self)
  * @feature: a feature's name
  *
  * Returns: whether @self has @feature
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_schema_entry_has_feature (const AqmpSchemaEntry *self, const gchar *feature)
@@ -150,6 +160,8 @@ aqmp_schema_entry_has_feature (const AqmpSchemaEntry *self, const gchar *feature
  *
  * Returns: (nullable): the builtin's JSON type: `string`, `int`, `number`,
  *   `boolean`, `null` or `value` (any JSON value)
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_schema_entry_get_json_type (const AqmpSchemaEntry *self)
@@ -168,6 +180,8 @@ aqmp_schema_entry_get_json_type (const AqmpSchemaEntry *self)
  * of them) with the range of a JSON integer aqmp holds, 64 bits signed.
  *
  * Returns: whether @self is an integer type
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_schema_entry_get_int_range (const AqmpSchemaEntry *self, gint64 *min, guint64 *max)
@@ -186,6 +200,8 @@ aqmp_schema_entry_get_int_range (const AqmpSchemaEntry *self, gint64 *min, guint
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_ENUM
  *
  * Returns: the number of values of an enum, 0 for other kinds
+ *
+ * Since: 0.1
  */
 guint
 aqmp_schema_entry_get_n_values (const AqmpSchemaEntry *self)
@@ -199,6 +215,8 @@ aqmp_schema_entry_get_n_values (const AqmpSchemaEntry *self)
  * @index: below aqmp_schema_entry_get_n_values()
  *
  * Returns: (transfer none) (nullable): the enum's value at @index
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_schema_entry_get_value (const AqmpSchemaEntry *self, guint index)
@@ -215,6 +233,8 @@ aqmp_schema_entry_get_value (const AqmpSchemaEntry *self, guint index)
  *
  * Returns: (transfer none) (array zero-terminated=1): the features of the
  *   enum's value at @index; empty when it has none
+ *
+ * Since: 0.1
  */
 const gchar * const *
 aqmp_schema_entry_get_value_features (const AqmpSchemaEntry *self, guint index)
@@ -230,6 +250,8 @@ aqmp_schema_entry_get_value_features (const AqmpSchemaEntry *self, guint index)
  * @value: a value
  *
  * Returns: the index of @value in the enum, or -1
+ *
+ * Since: 0.1
  */
 gint
 aqmp_schema_entry_find_value (const AqmpSchemaEntry *self, const gchar *value)
@@ -250,6 +272,8 @@ aqmp_schema_entry_find_value (const AqmpSchemaEntry *self, const gchar *value)
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_ARRAY
  *
  * Returns: (transfer none) (nullable): the array's element type
+ *
+ * Since: 0.1
  */
 const AqmpSchemaEntry *
 aqmp_schema_entry_get_element_type (const AqmpSchemaEntry *self)
@@ -265,6 +289,8 @@ aqmp_schema_entry_get_element_type (const AqmpSchemaEntry *self)
  * variants add more (aqmp_schema_entry_get_variant()).
  *
  * Returns: the number of members, 0 for other kinds
+ *
+ * Since: 0.1
  */
 guint
 aqmp_schema_entry_get_n_members (const AqmpSchemaEntry *self)
@@ -278,6 +304,8 @@ aqmp_schema_entry_get_n_members (const AqmpSchemaEntry *self)
  * @index: below aqmp_schema_entry_get_n_members()
  *
  * Returns: (transfer none) (nullable): the member at @index
+ *
+ * Since: 0.1
  */
 const AqmpSchemaMember *
 aqmp_schema_entry_get_member (const AqmpSchemaEntry *self, guint index)
@@ -295,6 +323,8 @@ aqmp_schema_entry_get_member (const AqmpSchemaEntry *self, guint index)
  * Looks among the object's own members, not its variants'.
  *
  * Returns: (transfer none) (nullable): the member called @name
+ *
+ * Since: 0.1
  */
 const AqmpSchemaMember *
 aqmp_schema_entry_lookup_member (const AqmpSchemaEntry *self, const gchar *name)
@@ -313,6 +343,8 @@ aqmp_schema_entry_lookup_member (const AqmpSchemaEntry *self, const gchar *name)
  *
  * Returns: (nullable): the name of a flat union's tag member, %NULL for a
  *   plain object
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_schema_entry_get_tag (const AqmpSchemaEntry *self)
@@ -325,6 +357,8 @@ aqmp_schema_entry_get_tag (const AqmpSchemaEntry *self)
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_OBJECT
  *
  * Returns: the number of a flat union's variants
+ *
+ * Since: 0.1
  */
 guint
 aqmp_schema_entry_get_n_variants (const AqmpSchemaEntry *self)
@@ -338,6 +372,8 @@ aqmp_schema_entry_get_n_variants (const AqmpSchemaEntry *self)
  * @index: below aqmp_schema_entry_get_n_variants()
  *
  * Returns: (transfer none) (nullable): the variant at @index
+ *
+ * Since: 0.1
  */
 const AqmpSchemaVariant *
 aqmp_schema_entry_get_variant (const AqmpSchemaEntry *self, guint index)
@@ -354,6 +390,8 @@ aqmp_schema_entry_get_variant (const AqmpSchemaEntry *self, guint index)
  *
  * Returns: (transfer none) (nullable): the variant @tag_value selects;
  *   %NULL also for a valid tag value whose variant adds nothing
+ *
+ * Since: 0.1
  */
 const AqmpSchemaVariant *
 aqmp_schema_entry_lookup_variant (const AqmpSchemaEntry *self, const gchar *tag_value)
@@ -371,6 +409,8 @@ aqmp_schema_entry_lookup_variant (const AqmpSchemaEntry *self, const gchar *tag_
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_ALTERNATE
  *
  * Returns: the number of an alternate's types
+ *
+ * Since: 0.1
  */
 guint
 aqmp_schema_entry_get_n_alternatives (const AqmpSchemaEntry *self)
@@ -384,6 +424,8 @@ aqmp_schema_entry_get_n_alternatives (const AqmpSchemaEntry *self)
  * @index: below aqmp_schema_entry_get_n_alternatives()
  *
  * Returns: (transfer none) (nullable): the alternate's type at @index
+ *
+ * Since: 0.1
  */
 const AqmpSchemaEntry *
 aqmp_schema_entry_get_alternative (const AqmpSchemaEntry *self, guint index)
@@ -401,6 +443,8 @@ aqmp_schema_entry_get_alternative (const AqmpSchemaEntry *self, guint index)
  * Returns: (transfer none) (nullable): the type of a command's arguments
  *   or an event's data: an object type (possibly a union, possibly with no
  *   members)
+ *
+ * Since: 0.1
  */
 const AqmpSchemaEntry *
 aqmp_schema_entry_get_arg_type (const AqmpSchemaEntry *self)
@@ -413,6 +457,8 @@ aqmp_schema_entry_get_arg_type (const AqmpSchemaEntry *self)
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_COMMAND
  *
  * Returns: (transfer none) (nullable): the type of a command's return value
+ *
+ * Since: 0.1
  */
 const AqmpSchemaEntry *
 aqmp_schema_entry_get_ret_type (const AqmpSchemaEntry *self)
@@ -425,6 +471,8 @@ aqmp_schema_entry_get_ret_type (const AqmpSchemaEntry *self)
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_COMMAND
  *
  * Returns: whether the command may be executed out of band
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_schema_entry_get_allow_oob (const AqmpSchemaEntry *self)
@@ -437,6 +485,8 @@ aqmp_schema_entry_get_allow_oob (const AqmpSchemaEntry *self)
  * @self: an #AqmpSchemaMember
  *
  * Returns: (transfer none): the member's name
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_schema_member_get_name (const AqmpSchemaMember *self)
@@ -449,6 +499,8 @@ aqmp_schema_member_get_name (const AqmpSchemaMember *self)
  * @self: an #AqmpSchemaMember
  *
  * Returns: (transfer none): the member's type
+ *
+ * Since: 0.1
  */
 const AqmpSchemaEntry *
 aqmp_schema_member_get_type_entry (const AqmpSchemaMember *self)
@@ -461,6 +513,8 @@ aqmp_schema_member_get_type_entry (const AqmpSchemaMember *self)
  * @self: an #AqmpSchemaMember
  *
  * Returns: whether the member may be left out
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_schema_member_is_optional (const AqmpSchemaMember *self)
@@ -474,6 +528,8 @@ aqmp_schema_member_is_optional (const AqmpSchemaMember *self)
  *
  * Returns: (transfer none) (array zero-terminated=1): the member's
  *   features; empty when it has none
+ *
+ * Since: 0.1
  */
 const gchar * const *
 aqmp_schema_member_get_features (const AqmpSchemaMember *self)
@@ -487,6 +543,8 @@ aqmp_schema_member_get_features (const AqmpSchemaMember *self)
  * @feature: a feature's name
  *
  * Returns: whether the member has @feature
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_schema_member_has_feature (const AqmpSchemaMember *self, const gchar *feature)
@@ -499,6 +557,8 @@ aqmp_schema_member_has_feature (const AqmpSchemaMember *self, const gchar *featu
  * @self: an #AqmpSchemaVariant
  *
  * Returns: (transfer none): the tag value that selects the variant
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_schema_variant_get_case (const AqmpSchemaVariant *self)
@@ -511,6 +571,8 @@ aqmp_schema_variant_get_case (const AqmpSchemaVariant *self)
  * @self: an #AqmpSchemaVariant
  *
  * Returns: (transfer none): the object type whose members the variant adds
+ *
+ * Since: 0.1
  */
 const AqmpSchemaEntry *
 aqmp_schema_variant_get_type_entry (const AqmpSchemaVariant *self)
@@ -599,6 +661,8 @@ aqmp_schema_describe_into (const AqmpSchemaEntry *self, GString *out)
  * Object members are not listed.
  *
  * Returns: (transfer full): the description
+ *
+ * Since: 0.1
  */
 gchar *
 aqmp_schema_entry_describe_type (const AqmpSchemaEntry *self)

@@ -18,6 +18,8 @@ G_BEGIN_DECLS
  * their members and variants belong to their schema and stay valid as long
  * as it does; every type reference is already resolved to the entry it
  * names, so no caller needs introspection's masked type names.
+ *
+ * Since: 0.1
  */
 typedef struct _AqmpSchemaEntry AqmpSchemaEntry;
 
@@ -26,6 +28,8 @@ typedef struct _AqmpSchemaEntry AqmpSchemaEntry;
  *
  * A member of an object type: a name, a type, whether it may be left out,
  * and its features.
+ *
+ * Since: 0.1
  */
 typedef struct _AqmpSchemaMember AqmpSchemaMember;
 
@@ -34,6 +38,8 @@ typedef struct _AqmpSchemaMember AqmpSchemaMember;
  *
  * One variant of a flat union: the tag value that selects it and the
  * object type whose members it adds.
+ *
+ * Since: 0.1
  */
 typedef struct _AqmpSchemaVariant AqmpSchemaVariant;
 

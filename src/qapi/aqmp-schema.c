@@ -22,6 +22,8 @@
  * A schema made from a command list only (aqmp_schema_new_from_commands():
  * `query-commands`, or the guest agent's `guest-info`) knows names and
  * nothing about arguments; aqmp_schema_is_complete() tells.
+ *
+ * Since: 0.1
  */
 
 struct _AqmpSchema {
@@ -426,6 +428,8 @@ aqmp_schema_index (AqmpSchema *self, GError **error)
  * %AQMP_ERROR_PROTOCOL naming the entry, and nothing of it is trusted.
  *
  * Returns: (transfer full) (nullable): the schema, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 AqmpSchema *
 aqmp_schema_new (JsonNode *reply, GError **error)
@@ -465,6 +469,8 @@ aqmp_schema_new (JsonNode *reply, GError **error)
  *
  * Returns: (transfer full) (nullable): the schema, or %NULL with
  *   %AQMP_ERROR_PROTOCOL
+ *
+ * Since: 0.1
  */
 AqmpSchema *
 aqmp_schema_new_from_data (GBytes *data, GError **error)
@@ -500,6 +506,8 @@ aqmp_schema_new_from_data (GBytes *data, GError **error)
  * (the guest agent): it knows which commands exist and nothing else.
  *
  * Returns: (transfer full) (nullable): the schema, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 AqmpSchema *
 aqmp_schema_new_from_commands (JsonNode *reply, GError **error)
@@ -554,6 +562,8 @@ aqmp_schema_new_from_commands (JsonNode *reply, GError **error)
  * @error: return location for a #GError
  *
  * Returns: (transfer full) (nullable): the schema, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 AqmpSchema *
 aqmp_schema_new_from_file (const gchar *path, GError **error)
@@ -580,6 +590,8 @@ aqmp_schema_new_from_file (const gchar *path, GError **error)
  *
  * Returns: %TRUE for a schema from `query-qmp-schema`, %FALSE for one of
  *   command names only
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_schema_is_complete (AqmpSchema *self)
@@ -594,6 +606,8 @@ aqmp_schema_is_complete (AqmpSchema *self)
  * @self: an #AqmpSchema
  *
  * Returns: (transfer none): the reply the schema was made from
+ *
+ * Since: 0.1
  */
 JsonNode *
 aqmp_schema_get_json (AqmpSchema *self)
@@ -621,6 +635,8 @@ aqmp_schema_get_json (AqmpSchema *self)
  * aqmp_schema_new_from_file() and compares well with diff(1).
  *
  * Returns: (transfer full): the text, ending in a newline
+ *
+ * Since: 0.1
  */
 gchar *
 aqmp_schema_dump (AqmpSchema *self)
@@ -661,6 +677,8 @@ aqmp_schema_dump (AqmpSchema *self)
  * Records which server the schema came from (the loader does). A
  * validator attached to a client refuses calls when the client's server
  * turns out to be another version.
+ *
+ * Since: 0.1
  */
 void
 aqmp_schema_set_server_version (AqmpSchema *self, guint major, guint minor, guint micro, const gchar *package)
@@ -683,6 +701,8 @@ aqmp_schema_set_server_version (AqmpSchema *self, guint major, guint minor, guin
  * @micro: (out) (optional): QEMU's micro version
  *
  * Returns: whether the version is known
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_schema_get_server_version (AqmpSchema *self, guint *major, guint *minor, guint *micro)
@@ -703,6 +723,8 @@ aqmp_schema_get_server_version (AqmpSchema *self, guint *major, guint *minor, gu
  * @self: an #AqmpSchema
  *
  * Returns: (nullable): the greeting's package string, when known
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_schema_get_package (AqmpSchema *self)
@@ -717,6 +739,8 @@ aqmp_schema_get_package (AqmpSchema *self)
  * @self: an #AqmpSchema
  *
  * Returns: the number of entries, in the reply's order
+ *
+ * Since: 0.1
  */
 guint
 aqmp_schema_get_n_entries (AqmpSchema *self)
@@ -732,6 +756,8 @@ aqmp_schema_get_n_entries (AqmpSchema *self)
  * @index: below aqmp_schema_get_n_entries()
  *
  * Returns: (transfer none) (nullable): the entry at @index
+ *
+ * Since: 0.1
  */
 const AqmpSchemaEntry *
 aqmp_schema_get_entry (AqmpSchema *self, guint index)
@@ -747,6 +773,8 @@ aqmp_schema_get_entry (AqmpSchema *self, guint index)
  * @name: an entry's name
  *
  * Returns: (transfer none) (nullable): the entry called @name, of any kind
+ *
+ * Since: 0.1
  */
 const AqmpSchemaEntry *
 aqmp_schema_lookup (AqmpSchema *self, const gchar *name)
@@ -770,6 +798,8 @@ aqmp_schema_lookup_kind (AqmpSchema *self, const gchar *name, AqmpSchemaKind kin
  * @name: a command's name
  *
  * Returns: (transfer none) (nullable): the command called @name
+ *
+ * Since: 0.1
  */
 const AqmpSchemaEntry *
 aqmp_schema_lookup_command (AqmpSchema *self, const gchar *name)
@@ -783,6 +813,8 @@ aqmp_schema_lookup_command (AqmpSchema *self, const gchar *name)
  * @name: an event's name
  *
  * Returns: (transfer none) (nullable): the event called @name
+ *
+ * Since: 0.1
  */
 const AqmpSchemaEntry *
 aqmp_schema_lookup_event (AqmpSchema *self, const gchar *name)
@@ -817,6 +849,8 @@ aqmp_schema_list_kind (AqmpSchema *self, AqmpSchemaKind kind)
  *
  * Returns: (transfer container) (element-type AqmpSchemaEntry): the
  *   commands, sorted by name
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_schema_list_commands (AqmpSchema *self)
@@ -832,6 +866,8 @@ aqmp_schema_list_commands (AqmpSchema *self)
  *
  * Returns: (transfer container) (element-type AqmpSchemaEntry): the
  *   events, sorted by name
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_schema_list_events (AqmpSchema *self)
