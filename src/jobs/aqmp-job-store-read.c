@@ -166,7 +166,7 @@ aqmp_job_store_get_all (AqmpJobStore *self, sqlite3_stmt *stmt, GError **error)
  * aqmp_job_store_find_jobs:
  * @job_id: QEMU's `job-id`
  *
- * Returns: (transfer full) (element-type AqmpJobRecord) (nullable): every
+ * Returns: (transfer container) (element-type AqmpJobRecord) (nullable): every
  *   job with @job_id on any machine, the newest first
  */
 GPtrArray *
@@ -193,7 +193,7 @@ aqmp_job_store_find_jobs (AqmpJobStore *self, const gchar *job_id, GError **erro
  * @active_only: only jobs without a result
  * @error: return location for a #GError
  *
- * Returns: (transfer full) (element-type AqmpJobRecord) (nullable): the
+ * Returns: (transfer container) (element-type AqmpJobRecord) (nullable): the
  *   jobs, oldest first
  *
  * Since: 0.1
@@ -230,7 +230,7 @@ aqmp_job_store_list_jobs (AqmpJobStore *self, const gchar *machine, gboolean act
  * size S is @offset N × S and @limit S. A job added between two pages
  * moves the later pages by one.
  *
- * Returns: (transfer full) (element-type AqmpJobRecord) (nullable): the
+ * Returns: (transfer container) (element-type AqmpJobRecord) (nullable): the
  *   jobs, newest first
  *
  * Since: 0.1
