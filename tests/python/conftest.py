@@ -81,21 +81,28 @@ class Qemu:
     listening before QEMU starts (QEMU takes the listening socket as an fd),
     so connecting needs no wait."""
 
-    def __init__(self, tmpdir, extra=(), pass_fds=()):
+    def __init__(self, tmpdir, extra=(), pass_fds=(), monitors=1):
         self.dir = tmpdir
         self.socket_path = os.path.join(tmpdir, 'qmp.sock')
-        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        listener.bind(self.socket_path)
-        listener.listen(16)
-        fd = listener.fileno()
-        argv = [QEMU, '-machine', 'none', '-nodefaults', '-display', 'none',
-                '-chardev', f'socket,id=qmp,fd={fd},server=on,wait=off',
-                '-mon', 'chardev=qmp,mode=control'] + list(extra)
+        # a monitor serves one client at a time: more for more clients
+        paths = [self.socket_path] + [os.path.join(tmpdir, f'qmp{i}.sock') for i in range(1, monitors)]
+        listeners = []
+        argv = [QEMU, '-machine', 'none', '-nodefaults', '-display', 'none']
+        for i, path in enumerate(paths):
+            listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            listener.bind(path)
+            listener.listen(16)
+            listeners.append(listener)
+            argv += ['-chardev', f'socket,id=qmp{i},fd={listener.fileno()},server=on,wait=off',
+                     '-mon', f'chardev=qmp{i},mode=control']
+        argv += list(extra)
         try:
-            self.process = spawn_peer(argv, pass_fds=(fd,) + tuple(pass_fds))
+            self.process = spawn_peer(argv, pass_fds=tuple(l.fileno() for l in listeners) + tuple(pass_fds))
         finally:
-            listener.close()
+            for listener in listeners:
+                listener.close()
         self.address = 'unix:' + self.socket_path
+        self.addresses = ['unix:' + p for p in paths]
 
     def stop(self):
         if self.process.poll() is None:
@@ -113,12 +120,12 @@ def tmpdir_path():
 def qemu_factory(tmpdir_path):
     started = []
 
-    def start(extra=(), pass_fds=(), name=None):
+    def start(extra=(), pass_fds=(), name=None, monitors=1):
         d = tmpdir_path
         if name is not None or started:
             d = os.path.join(tmpdir_path, name or f'q{len(started)}')
             os.makedirs(d, exist_ok=True)
-        q = Qemu(d, extra, pass_fds)
+        q = Qemu(d, extra, pass_fds, monitors)
         started.append(q)
         return q
 
