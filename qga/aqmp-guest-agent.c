@@ -207,6 +207,8 @@ aqmp_guest_agent_ping_async (AqmpGuestAgent      *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_guest_agent_ping_async().
+ *
  * Returns: %TRUE when the agent answered
  *
  * Since: 0.1
@@ -279,6 +281,8 @@ aqmp_guest_agent_get_info_async (AqmpGuestAgent      *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_guest_agent_get_info_async().
+ *
  * Returns: (transfer full): the `guest-info` object (`version`,
  *   `supported_commands`), or %NULL with @error set
  *
@@ -347,6 +351,8 @@ aqmp_guest_agent_get_osinfo_async (AqmpGuestAgent      *self,
  * @self: an #AqmpGuestAgent
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes aqmp_guest_agent_get_osinfo_async().
  *
  * Returns: (transfer full): the `guest-get-osinfo` object (`id`, `name`,
  *   `kernel-release`, ...), or %NULL with @error set
@@ -659,6 +665,8 @@ aqmp_guest_agent_file_read_async (AqmpGuestAgent      *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_guest_agent_file_read_async().
+ *
  * Returns: (transfer full): the file's contents, or %NULL with @error set
  *
  * Since: 0.1
@@ -764,6 +772,8 @@ aqmp_guest_agent_file_write_async (AqmpGuestAgent      *self,
  * @self: an #AqmpGuestAgent
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes aqmp_guest_agent_file_write_async().
  *
  * Returns: %TRUE once the whole file was written and closed
  *
@@ -902,6 +912,8 @@ aqmp_guest_agent_init (AqmpGuestAgent *self)
  * aqmp_guest_agent_new:
  * @client: a client using #AqmpQgaProtocol, connected or to be connected
  *
+ * Returns a guest agent API over @client.
+ *
  * Returns: (transfer full): a guest agent API over @client
  *
  * Since: 0.1
@@ -916,6 +928,8 @@ aqmp_guest_agent_new (AqmpClient *client)
 /**
  * aqmp_guest_agent_get_client:
  * @self: an #AqmpGuestAgent
+ *
+ * Returns the client.
  *
  * Returns: (transfer none): the client
  *
@@ -951,6 +965,8 @@ aqmp_guest_agent_set_max_file_size (AqmpGuestAgent *self, gsize size)
 /**
  * aqmp_guest_agent_get_max_file_size:
  * @self: an #AqmpGuestAgent
+ *
+ * Returns the largest file, in bytes, read or written.
  *
  * Returns: the largest file, in bytes, read or written
  *

@@ -35,6 +35,8 @@ G_DEFINE_BOXED_TYPE (AqmpGuestExecResult, aqmp_guest_exec_result,
  * @stderr_data: (nullable): the standard error, or %NULL for none
  * @stderr_truncated: whether the agent dropped some of it
  *
+ * Creates a new result.
+ *
  * Returns: (transfer full): a new result
  *
  * Since: 0.1
@@ -61,6 +63,8 @@ aqmp_guest_exec_result_new (gint      exit_status,
  * aqmp_guest_exec_result_ref:
  * @self: an #AqmpGuestExecResult
  *
+ * Takes a reference to @self.
+ *
  * Returns: (transfer full): @self
  *
  * Since: 0.1
@@ -76,6 +80,8 @@ aqmp_guest_exec_result_ref (AqmpGuestExecResult *self)
 /**
  * aqmp_guest_exec_result_unref:
  * @self: (transfer full): an #AqmpGuestExecResult
+ *
+ * Drops a reference to @self, freeing it with the last one.
  *
  * Since: 0.1
  */
@@ -94,6 +100,9 @@ aqmp_guest_exec_result_unref (AqmpGuestExecResult *self)
  * aqmp_guest_exec_result_get_exit_status:
  * @self: an #AqmpGuestExecResult
  *
+ * Returns the program's exit code, 128 + N when it was killed by signal N,
+ * or -1 when the agent said neither.
+ *
  * Returns: the program's exit code, 128 + N when it was killed by signal
  *   N, or -1 when the agent said neither
  *
@@ -110,6 +119,8 @@ aqmp_guest_exec_result_get_exit_status (AqmpGuestExecResult *self)
  * aqmp_guest_exec_result_get_stdout:
  * @self: an #AqmpGuestExecResult
  *
+ * Returns the standard output, as the agent kept it.
+ *
  * Returns: (transfer none): the standard output, as the agent kept it
  *
  * Since: 0.1
@@ -125,6 +136,8 @@ aqmp_guest_exec_result_get_stdout (AqmpGuestExecResult *self)
  * aqmp_guest_exec_result_get_stderr:
  * @self: an #AqmpGuestExecResult
  *
+ * Returns the standard error, as the agent kept it.
+ *
  * Returns: (transfer none): the standard error, as the agent kept it
  *
  * Since: 0.1
@@ -139,6 +152,10 @@ aqmp_guest_exec_result_get_stderr (AqmpGuestExecResult *self)
 /**
  * aqmp_guest_exec_result_get_stdout_truncated:
  * @self: an #AqmpGuestExecResult
+ *
+ * Returns whether the agent dropped part of the standard output (the
+ * agent's `out-truncated`): what the program wrote past the agent's limit,
+ * 16 MiB for qemu-ga, is lost.
  *
  * Returns: whether the agent dropped part of the standard output (the
  *   agent's `out-truncated`): what the program wrote past the agent's
@@ -156,6 +173,9 @@ aqmp_guest_exec_result_get_stdout_truncated (AqmpGuestExecResult *self)
 /**
  * aqmp_guest_exec_result_get_stderr_truncated:
  * @self: an #AqmpGuestExecResult
+ *
+ * Returns whether the agent dropped part of the standard error (the agent's
+ * `err-truncated`).
  *
  * Returns: whether the agent dropped part of the standard error (the
  *   agent's `err-truncated`)

@@ -393,6 +393,8 @@ aqmp_qga_protocol_set_sync_timeout (AqmpQgaProtocol *self, guint timeout_ms)
  * aqmp_qga_protocol_get_sync_timeout:
  * @self: an #AqmpQgaProtocol
  *
+ * Returns the resync timeout in milliseconds; 0 for the client's default.
+ *
  * Returns: the resync timeout in milliseconds; 0 for the client's default
  *
  * Since: 0.1

@@ -77,6 +77,8 @@ aqmp_client_set_check_func (AqmpClient          *self,
  * aqmp_client_has_check_func:
  * @self: an #AqmpClient
  *
+ * Returns whether a check is set.
+ *
  * Returns: whether a check is set
  *
  * Since: 0.1

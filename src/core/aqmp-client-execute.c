@@ -269,6 +269,8 @@ aqmp_client_execute_with_fds_async (AqmpClient          *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_client_execute_async().
+ *
  * Returns: (transfer full): the reply's `return` value, or %NULL with
  *   @error set: %AQMP_ERROR_COMMAND for an error reply (see
  *   aqmp_error_get_qmp_class()), %AQMP_ERROR_TIMEOUT,

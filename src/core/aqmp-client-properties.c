@@ -43,6 +43,8 @@ aqmp_client_set_default_timeout (AqmpClient *self, guint timeout_ms)
  * aqmp_client_get_default_timeout:
  * @self: an #AqmpClient
  *
+ * Returns the default call timeout in milliseconds; 0 for none.
+ *
  * Returns: the default call timeout in milliseconds; 0 for none
  *
  * Since: 0.1
@@ -76,6 +78,8 @@ aqmp_client_set_connect_timeout (AqmpClient *self, guint timeout_ms)
 /**
  * aqmp_client_get_connect_timeout:
  * @self: an #AqmpClient
+ *
+ * Returns the connect timeout in milliseconds; 0 for none.
  *
  * Returns: the connect timeout in milliseconds; 0 for none
  *
@@ -118,6 +122,8 @@ aqmp_client_set_max_message_size (AqmpClient *self, gsize size)
  * aqmp_client_get_max_message_size:
  * @self: an #AqmpClient
  *
+ * Returns the incoming message size limit in bytes.
+ *
  * Returns: the incoming message size limit in bytes
  *
  * Since: 0.1
@@ -152,6 +158,8 @@ aqmp_client_set_max_queue_size (AqmpClient *self, gsize size)
 /**
  * aqmp_client_get_max_queue_size:
  * @self: an #AqmpClient
+ *
+ * Returns the outbound queue limit in bytes; 0 for none.
  *
  * Returns: the outbound queue limit in bytes; 0 for none
  *
@@ -188,6 +196,8 @@ aqmp_client_set_request_oob (AqmpClient *self, gboolean request_oob)
  * aqmp_client_get_request_oob:
  * @self: an #AqmpClient
  *
+ * Returns whether out-of-band execution is requested.
+ *
  * Returns: whether out-of-band execution is requested
  *
  * Since: 0.1
@@ -223,6 +233,8 @@ aqmp_client_set_no_reply_grace (AqmpClient *self, guint grace_ms)
 /**
  * aqmp_client_get_no_reply_grace:
  * @self: an #AqmpClient
+ *
+ * Returns the grace period of commands without a reply, in milliseconds.
  *
  * Returns: the grace period of commands without a reply, in milliseconds
  *
@@ -261,6 +273,8 @@ aqmp_client_set_protocol (AqmpClient *self, AqmpProtocol *protocol)
  * aqmp_client_get_protocol:
  * @self: an #AqmpClient
  *
+ * Returns the protocol variant, or %NULL for plain QMP.
+ *
  * Returns: (transfer none) (nullable): the protocol variant, or %NULL for
  *   plain QMP
  *
@@ -296,6 +310,8 @@ aqmp_client_set_tls (AqmpClient *self, gboolean tls)
 /**
  * aqmp_client_get_tls:
  * @self: an #AqmpClient
+ *
+ * Returns whether TCP addresses connect with TLS.
  *
  * Returns: whether TCP addresses connect with TLS
  *
@@ -333,6 +349,8 @@ aqmp_client_set_tls_ca_file (AqmpClient *self, const gchar *ca_file)
  * aqmp_client_get_tls_ca_file:
  * @self: an #AqmpClient
  *
+ * Returns the CA file, or %NULL for the system's trust store.
+ *
  * Returns: (nullable) (type filename): the CA file, or %NULL for the
  *   system's trust store
  *
@@ -368,6 +386,8 @@ aqmp_client_set_tls_certificate (AqmpClient *self, GTlsCertificate *certificate)
 /**
  * aqmp_client_get_tls_certificate:
  * @self: an #AqmpClient
+ *
+ * Returns the client's certificate.
  *
  * Returns: (transfer none) (nullable): the client's certificate
  *
@@ -465,6 +485,8 @@ aqmp_client_set_reconnect (AqmpClient *self,
  * @initial_delay_ms: (out) (optional): the first delay, in milliseconds
  * @max_delay_ms: (out) (optional): the cap on the delay, in milliseconds
  *
+ * Returns whether the client reconnects after an unexpected loss.
+ *
  * Returns: whether the client reconnects after an unexpected loss
  *
  * Since: 0.1
@@ -484,6 +506,9 @@ aqmp_client_get_reconnect (AqmpClient *self, guint *initial_delay_ms, guint *max
  * aqmp_client_get_reconnecting:
  * @self: an #AqmpClient
  *
+ * Returns whether the client is between losing a connection and
+ * reconnecting (waiting for the next attempt, or attempting).
+ *
  * Returns: whether the client is between losing a connection and
  *   reconnecting (waiting for the next attempt, or attempting)
  *
@@ -500,6 +525,8 @@ aqmp_client_get_reconnecting (AqmpClient *self)
  * aqmp_client_get_oob_enabled:
  * @self: an #AqmpClient
  *
+ * Returns whether out-of-band execution was negotiated.
+ *
  * Returns: whether out-of-band execution was negotiated
  *
  * Since: 0.1
@@ -514,6 +541,10 @@ aqmp_client_get_oob_enabled (AqmpClient *self)
 /**
  * aqmp_client_get_address:
  * @self: an #AqmpClient
+ *
+ * Returns the address given to the last aqmp_client_connect_async(), as
+ * given; %NULL for a client connected to a stream or by
+ * aqmp_client_accept_async().
  *
  * Returns: (nullable): the address given to the last
  *   aqmp_client_connect_async(), as given; %NULL for a client connected
@@ -564,6 +595,8 @@ aqmp_client_get_peer_credentials (AqmpClient *self, GError **error)
  * aqmp_client_get_greeting:
  * @self: an #AqmpClient
  *
+ * Returns the server's greeting, once received.
+ *
  * Returns: (transfer none) (nullable): the server's greeting, once received
  *
  * Since: 0.1
@@ -581,6 +614,8 @@ aqmp_client_get_greeting (AqmpClient *self)
  * @major: (out) (optional): the major version
  * @minor: (out) (optional): the minor version
  * @micro: (out) (optional): the micro version
+ *
+ * Returns %TRUE when a greeting was received.
  *
  * Returns: %TRUE when a greeting was received
  *
@@ -603,6 +638,8 @@ aqmp_client_get_server_version (AqmpClient *self, guint *major, guint *minor, gu
  * aqmp_client_has_capability:
  * @self: an #AqmpClient
  * @capability: a capability name, such as `"oob"`
+ *
+ * Returns whether the server's greeting offered @capability.
  *
  * Returns: whether the server's greeting offered @capability
  *

@@ -565,6 +565,8 @@ aqmp_client_connect_stream_async (AqmpClient          *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_client_connect_stream_async().
+ *
  * Returns: %TRUE when the client is running
  *
  * Since: 0.1
@@ -649,6 +651,8 @@ aqmp_client_accept_async (AqmpClient          *self,
  * @self: an #AqmpClient
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes aqmp_client_accept_async().
  *
  * Returns: %TRUE when the client is running
  *
@@ -950,6 +954,8 @@ aqmp_client_disconnect_async (AqmpClient          *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_client_disconnect_async().
+ *
  * Returns: %TRUE when the connection ended cleanly; %FALSE with the
  *   original cause when it had failed
  *
@@ -969,6 +975,8 @@ aqmp_client_disconnect_finish (AqmpClient *self, GAsyncResult *result, GError **
  * aqmp_client_get_state:
  * @self: an #AqmpClient
  *
+ * Returns the connection's #AqmpState.
+ *
  * Returns: the connection's #AqmpState
  *
  * Since: 0.1
@@ -983,6 +991,8 @@ aqmp_client_get_state (AqmpClient *self)
 /**
  * aqmp_client_get_context:
  * @self: an #AqmpClient
+ *
+ * Returns the #GMainContext the client runs on.
  *
  * Returns: (transfer none): the #GMainContext the client runs on
  *

@@ -32,6 +32,8 @@ aqmp_error_private_clear (AqmpErrorPrivate *priv)
 /**
  * aqmp_error_quark:
  *
+ * Returns the #GQuark of the %AQMP_ERROR domain.
+ *
  * Returns: the #GQuark of the %AQMP_ERROR domain
  *
  * Since: 0.1
@@ -143,6 +145,9 @@ aqmp_error_get_qmp_class (const GError *error)
 /**
  * aqmp_error_get_qmp_desc:
  * @error: a #GError
+ *
+ * Returns QEMU's error description, when @error came from an error reply,
+ * else %NULL.
  *
  * Returns: (nullable): QEMU's error description, when @error came from an
  *   error reply, else %NULL

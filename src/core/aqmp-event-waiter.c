@@ -150,6 +150,8 @@ aqmp_event_waiter_new (AqmpClient *client, const gchar *name, JsonObject *match)
  * aqmp_event_waiter_get_name:
  * @self: an #AqmpEventWaiter
  *
+ * Returns the event name waited for, or %NULL for any.
+ *
  * Returns: (nullable): the event name waited for, or %NULL for any
  *
  * Since: 0.1
@@ -164,6 +166,8 @@ aqmp_event_waiter_get_name (AqmpEventWaiter *self)
 /**
  * aqmp_event_waiter_get_pending:
  * @self: an #AqmpEventWaiter
+ *
+ * Returns how many matching events arrived and were not yet taken.
  *
  * Returns: how many matching events arrived and were not yet taken
  *
@@ -255,6 +259,8 @@ aqmp_event_waiter_wait_async (AqmpEventWaiter     *self,
  * @self: an #AqmpEventWaiter
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes aqmp_event_waiter_wait_async().
  *
  * Returns: (transfer full): the matching event, or %NULL
  *

@@ -19,6 +19,8 @@ G_DEFINE_BOXED_TYPE (AqmpEvent, aqmp_event, aqmp_event_ref, aqmp_event_unref)
  * @data: (nullable): the event's data; %NULL for none
  * @timestamp: microseconds since the epoch, or -1 when unknown
  *
+ * Creates a new #AqmpEvent.
+ *
  * Returns: (transfer full): a new #AqmpEvent
  *
  * Since: 0.1
@@ -42,6 +44,8 @@ aqmp_event_new (const gchar *name, JsonObject *data, gint64 timestamp)
  * aqmp_event_ref:
  * @event: an #AqmpEvent
  *
+ * Takes a reference to @event.
+ *
  * Returns: (transfer full): @event
  *
  * Since: 0.1
@@ -57,6 +61,8 @@ aqmp_event_ref (AqmpEvent *event)
 /**
  * aqmp_event_unref:
  * @event: (transfer full): an #AqmpEvent
+ *
+ * Drops a reference to @event, freeing it with the last one.
  *
  * Since: 0.1
  */
@@ -75,6 +81,8 @@ aqmp_event_unref (AqmpEvent *event)
  * aqmp_event_get_name:
  * @event: an #AqmpEvent
  *
+ * Returns the event's name.
+ *
  * Returns: (transfer none): the event's name
  *
  * Since: 0.1
@@ -89,6 +97,8 @@ aqmp_event_get_name (AqmpEvent *event)
 /**
  * aqmp_event_get_data:
  * @event: an #AqmpEvent
+ *
+ * Returns the event's data; an empty object when the server sent none.
  *
  * Returns: (transfer none): the event's data; an empty object when the
  *   server sent none
@@ -105,6 +115,9 @@ aqmp_event_get_data (AqmpEvent *event)
 /**
  * aqmp_event_get_timestamp:
  * @event: an #AqmpEvent
+ *
+ * Returns the server's timestamp in microseconds since the epoch, or -1
+ * when the server's clock failed.
  *
  * Returns: the server's timestamp in microseconds since the epoch, or -1
  *   when the server's clock failed
@@ -147,6 +160,9 @@ aqmp_event_matches (AqmpEvent *event, const gchar *name, JsonObject *match)
 /**
  * aqmp_event_to_string:
  * @event: an #AqmpEvent
+ *
+ * Returns the event as one line of compact JSON, in the form the server
+ * sent it.
  *
  * Returns: (transfer full): the event as one line of compact JSON, in the
  *   form the server sent it

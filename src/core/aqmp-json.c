@@ -68,6 +68,9 @@ aqmp_json_get_value (JsonObject *object, const gchar *member, GType type)
  * @object: (nullable): a #JsonObject
  * @member: the member's name
  *
+ * Returns the member's value when it is a string; %NULL when @object is
+ * %NULL, or has no such member, or one of another type.
+ *
  * Returns: (nullable): the member's value when it is a string; %NULL when
  *   @object is %NULL, or has no such member, or one of another type
  *
@@ -86,6 +89,9 @@ aqmp_json_get_string (JsonObject *object, const gchar *member)
  * @object: (nullable): a #JsonObject
  * @member: the member's name
  * @value: (out) (optional): the member's value
+ *
+ * Returns %TRUE when the member is an integer; @value is left alone
+ * otherwise.
  *
  * Returns: %TRUE when the member is an integer; @value is left alone
  *   otherwise
@@ -110,6 +116,8 @@ aqmp_json_lookup_int (JsonObject *object, const gchar *member, gint64 *value)
  * @member: the member's name
  * @fallback: what to return when the member is not an integer
  *
+ * Returns the member's value when it is an integer, else @fallback.
+ *
  * Returns: the member's value when it is an integer, else @fallback
  *
  * Since: 0.1
@@ -129,6 +137,8 @@ aqmp_json_get_int (JsonObject *object, const gchar *member, gint64 fallback)
  * @member: the member's name
  * @fallback: what to return when the member is not a boolean
  *
+ * Returns the member's value when it is a boolean, else @fallback.
+ *
  * Returns: the member's value when it is a boolean, else @fallback
  *
  * Since: 0.1
@@ -145,6 +155,8 @@ aqmp_json_get_boolean (JsonObject *object, const gchar *member, gboolean fallbac
  * aqmp_json_get_object:
  * @object: (nullable): a #JsonObject
  * @member: the member's name
+ *
+ * Returns the member's value when it is an object, else %NULL.
  *
  * Returns: (transfer none) (nullable): the member's value when it is an
  *   object, else %NULL
@@ -163,6 +175,8 @@ aqmp_json_get_object (JsonObject *object, const gchar *member)
  * aqmp_json_get_array:
  * @object: (nullable): a #JsonObject
  * @member: the member's name
+ *
+ * Returns the member's value when it is an array, else %NULL.
  *
  * Returns: (transfer none) (nullable): the member's value when it is an
  *   array, else %NULL

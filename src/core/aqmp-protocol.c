@@ -93,6 +93,8 @@ aqmp_protocol_init (AqmpProtocol *self)
  * aqmp_protocol_get_name:
  * @self: an #AqmpProtocol
  *
+ * Returns the variant's name.
+ *
  * Returns: the variant's name
  *
  * Since: 0.1
@@ -108,6 +110,8 @@ aqmp_protocol_get_name (AqmpProtocol *self)
  * aqmp_protocol_get_line_ending:
  * @self: an #AqmpProtocol
  *
+ * Returns what ends each request on the wire.
+ *
  * Returns: what ends each request on the wire
  *
  * Since: 0.1
@@ -122,6 +126,8 @@ aqmp_protocol_get_line_ending (AqmpProtocol *self)
 /**
  * aqmp_protocol_has_greeting:
  * @self: an #AqmpProtocol
+ *
+ * Returns whether the server greets and negotiates as QMP does.
  *
  * Returns: whether the server greets and negotiates as QMP does
  *
@@ -139,6 +145,8 @@ aqmp_protocol_has_greeting (AqmpProtocol *self)
  * @self: an #AqmpProtocol
  * @command: a command name
  *
+ * Returns whether @command is answered on success.
+ *
  * Returns: whether @command is answered on success
  *
  * Since: 0.1
@@ -154,6 +162,8 @@ aqmp_protocol_has_reply (AqmpProtocol *self, const gchar *command)
  * aqmp_protocol_needs_recovery:
  * @self: an #AqmpProtocol
  * @error: what went wrong: a timeout or unframeable input
+ *
+ * Returns %TRUE to keep the connection and handshake again.
  *
  * Returns: %TRUE to keep the connection and handshake again
  *
@@ -194,6 +204,8 @@ aqmp_protocol_handshake_async (AqmpProtocol        *self,
  * @self: an #AqmpProtocol
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes aqmp_protocol_handshake_async().
  *
  * Returns: %TRUE when the connection is ready
  *

@@ -31,6 +31,8 @@ static const gchar * const aqmp_redact_names[] = {
  * aqmp_redact_is_secret_member:
  * @name: a member name
  *
+ * Returns whether a member called @name holds a secret.
+ *
  * Returns: whether a member called @name holds a secret
  *
  * Since: 0.1

@@ -527,6 +527,8 @@ aqmp_server_stop (AqmpServer *self)
  * aqmp_server_get_n_connections:
  * @self: an #AqmpServer
  *
+ * Returns the number of connections currently open.
+ *
  * Returns: the number of connections currently open
  *
  * Since: 0.1
@@ -836,6 +838,9 @@ aqmp_server_verify (AqmpServer *self, GError **error)
 /**
  * aqmp_server_get_received:
  * @self: an #AqmpServer
+ *
+ * Returns every request received so far, from every connection, in order,
+ * including `qmp_capabilities` and invalid requests.
  *
  * Returns: (transfer none) (element-type Json.Object): every request
  *   received so far, from every connection, in order, including

@@ -42,6 +42,8 @@ aqmp_job_record_new (void)
  * aqmp_job_record_ref:
  * @self: an #AqmpJobRecord
  *
+ * Takes a reference to @self.
+ *
  * Returns: (transfer full): @self
  *
  * Since: 0.1
@@ -57,6 +59,8 @@ aqmp_job_record_ref (AqmpJobRecord *self)
 /**
  * aqmp_job_record_unref:
  * @self: (transfer full): an #AqmpJobRecord
+ *
+ * Drops a reference to @self, freeing it with the last one.
  *
  * Since: 0.1
  */
@@ -84,6 +88,8 @@ aqmp_job_record_unref (AqmpJobRecord *self)
  * aqmp_job_record_get_row:
  * @self: an #AqmpJobRecord
  *
+ * Returns the job's row in the store, as aqmp_job_get_store_id() gives it.
+ *
  * Returns: the job's row in the store, as aqmp_job_get_store_id() gives it
  *
  * Since: 0.1
@@ -98,6 +104,9 @@ aqmp_job_record_get_row (AqmpJobRecord *self)
 /**
  * aqmp_job_record_get_machine:
  * @self: an #AqmpJobRecord
+ *
+ * Returns the machine's name as the job's runner was given it: the address
+ * as typed for `aqmp job`, the machine's name for aqmpd.
  *
  * Returns: the machine's name as the job's runner was given it: the
  *   address as typed for `aqmp job`, the machine's name for aqmpd
@@ -115,6 +124,8 @@ aqmp_job_record_get_machine (AqmpJobRecord *self)
  * aqmp_job_record_get_job_id:
  * @self: an #AqmpJobRecord
  *
+ * Returns QEMU's `job-id`.
+ *
  * Returns: QEMU's `job-id`
  *
  * Since: 0.1
@@ -129,6 +140,10 @@ aqmp_job_record_get_job_id (AqmpJobRecord *self)
 /**
  * aqmp_job_record_get_command:
  * @self: an #AqmpJobRecord
+ *
+ * Returns the command that started the job (`transaction` for each job of
+ * one), `(adopted)` for a job started outside aqmp, or `workflow:NAME` for
+ * a workflow aqmpd ran.
  *
  * Returns: the command that started the job (`transaction` for each job
  *   of one), `(adopted)` for a job started outside aqmp, or
@@ -147,6 +162,9 @@ aqmp_job_record_get_command (AqmpJobRecord *self)
  * aqmp_job_record_is_adopted:
  * @self: an #AqmpJobRecord
  *
+ * Returns whether the job was started outside aqmp and adopted by a runner
+ * that found it in QEMU; its command is then unknown.
+ *
  * Returns: whether the job was started outside aqmp and adopted by a
  *   runner that found it in QEMU; its command is then unknown
  *
@@ -162,6 +180,9 @@ aqmp_job_record_is_adopted (AqmpJobRecord *self)
 /**
  * aqmp_job_record_get_arguments:
  * @self: an #AqmpJobRecord
+ *
+ * Returns the command's arguments, secrets redacted, or %NULL when there
+ * were none.
  *
  * Returns: (transfer none) (nullable): the command's arguments, secrets
  *   redacted, or %NULL when there were none
@@ -181,6 +202,8 @@ aqmp_job_record_get_arguments (AqmpJobRecord *self)
  * aqmp_job_record_get_job_type:
  * @self: an #AqmpJobRecord
  *
+ * Returns QEMU's job type, such as `backup`, once known.
+ *
  * Returns: (nullable): QEMU's job type, such as `backup`, once known
  *
  * Since: 0.1
@@ -195,6 +218,8 @@ aqmp_job_record_get_job_type (AqmpJobRecord *self)
 /**
  * aqmp_job_record_get_status:
  * @self: an #AqmpJobRecord
+ *
+ * Returns the last status the store saw.
  *
  * Returns: the last status the store saw
  *
@@ -211,6 +236,8 @@ aqmp_job_record_get_status (AqmpJobRecord *self)
  * aqmp_job_record_get_result:
  * @self: an #AqmpJobRecord
  *
+ * Returns how the job ended, %AQMP_JOB_RESULT_NONE while it is active.
+ *
  * Returns: how the job ended, %AQMP_JOB_RESULT_NONE while it is active
  *
  * Since: 0.1
@@ -225,6 +252,8 @@ aqmp_job_record_get_result (AqmpJobRecord *self)
 /**
  * aqmp_job_record_is_active:
  * @self: an #AqmpJobRecord
+ *
+ * Returns whether the job has no result yet.
  *
  * Returns: whether the job has no result yet
  *
@@ -241,6 +270,8 @@ aqmp_job_record_is_active (AqmpJobRecord *self)
  * aqmp_job_record_get_error:
  * @self: an #AqmpJobRecord
  *
+ * Returns why the job failed, was cancelled or is lost.
+ *
  * Returns: (nullable): why the job failed, was cancelled or is lost
  *
  * Since: 0.1
@@ -255,6 +286,8 @@ aqmp_job_record_get_error (AqmpJobRecord *self)
 /**
  * aqmp_job_record_get_current_progress:
  * @self: an #AqmpJobRecord
+ *
+ * Returns QEMU's `current-progress` at the last checkpoint.
  *
  * Returns: QEMU's `current-progress` at the last checkpoint
  *
@@ -271,6 +304,8 @@ aqmp_job_record_get_current_progress (AqmpJobRecord *self)
  * aqmp_job_record_get_total_progress:
  * @self: an #AqmpJobRecord
  *
+ * Returns QEMU's `total-progress` at the last checkpoint.
+ *
  * Returns: QEMU's `total-progress` at the last checkpoint
  *
  * Since: 0.1
@@ -285,6 +320,8 @@ aqmp_job_record_get_total_progress (AqmpJobRecord *self)
 /**
  * aqmp_job_record_get_created:
  * @self: an #AqmpJobRecord
+ *
+ * Returns when the job was recorded, just before its command was sent.
  *
  * Returns: when the job was recorded, just before its command was sent
  *
@@ -301,6 +338,8 @@ aqmp_job_record_get_created (AqmpJobRecord *self)
  * aqmp_job_record_get_finished:
  * @self: an #AqmpJobRecord
  *
+ * Returns when the job's result was recorded, or 0 while it is active.
+ *
  * Returns: when the job's result was recorded, or 0 while it is active
  *
  * Since: 0.1
@@ -315,6 +354,9 @@ aqmp_job_record_get_finished (AqmpJobRecord *self)
 /**
  * aqmp_job_record_get_address:
  * @self: an #AqmpJobRecord
+ *
+ * Returns the machine's normalised address (`unix:` and an absolute path,
+ * `tcp:host:port` or `tls:host:port`).
  *
  * Returns: (nullable): the machine's normalised address (`unix:` and an
  *   absolute path, `tcp:host:port` or `tls:host:port`)
@@ -332,6 +374,8 @@ aqmp_job_record_get_address (AqmpJobRecord *self)
  * aqmp_job_record_get_qemu_pid:
  * @self: an #AqmpJobRecord
  *
+ * Returns the QEMU process's pid, or 0 when unknown (over TCP).
+ *
  * Returns: the QEMU process's pid, or 0 when unknown (over TCP)
  *
  * Since: 0.1
@@ -346,6 +390,9 @@ aqmp_job_record_get_qemu_pid (AqmpJobRecord *self)
 /**
  * aqmp_job_record_get_qemu_pid_start:
  * @self: an #AqmpJobRecord
+ *
+ * Returns when the QEMU process started, in clock ticks since boot, so that
+ * a reused pid is not taken for the same QEMU; 0 when unknown.
  *
  * Returns: when the QEMU process started, in clock ticks since boot, so
  *   that a reused pid is not taken for the same QEMU; 0 when unknown
@@ -363,6 +410,8 @@ aqmp_job_record_get_qemu_pid_start (AqmpJobRecord *self)
  * aqmp_job_record_get_qemu_uuid:
  * @self: an #AqmpJobRecord
  *
+ * Returns QEMU's UUID, unless it had none.
+ *
  * Returns: (nullable): QEMU's UUID, unless it had none
  *
  * Since: 0.1
@@ -377,6 +426,8 @@ aqmp_job_record_get_qemu_uuid (AqmpJobRecord *self)
 /**
  * aqmp_job_record_get_qemu_name:
  * @self: an #AqmpJobRecord
+ *
+ * Returns QEMU's `-name`, unless it had none.
  *
  * Returns: (nullable): QEMU's `-name`, unless it had none
  *
@@ -393,6 +444,9 @@ aqmp_job_record_get_qemu_name (AqmpJobRecord *self)
  * aqmp_job_record_get_started_by_uid:
  * @self: an #AqmpJobRecord
  *
+ * Returns the uid of whoever started the job, or -1 when unknown (a job
+ * adopted from QEMU).
+ *
  * Returns: the uid of whoever started the job, or -1 when unknown (a job
  *   adopted from QEMU)
  *
@@ -408,6 +462,8 @@ aqmp_job_record_get_started_by_uid (AqmpJobRecord *self)
 /**
  * aqmp_job_record_get_start_flags:
  * @self: an #AqmpJobRecord
+ *
+ * Returns the flags the job was started with.
  *
  * Returns: the flags the job was started with
  *

@@ -417,6 +417,8 @@ aqmp_job_runner_reconcile_async (AqmpJobRunner       *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_job_runner_reconcile_async().
+ *
  * Returns: (transfer container) (element-type AqmpJob) (nullable): the jobs
  *   QEMU has, now followed by the runner
  *

@@ -404,6 +404,8 @@ aqmp_job_runner_start_finish_all (AqmpJobRunner *self, GAsyncResult *result, GEr
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_job_runner_start_async().
+ *
  * Returns: (transfer full) (nullable): the job (for a `transaction`, the
  *   first it started), or %NULL with @error set (%AQMP_ERROR_COMMAND when
  *   QEMU refused the command, %AQMP_JOB_ERROR_NOT_A_JOB when it starts

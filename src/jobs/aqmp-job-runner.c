@@ -682,6 +682,8 @@ aqmp_job_runner_control_async (AqmpJobRunner       *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_job_runner_control_async().
+ *
  * Returns: %TRUE when QEMU accepted; otherwise %FALSE with @error set
  *   (%AQMP_ERROR_COMMAND with QEMU's words, for example when the job is in
  *   a state that does not allow the action)
@@ -741,6 +743,8 @@ aqmp_job_runner_set_speed_async (AqmpJobRunner       *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_job_runner_set_speed_async().
+ *
  * Returns: %TRUE when QEMU accepted
  *
  * Since: 0.1
@@ -785,6 +789,8 @@ aqmp_job_runner_new (AqmpClient *client, AqmpJobStore *store, const gchar *machi
  * aqmp_job_runner_get_client:
  * @self: an #AqmpJobRunner
  *
+ * Returns the client.
+ *
  * Returns: (transfer none): the client
  *
  * Since: 0.1
@@ -800,6 +806,8 @@ aqmp_job_runner_get_client (AqmpJobRunner *self)
  * aqmp_job_runner_get_store:
  * @self: an #AqmpJobRunner
  *
+ * Returns the store.
+ *
  * Returns: (transfer none) (nullable): the store
  *
  * Since: 0.1
@@ -814,6 +822,8 @@ aqmp_job_runner_get_store (AqmpJobRunner *self)
 /**
  * aqmp_job_runner_get_machine:
  * @self: an #AqmpJobRunner
+ *
+ * Returns the machine's name in the store.
  *
  * Returns: the machine's name in the store
  *
@@ -854,6 +864,8 @@ aqmp_job_runner_set_poll_interval (AqmpJobRunner *self, guint interval_ms)
  * aqmp_job_runner_get_poll_interval:
  * @self: an #AqmpJobRunner
  *
+ * Returns milliseconds between two polls.
+ *
  * Returns: milliseconds between two polls
  *
  * Since: 0.1
@@ -890,6 +902,8 @@ aqmp_job_runner_set_checkpoint_interval (AqmpJobRunner *self, guint interval_ms)
  * aqmp_job_runner_get_checkpoint_interval:
  * @self: an #AqmpJobRunner
  *
+ * Returns the checkpoint interval in milliseconds.
+ *
  * Returns: the checkpoint interval in milliseconds
  *
  * Since: 0.1
@@ -905,6 +919,8 @@ aqmp_job_runner_get_checkpoint_interval (AqmpJobRunner *self)
  * aqmp_job_runner_lookup:
  * @self: an #AqmpJobRunner
  * @id: a job id
+ *
+ * Returns the job with @id the runner follows, or %NULL.
  *
  * Returns: (transfer none) (nullable): the job with @id the runner
  *   follows, or %NULL
@@ -926,6 +942,8 @@ aqmp_job_runner_lookup (AqmpJobRunner *self, const gchar *id)
 /**
  * aqmp_job_runner_get_jobs:
  * @self: an #AqmpJobRunner
+ *
+ * Returns the jobs the runner follows.
  *
  * Returns: (transfer container) (element-type AqmpJob): the jobs the
  *   runner follows

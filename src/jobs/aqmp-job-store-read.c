@@ -80,6 +80,9 @@ aqmp_job_store_get_one (AqmpJobStore *self, sqlite3_stmt *stmt, GError **error)
  * @row: a row id
  * @error: return location for a #GError
  *
+ * Returns the job, or %NULL with @error set (%AQMP_JOB_ERROR_NOT_FOUND when
+ * there is no such row).
+ *
  * Returns: (transfer full) (nullable): the job, or %NULL with @error set
  *   (%AQMP_JOB_ERROR_NOT_FOUND when there is no such row)
  *
@@ -193,6 +196,8 @@ aqmp_job_store_find_jobs (AqmpJobStore *self, const gchar *job_id, GError **erro
  * @active_only: only jobs without a result
  * @error: return location for a #GError
  *
+ * Returns the jobs, oldest first.
+ *
  * Returns: (transfer container) (element-type AqmpJobRecord) (nullable): the
  *   jobs, oldest first
  *
@@ -300,6 +305,9 @@ aqmp_job_store_get_history (AqmpJobStore *self, const gchar *sql, gint64 row, GE
  * @row: the job's row id
  * @error: return location for a #GError
  *
+ * Returns the job's transitions in order, as objects with `status` and
+ * `timestamp`.
+ *
  * Returns: (transfer full) (nullable): the job's transitions in order, as
  *   objects with `status` and `timestamp`
  *
@@ -318,6 +326,9 @@ aqmp_job_store_get_transitions (AqmpJobStore *self, gint64 row, GError **error)
  * @self: an #AqmpJobStore
  * @row: the job's row id
  * @error: return location for a #GError
+ *
+ * Returns the job's progress checkpoints in order, as objects with
+ * `timestamp`, `current` and `total`.
  *
  * Returns: (transfer full) (nullable): the job's progress checkpoints in
  *   order, as objects with `timestamp`, `current` and `total`

@@ -305,6 +305,9 @@ aqmp_job_store_migrate (AqmpJobStore *self, GError **error)
 /**
  * aqmp_job_store_get_default_path:
  *
+ * Returns `$XDG_STATE_HOME/aqmp/jobs.db`, that is
+ * `~/.local/state/aqmp/jobs.db` by default.
+ *
  * Returns: (transfer full): `$XDG_STATE_HOME/aqmp/jobs.db`, that is
  *   `~/.local/state/aqmp/jobs.db` by default
  *
@@ -372,6 +375,8 @@ aqmp_job_store_new (const gchar *path, GError **error)
  * aqmp_job_store_get_path:
  * @self: an #AqmpJobStore
  *
+ * Returns the database file.
+ *
  * Returns: (type filename): the database file
  *
  * Since: 0.1
@@ -386,6 +391,9 @@ aqmp_job_store_get_path (AqmpJobStore *self)
 /**
  * aqmp_job_store_get_schema_version:
  * @self: an #AqmpJobStore
+ *
+ * Returns the schema version of the open database, which is always
+ * %AQMP_JOB_STORE_SCHEMA_VERSION once opened.
  *
  * Returns: the schema version of the open database, which is always
  *   %AQMP_JOB_STORE_SCHEMA_VERSION once opened
@@ -927,6 +935,9 @@ aqmp_job_store_flush (AqmpJobStore *self, GError **error)
 /**
  * aqmp_job_store_get_n_commits:
  * @self: an #AqmpJobStore
+ *
+ * Returns the number of transactions this store committed since it was
+ * opened, for statistics and tests.
  *
  * Returns: the number of transactions this store committed since it was
  *   opened, for statistics and tests

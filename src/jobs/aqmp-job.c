@@ -215,6 +215,8 @@ aqmp_job_wait_async (AqmpJob             *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_job_wait_async().
+ *
  * Returns: %TRUE when the job succeeded; otherwise %FALSE with @error set:
  *   %AQMP_JOB_ERROR_FAILED with QEMU's message, %AQMP_JOB_ERROR_CANCELLED,
  *   %AQMP_JOB_ERROR_LOST, %AQMP_JOB_ERROR_DISCONNECTED, or
@@ -464,6 +466,8 @@ aqmp_job_detach (AqmpJob *self, const GError *error)
  * aqmp_job_get_id:
  * @self: an #AqmpJob
  *
+ * Returns QEMU's `job-id` of the job.
+ *
  * Returns: QEMU's `job-id` of the job
  *
  * Since: 0.1
@@ -478,6 +482,9 @@ aqmp_job_get_id (AqmpJob *self)
 /**
  * aqmp_job_get_machine:
  * @self: an #AqmpJob
+ *
+ * Returns the name of the machine the job runs on, as given to
+ * aqmp_job_runner_new().
  *
  * Returns: the name of the machine the job runs on, as given to
  *   aqmp_job_runner_new()
@@ -495,6 +502,9 @@ aqmp_job_get_machine (AqmpJob *self)
  * aqmp_job_get_command:
  * @self: an #AqmpJob
  *
+ * Returns the QMP command that created the job, or %NULL for a job adopted
+ * from QEMU that no store knew.
+ *
  * Returns: (nullable): the QMP command that created the job, or %NULL for
  *   a job adopted from QEMU that no store knew
  *
@@ -510,6 +520,8 @@ aqmp_job_get_command (AqmpJob *self)
 /**
  * aqmp_job_get_job_type:
  * @self: an #AqmpJob
+ *
+ * Returns QEMU's `JobType`, such as `"backup"` or `"mirror"`, once known.
  *
  * Returns: (nullable): QEMU's `JobType`, such as `"backup"` or `"mirror"`,
  *   once known
@@ -527,6 +539,8 @@ aqmp_job_get_job_type (AqmpJob *self)
  * aqmp_job_get_store_id:
  * @self: an #AqmpJob
  *
+ * Returns the job's row in the #AqmpJobStore, or 0 when not stored.
+ *
  * Returns: the job's row in the #AqmpJobStore, or 0 when not stored
  *
  * Since: 0.1
@@ -541,6 +555,8 @@ aqmp_job_get_store_id (AqmpJob *self)
 /**
  * aqmp_job_get_status:
  * @self: an #AqmpJob
+ *
+ * Returns the job's last known #AqmpJobStatus.
  *
  * Returns: the job's last known #AqmpJobStatus
  *
@@ -557,6 +573,8 @@ aqmp_job_get_status (AqmpJob *self)
  * aqmp_job_get_result:
  * @self: an #AqmpJob
  *
+ * Returns how the job ended, or %AQMP_JOB_RESULT_NONE.
+ *
  * Returns: how the job ended, or %AQMP_JOB_RESULT_NONE
  *
  * Since: 0.1
@@ -572,6 +590,8 @@ aqmp_job_get_result (AqmpJob *self)
  * aqmp_job_is_ended:
  * @self: an #AqmpJob
  *
+ * Returns whether the job's outcome is known.
+ *
  * Returns: whether the job's outcome is known
  *
  * Since: 0.1
@@ -586,6 +606,9 @@ aqmp_job_is_ended (AqmpJob *self)
 /**
  * aqmp_job_get_current_progress:
  * @self: an #AqmpJob
+ *
+ * Returns QEMU's `current-progress`, in the job's own unit (bytes for block
+ * jobs).
  *
  * Returns: QEMU's `current-progress`, in the job's own unit (bytes for
  *   block jobs)
@@ -603,6 +626,8 @@ aqmp_job_get_current_progress (AqmpJob *self)
  * aqmp_job_get_total_progress:
  * @self: an #AqmpJob
  *
+ * Returns QEMU's `total-progress`; it may grow while a job runs.
+ *
  * Returns: QEMU's `total-progress`; it may grow while a job runs
  *
  * Since: 0.1
@@ -617,6 +642,9 @@ aqmp_job_get_total_progress (AqmpJob *self)
 /**
  * aqmp_job_get_fraction:
  * @self: an #AqmpJob
+ *
+ * Returns the progress between 0 and 1; only meaningful when
+ * aqmp_job_get_fraction_valid() says so.
  *
  * Returns: the progress between 0 and 1; only meaningful when
  *   aqmp_job_get_fraction_valid() says so
@@ -634,6 +662,9 @@ aqmp_job_get_fraction (AqmpJob *self)
  * aqmp_job_get_fraction_valid:
  * @self: an #AqmpJob
  *
+ * Returns whether QEMU reported a total, so that the fraction means
+ * something.
+ *
  * Returns: whether QEMU reported a total, so that the fraction means
  *   something
  *
@@ -649,6 +680,9 @@ aqmp_job_get_fraction_valid (AqmpJob *self)
 /**
  * aqmp_job_get_rate:
  * @self: an #AqmpJob
+ *
+ * Returns progress units (bytes) per second over the recent samples, or 0
+ * when unknown.
  *
  * Returns: progress units (bytes) per second over the recent samples, or 0
  *   when unknown
@@ -666,6 +700,9 @@ aqmp_job_get_rate (AqmpJob *self)
  * aqmp_job_get_expected_end_time:
  * @self: an #AqmpJob
  *
+ * Returns the estimated end, in microseconds since the epoch, or 0 when
+ * unknown.
+ *
  * Returns: the estimated end, in microseconds since the epoch, or 0 when
  *   unknown
  *
@@ -682,6 +719,9 @@ aqmp_job_get_expected_end_time (AqmpJob *self)
  * aqmp_job_get_start_time:
  * @self: an #AqmpJob
  *
+ * Returns when the job was started (or first seen), in microseconds since
+ * the epoch.
+ *
  * Returns: when the job was started (or first seen), in microseconds
  *   since the epoch
  *
@@ -697,6 +737,10 @@ aqmp_job_get_start_time (AqmpJob *self)
 /**
  * aqmp_job_get_started_by_uid:
  * @self: an #AqmpJob
+ *
+ * Returns the uid of whoever started the job (as the runner was told, and
+ * kept in the job store across restarts), or -1 when unknown: a job the
+ * runner adopted from QEMU without a record of it.
  *
  * Returns: the uid of whoever started the job (as the runner was told,
  *   and kept in the job store across restarts), or -1 when unknown: a
@@ -715,6 +759,8 @@ aqmp_job_get_started_by_uid (AqmpJob *self)
  * aqmp_job_get_end_time:
  * @self: an #AqmpJob
  *
+ * Returns when the job ended, in microseconds since the epoch, or 0.
+ *
  * Returns: when the job ended, in microseconds since the epoch, or 0
  *
  * Since: 0.1
@@ -729,6 +775,9 @@ aqmp_job_get_end_time (AqmpJob *self)
 /**
  * aqmp_job_get_error:
  * @self: an #AqmpJob
+ *
+ * Returns why the job failed, or the last I/O error QEMU reported for it,
+ * or %NULL.
  *
  * Returns: (nullable) (transfer none): why the job failed, or the last
  *   I/O error QEMU reported for it, or %NULL

@@ -64,6 +64,8 @@ aqmp_launcher_child_setup (gpointer user_data)
  * @binary: (nullable) (type filename): the QEMU binary; %NULL for
  *   `$AQMP_QEMU`, or else `qemu-system-x86_64` from `PATH`
  *
+ * Creates a new #AqmpLauncher.
+ *
  * Returns: (transfer full): a new #AqmpLauncher
  *
  * Since: 0.1
@@ -82,6 +84,8 @@ aqmp_launcher_new (const gchar *binary)
 /**
  * aqmp_launcher_get_binary:
  * @self: an #AqmpLauncher
+ *
+ * Returns the QEMU binary that is run.
  *
  * Returns: (type filename): the QEMU binary that is run
  *
@@ -343,6 +347,8 @@ aqmp_launcher_launch_async (AqmpLauncher        *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_launcher_launch_async().
+ *
  * Returns: (transfer full) (nullable): the connected client, or %NULL with
  *   @error set
  *
@@ -396,6 +402,8 @@ aqmp_launcher_launch_sync (AqmpLauncher *self, GCancellable *cancellable, GError
  * aqmp_launcher_get_client:
  * @self: an #AqmpLauncher
  *
+ * Returns the launcher's client.
+ *
  * Returns: (transfer none): the launcher's client
  *
  * Since: 0.1
@@ -411,6 +419,8 @@ aqmp_launcher_get_client (AqmpLauncher *self)
  * aqmp_launcher_get_process:
  * @self: an #AqmpLauncher
  *
+ * Returns QEMU's process, once started.
+ *
  * Returns: (transfer none) (nullable): QEMU's process, once started
  *
  * Since: 0.1
@@ -425,6 +435,9 @@ aqmp_launcher_get_process (AqmpLauncher *self)
 /**
  * aqmp_launcher_get_machine:
  * @self: an #AqmpLauncher
+ *
+ * Returns a name for the machine in a job store, `qemu-pid:PID`, once
+ * started.
  *
  * Returns: (transfer full) (nullable): a name for the machine in a job
  *   store, `qemu-pid:PID`, once started

@@ -54,6 +54,8 @@ aqmp_plugin_failure_new (const gchar *path, const gchar *message)
  * aqmp_plugin_failure_copy:
  * @failure: an #AqmpPluginFailure
  *
+ * Copies @failure.
+ *
  * Returns: (transfer full): a copy of @failure
  *
  * Since: 0.1
@@ -68,6 +70,8 @@ aqmp_plugin_failure_copy (const AqmpPluginFailure *failure)
 /**
  * aqmp_plugin_failure_free:
  * @failure: (nullable): an #AqmpPluginFailure
+ *
+ * Frees @failure.
  *
  * Since: 0.1
  */
@@ -85,6 +89,8 @@ aqmp_plugin_failure_free (AqmpPluginFailure *failure)
  * aqmp_plugin_failure_get_path:
  * @failure: an #AqmpPluginFailure
  *
+ * Returns the refused module's file.
+ *
  * Returns: the refused module's file
  *
  * Since: 0.1
@@ -99,6 +105,8 @@ aqmp_plugin_failure_get_path (const AqmpPluginFailure *failure)
 /**
  * aqmp_plugin_failure_get_message:
  * @failure: an #AqmpPluginFailure
+ *
+ * Returns why the module was refused, a whole sentence naming its file.
  *
  * Returns: why the module was refused, a whole sentence naming its file
  *
@@ -138,6 +146,8 @@ aqmp_plugin_loader_init (AqmpPluginLoader *self)
 
 /**
  * aqmp_plugin_loader_new:
+ *
+ * Returns a loader with no plugins loaded yet.
  *
  * Returns: (transfer full): a loader with no plugins loaded yet
  *
@@ -334,6 +344,9 @@ aqmp_plugin_loader_load_dir (AqmpPluginLoader *self, const gchar *dir)
 /**
  * aqmp_plugin_loader_get_search_path:
  *
+ * Returns the directories searched by aqmp_plugin_loader_load_default(), in
+ * order.
+ *
  * Returns: (transfer full): the directories searched by
  *   aqmp_plugin_loader_load_default(), in order
  *
@@ -383,6 +396,8 @@ aqmp_plugin_loader_load_default (AqmpPluginLoader *self)
  * aqmp_plugin_loader_get_plugins:
  * @self: an #AqmpPluginLoader
  *
+ * Returns the loaded plugins.
+ *
  * Returns: (transfer none) (element-type AqmpPlugin): the loaded plugins
  *
  * Since: 0.1
@@ -397,6 +412,8 @@ aqmp_plugin_loader_get_plugins (AqmpPluginLoader *self)
 /**
  * aqmp_plugin_loader_get_n_failures:
  * @self: an #AqmpPluginLoader
+ *
+ * Returns how many modules the loads so far refused.
  *
  * Returns: how many modules the loads so far refused
  *
@@ -413,6 +430,8 @@ aqmp_plugin_loader_get_n_failures (AqmpPluginLoader *self)
  * aqmp_plugin_loader_get_failure:
  * @self: an #AqmpPluginLoader
  * @index: less than aqmp_plugin_loader_get_n_failures()
+ *
+ * Returns the @index-th refused module, in load order.
  *
  * Returns: (transfer none): the @index-th refused module, in load order
  *
@@ -431,6 +450,8 @@ aqmp_plugin_loader_get_failure (AqmpPluginLoader *self, guint index)
  * @self: an #AqmpPluginLoader
  * @name: a protocol variant's name, such as `"qga"`
  * @error: return location for a #GError
+ *
+ * Creates a new instance of the variant.
  *
  * Returns: (transfer full) (nullable): a new instance of the variant
  *
@@ -458,6 +479,8 @@ aqmp_plugin_loader_create_protocol (AqmpPluginLoader *self, const gchar *name, G
  * @self: an #AqmpPluginLoader
  * @name: a workflow's name
  * @error: return location for a #GError
+ *
+ * Returns the workflow.
  *
  * Returns: (transfer none) (nullable): the workflow
  *

@@ -78,6 +78,9 @@ aqmp_plugin_setup (AqmpPlugin *self, GError **error)
  * aqmp_plugin_get_name:
  * @self: an #AqmpPlugin
  *
+ * Returns the plugin's name: its module's file name without `lib`, `aqmp-
+ * plugin-` or `.so`.
+ *
  * Returns: the plugin's name: its module's file name without `lib`,
  *   `aqmp-plugin-` or `.so`
  *
@@ -96,6 +99,8 @@ aqmp_plugin_get_name (AqmpPlugin *self)
 /**
  * aqmp_plugin_get_path:
  * @self: an #AqmpPlugin
+ *
+ * Returns the file the plugin was loaded from.
  *
  * Returns: (nullable): the file the plugin was loaded from
  *
@@ -165,6 +170,8 @@ aqmp_plugin_compare_names (gconstpointer a, gconstpointer b, gpointer user_data)
  * aqmp_plugin_get_protocols:
  * @self: an #AqmpPlugin
  *
+ * Returns the names of the protocol variants registered, sorted.
+ *
  * Returns: (transfer full): the names of the protocol variants registered,
  *   sorted
  *
@@ -193,6 +200,8 @@ aqmp_plugin_get_protocols (AqmpPlugin *self)
  * @self: an #AqmpPlugin
  * @name: a protocol variant's name
  *
+ * Returns the variant's #GType, or %G_TYPE_INVALID when not registered.
+ *
  * Returns: the variant's #GType, or %G_TYPE_INVALID when not registered
  *
  * Since: 0.1
@@ -210,6 +219,8 @@ aqmp_plugin_get_protocol_type (AqmpPlugin *self, const gchar *name)
 /**
  * aqmp_plugin_get_workflows:
  * @self: an #AqmpPlugin
+ *
+ * Returns the workflows registered.
  *
  * Returns: (transfer none) (element-type AqmpWorkflow): the workflows
  *   registered

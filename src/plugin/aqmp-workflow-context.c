@@ -229,6 +229,8 @@ aqmp_workflow_context_set_started_by_uid (AqmpWorkflowContext *self, guint32 uid
  * aqmp_workflow_context_get_started_by_uid:
  * @self: an #AqmpWorkflowContext
  *
+ * Returns the user who runs the workflow.
+ *
  * Returns: the user who runs the workflow
  *
  * Since: 0.1
@@ -243,6 +245,9 @@ aqmp_workflow_context_get_started_by_uid (AqmpWorkflowContext *self)
 /**
  * aqmp_workflow_context_get_client:
  * @self: an #AqmpWorkflowContext
+ *
+ * Returns the machine's QMP client, the runner's; %NULL when the run has
+ * none.
  *
  * Returns: (transfer none) (nullable): the machine's QMP client, the
  *   runner's; %NULL when the run has none
@@ -259,6 +264,9 @@ aqmp_workflow_context_get_client (AqmpWorkflowContext *self)
 /**
  * aqmp_workflow_context_get_guest_agent:
  * @self: an #AqmpWorkflowContext
+ *
+ * Returns the machine's guest agent; its raw client is
+ * aqmp_guest_agent_get_client().
  *
  * Returns: (transfer none) (nullable): the machine's guest agent; its raw
  *   client is aqmp_guest_agent_get_client()
@@ -295,6 +303,8 @@ aqmp_workflow_context_get_runner (AqmpWorkflowContext *self)
  * aqmp_workflow_context_get_store:
  * @self: an #AqmpWorkflowContext
  *
+ * Returns the job store the runner records in.
+ *
  * Returns: (transfer none) (nullable): the job store the runner records in
  *
  * Since: 0.1
@@ -309,6 +319,8 @@ aqmp_workflow_context_get_store (AqmpWorkflowContext *self)
 /**
  * aqmp_workflow_context_get_jobs:
  * @self: an #AqmpWorkflowContext
+ *
+ * Returns the jobs the workflow started in this run, in order.
  *
  * Returns: (transfer none) (element-type AqmpJob): the jobs the workflow
  *   started in this run, in order
@@ -441,6 +453,8 @@ aqmp_workflow_context_start_job_finish_all (AqmpWorkflowContext *self, GAsyncRes
  * @self: an #AqmpWorkflowContext
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes aqmp_workflow_context_start_job_async().
  *
  * Returns: (transfer full) (nullable): the job (for a `transaction`, the
  *   first it started), or %NULL with @error set

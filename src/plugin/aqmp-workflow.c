@@ -140,6 +140,8 @@ aqmp_workflow_init (AqmpWorkflow *self)
  * aqmp_workflow_get_name:
  * @self: an #AqmpWorkflow
  *
+ * Returns the workflow's name.
+ *
  * Returns: the workflow's name
  *
  * Since: 0.1
@@ -157,6 +159,8 @@ aqmp_workflow_get_name (AqmpWorkflow *self)
 /**
  * aqmp_workflow_get_description:
  * @self: an #AqmpWorkflow
+ *
+ * Returns the workflow's one-line description.
  *
  * Returns: the workflow's one-line description
  *
@@ -232,6 +236,8 @@ aqmp_workflow_run_async (AqmpWorkflow        *self,
  * @self: an #AqmpWorkflow
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes aqmp_workflow_run_async().
  *
  * Returns: (transfer full): the workflow's result, or %NULL with @error set
  *

@@ -115,6 +115,8 @@ aqmp_compat_policy_init (AqmpCompatPolicy *self)
 /**
  * aqmp_compat_policy_new:
  *
+ * Returns a policy that warns about both.
+ *
  * Returns: (transfer full): a policy that warns about both
  *
  * Since: 0.1
@@ -128,6 +130,8 @@ aqmp_compat_policy_new (void)
 /**
  * aqmp_compat_policy_get_deprecated:
  * @self: an #AqmpCompatPolicy
+ *
+ * Returns what happens to deprecated parts.
  *
  * Returns: what happens to deprecated parts
  *
@@ -145,6 +149,8 @@ aqmp_compat_policy_get_deprecated (AqmpCompatPolicy *self)
  * aqmp_compat_policy_set_deprecated:
  * @self: an #AqmpCompatPolicy
  * @action: what to do with deprecated parts
+ *
+ * Sets what to do with deprecated parts.
  *
  * Since: 0.1
  */
@@ -164,6 +170,8 @@ aqmp_compat_policy_set_deprecated (AqmpCompatPolicy *self, AqmpCompatAction acti
  * aqmp_compat_policy_get_unstable:
  * @self: an #AqmpCompatPolicy
  *
+ * Returns what happens to unstable parts.
+ *
  * Returns: what happens to unstable parts
  *
  * Since: 0.1
@@ -180,6 +188,8 @@ aqmp_compat_policy_get_unstable (AqmpCompatPolicy *self)
  * aqmp_compat_policy_set_unstable:
  * @self: an #AqmpCompatPolicy
  * @action: what to do with unstable parts
+ *
+ * Sets what to do with unstable parts.
  *
  * Since: 0.1
  */
@@ -257,6 +267,9 @@ aqmp_compat_policy_parse (AqmpCompatPolicy *self, const gchar *text, GError **er
  * aqmp_compat_policy_to_string:
  * @self: an #AqmpCompatPolicy
  *
+ * Returns the policy as aqmp_compat_policy_parse() reads it, such as
+ * `deprecated=warn,unstable=warn`.
+ *
  * Returns: (transfer full): the policy as aqmp_compat_policy_parse()
  *   reads it, such as `deprecated=warn,unstable=warn`
  *
@@ -277,6 +290,9 @@ aqmp_compat_policy_to_string (AqmpCompatPolicy *self)
  * @features: (nullable) (array zero-terminated=1): the features of what
  *   a call uses
  * @feature: (out) (optional) (transfer none): the feature that decided
+ *
+ * Returns the strictest action any of @features calls for;
+ * %AQMP_COMPAT_ALLOW when none is `deprecated` or `unstable`.
  *
  * Returns: the strictest action any of @features calls for;
  *   %AQMP_COMPAT_ALLOW when none is `deprecated` or `unstable`

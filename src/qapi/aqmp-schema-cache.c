@@ -62,6 +62,8 @@ aqmp_schema_cache_init (AqmpSchemaCache *self)
  * @dir: (nullable): the directory, or %NULL for
  *   `$XDG_CACHE_HOME/aqmp/schema`
  *
+ * Returns a cache; the directory is made when the first schema is stored.
+ *
  * Returns: (transfer full): a cache; the directory is made when the first
  *   schema is stored
  *
@@ -79,6 +81,8 @@ aqmp_schema_cache_new (const gchar *dir)
 /**
  * aqmp_schema_cache_get_dir:
  * @self: an #AqmpSchemaCache
+ *
+ * Returns the directory.
  *
  * Returns: (transfer none): the directory
  *
@@ -99,6 +103,9 @@ aqmp_schema_cache_get_dir (AqmpSchemaCache *self)
  * @minor: QEMU's minor version
  * @micro: QEMU's micro version
  * @package: (nullable): the greeting's package string
+ *
+ * Returns the file that holds, or would hold, the schema of that version:
+ * `qemu-7.2.22-HASH.schema`, HASH from @package.
  *
  * Returns: (transfer full): the file that holds, or would hold, the
  *   schema of that version: `qemu-7.2.22-HASH.schema`, HASH from @package

@@ -79,6 +79,8 @@ aqmp_schema_features_or_empty (const gchar **features)
  * aqmp_schema_entry_get_kind:
  * @self: an #AqmpSchemaEntry
  *
+ * Returns what kind of entry @self is.
+ *
  * Returns: what kind of entry @self is
  *
  * Since: 0.1
@@ -112,6 +114,9 @@ aqmp_schema_entry_get_name (const AqmpSchemaEntry *self)
  * aqmp_schema_entry_is_named:
  * @self: an #AqmpSchemaEntry
  *
+ * Returns whether aqmp_schema_entry_get_name() is a real name (a command,
+ * an event, a builtin) rather than an opaque one.
+ *
  * Returns: whether aqmp_schema_entry_get_name() is a real name (a command,
  *   an event, a builtin) rather than an opaque one
  *
@@ -127,6 +132,9 @@ aqmp_schema_entry_is_named (const AqmpSchemaEntry *self)
 /**
  * aqmp_schema_entry_get_features:
  * @self: an #AqmpSchemaEntry
+ *
+ * Returns the entry's features, such as `deprecated` or `unstable`; empty
+ * when it has none.
  *
  * Returns: (transfer none) (array zero-terminated=1): the entry's features,
  *   such as `deprecated` or `unstable`; empty when it has none
@@ -144,6 +152,8 @@ aqmp_schema_entry_get_features (const AqmpSchemaEntry *self)
  * @self: an #AqmpSchemaEntry
  * @feature: a feature's name
  *
+ * Returns whether @self has @feature.
+ *
  * Returns: whether @self has @feature
  *
  * Since: 0.1
@@ -157,6 +167,9 @@ aqmp_schema_entry_has_feature (const AqmpSchemaEntry *self, const gchar *feature
 /**
  * aqmp_schema_entry_get_json_type:
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_BUILTIN
+ *
+ * Returns the builtin's JSON type: `string`, `int`, `number`, `boolean`,
+ * `null` or `value` (any JSON value).
  *
  * Returns: (nullable): the builtin's JSON type: `string`, `int`, `number`,
  *   `boolean`, `null` or `value` (any JSON value)
@@ -199,6 +212,8 @@ aqmp_schema_entry_get_int_range (const AqmpSchemaEntry *self, gint64 *min, guint
  * aqmp_schema_entry_get_n_values:
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_ENUM
  *
+ * Returns the number of values of an enum, 0 for other kinds.
+ *
  * Returns: the number of values of an enum, 0 for other kinds
  *
  * Since: 0.1
@@ -213,6 +228,8 @@ aqmp_schema_entry_get_n_values (const AqmpSchemaEntry *self)
  * aqmp_schema_entry_get_value:
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_ENUM
  * @index: below aqmp_schema_entry_get_n_values()
+ *
+ * Returns the enum's value at @index.
  *
  * Returns: (transfer none) (nullable): the enum's value at @index
  *
@@ -231,6 +248,9 @@ aqmp_schema_entry_get_value (const AqmpSchemaEntry *self, guint index)
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_ENUM
  * @index: below aqmp_schema_entry_get_n_values()
  *
+ * Returns the features of the enum's value at @index; empty when it has
+ * none.
+ *
  * Returns: (transfer none) (array zero-terminated=1): the features of the
  *   enum's value at @index; empty when it has none
  *
@@ -248,6 +268,8 @@ aqmp_schema_entry_get_value_features (const AqmpSchemaEntry *self, guint index)
  * aqmp_schema_entry_find_value:
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_ENUM
  * @value: a value
+ *
+ * Returns the index of @value in the enum, or -1.
  *
  * Returns: the index of @value in the enum, or -1
  *
@@ -270,6 +292,8 @@ aqmp_schema_entry_find_value (const AqmpSchemaEntry *self, const gchar *value)
 /**
  * aqmp_schema_entry_get_element_type:
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_ARRAY
+ *
+ * Returns the array's element type.
  *
  * Returns: (transfer none) (nullable): the array's element type
  *
@@ -302,6 +326,8 @@ aqmp_schema_entry_get_n_members (const AqmpSchemaEntry *self)
  * aqmp_schema_entry_get_member:
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_OBJECT
  * @index: below aqmp_schema_entry_get_n_members()
+ *
+ * Returns the member at @index.
  *
  * Returns: (transfer none) (nullable): the member at @index
  *
@@ -341,6 +367,8 @@ aqmp_schema_entry_lookup_member (const AqmpSchemaEntry *self, const gchar *name)
  * aqmp_schema_entry_get_tag:
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_OBJECT
  *
+ * Returns the name of a flat union's tag member, %NULL for a plain object.
+ *
  * Returns: (nullable): the name of a flat union's tag member, %NULL for a
  *   plain object
  *
@@ -356,6 +384,8 @@ aqmp_schema_entry_get_tag (const AqmpSchemaEntry *self)
  * aqmp_schema_entry_get_n_variants:
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_OBJECT
  *
+ * Returns the number of a flat union's variants.
+ *
  * Returns: the number of a flat union's variants
  *
  * Since: 0.1
@@ -370,6 +400,8 @@ aqmp_schema_entry_get_n_variants (const AqmpSchemaEntry *self)
  * aqmp_schema_entry_get_variant:
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_OBJECT
  * @index: below aqmp_schema_entry_get_n_variants()
+ *
+ * Returns the variant at @index.
  *
  * Returns: (transfer none) (nullable): the variant at @index
  *
@@ -387,6 +419,9 @@ aqmp_schema_entry_get_variant (const AqmpSchemaEntry *self, guint index)
  * aqmp_schema_entry_lookup_variant:
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_OBJECT
  * @tag_value: a value of the union's tag
+ *
+ * Returns the variant @tag_value selects; %NULL also for a valid tag value
+ * whose variant adds nothing.
  *
  * Returns: (transfer none) (nullable): the variant @tag_value selects;
  *   %NULL also for a valid tag value whose variant adds nothing
@@ -408,6 +443,8 @@ aqmp_schema_entry_lookup_variant (const AqmpSchemaEntry *self, const gchar *tag_
  * aqmp_schema_entry_get_n_alternatives:
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_ALTERNATE
  *
+ * Returns the number of an alternate's types.
+ *
  * Returns: the number of an alternate's types
  *
  * Since: 0.1
@@ -422,6 +459,8 @@ aqmp_schema_entry_get_n_alternatives (const AqmpSchemaEntry *self)
  * aqmp_schema_entry_get_alternative:
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_ALTERNATE
  * @index: below aqmp_schema_entry_get_n_alternatives()
+ *
+ * Returns the alternate's type at @index.
  *
  * Returns: (transfer none) (nullable): the alternate's type at @index
  *
@@ -440,6 +479,9 @@ aqmp_schema_entry_get_alternative (const AqmpSchemaEntry *self, guint index)
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_COMMAND or
  *   %AQMP_SCHEMA_KIND_EVENT
  *
+ * Returns the type of a command's arguments or an event's data: an object
+ * type (possibly a union, possibly with no members).
+ *
  * Returns: (transfer none) (nullable): the type of a command's arguments
  *   or an event's data: an object type (possibly a union, possibly with no
  *   members)
@@ -456,6 +498,8 @@ aqmp_schema_entry_get_arg_type (const AqmpSchemaEntry *self)
  * aqmp_schema_entry_get_ret_type:
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_COMMAND
  *
+ * Returns the type of a command's return value.
+ *
  * Returns: (transfer none) (nullable): the type of a command's return value
  *
  * Since: 0.1
@@ -469,6 +513,8 @@ aqmp_schema_entry_get_ret_type (const AqmpSchemaEntry *self)
 /**
  * aqmp_schema_entry_get_allow_oob:
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_COMMAND
+ *
+ * Returns whether the command may be executed out of band.
  *
  * Returns: whether the command may be executed out of band
  *
@@ -484,6 +530,8 @@ aqmp_schema_entry_get_allow_oob (const AqmpSchemaEntry *self)
  * aqmp_schema_member_get_name:
  * @self: an #AqmpSchemaMember
  *
+ * Returns the member's name.
+ *
  * Returns: (transfer none): the member's name
  *
  * Since: 0.1
@@ -497,6 +545,8 @@ aqmp_schema_member_get_name (const AqmpSchemaMember *self)
 /**
  * aqmp_schema_member_get_type_entry:
  * @self: an #AqmpSchemaMember
+ *
+ * Returns the member's type.
  *
  * Returns: (transfer none): the member's type
  *
@@ -512,6 +562,8 @@ aqmp_schema_member_get_type_entry (const AqmpSchemaMember *self)
  * aqmp_schema_member_is_optional:
  * @self: an #AqmpSchemaMember
  *
+ * Returns whether the member may be left out.
+ *
  * Returns: whether the member may be left out
  *
  * Since: 0.1
@@ -525,6 +577,8 @@ aqmp_schema_member_is_optional (const AqmpSchemaMember *self)
 /**
  * aqmp_schema_member_get_features:
  * @self: an #AqmpSchemaMember
+ *
+ * Returns the member's features; empty when it has none.
  *
  * Returns: (transfer none) (array zero-terminated=1): the member's
  *   features; empty when it has none
@@ -542,6 +596,8 @@ aqmp_schema_member_get_features (const AqmpSchemaMember *self)
  * @self: an #AqmpSchemaMember
  * @feature: a feature's name
  *
+ * Returns whether the member has @feature.
+ *
  * Returns: whether the member has @feature
  *
  * Since: 0.1
@@ -556,6 +612,8 @@ aqmp_schema_member_has_feature (const AqmpSchemaMember *self, const gchar *featu
  * aqmp_schema_variant_get_case:
  * @self: an #AqmpSchemaVariant
  *
+ * Returns the tag value that selects the variant.
+ *
  * Returns: (transfer none): the tag value that selects the variant
  *
  * Since: 0.1
@@ -569,6 +627,8 @@ aqmp_schema_variant_get_case (const AqmpSchemaVariant *self)
 /**
  * aqmp_schema_variant_get_type_entry:
  * @self: an #AqmpSchemaVariant
+ *
+ * Returns the object type whose members the variant adds.
  *
  * Returns: (transfer none): the object type whose members the variant adds
  *

@@ -48,6 +48,8 @@ aqmp_schema_loader_remember (AqmpClient *client, AqmpSchema *schema)
  * aqmp_schema_peek:
  * @client: an #AqmpClient
  *
+ * Returns the schema loaded for @client's current connection, if any.
+ *
  * Returns: (transfer none) (nullable): the schema loaded for @client's
  *   current connection, if any
  *
@@ -220,6 +222,8 @@ aqmp_schema_load_async (AqmpClient          *client,
  * @client: the #AqmpClient
  * @result: the #GAsyncResult
  * @error: return location for a #GError
+ *
+ * Finishes aqmp_schema_load_async().
  *
  * Returns: (transfer full) (nullable): the schema, or %NULL with @error set
  *

@@ -777,6 +777,9 @@ aqmp_schema_validator_check (AqmpSchemaValidator *self, const gchar *command, Js
  * aqmp_schema_validator_new:
  * @schema: the schema to check against
  *
+ * Returns a validator with the default policy (warn about deprecated and
+ * unstable parts).
+ *
  * Returns: (transfer full): a validator with the default policy (warn
  *   about deprecated and unstable parts)
  *
@@ -798,6 +801,8 @@ aqmp_schema_validator_new (AqmpSchema *schema)
  * aqmp_schema_validator_get_schema:
  * @self: an #AqmpSchemaValidator
  *
+ * Returns the schema.
+ *
  * Returns: (transfer none): the schema
  *
  * Since: 0.1
@@ -813,6 +818,8 @@ aqmp_schema_validator_get_schema (AqmpSchemaValidator *self)
 /**
  * aqmp_schema_validator_get_policy:
  * @self: an #AqmpSchemaValidator
+ *
+ * Returns the compatibility policy, which may be changed.
  *
  * Returns: (transfer none): the compatibility policy, which may be changed
  *
@@ -830,6 +837,8 @@ aqmp_schema_validator_get_policy (AqmpSchemaValidator *self)
  * aqmp_schema_validator_set_policy:
  * @self: an #AqmpSchemaValidator
  * @policy: the compatibility policy to use
+ *
+ * Sets the compatibility policy to use.
  *
  * Since: 0.1
  */

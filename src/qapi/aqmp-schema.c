@@ -561,6 +561,8 @@ aqmp_schema_new_from_commands (JsonNode *reply, GError **error)
  *   writes it
  * @error: return location for a #GError
  *
+ * Returns the schema, or %NULL with @error set.
+ *
  * Returns: (transfer full) (nullable): the schema, or %NULL with @error set
  *
  * Since: 0.1
@@ -588,6 +590,9 @@ aqmp_schema_new_from_file (const gchar *path, GError **error)
  * aqmp_schema_is_complete:
  * @self: an #AqmpSchema
  *
+ * Returns %TRUE for a schema from `query-qmp-schema`, %FALSE for one of
+ * command names only.
+ *
  * Returns: %TRUE for a schema from `query-qmp-schema`, %FALSE for one of
  *   command names only
  *
@@ -604,6 +609,8 @@ aqmp_schema_is_complete (AqmpSchema *self)
 /**
  * aqmp_schema_get_json:
  * @self: an #AqmpSchema
+ *
+ * Returns the reply the schema was made from.
  *
  * Returns: (transfer none): the reply the schema was made from
  *
@@ -700,6 +707,8 @@ aqmp_schema_set_server_version (AqmpSchema *self, guint major, guint minor, guin
  * @minor: (out) (optional): QEMU's minor version
  * @micro: (out) (optional): QEMU's micro version
  *
+ * Returns whether the version is known.
+ *
  * Returns: whether the version is known
  *
  * Since: 0.1
@@ -722,6 +731,8 @@ aqmp_schema_get_server_version (AqmpSchema *self, guint *major, guint *minor, gu
  * aqmp_schema_get_package:
  * @self: an #AqmpSchema
  *
+ * Returns the greeting's package string, when known.
+ *
  * Returns: (nullable): the greeting's package string, when known
  *
  * Since: 0.1
@@ -737,6 +748,8 @@ aqmp_schema_get_package (AqmpSchema *self)
 /**
  * aqmp_schema_get_n_entries:
  * @self: an #AqmpSchema
+ *
+ * Returns the number of entries, in the reply's order.
  *
  * Returns: the number of entries, in the reply's order
  *
@@ -755,6 +768,8 @@ aqmp_schema_get_n_entries (AqmpSchema *self)
  * @self: an #AqmpSchema
  * @index: below aqmp_schema_get_n_entries()
  *
+ * Returns the entry at @index.
+ *
  * Returns: (transfer none) (nullable): the entry at @index
  *
  * Since: 0.1
@@ -771,6 +786,8 @@ aqmp_schema_get_entry (AqmpSchema *self, guint index)
  * aqmp_schema_lookup:
  * @self: an #AqmpSchema
  * @name: an entry's name
+ *
+ * Returns the entry called @name, of any kind.
  *
  * Returns: (transfer none) (nullable): the entry called @name, of any kind
  *
@@ -797,6 +814,8 @@ aqmp_schema_lookup_kind (AqmpSchema *self, const gchar *name, AqmpSchemaKind kin
  * @self: an #AqmpSchema
  * @name: a command's name
  *
+ * Returns the command called @name.
+ *
  * Returns: (transfer none) (nullable): the command called @name
  *
  * Since: 0.1
@@ -811,6 +830,8 @@ aqmp_schema_lookup_command (AqmpSchema *self, const gchar *name)
  * aqmp_schema_lookup_event:
  * @self: an #AqmpSchema
  * @name: an event's name
+ *
+ * Returns the event called @name.
  *
  * Returns: (transfer none) (nullable): the event called @name
  *
@@ -847,6 +868,8 @@ aqmp_schema_list_kind (AqmpSchema *self, AqmpSchemaKind kind)
  * aqmp_schema_list_commands:
  * @self: an #AqmpSchema
  *
+ * Returns the commands, sorted by name.
+ *
  * Returns: (transfer container) (element-type AqmpSchemaEntry): the
  *   commands, sorted by name
  *
@@ -863,6 +886,8 @@ aqmp_schema_list_commands (AqmpSchema *self)
 /**
  * aqmp_schema_list_events:
  * @self: an #AqmpSchema
+ *
+ * Returns the events, sorted by name.
  *
  * Returns: (transfer container) (element-type AqmpSchemaEntry): the
  *   events, sorted by name
