@@ -12,6 +12,83 @@
 
 static const gchar * const aqmp_schema_no_features[] = { NULL };
 
+/*
+ * The boxed types: an entry, member or variant lives in its schema, so a
+ * copy is the same pointer with a reference to the schema, and freeing it
+ * drops that reference. A language binding that keeps one keeps the
+ * schema alive with it.
+ */
+static GObject *
+aqmp_schema_entry_schema (const AqmpSchemaEntry *entry)
+{
+  return entry != NULL ? entry->schema : NULL;
+}
+
+static gpointer
+aqmp_schema_piece_ref (gpointer piece, GObject *schema)
+{
+  if (schema != NULL)
+    g_object_ref (schema);
+  return piece;
+}
+
+static void
+aqmp_schema_piece_unref (GObject *schema)
+{
+  if (schema != NULL)
+    g_object_unref (schema);
+}
+
+static AqmpSchemaEntry *
+aqmp_schema_entry_copy (AqmpSchemaEntry *entry)
+{
+  return aqmp_schema_piece_ref (entry, aqmp_schema_entry_schema (entry));
+}
+
+static void
+aqmp_schema_entry_free (AqmpSchemaEntry *entry)
+{
+  aqmp_schema_piece_unref (aqmp_schema_entry_schema (entry));
+}
+
+static AqmpSchemaMember *
+aqmp_schema_member_copy (AqmpSchemaMember *member)
+{
+  return aqmp_schema_piece_ref (member, aqmp_schema_entry_schema (member->owner));
+}
+
+static void
+aqmp_schema_member_free (AqmpSchemaMember *member)
+{
+  aqmp_schema_piece_unref (aqmp_schema_entry_schema (member->owner));
+}
+
+static AqmpSchemaVariant *
+aqmp_schema_variant_copy (AqmpSchemaVariant *variant)
+{
+  return aqmp_schema_piece_ref (variant, aqmp_schema_entry_schema (variant->owner));
+}
+
+static void
+aqmp_schema_variant_free (AqmpSchemaVariant *variant)
+{
+  aqmp_schema_piece_unref (aqmp_schema_entry_schema (variant->owner));
+}
+
+G_DEFINE_BOXED_TYPE (AqmpSchemaEntry, aqmp_schema_entry, aqmp_schema_entry_copy, aqmp_schema_entry_free)
+G_DEFINE_BOXED_TYPE (AqmpSchemaMember, aqmp_schema_member, aqmp_schema_member_copy, aqmp_schema_member_free)
+G_DEFINE_BOXED_TYPE (AqmpSchemaVariant, aqmp_schema_variant, aqmp_schema_variant_copy, aqmp_schema_variant_free)
+
+void
+aqmp_schema_entry_set_owner (AqmpSchemaEntry *entry, GObject *schema)
+{
+  entry->schema = schema;
+  for (guint i = 0; i < entry->n_members && entry->members != NULL; i++)
+    entry->members[i].owner = entry;
+  for (guint i = 0; i < entry->n_variants && entry->variants != NULL; i++)
+    entry->variants[i].owner = entry;
+}
+
 /* arena blocks; a piece larger than a block gets a block of its own */
 #define AQMP_SCHEMA_ARENA_BLOCK (64 * 1024)
 

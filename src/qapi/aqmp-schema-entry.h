@@ -19,6 +19,10 @@ G_BEGIN_DECLS
  * as it does; every type reference is already resolved to the entry it
  * names, so no caller needs introspection's masked type names.
  *
+ * The three are boxed types whose copy is the same pointer holding a
+ * reference to the schema (freeing it drops the reference), so that a
+ * language binding keeping an entry keeps its schema.
+ *
  * Since: 0.1
  */
 typedef struct _AqmpSchemaEntry AqmpSchemaEntry;
@@ -42,6 +46,14 @@ typedef struct _AqmpSchemaMember AqmpSchemaMember;
  * Since: 0.1
  */
 typedef struct _AqmpSchemaVariant AqmpSchemaVariant;
+
+#define AQMP_TYPE_SCHEMA_ENTRY (aqmp_schema_entry_get_type ())
+#define AQMP_TYPE_SCHEMA_MEMBER (aqmp_schema_member_get_type ())
+#define AQMP_TYPE_SCHEMA_VARIANT (aqmp_schema_variant_get_type ())
+
+GType              aqmp_schema_entry_get_type          (void) G_GNUC_CONST;
+GType              aqmp_schema_member_get_type         (void) G_GNUC_CONST;
+GType              aqmp_schema_variant_get_type        (void) G_GNUC_CONST;
 
 AqmpSchemaKind     aqmp_schema_entry_get_kind          (const AqmpSchemaEntry *self);
 const gchar       *aqmp_schema_entry_get_name          (const AqmpSchemaEntry *self);

@@ -401,6 +401,7 @@ aqmp_schema_index (AqmpSchema *self, GError **error)
       gboolean ok;
 
       entry->index = i;
+      aqmp_schema_entry_set_owner (entry, G_OBJECT (self));
       if (entry->flags & AQMP_SCHEMA_FLAG_MALFORMED)
         return aqmp_schema_fail (error, i, entry->name, "a member of the wrong type");
       if (entry->name == NULL)
