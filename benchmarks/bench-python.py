@@ -141,8 +141,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--bench-qemu', required=True)
     ap.add_argument('--responder', required=True)
-    ap.add_argument('--rounds', type=int, default=3)
-    ap.add_argument('--count', type=int, default=5000)
+    ap.add_argument('--rounds', type=int, default=11)
+    ap.add_argument('--count', type=int, default=1000)
     ap.add_argument('--events', type=int, default=300000)
     a = ap.parse_args()
 
