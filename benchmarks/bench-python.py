@@ -5,8 +5,9 @@
 - Sequential `query-status` against a real QEMU from Python (the next call
   issued from the previous one's callback, on a GLib.MainLoop, as the C
   async client does, and with execute_sync), against the C async client's
-  rate measured in the same run: each round runs bench-qemu for one round,
-  then the Python variants against a QEMU of their own.
+  rate measured in the same run on the same QEMU: the QEMU has two
+  monitors; each round runs `bench-qemu --address` (the C async client
+  alone) on one, then the Python variants on the other.
 - Events from qmp-responder's `x-flood` to a Python handler of
   `event::BENCH`, each sequence number checked: none lost or reordered.
 
@@ -44,16 +45,20 @@ def peer_env():
 
 
 def start_qemu(d):
-    path = os.path.join(d, 'qmp.sock')
-    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    listener.bind(path)
-    listener.listen(4)
-    fd = listener.fileno()
-    p = subprocess.Popen(['qemu-system-x86_64', '-machine', 'none', '-nodefaults', '-no-user-config',
-                          '-display', 'none', '-chardev', f'socket,id=qmp,fd={fd},server=on,wait=off',
-                          '-mon', 'chardev=qmp,mode=control'], pass_fds=(fd,), env=peer_env())
-    listener.close()
-    return p, 'unix:' + path
+    """QEMU with two monitors, listening before it starts."""
+    argv = ['qemu-system-x86_64', '-machine', 'none', '-nodefaults', '-no-user-config', '-display', 'none']
+    listeners = []
+    for i in range(2):
+        listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        listener.bind(os.path.join(d, f'qmp{i}.sock'))
+        listener.listen(4)
+        listeners.append(listener)
+        argv += ['-chardev', f'socket,id=qmp{i},fd={listener.fileno()},server=on,wait=off',
+                 '-mon', f'chardev=qmp{i},mode=control']
+    p = subprocess.Popen(argv, pass_fds=[l.fileno() for l in listeners], env=peer_env())
+    for listener in listeners:
+        listener.close()
+    return p, ['unix:' + os.path.join(d, f'qmp{i}.sock') for i in range(2)]
 
 
 def start_responder(path, d):
@@ -65,8 +70,8 @@ def start_responder(path, d):
     return p, 'unix:' + sock
 
 
-def c_async_rate(bench_qemu, count):
-    out = subprocess.run([bench_qemu, '--rounds=1', f'--count={count}', '--spawns=0'],
+def c_async_rate(bench_qemu, address, count):
+    out = subprocess.run([bench_qemu, f'--address={address}', f'--count={count}'],
                          capture_output=True, text=True, timeout=600)
     m = re.search(r'^RESULT qemu\.async\.rate (\S+)', out.stdout, re.M)
     if not m:
@@ -141,13 +146,13 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument('--bench-qemu', required=True)
     ap.add_argument('--responder', required=True)
-    ap.add_argument('--rounds', type=int, default=11)
+    ap.add_argument('--rounds', type=int, default=21)
     ap.add_argument('--count', type=int, default=1000)
     ap.add_argument('--events', type=int, default=300000)
     a = ap.parse_args()
 
     with tempfile.TemporaryDirectory(prefix='aqmp-bench-py-') as d:
-        qemu, address = start_qemu(d)
+        qemu, (address, c_address) = start_qemu(d)
         responder, raddress = start_responder(a.responder, d)
         try:
             client = Aqmp.Client.new()
@@ -157,7 +162,7 @@ def main():
             py_sync_rate(client, 1000)
             c_rates, a_rates, s_rates, ratios, sync_ratios = [], [], [], [], []
             for r in range(max(a.rounds, 1)):
-                c = c_async_rate(a.bench_qemu, a.count)
+                c = c_async_rate(a.bench_qemu, c_address, a.count)
                 pa = py_async_rate(client, a.count)
                 ps = py_sync_rate(client, a.count)
                 print(f'round {r + 1}: C async {c:,.0f}/s, Python async {pa:,.0f}/s, '

@@ -41,46 +41,50 @@ const timeout = GLib.timeout_add(GLib.PRIORITY_DEFAULT, WAIT_MS, () => {
     return GLib.SOURCE_REMOVE;
 });
 
-print('1..4');
-const client = Aqmp.Client.new();
-client.connect('event::STOP', (c, ev) => {
-    ok(ev.get_name() === 'STOP', 'event::STOP on a signal handler');
-    loop.quit();
-});
-client.connect_async(`unix:${socketPath}`, null, (c, res) => {
-    try {
-        ok(c.connect_finish(res) && c.get_state() === Aqmp.State.RUNNING, 'connect');
-        c.execute_async('query-status', null, null, (c2, res2) => {
-            try {
-                const status = c2.execute_finish(res2).get_object();
-                ok(status.get_string_member('status') === 'running', 'execute query-status');
-                c2.execute_async('stop', null, null, (c3, res3) => {
-                    c3.execute_finish(res3);
-                });
-            } catch (e) {
-                ok(false, `execute: ${e.message}`);
-                loop.quit();
-            }
-        });
-    } catch (e) {
-        ok(false, `connect: ${e.message}`);
-        loop.quit();
-    }
-});
-loop.run();
-GLib.source_remove(timeout);
-
-// an error reply, as a GLib.Error with its QMP class
+// QEMU is reaped whatever happens
 try {
-    client.execute_sync('no-such-command', null, null);
-    ok(false, 'error reply');
-} catch (e) {
-    ok(e.matches(Aqmp.error_quark(), Aqmp.Error.COMMAND) &&
-       Aqmp.error_get_qmp_class(e) === 'CommandNotFound', 'error reply with its QMP class');
+    print('1..4');
+    const client = Aqmp.Client.new();
+    client.connect('event::STOP', (c, ev) => {
+        ok(ev.get_name() === 'STOP', 'event::STOP on a signal handler');
+        loop.quit();
+    });
+    client.connect_async(`unix:${socketPath}`, null, (c, res) => {
+        try {
+            ok(c.connect_finish(res) && c.get_state() === Aqmp.State.RUNNING, 'connect');
+            c.execute_async('query-status', null, null, (c2, res2) => {
+                try {
+                    const status = c2.execute_finish(res2).get_object();
+                    ok(status.get_string_member('status') === 'running', 'execute query-status');
+                    c2.execute_async('stop', null, null, (c3, res3) => {
+                        c3.execute_finish(res3);
+                    });
+                } catch (e) {
+                    ok(false, `execute: ${e.message}`);
+                    loop.quit();
+                }
+            });
+        } catch (e) {
+            ok(false, `connect: ${e.message}`);
+            loop.quit();
+        }
+    });
+    loop.run();
+    GLib.source_remove(timeout);
+
+    // an error reply, as a GLib.Error with its QMP class
+    try {
+        client.execute_sync('no-such-command', null, null);
+        ok(false, 'error reply');
+    } catch (e) {
+        ok(e.matches(Aqmp.error_quark(), Aqmp.Error.COMMAND) &&
+           Aqmp.error_get_qmp_class(e) === 'CommandNotFound', 'error reply with its QMP class');
+    }
+    client.disconnect_sync(null);
+} finally {
+    qemu.force_exit();
+    qemu.wait(null);
 }
-client.disconnect_sync(null);
-qemu.force_exit();
-qemu.wait(null);
 GLib.unlink(socketPath);
 GLib.rmdir(dir);
 if (failed !== null) {
