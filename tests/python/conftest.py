@@ -139,11 +139,20 @@ def qemu(qemu_factory):
     return qemu_factory()
 
 
+def new_client():
+    """A client whose calls and connects are bounded by WAIT_S."""
+    from gi.repository import Aqmp
+    c = Aqmp.Client.new()
+    c.set_default_timeout(int(WAIT_S * 1000))
+    c.set_connect_timeout(int(WAIT_S * 1000))
+    return c
+
+
 @pytest.fixture
 def client(qemu):
     """A client connected to @qemu synchronously, disconnected afterwards."""
     from gi.repository import Aqmp
-    c = Aqmp.Client.new()
+    c = new_client()
     assert c.connect_sync(qemu.address, None)
     yield c
     if c.get_state() != Aqmp.State.IDLE:

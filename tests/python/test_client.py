@@ -9,12 +9,12 @@ import textwrap
 from gi.repository import Aqmp, Gio, GLib
 import pytest
 
-from conftest import WAIT_S, obj, py, run_loop
+from conftest import WAIT_S, obj, py, run_loop, new_client
 
 
 def test_connect_execute_async(qemu):
     loop = GLib.MainLoop()
-    client = Aqmp.Client.new()
+    client = new_client()
     got = {}
 
     def executed(c, res):
@@ -137,7 +137,7 @@ def test_cancel_event_wait(client):
 
 
 def test_connect_refused_is_glib_error(tmpdir_path):
-    client = Aqmp.Client.new()
+    client = new_client()
     client.set_connect_timeout(int(WAIT_S * 1000))
     with pytest.raises(GLib.Error) as info:
         client.connect_sync('unix:' + os.path.join(tmpdir_path, 'nobody.sock'), None)

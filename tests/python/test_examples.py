@@ -6,7 +6,7 @@ import select
 import subprocess
 import sys
 
-from conftest import WAIT_S, py
+from conftest import WAIT_S, py, new_client
 
 ROOT = os.environ.get('AQMP_SOURCE_ROOT', os.path.join(os.path.dirname(__file__), '..', '..'))
 EXAMPLES = os.path.join(ROOT, 'examples', 'python')
@@ -40,7 +40,7 @@ def test_backup_example(qemu_factory, tmpdir_path):
 def test_event_logger_example(qemu_factory):
     from gi.repository import Aqmp
     qemu = qemu_factory(monitors=2)
-    client = Aqmp.Client.new()
+    client = new_client()
     client.connect_sync(qemu.addresses[1], None)
     logger = subprocess.Popen([sys.executable, os.path.join(EXAMPLES, 'event_logger.py'), qemu.address, '2'],
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

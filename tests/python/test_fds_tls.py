@@ -7,7 +7,7 @@ import subprocess
 from gi.repository import Aqmp, Gio, GLib
 import pytest
 
-from conftest import WAIT_S, obj, py
+from conftest import WAIT_S, obj, py, new_client
 
 OPENSSL = os.environ.get('AQMP_TEST_OPENSSL', 'openssl')
 
@@ -99,7 +99,7 @@ def tls_qemu(qemu_factory, tmpdir_path):
 
 
 def test_tls_with_client_certificate(tls_qemu):
-    client = Aqmp.Client.new()
+    client = new_client()
     client.set_connect_timeout(int(WAIT_S * 1000))
     client.set_tls_ca_file(os.path.join(tls_qemu.certs, 'ca-cert.pem'))
     assert client.set_tls_certificate_files(os.path.join(tls_qemu.certs, 'client-cert.pem'),
@@ -110,7 +110,7 @@ def test_tls_with_client_certificate(tls_qemu):
 
 
 def test_tls_refused_without_the_ca(tls_qemu):
-    client = Aqmp.Client.new()
+    client = new_client()
     client.set_connect_timeout(int(WAIT_S * 1000))
     # the system's CAs do not know this server
     with pytest.raises(GLib.Error):
@@ -120,7 +120,7 @@ def test_tls_refused_without_the_ca(tls_qemu):
 
 def test_tls_refused_without_a_client_certificate(tls_qemu):
     # verify-peer=on: QEMU wants a certificate its CA signed
-    client = Aqmp.Client.new()
+    client = new_client()
     client.set_connect_timeout(int(WAIT_S * 1000))
     client.set_tls_ca_file(os.path.join(tls_qemu.certs, 'ca-cert.pem'))
     with pytest.raises(GLib.Error):

@@ -7,7 +7,7 @@ import subprocess
 from gi.repository import Aqmp, AqmpPlugin, AqmpQga, GLib
 import pytest
 
-from conftest import WAIT_S, obj, py, run_loop, spawn_peer
+from conftest import WAIT_S, obj, py, run_loop, spawn_peer, new_client
 
 
 def test_plugin_loader_lists_built_plugins():
@@ -57,7 +57,7 @@ def agent():
 
 
 def agent_client(address):
-    client = Aqmp.Client.new()
+    client = new_client()
     client.set_protocol(AqmpQga.QgaProtocol.new())
     client.set_default_timeout(int(WAIT_S * 1000))
     client.connect_sync(address, None)

@@ -4,7 +4,7 @@ import os
 
 from gi.repository import Aqmp, GLib, Json
 
-from conftest import obj, py, run_loop, wait_until, WAIT_S
+from conftest import obj, py, run_loop, wait_until, WAIT_S, new_client
 
 
 def node(value):
@@ -28,7 +28,7 @@ def test_scripted_peer(tmpdir_path):
 
     server.set_handler('echo', handler)
     server.set_reply('query-status', node({'status': 'paused', 'running': False}))
-    client = Aqmp.Client.new()
+    client = new_client()
     client.connect_sync(address, None)
     assert py(client.execute_sync('echo', obj({'x': 42}), None)) == {'echo': 42}
     assert py(client.execute_sync('query-status', None, None))['status'] == 'paused'
@@ -43,7 +43,7 @@ def test_expectations(tmpdir_path):
     server, address = make_server(tmpdir_path)
     server.expect('first', obj({'a': 1}), node({'one': True}))
     server.expect('second', None, node({}))
-    client = Aqmp.Client.new()
+    client = new_client()
     client.connect_sync(address, None)
     assert py(client.execute_sync('first', obj({'a': 1}), None)) == {'one': True}
     assert py(client.execute_sync('second', None, None)) == {}
@@ -62,7 +62,7 @@ def test_expectations(tmpdir_path):
 def test_error_reply_and_event(tmpdir_path):
     server, address = make_server(tmpdir_path)
     server.set_error('device_del', 'DeviceNotFound', "Device 'nope' not found")
-    client = Aqmp.Client.new()
+    client = new_client()
     client.connect_sync(address, None)
     try:
         client.execute_sync('device_del', obj({'id': 'nope'}), None)
@@ -83,7 +83,7 @@ def test_error_reply_and_event(tmpdir_path):
 def test_fault_connection_dropped_mid_command(tmpdir_path):
     server, address = make_server(tmpdir_path)
     server.set_no_reply('hang')
-    client = Aqmp.Client.new()
+    client = new_client()
     client.connect_sync(address, None)
     loop = GLib.MainLoop()
     caught = []
@@ -111,7 +111,7 @@ def test_fault_connection_dropped_mid_command(tmpdir_path):
 def test_fault_garbage_then_recovers(tmpdir_path):
     server, address = make_server(tmpdir_path)
     server.set_reply('query-status', node({'status': 'running', 'running': True}))
-    client = Aqmp.Client.new()
+    client = new_client()
     client.connect_sync(address, None)
     disconnected = []
     client.connect('disconnected', lambda c, cause: disconnected.append(cause))
@@ -130,7 +130,7 @@ def test_fault_garbage_then_recovers(tmpdir_path):
 def test_fault_timeout(tmpdir_path):
     server, address = make_server(tmpdir_path)
     server.set_no_reply('slow')
-    client = Aqmp.Client.new()
+    client = new_client()
     client.connect_sync(address, None)
     try:
         client.execute_full_sync('slow', None, Aqmp.ExecuteFlags.NONE, 50, None)

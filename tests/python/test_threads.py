@@ -4,12 +4,12 @@ import threading
 
 from gi.repository import Aqmp, GLib
 
-from conftest import py, run_loop
+from conftest import py, run_loop, new_client
 
 
 def test_sync_execute_from_worker_thread(qemu):
     loop = GLib.MainLoop()
-    client = Aqmp.Client.new()
+    client = new_client()
     results = []
     errors = []
     ticks = []
@@ -38,7 +38,7 @@ def test_sync_execute_from_worker_thread(qemu):
 
 def test_many_threads(qemu):
     loop = GLib.MainLoop()
-    client = Aqmp.Client.new()
+    client = new_client()
     done = []
     lock = threading.Lock()
 
