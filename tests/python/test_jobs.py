@@ -81,11 +81,11 @@ def test_cancel_held_job(client, qemu, tmpdir_path):
     runner.control_sync(job.get_id(), AqmpJobs.JobAction.CANCEL, None)
     # a cancel takes effect once the held requests go
     hold_release(client, 'tgt')
-    # the scanner files aqmp_job_error_quark() under AqmpJob
     try:
         job.wait_sync(None)
     except GLib.Error as e:
-        assert e.matches(AqmpJobs.Job.error_quark(), AqmpJobs.JobError.CANCELLED)
+        assert e.matches(AqmpJobs.JobError.quark(), AqmpJobs.JobError.CANCELLED)
+        assert e.domain == 'aqmp-job-error-quark'
     else:
         raise AssertionError('a cancelled job waited without an error')
     assert job.get_result() == AqmpJobs.JobResult.CANCELLED
