@@ -11,9 +11,11 @@
  *      then exist and their point in time is fixed;
  *   4. the jobs followed to their end by the runner.
  *
- * The guest is never left frozen: once the freeze was sent, every way out
- * (a failed freeze or transaction, cancellation, a lost QMP connection)
- * goes through the thaw, and a failed thaw is part of the error.
+ * The guest is never left frozen: the freeze and the thaw go through an
+ * #AqmpGuestFreeze (libaqmp-qga), which thaws a failed or cancelled
+ * freeze itself; once frozen, every way out (a failed transaction,
+ * cancellation, a lost QMP connection) goes through the thaw, and a failed
+ * thaw is part of the error.
  *
  * params:
  *   "disks": [{"device": NODE, "target": NODE}, ...], or the friendly form
@@ -28,6 +30,7 @@
 #include <string.h>
 
 #include <aqmp/aqmp-plugin.h>
+#include <aqmp/aqmp-qmp.h>
 
 /* how long cancelled jobs get to end before the workflow stops waiting */
 #define BACKUP_CANCEL_GRACE_MS 30000
@@ -51,9 +54,9 @@ typedef struct {
 
 typedef struct {
   AqmpWorkflowContext *context;
-  AqmpClient *qga;           /* the guest agent's client */
+  AqmpGuestFreeze *freeze;  /* the guest's filesystems, through its agent */
   GPtrArray *disks;          /* BackupDisk */
-  gchar *sync;
+  AqmpQmpMirrorSyncMode sync;
   gint64 speed;              /* -1: QEMU's default */
 
   GCancellable *follow;      /* the workflow's own waits */
@@ -63,7 +66,6 @@ typedef struct {
   gboolean done;
 
   gdouble fraction;          /* the last progress reported */
-  gint64 freeze_sent;        /* monotonic */
   gint64 frozen_ms;
   GError *error;             /* the first failure */
   GError *thaw_error;
@@ -95,9 +97,8 @@ backup_run_free (BackupRun *run)
   backup_clear_source (&run->cancel_source);
   backup_clear_source (&run->grace_source);
   g_clear_object (&run->context);
-  g_clear_object (&run->qga);
+  g_clear_object (&run->freeze);
   g_clear_pointer (&run->disks, g_ptr_array_unref);
-  g_free (run->sync);
   g_clear_object (&run->follow);
   g_clear_error (&run->error);
   g_clear_error (&run->thaw_error);
@@ -233,6 +234,26 @@ backup_parse_speed (JsonObject *params, gint64 *speed, GError **error)
   return FALSE;
 }
 
+/* a MirrorSyncMode by its wire name, checked before anything is frozen */
+static gboolean
+backup_parse_sync (const gchar *nick, AqmpQmpMirrorSyncMode *sync, GError **error)
+{
+  g_autoptr(GEnumClass) modes = g_type_class_ref (AQMP_QMP_TYPE_MIRROR_SYNC_MODE);
+  g_autoptr(GString) known = g_string_new (NULL);
+  GEnumValue *value = g_enum_get_value_by_nick (modes, nick);
+
+  if (value != NULL)
+    {
+      *sync = value->value;
+      return TRUE;
+    }
+  for (guint i = 0; i < modes->n_values; i++)
+    g_string_append_printf (known, "%s%s", i > 0 ? ", " : "", modes->values[i].value_nick);
+  g_set_error (error, AQMP_ERROR, AQMP_ERROR_FAILED,
+               "consistent-backup: 'sync' must be one of %s, not '%s'", known->str, nick);
+  return FALSE;
+}
+
 static gboolean
 backup_parse (BackupRun *run, JsonObject *params, GError **error)
 {
@@ -250,7 +271,8 @@ backup_parse (BackupRun *run, JsonObject *params, GError **error)
                    "consistent-backup: 'sync' and 'job-id-prefix' must be strings");
       return FALSE;
     }
-  run->sync = g_strdup (sync != NULL ? json_node_get_string (sync) : "full");
+  if (!backup_parse_sync (sync != NULL ? json_node_get_string (sync) : "full", &run->sync, error))
+    return FALSE;
   if (prefix_node != NULL)
     prefix = json_node_get_string (prefix_node);
   else
@@ -551,18 +573,11 @@ backup_thawed_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   BackupRun *run = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
   g_autofree gchar *message = NULL;
 
-  run->frozen_ms = (g_get_monotonic_time () - run->freeze_sent) / 1000;
-  if (value == NULL)
-    {
-      run->thaw_error = g_error_new (error->domain, error->code,
-                                     "the guest's filesystems could not be thawed: %s", error->message);
-      g_warning ("%s", run->thaw_error->message);
-      backup_progress (task, -1, run->thaw_error->message);
-    }
+  run->frozen_ms = aqmp_guest_freeze_get_frozen_ms (run->freeze);
+  if (!aqmp_guest_freeze_thaw_finish (AQMP_GUEST_FREEZE (source), res, &run->thaw_error))
+    backup_progress (task, -1, run->thaw_error->message);
   else
     {
       message = g_strdup_printf ("thawed after %" G_GINT64_FORMAT " ms", run->frozen_ms);
@@ -583,7 +598,7 @@ backup_thaw (GTask *task)
   BackupRun *run = g_task_get_task_data (task);
 
   /* not cancellable: this must reach the guest */
-  aqmp_client_execute_async (run->qga, "guest-fsfreeze-thaw", NULL, NULL, backup_thawed_cb, task);
+  aqmp_guest_freeze_thaw_async (run->freeze, backup_thawed_cb, task);
 }
 
 /* the transaction's jobs, matched to the disks by job id */
@@ -629,30 +644,30 @@ backup_started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   backup_thaw (task);
 }
 
+/* one blockdev-backup action per disk, typed (libaqmp-qmp) */
 static JsonObject *
 backup_transaction (BackupRun *run)
 {
-  JsonObject *args = json_object_new ();
-  g_autoptr(JsonArray) actions = json_array_new ();
+  g_autoptr(GPtrArray) actions = g_ptr_array_new_with_free_func ((GDestroyNotify) aqmp_qmp_transaction_action_free);
 
   for (guint i = 0; i < run->disks->len; i++)
     {
       BackupDisk *disk = g_ptr_array_index (run->disks, i);
-      JsonObject *action = json_object_new ();
-      g_autoptr(JsonObject) data = json_object_new ();
+      AqmpQmpTransactionAction *action = aqmp_qmp_transaction_action_new ();
+      AqmpQmpBlockdevBackupArguments *data = aqmp_qmp_blockdev_backup_arguments_new ();
 
-      json_object_set_string_member (data, "job-id", disk->job_id);
-      json_object_set_string_member (data, "device", disk->device);
-      json_object_set_string_member (data, "target", disk->target);
-      json_object_set_string_member (data, "sync", run->sync);
-      if (run->speed >= 0)
-        json_object_set_int_member (data, "speed", run->speed);
-      json_object_set_string_member (action, "type", "blockdev-backup");
-      json_object_set_object_member (action, "data", g_steal_pointer (&data));
-      json_array_add_object_element (actions, action);
+      data->job_id = g_strdup (disk->job_id);
+      data->device = g_strdup (disk->device);
+      data->target = g_strdup (disk->target);
+      data->sync = run->sync;
+      data->has_speed = run->speed >= 0;
+      data->speed = run->speed;
+      action->type = AQMP_QMP_TRANSACTION_ACTION_KIND_BLOCKDEV_BACKUP;
+      action->blockdev_backup = aqmp_qmp_transaction_actions_blockdev_backup_new ();
+      action->blockdev_backup->data = data;
+      g_ptr_array_add (actions, action);
     }
-  json_object_set_array_member (args, "actions", g_steal_pointer (&actions));
-  return args;
+  return aqmp_qmp_transaction_build_arguments (actions, NULL);
 }
 
 static void
@@ -661,21 +676,17 @@ backup_frozen_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   GTask *task = user_data;
   BackupRun *run = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
   g_autoptr(JsonObject) args = NULL;
 
-  /* even a failed freeze may have frozen some filesystems: thaw */
-  if (value == NULL)
+  /* a failed or cancelled freeze was thawed by the guard already */
+  if (!aqmp_guest_freeze_freeze_finish (AQMP_GUEST_FREEZE (source), res, &error))
     {
-      g_prefix_error (&error, "cannot freeze the guest's filesystems: ");
-      run->error = g_steal_pointer (&error);
-      backup_thaw (task);
-      return;
-    }
-  if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
-    {
-      run->cancelled = TRUE;
-      backup_thaw (task);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        run->cancelled = TRUE;
+      else
+        run->error = g_steal_pointer (&error);
+      backup_finish (task);
+      g_object_unref (task);
       return;
     }
   backup_progress (task, BACKUP_START_FRACTION / 4,
@@ -722,14 +733,12 @@ aqmp_consistent_backup_run_async (AqmpWorkflow *workflow, AqmpWorkflowContext *c
   if (g_task_return_error_if_cancelled (task))
     return;
   run->context = g_object_ref (context);
-  run->qga = g_object_ref (aqmp_guest_agent_get_client (agent));
+  run->freeze = aqmp_guest_freeze_new (agent);
   run->follow = g_cancellable_new ();
 
   backup_progress (task, 0.0, "freezing the guest's filesystems");
-  run->freeze_sent = g_get_monotonic_time ();
-  /* not cancellable: whether the guest is frozen must be known, to thaw it */
-  aqmp_client_execute_async (run->qga, "guest-fsfreeze-freeze", NULL, NULL, backup_frozen_cb,
-                             g_steal_pointer (&task));
+  /* sent whatever happens: the guard must know whether to thaw */
+  aqmp_guest_freeze_freeze_async (run->freeze, cancellable, backup_frozen_cb, g_steal_pointer (&task));
 }
 
 static void

@@ -20,7 +20,7 @@ G_BEGIN_DECLS
  *
  * Since: 0.1
  */
-#define AQMP_JOB_STORE_SCHEMA_VERSION 3
+#define AQMP_JOB_STORE_SCHEMA_VERSION 4
 
 #define AQMP_TYPE_JOB_STORE (aqmp_job_store_get_type ())
 G_DECLARE_FINAL_TYPE (AqmpJobStore, aqmp_job_store, AQMP, JOB_STORE, GObject)
