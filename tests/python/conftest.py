@@ -10,7 +10,7 @@ import tempfile
 
 import gi
 
-for _ns in ('Aqmp', 'AqmpJobs', 'AqmpQga', 'AqmpPlugin', 'AqmpQapi'):
+for _ns in ('Aqmp', 'AqmpJobs', 'AqmpQga', 'AqmpPlugin', 'AqmpQapi', 'AqmpQmp', 'AqmpBackup'):
     gi.require_version(_ns, '1.0')
 gi.require_version('Json', '1.0')
 gi.require_version('Gio', '2.0')
