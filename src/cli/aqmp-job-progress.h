@@ -7,7 +7,8 @@ G_BEGIN_DECLS
 
 /*
  * How `aqmp job start` and `watch` show the jobs they follow: on a
- * terminal, one progress bar (redrawn at most ten times a second on
+ * terminal, one progress bar fitted to its width (TIOCGWINSZ, again on
+ * SIGWINCH: the bar shrinks, then fields go; a line never wraps) (redrawn at most ten times a second on
  * progress, at once on a change of status) and, at the end, the bar as it
  * ended with the average rate and the result; otherwise, and with --json,
  * a JSON line per change of status or of progress and one with the
