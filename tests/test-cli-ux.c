@@ -3,11 +3,17 @@
  * The aqmp tool as a new user meets it (issue 19), against a real QEMU 7.2
  * (`-machine none`, null-co nodes) and the project's test server: a
  * progress bar that fits the terminal at 40, 80 and 200 columns and after
- * a resize.
+ * a resize; waits that are named on a terminal and bounded for quick
+ * commands; connection errors that name the address and say what answers
+ * there (a QMP monitor, a guest agent, an HTTP server, nothing); relative
+ * socket paths; HMP's errors; a guest agent's command without a reply.
  */
 #include <string.h>
 
+#include <glib/gstdio.h>
+
 #include "aqmp-test-cli.h"
+#include "aqmp-test-fake-agent.h"
 
 #define MIB (1024 * 1024)
 /* long enough that the old fixed-width bar wrapped at 80 columns */
@@ -154,6 +160,202 @@ test_bar_resized (Fixture *f, gconstpointer data)
   g_assert_cmpuint (last_bar_width (pty), <, 30);
 }
 
+/* ----- never waiting in silence ----- */
+
+/* a test server at a socket in @dir, set up by the caller */
+static AqmpServer *
+server_at (const gchar *dir, const gchar *name, gchar **address)
+{
+  AqmpServer *server = aqmp_server_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *path = g_build_filename (dir, name, NULL);
+
+  *address = g_strdup_printf ("unix:%s", path);
+  aqmp_server_listen (server, *address, &error);
+  g_assert_no_error (error);
+  return server;
+}
+
+/* the monitor is held by another client: after a second the terminal is
+ * told why nothing happens, and --timeout still ends it */
+static void
+test_busy_monitor_named (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpClient) holder = aqmp_test_connect (f->qemu->address);
+  g_autoptr(AqmpTestPty) pty = NULL;
+  gsize at;
+
+  pty = aqmp_test_pty_spawn (NULL, "exec", "--timeout", "4", f->qemu->address, "query-status", NULL);
+  at = aqmp_test_output_wait_for (&pty->out, "connected to ", 0);
+  aqmp_test_output_wait_for (&pty->out, "no greeting yet: another client may be using this monitor", at);
+  aqmp_test_pty_wait_exit (pty, 2);
+  g_assert_nonnull (strstr (pty->out.text->str, "timed out"));
+  g_assert_nonnull (strstr (pty->out.text->str, f->qemu->address));
+}
+
+/* a query that is never answered: named after a few seconds on a
+ * terminal, and given up without --timeout */
+static void
+test_quick_command_bounded (void)
+{
+  g_autofree gchar *dir = aqmp_test_make_dir ();
+  g_autofree gchar *address = NULL;
+  g_autoptr(AqmpServer) server = server_at (dir, "qmp.sock", &address);
+  g_autoptr(AqmpTestPty) pty = NULL;
+  gsize at;
+
+  aqmp_server_set_no_reply (server, "query-status");
+  pty = aqmp_test_pty_spawn (NULL, "exec", "--no-validate", address, "query-status", NULL);
+  at = aqmp_test_output_wait_for (&pty->out, "still waiting for the reply to query-status from ", 0);
+  /* bounded: AQMP_CLI_QUICK_TIMEOUT_MS, within the wait below */
+  if (!aqmp_test_wait_for_flag (&pty->exited, 3 * AQMP_TEST_WAIT_MS))
+    g_error ("aqmp did not give up on the query; it printed:\n%s", pty->out.text->str);
+  aqmp_test_pty_wait_exit (pty, 2);
+  g_assert_cmpint (aqmp_test_output_find (&pty->out, "timed out", at), >=, 0);
+  aqmp_server_stop (server);
+  aqmp_test_remove_dir (dir);
+}
+
+/* the shell's prompt comes although the schema is never sent */
+static void
+test_shell_schema_bounded (void)
+{
+  g_autofree gchar *dir = aqmp_test_make_dir ();
+  g_autofree gchar *address = NULL;
+  g_autoptr(AqmpServer) server = server_at (dir, "qmp.sock", &address);
+  g_autoptr(AqmpTestPty) pty = NULL;
+  gsize at;
+
+  aqmp_server_set_no_reply (server, "query-qmp-schema");
+  pty = aqmp_test_pty_spawn (NULL, "shell", address, NULL);
+  at = aqmp_test_output_wait_for (&pty->out, "still waiting for the reply to query-qmp-schema", 0);
+  at = aqmp_test_output_wait_for (&pty->out, "no tab completion and no validation", at);
+  aqmp_test_output_wait_for (&pty->out, "(QEMU) ", at);
+  aqmp_test_pty_write (pty, "\004");
+  aqmp_test_pty_wait_exit (pty, 0);
+  aqmp_server_stop (server);
+  aqmp_test_remove_dir (dir);
+}
+
+/* one run's error line, which must name @address and say @hint */
+static void
+assert_connect_error (const gchar *command, const gchar *address, const gchar *what, const gchar *hint)
+{
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, command, "--timeout", "1", address, what, NULL),
+                   ==, 2);
+  g_test_message ("%s %s: %s", command, address, err);
+  g_assert_cmpstr (out, ==, "");
+  aqmp_test_assert_one_error_line (err);
+  g_assert_nonnull (strstr (err, address));
+  g_assert_nonnull (strstr (err, hint));
+}
+
+static void
+test_hints (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpTestFakeAgent) agent = aqmp_test_fake_agent_new ();
+  g_autofree gchar *http_address = NULL;
+  g_autofree gchar *mute_address = NULL;
+  g_autofree gchar *garbage_address = NULL;
+  g_autoptr(AqmpServer) http = server_at (f->dir, "http.sock", &http_address);
+  g_autoptr(AqmpServer) mute = server_at (f->dir, "mute.sock", &mute_address);
+  g_autoptr(AqmpClient) holder = NULL;
+  g_autoptr(AqmpServer) garbage = server_at (f->dir, "garbage.sock", &garbage_address);
+
+  aqmp_server_set_greeting (http, NULL);
+  aqmp_server_set_pre_greeting (http, "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n");
+  aqmp_server_set_greeting (mute, NULL);
+  aqmp_server_set_greeting (garbage, NULL);
+  aqmp_server_set_pre_greeting (garbage, "this is not json\r\n");
+
+  /* the guest agent's command aimed at QEMU's monitor, and the reverse */
+  assert_connect_error ("ga", f->qemu->address, "guest-ping", "this is a QMP monitor, not a guest agent");
+  assert_connect_error ("exec", agent->address, "query-status", "this is a QEMU guest agent, not a QMP monitor");
+  /* no longer "is another client connected?" for what is no QEMU at all */
+  assert_connect_error ("exec", http_address, "query-status", "this is an HTTP server, not QEMU");
+  assert_connect_error ("exec", garbage_address, "query-status", "this does not speak QMP");
+  assert_connect_error ("exec", mute_address, "query-status", "this answers JSON, but sends no QMP greeting");
+  /* QEMU's monitor busy with another client says nothing at all */
+  holder = aqmp_test_connect (f->qemu->address);
+  assert_connect_error ("exec", f->qemu->address, "query-status",
+                        "nothing answers: another client may be using this monitor");
+  aqmp_server_stop (http);
+  aqmp_server_stop (mute);
+  aqmp_server_stop (garbage);
+}
+
+/* `vm.sock` and `./vm.sock` in the working directory, as qmp-shell takes them */
+static void
+test_relative_socket (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *cwd = g_get_current_dir ();
+  g_autofree gchar *name = g_path_get_basename (f->qemu->socket_path);
+  g_autofree gchar *where = g_path_get_dirname (f->qemu->socket_path);
+  g_autofree gchar *dot = g_strdup_printf ("./%s", name);
+
+  g_assert_cmpint (g_chdir (where), ==, 0);
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autofree gchar *out = NULL;
+      g_autofree gchar *err = NULL;
+      const gchar *address = i == 0 ? name : dot;
+
+      g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "exec", "--compact", address, "query-status",
+                                           NULL), ==, 0);
+      g_assert_cmpstr (err, ==, "");
+      g_assert_nonnull (strstr (out, "\"status\""));
+    }
+  g_assert_cmpint (g_chdir (cwd), ==, 0);
+}
+
+/* ----- small things that were wrong ----- */
+
+/* HMP tells of errors only in its text: exit 1 on its error forms */
+static void
+test_exec_hmp (Fixture *f, gconstpointer data)
+{
+  const gchar *failing[][3] = {
+    { "no-such-hmp-command", NULL, NULL },
+    { "device_del", "no-such-device", NULL },
+    { "stop", "x", "y" },
+  };
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "exec", "-H", f->qemu->address, "info", "status",
+                                       NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "VM status: running\n");
+  g_assert_cmpstr (err, ==, "");
+  for (guint i = 0; i < G_N_ELEMENTS (failing); i++)
+    {
+      g_clear_pointer (&out, g_free);
+      g_clear_pointer (&err, g_free);
+      g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "exec", "-H", f->qemu->address, failing[i][0],
+                                           failing[i][1], failing[i][2], NULL), ==, 1);
+      g_test_message ("%s: %s", failing[i][0], err);
+      g_assert_cmpstr (out, ==, "");
+      g_assert_cmpstr (err, !=, "");
+    }
+}
+
+/* guest-shutdown has no reply: nothing printed, exit 0 (the fake agent
+ * only: never a real one) */
+static void
+test_ga_no_reply (void)
+{
+  g_autoptr(AqmpTestFakeAgent) agent = aqmp_test_fake_agent_new ();
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "ga", agent->address, "guest-shutdown", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, "");
+  g_assert_cmpstr (err, ==, "");
+  g_assert_cmpuint (agent->n_shutdowns, ==, 1);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -165,5 +367,14 @@ main (int argc, char **argv)
   g_test_add ("/aqmp/cli/ux/bar/200-columns", Fixture, GUINT_TO_POINTER (200), fixture_setup, test_bar_fits,
               fixture_teardown);
   g_test_add ("/aqmp/cli/ux/bar/resized", Fixture, NULL, fixture_setup, test_bar_resized, fixture_teardown);
+  g_test_add ("/aqmp/cli/ux/wait/busy-monitor", Fixture, NULL, fixture_setup, test_busy_monitor_named,
+              fixture_teardown);
+  g_test_add_func ("/aqmp/cli/ux/wait/quick-command", test_quick_command_bounded);
+  g_test_add_func ("/aqmp/cli/ux/wait/shell-schema", test_shell_schema_bounded);
+  g_test_add ("/aqmp/cli/ux/hints", Fixture, NULL, fixture_setup, test_hints, fixture_teardown);
+  g_test_add ("/aqmp/cli/ux/relative-socket", Fixture, NULL, fixture_setup, test_relative_socket,
+              fixture_teardown);
+  g_test_add ("/aqmp/cli/ux/exec-hmp", Fixture, NULL, fixture_setup, test_exec_hmp, fixture_teardown);
+  g_test_add_func ("/aqmp/cli/ux/ga-no-reply", test_ga_no_reply);
   return g_test_run ();
 }

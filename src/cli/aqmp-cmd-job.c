@@ -114,9 +114,10 @@ aqmp_job_cmd_connect (AqmpJobCmd *self, const gchar *address, gboolean with_stor
     return FALSE;
   self->client = aqmp_client_new ();
   aqmp_cli_setup (&self->options, self->client);
+  aqmp_cli_announce_connect (self->client, address);
   if (!aqmp_client_connect_sync (self->client, address, NULL, &error))
     {
-      aqmp_cli_error ("%s", error->message);
+      aqmp_cli_report_client_failure (self->client, error);
       return FALSE;
     }
   aqmp_job_cmd_make_runner (self, address);

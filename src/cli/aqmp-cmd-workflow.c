@@ -154,7 +154,7 @@ aqmp_workflow_cmd_connected_cb (GObject *source, GAsyncResult *res, gpointer use
   self->pending--;
   if (!aqmp_client_connect_finish (AQMP_CLIENT (source), res, &error))
     {
-      aqmp_cli_error ("%s", error->message);
+      aqmp_cli_report_client_failure (AQMP_CLIENT (source), error);
       self->failed = TRUE;
     }
   if (self->pending > 0)
@@ -248,9 +248,13 @@ aqmp_workflow_cmd_run (AqmpWorkflowCmd *self, const gchar *qga_address, gint arg
   /* before anything can be frozen: Ctrl-C must reach the workflow's cleanup */
   sigint_id = g_unix_signal_add (SIGINT, aqmp_workflow_cmd_interrupted_cb, self);
   sigterm_id = g_unix_signal_add (SIGTERM, aqmp_workflow_cmd_interrupted_cb, self);
+  aqmp_cli_announce_connect (qmp, argv[2]);
   aqmp_client_connect_async (qmp, argv[2], NULL, aqmp_workflow_cmd_connected_cb, self);
   if (qga != NULL)
-    aqmp_client_connect_async (qga, qga_address, NULL, aqmp_workflow_cmd_connected_cb, self);
+    {
+      aqmp_cli_announce_connect (qga, qga_address);
+      aqmp_client_connect_async (qga, qga_address, NULL, aqmp_workflow_cmd_connected_cb, self);
+    }
   g_main_loop_run (loop);
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
