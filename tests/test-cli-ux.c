@@ -356,6 +356,104 @@ test_ga_no_reply (void)
   g_assert_cmpuint (agent->n_shutdowns, ==, 1);
 }
 
+/* --detach prints the id and returns; set-speed takes a unit and says,
+ * with -v, what it understood */
+static void
+test_detach_and_speed_units (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  JsonArray *jobs;
+
+  add_null_node (f, "src", 1024 * (gint64) MIB);
+  add_null_node (f, "tgt", 1024 * (gint64) MIB);
+  /* sync "none" runs until it is cancelled: the job holds */
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "start", "--detach", "--db", f->db,
+                                       f->qemu->address, "blockdev-backup", "job-id=" JOB_ID, "device=src",
+                                       "target=tgt", "sync=none", NULL), ==, 0);
+  g_assert_cmpstr (out, ==, JOB_ID "\n");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "set-speed", "-v", f->qemu->address, JOB_ID,
+                                       "50MiB/s", NULL), ==, 0);
+  g_assert_nonnull (strstr (err, "speed: 52428800 bytes per second (50.0"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "exec", "--compact", f->qemu->address,
+                                       "query-block-jobs", NULL), ==, 0);
+  node = json_from_string (out, NULL);
+  g_assert_nonnull (node);
+  jobs = json_node_get_array (node);
+  g_assert_cmpuint (json_array_get_length (jobs), ==, 1);
+  g_assert_cmpint (json_object_get_int_member (json_array_get_object_element (jobs, 0), "speed"), ==,
+                   50 * MIB);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* a rate that is none */
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "set-speed", f->qemu->address, JOB_ID,
+                                       "fast", NULL), ==, 2);
+  aqmp_test_assert_one_error_line (err);
+  g_assert_nonnull (strstr (err, "'fast' is not a rate"));
+}
+
+/* every workflow's description starts in the same column, however long
+ * its name; --json is JSON */
+static void
+test_plugins_output (void)
+{
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  glong column = -1;
+  guint n_workflows = 0;
+  gboolean long_name = FALSE;
+
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "plugins", NULL), ==, 0);
+  lines = g_strsplit (out, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      const gchar *name = lines[i] + strlen ("  workflow  ");
+      const gchar *gap;
+
+      if (!g_str_has_prefix (lines[i], "  workflow  "))
+        continue;
+      gap = strstr (name, "  ");
+      g_assert_nonnull (gap);
+      if (gap - name > 14)
+        long_name = TRUE;
+      while (*gap == ' ')
+        gap++;
+      if (column < 0)
+        column = gap - lines[i];
+      g_assert_cmpint (gap - lines[i], ==, column);
+      n_workflows++;
+    }
+  g_assert_cmpuint (n_workflows, >=, 2);
+  g_assert_true (long_name);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "plugins", "--json", NULL), ==, 0);
+  node = json_from_string (out, NULL);
+  g_assert_nonnull (node);
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (node));
+  g_assert_nonnull (strstr (out, "\"guest-exec-around-job\""));
+  g_assert_nonnull (strstr (out, "\"protocols\""));
+  g_clear_pointer (&node, json_node_unref);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "workflow", "list", "--json", NULL), ==, 0);
+  node = json_from_string (out, NULL);
+  g_assert_nonnull (node);
+  g_assert_true (JSON_NODE_HOLDS_ARRAY (node));
+  g_assert_nonnull (strstr (out, "\"guest-exec-around-job\""));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -376,5 +474,8 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/aqmp/cli/ux/exec-hmp", Fixture, NULL, fixture_setup, test_exec_hmp, fixture_teardown);
   g_test_add_func ("/aqmp/cli/ux/ga-no-reply", test_ga_no_reply);
+  g_test_add ("/aqmp/cli/ux/detach-and-speed-units", Fixture, NULL, fixture_setup, test_detach_and_speed_units,
+              fixture_teardown);
+  g_test_add_func ("/aqmp/cli/ux/plugins-output", test_plugins_output);
   return g_test_run ();
 }
