@@ -454,6 +454,54 @@ test_plugins_output (void)
   g_assert_nonnull (strstr (out, "\"guest-exec-around-job\""));
 }
 
+/* ----- German ----- */
+
+static gchar *
+run_german (gint expected, gboolean want_err, const gchar *a1, const gchar *a2, const gchar *a3, const gchar *a4,
+            const gchar *a5, const gchar *a6, const gchar *a7)
+{
+  const gchar *env[] = { "LANGUAGE=de", "LANG=C.UTF-8", NULL };
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+
+  g_assert_cmpint (aqmp_test_tool_run (env, NULL, &out, &err, a1, a2, a3, a4, a5, a6, a7, NULL), ==, expected);
+  g_test_message ("%s %s: %s%s", a1, a2, out, err);
+  return g_strdup (want_err ? err : out);
+}
+
+/* connect errors, "no such job", job list's headings and job show's labels */
+static void
+test_german (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *missing = g_build_filename (f->dir, "missing.sock", NULL);
+  g_autofree gchar *text = NULL;
+
+  text = run_german (2, TRUE, "exec", missing, "query-status", NULL, NULL, NULL, NULL);
+  g_assert_true (g_str_has_prefix (text, "aqmp: keine Verbindung zu "));
+  g_assert_nonnull (strstr (text, missing));
+  g_clear_pointer (&text, g_free);
+
+  text = run_german (2, TRUE, "job", "show", "no-such-job", "--db", f->db, NULL, NULL);
+  g_assert_nonnull (strstr (text, "kein solcher Job in"));
+  g_clear_pointer (&text, g_free);
+
+  add_null_node (f, "src", 4 * MIB);
+  add_null_node (f, "tgt", 4 * MIB);
+  g_free (run_german (0, FALSE, "job", "start", "--db", f->db, f->qemu->address, "blockdev-backup",
+                      "{\"job-id\": \"j1\", \"device\": \"src\", \"target\": \"tgt\", \"sync\": \"full\"}"));
+  text = run_german (0, FALSE, "job", "list", "--all", "--db", f->db, NULL, NULL);
+  g_assert_true (g_str_has_prefix (text, "ZEILE "));
+  g_assert_nonnull (strstr (text, " BEFEHL "));
+  g_assert_nonnull (strstr (text, "ERGEBNIS"));
+  g_clear_pointer (&text, g_free);
+
+  text = run_german (0, FALSE, "job", "show", "j1", "--db", f->db, NULL, NULL);
+  g_assert_nonnull (strstr (text, "\nMaschine:  "));
+  g_assert_nonnull (strstr (text, "\nErgebnis:  success"));
+  g_assert_nonnull (strstr (text, "\nFortschritt: 100% (4194304 von 4194304)"));
+  g_assert_nonnull (strstr (text, "\nÜbergänge:\n"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -477,5 +525,6 @@ main (int argc, char **argv)
   g_test_add ("/aqmp/cli/ux/detach-and-speed-units", Fixture, NULL, fixture_setup, test_detach_and_speed_units,
               fixture_teardown);
   g_test_add_func ("/aqmp/cli/ux/plugins-output", test_plugins_output);
+  g_test_add ("/aqmp/cli/ux/german", Fixture, NULL, fixture_setup, test_german, fixture_teardown);
   return g_test_run ();
 }

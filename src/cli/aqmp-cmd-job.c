@@ -523,6 +523,7 @@ static void
 aqmp_job_cmd_echo_size (AqmpJobCmd *self, const gchar *what, guint64 bytes, gboolean rate)
 {
   g_autofree gchar *human = g_format_size_full (bytes, G_FORMAT_SIZE_IEC_UNITS);
+  g_autofree gchar *exact = g_strdup_printf ("%" G_GUINT64_FORMAT, bytes);
 
   if (!self->options.debug)
     return;
@@ -530,11 +531,11 @@ aqmp_job_cmd_echo_size (AqmpJobCmd *self, const gchar *what, guint64 bytes, gboo
   if (rate)
     /* TRANSLATORS: -v: a rate as it was read; the name (speed), the
      * bytes per second and the same with a unit */
-    g_printerr (_("%s: %" G_GUINT64_FORMAT " bytes per second (%s/s)\n"), what, bytes, human);
+    g_printerr (_("%s: %s bytes per second (%s/s)\n"), what, exact, human);
   else
     /* TRANSLATORS: -v: a size as it was read; the name (size), the bytes
      * and the same with a unit */
-    g_printerr (_("%s: %" G_GUINT64_FORMAT " bytes (%s)\n"), what, bytes, human);
+    g_printerr (_("%s: %s bytes (%s)\n"), what, exact, human);
 }
 
 static gint
@@ -671,6 +672,12 @@ aqmp_job_cmd_show (AqmpJobCmd *self, const gchar *verb, gint argc, gchar **argv)
     record = aqmp_job_store_get_job (self->store, (gint64) row, &error);
   else
     record = aqmp_job_store_find_job (self->store, self->machine, argv[1], &error);
+  if (record == NULL && g_error_matches (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_NOT_FOUND))
+    {
+      /* TRANSLATORS: job show found nothing; the job's id, the job store */
+      aqmp_cli_error (_("job %s: no such job in %s"), argv[1], aqmp_job_store_get_path (self->store));
+      return AQMP_EXIT_PROBLEM;
+    }
   if (record == NULL)
     {
       aqmp_cli_error (_("job %s: %s"), argv[1], error->message);
