@@ -502,6 +502,194 @@ test_german (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (text, "\nÜbergänge:\n"));
 }
 
+/* ----- help that covers everything ----- */
+
+static const gchar * const commands_with_help[] = {
+  "exec", "events", "shell", "ga", "ga-exec", "workflow", "plugins", "describe", "schema",
+  "job start", "job watch", "job cancel", "job pause", "job resume", "job complete", "job finalize",
+  "job dismiss", "job set-speed", "job list", "job show", "job demo",
+};
+
+/* the long options `aqmp COMMAND --help` lists */
+static GPtrArray *
+options_of (const gchar *command)
+{
+  g_auto(GStrv) words = g_strsplit (command, " ", 2);
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  g_autoptr(GRegex) re = g_regex_new ("^ +(?:-[a-zA-Z], )?(--[a-z][a-z-]*)", G_REGEX_MULTILINE, 0, NULL);
+  g_autoptr(GMatchInfo) match = NULL;
+  GPtrArray *options = g_ptr_array_new_with_free_func (g_free);
+
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, words[0], words[1] != NULL ? words[1] : "--help",
+                                       words[1] != NULL ? "--help" : NULL, NULL), ==, 0);
+  for (g_regex_match (re, out, 0, &match); g_match_info_matches (match); g_match_info_next (match, NULL))
+    g_ptr_array_add (options, g_match_info_fetch (match, 1));
+  g_assert_cmpuint (options->len, >=, 10);
+  return options;
+}
+
+static gchar *
+read_source (const gchar *relative)
+{
+  g_autofree gchar *path = g_build_filename (g_getenv ("AQMP_SRCDIR"), relative, NULL);
+  g_autoptr(GError) error = NULL;
+  gchar *text = NULL;
+
+  g_file_get_contents (path, &text, NULL, &error);
+  g_assert_no_error (error);
+  return text;
+}
+
+/* every option of every command is in aqmp(1), every option of aqmpd in
+ * aqmpd(8), each as *--option* */
+static void
+test_man_pages (void)
+{
+  g_autofree gchar *aqmp_man = read_source ("data/aqmp.1.scd");
+  g_autofree gchar *aqmpd_man = read_source ("data/aqmpd.8.scd");
+  g_autoptr(GString) missing = g_string_new (NULL);
+  const gchar *sections[] = { "*exec*", "*events*", "*shell*", "*job start*", "*ga*", "*ga-exec*", "*workflow list*",
+                              "*plugins*", "*describe*", "*schema dump*", "*--fd*", "_tls:HOST:PORT_" };
+  g_autofree gchar *aqmpd_help = NULL;
+  g_autofree gchar *err = NULL;
+  g_autoptr(GRegex) re = g_regex_new ("^ +(?:-[a-zA-Z], )?(--[a-z][a-z-]*)", G_REGEX_MULTILINE, 0, NULL);
+  g_autoptr(GMatchInfo) match = NULL;
+  const gchar *aqmpd_argv[] = { g_getenv ("AQMPD"), "--help", NULL };
+  gint status = 0;
+  guint n_aqmpd = 0;
+
+  for (guint i = 0; i < G_N_ELEMENTS (commands_with_help); i++)
+    {
+      g_autoptr(GPtrArray) options = options_of (commands_with_help[i]);
+
+      for (guint j = 0; j < options->len; j++)
+        {
+          g_autofree gchar *marked = g_strdup_printf ("*%s*", (gchar *) options->pdata[j]);
+
+          if (strstr (aqmp_man, marked) == NULL)
+            g_string_append_printf (missing, "aqmp(1) lacks %s of %s\n", marked, commands_with_help[i]);
+        }
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (sections); i++)
+    if (strstr (aqmp_man, sections[i]) == NULL)
+      g_string_append_printf (missing, "aqmp(1) lacks %s\n", sections[i]);
+
+  g_assert_nonnull (aqmpd_argv[0]);
+  g_spawn_sync (NULL, (gchar **) aqmpd_argv, NULL, G_SPAWN_DEFAULT, NULL, NULL, &aqmpd_help, &err, &status, NULL);
+  for (g_regex_match (re, aqmpd_help, 0, &match); g_match_info_matches (match); g_match_info_next (match, NULL))
+    {
+      g_autofree gchar *option = g_match_info_fetch (match, 1);
+      g_autofree gchar *marked = g_strdup_printf ("*%s*", option);
+
+      n_aqmpd++;
+      if (g_strcmp0 (option, "--help") != 0 && strstr (aqmpd_man, marked) == NULL)
+        g_string_append_printf (missing, "aqmpd(8) lacks %s\n", marked);
+    }
+  g_assert_cmpuint (n_aqmpd, >=, 8);
+  for (guint i = 0; i < 3; i++)
+    {
+      const gchar *needed[] = { "# THE BUS API", "# WHO MAY DO WHAT", "# FILES" };
+      if (strstr (aqmpd_man, needed[i]) == NULL)
+        g_string_append_printf (missing, "aqmpd(8) lacks %s\n", needed[i]);
+    }
+  if (missing->len > 0)
+    g_error ("the man pages are incomplete:\n%s", missing->str);
+}
+
+/* runs the completion function on @line (its last word is completed) */
+static gchar *
+complete (const gchar *cache_dir, const gchar *line)
+{
+  g_autofree gchar *script_path = g_build_filename (g_getenv ("AQMP_SRCDIR"), "data", "completions", "aqmp", NULL);
+  g_autofree gchar *tool_dir = g_path_get_dirname (aqmp_test_tool_path ());
+  g_autofree gchar *path = g_strdup_printf ("%s:%s", tool_dir, g_getenv ("PATH"));
+  g_autofree gchar *script = g_strdup_printf ("source '%s'; COMP_WORDS=(%s); COMP_CWORD=$((${#COMP_WORDS[@]} - 1)); "
+                                              "COMPREPLY=(); _aqmp; printf '%%s\\n' \"${COMPREPLY[@]}\"",
+                                              script_path, line);
+  const gchar *argv[] = { "bash", "--norc", "--noprofile", "-c", script, NULL };
+  g_auto(GStrv) envp = g_get_environ ();
+  g_autoptr(GError) error = NULL;
+  gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  gint status = 0;
+
+  envp = g_environ_setenv (envp, "PATH", path, TRUE);
+  envp = g_environ_setenv (envp, "XDG_CACHE_HOME", cache_dir, TRUE);
+  envp = g_environ_unsetenv (envp, "MALLOC_PERTURB_");
+  envp = g_environ_unsetenv (envp, "MALLOC_CHECK_");
+  g_spawn_sync (NULL, (gchar **) argv, envp, G_SPAWN_SEARCH_PATH, NULL, NULL, &out, &err, &status, &error);
+  g_assert_no_error (error);
+  g_test_message ("complete %s:\n%s%s", line, out, err);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  return out;
+}
+
+static void
+assert_offers (const gchar *cache_dir, const gchar *line, const gchar *word)
+{
+  g_autofree gchar *offered = complete (cache_dir, line);
+  g_autofree gchar *whole = g_strdup_printf ("\n%s", offered);
+  g_autofree gchar *needle = g_strdup_printf ("\n%s\n", word);
+
+  if (strstr (whole, needle) == NULL)
+    g_error ("completing [%s] does not offer %s; it offers:\n%s", line, word, offered);
+}
+
+/* commands, subcommands and every option; sockets for addresses; job
+ * ids from the history; command names from the schema cache */
+static void
+test_completion (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *cache = g_build_filename (f->dir, "cache", NULL);
+  g_autofree gchar *cache_env = g_strdup_printf ("XDG_CACHE_HOME=%s", cache);
+  const gchar *env[] = { cache_env, NULL };
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  g_autofree gchar *line = NULL;
+  g_autofree gchar *socket_prefix = g_strndup (f->qemu->socket_path, strlen (f->qemu->socket_path) - 2);
+
+  assert_offers (cache, "aqmp j", "job");
+  assert_offers (cache, "aqmp ''", "ga-exec");
+  assert_offers (cache, "aqmp job ''", "set-speed");
+  assert_offers (cache, "aqmp workflow ''", "run");
+  assert_offers (cache, "aqmp schema ''", "diff");
+  for (guint i = 0; i < G_N_ELEMENTS (commands_with_help); i++)
+    {
+      g_autoptr(GPtrArray) options = options_of (commands_with_help[i]);
+      g_autofree gchar *prefix = g_strdup_printf ("aqmp %s --", commands_with_help[i]);
+
+      for (guint j = 0; j < options->len; j++)
+        assert_offers (cache, prefix, options->pdata[j]);
+    }
+
+  /* the socket, by a prefix of its path */
+  line = g_strdup_printf ("aqmp exec '%s'", socket_prefix);
+  assert_offers (cache, line, f->qemu->socket_path);
+  g_clear_pointer (&line, g_free);
+
+  /* a command name, once aqmp has cached the schema */
+  g_assert_cmpint (aqmp_test_tool_run (env, NULL, &out, &err, "exec", f->qemu->address, "query-status", NULL), ==, 0);
+  line = g_strdup_printf ("aqmp exec '%s' query-sta", f->qemu->socket_path);
+  assert_offers (cache, line, "query-status");
+  g_clear_pointer (&line, g_free);
+  assert_offers (cache, "aqmp events --filter JOB_", "JOB_STATUS_CHANGE");
+
+  /* a job id from the history */
+  add_null_node (f, "src", 4 * MIB);
+  add_null_node (f, "tgt", 4 * MIB);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "start", "--db", f->db, f->qemu->address,
+                                       "blockdev-backup", "job-id=" JOB_ID, "device=src", "target=tgt", "sync=full",
+                                       NULL), ==, 0);
+  line = g_strdup_printf ("aqmp job show --db '%s' nightly", f->db);
+  assert_offers (cache, line, JOB_ID);
+  g_clear_pointer (&line, g_free);
+  line = g_strdup_printf ("aqmp job cancel --db '%s' '%s' ''", f->db, f->qemu->socket_path);
+  assert_offers (cache, line, JOB_ID);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -526,5 +714,7 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add_func ("/aqmp/cli/ux/plugins-output", test_plugins_output);
   g_test_add ("/aqmp/cli/ux/german", Fixture, NULL, fixture_setup, test_german, fixture_teardown);
+  g_test_add_func ("/aqmp/cli/ux/man-pages", test_man_pages);
+  g_test_add ("/aqmp/cli/ux/completion", Fixture, NULL, fixture_setup, test_completion, fixture_teardown);
   return g_test_run ();
 }
