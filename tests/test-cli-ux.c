@@ -690,6 +690,118 @@ test_completion (Fixture *f, gconstpointer data)
   assert_offers (cache, line, JOB_ID);
 }
 
+/* ----- jobs in the shell ----- */
+
+/* "data" (1 MiB of a file) and two blkdebug targets whose first write
+ * fails with ENOSPC: a backup with on-target-error=enospc stops there,
+ * paused, until job-resume; starting the other job does not let it go */
+static void
+add_two_held_targets (Fixture *f, const gchar *monitor)
+{
+  g_autofree gchar *image = g_build_filename (f->dir, "data.raw", NULL);
+  g_autofree gchar *content = g_malloc0 (MIB);
+  g_autofree gchar *data = NULL;
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+
+  g_assert_true (g_file_set_contents (image, content, MIB, NULL));
+  data = g_strdup_printf ("{\"driver\": \"raw\", \"node-name\": \"data\", \"file\": {\"driver\": \"file\","
+                          " \"filename\": \"%s\"}}", image);
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "exec", monitor, "blockdev-add", data, NULL), ==, 0);
+  for (guint i = 1; i <= 2; i++)
+    {
+      g_autofree gchar *held = g_strdup_printf ("{\"driver\": \"blkdebug\", \"node-name\": \"held%u\", \"image\":"
+                                                " {\"driver\": \"null-co\", \"size\": %d}, \"inject-error\":"
+                                                " [{\"event\": \"none\", \"errno\": 28, \"once\": true,"
+                                                " \"iotype\": \"write\"}]}", i, MIB);
+
+      g_clear_pointer (&out, g_free);
+      g_clear_pointer (&err, g_free);
+      g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "exec", monitor, "blockdev-add", held, NULL),
+                       ==, 0);
+    }
+}
+
+static gsize
+wait_job_line (AqmpTestPty *pty, const gchar *prefix, const gchar *id, const gchar *status, gsize from)
+{
+  g_autofree gchar *line = g_strdup_printf ("%s%-20s %-10s", prefix, id, status);
+
+  return aqmp_test_output_wait_for (&pty->out, line, from);
+}
+
+/*
+ * Two jobs at once from the shell, each held on purpose: /start gives the
+ * prompt back at once, /jobs lists them, a job's progress and end come
+ * above the prompt without disturbing the half-typed line, /cancel takes
+ * a job id that Tab completes, and help lists the shell's own commands.
+ */
+static void
+test_shell_jobs (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *dir = NULL;
+  g_autofree gchar *second_address = NULL;
+  AqmpTestQemu *qemu = aqmp_test_qemu_new_two_monitors (&dir, &second_address);
+  g_autoptr(AqmpTestPty) pty = NULL;
+  g_autoptr(AqmpClient) second = NULL;
+  g_autoptr(JsonObject) resume = aqmp_test_object_from_json ("{\"id\": \"a\"}");
+  g_autoptr(JsonNode) resumed = NULL;
+  g_autoptr(GError) error = NULL;
+  gsize at;
+  gsize a_held;
+  gsize b_held;
+
+  add_two_held_targets (f, qemu->address);
+  pty = aqmp_test_pty_spawn (NULL, "shell", "--db", f->db, qemu->address, NULL);
+  at = aqmp_test_output_wait_for (&pty->out, "(QEMU) ", 0);
+
+  /* help is the shell's, not QEMU's */
+  aqmp_test_pty_write (pty, "help\r");
+  at = aqmp_test_output_wait_for (&pty->out, "/start COMMAND", at);
+  at = aqmp_test_output_wait_for (&pty->out, "(QEMU) ", at);
+
+  /* two jobs, the prompt back after each at once */
+  aqmp_test_pty_write (pty, "/start blockdev-backup job-id=a device=data target=held1 sync=full on-target-error=enospc\r");
+  at = aqmp_test_output_wait_for (&pty->out, "on-target-error=enospc\n", at);
+  at = aqmp_test_output_wait_for (&pty->out, "(QEMU) ", at);
+  a_held = wait_job_line (pty, "[job] ", "a", "paused", at);
+  aqmp_test_pty_write (pty, "/start blockdev-backup job-id=b device=data target=held2 sync=full on-target-error=enospc\r");
+  at = aqmp_test_output_wait_for (&pty->out, "on-target-error=enospc\n", a_held);
+  at = aqmp_test_output_wait_for (&pty->out, "(QEMU) ", at);
+  b_held = wait_job_line (pty, "[job] ", "b", "paused", at);
+
+  /* both listed, both held */
+  aqmp_test_pty_write (pty, "/jobs\r");
+  at = aqmp_test_output_wait_for (&pty->out, "/jobs\n", b_held);
+  wait_job_line (pty, "", "a", "paused", at);
+  wait_job_line (pty, "", "b", "paused", at);
+  at = aqmp_test_output_wait_for (&pty->out, "(QEMU) ", at);
+
+  /* a half-typed line; a is let go from the other monitor and ends above it */
+  aqmp_test_pty_write (pty, "query-st");
+  at = aqmp_test_output_wait_for (&pty->out, "query-st", at);
+  second = aqmp_test_connect (second_address);
+  resumed = aqmp_client_execute_sync (second, "job-resume", resume, NULL, &error);
+  g_assert_no_error (error);
+  at = aqmp_test_output_wait_for (&pty->out, "[job] a ended: success", at);
+  at = aqmp_test_output_wait_for (&pty->out, "(QEMU) query-st", at);
+  aqmp_test_pty_write (pty, "atus\r");
+  at = aqmp_test_output_wait_for (&pty->out, "\"status\"", at);
+  at = aqmp_test_output_wait_for (&pty->out, "(QEMU) ", at);
+
+  /* Tab completes the one job left to act on */
+  aqmp_test_pty_write (pty, "/cancel \t");
+  at = aqmp_test_output_wait_for (&pty->out, "/cancel b", at);
+  aqmp_test_pty_write (pty, "\r");
+  at = aqmp_test_output_wait_for (&pty->out, "[job] b ended: cancelled", at);
+
+  aqmp_test_pty_write (pty, "\004");
+  aqmp_test_pty_wait_exit (pty, 0);
+  g_clear_object (&second);
+  aqmp_test_qemu_free (qemu);
+  aqmp_test_remove_dir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -716,5 +828,6 @@ main (int argc, char **argv)
   g_test_add ("/aqmp/cli/ux/german", Fixture, NULL, fixture_setup, test_german, fixture_teardown);
   g_test_add_func ("/aqmp/cli/ux/man-pages", test_man_pages);
   g_test_add ("/aqmp/cli/ux/completion", Fixture, NULL, fixture_setup, test_completion, fixture_teardown);
+  g_test_add ("/aqmp/cli/ux/shell-jobs", Fixture, NULL, fixture_setup, test_shell_jobs, fixture_teardown);
   return g_test_run ();
 }

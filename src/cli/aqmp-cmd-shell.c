@@ -122,10 +122,13 @@ aqmp_cmd_shell (gint argc, gchar **argv)
 {
   AqmpCliOptions options = { 0 };
   gboolean hmp = FALSE;
+  g_autofree gchar *db_path = NULL;
   AqmpCliValidate validate = { 0 };
   const GOptionEntry entries[] = {
     { "hmp", 'H', 0, G_OPTION_ARG_NONE, &hmp,
       N_("Send each line to human-monitor-command (HMP)"), NULL },
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db_path,
+      N_("The job store of /start (default: $XDG_STATE_HOME/aqmp/jobs.db)"), N_("PATH") },
     AQMP_CLI_VALIDATE_OPTIONS (&validate),
     { NULL }
   };
@@ -146,7 +149,10 @@ aqmp_cmd_shell (gint argc, gchar **argv)
                                  "$XDG_STATE_HOME/aqmp/history. Ctrl-D, or Ctrl-C at an empty prompt,\n"
                                  "quits. When standard input is not a terminal, commands are read one\n"
                                  "a line and the exit status is the worst of their results. Commands\n"
-                                 "are checked against the server's schema before they are sent."),
+                                 "are checked against the server's schema before they are sent.\n"
+                                 "Lines starting with / are the shell's own: /start runs a job in the\n"
+                                 "background, /jobs lists them, /cancel, /pause, /resume and /complete\n"
+                                 "act on one; help or /help lists them."),
                                entries, &argc, &argv, &exit_code))
     return exit_code;
   if (argc != 2)
@@ -170,6 +176,8 @@ aqmp_cmd_shell (gint argc, gchar **argv)
   shell.json_events = options.json;
   shell.print = aqmp_cmd_shell_print;
   connect.address = argv[1];
+  shell.address = argv[1];
+  shell.jobs = aqmp_shell_jobs_new (&shell, db_path);
   connect.timeout_ms = aqmp_cli_timeout_ms (&options);
   aqmp_cli_announce_connect (client, argv[1]);
   aqmp_client_connect_async (client, argv[1], NULL, aqmp_cmd_shell_connected_cb, &connect);

@@ -381,6 +381,13 @@ aqmp_shell_run_line (AqmpShell *self, const gchar *text, AqmpShellDoneFunc done,
 
   if (line[0] == '\0' || line[0] == '#')
     return FALSE;
+  /* the shell's own commands; in HMP mode help is HMP's */
+  if (self->jobs != NULL && self->block == NULL
+      && (line[0] == '/' || (!self->hmp && (g_strcmp0 (line, "help") == 0 || g_strcmp0 (line, "?") == 0))))
+    {
+      aqmp_shell_jobs_run_line (self->jobs, line);
+      return FALSE;
+    }
   if (self->hmp)
     {
       arguments = json_object_new ();
@@ -523,6 +530,7 @@ aqmp_shell_clear (AqmpShell *self)
     g_signal_handlers_disconnect_by_data (self->client, self);
   g_cancellable_cancel (self->running);
   g_clear_object (&self->running);
+  g_clear_pointer (&self->jobs, aqmp_shell_jobs_free);
   g_clear_pointer (&self->block, g_ptr_array_unref);
   g_clear_object (&self->schema);
   g_clear_object (&self->client);
