@@ -339,6 +339,17 @@ test_exec_hmp (Fixture *f, gconstpointer data)
       g_assert_cmpstr (out, ==, "");
       g_assert_cmpstr (err, !=, "");
     }
+
+  /* a script of HMP lines exits with 1 when one of them failed */
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (aqmp_test_tool_run (NULL, "info status\nno-such-hmp-command\n", &out, &err, "shell", "-H",
+                                       f->qemu->address, NULL), ==, 1);
+  g_assert_nonnull (strstr (out, "VM status: running"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+  g_assert_cmpint (aqmp_test_tool_run (NULL, "info status\n", &out, &err, "shell", "-H", f->qemu->address, NULL),
+                   ==, 0);
 }
 
 /* guest-shutdown has no reply: nothing printed, exit 0 (the fake agent

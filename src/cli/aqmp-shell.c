@@ -166,6 +166,9 @@ aqmp_shell_print_hmp (AqmpShell *self, JsonNode *value)
     }
   text = g_string_new (json_node_get_string (value));
   g_string_replace (text, "\r\n", "\n", 0);
+  /* HMP tells of errors only in its text; a script's status says so too */
+  if (aqmp_cli_hmp_failed (text->str))
+    self->status = MAX (self->status, AQMP_EXIT_QMP_ERROR);
   if (text->len == 0)
     return;
   if (text->str[text->len - 1] != '\n')

@@ -39,6 +39,7 @@ struct _AqmpdManager {
   GHashTable *linger;              /* AqmpdJob -> source id */
   gchar *saved_path;               /* nullable: machines are not kept */
   GHashTable *saved;               /* path -> (ssa{sv}), AddMachine's */
+  GHashTable *restored;            /* paths of the saved machines added at start */
 };
 
 G_DEFINE_FINAL_TYPE (AqmpdManager, aqmpd_manager, G_TYPE_OBJECT)
@@ -101,8 +102,10 @@ aqmpd_manager_save (AqmpdManager *self)
     g_warning ("cannot save the machines in %s: %s", self->saved_path, error->message);
 }
 
-/* the path of the saved machine @name, when it was added with @address and
- * @options: AddMachine again returns it */
+/* the path of the machine @name remembered from before the restart, when
+ * it was added with @address and @options: AddMachine again returns it, so
+ * that a caller that adds its machines after each restart keeps working;
+ * within one run a name is taken once */
 static const gchar *
 aqmpd_manager_find_saved (AqmpdManager *self, const gchar *name, const gchar *address, GVariant *options)
 {
@@ -117,6 +120,8 @@ aqmpd_manager_find_saved (AqmpdManager *self, const gchar *name, const gchar *ad
       const gchar *saved_address;
       g_autoptr(GVariant) saved_options = NULL;
 
+      if (!g_hash_table_contains (self->restored, key))
+        continue;
       g_variant_get (value, "(&s&s@a{sv})", &saved_name, &saved_address, &saved_options);
       if (g_strcmp0 (saved_name, name) == 0 && g_strcmp0 (saved_address, address) == 0
           && g_variant_equal (saved_options, options))
@@ -469,6 +474,7 @@ aqmpd_manager_handle_remove_machine (AqmpDBusManager *iface, GDBusMethodInvocati
   aqmpd_manager_end_machine_jobs (self, path);
   g_dbus_object_manager_server_unexport (self->object_manager, path);
   g_hash_table_remove (self->machines, path);
+  g_hash_table_remove (self->restored, path);
   if (g_hash_table_remove (self->saved, path))
     aqmpd_manager_save (self);
   g_dbus_method_invocation_return_value (invocation, NULL);
@@ -795,6 +801,7 @@ aqmpd_manager_dispose (GObject *object)
   g_clear_object (&self->authority);
   g_clear_object (&self->connection);
   g_clear_pointer (&self->saved, g_hash_table_unref);
+  g_clear_pointer (&self->restored, g_hash_table_unref);
   g_clear_pointer (&self->saved_path, g_free);
   G_OBJECT_CLASS (aqmpd_manager_parent_class)->dispose (object);
 }
@@ -818,6 +825,7 @@ aqmpd_manager_init (AqmpdManager *self)
   self->jobs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->linger = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, aqmpd_manager_remove_source);
   self->saved = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_variant_unref);
+  self->restored = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 static void
@@ -867,6 +875,7 @@ aqmpd_manager_restore_one (AqmpdManager *self, GVariant *entry, GError **error)
     return FALSE;
   machine = aqmpd_manager_new_machine (self, name, address, &opts);
   g_hash_table_insert (self->saved, g_strdup (aqmpd_machine_get_path (machine)), g_variant_ref (entry));
+  g_hash_table_add (self->restored, g_strdup (aqmpd_machine_get_path (machine)));
   g_dbus_object_manager_server_export (self->object_manager,
                                        G_DBUS_OBJECT_SKELETON (aqmpd_machine_get_object (machine)));
   aqmpd_machine_start (machine);
