@@ -5,6 +5,10 @@
  * followed by one AqmpJobRunner with the default poll and checkpoint
  * intervals, recorded in an AqmpJobStore (SQLite) in a temp dir.
  *
+ * With --one-transaction the N backups are the actions of one
+ * `transaction` started through the runner: the disks of one backup
+ * (issue #15: "10 disks in one backup" is --jobs=10 --one-transaction).
+ *
  * Measured: this process's CPU (getrusage, user+sys) from the first start
  * to the last end, as a share of one core and per job-second (the sum over
  * jobs of end time - start time); the rows the store wrote per job; and
@@ -12,7 +16,7 @@
  * checkpoint, against the same store before any job); and the store's
  * commits (transactions) over the run.
  *
- *   bench-jobs [--jobs=N] [--size-mib=M] [--speed-mib=S]
+ *   bench-jobs [--jobs=N] [--size-mib=M] [--speed-mib=S] [--one-transaction]
  */
 #include <glib/gstdio.h>
 #include <sqlite3.h>
@@ -26,13 +30,24 @@
 static gint n_jobs = 100;
 static gint size_mib = 64;
 static gint speed_mib = 8;
+static gboolean one_transaction = FALSE;
 
 static const GOptionEntry entries[] = {
   { "jobs", 0, 0, G_OPTION_ARG_INT, &n_jobs, "Backup jobs, all in flight at once", "N" },
   { "size-mib", 0, 0, G_OPTION_ARG_INT, &size_mib, "Size of each job's nodes in MiB", "M" },
   { "speed-mib", 0, 0, G_OPTION_ARG_INT, &speed_mib, "Speed limit of each job in MiB/s", "S" },
+  { "one-transaction", 0, 0, G_OPTION_ARG_NONE, &one_transaction, "Start all jobs as one transaction", NULL },
   { NULL }
 };
+
+/* "jobs.NAME", or "disks.NAME" for the disks of one backup */
+static void
+result (const gchar *name, gdouble value, const gchar *unit)
+{
+  g_autofree gchar *full = g_strconcat (one_transaction ? "disks." : "jobs.", name, NULL);
+
+  bench_result (full, value, unit);
+}
 
 typedef struct {
   guint n_jobs;
@@ -83,17 +98,19 @@ started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   Run *run = user_data;
   g_autoptr(GError) error = NULL;
-  AqmpJob *job = aqmp_job_runner_start_finish (AQMP_JOB_RUNNER (source), res, &error);
+  g_autoptr(GPtrArray) jobs = aqmp_job_runner_start_finish_all (AQMP_JOB_RUNNER (source), res, &error);
 
-  if (job == NULL)
+  if (jobs == NULL)
     {
       g_printerr ("start failed: %s\n", error->message);
-      run->start_failed++;
+      run->start_failed += one_transaction ? run->n_jobs : 1;
     }
-  else
+  for (guint i = 0; jobs != NULL && i < jobs->len; i++)
     {
+      AqmpJob *job = g_ptr_array_index (jobs, i);
+
       run->started++;
-      g_ptr_array_add (run->jobs, job);
+      g_ptr_array_add (run->jobs, g_object_ref (job));
       aqmp_job_wait_async (job, NULL, waited_cb, run);
     }
   if (run->started + run->start_failed == run->n_jobs)
@@ -216,6 +233,7 @@ main (int argc, char **argv)
   gint64 n_jobs_rows, n_transitions, n_checkpoints, n_typed, n_finished;
   sqlite3 *db = NULL;
   gint status = 0;
+  g_autoptr(JsonArray) actions = NULL;
 
   g_option_context_add_main_entries (options, entries, NULL);
   if (!g_option_context_parse (options, &argc, &argv, &error))
@@ -236,7 +254,7 @@ main (int argc, char **argv)
   if (qemu == NULL)
     {
       bench_note ("jobs: not measured: %s", error->message);
-      bench_result ("jobs.available", 0, "bool");
+      bench_result (one_transaction ? "disks.available" : "jobs.available", 0, "bool");
       return 77;
     }
   client = bench_connect (qemu->address, &error);
@@ -276,14 +294,32 @@ main (int argc, char **argv)
   commits0 = aqmp_job_store_get_n_commits (store);
   t0 = bench_now ();
   c0 = bench_cpu_self ();
-  /* all in flight at once */
+  /* all in flight at once: N starts, or one of N actions */
+  actions = json_array_new ();
   for (guint i = 0; i < run.n_jobs; i++)
     {
       g_autofree gchar *json = g_strdup_printf ("{\"device\": \"src%u\", \"target\": \"tgt%u\", \"sync\": \"full\","
                                                 " \"speed\": %" G_GINT64_FORMAT "}", i, i, speed_mib * MIB);
       g_autoptr(JsonNode) args = json_from_string (json, NULL);
-      aqmp_job_runner_start_async (runner, "blockdev-backup", json_node_get_object (args),
-                                   AQMP_JOB_START_FLAGS_NONE, NULL, started_cb, &run);
+      JsonObject *action;
+
+      if (!one_transaction)
+        {
+          aqmp_job_runner_start_async (runner, "blockdev-backup", json_node_get_object (args),
+                                       AQMP_JOB_START_FLAGS_NONE, NULL, started_cb, &run);
+          continue;
+        }
+      action = json_object_new ();
+      json_object_set_string_member (action, "type", "blockdev-backup");
+      json_object_set_object_member (action, "data", json_object_ref (json_node_get_object (args)));
+      json_array_add_object_element (actions, action);
+    }
+  if (one_transaction)
+    {
+      g_autoptr(JsonObject) args = json_object_new ();
+
+      json_object_set_array_member (args, "actions", g_steal_pointer (&actions));
+      aqmp_job_runner_start_async (runner, "transaction", args, AQMP_JOB_START_FLAGS_NONE, NULL, started_cb, &run);
     }
   if (!bench_wait_flag (&run.all_started, 60))
     {
@@ -304,7 +340,11 @@ main (int argc, char **argv)
       job_seconds += (gdouble) (aqmp_job_get_end_time (job) - aqmp_job_get_start_time (job)) / G_USEC_PER_SEC;
     }
 
-  /* the runner must not hold anything back: drop it, then read the file */
+  /* the runner must not hold anything back: the writes of the last
+   * iteration go in (a poll in flight may keep the runner alive past its
+   * last unref), then it is dropped and the file read */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
   g_clear_object (&runner);
   commits = aqmp_job_store_get_n_commits (store) - commits0;
   g_clear_object (&store);
@@ -322,8 +362,9 @@ main (int argc, char **argv)
   by_status = transitions_by_status (db);
   sqlite3_close (db);
 
-  bench_note ("jobs: %u backups of %d MiB at %d MiB/s, %u start(s) and %u job(s) failed; poll %u ms,"
-              " checkpoint %u ms", run.n_jobs, size_mib, speed_mib, run.start_failed, run.failed,
+  bench_note ("jobs: %u backups of %d MiB at %d MiB/s (%s), %u start(s) and %u job(s) failed; poll %u ms,"
+              " checkpoint %u ms", run.n_jobs, size_mib, speed_mib,
+              one_transaction ? "one transaction" : "one start each", run.start_failed, run.failed,
               AQMP_JOB_RUNNER_DEFAULT_POLL_INTERVAL, AQMP_JOB_RUNNER_DEFAULT_CHECKPOINT_INTERVAL);
   bench_note ("jobs: %.2f s tracked, %.1f job-s, %" G_GUINT64_FORMAT " events, CPU %.3f s: starting %.3f s in %.2f s,"
               " all running %.3f s in %.2f s, ending %.3f s in %.2f s",
@@ -337,28 +378,28 @@ main (int argc, char **argv)
               n_jobs_rows, n_transitions, n_checkpoints, n_typed, n_finished, commits, empty_bytes, full_bytes);
   bench_note ("jobs: transitions by status: %s", by_status);
 
-  bench_result ("jobs.available", 1, "bool");
-  bench_result ("jobs.count", run.started, "jobs");
-  bench_result ("jobs.failed", run.start_failed + run.failed, "jobs");
-  bench_result ("jobs.wall", t1 - t0, "s");
-  bench_result ("jobs.events_per_job", (gdouble) run.events / MAX (run.started, 1), "events");
-  bench_result ("jobs.job_seconds", job_seconds, "s");
-  bench_result ("jobs.runner_cpu_pct", 100 * (c1 - c0) / (t1 - t0), "%");
-  bench_result ("jobs.steady_cpu_pct",
+  result ("available", 1, "bool");
+  result ("count", run.started, "jobs");
+  result ("failed", run.start_failed + run.failed, "jobs");
+  result ("wall", t1 - t0, "s");
+  result ("events_per_job", (gdouble) run.events / MAX (run.started, 1), "events");
+  result ("job_seconds", job_seconds, "s");
+  result ("runner_cpu_pct", 100 * (c1 - c0) / (t1 - t0), "%");
+  result ("steady_cpu_pct",
                 run.t_first_end > run.t_all_started
                 ? 100 * (run.c_first_end - run.c_all_started) / (run.t_first_end - run.t_all_started) : 0, "%");
   if (job_seconds > 0)
-    bench_result ("jobs.cpu_per_job_s", 1e6 * (c1 - c0) / job_seconds, "us");
+    result ("cpu_per_job_s", 1e6 * (c1 - c0) / job_seconds, "us");
   if (run.started > 0 && n_jobs_rows >= 0 && n_transitions >= 0 && n_checkpoints >= 0)
     {
-      bench_result ("jobs.writes_per_job", (gdouble) (n_jobs_rows + n_transitions + n_checkpoints) / run.started,
+      result ("writes_per_job", (gdouble) (n_jobs_rows + n_transitions + n_checkpoints) / run.started,
                     "rows");
-      bench_result ("jobs.transitions_per_job", (gdouble) n_transitions / run.started, "rows");
-      bench_result ("jobs.checkpoints_per_job", (gdouble) n_checkpoints / run.started, "rows");
-      bench_result ("jobs.commits_per_job", (gdouble) commits / run.started, "commits");
+      result ("transitions_per_job", (gdouble) n_transitions / run.started, "rows");
+      result ("checkpoints_per_job", (gdouble) n_checkpoints / run.started, "rows");
+      result ("commits_per_job", (gdouble) commits / run.started, "commits");
     }
   if (run.started > 0 && empty_bytes >= 0 && full_bytes >= 0)
-    bench_result ("jobs.db_bytes_per_job", (gdouble) (full_bytes - empty_bytes) / run.started, "bytes");
+    result ("db_bytes_per_job", (gdouble) (full_bytes - empty_bytes) / run.started, "bytes");
 
   if (run.start_failed > 0 || run.failed > 0 || n_finished != run.n_jobs)
     status = 1;

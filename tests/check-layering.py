@@ -20,6 +20,7 @@ JOBS = CORE | {'aqmp-jobs.h'}
 QGA = CORE | {'aqmp-qga.h'}
 QAPI = CORE | {'aqmp-qapi.h'}
 PLUGIN = JOBS | QGA | {'aqmp-plugin.h', 'gmodule.h'}
+QMP = QAPI | {'aqmp-qmp.h'}
 HOST = PLUGIN | QAPI | {'aqmp-plugin-loader.h'}
 
 # directory -> (headers it may include, files of its own it may name)
@@ -27,9 +28,13 @@ LAYERS = {
     'src/core': set(),
     'src/jobs': CORE,
     'src/qapi': CORE,
+    # generated into the build tree by src/codegen; nothing here by hand
+    'src/qmp': QAPI,
+    'src/codegen': set(),
     'qga': QGA,
     'src/plugin': PLUGIN,
-    'plugins': PLUGIN,
+    # the workflow plugins build QMP arguments with the typed layer
+    'plugins': PLUGIN | QMP,
     'src/service': HOST,
     'src/cli': HOST,
 }

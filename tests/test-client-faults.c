@@ -922,6 +922,49 @@ test_events_waiter (Fixture *f, gconstpointer data)
   g_assert_error (error, AQMP_ERROR, AQMP_ERROR_TIMEOUT);
 }
 
+typedef struct {
+  CallResult result;
+  gboolean waited;
+} LongCallback;
+
+static gboolean
+long_callback_waited_cb (gpointer user_data)
+{
+  LongCallback *l = user_data;
+
+  l->waited = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+/* a reply's callback that iterates the context past the call's timeout */
+static void
+long_callback_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  LongCallback *l = user_data;
+
+  execute_cb (source, res, &l->result);
+  g_timeout_add (300, long_callback_waited_cb, l);
+  while (!l->waited)
+    g_main_context_iteration (NULL, TRUE);
+}
+
+/* a call that returned is done: its timeout never fires while its own
+ * callback (or anything it calls) still runs the main context */
+static void
+test_reply_callback_outlives_timeout (Fixture *f, gconstpointer data)
+{
+  LongCallback l = { { NULL, } };
+
+  fixture_connect (f);
+  aqmp_client_execute_full_async (f->client, "query-status", NULL, AQMP_EXECUTE_FLAGS_NONE, 100, NULL,
+                                  long_callback_cb, &l);
+  while (!l.waited)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_no_error (l.result.error);
+  g_assert_true (l.result.ok);
+  call_result_clear (&l.result);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -947,6 +990,7 @@ main (int argc, char **argv)
   ADD ("reply/malformed", test_reply_malformed);
   ADD ("reply/error", test_reply_error);
   ADD ("reply/error-mistyped", test_reply_error_mistyped);
+  ADD ("reply/callback-outlives-timeout", test_reply_callback_outlives_timeout);
   ADD ("events/before-reply", test_events_before_reply);
   ADD ("events/odd", test_events_odd);
   ADD ("events/waiter", test_events_waiter);

@@ -714,11 +714,12 @@ add_backup_nodes (Fixture *f, guint n)
     }
 }
 
-/* @n backups srcI -> tgtI, all sent before any is answered */
+/* @n backups srcI -> tgtI from I = @first on, all sent before any is
+ * answered */
 static void
-start_backups (Fixture *f, const gchar *sync, guint n, Call *starts)
+start_backups_from (Fixture *f, const gchar *sync, guint first, guint n, Call *starts)
 {
-  for (guint i = 0; i < n; i++)
+  for (guint i = first; i < first + n; i++)
     {
       g_autofree gchar *json = g_strdup_printf ("{\"device\": \"src%u\", \"target\": \"tgt%u\", \"sync\": \"%s\"}",
                                                 i, i, sync);
@@ -742,7 +743,7 @@ test_concurrent (Fixture *f, gconstpointer data)
 
   add_backup_nodes (f, N_CONCURRENT);
   /* all in flight at once */
-  start_backups (f, "full", N_CONCURRENT, starts);
+  start_backups_from (f, "full", 0, N_CONCURRENT, starts);
   for (guint i = 0; i < N_CONCURRENT; i++)
     {
       g_assert_true (aqmp_test_wait_for_flag (&starts[i].done, AQMP_TEST_WAIT_MS));
@@ -823,9 +824,10 @@ status_event_cb (AqmpClient *client, AqmpEvent *event, gpointer user_data)
 
 /*
  * Starting jobs while others run makes QEMU pause and resume all of them
- * (a start drains every node): about N² events for N jobs. A backup with
- * sync "none" runs until it is cancelled, so every start finds the ones
- * before it running. The store must hold every one of them, in
+ * (a start drains every node): about N² events for N jobs started one
+ * after another (starts sent together go as one transaction, which drains
+ * once: test-jobs-starts). A backup with sync "none" runs until it is
+ * cancelled, so every start finds the ones before it running. The store must hold every one of them, in
  * the order and with the times QEMU gave, in at most one transaction per
  * main-loop iteration that brought events, plus one per start, one per
  * end and one per first poll of a job (its type and first checkpoint; the
@@ -846,9 +848,10 @@ test_burst_batched (Fixture *f, gconstpointer data)
   aqmp_job_runner_set_checkpoint_interval (f->runner, JOB_WAIT_MS);
   handler = g_signal_connect (f->client, "event::JOB_STATUS_CHANGE", G_CALLBACK (status_event_cb), &log);
   commits = aqmp_job_store_get_n_commits (f->store);
-  start_backups (f, "none", N_BURST, starts);
   for (guint i = 0; i < N_BURST; i++)
     {
+      /* each sent once the one before was answered */
+      start_backups_from (f, "none", i, 1, starts);
       g_assert_true (aqmp_test_wait_for_flag (&starts[i].done, AQMP_TEST_WAIT_MS));
       g_assert_no_error (starts[i].error);
       aqmp_job_wait_async (starts[i].job, NULL, waited_cb, &waits[i]);

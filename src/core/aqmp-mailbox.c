@@ -52,18 +52,27 @@ aqmp_call_is_inband (AqmpCall *call)
 }
 
 static void
+aqmp_source_clear (GSource **source)
+{
+  if (*source == NULL)
+    return;
+  g_source_destroy (*source);
+  g_clear_pointer (source, g_source_unref);
+}
+
+/* no timeout or cancellation can reach @call any more: done before its
+ * task returns, whose callback may iterate the main context for long */
+static void
+aqmp_call_disarm (AqmpCall *call)
+{
+  aqmp_source_clear (&call->timeout_source);
+  aqmp_source_clear (&call->cancel_source);
+}
+
+static void
 aqmp_call_free (AqmpCall *call)
 {
-  if (call->timeout_source != NULL)
-    {
-      g_source_destroy (call->timeout_source);
-      g_source_unref (call->timeout_source);
-    }
-  if (call->cancel_source != NULL)
-    {
-      g_source_destroy (call->cancel_source);
-      g_source_unref (call->cancel_source);
-    }
+  aqmp_call_disarm (call);
   g_clear_object (&call->task);
   g_clear_pointer (&call->wire, g_bytes_unref);
   g_clear_object (&call->fds);
@@ -82,6 +91,7 @@ aqmp_call_is_large (AqmpMailbox *self, AqmpCall *call)
 static void
 aqmp_mailbox_detach (AqmpMailbox *self, AqmpCall *call)
 {
+  aqmp_call_disarm (call);
   if (aqmp_call_is_large (self, call))
     self->n_large--;
   if (!call->sent)
@@ -320,11 +330,7 @@ aqmp_mailbox_written (AqmpMailbox *self, guint64 id)
       return;
     }
   call->written = TRUE;
-  if (call->timeout_source != NULL)
-    {
-      g_source_destroy (call->timeout_source);
-      g_source_unref (call->timeout_source);
-    }
+  aqmp_source_clear (&call->timeout_source);
   call->timeout_source = aqmp_mailbox_attach (self, g_timeout_source_new (self->no_reply_grace),
                                               aqmp_call_timeout_cb, call);
 }
@@ -590,6 +596,9 @@ aqmp_mailbox_fail_all (AqmpMailbox *self, const GError *error)
   self->n_large = 0;
   g_hash_table_remove_all (self->abandoned);
   self->inband_in_flight = 0;
+  /* all are disarmed first: a callback may iterate the main context */
+  for (GList *l = calls; l != NULL; l = l->next)
+    aqmp_call_disarm (l->data);
   for (GList *l = calls; l != NULL; l = l->next)
     {
       AqmpCall *call = l->data;
@@ -608,21 +617,28 @@ void
 aqmp_mailbox_fail_sent (AqmpMailbox *self, const GError *error)
 {
   g_autoptr(GList) calls = g_hash_table_get_values (self->calls);
+  g_autoptr(GQueue) failed = g_queue_new ();
 
+  /* all are detached first: a callback may iterate the main context */
   for (GList *l = calls; l != NULL; l = l->next)
     {
       AqmpCall *call = l->data;
       if (!call->sent)
         continue;
       aqmp_mailbox_detach (self, call);
+      g_queue_push_tail (failed, call);
+    }
+  g_hash_table_remove_all (self->abandoned);
+  self->inband_in_flight = 0;
+  for (GList *l = failed->head; l != NULL; l = l->next)
+    {
+      AqmpCall *call = l->data;
       if (call->written)
         aqmp_mailbox_complete_null (call);
       else
         g_task_return_error (call->task, g_error_copy (error));
       aqmp_call_free (call);
     }
-  g_hash_table_remove_all (self->abandoned);
-  self->inband_in_flight = 0;
 }
 
 /* fails the calls whose requests were not written whole, sent or not:

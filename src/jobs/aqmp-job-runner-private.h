@@ -29,7 +29,10 @@ struct _AqmpJobRunner {
   GSource *poll_source;
   gboolean poll_in_flight;
   GSource *flush_source;     /* writes the store's queue */
+  GPtrArray *dismiss_after_flush; /* job ids: dismissed once their result is written */
   GCancellable *cancellable; /* the runner's own calls */
+  GPtrArray *start_queue;    /* GTask: backup starts waiting to go together */
+  gboolean start_gate_closed; /* a backup start is unanswered */
   guint32 id_prefix;
   guint id_counter;
 
@@ -67,6 +70,11 @@ void                aqmp_job_runner_store_finish  (AqmpJobRunner      *self,
                                                    AqmpJob            *job,
                                                    AqmpJobResult       result,
                                                    const gchar        *message);
+void                aqmp_job_runner_replay        (AqmpJobRunner      *self,
+                                                   AqmpJobTracker     *tracker,
+                                                   GPtrArray          *events);
+void                aqmp_job_runner_drop_waiting  (AqmpJobRunner      *self,
+                                                   const GError       *error);
 void                aqmp_job_runner_update_polling (AqmpJobRunner     *self);
 void                aqmp_job_runner_poll_now      (AqmpJobRunner      *self);
 

@@ -128,14 +128,11 @@ aqmp_job_runner_tracker_of (AqmpJobRunner *self, AqmpJob *job)
   return tracker != NULL && aqmp_job_tracker_get_job (tracker) == job ? tracker : NULL;
 }
 
+/* QEMU answered the start's command (@value), or refused it (@error) */
 static void
-aqmp_job_runner_started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+aqmp_job_runner_start_answered (AqmpJobRunner *self, GTask *task, JsonNode *value, const GError *error)
 {
-  g_autoptr(GTask) task = user_data;
-  AqmpJobRunner *self = g_task_get_source_object (task);
   AqmpJobRunnerStart *start = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
   const gchar *desc = value == NULL ? aqmp_error_get_qmp_desc (error) : NULL;
 
   for (guint i = 0; i < start->jobs->len; i++)
@@ -156,13 +153,224 @@ aqmp_job_runner_started_cb (GObject *source, GAsyncResult *res, gpointer user_da
     }
   if (value == NULL)
     {
-      g_task_return_error (task, g_steal_pointer (&error));
+      g_task_return_error (task, g_error_copy (error));
       return;
     }
   aqmp_job_runner_update_polling (self);
   /* at once, for the type and the total */
   aqmp_job_runner_poll_now (self);
   g_task_return_pointer (task, g_ptr_array_ref (start->jobs), (GDestroyNotify) g_ptr_array_unref);
+}
+
+static void
+aqmp_job_runner_started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
+
+  aqmp_job_runner_start_answered (g_task_get_source_object (task), task, value, error);
+}
+
+static void
+aqmp_job_runner_start_send (AqmpJobRunner *self, GTask *task)
+{
+  AqmpJobRunnerStart *start = g_task_get_task_data (task);
+
+  g_debug ("starting %u job(s) with %s", start->jobs->len, start->command);
+  aqmp_client_execute_async (self->client, start->command, start->arguments, self->cancellable,
+                             aqmp_job_runner_started_cb, g_object_ref (task));
+}
+
+/*
+ * ----- starts that wait for each other -----
+ *
+ * Each `blockdev-backup` drains the block layer, which pauses and resumes
+ * every job already running: N backups started one after another cost
+ * N² `JOB_STATUS_CHANGE` events, each read, followed and stored. So while
+ * one backup start is unanswered, the next ones wait, and go to QEMU
+ * together as the actions of one `transaction` (completion mode
+ * `individual`: the jobs stay independent), which drains once. A start
+ * alone is sent as it is, at once. QEMU runs commands one after another
+ * anyway, so the waiting ones lose at most the time of the one before.
+ * The jobs of a transaction hold their events until QEMU answers it. When
+ * QEMU refuses it, nothing of it stays (though QEMU may have made some of
+ * its jobs and ended them again: those events are dropped), and each
+ * start is sent again alone, so that each gets its own answer.
+ */
+
+static gboolean
+aqmp_job_runner_start_joins (AqmpJobRunnerStart *start)
+{
+  return g_strcmp0 (start->command, "blockdev-backup") == 0;
+}
+
+static void aqmp_job_runner_send_waiting (AqmpJobRunner *self);
+
+static void
+aqmp_job_runner_gate_open (AqmpJobRunner *self)
+{
+  self->start_gate_closed = FALSE;
+  aqmp_job_runner_send_waiting (self);
+}
+
+static void
+aqmp_job_runner_gate_one_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  AqmpJobRunner *self = g_task_get_source_object (task);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
+
+  aqmp_job_runner_gate_open (self);
+  aqmp_job_runner_start_answered (self, task, value, error);
+}
+
+/* from the transaction's sending to its answer, the trackers of the
+ * start's jobs hold their events */
+static void
+aqmp_job_runner_start_hold (AqmpJobRunner *self, GTask *task)
+{
+  AqmpJobRunnerStart *start = g_task_get_task_data (task);
+
+  for (guint i = 0; i < start->jobs->len; i++)
+    {
+      AqmpJobTracker *tracker = aqmp_job_runner_tracker_of (self, g_ptr_array_index (start->jobs, i));
+
+      if (tracker != NULL)
+        aqmp_job_tracker_hold (tracker);
+    }
+}
+
+/* the events held: acted on when the start succeeded (@replay), as when
+ * they come before the answer; dropped otherwise */
+static void
+aqmp_job_runner_start_release (AqmpJobRunner *self, GTask *task, gboolean replay)
+{
+  AqmpJobRunnerStart *start = g_task_get_task_data (task);
+
+  for (guint i = 0; i < start->jobs->len; i++)
+    {
+      AqmpJobTracker *found = aqmp_job_runner_tracker_of (self, g_ptr_array_index (start->jobs, i));
+      g_autoptr(AqmpJobTracker) tracker = found != NULL ? g_object_ref (found) : NULL;
+      g_autoptr(GPtrArray) events = NULL;
+
+      if (tracker == NULL)
+        continue;
+      events = aqmp_job_tracker_release (tracker);
+      if (replay)
+        aqmp_job_runner_replay (self, tracker, events);
+    }
+}
+
+/* the transaction did nothing: QEMU refused it, or the client did not
+ * send it (its check, its limits); a timeout or a lost connection leaves
+ * unknown what QEMU did, and is each start's answer */
+static gboolean
+aqmp_job_runner_batch_undone (const GError *error)
+{
+  return g_error_matches (error, AQMP_ERROR, AQMP_ERROR_COMMAND)
+         || g_error_matches (error, AQMP_ERROR, AQMP_ERROR_INVALID)
+         || g_error_matches (error, AQMP_ERROR, AQMP_ERROR_TOO_LARGE)
+         || g_error_matches (error, AQMP_ERROR, AQMP_ERROR_QUEUE_FULL);
+}
+
+static void
+aqmp_job_runner_gate_batch_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(GPtrArray) tasks = user_data;
+  AqmpJobRunner *self = g_task_get_source_object (g_ptr_array_index (tasks, 0));
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
+  g_autoptr(AqmpJobRunner) keep = g_object_ref (self);
+  gboolean undone = value == NULL && aqmp_job_runner_batch_undone (error);
+
+  /* the next starts go first: what follows may run a caller's code, which
+   * may start another backup and wait for it */
+  aqmp_job_runner_gate_open (self);
+  if (undone)
+    {
+      /* a refused transaction may have made jobs and ended them again
+       * (`concluded`, `null`, BLOCK_JOB_CANCELLED): none of that happened
+       * to the jobs sent again */
+      g_debug ("transaction of %u starts refused (%s): each sent alone", tasks->len, error->message);
+      for (guint i = 0; i < tasks->len; i++)
+        {
+          aqmp_job_runner_start_release (self, g_ptr_array_index (tasks, i), FALSE);
+          aqmp_job_runner_start_send (self, g_ptr_array_index (tasks, i));
+        }
+      return;
+    }
+  for (guint i = 0; i < tasks->len; i++)
+    {
+      aqmp_job_runner_start_release (self, g_ptr_array_index (tasks, i), value != NULL);
+      aqmp_job_runner_start_answered (self, g_ptr_array_index (tasks, i), value, error);
+    }
+}
+
+/* the waiting starts' commands, as the actions of one transaction */
+static JsonObject *
+aqmp_job_runner_batch_arguments (GPtrArray *tasks)
+{
+  JsonObject *arguments = json_object_new ();
+  JsonArray *actions = json_array_new ();
+
+  for (guint i = 0; i < tasks->len; i++)
+    {
+      AqmpJobRunnerStart *start = g_task_get_task_data (g_ptr_array_index (tasks, i));
+      JsonObject *action = json_object_new ();
+
+      json_object_set_string_member (action, "type", start->command);
+      json_object_set_object_member (action, "data", json_object_ref (start->arguments));
+      json_array_add_object_element (actions, action);
+    }
+  json_object_set_array_member (arguments, "actions", actions);
+  return arguments;
+}
+
+static void
+aqmp_job_runner_send_waiting (AqmpJobRunner *self)
+{
+  g_autoptr(GPtrArray) tasks = NULL;
+  g_autoptr(JsonObject) arguments = NULL;
+
+  if (self->start_gate_closed || self->start_queue->len == 0)
+    return;
+  if (self->client == NULL || g_cancellable_is_cancelled (self->cancellable))
+    {
+      g_autoptr(GError) gone = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "the job runner went away");
+      aqmp_job_runner_drop_waiting (self, gone);
+      return;
+    }
+  tasks = g_steal_pointer (&self->start_queue);
+  self->start_queue = g_ptr_array_new_with_free_func (g_object_unref);
+  self->start_gate_closed = TRUE;
+  if (tasks->len == 1)
+    {
+      AqmpJobRunnerStart *start = g_task_get_task_data (g_ptr_array_index (tasks, 0));
+
+      g_debug ("starting %u job(s) with %s", start->jobs->len, start->command);
+      aqmp_client_execute_async (self->client, start->command, start->arguments, self->cancellable,
+                                 aqmp_job_runner_gate_one_cb, g_object_ref (g_ptr_array_index (tasks, 0)));
+      return;
+    }
+  g_debug ("starting %u jobs with one transaction", tasks->len);
+  for (guint i = 0; i < tasks->len; i++)
+    aqmp_job_runner_start_hold (self, g_ptr_array_index (tasks, i));
+  arguments = aqmp_job_runner_batch_arguments (tasks);
+  aqmp_client_execute_async (self->client, "transaction", arguments, self->cancellable,
+                             aqmp_job_runner_gate_batch_cb, g_steal_pointer (&tasks));
+}
+
+/* the starts that wait when the runner goes away: never sent */
+void
+aqmp_job_runner_drop_waiting (AqmpJobRunner *self, const GError *error)
+{
+  g_autoptr(GPtrArray) tasks = g_steal_pointer (&self->start_queue);
+
+  self->start_queue = g_ptr_array_new_with_free_func (g_object_unref);
+  for (guint i = 0; tasks != NULL && i < tasks->len; i++)
+    aqmp_job_runner_start_answered (self, g_ptr_array_index (tasks, i), NULL, error);
 }
 
 /* rows already added for a start that cannot go on end as not started */
@@ -233,9 +441,13 @@ aqmp_job_runner_start_enter (AqmpJobRunner *self, GTask *task)
                                                                 &plan->settings);
       aqmp_job_runner_track (self, tracker);
     }
-  g_debug ("starting %u job(s) with %s", start->jobs->len, start->command);
-  aqmp_client_execute_async (self->client, start->command, start->arguments, self->cancellable,
-                             aqmp_job_runner_started_cb, g_object_ref (task));
+  if (!aqmp_job_runner_start_joins (start))
+    {
+      aqmp_job_runner_start_send (self, task);
+      return;
+    }
+  g_ptr_array_add (self->start_queue, g_object_ref (task));
+  aqmp_job_runner_send_waiting (self);
 }
 
 /* which jobs the command makes; QEMU's schema is asked only when needed */
@@ -305,6 +517,14 @@ aqmp_job_runner_start_plan (AqmpJobRunner *self, GTask *task)
  * A `transaction` is one start of all the jobs its actions make, each
  * followed by its own `job-id`; aqmp_job_runner_start_finish_all() gives
  * them all.
+ *
+ * A `blockdev-backup` started while another backup start of this runner
+ * is unanswered waits for that answer, and goes to QEMU with the other
+ * starts that waited as one `transaction`, which drains the block layer
+ * once for all of them; each start still completes with its own job, or
+ * with QEMU's own error for it (a refused transaction is sent again as one
+ * start each). A command that needs the job to exist is sent once the
+ * start completed, as before.
  */
 void
 aqmp_job_runner_start_full_async (AqmpJobRunner       *self,

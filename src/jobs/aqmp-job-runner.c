@@ -18,6 +18,16 @@
  * `job-id`). A job is entered in the runner's table before its command is
  * sent, so not even the events that precede the command's reply are lost.
  *
+ * Every `blockdev-backup` QEMU runs drains the block layer, which pauses
+ * and resumes every job already running, so N backups started one after
+ * another cost about N² events. While one backup start is unanswered, the
+ * runner keeps the next ones back and sends them together as the actions
+ * of one `transaction` (completion mode `individual`: the jobs stay
+ * independent), which drains once. A job of such a transaction has its
+ * events held until QEMU answered; if QEMU refuses the transaction (which
+ * may make jobs and end them again), the events are dropped and each start
+ * is sent again alone, so that each gets the answer it would have had.
+ *
  * While jobs run, one `query-jobs` per poll interval updates the progress
  * of all of them; a new poll is only sent once the last one was answered,
  * and polling stops when no job runs.
@@ -25,13 +35,16 @@
  * The store gets every status transition QEMU reports, a progress
  * checkpoint per job at most once per checkpoint interval, and the result.
  * Transitions, checkpoints and job types are queued and committed together
- * once per main-loop iteration, from a high-priority idle source: starting many
- * jobs makes QEMU pause and resume every running one, thousands of events
- * within a few iterations, and one commit per event would cost more than
- * everything else. The queue is written before the main loop waits again,
- * and at once before a result, when the client disconnects and when the
- * runner goes away; a process killed between an iteration and the next
- * loses at most that iteration's transitions.
+ * once per main-loop iteration, from a high-priority idle source: a burst
+ * of events (jobs started one after another make QEMU pause and resume
+ * every running one) comes within a few iterations, and one commit per
+ * event would cost more than everything else. The queue is written before
+ * the main loop waits again, and at once before a result the job's
+ * waiters are told, when the client disconnects and when the runner goes
+ * away; a process killed between an iteration and the next loses at most
+ * that iteration's transitions. The result of a concluded job the runner
+ * dismisses is queued too, and its `job-dismiss` sent only after the
+ * commit that writes it: QEMU forgets no job before its outcome is stored.
  * When QEMU goes away mid-job the job fails with
  * %AQMP_JOB_ERROR_DISCONNECTED and is recorded as failed; when the client
  * is merely closed by its owner the job is left active in the store, so
@@ -57,6 +70,8 @@ static GParamSpec *props[N_PROPS];
 G_DEFINE_FINAL_TYPE (AqmpJobRunner, aqmp_job_runner, G_TYPE_OBJECT)
 
 static void aqmp_job_runner_stop_polling (AqmpJobRunner *self);
+static void aqmp_job_runner_status_change (AqmpJobRunner *self, AqmpJobTracker *tracker, AqmpEvent *event);
+static void aqmp_job_runner_block_job (AqmpJobRunner *self, AqmpJobTracker *tracker, AqmpEvent *event);
 
 /* ----- the store; a failing store is reported but never stops a job ----- */
 
@@ -67,10 +82,14 @@ aqmp_job_runner_store_warn (AqmpJobRunner *self, GError *error)
     g_warning ("job store %s: %s", aqmp_job_store_get_path (self->store), error->message);
 }
 
+static void aqmp_job_runner_send_verb (AqmpJobRunner *self, const gchar *id, const gchar *command);
+
+/* the queue, then the dismisses that waited for the results in it */
 static void
 aqmp_job_runner_flush (AqmpJobRunner *self)
 {
   g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) dismiss = NULL;
 
   if (self->flush_source != NULL)
     {
@@ -79,6 +98,12 @@ aqmp_job_runner_flush (AqmpJobRunner *self)
     }
   if (self->store != NULL && !aqmp_job_store_flush (self->store, &error))
     aqmp_job_runner_store_warn (self, error);
+  if (self->dismiss_after_flush->len == 0 || self->client == NULL)
+    return;
+  dismiss = g_steal_pointer (&self->dismiss_after_flush);
+  self->dismiss_after_flush = g_ptr_array_new_with_free_func (g_free);
+  for (guint i = 0; i < dismiss->len; i++)
+    aqmp_job_runner_send_verb (self, g_ptr_array_index (dismiss, i), "job-dismiss");
 }
 
 static gboolean
@@ -126,6 +151,15 @@ aqmp_job_runner_store_checkpoint (AqmpJobRunner *self, AqmpJob *job, gint64 curr
   aqmp_job_runner_schedule_flush (self);
 }
 
+/* the last progress goes with the result, in its transaction */
+static void
+aqmp_job_runner_queue_last_checkpoint (AqmpJobRunner *self, AqmpJob *job, gint64 row)
+{
+  if (job != NULL && aqmp_job_get_total_progress (job) > 0)
+    aqmp_job_store_queue_checkpoint (self->store, row, aqmp_job_get_current_progress (job),
+                                     aqmp_job_get_total_progress (job), g_get_real_time ());
+}
+
 void
 aqmp_job_runner_store_finish (AqmpJobRunner *self, AqmpJob *job, AqmpJobResult result,
                               const gchar *message)
@@ -137,9 +171,7 @@ aqmp_job_runner_store_finish (AqmpJobRunner *self, AqmpJob *job, AqmpJobResult r
     return;
   /* queued without a flush of its own: finishing writes the queue, this
    * checkpoint and the result in one transaction */
-  if (job != NULL && aqmp_job_get_total_progress (job) > 0)
-    aqmp_job_store_queue_checkpoint (self->store, row, aqmp_job_get_current_progress (job),
-                                     aqmp_job_get_total_progress (job), g_get_real_time ());
+  aqmp_job_runner_queue_last_checkpoint (self, job, row);
   if (!aqmp_job_store_finish_job (self->store, row, result, message, g_get_real_time (), &error))
     aqmp_job_runner_store_warn (self, error);
 }
@@ -173,6 +205,33 @@ aqmp_job_runner_record (AqmpJobRunner *self, AqmpJobTracker *tracker)
            aqmp_job_result_to_string (aqmp_job_tracker_get_result (tracker)));
   aqmp_job_runner_store_finish (self, job, aqmp_job_tracker_get_result (tracker),
                                 outcome != NULL ? outcome->message : NULL);
+}
+
+/* a concluded job the runner dismisses: its outcome is queued, and the
+ * dismiss waits for the flush that writes it, so that the jobs ending in
+ * one iteration share one transaction and QEMU forgets none of them
+ * before its outcome is in the store */
+static void
+aqmp_job_runner_record_then_dismiss (AqmpJobRunner *self, AqmpJobTracker *tracker)
+{
+  AqmpJob *job = aqmp_job_tracker_get_job (tracker);
+  gint64 row = aqmp_job_get_store_id (job);
+  const GError *outcome;
+
+  if (self->store == NULL || row == 0 || !aqmp_job_tracker_record (tracker))
+    {
+      aqmp_job_runner_record (self, tracker);
+      aqmp_job_runner_send_verb (self, aqmp_job_get_id (job), "job-dismiss");
+      return;
+    }
+  outcome = aqmp_job_tracker_get_outcome (tracker);
+  g_debug ("job %s ended: %s", aqmp_job_get_id (job),
+           aqmp_job_result_to_string (aqmp_job_tracker_get_result (tracker)));
+  aqmp_job_runner_queue_last_checkpoint (self, job, row);
+  aqmp_job_store_queue_finish (self->store, row, aqmp_job_tracker_get_result (tracker),
+                               outcome != NULL ? outcome->message : NULL, g_get_real_time ());
+  g_ptr_array_add (self->dismiss_after_flush, g_strdup (aqmp_job_get_id (job)));
+  aqmp_job_runner_schedule_flush (self);
 }
 
 /* ----- the jobs followed ----- */
@@ -285,8 +344,7 @@ aqmp_job_runner_do (AqmpJobRunner *self, AqmpJobTracker *tracker, AqmpJobTracker
       aqmp_job_runner_record (self, tracker);
       break;
     case AQMP_JOB_TRACKER_DISMISS:
-      aqmp_job_runner_record (self, tracker);
-      aqmp_job_runner_send_verb (self, id, "job-dismiss");
+      aqmp_job_runner_record_then_dismiss (self, tracker);
       break;
     case AQMP_JOB_TRACKER_FINISH:
       aqmp_job_runner_finish (self, tracker);
@@ -411,12 +469,10 @@ aqmp_job_runner_status_change_cb (AqmpClient *client, AqmpEvent *event, gpointer
 {
   AqmpJobRunner *self = user_data;
   AqmpJobTracker *tracker = aqmp_job_runner_tracker_for_event (self, event, "id");
-  const gchar *status;
 
-  if (tracker == NULL)
+  if (tracker == NULL || aqmp_job_tracker_keep_event (tracker, event))
     return;
-  status = aqmp_json_get_string (aqmp_event_get_data (event), "status");
-  aqmp_job_runner_set_status (self, tracker, aqmp_job_status_from_string (status), aqmp_event_get_timestamp (event));
+  aqmp_job_runner_status_change (self, tracker, event);
 }
 
 static void
@@ -424,15 +480,49 @@ aqmp_job_runner_block_job_cb (AqmpClient *client, AqmpEvent *event, gpointer use
 {
   AqmpJobRunner *self = user_data;
   AqmpJobTracker *tracker = aqmp_job_runner_tracker_for_event (self, event, "device");
+
+  if (tracker == NULL || aqmp_job_tracker_keep_event (tracker, event))
+    return;
+  aqmp_job_runner_block_job (self, tracker, event);
+}
+
+/* the events a tracker held while its start was unanswered, as if they
+ * came now; stops when the job ends */
+void
+aqmp_job_runner_replay (AqmpJobRunner *self, AqmpJobTracker *tracker, GPtrArray *events)
+{
+  const gchar *id = aqmp_job_get_id (aqmp_job_tracker_get_job (tracker));
+
+  for (guint i = 0; i < events->len; i++)
+    {
+      AqmpEvent *event = g_ptr_array_index (events, i);
+
+      if (g_hash_table_lookup (self->trackers, id) != tracker)
+        return;
+      if (g_strcmp0 (aqmp_event_get_name (event), "JOB_STATUS_CHANGE") == 0)
+        aqmp_job_runner_status_change (self, tracker, event);
+      else
+        aqmp_job_runner_block_job (self, tracker, event);
+    }
+}
+
+static void
+aqmp_job_runner_status_change (AqmpJobRunner *self, AqmpJobTracker *tracker, AqmpEvent *event)
+{
+  const gchar *status = aqmp_json_get_string (aqmp_event_get_data (event), "status");
+
+  aqmp_job_runner_set_status (self, tracker, aqmp_job_status_from_string (status), aqmp_event_get_timestamp (event));
+}
+
+static void
+aqmp_job_runner_block_job (AqmpJobRunner *self, AqmpJobTracker *tracker, AqmpEvent *event)
+{
   const gchar *name = aqmp_event_get_name (event);
   JsonObject *data = aqmp_event_get_data (event);
   gint64 offset = aqmp_json_get_int (data, "offset", -1);
   gint64 len = aqmp_json_get_int (data, "len", -1);
-  AqmpJob *job;
+  AqmpJob *job = aqmp_job_tracker_get_job (tracker);
 
-  if (tracker == NULL)
-    return;
-  job = aqmp_job_tracker_get_job (tracker);
   aqmp_job_runner_store_type (self, job, aqmp_json_get_string (data, "type"));
   if (offset >= 0 && len >= 0)
     aqmp_job_set_progress (job, offset, len, g_get_monotonic_time ());
@@ -997,7 +1087,14 @@ static void
 aqmp_job_runner_dispose (GObject *object)
 {
   AqmpJobRunner *self = AQMP_JOB_RUNNER (object);
+  g_autoptr(GError) gone = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, "the job runner went away");
+
+  /* the results queued, and the dismisses that waited for them, go out
+   * before the runner's calls are cancelled */
+  if (self->client != NULL)
+    aqmp_job_runner_flush (self);
   g_cancellable_cancel (self->cancellable);
+  aqmp_job_runner_drop_waiting (self, gone);
   aqmp_job_runner_stop_polling (self);
   aqmp_job_runner_flush (self);
   if (self->client != NULL)
@@ -1021,6 +1118,8 @@ aqmp_job_runner_finalize (GObject *object)
   g_hash_table_unref (self->trackers);
   g_ptr_array_unref (self->identity_waiters);
   g_ptr_array_unref (self->schema_waiters);
+  g_ptr_array_unref (self->start_queue);
+  g_ptr_array_unref (self->dismiss_after_flush);
   g_object_unref (self->cancellable);
   g_free (self->machine);
   G_OBJECT_CLASS (aqmp_job_runner_parent_class)->finalize (object);
@@ -1085,4 +1184,6 @@ aqmp_job_runner_init (AqmpJobRunner *self)
   self->id_prefix = g_random_int ();
   self->identity_waiters = g_ptr_array_new ();
   self->schema_waiters = g_ptr_array_new ();
+  self->start_queue = g_ptr_array_new_with_free_func (g_object_unref);
+  self->dismiss_after_flush = g_ptr_array_new_with_free_func (g_free);
 }

@@ -22,6 +22,11 @@ gboolean   aqmp_job_store_set_job_identity (AqmpJobStore         *self,
                                             gint64                row,
                                             AqmpMachineIdentity  *identity,
                                             GError              **error);
+void       aqmp_job_store_queue_finish     (AqmpJobStore         *self,
+                                            gint64                row,
+                                            AqmpJobResult         result,
+                                            const gchar          *error_message,
+                                            gint64                finished);
 GPtrArray *aqmp_job_store_find_jobs        (AqmpJobStore         *self,
                                             const gchar          *job_id,
                                             GError              **error);

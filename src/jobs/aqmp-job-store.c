@@ -644,6 +644,18 @@ aqmp_job_store_type_write (gint64 row, const gchar *type)
   return (AqmpJobStoreWrite) { .kind = AQMP_JOB_STORE_WRITE_TYPE, .row = row, .text2 = g_strdup (type) };
 }
 
+static AqmpJobStoreWrite
+aqmp_job_store_finish_write (gint64 row, AqmpJobResult result, const gchar *error_message, gint64 finished)
+{
+  return (AqmpJobStoreWrite) {
+    .kind = AQMP_JOB_STORE_WRITE_FINISH,
+    .row = row,
+    .text = aqmp_job_result_to_string (result),
+    .text2 = g_strdup (error_message),
+    .time = finished,
+  };
+}
+
 static void
 aqmp_job_store_warn (AqmpJobStore *self, const GError *error)
 {
@@ -1006,17 +1018,26 @@ gboolean
 aqmp_job_store_finish_job (AqmpJobStore *self, gint64 row, AqmpJobResult result,
                            const gchar *error_message, gint64 finished, GError **error)
 {
-  AqmpJobStoreWrite write = {
-    .kind = AQMP_JOB_STORE_WRITE_FINISH,
-    .row = row,
-    .text = aqmp_job_result_to_string (result),
-    .text2 = g_strdup (error_message),
-    .time = finished,
-  };
+  AqmpJobStoreWrite write = aqmp_job_store_finish_write (row, result, error_message, finished);
 
   g_return_val_if_fail (AQMP_IS_JOB_STORE (self), FALSE);
   g_return_val_if_fail (result != AQMP_JOB_RESULT_NONE, FALSE);
   return aqmp_job_store_write_now (self, &write, error);
+}
+
+/* aqmp_job_store_finish_job() for the next aqmp_job_store_flush(), for a
+ * runner that does nothing the result must precede until that flush (it
+ * dismisses the job only then) */
+void
+aqmp_job_store_queue_finish (AqmpJobStore *self, gint64 row, AqmpJobResult result,
+                             const gchar *error_message, gint64 finished)
+{
+  AqmpJobStoreWrite write;
+
+  g_return_if_fail (AQMP_IS_JOB_STORE (self));
+  g_return_if_fail (result != AQMP_JOB_RESULT_NONE);
+  write = aqmp_job_store_finish_write (row, result, error_message, finished);
+  g_array_append_val (self->pending, write);
 }
 
 /**

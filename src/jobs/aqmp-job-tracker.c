@@ -44,6 +44,7 @@ struct _AqmpJobTracker {
   AqmpJobResult result;      /* once recorded */
   GError *outcome;           /* what the job ends with, once recorded */
   gint64 last_checkpoint;    /* monotonic */
+  GPtrArray *held;           /* AqmpEvent, while its start is unanswered */
 };
 
 G_DEFINE_FINAL_TYPE (AqmpJobTracker, aqmp_job_tracker, G_TYPE_OBJECT)
@@ -335,6 +336,36 @@ aqmp_job_tracker_checkpoint_due (AqmpJobTracker *self, gint64 now, guint interva
   return TRUE;
 }
 
+/* ----- a start in a transaction ----- */
+
+/* until aqmp_job_tracker_release(), the job's events are kept, not acted on:
+ * a transaction QEMU refuses may have made the job and ended it again */
+void
+aqmp_job_tracker_hold (AqmpJobTracker *self)
+{
+  if (self->held == NULL)
+    self->held = g_ptr_array_new_with_free_func ((GDestroyNotify) aqmp_event_unref);
+}
+
+/* TRUE when @event was kept for later */
+gboolean
+aqmp_job_tracker_keep_event (AqmpJobTracker *self, AqmpEvent *event)
+{
+  if (self->held == NULL)
+    return FALSE;
+  g_ptr_array_add (self->held, aqmp_event_ref (event));
+  return TRUE;
+}
+
+/* the events kept, in the order they came; the tracker stops holding */
+GPtrArray *
+aqmp_job_tracker_release (AqmpJobTracker *self)
+{
+  GPtrArray *held = g_steal_pointer (&self->held);
+
+  return held != NULL ? held : g_ptr_array_new_with_free_func ((GDestroyNotify) aqmp_event_unref);
+}
+
 /* ----- GObject ----- */
 
 static void
@@ -345,6 +376,7 @@ aqmp_job_tracker_finalize (GObject *object)
   g_clear_object (&self->job);
   g_clear_error (&self->outcome);
   g_free (self->qemu_error);
+  g_clear_pointer (&self->held, g_ptr_array_unref);
   G_OBJECT_CLASS (aqmp_job_tracker_parent_class)->finalize (object);
 }
 

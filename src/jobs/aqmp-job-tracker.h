@@ -81,4 +81,11 @@ gboolean            aqmp_job_tracker_checkpoint_due   (AqmpJobTracker         *s
                                                        gint64                  now,
                                                        guint                   interval_ms);
 
+/* the events of a job whose start went in a transaction, until QEMU
+ * answered it: replayed when it started, dropped when it was refused */
+void                aqmp_job_tracker_hold             (AqmpJobTracker         *self);
+gboolean            aqmp_job_tracker_keep_event       (AqmpJobTracker         *self,
+                                                       AqmpEvent              *event);
+GPtrArray          *aqmp_job_tracker_release          (AqmpJobTracker         *self);
+
 G_END_DECLS
