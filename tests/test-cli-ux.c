@@ -515,11 +515,38 @@ test_german (Fixture *f, gconstpointer data)
 
 /* ----- help that covers everything ----- */
 
-static const gchar * const commands_with_help[] = {
-  "exec", "events", "shell", "ga", "ga-exec", "workflow", "plugins", "describe", "schema",
-  "job start", "job watch", "job cancel", "job pause", "job resume", "job complete", "job finalize",
-  "job dismiss", "job set-speed", "job list", "job show", "job demo",
+static const gchar * const job_subcommands[] = {
+  "start", "watch", "cancel", "pause", "resume", "complete", "finalize", "dismiss", "set-speed", "list", "show",
+  "demo",
 };
+
+/* every command `aqmp --help` lists (a command added later is covered
+ * too), and each job subcommand */
+static GPtrArray *
+commands_with_help (void)
+{
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  g_autoptr(GRegex) re = g_regex_new ("^  ([a-z][a-z-]*) ", G_REGEX_MULTILINE, 0, NULL);
+  g_autoptr(GMatchInfo) match = NULL;
+  GPtrArray *commands = g_ptr_array_new_with_free_func (g_free);
+  const gchar *listed;
+
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "--help", NULL), ==, 0);
+  listed = strstr (out, "Commands:\n");
+  g_assert_nonnull (listed);
+  for (g_regex_match (re, listed, 0, &match); g_match_info_matches (match); g_match_info_next (match, NULL))
+    {
+      g_autofree gchar *name = g_match_info_fetch (match, 1);
+
+      if (g_strcmp0 (name, "job") != 0)
+        g_ptr_array_add (commands, g_steal_pointer (&name));
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (job_subcommands); i++)
+    g_ptr_array_add (commands, g_strdup_printf ("job %s", job_subcommands[i]));
+  g_assert_cmpuint (commands->len, >=, 20);
+  return commands;
+}
 
 /* the long options `aqmp COMMAND --help` lists */
 static GPtrArray *
@@ -557,6 +584,7 @@ read_source (const gchar *relative)
 static void
 test_man_pages (void)
 {
+  g_autoptr(GPtrArray) commands = commands_with_help ();
   g_autofree gchar *aqmp_man = read_source ("data/aqmp.1.scd");
   g_autofree gchar *aqmpd_man = read_source ("data/aqmpd.8.scd");
   g_autoptr(GString) missing = g_string_new (NULL);
@@ -570,16 +598,22 @@ test_man_pages (void)
   gint status = 0;
   guint n_aqmpd = 0;
 
-  for (guint i = 0; i < G_N_ELEMENTS (commands_with_help); i++)
+  for (guint i = 0; i < commands->len; i++)
     {
-      g_autoptr(GPtrArray) options = options_of (commands_with_help[i]);
+      const gchar *command = commands->pdata[i];
+      g_autoptr(GPtrArray) options = options_of (command);
+      g_autofree gchar *named = g_strdup_printf ("*%s*", command);
+      g_autofree gchar *with_sub = g_strdup_printf ("*%s ", command);
 
+      if (strstr (aqmp_man, named) == NULL && strstr (aqmp_man, with_sub) == NULL
+          && !g_str_has_prefix (command, "job "))
+        g_string_append_printf (missing, "aqmp(1) lacks the command %s\n", named);
       for (guint j = 0; j < options->len; j++)
         {
           g_autofree gchar *marked = g_strdup_printf ("*%s*", (gchar *) options->pdata[j]);
 
           if (strstr (aqmp_man, marked) == NULL)
-            g_string_append_printf (missing, "aqmp(1) lacks %s of %s\n", marked, commands_with_help[i]);
+            g_string_append_printf (missing, "aqmp(1) lacks %s of %s\n", marked, command);
         }
     }
   for (guint i = 0; i < G_N_ELEMENTS (sections); i++)
@@ -652,6 +686,7 @@ assert_offers (const gchar *cache_dir, const gchar *line, const gchar *word)
 static void
 test_completion (Fixture *f, gconstpointer data)
 {
+  g_autoptr(GPtrArray) commands = commands_with_help ();
   g_autofree gchar *cache = g_build_filename (f->dir, "cache", NULL);
   g_autofree gchar *cache_env = g_strdup_printf ("XDG_CACHE_HOME=%s", cache);
   const gchar *env[] = { cache_env, NULL };
@@ -665,11 +700,15 @@ test_completion (Fixture *f, gconstpointer data)
   assert_offers (cache, "aqmp job ''", "set-speed");
   assert_offers (cache, "aqmp workflow ''", "run");
   assert_offers (cache, "aqmp schema ''", "diff");
-  for (guint i = 0; i < G_N_ELEMENTS (commands_with_help); i++)
+  for (guint i = 0; i < commands->len; i++)
     {
-      g_autoptr(GPtrArray) options = options_of (commands_with_help[i]);
-      g_autofree gchar *prefix = g_strdup_printf ("aqmp %s --", commands_with_help[i]);
+      g_autoptr(GPtrArray) options = options_of (commands->pdata[i]);
+      g_autofree gchar *prefix = g_strdup_printf ("aqmp %s --", (gchar *) commands->pdata[i]);
+      g_autofree gchar *first = g_strndup (commands->pdata[i], 2);
+      g_autofree gchar *start = g_strdup_printf ("aqmp %s", first);
 
+      if (!g_str_has_prefix (commands->pdata[i], "job "))
+        assert_offers (cache, start, commands->pdata[i]);
       for (guint j = 0; j < options->len; j++)
         assert_offers (cache, prefix, options->pdata[j]);
     }
