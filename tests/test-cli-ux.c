@@ -216,7 +216,16 @@ test_quick_command_bounded (void)
   aqmp_test_remove_dir (dir);
 }
 
-/* the shell's prompt comes although the schema is never sent */
+static gboolean
+timed_out_after (gpointer user_data)
+{
+  RawAfter *r = user_data;
+
+  return aqmp_test_output_find (r->out, "timed out", r->from) >= 0;
+}
+
+/* the shell's prompt comes although the schema is never sent, and a
+ * query typed at it is not waited for forever either */
 static void
 test_shell_schema_bounded (void)
 {
@@ -227,10 +236,18 @@ test_shell_schema_bounded (void)
   gsize at;
 
   aqmp_server_set_no_reply (server, "query-qmp-schema");
+  aqmp_server_set_no_reply (server, "query-status");
   pty = aqmp_test_pty_spawn (NULL, "shell", address, NULL);
   at = aqmp_test_output_wait_for (&pty->out, "still waiting for the reply to query-qmp-schema", 0);
   at = aqmp_test_output_wait_for (&pty->out, "no tab completion and no validation", at);
-  aqmp_test_output_wait_for (&pty->out, "(QEMU) ", at);
+  at = aqmp_test_output_wait_for (&pty->out, "(QEMU) ", at);
+
+  /* a query typed at the prompt: named, then given up */
+  aqmp_test_pty_write (pty, "query-status\r");
+  at = aqmp_test_output_wait_for (&pty->out, "still waiting for the reply to query-status", at);
+  if (!aqmp_test_wait_until ((AqmpTestCondition) timed_out_after, &(RawAfter) { &pty->out, at }, 3 * AQMP_TEST_WAIT_MS))
+    g_error ("the query was not given up; aqmp printed:\n%s", pty->out.text->str);
+  at = aqmp_test_output_wait_for (&pty->out, "(QEMU) ", at);
   aqmp_test_pty_write (pty, "\004");
   aqmp_test_pty_wait_exit (pty, 0);
   aqmp_server_stop (server);

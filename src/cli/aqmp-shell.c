@@ -26,11 +26,13 @@ typedef struct {
   gboolean hmp;
   AqmpShellDoneFunc done;
   gpointer user_data;
+  GSource *pending;           /* the notice of a slow reply */
 } AqmpShellCall;
 
 static void
 aqmp_shell_call_free (AqmpShellCall *call)
 {
+  aqmp_cli_pending_clear (&call->pending);
   g_free (call->command);
   g_free (call);
 }
@@ -184,6 +186,7 @@ aqmp_shell_executed_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
 
+  aqmp_cli_pending_clear (&call->pending);
   g_clear_object (&self->running);
   if (value == NULL && g_error_matches (error, AQMP_ERROR, AQMP_ERROR_DISCONNECTED))
     {
@@ -216,6 +219,7 @@ aqmp_shell_execute (AqmpShell *self, const gchar *command, JsonObject *arguments
                     gboolean hmp, AqmpShellDoneFunc done, gpointer user_data)
 {
   AqmpShellCall *call = g_new0 (AqmpShellCall, 1);
+  gint timeout_ms = -1;
 
   call->shell = self;
   call->command = g_strdup (command);
@@ -224,8 +228,14 @@ aqmp_shell_execute (AqmpShell *self, const gchar *command, JsonObject *arguments
   call->user_data = user_data;
   g_clear_object (&self->running);
   self->running = g_cancellable_new ();
-  aqmp_client_execute_async (self->client, command, arguments, self->running,
-                             aqmp_shell_executed_cb, call);
+  /* quick commands are bounded even without --timeout; on a terminal a
+   * slow reply is named */
+  if (aqmp_client_get_default_timeout (self->client) == 0 && !hmp && aqmp_cli_command_is_quick (command))
+    timeout_ms = AQMP_CLI_QUICK_TIMEOUT_MS;
+  if (self->interactive && self->address != NULL)
+    call->pending = aqmp_cli_announce_pending (self->address, command);
+  aqmp_client_execute_full_async (self->client, command, arguments, AQMP_EXECUTE_FLAGS_NONE, timeout_ms,
+                                  self->running, aqmp_shell_executed_cb, call);
 }
 
 /* ----- parsing a line ----- */
