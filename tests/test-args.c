@@ -115,6 +115,19 @@ test_sizes (void)
     }
 }
 
+/* speed=100M is 104857600 bytes; a unit elsewhere stays a string */
+static void
+test_byte_members (void)
+{
+  const gchar *args[] = { "speed=50MiB/s", "target.size=1G", "node-name=1G", "granularity=64k", "size=big", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *out = parse_to_string (args, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (out, ==, "{\"speed\":52428800,\"target\":{\"size\":1073741824},\"node-name\":\"1G\","
+                            "\"granularity\":65536,\"size\":\"big\"}");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -124,5 +137,6 @@ main (int argc, char **argv)
   g_test_add_func ("/aqmp/cli/args/errors", test_errors);
   g_test_add_func ("/aqmp/cli/args/none", test_none);
   g_test_add_func ("/aqmp/cli/args/sizes", test_sizes);
+  g_test_add_func ("/aqmp/cli/args/byte-members", test_byte_members);
   return g_test_run ();
 }

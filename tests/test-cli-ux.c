@@ -399,8 +399,15 @@ test_detach_and_speed_units (Fixture *f, gconstpointer data)
   /* sync "none" runs until it is cancelled: the job holds */
   g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "job", "start", "--detach", "--db", f->db,
                                        f->qemu->address, "blockdev-backup", "job-id=" JOB_ID, "device=src",
-                                       "target=tgt", "sync=none", NULL), ==, 0);
+                                       "target=tgt", "sync=none", "speed=1G", NULL), ==, 0);
   g_assert_cmpstr (out, ==, JOB_ID "\n");
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* speed=1G was sent as bytes */
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "exec", "--compact", f->qemu->address,
+                                       "query-block-jobs", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "\"speed\":1073741824"));
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 

@@ -12,16 +12,33 @@
 /*
  * Command arguments on the command line: either one JSON object, or
  * key=value pairs. Dotted keys nest (a.b=1 gives {"a": {"b": 1}}). A value
- * that parses as JSON is taken as JSON, anything else as a string.
+ * that parses as JSON is taken as JSON, anything else as a string; a size
+ * with a unit (100M, 1G, 50MiB/s) given to a member that QMP counts in
+ * bytes (speed, size, ...) is taken as that many bytes.
  */
 
+/* QMP's members in bytes or bytes per second, whatever the command */
+static const gchar * const aqmp_args_byte_members[] = {
+  "speed", "size", "buf-size", "granularity", "cluster-size", "max-size", "bps", "bps-rd", "bps-wr",
+  "bps-total", "bps-max", "bps-rd-max", "bps-wr-max", "bps-total-max", "max-bandwidth", "vcpu-dirty-limit",
+  "xbzrle-cache-size", "max-postcopy-bandwidth", NULL
+};
+
 static JsonNode *
-aqmp_args_parse_value (const gchar *text)
+aqmp_args_parse_value (const gchar *key, const gchar *text)
 {
   JsonNode *value = text[0] != '\0' ? aqmp_json_parse (text, -1, NULL) : NULL;
+  guint64 bytes = 0;
 
   if (value != NULL)
     return value;
+  if (g_strv_contains (aqmp_args_byte_members, key) && aqmp_args_parse_size (text, TRUE, 0, &bytes, NULL)
+      && bytes <= G_MAXINT64)
+    {
+      value = json_node_new (JSON_NODE_VALUE);
+      json_node_set_int (value, (gint64) bytes);
+      return value;
+    }
   value = json_node_new (JSON_NODE_VALUE);
   json_node_set_string (value, text);
   return value;
@@ -88,7 +105,7 @@ aqmp_args_set (JsonObject *root, const gchar *arg, GError **error)
                    _("argument '%s' is given twice"), path);
       return FALSE;
     }
-  json_object_set_member (object, keys[n - 1], aqmp_args_parse_value (eq + 1));
+  json_object_set_member (object, keys[n - 1], aqmp_args_parse_value (keys[n - 1], eq + 1));
   return TRUE;
 }
 
