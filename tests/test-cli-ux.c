@@ -193,6 +193,20 @@ test_busy_monitor_named (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (pty->out.text->str, f->qemu->address));
 }
 
+/* the shell no longer shows a blank screen either (a QEMU of its own: the
+ * monitor's listen queue is full once a client has waited there) */
+static void
+test_busy_monitor_shell (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpClient) holder = aqmp_test_connect (f->qemu->address);
+  g_autoptr(AqmpTestPty) pty = NULL;
+
+  pty = aqmp_test_pty_spawn (NULL, "shell", "--timeout", "4", f->qemu->address, NULL);
+  aqmp_test_output_wait_for (&pty->out, "no greeting yet: another client may be using this monitor", 0);
+  aqmp_test_pty_wait_exit (pty, 2);
+  g_assert_nonnull (strstr (pty->out.text->str, "cannot connect to"));
+}
+
 /* a query that is never answered: named after a few seconds on a
  * terminal, and given up without --timeout */
 static void
@@ -888,6 +902,8 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/aqmp/cli/ux/bar/resized", Fixture, NULL, fixture_setup, test_bar_resized, fixture_teardown);
   g_test_add ("/aqmp/cli/ux/wait/busy-monitor", Fixture, NULL, fixture_setup, test_busy_monitor_named,
+              fixture_teardown);
+  g_test_add ("/aqmp/cli/ux/wait/busy-monitor-shell", Fixture, NULL, fixture_setup, test_busy_monitor_shell,
               fixture_teardown);
   g_test_add_func ("/aqmp/cli/ux/wait/quick-command", test_quick_command_bounded);
   g_test_add_func ("/aqmp/cli/ux/wait/shell-schema", test_shell_schema_bounded);
