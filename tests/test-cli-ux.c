@@ -191,6 +191,19 @@ test_busy_monitor_named (Fixture *f, gconstpointer data)
   aqmp_test_pty_wait_exit (pty, 2);
   g_assert_nonnull (strstr (pty->out.text->str, "timed out"));
   g_assert_nonnull (strstr (pty->out.text->str, f->qemu->address));
+
+  /* QEMU queues very few waiting clients; once the queue is full, the
+   * refusal says why */
+  {
+    g_autofree gchar *out = NULL;
+    g_autofree gchar *err = NULL;
+
+    g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "exec", "--timeout", "1", f->qemu->address,
+                                         "query-status", NULL), ==, 2);
+    g_test_message ("%s", err);
+    /* the tool and its look at the peer above wait in QEMU's queue of two */
+    g_assert_nonnull (strstr (err, "its queue is full: another client is using this monitor"));
+  }
 }
 
 /* the shell no longer shows a blank screen either (a QEMU of its own: the

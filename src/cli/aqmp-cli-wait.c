@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -327,6 +328,14 @@ aqmp_cli_describe_connect_failure (const gchar *address, const GError *error, gb
                   || (agent && g_error_matches (error, AQMP_ERROR, AQMP_ERROR_COMMAND));
   const gchar *hint = look ? aqmp_cli_peer_hint (aqmp_cli_probe (address), agent) : NULL;
   g_autofree gchar *reason = aqmp_cli_bare_reason (address, error->message, hint != NULL);
+
+  /* a Unix socket whose listen queue is full: QEMU accepts no one while a
+   * client holds its monitor, and queues very few */
+  if (hint == NULL && g_error_matches (error, AQMP_ERROR, AQMP_ERROR_CONNECT)
+      && strstr (error->message, g_strerror (EAGAIN)) != NULL)
+    /* TRANSLATORS: the hint when a Unix socket's queue is full */
+    hint = agent ? _("its queue is full: another client is using the agent")
+                 : _("its queue is full: another client is using this monitor");
 
   if (hint != NULL)
     /* TRANSLATORS: a failed connection; the arguments are the address, the
