@@ -12,5 +12,6 @@
 #include "aqmp-qga-protocol.h"
 #include "aqmp-guest-exec-result.h"
 #include "aqmp-guest-agent.h"
+#include "aqmp-guest-freeze.h"
 
 #undef __AQMP_QGA_H_INSIDE__

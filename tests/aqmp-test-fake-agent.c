@@ -310,13 +310,24 @@ fake_agent_handle (AqmpServer *server, JsonObject *request, gpointer user_data, 
   if (g_strcmp0 (command, "guest-fsfreeze-freeze") == 0)
     {
       g_ptr_array_add (self->log, g_strdup (command));
+      /* a real agent that fails half-way leaves some filesystems frozen */
       self->frozen = TRUE;
+      if (self->freeze_error != NULL)
+        {
+          *error = command_error (command, "GenericError", self->freeze_error);
+          return NULL;
+        }
       return node_int (2);
     }
   if (g_strcmp0 (command, "guest-fsfreeze-thaw") == 0)
     {
       gboolean was = self->frozen;
       g_ptr_array_add (self->log, g_strdup (command));
+      if (self->thaw_error != NULL)
+        {
+          *error = command_error (command, "GenericError", self->thaw_error);
+          return NULL;
+        }
       self->frozen = FALSE;
       return node_int (was ? 2 : 0);
     }
@@ -401,6 +412,8 @@ aqmp_test_fake_agent_free (AqmpTestFakeAgent *self)
   g_hash_table_unref (self->handles);
   g_queue_clear_full (&self->stale, (GDestroyNotify) json_object_unref);
   g_free (self->shutdown_error);
+  g_free (self->freeze_error);
+  g_free (self->thaw_error);
   g_free (self->exec_out);
   g_free (self->exec_err);
   g_free (self);

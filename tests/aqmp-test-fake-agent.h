@@ -24,6 +24,8 @@ typedef struct {
   GPtrArray *after_delimiter;/* raw lines between the 0xFF and the sync reply */
   GPtrArray *held;           /* commands whose replies wait for the next sync */
   gchar *shutdown_error;     /* guest-shutdown/-suspend-* fail with this */
+  gchar *freeze_error;       /* guest-fsfreeze-freeze freezes, then fails with this */
+  gchar *thaw_error;         /* guest-fsfreeze-thaw fails with this, still frozen */
   guint exec_polls;          /* guest-exec-status says "running" this often */
   gint exec_exit_code;
   GArray *exec_exit_codes;   /* gint: the exit code of each guest-exec in turn;

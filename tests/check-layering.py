@@ -19,7 +19,8 @@ CORE = {'aqmp.h'}
 JOBS = CORE | {'aqmp-jobs.h'}
 QGA = CORE | {'aqmp-qga.h'}
 QAPI = CORE | {'aqmp-qapi.h'}
-PLUGIN = JOBS | QGA | {'aqmp-plugin.h', 'gmodule.h'}
+BACKUP = JOBS | QGA | {'aqmp-backup.h'}
+PLUGIN = BACKUP | {'aqmp-plugin.h', 'gmodule.h'}
 QMP = QAPI | {'aqmp-qmp.h'}
 HOST = PLUGIN | QAPI | {'aqmp-plugin-loader.h'}
 
@@ -32,6 +33,7 @@ LAYERS = {
     'src/qmp': QAPI,
     'src/codegen': set(),
     'qga': QGA,
+    'src/backup': JOBS | QGA,
     'src/plugin': PLUGIN,
     # the workflow plugins build QMP arguments with the typed layer
     'plugins': PLUGIN | QMP,

@@ -783,7 +783,7 @@ test_migrate_v2 (void)
 
   store = aqmp_job_store_new (path, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (aqmp_job_store_get_schema_version (store), ==, 3);
+  g_assert_cmpint (aqmp_job_store_get_schema_version (store), ==, AQMP_JOB_STORE_SCHEMA_VERSION);
   all = aqmp_job_store_list_jobs (store, NULL, FALSE, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (all->len, ==, 5);

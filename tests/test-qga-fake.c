@@ -717,6 +717,161 @@ test_agent_file_cap (Fixture *f, gconstpointer data)
   g_assert_cmpuint (aqmp_server_get_received (f->agent->server)->len, ==, received_before);
 }
 
+/* ----- the freeze guard (AqmpGuestFreeze) ----- */
+
+static gchar *
+agent_log (Fixture *f)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < f->agent->log->len; i++)
+    g_string_append_printf (text, "%s%s", i > 0 ? "|" : "", (const gchar *) g_ptr_array_index (f->agent->log, i));
+  return g_strdup (text->str);
+}
+
+static AqmpGuestFreeze *
+new_freeze (Fixture *f)
+{
+  g_autoptr(AqmpGuestAgent) agent = NULL;
+
+  fixture_connect (f);
+  agent = aqmp_guest_agent_new (f->client);
+  return aqmp_guest_freeze_new (agent);
+}
+
+static void
+test_freeze_guard (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpGuestFreeze) freeze = new_freeze (f);
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *log = NULL;
+
+  g_assert_false (aqmp_guest_freeze_is_frozen (freeze));
+  /* nothing frozen: nothing to thaw, nothing sent */
+  g_assert_true (aqmp_guest_freeze_thaw_sync (freeze, &error));
+  g_assert_cmpuint (f->agent->log->len, ==, 0);
+
+  g_assert_true (aqmp_guest_freeze_freeze_sync (freeze, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (f->agent->frozen);
+  g_assert_true (aqmp_guest_freeze_is_frozen (freeze));
+  /* one freeze at a time */
+  g_assert_false (aqmp_guest_freeze_freeze_sync (freeze, NULL, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_clear_error (&error);
+
+  g_assert_true (aqmp_guest_freeze_thaw_sync (freeze, &error));
+  g_assert_no_error (error);
+  g_assert_false (f->agent->frozen);
+  g_assert_false (aqmp_guest_freeze_is_frozen (freeze));
+  g_assert_cmpint (aqmp_guest_freeze_get_frozen_ms (freeze), >=, 0);
+  log = agent_log (f);
+  g_assert_cmpstr (log, ==, "guest-fsfreeze-freeze|guest-fsfreeze-thaw");
+}
+
+/* a failed freeze may have frozen some filesystems: the guard thaws */
+static void
+test_freeze_failed_thaws (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpGuestFreeze) freeze = new_freeze (f);
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *log = NULL;
+
+  f->agent->freeze_error = g_strdup ("failed to freeze /mnt: Device or resource busy");
+  g_assert_false (aqmp_guest_freeze_freeze_sync (freeze, NULL, &error));
+  g_assert_error (error, AQMP_ERROR, AQMP_ERROR_COMMAND);
+  g_assert_nonnull (strstr (error->message, "cannot freeze the guest's filesystems"));
+  g_assert_false (f->agent->frozen);
+  g_assert_false (aqmp_guest_freeze_is_frozen (freeze));
+  log = agent_log (f);
+  g_assert_cmpstr (log, ==, "guest-fsfreeze-freeze|guest-fsfreeze-thaw");
+}
+
+/* a failed freeze whose thaw fails too says both */
+static void
+test_freeze_failed_thaw_fails (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpGuestFreeze) freeze = new_freeze (f);
+  g_autoptr(GError) error = NULL;
+
+  f->agent->freeze_error = g_strdup ("failed to freeze /mnt");
+  f->agent->thaw_error = g_strdup ("failed to thaw /");
+  g_assert_false (aqmp_guest_freeze_freeze_sync (freeze, NULL, &error));
+  g_assert_nonnull (strstr (error->message, "failed to freeze /mnt"));
+  g_assert_nonnull (strstr (error->message, "could not be thawed: "));
+  g_assert_nonnull (strstr (error->message, "failed to thaw /"));
+}
+
+static void
+freeze_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  AqmpTestCall *call = user_data;
+
+  if (!aqmp_guest_freeze_freeze_finish (AQMP_GUEST_FREEZE (source), res, &call->error))
+    g_assert_nonnull (call->error);
+  call->done = TRUE;
+}
+
+/* cancelled while the freeze is on its way: it still reaches the guest,
+ * and the guard thaws before it reports the cancel */
+static void
+test_freeze_cancelled_thaws (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpGuestFreeze) freeze = new_freeze (f);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autofree gchar *log = NULL;
+  AqmpTestCall call = { 0, };
+
+  aqmp_guest_freeze_freeze_async (freeze, cancellable, freeze_done_cb, &call);
+  /* the freeze is on its way; its answer comes from the main loop */
+  g_cancellable_cancel (cancellable);
+  g_assert_true (aqmp_test_wait_for_flag (&call.done, AQMP_TEST_WAIT_MS));
+  g_assert_error (call.error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_assert_false (f->agent->frozen);
+  log = agent_log (f);
+  g_assert_cmpstr (log, ==, "guest-fsfreeze-freeze|guest-fsfreeze-thaw");
+  aqmp_test_call_clear (&call);
+}
+
+static gboolean
+agent_thawed (gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  return f->agent->log->len == 2 && !f->agent->frozen;
+}
+
+/* a guard dropped while frozen thaws on its own, and says it was a bug */
+static void
+test_freeze_dropped_thaws (Fixture *f, gconstpointer data)
+{
+  AqmpGuestFreeze *freeze = new_freeze (f);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (aqmp_guest_freeze_freeze_sync (freeze, NULL, &error));
+  g_test_expect_message ("aqmp-qga", G_LOG_LEVEL_WARNING, "*dropped while frozen*");
+  g_object_unref (freeze);
+  g_test_assert_expected_messages ();
+  g_assert_true (aqmp_test_wait_until (agent_thawed, f, AQMP_TEST_WAIT_MS));
+  /* the agent answers in order: the thaw's answer was read before this one */
+  assert_ping (f);
+}
+
+/* a failed thaw is an error of the thaw, in its own words */
+static void
+test_freeze_thaw_fails (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpGuestFreeze) freeze = new_freeze (f);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (aqmp_guest_freeze_freeze_sync (freeze, NULL, &error));
+  f->agent->thaw_error = g_strdup ("failed to thaw /");
+  g_assert_false (aqmp_guest_freeze_thaw_sync (freeze, &error));
+  g_assert_error (error, AQMP_ERROR, AQMP_ERROR_COMMAND);
+  g_assert_nonnull (strstr (error->message, "the guest's filesystems could not be thawed: "));
+  g_assert_nonnull (strstr (error->message, "failed to thaw /"));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -741,6 +896,12 @@ main (int argc, char **argv)
   ADD ("/aqmp/qga/no-reply/error-in-grace", test_shutdown_error_in_grace);
   ADD ("/aqmp/qga/no-reply/during-resync", test_no_reply_during_resync);
   ADD ("/aqmp/qga/fsfreeze/gate", test_fsfreeze_gate);
+  ADD ("/aqmp/qga/freeze/guard", test_freeze_guard);
+  ADD ("/aqmp/qga/freeze/failed-thaws", test_freeze_failed_thaws);
+  ADD ("/aqmp/qga/freeze/failed-thaw-fails", test_freeze_failed_thaw_fails);
+  ADD ("/aqmp/qga/freeze/cancelled-thaws", test_freeze_cancelled_thaws);
+  ADD ("/aqmp/qga/freeze/dropped-thaws", test_freeze_dropped_thaws);
+  ADD ("/aqmp/qga/freeze/thaw-fails", test_freeze_thaw_fails);
   ADD ("/aqmp/qga/agent/info", test_agent_info);
   ADD ("/aqmp/qga/agent/exec", test_agent_exec);
   ADD ("/aqmp/qga/agent/exec-timeout", test_agent_exec_timeout);

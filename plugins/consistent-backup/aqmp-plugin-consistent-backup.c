@@ -11,9 +11,11 @@
  *      then exist and their point in time is fixed;
  *   4. the jobs followed to their end by the runner.
  *
- * The guest is never left frozen: once the freeze was sent, every way out
- * (a failed freeze or transaction, cancellation, a lost QMP connection)
- * goes through the thaw, and a failed thaw is part of the error.
+ * The guest is never left frozen: the freeze and the thaw go through an
+ * #AqmpGuestFreeze (libaqmp-qga), which thaws a failed or cancelled
+ * freeze itself; once frozen, every way out (a failed transaction,
+ * cancellation, a lost QMP connection) goes through the thaw, and a failed
+ * thaw is part of the error.
  *
  * params:
  *   "disks": [{"device": NODE, "target": NODE}, ...], or the friendly form
@@ -52,7 +54,7 @@ typedef struct {
 
 typedef struct {
   AqmpWorkflowContext *context;
-  AqmpClient *qga;           /* the guest agent's client */
+  AqmpGuestFreeze *freeze;  /* the guest's filesystems, through its agent */
   GPtrArray *disks;          /* BackupDisk */
   AqmpQmpMirrorSyncMode sync;
   gint64 speed;              /* -1: QEMU's default */
@@ -64,7 +66,6 @@ typedef struct {
   gboolean done;
 
   gdouble fraction;          /* the last progress reported */
-  gint64 freeze_sent;        /* monotonic */
   gint64 frozen_ms;
   GError *error;             /* the first failure */
   GError *thaw_error;
@@ -96,7 +97,7 @@ backup_run_free (BackupRun *run)
   backup_clear_source (&run->cancel_source);
   backup_clear_source (&run->grace_source);
   g_clear_object (&run->context);
-  g_clear_object (&run->qga);
+  g_clear_object (&run->freeze);
   g_clear_pointer (&run->disks, g_ptr_array_unref);
   g_clear_object (&run->follow);
   g_clear_error (&run->error);
@@ -572,18 +573,11 @@ backup_thawed_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 {
   g_autoptr(GTask) task = user_data;
   BackupRun *run = g_task_get_task_data (task);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
   g_autofree gchar *message = NULL;
 
-  run->frozen_ms = (g_get_monotonic_time () - run->freeze_sent) / 1000;
-  if (value == NULL)
-    {
-      run->thaw_error = g_error_new (error->domain, error->code,
-                                     "the guest's filesystems could not be thawed: %s", error->message);
-      g_warning ("%s", run->thaw_error->message);
-      backup_progress (task, -1, run->thaw_error->message);
-    }
+  run->frozen_ms = aqmp_guest_freeze_get_frozen_ms (run->freeze);
+  if (!aqmp_guest_freeze_thaw_finish (AQMP_GUEST_FREEZE (source), res, &run->thaw_error))
+    backup_progress (task, -1, run->thaw_error->message);
   else
     {
       message = g_strdup_printf ("thawed after %" G_GINT64_FORMAT " ms", run->frozen_ms);
@@ -604,7 +598,7 @@ backup_thaw (GTask *task)
   BackupRun *run = g_task_get_task_data (task);
 
   /* not cancellable: this must reach the guest */
-  aqmp_client_execute_async (run->qga, "guest-fsfreeze-thaw", NULL, NULL, backup_thawed_cb, task);
+  aqmp_guest_freeze_thaw_async (run->freeze, backup_thawed_cb, task);
 }
 
 /* the transaction's jobs, matched to the disks by job id */
@@ -682,21 +676,17 @@ backup_frozen_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   GTask *task = user_data;
   BackupRun *run = g_task_get_task_data (task);
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
   g_autoptr(JsonObject) args = NULL;
 
-  /* even a failed freeze may have frozen some filesystems: thaw */
-  if (value == NULL)
+  /* a failed or cancelled freeze was thawed by the guard already */
+  if (!aqmp_guest_freeze_freeze_finish (AQMP_GUEST_FREEZE (source), res, &error))
     {
-      g_prefix_error (&error, "cannot freeze the guest's filesystems: ");
-      run->error = g_steal_pointer (&error);
-      backup_thaw (task);
-      return;
-    }
-  if (g_cancellable_is_cancelled (g_task_get_cancellable (task)))
-    {
-      run->cancelled = TRUE;
-      backup_thaw (task);
+      if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        run->cancelled = TRUE;
+      else
+        run->error = g_steal_pointer (&error);
+      backup_finish (task);
+      g_object_unref (task);
       return;
     }
   backup_progress (task, BACKUP_START_FRACTION / 4,
@@ -743,14 +733,12 @@ aqmp_consistent_backup_run_async (AqmpWorkflow *workflow, AqmpWorkflowContext *c
   if (g_task_return_error_if_cancelled (task))
     return;
   run->context = g_object_ref (context);
-  run->qga = g_object_ref (aqmp_guest_agent_get_client (agent));
+  run->freeze = aqmp_guest_freeze_new (agent);
   run->follow = g_cancellable_new ();
 
   backup_progress (task, 0.0, "freezing the guest's filesystems");
-  run->freeze_sent = g_get_monotonic_time ();
-  /* not cancellable: whether the guest is frozen must be known, to thaw it */
-  aqmp_client_execute_async (run->qga, "guest-fsfreeze-freeze", NULL, NULL, backup_frozen_cb,
-                             g_steal_pointer (&task));
+  /* sent whatever happens: the guard must know whether to thaw */
+  aqmp_guest_freeze_freeze_async (run->freeze, cancellable, backup_frozen_cb, g_steal_pointer (&task));
 }
 
 static void

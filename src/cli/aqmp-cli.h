@@ -107,6 +107,8 @@ gint      aqmp_cmd_shell          (gint             argc,
                                    gchar          **argv);
 gint      aqmp_cmd_job            (gint             argc,
                                    gchar          **argv);
+gint      aqmp_cmd_backup         (gint             argc,
+                                   gchar          **argv);
 gint      aqmp_cmd_ga             (gint             argc,
                                    gchar          **argv);
 gint      aqmp_cmd_ga_exec        (gint             argc,

@@ -17,6 +17,7 @@ static const AqmpCommand commands[] = {
   { "events", N_("Print events as JSON lines as they arrive"), aqmp_cmd_events },
   { "shell", N_("An interactive QMP shell that shows events as they arrive"), aqmp_cmd_shell },
   { "job", N_("Run, follow and list long-running block jobs"), aqmp_cmd_job },
+  { "backup", N_("Back up disks as chains of images; list, restore and verify them"), aqmp_cmd_backup },
   { "ga", N_("Run one QEMU guest agent command and print its result as JSON"), aqmp_cmd_ga },
   { "ga-exec", N_("Run a program in the guest and exit with its exit code"), aqmp_cmd_ga_exec },
   { "plugins", N_("List the loaded plugins and what each provides"), aqmp_cmd_plugins },

@@ -128,6 +128,60 @@ static const gchar *aqmp_job_store_schema_v3 =
   "DROP INDEX transitions_job;"
   "CREATE UNIQUE INDEX transitions_job ON transitions (job, timestamp, status);";
 
+/* v4: the backup catalog of libaqmp-backup (AqmpBackupCatalog), in the
+ * same database so that a backup's rows name the jobs that made it: chains
+ * (one per full backup, with the bitmaps its incrementals and
+ * differentials copy from), backups, their images (one per disk) and their
+ * jobs. The tables are the catalog's to read and write. */
+static const gchar *aqmp_job_store_schema_v4 =
+  "CREATE TABLE backup_chains ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  machine TEXT NOT NULL,"
+  "  name TEXT NOT NULL,"
+  "  directory TEXT NOT NULL,"
+  "  bitmap TEXT,"
+  "  diff_bitmap TEXT,"
+  "  state TEXT NOT NULL,"
+  "  created INTEGER NOT NULL,"
+  "  closed INTEGER);"
+  "CREATE TABLE backups ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  chain INTEGER NOT NULL REFERENCES backup_chains (id) ON DELETE CASCADE,"
+  "  parent INTEGER REFERENCES backups (id),"
+  "  level TEXT NOT NULL,"
+  "  requested TEXT NOT NULL,"
+  "  reason TEXT,"
+  "  state TEXT NOT NULL,"
+  "  error TEXT,"
+  "  quiesced INTEGER NOT NULL DEFAULT 0,"
+  "  compressed INTEGER NOT NULL DEFAULT 0,"
+  "  bytes INTEGER NOT NULL DEFAULT 0,"
+  "  created INTEGER NOT NULL,"
+  "  finished INTEGER);"
+  "CREATE TABLE backup_images ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  backup INTEGER NOT NULL REFERENCES backups (id) ON DELETE CASCADE,"
+  "  disk TEXT NOT NULL,"
+  "  source TEXT,"
+  "  path TEXT NOT NULL,"
+  "  node TEXT,"
+  "  job_id TEXT,"
+  "  backing INTEGER REFERENCES backup_images (id),"
+  "  virtual_size INTEGER NOT NULL,"
+  "  size INTEGER,"
+  "  bitmap TEXT,"
+  "  checksum TEXT);"
+  "CREATE TABLE backup_jobs ("
+  "  backup INTEGER NOT NULL REFERENCES backups (id) ON DELETE CASCADE,"
+  "  job INTEGER NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,"
+  "  disk TEXT,"
+  "  role TEXT NOT NULL);"
+  "CREATE INDEX backup_chains_machine ON backup_chains (machine, state);"
+  "CREATE INDEX backups_chain ON backups (chain);"
+  "CREATE INDEX backups_state ON backups (state);"
+  "CREATE INDEX backup_images_backup ON backup_images (backup);"
+  "CREATE INDEX backup_jobs_backup ON backup_jobs (backup);";
+
 gboolean
 aqmp_job_store_fail (AqmpJobStore *self, GError **error, const gchar *what)
 {
@@ -245,6 +299,10 @@ aqmp_job_store_migrate_from (AqmpJobStore *self, gint version, GError **error)
       G_GNUC_FALLTHROUGH;
     case 2:
       if (!aqmp_job_store_exec (self, aqmp_job_store_schema_v3, error))
+        return FALSE;
+      G_GNUC_FALLTHROUGH;
+    case 3:
+      if (!aqmp_job_store_exec (self, aqmp_job_store_schema_v4, error))
         return FALSE;
       G_GNUC_FALLTHROUGH;
     default:

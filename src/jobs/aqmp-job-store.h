@@ -18,7 +18,7 @@ G_BEGIN_DECLS
  *
  * The schema version aqmp_job_store_new() migrates a database to.
  */
-#define AQMP_JOB_STORE_SCHEMA_VERSION 3
+#define AQMP_JOB_STORE_SCHEMA_VERSION 4
 
 #define AQMP_TYPE_JOB_STORE (aqmp_job_store_get_type ())
 G_DECLARE_FINAL_TYPE (AqmpJobStore, aqmp_job_store, AQMP, JOB_STORE, GObject)

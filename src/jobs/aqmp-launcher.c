@@ -15,7 +15,9 @@
  *
  * Starts a QEMU for the caller, with QMP wired over a socket the library
  * made (one end of a socketpair, or a listening socket QEMU connects to),
- * and connects an #AqmpClient to it.
+ * and connects an #AqmpClient to it. It starts `qemu-storage-daemon` the
+ * same way (aqmp_launcher_new_storage_daemon()), for block jobs on image
+ * files without a guest.
  *
  * QEMU is killed and reaped when the launcher is stopped or dropped, and
  * it dies with the launching process too (`PR_SET_PDEATHSIG`).
@@ -40,6 +42,7 @@
 struct _AqmpLauncher {
   GObject parent_instance;
   gchar *binary;
+  AqmpLauncherKind kind;
   AqmpLauncherTransport transport;
   gboolean quiet;
   GPtrArray *args;
@@ -73,6 +76,43 @@ aqmp_launcher_new (const gchar *binary)
     binary = g_getenv ("AQMP_QEMU");
   self->binary = g_strdup (binary != NULL && binary[0] != '\0' ? binary : "qemu-system-x86_64");
   return self;
+}
+
+/**
+ * aqmp_launcher_new_storage_daemon:
+ * @binary: (nullable) (type filename): the storage daemon's binary; %NULL
+ *   for `$AQMP_QEMU_STORAGE_DAEMON`, or else `qemu-storage-daemon` from
+ *   `PATH`
+ *
+ * A launcher of `qemu-storage-daemon`: give it `--blockdev` arguments
+ * (and others), and it adds the QMP monitor as `--chardev` and
+ * `--monitor`.
+ *
+ * Returns: (transfer full): a new #AqmpLauncher
+ */
+AqmpLauncher *
+aqmp_launcher_new_storage_daemon (const gchar *binary)
+{
+  AqmpLauncher *self = g_object_new (AQMP_TYPE_LAUNCHER, NULL);
+
+  if (binary == NULL)
+    binary = g_getenv ("AQMP_QEMU_STORAGE_DAEMON");
+  self->binary = g_strdup (binary != NULL && binary[0] != '\0' ? binary : "qemu-storage-daemon");
+  self->kind = AQMP_LAUNCHER_KIND_STORAGE_DAEMON;
+  return self;
+}
+
+/**
+ * aqmp_launcher_get_kind:
+ * @self: an #AqmpLauncher
+ *
+ * Returns: what the launcher starts
+ */
+AqmpLauncherKind
+aqmp_launcher_get_kind (AqmpLauncher *self)
+{
+  g_return_val_if_fail (AQMP_IS_LAUNCHER (self), AQMP_LAUNCHER_KIND_QEMU);
+  return self->kind;
 }
 
 /**
@@ -228,6 +268,7 @@ aqmp_launcher_launch_socketpair (AqmpLauncher *self, GTask *task, GError **error
   g_autoptr(GSocketConnection) connection = NULL;
   g_autofree gchar *chardev = g_strdup_printf ("socket,id=aqmp-qmp,fd=%d", AQMP_LAUNCHER_QMP_FD);
   const gchar *qmp_args[] = { "-chardev", chardev, "-mon", "chardev=aqmp-qmp,mode=control", NULL };
+  const gchar *daemon_args[] = { "--chardev", chardev, "--monitor", "chardev=aqmp-qmp", NULL };
 
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) != 0)
     {
@@ -243,7 +284,8 @@ aqmp_launcher_launch_socketpair (AqmpLauncher *self, GTask *task, GError **error
       return FALSE;
     }
   /* the launcher closes fds[1] in the parent once QEMU has it */
-  self->process = aqmp_launcher_spawn (self, qmp_args, fds[1], error);
+  self->process = aqmp_launcher_spawn (self, self->kind == AQMP_LAUNCHER_KIND_STORAGE_DAEMON ? daemon_args : qmp_args,
+                                       fds[1], error);
   if (self->process == NULL)
     return FALSE;
   connection = g_socket_connection_factory_create_connection (socket);
@@ -260,6 +302,7 @@ aqmp_launcher_launch_listen (AqmpLauncher *self, GTask *task, GError **error)
   g_autofree gchar *listening = NULL;
   g_autofree gchar *qmp = NULL;
   const gchar *qmp_args[] = { "-qmp", NULL, NULL };
+  const gchar *daemon_args[] = { "--chardev", NULL, "--monitor", "chardev=aqmp-qmp", NULL };
 
   self->dir = g_dir_make_tmp ("aqmp-launcher-XXXXXX", error);
   if (self->dir == NULL)
@@ -269,9 +312,15 @@ aqmp_launcher_launch_listen (AqmpLauncher *self, GTask *task, GError **error)
   listening = aqmp_client_listen (self->client, address, error);
   if (listening == NULL)
     return FALSE;
-  qmp = g_strdup_printf ("unix:%s", path);
+  /* the storage daemon's chardev connects to our socket: client mode */
+  if (self->kind == AQMP_LAUNCHER_KIND_STORAGE_DAEMON)
+    qmp = g_strdup_printf ("socket,id=aqmp-qmp,path=%s", path);
+  else
+    qmp = g_strdup_printf ("unix:%s", path);
   qmp_args[1] = qmp;
-  self->process = aqmp_launcher_spawn (self, qmp_args, -1, error);
+  daemon_args[1] = qmp;
+  self->process = aqmp_launcher_spawn (self, self->kind == AQMP_LAUNCHER_KIND_STORAGE_DAEMON ? daemon_args : qmp_args,
+                                       -1, error);
   if (self->process == NULL)
     return FALSE;
   aqmp_client_accept_async (self->client, g_task_get_cancellable (task),

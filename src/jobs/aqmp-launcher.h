@@ -25,11 +25,27 @@ typedef enum {
   AQMP_LAUNCHER_TRANSPORT_LISTEN,
 } AqmpLauncherTransport;
 
+/**
+ * AqmpLauncherKind:
+ * @AQMP_LAUNCHER_KIND_QEMU: a QEMU system emulator (`qemu-system-*`),
+ *   QMP on `-chardev`/`-mon` or `-qmp`
+ * @AQMP_LAUNCHER_KIND_STORAGE_DAEMON: `qemu-storage-daemon`, which runs
+ *   block nodes and jobs without a guest; QMP on `--chardev`/`--monitor`
+ *
+ * Which program an #AqmpLauncher starts, and so how it wires QMP.
+ */
+typedef enum {
+  AQMP_LAUNCHER_KIND_QEMU,
+  AQMP_LAUNCHER_KIND_STORAGE_DAEMON,
+} AqmpLauncherKind;
+
 #define AQMP_TYPE_LAUNCHER (aqmp_launcher_get_type ())
 G_DECLARE_FINAL_TYPE (AqmpLauncher, aqmp_launcher, AQMP, LAUNCHER, GObject)
 
 AqmpLauncher *aqmp_launcher_new             (const gchar            *binary);
+AqmpLauncher *aqmp_launcher_new_storage_daemon (const gchar         *binary);
 const gchar  *aqmp_launcher_get_binary      (AqmpLauncher           *self);
+AqmpLauncherKind aqmp_launcher_get_kind     (AqmpLauncher           *self);
 void          aqmp_launcher_set_transport   (AqmpLauncher           *self,
                                              AqmpLauncherTransport   transport);
 void          aqmp_launcher_set_quiet       (AqmpLauncher           *self,

@@ -1,0 +1,315 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/*
+ * The disks of a backup run and their targets, over QMP: which block
+ * nodes there are (query-named-block-nodes, query-block), and a target
+ * image made the way it works when QEMU runs elsewhere: blockdev-create
+ * jobs for the file and the qcow2 format, then blockdev-add. Whatever
+ * was added is removed again by aqmp_backup_target_release(), on every
+ * path.
+ */
+
+#include "config.h"
+
+#include <unistd.h>
+
+#include "aqmp-backup-private.h"
+
+void
+aqmp_backup_disk_free (AqmpBackupDisk *disk)
+{
+  if (disk == NULL)
+    return;
+  g_free (disk->disk);
+  g_free (disk->device);
+  g_free (disk->driver);
+  g_strfreev (disk->bitmaps);
+  g_free (disk->path);
+  g_free (disk->file_node);
+  g_free (disk->target_node);
+  g_clear_pointer (&disk->image, aqmp_backup_image_unref);
+  g_clear_object (&disk->job);
+  g_free (disk);
+}
+
+gboolean
+aqmp_backup_disk_has_bitmap (AqmpBackupDisk *disk, const gchar *name)
+{
+  return name != NULL && disk->bitmaps != NULL && g_strv_contains ((const gchar * const *) disk->bitmaps, name);
+}
+
+static AqmpBackupDisk *
+aqmp_backup_disk_from_node (JsonObject *node)
+{
+  AqmpBackupDisk *disk = g_new0 (AqmpBackupDisk, 1);
+  JsonObject *image = aqmp_json_get_object (node, "image");
+  JsonArray *bitmaps = aqmp_json_get_array (node, "dirty-bitmaps");
+  g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
+
+  disk->disk = g_strdup (aqmp_json_get_string (node, "node-name"));
+  disk->driver = g_strdup (aqmp_json_get_string (node, "drv"));
+  disk->virtual_size = image != NULL ? aqmp_json_get_int (image, "virtual-size", 0) : 0;
+  for (guint i = 0; bitmaps != NULL && i < json_array_get_length (bitmaps); i++)
+    {
+      JsonObject *bitmap = json_array_get_object_element (bitmaps, i);
+      const gchar *name = bitmap != NULL ? aqmp_json_get_string (bitmap, "name") : NULL;
+      if (name != NULL)
+        g_strv_builder_add (names, name);
+    }
+  disk->bitmaps = g_strv_builder_end (names);
+  return disk;
+}
+
+static JsonArray *
+aqmp_backup_query_array (AqmpClient *client, const gchar *command, JsonObject *arguments,
+                         GCancellable *cancellable, GError **error)
+{
+  g_autoptr(JsonNode) reply = aqmp_client_execute_sync (client, command, arguments, cancellable, error);
+
+  if (reply == NULL)
+    return NULL;
+  if (!JSON_NODE_HOLDS_ARRAY (reply))
+    {
+      g_set_error (error, AQMP_BACKUP_ERROR, AQMP_BACKUP_ERROR_FAILED, "%s did not return a list", command);
+      return NULL;
+    }
+  return json_array_ref (json_node_get_array (reply));
+}
+
+/* device name -> root node name, from query-block */
+static GHashTable *
+aqmp_backup_query_devices (AqmpClient *client, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(JsonArray) blocks = aqmp_backup_query_array (client, "query-block", NULL, cancellable, error);
+  g_autoptr(GHashTable) devices = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+
+  if (blocks == NULL)
+    return NULL;
+  for (guint i = 0; i < json_array_get_length (blocks); i++)
+    {
+      JsonObject *block = json_array_get_object_element (blocks, i);
+      JsonObject *inserted = block != NULL ? aqmp_json_get_object (block, "inserted") : NULL;
+      const gchar *device = block != NULL ? aqmp_json_get_string (block, "device") : NULL;
+      const gchar *node = inserted != NULL ? aqmp_json_get_string (inserted, "node-name") : NULL;
+
+      if (node == NULL)
+        continue;
+      if (device == NULL || device[0] == '\0')
+        device = aqmp_json_get_string (block, "qdev");
+      if (device != NULL)
+        g_hash_table_insert (devices, g_strdup (device), g_strdup (node));
+    }
+  return g_steal_pointer (&devices);
+}
+
+static gboolean
+aqmp_backup_disk_listed (AqmpBackupDisk *disk, const gchar * const *names)
+{
+  return names != NULL &&
+         (g_strv_contains (names, disk->disk) || (disk->device != NULL && g_strv_contains (names, disk->device)));
+}
+
+/* the disks to back up: @wanted (node or device names), or else every
+ * device's root node; less @excluded */
+GPtrArray *
+aqmp_backup_disks_query (AqmpClient *client, const gchar * const *wanted, const gchar * const *excluded,
+                         GCancellable *cancellable, GError **error)
+{
+  g_autoptr(JsonObject) flat = json_object_new ();
+  g_autoptr(JsonArray) nodes = NULL;
+  g_autoptr(GHashTable) devices = NULL;
+  g_autoptr(GHashTable) by_node = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GPtrArray) all = g_ptr_array_new_with_free_func ((GDestroyNotify) aqmp_backup_disk_free);
+  g_autoptr(GPtrArray) disks = g_ptr_array_new_with_free_func ((GDestroyNotify) aqmp_backup_disk_free);
+  GHashTableIter iter;
+  gpointer device, node;
+
+  json_object_set_boolean_member (flat, "flat", TRUE);
+  nodes = aqmp_backup_query_array (client, "query-named-block-nodes", flat, cancellable, error);
+  if (nodes == NULL)
+    return NULL;
+  devices = aqmp_backup_query_devices (client, cancellable, error);
+  if (devices == NULL)
+    return NULL;
+  for (guint i = 0; i < json_array_get_length (nodes); i++)
+    {
+      JsonObject *object = json_array_get_object_element (nodes, i);
+      AqmpBackupDisk *disk;
+
+      if (object == NULL || aqmp_json_get_string (object, "node-name") == NULL)
+        continue;
+      disk = aqmp_backup_disk_from_node (object);
+      g_ptr_array_add (all, disk);
+      g_hash_table_insert (by_node, disk->disk, disk);
+    }
+  g_hash_table_iter_init (&iter, devices);
+  while (g_hash_table_iter_next (&iter, &device, &node))
+    {
+      AqmpBackupDisk *disk = g_hash_table_lookup (by_node, node);
+      if (disk != NULL && disk->device == NULL)
+        disk->device = g_strdup (device);
+    }
+  for (guint i = 0; wanted != NULL && wanted[i] != NULL; i++)
+    {
+      gboolean found = FALSE;
+      for (guint j = 0; j < all->len && !found; j++)
+        {
+          AqmpBackupDisk *disk = g_ptr_array_index (all, j);
+          const gchar *one[] = { wanted[i], NULL };
+          found = aqmp_backup_disk_listed (disk, one);
+        }
+      if (!found)
+        {
+          g_set_error (error, AQMP_BACKUP_ERROR, AQMP_BACKUP_ERROR_NO_DISK,
+                       "No block node or device named %s", wanted[i]);
+          return NULL;
+        }
+    }
+  for (guint i = 0; i < all->len; i++)
+    {
+      AqmpBackupDisk *disk = g_ptr_array_index (all, i);
+      gboolean take = (wanted != NULL && wanted[0] != NULL) ? aqmp_backup_disk_listed (disk, wanted)
+                                                            : disk->device != NULL;
+
+      if (!take || aqmp_backup_disk_listed (disk, excluded))
+        continue;
+      g_ptr_array_add (disks, g_ptr_array_steal_index (all, i));
+      i--;
+    }
+  if (disks->len == 0)
+    {
+      g_set_error (error, AQMP_BACKUP_ERROR, AQMP_BACKUP_ERROR_NO_DISK, "No disk to back up");
+      return NULL;
+    }
+  return g_steal_pointer (&disks);
+}
+
+static gboolean
+aqmp_backup_execute (AqmpClient *client, const gchar *command, JsonObject *arguments,
+                     GCancellable *cancellable, GError **error)
+{
+  g_autoptr(JsonNode) reply = aqmp_client_execute_sync (client, command, arguments, cancellable, error);
+  return reply != NULL;
+}
+
+/* one blockdev-create job through the runner, to its end */
+static gboolean
+aqmp_backup_create_job (AqmpJobRunner *runner, AqmpBackupCatalog *catalog, gint64 backup_id,
+                        AqmpBackupDisk *disk, JsonObject *options, guint32 uid, GCancellable *cancellable,
+                        GError **error)
+{
+  g_autoptr(JsonObject) arguments = json_object_new ();
+  g_autoptr(GPtrArray) jobs = NULL;
+  AqmpJob *job;
+
+  json_object_set_object_member (arguments, "options", json_object_ref (options));
+  jobs = aqmp_job_runner_start_full_sync (runner, "blockdev-create", arguments, AQMP_JOB_START_FLAGS_NONE, uid,
+                                          cancellable, error);
+  if (jobs == NULL)
+    return FALSE;
+  job = g_ptr_array_index (jobs, 0);
+  if (!aqmp_backup_catalog_add_job (catalog, backup_id, aqmp_job_get_store_id (job), disk->disk, "create", error))
+    return FALSE;
+  if (!aqmp_job_wait_sync (job, cancellable, error))
+    {
+      g_prefix_error (error, "Creating %s: ", disk->path);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static JsonObject *
+aqmp_backup_file_options (const gchar *path)
+{
+  JsonObject *file = json_object_new ();
+
+  json_object_set_string_member (file, "driver", "file");
+  json_object_set_string_member (file, "filename", path);
+  return file;
+}
+
+static gboolean
+aqmp_backup_target_format (AqmpJobRunner *runner, AqmpBackupCatalog *catalog, gint64 backup_id,
+                           AqmpBackupDisk *disk, const gchar *backing, guint32 uid, GCancellable *cancellable,
+                           GError **error)
+{
+  g_autoptr(JsonObject) qcow2 = json_object_new ();
+
+  json_object_set_string_member (qcow2, "driver", "qcow2");
+  json_object_set_string_member (qcow2, "file", disk->file_node);
+  json_object_set_int_member (qcow2, "size", disk->virtual_size);
+  if (backing != NULL)
+    {
+      /* relative to the image: the chain's directory moves as one */
+      json_object_set_string_member (qcow2, "backing-file", backing);
+      json_object_set_string_member (qcow2, "backing-fmt", "qcow2");
+    }
+  return aqmp_backup_create_job (runner, catalog, backup_id, disk, qcow2, uid, cancellable, error);
+}
+
+/* the target of @disk at disk->path, a qcow2 image whose backing file is
+ * @backing (a name relative to the image, or %NULL), added to QEMU as
+ * disk->target_node without its backing chain: a backup writes only */
+gboolean
+aqmp_backup_target_create (AqmpJobRunner *runner, AqmpBackupCatalog *catalog, gint64 backup_id,
+                           AqmpBackupDisk *disk, const gchar *backing, guint32 uid, GCancellable *cancellable,
+                           GError **error)
+{
+  AqmpClient *client = aqmp_job_runner_get_client (runner);
+  g_autoptr(JsonObject) file = aqmp_backup_file_options (disk->path);
+  g_autoptr(JsonObject) target = json_object_new ();
+
+  json_object_set_int_member (file, "size", 0);
+  disk->file_created = TRUE;
+  if (!aqmp_backup_create_job (runner, catalog, backup_id, disk, file, uid, cancellable, error))
+    return FALSE;
+  json_object_remove_member (file, "size");
+  json_object_set_string_member (file, "node-name", disk->file_node);
+  if (!aqmp_backup_execute (client, "blockdev-add", file, cancellable, error))
+    return FALSE;
+  disk->file_attached = TRUE;
+  if (!aqmp_backup_target_format (runner, catalog, backup_id, disk, backing, uid, cancellable, error))
+    return FALSE;
+  json_object_set_string_member (target, "driver", "qcow2");
+  json_object_set_string_member (target, "node-name", disk->target_node);
+  json_object_set_string_member (target, "file", disk->file_node);
+  json_object_set_null_member (target, "backing");
+  if (!aqmp_backup_execute (client, "blockdev-add", target, cancellable, error))
+    return FALSE;
+  disk->target_attached = TRUE;
+  return TRUE;
+}
+
+static void
+aqmp_backup_node_del (AqmpClient *client, const gchar *node)
+{
+  g_autoptr(JsonObject) arguments = json_object_new ();
+  g_autoptr(GError) error = NULL;
+
+  json_object_set_string_member (arguments, "node-name", node);
+  if (!aqmp_backup_execute (client, "blockdev-del", arguments, NULL, &error))
+    g_warning ("Could not remove the backup target %s from QEMU: %s", node, error->message);
+}
+
+/* removes what aqmp_backup_target_create() added to QEMU, whatever it
+ * got to; never cancelled, so that QEMU keeps no node of ours */
+void
+aqmp_backup_target_release (AqmpClient *client, AqmpBackupDisk *disk)
+{
+  if (disk->target_attached)
+    aqmp_backup_node_del (client, disk->target_node);
+  disk->target_attached = FALSE;
+  if (disk->file_attached)
+    aqmp_backup_node_del (client, disk->file_node);
+  disk->file_attached = FALSE;
+}
+
+gboolean
+aqmp_backup_bitmap_remove (AqmpClient *client, const gchar *node, const gchar *name, GError **error)
+{
+  g_autoptr(JsonObject) arguments = json_object_new ();
+
+  json_object_set_string_member (arguments, "node", node);
+  json_object_set_string_member (arguments, "name", name);
+  return aqmp_backup_execute (client, "block-dirty-bitmap-remove", arguments, NULL, error);
+}

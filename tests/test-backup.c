@@ -1,0 +1,1003 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+/*
+ * libaqmp-backup against a real QEMU 7.2 (`-machine none`, qcow2 disks
+ * added with blockdev-add, guest data written with HMP qemu-io): chains
+ * of full, incremental and differential backups restored and compared
+ * with copies of the source taken at each point; several disks in one
+ * atomic transaction; a failing (blkdebug) and a cancelled incremental
+ * that leave the chain usable; auto choosing full when the bitmap went
+ * away; verify finding a corrupted and a missing image.
+ */
+#include <fcntl.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
+#include <aqmp/aqmp-backup.h>
+
+#include "aqmp-test-fake-agent.h"
+#include "aqmp-test-jobs.h"
+#include "aqmp-test-qemu.h"
+
+#define MIB (1024 * 1024)
+#define DISK_SIZE (8 * MIB)
+#define RUN_WAIT_MS 60000
+
+typedef struct {
+  AqmpTestQemu *qemu;
+  AqmpClient *client;
+  gchar *dir;
+  gchar *backups;
+  AqmpJobStore *store;
+  AqmpJobRunner *runner;
+  AqmpBackupCatalog *catalog;
+  guint copies;
+} Fixture;
+
+static void
+fixture_setup (Fixture *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *db = NULL;
+  int saved, null;
+
+  /* HMP qemu-io prints on QEMU's stdout, which must not be the TAP
+   * stream */
+  saved = dup (STDOUT_FILENO);
+  null = g_open ("/dev/null", O_WRONLY, 0);
+  fflush (stdout);
+  dup2 (null, STDOUT_FILENO);
+  f->qemu = aqmp_test_qemu_new (NULL);
+  dup2 (saved, STDOUT_FILENO);
+  close (saved);
+  close (null);
+  f->client = aqmp_test_connect (f->qemu->address);
+  f->dir = g_strdup (f->qemu->dir);
+  f->backups = g_build_filename (f->dir, "backups", NULL);
+  db = g_build_filename (f->dir, "jobs.db", NULL);
+  f->store = aqmp_job_store_new (db, &error);
+  g_assert_no_error (error);
+  f->runner = aqmp_job_runner_new (f->client, f->store, f->qemu->address);
+  aqmp_job_runner_set_poll_interval (f->runner, 50);
+  f->catalog = aqmp_backup_catalog_new (f->store, &error);
+  g_assert_no_error (error);
+}
+
+static void
+fixture_teardown (Fixture *f, gconstpointer data)
+{
+  g_clear_object (&f->catalog);
+  g_clear_object (&f->runner);
+  g_clear_object (&f->store);
+  g_clear_object (&f->client);
+  g_clear_pointer (&f->qemu, aqmp_test_qemu_free);
+  g_free (f->backups);
+  g_free (f->dir);
+}
+
+/* a tool that must succeed; its output */
+static gchar *
+tool (const gchar *first, ...)
+{
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *err = NULL;
+  gchar *out = NULL;
+  gint status = 0;
+  va_list args;
+
+  va_start (args, first);
+  for (const gchar *arg = first; arg != NULL; arg = va_arg (args, const gchar *))
+    g_ptr_array_add (argv, (gpointer) arg);
+  va_end (args);
+  g_ptr_array_add (argv, NULL);
+  g_assert_true (g_spawn_sync (NULL, (gchar **) argv->pdata, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL,
+                               &out, &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("%s %s failed: %s", first, (gchar *) argv->pdata[1], err);
+  return out;
+}
+
+static JsonNode *
+qmp (Fixture *f, const gchar *command, const gchar *json, GError **error)
+{
+  g_autoptr(JsonObject) args = json != NULL ? aqmp_test_object_from_json (json) : NULL;
+  return aqmp_client_execute_sync (f->client, command, args, NULL, error);
+}
+
+static void
+qmp_ok (Fixture *f, const gchar *command, const gchar *json)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = qmp (f, command, json, &error);
+
+  g_assert_no_error (error);
+}
+
+/* an HMP qemu-io command on @node, which must succeed */
+static void
+qemu_io (Fixture *f, const gchar *node, const gchar *command)
+{
+  g_autoptr(JsonObject) args = json_object_new ();
+  g_autofree gchar *line = g_strdup_printf ("qemu-io %s \"%s\"", node, command);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) value = NULL;
+  const gchar *out;
+
+  json_object_set_string_member (args, "command-line", line);
+  value = aqmp_client_execute_sync (f->client, "human-monitor-command", args, NULL, &error);
+  g_assert_no_error (error);
+  out = json_node_get_string (value);
+  if (out != NULL && (strstr (out, "error") != NULL || strstr (out, "failed") != NULL))
+    g_error ("%s: %s", line, out);
+}
+
+static void
+guest_write (Fixture *f, const gchar *node, guint pattern, gint64 offset, gint64 length)
+{
+  g_autofree gchar *command = g_strdup_printf ("write -P 0x%02x %" G_GINT64_FORMAT " %" G_GINT64_FORMAT,
+                                               pattern, offset, length);
+  qemu_io (f, node, command);
+}
+
+static gchar *
+disk_path (Fixture *f, const gchar *node)
+{
+  g_autofree gchar *name = g_strdup_printf ("%s.qcow2", node);
+  return g_build_filename (f->dir, name, NULL);
+}
+
+static gchar *
+make_image (Fixture *f, const gchar *node, const gchar *options)
+{
+  gchar *path = disk_path (f, node);
+  g_autofree gchar *out = tool ("qemu-img", "create", "-q", "-f", "qcow2", "-o",
+                                options != NULL ? options : "compat=1.1", path, "8M", NULL);
+  return path;
+}
+
+/* a qcow2 disk @node over its file, or over blkdebug with @blkdebug's
+ * rules (JSON members) */
+static void
+add_disk (Fixture *f, const gchar *node, const gchar *options, const gchar *blkdebug)
+{
+  g_autofree gchar *path = make_image (f, node, options);
+  g_autofree gchar *file = g_strdup_printf ("{\"driver\": \"file\", \"filename\": \"%s\"}", path);
+  g_autofree gchar *child = blkdebug != NULL
+                              ? g_strdup_printf ("{\"driver\": \"blkdebug\", \"image\": %s, %s}", file, blkdebug)
+                              : g_strdup (file);
+  g_autofree gchar *json = g_strdup_printf ("{\"driver\": \"qcow2\", \"node-name\": \"%s\", \"file\": %s}",
+                                            node, child);
+  qmp_ok (f, "blockdev-add", json);
+}
+
+/* a raw copy of @node's content now, read from its file */
+static gchar *
+copy_source (Fixture *f, const gchar *node)
+{
+  g_autofree gchar *path = disk_path (f, node);
+  g_autofree gchar *name = g_strdup_printf ("copy-%u-%s.raw", f->copies++, node);
+  gchar *copy = g_build_filename (f->dir, name, NULL);
+  g_autofree gchar *out = NULL;
+
+  qemu_io (f, node, "flush");
+  out = tool ("qemu-img", "convert", "-U", "-f", "qcow2", "-O", "raw", path, copy, NULL);
+  return copy;
+}
+
+static AqmpBackupOptions *
+options_new (Fixture *f, AqmpBackupLevel level, const gchar *first_disk, ...)
+{
+  AqmpBackupOptions *options = aqmp_backup_options_new ();
+  va_list args;
+
+  aqmp_backup_options_set_level (options, level);
+  aqmp_backup_options_set_directory (options, f->backups);
+  va_start (args, first_disk);
+  for (const gchar *disk = first_disk; disk != NULL; disk = va_arg (args, const gchar *))
+    aqmp_backup_options_add_disk (options, disk);
+  va_end (args);
+  return options;
+}
+
+static AqmpBackupRecord *
+run_options (Fixture *f, AqmpBackupOptions *options, gchar **reason, GError **error)
+{
+  g_autoptr(AqmpBackupRun) run = aqmp_backup_run_new (f->runner, f->catalog, options);
+  g_autoptr(AqmpTestDeadline) deadline = aqmp_test_deadline_new (RUN_WAIT_MS);
+  AqmpBackupRecord *record = aqmp_backup_run_run_sync (run, aqmp_test_deadline_get_cancellable (deadline), error);
+
+  if (reason != NULL)
+    *reason = g_strdup (aqmp_backup_run_get_reason (run));
+  return record;
+}
+
+static AqmpBackupRecord *
+run_level (Fixture *f, AqmpBackupLevel level, const gchar *disk)
+{
+  g_autoptr(AqmpBackupOptions) options = options_new (f, level, disk, NULL);
+  g_autoptr(GError) error = NULL;
+  AqmpBackupRecord *record = run_options (f, options, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (record);
+  g_assert_cmpint (aqmp_backup_record_get_state (record), ==, AQMP_BACKUP_STATE_COMPLETED);
+  return record;
+}
+
+/* restores @disk at @backup into a new file, and compares it with @copy */
+static void
+assert_restores (Fixture *f, AqmpBackupRecord *backup, const gchar *disk, const gchar *copy)
+{
+  g_autofree gchar *name = g_strdup_printf ("restore-%" G_GINT64_FORMAT "-%s.qcow2",
+                                            aqmp_backup_record_get_id (backup), disk);
+  g_autofree gchar *target = g_build_filename (f->dir, name, NULL);
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *info = NULL;
+
+  g_assert_true (aqmp_backup_catalog_restore_sync (f->catalog, aqmp_backup_record_get_id (backup), disk, target,
+                                                   NULL, &error));
+  g_assert_no_error (error);
+  /* standalone, and the same content as the source at that point */
+  info = tool ("qemu-img", "info", "--output=json", target, NULL);
+  g_assert_null (strstr (info, "backing-filename"));
+  out = tool ("qemu-img", "compare", "-f", "qcow2", "-F", "raw", target, copy, NULL);
+  g_assert_nonnull (strstr (out, "identical"));
+}
+
+static gboolean
+node_has_bitmap (Fixture *f, const gchar *node, const gchar *bitmap)
+{
+  g_autoptr(JsonNode) value = qmp (f, "query-named-block-nodes", "{\"flat\": true}", NULL);
+  JsonArray *nodes = json_node_get_array (value);
+
+  for (guint i = 0; i < json_array_get_length (nodes); i++)
+    {
+      JsonObject *object = json_array_get_object_element (nodes, i);
+      JsonArray *bitmaps;
+
+      if (g_strcmp0 (json_object_get_string_member (object, "node-name"), node) != 0 ||
+          !json_object_has_member (object, "dirty-bitmaps"))
+        continue;
+      bitmaps = json_object_get_array_member (object, "dirty-bitmaps");
+      for (guint j = 0; j < json_array_get_length (bitmaps); j++)
+        if (g_strcmp0 (json_object_get_string_member (json_array_get_object_element (bitmaps, j), "name"),
+                       bitmap) == 0)
+          return TRUE;
+    }
+  return FALSE;
+}
+
+/* no node of a backup is left in QEMU, and no job */
+static void
+assert_qemu_clean (Fixture *f)
+{
+  g_autoptr(JsonNode) nodes = qmp (f, "query-named-block-nodes", "{\"flat\": true}", NULL);
+  g_autoptr(JsonNode) jobs = qmp (f, "query-jobs", NULL, NULL);
+  g_autofree gchar *text = aqmp_json_to_string (nodes, FALSE);
+
+  g_assert_null (strstr (text, "aqmp-backup-"));
+  g_assert_cmpuint (json_array_get_length (json_node_get_array (jobs)), ==, 0);
+}
+
+static AqmpBackupChain *
+chain_of (Fixture *f, AqmpBackupRecord *backup)
+{
+  g_autoptr(GError) error = NULL;
+  AqmpBackupChain *chain = aqmp_backup_catalog_get_chain (f->catalog, aqmp_backup_record_get_chain_id (backup),
+                                                          &error);
+  g_assert_no_error (error);
+  return chain;
+}
+
+static AqmpBackupImage *
+image_of (Fixture *f, AqmpBackupRecord *backup, guint index)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) images = aqmp_backup_catalog_list_images (f->catalog, aqmp_backup_record_get_id (backup),
+                                                                 &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (images->len, >, index);
+  return aqmp_backup_image_ref (g_ptr_array_index (images, index));
+}
+
+/* full -> write -> incremental -> write -> incremental: each point
+ * restores to the source as it was; an incremental copies what changed */
+static void
+test_backup_chain (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpBackupRecord) full = NULL;
+  g_autoptr(AqmpBackupRecord) inc1 = NULL;
+  g_autoptr(AqmpBackupRecord) inc2 = NULL;
+  g_autoptr(AqmpBackupChain) chain = NULL;
+  g_autoptr(AqmpBackupImage) image = NULL;
+  g_autofree gchar *copy0 = NULL;
+  g_autofree gchar *copy1 = NULL;
+  g_autofree gchar *copy2 = NULL;
+  g_autoptr(GArray) jobs = NULL;
+  g_auto(GStrv) problems = NULL;
+  g_autoptr(GError) error = NULL;
+
+  add_disk (f, "disk0", NULL, NULL);
+  guest_write (f, "disk0", 0xab, 0, MIB);
+  copy0 = copy_source (f, "disk0");
+  full = run_level (f, AQMP_BACKUP_LEVEL_FULL, "disk0");
+  g_assert_cmpint (aqmp_backup_record_get_level (full), ==, AQMP_BACKUP_LEVEL_FULL);
+  g_assert_cmpint (aqmp_backup_record_get_parent_id (full), ==, 0);
+  chain = chain_of (f, full);
+  g_assert_true (node_has_bitmap (f, "disk0", aqmp_backup_chain_get_bitmap (chain)));
+  g_assert_true (node_has_bitmap (f, "disk0", aqmp_backup_chain_get_diff_bitmap (chain)));
+  assert_qemu_clean (f);
+
+  guest_write (f, "disk0", 0xcd, 2 * MIB, MIB);
+  copy1 = copy_source (f, "disk0");
+  inc1 = run_level (f, AQMP_BACKUP_LEVEL_INCREMENTAL, "disk0");
+  g_assert_cmpint (aqmp_backup_record_get_parent_id (inc1), ==, aqmp_backup_record_get_id (full));
+  g_assert_cmpint (aqmp_backup_record_get_chain_id (inc1), ==, aqmp_backup_chain_get_id (chain));
+  /* only the changed MiB */
+  g_assert_cmpint (aqmp_backup_record_get_bytes (inc1), ==, MIB);
+
+  guest_write (f, "disk0", 0xef, 512 * 1024, MIB);
+  copy2 = copy_source (f, "disk0");
+  inc2 = run_level (f, AQMP_BACKUP_LEVEL_INCREMENTAL, "disk0");
+  g_assert_cmpint (aqmp_backup_record_get_parent_id (inc2), ==, aqmp_backup_record_get_id (inc1));
+  g_assert_cmpint (aqmp_backup_record_get_bytes (inc2), ==, MIB);
+  assert_qemu_clean (f);
+
+  /* the catalog: backing links, sizes, checksums, the jobs */
+  image = image_of (f, inc2, 0);
+  g_assert_cmpstr (aqmp_backup_image_get_disk (image), ==, "disk0");
+  g_assert_cmpint (aqmp_backup_image_get_virtual_size (image), ==, DISK_SIZE);
+  g_assert_cmpint (aqmp_backup_image_get_size (image), >, 0);
+  g_assert_true (g_str_has_prefix (aqmp_backup_image_get_checksum (image), "sha256:"));
+  g_assert_cmpstr (aqmp_backup_image_get_bitmap (image), ==, aqmp_backup_chain_get_bitmap (chain));
+  g_assert_true (g_str_has_prefix (aqmp_backup_image_get_path (image), f->backups));
+  g_assert_nonnull (strstr (aqmp_backup_image_get_path (image), "-incremental-"));
+  jobs = aqmp_backup_catalog_list_jobs (f->catalog, aqmp_backup_record_get_id (inc2), &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (jobs->len, ==, 3); /* two blockdev-create and the backup */
+
+  assert_restores (f, full, "disk0", copy0);
+  assert_restores (f, inc1, "disk0", copy1);
+  assert_restores (f, inc2, "disk0", copy2);
+
+  /* verify: intact, and the same as the source's copy */
+  problems = aqmp_backup_catalog_verify_sync (f->catalog, aqmp_backup_record_get_id (inc2), NULL, copy2, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (problems), ==, 0);
+  g_clear_pointer (&problems, g_strfreev);
+  problems = aqmp_backup_catalog_verify_sync (f->catalog, aqmp_backup_record_get_id (inc2), NULL, copy0, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (problems), ==, 1);
+  g_assert_nonnull (strstr (problems[0], "differs"));
+}
+
+/* a differential copies everything since the full backup, and restores
+ * the same data as the incrementals it spans */
+static void
+test_backup_differential (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpBackupRecord) full = NULL;
+  g_autoptr(AqmpBackupRecord) inc = NULL;
+  g_autoptr(AqmpBackupRecord) inc2 = NULL;
+  g_autoptr(AqmpBackupRecord) diff = NULL;
+  g_autoptr(AqmpBackupRecord) inc3 = NULL;
+  g_autofree gchar *copy = NULL;
+  g_autofree gchar *copy3 = NULL;
+
+  add_disk (f, "disk0", NULL, NULL);
+  guest_write (f, "disk0", 0x11, 0, MIB);
+  full = run_level (f, AQMP_BACKUP_LEVEL_FULL, "disk0");
+  guest_write (f, "disk0", 0x22, MIB, MIB);
+  inc = run_level (f, AQMP_BACKUP_LEVEL_INCREMENTAL, "disk0");
+  guest_write (f, "disk0", 0x33, 4 * MIB, MIB);
+  copy = copy_source (f, "disk0");
+  inc2 = run_level (f, AQMP_BACKUP_LEVEL_INCREMENTAL, "disk0");
+  diff = run_level (f, AQMP_BACKUP_LEVEL_DIFFERENTIAL, "disk0");
+  g_assert_cmpint (aqmp_backup_record_get_level (diff), ==, AQMP_BACKUP_LEVEL_DIFFERENTIAL);
+  g_assert_cmpint (aqmp_backup_record_get_parent_id (diff), ==, aqmp_backup_record_get_id (full));
+  /* both MiB written since the full backup */
+  g_assert_cmpint (aqmp_backup_record_get_bytes (diff), ==, 2 * MIB);
+  assert_restores (f, inc2, "disk0", copy);
+  assert_restores (f, diff, "disk0", copy);
+
+  /* the differential left the incremental bitmap alone: the next
+   * incremental builds on the last incremental, not on the differential */
+  guest_write (f, "disk0", 0x44, 6 * MIB, MIB);
+  copy3 = copy_source (f, "disk0");
+  inc3 = run_level (f, AQMP_BACKUP_LEVEL_INCREMENTAL, "disk0");
+  g_assert_cmpint (aqmp_backup_record_get_parent_id (inc3), ==, aqmp_backup_record_get_id (inc2));
+  g_assert_cmpint (aqmp_backup_record_get_bytes (inc3), ==, MIB);
+  assert_restores (f, inc3, "disk0", copy3);
+}
+
+/* two disks, one transaction: a failing second bitmap (a qcow2 v2 image
+ * cannot hold one) fails it all; two good disks back up together */
+static void
+test_backup_two_disks (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpBackupOptions) options = NULL;
+  g_autoptr(AqmpBackupRecord) failed = NULL;
+  g_autoptr(AqmpBackupRecord) full = NULL;
+  g_autoptr(GPtrArray) backups = NULL;
+  g_autoptr(GPtrArray) images = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *copy0 = NULL;
+  g_autofree gchar *copy2 = NULL;
+  AqmpBackupRecord *record;
+
+  add_disk (f, "disk0", NULL, NULL);
+  add_disk (f, "disk1", "compat=0.10", NULL);
+  add_disk (f, "disk2", NULL, NULL);
+  guest_write (f, "disk0", 0x5a, 0, MIB);
+  guest_write (f, "disk2", 0xa5, 3 * MIB, MIB);
+
+  options = options_new (f, AQMP_BACKUP_LEVEL_FULL, "disk0", "disk1", NULL);
+  failed = run_options (f, options, NULL, &error);
+  g_assert_null (failed);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "v2"));
+  g_clear_error (&error);
+  /* nothing of it is left: no bitmap on the first disk, no job, no node */
+  backups = aqmp_backup_catalog_list_backups (f->catalog, NULL, &error);
+  g_assert_cmpuint (backups->len, ==, 1);
+  record = g_ptr_array_index (backups, 0);
+  g_assert_cmpint (aqmp_backup_record_get_state (record), ==, AQMP_BACKUP_STATE_FAILED);
+  g_assert_nonnull (aqmp_backup_record_get_error (record));
+  {
+    g_autoptr(AqmpBackupChain) chain = chain_of (f, record);
+    g_autoptr(AqmpBackupImage) image = image_of (f, record, 0);
+    g_assert_false (node_has_bitmap (f, "disk0", aqmp_backup_chain_get_bitmap (chain)));
+    g_assert_false (g_file_test (aqmp_backup_image_get_path (image), G_FILE_TEST_EXISTS));
+  }
+  assert_qemu_clean (f);
+
+  copy0 = copy_source (f, "disk0");
+  copy2 = copy_source (f, "disk2");
+  g_clear_object (&options);
+  options = options_new (f, AQMP_BACKUP_LEVEL_FULL, "disk0", "disk2", NULL);
+  full = run_options (f, options, NULL, &error);
+  g_assert_no_error (error);
+  images = aqmp_backup_catalog_list_images (f->catalog, aqmp_backup_record_get_id (full), &error);
+  g_assert_cmpuint (images->len, ==, 2);
+  assert_restores (f, full, "disk0", copy0);
+  assert_restores (f, full, "disk2", copy2);
+  assert_qemu_clean (f);
+}
+
+/* an incremental that fails on an I/O error (blkdebug, once) leaves the
+ * bitmap and the chain as they were: the retry restores correctly */
+static void
+test_backup_failed_incremental (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpBackupOptions) options = NULL;
+  g_autoptr(AqmpBackupRecord) full = NULL;
+  g_autoptr(AqmpBackupRecord) failed = NULL;
+  g_autoptr(AqmpBackupRecord) retried = NULL;
+  g_autoptr(GPtrArray) backups = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *copy = NULL;
+  AqmpBackupRecord *record;
+
+  /* a data read fails once, after the first flush (the copy's) */
+  add_disk (f, "disk0", NULL,
+            "\"inject-error\": [{\"event\": \"read_aio\", \"state\": 2, \"errno\": 5, \"once\": true}],"
+            " \"set-state\": [{\"event\": \"flush_to_disk\", \"state\": 1, \"new_state\": 2}]");
+  full = run_level (f, AQMP_BACKUP_LEVEL_FULL, "disk0");
+  guest_write (f, "disk0", 0x77, MIB, 2 * MIB);
+  copy = copy_source (f, "disk0");
+
+  options = options_new (f, AQMP_BACKUP_LEVEL_INCREMENTAL, "disk0", NULL);
+  failed = run_options (f, options, NULL, &error);
+  g_assert_null (failed);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "Input/output error"));
+  g_clear_error (&error);
+  backups = aqmp_backup_catalog_list_backups (f->catalog, NULL, &error);
+  g_assert_cmpuint (backups->len, ==, 2);
+  record = g_ptr_array_index (backups, 1);
+  g_assert_cmpint (aqmp_backup_record_get_state (record), ==, AQMP_BACKUP_STATE_FAILED);
+  assert_qemu_clean (f);
+
+  retried = run_level (f, AQMP_BACKUP_LEVEL_INCREMENTAL, "disk0");
+  g_assert_cmpint (aqmp_backup_record_get_parent_id (retried), ==, aqmp_backup_record_get_id (full));
+  g_assert_cmpint (aqmp_backup_record_get_bytes (retried), ==, 2 * MIB);
+  assert_restores (f, retried, "disk0", copy);
+}
+
+typedef struct {
+  Fixture *f;
+  AqmpBackupRun *run;
+  AqmpBackupRecord *record;
+  GError *error;
+  gboolean done;
+} AsyncRun;
+
+static void
+run_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  AsyncRun *a = user_data;
+
+  a->record = aqmp_backup_run_run_finish (AQMP_BACKUP_RUN (source), result, &a->error);
+  a->done = TRUE;
+}
+
+static gboolean
+qemu_has_job (gpointer user_data)
+{
+  AsyncRun *a = user_data;
+  g_autoptr(JsonNode) jobs = NULL;
+
+  if (a->done)
+    return TRUE;
+  jobs = qmp (a->f, "query-jobs", NULL, NULL);
+  for (guint i = 0; i < json_array_get_length (json_node_get_array (jobs)); i++)
+    {
+      JsonObject *job = json_array_get_object_element (json_node_get_array (jobs), i);
+      if (g_strcmp0 (json_object_get_string_member (job, "type"), "backup") == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* an incremental cancelled while its first read is held (a blkdebug
+ * breakpoint) ends cancelled; the chain and its bitmap stay usable */
+static void
+test_backup_cancelled (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpBackupOptions) options = NULL;
+  g_autoptr(AqmpBackupRecord) full = NULL;
+  g_autoptr(AqmpBackupRecord) next = NULL;
+  g_autoptr(AqmpBackupChain) chain = NULL;
+  g_autoptr(AqmpBackupRecord) cancelled = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *copy = NULL;
+  g_autofree gchar *cancel = NULL;
+  AsyncRun a = { f };
+
+  add_disk (f, "disk0", NULL, "\"align\": 512");
+  full = run_level (f, AQMP_BACKUP_LEVEL_FULL, "disk0");
+  chain = chain_of (f, full);
+  guest_write (f, "disk0", 0x99, 0, MIB);
+  copy = copy_source (f, "disk0");
+
+  qemu_io (f, "disk0", "break read_aio held");
+  options = options_new (f, AQMP_BACKUP_LEVEL_INCREMENTAL, "disk0", NULL);
+  a.run = aqmp_backup_run_new (f->runner, f->catalog, options);
+  aqmp_backup_run_run_async (a.run, NULL, run_done_cb, &a);
+  g_assert_true (aqmp_test_wait_until (qemu_has_job, &a, RUN_WAIT_MS));
+  g_assert_false (a.done);
+  /* the job cannot end before its first read, held until resumed */
+  cancel = g_strdup_printf ("{\"id\": \"aqmp-backup-%" G_GINT64_FORMAT "-0\"}", aqmp_backup_run_get_backup_id (a.run));
+  qmp_ok (f, "job-cancel", cancel);
+  qemu_io (f, "disk0", "remove_break held");
+  qemu_io (f, "disk0", "resume held");
+  g_assert_true (aqmp_test_wait_for_flag (&a.done, RUN_WAIT_MS));
+  g_assert_null (a.record);
+  g_assert_error (a.error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_CANCELLED);
+  g_clear_error (&a.error);
+  cancelled = aqmp_backup_catalog_get_backup (f->catalog, aqmp_backup_run_get_backup_id (a.run), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (aqmp_backup_record_get_state (cancelled), ==, AQMP_BACKUP_STATE_CANCELLED);
+  g_assert_true (node_has_bitmap (f, "disk0", aqmp_backup_chain_get_bitmap (chain)));
+  assert_qemu_clean (f);
+  g_clear_object (&a.run);
+
+  next = run_level (f, AQMP_BACKUP_LEVEL_INCREMENTAL, "disk0");
+  g_assert_cmpint (aqmp_backup_record_get_parent_id (next), ==, aqmp_backup_record_get_id (full));
+  g_assert_cmpint (aqmp_backup_record_get_bytes (next), ==, MIB);
+  assert_restores (f, next, "disk0", copy);
+}
+
+/* auto: incremental on a usable chain; full, saying why, once the
+ * chain's bitmap was removed behind its back; an incremental is refused */
+static void
+test_backup_auto (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpBackupOptions) options = NULL;
+  g_autoptr(AqmpBackupRecord) first = NULL;
+  g_autoptr(AqmpBackupRecord) second = NULL;
+  g_autoptr(AqmpBackupRecord) third = NULL;
+  g_autoptr(AqmpBackupRecord) refused = NULL;
+  g_autoptr(AqmpBackupChain) chain = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *reason = NULL;
+  g_autofree gchar *remove = NULL;
+
+  add_disk (f, "disk0", NULL, NULL);
+  options = options_new (f, AQMP_BACKUP_LEVEL_AUTO, "disk0", NULL);
+  first = run_options (f, options, &reason, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (aqmp_backup_record_get_level (first), ==, AQMP_BACKUP_LEVEL_FULL);
+  g_assert_cmpint (aqmp_backup_record_get_requested_level (first), ==, AQMP_BACKUP_LEVEL_AUTO);
+  g_assert_nonnull (strstr (reason, "no chain"));
+  g_clear_pointer (&reason, g_free);
+
+  second = run_options (f, options, &reason, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (aqmp_backup_record_get_level (second), ==, AQMP_BACKUP_LEVEL_INCREMENTAL);
+  g_clear_pointer (&reason, g_free);
+
+  chain = chain_of (f, first);
+  remove = g_strdup_printf ("{\"node\": \"disk0\", \"name\": \"%s\"}", aqmp_backup_chain_get_bitmap (chain));
+  qmp_ok (f, "block-dirty-bitmap-remove", remove);
+  {
+    g_autoptr(AqmpBackupOptions) incremental = options_new (f, AQMP_BACKUP_LEVEL_INCREMENTAL, "disk0", NULL);
+    refused = run_options (f, incremental, NULL, &error);
+    g_assert_null (refused);
+    g_assert_error (error, AQMP_BACKUP_ERROR, AQMP_BACKUP_ERROR_NO_CHAIN);
+    g_assert_nonnull (strstr (error->message, aqmp_backup_chain_get_bitmap (chain)));
+    g_clear_error (&error);
+  }
+  third = run_options (f, options, &reason, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (aqmp_backup_record_get_level (third), ==, AQMP_BACKUP_LEVEL_FULL);
+  g_assert_nonnull (strstr (reason, "no longer has the chain's dirty bitmap"));
+  g_assert_cmpstr (aqmp_backup_record_get_reason (third), ==, reason);
+  g_assert_cmpint (aqmp_backup_record_get_chain_id (third), !=, aqmp_backup_record_get_chain_id (first));
+  /* the older chain is closed, its other bitmap gone */
+  g_clear_pointer (&chain, aqmp_backup_chain_unref);
+  chain = chain_of (f, first);
+  g_assert_false (aqmp_backup_chain_is_open (chain));
+  g_assert_false (node_has_bitmap (f, "disk0", aqmp_backup_chain_get_diff_bitmap (chain)));
+}
+
+/* verify: a corrupted image fails its checksum, a missing one is named */
+static void
+test_backup_verify (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpBackupRecord) full = NULL;
+  g_autoptr(AqmpBackupRecord) inc = NULL;
+  g_autoptr(AqmpBackupImage) full_image = NULL;
+  g_autoptr(AqmpBackupImage) inc_image = NULL;
+  g_auto(GStrv) problems = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *out = NULL;
+
+  add_disk (f, "disk0", NULL, NULL);
+  guest_write (f, "disk0", 0x42, 0, MIB);
+  full = run_level (f, AQMP_BACKUP_LEVEL_FULL, "disk0");
+  guest_write (f, "disk0", 0x43, MIB, MIB);
+  inc = run_level (f, AQMP_BACKUP_LEVEL_INCREMENTAL, "disk0");
+  problems = aqmp_backup_catalog_verify_sync (f->catalog, 0, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (problems), ==, 0);
+  g_clear_pointer (&problems, g_strfreev);
+
+  /* one byte of guest data changed in the full image */
+  full_image = image_of (f, full, 0);
+  out = tool ("qemu-io", "-f", "qcow2", "-c", "write -P 0x00 4096 512", aqmp_backup_image_get_path (full_image), NULL);
+  problems = aqmp_backup_catalog_verify_sync (f->catalog, aqmp_backup_record_get_id (inc), NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (problems), ==, 1);
+  g_assert_nonnull (strstr (problems[0], "checksum"));
+  g_assert_nonnull (strstr (problems[0], aqmp_backup_image_get_path (full_image)));
+  g_clear_pointer (&problems, g_strfreev);
+
+  /* restore never overwrites, and only from completed backups */
+  {
+    g_autofree gchar *exists = g_build_filename (f->dir, "exists.qcow2", NULL);
+
+    g_assert_true (g_file_set_contents (exists, "x", 1, NULL));
+    g_assert_false (aqmp_backup_catalog_restore_sync (f->catalog, aqmp_backup_record_get_id (full), NULL, exists,
+                                                      NULL, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+    g_clear_error (&error);
+    g_assert_false (aqmp_backup_catalog_restore_sync (f->catalog, 99, NULL, exists, NULL, &error));
+    g_assert_error (error, AQMP_BACKUP_ERROR, AQMP_BACKUP_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+  }
+
+  /* a missing image */
+  inc_image = image_of (f, inc, 0);
+  g_assert_cmpint (g_unlink (aqmp_backup_image_get_path (inc_image)), ==, 0);
+  problems = aqmp_backup_catalog_verify_sync (f->catalog, aqmp_backup_record_get_id (inc), NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (problems), ==, 2);
+  /* the newest image first, down the chain */
+  g_assert_nonnull (strstr (problems[0], "missing"));
+  g_assert_nonnull (strstr (problems[1], "checksum"));
+}
+
+/* prune removes whole chains, never the open one, and leaves what a
+ * kept backup needs restorable */
+static void
+test_backup_prune (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpBackupRecord) full1 = NULL;
+  g_autoptr(AqmpBackupRecord) inc1 = NULL;
+  g_autoptr(AqmpBackupRecord) full2 = NULL;
+  g_autoptr(AqmpBackupRecord) inc2 = NULL;
+  g_autoptr(AqmpBackupRecord) full3 = NULL;
+  g_autoptr(AqmpBackupImage) old_image = NULL;
+  g_autoptr(GPtrArray) removed = NULL;
+  g_autoptr(GPtrArray) chains = NULL;
+  g_autoptr(GPtrArray) backups = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *copy = NULL;
+
+  add_disk (f, "disk0", NULL, NULL);
+  full1 = run_level (f, AQMP_BACKUP_LEVEL_FULL, "disk0");
+  guest_write (f, "disk0", 0x01, 0, MIB);
+  inc1 = run_level (f, AQMP_BACKUP_LEVEL_INCREMENTAL, "disk0");
+  old_image = image_of (f, inc1, 0);
+  full2 = run_level (f, AQMP_BACKUP_LEVEL_FULL, "disk0");
+  guest_write (f, "disk0", 0x02, MIB, MIB);
+  copy = copy_source (f, "disk0");
+  inc2 = run_level (f, AQMP_BACKUP_LEVEL_INCREMENTAL, "disk0");
+  full3 = run_level (f, AQMP_BACKUP_LEVEL_FULL, "disk0");
+
+  removed = aqmp_backup_catalog_prune_sync (f->catalog, NULL, 2, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (removed->len, ==, 1);
+  g_assert_cmpint (aqmp_backup_chain_get_id (g_ptr_array_index (removed, 0)), ==,
+                   aqmp_backup_record_get_chain_id (full1));
+  g_assert_false (g_file_test (aqmp_backup_image_get_path (old_image), G_FILE_TEST_EXISTS));
+  g_assert_null (aqmp_backup_catalog_get_backup (f->catalog, aqmp_backup_record_get_id (inc1), &error));
+  g_assert_error (error, AQMP_BACKUP_ERROR, AQMP_BACKUP_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  /* the kept chain restores, the job history stays */
+  assert_restores (f, inc2, "disk0", copy);
+  {
+    g_autoptr(GPtrArray) jobs = aqmp_job_store_list_jobs (f->store, NULL, FALSE, &error);
+    g_assert_cmpuint (jobs->len, >, 0);
+  }
+
+  /* by age: everything older than an hour from now, but the open chain */
+  g_clear_pointer (&removed, g_ptr_array_unref);
+  removed = aqmp_backup_catalog_prune_sync (f->catalog, NULL, 0, g_get_real_time () + (gint64) G_USEC_PER_SEC * 3600, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (removed->len, ==, 1);
+  chains = aqmp_backup_catalog_list_chains (f->catalog, NULL, &error);
+  g_assert_cmpuint (chains->len, ==, 1);
+  g_assert_true (aqmp_backup_chain_is_open (g_ptr_array_index (chains, 0)));
+  backups = aqmp_backup_catalog_list_backups (f->catalog, NULL, &error);
+  g_assert_cmpuint (backups->len, ==, 1);
+  g_assert_cmpint (aqmp_backup_record_get_id (g_ptr_array_index (backups, 0)), ==, aqmp_backup_record_get_id (full3));
+  aqmp_test_job_assert_integrity (f->store);
+}
+
+static void
+release_when_cancelling_cb (GObject *run, GParamSpec *pspec, gpointer user_data)
+{
+  Fixture *f = user_data;
+
+  /* on the client's context: QEMU accepted the cancel, the held read may
+   * go on now */
+  qemu_io (f, "disk0", "remove_break held");
+  qemu_io (f, "disk0", "resume held");
+}
+
+static gboolean
+run_has_jobs (gpointer user_data)
+{
+  AsyncRun *a = user_data;
+  g_autoptr(GPtrArray) jobs = aqmp_backup_run_get_jobs (a->run);
+
+  return a->done || jobs->len > 0;
+}
+
+/* the run's GCancellable (what Ctrl-C does): its jobs are cancelled in
+ * QEMU, the backup is recorded cancelled, the bitmap stays */
+static void
+test_backup_cancellable (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpBackupOptions) options = NULL;
+  g_autoptr(AqmpBackupRecord) full = NULL;
+  g_autoptr(AqmpBackupRecord) cancelled = NULL;
+  g_autoptr(AqmpBackupRecord) next = NULL;
+  g_autoptr(AqmpBackupChain) chain = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *copy = NULL;
+  AsyncRun a = { f };
+
+  add_disk (f, "disk0", NULL, "\"align\": 512");
+  full = run_level (f, AQMP_BACKUP_LEVEL_FULL, "disk0");
+  chain = chain_of (f, full);
+  guest_write (f, "disk0", 0x66, 2 * MIB, MIB);
+  copy = copy_source (f, "disk0");
+  qemu_io (f, "disk0", "break read_aio held");
+  options = options_new (f, AQMP_BACKUP_LEVEL_INCREMENTAL, "disk0", NULL);
+  a.run = aqmp_backup_run_new (f->runner, f->catalog, options);
+  g_signal_connect (a.run, "notify::cancelling", G_CALLBACK (release_when_cancelling_cb), f);
+  aqmp_backup_run_run_async (a.run, cancellable, run_done_cb, &a);
+  g_assert_true (aqmp_test_wait_until (run_has_jobs, &a, RUN_WAIT_MS));
+  g_assert_false (a.done);
+  g_cancellable_cancel (cancellable);
+  g_assert_true (aqmp_test_wait_for_flag (&a.done, RUN_WAIT_MS));
+  g_assert_true (aqmp_backup_run_is_cancelling (a.run));
+  g_assert_null (a.record);
+  g_assert_error (a.error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_CANCELLED);
+  g_clear_error (&a.error);
+  cancelled = aqmp_backup_catalog_get_backup (f->catalog, aqmp_backup_run_get_backup_id (a.run), &error);
+  g_assert_cmpint (aqmp_backup_record_get_state (cancelled), ==, AQMP_BACKUP_STATE_CANCELLED);
+  g_assert_true (node_has_bitmap (f, "disk0", aqmp_backup_chain_get_bitmap (chain)));
+  assert_qemu_clean (f);
+  g_clear_object (&a.run);
+
+  next = run_level (f, AQMP_BACKUP_LEVEL_INCREMENTAL, "disk0");
+  g_assert_cmpint (aqmp_backup_record_get_bytes (next), ==, MIB);
+  assert_restores (f, next, "disk0", copy);
+}
+
+/* a raw disk: auto runs full and says why, an incremental is refused; a
+ * disk QEMU does not have is a clear error and records nothing */
+static void
+test_backup_raw_and_missing (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *raw = g_build_filename (f->dir, "raw.img", NULL);
+  g_autofree gchar *json = g_strdup_printf ("{\"driver\": \"raw\", \"node-name\": \"rawdisk\", \"file\": "
+                                            "{\"driver\": \"file\", \"filename\": \"%s\"}}", raw);
+  g_autofree gchar *out = tool ("qemu-img", "create", "-q", "-f", "raw", raw, "4M", NULL);
+  g_autoptr(AqmpBackupOptions) options = NULL;
+  g_autoptr(AqmpBackupRecord) first = NULL;
+  g_autoptr(AqmpBackupRecord) second = NULL;
+  g_autoptr(AqmpBackupRecord) refused = NULL;
+  g_autoptr(AqmpBackupRecord) missing = NULL;
+  g_autoptr(AqmpBackupChain) chain = NULL;
+  g_autoptr(GPtrArray) backups = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *reason = NULL;
+
+  qmp_ok (f, "blockdev-add", json);
+  guest_write (f, "rawdisk", 0x70, 0, MIB);
+  options = options_new (f, AQMP_BACKUP_LEVEL_AUTO, "rawdisk", NULL);
+  first = run_options (f, options, NULL, &error);
+  g_assert_no_error (error);
+  chain = chain_of (f, first);
+  g_assert_null (aqmp_backup_chain_get_bitmap (chain));
+  second = run_options (f, options, &reason, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (aqmp_backup_record_get_level (second), ==, AQMP_BACKUP_LEVEL_FULL);
+  g_assert_nonnull (strstr (reason, "disk rawdisk is a raw image"));
+  g_clear_object (&options);
+  options = options_new (f, AQMP_BACKUP_LEVEL_INCREMENTAL, "rawdisk", NULL);
+  refused = run_options (f, options, NULL, &error);
+  g_assert_error (error, AQMP_BACKUP_ERROR, AQMP_BACKUP_ERROR_NO_CHAIN);
+  g_clear_error (&error);
+  {
+    g_autofree gchar *target = g_build_filename (f->dir, "restore-raw.qcow2", NULL);
+    g_autofree gchar *said = NULL;
+    qemu_io (f, "rawdisk", "flush");
+    g_assert_true (aqmp_backup_catalog_restore_sync (f->catalog, aqmp_backup_record_get_id (second), NULL, target,
+                                                     NULL, &error));
+    g_assert_no_error (error);
+    said = tool ("qemu-img", "compare", "-U", "-F", "raw", target, raw, NULL);
+  }
+
+  g_clear_object (&options);
+  options = options_new (f, AQMP_BACKUP_LEVEL_FULL, "rawdisk", "gone", NULL);
+  missing = run_options (f, options, NULL, &error);
+  g_assert_error (error, AQMP_BACKUP_ERROR, AQMP_BACKUP_ERROR_NO_DISK);
+  g_assert_nonnull (strstr (error->message, "gone"));
+  g_clear_error (&error);
+  backups = aqmp_backup_catalog_list_backups (f->catalog, NULL, &error);
+  g_assert_cmpuint (backups->len, ==, 2);
+  assert_qemu_clean (f);
+}
+
+/* compression, a disk left out, the user the jobs are recorded for */
+static void
+test_backup_compress_exclude (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpBackupOptions) options = aqmp_backup_options_new ();
+  g_autoptr(AqmpBackupRecord) full = NULL;
+  g_autoptr(AqmpBackupImage) image = NULL;
+  g_autoptr(GPtrArray) images = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *copy = NULL;
+  g_autofree gchar *map = NULL;
+
+  add_disk (f, "disk0", NULL, NULL);
+  add_disk (f, "disk1", NULL, NULL);
+  guest_write (f, "disk0", 0x55, 0, 4 * MIB);
+  copy = copy_source (f, "disk0");
+  aqmp_backup_options_set_level (options, AQMP_BACKUP_LEVEL_FULL);
+  aqmp_backup_options_set_directory (options, f->backups);
+  aqmp_backup_options_add_disk (options, "disk0");
+  aqmp_backup_options_add_disk (options, "disk1");
+  aqmp_backup_options_add_exclude (options, "disk1");
+  aqmp_backup_options_set_compress (options, TRUE);
+  aqmp_backup_options_set_started_by_uid (options, 4242);
+  full = run_options (f, options, NULL, &error);
+  g_assert_no_error (error);
+  /* every job of the backup is the given user's in the history */
+  {
+    g_autoptr(GArray) rows = aqmp_backup_catalog_list_jobs (f->catalog, aqmp_backup_record_get_id (full), &error);
+    g_assert_cmpuint (rows->len, ==, 3);
+    for (guint i = 0; i < rows->len; i++)
+      {
+        g_autoptr(AqmpJobRecord) job = aqmp_job_store_get_job (f->store, g_array_index (rows, gint64, i), &error);
+        g_assert_no_error (error);
+        g_assert_cmpint (aqmp_job_record_get_started_by_uid (job), ==, 4242);
+      }
+  }
+  g_assert_true (aqmp_backup_record_is_compressed (full));
+  images = aqmp_backup_catalog_list_images (f->catalog, aqmp_backup_record_get_id (full), &error);
+  g_assert_cmpuint (images->len, ==, 1);
+  image = aqmp_backup_image_ref (g_ptr_array_index (images, 0));
+  g_assert_cmpstr (aqmp_backup_image_get_disk (image), ==, "disk0");
+  /* 4 MiB of one byte compress to almost nothing */
+  g_assert_cmpint (aqmp_backup_image_get_size (image), <, 2 * MIB);
+  assert_restores (f, full, "disk0", copy);
+}
+
+static gchar *
+joined_log (AqmpTestFakeAgent *agent)
+{
+  g_ptr_array_add (agent->log, NULL);
+  {
+    gchar *text = g_strjoinv (",", (gchar **) agent->log->pdata);
+    g_ptr_array_remove_index (agent->log, agent->log->len - 1);
+    return text;
+  }
+}
+
+/* quiesced through the (fake) guest agent: frozen while the transaction
+ * starts, thawed after; a failing freeze fails the backup, thawed all the
+ * same */
+static void
+test_backup_quiesce (Fixture *f, gconstpointer data)
+{
+  AqmpTestFakeAgent *fake = aqmp_test_fake_agent_new ();
+  g_autoptr(AqmpProtocol) protocol = aqmp_qga_protocol_new ();
+  g_autoptr(AqmpClient) qga = aqmp_test_fake_agent_connect (fake, protocol);
+  g_autoptr(AqmpGuestAgent) agent = aqmp_guest_agent_new (qga);
+  g_autoptr(AqmpBackupOptions) options = NULL;
+  g_autoptr(AqmpBackupRecord) full = NULL;
+  g_autoptr(AqmpBackupRecord) failed = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *log = NULL;
+
+  add_disk (f, "disk0", NULL, NULL);
+  options = options_new (f, AQMP_BACKUP_LEVEL_FULL, "disk0", NULL);
+  aqmp_backup_options_set_guest_agent (options, agent);
+  full = run_options (f, options, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_true (aqmp_backup_record_is_quiesced (full));
+  log = joined_log (fake);
+  g_assert_cmpstr (log, ==, "guest-fsfreeze-freeze,guest-fsfreeze-thaw");
+  g_assert_false (fake->frozen);
+  g_clear_pointer (&log, g_free);
+
+  fake->freeze_error = g_strdup ("cannot freeze /data");
+  g_clear_object (&options);
+  options = options_new (f, AQMP_BACKUP_LEVEL_INCREMENTAL, "disk0", NULL);
+  aqmp_backup_options_set_guest_agent (options, agent);
+  failed = run_options (f, options, NULL, &error);
+  g_assert_null (failed);
+  g_assert_nonnull (error);
+  g_assert_nonnull (strstr (error->message, "cannot freeze /data"));
+  g_clear_error (&error);
+  g_assert_false (fake->frozen);
+  assert_qemu_clean (f);
+
+  g_clear_object (&agent);
+  g_clear_object (&qga);
+  aqmp_test_fake_agent_free (fake);
+}
+
+#define ADD(path, func) \
+  g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  ADD ("/backup/chain", test_backup_chain);
+  ADD ("/backup/differential", test_backup_differential);
+  ADD ("/backup/two-disks", test_backup_two_disks);
+  ADD ("/backup/failed-incremental", test_backup_failed_incremental);
+  ADD ("/backup/cancelled", test_backup_cancelled);
+  ADD ("/backup/auto", test_backup_auto);
+  ADD ("/backup/verify", test_backup_verify);
+  ADD ("/backup/prune", test_backup_prune);
+  ADD ("/backup/cancellable", test_backup_cancellable);
+  ADD ("/backup/raw-and-missing", test_backup_raw_and_missing);
+  ADD ("/backup/compress-exclude", test_backup_compress_exclude);
+  ADD ("/backup/quiesce", test_backup_quiesce);
+  return g_test_run ();
+}
