@@ -28,7 +28,7 @@ struct _AqmpJobProgress {
 };
 
 /* the terminal's width; 80 when stdout is not one or does not say */
-static guint
+guint
 aqmp_job_progress_query_columns (void)
 {
   struct winsize ws = { 0 };
@@ -135,7 +135,7 @@ aqmp_job_progress_append_bar (GString *line, gdouble fraction, guint width)
  * bar shrinks from BAR_WIDTH to BAR_MIN_WIDTH first, then the fields go,
  * least important first, then the bar, and last the id is cut.
  */
-static gchar *
+gchar *
 aqmp_job_progress_fit (const gchar *id, gdouble fraction, const gchar * const *texts,
                        const guint *priorities, guint n_fields, guint columns)
 {

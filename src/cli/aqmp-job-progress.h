@@ -26,6 +26,17 @@ void             aqmp_job_progress_ended   (AqmpJobProgress  *self,
                                             const GError     *error);
 void             aqmp_job_progress_clear   (AqmpJobProgress  *self);
 
+/* fitting a bar line to the terminal, for any bar of the tool: the width
+ * (TIOCGWINSZ, 80 otherwise), and "ID [###---] FIELDS" in fewer cells than
+ * @columns, the fields dropped lowest @priorities first */
+guint            aqmp_job_progress_query_columns (void);
+gchar           *aqmp_job_progress_fit     (const gchar         *id,
+                                            gdouble              fraction,
+                                            const gchar * const *texts,
+                                            const guint         *priorities,
+                                            guint                n_fields,
+                                            guint                columns);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AqmpJobProgress, aqmp_job_progress_free)
 
 G_END_DECLS
