@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include "aqmpd-backups.h"
 #include "aqmpd-error.h"
 #include "aqmpd-job.h"
 #include "aqmpd-machine.h"
@@ -34,6 +35,7 @@ struct _AqmpdManager {
   guint next_machine;
   guint next_job;
   GHashTable *linger;              /* AqmpdJob -> source id */
+  AqmpdBackups *backups;           /* StartBackup and the catalog's methods */
 };
 
 G_DEFINE_FINAL_TYPE (AqmpdManager, aqmpd_manager, G_TYPE_OBJECT)
@@ -41,6 +43,7 @@ G_DEFINE_FINAL_TYPE (AqmpdManager, aqmpd_manager, G_TYPE_OBJECT)
 static const gchar * const aqmpd_manager_open_methods[] = {
   "ListWorkflows",
   "GetJobHistory",
+  "ListBackups",
   NULL
 };
 
@@ -157,6 +160,9 @@ aqmpd_manager_job_adopted_cb (AqmpdMachine *machine, AqmpJob *qemu_job, gpointer
                                aqmp_job_get_command (qemu_job), AQMPD_JOB_UID_UNKNOWN);
   aqmpd_job_follow (job, aqmpd_machine_get_runner (machine), qemu_job);
 }
+
+static gboolean aqmpd_manager_handle_start_backup (AqmpDBusMachine *iface, GDBusMethodInvocation *invocation,
+                                                   GVariant *options, gpointer user_data);
 
 /* ----- AddMachine ----- */
 
@@ -307,6 +313,8 @@ aqmpd_manager_new_machine (AqmpdManager *self, const gchar *name, const gchar *a
 
   aqmpd_authority_guard (self->authority, G_DBUS_INTERFACE_SKELETON (aqmpd_machine_get_iface (machine)), NULL);
   g_signal_connect_object (machine, "job-adopted", G_CALLBACK (aqmpd_manager_job_adopted_cb), self, 0);
+  g_signal_connect_object (aqmpd_machine_get_iface (machine), "handle-start-backup",
+                           G_CALLBACK (aqmpd_manager_handle_start_backup), self, 0);
   g_hash_table_insert (self->machines, g_strdup (path), machine);
   g_message ("adding machine %s at %s", name, address);
   return machine;
@@ -509,6 +517,40 @@ aqmpd_manager_handle_start_job (AqmpDBusManager *iface, GDBusMethodInvocation *i
   /* the runner asks the client's check before it records the job */
   aqmpd_schema_ensure_async (aqmp_job_runner_get_client (aqmpd_machine_get_runner (machine)), NULL,
                              aqmpd_manager_start_validated_cb, start);
+  return TRUE;
+}
+
+/* ----- StartBackup, on a machine ----- */
+
+static gboolean
+aqmpd_manager_handle_start_backup (AqmpDBusMachine *iface, GDBusMethodInvocation *invocation,
+                                   GVariant *options, gpointer user_data)
+{
+  AqmpdManager *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AqmpBackupOptions) backup = NULL;
+  g_autofree gchar *id = NULL;
+  AqmpdMachine *machine = NULL;
+  AqmpdJob *job;
+  gboolean quiesce = FALSE;
+  guint32 uid = 0;
+
+  if (!aqmpd_manager_prepare_call (self, invocation, g_dbus_method_invocation_get_object_path (invocation),
+                                   &machine, &uid, &error)
+      || (backup = aqmpd_backups_parse_options (self->backups, machine,
+                                                aqmpd_authority_uid_is_root (self->authority, uid),
+                                                options, &quiesce, &error)) == NULL)
+    {
+      aqmpd_invocation_return_error (invocation, error);
+      return TRUE;
+    }
+  g_info ("%s: backup (%s) into %s for uid %u", aqmpd_machine_get_name (machine),
+          aqmp_backup_level_to_string (aqmp_backup_options_get_level (backup)),
+          aqmp_backup_options_get_directory (backup), uid);
+  id = g_strdup_printf ("backup-%u", self->next_job + 1);
+  job = aqmpd_manager_add_job (self, machine, id, "backup", uid);
+  aqmpd_backups_start (self->backups, machine, backup, quiesce, job);
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", aqmpd_job_get_path (job)));
   return TRUE;
 }
 
@@ -715,6 +757,7 @@ aqmpd_manager_dispose (GObject *object)
     aqmpd_manager_shutdown (self);
   if (self->iface != NULL)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->iface));
+  g_clear_object (&self->backups);
   g_clear_pointer (&self->linger, g_hash_table_unref);
   g_clear_pointer (&self->jobs, g_hash_table_unref);
   g_clear_pointer (&self->machines, g_hash_table_unref);
@@ -774,6 +817,8 @@ aqmpd_manager_new (GDBusConnection *connection, AqmpdAuthority *authority, AqmpJ
   aqmp_dbus_manager_set_version (self->iface, PACKAGE_VERSION);
   aqmpd_authority_guard (authority, G_DBUS_INTERFACE_SKELETON (self->iface), aqmpd_manager_open_methods);
   aqmpd_manager_connect_methods (self);
+  self->backups = aqmpd_backups_new (authority, store, loader, self->machines);
+  aqmpd_backups_connect (self->backups, self->iface);
   return self;
 }
 
