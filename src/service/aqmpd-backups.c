@@ -218,6 +218,7 @@ typedef struct {
   AqmpBackupOptions *options;
   AqmpdJob *job;
   AqmpBackupRun *run;
+  GMainContext *context;   /* the daemon's, where the Job lives */
 } AqmpdBackupTask;
 
 static void
@@ -226,6 +227,7 @@ aqmpd_backup_task_free (AqmpdBackupTask *task)
   if (task->run != NULL)
     g_signal_handlers_disconnect_by_data (task->run, task);
   g_clear_object (&task->run);
+  g_main_context_unref (task->context);
   g_object_unref (task->job);
   g_object_unref (task->options);
   g_object_unref (task->machine);
@@ -244,7 +246,8 @@ aqmpd_backup_task_end (AqmpdBackupTask *task, const GError *error)
                  task->run != NULL ? aqmp_backup_run_get_backup_id (task->run) : 0);
       aqmpd_job_end (task->job, "success", NULL);
     }
-  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+  else if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED)
+           || g_error_matches (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_CANCELLED))
     {
       g_message ("%s: backup cancelled", name);
       aqmpd_job_end (task->job, "cancelled", error);
@@ -257,14 +260,47 @@ aqmpd_backup_task_end (AqmpdBackupTask *task, const GError *error)
   aqmpd_backup_task_free (task);
 }
 
+typedef struct {
+  AqmpdJob *job;
+  AqmpBackupRun *run;
+} AqmpdBackupUpdate;
+
 static void
-aqmpd_backup_task_progress_cb (GObject *object, GParamSpec *pspec, gpointer user_data)
+aqmpd_backup_update_free (gpointer data)
+{
+  AqmpdBackupUpdate *update = data;
+
+  g_object_unref (update->job);
+  g_object_unref (update->run);
+  g_free (update);
+}
+
+/* on the daemon's main context: the bus objects are not for other threads */
+static gboolean
+aqmpd_backup_update_cb (gpointer data)
+{
+  AqmpdBackupUpdate *update = data;
+  gint64 current = aqmp_backup_run_get_current_progress (update->run);
+  gint64 total = aqmp_backup_run_get_total_progress (update->run);
+
+  aqmpd_job_set_bytes (update->job, current > 0 ? (guint64) current : 0, total > 0 ? (guint64) total : 0);
+  /* QEMU took the cancel: every disk's job is ending */
+  if (aqmp_backup_run_is_cancelling (update->run))
+    aqmpd_job_set_status (update->job, "cancelling");
+  return G_SOURCE_REMOVE;
+}
+
+/* the run notifies from its own thread too (it waits for the jobs there) */
+static void
+aqmpd_backup_task_changed_cb (GObject *object, GParamSpec *pspec, gpointer user_data)
 {
   AqmpdBackupTask *task = user_data;
-  gint64 current = aqmp_backup_run_get_current_progress (task->run);
-  gint64 total = aqmp_backup_run_get_total_progress (task->run);
+  AqmpdBackupUpdate *update = g_new0 (AqmpdBackupUpdate, 1);
 
-  aqmpd_job_set_bytes (task->job, current > 0 ? (guint64) current : 0, total > 0 ? (guint64) total : 0);
+  update->job = g_object_ref (task->job);
+  update->run = g_object_ref (AQMP_BACKUP_RUN (object));
+  g_main_context_invoke_full (task->context, G_PRIORITY_DEFAULT, aqmpd_backup_update_cb, update,
+                              aqmpd_backup_update_free);
 }
 
 static void
@@ -293,8 +329,9 @@ aqmpd_backup_task_run (AqmpdBackupTask *task)
       return;
     }
   task->run = aqmp_backup_run_new (aqmpd_machine_get_runner (task->machine), catalog, task->options);
-  g_signal_connect (task->run, "notify::current-progress", G_CALLBACK (aqmpd_backup_task_progress_cb), task);
-  g_signal_connect (task->run, "notify::total-progress", G_CALLBACK (aqmpd_backup_task_progress_cb), task);
+  g_signal_connect (task->run, "notify::current-progress", G_CALLBACK (aqmpd_backup_task_changed_cb), task);
+  g_signal_connect (task->run, "notify::total-progress", G_CALLBACK (aqmpd_backup_task_changed_cb), task);
+  g_signal_connect (task->run, "notify::cancelling", G_CALLBACK (aqmpd_backup_task_changed_cb), task);
   aqmpd_job_set_status (task->job, "running");
   aqmp_backup_run_run_async (task->run, aqmpd_job_get_cancellable (task->job), aqmpd_backup_task_done_cb, task);
 }
@@ -336,6 +373,7 @@ aqmpd_backups_start (AqmpdBackups *self, AqmpdMachine *machine, AqmpBackupOption
   task->machine = g_object_ref (machine);
   task->options = g_object_ref (options);
   task->job = g_object_ref (job);
+  task->context = g_main_context_ref_thread_default ();
   if (!quiesce)
     {
       aqmpd_backup_task_run (task);
