@@ -385,6 +385,12 @@ test_backup_chain (Fixture *f, gconstpointer data)
   add_disk (f);
   qemu_io (f, "write -P 0xab 0 1M");
   copy0 = copy_source (f);
+  /* an Execute makes the daemon check every command against QEMU's schema,
+   * the backup's own too */
+  {
+    g_autofree gchar *result = aqmp_test_service_execute (f->service, machine, "query-status", "", &error);
+    g_assert_no_error (error);
+  }
 
   /* full: the Job follows the whole backup to its result */
   full = start_backup (f, machine, full_options, &error);
