@@ -21,6 +21,7 @@ QGA = CORE | {'aqmp-qga.h'}
 QAPI = CORE | {'aqmp-qapi.h'}
 BACKUP = JOBS | QGA | {'aqmp-backup.h'}
 PLUGIN = BACKUP | {'aqmp-plugin.h', 'gmodule.h'}
+QMP = QAPI | {'aqmp-qmp.h'}
 HOST = PLUGIN | QAPI | {'aqmp-plugin-loader.h'}
 
 # directory -> (headers it may include, files of its own it may name)
@@ -28,10 +29,14 @@ LAYERS = {
     'src/core': set(),
     'src/jobs': CORE,
     'src/qapi': CORE,
+    # generated into the build tree by src/codegen; nothing here by hand
+    'src/qmp': QAPI,
+    'src/codegen': set(),
     'qga': QGA,
     'src/backup': JOBS | QGA,
     'src/plugin': PLUGIN,
-    'plugins': PLUGIN,
+    # the workflow plugins build QMP arguments with the typed layer
+    'plugins': PLUGIN | QMP,
     'src/service': HOST,
     'src/cli': HOST,
 }

@@ -676,6 +676,20 @@ test_backup_verify (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (problems[0], aqmp_backup_image_get_path (full_image)));
   g_clear_pointer (&problems, g_strfreev);
 
+  /* restore never overwrites, and only from completed backups */
+  {
+    g_autofree gchar *exists = g_build_filename (f->dir, "exists.qcow2", NULL);
+
+    g_assert_true (g_file_set_contents (exists, "x", 1, NULL));
+    g_assert_false (aqmp_backup_catalog_restore_sync (f->catalog, aqmp_backup_record_get_id (full), NULL, exists,
+                                                      NULL, &error));
+    g_assert_error (error, G_IO_ERROR, G_IO_ERROR_EXISTS);
+    g_clear_error (&error);
+    g_assert_false (aqmp_backup_catalog_restore_sync (f->catalog, 99, NULL, exists, NULL, &error));
+    g_assert_error (error, AQMP_BACKUP_ERROR, AQMP_BACKUP_ERROR_NOT_FOUND);
+    g_clear_error (&error);
+  }
+
   /* a missing image */
   inc_image = image_of (f, inc, 0);
   g_assert_cmpint (g_unlink (aqmp_backup_image_get_path (inc_image)), ==, 0);
@@ -865,7 +879,7 @@ test_backup_raw_and_missing (Fixture *f, gconstpointer data)
   assert_qemu_clean (f);
 }
 
-/* compression, and a disk left out */
+/* compression, a disk left out, the user the jobs are recorded for */
 static void
 test_backup_compress_exclude (Fixture *f, gconstpointer data)
 {
@@ -887,8 +901,20 @@ test_backup_compress_exclude (Fixture *f, gconstpointer data)
   aqmp_backup_options_add_disk (options, "disk1");
   aqmp_backup_options_add_exclude (options, "disk1");
   aqmp_backup_options_set_compress (options, TRUE);
+  aqmp_backup_options_set_started_by_uid (options, 4242);
   full = run_options (f, options, NULL, &error);
   g_assert_no_error (error);
+  /* every job of the backup is the given user's in the history */
+  {
+    g_autoptr(GArray) rows = aqmp_backup_catalog_list_jobs (f->catalog, aqmp_backup_record_get_id (full), &error);
+    g_assert_cmpuint (rows->len, ==, 3);
+    for (guint i = 0; i < rows->len; i++)
+      {
+        g_autoptr(AqmpJobRecord) job = aqmp_job_store_get_job (f->store, g_array_index (rows, gint64, i), &error);
+        g_assert_no_error (error);
+        g_assert_cmpint (aqmp_job_record_get_started_by_uid (job), ==, 4242);
+      }
+  }
   g_assert_true (aqmp_backup_record_is_compressed (full));
   images = aqmp_backup_catalog_list_images (f->catalog, aqmp_backup_record_get_id (full), &error);
   g_assert_cmpuint (images->len, ==, 1);

@@ -248,6 +248,13 @@ test_cli_backup_json (Fixture *f, gconstpointer data)
                                        "incremental", "--disk", "disk0", "--db", other_db, NULL), ==, 1);
   aqmp_test_assert_one_error_line (err);
   g_assert_nonnull (strstr (err, "no chain"));
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  /* the socket's path and unix:PATH are one machine: auto finds the chain */
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "backup", "run", f->qemu->socket_path, "--disk",
+                                       "disk0", "--db", f->db, "--json", NULL), ==, 0);
+  g_assert_nonnull (strstr (out, "\"level\":\"incremental\""));
 }
 
 /* on a terminal: one bar for the whole backup, then a summary */

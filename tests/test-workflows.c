@@ -455,6 +455,8 @@ test_backup_bad_params (Fixture *f, gconstpointer data)
     "{\"disks\": [{\"device\": \"src0\"}]}",
     "{\"disks\": \"src0=dst0\", \"speed\": \"fast\"}",
     "{\"disks\": \"src0=dst0\", \"sync\": 1}",
+    /* not a MirrorSyncMode: refused before the guest is frozen */
+    "{\"disks\": \"src0=dst0\", \"sync\": \"fastest\"}",
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (bad); i++)

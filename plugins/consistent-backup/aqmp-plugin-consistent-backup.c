@@ -30,6 +30,7 @@
 #include <string.h>
 
 #include <aqmp/aqmp-plugin.h>
+#include <aqmp/aqmp-qmp.h>
 
 /* how long cancelled jobs get to end before the workflow stops waiting */
 #define BACKUP_CANCEL_GRACE_MS 30000
@@ -55,7 +56,7 @@ typedef struct {
   AqmpWorkflowContext *context;
   AqmpGuestFreeze *freeze;  /* the guest's filesystems, through its agent */
   GPtrArray *disks;          /* BackupDisk */
-  gchar *sync;
+  AqmpQmpMirrorSyncMode sync;
   gint64 speed;              /* -1: QEMU's default */
 
   GCancellable *follow;      /* the workflow's own waits */
@@ -98,7 +99,6 @@ backup_run_free (BackupRun *run)
   g_clear_object (&run->context);
   g_clear_object (&run->freeze);
   g_clear_pointer (&run->disks, g_ptr_array_unref);
-  g_free (run->sync);
   g_clear_object (&run->follow);
   g_clear_error (&run->error);
   g_clear_error (&run->thaw_error);
@@ -234,6 +234,26 @@ backup_parse_speed (JsonObject *params, gint64 *speed, GError **error)
   return FALSE;
 }
 
+/* a MirrorSyncMode by its wire name, checked before anything is frozen */
+static gboolean
+backup_parse_sync (const gchar *nick, AqmpQmpMirrorSyncMode *sync, GError **error)
+{
+  g_autoptr(GEnumClass) modes = g_type_class_ref (AQMP_QMP_TYPE_MIRROR_SYNC_MODE);
+  g_autoptr(GString) known = g_string_new (NULL);
+  GEnumValue *value = g_enum_get_value_by_nick (modes, nick);
+
+  if (value != NULL)
+    {
+      *sync = value->value;
+      return TRUE;
+    }
+  for (guint i = 0; i < modes->n_values; i++)
+    g_string_append_printf (known, "%s%s", i > 0 ? ", " : "", modes->values[i].value_nick);
+  g_set_error (error, AQMP_ERROR, AQMP_ERROR_FAILED,
+               "consistent-backup: 'sync' must be one of %s, not '%s'", known->str, nick);
+  return FALSE;
+}
+
 static gboolean
 backup_parse (BackupRun *run, JsonObject *params, GError **error)
 {
@@ -251,7 +271,8 @@ backup_parse (BackupRun *run, JsonObject *params, GError **error)
                    "consistent-backup: 'sync' and 'job-id-prefix' must be strings");
       return FALSE;
     }
-  run->sync = g_strdup (sync != NULL ? json_node_get_string (sync) : "full");
+  if (!backup_parse_sync (sync != NULL ? json_node_get_string (sync) : "full", &run->sync, error))
+    return FALSE;
   if (prefix_node != NULL)
     prefix = json_node_get_string (prefix_node);
   else
@@ -623,30 +644,30 @@ backup_started_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   backup_thaw (task);
 }
 
+/* one blockdev-backup action per disk, typed (libaqmp-qmp) */
 static JsonObject *
 backup_transaction (BackupRun *run)
 {
-  JsonObject *args = json_object_new ();
-  g_autoptr(JsonArray) actions = json_array_new ();
+  g_autoptr(GPtrArray) actions = g_ptr_array_new_with_free_func ((GDestroyNotify) aqmp_qmp_transaction_action_free);
 
   for (guint i = 0; i < run->disks->len; i++)
     {
       BackupDisk *disk = g_ptr_array_index (run->disks, i);
-      JsonObject *action = json_object_new ();
-      g_autoptr(JsonObject) data = json_object_new ();
+      AqmpQmpTransactionAction *action = aqmp_qmp_transaction_action_new ();
+      AqmpQmpBlockdevBackupArguments *data = aqmp_qmp_blockdev_backup_arguments_new ();
 
-      json_object_set_string_member (data, "job-id", disk->job_id);
-      json_object_set_string_member (data, "device", disk->device);
-      json_object_set_string_member (data, "target", disk->target);
-      json_object_set_string_member (data, "sync", run->sync);
-      if (run->speed >= 0)
-        json_object_set_int_member (data, "speed", run->speed);
-      json_object_set_string_member (action, "type", "blockdev-backup");
-      json_object_set_object_member (action, "data", g_steal_pointer (&data));
-      json_array_add_object_element (actions, action);
+      data->job_id = g_strdup (disk->job_id);
+      data->device = g_strdup (disk->device);
+      data->target = g_strdup (disk->target);
+      data->sync = run->sync;
+      data->has_speed = run->speed >= 0;
+      data->speed = run->speed;
+      action->type = AQMP_QMP_TRANSACTION_ACTION_KIND_BLOCKDEV_BACKUP;
+      action->blockdev_backup = aqmp_qmp_transaction_actions_blockdev_backup_new ();
+      action->blockdev_backup->data = data;
+      g_ptr_array_add (actions, action);
     }
-  json_object_set_array_member (args, "actions", g_steal_pointer (&actions));
-  return args;
+  return aqmp_qmp_transaction_build_arguments (actions, NULL);
 }
 
 static void

@@ -13,6 +13,8 @@
 
 #include "config.h"
 
+#include <unistd.h>
+
 #include "aqmp-backup-private.h"
 
 struct _AqmpBackupOptions {
@@ -24,6 +26,7 @@ struct _AqmpBackupOptions {
   guint64 speed;
   gboolean compress;
   AqmpGuestAgent *agent;
+  guint32 started_by_uid;
 };
 
 G_DEFINE_FINAL_TYPE (AqmpBackupOptions, aqmp_backup_options, G_TYPE_OBJECT)
@@ -52,6 +55,7 @@ aqmp_backup_options_init (AqmpBackupOptions *self)
   self->level = AQMP_BACKUP_LEVEL_AUTO;
   self->disks = g_ptr_array_new_null_terminated (4, g_free, TRUE);
   self->excludes = g_ptr_array_new_null_terminated (4, g_free, TRUE);
+  self->started_by_uid = (guint32) getuid ();
 }
 
 /**
@@ -257,4 +261,33 @@ aqmp_backup_options_get_guest_agent (AqmpBackupOptions *self)
 {
   g_return_val_if_fail (AQMP_IS_BACKUP_OPTIONS (self), NULL);
   return self->agent;
+}
+
+/**
+ * aqmp_backup_options_set_started_by_uid:
+ * @self: an #AqmpBackupOptions
+ * @uid: the user on whose behalf the backup runs
+ *
+ * Recorded with each of the backup's jobs in the job store (see
+ * aqmp_job_runner_start_full_async()), as a service that runs backups for
+ * its callers records theirs. The default is this process's uid.
+ */
+void
+aqmp_backup_options_set_started_by_uid (AqmpBackupOptions *self, guint32 uid)
+{
+  g_return_if_fail (AQMP_IS_BACKUP_OPTIONS (self));
+  self->started_by_uid = uid;
+}
+
+/**
+ * aqmp_backup_options_get_started_by_uid:
+ * @self: an #AqmpBackupOptions
+ *
+ * Returns: the user on whose behalf the backup runs
+ */
+guint32
+aqmp_backup_options_get_started_by_uid (AqmpBackupOptions *self)
+{
+  g_return_val_if_fail (AQMP_IS_BACKUP_OPTIONS (self), 0);
+  return self->started_by_uid;
 }

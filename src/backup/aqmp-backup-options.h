@@ -36,5 +36,8 @@ gboolean           aqmp_backup_options_get_compress   (AqmpBackupOptions *self);
 void               aqmp_backup_options_set_guest_agent (AqmpBackupOptions *self,
                                                         AqmpGuestAgent    *agent);
 AqmpGuestAgent    *aqmp_backup_options_get_guest_agent (AqmpBackupOptions *self);
+void               aqmp_backup_options_set_started_by_uid (AqmpBackupOptions *self,
+                                                           guint32            uid);
+guint32            aqmp_backup_options_get_started_by_uid (AqmpBackupOptions *self);
 
 G_END_DECLS

@@ -156,6 +156,7 @@ gboolean         aqmp_backup_target_create      (AqmpJobRunner      *runner,
                                                  gint64              backup_id,
                                                  AqmpBackupDisk     *disk,
                                                  const gchar        *backing,
+                                                 guint32             uid,
                                                  GCancellable       *cancellable,
                                                  GError            **error);
 void             aqmp_backup_target_release     (AqmpClient         *client,

@@ -212,7 +212,8 @@ aqmp_backup_run_make_targets (AqmpBackupRun *self, AqmpBackupPlan *plan, GCancel
       if (!aqmp_backup_run_prepare_disk (self, plan, i, &backing, error))
         return FALSE;
       if (!aqmp_backup_target_create (self->runner, self->catalog, self->backup_id,
-                                      g_ptr_array_index (plan->disks, i), backing, cancellable, error))
+                                      g_ptr_array_index (plan->disks, i), backing,
+                                      aqmp_backup_options_get_started_by_uid (self->options), cancellable, error))
         return FALSE;
     }
   return TRUE;
@@ -321,7 +322,7 @@ aqmp_backup_run_start_jobs (AqmpBackupRun *self, AqmpBackupPlan *plan, GCancella
       return NULL;
     }
   jobs = aqmp_job_runner_start_full_sync (self->runner, "transaction", arguments, AQMP_JOB_START_FLAGS_NONE,
-                                          (guint32) getuid (), cancellable, error);
+                                          aqmp_backup_options_get_started_by_uid (self->options), cancellable, error);
   if (freeze != NULL && !aqmp_guest_freeze_thaw_sync (freeze, &thaw_error))
     g_warning ("Thawing the guest after the backup started: %s", thaw_error->message);
   if (jobs != NULL)

@@ -195,10 +195,12 @@ aqmp_backup_execute (AqmpClient *client, const gchar *command, JsonObject *argum
 /* one blockdev-create job through the runner, to its end */
 static gboolean
 aqmp_backup_create_job (AqmpJobRunner *runner, AqmpBackupCatalog *catalog, gint64 backup_id,
-                        AqmpBackupDisk *disk, JsonObject *options, GCancellable *cancellable, GError **error)
+                        AqmpBackupDisk *disk, JsonObject *options, guint32 uid, GCancellable *cancellable,
+                        GError **error)
 {
   g_autoptr(JsonObject) arguments = json_object_new ();
-  g_autoptr(AqmpJob) job = NULL;
+  g_autoptr(GPtrArray) jobs = NULL;
+  AqmpJob *job;
 
   /* blockdev-create's job-id is mandatory in QEMU's schema: a client that
    * checks commands against it (aqmpd's does) refuses one without */
@@ -206,10 +208,11 @@ aqmp_backup_create_job (AqmpJobRunner *runner, AqmpBackupCatalog *catalog, gint6
 
   json_object_set_string_member (arguments, "job-id", job_id);
   json_object_set_object_member (arguments, "options", json_object_ref (options));
-  job = aqmp_job_runner_start_sync (runner, "blockdev-create", arguments, AQMP_JOB_START_FLAGS_NONE,
-                                    cancellable, error);
-  if (job == NULL)
+  jobs = aqmp_job_runner_start_full_sync (runner, "blockdev-create", arguments, AQMP_JOB_START_FLAGS_NONE, uid,
+                                          cancellable, error);
+  if (jobs == NULL)
     return FALSE;
+  job = g_ptr_array_index (jobs, 0);
   if (!aqmp_backup_catalog_add_job (catalog, backup_id, aqmp_job_get_store_id (job), disk->disk, "create", error))
     return FALSE;
   if (!aqmp_job_wait_sync (job, cancellable, error))
@@ -232,7 +235,8 @@ aqmp_backup_file_options (const gchar *path)
 
 static gboolean
 aqmp_backup_target_format (AqmpJobRunner *runner, AqmpBackupCatalog *catalog, gint64 backup_id,
-                           AqmpBackupDisk *disk, const gchar *backing, GCancellable *cancellable, GError **error)
+                           AqmpBackupDisk *disk, const gchar *backing, guint32 uid, GCancellable *cancellable,
+                           GError **error)
 {
   g_autoptr(JsonObject) qcow2 = json_object_new ();
 
@@ -245,7 +249,7 @@ aqmp_backup_target_format (AqmpJobRunner *runner, AqmpBackupCatalog *catalog, gi
       json_object_set_string_member (qcow2, "backing-file", backing);
       json_object_set_string_member (qcow2, "backing-fmt", "qcow2");
     }
-  return aqmp_backup_create_job (runner, catalog, backup_id, disk, qcow2, cancellable, error);
+  return aqmp_backup_create_job (runner, catalog, backup_id, disk, qcow2, uid, cancellable, error);
 }
 
 /* the target of @disk at disk->path, a qcow2 image whose backing file is
@@ -253,7 +257,8 @@ aqmp_backup_target_format (AqmpJobRunner *runner, AqmpBackupCatalog *catalog, gi
  * disk->target_node without its backing chain: a backup writes only */
 gboolean
 aqmp_backup_target_create (AqmpJobRunner *runner, AqmpBackupCatalog *catalog, gint64 backup_id,
-                           AqmpBackupDisk *disk, const gchar *backing, GCancellable *cancellable, GError **error)
+                           AqmpBackupDisk *disk, const gchar *backing, guint32 uid, GCancellable *cancellable,
+                           GError **error)
 {
   AqmpClient *client = aqmp_job_runner_get_client (runner);
   g_autoptr(JsonObject) file = aqmp_backup_file_options (disk->path);
@@ -261,14 +266,14 @@ aqmp_backup_target_create (AqmpJobRunner *runner, AqmpBackupCatalog *catalog, gi
 
   json_object_set_int_member (file, "size", 0);
   disk->file_created = TRUE;
-  if (!aqmp_backup_create_job (runner, catalog, backup_id, disk, file, cancellable, error))
+  if (!aqmp_backup_create_job (runner, catalog, backup_id, disk, file, uid, cancellable, error))
     return FALSE;
   json_object_remove_member (file, "size");
   json_object_set_string_member (file, "node-name", disk->file_node);
   if (!aqmp_backup_execute (client, "blockdev-add", file, cancellable, error))
     return FALSE;
   disk->file_attached = TRUE;
-  if (!aqmp_backup_target_format (runner, catalog, backup_id, disk, backing, cancellable, error))
+  if (!aqmp_backup_target_format (runner, catalog, backup_id, disk, backing, uid, cancellable, error))
     return FALSE;
   json_object_set_string_member (target, "driver", "qcow2");
   json_object_set_string_member (target, "node-name", disk->target_node);

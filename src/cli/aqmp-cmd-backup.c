@@ -121,6 +121,15 @@ aqmp_backup_cmd_parse_id (const gchar *text)
   return (gint64) id;
 }
 
+/* the machine a catalog knows: a socket path and unix:PATH are one */
+static gchar *
+aqmp_backup_cmd_machine (const gchar *address)
+{
+  if (address != NULL && address[0] == '/')
+    return g_strconcat ("unix:", address, NULL);
+  return g_strdup (address);
+}
+
 /* ----- run ----- */
 
 static void
@@ -242,6 +251,7 @@ aqmp_backup_cmd_run (AqmpBackupCmd *self, const gchar *verb, gint argc, gchar **
   };
   g_autoptr(AqmpBackupOptions) options = NULL;
   g_autoptr(AqmpBackupRun) run = NULL;
+  g_autofree gchar *machine = NULL;
   g_autoptr(GError) error = NULL;
 
   if (!aqmp_backup_cmd_parse (self, verb,
@@ -271,7 +281,8 @@ aqmp_backup_cmd_run (AqmpBackupCmd *self, const gchar *verb, gint argc, gchar **
       aqmp_cli_error ("%s", error->message);
       return AQMP_EXIT_PROBLEM;
     }
-  self->runner = aqmp_job_runner_new (self->client, self->store, argv[1]);
+  machine = aqmp_backup_cmd_machine (argv[1]);
+  self->runner = aqmp_job_runner_new (self->client, self->store, machine);
   aqmp_job_runner_set_poll_interval (self->runner, 200);
   run = aqmp_backup_run_new (self->runner, self->catalog, options);
   return aqmp_backup_cmd_follow (self, run);
@@ -458,6 +469,11 @@ aqmp_backup_cmd_list (AqmpBackupCmd *self, const gchar *verb, gint argc, gchar *
     }
   if (!aqmp_backup_cmd_open_catalog (self))
     return AQMP_EXIT_PROBLEM;
+  {
+    gchar *machine = aqmp_backup_cmd_machine (self->machine);
+    g_free (self->machine);
+    self->machine = machine;
+  }
   backups = aqmp_backup_catalog_list_backups (self->catalog, self->machine, &error);
   if (backups == NULL)
     {
@@ -680,6 +696,11 @@ aqmp_backup_cmd_prune (AqmpBackupCmd *self, const gchar *verb, gint argc, gchar 
     }
   if (!aqmp_backup_cmd_open_catalog (self))
     return AQMP_EXIT_PROBLEM;
+  {
+    gchar *machine = aqmp_backup_cmd_machine (self->machine);
+    g_free (self->machine);
+    self->machine = machine;
+  }
   removed = aqmp_backup_catalog_prune_sync (self->catalog, self->machine, (guint) self->keep_chains, older_than,
                                             &error);
   if (removed == NULL)
@@ -801,7 +822,10 @@ aqmp_backup_cmd_bitmaps (AqmpBackupCmd *self, const gchar *verb, gint argc, gcha
     return AQMP_EXIT_PROBLEM;
   self->client = aqmp_client_new ();
   aqmp_cli_setup (&self->options, self->client);
-  used = aqmp_backup_cmd_used_bitmaps (self, argv[1], &error);
+  {
+    g_autofree gchar *machine = aqmp_backup_cmd_machine (argv[1]);
+    used = aqmp_backup_cmd_used_bitmaps (self, machine, &error);
+  }
   if (used == NULL || !aqmp_client_connect_sync (self->client, argv[1], NULL, &error))
     {
       aqmp_cli_error ("%s", error->message);
