@@ -457,6 +457,27 @@ test_backup_chain (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   assert_same_content (copy1, restored1);
 
+  /* the backup's QEMU jobs are in the history, as the caller's */
+  {
+    g_autoptr(GVariant) reply = manager_call (f, "GetJobHistory",
+                                              g_variant_new ("(@a{sv})", options_from_text ("{'machine': <'vm0'>}")),
+                                              &error);
+    g_autoptr(GVariant) jobs = NULL;
+
+    g_assert_no_error (error);
+    jobs = g_variant_get_child_value (reply, 0);
+    /* two disks' worth: each backup's blockdev-create jobs and its backup job */
+    g_assert_cmpuint (g_variant_n_children (jobs), >=, 4);
+    for (gsize i = 0; i < g_variant_n_children (jobs); i++)
+      {
+        g_autoptr(GVariant) job = g_variant_get_child_value (jobs, i);
+        gint64 uid = -1;
+
+        g_assert_true (g_variant_lookup (job, "started-by-uid", "x", &uid));
+        g_assert_cmpint (uid, ==, (gint64) getuid ());
+      }
+  }
+
   problems = verify (f, 0, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (g_strv_length (problems), ==, 0);

@@ -544,6 +544,8 @@ aqmpd_manager_handle_start_backup (AqmpDBusMachine *iface, GDBusMethodInvocation
       aqmpd_invocation_return_error (invocation, error);
       return TRUE;
     }
+  /* each of the backup's QEMU jobs is in the history as the caller's */
+  aqmp_backup_options_set_started_by_uid (backup, uid);
   g_info ("%s: backup (%s) into %s for uid %u", aqmpd_machine_get_name (machine),
           aqmp_backup_level_to_string (aqmp_backup_options_get_level (backup)),
           aqmp_backup_options_get_directory (backup), uid);
