@@ -5,7 +5,8 @@
  * second): Machine.StartBackup full then incremental with the Job's
  * progress and result, ListBackups, RestoreBackup compared with
  * `qemu-img compare`, VerifyBackup, a chain the command line started and
- * the daemon continues (one catalog), and the refusals. The incremental
+ * the daemon continues (one catalog), quiesce through the machine's (fake)
+ * guest agent, and the refusals. The incremental
  * is held on purpose by a blkdebug breakpoint on the disk's reads, so
  * the Job is seen running below 1 before it is let go.
  */
@@ -16,6 +17,7 @@
 #include <glib/gstdio.h>
 
 #include "aqmp-test-cli.h"
+#include "aqmp-test-fake-agent.h"
 #include "aqmp-test-service.h"
 
 #define MIB (1024 * 1024)
@@ -690,6 +692,39 @@ test_backup_refusals (Fixture *f, gconstpointer data)
   }
 }
 
+/* quiesce: the machine's (fake) guest agent freezes while the backup starts, and thaws */
+static void
+test_backup_quiesce (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpTestFakeAgent) agent = aqmp_test_fake_agent_new ();
+  g_autofree gchar *machine = NULL;
+  g_autofree gchar *options = g_strdup_printf ("{'level': <'full'>, 'disks': <['disk0']>, 'to': <'%s'>,"
+                                               " 'quiesce': <true>}", f->backups);
+  g_autofree gchar *job = NULL;
+  g_autoptr(GVariant) all = NULL;
+  g_autoptr(GVariant) newest = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean quiesced = FALSE;
+  GVariantBuilder machine_options;
+
+  g_variant_builder_init (&machine_options, G_VARIANT_TYPE ("a{sv}"));
+  g_variant_builder_add (&machine_options, "{sv}", "qga-address", g_variant_new_string (agent->address));
+  machine = aqmp_test_service_add_machine (f->service, "vm0", f->qemu->address,
+                                           g_variant_builder_end (&machine_options));
+  add_disk (f);
+  job = start_backup (f, machine, options, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (wait_completed (f, job), ==, "true: ");
+  g_assert_cmpuint (agent->log->len, ==, 2);
+  g_assert_cmpstr (g_ptr_array_index (agent->log, 0), ==, "guest-fsfreeze-freeze");
+  g_assert_cmpstr (g_ptr_array_index (agent->log, 1), ==, "guest-fsfreeze-thaw");
+  g_assert_false (agent->frozen);
+  all = list_backups (f, "{}");
+  newest = g_variant_get_child_value (all, 0);
+  g_assert_true (g_variant_lookup (newest, "quiesced", "b", &quiesced));
+  g_assert_true (quiesced);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -699,6 +734,7 @@ main (int argc, char **argv)
   g_test_add ("/service-backup/cancel", Fixture, NULL, fixture_setup, test_backup_cancel, fixture_teardown);
   g_test_add ("/service-backup/one-catalog", Fixture, NULL, fixture_setup, test_backup_one_catalog,
               fixture_teardown);
+  g_test_add ("/service-backup/quiesce", Fixture, NULL, fixture_setup, test_backup_quiesce, fixture_teardown);
   g_test_add ("/service-backup/refusals", Fixture, NULL, fixture_setup, test_backup_refusals, fixture_teardown);
   return g_test_run ();
 }
