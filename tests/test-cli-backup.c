@@ -272,6 +272,36 @@ test_cli_backup_pty (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (pty->out.text->str, "backup 1 completed (full, chain "));
 }
 
+/* on a terminal of 40 columns the bar is fitted to it, never wrapped */
+static void
+test_cli_backup_pty_narrow (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpTestPty) pty = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GRegex) escapes = g_regex_new ("\033\\[[0-9;]*[A-Za-z]", 0, 0, NULL);
+  g_autofree gchar *plain = NULL;
+  guint bars = 0;
+
+  add_disk (f, NULL);
+  qemu_io (f, "write -P 0x12 0 4M");
+  pty = aqmp_test_pty_spawn_columns (40, NULL, "backup", "run", f->qemu->address, "--level", "full", "--disk",
+                                     "disk0", "--to", f->backups, "--db", f->db, NULL);
+  aqmp_test_pty_wait_exit (pty, 0);
+  plain = g_regex_replace_literal (escapes, pty->out.raw->str, -1, 0, "", 0, NULL);
+  g_strdelimit (plain, "\r", '\n');
+  lines = g_strsplit (plain, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      if (!g_str_has_prefix (lines[i], "backup 1 full ["))
+        continue;
+      g_test_message ("bar: \"%s\"", lines[i]);
+      g_assert_cmpuint (g_utf8_strlen (lines[i], -1), <, 40);
+      bars++;
+    }
+  g_assert_cmpuint (bars, >=, 1);
+  g_assert_nonnull (strstr (pty->out.text->str, "backup 1 completed (full, chain "));
+}
+
 /* Ctrl-C cancels a held incremental: exit 1, and the next incremental
  * copies what the cancelled one would have */
 static void
@@ -562,6 +592,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   ADD ("/cli-backup/json", test_cli_backup_json);
   ADD ("/cli-backup/pty", test_cli_backup_pty);
+  ADD ("/cli-backup/pty-40-columns", test_cli_backup_pty_narrow);
   ADD ("/cli-backup/ctrl-c", test_cli_backup_ctrl_c);
   ADD ("/cli-backup/bitmaps", test_cli_backup_bitmaps);
   ADD ("/cli-backup/offline", test_cli_backup_offline);

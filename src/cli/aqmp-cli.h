@@ -32,6 +32,7 @@ typedef struct {
   gboolean compact;
   gboolean debug;
   gboolean json;
+  gboolean hmp;                /* exec -H: the command is an HMP line */
 } AqmpCliOptions;
 
 gboolean  aqmp_cli_parse_options  (AqmpCliOptions  *options,
@@ -65,6 +66,27 @@ void      aqmp_cli_report_plugin_failures (AqmpPluginLoader *loader);
 void      aqmp_cli_report_plugin_missing (AqmpPluginLoader *loader,
                                    const GError    *error,
                                    const gchar     *hint);
+
+/* waits the tool names (aqmp-cli-wait.c) */
+#define AQMP_CLI_QUICK_TIMEOUT_MS 10000
+
+gboolean  aqmp_cli_command_is_quick  (const gchar     *command);
+guint     aqmp_cli_command_timeout_ms (AqmpCliOptions *options,
+                                      const gchar     *command);
+void      aqmp_cli_announce_connect  (AqmpClient      *client,
+                                      const gchar     *address);
+GSource  *aqmp_cli_announce_pending  (const gchar     *address,
+                                      const gchar     *command);
+void      aqmp_cli_pending_clear     (GSource        **source);
+gchar    *aqmp_cli_describe_connect_failure (const gchar  *address,
+                                             const GError *error,
+                                             gboolean      agent);
+void      aqmp_cli_report_connect_failure (const gchar   *address,
+                                           const GError  *error,
+                                           gboolean       agent);
+void      aqmp_cli_report_client_failure (AqmpClient *client,
+                                          const GError *error);
+gboolean  aqmp_cli_hmp_failed        (const gchar     *text);
 
 typedef struct _AqmpCliValidate AqmpCliValidate;
 

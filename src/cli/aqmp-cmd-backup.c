@@ -219,9 +219,10 @@ aqmp_backup_cmd_connect_agent (AqmpBackupCmd *self, AqmpBackupOptions *options)
   self->qga = aqmp_client_new ();
   aqmp_cli_setup (&self->options, self->qga);
   aqmp_client_set_protocol (self->qga, protocol);
+  aqmp_cli_announce_connect (self->qga, self->qga_address);
   if (!aqmp_client_connect_sync (self->qga, self->qga_address, NULL, &error))
     {
-      aqmp_cli_error (_("the guest agent: %s"), error->message);
+      aqmp_cli_report_client_failure (self->qga, error);
       return FALSE;
     }
   agent = aqmp_guest_agent_new (self->qga);
@@ -276,9 +277,10 @@ aqmp_backup_cmd_run (AqmpBackupCmd *self, const gchar *verb, gint argc, gchar **
   options = aqmp_backup_cmd_options (self);
   if (options == NULL || !aqmp_backup_cmd_open_catalog (self) || !aqmp_backup_cmd_connect_agent (self, options))
     return AQMP_EXIT_PROBLEM;
+  aqmp_cli_announce_connect (self->client, argv[1]);
   if (!aqmp_client_connect_sync (self->client, argv[1], NULL, &error))
     {
-      aqmp_cli_error ("%s", error->message);
+      aqmp_cli_report_client_failure (self->client, error);
       return AQMP_EXIT_PROBLEM;
     }
   machine = aqmp_backup_cmd_machine (argv[1]);
@@ -826,9 +828,15 @@ aqmp_backup_cmd_bitmaps (AqmpBackupCmd *self, const gchar *verb, gint argc, gcha
     g_autofree gchar *machine = aqmp_backup_cmd_machine (argv[1]);
     used = aqmp_backup_cmd_used_bitmaps (self, machine, &error);
   }
-  if (used == NULL || !aqmp_client_connect_sync (self->client, argv[1], NULL, &error))
+  if (used == NULL)
     {
       aqmp_cli_error ("%s", error->message);
+      return AQMP_EXIT_PROBLEM;
+    }
+  aqmp_cli_announce_connect (self->client, argv[1]);
+  if (!aqmp_client_connect_sync (self->client, argv[1], NULL, &error))
+    {
+      aqmp_cli_report_client_failure (self->client, error);
       return AQMP_EXIT_PROBLEM;
     }
   json_object_set_boolean_member (flat, "flat", TRUE);
