@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: LGPL-2.1-or-later
-"""Item 9: aqmp from Python through GObject-Introspection.
+"""Item 10: aqmp from Python through GObject-Introspection.
 
 - Sequential `query-status` against a real QEMU from Python (the next call
   issued from the previous one's callback, on a GLib.MainLoop, as the C

@@ -21,6 +21,7 @@ typedef struct {
 #define AQMP_TEST_WAIT_MS 10000
 
 AqmpTestQemu *aqmp_test_qemu_new          (const gchar * const *extra_args);
+void          aqmp_test_qemu_settle_monitor (AqmpTestQemu *self, const gchar *path);
 AqmpTestQemu *aqmp_test_qemu_new_two_monitors (gchar   **dir,
                                                gchar   **second_address);
 AqmpTestQemu *aqmp_test_qemu_spawn        (gchar               *dir,

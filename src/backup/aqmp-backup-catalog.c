@@ -310,6 +310,39 @@ aqmp_backup_catalog_list_backups (AqmpBackupCatalog *self, const gchar *machine,
 }
 
 /**
+ * aqmp_backup_catalog_list_backups_page:
+ * @self: an #AqmpBackupCatalog
+ * @machine: (nullable): only this machine's backups
+ * @offset: how many of the newest to skip
+ * @limit: at most this many
+ * @error: return location for an error
+ *
+ * One page of the catalog, read in SQL: page N of size S is
+ * @offset N * S, @limit S.
+ *
+ * Returns: (transfer container) (element-type AqmpBackupRecord): the
+ *   backups, newest first
+ */
+GPtrArray *
+aqmp_backup_catalog_list_backups_page (AqmpBackupCatalog *self, const gchar *machine, guint offset,
+                                       guint limit, GError **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (AQMP_IS_BACKUP_CATALOG (self), NULL);
+  stmt = aqmp_backup_catalog_prepare (self,
+    "SELECT " BACKUP_COLUMNS " FROM backups b JOIN backup_chains c ON c.id = b.chain"
+    " WHERE ?1 IS NULL OR c.machine = ?1 ORDER BY b.id DESC LIMIT ?2 OFFSET ?3;", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, machine, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, limit);
+  sqlite3_bind_int64 (stmt, 3, offset);
+  return aqmp_backup_catalog_collect (self, stmt, (RowFunc) backup_from_row,
+                                      (GDestroyNotify) aqmp_backup_record_unref, error);
+}
+
+/**
  * aqmp_backup_catalog_get_backup:
  * @self: an #AqmpBackupCatalog
  * @id: a backup's id

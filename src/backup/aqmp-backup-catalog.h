@@ -31,6 +31,11 @@ GPtrArray         *aqmp_backup_catalog_list_chains    (AqmpBackupCatalog  *self,
 GPtrArray         *aqmp_backup_catalog_list_backups   (AqmpBackupCatalog  *self,
                                                        const gchar        *machine,
                                                        GError            **error);
+GPtrArray         *aqmp_backup_catalog_list_backups_page (AqmpBackupCatalog *self,
+                                                       const gchar        *machine,
+                                                       guint               offset,
+                                                       guint               limit,
+                                                       GError            **error);
 AqmpBackupRecord  *aqmp_backup_catalog_get_backup     (AqmpBackupCatalog  *self,
                                                        gint64              id,
                                                        GError            **error);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include "aqmpd-backups.h"
 #include "aqmpd-error.h"
 #include "aqmpd-job.h"
 #include "aqmpd-machine.h"
@@ -37,6 +38,7 @@ struct _AqmpdManager {
   guint next_machine;
   guint next_job;
   GHashTable *linger;              /* AqmpdJob -> source id */
+  AqmpdBackups *backups;           /* StartBackup and the catalog's methods */
   gchar *saved_path;               /* nullable: machines are not kept */
   GHashTable *saved;               /* path -> (ssa{sv}), AddMachine's */
   GHashTable *restored;            /* paths of the saved machines added at start */
@@ -47,6 +49,7 @@ G_DEFINE_FINAL_TYPE (AqmpdManager, aqmpd_manager, G_TYPE_OBJECT)
 static const gchar * const aqmpd_manager_open_methods[] = {
   "ListWorkflows",
   "GetJobHistory",
+  "ListBackups",
   NULL
 };
 
@@ -214,6 +217,9 @@ aqmpd_manager_job_adopted_cb (AqmpdMachine *machine, AqmpJob *qemu_job, gpointer
   aqmpd_job_follow (job, aqmpd_machine_get_runner (machine), qemu_job);
 }
 
+static gboolean aqmpd_manager_handle_start_backup (AqmpDBusMachine *iface, GDBusMethodInvocation *invocation,
+                                                   GVariant *options, gpointer user_data);
+
 /* ----- AddMachine ----- */
 
 static const AqmpdOptionSpec aqmpd_manager_machine_options[] = {
@@ -365,6 +371,8 @@ aqmpd_manager_new_machine (AqmpdManager *self, const gchar *name, const gchar *a
 
   aqmpd_authority_guard (self->authority, G_DBUS_INTERFACE_SKELETON (aqmpd_machine_get_iface (machine)), NULL);
   g_signal_connect_object (machine, "job-adopted", G_CALLBACK (aqmpd_manager_job_adopted_cb), self, 0);
+  g_signal_connect_object (aqmpd_machine_get_iface (machine), "handle-start-backup",
+                           G_CALLBACK (aqmpd_manager_handle_start_backup), self, 0);
   g_hash_table_insert (self->machines, g_strdup (path), machine);
   g_message ("adding machine %s at %s", name, address);
   return machine;
@@ -588,6 +596,42 @@ aqmpd_manager_handle_start_job (AqmpDBusManager *iface, GDBusMethodInvocation *i
   return TRUE;
 }
 
+/* ----- StartBackup, on a machine ----- */
+
+static gboolean
+aqmpd_manager_handle_start_backup (AqmpDBusMachine *iface, GDBusMethodInvocation *invocation,
+                                   GVariant *options, gpointer user_data)
+{
+  AqmpdManager *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AqmpBackupOptions) backup = NULL;
+  g_autofree gchar *id = NULL;
+  AqmpdMachine *machine = NULL;
+  AqmpdJob *job;
+  gboolean quiesce = FALSE;
+  guint32 uid = 0;
+
+  if (!aqmpd_manager_prepare_call (self, invocation, g_dbus_method_invocation_get_object_path (invocation),
+                                   &machine, &uid, &error)
+      || (backup = aqmpd_backups_parse_options (self->backups, machine,
+                                                aqmpd_authority_uid_is_root (self->authority, uid),
+                                                options, &quiesce, &error)) == NULL)
+    {
+      aqmpd_invocation_return_error (invocation, error);
+      return TRUE;
+    }
+  /* each of the backup's QEMU jobs is in the history as the caller's */
+  aqmp_backup_options_set_started_by_uid (backup, uid);
+  g_info ("%s: backup (%s) into %s for uid %u", aqmpd_machine_get_name (machine),
+          aqmp_backup_level_to_string (aqmp_backup_options_get_level (backup)),
+          aqmp_backup_options_get_directory (backup), uid);
+  id = g_strdup_printf ("backup-%u", self->next_job + 1);
+  job = aqmpd_manager_add_job (self, machine, id, "backup", uid);
+  aqmpd_backups_start (self->backups, machine, backup, quiesce, job);
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", aqmpd_job_get_path (job)));
+  return TRUE;
+}
+
 /* ----- workflows ----- */
 
 static AqmpWorkflow *
@@ -791,6 +835,7 @@ aqmpd_manager_dispose (GObject *object)
     aqmpd_manager_shutdown (self);
   if (self->iface != NULL)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->iface));
+  g_clear_object (&self->backups);
   g_clear_pointer (&self->linger, g_hash_table_unref);
   g_clear_pointer (&self->jobs, g_hash_table_unref);
   g_clear_pointer (&self->machines, g_hash_table_unref);
@@ -855,6 +900,8 @@ aqmpd_manager_new (GDBusConnection *connection, AqmpdAuthority *authority, AqmpJ
   aqmp_dbus_manager_set_version (self->iface, PACKAGE_VERSION);
   aqmpd_authority_guard (authority, G_DBUS_INTERFACE_SKELETON (self->iface), aqmpd_manager_open_methods);
   aqmpd_manager_connect_methods (self);
+  self->backups = aqmpd_backups_new (authority, store, loader, self->machines);
+  aqmpd_backups_connect (self->backups, self->iface);
   return self;
 }
 
