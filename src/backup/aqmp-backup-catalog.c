@@ -322,6 +322,8 @@ aqmp_backup_catalog_list_backups (AqmpBackupCatalog *self, const gchar *machine,
  *
  * Returns: (transfer container) (element-type AqmpBackupRecord): the
  *   backups, newest first
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_backup_catalog_list_backups_page (AqmpBackupCatalog *self, const gchar *machine, guint offset,
