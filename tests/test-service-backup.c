@@ -617,6 +617,16 @@ assert_invalid_args (Fixture *f, const gchar *machine, const gchar *options, con
 }
 
 static void
+assert_remote_error (const GError *error, const gchar *name)
+{
+  g_autofree gchar *remote = NULL;
+
+  g_assert_nonnull (error);
+  remote = g_dbus_error_get_remote_error (error);
+  g_assert_cmpstr (remote, ==, name);
+}
+
+static void
 test_backup_refusals (Fixture *f, gconstpointer data)
 {
   g_autofree gchar *machine = aqmp_test_service_add_machine (f->service, "vm0", f->qemu->address, NULL);
@@ -646,12 +656,11 @@ test_backup_refusals (Fixture *f, gconstpointer data)
   g_clear_error (&error);
 
   restore (f, 42, existing, &error);
-  g_assert_nonnull (error);
-  g_assert_cmpstr (g_dbus_error_get_remote_error (error), ==, "io.github.aqmp.Aqmp1.Error.NotFound");
+  assert_remote_error (error, "io.github.aqmp.Aqmp1.Error.NotFound");
   g_clear_error (&error);
   problems = verify (f, 42, &error);
   g_assert_null (problems);
-  g_assert_cmpstr (g_dbus_error_get_remote_error (error), ==, "io.github.aqmp.Aqmp1.Error.NotFound");
+  assert_remote_error (error, "io.github.aqmp.Aqmp1.Error.NotFound");
   g_clear_error (&error);
 
   /* a backup that needs a chain there is none of fails as a Job, clearly */

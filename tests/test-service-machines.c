@@ -151,10 +151,12 @@ wait_held (AqmpClient *second)
   g_autoptr(GError) error = NULL;
   g_autoptr(AqmpEvent) event = NULL;
   g_autoptr(JsonNode) jobs = aqmp_client_execute_sync (second, "query-block-jobs", NULL, NULL, &error);
+  g_autofree gchar *text = NULL;
 
   g_assert_no_error (error);
+  text = json_to_string (jobs, FALSE);
   /* held already, or about to be */
-  if (strstr (json_to_string (jobs, FALSE), "\"paused\":true") != NULL)
+  if (strstr (text, "\"paused\":true") != NULL)
     return;
   event = aqmp_event_waiter_wait_sync (waiter, AQMP_TEST_WAIT_MS, NULL, &error);
   g_assert_no_error (error);
