@@ -171,7 +171,7 @@ server_at (const gchar *dir, const gchar *name, gchar **address)
   g_autofree gchar *path = g_build_filename (dir, name, NULL);
 
   *address = g_strdup_printf ("unix:%s", path);
-  aqmp_server_listen (server, *address, &error);
+  g_free (aqmp_server_listen (server, *address, &error));
   g_assert_no_error (error);
   return server;
 }
