@@ -1,6 +1,30 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "aqmp-test-jobs.h"
 
+void
+aqmp_test_jobs_setup (AqmpTestJobs *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->qemu = aqmp_test_qemu_new (NULL);
+  f->client = aqmp_test_connect (f->qemu->address);
+  f->db_path = aqmp_test_qemu_path (f->qemu, "jobs.db");
+  f->store = aqmp_job_store_new (f->db_path, &error);
+  g_assert_no_error (error);
+  f->runner = aqmp_job_runner_new (f->client, f->store, f->qemu->address);
+  aqmp_job_runner_set_poll_interval (f->runner, 50);
+}
+
+void
+aqmp_test_jobs_teardown (AqmpTestJobs *f, gconstpointer data)
+{
+  g_clear_object (&f->runner);
+  g_clear_object (&f->store);
+  g_clear_object (&f->client);
+  g_clear_pointer (&f->qemu, aqmp_test_qemu_free);
+  g_free (f->db_path);
+}
+
 /* the statuses the store recorded for a job, as "created,running,..." */
 gchar *
 aqmp_test_job_transitions (AqmpJobStore *store, gint64 row)

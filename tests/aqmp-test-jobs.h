@@ -3,12 +3,31 @@
 
 #include <aqmp/aqmp-jobs.h>
 
+#include "aqmp-test-qemu.h"
+
 G_BEGIN_DECLS
 
 /*
- * What the jobs library's tests share: reading the store back, and the
- * jobs API's sync calls with a bound on how long a test waits.
+ * What the jobs library's tests share: a QEMU with a store and a runner,
+ * reading the store back, and the jobs API's sync calls with a bound on
+ * how long a test waits.
  */
+
+/* a QEMU of the test's own, a client of it, a job store beside its
+ * socket and a runner on them polling every 50 ms: the fixture of the
+ * tests that run jobs (g_test_add() with these two functions) */
+typedef struct {
+  AqmpTestQemu *qemu;
+  AqmpClient *client;
+  gchar *db_path;
+  AqmpJobStore *store;
+  AqmpJobRunner *runner;
+} AqmpTestJobs;
+
+void      aqmp_test_jobs_setup           (AqmpTestJobs  *f,
+                                          gconstpointer  data);
+void      aqmp_test_jobs_teardown        (AqmpTestJobs  *f,
+                                          gconstpointer  data);
 
 gchar    *aqmp_test_job_transitions      (AqmpJobStore  *store,
                                           gint64         row);

@@ -21,37 +21,8 @@
 #define MIB (1024 * 1024)
 #define JOB_WAIT_MS 30000
 
-typedef struct {
-  AqmpTestQemu *qemu;
-  AqmpClient *client;
-  gchar *db_path;
-  AqmpJobStore *store;
-  AqmpJobRunner *runner;
-} Fixture;
-
-static void
-fixture_setup (Fixture *f, gconstpointer data)
-{
-  g_autoptr(GError) error = NULL;
-
-  f->qemu = aqmp_test_qemu_new (NULL);
-  f->client = aqmp_test_connect (f->qemu->address);
-  f->db_path = aqmp_test_qemu_path (f->qemu, "jobs.db");
-  f->store = aqmp_job_store_new (f->db_path, &error);
-  g_assert_no_error (error);
-  f->runner = aqmp_job_runner_new (f->client, f->store, f->qemu->address);
-  aqmp_job_runner_set_poll_interval (f->runner, 50);
-}
-
-static void
-fixture_teardown (Fixture *f, gconstpointer data)
-{
-  g_clear_object (&f->runner);
-  g_clear_object (&f->store);
-  g_clear_object (&f->client);
-  g_clear_pointer (&f->qemu, aqmp_test_qemu_free);
-  g_free (f->db_path);
-}
+/* a QEMU, a store and a runner polling every 50 ms */
+typedef AqmpTestJobs Fixture;
 
 static void
 add_null_node (AqmpClient *client, const gchar *name, gint64 size)
@@ -494,13 +465,13 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add ("/aqmp/jobs/sync/start-wait", Fixture, NULL, fixture_setup, test_start_wait, fixture_teardown);
-  g_test_add ("/aqmp/jobs/sync/start-refused", Fixture, NULL, fixture_setup, test_start_refused, fixture_teardown);
-  g_test_add ("/aqmp/jobs/sync/control", Fixture, NULL, fixture_setup, test_control, fixture_teardown);
-  g_test_add ("/aqmp/jobs/sync/wait-cancelled", Fixture, NULL, fixture_setup, test_wait_cancelled, fixture_teardown);
-  g_test_add ("/aqmp/jobs/sync/runner-gone", Fixture, NULL, fixture_setup, test_runner_gone, fixture_teardown);
-  g_test_add ("/aqmp/jobs/sync/reconcile", Fixture, NULL, fixture_setup, test_reconcile, fixture_teardown);
-  g_test_add ("/aqmp/jobs/sync/other-thread", Fixture, NULL, fixture_setup, test_other_thread, fixture_teardown);
+  g_test_add ("/aqmp/jobs/sync/start-wait", Fixture, NULL, aqmp_test_jobs_setup, test_start_wait, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/sync/start-refused", Fixture, NULL, aqmp_test_jobs_setup, test_start_refused, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/sync/control", Fixture, NULL, aqmp_test_jobs_setup, test_control, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/sync/wait-cancelled", Fixture, NULL, aqmp_test_jobs_setup, test_wait_cancelled, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/sync/runner-gone", Fixture, NULL, aqmp_test_jobs_setup, test_runner_gone, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/sync/reconcile", Fixture, NULL, aqmp_test_jobs_setup, test_reconcile, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/sync/other-thread", Fixture, NULL, aqmp_test_jobs_setup, test_other_thread, aqmp_test_jobs_teardown);
   g_test_add_func ("/aqmp/jobs/sync/launch", test_launch);
   g_test_add_data_func ("/aqmp/jobs/launcher/socketpair", GINT_TO_POINTER (AQMP_LAUNCHER_TRANSPORT_SOCKETPAIR),
                         test_launcher);

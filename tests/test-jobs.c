@@ -19,37 +19,14 @@
 /* a job in these tests never takes longer */
 #define JOB_WAIT_MS 30000
 
-typedef struct {
-  AqmpTestQemu *qemu;
-  AqmpClient *client;
-  gchar *db_path;
-  AqmpJobStore *store;
-  AqmpJobRunner *runner;
-} Fixture;
+/* a QEMU, a store and a runner polling every 50 ms */
+typedef AqmpTestJobs Fixture;
 
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-
-  f->qemu = aqmp_test_qemu_new (NULL);
-  f->client = aqmp_test_connect (f->qemu->address);
-  f->db_path = aqmp_test_qemu_path (f->qemu, "jobs.db");
-  f->store = aqmp_job_store_new (f->db_path, &error);
-  g_assert_no_error (error);
-  f->runner = aqmp_job_runner_new (f->client, f->store, f->qemu->address);
-  aqmp_job_runner_set_poll_interval (f->runner, 50);
+  aqmp_test_jobs_setup (f, data);
   aqmp_job_runner_set_checkpoint_interval (f->runner, 200);
-}
-
-static void
-fixture_teardown (Fixture *f, gconstpointer data)
-{
-  g_clear_object (&f->runner);
-  g_clear_object (&f->store);
-  g_clear_object (&f->client);
-  g_clear_pointer (&f->qemu, aqmp_test_qemu_free);
-  g_free (f->db_path);
 }
 
 /* ----- helpers ----- */
@@ -1158,23 +1135,23 @@ main (int argc, char **argv)
   self_path = argv[0];
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add ("/aqmp/jobs/backup/progress", Fixture, NULL, fixture_setup, test_backup_progress, fixture_teardown);
-  g_test_add ("/aqmp/jobs/start/refused", Fixture, NULL, fixture_setup, test_start_refused, fixture_teardown);
-  g_test_add ("/aqmp/jobs/cancel", Fixture, NULL, fixture_setup, test_cancel, fixture_teardown);
-  g_test_add ("/aqmp/jobs/pause-resume-speed", Fixture, NULL, fixture_setup, test_pause_resume_speed, fixture_teardown);
-  g_test_add ("/aqmp/jobs/manual-finalize-dismiss", Fixture, NULL, fixture_setup, test_manual_finalize_dismiss, fixture_teardown);
-  g_test_add ("/aqmp/jobs/mirror/ready-complete", Fixture, NULL, fixture_setup, test_mirror_ready_complete, fixture_teardown);
-  g_test_add ("/aqmp/jobs/commit", Fixture, NULL, fixture_setup, test_commit, fixture_teardown);
-  g_test_add ("/aqmp/jobs/commit-active", Fixture, NULL, fixture_setup, test_commit_active, fixture_teardown);
-  g_test_add ("/aqmp/jobs/stream", Fixture, NULL, fixture_setup, test_stream, fixture_teardown);
-  g_test_add ("/aqmp/jobs/create", Fixture, NULL, fixture_setup, test_create, fixture_teardown);
-  g_test_add ("/aqmp/jobs/create-fails", Fixture, NULL, fixture_setup, test_create_fails, fixture_teardown);
-  g_test_add ("/aqmp/jobs/blkdebug", Fixture, NULL, fixture_setup, test_blkdebug, fixture_teardown);
-  g_test_add ("/aqmp/jobs/qemu-killed", Fixture, NULL, fixture_setup, test_qemu_killed, fixture_teardown);
-  g_test_add ("/aqmp/jobs/concurrent", Fixture, NULL, fixture_setup, test_concurrent, fixture_teardown);
-  g_test_add ("/aqmp/jobs/burst-batched", Fixture, NULL, fixture_setup, test_burst_batched, fixture_teardown);
-  g_test_add ("/aqmp/jobs/reconcile/lost", Fixture, NULL, fixture_setup, test_reconcile_lost, fixture_teardown);
-  g_test_add ("/aqmp/jobs/reconcile/adopt", Fixture, NULL, fixture_setup, test_reconcile_adopt, fixture_teardown);
-  g_test_add ("/aqmp/jobs/reconcile/after-sigkill", Fixture, NULL, fixture_setup, test_restart_after_sigkill, fixture_teardown);
+  g_test_add ("/aqmp/jobs/backup/progress", Fixture, NULL, fixture_setup, test_backup_progress, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/start/refused", Fixture, NULL, fixture_setup, test_start_refused, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/cancel", Fixture, NULL, fixture_setup, test_cancel, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/pause-resume-speed", Fixture, NULL, fixture_setup, test_pause_resume_speed, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/manual-finalize-dismiss", Fixture, NULL, fixture_setup, test_manual_finalize_dismiss, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/mirror/ready-complete", Fixture, NULL, fixture_setup, test_mirror_ready_complete, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/commit", Fixture, NULL, fixture_setup, test_commit, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/commit-active", Fixture, NULL, fixture_setup, test_commit_active, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/stream", Fixture, NULL, fixture_setup, test_stream, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/create", Fixture, NULL, fixture_setup, test_create, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/create-fails", Fixture, NULL, fixture_setup, test_create_fails, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/blkdebug", Fixture, NULL, fixture_setup, test_blkdebug, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/qemu-killed", Fixture, NULL, fixture_setup, test_qemu_killed, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/concurrent", Fixture, NULL, fixture_setup, test_concurrent, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/burst-batched", Fixture, NULL, fixture_setup, test_burst_batched, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/reconcile/lost", Fixture, NULL, fixture_setup, test_reconcile_lost, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/reconcile/adopt", Fixture, NULL, fixture_setup, test_reconcile_adopt, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/reconcile/after-sigkill", Fixture, NULL, fixture_setup, test_restart_after_sigkill, aqmp_test_jobs_teardown);
   return g_test_run ();
 }
