@@ -59,6 +59,19 @@ void          aqmp_test_execute_cb        (GObject             *source,
                                            GAsyncResult        *result,
                                            gpointer             user_data);
 JsonObject   *aqmp_test_object_from_json  (const gchar         *text);
+void          aqmp_test_qmp_ok            (AqmpClient          *client,
+                                           const gchar         *command,
+                                           const gchar         *json);
+void          aqmp_test_qemu_io           (AqmpClient          *client,
+                                           const gchar         *node,
+                                           const gchar         *command);
+gint          aqmp_test_spawn_status      (const gchar * const *argv,
+                                           gchar              **out);
+gchar        *aqmp_test_copy_image        (AqmpClient          *client,
+                                           const gchar         *node,
+                                           const gchar         *image,
+                                           const gchar         *dir,
+                                           guint               *copies);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AqmpTestQemu, aqmp_test_qemu_free)
 
