@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <glib/gstdio.h>
 
@@ -507,4 +509,22 @@ aqmp_test_copy_image (AqmpClient *client, const gchar *node, const gchar *image,
   aqmp_test_qemu_io (client, node, "flush");
   g_assert_cmpint (aqmp_test_spawn_status (convert, NULL), ==, 0);
   return copy;
+}
+
+/* aqmp_test_qemu_new_two_monitors() with QEMU's stdout on /dev/null: HMP
+ * qemu-io prints there, and it must not be the TAP stream */
+AqmpTestQemu *
+aqmp_test_qemu_new_two_monitors_quiet (gchar **dir, gchar **second_address)
+{
+  int saved = dup (STDOUT_FILENO);
+  int null = g_open ("/dev/null", O_WRONLY, 0);
+  AqmpTestQemu *qemu;
+
+  fflush (stdout);
+  dup2 (null, STDOUT_FILENO);
+  qemu = aqmp_test_qemu_new_two_monitors (dir, second_address);
+  dup2 (saved, STDOUT_FILENO);
+  close (saved);
+  close (null);
+  return qemu;
 }

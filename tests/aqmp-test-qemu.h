@@ -24,6 +24,8 @@ AqmpTestQemu *aqmp_test_qemu_new          (const gchar * const *extra_args);
 void          aqmp_test_qemu_settle_monitor (AqmpTestQemu *self, const gchar *path);
 AqmpTestQemu *aqmp_test_qemu_new_two_monitors (gchar   **dir,
                                                gchar   **second_address);
+AqmpTestQemu *aqmp_test_qemu_new_two_monitors_quiet (gchar **dir,
+                                                     gchar **second_address);
 AqmpTestQemu *aqmp_test_qemu_spawn        (gchar               *dir,
                                            const gchar * const *argv,
                                            const gchar         *wait_for_socket);

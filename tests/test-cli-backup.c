@@ -7,12 +7,8 @@
  * incremental held by a blkdebug breakpoint, after which the chain still
  * takes the next incremental.
  */
-#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
-#include <unistd.h>
-
-#include <glib/gstdio.h>
 
 #include "aqmp-test-cli.h"
 #include "aqmp-test-fake-agent.h"
@@ -33,16 +29,8 @@ typedef struct {
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  int saved = dup (STDOUT_FILENO);
-  int null = g_open ("/dev/null", O_WRONLY, 0);
-
-  /* HMP qemu-io prints on QEMU's stdout, which must not be the TAP stream */
-  fflush (stdout);
-  dup2 (null, STDOUT_FILENO);
-  f->qemu = aqmp_test_qemu_new_two_monitors (&f->dir, &f->second);
-  dup2 (saved, STDOUT_FILENO);
-  close (saved);
-  close (null);
+  /* QEMU's stdout, where HMP qemu-io prints, away from the TAP stream */
+  f->qemu = aqmp_test_qemu_new_two_monitors_quiet (&f->dir, &f->second);
   f->db = g_build_filename (f->dir, "jobs.db", NULL);
   f->backups = g_build_filename (f->dir, "backups", NULL);
   f->disk = g_build_filename (f->dir, "disk0.qcow2", NULL);

@@ -10,11 +10,7 @@
  * is held on purpose by a blkdebug breakpoint on the disk's reads, so
  * the Job is seen running below 1 before it is let go.
  */
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
-
-#include <glib/gstdio.h>
 
 #include "aqmp-test-cli.h"
 #include "aqmp-test-fake-agent.h"
@@ -76,16 +72,8 @@ completed_cb (GDBusConnection *connection, const gchar *sender, const gchar *pat
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  int saved = dup (STDOUT_FILENO);
-  int null = g_open ("/dev/null", O_WRONLY, 0);
-
-  /* HMP qemu-io prints on QEMU's stdout, which must not be the TAP stream */
-  fflush (stdout);
-  dup2 (null, STDOUT_FILENO);
-  f->qemu = aqmp_test_qemu_new_two_monitors (&f->dir, &f->second);
-  dup2 (saved, STDOUT_FILENO);
-  close (saved);
-  close (null);
+  /* QEMU's stdout, where HMP qemu-io prints, away from the TAP stream */
+  f->qemu = aqmp_test_qemu_new_two_monitors_quiet (&f->dir, &f->second);
   f->disk = g_build_filename (f->dir, "disk0.qcow2", NULL);
   f->backups = g_build_filename (f->dir, "backups", NULL);
   f->client = aqmp_test_connect (f->second);
