@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <sqlite3.h>
+
 #include "aqmp-test-jobs.h"
 
 void
@@ -126,4 +128,27 @@ aqmp_test_job_wait (AqmpJob *job, guint timeout_ms, GError **error)
   if (local != NULL)
     g_propagate_error (error, g_steal_pointer (&local));
   return ok;
+}
+
+/* a store at @path made from the SQL text tests/fixtures/@fixture (a
+ * store of an earlier version, in git as text), opened: migrated to the
+ * current version */
+AqmpJobStore *
+aqmp_test_job_store_from_fixture (const gchar *fixture, const gchar *path)
+{
+  g_autofree gchar *file = g_build_filename (AQMP_TEST_FIXTURES, fixture, NULL);
+  g_autofree gchar *sql = NULL;
+  g_autoptr(GError) error = NULL;
+  AqmpJobStore *store;
+  sqlite3 *db = NULL;
+
+  g_assert_true (g_file_get_contents (file, &sql, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  store = aqmp_job_store_new (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (aqmp_job_store_get_schema_version (store), ==, AQMP_JOB_STORE_SCHEMA_VERSION);
+  return store;
 }

@@ -29,6 +29,8 @@ void      aqmp_test_jobs_setup           (AqmpTestJobs  *f,
 void      aqmp_test_jobs_teardown        (AqmpTestJobs  *f,
                                           gconstpointer  data);
 
+AqmpJobStore *aqmp_test_job_store_from_fixture (const gchar *fixture,
+                                                const gchar *path);
 gchar    *aqmp_test_job_transitions      (AqmpJobStore  *store,
                                           gint64         row);
 void      aqmp_test_job_assert_integrity (AqmpJobStore  *store);
