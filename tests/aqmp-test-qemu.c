@@ -528,3 +528,31 @@ aqmp_test_qemu_new_two_monitors_quiet (gchar **dir, gchar **second_address)
   close (null);
   return qemu;
 }
+
+/* {} as a reply of an AqmpServer handler (json_node_init_object() would
+ * keep a second ref) */
+JsonNode *
+aqmp_test_empty_object (void)
+{
+  JsonNode *reply = json_node_new (JSON_NODE_OBJECT);
+
+  json_node_take_object (reply, json_object_new ());
+  return reply;
+}
+
+/* the JSON of tests/fixtures/@name, such as QEMU 7.2's schema */
+JsonNode *
+aqmp_test_fixture_json (const gchar *name)
+{
+  g_autofree gchar *path = g_build_filename (AQMP_TEST_FIXTURES, name, NULL);
+  g_autofree gchar *text = NULL;
+  gsize length;
+  g_autoptr(GError) error = NULL;
+  JsonNode *node;
+
+  g_file_get_contents (path, &text, &length, &error);
+  g_assert_no_error (error);
+  node = aqmp_json_parse (text, length, &error);
+  g_assert_no_error (error);
+  return node;
+}

@@ -61,6 +61,8 @@ void          aqmp_test_execute_cb        (GObject             *source,
                                            GAsyncResult        *result,
                                            gpointer             user_data);
 JsonObject   *aqmp_test_object_from_json  (const gchar         *text);
+JsonNode     *aqmp_test_empty_object      (void);
+JsonNode     *aqmp_test_fixture_json      (const gchar         *name);
 void          aqmp_test_qmp_ok            (AqmpClient          *client,
                                            const gchar         *command,
                                            const gchar         *json);
