@@ -152,3 +152,36 @@ aqmp_test_job_store_from_fixture (const gchar *fixture, const gchar *path)
   g_assert_cmpint (aqmp_job_store_get_schema_version (store), ==, AQMP_JOB_STORE_SCHEMA_VERSION);
   return store;
 }
+
+typedef struct {
+  AqmpJob *job;
+  AqmpJobStatus status;
+} AqmpTestStatusWait;
+
+static gboolean
+aqmp_test_job_has_status (gpointer user_data)
+{
+  AqmpTestStatusWait *w = user_data;
+
+  return aqmp_job_get_status (w->job) == w->status || aqmp_job_is_ended (w->job);
+}
+
+/* waits at most @timeout_ms until @job has @status, which it asserts (a
+ * job that ended first fails it) */
+void
+aqmp_test_job_wait_for_status (AqmpJob *job, AqmpJobStatus status, guint timeout_ms)
+{
+  AqmpTestStatusWait w = { job, status };
+
+  g_assert_true (aqmp_test_wait_until (aqmp_test_job_has_status, &w, timeout_ms));
+  g_assert_cmpint (aqmp_job_get_status (job), ==, status);
+}
+
+/* an AqmpTestCondition: the #AqmpJob @user_data made progress, or ended */
+gboolean
+aqmp_test_job_has_progress (gpointer user_data)
+{
+  AqmpJob *job = user_data;
+
+  return aqmp_job_get_current_progress (job) > 0 || aqmp_job_is_ended (job);
+}

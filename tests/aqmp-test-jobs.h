@@ -49,4 +49,9 @@ gboolean  aqmp_test_job_wait             (AqmpJob       *job,
                                           guint          timeout_ms,
                                           GError       **error);
 
+void      aqmp_test_job_wait_for_status  (AqmpJob       *job,
+                                          AqmpJobStatus  status,
+                                          guint          timeout_ms);
+gboolean  aqmp_test_job_has_progress     (gpointer       user_data);
+
 G_END_DECLS

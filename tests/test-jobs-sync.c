@@ -51,34 +51,6 @@ backup_args (const gchar *job_id, const gchar *device, const gchar *target)
   return args;
 }
 
-typedef struct {
-  AqmpJob *job;
-  AqmpJobStatus status;
-} StatusWait;
-
-static gboolean
-job_has_status (gpointer user_data)
-{
-  StatusWait *w = user_data;
-
-  return aqmp_job_get_status (w->job) == w->status || aqmp_job_is_ended (w->job);
-}
-
-static void
-wait_for_status (AqmpJob *job, AqmpJobStatus status)
-{
-  StatusWait w = { job, status };
-
-  g_assert_true (aqmp_test_wait_until (job_has_status, &w, JOB_WAIT_MS));
-  g_assert_cmpint (aqmp_job_get_status (job), ==, status);
-}
-
-static gboolean
-job_has_progress (gpointer user_data)
-{
-  return aqmp_job_get_current_progress (user_data) > 0 || aqmp_job_is_ended (user_data);
-}
-
 /* a backup to a hold node, running and held */
 static AqmpJob *
 start_held (Fixture *f, const gchar *id)
@@ -92,7 +64,7 @@ start_held (Fixture *f, const gchar *id)
   job = aqmp_job_runner_start_sync (f->runner, "blockdev-backup", args, AQMP_JOB_START_FLAGS_NONE, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (job);
-  g_assert_true (aqmp_test_wait_until (job_has_progress, job, JOB_WAIT_MS));
+  g_assert_true (aqmp_test_wait_until (aqmp_test_job_has_progress, job, JOB_WAIT_MS));
   g_assert_false (aqmp_job_is_ended (job));
   return job;
 }
@@ -228,10 +200,10 @@ test_control (Fixture *f, gconstpointer data)
   g_assert_true (aqmp_job_runner_control_sync (f->runner, "held", AQMP_JOB_ACTION_PAUSE, NULL, &error));
   g_assert_no_error (error);
   aqmp_test_hold_release (f->client, "tgt", NULL);
-  wait_for_status (job, AQMP_JOB_STATUS_PAUSED);
+  aqmp_test_job_wait_for_status (job, AQMP_JOB_STATUS_PAUSED, JOB_WAIT_MS);
   aqmp_test_hold_close (f->client, "tgt");
   g_assert_true (aqmp_job_runner_control_sync (f->runner, "held", AQMP_JOB_ACTION_RESUME, NULL, &error));
-  wait_for_status (job, AQMP_JOB_STATUS_RUNNING);
+  aqmp_test_job_wait_for_status (job, AQMP_JOB_STATUS_RUNNING, JOB_WAIT_MS);
 
   /* cancelled, and the wait says so */
   g_assert_true (aqmp_job_runner_control_sync (f->runner, "held", AQMP_JOB_ACTION_CANCEL, NULL, &error));

@@ -119,36 +119,6 @@ control_job (AqmpJobRunner *runner, const gchar *id, AqmpJobAction action, GErro
   return aqmp_job_runner_control_sync (runner, id, action, NULL, error);
 }
 
-typedef struct {
-  AqmpJob *job;
-  AqmpJobStatus status;
-} StatusWait;
-
-static gboolean
-job_has_status (gpointer user_data)
-{
-  StatusWait *w = user_data;
-
-  return aqmp_job_get_status (w->job) == w->status || aqmp_job_is_ended (w->job);
-}
-
-static void
-wait_for_status (AqmpJob *job, AqmpJobStatus status)
-{
-  StatusWait w = { job, status };
-
-  g_assert_true (aqmp_test_wait_until (job_has_status, &w, JOB_WAIT_MS));
-  g_assert_cmpint (aqmp_job_get_status (job), ==, status);
-}
-
-static gboolean
-job_has_progress (gpointer user_data)
-{
-  AqmpJob *job = user_data;
-
-  return aqmp_job_get_current_progress (job) > 0 || aqmp_job_is_ended (job);
-}
-
 static AqmpJobRecord *
 stored_job (AqmpJobStore *store, AqmpJob *job)
 {
@@ -337,7 +307,7 @@ test_cancel (Fixture *f, gconstpointer data)
                    "{\"job-id\": \"slow\", \"device\": \"src\", \"target\": \"tgt\", \"sync\": \"full\"}",
                    AQMP_JOB_START_FLAGS_NONE);
   g_assert_cmpstr (aqmp_job_get_id (job), ==, "slow");
-  g_assert_true (aqmp_test_wait_until (job_has_progress, job, JOB_WAIT_MS));
+  g_assert_true (aqmp_test_wait_until (aqmp_test_job_has_progress, job, JOB_WAIT_MS));
   g_assert_false (aqmp_job_is_ended (job));
   g_assert_true (control_job (f->runner, "slow", AQMP_JOB_ACTION_CANCEL, &error));
   g_assert_no_error (error);
@@ -383,14 +353,14 @@ test_pause_resume_speed (Fixture *f, gconstpointer data)
   aqmp_test_hold_add (f->client, "tgt", 1024 * MIB);
   job = start_job (f->runner, "blockdev-backup", "{\"device\": \"src\", \"target\": \"tgt\", \"sync\": \"full\"}",
                    AQMP_JOB_START_FLAGS_NONE);
-  wait_for_status (job, AQMP_JOB_STATUS_RUNNING);
+  aqmp_test_job_wait_for_status (job, AQMP_JOB_STATUS_RUNNING, JOB_WAIT_MS);
   g_assert_true (control_job (f->runner, aqmp_job_get_id (job), AQMP_JOB_ACTION_PAUSE, &error));
   /* the pause takes effect once the requests under way end */
   aqmp_test_hold_release (f->client, "tgt", NULL);
-  wait_for_status (job, AQMP_JOB_STATUS_PAUSED);
+  aqmp_test_job_wait_for_status (job, AQMP_JOB_STATUS_PAUSED, JOB_WAIT_MS);
   aqmp_test_hold_close (f->client, "tgt");
   g_assert_true (control_job (f->runner, aqmp_job_get_id (job), AQMP_JOB_ACTION_RESUME, &error));
-  wait_for_status (job, AQMP_JOB_STATUS_RUNNING);
+  aqmp_test_job_wait_for_status (job, AQMP_JOB_STATUS_RUNNING, JOB_WAIT_MS);
   /* completing a backup makes no sense: QEMU's words come back */
   g_assert_false (control_job (f->runner, aqmp_job_get_id (job), AQMP_JOB_ACTION_COMPLETE, &error));
   g_assert_error (error, AQMP_ERROR, AQMP_ERROR_COMMAND);
@@ -435,7 +405,7 @@ test_manual_finalize_dismiss (Fixture *f, gconstpointer data)
                     "{\"device\": \"src\", \"target\": \"tgt2\", \"sync\": \"full\","
                     " \"auto-finalize\": false, \"auto-dismiss\": false}",
                     AQMP_JOB_START_FLAGS_NO_FINALIZE | AQMP_JOB_START_FLAGS_NO_DISMISS);
-  wait_for_status (kept, AQMP_JOB_STATUS_PENDING);
+  aqmp_test_job_wait_for_status (kept, AQMP_JOB_STATUS_PENDING, JOB_WAIT_MS);
   g_assert_false (aqmp_job_is_ended (kept));
   g_assert_true (control_job (f->runner, aqmp_job_get_id (kept), AQMP_JOB_ACTION_FINALIZE, &error));
   g_assert_true (wait_job (kept, &error));
@@ -461,7 +431,7 @@ test_mirror_ready_complete (Fixture *f, gconstpointer data)
   add_null_node (f->client, "dst2", 8 * MIB);
   job = start_job (f->runner, "blockdev-mirror",
                    "{\"device\": \"src\", \"target\": \"dst\", \"sync\": \"full\"}", AQMP_JOB_START_FLAGS_NONE);
-  wait_for_status (job, AQMP_JOB_STATUS_READY);
+  aqmp_test_job_wait_for_status (job, AQMP_JOB_STATUS_READY, JOB_WAIT_MS);
   g_assert_false (aqmp_job_is_ended (job));
   g_assert_true (control_job (f->runner, aqmp_job_get_id (job), AQMP_JOB_ACTION_COMPLETE, &error));
   g_assert_no_error (error);
@@ -662,7 +632,7 @@ test_qemu_killed (Fixture *f, gconstpointer data)
   aqmp_test_hold_add (f->client, "tgt", 1024 * MIB);
   job = start_job (f->runner, "blockdev-backup", "{\"device\": \"src\", \"target\": \"tgt\", \"sync\": \"full\"}",
                    AQMP_JOB_START_FLAGS_NONE);
-  g_assert_true (aqmp_test_wait_until (job_has_progress, job, JOB_WAIT_MS));
+  g_assert_true (aqmp_test_wait_until (aqmp_test_job_has_progress, job, JOB_WAIT_MS));
   g_assert_false (aqmp_job_is_ended (job));
   aqmp_test_qemu_kill (f->qemu);
   g_assert_false (wait_job (job, &error));
@@ -970,7 +940,7 @@ test_reconcile_adopt (Fixture *f, gconstpointer data)
   g_assert_null (aqmp_job_get_command (job));
   g_assert_cmpint (aqmp_job_get_started_by_uid (job), ==, -1);
   g_assert_true (aqmp_job_runner_lookup (f->runner, "theirs") == job);
-  wait_for_status (job, AQMP_JOB_STATUS_PENDING);
+  aqmp_test_job_wait_for_status (job, AQMP_JOB_STATUS_PENDING, JOB_WAIT_MS);
   /* finalizing is its owner's: the runner sent nothing, so QEMU, which
    * answers in order, still has it pending */
   info = query_job (f->client, "theirs");
@@ -1010,7 +980,7 @@ restart_helper (const gchar *db_path, const gchar *address)
   /* held until the parent releases it */
   job = start_job (runner, "blockdev-backup", "{\"device\": \"src\", \"target\": \"tgt\", \"sync\": \"full\"}",
                    AQMP_JOB_START_FLAGS_NONE);
-  g_assert_true (aqmp_test_wait_until (job_has_progress, job, JOB_WAIT_MS));
+  g_assert_true (aqmp_test_wait_until (aqmp_test_job_has_progress, job, JOB_WAIT_MS));
   g_print ("running %s\n", aqmp_job_get_id (job));
   fflush (stdout);
   /* until killed; the parent gives up long before this */
