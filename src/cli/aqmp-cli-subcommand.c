@@ -9,24 +9,9 @@
  * and finding the subcommand argv[1] names.
  */
 
-/**
- * aqmp_cli_parse_subcommand:
- * @options: the options every command takes
- * @command: the command, such as "job"
- * @verb: the subcommand, such as "start"
- * @shared: the option every subcommand of @command takes
- * @parameters: (nullable): the parameters for --help
- * @description: (nullable): the description for --help
- * @own: (nullable): the subcommand's own options, %NULL-terminated
- * @argc: the arguments' count, updated
- * @argv: the arguments, updated
- * @exit_code: (out): the exit code when it returns %FALSE
- *
- * Parses "@command @verb"'s options: @shared, then @own, then the ones
- * every aqmp command takes (aqmp_cli_parse_options()).
- *
- * Returns: %TRUE to go on
- */
+/* "COMMAND VERB"'s options: @shared (such as --db), then @own (nullable,
+ * NULL-terminated), then the ones every aqmp command takes; as
+ * aqmp_cli_parse_options(), FALSE with *@exit_code set ends the command */
 gboolean
 aqmp_cli_parse_subcommand (AqmpCliOptions      *options,
                            const gchar         *command,
@@ -49,22 +34,10 @@ aqmp_cli_parse_subcommand (AqmpCliOptions      *options,
                                  (const GOptionEntry *) (gpointer) entries->data, argc, argv, exit_code);
 }
 
-/**
- * aqmp_cli_find_subcommand:
- * @subcommands: the subcommands
- * @n_subcommands: their number
- * @argc: the arguments' count
- * @argv: the arguments; argv[1] names the subcommand
- * @usage: prints the command's usage on stderr
- * @exit_code: (out): the exit code when it returns %NULL
- *
- * Finds the subcommand argv[1] names. Without one, or with --help or -h,
- * it prints the usage; an unknown one is the caller's to report (its
- * message names the command).
- *
- * Returns: (nullable): the subcommand's function, or %NULL: with
- *   *@exit_code set after the usage, or -1 when argv[1] is unknown
- */
+/* the function of the subcommand argv[1] names. NULL with *@exit_code
+ * set after @usage when there is none or it is --help or -h; NULL with
+ * *@exit_code -1 when it is unknown: the caller says so, in a message
+ * that names the command */
 GCallback
 aqmp_cli_find_subcommand (const AqmpCliSubcommand *subcommands,
                           guint                    n_subcommands,
