@@ -10,11 +10,7 @@
  * is held on purpose by a blkdebug breakpoint on the disk's reads, so
  * the Job is seen running below 1 before it is let go.
  */
-#include <fcntl.h>
 #include <string.h>
-#include <unistd.h>
-
-#include <glib/gstdio.h>
 
 #include "aqmp-test-cli.h"
 #include "aqmp-test-fake-agent.h"
@@ -76,16 +72,8 @@ completed_cb (GDBusConnection *connection, const gchar *sender, const gchar *pat
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  int saved = dup (STDOUT_FILENO);
-  int null = g_open ("/dev/null", O_WRONLY, 0);
-
-  /* HMP qemu-io prints on QEMU's stdout, which must not be the TAP stream */
-  fflush (stdout);
-  dup2 (null, STDOUT_FILENO);
-  f->qemu = aqmp_test_qemu_new_two_monitors (&f->dir, &f->second);
-  dup2 (saved, STDOUT_FILENO);
-  close (saved);
-  close (null);
+  /* QEMU's stdout, where HMP qemu-io prints, away from the TAP stream */
+  f->qemu = aqmp_test_qemu_new_two_monitors_quiet (&f->dir, &f->second);
   f->disk = g_build_filename (f->dir, "disk0.qcow2", NULL);
   f->backups = g_build_filename (f->dir, "backups", NULL);
   f->client = aqmp_test_connect (f->second);
@@ -120,42 +108,6 @@ fixture_teardown (Fixture *f, gconstpointer data)
 
 /* ----- QEMU, through the second monitor ----- */
 
-static gint
-spawn_status (const gchar * const *argv)
-{
-  g_autoptr(GError) error = NULL;
-  gint status = 0;
-
-  g_assert_true (g_spawn_sync (NULL, (gchar **) argv, NULL,
-                               G_SPAWN_SEARCH_PATH | G_SPAWN_STDOUT_TO_DEV_NULL | G_SPAWN_STDERR_TO_DEV_NULL,
-                               NULL, NULL, NULL, NULL, &status, &error));
-  g_assert_no_error (error);
-  return g_spawn_check_wait_status (status, NULL) ? 0 : 1;
-}
-
-static void
-qmp_ok (Fixture *f, const gchar *command, const gchar *json)
-{
-  g_autoptr(JsonObject) args = json != NULL ? aqmp_test_object_from_json (json) : NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) value = aqmp_client_execute_sync (f->client, command, args, NULL, &error);
-
-  g_assert_no_error (error);
-}
-
-static void
-qemu_io (Fixture *f, const gchar *command)
-{
-  g_autoptr(JsonObject) args = json_object_new ();
-  g_autofree gchar *line = g_strdup_printf ("qemu-io disk0 \"%s\"", command);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) value = NULL;
-
-  json_object_set_string_member (args, "command-line", line);
-  value = aqmp_client_execute_sync (f->client, "human-monitor-command", args, NULL, &error);
-  g_assert_no_error (error);
-}
-
 /* a qcow2 disk "disk0" over blkdebug, so that its reads can be held */
 static void
 add_disk (Fixture *f)
@@ -165,21 +117,15 @@ add_disk (Fixture *f)
                                             " {\"driver\": \"blkdebug\", \"align\": 512, \"image\":"
                                             " {\"driver\": \"file\", \"filename\": \"%s\"}}}", f->disk);
 
-  g_assert_cmpint (spawn_status (create), ==, 0);
-  qmp_ok (f, "blockdev-add", json);
+  g_assert_cmpint (aqmp_test_spawn_status (create, NULL), ==, 0);
+  aqmp_test_qmp_ok (f->client, "blockdev-add", json);
 }
 
 /* the disk's guest-visible content now, as a raw file */
 static gchar *
 copy_source (Fixture *f)
 {
-  g_autofree gchar *name = g_strdup_printf ("copy-%u.raw", f->copies++);
-  gchar *copy = g_build_filename (f->dir, name, NULL);
-  const gchar *convert[] = { "qemu-img", "convert", "-U", "-f", "qcow2", "-O", "raw", f->disk, copy, NULL };
-
-  qemu_io (f, "flush");
-  g_assert_cmpint (spawn_status (convert), ==, 0);
-  return copy;
+  return aqmp_test_copy_image (f->client, "disk0", f->disk, f->dir, &f->copies);
 }
 
 static void
@@ -187,7 +133,7 @@ assert_same_content (const gchar *copy, const gchar *restored)
 {
   const gchar *compare[] = { "qemu-img", "compare", "-U", copy, restored, NULL };
 
-  g_assert_cmpint (spawn_status (compare), ==, 0);
+  g_assert_cmpint (aqmp_test_spawn_status (compare, NULL), ==, 0);
 }
 
 /* ----- the daemon ----- */
@@ -385,7 +331,7 @@ test_backup_chain (Fixture *f, gconstpointer data)
   TotalWait total = { f, NULL };
 
   add_disk (f);
-  qemu_io (f, "write -P 0xab 0 1M");
+  aqmp_test_qemu_io (f->client, "disk0", "write -P 0xab 0 1M");
   copy0 = copy_source (f);
   /* an Execute makes the daemon check every command against QEMU's schema,
    * the backup's own too */
@@ -407,9 +353,9 @@ test_backup_chain (Fixture *f, gconstpointer data)
   assert_progress_rose_to_one (f, full);
 
   /* incremental, held at the disk's first read until the Job was seen below 1 */
-  qemu_io (f, "write -P 0xcd 2M 1M");
+  aqmp_test_qemu_io (f->client, "disk0", "write -P 0xcd 2M 1M");
   copy1 = copy_source (f);
-  qemu_io (f, "break read_aio held");
+  aqmp_test_qemu_io (f->client, "disk0", "break read_aio held");
   inc = start_backup (f, machine, inc_options, &error);
   g_assert_no_error (error);
   total.path = inc;
@@ -417,8 +363,8 @@ test_backup_chain (Fixture *f, gconstpointer data)
   g_assert_cmpuint (job_uint64 (f, inc, "TotalProgress"), ==, MIB);
   g_assert_cmpfloat (job_double (f, inc, "Progress"), <, 1.0);
   g_assert_false (g_hash_table_contains (f->completed, inc));
-  qemu_io (f, "remove_break held");
-  qemu_io (f, "resume held");
+  aqmp_test_qemu_io (f->client, "disk0", "remove_break held");
+  aqmp_test_qemu_io (f->client, "disk0", "resume held");
   g_assert_cmpstr (wait_completed (f, inc), ==, "true: ");
   g_assert_cmpuint (job_uint64 (f, inc, "CurrentProgress"), ==, MIB);
   g_assert_cmpuint (job_uint64 (f, inc, "TotalProgress"), ==, MIB);
@@ -510,8 +456,8 @@ test_backup_cancel (Fixture *f, gconstpointer data)
   full = start_backup (f, machine, full_options, &error);
   g_assert_no_error (error);
   g_assert_cmpstr (wait_completed (f, full), ==, "true: ");
-  qemu_io (f, "write -P 0x34 1M 1M");
-  qemu_io (f, "break read_aio held");
+  aqmp_test_qemu_io (f->client, "disk0", "write -P 0x34 1M 1M");
+  aqmp_test_qemu_io (f->client, "disk0", "break read_aio held");
   held = start_backup (f, machine, inc_options, &error);
   g_assert_no_error (error);
   total.path = held;
@@ -520,8 +466,8 @@ test_backup_cancel (Fixture *f, gconstpointer data)
   g_assert_no_error (error);
   /* QEMU took the cancel before the held read goes on */
   g_assert_true (aqmp_test_wait_until (job_cancelling, &total, AQMP_TEST_WAIT_MS));
-  qemu_io (f, "remove_break held");
-  qemu_io (f, "resume held");
+  aqmp_test_qemu_io (f->client, "disk0", "remove_break held");
+  aqmp_test_qemu_io (f->client, "disk0", "resume held");
   g_assert_true (g_str_has_prefix (wait_completed (f, held), "false: "));
   status = job_string (f, held, "Status");
   g_assert_cmpstr (status, ==, "cancelled");
@@ -556,7 +502,7 @@ test_backup_one_catalog (Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
 
   add_disk (f);
-  qemu_io (f, "write -P 0x11 0 1M");
+  aqmp_test_qemu_io (f->client, "disk0", "write -P 0x11 0 1M");
   /* one client at a time on a QMP socket: the tool takes the second monitor */
   g_clear_object (&f->client);
   g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "backup", "run", f->second, "--level", "full",
@@ -569,7 +515,7 @@ test_backup_one_catalog (Fixture *f, gconstpointer data)
   all = list_backups (f, "{}");
   g_assert_cmpuint (g_variant_n_children (all), ==, 1);
   g_clear_pointer (&all, g_variant_unref);
-  qemu_io (f, "write -P 0x22 4M 1M");
+  aqmp_test_qemu_io (f->client, "disk0", "write -P 0x22 4M 1M");
   copy = copy_source (f);
   {
     g_autofree gchar *options = backup_options (f, "auto");

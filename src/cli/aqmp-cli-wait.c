@@ -368,3 +368,19 @@ aqmp_cli_report_client_failure (AqmpClient *client, const GError *error)
     }
   aqmp_cli_report_connect_failure (address, error, protocol != NULL && !aqmp_protocol_has_greeting (protocol));
 }
+
+/*
+ * Connects @client (set up already) to @address, saying so when the wait
+ * is long; on failure it reports why, as aqmp_cli_report_client_failure().
+ */
+gboolean
+aqmp_cli_connect_sync (AqmpClient *client, const gchar *address)
+{
+  g_autoptr(GError) error = NULL;
+
+  aqmp_cli_announce_connect (client, address);
+  if (aqmp_client_connect_sync (client, address, NULL, &error))
+    return TRUE;
+  aqmp_cli_report_client_failure (client, error);
+  return FALSE;
+}

@@ -86,7 +86,32 @@ void      aqmp_cli_report_connect_failure (const gchar   *address,
                                            gboolean       agent);
 void      aqmp_cli_report_client_failure (AqmpClient *client,
                                           const GError *error);
+gboolean  aqmp_cli_connect_sync      (AqmpClient      *client,
+                                      const gchar     *address);
 gboolean  aqmp_cli_hmp_failed        (const gchar     *text);
+
+/* commands with subcommands (aqmp-cli-subcommand.c) */
+typedef struct {
+  const gchar *verb;
+  GCallback func;              /* the command's own function type */
+} AqmpCliSubcommand;
+
+gboolean  aqmp_cli_parse_subcommand (AqmpCliOptions      *options,
+                                     const gchar         *command,
+                                     const gchar         *verb,
+                                     const GOptionEntry  *shared,
+                                     const gchar         *parameters,
+                                     const gchar         *description,
+                                     const GOptionEntry  *own,
+                                     gint                *argc,
+                                     gchar             ***argv,
+                                     gint                *exit_code);
+GCallback aqmp_cli_find_subcommand  (const AqmpCliSubcommand *subcommands,
+                                     guint                    n_subcommands,
+                                     gint                     argc,
+                                     gchar                  **argv,
+                                     void                   (*usage) (void),
+                                     gint                    *exit_code);
 
 typedef struct _AqmpCliValidate AqmpCliValidate;
 

@@ -72,14 +72,9 @@ aqmp_job_cmd_parse (AqmpJobCmd          *self,
     /* TRANSLATORS: the placeholder of a file name option's value */
     N_("PATH")
   };
-  g_autoptr(GArray) entries = g_array_new (TRUE, TRUE, sizeof (GOptionEntry));
-  g_autofree gchar *command = g_strdup_printf ("job %s", verb);
 
-  g_array_append_val (entries, db);
-  for (guint i = 0; own != NULL && own[i].long_name != NULL; i++)
-    g_array_append_val (entries, own[i]);
-  return aqmp_cli_parse_options (&self->options, command, parameters, description,
-                                 (const GOptionEntry *) (gpointer) entries->data, argc, argv, &self->exit_code);
+  return aqmp_cli_parse_subcommand (&self->options, "job", verb, &db, parameters, description, own, argc, argv,
+                                    &self->exit_code);
 }
 
 /* ----- the store, QEMU and the runner ----- */
@@ -109,18 +104,12 @@ aqmp_job_cmd_make_runner (AqmpJobCmd *self, const gchar *machine)
 static gboolean
 aqmp_job_cmd_connect (AqmpJobCmd *self, const gchar *address, gboolean with_store)
 {
-  g_autoptr(GError) error = NULL;
-
   if (with_store && !aqmp_job_cmd_open_store (self))
     return FALSE;
   self->client = aqmp_client_new ();
   aqmp_cli_setup (&self->options, self->client);
-  aqmp_cli_announce_connect (self->client, address);
-  if (!aqmp_client_connect_sync (self->client, address, NULL, &error))
-    {
-      aqmp_cli_report_client_failure (self->client, error);
-      return FALSE;
-    }
+  if (!aqmp_cli_connect_sync (self->client, address))
+    return FALSE;
   aqmp_job_cmd_make_runner (self, address);
   return TRUE;
 }
@@ -794,22 +783,19 @@ aqmp_job_cmd_demo (AqmpJobCmd *self, const gchar *verb, gint argc, gchar **argv)
 
 /* ----- main ----- */
 
-static const struct {
-  const gchar *verb;
-  AqmpJobCmdFunc func;
-} aqmp_job_cmd_subcommands[] = {
-  { "start", aqmp_job_cmd_start },
-  { "watch", aqmp_job_cmd_watch },
-  { "cancel", aqmp_job_cmd_control },
-  { "pause", aqmp_job_cmd_control },
-  { "resume", aqmp_job_cmd_control },
-  { "complete", aqmp_job_cmd_control },
-  { "finalize", aqmp_job_cmd_control },
-  { "dismiss", aqmp_job_cmd_control },
-  { "set-speed", aqmp_job_cmd_set_speed },
-  { "list", aqmp_job_cmd_list },
-  { "show", aqmp_job_cmd_show },
-  { "demo", aqmp_job_cmd_demo },
+static const AqmpCliSubcommand aqmp_job_cmd_subcommands[] = {
+  { "start", G_CALLBACK (aqmp_job_cmd_start) },
+  { "watch", G_CALLBACK (aqmp_job_cmd_watch) },
+  { "cancel", G_CALLBACK (aqmp_job_cmd_control) },
+  { "pause", G_CALLBACK (aqmp_job_cmd_control) },
+  { "resume", G_CALLBACK (aqmp_job_cmd_control) },
+  { "complete", G_CALLBACK (aqmp_job_cmd_control) },
+  { "finalize", G_CALLBACK (aqmp_job_cmd_control) },
+  { "dismiss", G_CALLBACK (aqmp_job_cmd_control) },
+  { "set-speed", G_CALLBACK (aqmp_job_cmd_set_speed) },
+  { "list", G_CALLBACK (aqmp_job_cmd_list) },
+  { "show", G_CALLBACK (aqmp_job_cmd_show) },
+  { "demo", G_CALLBACK (aqmp_job_cmd_demo) },
 };
 
 static void
@@ -861,29 +847,23 @@ gint
 aqmp_cmd_job (gint argc, gchar **argv)
 {
   AqmpJobCmd self = { .exit_code = AQMP_EXIT_PROBLEM };
-  AqmpJobCmdFunc func = NULL;
-  const gchar *verb;
+  AqmpJobCmdFunc func;
   gint rc;
 
-  if (argc < 2 || g_strcmp0 (argv[1], "--help") == 0 || g_strcmp0 (argv[1], "-h") == 0)
-    {
-      aqmp_job_cmd_usage ();
-      return argc < 2 ? AQMP_EXIT_PROBLEM : AQMP_EXIT_OK;
-    }
-  verb = argv[1];
-  for (guint i = 0; i < G_N_ELEMENTS (aqmp_job_cmd_subcommands); i++)
-    if (g_strcmp0 (aqmp_job_cmd_subcommands[i].verb, verb) == 0)
-      func = aqmp_job_cmd_subcommands[i].func;
+  func = (AqmpJobCmdFunc) aqmp_cli_find_subcommand (aqmp_job_cmd_subcommands, G_N_ELEMENTS (aqmp_job_cmd_subcommands),
+                                                    argc, argv, aqmp_job_cmd_usage, &rc);
+  if (func == NULL && rc >= 0)
+    return rc;
   if (func == NULL)
     {
-      aqmp_cli_error (_("unknown job command '%s'"), verb);
+      aqmp_cli_error (_("unknown job command '%s'"), argv[1]);
       aqmp_job_cmd_usage ();
       return AQMP_EXIT_PROBLEM;
     }
   self.loop = g_main_loop_new (NULL, FALSE);
   self.jobs = g_ptr_array_new_with_free_func (g_object_unref);
   /* the subcommand stands in for the program name */
-  rc = func (&self, verb, argc - 1, argv + 1);
+  rc = func (&self, argv[1], argc - 1, argv + 1);
   aqmp_job_cmd_clear (&self);
   return rc;
 }
