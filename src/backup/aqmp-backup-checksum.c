@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: LGPL-2.1-or-later */
+
+/*
+ * The checksums of backup images: `xxh128:` and the hex XXH3-128 of the
+ * file for new images, `sha256:` rows of older catalogs still checked
+ * with SHA-256. The checksum guards against bit rot, truncation and
+ * accidental change, not against someone who means to change an image
+ * (docs/backup.md says why a fast non-cryptographic hash fits that).
+ *
+ * A file is read in large blocks; the images of one backup are hashed at
+ * the same time, one GTask worker thread each, while the calling thread
+ * (a backup run's or a verify's worker, never the main loop) waits.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+#include <glib/gstdio.h>
+#include <xxhash.h>
+
+#include "aqmp-backup-private.h"
+
+#define AQMP_BACKUP_CHECKSUM_BLOCK (8 * 1024 * 1024)
+
+typedef struct {
+  XXH3_state_t *xxh;
+  GChecksum *sha;
+} AqmpBackupHasher;
+
+static gboolean
+aqmp_backup_hasher_init (AqmpBackupHasher *hasher, const gchar *algorithm, GError **error)
+{
+  if (g_strcmp0 (algorithm, AQMP_BACKUP_CHECKSUM_XXH128) == 0)
+    {
+      hasher->xxh = XXH3_createState ();
+      XXH3_128bits_reset (hasher->xxh);
+      return TRUE;
+    }
+  if (g_strcmp0 (algorithm, AQMP_BACKUP_CHECKSUM_SHA256) == 0)
+    {
+      hasher->sha = g_checksum_new (G_CHECKSUM_SHA256);
+      return TRUE;
+    }
+  g_set_error (error, AQMP_BACKUP_ERROR, AQMP_BACKUP_ERROR_INVALID, "Unknown checksum algorithm %s",
+               algorithm != NULL ? algorithm : "(none)");
+  return FALSE;
+}
+
+static void
+aqmp_backup_hasher_update (AqmpBackupHasher *hasher, const guchar *data, gsize length)
+{
+  if (hasher->xxh != NULL)
+    XXH3_128bits_update (hasher->xxh, data, length);
+  else
+    g_checksum_update (hasher->sha, data, length);
+}
+
+/* `algorithm:hex`, and the hasher freed */
+static gchar *
+aqmp_backup_hasher_end (AqmpBackupHasher *hasher)
+{
+  gchar *text;
+
+  if (hasher->xxh != NULL)
+    {
+      XXH128_hash_t hash = XXH3_128bits_digest (hasher->xxh);
+      XXH128_canonical_t canonical;
+      GString *hex = g_string_new (AQMP_BACKUP_CHECKSUM_XXH128 ":");
+
+      XXH128_canonicalFromHash (&canonical, hash);
+      for (gsize i = 0; i < sizeof canonical.digest; i++)
+        g_string_append_printf (hex, "%02x", canonical.digest[i]);
+      text = g_string_free (hex, FALSE);
+    }
+  else
+    text = g_strconcat (AQMP_BACKUP_CHECKSUM_SHA256 ":", g_checksum_get_string (hasher->sha), NULL);
+  g_clear_pointer (&hasher->xxh, XXH3_freeState);
+  g_clear_pointer (&hasher->sha, g_checksum_free);
+  return text;
+}
+
+static void
+aqmp_backup_hasher_clear (AqmpBackupHasher *hasher)
+{
+  g_clear_pointer (&hasher->xxh, XXH3_freeState);
+  g_clear_pointer (&hasher->sha, g_checksum_free);
+}
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (AqmpBackupHasher, aqmp_backup_hasher_clear)
+
+static gboolean
+aqmp_backup_read_error (const gchar *path, GError **error)
+{
+  int saved = errno;
+
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot read %s: %s", path, g_strerror (saved));
+  return FALSE;
+}
+
+/* feeds the file at @path to @hasher, block by block */
+static gboolean
+aqmp_backup_hash_file (AqmpBackupHasher *hasher, const gchar *path, GCancellable *cancellable, GError **error)
+{
+  g_autofree guchar *buffer = g_malloc (AQMP_BACKUP_CHECKSUM_BLOCK);
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+  gboolean ok = TRUE;
+
+  if (fd < 0)
+    return aqmp_backup_read_error (path, error);
+#ifdef POSIX_FADV_SEQUENTIAL
+  posix_fadvise (fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+  for (;;)
+    {
+      gssize n;
+
+      if (g_cancellable_set_error_if_cancelled (cancellable, error))
+        {
+          ok = FALSE;
+          break;
+        }
+      n = read (fd, buffer, AQMP_BACKUP_CHECKSUM_BLOCK);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0)
+        {
+          ok = aqmp_backup_read_error (path, error);
+          break;
+        }
+      if (n == 0)
+        break;
+      aqmp_backup_hasher_update (hasher, buffer, n);
+    }
+  g_close (fd, NULL);
+  return ok;
+}
+
+/* the algorithm a recorded checksum names: the text before its colon */
+gchar *
+aqmp_backup_checksum_algorithm (const gchar *checksum)
+{
+  const gchar *colon = checksum != NULL ? strchr (checksum, ':') : NULL;
+
+  return colon != NULL ? g_strndup (checksum, colon - checksum) : NULL;
+}
+
+/* `xxh128:` (or `sha256:` when @algorithm says so) and the hex hash of
+ * the file at @path */
+gchar *
+aqmp_backup_file_checksum_with (const gchar *path, const gchar *algorithm, GCancellable *cancellable,
+                                GError **error)
+{
+  g_auto(AqmpBackupHasher) hasher = { NULL, NULL };
+
+  if (!aqmp_backup_hasher_init (&hasher, algorithm != NULL ? algorithm : AQMP_BACKUP_CHECKSUM_XXH128, error))
+    return NULL;
+  if (!aqmp_backup_hash_file (&hasher, path, cancellable, error))
+    return NULL;
+  return aqmp_backup_hasher_end (&hasher);
+}
+
+/* the checksum new images are recorded with */
+gchar *
+aqmp_backup_file_checksum (const gchar *path, GCancellable *cancellable, GError **error)
+{
+  return aqmp_backup_file_checksum_with (path, AQMP_BACKUP_CHECKSUM_XXH128, cancellable, error);
+}
+
+/* many files at once */
+
+typedef struct {
+  GMutex lock;
+  GCond done;
+  guint pending;
+} AqmpBackupChecksumBatch;
+
+typedef struct {
+  AqmpBackupChecksumBatch *batch;
+  AqmpBackupChecksumFile *file;
+} AqmpBackupChecksumWork;
+
+static void
+aqmp_backup_checksum_batch_clear (AqmpBackupChecksumBatch *batch)
+{
+  g_mutex_clear (&batch->lock);
+  g_cond_clear (&batch->done);
+}
+
+static void
+aqmp_backup_checksum_work_free (AqmpBackupChecksumWork *work)
+{
+  g_atomic_rc_box_release_full (work->batch, (GDestroyNotify) aqmp_backup_checksum_batch_clear);
+  g_free (work);
+}
+
+static void
+aqmp_backup_checksum_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  AqmpBackupChecksumWork *work = task_data;
+  AqmpBackupChecksumFile *file = work->file;
+
+  file->checksum = aqmp_backup_file_checksum_with (file->path, file->algorithm, cancellable, &file->error);
+  g_mutex_lock (&work->batch->lock);
+  if (--work->batch->pending == 0)
+    g_cond_signal (&work->batch->done);
+  g_mutex_unlock (&work->batch->lock);
+  g_task_return_boolean (task, TRUE);
+}
+
+/* fills each of @files' checksum, or its error, hashing them in parallel
+ * on GTask worker threads; returns when all are done. Call it from a
+ * thread that may block, not from a main loop. */
+void
+aqmp_backup_checksum_files (AqmpBackupChecksumFile *files, guint n_files, GCancellable *cancellable)
+{
+  AqmpBackupChecksumBatch *batch;
+
+  if (n_files == 1)
+    {
+      files[0].checksum = aqmp_backup_file_checksum_with (files[0].path, files[0].algorithm, cancellable,
+                                                          &files[0].error);
+      return;
+    }
+  batch = g_atomic_rc_box_new0 (AqmpBackupChecksumBatch);
+  g_mutex_init (&batch->lock);
+  g_cond_init (&batch->done);
+  batch->pending = n_files;
+  for (guint i = 0; i < n_files; i++)
+    {
+      g_autoptr(GTask) task = g_task_new (NULL, cancellable, NULL, NULL);
+      AqmpBackupChecksumWork *work = g_new0 (AqmpBackupChecksumWork, 1);
+
+      work->batch = g_atomic_rc_box_acquire (batch);
+      work->file = &files[i];
+      g_task_set_source_tag (task, aqmp_backup_checksum_files);
+      g_task_set_check_cancellable (task, FALSE);
+      g_task_set_task_data (task, work, (GDestroyNotify) aqmp_backup_checksum_work_free);
+      g_task_run_in_thread (task, aqmp_backup_checksum_thread);
+    }
+  g_mutex_lock (&batch->lock);
+  while (batch->pending > 0)
+    g_cond_wait (&batch->done, &batch->lock);
+  g_mutex_unlock (&batch->lock);
+  g_atomic_rc_box_release_full (batch, (GDestroyNotify) aqmp_backup_checksum_batch_clear);
+}
+
+void
+aqmp_backup_checksum_file_clear (AqmpBackupChecksumFile *file)
+{
+  g_clear_pointer (&file->checksum, g_free);
+  g_clear_error (&file->error);
+}
