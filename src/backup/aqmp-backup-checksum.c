@@ -8,8 +8,8 @@
  * (docs/backup.md says why a fast non-cryptographic hash fits that).
  *
  * A file is read in large blocks; the images of one backup are hashed at
- * the same time, one GTask worker thread each, while the calling thread
- * (a backup run's or a verify's worker, never the main loop) waits.
+ * the same time on GTask worker threads and the calling thread (a backup
+ * run's or a verify's worker, never the main loop).
  */
 
 #include "config.h"
@@ -168,17 +168,25 @@ aqmp_backup_file_checksum (const gchar *path, GCancellable *cancellable, GError 
   return aqmp_backup_file_checksum_with (path, AQMP_BACKUP_CHECKSUM_XXH128, cancellable, error);
 }
 
-/* many files at once */
+/* many files at once: each file is offered to a GTask worker thread, and
+ * the calling thread takes every file no worker has started yet. So the
+ * caller only ever waits for files being hashed: a GTask pool whose
+ * threads are all busy (with other backup runs that wait for their own
+ * hashes, say) slows the hashing, never blocks it. */
 
 typedef struct {
   GMutex lock;
   GCond done;
   guint pending;
+  guint n_files;
+  gint *claimed;             /* one per file: 1 once someone hashes it */
+  AqmpBackupChecksumFile *files;
+  GCancellable *cancellable;
 } AqmpBackupChecksumBatch;
 
 typedef struct {
   AqmpBackupChecksumBatch *batch;
-  AqmpBackupChecksumFile *file;
+  guint index;
 } AqmpBackupChecksumWork;
 
 static void
@@ -186,6 +194,8 @@ aqmp_backup_checksum_batch_clear (AqmpBackupChecksumBatch *batch)
 {
   g_mutex_clear (&batch->lock);
   g_cond_clear (&batch->done);
+  g_free (batch->claimed);
+  g_clear_object (&batch->cancellable);
 }
 
 static void
@@ -195,50 +205,64 @@ aqmp_backup_checksum_work_free (AqmpBackupChecksumWork *work)
   g_free (work);
 }
 
+/* hashes file @index unless someone did already; the files array is
+ * only touched by whoever claimed the file, before the caller returns */
+static void
+aqmp_backup_checksum_take (AqmpBackupChecksumBatch *batch, guint index)
+{
+  AqmpBackupChecksumFile *file;
+
+  if (!g_atomic_int_compare_and_exchange (&batch->claimed[index], 0, 1))
+    return;
+  file = &batch->files[index];
+  file->checksum = aqmp_backup_file_checksum_with (file->path, file->algorithm, batch->cancellable, &file->error);
+  g_mutex_lock (&batch->lock);
+  if (--batch->pending == 0)
+    g_cond_signal (&batch->done);
+  g_mutex_unlock (&batch->lock);
+}
+
 static void
 aqmp_backup_checksum_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
 {
   AqmpBackupChecksumWork *work = task_data;
-  AqmpBackupChecksumFile *file = work->file;
 
-  file->checksum = aqmp_backup_file_checksum_with (file->path, file->algorithm, cancellable, &file->error);
-  g_mutex_lock (&work->batch->lock);
-  if (--work->batch->pending == 0)
-    g_cond_signal (&work->batch->done);
-  g_mutex_unlock (&work->batch->lock);
+  aqmp_backup_checksum_take (work->batch, work->index);
   g_task_return_boolean (task, TRUE);
 }
 
 /* fills each of @files' checksum, or its error, hashing them in parallel
- * on GTask worker threads; returns when all are done. Call it from a
- * thread that may block, not from a main loop. */
+ * on GTask worker threads and this one; returns when all are done. Call
+ * it from a thread that may block, not from a main loop. */
 void
 aqmp_backup_checksum_files (AqmpBackupChecksumFile *files, guint n_files, GCancellable *cancellable)
 {
   AqmpBackupChecksumBatch *batch;
 
-  if (n_files == 1)
-    {
-      files[0].checksum = aqmp_backup_file_checksum_with (files[0].path, files[0].algorithm, cancellable,
-                                                          &files[0].error);
-      return;
-    }
+  if (n_files == 0)
+    return;
   batch = g_atomic_rc_box_new0 (AqmpBackupChecksumBatch);
   g_mutex_init (&batch->lock);
   g_cond_init (&batch->done);
   batch->pending = n_files;
-  for (guint i = 0; i < n_files; i++)
+  batch->n_files = n_files;
+  batch->claimed = g_new0 (gint, n_files);
+  batch->files = files;
+  batch->cancellable = cancellable != NULL ? g_object_ref (cancellable) : NULL;
+  /* the first file is this thread's; the others are offered */
+  for (guint i = 1; i < n_files; i++)
     {
-      g_autoptr(GTask) task = g_task_new (NULL, cancellable, NULL, NULL);
+      g_autoptr(GTask) task = g_task_new (NULL, NULL, NULL, NULL);
       AqmpBackupChecksumWork *work = g_new0 (AqmpBackupChecksumWork, 1);
 
       work->batch = g_atomic_rc_box_acquire (batch);
-      work->file = &files[i];
+      work->index = i;
       g_task_set_source_tag (task, aqmp_backup_checksum_files);
-      g_task_set_check_cancellable (task, FALSE);
       g_task_set_task_data (task, work, (GDestroyNotify) aqmp_backup_checksum_work_free);
       g_task_run_in_thread (task, aqmp_backup_checksum_thread);
     }
+  for (guint i = 0; i < n_files; i++)
+    aqmp_backup_checksum_take (batch, i);
   g_mutex_lock (&batch->lock);
   while (batch->pending > 0)
     g_cond_wait (&batch->done, &batch->lock);
