@@ -115,8 +115,6 @@ aqmp_backup_catalog_new (AqmpJobStore *store, GError **error)
       return NULL;
     }
   sqlite3_busy_timeout (self->db, AQMP_BACKUP_CATALOG_BUSY_TIMEOUT_MS);
-  /* no checkpoint when it closes, as the job store's connection */
-  sqlite3_db_config (self->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
   /* as the job store: in WAL mode a commit is not synced (a checkpoint
    * is), which a crash of the process never loses; a power cut may
    * lose the last commits, never the database */

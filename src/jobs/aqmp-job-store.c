@@ -409,12 +409,6 @@ aqmp_job_store_new (const gchar *path, GError **error)
       return NULL;
     }
   sqlite3_busy_timeout (self->db, AQMP_JOB_STORE_BUSY_TIMEOUT_MS);
-  /* the last connection to close would checkpoint the WAL into the
-   * database and delete it: three fdatasyncs at the end of every CLI
-   * command, and the next one syncs a new WAL and its directory. The WAL
-   * stays instead (the next opener reads it); SQLite checkpoints it once
-   * it reaches its automatic size */
-  sqlite3_db_config (self->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
   /* WAL: readers never block the writer; NORMAL is durable against a
    * killed process, which is what a job runner must survive */
   if (!aqmp_job_store_exec (self, "PRAGMA journal_mode = WAL;"
