@@ -178,6 +178,8 @@ aqmp_backup_restore_thread (GTask *task, gpointer source, gpointer task_data, GC
  * chain's images up to it, merged by `qemu-img convert`) into @target.
  * The backup files are only read. The image is written next to @target
  * and renamed once complete, so @target never holds half an image.
+ *
+ * Since: 0.1
  */
 void
 aqmp_backup_catalog_restore_async (AqmpBackupCatalog *self, gint64 backup_id, const gchar *disk,
@@ -199,7 +201,11 @@ aqmp_backup_catalog_restore_async (AqmpBackupCatalog *self, gint64 backup_id, co
  * @result: the result given to the callback
  * @error: return location for an error
  *
+ * Finishes aqmp_backup_catalog_restore_async().
+ *
  * Returns: %TRUE once @target holds the image
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_backup_catalog_restore_finish (AqmpBackupCatalog *self, GAsyncResult *result, GError **error)
@@ -220,6 +226,8 @@ aqmp_backup_catalog_restore_finish (AqmpBackupCatalog *self, GAsyncResult *resul
  * The same as aqmp_backup_catalog_restore_async(), on this thread.
  *
  * Returns: %TRUE once @target holds the image
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_backup_catalog_restore_sync (AqmpBackupCatalog *self, gint64 backup_id, const gchar *disk,
@@ -481,6 +489,8 @@ aqmp_backup_verify_thread (GTask *task, gpointer source, gpointer task_data, GCa
  * The images' checksums are computed in parallel. With @compare_to, and when
  * the images are intact, compares the disk's content at @backup_id with
  * @compare_to.
+ *
+ * Since: 0.1
  */
 void
 aqmp_backup_catalog_verify_async (AqmpBackupCatalog *self, gint64 backup_id, const gchar *disk,
@@ -501,9 +511,13 @@ aqmp_backup_catalog_verify_async (AqmpBackupCatalog *self, gint64 backup_id, con
  * @result: the result given to the callback
  * @error: return location for an error
  *
+ * Finishes aqmp_backup_catalog_verify_async().
+ *
  * Returns: (transfer full) (nullable): the problems found, one sentence
  *   each, empty when everything is intact; %NULL with @error set when
  *   verifying itself failed
+ *
+ * Since: 0.1
  */
 GStrv
 aqmp_backup_catalog_verify_finish (AqmpBackupCatalog *self, GAsyncResult *result, GError **error)
@@ -525,6 +539,8 @@ aqmp_backup_catalog_verify_finish (AqmpBackupCatalog *self, GAsyncResult *result
  *
  * Returns: (transfer full) (nullable): the problems found, empty when
  *   everything is intact
+ *
+ * Since: 0.1
  */
 GStrv
 aqmp_backup_catalog_verify_sync (AqmpBackupCatalog *self, gint64 backup_id, const gchar *disk,

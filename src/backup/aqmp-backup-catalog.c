@@ -89,6 +89,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
  *
  * Returns: (transfer full) (nullable): the catalog, or %NULL with @error
  *   set
+ *
+ * Since: 0.1
  */
 AqmpBackupCatalog *
 aqmp_backup_catalog_new (AqmpJobStore *store, GError **error)
@@ -131,7 +133,11 @@ aqmp_backup_catalog_new (AqmpJobStore *store, GError **error)
  * aqmp_backup_catalog_get_store:
  * @self: an #AqmpBackupCatalog
  *
+ * Returns the job store.
+ *
  * Returns: (transfer none): the job store
+ *
+ * Since: 0.1
  */
 AqmpJobStore *
 aqmp_backup_catalog_get_store (AqmpBackupCatalog *self)
@@ -261,8 +267,12 @@ aqmp_backup_catalog_one (AqmpBackupCatalog *self, sqlite3_stmt *stmt, RowFunc fu
  * @machine: (nullable): only this machine's chains
  * @error: return location for an error
  *
+ * Returns the chains, oldest first.
+ *
  * Returns: (transfer container) (element-type AqmpBackupChain): the
  *   chains, oldest first
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_backup_catalog_list_chains (AqmpBackupCatalog *self, const gchar *machine, GError **error)
@@ -285,8 +295,12 @@ aqmp_backup_catalog_list_chains (AqmpBackupCatalog *self, const gchar *machine, 
  * @machine: (nullable): only this machine's backups
  * @error: return location for an error
  *
+ * Returns the backups, oldest first.
+ *
  * Returns: (transfer container) (element-type AqmpBackupRecord): the
  *   backups, oldest first
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_backup_catalog_list_backups (AqmpBackupCatalog *self, const gchar *machine, GError **error)
@@ -317,6 +331,8 @@ aqmp_backup_catalog_list_backups (AqmpBackupCatalog *self, const gchar *machine,
  *
  * Returns: (transfer container) (element-type AqmpBackupRecord): the
  *   backups, newest first
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_backup_catalog_list_backups_page (AqmpBackupCatalog *self, const gchar *machine, guint offset,
@@ -343,8 +359,13 @@ aqmp_backup_catalog_list_backups_page (AqmpBackupCatalog *self, const gchar *mac
  * @id: a backup's id
  * @error: return location for an error
  *
+ * Returns the backup, or %NULL with @error set
+ * (%AQMP_BACKUP_ERROR_NOT_FOUND when there is none).
+ *
  * Returns: (transfer full) (nullable): the backup, or %NULL with @error
  *   set (%AQMP_BACKUP_ERROR_NOT_FOUND when there is none)
+ *
+ * Since: 0.1
  */
 AqmpBackupRecord *
 aqmp_backup_catalog_get_backup (AqmpBackupCatalog *self, gint64 id, GError **error)
@@ -367,8 +388,12 @@ aqmp_backup_catalog_get_backup (AqmpBackupCatalog *self, gint64 id, GError **err
  * @id: a chain's id
  * @error: return location for an error
  *
+ * Returns the chain, or %NULL with @error set.
+ *
  * Returns: (transfer full) (nullable): the chain, or %NULL with @error
  *   set
+ *
+ * Since: 0.1
  */
 AqmpBackupChain *
 aqmp_backup_catalog_get_chain (AqmpBackupCatalog *self, gint64 id, GError **error)
@@ -391,8 +416,12 @@ aqmp_backup_catalog_get_chain (AqmpBackupCatalog *self, gint64 id, GError **erro
  * @backup_id: a backup's id
  * @error: return location for an error
  *
+ * Returns the backup's images, one per disk.
+ *
  * Returns: (transfer container) (element-type AqmpBackupImage): the
  *   backup's images, one per disk
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_backup_catalog_list_images (AqmpBackupCatalog *self, gint64 backup_id, GError **error)
@@ -420,6 +449,8 @@ aqmp_backup_catalog_list_images (AqmpBackupCatalog *self, gint64 backup_id, GErr
  * backup: the images' `blockdev-create` jobs and the backup jobs.
  *
  * Returns: (transfer full) (element-type gint64): the rows
+ *
+ * Since: 0.1
  */
 GArray *
 aqmp_backup_catalog_list_jobs (AqmpBackupCatalog *self, gint64 backup_id, GError **error)

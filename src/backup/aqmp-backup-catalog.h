@@ -12,6 +12,13 @@
 G_BEGIN_DECLS
 
 #define AQMP_TYPE_BACKUP_CATALOG (aqmp_backup_catalog_get_type ())
+/**
+ * AqmpBackupCatalog:
+ *
+ * The chains, backups and images of a machine, kept in the job store.
+ *
+ * Since: 0.1
+ */
 G_DECLARE_FINAL_TYPE (AqmpBackupCatalog, aqmp_backup_catalog, AQMP, BACKUP_CATALOG, GObject)
 
 AqmpBackupCatalog *aqmp_backup_catalog_new            (AqmpJobStore       *store,

@@ -634,6 +634,8 @@ aqmp_backup_run_claim (AqmpBackupRun *self, GError **error)
  *
  * Returns: (transfer full) (nullable): the completed backup, or %NULL
  *   with @error set
+ *
+ * Since: 0.1
  */
 AqmpBackupRecord *
 aqmp_backup_run_run_sync (AqmpBackupRun *self, GCancellable *cancellable, GError **error)
@@ -668,6 +670,8 @@ aqmp_backup_run_thread (GTask *task, gpointer source, gpointer task_data, GCance
  *
  * Runs the backup on a worker thread; the thread that runs the client's
  * context must keep running it meanwhile.
+ *
+ * Since: 0.1
  */
 void
 aqmp_backup_run_run_async (AqmpBackupRun *self, GCancellable *cancellable, GAsyncReadyCallback callback,
@@ -697,8 +701,12 @@ aqmp_backup_run_run_async (AqmpBackupRun *self, GCancellable *cancellable, GAsyn
  * @result: the result given to the callback
  * @error: return location for an error
  *
+ * Finishes aqmp_backup_run_run_async().
+ *
  * Returns: (transfer full) (nullable): the completed backup, or %NULL
  *   with @error set
+ *
+ * Since: 0.1
  */
 AqmpBackupRecord *
 aqmp_backup_run_run_finish (AqmpBackupRun *self, GAsyncResult *result, GError **error)

@@ -99,6 +99,8 @@
  * events, stay connected: it is the same object. Reconnecting ends with
  * success, aqmp_client_disconnect_async(), a new connect call, or turning
  * it off.
+ *
+ * Since: 0.1
  */
 
 enum {
@@ -419,7 +421,7 @@ static const AqmpSessionCallbacks session_callbacks = {
 /**
  * aqmp_client_send_raw:
  * @self: an #AqmpClient
- * @data: (array length=length): bytes to write
+ * @data: (array length=length) (element-type guint8): bytes to write
  * @length: how many
  *
  * For protocol implementations: queues bytes to be written as they are,
@@ -430,6 +432,8 @@ static const AqmpSessionCallbacks session_callbacks = {
  * for the handshake to be done. They count against
  * #AqmpClient:max-queue-size. Dropped when the client is neither
  * connecting nor running.
+ *
+ * Since: 0.1
  */
 void
 aqmp_client_send_raw (AqmpClient *self, const void *data, gsize length)
@@ -451,6 +455,8 @@ aqmp_client_send_raw (AqmpClient *self, const void *data, gsize length)
  * For protocol implementations: discards input up to and including the
  * next @delimiter, such as the 0xFF the guest agent sends before its reply
  * to `guest-sync-delimited`.
+ *
+ * Since: 0.1
  */
 void
 aqmp_client_skip_input_past (AqmpClient *self, guint8 delimiter)
@@ -516,6 +522,8 @@ aqmp_client_begin_connect (AqmpClient *self, GTask *task, gboolean reconnect)
  * otherwise this fails with %AQMP_ERROR_CONNECT naming the problem. With
  * aqmp_client_set_reconnect(), the connection is made again to @address
  * when it is lost.
+ *
+ * Since: 0.1
  */
 void
 aqmp_client_connect_async (AqmpClient          *self,
@@ -555,6 +563,8 @@ aqmp_client_connect_async (AqmpClient          *self,
  * and aqmp_client_accept_async().
  *
  * Returns: %TRUE when the client is running
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_client_connect_finish (AqmpClient *self, GAsyncResult *result, GError **error)
@@ -575,6 +585,8 @@ aqmp_client_connect_finish (AqmpClient *self, GAsyncResult *result, GError **err
  * Speaks QMP over an existing stream: the greeting and negotiation as for
  * aqmp_client_connect_async(). The client closes @stream when it
  * disconnects.
+ *
+ * Since: 0.1
  */
 void
 aqmp_client_connect_stream_async (AqmpClient          *self,
@@ -607,7 +619,11 @@ aqmp_client_connect_stream_async (AqmpClient          *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_client_connect_stream_async().
+ *
  * Returns: %TRUE when the client is running
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_client_connect_stream_finish (AqmpClient *self, GAsyncResult *result, GError **error)
@@ -627,6 +643,8 @@ aqmp_client_connect_stream_finish (AqmpClient *self, GAsyncResult *result, GErro
  * socket exists when this returns: start QEMU after it.
  *
  * Returns: (transfer full) (nullable): the address listened on
+ *
+ * Since: 0.1
  */
 gchar *
 aqmp_client_listen (AqmpClient *self, const gchar *address, GError **error)
@@ -650,6 +668,8 @@ aqmp_client_listen (AqmpClient *self, const gchar *address, GError **error)
  * aqmp_client_listen(), then greets and negotiates as
  * aqmp_client_connect_async() does. The listening socket is closed
  * once a server connected.
+ *
+ * Since: 0.1
  */
 void
 aqmp_client_accept_async (AqmpClient          *self,
@@ -686,7 +706,11 @@ aqmp_client_accept_async (AqmpClient          *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_client_accept_async().
+ *
  * Returns: %TRUE when the client is running
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_client_accept_finish (AqmpClient *self, GAsyncResult *result, GError **error)
@@ -945,6 +969,8 @@ aqmp_client_teardown (AqmpClient *self, const GError *cause)
  * the original cause of that failure, once.
  *
  * This also ends reconnecting (see aqmp_client_set_reconnect()).
+ *
+ * Since: 0.1
  */
 void
 aqmp_client_disconnect_async (AqmpClient          *self,
@@ -982,8 +1008,12 @@ aqmp_client_disconnect_async (AqmpClient          *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_client_disconnect_async().
+ *
  * Returns: %TRUE when the connection ended cleanly; %FALSE with the
  *   original cause when it had failed
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_client_disconnect_finish (AqmpClient *self, GAsyncResult *result, GError **error)
@@ -999,7 +1029,11 @@ aqmp_client_disconnect_finish (AqmpClient *self, GAsyncResult *result, GError **
  * aqmp_client_get_state:
  * @self: an #AqmpClient
  *
+ * Returns the connection's #AqmpState.
+ *
  * Returns: the connection's #AqmpState
+ *
+ * Since: 0.1
  */
 AqmpState
 aqmp_client_get_state (AqmpClient *self)
@@ -1012,7 +1046,11 @@ aqmp_client_get_state (AqmpClient *self)
  * aqmp_client_get_context:
  * @self: an #AqmpClient
  *
+ * Returns the #GMainContext the client runs on.
+ *
  * Returns: (transfer none): the #GMainContext the client runs on
+ *
+ * Since: 0.1
  */
 GMainContext *
 aqmp_client_get_context (AqmpClient *self)
@@ -1070,6 +1108,8 @@ aqmp_client_class_init (AqmpClientClass *klass)
    *
    * Emitted for every event, in the order the server sent them, with the
    * event's name as detail: connect to `event::SHUTDOWN` for one kind.
+   *
+   * Since: 0.1
    */
   signals[SIGNAL_EVENT] = g_signal_new ("event", G_TYPE_FROM_CLASS (klass),
                                         G_SIGNAL_RUN_LAST | G_SIGNAL_DETAILED,
@@ -1081,6 +1121,8 @@ aqmp_client_class_init (AqmpClientClass *klass)
    * @cause: (nullable): why the connection ended; %NULL when it ended cleanly
    *
    * Emitted once a connection has ended and the client is idle again.
+   *
+   * Since: 0.1
    */
   signals[SIGNAL_DISCONNECTED] = g_signal_new ("disconnected", G_TYPE_FROM_CLASS (klass),
                                                G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -1093,6 +1135,8 @@ aqmp_client_class_init (AqmpClientClass *klass)
    * Emitted when the client, reconnecting after a lost connection (see
    * aqmp_client_set_reconnect()), is running again: the greeting was read
    * and capabilities negotiated afresh.
+   *
+   * Since: 0.1
    */
   signals[SIGNAL_RECONNECTED] = g_signal_new ("reconnected", G_TYPE_FROM_CLASS (klass),
                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -1119,6 +1163,8 @@ aqmp_client_init (AqmpClient *self)
  * Creates a client bound to the thread-default main context.
  *
  * Returns: (transfer full): a new #AqmpClient
+ *
+ * Since: 0.1
  */
 AqmpClient *
 aqmp_client_new (void)
