@@ -26,6 +26,9 @@ struct _AqmpBackupCatalog {
   GObject parent_instance;
   AqmpJobStore *store;
   sqlite3 *db;
+  /* held through a transaction and around each single write, so that
+   * one thread's transaction takes no other thread's write */
+  GRecMutex write_lock;
 };
 
 G_DEFINE_FINAL_TYPE (AqmpBackupCatalog, aqmp_backup_catalog, G_TYPE_OBJECT)
@@ -38,6 +41,7 @@ aqmp_backup_catalog_finalize (GObject *object)
   if (self->db != NULL)
     sqlite3_close (self->db);
   g_clear_object (&self->store);
+  g_rec_mutex_clear (&self->write_lock);
   G_OBJECT_CLASS (aqmp_backup_catalog_parent_class)->finalize (object);
 }
 
@@ -50,6 +54,7 @@ aqmp_backup_catalog_class_init (AqmpBackupCatalogClass *klass)
 static void
 aqmp_backup_catalog_init (AqmpBackupCatalog *self)
 {
+  g_rec_mutex_init (&self->write_lock);
 }
 
 static gboolean
@@ -112,7 +117,11 @@ aqmp_backup_catalog_new (AqmpJobStore *store, GError **error)
       return NULL;
     }
   sqlite3_busy_timeout (self->db, AQMP_BACKUP_CATALOG_BUSY_TIMEOUT_MS);
-  if (sqlite3_exec (self->db, "PRAGMA foreign_keys = ON;", NULL, NULL, NULL) != SQLITE_OK)
+  /* as the job store: in WAL mode a commit is not synced (a checkpoint
+   * is), which a crash of the process never loses; a power cut may
+   * lose the last commits, never the database */
+  if (sqlite3_exec (self->db, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;", NULL, NULL, NULL)
+      != SQLITE_OK)
     {
       aqmp_backup_catalog_fail (self, error, "open");
       return NULL;
@@ -492,20 +501,62 @@ aqmp_backup_catalog_find_open_chain (AqmpBackupCatalog *self, const gchar *machi
 static gint64
 aqmp_backup_catalog_step_insert (AqmpBackupCatalog *self, sqlite3_stmt *stmt, GError **error)
 {
+  gint64 id = 0;
+
+  g_rec_mutex_lock (&self->write_lock);
   if (sqlite3_step (stmt) != SQLITE_DONE)
-    {
-      aqmp_backup_catalog_fail (self, error, "write");
-      return 0;
-    }
-  return sqlite3_last_insert_rowid (self->db);
+    aqmp_backup_catalog_fail (self, error, "write");
+  else
+    id = sqlite3_last_insert_rowid (self->db);
+  g_rec_mutex_unlock (&self->write_lock);
+  return id;
 }
 
 static gboolean
 aqmp_backup_catalog_step (AqmpBackupCatalog *self, sqlite3_stmt *stmt, GError **error)
 {
+  gboolean ok = TRUE;
+
+  g_rec_mutex_lock (&self->write_lock);
   if (sqlite3_step (stmt) != SQLITE_DONE)
-    return aqmp_backup_catalog_fail (self, error, "write");
-  return TRUE;
+    ok = aqmp_backup_catalog_fail (self, error, "write");
+  g_rec_mutex_unlock (&self->write_lock);
+  return ok;
+}
+
+/* starts a transaction on this thread; every begin is ended by one
+ * commit or rollback on the same thread */
+gboolean
+aqmp_backup_catalog_begin (AqmpBackupCatalog *self, GError **error)
+{
+  g_rec_mutex_lock (&self->write_lock);
+  if (sqlite3_exec (self->db, "BEGIN IMMEDIATE;", NULL, NULL, NULL) == SQLITE_OK)
+    return TRUE;
+  aqmp_backup_catalog_fail (self, error, "begin");
+  g_rec_mutex_unlock (&self->write_lock);
+  return FALSE;
+}
+
+/* commits, or rolls back when the commit fails */
+gboolean
+aqmp_backup_catalog_commit (AqmpBackupCatalog *self, GError **error)
+{
+  gboolean ok = TRUE;
+
+  if (sqlite3_exec (self->db, "COMMIT;", NULL, NULL, NULL) != SQLITE_OK)
+    {
+      ok = aqmp_backup_catalog_fail (self, error, "commit");
+      sqlite3_exec (self->db, "ROLLBACK;", NULL, NULL, NULL);
+    }
+  g_rec_mutex_unlock (&self->write_lock);
+  return ok;
+}
+
+void
+aqmp_backup_catalog_rollback (AqmpBackupCatalog *self)
+{
+  sqlite3_exec (self->db, "ROLLBACK;", NULL, NULL, NULL);
+  g_rec_mutex_unlock (&self->write_lock);
 }
 
 gint64

@@ -27,6 +27,7 @@ aqmp_backup_disk_free (AqmpBackupDisk *disk)
   g_free (disk->path);
   g_free (disk->file_node);
   g_free (disk->target_node);
+  g_free (disk->backing);
   g_clear_pointer (&disk->image, aqmp_backup_image_unref);
   g_clear_object (&disk->job);
   g_free (disk);
