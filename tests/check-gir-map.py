@@ -4,10 +4,7 @@ its library's GIR (or listed below with the reason it is not), and every
 function, type, constant, property and signal carries a Since: version
 equal to its symbol map's version node (AQMP_0.1 -> 0.1).
 
-usage: check-gir-map.py MAP GIR [--no-since]
-
---no-since leaves out the Since: check, for a generated layer whose
-generator writes no Since: yet (libaqmp-qmp).
+usage: check-gir-map.py MAP GIR
 """
 import re
 import sys
@@ -40,7 +37,6 @@ def read_map(path):
 
 def main():
     map_path, gir_path = sys.argv[1:3]
-    check_since = '--no-since' not in sys.argv[3:]
     symbols = read_map(map_path)
     versions = set(symbols.values())
     root = ET.parse(gir_path).getroot()
@@ -66,8 +62,6 @@ def main():
         if kind in ('property', 'signal'):
             ident = f'{ident} ({kind})'
         version = el.get('version')
-        if not check_since:
-            continue
         if version is None:
             problems.append(f'{ident}: no Since: (the map says {"/".join(sorted(versions))})')
         elif version not in versions:
