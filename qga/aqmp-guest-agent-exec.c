@@ -172,6 +172,8 @@ aqmp_guest_agent_exec_started_cb (GObject *source, GAsyncResult *res, gpointer u
  * reply carrying them may be larger than #AqmpClient:max-message-size,
  * and #AqmpQgaProtocol allows it. Whether output was cut short is told
  * by aqmp_guest_agent_exec_finish_result().
+ *
+ * Since: 0.1
  */
 void
 aqmp_guest_agent_exec_async (AqmpGuestAgent      *self,
@@ -236,6 +238,8 @@ aqmp_guest_agent_exec_async (AqmpGuestAgent      *self,
  * aqmp_guest_agent_exec_finish_result() for whether it cut them short.
  *
  * Returns: %TRUE when the program ran and exited, whatever its exit code
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_guest_agent_exec_finish (AqmpGuestAgent  *self,
@@ -269,6 +273,8 @@ aqmp_guest_agent_exec_finish (AqmpGuestAgent  *self,
  * standard output or error (`out-truncated`, `err-truncated`).
  *
  * Returns: (transfer full): the program's result, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 AqmpGuestExecResult *
 aqmp_guest_agent_exec_finish_result (AqmpGuestAgent *self, GAsyncResult *result, GError **error)
@@ -311,6 +317,8 @@ aqmp_guest_agent_exec_start (AqmpGuestAgent *self, gpointer data, GAsyncReadyCal
  * The synchronous aqmp_guest_agent_exec_async().
  *
  * Returns: %TRUE when the program ran and exited
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_guest_agent_exec_sync (AqmpGuestAgent       *self,
@@ -346,6 +354,8 @@ aqmp_guest_agent_exec_sync (AqmpGuestAgent       *self,
  * aqmp_guest_agent_exec_finish_result().
  *
  * Returns: (transfer full): the program's result, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 AqmpGuestExecResult *
 aqmp_guest_agent_exec_sync_result (AqmpGuestAgent      *self,

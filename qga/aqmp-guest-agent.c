@@ -15,6 +15,8 @@
  *
  * Every operation is asynchronous, with a `_sync` wrapper that never runs
  * the caller's main loop; the client's own context does the work.
+ *
+ * Since: 0.1
  */
 
 struct _AqmpGuestAgent {
@@ -185,6 +187,8 @@ aqmp_guest_agent_simple_finish_object (AqmpGuestAgent *self, GAsyncResult *resul
  * @user_data: data for @callback
  *
  * Checks that the agent answers, with `guest-ping`.
+ *
+ * Since: 0.1
  */
 void
 aqmp_guest_agent_ping_async (AqmpGuestAgent      *self,
@@ -203,7 +207,11 @@ aqmp_guest_agent_ping_async (AqmpGuestAgent      *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_guest_agent_ping_async().
+ *
  * Returns: %TRUE when the agent answered
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_guest_agent_ping_finish (AqmpGuestAgent *self, GAsyncResult *result, GError **error)
@@ -232,6 +240,8 @@ aqmp_guest_agent_ping_start (AqmpGuestAgent *self, gpointer data, GAsyncReadyCal
  * The synchronous aqmp_guest_agent_ping_async().
  *
  * Returns: %TRUE when the agent answered
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_guest_agent_ping_sync (AqmpGuestAgent *self, GCancellable *cancellable, GError **error)
@@ -251,6 +261,8 @@ aqmp_guest_agent_ping_sync (AqmpGuestAgent *self, GCancellable *cancellable, GEr
  * @user_data: data for @callback
  *
  * Asks the agent for its version and supported commands (`guest-info`).
+ *
+ * Since: 0.1
  */
 void
 aqmp_guest_agent_get_info_async (AqmpGuestAgent      *self,
@@ -269,8 +281,12 @@ aqmp_guest_agent_get_info_async (AqmpGuestAgent      *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_guest_agent_get_info_async().
+ *
  * Returns: (transfer full): the `guest-info` object (`version`,
  *   `supported_commands`), or %NULL with @error set
+ *
+ * Since: 0.1
  */
 JsonObject *
 aqmp_guest_agent_get_info_finish (AqmpGuestAgent *self, GAsyncResult *result, GError **error)
@@ -294,6 +310,8 @@ aqmp_guest_agent_get_info_start (AqmpGuestAgent *self, gpointer data, GAsyncRead
  * The synchronous aqmp_guest_agent_get_info_async().
  *
  * Returns: (transfer full): the `guest-info` object, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 JsonObject *
 aqmp_guest_agent_get_info_sync (AqmpGuestAgent *self, GCancellable *cancellable, GError **error)
@@ -314,6 +332,8 @@ aqmp_guest_agent_get_info_sync (AqmpGuestAgent *self, GCancellable *cancellable,
  *
  * Asks for the guest operating system's name, version and kernel
  * (`guest-get-osinfo`).
+ *
+ * Since: 0.1
  */
 void
 aqmp_guest_agent_get_osinfo_async (AqmpGuestAgent      *self,
@@ -332,8 +352,12 @@ aqmp_guest_agent_get_osinfo_async (AqmpGuestAgent      *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_guest_agent_get_osinfo_async().
+ *
  * Returns: (transfer full): the `guest-get-osinfo` object (`id`, `name`,
  *   `kernel-release`, ...), or %NULL with @error set
+ *
+ * Since: 0.1
  */
 JsonObject *
 aqmp_guest_agent_get_osinfo_finish (AqmpGuestAgent *self, GAsyncResult *result, GError **error)
@@ -358,6 +382,8 @@ aqmp_guest_agent_get_osinfo_start (AqmpGuestAgent *self, gpointer data, GAsyncRe
  *
  * Returns: (transfer full): the `guest-get-osinfo` object, or %NULL with
  *   @error set
+ *
+ * Since: 0.1
  */
 JsonObject *
 aqmp_guest_agent_get_osinfo_sync (AqmpGuestAgent *self, GCancellable *cancellable, GError **error)
@@ -608,6 +634,8 @@ aqmp_guest_agent_file_open (GTask *task, const gchar *mode)
  * Reads a whole guest file, %AQMP_GUEST_AGENT_READ_CHUNK bytes per
  * `guest-file-read`. A file larger than #AqmpGuestAgent:max-file-size
  * fails with %AQMP_ERROR_TOO_LARGE. The guest handle is always closed.
+ *
+ * Since: 0.1
  */
 void
 aqmp_guest_agent_file_read_async (AqmpGuestAgent      *self,
@@ -637,7 +665,11 @@ aqmp_guest_agent_file_read_async (AqmpGuestAgent      *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_guest_agent_file_read_async().
+ *
  * Returns: (transfer full): the file's contents, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 GBytes *
 aqmp_guest_agent_file_read_finish (AqmpGuestAgent *self, GAsyncResult *result, GError **error)
@@ -672,6 +704,8 @@ aqmp_guest_agent_file_read_start (AqmpGuestAgent *self, gpointer data, GAsyncRea
  * The synchronous aqmp_guest_agent_file_read_async().
  *
  * Returns: (transfer full): the file's contents, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 GBytes *
 aqmp_guest_agent_file_read_sync (AqmpGuestAgent *self, const gchar *path,
@@ -698,6 +732,8 @@ aqmp_guest_agent_file_read_sync (AqmpGuestAgent *self, const gchar *path,
  * `guest-file-write`. Contents larger than #AqmpGuestAgent:max-file-size
  * are refused with %AQMP_ERROR_TOO_LARGE before anything is sent. The
  * guest handle is always closed.
+ *
+ * Since: 0.1
  */
 void
 aqmp_guest_agent_file_write_async (AqmpGuestAgent      *self,
@@ -737,7 +773,11 @@ aqmp_guest_agent_file_write_async (AqmpGuestAgent      *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_guest_agent_file_write_async().
+ *
  * Returns: %TRUE once the whole file was written and closed
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_guest_agent_file_write_finish (AqmpGuestAgent *self, GAsyncResult *result, GError **error)
@@ -767,6 +807,8 @@ aqmp_guest_agent_file_write_start (AqmpGuestAgent *self, gpointer data, GAsyncRe
  * The synchronous aqmp_guest_agent_file_write_async().
  *
  * Returns: %TRUE once the whole file was written and closed
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_guest_agent_file_write_sync (AqmpGuestAgent *self, const gchar *path, GBytes *contents,
@@ -840,6 +882,8 @@ aqmp_guest_agent_class_init (AqmpGuestAgentClass *klass)
    * AqmpGuestAgent:client:
    *
    * The client connected to the guest agent.
+   *
+   * Since: 0.1
    */
   props[PROP_CLIENT] =
     g_param_spec_object ("client", NULL, NULL, AQMP_TYPE_CLIENT,
@@ -848,6 +892,8 @@ aqmp_guest_agent_class_init (AqmpGuestAgentClass *klass)
    * AqmpGuestAgent:max-file-size:
    *
    * The largest file, in bytes, read or written through the agent.
+   *
+   * Since: 0.1
    */
   props[PROP_MAX_FILE_SIZE] =
     g_param_spec_uint64 ("max-file-size", NULL, NULL, 0, G_MAXSIZE,
@@ -866,7 +912,11 @@ aqmp_guest_agent_init (AqmpGuestAgent *self)
  * aqmp_guest_agent_new:
  * @client: a client using #AqmpQgaProtocol, connected or to be connected
  *
+ * Returns a guest agent API over @client.
+ *
  * Returns: (transfer full): a guest agent API over @client
+ *
+ * Since: 0.1
  */
 AqmpGuestAgent *
 aqmp_guest_agent_new (AqmpClient *client)
@@ -879,7 +929,11 @@ aqmp_guest_agent_new (AqmpClient *client)
  * aqmp_guest_agent_get_client:
  * @self: an #AqmpGuestAgent
  *
+ * Returns the client.
+ *
  * Returns: (transfer none): the client
+ *
+ * Since: 0.1
  */
 AqmpClient *
 aqmp_guest_agent_get_client (AqmpGuestAgent *self)
@@ -895,6 +949,8 @@ aqmp_guest_agent_get_client (AqmpGuestAgent *self)
  *
  * Sets the largest file read or written; see
  * %AQMP_GUEST_AGENT_DEFAULT_MAX_FILE_SIZE.
+ *
+ * Since: 0.1
  */
 void
 aqmp_guest_agent_set_max_file_size (AqmpGuestAgent *self, gsize size)
@@ -910,7 +966,11 @@ aqmp_guest_agent_set_max_file_size (AqmpGuestAgent *self, gsize size)
  * aqmp_guest_agent_get_max_file_size:
  * @self: an #AqmpGuestAgent
  *
+ * Returns the largest file, in bytes, read or written.
+ *
  * Returns: the largest file, in bytes, read or written
+ *
+ * Since: 0.1
  */
 gsize
 aqmp_guest_agent_get_max_file_size (AqmpGuestAgent *self)

@@ -16,6 +16,8 @@ G_BEGIN_DECLS
  *
  * The default limit on a file read or written through the guest agent:
  * 10 MiB.
+ *
+ * Since: 0.1
  */
 #define AQMP_GUEST_AGENT_DEFAULT_MAX_FILE_SIZE (10 * 1024 * 1024)
 
@@ -23,6 +25,8 @@ G_BEGIN_DECLS
  * AQMP_GUEST_AGENT_READ_CHUNK:
  *
  * How many bytes each `guest-file-read` asks for: 64 KiB.
+ *
+ * Since: 0.1
  */
 #define AQMP_GUEST_AGENT_READ_CHUNK (64 * 1024)
 
@@ -31,6 +35,8 @@ G_BEGIN_DECLS
  *
  * How many bytes each `guest-file-write` carries: 48 KiB, 64 KiB once
  * base64-encoded.
+ *
+ * Since: 0.1
  */
 #define AQMP_GUEST_AGENT_WRITE_CHUNK (48 * 1024)
 

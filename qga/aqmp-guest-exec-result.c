@@ -12,6 +12,8 @@
  * stream and drops the rest; it says so, and so does this result.
  *
  * An immutable, reference-counted boxed type.
+ *
+ * Since: 0.1
  */
 struct _AqmpGuestExecResult {
   gatomicrefcount ref_count;
@@ -33,7 +35,11 @@ G_DEFINE_BOXED_TYPE (AqmpGuestExecResult, aqmp_guest_exec_result,
  * @stderr_data: (nullable): the standard error, or %NULL for none
  * @stderr_truncated: whether the agent dropped some of it
  *
+ * Creates a new result.
+ *
  * Returns: (transfer full): a new result
+ *
+ * Since: 0.1
  */
 AqmpGuestExecResult *
 aqmp_guest_exec_result_new (gint      exit_status,
@@ -57,7 +63,11 @@ aqmp_guest_exec_result_new (gint      exit_status,
  * aqmp_guest_exec_result_ref:
  * @self: an #AqmpGuestExecResult
  *
+ * Takes a reference to @self.
+ *
  * Returns: (transfer full): @self
+ *
+ * Since: 0.1
  */
 AqmpGuestExecResult *
 aqmp_guest_exec_result_ref (AqmpGuestExecResult *self)
@@ -70,6 +80,10 @@ aqmp_guest_exec_result_ref (AqmpGuestExecResult *self)
 /**
  * aqmp_guest_exec_result_unref:
  * @self: (transfer full): an #AqmpGuestExecResult
+ *
+ * Drops a reference to @self, freeing it with the last one.
+ *
+ * Since: 0.1
  */
 void
 aqmp_guest_exec_result_unref (AqmpGuestExecResult *self)
@@ -86,8 +100,13 @@ aqmp_guest_exec_result_unref (AqmpGuestExecResult *self)
  * aqmp_guest_exec_result_get_exit_status:
  * @self: an #AqmpGuestExecResult
  *
+ * Returns the program's exit code, 128 + N when it was killed by signal N,
+ * or -1 when the agent said neither.
+ *
  * Returns: the program's exit code, 128 + N when it was killed by signal
  *   N, or -1 when the agent said neither
+ *
+ * Since: 0.1
  */
 gint
 aqmp_guest_exec_result_get_exit_status (AqmpGuestExecResult *self)
@@ -100,7 +119,11 @@ aqmp_guest_exec_result_get_exit_status (AqmpGuestExecResult *self)
  * aqmp_guest_exec_result_get_stdout:
  * @self: an #AqmpGuestExecResult
  *
+ * Returns the standard output, as the agent kept it.
+ *
  * Returns: (transfer none): the standard output, as the agent kept it
+ *
+ * Since: 0.1
  */
 GBytes *
 aqmp_guest_exec_result_get_stdout (AqmpGuestExecResult *self)
@@ -113,7 +136,11 @@ aqmp_guest_exec_result_get_stdout (AqmpGuestExecResult *self)
  * aqmp_guest_exec_result_get_stderr:
  * @self: an #AqmpGuestExecResult
  *
+ * Returns the standard error, as the agent kept it.
+ *
  * Returns: (transfer none): the standard error, as the agent kept it
+ *
+ * Since: 0.1
  */
 GBytes *
 aqmp_guest_exec_result_get_stderr (AqmpGuestExecResult *self)
@@ -126,9 +153,15 @@ aqmp_guest_exec_result_get_stderr (AqmpGuestExecResult *self)
  * aqmp_guest_exec_result_get_stdout_truncated:
  * @self: an #AqmpGuestExecResult
  *
+ * Returns whether the agent dropped part of the standard output (the
+ * agent's `out-truncated`): what the program wrote past the agent's limit,
+ * 16 MiB for qemu-ga, is lost.
+ *
  * Returns: whether the agent dropped part of the standard output (the
  *   agent's `out-truncated`): what the program wrote past the agent's
  *   limit, 16 MiB for qemu-ga, is lost
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_guest_exec_result_get_stdout_truncated (AqmpGuestExecResult *self)
@@ -141,8 +174,13 @@ aqmp_guest_exec_result_get_stdout_truncated (AqmpGuestExecResult *self)
  * aqmp_guest_exec_result_get_stderr_truncated:
  * @self: an #AqmpGuestExecResult
  *
+ * Returns whether the agent dropped part of the standard error (the agent's
+ * `err-truncated`).
+ *
  * Returns: whether the agent dropped part of the standard error (the
  *   agent's `err-truncated`)
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_guest_exec_result_get_stderr_truncated (AqmpGuestExecResult *self)

@@ -24,6 +24,8 @@
  * must be known to thaw it. Backups use it around the start of their jobs
  * (the `consistent-backup` workflow, libaqmp-backup), so that the guest
  * is frozen only until the jobs' point in time is fixed.
+ *
+ * Since: 0.1
  */
 
 typedef enum {
@@ -108,6 +110,8 @@ aqmp_guest_freeze_send_thaw (AqmpGuestFreeze *self, GTask *task)
  *
  * Thaws the guest's filesystems. Without a freeze in effect there is
  * nothing to thaw, and this completes at once. Not cancellable.
+ *
+ * Since: 0.1
  */
 void
 aqmp_guest_freeze_thaw_async (AqmpGuestFreeze *self, GAsyncReadyCallback callback, gpointer user_data)
@@ -138,8 +142,12 @@ aqmp_guest_freeze_thaw_async (AqmpGuestFreeze *self, GAsyncReadyCallback callbac
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_guest_freeze_thaw_async().
+ *
  * Returns: %TRUE when the guest is thawed (or was not frozen); %FALSE with
  *   @error set, saying that the thaw failed and why
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_guest_freeze_thaw_finish (AqmpGuestFreeze *self, GAsyncResult *result, GError **error)
@@ -165,6 +173,8 @@ aqmp_guest_freeze_sync_thaw (gpointer data, GAsyncReadyCallback callback, gpoint
  * The synchronous form of aqmp_guest_freeze_thaw_async().
  *
  * Returns: %TRUE when the guest is thawed
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_guest_freeze_thaw_sync (AqmpGuestFreeze *self, GError **error)
@@ -260,6 +270,8 @@ aqmp_guest_freeze_frozen_cb (GObject *source, GAsyncResult *res, gpointer user_d
  * Freezes the guest's filesystems. On success the guest stays frozen
  * until aqmp_guest_freeze_thaw_async() (or until the guard is dropped);
  * on failure it has been thawed already.
+ *
+ * Since: 0.1
  */
 void
 aqmp_guest_freeze_freeze_async (AqmpGuestFreeze     *self,
@@ -294,9 +306,13 @@ aqmp_guest_freeze_freeze_async (AqmpGuestFreeze     *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_guest_freeze_freeze_async().
+ *
  * Returns: %TRUE when the guest is frozen; %FALSE with @error set
  *   (%G_IO_ERROR_CANCELLED when the caller cancelled) once it was thawed
  *   again
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_guest_freeze_freeze_finish (AqmpGuestFreeze *self, GAsyncResult *result, GError **error)
@@ -330,6 +346,8 @@ aqmp_guest_freeze_sync_freeze (gpointer data, GAsyncReadyCallback callback, gpoi
  * The synchronous form of aqmp_guest_freeze_freeze_async().
  *
  * Returns: %TRUE when the guest is frozen
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_guest_freeze_freeze_sync (AqmpGuestFreeze *self, GCancellable *cancellable, GError **error)
@@ -348,7 +366,11 @@ aqmp_guest_freeze_freeze_sync (AqmpGuestFreeze *self, GCancellable *cancellable,
  * aqmp_guest_freeze_new:
  * @agent: the guest agent to freeze through
  *
+ * Returns a guard, not frozen yet.
+ *
  * Returns: (transfer full): a guard, not frozen yet
+ *
+ * Since: 0.1
  */
 AqmpGuestFreeze *
 aqmp_guest_freeze_new (AqmpGuestAgent *agent)
@@ -361,7 +383,11 @@ aqmp_guest_freeze_new (AqmpGuestAgent *agent)
  * aqmp_guest_freeze_get_agent:
  * @self: an #AqmpGuestFreeze
  *
+ * Returns the guest agent.
+ *
  * Returns: (transfer none): the guest agent
+ *
+ * Since: 0.1
  */
 AqmpGuestAgent *
 aqmp_guest_freeze_get_agent (AqmpGuestFreeze *self)
@@ -374,8 +400,13 @@ aqmp_guest_freeze_get_agent (AqmpGuestFreeze *self)
  * aqmp_guest_freeze_is_frozen:
  * @self: an #AqmpGuestFreeze
  *
+ * Returns %TRUE from the moment the freeze is sent until the thaw is
+ * answered.
+ *
  * Returns: %TRUE from the moment the freeze is sent until the thaw is
  *   answered
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_guest_freeze_is_frozen (AqmpGuestFreeze *self)
@@ -388,8 +419,13 @@ aqmp_guest_freeze_is_frozen (AqmpGuestFreeze *self)
  * aqmp_guest_freeze_get_frozen_ms:
  * @self: an #AqmpGuestFreeze
  *
+ * Returns how long the last freeze lasted, from sending the freeze to the
+ * thaw's answer, in milliseconds; 0 before a thaw.
+ *
  * Returns: how long the last freeze lasted, from sending the freeze to
  *   the thaw's answer, in milliseconds; 0 before a thaw
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_guest_freeze_get_frozen_ms (AqmpGuestFreeze *self)
@@ -472,6 +508,8 @@ aqmp_guest_freeze_class_init (AqmpGuestFreezeClass *klass)
    * AqmpGuestFreeze:agent:
    *
    * The guest agent the freeze and the thaw go through.
+   *
+   * Since: 0.1
    */
   props[PROP_AGENT] = g_param_spec_object ("agent", NULL, NULL, AQMP_TYPE_GUEST_AGENT,
                                            G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
@@ -480,6 +518,8 @@ aqmp_guest_freeze_class_init (AqmpGuestFreezeClass *klass)
    *
    * Whether a freeze is in effect (or on its way), see
    * aqmp_guest_freeze_is_frozen().
+   *
+   * Since: 0.1
    */
   props[PROP_FROZEN] = g_param_spec_boolean ("frozen", NULL, NULL, FALSE,
                                              G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);

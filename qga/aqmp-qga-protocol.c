@@ -27,6 +27,8 @@
  * `guest-shutdown` and `guest-suspend-*` send no reply on success: they
  * complete after the client's no-reply grace period, or fail when an error
  * arrives within it.
+ *
+ * Since: 0.1
  */
 
 /* what qemu-ga keeps of each output stream of a guest program
@@ -335,6 +337,8 @@ aqmp_qga_protocol_class_init (AqmpQgaProtocolClass *klass)
    * Milliseconds to wait for the agent's answer to a resync; 0 uses the
    * client's default timeout, or %AQMP_QGA_DEFAULT_SYNC_TIMEOUT when that
    * is not set either.
+   *
+   * Since: 0.1
    */
   props[PROP_SYNC_TIMEOUT] =
     g_param_spec_uint ("sync-timeout", NULL, NULL, 0, G_MAXINT, 0,
@@ -354,6 +358,8 @@ aqmp_qga_protocol_init (AqmpQgaProtocol *self)
  * before connecting.
  *
  * Returns: (transfer full): a new #AqmpQgaProtocol
+ *
+ * Since: 0.1
  */
 AqmpProtocol *
 aqmp_qga_protocol_new (void)
@@ -368,6 +374,8 @@ aqmp_qga_protocol_new (void)
  *
  * Sets how long a resync waits for the agent before failing with
  * %AQMP_ERROR_TIMEOUT.
+ *
+ * Since: 0.1
  */
 void
 aqmp_qga_protocol_set_sync_timeout (AqmpQgaProtocol *self, guint timeout_ms)
@@ -385,7 +393,11 @@ aqmp_qga_protocol_set_sync_timeout (AqmpQgaProtocol *self, guint timeout_ms)
  * aqmp_qga_protocol_get_sync_timeout:
  * @self: an #AqmpQgaProtocol
  *
+ * Returns the resync timeout in milliseconds; 0 for the client's default.
+ *
  * Returns: the resync timeout in milliseconds; 0 for the client's default
+ *
+ * Since: 0.1
  */
 guint
 aqmp_qga_protocol_get_sync_timeout (AqmpQgaProtocol *self)
@@ -402,6 +414,8 @@ aqmp_qga_protocol_get_sync_timeout (AqmpQgaProtocol *self)
  * or garbage, over the protocol's life; for diagnostics and tests.
  *
  * Returns: how many syncs succeeded
+ *
+ * Since: 0.1
  */
 guint
 aqmp_qga_protocol_get_n_syncs (AqmpQgaProtocol *self)

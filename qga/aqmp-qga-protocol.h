@@ -15,6 +15,8 @@ G_BEGIN_DECLS
  * How long, in milliseconds, a resync waits for the guest agent when
  * neither #AqmpQgaProtocol:sync-timeout nor the client's default timeout
  * is set: 5 s.
+ *
+ * Since: 0.1
  */
 #define AQMP_QGA_DEFAULT_SYNC_TIMEOUT 5000
 

@@ -3,6 +3,7 @@
 #include <pty.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -344,20 +345,17 @@ aqmp_test_environ_set (gchar **envp, const gchar * const *env)
 }
 
 /* @env: KEY=VALUE settings on top of an English xterm (and the harness's
- * malloc checks) */
-AqmpTestPty *
-aqmp_test_pty_spawn (const gchar * const *env, const gchar *first_arg, ...)
+ * malloc checks); a terminal of @columns */
+static AqmpTestPty *
+aqmp_test_pty_spawn_valist (guint columns, const gchar * const *env, const gchar *first_arg, va_list args)
 {
   AqmpTestPty *self = g_new0 (AqmpTestPty, 1);
   g_auto(GStrv) envp = g_get_environ ();
   g_autoptr(GPtrArray) argv = NULL;
   const gchar *tool = aqmp_test_tool_path ();
-  struct winsize ws = { .ws_row = 40, .ws_col = 200 };
-  va_list args;
+  struct winsize ws = { .ws_row = 40, .ws_col = columns };
 
-  va_start (args, first_arg);
   argv = aqmp_test_tool_argv (first_arg, args);
-  va_end (args);
 
   envp = g_environ_setenv (envp, "TERM", "xterm", TRUE);
   envp = g_environ_setenv (envp, "INPUTRC", "/dev/null", TRUE);
@@ -379,6 +377,77 @@ aqmp_test_pty_spawn (const gchar * const *env, const gchar *first_arg, ...)
   g_child_watch_add (self->pid, aqmp_test_pty_exited_cb, self);
   aqmp_test_output_init (&self->out, self->master);
   return self;
+}
+
+/* on a terminal 200 columns wide */
+AqmpTestPty *
+aqmp_test_pty_spawn (const gchar * const *env, const gchar *first_arg, ...)
+{
+  AqmpTestPty *self;
+  va_list args;
+
+  va_start (args, first_arg);
+  self = aqmp_test_pty_spawn_valist (200, env, first_arg, args);
+  va_end (args);
+  return self;
+}
+
+AqmpTestPty *
+aqmp_test_pty_spawn_columns (guint columns, const gchar * const *env, const gchar *first_arg, ...)
+{
+  AqmpTestPty *self;
+  va_list args;
+
+  va_start (args, first_arg);
+  self = aqmp_test_pty_spawn_valist (columns, env, first_arg, args);
+  va_end (args);
+  return self;
+}
+
+/* the terminal changes its width; the kernel sends the tool SIGWINCH */
+void
+aqmp_test_pty_resize (AqmpTestPty *self, guint columns)
+{
+  struct winsize ws = { .ws_row = 40, .ws_col = columns };
+
+  g_assert_cmpint (ioctl (self->master, TIOCSWINSZ, &ws), ==, 0);
+}
+
+/* the widest line the terminal was given from @raw_from in its raw
+ * output, in characters: lines end at a newline or a carriage return,
+ * escape sequences take no room */
+guint
+aqmp_test_output_widest_line (AqmpTestOutput *self, gsize raw_from, gchar **widest)
+{
+  g_autoptr(GString) line = g_string_new (NULL);
+  const gchar *s = self->raw->str;
+  gsize n = self->raw->len;
+  guint most = 0;
+
+  for (gsize i = MIN (raw_from, n); i <= n; i++)
+    {
+      if (i == n || s[i] == '\r' || s[i] == '\n')
+        {
+          guint cells = (guint) g_utf8_strlen (line->str, -1);
+
+          if (cells > most && widest != NULL)
+            {
+              g_free (*widest);
+              *widest = g_strdup (line->str);
+            }
+          most = MAX (most, cells);
+          g_string_truncate (line, 0);
+          continue;
+        }
+      if (s[i] == '\033' && i + 1 < n && s[i + 1] == '[')
+        {
+          for (i += 2; i < n && !(s[i] >= 0x40 && s[i] <= 0x7e); i++)
+            ;
+          continue;
+        }
+      g_string_append_c (line, s[i]);
+    }
+  return most;
 }
 
 void

@@ -30,6 +30,9 @@ gsize          aqmp_test_output_wait_for (AqmpTestOutput      *self,
                                           const gchar         *needle,
                                           gsize                from);
 gboolean       aqmp_test_output_wait_eof (AqmpTestOutput      *self);
+guint          aqmp_test_output_widest_line (AqmpTestOutput   *self,
+                                             gsize             raw_from,
+                                             gchar           **widest);
 
 /* a run of the tool on pipes */
 typedef struct {
@@ -69,6 +72,12 @@ typedef struct {
 AqmpTestPty   *aqmp_test_pty_spawn       (const gchar * const *env,
                                           const gchar         *first_arg,
                                           ...) G_GNUC_NULL_TERMINATED;
+AqmpTestPty   *aqmp_test_pty_spawn_columns (guint                columns,
+                                            const gchar * const *env,
+                                            const gchar         *first_arg,
+                                            ...) G_GNUC_NULL_TERMINATED;
+void           aqmp_test_pty_resize      (AqmpTestPty         *self,
+                                          guint                columns);
 void           aqmp_test_pty_write       (AqmpTestPty         *self,
                                           const gchar         *text);
 void           aqmp_test_pty_wait_exit   (AqmpTestPty         *self,

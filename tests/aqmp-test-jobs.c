@@ -1,5 +1,31 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <sqlite3.h>
+
 #include "aqmp-test-jobs.h"
+
+void
+aqmp_test_jobs_setup (AqmpTestJobs *f, gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  f->qemu = aqmp_test_qemu_new (NULL);
+  f->client = aqmp_test_connect (f->qemu->address);
+  f->db_path = aqmp_test_qemu_path (f->qemu, "jobs.db");
+  f->store = aqmp_job_store_new (f->db_path, &error);
+  g_assert_no_error (error);
+  f->runner = aqmp_job_runner_new (f->client, f->store, f->qemu->address);
+  aqmp_job_runner_set_poll_interval (f->runner, 50);
+}
+
+void
+aqmp_test_jobs_teardown (AqmpTestJobs *f, gconstpointer data)
+{
+  g_clear_object (&f->runner);
+  g_clear_object (&f->store);
+  g_clear_object (&f->client);
+  g_clear_pointer (&f->qemu, aqmp_test_qemu_free);
+  g_free (f->db_path);
+}
 
 /* the statuses the store recorded for a job, as "created,running,..." */
 gchar *
@@ -102,4 +128,60 @@ aqmp_test_job_wait (AqmpJob *job, guint timeout_ms, GError **error)
   if (local != NULL)
     g_propagate_error (error, g_steal_pointer (&local));
   return ok;
+}
+
+/* a store at @path made from the SQL text tests/fixtures/@fixture (a
+ * store of an earlier version, in git as text), opened: migrated to the
+ * current version */
+AqmpJobStore *
+aqmp_test_job_store_from_fixture (const gchar *fixture, const gchar *path)
+{
+  g_autofree gchar *file = g_build_filename (AQMP_TEST_FIXTURES, fixture, NULL);
+  g_autofree gchar *sql = NULL;
+  g_autoptr(GError) error = NULL;
+  AqmpJobStore *store;
+  sqlite3 *db = NULL;
+
+  g_assert_true (g_file_get_contents (file, &sql, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  store = aqmp_job_store_new (path, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (aqmp_job_store_get_schema_version (store), ==, AQMP_JOB_STORE_SCHEMA_VERSION);
+  return store;
+}
+
+typedef struct {
+  AqmpJob *job;
+  AqmpJobStatus status;
+} AqmpTestStatusWait;
+
+static gboolean
+aqmp_test_job_has_status (gpointer user_data)
+{
+  AqmpTestStatusWait *w = user_data;
+
+  return aqmp_job_get_status (w->job) == w->status || aqmp_job_is_ended (w->job);
+}
+
+/* waits at most @timeout_ms until @job has @status, which it asserts (a
+ * job that ended first fails it) */
+void
+aqmp_test_job_wait_for_status (AqmpJob *job, AqmpJobStatus status, guint timeout_ms)
+{
+  AqmpTestStatusWait w = { job, status };
+
+  g_assert_true (aqmp_test_wait_until (aqmp_test_job_has_status, &w, timeout_ms));
+  g_assert_cmpint (aqmp_job_get_status (job), ==, status);
+}
+
+/* an AqmpTestCondition: the #AqmpJob @user_data made progress, or ended */
+gboolean
+aqmp_test_job_has_progress (gpointer user_data)
+{
+  AqmpJob *job = user_data;
+
+  return aqmp_job_get_current_progress (job) > 0 || aqmp_job_is_ended (job);
 }

@@ -21,8 +21,11 @@ typedef struct {
 #define AQMP_TEST_WAIT_MS 10000
 
 AqmpTestQemu *aqmp_test_qemu_new          (const gchar * const *extra_args);
+void          aqmp_test_qemu_settle_monitor (AqmpTestQemu *self, const gchar *path);
 AqmpTestQemu *aqmp_test_qemu_new_two_monitors (gchar   **dir,
                                                gchar   **second_address);
+AqmpTestQemu *aqmp_test_qemu_new_two_monitors_quiet (gchar **dir,
+                                                     gchar **second_address);
 AqmpTestQemu *aqmp_test_qemu_spawn        (gchar               *dir,
                                            const gchar * const *argv,
                                            const gchar         *wait_for_socket);
@@ -58,6 +61,21 @@ void          aqmp_test_execute_cb        (GObject             *source,
                                            GAsyncResult        *result,
                                            gpointer             user_data);
 JsonObject   *aqmp_test_object_from_json  (const gchar         *text);
+JsonNode     *aqmp_test_empty_object      (void);
+JsonNode     *aqmp_test_fixture_json      (const gchar         *name);
+void          aqmp_test_qmp_ok            (AqmpClient          *client,
+                                           const gchar         *command,
+                                           const gchar         *json);
+void          aqmp_test_qemu_io           (AqmpClient          *client,
+                                           const gchar         *node,
+                                           const gchar         *command);
+gint          aqmp_test_spawn_status      (const gchar * const *argv,
+                                           gchar              **out);
+gchar        *aqmp_test_copy_image        (AqmpClient          *client,
+                                           const gchar         *node,
+                                           const gchar         *image,
+                                           const gchar         *dir,
+                                           guint               *copies);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AqmpTestQemu, aqmp_test_qemu_free)
 

@@ -10,6 +10,8 @@
   aqmp-codegen --prefix test_qmp --qemu-version test --header expected.h
   schema.json
 - the names file the generator writes gives the same layer again
+- --since puts its version in every doc comment and in the symbol map's
+  version node, and a version that is not MAJOR.MINOR is refused
 - bad input (an undefined type, a dump that is no array, a bad names
   file) fails with one clear message, and writes nothing
 """
@@ -76,6 +78,42 @@ def check_names(codegen, tmp, schema):
         raise AssertionError('the order of the entries in the dump changed the header')
 
 
+def doc_blocks(text):
+    blocks, block = [], None
+    for line in text.splitlines():
+        if line == '/**':
+            block = []
+        elif block is not None and line == ' */':
+            blocks.append(block)
+            block = None
+        elif block is not None:
+            block.append(line)
+    return blocks
+
+
+def check_since(codegen, tmp, schema):
+    symbols = os.path.join(tmp, 'since.map')
+    header, body = generate(codegen, tmp, schema, 'since', '--since', '1.2', '--symbol-map', symbols)
+    for path in (header, body):
+        blocks = doc_blocks(read(path))
+        if not blocks:
+            raise AssertionError('%s has no doc comments' % path)
+        for block in blocks:
+            if block.count(' * Since: 1.2') != 1 or ' * Since: 1.2' != block[-1]:
+                raise AssertionError('a doc comment without one closing Since: 1.2:\n' + '\n'.join(block))
+            tags = (' * @', ' * Since:', ' * Returns:', ' *   ')
+            described = [l for l in block[1:] if l.strip(' *') and not l.startswith(tags)]
+            if not described:
+                raise AssertionError('a doc comment without a description:\n' + '\n'.join(block))
+    if 'TEST_QMP_1.2 {' not in read(symbols):
+        raise AssertionError('the symbol map\'s version node is not TEST_QMP_1.2')
+    done = run(codegen, '--since', 'one', '--header', os.path.join(tmp, 'bad-since.h'), schema)
+    if done.returncode == 0 or '--since must be MAJOR.MINOR' not in done.stderr:
+        raise AssertionError('--since one was not refused: %s' % done.stderr)
+    if os.path.exists(os.path.join(tmp, 'bad-since.h')):
+        raise AssertionError('a refused --since wrote its header')
+
+
 def refused(codegen, tmp, content, message, *extra):
     schema = os.path.join(tmp, 'bad.json')
     with open(schema, 'w', encoding='utf-8') as f:
@@ -112,6 +150,7 @@ def main():
         try:
             check_expected(codegen, tmp, schema, os.path.join(directory, 'expected.h'))
             check_names(codegen, tmp, schema)
+            check_since(codegen, tmp, schema)
             check_refusals(codegen, tmp)
         except AssertionError as e:
             print(e, file=sys.stderr)

@@ -2,6 +2,8 @@
 /*
  * The command line's argument syntax: JSON, or KEY=VALUE with dotted keys.
  */
+#include <string.h>
+
 #include "aqmp-args.h"
 
 static gchar *
@@ -72,6 +74,60 @@ test_none (void)
   g_assert_no_error (error);
 }
 
+/* sizes and rates with units, powers of 1024 as QEMU reads them */
+static void
+test_sizes (void)
+{
+  const struct { const gchar *text; gboolean rate; guint shift; guint64 bytes; } good[] = {
+    { "4096", FALSE, 0, 4096 },
+    { "100M", TRUE, 0, 100 * 1024 * 1024 },
+    { "1G", FALSE, 0, 1024 * 1024 * 1024 },
+    { "1.5GiB", FALSE, 0, 1536 * 1024 * 1024ull },
+    { "50MiB/s", TRUE, 0, 50 * 1024 * 1024 },
+    { "64k", FALSE, 0, 64 * 1024 },
+    { "2 MB", FALSE, 0, 2 * 1024 * 1024 },
+    { "512B", FALSE, 20, 512 },
+    { "200", TRUE, 20, 200 * 1024 * 1024 },
+    { "0", TRUE, 0, 0 },
+  };
+  const struct { const gchar *text; gboolean rate; } bad[] = {
+    { "", FALSE }, { "fast", TRUE }, { "-1M", FALSE }, { "10X", FALSE }, { "50MiB/s", FALSE },
+    { "1.5", FALSE }, { "10Mbit", TRUE }, { "99999999E", FALSE },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (good); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      guint64 bytes = 0;
+
+      g_assert_true (aqmp_args_parse_size (good[i].text, good[i].rate, good[i].shift, &bytes, &error));
+      g_assert_no_error (error);
+      g_assert_cmpuint (bytes, ==, good[i].bytes);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      guint64 bytes = 0;
+
+      g_assert_false (aqmp_args_parse_size (bad[i].text, bad[i].rate, 0, &bytes, &error));
+      g_assert_error (error, G_OPTION_ERROR, G_OPTION_ERROR_BAD_VALUE);
+      g_assert_nonnull (strstr (error->message, bad[i].text));
+    }
+}
+
+/* speed=100M is 104857600 bytes; a unit elsewhere stays a string */
+static void
+test_byte_members (void)
+{
+  const gchar *args[] = { "speed=50MiB/s", "target.size=1G", "node-name=1G", "granularity=64k", "size=big", NULL };
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *out = parse_to_string (args, &error);
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (out, ==, "{\"speed\":52428800,\"target\":{\"size\":1073741824},\"node-name\":\"1G\","
+                            "\"granularity\":65536,\"size\":\"big\"}");
+}
+
 int
 main (int argc, char **argv)
 {
@@ -80,5 +136,7 @@ main (int argc, char **argv)
   g_test_add_func ("/aqmp/cli/args/json", test_json);
   g_test_add_func ("/aqmp/cli/args/errors", test_errors);
   g_test_add_func ("/aqmp/cli/args/none", test_none);
+  g_test_add_func ("/aqmp/cli/args/sizes", test_sizes);
+  g_test_add_func ("/aqmp/cli/args/byte-members", test_byte_members);
   return g_test_run ();
 }

@@ -6,13 +6,16 @@
  * with copies of the source taken at each point; several disks in one
  * atomic transaction; a failing (blkdebug) and a cancelled incremental
  * that leave the chain usable; auto choosing full when the bitmap went
- * away; verify finding a corrupted and a missing image.
+ * away; verify finding a corrupted and a missing image, with the
+ * XXH3-128 checksums of new images and the SHA-256 of older rows.
  */
 #include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <glib/gstdio.h>
+#include <sqlite3.h>
+#include <xxhash.h>
 #include <aqmp/aqmp-backup.h>
 
 #include "aqmp-test-fake-agent.h"
@@ -351,7 +354,7 @@ test_backup_chain (Fixture *f, gconstpointer data)
   g_assert_cmpstr (aqmp_backup_image_get_disk (image), ==, "disk0");
   g_assert_cmpint (aqmp_backup_image_get_virtual_size (image), ==, DISK_SIZE);
   g_assert_cmpint (aqmp_backup_image_get_size (image), >, 0);
-  g_assert_true (g_str_has_prefix (aqmp_backup_image_get_checksum (image), "sha256:"));
+  g_assert_true (g_str_has_prefix (aqmp_backup_image_get_checksum (image), "xxh128:"));
   g_assert_cmpstr (aqmp_backup_image_get_bitmap (image), ==, aqmp_backup_chain_get_bitmap (chain));
   g_assert_true (g_str_has_prefix (aqmp_backup_image_get_path (image), f->backups));
   g_assert_nonnull (strstr (aqmp_backup_image_get_path (image), "-incremental-"));
@@ -701,6 +704,132 @@ test_backup_verify (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (problems[1], "checksum"));
 }
 
+/* `xxh128:` and the hex XXH3-128 of the file at @path, computed in one
+ * piece here as a second opinion on the catalog's streaming hash */
+static gchar *
+xxh128_of (const gchar *path)
+{
+  g_autofree gchar *data = NULL;
+  gsize length = 0;
+  XXH128_canonical_t canonical;
+  GString *text = g_string_new ("xxh128:");
+
+  g_assert_true (g_file_get_contents (path, &data, &length, NULL));
+  XXH128_canonicalFromHash (&canonical, XXH3_128bits (data, length));
+  for (gsize i = 0; i < sizeof canonical.digest; i++)
+    g_string_append_printf (text, "%02x", canonical.digest[i]);
+  return g_string_free (text, FALSE);
+}
+
+/* what an older version recorded: `sha256:` and the file's SHA-256 */
+static gchar *
+sha256_of (const gchar *path)
+{
+  g_autofree gchar *data = NULL;
+  g_autofree gchar *hex = NULL;
+  gsize length = 0;
+
+  g_assert_true (g_file_get_contents (path, &data, &length, NULL));
+  hex = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) data, length);
+  return g_strconcat ("sha256:", hex, NULL);
+}
+
+/* sets the recorded checksum of image @id, as an older version would
+ * have written it, through a connection of the test's own */
+static void
+set_checksum (Fixture *f, gint64 id, const gchar *checksum)
+{
+  g_autofree gchar *db = g_build_filename (f->dir, "jobs.db", NULL);
+  sqlite3 *handle = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open (db, &handle), ==, SQLITE_OK);
+  sqlite3_busy_timeout (handle, 10000);
+  g_assert_cmpint (sqlite3_prepare_v2 (handle, "UPDATE backup_images SET checksum = ? WHERE id = ?;", -1, &stmt,
+                                       NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, checksum, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, id);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  g_assert_cmpint (sqlite3_changes (handle), ==, 1);
+  sqlite3_finalize (stmt);
+  sqlite3_close (handle);
+}
+
+/* the checksums: a backup of two disks (hashed in parallel) records the
+ * XXH3-128 of each image; a `sha256:` row of an older version still
+ * verifies, with SHA-256; a changed image is found under either
+ * algorithm; an algorithm verify does not know is a problem, not a
+ * failure */
+static void
+test_backup_checksums (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpBackupOptions) options = NULL;
+  g_autoptr(AqmpBackupRecord) full = NULL;
+  g_autoptr(AqmpBackupImage) image0 = NULL;
+  g_autoptr(AqmpBackupImage) image1 = NULL;
+  g_autofree gchar *expected0 = NULL;
+  g_autofree gchar *expected1 = NULL;
+  g_autofree gchar *old0 = NULL;
+  g_autofree gchar *out = NULL;
+  g_auto(GStrv) problems = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 id;
+
+  add_disk (f, "disk0", NULL, NULL);
+  add_disk (f, "disk1", NULL, NULL);
+  guest_write (f, "disk0", 0x11, 0, MIB);
+  guest_write (f, "disk1", 0x22, 2 * MIB, MIB);
+  options = options_new (f, AQMP_BACKUP_LEVEL_FULL, "disk0", "disk1", NULL);
+  full = run_options (f, options, NULL, &error);
+  g_assert_no_error (error);
+  id = aqmp_backup_record_get_id (full);
+  image0 = image_of (f, full, 0);
+  image1 = image_of (f, full, 1);
+  expected0 = xxh128_of (aqmp_backup_image_get_path (image0));
+  expected1 = xxh128_of (aqmp_backup_image_get_path (image1));
+  g_assert_cmpstr (aqmp_backup_image_get_checksum (image0), ==, expected0);
+  g_assert_cmpstr (aqmp_backup_image_get_checksum (image1), ==, expected1);
+  g_assert_cmpuint (strlen (expected0), ==, strlen ("xxh128:") + 32);
+  g_assert_cmpstr (expected0, !=, expected1);
+
+  /* an older version's row: SHA-256, and intact */
+  old0 = sha256_of (aqmp_backup_image_get_path (image0));
+  set_checksum (f, aqmp_backup_image_get_id (image0), old0);
+  problems = aqmp_backup_catalog_verify_sync (f->catalog, id, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (problems), ==, 0);
+  g_clear_pointer (&problems, g_strfreev);
+
+  /* one guest sector changed in the image with the new checksum: found
+   * by XXH3-128, and the old row's image still intact */
+  out = tool ("qemu-io", "-f", "qcow2", "-c", "write -P 0x00 4096 512", aqmp_backup_image_get_path (image1), NULL);
+  problems = aqmp_backup_catalog_verify_sync (f->catalog, id, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (problems), ==, 1);
+  g_assert_nonnull (strstr (problems[0], aqmp_backup_image_get_path (image1)));
+  g_assert_nonnull (strstr (problems[0], "checksum xxh128:"));
+  g_assert_nonnull (strstr (problems[0], expected1));
+  g_clear_pointer (&problems, g_strfreev);
+
+  /* the same in the image of the old row: found by SHA-256 */
+  g_clear_pointer (&out, g_free);
+  out = tool ("qemu-io", "-f", "qcow2", "-c", "write -P 0x00 4096 512", aqmp_backup_image_get_path (image0), NULL);
+  problems = aqmp_backup_catalog_verify_sync (f->catalog, id, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (problems), ==, 2);
+  g_assert_nonnull (strstr (problems[0], aqmp_backup_image_get_path (image0)));
+  g_assert_nonnull (strstr (problems[0], "checksum sha256:"));
+  g_assert_nonnull (strstr (problems[0], old0));
+  g_clear_pointer (&problems, g_strfreev);
+
+  /* an algorithm verify does not know */
+  set_checksum (f, aqmp_backup_image_get_id (image0), "md5:0123");
+  problems = aqmp_backup_catalog_verify_sync (f->catalog, id, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (problems), ==, 2);
+  g_assert_nonnull (strstr (problems[0], "Unknown checksum algorithm md5"));
+}
+
 /* prune removes whole chains, never the open one, and leaves what a
  * kept backup needs restorable */
 static void
@@ -994,6 +1123,7 @@ main (int argc, char **argv)
   ADD ("/backup/cancelled", test_backup_cancelled);
   ADD ("/backup/auto", test_backup_auto);
   ADD ("/backup/verify", test_backup_verify);
+  ADD ("/backup/checksums", test_backup_checksums);
   ADD ("/backup/prune", test_backup_prune);
   ADD ("/backup/cancellable", test_backup_cancellable);
   ADD ("/backup/raw-and-missing", test_backup_raw_and_missing);

@@ -7,12 +7,8 @@
  * incremental held by a blkdebug breakpoint, after which the chain still
  * takes the next incremental.
  */
-#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
-#include <unistd.h>
-
-#include <glib/gstdio.h>
 
 #include "aqmp-test-cli.h"
 #include "aqmp-test-fake-agent.h"
@@ -33,16 +29,8 @@ typedef struct {
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  int saved = dup (STDOUT_FILENO);
-  int null = g_open ("/dev/null", O_WRONLY, 0);
-
-  /* HMP qemu-io prints on QEMU's stdout, which must not be the TAP stream */
-  fflush (stdout);
-  dup2 (null, STDOUT_FILENO);
-  f->qemu = aqmp_test_qemu_new_two_monitors (&f->dir, &f->second);
-  dup2 (saved, STDOUT_FILENO);
-  close (saved);
-  close (null);
+  /* QEMU's stdout, where HMP qemu-io prints, away from the TAP stream */
+  f->qemu = aqmp_test_qemu_new_two_monitors_quiet (&f->dir, &f->second);
   f->db = g_build_filename (f->dir, "jobs.db", NULL);
   f->backups = g_build_filename (f->dir, "backups", NULL);
   f->disk = g_build_filename (f->dir, "disk0.qcow2", NULL);
@@ -62,42 +50,6 @@ fixture_teardown (Fixture *f, gconstpointer data)
   g_free (f->disk);
 }
 
-static gint
-spawn_status (const gchar * const *argv, gchar **out)
-{
-  g_autoptr(GError) error = NULL;
-  gint status = 0;
-  GSpawnFlags flags = G_SPAWN_SEARCH_PATH | G_SPAWN_STDERR_TO_DEV_NULL | (out == NULL ? G_SPAWN_STDOUT_TO_DEV_NULL : 0);
-
-  g_assert_true (g_spawn_sync (NULL, (gchar **) argv, NULL, flags,
-                               NULL, NULL, out, NULL, &status, &error));
-  g_assert_no_error (error);
-  return g_spawn_check_wait_status (status, NULL) ? 0 : 1;
-}
-
-static void
-qmp_ok (Fixture *f, const gchar *command, const gchar *json)
-{
-  g_autoptr(JsonObject) args = json != NULL ? aqmp_test_object_from_json (json) : NULL;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) value = aqmp_client_execute_sync (f->client, command, args, NULL, &error);
-
-  g_assert_no_error (error);
-}
-
-static void
-qemu_io (Fixture *f, const gchar *command)
-{
-  g_autoptr(JsonObject) args = json_object_new ();
-  g_autofree gchar *line = g_strdup_printf ("qemu-io disk0 \"%s\"", command);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) value = NULL;
-
-  json_object_set_string_member (args, "command-line", line);
-  value = aqmp_client_execute_sync (f->client, "human-monitor-command", args, NULL, &error);
-  g_assert_no_error (error);
-}
-
 static void
 add_disk (Fixture *f, const gchar *blkdebug)
 {
@@ -108,20 +60,14 @@ add_disk (Fixture *f, const gchar *blkdebug)
                               : g_strdup (file);
   g_autofree gchar *json = g_strdup_printf ("{\"driver\": \"qcow2\", \"node-name\": \"disk0\", \"file\": %s}", child);
 
-  g_assert_cmpint (spawn_status (create, NULL), ==, 0);
-  qmp_ok (f, "blockdev-add", json);
+  g_assert_cmpint (aqmp_test_spawn_status (create, NULL), ==, 0);
+  aqmp_test_qmp_ok (f->client, "blockdev-add", json);
 }
 
 static gchar *
 copy_source (Fixture *f)
 {
-  g_autofree gchar *name = g_strdup_printf ("copy-%u.raw", f->copies++);
-  gchar *copy = g_build_filename (f->dir, name, NULL);
-  const gchar *convert[] = { "qemu-img", "convert", "-U", "-f", "qcow2", "-O", "raw", f->disk, copy, NULL };
-
-  qemu_io (f, "flush");
-  g_assert_cmpint (spawn_status (convert, NULL), ==, 0);
-  return copy;
+  return aqmp_test_copy_image (f->client, "disk0", f->disk, f->dir, &f->copies);
 }
 
 /* each line of @out as a JSON object */
@@ -182,11 +128,11 @@ test_cli_backup_json (Fixture *f, gconstpointer data)
   JsonObject *image;
 
   add_disk (f, NULL);
-  qemu_io (f, "write -P 0xab 0 1M");
+  aqmp_test_qemu_io (f->client, "disk0", "write -P 0xab 0 1M");
   copy0 = copy_source (f);
   full = run_json (f, "full");
   g_assert_cmpint (json_object_get_int_member (full, "id"), ==, 1);
-  qemu_io (f, "write -P 0xcd 2M 1M");
+  aqmp_test_qemu_io (f->client, "disk0", "write -P 0xcd 2M 1M");
   copy1 = copy_source (f);
   inc = run_json (f, "incremental");
   g_assert_cmpint (json_object_get_int_member (inc, "bytes"), ==, MIB);
@@ -217,7 +163,7 @@ test_cli_backup_json (Fixture *f, gconstpointer data)
   {
     const gchar *compare[] = { "qemu-img", "compare", "-f", "qcow2", "-F", "raw", restored, copy1, NULL };
     g_autofree gchar *said = NULL;
-    g_assert_cmpint (spawn_status (compare, &said), ==, 0);
+    g_assert_cmpint (aqmp_test_spawn_status (compare, &said), ==, 0);
     g_assert_nonnull (strstr (said, "identical"));
   }
   g_clear_pointer (&out, g_free);
@@ -264,11 +210,41 @@ test_cli_backup_pty (Fixture *f, gconstpointer data)
   g_autoptr(AqmpTestPty) pty = NULL;
 
   add_disk (f, NULL);
-  qemu_io (f, "write -P 0x12 0 4M");
+  aqmp_test_qemu_io (f->client, "disk0", "write -P 0x12 0 4M");
   pty = aqmp_test_pty_spawn (NULL, "backup", "run", f->qemu->address, "--level", "full", "--disk", "disk0",
                              "--to", f->backups, "--db", f->db, NULL);
   aqmp_test_pty_wait_exit (pty, 0);
   g_assert_nonnull (strstr (pty->out.text->str, "backup 1 full [##############################] 100%"));
+  g_assert_nonnull (strstr (pty->out.text->str, "backup 1 completed (full, chain "));
+}
+
+/* on a terminal of 40 columns the bar is fitted to it, never wrapped */
+static void
+test_cli_backup_pty_narrow (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpTestPty) pty = NULL;
+  g_auto(GStrv) lines = NULL;
+  g_autoptr(GRegex) escapes = g_regex_new ("\033\\[[0-9;]*[A-Za-z]", 0, 0, NULL);
+  g_autofree gchar *plain = NULL;
+  guint bars = 0;
+
+  add_disk (f, NULL);
+  aqmp_test_qemu_io (f->client, "disk0", "write -P 0x12 0 4M");
+  pty = aqmp_test_pty_spawn_columns (40, NULL, "backup", "run", f->qemu->address, "--level", "full", "--disk",
+                                     "disk0", "--to", f->backups, "--db", f->db, NULL);
+  aqmp_test_pty_wait_exit (pty, 0);
+  plain = g_regex_replace_literal (escapes, pty->out.raw->str, -1, 0, "", 0, NULL);
+  g_strdelimit (plain, "\r", '\n');
+  lines = g_strsplit (plain, "\n", -1);
+  for (guint i = 0; lines[i] != NULL; i++)
+    {
+      if (!g_str_has_prefix (lines[i], "backup 1 full ["))
+        continue;
+      g_test_message ("bar: \"%s\"", lines[i]);
+      g_assert_cmpuint (g_utf8_strlen (lines[i], -1), <, 40);
+      bars++;
+    }
+  g_assert_cmpuint (bars, >=, 1);
   g_assert_nonnull (strstr (pty->out.text->str, "backup 1 completed (full, chain "));
 }
 
@@ -285,17 +261,17 @@ test_cli_backup_ctrl_c (Fixture *f, gconstpointer data)
 
   add_disk (f, "\"align\": 512");
   full = run_json (f, "full");
-  qemu_io (f, "write -P 0x34 1M 1M");
+  aqmp_test_qemu_io (f->client, "disk0", "write -P 0x34 1M 1M");
   copy = copy_source (f);
-  qemu_io (f, "break read_aio held");
+  aqmp_test_qemu_io (f->client, "disk0", "break read_aio held");
   pty = aqmp_test_pty_spawn (NULL, "backup", "run", f->qemu->address, "--level", "incremental", "--disk", "disk0",
                              "--to", f->backups, "--db", f->db, NULL);
   at = aqmp_test_output_wait_for (&pty->out, "backup 2 incremental [", 0);
   aqmp_test_pty_write (pty, "\003");
   /* the cancel reached QEMU before the held read goes on */
   at = aqmp_test_output_wait_for (&pty->out, "QEMU is cancelling", at);
-  qemu_io (f, "remove_break held");
-  qemu_io (f, "resume held");
+  aqmp_test_qemu_io (f->client, "disk0", "remove_break held");
+  aqmp_test_qemu_io (f->client, "disk0", "resume held");
   aqmp_test_output_wait_eof (&pty->out);
   g_test_message ("%s", pty->out.text->str);
   aqmp_test_pty_wait_exit (pty, 1);
@@ -313,7 +289,7 @@ test_cli_backup_ctrl_c (Fixture *f, gconstpointer data)
 
     g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "backup", "restore", id, "--to", restored,
                                          "--db", f->db, NULL), ==, 0);
-    g_assert_cmpint (spawn_status (compare, NULL), ==, 0);
+    g_assert_cmpint (aqmp_test_spawn_status (compare, NULL), ==, 0);
   }
 }
 
@@ -330,8 +306,8 @@ test_cli_backup_bitmaps (Fixture *f, gconstpointer data)
 
   add_disk (f, NULL);
   full = run_json (f, "full");
-  qmp_ok (f, "block-dirty-bitmap-add", "{\"node\": \"disk0\", \"name\": \"aqmp-stray\"}");
-  qmp_ok (f, "block-dirty-bitmap-add", "{\"node\": \"disk0\", \"name\": \"theirs\"}");
+  aqmp_test_qmp_ok (f->client, "block-dirty-bitmap-add", "{\"node\": \"disk0\", \"name\": \"aqmp-stray\"}");
+  aqmp_test_qmp_ok (f->client, "block-dirty-bitmap-add", "{\"node\": \"disk0\", \"name\": \"theirs\"}");
   g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "backup", "bitmaps", f->qemu->address, "--cleanup",
                                        "--db", f->db, "--json", NULL), ==, 0);
   rows = aqmp_json_parse (out, -1, NULL);
@@ -387,8 +363,8 @@ test_cli_backup_offline (Fixture *f, gconstpointer data)
   g_autofree gchar *err = NULL;
   JsonObject *end;
 
-  g_assert_cmpint (spawn_status (create, NULL), ==, 0);
-  g_assert_cmpint (spawn_status (write1, NULL), ==, 0);
+  g_assert_cmpint (aqmp_test_spawn_status (create, NULL), ==, 0);
+  g_assert_cmpint (aqmp_test_spawn_status (write1, NULL), ==, 0);
   g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "backup", "offline", image, "--to", f->backups,
                                        "--db", f->db, "--json", NULL), ==, 0);
   lines = json_lines (out);
@@ -400,7 +376,7 @@ test_cli_backup_offline (Fixture *f, gconstpointer data)
   g_clear_pointer (&out, g_free);
   g_clear_pointer (&err, g_free);
 
-  g_assert_cmpint (spawn_status (write2, NULL), ==, 0);
+  g_assert_cmpint (aqmp_test_spawn_status (write2, NULL), ==, 0);
   g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "backup", "offline", image, "--to", f->backups,
                                        "--db", f->db, "--json", NULL), ==, 0);
   lines = json_lines (out);
@@ -412,7 +388,7 @@ test_cli_backup_offline (Fixture *f, gconstpointer data)
 
   g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "backup", "restore", "2", "--to", restored,
                                        "--db", f->db, NULL), ==, 0);
-  g_assert_cmpint (spawn_status (compare, NULL), ==, 0);
+  g_assert_cmpint (aqmp_test_spawn_status (compare, NULL), ==, 0);
 }
 
 static JsonObject *
@@ -444,7 +420,7 @@ assert_restores (Fixture *f, const gchar *id, const gchar *copy)
 
   g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "backup", "restore", id, "--to", restored,
                                        "--db", f->db, NULL), ==, 0);
-  g_assert_cmpint (spawn_status (compare, NULL), ==, 0);
+  g_assert_cmpint (aqmp_test_spawn_status (compare, NULL), ==, 0);
 }
 
 /* the runner SIGKILLed mid-backup: the job ends in QEMU meanwhile, and
@@ -465,9 +441,9 @@ test_cli_backup_killed (Fixture *f, gconstpointer data)
 
   add_disk (f, "\"align\": 512");
   full = run_json (f, "full");
-  qemu_io (f, "write -P 0x61 1M 1M");
+  aqmp_test_qemu_io (f->client, "disk0", "write -P 0x61 1M 1M");
   copy1 = copy_source (f);
-  qemu_io (f, "break read_aio held");
+  aqmp_test_qemu_io (f->client, "disk0", "break read_aio held");
   tool = aqmp_test_tool_spawn (NULL, NULL, "backup", "run", f->qemu->address, "--level", "incremental", "--disk",
                                "disk0", "--to", f->backups, "--db", f->db, "--json", NULL);
   /* its job runs, held at its first read */
@@ -475,12 +451,12 @@ test_cli_backup_killed (Fixture *f, gconstpointer data)
   g_subprocess_send_signal (tool->process, SIGKILL);
   g_assert_true (aqmp_test_wait_for_flag (&tool->exited, 10000));
   g_assert_cmpint (g_subprocess_get_term_sig (tool->process), ==, SIGKILL);
-  qemu_io (f, "remove_break held");
-  qemu_io (f, "resume held");
+  aqmp_test_qemu_io (f->client, "disk0", "remove_break held");
+  aqmp_test_qemu_io (f->client, "disk0", "resume held");
   killed = find_backup (f, 2);
   g_assert_cmpstr (json_object_get_string_member (killed, "state"), ==, "running");
 
-  qemu_io (f, "write -P 0x62 4M 1M");
+  aqmp_test_qemu_io (f->client, "disk0", "write -P 0x62 4M 1M");
   copy2 = copy_source (f);
   next = run_json (f, "incremental");
   g_assert_cmpint (json_object_get_int_member (next, "id"), ==, 3);
@@ -540,8 +516,8 @@ test_cli_backup_pty_disks (Fixture *f, gconstpointer data)
   const gchar *text;
 
   add_disk (f, NULL);
-  g_assert_cmpint (spawn_status (create, NULL), ==, 0);
-  qmp_ok (f, "blockdev-add", json);
+  g_assert_cmpint (aqmp_test_spawn_status (create, NULL), ==, 0);
+  aqmp_test_qmp_ok (f->client, "blockdev-add", json);
   pty = aqmp_test_pty_spawn (NULL, "backup", "run", f->qemu->address, "--level", "full", "--disk", "disk0",
                              "--disk", "disk1", "--to", f->backups, "--db", f->db, NULL);
   aqmp_test_pty_wait_exit (pty, 0);
@@ -562,6 +538,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
   ADD ("/cli-backup/json", test_cli_backup_json);
   ADD ("/cli-backup/pty", test_cli_backup_pty);
+  ADD ("/cli-backup/pty-40-columns", test_cli_backup_pty_narrow);
   ADD ("/cli-backup/ctrl-c", test_cli_backup_ctrl_c);
   ADD ("/cli-backup/bitmaps", test_cli_backup_bitmaps);
   ADD ("/cli-backup/offline", test_cli_backup_offline);

@@ -20,16 +20,6 @@ typedef struct {
   guint n_destroyed;
 } Fixture;
 
-/* {} as a reply (json_node_init_object() would keep a second ref) */
-static JsonNode *
-aqmp_test_empty_object (void)
-{
-  JsonNode *reply = json_node_new (JSON_NODE_OBJECT);
-
-  json_node_take_object (reply, json_object_new ());
-  return reply;
-}
-
 static JsonNode *
 record_cb (AqmpServer *server, JsonObject *request, gpointer user_data, GError **error)
 {

@@ -494,6 +494,70 @@ test_handshake_repeated_greeting (Fixture *f, gconstpointer data)
   g_assert_cmpuint (negotiations, ==, 1);
 }
 
+/* QEMU 7.2 may lose the first request of a client that connected while
+ * it was starting: the server here drops the first qmp_capabilities */
+typedef struct {
+  guint n_asked;
+  JsonNode *first_id;
+  gboolean answer_late;
+} LostNegotiation;
+
+static JsonNode *
+lost_capabilities_handler (AqmpServer *server, JsonObject *request, gpointer user_data, GError **error)
+{
+  LostNegotiation *l = user_data;
+
+  if (++l->n_asked == 1)
+    {
+      l->first_id = json_node_copy (json_object_get_member (request, "id"));
+      if (!l->answer_late)
+        aqmp_server_set_handler (server, "qmp_capabilities", NULL, NULL, NULL);
+      return NULL;
+    }
+  /* the first one got through after all, and is answered now, late */
+  aqmp_server_send_reply (server, l->first_id, NULL);
+  *error = aqmp_error_new_command ("qmp_capabilities", "CommandNotFound",
+                                   "Capabilities negotiation is already complete, command ignored");
+  return NULL;
+}
+
+static void
+lost_negotiation_run (Fixture *f, LostNegotiation *l)
+{
+  g_autoptr(JsonNode) value = NULL;
+  g_autoptr(GError) error = NULL;
+
+  aqmp_server_set_handler (f->server, "qmp_capabilities", lost_capabilities_handler, l, NULL);
+  fixture_connect (f);
+  value = aqmp_client_execute_sync (f->client, "query-status", NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (value);
+  g_assert_cmpuint (server_count_received (f, "qmp_capabilities"), ==, 2);
+  g_clear_pointer (&l->first_id, json_node_unref);
+}
+
+/* no answer: the client asks again, and connects */
+static void
+test_handshake_lost_negotiation (Fixture *f, gconstpointer data)
+{
+  LostNegotiation l = { 0, };
+
+  lost_negotiation_run (f, &l);
+  g_assert_cmpuint (l.n_asked, ==, 1);
+}
+
+/* the first answer comes after the client asked again: the second is
+ * refused as already done, and that means connected */
+static void
+test_handshake_late_negotiation (Fixture *f, gconstpointer data)
+{
+  LostNegotiation l = { .answer_late = TRUE };
+
+  aqmp_server_set_require_negotiation (f->server, FALSE);
+  lost_negotiation_run (f, &l);
+  g_assert_cmpuint (l.n_asked, ==, 2);
+}
+
 /* ----- commands and replies ----- */
 
 /* #11: replies with an id that is not ours are dropped */
@@ -984,6 +1048,8 @@ main (int argc, char **argv)
   ADD ("handshake/early-command", test_handshake_early_command);
   ADD ("handshake/event-before-greeting", test_handshake_event_before_greeting);
   ADD ("handshake/repeated-greeting", test_handshake_repeated_greeting);
+  ADD ("handshake/lost-negotiation", test_handshake_lost_negotiation);
+  ADD ("handshake/late-negotiation", test_handshake_late_negotiation);
   ADD ("reply/unknown-id", test_reply_unknown_id);
   ADD ("reply/idless-error", test_reply_idless_error);
   ADD ("reply/duplicate", test_reply_duplicate);

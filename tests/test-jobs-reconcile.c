@@ -767,7 +767,6 @@ test_migrate_v2 (void)
 {
   g_autofree gchar *dir = aqmp_test_make_dir ();
   g_autofree gchar *path = g_build_filename (dir, "jobs-v2.db", NULL);
-  g_autofree gchar *sql = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(AqmpJobStore) store = NULL;
   g_autoptr(GPtrArray) all = NULL;
@@ -775,18 +774,10 @@ test_migrate_v2 (void)
   g_autoptr(GPtrArray) by_name = NULL;
   g_autoptr(AqmpJobRecord) held = NULL;
   g_autoptr(JsonArray) transitions = NULL;
-  sqlite3 *db = NULL;
   gint64 row;
 
-  g_assert_true (g_file_get_contents (AQMP_TEST_FIXTURES "/jobs-v2.sql", &sql, NULL, &error));
-  g_assert_no_error (error);
-  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_exec (db, sql, NULL, NULL, NULL), ==, SQLITE_OK);
-  sqlite3_close (db);
-
-  store = aqmp_job_store_new (path, &error);
-  g_assert_no_error (error);
-  g_assert_cmpint (aqmp_job_store_get_schema_version (store), ==, AQMP_JOB_STORE_SCHEMA_VERSION);
+  /* the fixture is SQL text in git, made into a database here */
+  store = aqmp_test_job_store_from_fixture ("jobs-v2.sql", path);
   all = aqmp_job_store_list_jobs (store, NULL, FALSE, &error);
   g_assert_no_error (error);
   g_assert_cmpuint (all->len, ==, 5);

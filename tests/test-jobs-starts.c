@@ -18,37 +18,8 @@
 #define JOB_WAIT_MS 30000
 #define N_TOGETHER 20
 
-typedef struct {
-  AqmpTestQemu *qemu;
-  AqmpClient *client;
-  gchar *db_path;
-  AqmpJobStore *store;
-  AqmpJobRunner *runner;
-} Fixture;
-
-static void
-fixture_setup (Fixture *f, gconstpointer data)
-{
-  g_autoptr(GError) error = NULL;
-
-  f->qemu = aqmp_test_qemu_new (NULL);
-  f->client = aqmp_test_connect (f->qemu->address);
-  f->db_path = aqmp_test_qemu_path (f->qemu, "jobs.db");
-  f->store = aqmp_job_store_new (f->db_path, &error);
-  g_assert_no_error (error);
-  f->runner = aqmp_job_runner_new (f->client, f->store, f->qemu->address);
-  aqmp_job_runner_set_poll_interval (f->runner, 50);
-}
-
-static void
-fixture_teardown (Fixture *f, gconstpointer data)
-{
-  g_clear_object (&f->runner);
-  g_clear_object (&f->store);
-  g_clear_object (&f->client);
-  g_clear_pointer (&f->qemu, aqmp_test_qemu_free);
-  g_free (f->db_path);
-}
+/* a QEMU, a store and a runner polling every 50 ms */
+typedef AqmpTestJobs Fixture;
 
 static void
 add_null_node (AqmpClient *client, const gchar *name)
@@ -417,10 +388,10 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add ("/aqmp/jobs/starts/together", Fixture, NULL, fixture_setup, test_together, fixture_teardown);
-  g_test_add ("/aqmp/jobs/starts/refused-transaction", Fixture, NULL, fixture_setup, test_refused_transaction,
-              fixture_teardown);
-  g_test_add ("/aqmp/jobs/starts/nested-start", Fixture, NULL, fixture_setup, test_nested_start, fixture_teardown);
-  g_test_add ("/aqmp/jobs/starts/end-together", Fixture, NULL, fixture_setup, test_end_together, fixture_teardown);
+  g_test_add ("/aqmp/jobs/starts/together", Fixture, NULL, aqmp_test_jobs_setup, test_together, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/starts/refused-transaction", Fixture, NULL, aqmp_test_jobs_setup, test_refused_transaction,
+              aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/starts/nested-start", Fixture, NULL, aqmp_test_jobs_setup, test_nested_start, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/starts/end-together", Fixture, NULL, aqmp_test_jobs_setup, test_end_together, aqmp_test_jobs_teardown);
   return g_test_run ();
 }

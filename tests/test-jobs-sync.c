@@ -21,37 +21,8 @@
 #define MIB (1024 * 1024)
 #define JOB_WAIT_MS 30000
 
-typedef struct {
-  AqmpTestQemu *qemu;
-  AqmpClient *client;
-  gchar *db_path;
-  AqmpJobStore *store;
-  AqmpJobRunner *runner;
-} Fixture;
-
-static void
-fixture_setup (Fixture *f, gconstpointer data)
-{
-  g_autoptr(GError) error = NULL;
-
-  f->qemu = aqmp_test_qemu_new (NULL);
-  f->client = aqmp_test_connect (f->qemu->address);
-  f->db_path = aqmp_test_qemu_path (f->qemu, "jobs.db");
-  f->store = aqmp_job_store_new (f->db_path, &error);
-  g_assert_no_error (error);
-  f->runner = aqmp_job_runner_new (f->client, f->store, f->qemu->address);
-  aqmp_job_runner_set_poll_interval (f->runner, 50);
-}
-
-static void
-fixture_teardown (Fixture *f, gconstpointer data)
-{
-  g_clear_object (&f->runner);
-  g_clear_object (&f->store);
-  g_clear_object (&f->client);
-  g_clear_pointer (&f->qemu, aqmp_test_qemu_free);
-  g_free (f->db_path);
-}
+/* a QEMU, a store and a runner polling every 50 ms */
+typedef AqmpTestJobs Fixture;
 
 static void
 add_null_node (AqmpClient *client, const gchar *name, gint64 size)
@@ -80,34 +51,6 @@ backup_args (const gchar *job_id, const gchar *device, const gchar *target)
   return args;
 }
 
-typedef struct {
-  AqmpJob *job;
-  AqmpJobStatus status;
-} StatusWait;
-
-static gboolean
-job_has_status (gpointer user_data)
-{
-  StatusWait *w = user_data;
-
-  return aqmp_job_get_status (w->job) == w->status || aqmp_job_is_ended (w->job);
-}
-
-static void
-wait_for_status (AqmpJob *job, AqmpJobStatus status)
-{
-  StatusWait w = { job, status };
-
-  g_assert_true (aqmp_test_wait_until (job_has_status, &w, JOB_WAIT_MS));
-  g_assert_cmpint (aqmp_job_get_status (job), ==, status);
-}
-
-static gboolean
-job_has_progress (gpointer user_data)
-{
-  return aqmp_job_get_current_progress (user_data) > 0 || aqmp_job_is_ended (user_data);
-}
-
 /* a backup to a hold node, running and held */
 static AqmpJob *
 start_held (Fixture *f, const gchar *id)
@@ -121,7 +64,7 @@ start_held (Fixture *f, const gchar *id)
   job = aqmp_job_runner_start_sync (f->runner, "blockdev-backup", args, AQMP_JOB_START_FLAGS_NONE, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (job);
-  g_assert_true (aqmp_test_wait_until (job_has_progress, job, JOB_WAIT_MS));
+  g_assert_true (aqmp_test_wait_until (aqmp_test_job_has_progress, job, JOB_WAIT_MS));
   g_assert_false (aqmp_job_is_ended (job));
   return job;
 }
@@ -257,10 +200,10 @@ test_control (Fixture *f, gconstpointer data)
   g_assert_true (aqmp_job_runner_control_sync (f->runner, "held", AQMP_JOB_ACTION_PAUSE, NULL, &error));
   g_assert_no_error (error);
   aqmp_test_hold_release (f->client, "tgt", NULL);
-  wait_for_status (job, AQMP_JOB_STATUS_PAUSED);
+  aqmp_test_job_wait_for_status (job, AQMP_JOB_STATUS_PAUSED, JOB_WAIT_MS);
   aqmp_test_hold_close (f->client, "tgt");
   g_assert_true (aqmp_job_runner_control_sync (f->runner, "held", AQMP_JOB_ACTION_RESUME, NULL, &error));
-  wait_for_status (job, AQMP_JOB_STATUS_RUNNING);
+  aqmp_test_job_wait_for_status (job, AQMP_JOB_STATUS_RUNNING, JOB_WAIT_MS);
 
   /* cancelled, and the wait says so */
   g_assert_true (aqmp_job_runner_control_sync (f->runner, "held", AQMP_JOB_ACTION_CANCEL, NULL, &error));
@@ -494,13 +437,13 @@ main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add ("/aqmp/jobs/sync/start-wait", Fixture, NULL, fixture_setup, test_start_wait, fixture_teardown);
-  g_test_add ("/aqmp/jobs/sync/start-refused", Fixture, NULL, fixture_setup, test_start_refused, fixture_teardown);
-  g_test_add ("/aqmp/jobs/sync/control", Fixture, NULL, fixture_setup, test_control, fixture_teardown);
-  g_test_add ("/aqmp/jobs/sync/wait-cancelled", Fixture, NULL, fixture_setup, test_wait_cancelled, fixture_teardown);
-  g_test_add ("/aqmp/jobs/sync/runner-gone", Fixture, NULL, fixture_setup, test_runner_gone, fixture_teardown);
-  g_test_add ("/aqmp/jobs/sync/reconcile", Fixture, NULL, fixture_setup, test_reconcile, fixture_teardown);
-  g_test_add ("/aqmp/jobs/sync/other-thread", Fixture, NULL, fixture_setup, test_other_thread, fixture_teardown);
+  g_test_add ("/aqmp/jobs/sync/start-wait", Fixture, NULL, aqmp_test_jobs_setup, test_start_wait, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/sync/start-refused", Fixture, NULL, aqmp_test_jobs_setup, test_start_refused, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/sync/control", Fixture, NULL, aqmp_test_jobs_setup, test_control, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/sync/wait-cancelled", Fixture, NULL, aqmp_test_jobs_setup, test_wait_cancelled, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/sync/runner-gone", Fixture, NULL, aqmp_test_jobs_setup, test_runner_gone, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/sync/reconcile", Fixture, NULL, aqmp_test_jobs_setup, test_reconcile, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/sync/other-thread", Fixture, NULL, aqmp_test_jobs_setup, test_other_thread, aqmp_test_jobs_teardown);
   g_test_add_func ("/aqmp/jobs/sync/launch", test_launch);
   g_test_add_data_func ("/aqmp/jobs/launcher/socketpair", GINT_TO_POINTER (AQMP_LAUNCHER_TRANSPORT_SOCKETPAIR),
                         test_launcher);

@@ -19,37 +19,14 @@
 /* a job in these tests never takes longer */
 #define JOB_WAIT_MS 30000
 
-typedef struct {
-  AqmpTestQemu *qemu;
-  AqmpClient *client;
-  gchar *db_path;
-  AqmpJobStore *store;
-  AqmpJobRunner *runner;
-} Fixture;
+/* a QEMU, a store and a runner polling every 50 ms */
+typedef AqmpTestJobs Fixture;
 
 static void
 fixture_setup (Fixture *f, gconstpointer data)
 {
-  g_autoptr(GError) error = NULL;
-
-  f->qemu = aqmp_test_qemu_new (NULL);
-  f->client = aqmp_test_connect (f->qemu->address);
-  f->db_path = aqmp_test_qemu_path (f->qemu, "jobs.db");
-  f->store = aqmp_job_store_new (f->db_path, &error);
-  g_assert_no_error (error);
-  f->runner = aqmp_job_runner_new (f->client, f->store, f->qemu->address);
-  aqmp_job_runner_set_poll_interval (f->runner, 50);
+  aqmp_test_jobs_setup (f, data);
   aqmp_job_runner_set_checkpoint_interval (f->runner, 200);
-}
-
-static void
-fixture_teardown (Fixture *f, gconstpointer data)
-{
-  g_clear_object (&f->runner);
-  g_clear_object (&f->store);
-  g_clear_object (&f->client);
-  g_clear_pointer (&f->qemu, aqmp_test_qemu_free);
-  g_free (f->db_path);
 }
 
 /* ----- helpers ----- */
@@ -140,36 +117,6 @@ static gboolean
 control_job (AqmpJobRunner *runner, const gchar *id, AqmpJobAction action, GError **error)
 {
   return aqmp_job_runner_control_sync (runner, id, action, NULL, error);
-}
-
-typedef struct {
-  AqmpJob *job;
-  AqmpJobStatus status;
-} StatusWait;
-
-static gboolean
-job_has_status (gpointer user_data)
-{
-  StatusWait *w = user_data;
-
-  return aqmp_job_get_status (w->job) == w->status || aqmp_job_is_ended (w->job);
-}
-
-static void
-wait_for_status (AqmpJob *job, AqmpJobStatus status)
-{
-  StatusWait w = { job, status };
-
-  g_assert_true (aqmp_test_wait_until (job_has_status, &w, JOB_WAIT_MS));
-  g_assert_cmpint (aqmp_job_get_status (job), ==, status);
-}
-
-static gboolean
-job_has_progress (gpointer user_data)
-{
-  AqmpJob *job = user_data;
-
-  return aqmp_job_get_current_progress (job) > 0 || aqmp_job_is_ended (job);
 }
 
 static AqmpJobRecord *
@@ -360,7 +307,7 @@ test_cancel (Fixture *f, gconstpointer data)
                    "{\"job-id\": \"slow\", \"device\": \"src\", \"target\": \"tgt\", \"sync\": \"full\"}",
                    AQMP_JOB_START_FLAGS_NONE);
   g_assert_cmpstr (aqmp_job_get_id (job), ==, "slow");
-  g_assert_true (aqmp_test_wait_until (job_has_progress, job, JOB_WAIT_MS));
+  g_assert_true (aqmp_test_wait_until (aqmp_test_job_has_progress, job, JOB_WAIT_MS));
   g_assert_false (aqmp_job_is_ended (job));
   g_assert_true (control_job (f->runner, "slow", AQMP_JOB_ACTION_CANCEL, &error));
   g_assert_no_error (error);
@@ -406,14 +353,14 @@ test_pause_resume_speed (Fixture *f, gconstpointer data)
   aqmp_test_hold_add (f->client, "tgt", 1024 * MIB);
   job = start_job (f->runner, "blockdev-backup", "{\"device\": \"src\", \"target\": \"tgt\", \"sync\": \"full\"}",
                    AQMP_JOB_START_FLAGS_NONE);
-  wait_for_status (job, AQMP_JOB_STATUS_RUNNING);
+  aqmp_test_job_wait_for_status (job, AQMP_JOB_STATUS_RUNNING, JOB_WAIT_MS);
   g_assert_true (control_job (f->runner, aqmp_job_get_id (job), AQMP_JOB_ACTION_PAUSE, &error));
   /* the pause takes effect once the requests under way end */
   aqmp_test_hold_release (f->client, "tgt", NULL);
-  wait_for_status (job, AQMP_JOB_STATUS_PAUSED);
+  aqmp_test_job_wait_for_status (job, AQMP_JOB_STATUS_PAUSED, JOB_WAIT_MS);
   aqmp_test_hold_close (f->client, "tgt");
   g_assert_true (control_job (f->runner, aqmp_job_get_id (job), AQMP_JOB_ACTION_RESUME, &error));
-  wait_for_status (job, AQMP_JOB_STATUS_RUNNING);
+  aqmp_test_job_wait_for_status (job, AQMP_JOB_STATUS_RUNNING, JOB_WAIT_MS);
   /* completing a backup makes no sense: QEMU's words come back */
   g_assert_false (control_job (f->runner, aqmp_job_get_id (job), AQMP_JOB_ACTION_COMPLETE, &error));
   g_assert_error (error, AQMP_ERROR, AQMP_ERROR_COMMAND);
@@ -458,7 +405,7 @@ test_manual_finalize_dismiss (Fixture *f, gconstpointer data)
                     "{\"device\": \"src\", \"target\": \"tgt2\", \"sync\": \"full\","
                     " \"auto-finalize\": false, \"auto-dismiss\": false}",
                     AQMP_JOB_START_FLAGS_NO_FINALIZE | AQMP_JOB_START_FLAGS_NO_DISMISS);
-  wait_for_status (kept, AQMP_JOB_STATUS_PENDING);
+  aqmp_test_job_wait_for_status (kept, AQMP_JOB_STATUS_PENDING, JOB_WAIT_MS);
   g_assert_false (aqmp_job_is_ended (kept));
   g_assert_true (control_job (f->runner, aqmp_job_get_id (kept), AQMP_JOB_ACTION_FINALIZE, &error));
   g_assert_true (wait_job (kept, &error));
@@ -484,7 +431,7 @@ test_mirror_ready_complete (Fixture *f, gconstpointer data)
   add_null_node (f->client, "dst2", 8 * MIB);
   job = start_job (f->runner, "blockdev-mirror",
                    "{\"device\": \"src\", \"target\": \"dst\", \"sync\": \"full\"}", AQMP_JOB_START_FLAGS_NONE);
-  wait_for_status (job, AQMP_JOB_STATUS_READY);
+  aqmp_test_job_wait_for_status (job, AQMP_JOB_STATUS_READY, JOB_WAIT_MS);
   g_assert_false (aqmp_job_is_ended (job));
   g_assert_true (control_job (f->runner, aqmp_job_get_id (job), AQMP_JOB_ACTION_COMPLETE, &error));
   g_assert_no_error (error);
@@ -685,7 +632,7 @@ test_qemu_killed (Fixture *f, gconstpointer data)
   aqmp_test_hold_add (f->client, "tgt", 1024 * MIB);
   job = start_job (f->runner, "blockdev-backup", "{\"device\": \"src\", \"target\": \"tgt\", \"sync\": \"full\"}",
                    AQMP_JOB_START_FLAGS_NONE);
-  g_assert_true (aqmp_test_wait_until (job_has_progress, job, JOB_WAIT_MS));
+  g_assert_true (aqmp_test_wait_until (aqmp_test_job_has_progress, job, JOB_WAIT_MS));
   g_assert_false (aqmp_job_is_ended (job));
   aqmp_test_qemu_kill (f->qemu);
   g_assert_false (wait_job (job, &error));
@@ -993,7 +940,7 @@ test_reconcile_adopt (Fixture *f, gconstpointer data)
   g_assert_null (aqmp_job_get_command (job));
   g_assert_cmpint (aqmp_job_get_started_by_uid (job), ==, -1);
   g_assert_true (aqmp_job_runner_lookup (f->runner, "theirs") == job);
-  wait_for_status (job, AQMP_JOB_STATUS_PENDING);
+  aqmp_test_job_wait_for_status (job, AQMP_JOB_STATUS_PENDING, JOB_WAIT_MS);
   /* finalizing is its owner's: the runner sent nothing, so QEMU, which
    * answers in order, still has it pending */
   info = query_job (f->client, "theirs");
@@ -1033,7 +980,7 @@ restart_helper (const gchar *db_path, const gchar *address)
   /* held until the parent releases it */
   job = start_job (runner, "blockdev-backup", "{\"device\": \"src\", \"target\": \"tgt\", \"sync\": \"full\"}",
                    AQMP_JOB_START_FLAGS_NONE);
-  g_assert_true (aqmp_test_wait_until (job_has_progress, job, JOB_WAIT_MS));
+  g_assert_true (aqmp_test_wait_until (aqmp_test_job_has_progress, job, JOB_WAIT_MS));
   g_print ("running %s\n", aqmp_job_get_id (job));
   fflush (stdout);
   /* until killed; the parent gives up long before this */
@@ -1158,23 +1105,23 @@ main (int argc, char **argv)
   self_path = argv[0];
   g_test_init (&argc, &argv, NULL);
 
-  g_test_add ("/aqmp/jobs/backup/progress", Fixture, NULL, fixture_setup, test_backup_progress, fixture_teardown);
-  g_test_add ("/aqmp/jobs/start/refused", Fixture, NULL, fixture_setup, test_start_refused, fixture_teardown);
-  g_test_add ("/aqmp/jobs/cancel", Fixture, NULL, fixture_setup, test_cancel, fixture_teardown);
-  g_test_add ("/aqmp/jobs/pause-resume-speed", Fixture, NULL, fixture_setup, test_pause_resume_speed, fixture_teardown);
-  g_test_add ("/aqmp/jobs/manual-finalize-dismiss", Fixture, NULL, fixture_setup, test_manual_finalize_dismiss, fixture_teardown);
-  g_test_add ("/aqmp/jobs/mirror/ready-complete", Fixture, NULL, fixture_setup, test_mirror_ready_complete, fixture_teardown);
-  g_test_add ("/aqmp/jobs/commit", Fixture, NULL, fixture_setup, test_commit, fixture_teardown);
-  g_test_add ("/aqmp/jobs/commit-active", Fixture, NULL, fixture_setup, test_commit_active, fixture_teardown);
-  g_test_add ("/aqmp/jobs/stream", Fixture, NULL, fixture_setup, test_stream, fixture_teardown);
-  g_test_add ("/aqmp/jobs/create", Fixture, NULL, fixture_setup, test_create, fixture_teardown);
-  g_test_add ("/aqmp/jobs/create-fails", Fixture, NULL, fixture_setup, test_create_fails, fixture_teardown);
-  g_test_add ("/aqmp/jobs/blkdebug", Fixture, NULL, fixture_setup, test_blkdebug, fixture_teardown);
-  g_test_add ("/aqmp/jobs/qemu-killed", Fixture, NULL, fixture_setup, test_qemu_killed, fixture_teardown);
-  g_test_add ("/aqmp/jobs/concurrent", Fixture, NULL, fixture_setup, test_concurrent, fixture_teardown);
-  g_test_add ("/aqmp/jobs/burst-batched", Fixture, NULL, fixture_setup, test_burst_batched, fixture_teardown);
-  g_test_add ("/aqmp/jobs/reconcile/lost", Fixture, NULL, fixture_setup, test_reconcile_lost, fixture_teardown);
-  g_test_add ("/aqmp/jobs/reconcile/adopt", Fixture, NULL, fixture_setup, test_reconcile_adopt, fixture_teardown);
-  g_test_add ("/aqmp/jobs/reconcile/after-sigkill", Fixture, NULL, fixture_setup, test_restart_after_sigkill, fixture_teardown);
+  g_test_add ("/aqmp/jobs/backup/progress", Fixture, NULL, fixture_setup, test_backup_progress, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/start/refused", Fixture, NULL, fixture_setup, test_start_refused, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/cancel", Fixture, NULL, fixture_setup, test_cancel, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/pause-resume-speed", Fixture, NULL, fixture_setup, test_pause_resume_speed, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/manual-finalize-dismiss", Fixture, NULL, fixture_setup, test_manual_finalize_dismiss, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/mirror/ready-complete", Fixture, NULL, fixture_setup, test_mirror_ready_complete, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/commit", Fixture, NULL, fixture_setup, test_commit, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/commit-active", Fixture, NULL, fixture_setup, test_commit_active, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/stream", Fixture, NULL, fixture_setup, test_stream, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/create", Fixture, NULL, fixture_setup, test_create, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/create-fails", Fixture, NULL, fixture_setup, test_create_fails, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/blkdebug", Fixture, NULL, fixture_setup, test_blkdebug, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/qemu-killed", Fixture, NULL, fixture_setup, test_qemu_killed, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/concurrent", Fixture, NULL, fixture_setup, test_concurrent, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/burst-batched", Fixture, NULL, fixture_setup, test_burst_batched, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/reconcile/lost", Fixture, NULL, fixture_setup, test_reconcile_lost, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/reconcile/adopt", Fixture, NULL, fixture_setup, test_reconcile_adopt, aqmp_test_jobs_teardown);
+  g_test_add ("/aqmp/jobs/reconcile/after-sigkill", Fixture, NULL, fixture_setup, test_restart_after_sigkill, aqmp_test_jobs_teardown);
   return g_test_run ();
 }

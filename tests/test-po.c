@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 /*
- * The translations: po/POTFILES names every CLI source with a marked
- * string, and the German catalogue translates every one of them.
+ * The translations: po/POTFILES names every CLI and daemon source with a
+ * marked string, the German catalogue translates every one of them, and no
+ * string the tool prints is left unmarked.
  */
 #include <string.h>
 
@@ -54,7 +55,7 @@ static void
 test_potfiles_complete (void)
 {
   g_autoptr(GPtrArray) listed = read_potfiles ();
-  const gchar *dirs[] = { "src/cli", NULL };
+  const gchar *dirs[] = { "src/cli", "src/service", NULL };
   guint checked = 0;
 
   /* everything listed exists */
@@ -134,11 +135,106 @@ test_german_complete (void)
   g_rmdir (tmp);
 }
 
+/* ----- user-visible strings left unmarked ----- */
+
+/* words in a C string literal, once printf conversions, escapes, option
+ * names and the programs' own names are gone */
+static gboolean
+has_words (const gchar *literal)
+{
+  static const gchar * const strip[] = {
+    "%[-+ #0-9.*]*(?:l|ll|h|z)?[a-zA-Z]",    /* conversions */
+    "\\\\[0-7]{1,3}(?:\\[[0-9;]*[A-Za-z])?", /* escape sequences */
+    "\\\\[ntr\"\\\\]",
+    "--[a-z][a-z-]*",                       /* option names */
+    "\\baqmpd?\\b",
+  };
+  g_autofree gchar *text = g_strdup (literal);
+
+  for (guint i = 0; i < G_N_ELEMENTS (strip); i++)
+    {
+      g_autoptr(GRegex) re = g_regex_new (strip[i], 0, 0, NULL);
+      gchar *next;
+
+      g_assert_nonnull (re);
+      next = g_regex_replace_literal (re, text, -1, 0, "", 0, NULL);
+      g_free (text);
+      text = next;
+    }
+  return g_regex_match_simple ("[A-Za-z]{2,}", text, 0, 0);
+}
+
+/*
+ * What the tool prints goes through a few functions; their format given as
+ * a bare literal with words in it is a string left untranslated. The
+ * daemon's D-Bus errors and its log stay English (aqmpd(8)); what aqmpd
+ * prints on a terminal is checked like the tool's.
+ */
+static void
+test_all_marked (void)
+{
+  static const struct { const gchar *dir; const gchar *pattern; } checks[] = {
+    { "src/cli", "\\b(?:aqmp_cli_error|aqmp_cli_warning|g_print|g_printerr)\\s*\\(\\s*\"((?:[^\"\\\\]|\\\\.)*)\"" },
+    { "src/cli", "\\baqmp_shell_message\\s*\\([^,;]+,[^,;]+,\\s*\"((?:[^\"\\\\]|\\\\.)*)\"" },
+    { "src/cli", "\\bg_option_context_new\\s*\\(\\s*\"((?:[^\"\\\\]|\\\\.)*)\"" },
+    { "src/service", "\\b(?:g_print|g_printerr)\\s*\\(\\s*\"((?:[^\"\\\\]|\\\\.)*)\"" },
+  };
+  g_autoptr(GString) found = g_string_new (NULL);
+  guint scanned = 0;
+
+  for (guint c = 0; c < G_N_ELEMENTS (checks); c++)
+    {
+      g_autofree gchar *dir_path = g_build_filename (source_dir (), checks[c].dir, NULL);
+      g_autoptr(GDir) dir = g_dir_open (dir_path, 0, NULL);
+      g_autoptr(GRegex) re = g_regex_new (checks[c].pattern, G_REGEX_MULTILINE, 0, NULL);
+      const gchar *name;
+
+      g_assert_nonnull (dir);
+      g_assert_nonnull (re);
+      while ((name = g_dir_read_name (dir)) != NULL)
+        {
+          g_autofree gchar *path = g_build_filename (dir_path, name, NULL);
+          g_autofree gchar *contents = NULL;
+          g_autoptr(GMatchInfo) match = NULL;
+
+          if (!g_str_has_suffix (name, ".c") || !g_file_get_contents (path, &contents, NULL, NULL))
+            continue;
+          scanned++;
+          for (g_regex_match (re, contents, 0, &match); g_match_info_matches (match);
+               g_match_info_next (match, NULL))
+            {
+              g_autofree gchar *literal = g_match_info_fetch (match, 1);
+
+              if (has_words (literal))
+                g_string_append_printf (found, "  %s/%s: \"%s\"\n", checks[c].dir, name, literal);
+            }
+        }
+    }
+  g_assert_cmpuint (scanned, >, 0);
+  if (found->len > 0)
+    g_error ("user-visible strings not marked for translation (wrap them in _() or N_()):\n%s", found->str);
+}
+
+/* the check itself: it finds what it should, and lets pass what it should */
+static void
+test_marked_check (void)
+{
+  g_assert_true (has_words ("Transitions:\\n"));
+  g_assert_true (has_words ("cannot connect to %s: %s"));
+  g_assert_false (has_words ("%s\\n"));
+  g_assert_false (has_words ("%-10s %s\\n"));
+  g_assert_false (has_words ("--compat: %s"));
+  g_assert_false (has_words ("aqmpd: %s\\n"));
+  g_assert_false (has_words ("\\r\\033[K"));
+}
+
 int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
   g_test_add_func ("/aqmp/po/potfiles", test_potfiles_complete);
   g_test_add_func ("/aqmp/po/german", test_german_complete);
+  g_test_add_func ("/aqmp/po/marked-check", test_marked_check);
+  g_test_add_func ("/aqmp/po/all-marked", test_all_marked);
   return g_test_run ();
 }

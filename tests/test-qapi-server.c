@@ -27,22 +27,6 @@ typedef struct {
   GPtrArray *seen;            /* every command the server received */
 } Fixture;
 
-static JsonNode *
-fixture_schema_json (void)
-{
-  g_autofree gchar *path = g_build_filename (AQMP_TEST_FIXTURES, "qemu-7.2-qmp-schema.json", NULL);
-  g_autofree gchar *text = NULL;
-  gsize length;
-  g_autoptr(GError) error = NULL;
-  JsonNode *node;
-
-  g_file_get_contents (path, &text, &length, &error);
-  g_assert_no_error (error);
-  node = aqmp_json_parse (text, length, &error);
-  g_assert_no_error (error);
-  return node;
-}
-
 static JsonObject *
 greeting_for (guint major, guint minor, guint micro, const gchar *package)
 {
@@ -51,16 +35,6 @@ greeting_for (guint major, guint minor, guint micro, const gchar *package)
                                             major, minor, micro, package);
 
   return aqmp_test_object_from_json (text);
-}
-
-/* {} as a reply (json_node_init_object() would keep a second ref) */
-static JsonNode *
-aqmp_test_empty_object (void)
-{
-  JsonNode *reply = json_node_new (JSON_NODE_OBJECT);
-
-  json_node_take_object (reply, json_object_new ());
-  return reply;
 }
 
 static JsonNode *
@@ -116,7 +90,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   f->dir = aqmp_test_make_dir ();
   f->cache_dir = g_build_filename (f->dir, "cache", NULL);
   f->seen = g_ptr_array_new_with_free_func (g_free);
-  f->schema = fixture_schema_json ();
+  f->schema = aqmp_test_fixture_json ("qemu-7.2-qmp-schema.json");
   server_start (f, greeting);
 }
 

@@ -13,22 +13,6 @@
 
 static AqmpSchema *schema_72;
 
-static JsonNode *
-fixture_json (void)
-{
-  g_autofree gchar *path = g_build_filename (AQMP_TEST_FIXTURES, "qemu-7.2-qmp-schema.json", NULL);
-  g_autofree gchar *text = NULL;
-  gsize length;
-  g_autoptr(GError) error = NULL;
-  JsonNode *node;
-
-  g_file_get_contents (path, &text, &length, &error);
-  g_assert_no_error (error);
-  node = aqmp_json_parse (text, length, &error);
-  g_assert_no_error (error);
-  return node;
-}
-
 static JsonObject *
 args (const gchar *json)
 {
@@ -450,7 +434,7 @@ main (int argc, char **argv)
   gint status;
 
   g_test_init (&argc, &argv, NULL);
-  node = fixture_json ();
+  node = aqmp_test_fixture_json ("qemu-7.2-qmp-schema.json");
   schema_72 = aqmp_schema_new (node, &error);
   g_assert_no_error (error);
   g_test_add_func ("/qapi/read", test_read);

@@ -4,6 +4,10 @@
  * not root, the backoff schedule, and the options checker.
  */
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include <aqmp/aqmp.h>
 
@@ -240,6 +244,73 @@ test_options (void)
   g_assert_nonnull (strstr (error->message, "'c'"));
 }
 
+static gboolean
+may_write (const AqmpdPrivileges *privileges, gboolean root, const gchar *path, gboolean directory)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean ok = aqmpd_policy_check_write (privileges, root, "vm", "StartBackup", path, directory, &error);
+
+  if (!ok)
+    {
+      g_assert_error (error, AQMPD_ERROR, AQMPD_ERROR_REFUSED);
+      g_assert_nonnull (strstr (error->message, "only root may"));
+    }
+  return ok;
+}
+
+/* files aqmpd or QEMU writes for a caller (a backup's images, a restore) */
+static void
+test_write (void)
+{
+  g_autofree gchar *tmp = g_dir_make_tmp ("aqmp-policy-XXXXXX", NULL);
+  g_autofree gchar *allowed = g_build_filename (tmp, "allowed", NULL);
+  g_autofree gchar *sub = g_build_filename (allowed, "sub", NULL);
+  g_autofree gchar *open_dir = g_build_filename (allowed, "open", NULL);
+  g_autofree gchar *link = g_build_filename (allowed, "link", NULL);
+  g_autofree gchar *missing = g_build_filename (allowed, "missing", NULL);
+  g_autofree gchar *other = g_build_filename (tmp, "other", NULL);
+  g_autofree gchar *dotdot = g_strdup_printf ("%s/../other", allowed);
+  g_autofree gchar *image = g_build_filename (allowed, "restored.qcow2", NULL);
+  g_autofree gchar *outside = g_build_filename (other, "restored.qcow2", NULL);
+  gchar *dirs[] = { allowed, NULL };
+  AqmpdPrivileges none = { 0 };
+  AqmpdPrivileges within = { FALSE, FALSE, dirs };
+  AqmpdPrivileges host = { FALSE, TRUE, NULL };
+
+  g_assert_nonnull (tmp);
+  g_assert_cmpint (chmod (tmp, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir (allowed, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir (sub, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir (open_dir, 0777), ==, 0);
+  g_assert_cmpint (chmod (open_dir, 0777), ==, 0);
+  g_assert_cmpint (g_mkdir (other, 0755), ==, 0);
+  g_assert_cmpint (symlink (sub, link), ==, 0);
+
+  /* root, and anybody on a machine with allow-host-access, anywhere */
+  g_assert_true (may_write (&none, TRUE, other, TRUE));
+  g_assert_true (may_write (&host, FALSE, other, TRUE));
+  g_assert_true (may_write (&host, FALSE, outside, FALSE));
+  /* others: the allowed directory and what is below it */
+  g_assert_true (may_write (&within, FALSE, allowed, TRUE));
+  g_assert_true (may_write (&within, FALSE, sub, TRUE));
+  g_assert_true (may_write (&within, FALSE, image, FALSE));
+  g_assert_false (may_write (&none, FALSE, allowed, TRUE));
+  g_assert_false (may_write (&within, FALSE, other, TRUE));
+  g_assert_false (may_write (&within, FALSE, outside, FALSE));
+  g_assert_false (may_write (&within, FALSE, dotdot, TRUE));
+  g_assert_false (may_write (&within, FALSE, "relative/dir", TRUE));
+  g_assert_false (may_write (&within, FALSE, link, TRUE));
+  g_assert_false (may_write (&within, FALSE, missing, TRUE));
+  g_assert_false (may_write (&within, FALSE, open_dir, TRUE));
+
+  g_assert_cmpint (g_unlink (link), ==, 0);
+  g_assert_cmpint (g_rmdir (open_dir), ==, 0);
+  g_assert_cmpint (g_rmdir (sub), ==, 0);
+  g_assert_cmpint (g_rmdir (allowed), ==, 0);
+  g_assert_cmpint (g_rmdir (other), ==, 0);
+  g_assert_cmpint (g_rmdir (tmp), ==, 0);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -248,6 +319,7 @@ main (int argc, char **argv)
   g_test_add_func ("/aqmp/service/policy/guest-only", test_guest_only);
   g_test_add_func ("/aqmp/service/policy/check", test_check);
   g_test_add_func ("/aqmp/service/policy/directories", test_directories);
+  g_test_add_func ("/aqmp/service/policy/write", test_write);
   g_test_add_func ("/aqmp/service/policy/backoff", test_backoff);
   g_test_add_func ("/aqmp/service/policy/options", test_options);
   return g_test_run ();

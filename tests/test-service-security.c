@@ -460,6 +460,134 @@ test_allowed_directories (Fixture *f, gconstpointer data)
   assert_execute_refused (AQMP_TEST_MEMBER, f, machine, "blockdev-add", arguments);
 }
 
+/* ----- backups ----- */
+
+typedef struct {
+  Fixture *f;
+  const gchar *job;
+} BackupWait;
+
+static gboolean
+backup_ended (gpointer user_data)
+{
+  BackupWait *wait = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = call_root (wait->f, wait->job, "org.freedesktop.DBus.Properties", "Get",
+                                         g_variant_new ("(ss)", "io.github.aqmp.Aqmp1.Job", "Status"), &error);
+  g_autoptr(GVariant) value = NULL;
+
+  g_assert_no_error (error);
+  g_variant_get (reply, "(v)", &value);
+  return g_strcmp0 (g_variant_get_string (value, NULL), "success") == 0
+         || g_strcmp0 (g_variant_get_string (value, NULL), "failed") == 0;
+}
+
+static gchar *
+start_backup_as (const gchar *user, Fixture *f, const gchar *machine, const gchar *options)
+{
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+
+  if (!call_as (user, f, machine, MACHINE_IFACE ".StartBackup", (const gchar *[]) { options, NULL }, &out, &err))
+    g_error ("StartBackup as %s failed: %s", user, err);
+  g_assert_true (g_str_has_prefix (out, "(objectpath '"));
+  return g_strndup (out + strlen ("(objectpath '"), strcspn (out + strlen ("(objectpath '"), "'"));
+}
+
+/*
+ * A backup's images and a restored image are host files: a member may have
+ * them written only inside a directory root allowed for the machine; root
+ * anywhere. Reading the catalog is for everybody, verifying for the group.
+ */
+static void
+test_backups (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *allowed = g_build_filename (f->dir != NULL ? f->dir : "", "allowed", NULL);
+  g_autofree gchar *elsewhere = g_build_filename (f->dir != NULL ? f->dir : "", "elsewhere", NULL);
+  g_autofree gchar *disk = g_build_filename (f->dir != NULL ? f->dir : "", "disk0.qcow2", NULL);
+  g_autofree gchar *restored_out = g_build_filename (f->dir != NULL ? f->dir : "", "restored.qcow2", NULL);
+  g_autofree gchar *restored_in = g_build_filename (allowed, "restored.qcow2", NULL);
+  g_autofree gchar *restored_root = g_build_filename (f->dir != NULL ? f->dir : "", "root.qcow2", NULL);
+  g_autofree gchar *machine = NULL;
+  g_autofree gchar *node = NULL;
+  g_autofree gchar *options = NULL;
+  g_autofree gchar *job = NULL;
+  g_autofree gchar *out = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  BackupWait wait = { f, NULL };
+  const gchar *create[] = { "qemu-img", "create", "-q", "-f", "qcow2", disk, "4M", NULL };
+  gint status = 0;
+
+  if (f->daemon == NULL)
+    return;
+  g_assert_cmpint (g_mkdir (allowed, 0755), ==, 0);
+  g_assert_cmpint (g_mkdir (elsewhere, 0755), ==, 0);
+  g_assert_true (g_spawn_sync (NULL, (gchar **) create, NULL, G_SPAWN_SEARCH_PATH, NULL, NULL, NULL, NULL,
+                               &status, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_spawn_check_wait_status (status, NULL));
+  machine = add_machine_root (f, "vm", g_variant_new_parsed ("{'allowed-directories': <[%s]>}", allowed));
+  node = g_strdup_printf ("{\"driver\": \"qcow2\", \"node-name\": \"disk0\", \"file\": {\"driver\": \"file\","
+                          " \"filename\": \"%s\"}}", disk);
+  reply = call_root (f, machine, MACHINE_IFACE, "Execute", g_variant_new ("(ss)", "blockdev-add", node), &error);
+  g_assert_no_error (error);
+
+  /* the default directory, and one outside the allowed ones: not for a member */
+  assert_refused_as (AQMP_TEST_MEMBER, f, machine, MACHINE_IFACE ".StartBackup",
+                     (const gchar *[]) { "{'level': <'full'>}", NULL },
+                     "io.github.aqmp.Aqmp1.Error.Refused", "only root may");
+  options = g_strdup_printf ("{'level': <'full'>, 'to': <'%s'>}", elsewhere);
+  assert_refused_as (AQMP_TEST_MEMBER, f, machine, MACHINE_IFACE ".StartBackup",
+                     (const gchar *[]) { options, NULL }, "io.github.aqmp.Aqmp1.Error.Refused", "allowed directories");
+  g_free (options);
+  /* outside the group, not at all */
+  options = g_strdup_printf ("{'level': <'full'>, 'disks': <['disk0']>, 'to': <'%s'>}", allowed);
+  assert_refused_as (AQMP_TEST_OUTSIDER, f, machine, MACHINE_IFACE ".StartBackup",
+                     (const gchar *[]) { options, NULL }, "Error", NULL);
+
+  /* inside the allowed directory a member backs up */
+  job = start_backup_as (AQMP_TEST_MEMBER, f, machine, options);
+  wait.job = job;
+  g_assert_true (aqmp_test_wait_until (backup_ended, &wait, AQMP_TEST_WAIT_MS * 3));
+  {
+    g_autoptr(GVariant) error_reply = call_root (f, job, "org.freedesktop.DBus.Properties", "Get",
+                                                 g_variant_new ("(ss)", "io.github.aqmp.Aqmp1.Job", "Error"), &error);
+    g_autoptr(GVariant) value = NULL;
+
+    g_assert_no_error (error);
+    g_variant_get (error_reply, "(v)", &value);
+    g_assert_cmpstr (g_variant_get_string (value, NULL), ==, "");
+  }
+  g_assert_true (call_as (AQMP_TEST_OUTSIDER, f, MANAGER, MANAGER_IFACE ".ListBackups",
+                          (const gchar *[]) { "{}", NULL }, &out, NULL));
+  g_assert_nonnull (strstr (out, "'completed'"));
+  g_assert_nonnull (strstr (out, allowed));
+
+  /* restoring writes a host file: the same rule */
+  assert_refused_as (AQMP_TEST_MEMBER, f, MANAGER, MANAGER_IFACE ".RestoreBackup",
+                     (const gchar *[]) { "1", "disk0", restored_out, NULL },
+                     "io.github.aqmp.Aqmp1.Error.Refused", "allowed directories");
+  g_assert_false (g_file_test (restored_out, G_FILE_TEST_EXISTS));
+  assert_refused_as (AQMP_TEST_OUTSIDER, f, MANAGER, MANAGER_IFACE ".RestoreBackup",
+                     (const gchar *[]) { "1", "disk0", restored_in, NULL }, "Error", NULL);
+  g_assert_true (call_as (AQMP_TEST_MEMBER, f, MANAGER, MANAGER_IFACE ".RestoreBackup",
+                          (const gchar *[]) { "1", "disk0", restored_in, NULL }, NULL, NULL));
+  g_assert_true (g_file_test (restored_in, G_FILE_TEST_IS_REGULAR));
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = call_root (f, MANAGER, MANAGER_IFACE, "RestoreBackup",
+                     g_variant_new ("(xss)", (gint64) 1, "disk0", restored_root), &error);
+  g_assert_no_error (error);
+
+  /* verifying is for the group */
+  g_clear_pointer (&out, g_free);
+  g_assert_true (call_as (AQMP_TEST_MEMBER, f, MANAGER, MANAGER_IFACE ".VerifyBackup",
+                          (const gchar *[]) { "0", NULL }, &out, NULL));
+  g_assert_nonnull (strstr (out, "@as []"));
+  assert_refused_as (AQMP_TEST_OUTSIDER, f, MANAGER, MANAGER_IFACE ".VerifyBackup",
+                     (const gchar *[]) { "0", NULL }, "Error", NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -475,5 +603,7 @@ main (int argc, char **argv)
               test_outsider, fixture_teardown);
   g_test_add ("/aqmp/service/security/allowed-directories", Fixture, NULL, fixture_setup,
               test_allowed_directories, fixture_teardown);
+  g_test_add ("/aqmp/service/security/backups", Fixture, NULL, fixture_setup,
+              test_backups, fixture_teardown);
   return g_test_run ();
 }

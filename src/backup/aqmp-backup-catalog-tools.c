@@ -15,28 +15,6 @@
 
 #include "aqmp-backup-private.h"
 
-#define AQMP_BACKUP_CHECKSUM_BLOCK (1024 * 1024)
-
-/* `sha256:` and the hex SHA-256 of the file at @path */
-gchar *
-aqmp_backup_file_checksum (const gchar *path, GCancellable *cancellable, GError **error)
-{
-  g_autoptr(GFile) file = g_file_new_for_path (path);
-  g_autoptr(GFileInputStream) stream = g_file_read (file, cancellable, error);
-  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  g_autofree guchar *buffer = g_malloc (AQMP_BACKUP_CHECKSUM_BLOCK);
-  gssize n;
-
-  if (stream == NULL)
-    return NULL;
-  while ((n = g_input_stream_read (G_INPUT_STREAM (stream), buffer, AQMP_BACKUP_CHECKSUM_BLOCK,
-                                   cancellable, error)) > 0)
-    g_checksum_update (checksum, buffer, n);
-  if (n < 0)
-    return NULL;
-  return g_strconcat ("sha256:", g_checksum_get_string (checksum), NULL);
-}
-
 static const gchar *
 aqmp_backup_qemu_img (void)
 {
@@ -200,6 +178,8 @@ aqmp_backup_restore_thread (GTask *task, gpointer source, gpointer task_data, GC
  * chain's images up to it, merged by `qemu-img convert`) into @target.
  * The backup files are only read. The image is written next to @target
  * and renamed once complete, so @target never holds half an image.
+ *
+ * Since: 0.1
  */
 void
 aqmp_backup_catalog_restore_async (AqmpBackupCatalog *self, gint64 backup_id, const gchar *disk,
@@ -221,7 +201,11 @@ aqmp_backup_catalog_restore_async (AqmpBackupCatalog *self, gint64 backup_id, co
  * @result: the result given to the callback
  * @error: return location for an error
  *
+ * Finishes aqmp_backup_catalog_restore_async().
+ *
  * Returns: %TRUE once @target holds the image
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_backup_catalog_restore_finish (AqmpBackupCatalog *self, GAsyncResult *result, GError **error)
@@ -242,6 +226,8 @@ aqmp_backup_catalog_restore_finish (AqmpBackupCatalog *self, GAsyncResult *resul
  * The same as aqmp_backup_catalog_restore_async(), on this thread.
  *
  * Returns: %TRUE once @target holds the image
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_backup_catalog_restore_sync (AqmpBackupCatalog *self, gint64 backup_id, const gchar *disk,
@@ -254,15 +240,40 @@ aqmp_backup_catalog_restore_sync (AqmpBackupCatalog *self, gint64 backup_id, con
 
 /* verify */
 
-/* @image's file: there, intact for qemu-img check, backed by the file
- * the catalog says, with the checksum the catalog has */
+/* the checksum of @image's file against the recorded one, computed with
+ * the algorithm the record names (@sum, done beforehand) */
 static gboolean
-aqmp_backup_verify_image (AqmpBackupImage *image, GPtrArray *problems, GCancellable *cancellable, GError **error)
+aqmp_backup_verify_checksum (AqmpBackupImage *image, AqmpBackupChecksumFile *sum, GPtrArray *problems,
+                             GError **error)
+{
+  if (image->checksum == NULL)
+    return TRUE;
+  if (sum->error != NULL && g_error_matches (sum->error, AQMP_BACKUP_ERROR, AQMP_BACKUP_ERROR_INVALID))
+    {
+      g_ptr_array_add (problems, g_strdup_printf ("%s: the catalog's checksum %s: %s", image->path, image->checksum,
+                                                  sum->error->message));
+      return TRUE;
+    }
+  if (sum->error != NULL)
+    {
+      g_propagate_error (error, g_steal_pointer (&sum->error));
+      return FALSE;
+    }
+  if (g_strcmp0 (sum->checksum, image->checksum) != 0)
+    g_ptr_array_add (problems, g_strdup_printf ("%s: checksum %s, the catalog has %s", image->path, sum->checksum,
+                                                image->checksum));
+  return TRUE;
+}
+
+/* @image's file: there, intact for qemu-img check, backed by the file
+ * the catalog says, with the checksum the catalog has (@sum) */
+static gboolean
+aqmp_backup_verify_image (AqmpBackupImage *image, AqmpBackupChecksumFile *sum, GPtrArray *problems,
+                          GCancellable *cancellable, GError **error)
 {
   const gchar *check[] = { "qemu-img", "check", "-q", "-f", "qcow2", image->path, NULL };
   const gchar *info[] = { "qemu-img", "info", "--output=json", "-f", "qcow2", image->path, NULL };
   g_autofree gchar *out = NULL;
-  g_autofree gchar *sum = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autoptr(JsonNode) node = NULL;
   const gchar *backing = NULL;
@@ -289,13 +300,45 @@ aqmp_backup_verify_image (AqmpBackupImage *image, GPtrArray *problems, GCancella
     g_ptr_array_add (problems, g_strdup_printf ("%s: backing file is %s, the catalog says %s", image->path,
                                                 backing != NULL ? backing : "none",
                                                 expected != NULL ? expected : "none"));
-  sum = aqmp_backup_file_checksum (image->path, cancellable, error);
-  if (sum == NULL)
-    return FALSE;
-  if (image->checksum != NULL && g_strcmp0 (sum, image->checksum) != 0)
-    g_ptr_array_add (problems, g_strdup_printf ("%s: checksum %s, the catalog has %s", image->path, sum,
-                                                image->checksum));
-  return TRUE;
+  return aqmp_backup_verify_checksum (image, sum, problems, error);
+}
+
+/* the checksums of every image of @images that has one and is there,
+ * hashed in parallel, each with the algorithm its record names */
+static AqmpBackupChecksumFile *
+aqmp_backup_verify_checksums (GPtrArray *images, GPtrArray *algorithms, GCancellable *cancellable)
+{
+  AqmpBackupChecksumFile *sums = g_new0 (AqmpBackupChecksumFile, images->len + 1);
+  g_autofree AqmpBackupChecksumFile **wanted = g_new0 (AqmpBackupChecksumFile *, images->len + 1);
+  g_autofree AqmpBackupChecksumFile *batch = g_new0 (AqmpBackupChecksumFile, images->len + 1);
+  guint n = 0;
+
+  for (guint i = 0; i < images->len; i++)
+    {
+      AqmpBackupImage *image = g_ptr_array_index (images, i);
+      gchar *algorithm;
+
+      if (image->checksum == NULL || !g_file_test (image->path, G_FILE_TEST_EXISTS))
+        continue;
+      algorithm = aqmp_backup_checksum_algorithm (image->checksum);
+      g_ptr_array_add (algorithms, algorithm);
+      batch[n].path = image->path;
+      batch[n].algorithm = algorithm != NULL ? algorithm : "";
+      wanted[n++] = &sums[i];
+    }
+  if (n > 0)
+    aqmp_backup_checksum_files (batch, n, cancellable);
+  for (guint k = 0; k < n; k++)
+    *wanted[k] = batch[k];
+  return sums;
+}
+
+static void
+aqmp_backup_verify_checksums_free (AqmpBackupChecksumFile *sums, guint n)
+{
+  for (guint i = 0; i < n; i++)
+    aqmp_backup_checksum_file_clear (&sums[i]);
+  g_free (sums);
 }
 
 /* every image that @backup_id's images need, each once */
@@ -378,6 +421,19 @@ aqmp_backup_verify_compare (AqmpBackupCatalog *self, gint64 backup_id, const gch
   return TRUE;
 }
 
+static gboolean
+aqmp_backup_verify_images (GPtrArray *images, GPtrArray *problems, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(GPtrArray) algorithms = g_ptr_array_new_with_free_func (g_free);
+  AqmpBackupChecksumFile *sums = aqmp_backup_verify_checksums (images, algorithms, cancellable);
+  gboolean ok = TRUE;
+
+  for (guint i = 0; i < images->len && ok; i++)
+    ok = aqmp_backup_verify_image (g_ptr_array_index (images, i), &sums[i], problems, cancellable, error);
+  aqmp_backup_verify_checksums_free (sums, images->len);
+  return ok;
+}
+
 static GStrv
 aqmp_backup_catalog_verify (AqmpBackupCatalog *self, gint64 backup_id, const gchar *disk, const gchar *compare_to,
                             GCancellable *cancellable, GError **error)
@@ -392,9 +448,8 @@ aqmp_backup_catalog_verify (AqmpBackupCatalog *self, gint64 backup_id, const gch
       g_set_error (error, AQMP_BACKUP_ERROR, AQMP_BACKUP_ERROR_INVALID, "Comparing needs a backup to compare");
       return NULL;
     }
-  for (guint i = 0; i < images->len; i++)
-    if (!aqmp_backup_verify_image (g_ptr_array_index (images, i), problems, cancellable, error))
-      return NULL;
+  if (!aqmp_backup_verify_images (images, problems, cancellable, error))
+    return NULL;
   if (compare_to != NULL && problems->len == 0 &&
       !aqmp_backup_verify_compare (self, backup_id, disk, compare_to, problems, cancellable, error))
     return NULL;
@@ -428,10 +483,14 @@ aqmp_backup_verify_thread (GTask *task, gpointer source, gpointer task_data, GCa
  * @user_data: data for @callback
  *
  * Checks each image: the file is there, `qemu-img check` finds it
- * intact, its backing file is the one the catalog names, and its SHA-256
- * is the one recorded when it was written. With @compare_to, and when
+ * intact, its backing file is the one the catalog names, and its checksum
+ * (XXH3-128, or SHA-256 for images an older version recorded: the
+ * algorithm the record names) is the one recorded when it was written.
+ * The images' checksums are computed in parallel. With @compare_to, and when
  * the images are intact, compares the disk's content at @backup_id with
  * @compare_to.
+ *
+ * Since: 0.1
  */
 void
 aqmp_backup_catalog_verify_async (AqmpBackupCatalog *self, gint64 backup_id, const gchar *disk,
@@ -452,9 +511,13 @@ aqmp_backup_catalog_verify_async (AqmpBackupCatalog *self, gint64 backup_id, con
  * @result: the result given to the callback
  * @error: return location for an error
  *
+ * Finishes aqmp_backup_catalog_verify_async().
+ *
  * Returns: (transfer full) (nullable): the problems found, one sentence
  *   each, empty when everything is intact; %NULL with @error set when
  *   verifying itself failed
+ *
+ * Since: 0.1
  */
 GStrv
 aqmp_backup_catalog_verify_finish (AqmpBackupCatalog *self, GAsyncResult *result, GError **error)
@@ -476,6 +539,8 @@ aqmp_backup_catalog_verify_finish (AqmpBackupCatalog *self, GAsyncResult *result
  *
  * Returns: (transfer full) (nullable): the problems found, empty when
  *   everything is intact
+ *
+ * Since: 0.1
  */
 GStrv
 aqmp_backup_catalog_verify_sync (AqmpBackupCatalog *self, gint64 backup_id, const gchar *disk,

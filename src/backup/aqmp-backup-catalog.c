@@ -26,6 +26,9 @@ struct _AqmpBackupCatalog {
   GObject parent_instance;
   AqmpJobStore *store;
   sqlite3 *db;
+  /* held through a transaction and around each single write, so that
+   * one thread's transaction takes no other thread's write */
+  GRecMutex write_lock;
 };
 
 G_DEFINE_FINAL_TYPE (AqmpBackupCatalog, aqmp_backup_catalog, G_TYPE_OBJECT)
@@ -38,6 +41,7 @@ aqmp_backup_catalog_finalize (GObject *object)
   if (self->db != NULL)
     sqlite3_close (self->db);
   g_clear_object (&self->store);
+  g_rec_mutex_clear (&self->write_lock);
   G_OBJECT_CLASS (aqmp_backup_catalog_parent_class)->finalize (object);
 }
 
@@ -50,6 +54,7 @@ aqmp_backup_catalog_class_init (AqmpBackupCatalogClass *klass)
 static void
 aqmp_backup_catalog_init (AqmpBackupCatalog *self)
 {
+  g_rec_mutex_init (&self->write_lock);
 }
 
 static gboolean
@@ -84,6 +89,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (sqlite3_stmt, sqlite3_finalize)
  *
  * Returns: (transfer full) (nullable): the catalog, or %NULL with @error
  *   set
+ *
+ * Since: 0.1
  */
 AqmpBackupCatalog *
 aqmp_backup_catalog_new (AqmpJobStore *store, GError **error)
@@ -110,7 +117,11 @@ aqmp_backup_catalog_new (AqmpJobStore *store, GError **error)
       return NULL;
     }
   sqlite3_busy_timeout (self->db, AQMP_BACKUP_CATALOG_BUSY_TIMEOUT_MS);
-  if (sqlite3_exec (self->db, "PRAGMA foreign_keys = ON;", NULL, NULL, NULL) != SQLITE_OK)
+  /* as the job store: in WAL mode a commit is not synced (a checkpoint
+   * is), which a crash of the process never loses; a power cut may
+   * lose the last commits, never the database */
+  if (sqlite3_exec (self->db, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;", NULL, NULL, NULL)
+      != SQLITE_OK)
     {
       aqmp_backup_catalog_fail (self, error, "open");
       return NULL;
@@ -122,7 +133,11 @@ aqmp_backup_catalog_new (AqmpJobStore *store, GError **error)
  * aqmp_backup_catalog_get_store:
  * @self: an #AqmpBackupCatalog
  *
+ * Returns the job store.
+ *
  * Returns: (transfer none): the job store
+ *
+ * Since: 0.1
  */
 AqmpJobStore *
 aqmp_backup_catalog_get_store (AqmpBackupCatalog *self)
@@ -252,8 +267,12 @@ aqmp_backup_catalog_one (AqmpBackupCatalog *self, sqlite3_stmt *stmt, RowFunc fu
  * @machine: (nullable): only this machine's chains
  * @error: return location for an error
  *
+ * Returns the chains, oldest first.
+ *
  * Returns: (transfer container) (element-type AqmpBackupChain): the
  *   chains, oldest first
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_backup_catalog_list_chains (AqmpBackupCatalog *self, const gchar *machine, GError **error)
@@ -276,8 +295,12 @@ aqmp_backup_catalog_list_chains (AqmpBackupCatalog *self, const gchar *machine, 
  * @machine: (nullable): only this machine's backups
  * @error: return location for an error
  *
+ * Returns the backups, oldest first.
+ *
  * Returns: (transfer container) (element-type AqmpBackupRecord): the
  *   backups, oldest first
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_backup_catalog_list_backups (AqmpBackupCatalog *self, const gchar *machine, GError **error)
@@ -296,13 +319,53 @@ aqmp_backup_catalog_list_backups (AqmpBackupCatalog *self, const gchar *machine,
 }
 
 /**
+ * aqmp_backup_catalog_list_backups_page:
+ * @self: an #AqmpBackupCatalog
+ * @machine: (nullable): only this machine's backups
+ * @offset: how many of the newest to skip
+ * @limit: at most this many
+ * @error: return location for an error
+ *
+ * One page of the catalog, read in SQL: page N of size S is
+ * @offset N * S, @limit S.
+ *
+ * Returns: (transfer container) (element-type AqmpBackupRecord): the
+ *   backups, newest first
+ *
+ * Since: 0.1
+ */
+GPtrArray *
+aqmp_backup_catalog_list_backups_page (AqmpBackupCatalog *self, const gchar *machine, guint offset,
+                                       guint limit, GError **error)
+{
+  g_autoptr(sqlite3_stmt) stmt = NULL;
+
+  g_return_val_if_fail (AQMP_IS_BACKUP_CATALOG (self), NULL);
+  stmt = aqmp_backup_catalog_prepare (self,
+    "SELECT " BACKUP_COLUMNS " FROM backups b JOIN backup_chains c ON c.id = b.chain"
+    " WHERE ?1 IS NULL OR c.machine = ?1 ORDER BY b.id DESC LIMIT ?2 OFFSET ?3;", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, machine, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 2, limit);
+  sqlite3_bind_int64 (stmt, 3, offset);
+  return aqmp_backup_catalog_collect (self, stmt, (RowFunc) backup_from_row,
+                                      (GDestroyNotify) aqmp_backup_record_unref, error);
+}
+
+/**
  * aqmp_backup_catalog_get_backup:
  * @self: an #AqmpBackupCatalog
  * @id: a backup's id
  * @error: return location for an error
  *
+ * Returns the backup, or %NULL with @error set
+ * (%AQMP_BACKUP_ERROR_NOT_FOUND when there is none).
+ *
  * Returns: (transfer full) (nullable): the backup, or %NULL with @error
  *   set (%AQMP_BACKUP_ERROR_NOT_FOUND when there is none)
+ *
+ * Since: 0.1
  */
 AqmpBackupRecord *
 aqmp_backup_catalog_get_backup (AqmpBackupCatalog *self, gint64 id, GError **error)
@@ -325,8 +388,12 @@ aqmp_backup_catalog_get_backup (AqmpBackupCatalog *self, gint64 id, GError **err
  * @id: a chain's id
  * @error: return location for an error
  *
+ * Returns the chain, or %NULL with @error set.
+ *
  * Returns: (transfer full) (nullable): the chain, or %NULL with @error
  *   set
+ *
+ * Since: 0.1
  */
 AqmpBackupChain *
 aqmp_backup_catalog_get_chain (AqmpBackupCatalog *self, gint64 id, GError **error)
@@ -349,8 +416,12 @@ aqmp_backup_catalog_get_chain (AqmpBackupCatalog *self, gint64 id, GError **erro
  * @backup_id: a backup's id
  * @error: return location for an error
  *
+ * Returns the backup's images, one per disk.
+ *
  * Returns: (transfer container) (element-type AqmpBackupImage): the
  *   backup's images, one per disk
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_backup_catalog_list_images (AqmpBackupCatalog *self, gint64 backup_id, GError **error)
@@ -378,6 +449,8 @@ aqmp_backup_catalog_list_images (AqmpBackupCatalog *self, gint64 backup_id, GErr
  * backup: the images' `blockdev-create` jobs and the backup jobs.
  *
  * Returns: (transfer full) (element-type gint64): the rows
+ *
+ * Since: 0.1
  */
 GArray *
 aqmp_backup_catalog_list_jobs (AqmpBackupCatalog *self, gint64 backup_id, GError **error)
@@ -428,20 +501,62 @@ aqmp_backup_catalog_find_open_chain (AqmpBackupCatalog *self, const gchar *machi
 static gint64
 aqmp_backup_catalog_step_insert (AqmpBackupCatalog *self, sqlite3_stmt *stmt, GError **error)
 {
+  gint64 id = 0;
+
+  g_rec_mutex_lock (&self->write_lock);
   if (sqlite3_step (stmt) != SQLITE_DONE)
-    {
-      aqmp_backup_catalog_fail (self, error, "write");
-      return 0;
-    }
-  return sqlite3_last_insert_rowid (self->db);
+    aqmp_backup_catalog_fail (self, error, "write");
+  else
+    id = sqlite3_last_insert_rowid (self->db);
+  g_rec_mutex_unlock (&self->write_lock);
+  return id;
 }
 
 static gboolean
 aqmp_backup_catalog_step (AqmpBackupCatalog *self, sqlite3_stmt *stmt, GError **error)
 {
+  gboolean ok = TRUE;
+
+  g_rec_mutex_lock (&self->write_lock);
   if (sqlite3_step (stmt) != SQLITE_DONE)
-    return aqmp_backup_catalog_fail (self, error, "write");
-  return TRUE;
+    ok = aqmp_backup_catalog_fail (self, error, "write");
+  g_rec_mutex_unlock (&self->write_lock);
+  return ok;
+}
+
+/* starts a transaction on this thread; every begin is ended by one
+ * commit or rollback on the same thread */
+gboolean
+aqmp_backup_catalog_begin (AqmpBackupCatalog *self, GError **error)
+{
+  g_rec_mutex_lock (&self->write_lock);
+  if (sqlite3_exec (self->db, "BEGIN IMMEDIATE;", NULL, NULL, NULL) == SQLITE_OK)
+    return TRUE;
+  aqmp_backup_catalog_fail (self, error, "begin");
+  g_rec_mutex_unlock (&self->write_lock);
+  return FALSE;
+}
+
+/* commits, or rolls back when the commit fails */
+gboolean
+aqmp_backup_catalog_commit (AqmpBackupCatalog *self, GError **error)
+{
+  gboolean ok = TRUE;
+
+  if (sqlite3_exec (self->db, "COMMIT;", NULL, NULL, NULL) != SQLITE_OK)
+    {
+      ok = aqmp_backup_catalog_fail (self, error, "commit");
+      sqlite3_exec (self->db, "ROLLBACK;", NULL, NULL, NULL);
+    }
+  g_rec_mutex_unlock (&self->write_lock);
+  return ok;
+}
+
+void
+aqmp_backup_catalog_rollback (AqmpBackupCatalog *self)
+{
+  sqlite3_exec (self->db, "ROLLBACK;", NULL, NULL, NULL);
+  g_rec_mutex_unlock (&self->write_lock);
 }
 
 gint64

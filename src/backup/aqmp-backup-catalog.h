@@ -12,6 +12,13 @@
 G_BEGIN_DECLS
 
 #define AQMP_TYPE_BACKUP_CATALOG (aqmp_backup_catalog_get_type ())
+/**
+ * AqmpBackupCatalog:
+ *
+ * The chains, backups and images of a machine, kept in the job store.
+ *
+ * Since: 0.1
+ */
 G_DECLARE_FINAL_TYPE (AqmpBackupCatalog, aqmp_backup_catalog, AQMP, BACKUP_CATALOG, GObject)
 
 AqmpBackupCatalog *aqmp_backup_catalog_new            (AqmpJobStore       *store,
@@ -23,6 +30,11 @@ GPtrArray         *aqmp_backup_catalog_list_chains    (AqmpBackupCatalog  *self,
                                                        GError            **error);
 GPtrArray         *aqmp_backup_catalog_list_backups   (AqmpBackupCatalog  *self,
                                                        const gchar        *machine,
+                                                       GError            **error);
+GPtrArray         *aqmp_backup_catalog_list_backups_page (AqmpBackupCatalog *self,
+                                                       const gchar        *machine,
+                                                       guint               offset,
+                                                       guint               limit,
                                                        GError            **error);
 AqmpBackupRecord  *aqmp_backup_catalog_get_backup     (AqmpBackupCatalog  *self,
                                                        gint64              id,

@@ -3,6 +3,15 @@
 
 #include "aqmp-backup-private.h"
 
+/**
+ * aqmp_backup_error_quark:
+ *
+ * Returns the #GQuark of the %AQMP_BACKUP_ERROR domain.
+ *
+ * Returns: the #GQuark of the %AQMP_BACKUP_ERROR domain
+ *
+ * Since: 0.1
+ */
 G_DEFINE_QUARK (aqmp-backup-error-quark, aqmp_backup_error)
 
 static const gchar *const aqmp_backup_level_names[] = {
@@ -23,8 +32,13 @@ static const gchar *const aqmp_backup_state_names[] = {
  * aqmp_backup_level_to_string:
  * @level: an #AqmpBackupLevel
  *
+ * Returns the level's word ("full", "incremental", "differential", "auto"),
+ * as the catalog and the command line write it.
+ *
  * Returns: the level's word ("full", "incremental", "differential",
  *   "auto"), as the catalog and the command line write it
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_backup_level_to_string (AqmpBackupLevel level)
@@ -38,7 +52,11 @@ aqmp_backup_level_to_string (AqmpBackupLevel level)
  * @text: a level's word
  * @level: (out): the level
  *
+ * Returns %TRUE if @text names a level.
+ *
  * Returns: %TRUE if @text names a level
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_backup_level_from_string (const gchar *text, AqmpBackupLevel *level)
@@ -58,8 +76,12 @@ aqmp_backup_level_from_string (const gchar *text, AqmpBackupLevel *level)
  * aqmp_backup_state_to_string:
  * @state: an #AqmpBackupState
  *
+ * Returns the state's word ("running", "completed", "failed", "cancelled").
+ *
  * Returns: the state's word ("running", "completed", "failed",
  *   "cancelled")
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_backup_state_to_string (AqmpBackupState state)

@@ -22,6 +22,8 @@ G_BEGIN_DECLS
  *
  * How much a backup copies. The nick is the word the catalog and the
  * command line use ("full", "incremental", "differential", "auto").
+ *
+ * Since: 0.1
  */
 typedef enum {
   AQMP_BACKUP_LEVEL_FULL,
@@ -42,6 +44,8 @@ typedef enum {
  *
  * Where a backup is. Only completed backups are restored from or built
  * upon.
+ *
+ * Since: 0.1
  */
 typedef enum {
   AQMP_BACKUP_STATE_RUNNING,

@@ -14,6 +14,8 @@ G_BEGIN_DECLS
  *
  * The error domain of the backup library. Errors of a job keep their
  * %AQMP_JOB_ERROR codes, errors QEMU gave their %AQMP_ERROR codes.
+ *
+ * Since: 0.1
  */
 #define AQMP_BACKUP_ERROR (aqmp_backup_error_quark ())
 
@@ -30,6 +32,8 @@ G_BEGIN_DECLS
  * @AQMP_BACKUP_ERROR_INVALID: the options or arguments are not valid
  *
  * Error codes in the %AQMP_BACKUP_ERROR domain.
+ *
+ * Since: 0.1
  */
 typedef enum {
   AQMP_BACKUP_ERROR_FAILED,

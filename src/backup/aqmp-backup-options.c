@@ -66,6 +66,8 @@ aqmp_backup_options_init (AqmpBackupOptions *self)
  * `$XDG_DATA_HOME/aqmp/backups`.
  *
  * Returns: (transfer full): new options
+ *
+ * Since: 0.1
  */
 AqmpBackupOptions *
 aqmp_backup_options_new (void)
@@ -77,6 +79,10 @@ aqmp_backup_options_new (void)
  * aqmp_backup_options_set_level:
  * @self: an #AqmpBackupOptions
  * @level: the level
+ *
+ * Sets the level.
+ *
+ * Since: 0.1
  */
 void
 aqmp_backup_options_set_level (AqmpBackupOptions *self, AqmpBackupLevel level)
@@ -90,7 +96,11 @@ aqmp_backup_options_set_level (AqmpBackupOptions *self, AqmpBackupLevel level)
  * aqmp_backup_options_get_level:
  * @self: an #AqmpBackupOptions
  *
+ * Returns the level asked for.
+ *
  * Returns: the level asked for
+ *
+ * Since: 0.1
  */
 AqmpBackupLevel
 aqmp_backup_options_get_level (AqmpBackupOptions *self)
@@ -107,6 +117,8 @@ aqmp_backup_options_get_level (AqmpBackupOptions *self)
  *
  * Used by a full backup only: later backups of a chain go where the
  * chain is.
+ *
+ * Since: 0.1
  */
 void
 aqmp_backup_options_set_directory (AqmpBackupOptions *self, const gchar *directory)
@@ -120,7 +132,11 @@ aqmp_backup_options_set_directory (AqmpBackupOptions *self, const gchar *directo
  * aqmp_backup_options_get_directory:
  * @self: an #AqmpBackupOptions
  *
+ * Returns where chains go.
+ *
  * Returns: (type filename): where chains go
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_backup_options_get_directory (AqmpBackupOptions *self)
@@ -137,6 +153,8 @@ aqmp_backup_options_get_directory (AqmpBackupOptions *self)
  * @disk: a block node name, or a device's name (its root node is used)
  *
  * Backs up @disk; once one disk is added, only the added disks are.
+ *
+ * Since: 0.1
  */
 void
 aqmp_backup_options_add_disk (AqmpBackupOptions *self, const gchar *disk)
@@ -152,6 +170,8 @@ aqmp_backup_options_add_disk (AqmpBackupOptions *self, const gchar *disk)
  * @disk: a block node or device name
  *
  * Leaves @disk out.
+ *
+ * Since: 0.1
  */
 void
 aqmp_backup_options_add_exclude (AqmpBackupOptions *self, const gchar *disk)
@@ -165,7 +185,11 @@ aqmp_backup_options_add_exclude (AqmpBackupOptions *self, const gchar *disk)
  * aqmp_backup_options_get_disks:
  * @self: an #AqmpBackupOptions
  *
+ * Returns the disks added.
+ *
  * Returns: (transfer none) (array zero-terminated=1): the disks added
+ *
+ * Since: 0.1
  */
 const gchar * const *
 aqmp_backup_options_get_disks (AqmpBackupOptions *self)
@@ -178,7 +202,11 @@ aqmp_backup_options_get_disks (AqmpBackupOptions *self)
  * aqmp_backup_options_get_excludes:
  * @self: an #AqmpBackupOptions
  *
+ * Returns the disks left out.
+ *
  * Returns: (transfer none) (array zero-terminated=1): the disks left out
+ *
+ * Since: 0.1
  */
 const gchar * const *
 aqmp_backup_options_get_excludes (AqmpBackupOptions *self)
@@ -191,6 +219,10 @@ aqmp_backup_options_get_excludes (AqmpBackupOptions *self)
  * aqmp_backup_options_set_speed:
  * @self: an #AqmpBackupOptions
  * @speed: bytes per second for each disk's job, 0 for no limit
+ *
+ * Sets bytes per second for each disk's job, 0 for no limit.
+ *
+ * Since: 0.1
  */
 void
 aqmp_backup_options_set_speed (AqmpBackupOptions *self, guint64 speed)
@@ -203,7 +235,11 @@ aqmp_backup_options_set_speed (AqmpBackupOptions *self, guint64 speed)
  * aqmp_backup_options_get_speed:
  * @self: an #AqmpBackupOptions
  *
+ * Returns the speed limit, 0 for none.
+ *
  * Returns: the speed limit, 0 for none
+ *
+ * Since: 0.1
  */
 guint64
 aqmp_backup_options_get_speed (AqmpBackupOptions *self)
@@ -216,6 +252,10 @@ aqmp_backup_options_get_speed (AqmpBackupOptions *self)
  * aqmp_backup_options_set_compress:
  * @self: an #AqmpBackupOptions
  * @compress: write compressed qcow2 clusters
+ *
+ * Sets write compressed qcow2 clusters.
+ *
+ * Since: 0.1
  */
 void
 aqmp_backup_options_set_compress (AqmpBackupOptions *self, gboolean compress)
@@ -228,7 +268,11 @@ aqmp_backup_options_set_compress (AqmpBackupOptions *self, gboolean compress)
  * aqmp_backup_options_get_compress:
  * @self: an #AqmpBackupOptions
  *
+ * Returns whether the images are written compressed.
+ *
  * Returns: whether the images are written compressed
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_backup_options_get_compress (AqmpBackupOptions *self)
@@ -242,6 +286,11 @@ aqmp_backup_options_get_compress (AqmpBackupOptions *self)
  * @self: an #AqmpBackupOptions
  * @agent: (nullable): the machine's guest agent, to freeze its file
  *   systems while the backup's jobs start (always thawed after)
+ *
+ * Sets the machine's guest agent, to freeze its file systems while the
+ * backup's jobs start (always thawed after).
+ *
+ * Since: 0.1
  */
 void
 aqmp_backup_options_set_guest_agent (AqmpBackupOptions *self, AqmpGuestAgent *agent)
@@ -254,7 +303,11 @@ aqmp_backup_options_set_guest_agent (AqmpBackupOptions *self, AqmpGuestAgent *ag
  * aqmp_backup_options_get_guest_agent:
  * @self: an #AqmpBackupOptions
  *
+ * Returns the guest agent quiesced through.
+ *
  * Returns: (transfer none) (nullable): the guest agent quiesced through
+ *
+ * Since: 0.1
  */
 AqmpGuestAgent *
 aqmp_backup_options_get_guest_agent (AqmpBackupOptions *self)
@@ -271,6 +324,8 @@ aqmp_backup_options_get_guest_agent (AqmpBackupOptions *self)
  * Recorded with each of the backup's jobs in the job store (see
  * aqmp_job_runner_start_full_async()), as a service that runs backups for
  * its callers records theirs. The default is this process's uid.
+ *
+ * Since: 0.1
  */
 void
 aqmp_backup_options_set_started_by_uid (AqmpBackupOptions *self, guint32 uid)
@@ -283,7 +338,11 @@ aqmp_backup_options_set_started_by_uid (AqmpBackupOptions *self, guint32 uid)
  * aqmp_backup_options_get_started_by_uid:
  * @self: an #AqmpBackupOptions
  *
+ * Returns the user on whose behalf the backup runs.
+ *
  * Returns: the user on whose behalf the backup runs
+ *
+ * Since: 0.1
  */
 guint32
 aqmp_backup_options_get_started_by_uid (AqmpBackupOptions *self)

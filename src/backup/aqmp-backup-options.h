@@ -12,6 +12,13 @@
 G_BEGIN_DECLS
 
 #define AQMP_TYPE_BACKUP_OPTIONS (aqmp_backup_options_get_type ())
+/**
+ * AqmpBackupOptions:
+ *
+ * What one backup run does: its level, disks, targets and limits.
+ *
+ * Since: 0.1
+ */
 G_DECLARE_FINAL_TYPE (AqmpBackupOptions, aqmp_backup_options, AQMP, BACKUP_OPTIONS, GObject)
 
 AqmpBackupOptions *aqmp_backup_options_new            (void);

@@ -110,10 +110,39 @@ AqmpBackupImage  *aqmp_backup_catalog_find_image      (AqmpBackupCatalog *self,
                                                        const gchar       *disk,
                                                        GError           **error);
 
-/* checksums and qemu-img (aqmp-backup-catalog-tools.c) */
+/* one transaction of several writes (aqmp-backup-catalog.c); the other
+ * threads' writes wait until it ends */
+gboolean          aqmp_backup_catalog_begin           (AqmpBackupCatalog *self,
+                                                       GError           **error);
+gboolean          aqmp_backup_catalog_commit          (AqmpBackupCatalog *self,
+                                                       GError           **error);
+void              aqmp_backup_catalog_rollback        (AqmpBackupCatalog *self);
+
+/* checksums (aqmp-backup-checksum.c) */
+#define AQMP_BACKUP_CHECKSUM_XXH128 "xxh128"
+#define AQMP_BACKUP_CHECKSUM_SHA256 "sha256"
+
+typedef struct {
+  const gchar *path;
+  const gchar *algorithm;   /* NULL: xxh128 */
+  gchar *checksum;          /* out */
+  GError *error;            /* out */
+} AqmpBackupChecksumFile;
+
 gchar            *aqmp_backup_file_checksum           (const gchar       *path,
                                                        GCancellable      *cancellable,
                                                        GError           **error);
+gchar            *aqmp_backup_file_checksum_with      (const gchar       *path,
+                                                       const gchar       *algorithm,
+                                                       GCancellable      *cancellable,
+                                                       GError           **error);
+gchar            *aqmp_backup_checksum_algorithm      (const gchar       *checksum);
+void              aqmp_backup_checksum_files          (AqmpBackupChecksumFile *files,
+                                                       guint              n_files,
+                                                       GCancellable      *cancellable);
+void              aqmp_backup_checksum_file_clear     (AqmpBackupChecksumFile *file);
+
+/* qemu-img (aqmp-backup-catalog-tools.c) */
 gboolean          aqmp_backup_run_tool                (const gchar * const *argv,
                                                        gchar            **out,
                                                        GCancellable      *cancellable,
@@ -134,6 +163,7 @@ typedef struct {
   gchar *path;
   gchar *file_node;
   gchar *target_node;
+  gchar *backing;         /* the target's backing file, relative to it */
   gboolean file_attached;
   gboolean target_attached;
   gboolean file_created;

@@ -88,6 +88,8 @@ aqmp_backup_prune_files (AqmpBackupCatalog *self, AqmpBackupChain *chain, GPtrAr
  *
  * Returns: (transfer container) (element-type AqmpBackupChain): the
  *   chains removed, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_backup_catalog_prune_sync (AqmpBackupCatalog *self, const gchar *machine, guint keep_chains,

@@ -189,6 +189,8 @@ aqmp_backup_reconcile_one (AqmpBackupCatalog *self, AqmpJobRunner *runner, AqmpB
  *
  * Returns: (transfer container) (element-type AqmpBackupRecord): the
  *   backups settled, as they are now, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_backup_catalog_reconcile_sync (AqmpBackupCatalog *self, AqmpJobRunner *runner, GCancellable *cancellable,

@@ -67,7 +67,11 @@ aqmp_backup_chain_new_empty (void)
  * aqmp_backup_chain_ref:
  * @self: an #AqmpBackupChain
  *
+ * Takes a reference to @self.
+ *
  * Returns: (transfer full): @self
+ *
+ * Since: 0.1
  */
 AqmpBackupChain *
 aqmp_backup_chain_ref (AqmpBackupChain *self)
@@ -80,6 +84,10 @@ aqmp_backup_chain_ref (AqmpBackupChain *self)
 /**
  * aqmp_backup_chain_unref:
  * @self: (transfer full): an #AqmpBackupChain
+ *
+ * Drops a reference to @self, freeing it with the last one.
+ *
+ * Since: 0.1
  */
 void
 aqmp_backup_chain_unref (AqmpBackupChain *self)
@@ -99,7 +107,11 @@ aqmp_backup_chain_unref (AqmpBackupChain *self)
  * aqmp_backup_chain_get_id:
  * @self: an #AqmpBackupChain
  *
+ * Returns the chain's id in the catalog.
+ *
  * Returns: the chain's id in the catalog
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_backup_chain_get_id (AqmpBackupChain *self)
@@ -112,7 +124,11 @@ aqmp_backup_chain_get_id (AqmpBackupChain *self)
  * aqmp_backup_chain_get_machine:
  * @self: an #AqmpBackupChain
  *
+ * Returns the machine, as the job runner names it.
+ *
  * Returns: the machine, as the job runner names it
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_backup_chain_get_machine (AqmpBackupChain *self)
@@ -125,8 +141,13 @@ aqmp_backup_chain_get_machine (AqmpBackupChain *self)
  * aqmp_backup_chain_get_name:
  * @self: an #AqmpBackupChain
  *
+ * Returns the chain's name, which is also its directory's and part of its
+ * bitmaps' names.
+ *
  * Returns: the chain's name, which is also its directory's and part of
  *   its bitmaps' names
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_backup_chain_get_name (AqmpBackupChain *self)
@@ -139,8 +160,12 @@ aqmp_backup_chain_get_name (AqmpBackupChain *self)
  * aqmp_backup_chain_get_directory:
  * @self: an #AqmpBackupChain
  *
+ * Returns the directory above the chain's disks' directories.
+ *
  * Returns: (type filename): the directory above the chain's disks'
  *   directories
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_backup_chain_get_directory (AqmpBackupChain *self)
@@ -153,9 +178,15 @@ aqmp_backup_chain_get_directory (AqmpBackupChain *self)
  * aqmp_backup_chain_get_bitmap:
  * @self: an #AqmpBackupChain
  *
+ * Returns the name of the persistent dirty bitmap that incremental backups
+ * copy from and clear, %NULL for a chain of disks that cannot hold one (raw
+ * images).
+ *
  * Returns: (nullable): the name of the persistent dirty bitmap that
  *   incremental backups copy from and clear, %NULL for a chain of disks
  *   that cannot hold one (raw images)
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_backup_chain_get_bitmap (AqmpBackupChain *self)
@@ -168,8 +199,13 @@ aqmp_backup_chain_get_bitmap (AqmpBackupChain *self)
  * aqmp_backup_chain_get_diff_bitmap:
  * @self: an #AqmpBackupChain
  *
+ * Returns the name of the persistent dirty bitmap that only the full backup
+ * clears, which differential backups copy from.
+ *
  * Returns: (nullable): the name of the persistent dirty bitmap that only
  *   the full backup clears, which differential backups copy from
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_backup_chain_get_diff_bitmap (AqmpBackupChain *self)
@@ -182,8 +218,13 @@ aqmp_backup_chain_get_diff_bitmap (AqmpBackupChain *self)
  * aqmp_backup_chain_is_open:
  * @self: an #AqmpBackupChain
  *
+ * Returns %TRUE while backups may be added to the chain (until a newer full
+ * backup of the machine starts another).
+ *
  * Returns: %TRUE while backups may be added to the chain (until a newer
  *   full backup of the machine starts another)
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_backup_chain_is_open (AqmpBackupChain *self)
@@ -196,7 +237,11 @@ aqmp_backup_chain_is_open (AqmpBackupChain *self)
  * aqmp_backup_chain_get_created:
  * @self: an #AqmpBackupChain
  *
+ * Returns when the chain was made, in microseconds since the epoch.
+ *
  * Returns: when the chain was made, in microseconds since the epoch
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_backup_chain_get_created (AqmpBackupChain *self)
@@ -225,8 +270,13 @@ aqmp_backup_chain_build (AqmpBackupChain *self, GVariantBuilder *builder)
  * aqmp_backup_chain_to_json:
  * @self: an #AqmpBackupChain
  *
+ * Returns the chain as JSON (`id`, `machine`, `name`, `directory`,
+ * `bitmap`, `diff-bitmap`, `open`, `created`).
+ *
  * Returns: (transfer full): the chain as JSON (`id`, `machine`, `name`,
  *   `directory`, `bitmap`, `diff-bitmap`, `open`, `created`)
+ *
+ * Since: 0.1
  */
 JsonObject *
 aqmp_backup_chain_to_json (AqmpBackupChain *self)
@@ -240,8 +290,13 @@ aqmp_backup_chain_to_json (AqmpBackupChain *self)
  * aqmp_backup_chain_to_variant:
  * @self: an #AqmpBackupChain
  *
+ * Returns the chain as an `a{sv}`, the keys of aqmp_backup_chain_to_json()
+ * without unknown values.
+ *
  * Returns: (transfer floating): the chain as an `a{sv}`, the keys of
  *   aqmp_backup_chain_to_json() without unknown values
+ *
+ * Since: 0.1
  */
 GVariant *
 aqmp_backup_chain_to_variant (AqmpBackupChain *self)
@@ -266,7 +321,11 @@ aqmp_backup_record_new_empty (void)
  * aqmp_backup_record_ref:
  * @self: an #AqmpBackupRecord
  *
+ * Takes a reference to @self.
+ *
  * Returns: (transfer full): @self
+ *
+ * Since: 0.1
  */
 AqmpBackupRecord *
 aqmp_backup_record_ref (AqmpBackupRecord *self)
@@ -279,6 +338,10 @@ aqmp_backup_record_ref (AqmpBackupRecord *self)
 /**
  * aqmp_backup_record_unref:
  * @self: (transfer full): an #AqmpBackupRecord
+ *
+ * Drops a reference to @self, freeing it with the last one.
+ *
+ * Since: 0.1
  */
 void
 aqmp_backup_record_unref (AqmpBackupRecord *self)
@@ -297,7 +360,11 @@ aqmp_backup_record_unref (AqmpBackupRecord *self)
  * aqmp_backup_record_get_id:
  * @self: an #AqmpBackupRecord
  *
+ * Returns the backup's id in the catalog (what `aqmp backup show` takes).
+ *
  * Returns: the backup's id in the catalog (what `aqmp backup show` takes)
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_backup_record_get_id (AqmpBackupRecord *self)
@@ -310,7 +377,11 @@ aqmp_backup_record_get_id (AqmpBackupRecord *self)
  * aqmp_backup_record_get_chain_id:
  * @self: an #AqmpBackupRecord
  *
+ * Returns the id of the backup's chain.
+ *
  * Returns: the id of the backup's chain
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_backup_record_get_chain_id (AqmpBackupRecord *self)
@@ -323,7 +394,11 @@ aqmp_backup_record_get_chain_id (AqmpBackupRecord *self)
  * aqmp_backup_record_get_machine:
  * @self: an #AqmpBackupRecord
  *
+ * Returns the machine the backup is of.
+ *
  * Returns: the machine the backup is of
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_backup_record_get_machine (AqmpBackupRecord *self)
@@ -336,7 +411,11 @@ aqmp_backup_record_get_machine (AqmpBackupRecord *self)
  * aqmp_backup_record_get_chain_name:
  * @self: an #AqmpBackupRecord
  *
+ * Returns the name of the backup's chain.
+ *
  * Returns: the name of the backup's chain
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_backup_record_get_chain_name (AqmpBackupRecord *self)
@@ -349,8 +428,13 @@ aqmp_backup_record_get_chain_name (AqmpBackupRecord *self)
  * aqmp_backup_record_get_parent_id:
  * @self: an #AqmpBackupRecord
  *
+ * Returns the id of the backup whose images back this one's, 0 for a full
+ * backup.
+ *
  * Returns: the id of the backup whose images back this one's, 0 for a
  *   full backup
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_backup_record_get_parent_id (AqmpBackupRecord *self)
@@ -363,7 +447,11 @@ aqmp_backup_record_get_parent_id (AqmpBackupRecord *self)
  * aqmp_backup_record_get_level:
  * @self: an #AqmpBackupRecord
  *
+ * Returns the level the backup ran at (never %AQMP_BACKUP_LEVEL_AUTO).
+ *
  * Returns: the level the backup ran at (never %AQMP_BACKUP_LEVEL_AUTO)
+ *
+ * Since: 0.1
  */
 AqmpBackupLevel
 aqmp_backup_record_get_level (AqmpBackupRecord *self)
@@ -376,7 +464,11 @@ aqmp_backup_record_get_level (AqmpBackupRecord *self)
  * aqmp_backup_record_get_requested_level:
  * @self: an #AqmpBackupRecord
  *
+ * Returns the level that was asked for.
+ *
  * Returns: the level that was asked for
+ *
+ * Since: 0.1
  */
 AqmpBackupLevel
 aqmp_backup_record_get_requested_level (AqmpBackupRecord *self)
@@ -389,8 +481,13 @@ aqmp_backup_record_get_requested_level (AqmpBackupRecord *self)
  * aqmp_backup_record_get_reason:
  * @self: an #AqmpBackupRecord
  *
+ * Returns why the level was chosen, when it was not the one asked for or
+ * "auto" chose it.
+ *
  * Returns: (nullable): why the level was chosen, when it was not the
  *   one asked for or "auto" chose it
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_backup_record_get_reason (AqmpBackupRecord *self)
@@ -403,7 +500,11 @@ aqmp_backup_record_get_reason (AqmpBackupRecord *self)
  * aqmp_backup_record_get_state:
  * @self: an #AqmpBackupRecord
  *
+ * Returns where the backup is.
+ *
  * Returns: where the backup is
+ *
+ * Since: 0.1
  */
 AqmpBackupState
 aqmp_backup_record_get_state (AqmpBackupRecord *self)
@@ -416,7 +517,11 @@ aqmp_backup_record_get_state (AqmpBackupRecord *self)
  * aqmp_backup_record_get_error:
  * @self: an #AqmpBackupRecord
  *
+ * Returns why the backup failed.
+ *
  * Returns: (nullable): why the backup failed
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_backup_record_get_error (AqmpBackupRecord *self)
@@ -429,8 +534,13 @@ aqmp_backup_record_get_error (AqmpBackupRecord *self)
  * aqmp_backup_record_is_quiesced:
  * @self: an #AqmpBackupRecord
  *
+ * Returns %TRUE if the guest's file systems were frozen while the backup
+ * started.
+ *
  * Returns: %TRUE if the guest's file systems were frozen while the
  *   backup started
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_backup_record_is_quiesced (AqmpBackupRecord *self)
@@ -443,7 +553,11 @@ aqmp_backup_record_is_quiesced (AqmpBackupRecord *self)
  * aqmp_backup_record_is_compressed:
  * @self: an #AqmpBackupRecord
  *
+ * Returns %TRUE if the images were written compressed.
+ *
  * Returns: %TRUE if the images were written compressed
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_backup_record_is_compressed (AqmpBackupRecord *self)
@@ -456,7 +570,11 @@ aqmp_backup_record_is_compressed (AqmpBackupRecord *self)
  * aqmp_backup_record_get_bytes:
  * @self: an #AqmpBackupRecord
  *
+ * Returns the bytes the backup's jobs copied.
+ *
  * Returns: the bytes the backup's jobs copied
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_backup_record_get_bytes (AqmpBackupRecord *self)
@@ -469,7 +587,11 @@ aqmp_backup_record_get_bytes (AqmpBackupRecord *self)
  * aqmp_backup_record_get_created:
  * @self: an #AqmpBackupRecord
  *
+ * Returns when the backup started, in microseconds since the epoch.
+ *
  * Returns: when the backup started, in microseconds since the epoch
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_backup_record_get_created (AqmpBackupRecord *self)
@@ -482,7 +604,11 @@ aqmp_backup_record_get_created (AqmpBackupRecord *self)
  * aqmp_backup_record_get_finished:
  * @self: an #AqmpBackupRecord
  *
+ * Returns when the backup ended, 0 while it runs.
+ *
  * Returns: when the backup ended, 0 while it runs
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_backup_record_get_finished (AqmpBackupRecord *self)
@@ -518,10 +644,16 @@ aqmp_backup_record_build (AqmpBackupRecord *self, GVariantBuilder *builder)
  * aqmp_backup_record_to_json:
  * @self: an #AqmpBackupRecord
  *
+ * Returns the backup as JSON (`id`, `chain`, `chain-name`, `machine`,
+ * `parent`, `level`, `requested-level`, `reason`, `state`, `error`,
+ * `quiesced`, `compressed`, `bytes`, `created`, `finished`).
+ *
  * Returns: (transfer full): the backup as JSON (`id`, `chain`,
  *   `chain-name`, `machine`, `parent`, `level`, `requested-level`,
  *   `reason`, `state`, `error`, `quiesced`, `compressed`, `bytes`,
  *   `created`, `finished`)
+ *
+ * Since: 0.1
  */
 JsonObject *
 aqmp_backup_record_to_json (AqmpBackupRecord *self)
@@ -535,8 +667,13 @@ aqmp_backup_record_to_json (AqmpBackupRecord *self)
  * aqmp_backup_record_to_variant:
  * @self: an #AqmpBackupRecord
  *
+ * Returns the backup as an `a{sv}`, the keys of
+ * aqmp_backup_record_to_json() without unknown values.
+ *
  * Returns: (transfer floating): the backup as an `a{sv}`, the keys of
  *   aqmp_backup_record_to_json() without unknown values
+ *
+ * Since: 0.1
  */
 GVariant *
 aqmp_backup_record_to_variant (AqmpBackupRecord *self)
@@ -561,7 +698,11 @@ aqmp_backup_image_new_empty (void)
  * aqmp_backup_image_ref:
  * @self: an #AqmpBackupImage
  *
+ * Takes a reference to @self.
+ *
  * Returns: (transfer full): @self
+ *
+ * Since: 0.1
  */
 AqmpBackupImage *
 aqmp_backup_image_ref (AqmpBackupImage *self)
@@ -574,6 +715,10 @@ aqmp_backup_image_ref (AqmpBackupImage *self)
 /**
  * aqmp_backup_image_unref:
  * @self: (transfer full): an #AqmpBackupImage
+ *
+ * Drops a reference to @self, freeing it with the last one.
+ *
+ * Since: 0.1
  */
 void
 aqmp_backup_image_unref (AqmpBackupImage *self)
@@ -596,7 +741,11 @@ aqmp_backup_image_unref (AqmpBackupImage *self)
  * aqmp_backup_image_get_id:
  * @self: an #AqmpBackupImage
  *
+ * Returns the image's id in the catalog.
+ *
  * Returns: the image's id in the catalog
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_backup_image_get_id (AqmpBackupImage *self)
@@ -609,7 +758,11 @@ aqmp_backup_image_get_id (AqmpBackupImage *self)
  * aqmp_backup_image_get_backup_id:
  * @self: an #AqmpBackupImage
  *
+ * Returns the id of the backup the image belongs to.
+ *
  * Returns: the id of the backup the image belongs to
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_backup_image_get_backup_id (AqmpBackupImage *self)
@@ -622,7 +775,11 @@ aqmp_backup_image_get_backup_id (AqmpBackupImage *self)
  * aqmp_backup_image_get_disk:
  * @self: an #AqmpBackupImage
  *
+ * Returns the disk (the block node's name in QEMU).
+ *
  * Returns: the disk (the block node's name in QEMU)
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_backup_image_get_disk (AqmpBackupImage *self)
@@ -635,7 +792,11 @@ aqmp_backup_image_get_disk (AqmpBackupImage *self)
  * aqmp_backup_image_get_path:
  * @self: an #AqmpBackupImage
  *
+ * Returns the image file.
+ *
  * Returns: (type filename): the image file
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_backup_image_get_path (AqmpBackupImage *self)
@@ -648,8 +809,13 @@ aqmp_backup_image_get_path (AqmpBackupImage *self)
  * aqmp_backup_image_get_backing_id:
  * @self: an #AqmpBackupImage
  *
+ * Returns the id of the image this one's backing file is, 0 for the image
+ * of a full backup.
+ *
  * Returns: the id of the image this one's backing file is, 0 for the
  *   image of a full backup
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_backup_image_get_backing_id (AqmpBackupImage *self)
@@ -662,7 +828,11 @@ aqmp_backup_image_get_backing_id (AqmpBackupImage *self)
  * aqmp_backup_image_get_backing_path:
  * @self: an #AqmpBackupImage
  *
+ * Returns the backing image's file.
+ *
  * Returns: (nullable) (type filename): the backing image's file
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_backup_image_get_backing_path (AqmpBackupImage *self)
@@ -675,7 +845,11 @@ aqmp_backup_image_get_backing_path (AqmpBackupImage *self)
  * aqmp_backup_image_get_virtual_size:
  * @self: an #AqmpBackupImage
  *
+ * Returns the disk's size as the guest sees it, in bytes.
+ *
  * Returns: the disk's size as the guest sees it, in bytes
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_backup_image_get_virtual_size (AqmpBackupImage *self)
@@ -688,7 +862,11 @@ aqmp_backup_image_get_virtual_size (AqmpBackupImage *self)
  * aqmp_backup_image_get_size:
  * @self: an #AqmpBackupImage
  *
+ * Returns the image file's size in bytes, 0 while not known.
+ *
  * Returns: the image file's size in bytes, 0 while not known
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_backup_image_get_size (AqmpBackupImage *self)
@@ -701,8 +879,13 @@ aqmp_backup_image_get_size (AqmpBackupImage *self)
  * aqmp_backup_image_get_bitmap:
  * @self: an #AqmpBackupImage
  *
+ * Returns the dirty bitmap the image's job copied from (%NULL for a full
+ * backup).
+ *
  * Returns: (nullable): the dirty bitmap the image's job copied from
  *   (%NULL for a full backup)
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_backup_image_get_bitmap (AqmpBackupImage *self)
@@ -715,8 +898,13 @@ aqmp_backup_image_get_bitmap (AqmpBackupImage *self)
  * aqmp_backup_image_get_checksum:
  * @self: an #AqmpBackupImage
  *
+ * Returns `sha256:` and the hex SHA-256 of the image file once written,
+ * which verify checks.
+ *
  * Returns: (nullable): `sha256:` and the hex SHA-256 of the image file
  *   once written, which verify checks
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_backup_image_get_checksum (AqmpBackupImage *self)
@@ -729,8 +917,12 @@ aqmp_backup_image_get_checksum (AqmpBackupImage *self)
  * aqmp_backup_image_get_job_id:
  * @self: an #AqmpBackupImage
  *
+ * Returns the QEMU job-id of the backup job that wrote the image.
+ *
  * Returns: (nullable): the QEMU job-id of the backup job that wrote the
  *   image
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_backup_image_get_job_id (AqmpBackupImage *self)
@@ -762,9 +954,14 @@ aqmp_backup_image_build (AqmpBackupImage *self, GVariantBuilder *builder)
  * aqmp_backup_image_to_json:
  * @self: an #AqmpBackupImage
  *
+ * Returns the image as JSON (`id`, `backup`, `disk`, `path`, `backing`,
+ * `backing-path`, `virtual-size`, `size`, `bitmap`, `checksum`, `job-id`).
+ *
  * Returns: (transfer full): the image as JSON (`id`, `backup`, `disk`,
  *   `path`, `backing`, `backing-path`, `virtual-size`, `size`, `bitmap`,
  *   `checksum`, `job-id`)
+ *
+ * Since: 0.1
  */
 JsonObject *
 aqmp_backup_image_to_json (AqmpBackupImage *self)
@@ -778,8 +975,13 @@ aqmp_backup_image_to_json (AqmpBackupImage *self)
  * aqmp_backup_image_to_variant:
  * @self: an #AqmpBackupImage
  *
+ * Returns the image as an `a{sv}`, the keys of aqmp_backup_image_to_json()
+ * without unknown values.
+ *
  * Returns: (transfer floating): the image as an `a{sv}`, the keys of
  *   aqmp_backup_image_to_json() without unknown values
+ *
+ * Since: 0.1
  */
 GVariant *
 aqmp_backup_image_to_variant (AqmpBackupImage *self)

@@ -16,8 +16,30 @@ G_BEGIN_DECLS
 #define AQMP_TYPE_BACKUP_RECORD (aqmp_backup_record_get_type ())
 #define AQMP_TYPE_BACKUP_IMAGE (aqmp_backup_image_get_type ())
 
+/**
+ * AqmpBackupChain:
+ *
+ * A chain of backups as the catalog has it: a full backup and the
+ * incremental and differential ones on it.
+ *
+ * Since: 0.1
+ */
 typedef struct _AqmpBackupChain AqmpBackupChain;
+/**
+ * AqmpBackupRecord:
+ *
+ * One backup as the catalog has it.
+ *
+ * Since: 0.1
+ */
 typedef struct _AqmpBackupRecord AqmpBackupRecord;
+/**
+ * AqmpBackupImage:
+ *
+ * One image of a backup as the catalog has it: one disk's target.
+ *
+ * Since: 0.1
+ */
 typedef struct _AqmpBackupImage AqmpBackupImage;
 
 /* a chain: one full backup and the backups built on it */

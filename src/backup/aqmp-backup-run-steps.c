@@ -133,8 +133,11 @@ aqmp_backup_run_new_chain (AqmpBackupRun *self, AqmpBackupPlan *plan, GError **e
   return aqmp_backup_catalog_add_chain (self->catalog, chain, error) != 0;
 }
 
+static gboolean aqmp_backup_run_prepare_disk (AqmpBackupRun *self, AqmpBackupPlan *plan, guint index,
+                                              GError **error);
+
 static gboolean
-aqmp_backup_run_record (AqmpBackupRun *self, AqmpBackupPlan *plan, GError **error)
+aqmp_backup_run_record_rows (AqmpBackupRun *self, AqmpBackupPlan *plan, GError **error)
 {
   g_autoptr(AqmpBackupRecord) backup = aqmp_backup_record_new_empty ();
 
@@ -151,13 +154,31 @@ aqmp_backup_run_record (AqmpBackupRun *self, AqmpBackupPlan *plan, GError **erro
   if (aqmp_backup_catalog_add_backup (self->catalog, backup, error) == 0)
     return FALSE;
   aqmp_backup_run_set_backup_id (self, backup->id);
+  for (guint i = 0; i < plan->disks->len; i++)
+    if (!aqmp_backup_run_prepare_disk (self, plan, i, error))
+      return FALSE;
   return TRUE;
+}
+
+/* the backup, its chain when new, and its images, recorded in one
+ * transaction before QEMU is asked for anything: a crash from here on
+ * leaves a running backup that reconcile settles */
+static gboolean
+aqmp_backup_run_record (AqmpBackupRun *self, AqmpBackupPlan *plan, GError **error)
+{
+  if (!aqmp_backup_catalog_begin (self->catalog, error))
+    return FALSE;
+  if (!aqmp_backup_run_record_rows (self, plan, error))
+    {
+      aqmp_backup_catalog_rollback (self->catalog);
+      return FALSE;
+    }
+  return aqmp_backup_catalog_commit (self->catalog, error);
 }
 
 /* the disk's image row, path and node names; its backing image */
 static gboolean
-aqmp_backup_run_prepare_disk (AqmpBackupRun *self, AqmpBackupPlan *plan, guint index, gchar **backing,
-                              GError **error)
+aqmp_backup_run_prepare_disk (AqmpBackupRun *self, AqmpBackupPlan *plan, guint index, GError **error)
 {
   AqmpBackupDisk *disk = g_ptr_array_index (plan->disks, index);
   g_autoptr(GDateTime) now = g_date_time_new_now_local ();
@@ -186,7 +207,7 @@ aqmp_backup_run_prepare_disk (AqmpBackupRun *self, AqmpBackupPlan *plan, guint i
       if (parent == NULL)
         return FALSE;
       image->backing_id = parent->id;
-      *backing = g_path_get_basename (parent->path);
+      disk->backing = g_path_get_basename (parent->path);
     }
   image->backup_id = self->backup_id;
   image->disk = g_strdup (disk->disk);
@@ -207,12 +228,9 @@ aqmp_backup_run_make_targets (AqmpBackupRun *self, AqmpBackupPlan *plan, GCancel
 {
   for (guint i = 0; i < plan->disks->len; i++)
     {
-      g_autofree gchar *backing = NULL;
+      AqmpBackupDisk *disk = g_ptr_array_index (plan->disks, i);
 
-      if (!aqmp_backup_run_prepare_disk (self, plan, i, &backing, error))
-        return FALSE;
-      if (!aqmp_backup_target_create (self->runner, self->catalog, self->backup_id,
-                                      g_ptr_array_index (plan->disks, i), backing,
+      if (!aqmp_backup_target_create (self->runner, self->catalog, self->backup_id, disk, disk->backing,
                                       aqmp_backup_options_get_started_by_uid (self->options), cancellable, error))
         return FALSE;
     }
@@ -390,7 +408,8 @@ aqmp_backup_run_wait (AqmpBackupRun *self, GPtrArray *jobs, GCancellable *cancel
 }
 
 /* a new chain is complete: the machine's older chains take no more
- * backups, and their bitmaps, which would only cost writes, go */
+ * backups (aqmp_backup_run_finish() closes them), and their bitmaps,
+ * which would only cost writes, go */
 static gboolean
 aqmp_backup_run_retire_chains (AqmpBackupRun *self, AqmpBackupPlan *plan, GError **error)
 {
@@ -414,39 +433,82 @@ aqmp_backup_run_retire_chains (AqmpBackupRun *self, AqmpBackupPlan *plan, GError
             aqmp_backup_bitmap_remove (client, disk->disk, chain->diff_bitmap, NULL);
         }
     }
-  return aqmp_backup_catalog_close_chains (self->catalog, plan->chain->machine, plan->chain->id, error);
+  return TRUE;
 }
 
 /* the outcome of a completed backup: each image's size and checksum once
- * QEMU closed it, and for a full backup, the older chains closed and
- * their bitmaps (which nothing needs any more) removed */
+ * QEMU closed it (the images hashed in parallel), and for a full backup,
+ * the older chains' bitmaps (which nothing needs any more) removed. The
+ * catalog learns it all in aqmp_backup_run_finish(). */
 static gboolean
 aqmp_backup_run_complete (AqmpBackupRun *self, AqmpBackupPlan *plan, GCancellable *cancellable, GError **error)
 {
   AqmpClient *client = aqmp_job_runner_get_client (self->runner);
+  g_autofree AqmpBackupChecksumFile *sums = g_new0 (AqmpBackupChecksumFile, plan->disks->len);
 
   for (guint i = 0; i < plan->disks->len; i++)
     {
       AqmpBackupDisk *disk = g_ptr_array_index (plan->disks, i);
       GStatBuf st;
 
-      g_autoptr(GError) local_error = NULL;
-
       aqmp_backup_target_release (client, disk);
       if (g_stat (disk->path, &st) == 0)
         disk->image->size = st.st_size;
+      sums[i].path = disk->path;
+    }
+  aqmp_backup_checksum_files (sums, plan->disks->len, NULL);
+  for (guint i = 0; i < plan->disks->len; i++)
+    {
+      AqmpBackupDisk *disk = g_ptr_array_index (plan->disks, i);
+
       /* the jobs completed and cleared the bitmap: the image is part of
        * the chain whatever happens here, only without a checksum (the
        * files may be where this process cannot read them) */
-      disk->image->checksum = aqmp_backup_file_checksum (disk->path, NULL, &local_error);
-      if (disk->image->checksum == NULL)
-        g_warning ("No checksum of %s: %s", disk->path, local_error->message);
-      if (!aqmp_backup_catalog_update_image (self->catalog, disk->image, error))
-        return FALSE;
+      if (sums[i].checksum == NULL)
+        g_warning ("No checksum of %s: %s", disk->path, sums[i].error->message);
+      disk->image->checksum = g_steal_pointer (&sums[i].checksum);
+      aqmp_backup_checksum_file_clear (&sums[i]);
     }
   if (!plan->new_chain)
     return TRUE;
   return aqmp_backup_run_retire_chains (self, plan, error);
+}
+
+static gboolean
+aqmp_backup_run_finish_rows (AqmpBackupRun *self, AqmpBackupPlan *plan, AqmpBackupState state,
+                             const gchar *message, gint64 bytes, GError **error)
+{
+  for (guint i = 0; state == AQMP_BACKUP_STATE_COMPLETED && i < plan->disks->len; i++)
+    {
+      AqmpBackupDisk *disk = g_ptr_array_index (plan->disks, i);
+      if (!aqmp_backup_catalog_update_image (self->catalog, disk->image, error))
+        return FALSE;
+    }
+  if (plan->new_chain && state == AQMP_BACKUP_STATE_COMPLETED &&
+      !aqmp_backup_catalog_close_chains (self->catalog, plan->chain->machine, plan->chain->id, error))
+    return FALSE;
+  if (plan->new_chain && state != AQMP_BACKUP_STATE_COMPLETED &&
+      !aqmp_backup_catalog_set_chain_state (self->catalog, plan->chain->id, "failed", error))
+    return FALSE;
+  return aqmp_backup_catalog_finish_backup (self->catalog, self->backup_id, state, message, bytes, error);
+}
+
+/* the backup's end in one transaction: a completed backup's images
+ * (sizes, checksums), the older chains closed or the new chain failed,
+ * and the backup's state; so a backup is never completed without its
+ * images recorded */
+static gboolean
+aqmp_backup_run_finish (AqmpBackupRun *self, AqmpBackupPlan *plan, AqmpBackupState state, const gchar *message,
+                        gint64 bytes, GError **error)
+{
+  if (!aqmp_backup_catalog_begin (self->catalog, error))
+    return FALSE;
+  if (!aqmp_backup_run_finish_rows (self, plan, state, message, bytes, error))
+    {
+      aqmp_backup_catalog_rollback (self->catalog);
+      return FALSE;
+    }
+  return aqmp_backup_catalog_commit (self->catalog, error);
 }
 
 static void
@@ -467,8 +529,6 @@ aqmp_backup_run_discard (AqmpBackupRun *self, AqmpBackupPlan *plan)
       if (disk->file_created && disk->path != NULL)
         g_unlink (disk->path);
     }
-  if (plan->new_chain && plan->chain != NULL && plan->chain->id != 0)
-    aqmp_backup_catalog_set_chain_state (self->catalog, plan->chain->id, "failed", NULL);
 }
 
 static gint64
@@ -536,9 +596,8 @@ aqmp_backup_run_execute (AqmpBackupRun *self, GCancellable *cancellable, GError 
       state = cancelled ? AQMP_BACKUP_STATE_CANCELLED : AQMP_BACKUP_STATE_FAILED;
       aqmp_backup_run_discard (self, &plan);
     }
-  if (!aqmp_backup_catalog_finish_backup (self->catalog, self->backup_id, state,
-                                          local_error != NULL ? local_error->message : NULL,
-                                          aqmp_backup_run_bytes (jobs), local_error != NULL ? NULL : error))
+  if (!aqmp_backup_run_finish (self, &plan, state, local_error != NULL ? local_error->message : NULL,
+                               aqmp_backup_run_bytes (jobs), local_error != NULL ? NULL : error))
     return NULL;
   if (local_error != NULL)
     {
@@ -575,6 +634,8 @@ aqmp_backup_run_claim (AqmpBackupRun *self, GError **error)
  *
  * Returns: (transfer full) (nullable): the completed backup, or %NULL
  *   with @error set
+ *
+ * Since: 0.1
  */
 AqmpBackupRecord *
 aqmp_backup_run_run_sync (AqmpBackupRun *self, GCancellable *cancellable, GError **error)
@@ -609,6 +670,8 @@ aqmp_backup_run_thread (GTask *task, gpointer source, gpointer task_data, GCance
  *
  * Runs the backup on a worker thread; the thread that runs the client's
  * context must keep running it meanwhile.
+ *
+ * Since: 0.1
  */
 void
 aqmp_backup_run_run_async (AqmpBackupRun *self, GCancellable *cancellable, GAsyncReadyCallback callback,
@@ -638,8 +701,12 @@ aqmp_backup_run_run_async (AqmpBackupRun *self, GCancellable *cancellable, GAsyn
  * @result: the result given to the callback
  * @error: return location for an error
  *
+ * Finishes aqmp_backup_run_run_async().
+ *
  * Returns: (transfer full) (nullable): the completed backup, or %NULL
  *   with @error set
+ *
+ * Since: 0.1
  */
 AqmpBackupRecord *
 aqmp_backup_run_run_finish (AqmpBackupRun *self, GAsyncResult *result, GError **error)

@@ -124,6 +124,8 @@ aqmp_backup_run_class_init (AqmpBackupRunClass *klass)
    *
    * The level the run runs at, once it decided (for "auto", full or
    * incremental).
+   *
+   * Since: 0.1
    */
   props[PROP_LEVEL] = g_param_spec_enum ("level", NULL, NULL, AQMP_TYPE_BACKUP_LEVEL, AQMP_BACKUP_LEVEL_AUTO,
                                          G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
@@ -131,6 +133,8 @@ aqmp_backup_run_class_init (AqmpBackupRunClass *klass)
    * AqmpBackupRun:reason:
    *
    * Why the run chose its level, when "auto" chose it.
+   *
+   * Since: 0.1
    */
   props[PROP_REASON] = g_param_spec_string ("reason", NULL, NULL, NULL,
                                             G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
@@ -138,6 +142,8 @@ aqmp_backup_run_class_init (AqmpBackupRunClass *klass)
    * AqmpBackupRun:backup-id:
    *
    * The backup's id in the catalog once recorded, 0 before.
+   *
+   * Since: 0.1
    */
   props[PROP_BACKUP_ID] = g_param_spec_int64 ("backup-id", NULL, NULL, 0, G_MAXINT64, 0,
                                               G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
@@ -145,6 +151,8 @@ aqmp_backup_run_class_init (AqmpBackupRunClass *klass)
    * AqmpBackupRun:current-progress:
    *
    * Bytes the backup jobs of all disks copied so far.
+   *
+   * Since: 0.1
    */
   props[PROP_CURRENT_PROGRESS] = g_param_spec_int64 ("current-progress", NULL, NULL, 0, G_MAXINT64, 0,
                                                      G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
@@ -153,6 +161,8 @@ aqmp_backup_run_class_init (AqmpBackupRunClass *klass)
    *
    * Bytes the backup jobs of all disks copy in all, as QEMU knows it so
    * far.
+   *
+   * Since: 0.1
    */
   props[PROP_TOTAL_PROGRESS] = g_param_spec_int64 ("total-progress", NULL, NULL, 0, G_MAXINT64, 0,
                                                    G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
@@ -161,6 +171,8 @@ aqmp_backup_run_class_init (AqmpBackupRunClass *klass)
    *
    * %TRUE once the run was cancelled and QEMU accepted the cancel of
    * every job still running; the run then waits for them to end.
+   *
+   * Since: 0.1
    */
   props[PROP_CANCELLING] = g_param_spec_boolean ("cancelling", NULL, NULL, FALSE,
                                                  G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY);
@@ -182,7 +194,11 @@ aqmp_backup_run_init (AqmpBackupRun *self)
  * @options: what to back up, and how (the run keeps a reference; change
  *   them no more)
  *
+ * Creates a new run, to run once.
+ *
  * Returns: (transfer full): a new run, to run once
+ *
+ * Since: 0.1
  */
 AqmpBackupRun *
 aqmp_backup_run_new (AqmpJobRunner *runner, AqmpBackupCatalog *catalog, AqmpBackupOptions *options)
@@ -204,7 +220,11 @@ aqmp_backup_run_new (AqmpJobRunner *runner, AqmpBackupCatalog *catalog, AqmpBack
  * aqmp_backup_run_get_runner:
  * @self: an #AqmpBackupRun
  *
+ * Returns the job runner.
+ *
  * Returns: (transfer none): the job runner
+ *
+ * Since: 0.1
  */
 AqmpJobRunner *
 aqmp_backup_run_get_runner (AqmpBackupRun *self)
@@ -217,7 +237,11 @@ aqmp_backup_run_get_runner (AqmpBackupRun *self)
  * aqmp_backup_run_get_catalog:
  * @self: an #AqmpBackupRun
  *
+ * Returns the catalog.
+ *
  * Returns: (transfer none): the catalog
+ *
+ * Since: 0.1
  */
 AqmpBackupCatalog *
 aqmp_backup_run_get_catalog (AqmpBackupRun *self)
@@ -230,7 +254,11 @@ aqmp_backup_run_get_catalog (AqmpBackupRun *self)
  * aqmp_backup_run_get_options:
  * @self: an #AqmpBackupRun
  *
+ * Returns the options.
+ *
  * Returns: (transfer none): the options
+ *
+ * Since: 0.1
  */
 AqmpBackupOptions *
 aqmp_backup_run_get_options (AqmpBackupRun *self)
@@ -243,8 +271,13 @@ aqmp_backup_run_get_options (AqmpBackupRun *self)
  * aqmp_backup_run_get_level:
  * @self: an #AqmpBackupRun
  *
+ * Returns the level the run runs at, %AQMP_BACKUP_LEVEL_AUTO until it
+ * decided.
+ *
  * Returns: the level the run runs at, %AQMP_BACKUP_LEVEL_AUTO until it
  *   decided
+ *
+ * Since: 0.1
  */
 AqmpBackupLevel
 aqmp_backup_run_get_level (AqmpBackupRun *self)
@@ -257,7 +290,11 @@ aqmp_backup_run_get_level (AqmpBackupRun *self)
  * aqmp_backup_run_get_reason:
  * @self: an #AqmpBackupRun
  *
+ * Returns why "auto" chose the level it did.
+ *
  * Returns: (nullable): why "auto" chose the level it did
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_backup_run_get_reason (AqmpBackupRun *self)
@@ -270,7 +307,11 @@ aqmp_backup_run_get_reason (AqmpBackupRun *self)
  * aqmp_backup_run_get_backup_id:
  * @self: an #AqmpBackupRun
  *
+ * Returns the backup's id in the catalog, 0 until it is recorded.
+ *
  * Returns: the backup's id in the catalog, 0 until it is recorded
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_backup_run_get_backup_id (AqmpBackupRun *self)
@@ -283,7 +324,11 @@ aqmp_backup_run_get_backup_id (AqmpBackupRun *self)
  * aqmp_backup_run_get_current_progress:
  * @self: an #AqmpBackupRun
  *
+ * Returns the bytes copied so far, over all disks.
+ *
  * Returns: the bytes copied so far, over all disks
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_backup_run_get_current_progress (AqmpBackupRun *self)
@@ -301,7 +346,11 @@ aqmp_backup_run_get_current_progress (AqmpBackupRun *self)
  * aqmp_backup_run_get_total_progress:
  * @self: an #AqmpBackupRun
  *
+ * Returns the bytes to copy, over all disks.
+ *
  * Returns: the bytes to copy, over all disks
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_backup_run_get_total_progress (AqmpBackupRun *self)
@@ -319,8 +368,12 @@ aqmp_backup_run_get_total_progress (AqmpBackupRun *self)
  * aqmp_backup_run_get_jobs:
  * @self: an #AqmpBackupRun
  *
+ * Returns the backup jobs, one per disk, once started.
+ *
  * Returns: (transfer container) (element-type AqmpJob): the backup jobs,
  *   one per disk, once started
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_backup_run_get_jobs (AqmpBackupRun *self)
@@ -405,9 +458,14 @@ aqmp_backup_run_set_cancelling (AqmpBackupRun *self)
  * aqmp_backup_run_is_cancelling:
  * @self: an #AqmpBackupRun
  *
+ * Returns %TRUE once the run's cancellable was cancelled and QEMU accepted
+ * the cancel of each job still running (see #AqmpBackupRun:cancelling).
+ *
  * Returns: %TRUE once the run's cancellable was cancelled and QEMU
  *   accepted the cancel of each job still running (see
  *   #AqmpBackupRun:cancelling)
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_backup_run_is_cancelling (AqmpBackupRun *self)

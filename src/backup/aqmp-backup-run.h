@@ -13,6 +13,13 @@
 G_BEGIN_DECLS
 
 #define AQMP_TYPE_BACKUP_RUN (aqmp_backup_run_get_type ())
+/**
+ * AqmpBackupRun:
+ *
+ * One backup of a machine's disks, from its plan to its outcome.
+ *
+ * Since: 0.1
+ */
 G_DECLARE_FINAL_TYPE (AqmpBackupRun, aqmp_backup_run, AQMP, BACKUP_RUN, GObject)
 
 AqmpBackupRun     *aqmp_backup_run_new                (AqmpJobRunner      *runner,

@@ -27,6 +27,7 @@ aqmp_backup_disk_free (AqmpBackupDisk *disk)
   g_free (disk->path);
   g_free (disk->file_node);
   g_free (disk->target_node);
+  g_free (disk->backing);
   g_clear_pointer (&disk->image, aqmp_backup_image_unref);
   g_clear_object (&disk->job);
   g_free (disk);
@@ -202,6 +203,11 @@ aqmp_backup_create_job (AqmpJobRunner *runner, AqmpBackupCatalog *catalog, gint6
   g_autoptr(GPtrArray) jobs = NULL;
   AqmpJob *job;
 
+  /* blockdev-create's job-id is mandatory in QEMU's schema: a client that
+   * checks commands against it (aqmpd's does) refuses one without */
+  g_autofree gchar *job_id = g_strdup_printf ("%s-create", disk->target_node);
+
+  json_object_set_string_member (arguments, "job-id", job_id);
   json_object_set_object_member (arguments, "options", json_object_ref (options));
   jobs = aqmp_job_runner_start_full_sync (runner, "blockdev-create", arguments, AQMP_JOB_START_FLAGS_NONE, uid,
                                           cancellable, error);

@@ -6,9 +6,9 @@
 
 #include "aqmp-cli.h"
 #include "aqmp-backup-progress.h"
+#include "aqmp-job-progress.h"
 
 #define REDRAW_INTERVAL_US (G_USEC_PER_SEC / 10)
-#define BAR_WIDTH 30
 
 struct _AqmpBackupProgress {
   gboolean bar;              /* a terminal, and no --json */
@@ -89,7 +89,7 @@ aqmp_backup_progress_disk (AqmpBackupProgress *self, AqmpJob *job, AqmpBackupCat
 
 /* a line per disk under the bar, when there are several: "  disk0 [###---]  50%" */
 static void
-aqmp_backup_progress_append_disks (AqmpBackupProgress *self, GString *line)
+aqmp_backup_progress_append_disks (AqmpBackupProgress *self, GString *line, guint columns)
 {
   g_autoptr(GPtrArray) jobs = aqmp_backup_run_get_jobs (self->run);
 
@@ -101,12 +101,13 @@ aqmp_backup_progress_append_disks (AqmpBackupProgress *self, GString *line)
       const gchar *disk = aqmp_backup_progress_disk (self, job, aqmp_backup_run_get_catalog (self->run));
       gint64 total = aqmp_job_get_total_progress (job);
       gdouble fraction = total > 0 ? (gdouble) aqmp_job_get_current_progress (job) / total : 0;
-      guint filled = (guint) (fraction * BAR_WIDTH);
+      g_autofree gchar *name = g_strdup_printf ("  %-12s", disk != NULL ? disk : aqmp_job_get_id (job));
+      g_autofree gchar *pct = g_strdup_printf (" %3d%%", (gint) (fraction * 100));
+      const gchar *texts[] = { pct };
+      const guint priorities[] = { 1 };
+      g_autofree gchar *fitted = aqmp_job_progress_fit (name, fraction, texts, priorities, 1, columns);
 
-      g_string_append_printf (line, "\n\033[K  %-12s [", disk != NULL ? disk : aqmp_job_get_id (job));
-      for (guint j = 0; j < BAR_WIDTH; j++)
-        g_string_append (line, j < filled ? "#" : "-");
-      g_string_append_printf (line, "] %3d%%", (gint) (fraction * 100));
+      g_string_append_printf (line, "\n\033[K%s", fitted);
     }
   self->disk_lines = jobs->len;
 }
@@ -122,22 +123,29 @@ aqmp_backup_progress_draw (AqmpBackupProgress *self, gint64 current, gint64 tota
                                                G_FORMAT_SIZE_IEC_UNITS);
   g_autofree gchar *eta = aqmp_backup_progress_eta (self, current, total);
   gdouble fraction = total > 0 ? (gdouble) current / total : 0;
-  guint filled = (guint) (fraction * BAR_WIDTH);
+  /* asked at each draw: a resized terminal is fitted at the next one */
+  guint columns = aqmp_job_progress_query_columns ();
+  /* the percentage matters most, then the ETA, the bytes, the rate */
+  const guint priorities[] = { 4, 2, 1, 3 };
+  g_autofree gchar *name = NULL;
+  g_autofree gchar *pct = g_strdup_printf (" %3d%%", (gint) (fraction * 100));
+  g_autofree gchar *bytes = g_strdup_printf ("  %s/%s", done, all);
+  g_autofree gchar *speed = g_strdup_printf ("  %s/s", rate);
+  /* TRANSLATORS: estimated time left in a progress bar */
+  g_autofree gchar *left = final ? g_strdup ("") : g_strdup_printf (_("  ETA %s"), eta);
+  const gchar *texts[] = { pct, bytes, speed, left };
+  g_autofree gchar *fitted = NULL;
 
+  /* TRANSLATORS: the start of the progress bar: a backup's id and level */
+  name = g_strdup_printf (_("backup %lld %s"), (long long) aqmp_backup_run_get_backup_id (self->run),
+                          aqmp_backup_level_to_string (aqmp_backup_run_get_level (self->run)));
+  fitted = aqmp_job_progress_fit (name, fraction, texts, priorities, G_N_ELEMENTS (texts), columns);
   /* back up to the bar's line, over the disks' lines */
   if (self->disk_lines > 0)
     g_string_append_printf (line, "\033[%uA", self->disk_lines);
   g_string_append (line, "\r\033[K");
-  /* TRANSLATORS: the start of the progress bar: a backup's id and level */
-  g_string_append_printf (line, _("backup %lld %s ["), (long long) aqmp_backup_run_get_backup_id (self->run),
-                          aqmp_backup_level_to_string (aqmp_backup_run_get_level (self->run)));
-  for (guint i = 0; i < BAR_WIDTH; i++)
-    g_string_append (line, i < filled ? "#" : "-");
-  g_string_append_printf (line, "] %3d%%  %s/%s  %s/s", (gint) (fraction * 100), done, all, rate);
-  if (!final)
-    /* TRANSLATORS: estimated time left in a progress bar */
-    g_string_append_printf (line, _("  ETA %s"), eta);
-  aqmp_backup_progress_append_disks (self, line);
+  g_string_append (line, fitted);
+  aqmp_backup_progress_append_disks (self, line, columns);
   fputs (line->str, stdout);
   fflush (stdout);
   self->bar_shown = TRUE;

@@ -113,11 +113,8 @@ aqmp_cli_load_schema (AqmpCliOptions *options, const gchar *where)
     }
   client = aqmp_client_new ();
   aqmp_cli_setup (options, client);
-  if (!aqmp_client_connect_sync (client, where, NULL, &error))
-    {
-      aqmp_cli_error ("%s", error->message);
-      return NULL;
-    }
+  if (!aqmp_cli_connect_sync (client, where))
+    return NULL;
   cache = aqmp_schema_cache_new (NULL);
   schema = aqmp_schema_load_sync (client, cache, NULL, &error);
   if (schema == NULL)

@@ -32,6 +32,7 @@ typedef struct {
   gboolean compact;
   gboolean debug;
   gboolean json;
+  gboolean hmp;                /* exec -H: the command is an HMP line */
 } AqmpCliOptions;
 
 gboolean  aqmp_cli_parse_options  (AqmpCliOptions  *options,
@@ -65,6 +66,52 @@ void      aqmp_cli_report_plugin_failures (AqmpPluginLoader *loader);
 void      aqmp_cli_report_plugin_missing (AqmpPluginLoader *loader,
                                    const GError    *error,
                                    const gchar     *hint);
+
+/* waits the tool names (aqmp-cli-wait.c) */
+#define AQMP_CLI_QUICK_TIMEOUT_MS 10000
+
+gboolean  aqmp_cli_command_is_quick  (const gchar     *command);
+guint     aqmp_cli_command_timeout_ms (AqmpCliOptions *options,
+                                      const gchar     *command);
+void      aqmp_cli_announce_connect  (AqmpClient      *client,
+                                      const gchar     *address);
+GSource  *aqmp_cli_announce_pending  (const gchar     *address,
+                                      const gchar     *command);
+void      aqmp_cli_pending_clear     (GSource        **source);
+gchar    *aqmp_cli_describe_connect_failure (const gchar  *address,
+                                             const GError *error,
+                                             gboolean      agent);
+void      aqmp_cli_report_connect_failure (const gchar   *address,
+                                           const GError  *error,
+                                           gboolean       agent);
+void      aqmp_cli_report_client_failure (AqmpClient *client,
+                                          const GError *error);
+gboolean  aqmp_cli_connect_sync      (AqmpClient      *client,
+                                      const gchar     *address);
+gboolean  aqmp_cli_hmp_failed        (const gchar     *text);
+
+/* commands with subcommands (aqmp-cli-subcommand.c) */
+typedef struct {
+  const gchar *verb;
+  GCallback func;              /* the command's own function type */
+} AqmpCliSubcommand;
+
+gboolean  aqmp_cli_parse_subcommand (AqmpCliOptions      *options,
+                                     const gchar         *command,
+                                     const gchar         *verb,
+                                     const GOptionEntry  *shared,
+                                     const gchar         *parameters,
+                                     const gchar         *description,
+                                     const GOptionEntry  *own,
+                                     gint                *argc,
+                                     gchar             ***argv,
+                                     gint                *exit_code);
+GCallback aqmp_cli_find_subcommand  (const AqmpCliSubcommand *subcommands,
+                                     guint                    n_subcommands,
+                                     gint                     argc,
+                                     gchar                  **argv,
+                                     void                   (*usage) (void),
+                                     gint                    *exit_code);
 
 typedef struct _AqmpCliValidate AqmpCliValidate;
 

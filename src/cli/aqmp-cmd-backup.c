@@ -70,14 +70,9 @@ aqmp_backup_cmd_parse (AqmpBackupCmd *self, const gchar *verb, const gchar *para
     N_("The job store that holds the catalog (default: $XDG_STATE_HOME/aqmp/jobs.db)"),
     N_("PATH")
   };
-  g_autoptr(GArray) entries = g_array_new (TRUE, TRUE, sizeof (GOptionEntry));
-  g_autofree gchar *command = g_strdup_printf ("backup %s", verb);
 
-  g_array_append_val (entries, db);
-  for (guint i = 0; own != NULL && own[i].long_name != NULL; i++)
-    g_array_append_val (entries, own[i]);
-  return aqmp_cli_parse_options (&self->options, command, parameters, description,
-                                 (const GOptionEntry *) (gpointer) entries->data, argc, argv, &self->exit_code);
+  return aqmp_cli_parse_subcommand (&self->options, "backup", verb, &db, parameters, description, own, argc, argv,
+                                    &self->exit_code);
 }
 
 static gboolean
@@ -128,6 +123,20 @@ aqmp_backup_cmd_machine (const gchar *address)
   if (address != NULL && address[0] == '/')
     return g_strconcat ("unix:", address, NULL);
   return g_strdup (address);
+}
+
+/* the catalog, and --machine spelt as the catalog knows it */
+static gboolean
+aqmp_backup_cmd_open_catalog_for_machine (AqmpBackupCmd *self)
+{
+  gchar *machine;
+
+  if (!aqmp_backup_cmd_open_catalog (self))
+    return FALSE;
+  machine = aqmp_backup_cmd_machine (self->machine);
+  g_free (self->machine);
+  self->machine = machine;
+  return TRUE;
 }
 
 /* ----- run ----- */
@@ -184,11 +193,16 @@ aqmp_backup_cmd_options (AqmpBackupCmd *self)
   return g_steal_pointer (&options);
 }
 
+/* a backup of @machine, the client's, followed to its end */
 static gint
-aqmp_backup_cmd_follow (AqmpBackupCmd *self, AqmpBackupRun *run)
+aqmp_backup_cmd_follow (AqmpBackupCmd *self, const gchar *machine, AqmpBackupOptions *options)
 {
+  g_autoptr(AqmpBackupRun) run = NULL;
   guint sigint_id, sigterm_id;
 
+  self->runner = aqmp_job_runner_new (self->client, self->store, machine);
+  aqmp_job_runner_set_poll_interval (self->runner, 200);
+  run = aqmp_backup_run_new (self->runner, self->catalog, options);
   self->progress = aqmp_backup_progress_new (self->options.json);
   self->cancellable = g_cancellable_new ();
   aqmp_backup_progress_watch (self->progress, run);
@@ -211,7 +225,6 @@ aqmp_backup_cmd_connect_agent (AqmpBackupCmd *self, AqmpBackupOptions *options)
 {
   g_autoptr(AqmpProtocol) protocol = NULL;
   g_autoptr(AqmpGuestAgent) agent = NULL;
-  g_autoptr(GError) error = NULL;
 
   if (self->qga_address == NULL)
     return TRUE;
@@ -219,11 +232,8 @@ aqmp_backup_cmd_connect_agent (AqmpBackupCmd *self, AqmpBackupOptions *options)
   self->qga = aqmp_client_new ();
   aqmp_cli_setup (&self->options, self->qga);
   aqmp_client_set_protocol (self->qga, protocol);
-  if (!aqmp_client_connect_sync (self->qga, self->qga_address, NULL, &error))
-    {
-      aqmp_cli_error (_("the guest agent: %s"), error->message);
-      return FALSE;
-    }
+  if (!aqmp_cli_connect_sync (self->qga, self->qga_address))
+    return FALSE;
   agent = aqmp_guest_agent_new (self->qga);
   aqmp_backup_options_set_guest_agent (options, agent);
   return TRUE;
@@ -250,9 +260,7 @@ aqmp_backup_cmd_run (AqmpBackupCmd *self, const gchar *verb, gint argc, gchar **
     { NULL }
   };
   g_autoptr(AqmpBackupOptions) options = NULL;
-  g_autoptr(AqmpBackupRun) run = NULL;
   g_autofree gchar *machine = NULL;
-  g_autoptr(GError) error = NULL;
 
   if (!aqmp_backup_cmd_parse (self, verb,
                               /* TRANSLATORS: the parameters of aqmp backup run */
@@ -276,16 +284,10 @@ aqmp_backup_cmd_run (AqmpBackupCmd *self, const gchar *verb, gint argc, gchar **
   options = aqmp_backup_cmd_options (self);
   if (options == NULL || !aqmp_backup_cmd_open_catalog (self) || !aqmp_backup_cmd_connect_agent (self, options))
     return AQMP_EXIT_PROBLEM;
-  if (!aqmp_client_connect_sync (self->client, argv[1], NULL, &error))
-    {
-      aqmp_cli_error ("%s", error->message);
-      return AQMP_EXIT_PROBLEM;
-    }
+  if (!aqmp_cli_connect_sync (self->client, argv[1]))
+    return AQMP_EXIT_PROBLEM;
   machine = aqmp_backup_cmd_machine (argv[1]);
-  self->runner = aqmp_job_runner_new (self->client, self->store, machine);
-  aqmp_job_runner_set_poll_interval (self->runner, 200);
-  run = aqmp_backup_run_new (self->runner, self->catalog, options);
-  return aqmp_backup_cmd_follow (self, run);
+  return aqmp_backup_cmd_follow (self, machine, options);
 }
 
 /* ----- offline ----- */
@@ -368,7 +370,6 @@ aqmp_backup_cmd_offline (AqmpBackupCmd *self, const gchar *verb, gint argc, gcha
   };
   g_autoptr(AqmpLauncher) launcher = aqmp_launcher_new_storage_daemon (NULL);
   g_autoptr(AqmpBackupOptions) options = NULL;
-  g_autoptr(AqmpBackupRun) run = NULL;
   g_autoptr(GPtrArray) nodes = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(GPtrArray) paths = g_ptr_array_new_null_terminated (4, g_free, TRUE);
   g_autofree gchar *joined = NULL;
@@ -419,10 +420,7 @@ aqmp_backup_cmd_offline (AqmpBackupCmd *self, const gchar *verb, gint argc, gcha
   g_ptr_array_sort (paths, (GCompareFunc) (void (*) (void)) g_strcmp0);
   joined = g_strjoinv (",", (gchar **) paths->pdata);
   machine = g_strconcat ("offline:", joined, NULL);
-  self->runner = aqmp_job_runner_new (self->client, self->store, machine);
-  aqmp_job_runner_set_poll_interval (self->runner, 200);
-  run = aqmp_backup_run_new (self->runner, self->catalog, options);
-  rc = aqmp_backup_cmd_follow (self, run);
+  rc = aqmp_backup_cmd_follow (self, machine, options);
   aqmp_backup_cmd_close_nodes (self, nodes);
   aqmp_launcher_stop (launcher);
   return rc;
@@ -467,13 +465,8 @@ aqmp_backup_cmd_list (AqmpBackupCmd *self, const gchar *verb, gint argc, gchar *
       aqmp_cli_error (_("aqmp backup list takes no arguments"));
       return AQMP_EXIT_PROBLEM;
     }
-  if (!aqmp_backup_cmd_open_catalog (self))
+  if (!aqmp_backup_cmd_open_catalog_for_machine (self))
     return AQMP_EXIT_PROBLEM;
-  {
-    gchar *machine = aqmp_backup_cmd_machine (self->machine);
-    g_free (self->machine);
-    self->machine = machine;
-  }
   backups = aqmp_backup_catalog_list_backups (self->catalog, self->machine, &error);
   if (backups == NULL)
     {
@@ -694,13 +687,8 @@ aqmp_backup_cmd_prune (AqmpBackupCmd *self, const gchar *verb, gint argc, gchar 
       aqmp_cli_error (_("'%s' is not a date (YYYY-MM-DD)"), self->older_than);
       return AQMP_EXIT_PROBLEM;
     }
-  if (!aqmp_backup_cmd_open_catalog (self))
+  if (!aqmp_backup_cmd_open_catalog_for_machine (self))
     return AQMP_EXIT_PROBLEM;
-  {
-    gchar *machine = aqmp_backup_cmd_machine (self->machine);
-    g_free (self->machine);
-    self->machine = machine;
-  }
   removed = aqmp_backup_catalog_prune_sync (self->catalog, self->machine, (guint) self->keep_chains, older_than,
                                             &error);
   if (removed == NULL)
@@ -826,11 +814,13 @@ aqmp_backup_cmd_bitmaps (AqmpBackupCmd *self, const gchar *verb, gint argc, gcha
     g_autofree gchar *machine = aqmp_backup_cmd_machine (argv[1]);
     used = aqmp_backup_cmd_used_bitmaps (self, machine, &error);
   }
-  if (used == NULL || !aqmp_client_connect_sync (self->client, argv[1], NULL, &error))
+  if (used == NULL)
     {
       aqmp_cli_error ("%s", error->message);
       return AQMP_EXIT_PROBLEM;
     }
+  if (!aqmp_cli_connect_sync (self->client, argv[1]))
+    return AQMP_EXIT_PROBLEM;
   json_object_set_boolean_member (flat, "flat", TRUE);
   nodes = aqmp_client_execute_sync (self->client, "query-named-block-nodes", flat, NULL, &error);
   if (nodes == NULL)
@@ -856,18 +846,15 @@ aqmp_backup_cmd_bitmaps (AqmpBackupCmd *self, const gchar *verb, gint argc, gcha
 
 /* ----- main ----- */
 
-static const struct {
-  const gchar *verb;
-  AqmpBackupCmdFunc func;
-} aqmp_backup_cmd_subcommands[] = {
-  { "run", aqmp_backup_cmd_run },
-  { "list", aqmp_backup_cmd_list },
-  { "show", aqmp_backup_cmd_show },
-  { "restore", aqmp_backup_cmd_restore },
-  { "verify", aqmp_backup_cmd_verify },
-  { "prune", aqmp_backup_cmd_prune },
-  { "bitmaps", aqmp_backup_cmd_bitmaps },
-  { "offline", aqmp_backup_cmd_offline },
+static const AqmpCliSubcommand aqmp_backup_cmd_subcommands[] = {
+  { "run", G_CALLBACK (aqmp_backup_cmd_run) },
+  { "list", G_CALLBACK (aqmp_backup_cmd_list) },
+  { "show", G_CALLBACK (aqmp_backup_cmd_show) },
+  { "restore", G_CALLBACK (aqmp_backup_cmd_restore) },
+  { "verify", G_CALLBACK (aqmp_backup_cmd_verify) },
+  { "prune", G_CALLBACK (aqmp_backup_cmd_prune) },
+  { "bitmaps", G_CALLBACK (aqmp_backup_cmd_bitmaps) },
+  { "offline", G_CALLBACK (aqmp_backup_cmd_offline) },
 };
 
 static void
@@ -930,17 +917,14 @@ gint
 aqmp_cmd_backup (gint argc, gchar **argv)
 {
   AqmpBackupCmd self = { .exit_code = AQMP_EXIT_PROBLEM };
-  AqmpBackupCmdFunc func = NULL;
+  AqmpBackupCmdFunc func;
   gint rc;
 
-  if (argc < 2 || g_strcmp0 (argv[1], "--help") == 0 || g_strcmp0 (argv[1], "-h") == 0)
-    {
-      aqmp_backup_cmd_usage ();
-      return argc < 2 ? AQMP_EXIT_PROBLEM : AQMP_EXIT_OK;
-    }
-  for (guint i = 0; i < G_N_ELEMENTS (aqmp_backup_cmd_subcommands); i++)
-    if (g_strcmp0 (aqmp_backup_cmd_subcommands[i].verb, argv[1]) == 0)
-      func = aqmp_backup_cmd_subcommands[i].func;
+  func = (AqmpBackupCmdFunc) aqmp_cli_find_subcommand (aqmp_backup_cmd_subcommands,
+                                                       G_N_ELEMENTS (aqmp_backup_cmd_subcommands), argc, argv,
+                                                       aqmp_backup_cmd_usage, &rc);
+  if (func == NULL && rc >= 0)
+    return rc;
   if (func == NULL)
     {
       aqmp_cli_error (_("unknown backup command '%s'"), argv[1]);

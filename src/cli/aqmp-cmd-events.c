@@ -72,7 +72,7 @@ aqmp_events_connected_cb (GObject *source, GAsyncResult *res, gpointer user_data
 
   if (!aqmp_client_connect_finish (AQMP_CLIENT (source), res, &error))
     {
-      aqmp_cli_error ("%s", error->message);
+      aqmp_cli_report_client_failure (AQMP_CLIENT (source), error);
       aqmp_events_quit (self, AQMP_EXIT_PROBLEM);
       return;
     }
@@ -144,6 +144,7 @@ aqmp_cmd_events (gint argc, gchar **argv)
   g_signal_connect (client, "event", G_CALLBACK (aqmp_events_event_cb), &self);
   if (aqmp_cli_timeout_ms (&self.options) > 0)
     self.timer = g_timeout_add (aqmp_cli_timeout_ms (&self.options), aqmp_events_timeout_cb, &self);
+  aqmp_cli_announce_connect (client, argv[1]);
   aqmp_client_connect_async (client, argv[1], NULL, aqmp_events_connected_cb, &self);
   g_main_loop_run (loop);
   g_clear_handle_id (&self.timer, g_source_remove);

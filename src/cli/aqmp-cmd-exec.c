@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <unistd.h>
 
 #include "aqmp-args.h"
@@ -19,8 +20,33 @@ typedef struct {
   JsonObject *arguments;
   GUnixFDList *fds;
   AqmpCliValidate *validate;  /* nullable: the guest agent's ga */
+  const gchar *address;
+  GSource *pending;           /* the notice of a slow reply */
   gint exit_code;
 } AqmpExec;
+
+/* an HMP line's text as it is, and exit code 1 when it tells of a failure */
+static void
+aqmp_exec_print_hmp (AqmpExec *self, JsonNode *value)
+{
+  g_autoptr(GString) text = NULL;
+  gboolean failed;
+
+  if (!JSON_NODE_HOLDS_VALUE (value) || json_node_get_value_type (value) != G_TYPE_STRING)
+    {
+      aqmp_cli_print_json (value, aqmp_cli_use_pretty (self->options));
+      return;
+    }
+  text = g_string_new (json_node_get_string (value));
+  g_string_replace (text, "\r\n", "\n", 0);
+  failed = aqmp_cli_hmp_failed (text->str);
+  if (text->len > 0 && text->str[text->len - 1] != '\n')
+    g_string_append_c (text, '\n');
+  fflush (stdout);
+  fputs (text->str, failed ? stderr : stdout);
+  fflush (failed ? stderr : stdout);
+  self->exit_code = failed ? AQMP_EXIT_QMP_ERROR : AQMP_EXIT_OK;
+}
 
 static void
 aqmp_exec_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
@@ -30,20 +56,47 @@ aqmp_exec_done_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
 
   g_main_loop_quit (self->loop);
+  aqmp_cli_pending_clear (&self->pending);
   if (value == NULL)
     {
-      self->exit_code = aqmp_cli_report_failure (self->command, error);
+      self->exit_code = aqmp_cli_report_failure (self->options->hmp ? "human-monitor-command" : self->command,
+                                                 error);
       return;
     }
-  aqmp_cli_print_json (value, aqmp_cli_use_pretty (self->options));
   self->exit_code = AQMP_EXIT_OK;
+  if (self->options->hmp)
+    {
+      aqmp_exec_print_hmp (self, value);
+      return;
+    }
+  /* a command without a reply (the agent's guest-shutdown) prints nothing */
+  if (JSON_NODE_HOLDS_NULL (value))
+    return;
+  aqmp_cli_print_json (value, aqmp_cli_use_pretty (self->options));
 }
 
+/* quick commands are bounded even without --timeout; long ones are not */
 static void
 aqmp_exec_send (AqmpExec *self)
 {
-  aqmp_client_execute_with_fds_async (self->client, self->command, self->arguments, self->fds,
-                                      AQMP_EXECUTE_FLAGS_NONE, -1, NULL, aqmp_exec_done_cb, self);
+  const gchar *command = self->options->hmp ? "human-monitor-command" : self->command;
+  g_autoptr(JsonObject) hmp = NULL;
+  JsonObject *arguments = self->arguments;
+  guint timeout_ms = aqmp_cli_command_timeout_ms (self->options, self->command);
+
+  if (self->options->hmp)
+    {
+      hmp = json_object_new ();
+      json_object_set_string_member (hmp, "command-line", self->command);
+      arguments = hmp;
+      /* HMP's reading commands ("info ...") are quick as well */
+      if (timeout_ms == 0 && g_str_has_prefix (self->command, "info"))
+        timeout_ms = AQMP_CLI_QUICK_TIMEOUT_MS;
+    }
+  aqmp_client_set_default_timeout (self->client, aqmp_cli_timeout_ms (self->options));
+  self->pending = aqmp_cli_announce_pending (self->address, self->command);
+  aqmp_client_execute_with_fds_async (self->client, command, arguments, self->fds, AQMP_EXECUTE_FLAGS_NONE,
+                                      (gint) timeout_ms, NULL, aqmp_exec_done_cb, self);
 }
 
 static void
@@ -63,16 +116,22 @@ aqmp_exec_connected_cb (GObject *source, GAsyncResult *res, gpointer user_data)
 
   if (!aqmp_client_connect_finish (AQMP_CLIENT (source), res, &error))
     {
-      aqmp_cli_error ("%s", error->message);
+      AqmpProtocol *protocol = aqmp_client_get_protocol (self->client);
+
+      aqmp_cli_report_connect_failure (self->address, error,
+                                       protocol != NULL && !aqmp_protocol_has_greeting (protocol));
       self->exit_code = AQMP_EXIT_PROBLEM;
       g_main_loop_quit (self->loop);
       return;
     }
-  if (self->validate == NULL)
+  if (self->validate == NULL || self->options->hmp)
     {
       aqmp_exec_send (self);
       return;
     }
+  /* reading the schema is quick: bounded even without --timeout */
+  if (aqmp_cli_timeout_ms (self->options) == 0)
+    aqmp_client_set_default_timeout (self->client, AQMP_CLI_QUICK_TIMEOUT_MS);
   aqmp_cli_validate_start (self->validate, self->client, aqmp_exec_validating_cb, self);
 }
 
@@ -97,9 +156,10 @@ aqmp_cli_run_command (AqmpCliOptions  *options,
   g_autoptr(GMainLoop) loop = g_main_loop_new (NULL, FALSE);
   AqmpExec self = {
     .options = options, .loop = loop, .client = client, .command = command, .arguments = arguments,
-    .fds = fds, .validate = validate, .exit_code = AQMP_EXIT_PROBLEM,
+    .fds = fds, .validate = validate, .address = address, .exit_code = AQMP_EXIT_PROBLEM,
   };
 
+  aqmp_cli_announce_connect (client, address);
   aqmp_client_connect_async (client, address, NULL, aqmp_exec_connected_cb, &self);
   g_main_loop_run (loop);
   return self.exit_code;
@@ -157,6 +217,10 @@ aqmp_cmd_exec (gint argc, gchar **argv)
   AqmpCliValidate validate = { 0 };
   const GOptionEntry entries[] = {
     AQMP_CLI_VALIDATE_OPTIONS (&validate),
+    { "hmp", 'H', 0, G_OPTION_ARG_NONE, &options.hmp,
+      /* TRANSLATORS: --help text of aqmp exec --hmp */
+      N_("COMMAND and the words after it are one HMP line, sent with human-monitor-command; "
+         "its text is printed, and HMP's errors exit with 1"), NULL },
     { "fd", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &fd_paths,
       /* TRANSLATORS: --help text of aqmp exec --fd */
       N_("Open PATH and pass it with the command, as getfd and add-fd expect "
@@ -187,6 +251,16 @@ aqmp_cmd_exec (gint argc, gchar **argv)
     {
       aqmp_cli_validate_clear (&validate);
       return AQMP_EXIT_PROBLEM;
+    }
+  if (options.hmp)
+    {
+      g_autofree gchar *line = g_strjoinv (" ", argv + 2);
+
+      client = aqmp_client_new ();
+      aqmp_cli_setup (&options, client);
+      exit_code = aqmp_cli_run_command (&options, client, argv[1], line, NULL, NULL, &validate);
+      aqmp_cli_validate_clear (&validate);
+      return exit_code;
     }
   arguments = aqmp_args_parse ((const gchar * const *) argv + 3, argc - 3, &error);
   if (arguments == NULL && error != NULL)

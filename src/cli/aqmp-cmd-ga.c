@@ -170,7 +170,7 @@ aqmp_ga_exec_connected_cb (GObject *source, GAsyncResult *res, gpointer user_dat
 
   if (!aqmp_client_connect_finish (AQMP_CLIENT (source), res, &error))
     {
-      aqmp_cli_error ("%s", error->message);
+      aqmp_cli_report_client_failure (AQMP_CLIENT (source), error);
       self->exit_code = AQMP_EXIT_PROBLEM;
       g_main_loop_quit (self->loop);
       return;
@@ -230,6 +230,7 @@ aqmp_cmd_ga_exec (gint argc, gchar **argv)
   self.program = (const gchar * const *) argv + first;
   aqmp_cli_setup (&self.options, client);
   aqmp_client_set_protocol (client, protocol);
+  aqmp_cli_announce_connect (client, argv[1]);
   aqmp_client_connect_async (client, argv[1], NULL, aqmp_ga_exec_connected_cb, &self);
   g_main_loop_run (loop);
   aqmp_client_disconnect_sync (client, NULL, NULL);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include <stdio.h>
 #include <unistd.h>
 
 #include <glib-unix.h>
@@ -37,8 +38,8 @@ typedef struct {
   gint limit;
   gint offset;
   /* demo */
-  gdouble demo_size_mib;
-  gdouble demo_speed_mib;
+  gchar *demo_size;          /* --size, MiB or with a unit */
+  gchar *demo_speed;
   /* state */
   AqmpClient *client;
   AqmpJobStore *store;
@@ -71,14 +72,9 @@ aqmp_job_cmd_parse (AqmpJobCmd          *self,
     /* TRANSLATORS: the placeholder of a file name option's value */
     N_("PATH")
   };
-  g_autoptr(GArray) entries = g_array_new (TRUE, TRUE, sizeof (GOptionEntry));
-  g_autofree gchar *command = g_strdup_printf ("job %s", verb);
 
-  g_array_append_val (entries, db);
-  for (guint i = 0; own != NULL && own[i].long_name != NULL; i++)
-    g_array_append_val (entries, own[i]);
-  return aqmp_cli_parse_options (&self->options, command, parameters, description,
-                                 (const GOptionEntry *) (gpointer) entries->data, argc, argv, &self->exit_code);
+  return aqmp_cli_parse_subcommand (&self->options, "job", verb, &db, parameters, description, own, argc, argv,
+                                    &self->exit_code);
 }
 
 /* ----- the store, QEMU and the runner ----- */
@@ -108,17 +104,12 @@ aqmp_job_cmd_make_runner (AqmpJobCmd *self, const gchar *machine)
 static gboolean
 aqmp_job_cmd_connect (AqmpJobCmd *self, const gchar *address, gboolean with_store)
 {
-  g_autoptr(GError) error = NULL;
-
   if (with_store && !aqmp_job_cmd_open_store (self))
     return FALSE;
   self->client = aqmp_client_new ();
   aqmp_cli_setup (&self->options, self->client);
-  if (!aqmp_client_connect_sync (self->client, address, NULL, &error))
-    {
-      aqmp_cli_error ("%s", error->message);
-      return FALSE;
-    }
+  if (!aqmp_cli_connect_sync (self->client, address))
+    return FALSE;
   aqmp_job_cmd_make_runner (self, address);
   return TRUE;
 }
@@ -256,6 +247,39 @@ aqmp_job_cmd_job_ids (GPtrArray *jobs)
   return g_string_free (g_steal_pointer (&ids), FALSE);
 }
 
+/* --detach: the jobs run on in QEMU, and stay active in the store; on a
+ * terminal a sentence, else one id a line, for scripts */
+static gint
+aqmp_job_cmd_detached (AqmpJobCmd *self, const gchar *command, GPtrArray *jobs)
+{
+  g_autofree gchar *ids = aqmp_job_cmd_job_ids (jobs);
+
+  if (self->options.json)
+    {
+      for (guint i = 0; i < jobs->len; i++)
+        {
+          g_autoptr(JsonObject) obj = json_object_new ();
+          AqmpJob *job = g_ptr_array_index (jobs, i);
+
+          json_object_set_string_member (obj, "job", aqmp_job_get_id (job));
+          json_object_set_string_member (obj, "status", aqmp_job_status_to_string (aqmp_job_get_status (job)));
+          aqmp_job_print_object (obj);
+        }
+      return AQMP_EXIT_OK;
+    }
+  if (!isatty (STDOUT_FILENO))
+    {
+      for (guint i = 0; i < jobs->len; i++)
+        g_print ("%s\n", aqmp_job_get_id (g_ptr_array_index (jobs, i)));
+      return AQMP_EXIT_OK;
+    }
+  /* TRANSLATORS: --detach: the command (such as blockdev-backup), then the
+   * ids of the jobs it started, which go on without aqmp */
+  g_print (jobs->len == 1 ? _("started %s job %s; 'aqmp job watch' follows it\n")
+                          : _("started %s jobs %s; 'aqmp job watch' follows them\n"), command, ids);
+  return AQMP_EXIT_OK;
+}
+
 static gint
 aqmp_job_cmd_start_and_follow (AqmpJobCmd *self, const gchar *command, JsonObject *arguments)
 {
@@ -273,6 +297,8 @@ aqmp_job_cmd_start_and_follow (AqmpJobCmd *self, const gchar *command, JsonObjec
         aqmp_job_cmd_report_refusal (command, error);
       return aqmp_cli_exit_code (error);
     }
+  if (self->detach)
+    return aqmp_job_cmd_detached (self, command, jobs);
   self->progress = aqmp_job_progress_new (self->options.json);
   if (aqmp_job_progress_has_bar (self->progress))
     {
@@ -311,7 +337,7 @@ aqmp_job_cmd_start (AqmpJobCmd *self, const gchar *verb, gint argc, gchar **argv
 {
   const GOptionEntry entries[] = {
     { "detach", 'd', 0, G_OPTION_ARG_NONE, &self->detach,
-      N_("On Ctrl-C, leave the job running instead of cancelling it"), NULL },
+      N_("Return as soon as the job has started, printing its id ('aqmp job watch' follows it)"), NULL },
     { "auto-complete", 0, 0, G_OPTION_ARG_NONE, &self->auto_complete,
       N_("Complete a mirror as soon as it is ready"), NULL },
     { "interval", 'i', 0, G_OPTION_ARG_DOUBLE, &self->interval,
@@ -331,7 +357,7 @@ aqmp_job_cmd_start (AqmpJobCmd *self, const gchar *verb, gint argc, gchar **argv
                            _("Starts a job-creating command and follows its jobs to the end, with a\n"
                              "progress bar on a terminal and JSON lines otherwise, keeping their\n"
                              "history in the job store. Arguments are given as for aqmp exec.\n"
-                             "Ctrl-C cancels the jobs, unless --detach was given."),
+                             "Ctrl-C cancels the jobs. With --detach it returns once they have started."),
                            entries, &argc, &argv))
     return self->exit_code;
   if (argc < 3)
@@ -481,6 +507,26 @@ aqmp_job_cmd_control (AqmpJobCmd *self, const gchar *verb, gint argc, gchar **ar
   return aqmp_cli_exit_code (error);
 }
 
+/* -v: what a size or a rate was read as */
+static void
+aqmp_job_cmd_echo_size (AqmpJobCmd *self, const gchar *what, guint64 bytes, gboolean rate)
+{
+  g_autofree gchar *human = g_format_size_full (bytes, G_FORMAT_SIZE_IEC_UNITS);
+  g_autofree gchar *exact = g_strdup_printf ("%" G_GUINT64_FORMAT, bytes);
+
+  if (!self->options.debug)
+    return;
+  fflush (stdout);
+  if (rate)
+    /* TRANSLATORS: -v: a rate as it was read; the name (speed), the
+     * bytes per second and the same with a unit */
+    g_printerr (_("%s: %s bytes per second (%s/s)\n"), what, exact, human);
+  else
+    /* TRANSLATORS: -v: a size as it was read; the name (size), the bytes
+     * and the same with a unit */
+    g_printerr (_("%s: %s bytes (%s)\n"), what, exact, human);
+}
+
 static gint
 aqmp_job_cmd_set_speed (AqmpJobCmd *self, const gchar *verb, gint argc, gchar **argv)
 {
@@ -490,9 +536,11 @@ aqmp_job_cmd_set_speed (AqmpJobCmd *self, const gchar *verb, gint argc, gchar **
   if (!aqmp_job_cmd_parse (self, verb,
                            /* TRANSLATORS: the parameters of aqmp job set-speed; only
                             * translate the words in capitals */
-                           _("ADDRESS ID BYTES_PER_SECOND"),
-                           /* TRANSLATORS: the description in aqmp job set-speed --help */
-                           _("Changes the speed limit of a block job; 0 is none."),
+                           _("ADDRESS ID SPEED"),
+                           /* TRANSLATORS: the description in aqmp job set-speed --help;
+                            * keep the examples as they are */
+                           _("Changes the speed limit of a block job; 0 is none. SPEED is in bytes\n"
+                             "per second, or with a unit: 100M, 1G, 50MiB/s (powers of 1024)."),
                            NULL, &argc, &argv))
     return self->exit_code;
   if (argc != 4)
@@ -500,13 +548,14 @@ aqmp_job_cmd_set_speed (AqmpJobCmd *self, const gchar *verb, gint argc, gchar **
       aqmp_cli_error (_("job set-speed needs an ADDRESS, a job ID and a SPEED in bytes per second"));
       return AQMP_EXIT_PROBLEM;
     }
-  if (!aqmp_job_cmd_connect (self, argv[1], FALSE))
-    return AQMP_EXIT_PROBLEM;
-  if (!g_ascii_string_to_unsigned (argv[3], 10, 0, G_MAXINT64, &speed, &error))
+  if (!aqmp_args_parse_size (argv[3], TRUE, 0, &speed, &error))
     {
-      aqmp_cli_error (_("invalid speed '%s': %s"), argv[3], error->message);
+      aqmp_cli_error ("%s", error->message);
       return AQMP_EXIT_PROBLEM;
     }
+  aqmp_job_cmd_echo_size (self, "speed", speed, TRUE);
+  if (!aqmp_job_cmd_connect (self, argv[1], FALSE))
+    return AQMP_EXIT_PROBLEM;
   if (aqmp_job_runner_set_speed_sync (self->runner, argv[2], speed, NULL, &error))
     return AQMP_EXIT_OK;
   aqmp_job_cmd_report_refusal (verb, error);
@@ -612,6 +661,12 @@ aqmp_job_cmd_show (AqmpJobCmd *self, const gchar *verb, gint argc, gchar **argv)
     record = aqmp_job_store_get_job (self->store, (gint64) row, &error);
   else
     record = aqmp_job_store_find_job (self->store, self->machine, argv[1], &error);
+  if (record == NULL && g_error_matches (error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_NOT_FOUND))
+    {
+      /* TRANSLATORS: job show found nothing; the job's id, the job store */
+      aqmp_cli_error (_("job %s: no such job in %s"), argv[1], aqmp_job_store_get_path (self->store));
+      return AQMP_EXIT_PROBLEM;
+    }
   if (record == NULL)
     {
       aqmp_cli_error (_("job %s: %s"), argv[1], error->message);
@@ -654,9 +709,10 @@ static gint
 aqmp_job_cmd_demo (AqmpJobCmd *self, const gchar *verb, gint argc, gchar **argv)
 {
   const GOptionEntry entries[] = {
-    { "size", 0, 0, G_OPTION_ARG_DOUBLE, &self->demo_size_mib, N_("Disk size in MiB (default 1024)"), N_("MIB") },
-    { "speed", 0, 0, G_OPTION_ARG_DOUBLE, &self->demo_speed_mib, N_("Backup speed in MiB/s (default 200)"),
-      N_("MIB") },
+    { "size", 0, 0, G_OPTION_ARG_STRING, &self->demo_size,
+      N_("Disk size: MiB, or with a unit such as 512M or 2G (default 1G)"), N_("SIZE") },
+    { "speed", 0, 0, G_OPTION_ARG_STRING, &self->demo_speed,
+      N_("Backup speed: MiB/s, or with a unit such as 50MiB/s (default 200M)"), N_("SPEED") },
     { NULL }
   };
   g_autoptr(JsonObject) arguments = json_object_new ();
@@ -666,6 +722,8 @@ aqmp_job_cmd_demo (AqmpJobCmd *self, const gchar *verb, gint argc, gchar **argv)
   g_autofree gchar *speed = NULL;
   gint64 demo_size;
   gint64 demo_speed;
+  guint64 bytes = 0;
+  guint64 rate = 0;
   gint rc;
 
   if (!aqmp_job_cmd_parse (self, verb, NULL,
@@ -681,8 +739,16 @@ aqmp_job_cmd_demo (AqmpJobCmd *self, const gchar *verb, gint argc, gchar **argv)
     }
   if (!aqmp_job_cmd_open_store (self))
     return AQMP_EXIT_PROBLEM;
-  demo_size = (gint64) (self->demo_size_mib * 1024 * 1024);
-  demo_speed = (gint64) (self->demo_speed_mib * 1024 * 1024);
+  if (!aqmp_args_parse_size (self->demo_size != NULL ? self->demo_size : "1G", FALSE, 20, &bytes, &error)
+      || !aqmp_args_parse_size (self->demo_speed != NULL ? self->demo_speed : "200M", TRUE, 20, &rate, &error))
+    {
+      aqmp_cli_error ("%s", error->message);
+      return AQMP_EXIT_PROBLEM;
+    }
+  aqmp_job_cmd_echo_size (self, "size", bytes, FALSE);
+  aqmp_job_cmd_echo_size (self, "speed", rate, TRUE);
+  demo_size = (gint64) bytes;
+  demo_speed = (gint64) rate;
   self->launcher = aqmp_launcher_new (NULL);
   aqmp_cli_setup (&self->options, aqmp_launcher_get_client (self->launcher));
   aqmp_launcher_set_quiet (self->launcher, !self->options.debug);
@@ -717,22 +783,19 @@ aqmp_job_cmd_demo (AqmpJobCmd *self, const gchar *verb, gint argc, gchar **argv)
 
 /* ----- main ----- */
 
-static const struct {
-  const gchar *verb;
-  AqmpJobCmdFunc func;
-} aqmp_job_cmd_subcommands[] = {
-  { "start", aqmp_job_cmd_start },
-  { "watch", aqmp_job_cmd_watch },
-  { "cancel", aqmp_job_cmd_control },
-  { "pause", aqmp_job_cmd_control },
-  { "resume", aqmp_job_cmd_control },
-  { "complete", aqmp_job_cmd_control },
-  { "finalize", aqmp_job_cmd_control },
-  { "dismiss", aqmp_job_cmd_control },
-  { "set-speed", aqmp_job_cmd_set_speed },
-  { "list", aqmp_job_cmd_list },
-  { "show", aqmp_job_cmd_show },
-  { "demo", aqmp_job_cmd_demo },
+static const AqmpCliSubcommand aqmp_job_cmd_subcommands[] = {
+  { "start", G_CALLBACK (aqmp_job_cmd_start) },
+  { "watch", G_CALLBACK (aqmp_job_cmd_watch) },
+  { "cancel", G_CALLBACK (aqmp_job_cmd_control) },
+  { "pause", G_CALLBACK (aqmp_job_cmd_control) },
+  { "resume", G_CALLBACK (aqmp_job_cmd_control) },
+  { "complete", G_CALLBACK (aqmp_job_cmd_control) },
+  { "finalize", G_CALLBACK (aqmp_job_cmd_control) },
+  { "dismiss", G_CALLBACK (aqmp_job_cmd_control) },
+  { "set-speed", G_CALLBACK (aqmp_job_cmd_set_speed) },
+  { "list", G_CALLBACK (aqmp_job_cmd_list) },
+  { "show", G_CALLBACK (aqmp_job_cmd_show) },
+  { "demo", G_CALLBACK (aqmp_job_cmd_demo) },
 };
 
 static void
@@ -742,21 +805,23 @@ aqmp_job_cmd_usage (void)
               "  aqmp job start ADDRESS COMMAND [JSON | KEY=VALUE...] [--json] [--detach] [--auto-complete]\n"
               "  aqmp job watch ADDRESS [ID] [--json]\n"
               "  aqmp job cancel|pause|resume|complete|finalize|dismiss ADDRESS ID\n"
-              "  aqmp job set-speed ADDRESS ID BYTES_PER_SECOND\n"
+              "  aqmp job set-speed ADDRESS ID SPEED\n"
               "  aqmp job list [--all] [--json] [--machine ADDRESS] [--limit N] [--offset M]\n"
               "  aqmp job show ID [--json]\n"
-              "  aqmp job demo [--size MIB] [--speed MIB_PER_SECOND]\n"
+              "  aqmp job demo [--size SIZE] [--speed SPEED]\n"
               "\n%s\n", _("Usage:"),
               /* TRANSLATORS: the end of aqmp job's usage; keep the options as they are */
               _("Every command takes --db PATH (default: $XDG_STATE_HOME/aqmp/jobs.db), and\n"
                 "the options every aqmp command takes (--timeout, --tls..., -v).\n"
-                "Ctrl-C cancels a started job, unless --detach was given.\n"
+                "Ctrl-C cancels a started job; --detach returns once it has started.\n"
                 "Run 'aqmp job SUBCOMMAND --help' for a subcommand's options."));
 }
 
 static void
 aqmp_job_cmd_clear (AqmpJobCmd *self)
 {
+  g_clear_pointer (&self->demo_size, g_free);
+  g_clear_pointer (&self->demo_speed, g_free);
   aqmp_cli_validate_clear (&self->validate);
   g_clear_pointer (&self->progress, aqmp_job_progress_free);
   g_clear_pointer (&self->jobs, g_ptr_array_unref);
@@ -781,30 +846,24 @@ aqmp_job_cmd_clear (AqmpJobCmd *self)
 gint
 aqmp_cmd_job (gint argc, gchar **argv)
 {
-  AqmpJobCmd self = { .demo_size_mib = 1024, .demo_speed_mib = 200, .exit_code = AQMP_EXIT_PROBLEM };
-  AqmpJobCmdFunc func = NULL;
-  const gchar *verb;
+  AqmpJobCmd self = { .exit_code = AQMP_EXIT_PROBLEM };
+  AqmpJobCmdFunc func;
   gint rc;
 
-  if (argc < 2 || g_strcmp0 (argv[1], "--help") == 0 || g_strcmp0 (argv[1], "-h") == 0)
-    {
-      aqmp_job_cmd_usage ();
-      return argc < 2 ? AQMP_EXIT_PROBLEM : AQMP_EXIT_OK;
-    }
-  verb = argv[1];
-  for (guint i = 0; i < G_N_ELEMENTS (aqmp_job_cmd_subcommands); i++)
-    if (g_strcmp0 (aqmp_job_cmd_subcommands[i].verb, verb) == 0)
-      func = aqmp_job_cmd_subcommands[i].func;
+  func = (AqmpJobCmdFunc) aqmp_cli_find_subcommand (aqmp_job_cmd_subcommands, G_N_ELEMENTS (aqmp_job_cmd_subcommands),
+                                                    argc, argv, aqmp_job_cmd_usage, &rc);
+  if (func == NULL && rc >= 0)
+    return rc;
   if (func == NULL)
     {
-      aqmp_cli_error (_("unknown job command '%s'"), verb);
+      aqmp_cli_error (_("unknown job command '%s'"), argv[1]);
       aqmp_job_cmd_usage ();
       return AQMP_EXIT_PROBLEM;
     }
   self.loop = g_main_loop_new (NULL, FALSE);
   self.jobs = g_ptr_array_new_with_free_func (g_object_unref);
   /* the subcommand stands in for the program name */
-  rc = func (&self, verb, argc - 1, argv + 1);
+  rc = func (&self, argv[1], argc - 1, argv + 1);
   aqmp_job_cmd_clear (&self);
   return rc;
 }

@@ -9,6 +9,64 @@
 
 /* aqmp plugins: what the plugin loader finds, and what it refused */
 
+/* --json: [{"name", "path", "protocols": [...], "workflows": [{"name",
+ * "description"}...]}...] */
+static void
+aqmp_plugins_print_json (AqmpCliOptions *options, GPtrArray *plugins)
+{
+  g_autoptr(JsonArray) list = json_array_new ();
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+
+  for (guint i = 0; i < plugins->len; i++)
+    {
+      AqmpPlugin *plugin = g_ptr_array_index (plugins, i);
+      g_auto(GStrv) protocols = aqmp_plugin_get_protocols (plugin);
+      GPtrArray *workflows = aqmp_plugin_get_workflows (plugin);
+      JsonObject *obj = json_object_new ();
+      JsonArray *protocol_list = json_array_new ();
+      JsonArray *workflow_list = json_array_new ();
+
+      json_object_set_string_member (obj, "name", aqmp_plugin_get_name (plugin));
+      json_object_set_string_member (obj, "path", aqmp_plugin_get_path (plugin));
+      for (guint j = 0; protocols[j] != NULL; j++)
+        json_array_add_string_element (protocol_list, protocols[j]);
+      for (guint j = 0; workflows != NULL && j < workflows->len; j++)
+        {
+          AqmpWorkflow *workflow = g_ptr_array_index (workflows, j);
+          JsonObject *w = json_object_new ();
+
+          json_object_set_string_member (w, "name", aqmp_workflow_get_name (workflow));
+          json_object_set_string_member (w, "description", aqmp_workflow_get_description (workflow));
+          json_array_add_object_element (workflow_list, w);
+        }
+      json_object_set_array_member (obj, "protocols", protocol_list);
+      json_object_set_array_member (obj, "workflows", workflow_list);
+      json_array_add_object_element (list, obj);
+    }
+  json_node_set_array (node, list);
+  aqmp_cli_print_json (node, aqmp_cli_use_pretty (options));
+}
+
+/* the longest protocol or workflow name: the descriptions line up after it */
+static gint
+aqmp_plugins_name_width (GPtrArray *plugins)
+{
+  gint width = 0;
+
+  for (guint i = 0; i < plugins->len; i++)
+    {
+      AqmpPlugin *plugin = g_ptr_array_index (plugins, i);
+      g_auto(GStrv) protocols = aqmp_plugin_get_protocols (plugin);
+      GPtrArray *workflows = aqmp_plugin_get_workflows (plugin);
+
+      for (guint j = 0; protocols[j] != NULL; j++)
+        width = MAX (width, (gint) g_utf8_strlen (protocols[j], -1));
+      for (guint j = 0; workflows != NULL && j < workflows->len; j++)
+        width = MAX (width, (gint) g_utf8_strlen (aqmp_workflow_get_name (g_ptr_array_index (workflows, j)), -1));
+    }
+  return width;
+}
+
 gint
 aqmp_cmd_plugins (gint argc, gchar **argv)
 {
@@ -18,6 +76,7 @@ aqmp_cmd_plugins (gint argc, gchar **argv)
   g_auto(GStrv) dirs = NULL;
   GPtrArray *plugins;
   gint exit_code = AQMP_EXIT_PROBLEM;
+  gint width;
 
   if (!aqmp_cli_parse_options (&options, "plugins", "",
                                /* TRANSLATORS: the description in aqmp plugins --help;
@@ -38,6 +97,13 @@ aqmp_cmd_plugins (gint argc, gchar **argv)
   aqmp_plugin_loader_load_default (loader);
   plugins = aqmp_plugin_loader_get_plugins (loader);
   dirs = aqmp_plugin_loader_get_search_path ();
+  if (options.json)
+    {
+      aqmp_plugins_print_json (&options, plugins);
+      aqmp_cli_report_plugin_failures (loader);
+      return AQMP_EXIT_OK;
+    }
+  width = aqmp_plugins_name_width (plugins);
   for (guint i = 0; i < plugins->len; i++)
     {
       AqmpPlugin *plugin = g_ptr_array_index (plugins, i);
@@ -51,9 +117,9 @@ aqmp_cmd_plugins (gint argc, gchar **argv)
       for (guint j = 0; j < workflows->len; j++)
         {
           AqmpWorkflow *workflow = g_ptr_array_index (workflows, j);
-          /* TRANSLATORS: one line of aqmp plugins; a workflow's name and
-           * its description */
-          g_string_append_printf (str, _("  workflow  %-14s %s\n"), aqmp_workflow_get_name (workflow),
+          /* TRANSLATORS: one line of aqmp plugins; the width of the
+           * column, a workflow's name and its description */
+          g_string_append_printf (str, _("  workflow  %-*s  %s\n"), width, aqmp_workflow_get_name (workflow),
                                   aqmp_workflow_get_description (workflow));
         }
     }

@@ -54,6 +54,8 @@ typedef struct {
   AqmpShell *shell;
   const gchar *address;
   AqmpCliValidate *validate;
+  guint timeout_ms;            /* --timeout, 0 for none */
+  GSource *pending;            /* the notice of a slow schema */
 } AqmpShellConnect;
 
 /* one schema for completion and validation, from the cache when it can */
@@ -65,6 +67,8 @@ aqmp_cmd_shell_schema_cb (GObject *source, GAsyncResult *res, gpointer user_data
   g_autoptr(GError) error = NULL;
 
   shell->schema = aqmp_schema_load_finish (AQMP_CLIENT (source), res, &error);
+  aqmp_cli_pending_clear (&connect->pending);
+  aqmp_client_set_default_timeout (shell->client, connect->timeout_ms);
   if (shell->schema == NULL && !shell->quitting)
     /* TRANSLATORS: %s says why the server's schema could not be read */
     aqmp_shell_message (shell, TRUE, _("no tab completion and no validation: %s"), error->message);
@@ -78,6 +82,10 @@ aqmp_cmd_shell_load_schema (AqmpShellConnect *connect)
 {
   g_autoptr(AqmpSchemaCache) cache = aqmp_schema_cache_new (NULL);
 
+  /* the prompt waits for it: bounded even without --timeout */
+  if (connect->timeout_ms == 0)
+    aqmp_client_set_default_timeout (connect->shell->client, AQMP_CLI_QUICK_TIMEOUT_MS);
+  connect->pending = aqmp_cli_announce_pending (connect->address, "query-qmp-schema");
   aqmp_schema_load_async (connect->shell->client, cache, NULL, aqmp_cmd_shell_schema_cb, connect);
 }
 
@@ -90,7 +98,9 @@ aqmp_cmd_shell_connected_cb (GObject *source, GAsyncResult *res, gpointer user_d
 
   if (!aqmp_client_connect_finish (AQMP_CLIENT (source), res, &error))
     {
-      aqmp_shell_message (shell, TRUE, "%s", error->message);
+      g_autofree gchar *msg = aqmp_cli_describe_connect_failure (connect->address, error, FALSE);
+
+      aqmp_shell_message (shell, TRUE, "%s", msg);
       aqmp_shell_quit (shell, AQMP_EXIT_PROBLEM);
       return;
     }
@@ -112,15 +122,18 @@ aqmp_cmd_shell (gint argc, gchar **argv)
 {
   AqmpCliOptions options = { 0 };
   gboolean hmp = FALSE;
+  g_autofree gchar *db_path = NULL;
   AqmpCliValidate validate = { 0 };
   const GOptionEntry entries[] = {
     { "hmp", 'H', 0, G_OPTION_ARG_NONE, &hmp,
       N_("Send each line to human-monitor-command (HMP)"), NULL },
+    { "db", 0, 0, G_OPTION_ARG_FILENAME, &db_path,
+      N_("The job store of /start (default: $XDG_STATE_HOME/aqmp/jobs.db)"), N_("PATH") },
     AQMP_CLI_VALIDATE_OPTIONS (&validate),
     { NULL }
   };
   AqmpShell shell = { 0 };
-  AqmpShellConnect connect = { &shell, NULL, &validate };
+  AqmpShellConnect connect = { &shell, NULL, &validate, 0, NULL };
   g_autoptr(GMainLoop) loop = NULL;
   g_autoptr(AqmpClient) client = NULL;
   gint exit_code = AQMP_EXIT_PROBLEM;
@@ -136,7 +149,10 @@ aqmp_cmd_shell (gint argc, gchar **argv)
                                  "$XDG_STATE_HOME/aqmp/history. Ctrl-D, or Ctrl-C at an empty prompt,\n"
                                  "quits. When standard input is not a terminal, commands are read one\n"
                                  "a line and the exit status is the worst of their results. Commands\n"
-                                 "are checked against the server's schema before they are sent."),
+                                 "are checked against the server's schema before they are sent.\n"
+                                 "Lines starting with / are the shell's own: /start runs a job in the\n"
+                                 "background, /jobs lists them, /cancel, /pause, /resume and /complete\n"
+                                 "act on one; help or /help lists them."),
                                entries, &argc, &argv, &exit_code))
     return exit_code;
   if (argc != 2)
@@ -160,8 +176,13 @@ aqmp_cmd_shell (gint argc, gchar **argv)
   shell.json_events = options.json;
   shell.print = aqmp_cmd_shell_print;
   connect.address = argv[1];
+  shell.address = argv[1];
+  shell.jobs = aqmp_shell_jobs_new (&shell, db_path);
+  connect.timeout_ms = aqmp_cli_timeout_ms (&options);
+  aqmp_cli_announce_connect (client, argv[1]);
   aqmp_client_connect_async (client, argv[1], NULL, aqmp_cmd_shell_connected_cb, &connect);
   g_main_loop_run (loop);
+  aqmp_cli_pending_clear (&connect.pending);
 
   aqmp_shell_readline_stop (&shell);
   aqmp_shell_stream_stop (&shell);

@@ -52,15 +52,64 @@ aqmp_workflow_cmd_find (AqmpPluginLoader *loader, const gchar *name)
   return workflow;
 }
 
+/* the longest workflow name, for the column after it */
 static gint
-aqmp_workflow_cmd_list (void)
+aqmp_workflow_cmd_name_width (GPtrArray *plugins)
+{
+  gint width = 0;
+
+  for (guint i = 0; i < plugins->len; i++)
+    {
+      GPtrArray *workflows = aqmp_plugin_get_workflows (g_ptr_array_index (plugins, i));
+
+      for (guint j = 0; workflows != NULL && j < workflows->len; j++)
+        width = MAX (width, (gint) g_utf8_strlen (aqmp_workflow_get_name (g_ptr_array_index (workflows, j)), -1));
+    }
+  return width;
+}
+
+/* --json: [{"name", "description", "plugin"}...] */
+static gint
+aqmp_workflow_cmd_list_json (AqmpCliOptions *options, AqmpPluginLoader *loader, GPtrArray *plugins)
+{
+  g_autoptr(JsonArray) list = json_array_new ();
+  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_ARRAY);
+
+  for (guint i = 0; i < plugins->len; i++)
+    {
+      AqmpPlugin *plugin = g_ptr_array_index (plugins, i);
+      GPtrArray *workflows = aqmp_plugin_get_workflows (plugin);
+
+      for (guint j = 0; workflows != NULL && j < workflows->len; j++)
+        {
+          AqmpWorkflow *workflow = g_ptr_array_index (workflows, j);
+          JsonObject *obj = json_object_new ();
+
+          json_object_set_string_member (obj, "name", aqmp_workflow_get_name (workflow));
+          json_object_set_string_member (obj, "description", aqmp_workflow_get_description (workflow));
+          json_object_set_string_member (obj, "plugin", aqmp_plugin_get_name (plugin));
+          json_array_add_object_element (list, obj);
+        }
+    }
+  json_node_set_array (node, list);
+  aqmp_cli_print_json (node, aqmp_cli_use_pretty (options));
+  aqmp_cli_report_plugin_failures (loader);
+  return AQMP_EXIT_OK;
+}
+
+static gint
+aqmp_workflow_cmd_list (AqmpCliOptions *options)
 {
   g_autoptr(AqmpPluginLoader) loader = aqmp_plugin_loader_new ();
   g_autoptr(GString) str = g_string_new (NULL);
   GPtrArray *plugins;
+  gint width;
 
   aqmp_plugin_loader_load_default (loader);
   plugins = aqmp_plugin_loader_get_plugins (loader);
+  if (options->json)
+    return aqmp_workflow_cmd_list_json (options, loader, plugins);
+  width = aqmp_workflow_cmd_name_width (plugins);
   for (guint i = 0; i < plugins->len; i++)
     {
       GPtrArray *workflows = aqmp_plugin_get_workflows (g_ptr_array_index (plugins, i));
@@ -68,7 +117,7 @@ aqmp_workflow_cmd_list (void)
       for (guint j = 0; workflows != NULL && j < workflows->len; j++)
         {
           AqmpWorkflow *workflow = g_ptr_array_index (workflows, j);
-          g_string_append_printf (str, "%-24s %s\n", aqmp_workflow_get_name (workflow),
+          g_string_append_printf (str, "%-*s  %s\n", width, aqmp_workflow_get_name (workflow),
                                   aqmp_workflow_get_description (workflow));
         }
     }
@@ -154,7 +203,7 @@ aqmp_workflow_cmd_connected_cb (GObject *source, GAsyncResult *res, gpointer use
   self->pending--;
   if (!aqmp_client_connect_finish (AQMP_CLIENT (source), res, &error))
     {
-      aqmp_cli_error ("%s", error->message);
+      aqmp_cli_report_client_failure (AQMP_CLIENT (source), error);
       self->failed = TRUE;
     }
   if (self->pending > 0)
@@ -248,9 +297,13 @@ aqmp_workflow_cmd_run (AqmpWorkflowCmd *self, const gchar *qga_address, gint arg
   /* before anything can be frozen: Ctrl-C must reach the workflow's cleanup */
   sigint_id = g_unix_signal_add (SIGINT, aqmp_workflow_cmd_interrupted_cb, self);
   sigterm_id = g_unix_signal_add (SIGTERM, aqmp_workflow_cmd_interrupted_cb, self);
+  aqmp_cli_announce_connect (qmp, argv[2]);
   aqmp_client_connect_async (qmp, argv[2], NULL, aqmp_workflow_cmd_connected_cb, self);
   if (qga != NULL)
-    aqmp_client_connect_async (qga, qga_address, NULL, aqmp_workflow_cmd_connected_cb, self);
+    {
+      aqmp_cli_announce_connect (qga, qga_address);
+      aqmp_client_connect_async (qga, qga_address, NULL, aqmp_workflow_cmd_connected_cb, self);
+    }
   g_main_loop_run (loop);
   g_source_remove (sigint_id);
   g_source_remove (sigterm_id);
@@ -301,7 +354,7 @@ aqmp_cmd_workflow (gint argc, gchar **argv)
           aqmp_cli_error (_("workflow list takes no arguments (see aqmp workflow --help)"));
           return AQMP_EXIT_PROBLEM;
         }
-      return aqmp_workflow_cmd_list ();
+      return aqmp_workflow_cmd_list (&self.options);
     }
   if (argc >= 2 && g_strcmp0 (argv[1], "run") == 0)
     {

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "aqmp-cli.h"
@@ -75,6 +76,15 @@ aqmp_cli_describe_failure (const gchar *command, const GError *error, gint *exit
    * error reply (connection lost, timeout); %s is the command's name and the
    * reason comes from the library, in English */
   return g_strdup_printf (_("%s failed: %s"), command, error->message);
+}
+
+/* HMP tells of a failure only in its text: "unknown command: 'x'",
+ * "Error: ...", or a usage complaint followed by "Try \"help x\"" */
+gboolean
+aqmp_cli_hmp_failed (const gchar *text)
+{
+  return g_str_has_prefix (text, "unknown command: ") || g_str_has_prefix (text, "Error: ")
+         || g_str_has_prefix (text, "Try \"help ") || strstr (text, "\nTry \"help ") != NULL;
 }
 
 gint

@@ -61,6 +61,45 @@ aqmp_job_print_format_progress (AqmpJobRecord *record)
 
 /* ----- list ----- */
 
+/* @text padded to @width cells, on the left or the right */
+static void
+aqmp_job_print_pad (GString *line, const gchar *text, gint width, gboolean right)
+{
+  gint pad = MAX (0, width - (gint) g_utf8_strlen (text, -1));
+
+  if (right)
+    g_string_append_printf (line, "%*s%s", pad, "", text);
+  else
+    g_string_append_printf (line, "%s%*s", text, pad, "");
+}
+
+/* the columns of job list, as its rows have them */
+static void
+aqmp_job_print_header (void)
+{
+  g_autoptr(GString) line = g_string_new (NULL);
+
+  /* TRANSLATORS: the headings of job list's columns; short, in capitals */
+  aqmp_job_print_pad (line, _("ROW"), 5, FALSE);
+  g_string_append_c (line, ' ');
+  aqmp_job_print_pad (line, _("JOB"), 24, FALSE);
+  g_string_append_c (line, ' ');
+  aqmp_job_print_pad (line, _("COMMAND"), 16, FALSE);
+  g_string_append_c (line, ' ');
+  aqmp_job_print_pad (line, _("TYPE"), 10, FALSE);
+  g_string_append_c (line, ' ');
+  aqmp_job_print_pad (line, _("STATUS"), 10, FALSE);
+  g_string_append_c (line, ' ');
+  aqmp_job_print_pad (line, _("RESULT"), 9, FALSE);
+  g_string_append_c (line, ' ');
+  aqmp_job_print_pad (line, _("DONE"), 5, TRUE);
+  g_string_append (line, "  ");
+  aqmp_job_print_pad (line, _("STARTED"), 19, FALSE);
+  g_string_append (line, "  ");
+  g_string_append (line, _("MACHINE"));
+  g_print ("%s\n", line->str);
+}
+
 /**
  * aqmp_job_print_list:
  * @records: (element-type AqmpJobRecord): a page of the history, the
@@ -81,8 +120,7 @@ aqmp_job_print_list (GPtrArray *records, gboolean json)
         }
       return;
     }
-  g_print ("%-5s %-24s %-16s %-10s %-10s %-9s %5s  %-19s  %s\n", "ROW", "JOB", "COMMAND", "TYPE", "STATUS",
-           "RESULT", "DONE", "STARTED", "MACHINE");
+  aqmp_job_print_header ();
   for (guint i = records->len; i > 0; i--)
     {
       AqmpJobRecord *r = g_ptr_array_index (records, i - 1);
@@ -103,6 +141,20 @@ aqmp_job_print_list (GPtrArray *records, gboolean json)
 
 /* ----- show ----- */
 
+/* "Label:    value": the (translated) label padded to 10 cells */
+static void G_GNUC_PRINTF (2, 3)
+aqmp_job_print_field (const gchar *label, const gchar *format, ...)
+{
+  g_autofree gchar *value = NULL;
+  glong cells = g_utf8_strlen (label, -1);
+  va_list args;
+
+  va_start (args, format);
+  value = g_strdup_vprintf (format, args);
+  va_end (args);
+  g_print ("%s%*s %s\n", label, (gint) MAX (0, 10 - cells), "", value);
+}
+
 /* the machine's identity and who started the job, as far as known */
 static void
 aqmp_job_print_origin (AqmpJobRecord *record)
@@ -119,9 +171,9 @@ aqmp_job_print_origin (AqmpJobRecord *record)
   if (aqmp_job_record_get_qemu_name (record) != NULL)
     g_string_append_printf (qemu, "%sname %s", qemu->len > 0 ? ", " : "", aqmp_job_record_get_qemu_name (record));
   if (qemu->len > 0)
-    g_print ("%-10s %s\n", "QEMU:", qemu->str);
+    aqmp_job_print_field (_("QEMU:"), "%s", qemu->str);
   if (aqmp_job_record_get_started_by_uid (record) >= 0)
-    g_print ("%-10s %" G_GINT64_FORMAT "\n", "Uid:", aqmp_job_record_get_started_by_uid (record));
+    aqmp_job_print_field (_("Uid:"), "%" G_GINT64_FORMAT, aqmp_job_record_get_started_by_uid (record));
 }
 
 static void
@@ -136,19 +188,20 @@ aqmp_job_print_command (AqmpJobRecord *record)
     {
       node = json_node_init_object (json_node_alloc (), arguments);
       args = aqmp_json_to_string (node, FALSE);
-      g_print ("%-10s %s %s\n", "Command:", command, args);
+      aqmp_job_print_field (_("Command:"), "%s %s", command, args);
     }
   else if (aqmp_job_record_is_adopted (record))
     /* TRANSLATORS: what `aqmp job show` prints for a job aqmp found in QEMU */
-    g_print ("%-10s %s\n", "Command:", _("(adopted: started outside aqmp, its command is unknown)"));
+    aqmp_job_print_field (_("Command:"), "%s", _("(adopted: started outside aqmp, its command is unknown)"));
   else
-    g_print ("%-10s %s\n", "Command:", command);
+    aqmp_job_print_field (_("Command:"), "%s", command);
 }
 
 static void
 aqmp_job_print_transitions (JsonArray *transitions)
 {
-  g_print ("Transitions:\n");
+  /* TRANSLATORS: job show's last heading, the job's changes of status */
+  g_print ("%s\n", _("Transitions:"));
   for (guint i = 0; i < json_array_get_length (transitions); i++)
     {
       JsonObject *t = json_array_get_object_element (transitions, i);
@@ -174,6 +227,8 @@ aqmp_job_print_show (AqmpJobRecord *record, JsonArray *transitions, JsonArray *c
   g_autofree gchar *created = NULL;
   g_autofree gchar *finished = NULL;
   g_autofree gchar *progress = NULL;
+  g_autofree gchar *current = NULL;
+  g_autofree gchar *total = NULL;
 
   if (json)
     {
@@ -189,20 +244,23 @@ aqmp_job_print_show (AqmpJobRecord *record, JsonArray *transitions, JsonArray *c
   created = aqmp_job_print_format_time (aqmp_job_record_get_created (record));
   finished = aqmp_job_print_format_time (aqmp_job_record_get_finished (record));
   progress = aqmp_job_print_format_progress (record);
-  g_print ("%-10s %" G_GINT64_FORMAT "\n", "Row:", aqmp_job_record_get_row (record));
-  g_print ("%-10s %s\n", "Job:", aqmp_job_print_or (aqmp_job_record_get_job_id (record), "?"));
-  g_print ("%-10s %s\n", "Machine:", aqmp_job_print_or (aqmp_job_record_get_machine (record), "?"));
+  aqmp_job_print_field (_("Row:"), "%" G_GINT64_FORMAT, aqmp_job_record_get_row (record));
+  aqmp_job_print_field (_("Job:"), "%s", aqmp_job_print_or (aqmp_job_record_get_job_id (record), "?"));
+  aqmp_job_print_field (_("Machine:"), "%s", aqmp_job_print_or (aqmp_job_record_get_machine (record), "?"));
   aqmp_job_print_origin (record);
   aqmp_job_print_command (record);
-  g_print ("%-10s %s\n", "Type:", aqmp_job_print_or (aqmp_job_record_get_job_type (record), "-"));
-  g_print ("%-10s %s\n", "Status:", aqmp_job_print_status (record));
-  g_print ("%-10s %s\n", "Result:", aqmp_job_print_result (record));
+  aqmp_job_print_field (_("Type:"), "%s", aqmp_job_print_or (aqmp_job_record_get_job_type (record), "-"));
+  aqmp_job_print_field (_("Status:"), "%s", aqmp_job_print_status (record));
+  aqmp_job_print_field (_("Result:"), "%s", aqmp_job_print_result (record));
   if (aqmp_job_record_get_error (record) != NULL)
-    g_print ("%-10s %s\n", "Error:", aqmp_job_record_get_error (record));
-  g_print ("%-10s %s (%" G_GINT64_FORMAT " of %" G_GINT64_FORMAT ")\n", "Progress:", progress,
-           aqmp_job_record_get_current_progress (record), aqmp_job_record_get_total_progress (record));
-  g_print ("%-10s %s\n", "Started:", created);
-  g_print ("%-10s %s\n", "Finished:", finished);
-  g_print ("%-10s %u\n", "Checkpoints:", json_array_get_length (checkpoints));
+    aqmp_job_print_field (_("Error:"), "%s", aqmp_job_record_get_error (record));
+  /* TRANSLATORS: job show's progress: the percentage, then the bytes
+   * done of the bytes in all */
+  current = g_strdup_printf ("%" G_GINT64_FORMAT, aqmp_job_record_get_current_progress (record));
+  total = g_strdup_printf ("%" G_GINT64_FORMAT, aqmp_job_record_get_total_progress (record));
+  aqmp_job_print_field (_("Progress:"), _("%s (%s of %s)"), progress, current, total);
+  aqmp_job_print_field (_("Started:"), "%s", created);
+  aqmp_job_print_field (_("Finished:"), "%s", finished);
+  aqmp_job_print_field (_("Checkpoints:"), "%u", json_array_get_length (checkpoints));
   aqmp_job_print_transitions (transitions);
 }

@@ -7,7 +7,8 @@ G_BEGIN_DECLS
 
 /*
  * How `aqmp job start` and `watch` show the jobs they follow: on a
- * terminal, one progress bar (redrawn at most ten times a second on
+ * terminal, one progress bar fitted to its width (TIOCGWINSZ, again on
+ * SIGWINCH: the bar shrinks, then fields go; a line never wraps) (redrawn at most ten times a second on
  * progress, at once on a change of status) and, at the end, the bar as it
  * ended with the average rate and the result; otherwise, and with --json,
  * a JSON line per change of status or of progress and one with the
@@ -24,6 +25,17 @@ void             aqmp_job_progress_ended   (AqmpJobProgress  *self,
                                             AqmpJob          *job,
                                             const GError     *error);
 void             aqmp_job_progress_clear   (AqmpJobProgress  *self);
+
+/* fitting a bar line to the terminal, for any bar of the tool: the width
+ * (TIOCGWINSZ, 80 otherwise), and "ID [###---] FIELDS" in fewer cells than
+ * @columns, the fields dropped lowest @priorities first */
+guint            aqmp_job_progress_query_columns (void);
+gchar           *aqmp_job_progress_fit     (const gchar         *id,
+                                            gdouble              fraction,
+                                            const gchar * const *texts,
+                                            const guint         *priorities,
+                                            guint                n_fields,
+                                            guint                columns);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AqmpJobProgress, aqmp_job_progress_free)
 

@@ -174,6 +174,26 @@ aqmp_readline_wants_value (GPtrArray *matches)
   return TRUE;
 }
 
+/* the shell's own commands, and the ids of its jobs after /cancel and the
+ * others; NULL when the line is not one of them */
+static GPtrArray *
+aqmp_readline_shell_candidates (AqmpShell *shell, const char *text, int start)
+{
+  g_autofree gchar *before = g_strndup (rl_line_buffer, start);
+  g_auto(GStrv) words = NULL;
+  gint n_words = 0;
+
+  if (shell->jobs == NULL || shell->block != NULL)
+    return NULL;
+  if (!g_shell_parse_argv (before, &n_words, &words, NULL))
+    n_words = 0;
+  if (n_words == 0)
+    return text[0] == '/' ? aqmp_shell_jobs_complete (shell->jobs, NULL, text) : NULL;
+  if (words[0][0] != '/')
+    return NULL;
+  return n_words == 1 ? aqmp_shell_jobs_complete (shell->jobs, words[0], text) : g_ptr_array_new ();
+}
+
 static char **
 aqmp_readline_complete (const char *text, int start, int end)
 {
@@ -181,10 +201,12 @@ aqmp_readline_complete (const char *text, int start, int end)
 
   /* never fall back to file names */
   rl_attempted_completion_over = 1;
-  if (rl.shell->hmp || rl.shell->schema == NULL)
-    return NULL;
   g_clear_pointer (&rl.candidates, g_ptr_array_unref);
-  rl.candidates = aqmp_readline_candidates (rl.shell, text, start);
+  rl.candidates = aqmp_readline_shell_candidates (rl.shell, text, start);
+  if (rl.candidates == NULL && (rl.shell->hmp || rl.shell->schema == NULL))
+    return NULL;
+  if (rl.candidates == NULL)
+    rl.candidates = aqmp_readline_candidates (rl.shell, text, start);
   if (rl.candidates == NULL || rl.candidates->len == 0)
     return NULL;
   /* "name=" waits for its value, a command name for its arguments */

@@ -26,11 +26,13 @@ typedef struct {
   gboolean hmp;
   AqmpShellDoneFunc done;
   gpointer user_data;
+  GSource *pending;           /* the notice of a slow reply */
 } AqmpShellCall;
 
 static void
 aqmp_shell_call_free (AqmpShellCall *call)
 {
+  aqmp_cli_pending_clear (&call->pending);
   g_free (call->command);
   g_free (call);
 }
@@ -166,6 +168,9 @@ aqmp_shell_print_hmp (AqmpShell *self, JsonNode *value)
     }
   text = g_string_new (json_node_get_string (value));
   g_string_replace (text, "\r\n", "\n", 0);
+  /* HMP tells of errors only in its text; a script's status says so too */
+  if (aqmp_cli_hmp_failed (text->str))
+    self->status = MAX (self->status, AQMP_EXIT_QMP_ERROR);
   if (text->len == 0)
     return;
   if (text->str[text->len - 1] != '\n')
@@ -181,6 +186,7 @@ aqmp_shell_executed_cb (GObject *source, GAsyncResult *res, gpointer user_data)
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) value = aqmp_client_execute_finish (AQMP_CLIENT (source), res, &error);
 
+  aqmp_cli_pending_clear (&call->pending);
   g_clear_object (&self->running);
   if (value == NULL && g_error_matches (error, AQMP_ERROR, AQMP_ERROR_DISCONNECTED))
     {
@@ -213,6 +219,7 @@ aqmp_shell_execute (AqmpShell *self, const gchar *command, JsonObject *arguments
                     gboolean hmp, AqmpShellDoneFunc done, gpointer user_data)
 {
   AqmpShellCall *call = g_new0 (AqmpShellCall, 1);
+  gint timeout_ms = -1;
 
   call->shell = self;
   call->command = g_strdup (command);
@@ -221,8 +228,14 @@ aqmp_shell_execute (AqmpShell *self, const gchar *command, JsonObject *arguments
   call->user_data = user_data;
   g_clear_object (&self->running);
   self->running = g_cancellable_new ();
-  aqmp_client_execute_async (self->client, command, arguments, self->running,
-                             aqmp_shell_executed_cb, call);
+  /* quick commands are bounded even without --timeout; on a terminal a
+   * slow reply is named */
+  if (aqmp_client_get_default_timeout (self->client) == 0 && !hmp && aqmp_cli_command_is_quick (command))
+    timeout_ms = AQMP_CLI_QUICK_TIMEOUT_MS;
+  if (self->interactive && self->address != NULL)
+    call->pending = aqmp_cli_announce_pending (self->address, command);
+  aqmp_client_execute_full_async (self->client, command, arguments, AQMP_EXECUTE_FLAGS_NONE, timeout_ms,
+                                  self->running, aqmp_shell_executed_cb, call);
 }
 
 /* ----- parsing a line ----- */
@@ -381,6 +394,13 @@ aqmp_shell_run_line (AqmpShell *self, const gchar *text, AqmpShellDoneFunc done,
 
   if (line[0] == '\0' || line[0] == '#')
     return FALSE;
+  /* the shell's own commands; in HMP mode help is HMP's */
+  if (self->jobs != NULL && self->block == NULL
+      && (line[0] == '/' || (!self->hmp && (g_strcmp0 (line, "help") == 0 || g_strcmp0 (line, "?") == 0))))
+    {
+      aqmp_shell_jobs_run_line (self->jobs, line);
+      return FALSE;
+    }
   if (self->hmp)
     {
       arguments = json_object_new ();
@@ -523,6 +543,7 @@ aqmp_shell_clear (AqmpShell *self)
     g_signal_handlers_disconnect_by_data (self->client, self);
   g_cancellable_cancel (self->running);
   g_clear_object (&self->running);
+  g_clear_pointer (&self->jobs, aqmp_shell_jobs_free);
   g_clear_pointer (&self->block, g_ptr_array_unref);
   g_clear_object (&self->schema);
   g_clear_object (&self->client);

@@ -13,6 +13,7 @@ G_BEGIN_DECLS
  * pipe or file (aqmp-shell-stream.c).
  */
 typedef struct _AqmpShell AqmpShell;
+typedef struct _AqmpShellJobs AqmpShellJobs;
 
 typedef void (*AqmpShellDoneFunc)  (AqmpShell   *shell,
                                     gpointer     user_data);
@@ -36,6 +37,8 @@ struct _AqmpShell {
   GPtrArray *block;           /* a transaction's actions being typed */
   GCancellable *running;      /* the command in flight */
   AqmpShellPrintFunc print;
+  const gchar *address;       /* the machine, for the job runner */
+  AqmpShellJobs *jobs;        /* the shell's own commands (aqmp-shell-jobs.c) */
 };
 
 void         aqmp_shell_init          (AqmpShell         *self,
@@ -56,6 +59,16 @@ void         aqmp_shell_message       (AqmpShell         *self,
                                        gboolean           to_stderr,
                                        const gchar       *format,
                                        ...) G_GNUC_PRINTF (3, 4);
+
+/* the shell's own commands: /start, /jobs, /cancel, ..., /help */
+AqmpShellJobs *aqmp_shell_jobs_new      (AqmpShell        *shell,
+                                         const gchar      *db_path);
+void           aqmp_shell_jobs_free     (AqmpShellJobs    *self);
+void           aqmp_shell_jobs_run_line (AqmpShellJobs    *self,
+                                         const gchar      *line);
+GPtrArray     *aqmp_shell_jobs_complete (AqmpShellJobs    *self,
+                                         const gchar      *command,
+                                         const gchar      *prefix);
 
 /* the front ends */
 void         aqmp_shell_readline_start (AqmpShell        *self);

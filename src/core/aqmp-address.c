@@ -17,13 +17,19 @@ aqmp_address_fail (const gchar *address, GError **error)
   return FALSE;
 }
 
-/* the Unix socket path, when @address names one */
+/* the Unix socket path, when @address names one: unix:PATH, a path
+ * starting with / or ., or any other path that exists (`vm.sock`, as
+ * qmp-shell takes it); tcp: and tls: always mean TCP */
 static const gchar *
 aqmp_address_unix_path (const gchar *address)
 {
   if (g_str_has_prefix (address, "unix:"))
     return address + strlen ("unix:");
   if (address[0] == '/' || address[0] == '.')
+    return address;
+  if (g_str_has_prefix (address, "tcp:") || g_str_has_prefix (address, "tls:"))
+    return NULL;
+  if (address[0] != '\0' && g_file_test (address, G_FILE_TEST_EXISTS))
     return address;
   return NULL;
 }

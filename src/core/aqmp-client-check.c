@@ -49,6 +49,8 @@ aqmp_client_check_free (gpointer data)
  * execute call (but not the client's own `qmp_capabilities`) asks @func,
  * and a call it refuses fails with its error, with nothing written to the
  * connection. Off by default; there is one check per client.
+ *
+ * Since: 0.1
  */
 void
 aqmp_client_set_check_func (AqmpClient          *self,
@@ -75,7 +77,11 @@ aqmp_client_set_check_func (AqmpClient          *self,
  * aqmp_client_has_check_func:
  * @self: an #AqmpClient
  *
+ * Returns whether a check is set.
+ *
  * Returns: whether a check is set
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_client_has_check_func (AqmpClient *self)
@@ -97,6 +103,8 @@ aqmp_client_has_check_func (AqmpClient *self)
  * (the job runner records a job first) and wants the refusal before that.
  *
  * Returns: %TRUE when there is no check or it lets @command through
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_client_check_command (AqmpClient   *self,

@@ -23,6 +23,8 @@ G_BEGIN_DECLS
  *
  * Returns: %TRUE to send the command; %FALSE with @error set (normally
  *   %AQMP_ERROR_INVALID) to fail the call with that error instead
+ *
+ * Since: 0.1
  */
 typedef gboolean (*AqmpClientCheckFunc) (AqmpClient   *client,
                                          const gchar  *command,

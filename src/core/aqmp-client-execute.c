@@ -162,6 +162,8 @@ aqmp_client_post (AqmpClient       *self,
  *
  * Executes a command with the client's default timeout. See
  * aqmp_client_execute_full_async().
+ *
+ * Since: 0.1
  */
 void
 aqmp_client_execute_async (AqmpClient          *self,
@@ -190,6 +192,8 @@ aqmp_client_execute_async (AqmpClient          *self,
  * Sends a command and waits for its reply. Commands issued while the
  * client is still negotiating wait until it is running. A timed-out or
  * cancelled call frees its mailbox at once; its late reply is dropped.
+ *
+ * Since: 0.1
  */
 void
 aqmp_client_execute_full_async (AqmpClient          *self,
@@ -234,6 +238,8 @@ aqmp_client_execute_full_async (AqmpClient          *self,
  * with %G_IO_ERROR_NOT_SUPPORTED; more than %AQMP_MAX_FDS_PER_COMMAND
  * fail with %G_IO_ERROR_INVALID_ARGUMENT. Finish with
  * aqmp_client_execute_finish().
+ *
+ * Since: 0.1
  */
 void
 aqmp_client_execute_with_fds_async (AqmpClient          *self,
@@ -263,10 +269,14 @@ aqmp_client_execute_with_fds_async (AqmpClient          *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_client_execute_async().
+ *
  * Returns: (transfer full): the reply's `return` value, or %NULL with
  *   @error set: %AQMP_ERROR_COMMAND for an error reply (see
  *   aqmp_error_get_qmp_class()), %AQMP_ERROR_TIMEOUT,
  *   %AQMP_ERROR_DISCONNECTED, %G_IO_ERROR_CANCELLED, ...
+ *
+ * Since: 0.1
  */
 JsonNode *
 aqmp_client_execute_finish (AqmpClient *self, GAsyncResult *result, GError **error)

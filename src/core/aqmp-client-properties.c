@@ -26,6 +26,8 @@ aqmp_client_notify (AqmpClient *self, AqmpClientProperty prop)
  * @timeout_ms: milliseconds, or 0 for no timeout
  *
  * Sets the timeout of calls that do not give their own.
+ *
+ * Since: 0.1
  */
 void
 aqmp_client_set_default_timeout (AqmpClient *self, guint timeout_ms)
@@ -41,7 +43,11 @@ aqmp_client_set_default_timeout (AqmpClient *self, guint timeout_ms)
  * aqmp_client_get_default_timeout:
  * @self: an #AqmpClient
  *
+ * Returns the default call timeout in milliseconds; 0 for none.
+ *
  * Returns: the default call timeout in milliseconds; 0 for none
+ *
+ * Since: 0.1
  */
 guint
 aqmp_client_get_default_timeout (AqmpClient *self)
@@ -56,6 +62,8 @@ aqmp_client_get_default_timeout (AqmpClient *self)
  * @timeout_ms: milliseconds, or 0 for no timeout
  *
  * Bounds connecting, the greeting and negotiation together.
+ *
+ * Since: 0.1
  */
 void
 aqmp_client_set_connect_timeout (AqmpClient *self, guint timeout_ms)
@@ -71,7 +79,11 @@ aqmp_client_set_connect_timeout (AqmpClient *self, guint timeout_ms)
  * aqmp_client_get_connect_timeout:
  * @self: an #AqmpClient
  *
+ * Returns the connect timeout in milliseconds; 0 for none.
+ *
  * Returns: the connect timeout in milliseconds; 0 for none
+ *
+ * Since: 0.1
  */
 guint
 aqmp_client_get_connect_timeout (AqmpClient *self)
@@ -92,6 +104,8 @@ aqmp_client_get_connect_timeout (AqmpClient *self)
  * particular replies more (aqmp_protocol_get_max_reply_size()). Memory
  * for one message stays within the largest limit in force. Takes effect
  * on the next connection.
+ *
+ * Since: 0.1
  */
 void
 aqmp_client_set_max_message_size (AqmpClient *self, gsize size)
@@ -108,7 +122,11 @@ aqmp_client_set_max_message_size (AqmpClient *self, gsize size)
  * aqmp_client_get_max_message_size:
  * @self: an #AqmpClient
  *
+ * Returns the incoming message size limit in bytes.
+ *
  * Returns: the incoming message size limit in bytes
+ *
+ * Since: 0.1
  */
 gsize
 aqmp_client_get_max_message_size (AqmpClient *self)
@@ -124,6 +142,8 @@ aqmp_client_get_max_message_size (AqmpClient *self)
  *
  * Limits the outbound data waiting for the server to read it. Past it,
  * calls fail at once with %AQMP_ERROR_QUEUE_FULL.
+ *
+ * Since: 0.1
  */
 void
 aqmp_client_set_max_queue_size (AqmpClient *self, gsize size)
@@ -139,7 +159,11 @@ aqmp_client_set_max_queue_size (AqmpClient *self, gsize size)
  * aqmp_client_get_max_queue_size:
  * @self: an #AqmpClient
  *
+ * Returns the outbound queue limit in bytes; 0 for none.
+ *
  * Returns: the outbound queue limit in bytes; 0 for none
+ *
+ * Since: 0.1
  */
 gsize
 aqmp_client_get_max_queue_size (AqmpClient *self)
@@ -154,6 +178,8 @@ aqmp_client_get_max_queue_size (AqmpClient *self)
  * @request_oob: whether to enable out-of-band execution when offered
  *
  * Takes effect on the next connection.
+ *
+ * Since: 0.1
  */
 void
 aqmp_client_set_request_oob (AqmpClient *self, gboolean request_oob)
@@ -170,7 +196,11 @@ aqmp_client_set_request_oob (AqmpClient *self, gboolean request_oob)
  * aqmp_client_get_request_oob:
  * @self: an #AqmpClient
  *
+ * Returns whether out-of-band execution is requested.
+ *
  * Returns: whether out-of-band execution is requested
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_client_get_request_oob (AqmpClient *self)
@@ -187,6 +217,8 @@ aqmp_client_get_request_oob (AqmpClient *self)
  * How long a command that gets no reply on success (see
  * %AQMP_EXECUTE_FLAGS_NO_REPLY) waits for an error reply after it was
  * written. Takes effect on the next connection.
+ *
+ * Since: 0.1
  */
 void
 aqmp_client_set_no_reply_grace (AqmpClient *self, guint grace_ms)
@@ -202,7 +234,11 @@ aqmp_client_set_no_reply_grace (AqmpClient *self, guint grace_ms)
  * aqmp_client_get_no_reply_grace:
  * @self: an #AqmpClient
  *
+ * Returns the grace period of commands without a reply, in milliseconds.
+ *
  * Returns: the grace period of commands without a reply, in milliseconds
+ *
+ * Since: 0.1
  */
 guint
 aqmp_client_get_no_reply_grace (AqmpClient *self)
@@ -218,6 +254,8 @@ aqmp_client_get_no_reply_grace (AqmpClient *self)
  *
  * Sets how the next connection starts and runs, for example the guest
  * agent's variant from the `qga` plugin. Only allowed while idle.
+ *
+ * Since: 0.1
  */
 void
 aqmp_client_set_protocol (AqmpClient *self, AqmpProtocol *protocol)
@@ -235,8 +273,12 @@ aqmp_client_set_protocol (AqmpClient *self, AqmpProtocol *protocol)
  * aqmp_client_get_protocol:
  * @self: an #AqmpClient
  *
+ * Returns the protocol variant, or %NULL for plain QMP.
+ *
  * Returns: (transfer none) (nullable): the protocol variant, or %NULL for
  *   plain QMP
+ *
+ * Since: 0.1
  */
 AqmpProtocol *
 aqmp_client_get_protocol (AqmpClient *self)
@@ -253,6 +295,8 @@ aqmp_client_get_protocol (AqmpClient *self)
  * With @tls set, `tcp:HOST:PORT` and `HOST:PORT` connect with TLS, as
  * `tls:HOST:PORT` always does, and Unix socket addresses are refused.
  * Takes effect on the next connection.
+ *
+ * Since: 0.1
  */
 void
 aqmp_client_set_tls (AqmpClient *self, gboolean tls)
@@ -267,7 +311,11 @@ aqmp_client_set_tls (AqmpClient *self, gboolean tls)
  * aqmp_client_get_tls:
  * @self: an #AqmpClient
  *
+ * Returns whether TCP addresses connect with TLS.
+ *
  * Returns: whether TCP addresses connect with TLS
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_client_get_tls (AqmpClient *self)
@@ -285,6 +333,8 @@ aqmp_client_get_tls (AqmpClient *self)
  * Sets what the server's certificate is verified against. Takes effect on
  * the next connection; a file that cannot be loaded fails that connect
  * with %AQMP_ERROR_CONNECT.
+ *
+ * Since: 0.1
  */
 void
 aqmp_client_set_tls_ca_file (AqmpClient *self, const gchar *ca_file)
@@ -299,8 +349,12 @@ aqmp_client_set_tls_ca_file (AqmpClient *self, const gchar *ca_file)
  * aqmp_client_get_tls_ca_file:
  * @self: an #AqmpClient
  *
+ * Returns the CA file, or %NULL for the system's trust store.
+ *
  * Returns: (nullable) (type filename): the CA file, or %NULL for the
  *   system's trust store
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_client_get_tls_ca_file (AqmpClient *self)
@@ -316,6 +370,8 @@ aqmp_client_get_tls_ca_file (AqmpClient *self)
  *
  * Sets the certificate the client presents, for monitors whose TLS
  * credentials have `verify-peer=on`. Takes effect on the next connection.
+ *
+ * Since: 0.1
  */
 void
 aqmp_client_set_tls_certificate (AqmpClient *self, GTlsCertificate *certificate)
@@ -331,7 +387,11 @@ aqmp_client_set_tls_certificate (AqmpClient *self, GTlsCertificate *certificate)
  * aqmp_client_get_tls_certificate:
  * @self: an #AqmpClient
  *
+ * Returns the client's certificate.
+ *
  * Returns: (transfer none) (nullable): the client's certificate
+ *
+ * Since: 0.1
  */
 GTlsCertificate *
 aqmp_client_get_tls_certificate (AqmpClient *self)
@@ -353,6 +413,8 @@ aqmp_client_get_tls_certificate (AqmpClient *self)
  *
  * Returns: %TRUE when both were loaded; %FALSE with @error set otherwise,
  *   leaving the certificate as it was
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_client_set_tls_certificate_files (AqmpClient   *self,
@@ -398,6 +460,8 @@ aqmp_client_set_tls_certificate_files (AqmpClient   *self,
  *
  * Turning it off stops reconnecting: no further attempt is made (one under
  * way may still succeed).
+ *
+ * Since: 0.1
  */
 void
 aqmp_client_set_reconnect (AqmpClient *self,
@@ -421,7 +485,11 @@ aqmp_client_set_reconnect (AqmpClient *self,
  * @initial_delay_ms: (out) (optional): the first delay, in milliseconds
  * @max_delay_ms: (out) (optional): the cap on the delay, in milliseconds
  *
+ * Returns whether the client reconnects after an unexpected loss.
+ *
  * Returns: whether the client reconnects after an unexpected loss
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_client_get_reconnect (AqmpClient *self, guint *initial_delay_ms, guint *max_delay_ms)
@@ -438,8 +506,13 @@ aqmp_client_get_reconnect (AqmpClient *self, guint *initial_delay_ms, guint *max
  * aqmp_client_get_reconnecting:
  * @self: an #AqmpClient
  *
+ * Returns whether the client is between losing a connection and
+ * reconnecting (waiting for the next attempt, or attempting).
+ *
  * Returns: whether the client is between losing a connection and
  *   reconnecting (waiting for the next attempt, or attempting)
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_client_get_reconnecting (AqmpClient *self)
@@ -452,7 +525,11 @@ aqmp_client_get_reconnecting (AqmpClient *self)
  * aqmp_client_get_oob_enabled:
  * @self: an #AqmpClient
  *
+ * Returns whether out-of-band execution was negotiated.
+ *
  * Returns: whether out-of-band execution was negotiated
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_client_get_oob_enabled (AqmpClient *self)
@@ -465,9 +542,15 @@ aqmp_client_get_oob_enabled (AqmpClient *self)
  * aqmp_client_get_address:
  * @self: an #AqmpClient
  *
+ * Returns the address given to the last aqmp_client_connect_async(), as
+ * given; %NULL for a client connected to a stream or by
+ * aqmp_client_accept_async().
+ *
  * Returns: (nullable): the address given to the last
  *   aqmp_client_connect_async(), as given; %NULL for a client connected
  *   to a stream or by aqmp_client_accept_async()
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_client_get_address (AqmpClient *self)
@@ -488,6 +571,8 @@ aqmp_client_get_address (AqmpClient *self)
  * Returns: (transfer full) (nullable): the peer's credentials, or %NULL
  *   with @error set when the client is not connected over a Unix socket
  *   or the system cannot tell
+ *
+ * Since: 0.1
  */
 GCredentials *
 aqmp_client_get_peer_credentials (AqmpClient *self, GError **error)
@@ -510,7 +595,11 @@ aqmp_client_get_peer_credentials (AqmpClient *self, GError **error)
  * aqmp_client_get_greeting:
  * @self: an #AqmpClient
  *
+ * Returns the server's greeting, once received.
+ *
  * Returns: (transfer none) (nullable): the server's greeting, once received
+ *
+ * Since: 0.1
  */
 JsonObject *
 aqmp_client_get_greeting (AqmpClient *self)
@@ -526,7 +615,11 @@ aqmp_client_get_greeting (AqmpClient *self)
  * @minor: (out) (optional): the minor version
  * @micro: (out) (optional): the micro version
  *
+ * Returns %TRUE when a greeting was received.
+ *
  * Returns: %TRUE when a greeting was received
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_client_get_server_version (AqmpClient *self, guint *major, guint *minor, guint *micro)
@@ -546,7 +639,11 @@ aqmp_client_get_server_version (AqmpClient *self, guint *major, guint *minor, gu
  * @self: an #AqmpClient
  * @capability: a capability name, such as `"oob"`
  *
+ * Returns whether the server's greeting offered @capability.
+ *
  * Returns: whether the server's greeting offered @capability
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_client_has_capability (AqmpClient *self, const gchar *capability)
@@ -659,6 +756,8 @@ aqmp_client_install_properties (GObjectClass *object_class)
    * AqmpClient:state:
    *
    * The connection's life-cycle state.
+   *
+   * Since: 0.1
    */
   props[PROP_STATE] = g_param_spec_enum ("state", NULL, NULL, AQMP_TYPE_STATE,
                                          AQMP_STATE_IDLE, ro);
@@ -667,6 +766,8 @@ aqmp_client_install_properties (GObjectClass *object_class)
    *
    * Milliseconds a call waits for its reply unless it says otherwise;
    * 0 waits for ever.
+   *
+   * Since: 0.1
    */
   props[PROP_DEFAULT_TIMEOUT] = g_param_spec_uint ("default-timeout", NULL, NULL,
                                                    0, G_MAXUINT, 0, rw);
@@ -674,6 +775,8 @@ aqmp_client_install_properties (GObjectClass *object_class)
    * AqmpClient:connect-timeout:
    *
    * Milliseconds allowed for connecting, the greeting and negotiation.
+   *
+   * Since: 0.1
    */
   props[PROP_CONNECT_TIMEOUT] = g_param_spec_uint ("connect-timeout", NULL, NULL,
                                                    0, G_MAXUINT, AQMP_DEFAULT_CONNECT_TIMEOUT, rw);
@@ -683,6 +786,8 @@ aqmp_client_install_properties (GObjectClass *object_class)
    * The largest incoming message, in bytes, except the replies a
    * protocol allows more (aqmp_protocol_get_max_reply_size()). See
    * aqmp_client_set_max_message_size().
+   *
+   * Since: 0.1
    */
   props[PROP_MAX_MESSAGE_SIZE] = g_param_spec_uint64 ("max-message-size", NULL, NULL,
                                                       1, G_MAXSIZE, AQMP_DEFAULT_MAX_MESSAGE_SIZE, rw);
@@ -690,6 +795,8 @@ aqmp_client_install_properties (GObjectClass *object_class)
    * AqmpClient:max-queue-size:
    *
    * The most outbound bytes that may wait for the server; 0 for no limit.
+   *
+   * Since: 0.1
    */
   props[PROP_MAX_QUEUE_SIZE] = g_param_spec_uint64 ("max-queue-size", NULL, NULL,
                                                     0, G_MAXSIZE, AQMP_DEFAULT_MAX_QUEUE_SIZE, rw);
@@ -697,18 +804,24 @@ aqmp_client_install_properties (GObjectClass *object_class)
    * AqmpClient:request-oob:
    *
    * Whether to enable out-of-band execution when the server offers it.
+   *
+   * Since: 0.1
    */
   props[PROP_REQUEST_OOB] = g_param_spec_boolean ("request-oob", NULL, NULL, FALSE, rw);
   /**
    * AqmpClient:oob-enabled:
    *
    * Whether out-of-band execution was negotiated.
+   *
+   * Since: 0.1
    */
   props[PROP_OOB_ENABLED] = g_param_spec_boolean ("oob-enabled", NULL, NULL, FALSE, ro);
   /**
    * AqmpClient:no-reply-grace:
    *
    * Milliseconds a command without a reply on success waits for an error.
+   *
+   * Since: 0.1
    */
   props[PROP_NO_REPLY_GRACE] = g_param_spec_uint ("no-reply-grace", NULL, NULL,
                                                   0, G_MAXUINT, AQMP_DEFAULT_NO_REPLY_GRACE, rw);
@@ -716,12 +829,16 @@ aqmp_client_install_properties (GObjectClass *object_class)
    * AqmpClient:protocol:
    *
    * The protocol variant, or %NULL for plain QMP.
+   *
+   * Since: 0.1
    */
   props[PROP_PROTOCOL] = g_param_spec_object ("protocol", NULL, NULL, AQMP_TYPE_PROTOCOL, rw);
   /**
    * AqmpClient:tls:
    *
    * Whether TCP addresses connect with TLS; `tls:HOST:PORT` always does.
+   *
+   * Since: 0.1
    */
   props[PROP_TLS] = g_param_spec_boolean ("tls", NULL, NULL, FALSE, rw);
   /**
@@ -729,12 +846,16 @@ aqmp_client_install_properties (GObjectClass *object_class)
    *
    * A PEM file of the certificate authorities the server's certificate
    * must be signed by; %NULL for the system's trust store.
+   *
+   * Since: 0.1
    */
   props[PROP_TLS_CA_FILE] = g_param_spec_string ("tls-ca-file", NULL, NULL, NULL, rw);
   /**
    * AqmpClient:tls-certificate:
    *
    * The certificate, with its private key, that the client presents.
+   *
+   * Since: 0.1
    */
   props[PROP_TLS_CERTIFICATE] = g_param_spec_object ("tls-certificate", NULL, NULL,
                                                      G_TYPE_TLS_CERTIFICATE, rw);

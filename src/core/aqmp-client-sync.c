@@ -81,6 +81,8 @@ aqmp_sync_call_is_done (AqmpSyncCall *call)
  * pushed as thread-default keeps them out (see #AqmpClient).
  *
  * Returns: (transfer full): the operation's result, for its `_finish`
+ *
+ * Since: 0.1
  */
 GAsyncResult *
 aqmp_client_run_sync (AqmpClient *self, AqmpClientSyncFunc start, gpointer data)
@@ -146,6 +148,8 @@ aqmp_sync_connect (gpointer data, GAsyncReadyCallback callback, gpointer user_da
  * is attached to it (see #AqmpClient).
  *
  * Returns: %TRUE when the client is running
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_client_connect_sync (AqmpClient *self, const gchar *address, GCancellable *cancellable, GError **error)
@@ -175,6 +179,8 @@ aqmp_sync_connect_stream (gpointer data, GAsyncReadyCallback callback, gpointer 
  * The synchronous form of aqmp_client_connect_stream_async().
  *
  * Returns: %TRUE when the client is running
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_client_connect_stream_sync (AqmpClient *self, GIOStream *stream, GCancellable *cancellable, GError **error)
@@ -203,6 +209,8 @@ aqmp_sync_accept (gpointer data, GAsyncReadyCallback callback, gpointer user_dat
  * The synchronous form of aqmp_client_accept_async().
  *
  * Returns: %TRUE when the client is running
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_client_accept_sync (AqmpClient *self, GCancellable *cancellable, GError **error)
@@ -242,6 +250,8 @@ aqmp_sync_execute (gpointer data, GAsyncReadyCallback callback, gpointer user_da
  * sources (see #AqmpClient).
  *
  * Returns: (transfer full): the reply's `return` value, or %NULL
+ *
+ * Since: 0.1
  */
 JsonNode *
 aqmp_client_execute_full_sync (AqmpClient       *self,
@@ -269,6 +279,8 @@ aqmp_client_execute_full_sync (AqmpClient       *self,
  * is attached to it (see #AqmpClient).
  *
  * Returns: (transfer full): the reply's `return` value, or %NULL
+ *
+ * Since: 0.1
  */
 JsonNode *
 aqmp_client_execute_sync (AqmpClient    *self,
@@ -296,6 +308,8 @@ aqmp_client_execute_sync (AqmpClient    *self,
  * call from any thread.
  *
  * Returns: (transfer full): the reply's `return` value, or %NULL
+ *
+ * Since: 0.1
  */
 JsonNode *
 aqmp_client_execute_with_fds_sync (AqmpClient       *self,
@@ -335,6 +349,8 @@ aqmp_sync_disconnect (gpointer data, GAsyncReadyCallback callback, gpointer user
  * The synchronous form of aqmp_client_disconnect_async().
  *
  * Returns: %TRUE when the connection ended cleanly
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_client_disconnect_sync (AqmpClient *self, GCancellable *cancellable, GError **error)

@@ -22,6 +22,8 @@ G_DECLARE_FINAL_TYPE (AqmpClient, aqmp_client, AQMP, CLIENT, GObject)
  * AQMP_DEFAULT_MAX_MESSAGE_SIZE:
  *
  * The default limit on the size of one incoming message: 10 MiB.
+ *
+ * Since: 0.1
  */
 #define AQMP_DEFAULT_MAX_MESSAGE_SIZE (10 * 1024 * 1024)
 
@@ -30,6 +32,8 @@ G_DECLARE_FINAL_TYPE (AqmpClient, aqmp_client, AQMP, CLIENT, GObject)
  *
  * The default time, in milliseconds, allowed for connecting, the greeting
  * and negotiation together.
+ *
+ * Since: 0.1
  */
 #define AQMP_DEFAULT_CONNECT_TIMEOUT 15000
 
@@ -38,6 +42,8 @@ G_DECLARE_FINAL_TYPE (AqmpClient, aqmp_client, AQMP, CLIENT, GObject)
  *
  * The most file descriptors aqmp_client_execute_with_fds_async() passes
  * with one command: QEMU accepts at most 16 per message.
+ *
+ * Since: 0.1
  */
 #define AQMP_MAX_FDS_PER_COMMAND 16
 
@@ -96,11 +102,14 @@ gboolean      aqmp_client_get_reconnecting       (AqmpClient          *self);
 
 /**
  * AqmpClientSyncFunc:
- * @data: what was given to aqmp_client_run_sync()
- * @callback: the callback the async operation must complete with
+ * @data: (closure): what was given to aqmp_client_run_sync()
+ * @callback: (scope async) (closure user_data): the callback the async
+ *   operation must complete with
  * @user_data: the data for @callback
  *
  * Starts one async operation on the client's context.
+ *
+ * Since: 0.1
  */
 typedef void (*AqmpClientSyncFunc) (gpointer            data,
                                     GAsyncReadyCallback callback,

@@ -19,6 +19,8 @@ G_BEGIN_DECLS
  *   pending call has failed or is failing
  *
  * The life cycle of an #AqmpClient's connection.
+ *
+ * Since: 0.1
  */
 typedef enum {
   AQMP_STATE_IDLE,
@@ -40,6 +42,8 @@ typedef enum {
  *   making the connection ready, so sent before other commands may go
  *
  * Flags for aqmp_client_execute_full_async().
+ *
+ * Since: 0.1
  */
 typedef enum /*< flags >*/ {
   AQMP_EXECUTE_FLAGS_NONE = 0,

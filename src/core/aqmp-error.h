@@ -14,6 +14,8 @@ G_BEGIN_DECLS
  *
  * The error domain of every #GError the library reports, except
  * %G_IO_ERROR_CANCELLED for a cancelled call.
+ *
+ * Since: 0.1
  */
 #define AQMP_ERROR (aqmp_error_quark ())
 
@@ -41,6 +43,8 @@ G_BEGIN_DECLS
  *   anything of it was written; the message says why
  *
  * Error codes in the %AQMP_ERROR domain.
+ *
+ * Since: 0.1
  */
 typedef enum {
   AQMP_ERROR_FAILED,

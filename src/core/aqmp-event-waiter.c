@@ -17,6 +17,8 @@
  * aqmp_client_execute_async (client, "blockdev-backup", args, NULL, backup_cb, NULL);
  * aqmp_event_waiter_wait_async (w, 5000, NULL, status_cb, NULL);
  * ]|
+ *
+ * Since: 0.1
  */
 
 typedef struct {
@@ -122,6 +124,8 @@ aqmp_event_waiter_disconnected_cb (AqmpClient *client, const GError *cause, gpoi
  * Starts collecting matching events at once.
  *
  * Returns: (transfer full): a new #AqmpEventWaiter
+ *
+ * Since: 0.1
  */
 AqmpEventWaiter *
 aqmp_event_waiter_new (AqmpClient *client, const gchar *name, JsonObject *match)
@@ -146,7 +150,11 @@ aqmp_event_waiter_new (AqmpClient *client, const gchar *name, JsonObject *match)
  * aqmp_event_waiter_get_name:
  * @self: an #AqmpEventWaiter
  *
+ * Returns the event name waited for, or %NULL for any.
+ *
  * Returns: (nullable): the event name waited for, or %NULL for any
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_event_waiter_get_name (AqmpEventWaiter *self)
@@ -159,7 +167,11 @@ aqmp_event_waiter_get_name (AqmpEventWaiter *self)
  * aqmp_event_waiter_get_pending:
  * @self: an #AqmpEventWaiter
  *
+ * Returns how many matching events arrived and were not yet taken.
+ *
  * Returns: how many matching events arrived and were not yet taken
+ *
+ * Since: 0.1
  */
 guint
 aqmp_event_waiter_get_pending (AqmpEventWaiter *self)
@@ -205,6 +217,8 @@ aqmp_event_wait_cancelled_cb (GCancellable *cancellable, gpointer user_data)
  * or waits for the next. Fails with %AQMP_ERROR_TIMEOUT, or with
  * %AQMP_ERROR_DISCONNECTED once the connection ended and no matching
  * event is left.
+ *
+ * Since: 0.1
  */
 void
 aqmp_event_waiter_wait_async (AqmpEventWaiter     *self,
@@ -246,7 +260,11 @@ aqmp_event_waiter_wait_async (AqmpEventWaiter     *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_event_waiter_wait_async().
+ *
  * Returns: (transfer full): the matching event, or %NULL
+ *
+ * Since: 0.1
  */
 AqmpEvent *
 aqmp_event_waiter_wait_finish (AqmpEventWaiter *self, GAsyncResult *result, GError **error)
@@ -279,6 +297,8 @@ aqmp_event_waiter_start_sync (gpointer data, GAsyncReadyCallback callback, gpoin
  * The synchronous form of aqmp_event_waiter_wait_async().
  *
  * Returns: (transfer full): the matching event, or %NULL
+ *
+ * Since: 0.1
  */
 AqmpEvent *
 aqmp_event_waiter_wait_sync (AqmpEventWaiter *self, gint timeout_ms, GCancellable *cancellable, GError **error)

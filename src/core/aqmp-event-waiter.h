@@ -22,6 +22,8 @@ G_DECLARE_FINAL_TYPE (AqmpEventWaiter, aqmp_event_waiter, AQMP, EVENT_WAITER, GO
  *
  * How many matching events a waiter keeps before the oldest is dropped
  * (with a warning). A waiter is meant to be waited on, not to be a log.
+ *
+ * Since: 0.1
  */
 #define AQMP_EVENT_WAITER_MAX_QUEUED 1024
 

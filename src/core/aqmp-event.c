@@ -19,7 +19,11 @@ G_DEFINE_BOXED_TYPE (AqmpEvent, aqmp_event, aqmp_event_ref, aqmp_event_unref)
  * @data: (nullable): the event's data; %NULL for none
  * @timestamp: microseconds since the epoch, or -1 when unknown
  *
+ * Creates a new #AqmpEvent.
+ *
  * Returns: (transfer full): a new #AqmpEvent
+ *
+ * Since: 0.1
  */
 AqmpEvent *
 aqmp_event_new (const gchar *name, JsonObject *data, gint64 timestamp)
@@ -40,7 +44,11 @@ aqmp_event_new (const gchar *name, JsonObject *data, gint64 timestamp)
  * aqmp_event_ref:
  * @event: an #AqmpEvent
  *
+ * Takes a reference to @event.
+ *
  * Returns: (transfer full): @event
+ *
+ * Since: 0.1
  */
 AqmpEvent *
 aqmp_event_ref (AqmpEvent *event)
@@ -53,6 +61,10 @@ aqmp_event_ref (AqmpEvent *event)
 /**
  * aqmp_event_unref:
  * @event: (transfer full): an #AqmpEvent
+ *
+ * Drops a reference to @event, freeing it with the last one.
+ *
+ * Since: 0.1
  */
 void
 aqmp_event_unref (AqmpEvent *event)
@@ -69,7 +81,11 @@ aqmp_event_unref (AqmpEvent *event)
  * aqmp_event_get_name:
  * @event: an #AqmpEvent
  *
+ * Returns the event's name.
+ *
  * Returns: (transfer none): the event's name
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_event_get_name (AqmpEvent *event)
@@ -82,8 +98,12 @@ aqmp_event_get_name (AqmpEvent *event)
  * aqmp_event_get_data:
  * @event: an #AqmpEvent
  *
+ * Returns the event's data; an empty object when the server sent none.
+ *
  * Returns: (transfer none): the event's data; an empty object when the
  *   server sent none
+ *
+ * Since: 0.1
  */
 JsonObject *
 aqmp_event_get_data (AqmpEvent *event)
@@ -96,8 +116,13 @@ aqmp_event_get_data (AqmpEvent *event)
  * aqmp_event_get_timestamp:
  * @event: an #AqmpEvent
  *
+ * Returns the server's timestamp in microseconds since the epoch, or -1
+ * when the server's clock failed.
+ *
  * Returns: the server's timestamp in microseconds since the epoch, or -1
  *   when the server's clock failed
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_event_get_timestamp (AqmpEvent *event)
@@ -117,6 +142,8 @@ aqmp_event_get_timestamp (AqmpEvent *event)
  * compared as subsets in turn.
  *
  * Returns: %TRUE when @event matches
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_event_matches (AqmpEvent *event, const gchar *name, JsonObject *match)
@@ -134,8 +161,13 @@ aqmp_event_matches (AqmpEvent *event, const gchar *name, JsonObject *match)
  * aqmp_event_to_string:
  * @event: an #AqmpEvent
  *
+ * Returns the event as one line of compact JSON, in the form the server
+ * sent it.
+ *
  * Returns: (transfer full): the event as one line of compact JSON, in the
  *   form the server sent it
+ *
+ * Since: 0.1
  */
 gchar *
 aqmp_event_to_string (AqmpEvent *event)

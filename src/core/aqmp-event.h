@@ -17,6 +17,8 @@ G_BEGIN_DECLS
  *
  * An asynchronous event sent by the server: a name, a data object and
  * the server's timestamp. Reference counted and immutable.
+ *
+ * Since: 0.1
  */
 typedef struct _AqmpEvent AqmpEvent;
 

@@ -68,8 +68,13 @@ aqmp_json_get_value (JsonObject *object, const gchar *member, GType type)
  * @object: (nullable): a #JsonObject
  * @member: the member's name
  *
+ * Returns the member's value when it is a string; %NULL when @object is
+ * %NULL, or has no such member, or one of another type.
+ *
  * Returns: (nullable): the member's value when it is a string; %NULL when
  *   @object is %NULL, or has no such member, or one of another type
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_json_get_string (JsonObject *object, const gchar *member)
@@ -85,8 +90,13 @@ aqmp_json_get_string (JsonObject *object, const gchar *member)
  * @member: the member's name
  * @value: (out) (optional): the member's value
  *
+ * Returns %TRUE when the member is an integer; @value is left alone
+ * otherwise.
+ *
  * Returns: %TRUE when the member is an integer; @value is left alone
  *   otherwise
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_json_lookup_int (JsonObject *object, const gchar *member, gint64 *value)
@@ -106,7 +116,11 @@ aqmp_json_lookup_int (JsonObject *object, const gchar *member, gint64 *value)
  * @member: the member's name
  * @fallback: what to return when the member is not an integer
  *
+ * Returns the member's value when it is an integer, else @fallback.
+ *
  * Returns: the member's value when it is an integer, else @fallback
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_json_get_int (JsonObject *object, const gchar *member, gint64 fallback)
@@ -123,7 +137,11 @@ aqmp_json_get_int (JsonObject *object, const gchar *member, gint64 fallback)
  * @member: the member's name
  * @fallback: what to return when the member is not a boolean
  *
+ * Returns the member's value when it is a boolean, else @fallback.
+ *
  * Returns: the member's value when it is a boolean, else @fallback
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_json_get_boolean (JsonObject *object, const gchar *member, gboolean fallback)
@@ -138,8 +156,12 @@ aqmp_json_get_boolean (JsonObject *object, const gchar *member, gboolean fallbac
  * @object: (nullable): a #JsonObject
  * @member: the member's name
  *
+ * Returns the member's value when it is an object, else %NULL.
+ *
  * Returns: (transfer none) (nullable): the member's value when it is an
  *   object, else %NULL
+ *
+ * Since: 0.1
  */
 JsonObject *
 aqmp_json_get_object (JsonObject *object, const gchar *member)
@@ -154,8 +176,12 @@ aqmp_json_get_object (JsonObject *object, const gchar *member)
  * @object: (nullable): a #JsonObject
  * @member: the member's name
  *
+ * Returns the member's value when it is an array, else %NULL.
+ *
  * Returns: (transfer none) (nullable): the member's value when it is an
  *   array, else %NULL
+ *
+ * Since: 0.1
  */
 JsonArray *
 aqmp_json_get_array (JsonObject *object, const gchar *member)
@@ -346,6 +372,8 @@ aqmp_json_write (GString *out, JsonNode *node, gboolean pretty)
  * Non-finite doubles, which JSON cannot hold, are written as `null`.
  *
  * Returns: (transfer full): the JSON text
+ *
+ * Since: 0.1
  */
 gchar *
 aqmp_json_to_string (JsonNode *node, gboolean pretty)
@@ -939,6 +967,8 @@ aqmp_json_read_members (const gchar *data, gsize length, const gchar * const *na
  *
  * Returns: (transfer full) (nullable): the value, or %NULL with @error set
  *   (in the %JSON_PARSER_ERROR domain)
+ *
+ * Since: 0.1
  */
 JsonNode *
 aqmp_json_parse (const gchar *data, gssize length, GError **error)

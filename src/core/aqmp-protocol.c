@@ -10,6 +10,8 @@
  * wire, which commands go unanswered, and how to recover after a timeout
  * or garbage. The base class describes plain QMP; plugins subclass it for
  * variants such as the QEMU guest agent's.
+ *
+ * Since: 0.1
  */
 
 G_DEFINE_TYPE (AqmpProtocol, aqmp_protocol, G_TYPE_OBJECT)
@@ -91,7 +93,11 @@ aqmp_protocol_init (AqmpProtocol *self)
  * aqmp_protocol_get_name:
  * @self: an #AqmpProtocol
  *
+ * Returns the variant's name.
+ *
  * Returns: the variant's name
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_protocol_get_name (AqmpProtocol *self)
@@ -104,7 +110,11 @@ aqmp_protocol_get_name (AqmpProtocol *self)
  * aqmp_protocol_get_line_ending:
  * @self: an #AqmpProtocol
  *
+ * Returns what ends each request on the wire.
+ *
  * Returns: what ends each request on the wire
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_protocol_get_line_ending (AqmpProtocol *self)
@@ -117,7 +127,11 @@ aqmp_protocol_get_line_ending (AqmpProtocol *self)
  * aqmp_protocol_has_greeting:
  * @self: an #AqmpProtocol
  *
+ * Returns whether the server greets and negotiates as QMP does.
+ *
  * Returns: whether the server greets and negotiates as QMP does
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_protocol_has_greeting (AqmpProtocol *self)
@@ -131,7 +145,11 @@ aqmp_protocol_has_greeting (AqmpProtocol *self)
  * @self: an #AqmpProtocol
  * @command: a command name
  *
+ * Returns whether @command is answered on success.
+ *
  * Returns: whether @command is answered on success
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_protocol_has_reply (AqmpProtocol *self, const gchar *command)
@@ -145,7 +163,11 @@ aqmp_protocol_has_reply (AqmpProtocol *self, const gchar *command)
  * @self: an #AqmpProtocol
  * @error: what went wrong: a timeout or unframeable input
  *
+ * Returns %TRUE to keep the connection and handshake again.
+ *
  * Returns: %TRUE to keep the connection and handshake again
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_protocol_needs_recovery (AqmpProtocol *self, const GError *error)
@@ -163,6 +185,8 @@ aqmp_protocol_needs_recovery (AqmpProtocol *self, const GError *error)
  * @user_data: data for @callback
  *
  * Makes a connection without a greeting ready for commands.
+ *
+ * Since: 0.1
  */
 void
 aqmp_protocol_handshake_async (AqmpProtocol        *self,
@@ -181,7 +205,11 @@ aqmp_protocol_handshake_async (AqmpProtocol        *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_protocol_handshake_async().
+ *
  * Returns: %TRUE when the connection is ready
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_protocol_handshake_finish (AqmpProtocol *self, GAsyncResult *result, GError **error)
@@ -202,6 +230,8 @@ aqmp_protocol_handshake_finish (AqmpProtocol *self, GAsyncResult *result, GError
  * %AQMP_ERROR_TOO_LARGE.
  *
  * Returns: the largest reply in bytes, or 0 for the client's limit
+ *
+ * Since: 0.1
  */
 gsize
 aqmp_protocol_get_max_reply_size (AqmpProtocol *self, const gchar *command, JsonObject *arguments)

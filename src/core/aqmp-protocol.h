@@ -41,6 +41,8 @@ G_DECLARE_DERIVABLE_TYPE (AqmpProtocol, aqmp_protocol, AQMP, PROTOCOL, GObject)
  *
  * How a protocol variant differs from plain QMP. A protocol is set on a
  * client with aqmp_client_set_protocol() before connecting.
+ *
+ * Since: 0.1
  */
 struct _AqmpProtocolClass {
   GObjectClass parent_class;

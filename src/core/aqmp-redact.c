@@ -31,7 +31,11 @@ static const gchar * const aqmp_redact_names[] = {
  * aqmp_redact_is_secret_member:
  * @name: a member name
  *
+ * Returns whether a member called @name holds a secret.
+ *
  * Returns: whether a member called @name holds a secret
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_redact_is_secret_member (const gchar *name)
@@ -111,6 +115,8 @@ aqmp_redact_node (JsonNode *node)
  * `data` of `secret` objects.
  *
  * Returns: (transfer full): the redacted copy
+ *
+ * Since: 0.1
  */
 JsonObject *
 aqmp_redact_arguments (JsonObject *arguments)

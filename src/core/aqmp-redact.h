@@ -13,6 +13,8 @@ G_BEGIN_DECLS
  * AQMP_REDACTED:
  *
  * What a secret is replaced with by aqmp_redact_arguments().
+ *
+ * Since: 0.1
  */
 #define AQMP_REDACTED "<redacted>"
 

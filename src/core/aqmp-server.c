@@ -23,6 +23,8 @@
  *
  * It runs on the thread-default #GMainContext of the thread that called
  * aqmp_server_new() and is not thread-safe: use it from that context only.
+ *
+ * Since: 0.1
  */
 
 /*
@@ -392,6 +394,8 @@ aqmp_server_accept_next (AqmpServer *self)
  * aqmp_server_add_stream().
  *
  * Returns: (transfer full): a new #AqmpServer
+ *
+ * Since: 0.1
  */
 AqmpServer *
 aqmp_server_new (void)
@@ -413,6 +417,8 @@ aqmp_server_new (void)
  * Returns: (transfer full) (nullable): the bound address, usable by a
  *   client (such as `tcp:127.0.0.1:40123` or `unix:/tmp/x.sock`), or %NULL
  *   with @error set
+ *
+ * Since: 0.1
  */
 gchar *
 aqmp_server_listen (AqmpServer *self, const gchar *address, GError **error)
@@ -457,6 +463,8 @@ aqmp_server_listen (AqmpServer *self, const gchar *address, GError **error)
  *
  * Serves one client on @stream as if it had connected to a listening
  * address: it gets the pre-greeting and the greeting at once.
+ *
+ * Since: 0.1
  */
 void
 aqmp_server_add_stream (AqmpServer *self, GIOStream *stream)
@@ -492,6 +500,8 @@ aqmp_server_close_all (AqmpServer *self, gboolean flush)
  * Stops listening, removes the Unix sockets it created, and closes every
  * connection at once, dropping output not yet written. The server may
  * listen again afterwards.
+ *
+ * Since: 0.1
  */
 void
 aqmp_server_stop (AqmpServer *self)
@@ -517,7 +527,11 @@ aqmp_server_stop (AqmpServer *self)
  * aqmp_server_get_n_connections:
  * @self: an #AqmpServer
  *
+ * Returns the number of connections currently open.
+ *
  * Returns: the number of connections currently open
+ *
+ * Since: 0.1
  */
 guint
 aqmp_server_get_n_connections (AqmpServer *self)
@@ -535,6 +549,8 @@ aqmp_server_get_n_connections (AqmpServer *self)
  * Sets what new connections get first. The default is a QEMU 7.2-like
  * greeting offering `oob`. %NULL sends nothing, like a busy chardev or a
  * guest agent. `query-version` answers with the greeting's version.
+ *
+ * Since: 0.1
  */
 void
 aqmp_server_set_greeting (AqmpServer *self, JsonObject *greeting)
@@ -553,6 +569,8 @@ aqmp_server_set_greeting (AqmpServer *self, JsonObject *greeting)
  *
  * Sets bytes each new connection gets before the greeting, such as an
  * event line, as some QEMU versions send. %NULL sends nothing.
+ *
+ * Since: 0.1
  */
 void
 aqmp_server_set_pre_greeting (AqmpServer *self, const gchar *raw)
@@ -571,6 +589,8 @@ aqmp_server_set_pre_greeting (AqmpServer *self, const gchar *raw)
  * With @require %TRUE (the default) every command but `qmp_capabilities`
  * fails with `CommandNotFound` until negotiation, and no events are sent.
  * %FALSE serves commands and events at once, like a guest agent.
+ *
+ * Since: 0.1
  */
 void
 aqmp_server_set_require_negotiation (AqmpServer *self, gboolean require)
@@ -587,6 +607,8 @@ aqmp_server_set_require_negotiation (AqmpServer *self, gboolean require)
  *   %NULL for the default `"\r\n"`
  *
  * Sets the terminator: `"\r\n"` for QMP, `"\n"` for a guest agent.
+ *
+ * Since: 0.1
  */
 void
 aqmp_server_set_line_ending (AqmpServer *self, const gchar *line_ending)
@@ -611,6 +633,8 @@ aqmp_server_set_line_ending (AqmpServer *self, const gchar *line_ending)
  *
  * Answers @command with @handler. Scripted expectations take precedence;
  * handlers take precedence over canned replies and built-in defaults.
+ *
+ * Since: 0.1
  */
 void
 aqmp_server_set_handler (AqmpServer        *self,
@@ -633,6 +657,8 @@ aqmp_server_set_handler (AqmpServer        *self,
  *
  * Answers every @command with @value, replacing any canned error or
  * no-reply setting for it.
+ *
+ * Since: 0.1
  */
 void
 aqmp_server_set_reply (AqmpServer *self, const gchar *command, JsonNode *value)
@@ -651,6 +677,8 @@ aqmp_server_set_reply (AqmpServer *self, const gchar *command, JsonNode *value)
  * @desc: the error description
  *
  * Answers every @command with an error reply.
+ *
+ * Since: 0.1
  */
 void
 aqmp_server_set_error (AqmpServer  *self,
@@ -672,6 +700,8 @@ aqmp_server_set_error (AqmpServer  *self,
  * @command: a command name
  *
  * Never answers @command, to test timeouts.
+ *
+ * Since: 0.1
  */
 void
 aqmp_server_set_no_reply (AqmpServer *self, const gchar *command)
@@ -691,6 +721,8 @@ aqmp_server_set_no_reply (AqmpServer *self, const gchar *command)
  * Sends every reply to @command, whatever produced it, @delay_ms after the
  * request arrived. Replies to other commands are not held back, so they
  * may overtake it.
+ *
+ * Since: 0.1
  */
 void
 aqmp_server_set_delay (AqmpServer *self, const gchar *command, guint delay_ms)
@@ -719,6 +751,8 @@ aqmp_server_set_delay (AqmpServer *self, const gchar *command, guint delay_ms)
  * recorded as a failure (see aqmp_server_verify()) and answered with a
  * `GenericError`. `qmp_capabilities` is exempt unless it is the command
  * expected next.
+ *
+ * Since: 0.1
  */
 void
 aqmp_server_expect (AqmpServer  *self,
@@ -743,6 +777,8 @@ aqmp_server_expect (AqmpServer  *self,
  *
  * Queues an expectation answered with an error reply, as
  * aqmp_server_expect() does.
+ *
+ * Since: 0.1
  */
 void
 aqmp_server_expect_error (AqmpServer  *self,
@@ -766,6 +802,8 @@ aqmp_server_expect_error (AqmpServer  *self,
  *
  * In strict mode every command but `qmp_capabilities` must match an
  * expectation, even when none was ever queued.
+ *
+ * Since: 0.1
  */
 void
 aqmp_server_set_strict (AqmpServer *self, gboolean strict)
@@ -785,6 +823,8 @@ aqmp_server_set_strict (AqmpServer *self, gboolean strict)
  *
  * Returns: %TRUE if so, else %FALSE with %AQMP_ERROR_FAILED listing the
  *   unexpected commands and the expectations left
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_server_verify (AqmpServer *self, GError **error)
@@ -799,9 +839,14 @@ aqmp_server_verify (AqmpServer *self, GError **error)
  * aqmp_server_get_received:
  * @self: an #AqmpServer
  *
- * Returns: (transfer none) (element-type JsonObject): every request
+ * Returns every request received so far, from every connection, in order,
+ * including `qmp_capabilities` and invalid requests.
+ *
+ * Returns: (transfer none) (element-type Json.Object): every request
  *   received so far, from every connection, in order, including
  *   `qmp_capabilities` and invalid requests
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_server_get_received (AqmpServer *self)
@@ -857,6 +902,8 @@ aqmp_server_send_reply_object (AqmpServer *self, JsonNode *id, JsonObject *respo
  *
  * Sends a success reply to every connection, typically from a handler
  * that returned %NULL, or later.
+ *
+ * Since: 0.1
  */
 void
 aqmp_server_send_reply (AqmpServer *self, JsonNode *id, JsonNode *value)
@@ -878,6 +925,8 @@ aqmp_server_send_reply (AqmpServer *self, JsonNode *id, JsonNode *value)
  * @desc: the error description
  *
  * Sends an error reply to every connection.
+ *
+ * Since: 0.1
  */
 void
 aqmp_server_send_error_reply (AqmpServer  *self,
@@ -921,6 +970,8 @@ aqmp_server_broadcast_event (AqmpServer *self, const gchar *name, JsonObject *da
  *
  * Sends an event, stamped with the current time, to every connection that
  * has negotiated (or to all when negotiation is not required).
+ *
+ * Since: 0.1
  */
 void
 aqmp_server_emit_event (AqmpServer *self, const gchar *name, JsonObject *data)
@@ -939,6 +990,8 @@ aqmp_server_emit_event (AqmpServer *self, const gchar *name, JsonObject *data)
  *
  * Sends bytes verbatim, with no terminator, to every open connection,
  * such as garbage or half a reply.
+ *
+ * Since: 0.1
  */
 void
 aqmp_server_send_raw (AqmpServer *self, const void *data, gssize length)
@@ -963,6 +1016,8 @@ aqmp_server_send_raw (AqmpServer *self, const void *data, gssize length)
  * Sends @size bytes of a reply that never ends, `{"return": "xxx…`, with
  * no closing quote, brace or newline, to trip a client's size limit. The
  * bytes are queued as shared pieces, so memory stays small.
+ *
+ * Since: 0.1
  */
 void
 aqmp_server_send_oversized (AqmpServer *self, gsize size)
@@ -1003,6 +1058,8 @@ aqmp_server_send_oversized (AqmpServer *self, gsize size)
  * Writes all output in pieces of at most @chunk_size bytes, one piece per
  * main loop iteration, so that a client in the same process reads them
  * separately (1 gives one byte per read).
+ *
+ * Since: 0.1
  */
 void
 aqmp_server_set_chunk_size (AqmpServer *self, gsize chunk_size)
@@ -1021,6 +1078,8 @@ aqmp_server_set_chunk_size (AqmpServer *self, gsize chunk_size)
  * Closes every connection once the output already queued for it has been
  * written, so the client sees EOF right after it; later output is
  * dropped. The server keeps listening.
+ *
+ * Since: 0.1
  */
 void
 aqmp_server_close_connections (AqmpServer *self)
@@ -1040,6 +1099,8 @@ aqmp_server_close_connections (AqmpServer *self)
  * socket and then in the client, to test backpressure. Output is still
  * written, and a client closing its end goes unnoticed meanwhile.
  * Resuming reads and answers what had backed up.
+ *
+ * Since: 0.1
  */
 void
 aqmp_server_set_paused (AqmpServer *self, gboolean paused)

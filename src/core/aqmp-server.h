@@ -27,6 +27,8 @@ G_DECLARE_FINAL_TYPE (AqmpServer, aqmp_server, AQMP, SERVER, GObject)
  * never.
  *
  * Returns: (transfer full) (nullable): the `return` value
+ *
+ * Since: 0.1
  */
 typedef JsonNode *(*AqmpServerHandler) (AqmpServer  *server,
                                         JsonObject  *request,

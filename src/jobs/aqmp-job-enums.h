@@ -24,6 +24,8 @@ G_BEGIN_DECLS
  * @AQMP_JOB_STATUS_NULL: gone from QEMU
  *
  * QEMU's `JobStatus`. The nick of each value is QEMU's own word for it.
+ *
+ * Since: 0.1
  */
 typedef enum {
   AQMP_JOB_STATUS_UNDEFINED,
@@ -50,6 +52,8 @@ typedef enum {
  *   no longer had it: its outcome is unknown
  *
  * How a job ended.
+ *
+ * Since: 0.1
  */
 typedef enum {
   AQMP_JOB_RESULT_NONE,
@@ -69,6 +73,8 @@ typedef enum {
  * @AQMP_JOB_ACTION_DISMISS: `job-dismiss`, for a concluded job
  *
  * What aqmp_job_runner_control_async() asks of a job.
+ *
+ * Since: 0.1
  */
 typedef enum {
   AQMP_JOB_ACTION_CANCEL,
@@ -93,6 +99,8 @@ typedef enum {
  *   to dismiss; aqmp_job_wait_async() then completes at `concluded`
  *
  * Policies for one job started by aqmp_job_runner_start_async().
+ *
+ * Since: 0.1
  */
 typedef enum /*< flags >*/ {
   AQMP_JOB_START_FLAGS_NONE = 0,

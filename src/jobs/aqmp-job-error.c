@@ -10,7 +10,11 @@
 /**
  * aqmp_job_error_quark:
  *
+ * Returns the #GQuark of the %AQMP_JOB_ERROR domain.
+ *
  * Returns: the #GQuark of the %AQMP_JOB_ERROR domain
+ *
+ * Since: 0.1
  */
 G_DEFINE_QUARK (aqmp-job-error-quark, aqmp_job_error)
 
@@ -40,7 +44,11 @@ aqmp_enum_from_nick (GType type, const gchar *nick, gint fallback)
  * aqmp_job_status_to_string:
  * @status: an #AqmpJobStatus
  *
+ * Returns QEMU's word for @status, such as `"running"`.
+ *
  * Returns: QEMU's word for @status, such as `"running"`
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_job_status_to_string (AqmpJobStatus status)
@@ -54,7 +62,11 @@ aqmp_job_status_to_string (AqmpJobStatus status)
  * aqmp_job_status_from_string:
  * @text: (nullable): QEMU's word for a status
  *
+ * Returns the #AqmpJobStatus, or %AQMP_JOB_STATUS_UNDEFINED when unknown.
+ *
  * Returns: the #AqmpJobStatus, or %AQMP_JOB_STATUS_UNDEFINED when unknown
+ *
+ * Since: 0.1
  */
 AqmpJobStatus
 aqmp_job_status_from_string (const gchar *text)
@@ -66,8 +78,13 @@ aqmp_job_status_from_string (const gchar *text)
  * aqmp_job_status_is_active:
  * @status: an #AqmpJobStatus
  *
+ * Returns whether a job in @status still works or waits for something
+ * (anything but concluded and null).
+ *
  * Returns: whether a job in @status still works or waits for something
  *   (anything but concluded and null)
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_job_status_is_active (AqmpJobStatus status)
@@ -79,7 +96,11 @@ aqmp_job_status_is_active (AqmpJobStatus status)
  * aqmp_job_result_to_string:
  * @result: an #AqmpJobResult
  *
+ * Returns `"none"`, `"success"`, `"failed"`, `"cancelled"` or `"lost"`.
+ *
  * Returns: `"none"`, `"success"`, `"failed"`, `"cancelled"` or `"lost"`
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_job_result_to_string (AqmpJobResult result)
@@ -93,7 +114,11 @@ aqmp_job_result_to_string (AqmpJobResult result)
  * aqmp_job_result_from_string:
  * @text: (nullable): a word from aqmp_job_result_to_string()
  *
+ * Returns the #AqmpJobResult, or %AQMP_JOB_RESULT_NONE.
+ *
  * Returns: the #AqmpJobResult, or %AQMP_JOB_RESULT_NONE
+ *
+ * Since: 0.1
  */
 AqmpJobResult
 aqmp_job_result_from_string (const gchar *text)

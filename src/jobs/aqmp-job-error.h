@@ -14,6 +14,8 @@ G_BEGIN_DECLS
  *
  * The error domain of the jobs library. Failures of the connection
  * itself, or QEMU refusing a command, keep their %AQMP_ERROR codes.
+ *
+ * Since: 0.1
  */
 #define AQMP_JOB_ERROR (aqmp_job_error_quark ())
 
@@ -34,6 +36,8 @@ G_BEGIN_DECLS
  *   the runner cannot tell that it does; nothing was sent or recorded
  *
  * Error codes in the %AQMP_JOB_ERROR domain.
+ *
+ * Since: 0.1
  */
 typedef enum {
   AQMP_JOB_ERROR_FAILED,

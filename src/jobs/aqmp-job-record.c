@@ -19,6 +19,8 @@
  * aqmp_job_record_to_variant() the same as an `a{sv}`.
  *
  * All times are microseconds since the epoch.
+ *
+ * Since: 0.1
  */
 
 G_DEFINE_BOXED_TYPE (AqmpJobRecord, aqmp_job_record, aqmp_job_record_ref, aqmp_job_record_unref)
@@ -40,7 +42,11 @@ aqmp_job_record_new (void)
  * aqmp_job_record_ref:
  * @self: an #AqmpJobRecord
  *
+ * Takes a reference to @self.
+ *
  * Returns: (transfer full): @self
+ *
+ * Since: 0.1
  */
 AqmpJobRecord *
 aqmp_job_record_ref (AqmpJobRecord *self)
@@ -53,6 +59,10 @@ aqmp_job_record_ref (AqmpJobRecord *self)
 /**
  * aqmp_job_record_unref:
  * @self: (transfer full): an #AqmpJobRecord
+ *
+ * Drops a reference to @self, freeing it with the last one.
+ *
+ * Since: 0.1
  */
 void
 aqmp_job_record_unref (AqmpJobRecord *self)
@@ -78,7 +88,11 @@ aqmp_job_record_unref (AqmpJobRecord *self)
  * aqmp_job_record_get_row:
  * @self: an #AqmpJobRecord
  *
+ * Returns the job's row in the store, as aqmp_job_get_store_id() gives it.
+ *
  * Returns: the job's row in the store, as aqmp_job_get_store_id() gives it
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_job_record_get_row (AqmpJobRecord *self)
@@ -91,8 +105,13 @@ aqmp_job_record_get_row (AqmpJobRecord *self)
  * aqmp_job_record_get_machine:
  * @self: an #AqmpJobRecord
  *
+ * Returns the machine's name as the job's runner was given it: the address
+ * as typed for `aqmp job`, the machine's name for aqmpd.
+ *
  * Returns: the machine's name as the job's runner was given it: the
  *   address as typed for `aqmp job`, the machine's name for aqmpd
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_job_record_get_machine (AqmpJobRecord *self)
@@ -105,7 +124,11 @@ aqmp_job_record_get_machine (AqmpJobRecord *self)
  * aqmp_job_record_get_job_id:
  * @self: an #AqmpJobRecord
  *
+ * Returns QEMU's `job-id`.
+ *
  * Returns: QEMU's `job-id`
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_job_record_get_job_id (AqmpJobRecord *self)
@@ -118,9 +141,15 @@ aqmp_job_record_get_job_id (AqmpJobRecord *self)
  * aqmp_job_record_get_command:
  * @self: an #AqmpJobRecord
  *
+ * Returns the command that started the job (`transaction` for each job of
+ * one), `(adopted)` for a job started outside aqmp, or `workflow:NAME` for
+ * a workflow aqmpd ran.
+ *
  * Returns: the command that started the job (`transaction` for each job
  *   of one), `(adopted)` for a job started outside aqmp, or
  *   `workflow:NAME` for a workflow aqmpd ran
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_job_record_get_command (AqmpJobRecord *self)
@@ -133,8 +162,13 @@ aqmp_job_record_get_command (AqmpJobRecord *self)
  * aqmp_job_record_is_adopted:
  * @self: an #AqmpJobRecord
  *
+ * Returns whether the job was started outside aqmp and adopted by a runner
+ * that found it in QEMU; its command is then unknown.
+ *
  * Returns: whether the job was started outside aqmp and adopted by a
  *   runner that found it in QEMU; its command is then unknown
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_job_record_is_adopted (AqmpJobRecord *self)
@@ -147,8 +181,13 @@ aqmp_job_record_is_adopted (AqmpJobRecord *self)
  * aqmp_job_record_get_arguments:
  * @self: an #AqmpJobRecord
  *
+ * Returns the command's arguments, secrets redacted, or %NULL when there
+ * were none.
+ *
  * Returns: (transfer none) (nullable): the command's arguments, secrets
  *   redacted, or %NULL when there were none
+ *
+ * Since: 0.1
  */
 JsonObject *
 aqmp_job_record_get_arguments (AqmpJobRecord *self)
@@ -163,7 +202,11 @@ aqmp_job_record_get_arguments (AqmpJobRecord *self)
  * aqmp_job_record_get_job_type:
  * @self: an #AqmpJobRecord
  *
+ * Returns QEMU's job type, such as `backup`, once known.
+ *
  * Returns: (nullable): QEMU's job type, such as `backup`, once known
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_job_record_get_job_type (AqmpJobRecord *self)
@@ -176,7 +219,11 @@ aqmp_job_record_get_job_type (AqmpJobRecord *self)
  * aqmp_job_record_get_status:
  * @self: an #AqmpJobRecord
  *
+ * Returns the last status the store saw.
+ *
  * Returns: the last status the store saw
+ *
+ * Since: 0.1
  */
 AqmpJobStatus
 aqmp_job_record_get_status (AqmpJobRecord *self)
@@ -189,7 +236,11 @@ aqmp_job_record_get_status (AqmpJobRecord *self)
  * aqmp_job_record_get_result:
  * @self: an #AqmpJobRecord
  *
+ * Returns how the job ended, %AQMP_JOB_RESULT_NONE while it is active.
+ *
  * Returns: how the job ended, %AQMP_JOB_RESULT_NONE while it is active
+ *
+ * Since: 0.1
  */
 AqmpJobResult
 aqmp_job_record_get_result (AqmpJobRecord *self)
@@ -202,7 +253,11 @@ aqmp_job_record_get_result (AqmpJobRecord *self)
  * aqmp_job_record_is_active:
  * @self: an #AqmpJobRecord
  *
+ * Returns whether the job has no result yet.
+ *
  * Returns: whether the job has no result yet
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_job_record_is_active (AqmpJobRecord *self)
@@ -215,7 +270,11 @@ aqmp_job_record_is_active (AqmpJobRecord *self)
  * aqmp_job_record_get_error:
  * @self: an #AqmpJobRecord
  *
+ * Returns why the job failed, was cancelled or is lost.
+ *
  * Returns: (nullable): why the job failed, was cancelled or is lost
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_job_record_get_error (AqmpJobRecord *self)
@@ -228,7 +287,11 @@ aqmp_job_record_get_error (AqmpJobRecord *self)
  * aqmp_job_record_get_current_progress:
  * @self: an #AqmpJobRecord
  *
+ * Returns QEMU's `current-progress` at the last checkpoint.
+ *
  * Returns: QEMU's `current-progress` at the last checkpoint
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_job_record_get_current_progress (AqmpJobRecord *self)
@@ -241,7 +304,11 @@ aqmp_job_record_get_current_progress (AqmpJobRecord *self)
  * aqmp_job_record_get_total_progress:
  * @self: an #AqmpJobRecord
  *
+ * Returns QEMU's `total-progress` at the last checkpoint.
+ *
  * Returns: QEMU's `total-progress` at the last checkpoint
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_job_record_get_total_progress (AqmpJobRecord *self)
@@ -254,7 +321,11 @@ aqmp_job_record_get_total_progress (AqmpJobRecord *self)
  * aqmp_job_record_get_created:
  * @self: an #AqmpJobRecord
  *
+ * Returns when the job was recorded, just before its command was sent.
+ *
  * Returns: when the job was recorded, just before its command was sent
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_job_record_get_created (AqmpJobRecord *self)
@@ -267,7 +338,11 @@ aqmp_job_record_get_created (AqmpJobRecord *self)
  * aqmp_job_record_get_finished:
  * @self: an #AqmpJobRecord
  *
+ * Returns when the job's result was recorded, or 0 while it is active.
+ *
  * Returns: when the job's result was recorded, or 0 while it is active
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_job_record_get_finished (AqmpJobRecord *self)
@@ -280,8 +355,13 @@ aqmp_job_record_get_finished (AqmpJobRecord *self)
  * aqmp_job_record_get_address:
  * @self: an #AqmpJobRecord
  *
+ * Returns the machine's normalised address (`unix:` and an absolute path,
+ * `tcp:host:port` or `tls:host:port`).
+ *
  * Returns: (nullable): the machine's normalised address (`unix:` and an
  *   absolute path, `tcp:host:port` or `tls:host:port`)
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_job_record_get_address (AqmpJobRecord *self)
@@ -294,7 +374,11 @@ aqmp_job_record_get_address (AqmpJobRecord *self)
  * aqmp_job_record_get_qemu_pid:
  * @self: an #AqmpJobRecord
  *
+ * Returns the QEMU process's pid, or 0 when unknown (over TCP).
+ *
  * Returns: the QEMU process's pid, or 0 when unknown (over TCP)
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_job_record_get_qemu_pid (AqmpJobRecord *self)
@@ -307,8 +391,13 @@ aqmp_job_record_get_qemu_pid (AqmpJobRecord *self)
  * aqmp_job_record_get_qemu_pid_start:
  * @self: an #AqmpJobRecord
  *
+ * Returns when the QEMU process started, in clock ticks since boot, so that
+ * a reused pid is not taken for the same QEMU; 0 when unknown.
+ *
  * Returns: when the QEMU process started, in clock ticks since boot, so
  *   that a reused pid is not taken for the same QEMU; 0 when unknown
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_job_record_get_qemu_pid_start (AqmpJobRecord *self)
@@ -321,7 +410,11 @@ aqmp_job_record_get_qemu_pid_start (AqmpJobRecord *self)
  * aqmp_job_record_get_qemu_uuid:
  * @self: an #AqmpJobRecord
  *
+ * Returns QEMU's UUID, unless it had none.
+ *
  * Returns: (nullable): QEMU's UUID, unless it had none
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_job_record_get_qemu_uuid (AqmpJobRecord *self)
@@ -334,7 +427,11 @@ aqmp_job_record_get_qemu_uuid (AqmpJobRecord *self)
  * aqmp_job_record_get_qemu_name:
  * @self: an #AqmpJobRecord
  *
+ * Returns QEMU's `-name`, unless it had none.
+ *
  * Returns: (nullable): QEMU's `-name`, unless it had none
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_job_record_get_qemu_name (AqmpJobRecord *self)
@@ -347,8 +444,13 @@ aqmp_job_record_get_qemu_name (AqmpJobRecord *self)
  * aqmp_job_record_get_started_by_uid:
  * @self: an #AqmpJobRecord
  *
+ * Returns the uid of whoever started the job, or -1 when unknown (a job
+ * adopted from QEMU).
+ *
  * Returns: the uid of whoever started the job, or -1 when unknown (a job
  *   adopted from QEMU)
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_job_record_get_started_by_uid (AqmpJobRecord *self)
@@ -361,7 +463,11 @@ aqmp_job_record_get_started_by_uid (AqmpJobRecord *self)
  * aqmp_job_record_get_start_flags:
  * @self: an #AqmpJobRecord
  *
+ * Returns the flags the job was started with.
+ *
  * Returns: the flags the job was started with
+ *
+ * Since: 0.1
  */
 AqmpJobStartFlags
 aqmp_job_record_get_start_flags (AqmpJobRecord *self)
@@ -402,6 +508,8 @@ aqmp_job_record_set_int (JsonObject *obj, const gchar *member, gint64 value, gbo
  * `start-flags`. A value that is not known is null.
  *
  * Returns: (transfer full): a new object
+ *
+ * Since: 0.1
  */
 JsonObject *
 aqmp_job_record_to_json (AqmpJobRecord *self)
@@ -460,6 +568,8 @@ aqmp_job_record_member_to_variant (JsonNode *node)
  * `arguments` as its JSON text; a value that is not known is left out.
  *
  * Returns: (transfer floating): an `a{sv}`
+ *
+ * Since: 0.1
  */
 GVariant *
 aqmp_job_record_to_variant (AqmpJobRecord *self)

@@ -391,6 +391,8 @@ aqmp_job_runner_reconcile_query (AqmpJobRunner *self, GTask *task)
  * that ended while no runner watched it, and that QEMU kept concluded,
  * gets its real outcome recorded, then is dismissed. Jobs the store shows
  * as active on this machine that QEMU no longer has are recorded as lost.
+ *
+ * Since: 0.1
  */
 void
 aqmp_job_runner_reconcile_async (AqmpJobRunner       *self,
@@ -415,8 +417,12 @@ aqmp_job_runner_reconcile_async (AqmpJobRunner       *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_job_runner_reconcile_async().
+ *
  * Returns: (transfer container) (element-type AqmpJob) (nullable): the jobs
  *   QEMU has, now followed by the runner
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_job_runner_reconcile_finish (AqmpJobRunner *self, GAsyncResult *result, GError **error)

@@ -526,6 +526,8 @@ aqmp_job_runner_start_plan (AqmpJobRunner *self, GTask *task)
  * with QEMU's own error for it (a refused transaction is sent again as one
  * start each). A command that needs the job to exist is sent once the
  * start completed, as before.
+ *
+ * Since: 0.1
  */
 void
 aqmp_job_runner_start_full_async (AqmpJobRunner       *self,
@@ -576,6 +578,8 @@ aqmp_job_runner_start_full_async (AqmpJobRunner       *self,
  * @user_data: data for @callback
  *
  * aqmp_job_runner_start_full_async() on behalf of this process's user.
+ *
+ * Since: 0.1
  */
 void
 aqmp_job_runner_start_async (AqmpJobRunner       *self,
@@ -602,6 +606,8 @@ aqmp_job_runner_start_async (AqmpJobRunner       *self,
  * Returns: (transfer container) (element-type AqmpJob) (nullable): every
  *   job the command started, in the order of the transaction's actions;
  *   or %NULL with @error set
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_job_runner_start_finish_all (AqmpJobRunner *self, GAsyncResult *result, GError **error)
@@ -619,11 +625,15 @@ aqmp_job_runner_start_finish_all (AqmpJobRunner *self, GAsyncResult *result, GEr
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_job_runner_start_async().
+ *
  * Returns: (transfer full) (nullable): the job (for a `transaction`, the
  *   first it started), or %NULL with @error set (%AQMP_ERROR_COMMAND when
  *   QEMU refused the command, %AQMP_JOB_ERROR_NOT_A_JOB when it starts
  *   no job, %AQMP_ERROR_INVALID when the client's check refused it before
  *   anything was recorded)
+ *
+ * Since: 0.1
  */
 AqmpJob *
 aqmp_job_runner_start_finish (AqmpJobRunner *self, GAsyncResult *result, GError **error)

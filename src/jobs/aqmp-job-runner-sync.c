@@ -51,6 +51,8 @@ aqmp_job_runner_sync_start (gpointer data, GAsyncReadyCallback callback, gpointe
  *
  * Returns: (transfer container) (element-type AqmpJob) (nullable): the
  *   jobs, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_job_runner_start_full_sync (AqmpJobRunner      *self,
@@ -90,6 +92,8 @@ aqmp_job_runner_start_full_sync (AqmpJobRunner      *self,
  * Returns: (transfer full) (nullable): the job (for a `transaction`, the
  *   first it started), or %NULL with @error set, as
  *   aqmp_job_runner_start_finish()
+ *
+ * Since: 0.1
  */
 AqmpJob *
 aqmp_job_runner_start_sync (AqmpJobRunner      *self,
@@ -125,6 +129,8 @@ aqmp_job_runner_sync_reconcile (gpointer data, GAsyncReadyCallback callback, gpo
  *
  * Returns: (transfer container) (element-type AqmpJob) (nullable): the jobs
  *   QEMU has, now followed by the runner, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_job_runner_reconcile_sync (AqmpJobRunner *self, GCancellable *cancellable, GError **error)
@@ -157,6 +163,8 @@ aqmp_job_runner_sync_control (gpointer data, GAsyncReadyCallback callback, gpoin
  * The synchronous form of aqmp_job_runner_control_async().
  *
  * Returns: %TRUE when QEMU accepted, as aqmp_job_runner_control_finish()
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_job_runner_control_sync (AqmpJobRunner  *self,
@@ -194,6 +202,8 @@ aqmp_job_runner_sync_set_speed (gpointer data, GAsyncReadyCallback callback, gpo
  * The synchronous form of aqmp_job_runner_set_speed_async().
  *
  * Returns: %TRUE when QEMU accepted
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_job_runner_set_speed_sync (AqmpJobRunner  *self,

@@ -55,6 +55,8 @@
  * Every operation has a `_sync` form (aqmp_job_runner_start_sync(),
  * aqmp_job_runner_reconcile_sync(), ...), which runs the async one as the
  * client's own sync calls do, through aqmp_client_run_sync().
+ *
+ * Since: 0.1
  */
 
 enum {
@@ -741,6 +743,8 @@ aqmp_job_runner_control_cb (GObject *source, GAsyncResult *res, gpointer user_da
  *
  * Cancels, pauses, resumes, completes, finalizes or dismisses a job. A job
  * cancelled this way ends with %AQMP_JOB_ERROR_CANCELLED.
+ *
+ * Since: 0.1
  */
 void
 aqmp_job_runner_control_async (AqmpJobRunner       *self,
@@ -773,9 +777,13 @@ aqmp_job_runner_control_async (AqmpJobRunner       *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_job_runner_control_async().
+ *
  * Returns: %TRUE when QEMU accepted; otherwise %FALSE with @error set
  *   (%AQMP_ERROR_COMMAND with QEMU's words, for example when the job is in
  *   a state that does not allow the action)
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_job_runner_control_finish (AqmpJobRunner *self, GAsyncResult *result, GError **error)
@@ -797,6 +805,8 @@ aqmp_job_runner_control_finish (AqmpJobRunner *self, GAsyncResult *result, GErro
  * @user_data: data for @callback
  *
  * Changes the speed limit of a block job (`block-job-set-speed`).
+ *
+ * Since: 0.1
  */
 void
 aqmp_job_runner_set_speed_async (AqmpJobRunner       *self,
@@ -825,7 +835,11 @@ aqmp_job_runner_set_speed_async (AqmpJobRunner       *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_job_runner_set_speed_async().
+ *
  * Returns: %TRUE when QEMU accepted
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_job_runner_set_speed_finish (AqmpJobRunner *self, GAsyncResult *result, GError **error)
@@ -850,6 +864,8 @@ aqmp_job_runner_set_speed_finish (AqmpJobRunner *self, GAsyncResult *result, GEr
  * aqmp_job_runner_reconcile_async(), those QEMU already has.
  *
  * Returns: (transfer full): a new #AqmpJobRunner
+ *
+ * Since: 0.1
  */
 AqmpJobRunner *
 aqmp_job_runner_new (AqmpClient *client, AqmpJobStore *store, const gchar *machine)
@@ -865,7 +881,11 @@ aqmp_job_runner_new (AqmpClient *client, AqmpJobStore *store, const gchar *machi
  * aqmp_job_runner_get_client:
  * @self: an #AqmpJobRunner
  *
+ * Returns the client.
+ *
  * Returns: (transfer none): the client
+ *
+ * Since: 0.1
  */
 AqmpClient *
 aqmp_job_runner_get_client (AqmpJobRunner *self)
@@ -878,7 +898,11 @@ aqmp_job_runner_get_client (AqmpJobRunner *self)
  * aqmp_job_runner_get_store:
  * @self: an #AqmpJobRunner
  *
+ * Returns the store.
+ *
  * Returns: (transfer none) (nullable): the store
+ *
+ * Since: 0.1
  */
 AqmpJobStore *
 aqmp_job_runner_get_store (AqmpJobRunner *self)
@@ -891,7 +915,11 @@ aqmp_job_runner_get_store (AqmpJobRunner *self)
  * aqmp_job_runner_get_machine:
  * @self: an #AqmpJobRunner
  *
+ * Returns the machine's name in the store.
+ *
  * Returns: the machine's name in the store
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_job_runner_get_machine (AqmpJobRunner *self)
@@ -906,6 +934,8 @@ aqmp_job_runner_get_machine (AqmpJobRunner *self)
  * @interval_ms: milliseconds between two `query-jobs`, at least 10
  *
  * Sets how often progress is polled while jobs run.
+ *
+ * Since: 0.1
  */
 void
 aqmp_job_runner_set_poll_interval (AqmpJobRunner *self, guint interval_ms)
@@ -926,7 +956,11 @@ aqmp_job_runner_set_poll_interval (AqmpJobRunner *self, guint interval_ms)
  * aqmp_job_runner_get_poll_interval:
  * @self: an #AqmpJobRunner
  *
+ * Returns milliseconds between two polls.
+ *
  * Returns: milliseconds between two polls
+ *
+ * Since: 0.1
  */
 guint
 aqmp_job_runner_get_poll_interval (AqmpJobRunner *self)
@@ -942,6 +976,8 @@ aqmp_job_runner_get_poll_interval (AqmpJobRunner *self)
  *   job in the store
  *
  * Bounds how often progress is written to the store.
+ *
+ * Since: 0.1
  */
 void
 aqmp_job_runner_set_checkpoint_interval (AqmpJobRunner *self, guint interval_ms)
@@ -958,7 +994,11 @@ aqmp_job_runner_set_checkpoint_interval (AqmpJobRunner *self, guint interval_ms)
  * aqmp_job_runner_get_checkpoint_interval:
  * @self: an #AqmpJobRunner
  *
+ * Returns the checkpoint interval in milliseconds.
+ *
  * Returns: the checkpoint interval in milliseconds
+ *
+ * Since: 0.1
  */
 guint
 aqmp_job_runner_get_checkpoint_interval (AqmpJobRunner *self)
@@ -972,8 +1012,12 @@ aqmp_job_runner_get_checkpoint_interval (AqmpJobRunner *self)
  * @self: an #AqmpJobRunner
  * @id: a job id
  *
+ * Returns the job with @id the runner follows, or %NULL.
+ *
  * Returns: (transfer none) (nullable): the job with @id the runner
  *   follows, or %NULL
+ *
+ * Since: 0.1
  */
 AqmpJob *
 aqmp_job_runner_lookup (AqmpJobRunner *self, const gchar *id)
@@ -991,8 +1035,12 @@ aqmp_job_runner_lookup (AqmpJobRunner *self, const gchar *id)
  * aqmp_job_runner_get_jobs:
  * @self: an #AqmpJobRunner
  *
+ * Returns the jobs the runner follows.
+ *
  * Returns: (transfer container) (element-type AqmpJob): the jobs the
  *   runner follows
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_job_runner_get_jobs (AqmpJobRunner *self)
@@ -1144,24 +1192,32 @@ aqmp_job_runner_class_init (AqmpJobRunnerClass *klass)
    * AqmpJobRunner:client:
    *
    * The client jobs are started on.
+   *
+   * Since: 0.1
    */
   props[PROP_CLIENT] = g_param_spec_object ("client", NULL, NULL, AQMP_TYPE_CLIENT, co);
   /**
    * AqmpJobRunner:store:
    *
    * Where jobs are recorded, or %NULL.
+   *
+   * Since: 0.1
    */
   props[PROP_STORE] = g_param_spec_object ("store", NULL, NULL, AQMP_TYPE_JOB_STORE, co);
   /**
    * AqmpJobRunner:machine:
    *
    * The machine's name in the store.
+   *
+   * Since: 0.1
    */
   props[PROP_MACHINE] = g_param_spec_string ("machine", NULL, NULL, NULL, co);
   /**
    * AqmpJobRunner:poll-interval:
    *
    * Milliseconds between two `query-jobs` while jobs run.
+   *
+   * Since: 0.1
    */
   props[PROP_POLL_INTERVAL] = g_param_spec_uint ("poll-interval", NULL, NULL, 10, G_MAXUINT,
                                                  AQMP_JOB_RUNNER_DEFAULT_POLL_INTERVAL, rw);
@@ -1170,6 +1226,8 @@ aqmp_job_runner_class_init (AqmpJobRunnerClass *klass)
    *
    * The least number of milliseconds between two progress checkpoints of
    * one job in the store.
+   *
+   * Since: 0.1
    */
   props[PROP_CHECKPOINT_INTERVAL] = g_param_spec_uint ("checkpoint-interval", NULL, NULL, 0, G_MAXUINT,
                                                        AQMP_JOB_RUNNER_DEFAULT_CHECKPOINT_INTERVAL, rw);

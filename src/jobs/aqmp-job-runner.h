@@ -16,6 +16,8 @@ G_BEGIN_DECLS
  * AQMP_JOB_RUNNER_DEFAULT_POLL_INTERVAL:
  *
  * Milliseconds between two `query-jobs` while jobs run.
+ *
+ * Since: 0.1
  */
 #define AQMP_JOB_RUNNER_DEFAULT_POLL_INTERVAL 500
 
@@ -24,6 +26,8 @@ G_BEGIN_DECLS
  *
  * The least number of milliseconds between two progress checkpoints of
  * one job in the store.
+ *
+ * Since: 0.1
  */
 #define AQMP_JOB_RUNNER_DEFAULT_CHECKPOINT_INTERVAL 5000
 

@@ -80,8 +80,13 @@ aqmp_job_store_get_one (AqmpJobStore *self, sqlite3_stmt *stmt, GError **error)
  * @row: a row id
  * @error: return location for a #GError
  *
+ * Returns the job, or %NULL with @error set (%AQMP_JOB_ERROR_NOT_FOUND when
+ * there is no such row).
+ *
  * Returns: (transfer full) (nullable): the job, or %NULL with @error set
  *   (%AQMP_JOB_ERROR_NOT_FOUND when there is no such row)
+ *
+ * Since: 0.1
  */
 AqmpJobRecord *
 aqmp_job_store_get_job (AqmpJobStore *self, gint64 row, GError **error)
@@ -122,6 +127,8 @@ aqmp_job_store_bind_machine (sqlite3_stmt *stmt, const gchar *machine)
  *
  * Returns: (transfer full) (nullable): the job, or %NULL with @error set
  *   (%AQMP_JOB_ERROR_NOT_FOUND when there is none)
+ *
+ * Since: 0.1
  */
 AqmpJobRecord *
 aqmp_job_store_find_job (AqmpJobStore *self, const gchar *machine, const gchar *job_id, GError **error)
@@ -162,7 +169,7 @@ aqmp_job_store_get_all (AqmpJobStore *self, sqlite3_stmt *stmt, GError **error)
  * aqmp_job_store_find_jobs:
  * @job_id: QEMU's `job-id`
  *
- * Returns: (transfer full) (element-type AqmpJobRecord) (nullable): every
+ * Returns: (transfer container) (element-type AqmpJobRecord) (nullable): every
  *   job with @job_id on any machine, the newest first
  */
 GPtrArray *
@@ -189,8 +196,12 @@ aqmp_job_store_find_jobs (AqmpJobStore *self, const gchar *job_id, GError **erro
  * @active_only: only jobs without a result
  * @error: return location for a #GError
  *
- * Returns: (transfer full) (element-type AqmpJobRecord) (nullable): the
+ * Returns the jobs, oldest first.
+ *
+ * Returns: (transfer container) (element-type AqmpJobRecord) (nullable): the
  *   jobs, oldest first
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_job_store_list_jobs (AqmpJobStore *self, const gchar *machine, gboolean active_only, GError **error)
@@ -224,8 +235,10 @@ aqmp_job_store_list_jobs (AqmpJobStore *self, const gchar *machine, gboolean act
  * size S is @offset N × S and @limit S. A job added between two pages
  * moves the later pages by one.
  *
- * Returns: (transfer full) (element-type AqmpJobRecord) (nullable): the
+ * Returns: (transfer container) (element-type AqmpJobRecord) (nullable): the
  *   jobs, newest first
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_job_store_list_recent_jobs (AqmpJobStore *self, const gchar *machine, gboolean active_only,
@@ -292,8 +305,13 @@ aqmp_job_store_get_history (AqmpJobStore *self, const gchar *sql, gint64 row, GE
  * @row: the job's row id
  * @error: return location for a #GError
  *
+ * Returns the job's transitions in order, as objects with `status` and
+ * `timestamp`.
+ *
  * Returns: (transfer full) (nullable): the job's transitions in order, as
  *   objects with `status` and `timestamp`
+ *
+ * Since: 0.1
  */
 JsonArray *
 aqmp_job_store_get_transitions (AqmpJobStore *self, gint64 row, GError **error)
@@ -309,8 +327,13 @@ aqmp_job_store_get_transitions (AqmpJobStore *self, gint64 row, GError **error)
  * @row: the job's row id
  * @error: return location for a #GError
  *
+ * Returns the job's progress checkpoints in order, as objects with
+ * `timestamp`, `current` and `total`.
+ *
  * Returns: (transfer full) (nullable): the job's progress checkpoints in
  *   order, as objects with `timestamp`, `current` and `total`
+ *
+ * Since: 0.1
  */
 JsonArray *
 aqmp_job_store_get_checkpoints (AqmpJobStore *self, gint64 row, GError **error)
@@ -329,6 +352,8 @@ aqmp_job_store_get_checkpoints (AqmpJobStore *self, gint64 row, GError **error)
  *
  * Returns: (transfer full) (nullable): SQLite's verdict, `"ok"` for a
  *   sound database
+ *
+ * Since: 0.1
  */
 gchar *
 aqmp_job_store_check_integrity (AqmpJobStore *self, GError **error)

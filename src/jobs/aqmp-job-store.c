@@ -36,6 +36,8 @@
  * and name where known), which is what runners match jobs by.
  *
  * All times are microseconds since the epoch.
+ *
+ * Since: 0.1
  */
 
 #define AQMP_JOB_STORE_BUSY_TIMEOUT_MS 5000
@@ -361,8 +363,13 @@ aqmp_job_store_migrate (AqmpJobStore *self, GError **error)
 /**
  * aqmp_job_store_get_default_path:
  *
+ * Returns `$XDG_STATE_HOME/aqmp/jobs.db`, that is
+ * `~/.local/state/aqmp/jobs.db` by default.
+ *
  * Returns: (transfer full): `$XDG_STATE_HOME/aqmp/jobs.db`, that is
  *   `~/.local/state/aqmp/jobs.db` by default
+ *
+ * Since: 0.1
  */
 gchar *
 aqmp_job_store_get_default_path (void)
@@ -381,6 +388,8 @@ aqmp_job_store_get_default_path (void)
  *
  * Returns: (transfer full) (nullable): the store, or %NULL with @error set
  *   (%AQMP_JOB_ERROR_STORE)
+ *
+ * Since: 0.1
  */
 AqmpJobStore *
 aqmp_job_store_new (const gchar *path, GError **error)
@@ -424,7 +433,11 @@ aqmp_job_store_new (const gchar *path, GError **error)
  * aqmp_job_store_get_path:
  * @self: an #AqmpJobStore
  *
+ * Returns the database file.
+ *
  * Returns: (type filename): the database file
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_job_store_get_path (AqmpJobStore *self)
@@ -437,8 +450,13 @@ aqmp_job_store_get_path (AqmpJobStore *self)
  * aqmp_job_store_get_schema_version:
  * @self: an #AqmpJobStore
  *
+ * Returns the schema version of the open database, which is always
+ * %AQMP_JOB_STORE_SCHEMA_VERSION once opened.
+ *
  * Returns: the schema version of the open database, which is always
  *   %AQMP_JOB_STORE_SCHEMA_VERSION once opened
+ *
+ * Since: 0.1
  */
 gint
 aqmp_job_store_get_schema_version (AqmpJobStore *self)
@@ -566,6 +584,8 @@ aqmp_job_store_add_job_full (AqmpJobStore *self, const gchar *machine, AqmpMachi
  * by @machine alone: a job runner records the machine's identity too.
  *
  * Returns: the job's row id, or 0 with @error set
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_job_store_add_job (AqmpJobStore *self, const gchar *machine, const gchar *job_id,
@@ -896,6 +916,8 @@ aqmp_job_store_flush_quietly (AqmpJobStore *self)
  * order of writes is kept (aqmp_job_store_add_job() does not: nothing
  * queued can depend on the row it adds); until then another process does
  * not see it, and a process killed before it loses it.
+ *
+ * Since: 0.1
  */
 void
 aqmp_job_store_queue_transition (AqmpJobStore *self, gint64 row, AqmpJobStatus status, gint64 timestamp)
@@ -916,6 +938,8 @@ aqmp_job_store_queue_transition (AqmpJobStore *self, gint64 row, AqmpJobStatus s
  *
  * Queues a progress checkpoint, as aqmp_job_store_queue_transition()
  * does a transition.
+ *
+ * Since: 0.1
  */
 void
 aqmp_job_store_queue_checkpoint (AqmpJobStore *self, gint64 row, gint64 current, gint64 total,
@@ -935,6 +959,8 @@ aqmp_job_store_queue_checkpoint (AqmpJobStore *self, gint64 row, gint64 current,
  *
  * Queues the job's type, as aqmp_job_store_queue_transition() does a
  * transition.
+ *
+ * Since: 0.1
  */
 void
 aqmp_job_store_queue_job_type (AqmpJobStore *self, gint64 row, const gchar *type)
@@ -959,6 +985,8 @@ aqmp_job_store_queue_job_type (AqmpJobStore *self, gint64 row, const gchar *type
  * Returns: %TRUE on success (also when nothing was queued); %FALSE with
  *   @error set (%AQMP_JOB_ERROR_STORE, or %AQMP_JOB_ERROR_NOT_FOUND when
  *   writes were skipped)
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_job_store_flush (AqmpJobStore *self, GError **error)
@@ -978,8 +1006,13 @@ aqmp_job_store_flush (AqmpJobStore *self, GError **error)
  * aqmp_job_store_get_n_commits:
  * @self: an #AqmpJobStore
  *
+ * Returns the number of transactions this store committed since it was
+ * opened, for statistics and tests.
+ *
  * Returns: the number of transactions this store committed since it was
  *   opened, for statistics and tests
+ *
+ * Since: 0.1
  */
 guint64
 aqmp_job_store_get_n_commits (AqmpJobStore *self)
@@ -999,6 +1032,8 @@ aqmp_job_store_get_n_commits (AqmpJobStore *self)
  * transaction.
  *
  * Returns: %TRUE on success
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_job_store_set_job_type (AqmpJobStore *self, gint64 row, const gchar *type, GError **error)
@@ -1022,6 +1057,8 @@ aqmp_job_store_set_job_type (AqmpJobStore *self, gint64 row, const gchar *type, 
  * once: in one transaction with the queued writes, which come first.
  *
  * Returns: %TRUE on success
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_job_store_add_transition (AqmpJobStore *self, gint64 row, AqmpJobStatus status,
@@ -1047,6 +1084,8 @@ aqmp_job_store_add_transition (AqmpJobStore *self, gint64 row, AqmpJobStatus sta
  * how often.
  *
  * Returns: %TRUE on success
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_job_store_add_checkpoint (AqmpJobStore *self, gint64 row, gint64 current, gint64 total,
@@ -1071,6 +1110,8 @@ aqmp_job_store_add_checkpoint (AqmpJobStore *self, gint64 row, gint64 current, g
  * transaction. It is no longer active.
  *
  * Returns: %TRUE on success
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_job_store_finish_job (AqmpJobStore *self, gint64 row, AqmpJobResult result,
@@ -1108,6 +1149,8 @@ aqmp_job_store_queue_finish (AqmpJobStore *self, gint64 row, AqmpJobResult resul
  * connection was lost, not the machine).
  *
  * Returns: %TRUE on success
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_job_store_reopen_job (AqmpJobStore *self, gint64 row, GError **error)

@@ -17,6 +17,8 @@ G_BEGIN_DECLS
  * AQMP_JOB_STORE_SCHEMA_VERSION:
  *
  * The schema version aqmp_job_store_new() migrates a database to.
+ *
+ * Since: 0.1
  */
 #define AQMP_JOB_STORE_SCHEMA_VERSION 4
 

@@ -20,6 +20,8 @@
  * progress samples, as udisks does for its jobs.
  *
  * Wait for the end with aqmp_job_wait_async(), or aqmp_job_wait_sync().
+ *
+ * Since: 0.1
  */
 
 /* the estimate looks this far back, over at most this many samples */
@@ -171,6 +173,8 @@ aqmp_job_wait_cancelled_cb (GCancellable *cancellable, gpointer user_data)
  * Waits until the job has ended: it reached `null` (or `concluded`, when
  * it is left for the caller to dismiss), QEMU went away, or the runner let
  * go of it. Completes at once when that already happened.
+ *
+ * Since: 0.1
  */
 void
 aqmp_job_wait_async (AqmpJob             *self,
@@ -211,10 +215,14 @@ aqmp_job_wait_async (AqmpJob             *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_job_wait_async().
+ *
  * Returns: %TRUE when the job succeeded; otherwise %FALSE with @error set:
  *   %AQMP_JOB_ERROR_FAILED with QEMU's message, %AQMP_JOB_ERROR_CANCELLED,
  *   %AQMP_JOB_ERROR_LOST, %AQMP_JOB_ERROR_DISCONNECTED, or
  *   %G_IO_ERROR_CANCELLED when the wait itself was cancelled
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_job_wait_finish (AqmpJob *self, GAsyncResult *result, GError **error)
@@ -251,6 +259,8 @@ aqmp_job_wait_sync_start (gpointer data, GAsyncReadyCallback callback, gpointer 
  * calls do (aqmp_client_run_sync()); safe to call from any thread.
  *
  * Returns: as aqmp_job_wait_finish()
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_job_wait_sync (AqmpJob *self, GCancellable *cancellable, GError **error)
@@ -456,7 +466,11 @@ aqmp_job_detach (AqmpJob *self, const GError *error)
  * aqmp_job_get_id:
  * @self: an #AqmpJob
  *
+ * Returns QEMU's `job-id` of the job.
+ *
  * Returns: QEMU's `job-id` of the job
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_job_get_id (AqmpJob *self)
@@ -469,8 +483,13 @@ aqmp_job_get_id (AqmpJob *self)
  * aqmp_job_get_machine:
  * @self: an #AqmpJob
  *
+ * Returns the name of the machine the job runs on, as given to
+ * aqmp_job_runner_new().
+ *
  * Returns: the name of the machine the job runs on, as given to
  *   aqmp_job_runner_new()
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_job_get_machine (AqmpJob *self)
@@ -483,8 +502,13 @@ aqmp_job_get_machine (AqmpJob *self)
  * aqmp_job_get_command:
  * @self: an #AqmpJob
  *
+ * Returns the QMP command that created the job, or %NULL for a job adopted
+ * from QEMU that no store knew.
+ *
  * Returns: (nullable): the QMP command that created the job, or %NULL for
  *   a job adopted from QEMU that no store knew
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_job_get_command (AqmpJob *self)
@@ -497,8 +521,12 @@ aqmp_job_get_command (AqmpJob *self)
  * aqmp_job_get_job_type:
  * @self: an #AqmpJob
  *
+ * Returns QEMU's `JobType`, such as `"backup"` or `"mirror"`, once known.
+ *
  * Returns: (nullable): QEMU's `JobType`, such as `"backup"` or `"mirror"`,
  *   once known
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_job_get_job_type (AqmpJob *self)
@@ -511,7 +539,11 @@ aqmp_job_get_job_type (AqmpJob *self)
  * aqmp_job_get_store_id:
  * @self: an #AqmpJob
  *
+ * Returns the job's row in the #AqmpJobStore, or 0 when not stored.
+ *
  * Returns: the job's row in the #AqmpJobStore, or 0 when not stored
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_job_get_store_id (AqmpJob *self)
@@ -524,7 +556,11 @@ aqmp_job_get_store_id (AqmpJob *self)
  * aqmp_job_get_status:
  * @self: an #AqmpJob
  *
+ * Returns the job's last known #AqmpJobStatus.
+ *
  * Returns: the job's last known #AqmpJobStatus
+ *
+ * Since: 0.1
  */
 AqmpJobStatus
 aqmp_job_get_status (AqmpJob *self)
@@ -537,7 +573,11 @@ aqmp_job_get_status (AqmpJob *self)
  * aqmp_job_get_result:
  * @self: an #AqmpJob
  *
+ * Returns how the job ended, or %AQMP_JOB_RESULT_NONE.
+ *
  * Returns: how the job ended, or %AQMP_JOB_RESULT_NONE
+ *
+ * Since: 0.1
  */
 AqmpJobResult
 aqmp_job_get_result (AqmpJob *self)
@@ -550,7 +590,11 @@ aqmp_job_get_result (AqmpJob *self)
  * aqmp_job_is_ended:
  * @self: an #AqmpJob
  *
+ * Returns whether the job's outcome is known.
+ *
  * Returns: whether the job's outcome is known
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_job_is_ended (AqmpJob *self)
@@ -563,8 +607,13 @@ aqmp_job_is_ended (AqmpJob *self)
  * aqmp_job_get_current_progress:
  * @self: an #AqmpJob
  *
+ * Returns QEMU's `current-progress`, in the job's own unit (bytes for block
+ * jobs).
+ *
  * Returns: QEMU's `current-progress`, in the job's own unit (bytes for
  *   block jobs)
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_job_get_current_progress (AqmpJob *self)
@@ -577,7 +626,11 @@ aqmp_job_get_current_progress (AqmpJob *self)
  * aqmp_job_get_total_progress:
  * @self: an #AqmpJob
  *
+ * Returns QEMU's `total-progress`; it may grow while a job runs.
+ *
  * Returns: QEMU's `total-progress`; it may grow while a job runs
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_job_get_total_progress (AqmpJob *self)
@@ -590,8 +643,13 @@ aqmp_job_get_total_progress (AqmpJob *self)
  * aqmp_job_get_fraction:
  * @self: an #AqmpJob
  *
+ * Returns the progress between 0 and 1; only meaningful when
+ * aqmp_job_get_fraction_valid() says so.
+ *
  * Returns: the progress between 0 and 1; only meaningful when
  *   aqmp_job_get_fraction_valid() says so
+ *
+ * Since: 0.1
  */
 gdouble
 aqmp_job_get_fraction (AqmpJob *self)
@@ -604,8 +662,13 @@ aqmp_job_get_fraction (AqmpJob *self)
  * aqmp_job_get_fraction_valid:
  * @self: an #AqmpJob
  *
+ * Returns whether QEMU reported a total, so that the fraction means
+ * something.
+ *
  * Returns: whether QEMU reported a total, so that the fraction means
  *   something
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_job_get_fraction_valid (AqmpJob *self)
@@ -618,8 +681,13 @@ aqmp_job_get_fraction_valid (AqmpJob *self)
  * aqmp_job_get_rate:
  * @self: an #AqmpJob
  *
+ * Returns progress units (bytes) per second over the recent samples, or 0
+ * when unknown.
+ *
  * Returns: progress units (bytes) per second over the recent samples, or 0
  *   when unknown
+ *
+ * Since: 0.1
  */
 gdouble
 aqmp_job_get_rate (AqmpJob *self)
@@ -632,8 +700,13 @@ aqmp_job_get_rate (AqmpJob *self)
  * aqmp_job_get_expected_end_time:
  * @self: an #AqmpJob
  *
+ * Returns the estimated end, in microseconds since the epoch, or 0 when
+ * unknown.
+ *
  * Returns: the estimated end, in microseconds since the epoch, or 0 when
  *   unknown
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_job_get_expected_end_time (AqmpJob *self)
@@ -646,8 +719,13 @@ aqmp_job_get_expected_end_time (AqmpJob *self)
  * aqmp_job_get_start_time:
  * @self: an #AqmpJob
  *
+ * Returns when the job was started (or first seen), in microseconds since
+ * the epoch.
+ *
  * Returns: when the job was started (or first seen), in microseconds
  *   since the epoch
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_job_get_start_time (AqmpJob *self)
@@ -660,9 +738,15 @@ aqmp_job_get_start_time (AqmpJob *self)
  * aqmp_job_get_started_by_uid:
  * @self: an #AqmpJob
  *
+ * Returns the uid of whoever started the job (as the runner was told, and
+ * kept in the job store across restarts), or -1 when unknown: a job the
+ * runner adopted from QEMU without a record of it.
+ *
  * Returns: the uid of whoever started the job (as the runner was told,
  *   and kept in the job store across restarts), or -1 when unknown: a
  *   job the runner adopted from QEMU without a record of it
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_job_get_started_by_uid (AqmpJob *self)
@@ -675,7 +759,11 @@ aqmp_job_get_started_by_uid (AqmpJob *self)
  * aqmp_job_get_end_time:
  * @self: an #AqmpJob
  *
+ * Returns when the job ended, in microseconds since the epoch, or 0.
+ *
  * Returns: when the job ended, in microseconds since the epoch, or 0
+ *
+ * Since: 0.1
  */
 gint64
 aqmp_job_get_end_time (AqmpJob *self)
@@ -688,8 +776,13 @@ aqmp_job_get_end_time (AqmpJob *self)
  * aqmp_job_get_error:
  * @self: an #AqmpJob
  *
+ * Returns why the job failed, or the last I/O error QEMU reported for it,
+ * or %NULL.
+ *
  * Returns: (nullable) (transfer none): why the job failed, or the last
  *   I/O error QEMU reported for it, or %NULL
+ *
+ * Since: 0.1
  */
 const GError *
 aqmp_job_get_error (AqmpJob *self)
@@ -815,36 +908,48 @@ aqmp_job_class_init (AqmpJobClass *klass)
    * AqmpJob:id:
    *
    * QEMU's `job-id`.
+   *
+   * Since: 0.1
    */
   props[PROP_ID] = g_param_spec_string ("id", NULL, NULL, NULL, co);
   /**
    * AqmpJob:machine:
    *
    * The machine the job runs on.
+   *
+   * Since: 0.1
    */
   props[PROP_MACHINE] = g_param_spec_string ("machine", NULL, NULL, NULL, co);
   /**
    * AqmpJob:command:
    *
    * The QMP command that created the job.
+   *
+   * Since: 0.1
    */
   props[PROP_COMMAND] = g_param_spec_string ("command", NULL, NULL, NULL, co);
   /**
    * AqmpJob:job-type:
    *
    * QEMU's `JobType`, such as `backup`.
+   *
+   * Since: 0.1
    */
   props[PROP_JOB_TYPE] = g_param_spec_string ("job-type", NULL, NULL, NULL, ro);
   /**
    * AqmpJob:store-id:
    *
    * The job's row in the job store, or 0.
+   *
+   * Since: 0.1
    */
   props[PROP_STORE_ID] = g_param_spec_int64 ("store-id", NULL, NULL, 0, G_MAXINT64, 0, ro);
   /**
    * AqmpJob:status:
    *
    * The last status QEMU reported.
+   *
+   * Since: 0.1
    */
   props[PROP_STATUS] = g_param_spec_enum ("status", NULL, NULL, AQMP_TYPE_JOB_STATUS,
                                           AQMP_JOB_STATUS_UNDEFINED, ro);
@@ -852,6 +957,8 @@ aqmp_job_class_init (AqmpJobClass *klass)
    * AqmpJob:result:
    *
    * How the job ended, once it did.
+   *
+   * Since: 0.1
    */
   props[PROP_RESULT] = g_param_spec_enum ("result", NULL, NULL, AQMP_TYPE_JOB_RESULT,
                                           AQMP_JOB_RESULT_NONE, ro);
@@ -859,6 +966,8 @@ aqmp_job_class_init (AqmpJobClass *klass)
    * AqmpJob:current-progress:
    *
    * QEMU's `current-progress`.
+   *
+   * Since: 0.1
    */
   props[PROP_CURRENT_PROGRESS] = g_param_spec_int64 ("current-progress", NULL, NULL,
                                                      0, G_MAXINT64, 0, ro);
@@ -866,6 +975,8 @@ aqmp_job_class_init (AqmpJobClass *klass)
    * AqmpJob:total-progress:
    *
    * QEMU's `total-progress`.
+   *
+   * Since: 0.1
    */
   props[PROP_TOTAL_PROGRESS] = g_param_spec_int64 ("total-progress", NULL, NULL,
                                                    0, G_MAXINT64, 0, ro);
@@ -873,24 +984,32 @@ aqmp_job_class_init (AqmpJobClass *klass)
    * AqmpJob:fraction:
    *
    * The progress from 0 to 1, valid when #AqmpJob:fraction-valid is set.
+   *
+   * Since: 0.1
    */
   props[PROP_FRACTION] = g_param_spec_double ("fraction", NULL, NULL, 0, 1, 0, ro);
   /**
    * AqmpJob:fraction-valid:
    *
    * Whether #AqmpJob:fraction means something.
+   *
+   * Since: 0.1
    */
   props[PROP_FRACTION_VALID] = g_param_spec_boolean ("fraction-valid", NULL, NULL, FALSE, ro);
   /**
    * AqmpJob:rate:
    *
    * Progress units per second, from recent samples; 0 when unknown.
+   *
+   * Since: 0.1
    */
   props[PROP_RATE] = g_param_spec_double ("rate", NULL, NULL, 0, G_MAXDOUBLE, 0, ro);
   /**
    * AqmpJob:expected-end-time:
    *
    * The estimated end in microseconds since the epoch; 0 when unknown.
+   *
+   * Since: 0.1
    */
   props[PROP_EXPECTED_END_TIME] = g_param_spec_int64 ("expected-end-time", NULL, NULL,
                                                       0, G_MAXINT64, 0, ro);
@@ -898,24 +1017,32 @@ aqmp_job_class_init (AqmpJobClass *klass)
    * AqmpJob:start-time:
    *
    * When the job was started or first seen, in microseconds since the epoch.
+   *
+   * Since: 0.1
    */
   props[PROP_START_TIME] = g_param_spec_int64 ("start-time", NULL, NULL, 0, G_MAXINT64, 0, ro);
   /**
    * AqmpJob:end-time:
    *
    * When the job ended, in microseconds since the epoch; 0 until then.
+   *
+   * Since: 0.1
    */
   props[PROP_END_TIME] = g_param_spec_int64 ("end-time", NULL, NULL, 0, G_MAXINT64, 0, ro);
   /**
    * AqmpJob:error:
    *
    * Why the job failed, or the last I/O error reported for it.
+   *
+   * Since: 0.1
    */
   props[PROP_ERROR] = g_param_spec_boxed ("error", NULL, NULL, G_TYPE_ERROR, ro);
   /**
    * AqmpJob:started-by-uid:
    *
    * Who started the job, or -1 when unknown.
+   *
+   * Since: 0.1
    */
   props[PROP_STARTED_BY_UID] = g_param_spec_int64 ("started-by-uid", NULL, NULL, -1, G_MAXUINT32, -1, ro);
   g_object_class_install_properties (object_class, N_PROPS, props);

@@ -35,6 +35,8 @@
  * ]|
  *
  * or, in a plain program, aqmp_launcher_launch_sync().
+ *
+ * Since: 0.1
  */
 
 #define AQMP_LAUNCHER_QMP_FD 3
@@ -65,7 +67,11 @@ aqmp_launcher_child_setup (gpointer user_data)
  * @binary: (nullable) (type filename): the QEMU binary; %NULL for
  *   `$AQMP_QEMU`, or else `qemu-system-x86_64` from `PATH`
  *
+ * Creates a new #AqmpLauncher.
+ *
  * Returns: (transfer full): a new #AqmpLauncher
+ *
+ * Since: 0.1
  */
 AqmpLauncher *
 aqmp_launcher_new (const gchar *binary)
@@ -89,6 +95,8 @@ aqmp_launcher_new (const gchar *binary)
  * `--monitor`.
  *
  * Returns: (transfer full): a new #AqmpLauncher
+ *
+ * Since: 0.1
  */
 AqmpLauncher *
 aqmp_launcher_new_storage_daemon (const gchar *binary)
@@ -106,7 +114,11 @@ aqmp_launcher_new_storage_daemon (const gchar *binary)
  * aqmp_launcher_get_kind:
  * @self: an #AqmpLauncher
  *
+ * Returns what the launcher starts.
+ *
  * Returns: what the launcher starts
+ *
+ * Since: 0.1
  */
 AqmpLauncherKind
 aqmp_launcher_get_kind (AqmpLauncher *self)
@@ -119,7 +131,11 @@ aqmp_launcher_get_kind (AqmpLauncher *self)
  * aqmp_launcher_get_binary:
  * @self: an #AqmpLauncher
  *
+ * Returns the QEMU binary that is run.
+ *
  * Returns: (type filename): the QEMU binary that is run
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_launcher_get_binary (AqmpLauncher *self)
@@ -134,6 +150,8 @@ aqmp_launcher_get_binary (AqmpLauncher *self)
  * @transport: an #AqmpLauncherTransport
  *
  * Chooses how QMP is wired; the default is a socketpair.
+ *
+ * Since: 0.1
  */
 void
 aqmp_launcher_set_transport (AqmpLauncher *self, AqmpLauncherTransport transport)
@@ -148,6 +166,8 @@ aqmp_launcher_set_transport (AqmpLauncher *self, AqmpLauncherTransport transport
  * @quiet: whether to discard QEMU's standard output and error
  *
  * QEMU's output goes to ours unless silenced.
+ *
+ * Since: 0.1
  */
 void
 aqmp_launcher_set_quiet (AqmpLauncher *self, gboolean quiet)
@@ -164,6 +184,8 @@ aqmp_launcher_set_quiet (AqmpLauncher *self, gboolean quiet)
  *
  * Adds QEMU arguments, such as `"-machine", "none"`. The QMP monitor is
  * added by the launcher.
+ *
+ * Since: 0.1
  */
 void
 aqmp_launcher_add_arguments (AqmpLauncher *self, const gchar *first, ...)
@@ -181,9 +203,11 @@ aqmp_launcher_add_arguments (AqmpLauncher *self, const gchar *first, ...)
 /**
  * aqmp_launcher_add_argv:
  * @self: an #AqmpLauncher
- * @argv: (array zero-terminated=1): QEMU arguments
+ * @argv: (array zero-terminated=1) (nullable): QEMU arguments
  *
  * Adds QEMU arguments from a vector.
+ *
+ * Since: 0.1
  */
 void
 aqmp_launcher_add_argv (AqmpLauncher *self, const gchar * const *argv)
@@ -337,6 +361,8 @@ aqmp_launcher_launch_listen (AqmpLauncher *self, GTask *task, GError **error)
  *
  * Starts QEMU with the arguments given so far plus the QMP monitor, and
  * connects the launcher's client to it. A launcher starts one QEMU.
+ *
+ * Since: 0.1
  */
 void
 aqmp_launcher_launch_async (AqmpLauncher        *self,
@@ -376,8 +402,12 @@ aqmp_launcher_launch_async (AqmpLauncher        *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_launcher_launch_async().
+ *
  * Returns: (transfer full) (nullable): the connected client, or %NULL with
  *   @error set
+ *
+ * Since: 0.1
  */
 AqmpClient *
 aqmp_launcher_launch_finish (AqmpLauncher *self, GAsyncResult *result, GError **error)
@@ -408,6 +438,8 @@ aqmp_launcher_launch_sync_start (gpointer data, GAsyncReadyCallback callback, gp
  *
  * Returns: (transfer full) (nullable): the connected client, or %NULL with
  *   @error set
+ *
+ * Since: 0.1
  */
 AqmpClient *
 aqmp_launcher_launch_sync (AqmpLauncher *self, GCancellable *cancellable, GError **error)
@@ -425,7 +457,11 @@ aqmp_launcher_launch_sync (AqmpLauncher *self, GCancellable *cancellable, GError
  * aqmp_launcher_get_client:
  * @self: an #AqmpLauncher
  *
+ * Returns the launcher's client.
+ *
  * Returns: (transfer none): the launcher's client
+ *
+ * Since: 0.1
  */
 AqmpClient *
 aqmp_launcher_get_client (AqmpLauncher *self)
@@ -438,7 +474,11 @@ aqmp_launcher_get_client (AqmpLauncher *self)
  * aqmp_launcher_get_process:
  * @self: an #AqmpLauncher
  *
+ * Returns QEMU's process, once started.
+ *
  * Returns: (transfer none) (nullable): QEMU's process, once started
+ *
+ * Since: 0.1
  */
 GSubprocess *
 aqmp_launcher_get_process (AqmpLauncher *self)
@@ -451,8 +491,13 @@ aqmp_launcher_get_process (AqmpLauncher *self)
  * aqmp_launcher_get_machine:
  * @self: an #AqmpLauncher
  *
+ * Returns a name for the machine in a job store, `qemu-pid:PID`, once
+ * started.
+ *
  * Returns: (transfer full) (nullable): a name for the machine in a job
  *   store, `qemu-pid:PID`, once started
+ *
+ * Since: 0.1
  */
 gchar *
 aqmp_launcher_get_machine (AqmpLauncher *self)
@@ -470,6 +515,8 @@ aqmp_launcher_get_machine (AqmpLauncher *self)
  *
  * Kills QEMU (SIGKILL) and reaps it, and removes the launcher's temporary
  * directory. The client sees the connection end.
+ *
+ * Since: 0.1
  */
 void
 aqmp_launcher_stop (AqmpLauncher *self)

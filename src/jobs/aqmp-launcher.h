@@ -19,6 +19,8 @@ G_BEGIN_DECLS
  *   unix:PATH`)
  *
  * How an #AqmpLauncher wires QMP to the QEMU it starts.
+ *
+ * Since: 0.1
  */
 typedef enum {
   AQMP_LAUNCHER_TRANSPORT_SOCKETPAIR,
@@ -33,6 +35,8 @@ typedef enum {
  *   block nodes and jobs without a guest; QMP on `--chardev`/`--monitor`
  *
  * Which program an #AqmpLauncher starts, and so how it wires QMP.
+ *
+ * Since: 0.1
  */
 typedef enum {
   AQMP_LAUNCHER_KIND_QEMU,

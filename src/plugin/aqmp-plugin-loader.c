@@ -20,6 +20,8 @@
  * with a message naming the file, kept as an #AqmpPluginFailure
  * (aqmp_plugin_loader_get_failure()).
  * Loaded modules stay resident: the types they register cannot be unloaded.
+ *
+ * Since: 0.1
  */
 
 struct _AqmpPluginLoader {
@@ -52,7 +54,11 @@ aqmp_plugin_failure_new (const gchar *path, const gchar *message)
  * aqmp_plugin_failure_copy:
  * @failure: an #AqmpPluginFailure
  *
+ * Copies @failure.
+ *
  * Returns: (transfer full): a copy of @failure
+ *
+ * Since: 0.1
  */
 AqmpPluginFailure *
 aqmp_plugin_failure_copy (const AqmpPluginFailure *failure)
@@ -64,6 +70,10 @@ aqmp_plugin_failure_copy (const AqmpPluginFailure *failure)
 /**
  * aqmp_plugin_failure_free:
  * @failure: (nullable): an #AqmpPluginFailure
+ *
+ * Frees @failure.
+ *
+ * Since: 0.1
  */
 void
 aqmp_plugin_failure_free (AqmpPluginFailure *failure)
@@ -79,7 +89,11 @@ aqmp_plugin_failure_free (AqmpPluginFailure *failure)
  * aqmp_plugin_failure_get_path:
  * @failure: an #AqmpPluginFailure
  *
+ * Returns the refused module's file.
+ *
  * Returns: the refused module's file
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_plugin_failure_get_path (const AqmpPluginFailure *failure)
@@ -92,7 +106,11 @@ aqmp_plugin_failure_get_path (const AqmpPluginFailure *failure)
  * aqmp_plugin_failure_get_message:
  * @failure: an #AqmpPluginFailure
  *
+ * Returns why the module was refused, a whole sentence naming its file.
+ *
  * Returns: why the module was refused, a whole sentence naming its file
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_plugin_failure_get_message (const AqmpPluginFailure *failure)
@@ -129,7 +147,11 @@ aqmp_plugin_loader_init (AqmpPluginLoader *self)
 /**
  * aqmp_plugin_loader_new:
  *
+ * Returns a loader with no plugins loaded yet.
+ *
  * Returns: (transfer full): a loader with no plugins loaded yet
+ *
+ * Since: 0.1
  */
 AqmpPluginLoader *
 aqmp_plugin_loader_new (void)
@@ -223,6 +245,8 @@ aqmp_plugin_loader_query (GModule *module, const gchar *path, GError **error)
  * Loads one plugin module and runs its setup.
  *
  * Returns: %TRUE when the plugin was loaded
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_plugin_loader_load_file (AqmpPluginLoader *self, const gchar *path, GError **error)
@@ -278,6 +302,8 @@ aqmp_plugin_loader_compare_names (gconstpointer a, gconstpointer b)
  * (aqmp_plugin_loader_get_failure()).
  *
  * Returns: how many plugins were loaded
+ *
+ * Since: 0.1
  */
 guint
 aqmp_plugin_loader_load_dir (AqmpPluginLoader *self, const gchar *dir)
@@ -318,8 +344,13 @@ aqmp_plugin_loader_load_dir (AqmpPluginLoader *self, const gchar *dir)
 /**
  * aqmp_plugin_loader_get_search_path:
  *
+ * Returns the directories searched by aqmp_plugin_loader_load_default(), in
+ * order.
+ *
  * Returns: (transfer full): the directories searched by
  *   aqmp_plugin_loader_load_default(), in order
+ *
+ * Since: 0.1
  */
 GStrv
 aqmp_plugin_loader_get_search_path (void)
@@ -346,6 +377,8 @@ aqmp_plugin_loader_get_search_path (void)
  * found twice is taken from the first directory.
  *
  * Returns: how many plugins were loaded
+ *
+ * Since: 0.1
  */
 guint
 aqmp_plugin_loader_load_default (AqmpPluginLoader *self)
@@ -363,7 +396,11 @@ aqmp_plugin_loader_load_default (AqmpPluginLoader *self)
  * aqmp_plugin_loader_get_plugins:
  * @self: an #AqmpPluginLoader
  *
+ * Returns the loaded plugins.
+ *
  * Returns: (transfer none) (element-type AqmpPlugin): the loaded plugins
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_plugin_loader_get_plugins (AqmpPluginLoader *self)
@@ -376,7 +413,11 @@ aqmp_plugin_loader_get_plugins (AqmpPluginLoader *self)
  * aqmp_plugin_loader_get_n_failures:
  * @self: an #AqmpPluginLoader
  *
+ * Returns how many modules the loads so far refused.
+ *
  * Returns: how many modules the loads so far refused
+ *
+ * Since: 0.1
  */
 guint
 aqmp_plugin_loader_get_n_failures (AqmpPluginLoader *self)
@@ -390,7 +431,11 @@ aqmp_plugin_loader_get_n_failures (AqmpPluginLoader *self)
  * @self: an #AqmpPluginLoader
  * @index: less than aqmp_plugin_loader_get_n_failures()
  *
+ * Returns the @index-th refused module, in load order.
+ *
  * Returns: (transfer none): the @index-th refused module, in load order
+ *
+ * Since: 0.1
  */
 const AqmpPluginFailure *
 aqmp_plugin_loader_get_failure (AqmpPluginLoader *self, guint index)
@@ -406,7 +451,11 @@ aqmp_plugin_loader_get_failure (AqmpPluginLoader *self, guint index)
  * @name: a protocol variant's name, such as `"qga"`
  * @error: return location for a #GError
  *
+ * Creates a new instance of the variant.
+ *
  * Returns: (transfer full) (nullable): a new instance of the variant
+ *
+ * Since: 0.1
  */
 AqmpProtocol *
 aqmp_plugin_loader_create_protocol (AqmpPluginLoader *self, const gchar *name, GError **error)
@@ -431,7 +480,11 @@ aqmp_plugin_loader_create_protocol (AqmpPluginLoader *self, const gchar *name, G
  * @name: a workflow's name
  * @error: return location for a #GError
  *
+ * Returns the workflow.
+ *
  * Returns: (transfer none) (nullable): the workflow
+ *
+ * Since: 0.1
  */
 AqmpWorkflow *
 aqmp_plugin_loader_find_workflow (AqmpPluginLoader *self, const gchar *name, GError **error)

@@ -16,6 +16,8 @@ G_BEGIN_DECLS
  *
  * A module the loader refused: its file and why. Opaque; read it with
  * aqmp_plugin_failure_get_path() and aqmp_plugin_failure_get_message().
+ *
+ * Since: 0.1
  */
 typedef struct _AqmpPluginFailure AqmpPluginFailure;
 

@@ -9,6 +9,8 @@
  * The object a plugin module provides. The loader makes one per module,
  * names it after the module's file and calls its `setup` vfunc, where the
  * plugin registers its protocol variants and workflows.
+ *
+ * Since: 0.1
  */
 
 typedef struct {
@@ -76,8 +78,13 @@ aqmp_plugin_setup (AqmpPlugin *self, GError **error)
  * aqmp_plugin_get_name:
  * @self: an #AqmpPlugin
  *
+ * Returns the plugin's name: its module's file name without `lib`, `aqmp-
+ * plugin-` or `.so`.
+ *
  * Returns: the plugin's name: its module's file name without `lib`,
  *   `aqmp-plugin-` or `.so`
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_plugin_get_name (AqmpPlugin *self)
@@ -93,7 +100,11 @@ aqmp_plugin_get_name (AqmpPlugin *self)
  * aqmp_plugin_get_path:
  * @self: an #AqmpPlugin
  *
+ * Returns the file the plugin was loaded from.
+ *
  * Returns: (nullable): the file the plugin was loaded from
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_plugin_get_path (AqmpPlugin *self)
@@ -112,6 +123,8 @@ aqmp_plugin_get_path (AqmpPlugin *self)
  * @protocol_type: a subclass of #AqmpProtocol
  *
  * Registers a protocol variant; call from the plugin's setup.
+ *
+ * Since: 0.1
  */
 void
 aqmp_plugin_add_protocol (AqmpPlugin *self, const gchar *name, GType protocol_type)
@@ -132,6 +145,8 @@ aqmp_plugin_add_protocol (AqmpPlugin *self, const gchar *name, GType protocol_ty
  * @workflow: (transfer none): a workflow
  *
  * Registers a workflow; call from the plugin's setup.
+ *
+ * Since: 0.1
  */
 void
 aqmp_plugin_add_workflow (AqmpPlugin *self, AqmpWorkflow *workflow)
@@ -155,8 +170,12 @@ aqmp_plugin_compare_names (gconstpointer a, gconstpointer b, gpointer user_data)
  * aqmp_plugin_get_protocols:
  * @self: an #AqmpPlugin
  *
+ * Returns the names of the protocol variants registered, sorted.
+ *
  * Returns: (transfer full): the names of the protocol variants registered,
  *   sorted
+ *
+ * Since: 0.1
  */
 GStrv
 aqmp_plugin_get_protocols (AqmpPlugin *self)
@@ -181,7 +200,11 @@ aqmp_plugin_get_protocols (AqmpPlugin *self)
  * @self: an #AqmpPlugin
  * @name: a protocol variant's name
  *
+ * Returns the variant's #GType, or %G_TYPE_INVALID when not registered.
+ *
  * Returns: the variant's #GType, or %G_TYPE_INVALID when not registered
+ *
+ * Since: 0.1
  */
 GType
 aqmp_plugin_get_protocol_type (AqmpPlugin *self, const gchar *name)
@@ -197,8 +220,12 @@ aqmp_plugin_get_protocol_type (AqmpPlugin *self, const gchar *name)
  * aqmp_plugin_get_workflows:
  * @self: an #AqmpPlugin
  *
+ * Returns the workflows registered.
+ *
  * Returns: (transfer none) (element-type AqmpWorkflow): the workflows
  *   registered
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_plugin_get_workflows (AqmpPlugin *self)

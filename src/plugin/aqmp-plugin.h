@@ -26,6 +26,8 @@ G_BEGIN_DECLS
  *
  * The version of the plugin ABI. A module built for another version is
  * refused when loaded, before any of its code runs.
+ *
+ * Since: 0.1
  */
 #define AQMP_PLUGIN_ABI_VERSION 2
 
@@ -39,6 +41,8 @@ G_DECLARE_DERIVABLE_TYPE (AqmpPlugin, aqmp_plugin, AQMP, PLUGIN, GObject)
  *   aqmp_plugin_add_protocol() and aqmp_plugin_add_workflow()
  *
  * The class a plugin module subclasses.
+ *
+ * Since: 0.1
  */
 struct _AqmpPluginClass {
   GObjectClass parent_class;
@@ -59,6 +63,8 @@ struct _AqmpPluginClass {
  * symbols the loader looks for: `aqmp_plugin_abi_version` and
  * `aqmp_plugin_query`. Use it once per module, then write the class's
  * `_class_init` and `_init`.
+ *
+ * Since: 0.1
  */
 #define AQMP_PLUGIN_DEFINE(TypeName, type_name)                               \
   G_DECLARE_FINAL_TYPE (TypeName, type_name, AQMP_PLUGIN_DEFINE_, TypeName, AqmpPlugin) \

@@ -25,6 +25,8 @@
  * Progress goes to aqmp_workflow_context_report_progress(), which emits
  * #AqmpWorkflowContext::progress: the context is the run's, so two runs of
  * one workflow never mix their progress.
+ *
+ * Since: 0.1
  */
 
 struct _AqmpWorkflowContext {
@@ -123,12 +125,16 @@ aqmp_workflow_context_class_init (AqmpWorkflowContextClass *klass)
    *
    * The machine's job runner, on its QMP client; %NULL when the run has
    * no QMP connection (`aqmp ga-exec` runs `guest-exec` so).
+   *
+   * Since: 0.1
    */
   props[PROP_RUNNER] = g_param_spec_object ("runner", NULL, NULL, AQMP_TYPE_JOB_RUNNER, construct);
   /**
    * AqmpWorkflowContext:guest-agent:
    *
    * The machine's connected guest agent, or %NULL when it has none.
+   *
+   * Since: 0.1
    */
   props[PROP_GUEST_AGENT] = g_param_spec_object ("guest-agent", NULL, NULL, AQMP_TYPE_GUEST_AGENT, construct);
   /**
@@ -136,6 +142,8 @@ aqmp_workflow_context_class_init (AqmpWorkflowContextClass *klass)
    *
    * Who runs the workflow: the jobs it starts are recorded as started by
    * this user. This process's user unless the host says otherwise.
+   *
+   * Since: 0.1
    */
   props[PROP_STARTED_BY_UID] = g_param_spec_uint ("started-by-uid", NULL, NULL, 0, G_MAXUINT32, 0,
                                                   G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY
@@ -149,6 +157,8 @@ aqmp_workflow_context_class_init (AqmpWorkflowContextClass *klass)
    * @message: what the workflow is doing
    *
    * The workflow reported progress.
+   *
+   * Since: 0.1
    */
   signals[SIGNAL_PROGRESS] = g_signal_new ("progress", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                            0, NULL, NULL, NULL, G_TYPE_NONE, 2,
@@ -160,6 +170,8 @@ aqmp_workflow_context_class_init (AqmpWorkflowContextClass *klass)
    *
    * The workflow started a QEMU job; emitted once per job (a `transaction`
    * may start several), once QEMU answered the command that started it.
+   *
+   * Since: 0.1
    */
   signals[SIGNAL_JOB_STARTED] = g_signal_new ("job-started", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
                                               0, NULL, NULL, NULL, G_TYPE_NONE, 1, AQMP_TYPE_JOB);
@@ -181,6 +193,8 @@ aqmp_workflow_context_init (AqmpWorkflowContext *self)
  * For hosts: the context of one run of a workflow.
  *
  * Returns: (transfer full): a new context
+ *
+ * Since: 0.1
  */
 AqmpWorkflowContext *
 aqmp_workflow_context_new (AqmpJobRunner *runner, AqmpGuestAgent *guest_agent)
@@ -197,6 +211,8 @@ aqmp_workflow_context_new (AqmpJobRunner *runner, AqmpGuestAgent *guest_agent)
  * @uid: the user who runs the workflow
  *
  * For hosts that run workflows on others' behalf, such as aqmpd.
+ *
+ * Since: 0.1
  */
 void
 aqmp_workflow_context_set_started_by_uid (AqmpWorkflowContext *self, guint32 uid)
@@ -213,7 +229,11 @@ aqmp_workflow_context_set_started_by_uid (AqmpWorkflowContext *self, guint32 uid
  * aqmp_workflow_context_get_started_by_uid:
  * @self: an #AqmpWorkflowContext
  *
+ * Returns the user who runs the workflow.
+ *
  * Returns: the user who runs the workflow
+ *
+ * Since: 0.1
  */
 guint32
 aqmp_workflow_context_get_started_by_uid (AqmpWorkflowContext *self)
@@ -226,8 +246,13 @@ aqmp_workflow_context_get_started_by_uid (AqmpWorkflowContext *self)
  * aqmp_workflow_context_get_client:
  * @self: an #AqmpWorkflowContext
  *
+ * Returns the machine's QMP client, the runner's; %NULL when the run has
+ * none.
+ *
  * Returns: (transfer none) (nullable): the machine's QMP client, the
  *   runner's; %NULL when the run has none
+ *
+ * Since: 0.1
  */
 AqmpClient *
 aqmp_workflow_context_get_client (AqmpWorkflowContext *self)
@@ -240,8 +265,13 @@ aqmp_workflow_context_get_client (AqmpWorkflowContext *self)
  * aqmp_workflow_context_get_guest_agent:
  * @self: an #AqmpWorkflowContext
  *
+ * Returns the machine's guest agent; its raw client is
+ * aqmp_guest_agent_get_client().
+ *
  * Returns: (transfer none) (nullable): the machine's guest agent; its raw
  *   client is aqmp_guest_agent_get_client()
+ *
+ * Since: 0.1
  */
 AqmpGuestAgent *
 aqmp_workflow_context_get_guest_agent (AqmpWorkflowContext *self)
@@ -259,6 +289,8 @@ aqmp_workflow_context_get_guest_agent (AqmpWorkflowContext *self)
  * aqmp_workflow_context_start_job_async(), not on the runner directly.
  *
  * Returns: (transfer none) (nullable): the machine's job runner
+ *
+ * Since: 0.1
  */
 AqmpJobRunner *
 aqmp_workflow_context_get_runner (AqmpWorkflowContext *self)
@@ -271,7 +303,11 @@ aqmp_workflow_context_get_runner (AqmpWorkflowContext *self)
  * aqmp_workflow_context_get_store:
  * @self: an #AqmpWorkflowContext
  *
+ * Returns the job store the runner records in.
+ *
  * Returns: (transfer none) (nullable): the job store the runner records in
+ *
+ * Since: 0.1
  */
 AqmpJobStore *
 aqmp_workflow_context_get_store (AqmpWorkflowContext *self)
@@ -284,8 +320,12 @@ aqmp_workflow_context_get_store (AqmpWorkflowContext *self)
  * aqmp_workflow_context_get_jobs:
  * @self: an #AqmpWorkflowContext
  *
+ * Returns the jobs the workflow started in this run, in order.
+ *
  * Returns: (transfer none) (element-type AqmpJob): the jobs the workflow
  *   started in this run, in order
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_workflow_context_get_jobs (AqmpWorkflowContext *self)
@@ -303,6 +343,8 @@ aqmp_workflow_context_get_jobs (AqmpWorkflowContext *self)
  *
  * For workflows: tells whoever runs the workflow how it goes, by emitting
  * #AqmpWorkflowContext::progress.
+ *
+ * Since: 0.1
  */
 void
 aqmp_workflow_context_report_progress (AqmpWorkflowContext *self, gdouble fraction, const gchar *message)
@@ -352,6 +394,8 @@ aqmp_workflow_context_started_cb (GObject *source, GAsyncResult *res, gpointer u
  * with aqmp_job_wait_async()) and announced with
  * #AqmpWorkflowContext::job-started. A run without a QMP connection fails
  * with %AQMP_ERROR_STATE.
+ *
+ * Since: 0.1
  */
 void
 aqmp_workflow_context_start_job_async (AqmpWorkflowContext *self,
@@ -391,6 +435,8 @@ aqmp_workflow_context_start_job_async (AqmpWorkflowContext *self,
  * Returns: (transfer container) (element-type AqmpJob) (nullable): every
  *   job the command started, in the order of a transaction's actions; or
  *   %NULL with @error set (%AQMP_ERROR_COMMAND when QEMU refused it)
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_workflow_context_start_job_finish_all (AqmpWorkflowContext *self, GAsyncResult *result, GError **error)
@@ -408,8 +454,12 @@ aqmp_workflow_context_start_job_finish_all (AqmpWorkflowContext *self, GAsyncRes
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_workflow_context_start_job_async().
+ *
  * Returns: (transfer full) (nullable): the job (for a `transaction`, the
  *   first it started), or %NULL with @error set
+ *
+ * Since: 0.1
  */
 AqmpJob *
 aqmp_workflow_context_start_job_finish (AqmpWorkflowContext *self, GAsyncResult *result, GError **error)

@@ -10,6 +10,8 @@
  * `description` construct properties and implements run_async/run_finish.
  * A run gets an #AqmpWorkflowContext: the machine's clients and job
  * runner, and aqmp_workflow_context_report_progress() for its progress.
+ *
+ * Since: 0.1
  */
 
 typedef struct {
@@ -114,12 +116,16 @@ aqmp_workflow_class_init (AqmpWorkflowClass *klass)
    * AqmpWorkflow:name:
    *
    * The name users run the workflow by, such as `consistent-backup`.
+   *
+   * Since: 0.1
    */
   props[PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, flags);
   /**
    * AqmpWorkflow:description:
    *
    * One line saying what the workflow does.
+   *
+   * Since: 0.1
    */
   props[PROP_DESCRIPTION] = g_param_spec_string ("description", NULL, NULL, NULL, flags);
   g_object_class_install_properties (object_class, N_PROPS, props);
@@ -134,7 +140,11 @@ aqmp_workflow_init (AqmpWorkflow *self)
  * aqmp_workflow_get_name:
  * @self: an #AqmpWorkflow
  *
+ * Returns the workflow's name.
+ *
  * Returns: the workflow's name
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_workflow_get_name (AqmpWorkflow *self)
@@ -150,7 +160,11 @@ aqmp_workflow_get_name (AqmpWorkflow *self)
  * aqmp_workflow_get_description:
  * @self: an #AqmpWorkflow
  *
+ * Returns the workflow's one-line description.
+ *
  * Returns: the workflow's one-line description
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_workflow_get_description (AqmpWorkflow *self)
@@ -194,6 +208,8 @@ aqmp_workflow_run_cb (GObject *source, GAsyncResult *res, gpointer user_data)
  * @user_data: data for @callback
  *
  * Runs the workflow.
+ *
+ * Since: 0.1
  */
 void
 aqmp_workflow_run_async (AqmpWorkflow        *self,
@@ -221,7 +237,11 @@ aqmp_workflow_run_async (AqmpWorkflow        *self,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_workflow_run_async().
+ *
  * Returns: (transfer full): the workflow's result, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 JsonNode *
 aqmp_workflow_run_finish (AqmpWorkflow *self, GAsyncResult *result, GError **error)

@@ -25,6 +25,8 @@ G_DECLARE_DERIVABLE_TYPE (AqmpWorkflow, aqmp_workflow, AQMP, WORKFLOW, GObject)
  * the guest's filesystems frozen. Workflows come from plugins and are run
  * by the CLI and the D-Bus service. One workflow object serves every run:
  * what belongs to a run lives in its #AqmpWorkflowContext and its task.
+ *
+ * Since: 0.1
  */
 struct _AqmpWorkflowClass {
   GObjectClass parent_class;

@@ -15,6 +15,8 @@
  * `unstable`, like QEMU's `-compat`: allow them, warn (the default for
  * both) or refuse the call. The validator asks it about each command,
  * member and enum value a call uses.
+ *
+ * Since: 0.1
  */
 
 struct _AqmpCompatPolicy {
@@ -84,6 +86,8 @@ aqmp_compat_policy_class_init (AqmpCompatPolicyClass *klass)
    * AqmpCompatPolicy:deprecated:
    *
    * What to do with what the schema marks `deprecated`.
+   *
+   * Since: 0.1
    */
   props[PROP_DEPRECATED] =
     g_param_spec_enum ("deprecated", NULL, NULL, AQMP_TYPE_COMPAT_ACTION, AQMP_COMPAT_WARN,
@@ -92,6 +96,8 @@ aqmp_compat_policy_class_init (AqmpCompatPolicyClass *klass)
    * AqmpCompatPolicy:unstable:
    *
    * What to do with what the schema marks `unstable`.
+   *
+   * Since: 0.1
    */
   props[PROP_UNSTABLE] =
     g_param_spec_enum ("unstable", NULL, NULL, AQMP_TYPE_COMPAT_ACTION, AQMP_COMPAT_WARN,
@@ -109,7 +115,11 @@ aqmp_compat_policy_init (AqmpCompatPolicy *self)
 /**
  * aqmp_compat_policy_new:
  *
+ * Returns a policy that warns about both.
+ *
  * Returns: (transfer full): a policy that warns about both
+ *
+ * Since: 0.1
  */
 AqmpCompatPolicy *
 aqmp_compat_policy_new (void)
@@ -121,7 +131,11 @@ aqmp_compat_policy_new (void)
  * aqmp_compat_policy_get_deprecated:
  * @self: an #AqmpCompatPolicy
  *
+ * Returns what happens to deprecated parts.
+ *
  * Returns: what happens to deprecated parts
+ *
+ * Since: 0.1
  */
 AqmpCompatAction
 aqmp_compat_policy_get_deprecated (AqmpCompatPolicy *self)
@@ -135,6 +149,10 @@ aqmp_compat_policy_get_deprecated (AqmpCompatPolicy *self)
  * aqmp_compat_policy_set_deprecated:
  * @self: an #AqmpCompatPolicy
  * @action: what to do with deprecated parts
+ *
+ * Sets what to do with deprecated parts.
+ *
+ * Since: 0.1
  */
 void
 aqmp_compat_policy_set_deprecated (AqmpCompatPolicy *self, AqmpCompatAction action)
@@ -152,7 +170,11 @@ aqmp_compat_policy_set_deprecated (AqmpCompatPolicy *self, AqmpCompatAction acti
  * aqmp_compat_policy_get_unstable:
  * @self: an #AqmpCompatPolicy
  *
+ * Returns what happens to unstable parts.
+ *
  * Returns: what happens to unstable parts
+ *
+ * Since: 0.1
  */
 AqmpCompatAction
 aqmp_compat_policy_get_unstable (AqmpCompatPolicy *self)
@@ -166,6 +188,10 @@ aqmp_compat_policy_get_unstable (AqmpCompatPolicy *self)
  * aqmp_compat_policy_set_unstable:
  * @self: an #AqmpCompatPolicy
  * @action: what to do with unstable parts
+ *
+ * Sets what to do with unstable parts.
+ *
+ * Since: 0.1
  */
 void
 aqmp_compat_policy_set_unstable (AqmpCompatPolicy *self, AqmpCompatAction action)
@@ -202,6 +228,8 @@ aqmp_compat_action_from_string (const gchar *text, AqmpCompatAction *action)
  * error nothing is changed.
  *
  * Returns: %TRUE on success; %FALSE with %G_IO_ERROR_INVALID_ARGUMENT
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_compat_policy_parse (AqmpCompatPolicy *self, const gchar *text, GError **error)
@@ -239,8 +267,13 @@ aqmp_compat_policy_parse (AqmpCompatPolicy *self, const gchar *text, GError **er
  * aqmp_compat_policy_to_string:
  * @self: an #AqmpCompatPolicy
  *
+ * Returns the policy as aqmp_compat_policy_parse() reads it, such as
+ * `deprecated=warn,unstable=warn`.
+ *
  * Returns: (transfer full): the policy as aqmp_compat_policy_parse()
  *   reads it, such as `deprecated=warn,unstable=warn`
+ *
+ * Since: 0.1
  */
 gchar *
 aqmp_compat_policy_to_string (AqmpCompatPolicy *self)
@@ -258,8 +291,13 @@ aqmp_compat_policy_to_string (AqmpCompatPolicy *self)
  *   a call uses
  * @feature: (out) (optional) (transfer none): the feature that decided
  *
+ * Returns the strictest action any of @features calls for;
+ * %AQMP_COMPAT_ALLOW when none is `deprecated` or `unstable`.
+ *
  * Returns: the strictest action any of @features calls for;
  *   %AQMP_COMPAT_ALLOW when none is `deprecated` or `unstable`
+ *
+ * Since: 0.1
  */
 AqmpCompatAction
 aqmp_compat_policy_decide (AqmpCompatPolicy *self, const gchar * const *features, const gchar **feature)

@@ -23,6 +23,8 @@ G_BEGIN_DECLS
  * @AQMP_SCHEMA_KIND_EVENT: an event, with its data type
  *
  * The kinds of entry in a schema, as `query-qmp-schema`'s `meta-type`.
+ *
+ * Since: 0.1
  */
 typedef enum {
   AQMP_SCHEMA_KIND_BUILTIN,
@@ -43,6 +45,8 @@ typedef enum {
  * What an #AqmpCompatPolicy does with a command, member or enum value that
  * has the `deprecated` or the `unstable` feature, like QEMU's own
  * `-compat deprecated-input=...`.
+ *
+ * Since: 0.1
  */
 typedef enum {
   AQMP_COMPAT_ALLOW,

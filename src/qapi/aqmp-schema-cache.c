@@ -24,6 +24,8 @@
  *
  * Files are written whole to a temporary name and renamed, so a reader
  * sees an old file or a new one, never half of one.
+ *
+ * Since: 0.1
  */
 
 #define AQMP_SCHEMA_CACHE_FORMAT 1
@@ -60,8 +62,12 @@ aqmp_schema_cache_init (AqmpSchemaCache *self)
  * @dir: (nullable): the directory, or %NULL for
  *   `$XDG_CACHE_HOME/aqmp/schema`
  *
+ * Returns a cache; the directory is made when the first schema is stored.
+ *
  * Returns: (transfer full): a cache; the directory is made when the first
  *   schema is stored
+ *
+ * Since: 0.1
  */
 AqmpSchemaCache *
 aqmp_schema_cache_new (const gchar *dir)
@@ -76,7 +82,11 @@ aqmp_schema_cache_new (const gchar *dir)
  * aqmp_schema_cache_get_dir:
  * @self: an #AqmpSchemaCache
  *
+ * Returns the directory.
+ *
  * Returns: (transfer none): the directory
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_schema_cache_get_dir (AqmpSchemaCache *self)
@@ -94,8 +104,13 @@ aqmp_schema_cache_get_dir (AqmpSchemaCache *self)
  * @micro: QEMU's micro version
  * @package: (nullable): the greeting's package string
  *
+ * Returns the file that holds, or would hold, the schema of that version:
+ * `qemu-7.2.22-HASH.schema`, HASH from @package.
+ *
  * Returns: (transfer full): the file that holds, or would hold, the
  *   schema of that version: `qemu-7.2.22-HASH.schema`, HASH from @package
+ *
+ * Since: 0.1
  */
 gchar *
 aqmp_schema_cache_get_path (AqmpSchemaCache *self, guint major, guint minor, guint micro, const gchar *package)
@@ -183,6 +198,8 @@ aqmp_schema_cache_read (const gchar *text, gsize length, const gchar *version, c
  *
  * Returns: (transfer full) (nullable): the schema, its server version set;
  *   %NULL on a miss (no error) or when the file cannot be read (@error set)
+ *
+ * Since: 0.1
  */
 AqmpSchema *
 aqmp_schema_cache_lookup (AqmpSchemaCache *self, guint major, guint minor, guint micro,
@@ -227,6 +244,8 @@ aqmp_schema_cache_lookup (AqmpSchemaCache *self, guint major, guint minor, guint
  * Writes @schema's file, replacing any older one of that version.
  *
  * Returns: %TRUE on success
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_schema_cache_store (AqmpSchemaCache *self, AqmpSchema *schema, GError **error)

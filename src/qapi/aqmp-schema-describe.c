@@ -198,6 +198,8 @@ aqmp_describe_unknown (AqmpSchema *self, const gchar *name, GError **error)
  * Returns: (transfer full) (nullable): the description, or %NULL with
  *   %AQMP_ERROR_INVALID (with the nearest names) when there is no such
  *   command or event
+ *
+ * Since: 0.1
  */
 JsonNode *
 aqmp_schema_describe (AqmpSchema *self, const gchar *name, GError **error)
@@ -356,6 +358,8 @@ aqmp_describe_text_section (GString *out, JsonObject *description, const gchar *
  * `when TAG is 'VALUE':`.
  *
  * Returns: (transfer full): the text
+ *
+ * Since: 0.1
  */
 gchar *
 aqmp_schema_describe_text (JsonNode *description)

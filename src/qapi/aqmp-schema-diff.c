@@ -267,6 +267,8 @@ aqmp_diff_compare (gconstpointer a, gconstpointer b)
  * name and path.
  *
  * Returns: (transfer full): a JSON array of the changes, empty when none
+ *
+ * Since: 0.1
  */
 JsonNode *
 aqmp_schema_diff (AqmpSchema *old_schema, AqmpSchema *new_schema)
@@ -304,6 +306,8 @@ aqmp_schema_diff (AqmpSchema *old_schema, AqmpSchema *new_schema)
  * blockdev-backup: device`, `+ value blockdev-add: driver = 'null-co'`.
  *
  * Returns: (transfer full): the text; empty when nothing changed
+ *
+ * Since: 0.1
  */
 gchar *
 aqmp_schema_diff_text (JsonNode *diff)

@@ -25,6 +25,7 @@ typedef enum {
 } AqmpSchemaFlags;
 
 struct _AqmpSchemaMember {
+  const AqmpSchemaEntry *owner; /* set by the index; its entry */
   const gchar *name;
   gsize name_len;             /* set by the index, for quick lookups */
   const gchar *type_name;     /* the masked name, as read */
@@ -35,6 +36,7 @@ struct _AqmpSchemaMember {
 };
 
 struct _AqmpSchemaVariant {
+  const AqmpSchemaEntry *owner; /* set by the index; its entry */
   const gchar *tag_value;
   const gchar *type_name;
   AqmpSchemaEntry *type;
@@ -52,6 +54,7 @@ typedef enum {
 } AqmpSchemaJsonKind;
 
 struct _AqmpSchemaEntry {
+  GObject *schema;            /* set by the index; the AqmpSchema, not a reference */
   AqmpSchemaKind kind;
   const gchar *name;
   const gchar *meta_type;     /* as read; the index turns it into kind */
@@ -117,5 +120,10 @@ GArray      *aqmp_schema_scan          (const gchar     *text,
                                         gsize            length,
                                         AqmpSchemaArena *arena,
                                         GError         **error);
+
+/* the schema an entry, its members and its variants belong to, for the
+ * boxed types' copy (a reference to the schema) */
+void aqmp_schema_entry_set_owner (AqmpSchemaEntry *entry,
+                                  GObject         *schema);
 
 G_END_DECLS

@@ -12,6 +12,83 @@
 
 static const gchar * const aqmp_schema_no_features[] = { NULL };
 
+/*
+ * The boxed types: an entry, member or variant lives in its schema, so a
+ * copy is the same pointer with a reference to the schema, and freeing it
+ * drops that reference. A language binding that keeps one keeps the
+ * schema alive with it.
+ */
+static GObject *
+aqmp_schema_entry_schema (const AqmpSchemaEntry *entry)
+{
+  return entry != NULL ? entry->schema : NULL;
+}
+
+static gpointer
+aqmp_schema_piece_ref (gpointer piece, GObject *schema)
+{
+  if (schema != NULL)
+    g_object_ref (schema);
+  return piece;
+}
+
+static void
+aqmp_schema_piece_unref (GObject *schema)
+{
+  if (schema != NULL)
+    g_object_unref (schema);
+}
+
+static AqmpSchemaEntry *
+aqmp_schema_entry_copy (AqmpSchemaEntry *entry)
+{
+  return aqmp_schema_piece_ref (entry, aqmp_schema_entry_schema (entry));
+}
+
+static void
+aqmp_schema_entry_free (AqmpSchemaEntry *entry)
+{
+  aqmp_schema_piece_unref (aqmp_schema_entry_schema (entry));
+}
+
+static AqmpSchemaMember *
+aqmp_schema_member_copy (AqmpSchemaMember *member)
+{
+  return aqmp_schema_piece_ref (member, aqmp_schema_entry_schema (member->owner));
+}
+
+static void
+aqmp_schema_member_free (AqmpSchemaMember *member)
+{
+  aqmp_schema_piece_unref (aqmp_schema_entry_schema (member->owner));
+}
+
+static AqmpSchemaVariant *
+aqmp_schema_variant_copy (AqmpSchemaVariant *variant)
+{
+  return aqmp_schema_piece_ref (variant, aqmp_schema_entry_schema (variant->owner));
+}
+
+static void
+aqmp_schema_variant_free (AqmpSchemaVariant *variant)
+{
+  aqmp_schema_piece_unref (aqmp_schema_entry_schema (variant->owner));
+}
+
+G_DEFINE_BOXED_TYPE (AqmpSchemaEntry, aqmp_schema_entry, aqmp_schema_entry_copy, aqmp_schema_entry_free)
+G_DEFINE_BOXED_TYPE (AqmpSchemaMember, aqmp_schema_member, aqmp_schema_member_copy, aqmp_schema_member_free)
+G_DEFINE_BOXED_TYPE (AqmpSchemaVariant, aqmp_schema_variant, aqmp_schema_variant_copy, aqmp_schema_variant_free)
+
+void
+aqmp_schema_entry_set_owner (AqmpSchemaEntry *entry, GObject *schema)
+{
+  entry->schema = schema;
+  for (guint i = 0; i < entry->n_members && entry->members != NULL; i++)
+    entry->members[i].owner = entry;
+  for (guint i = 0; i < entry->n_variants && entry->variants != NULL; i++)
+    entry->variants[i].owner = entry;
+}
+
 /* arena blocks; a piece larger than a block gets a block of its own */
 #define AQMP_SCHEMA_ARENA_BLOCK (64 * 1024)
 
@@ -79,7 +156,11 @@ aqmp_schema_features_or_empty (const gchar **features)
  * aqmp_schema_entry_get_kind:
  * @self: an #AqmpSchemaEntry
  *
+ * Returns what kind of entry @self is.
+ *
  * Returns: what kind of entry @self is
+ *
+ * Since: 0.1
  */
 AqmpSchemaKind
 aqmp_schema_entry_get_kind (const AqmpSchemaEntry *self)
@@ -97,6 +178,8 @@ aqmp_schema_entry_get_kind (const AqmpSchemaEntry *self)
  * (see aqmp_schema_entry_is_named()).
  *
  * Returns: (transfer none): the name
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_schema_entry_get_name (const AqmpSchemaEntry *self)
@@ -108,8 +191,13 @@ aqmp_schema_entry_get_name (const AqmpSchemaEntry *self)
  * aqmp_schema_entry_is_named:
  * @self: an #AqmpSchemaEntry
  *
+ * Returns whether aqmp_schema_entry_get_name() is a real name (a command,
+ * an event, a builtin) rather than an opaque one.
+ *
  * Returns: whether aqmp_schema_entry_get_name() is a real name (a command,
  *   an event, a builtin) rather than an opaque one
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_schema_entry_is_named (const AqmpSchemaEntry *self)
@@ -122,8 +210,13 @@ aqmp_schema_entry_is_named (const AqmpSchemaEntry *self)
  * aqmp_schema_entry_get_features:
  * @self: an #AqmpSchemaEntry
  *
+ * Returns the entry's features, such as `deprecated` or `unstable`; empty
+ * when it has none.
+ *
  * Returns: (transfer none) (array zero-terminated=1): the entry's features,
  *   such as `deprecated` or `unstable`; empty when it has none
+ *
+ * Since: 0.1
  */
 const gchar * const *
 aqmp_schema_entry_get_features (const AqmpSchemaEntry *self)
@@ -136,7 +229,11 @@ aqmp_schema_entry_get_features (const AqmpSchemaEntry *self)
  * @self: an #AqmpSchemaEntry
  * @feature: a feature's name
  *
+ * Returns whether @self has @feature.
+ *
  * Returns: whether @self has @feature
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_schema_entry_has_feature (const AqmpSchemaEntry *self, const gchar *feature)
@@ -148,8 +245,13 @@ aqmp_schema_entry_has_feature (const AqmpSchemaEntry *self, const gchar *feature
  * aqmp_schema_entry_get_json_type:
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_BUILTIN
  *
+ * Returns the builtin's JSON type: `string`, `int`, `number`, `boolean`,
+ * `null` or `value` (any JSON value).
+ *
  * Returns: (nullable): the builtin's JSON type: `string`, `int`, `number`,
  *   `boolean`, `null` or `value` (any JSON value)
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_schema_entry_get_json_type (const AqmpSchemaEntry *self)
@@ -168,6 +270,8 @@ aqmp_schema_entry_get_json_type (const AqmpSchemaEntry *self)
  * of them) with the range of a JSON integer aqmp holds, 64 bits signed.
  *
  * Returns: whether @self is an integer type
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_schema_entry_get_int_range (const AqmpSchemaEntry *self, gint64 *min, guint64 *max)
@@ -185,7 +289,11 @@ aqmp_schema_entry_get_int_range (const AqmpSchemaEntry *self, gint64 *min, guint
  * aqmp_schema_entry_get_n_values:
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_ENUM
  *
+ * Returns the number of values of an enum, 0 for other kinds.
+ *
  * Returns: the number of values of an enum, 0 for other kinds
+ *
+ * Since: 0.1
  */
 guint
 aqmp_schema_entry_get_n_values (const AqmpSchemaEntry *self)
@@ -198,7 +306,11 @@ aqmp_schema_entry_get_n_values (const AqmpSchemaEntry *self)
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_ENUM
  * @index: below aqmp_schema_entry_get_n_values()
  *
+ * Returns the enum's value at @index.
+ *
  * Returns: (transfer none) (nullable): the enum's value at @index
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_schema_entry_get_value (const AqmpSchemaEntry *self, guint index)
@@ -213,8 +325,13 @@ aqmp_schema_entry_get_value (const AqmpSchemaEntry *self, guint index)
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_ENUM
  * @index: below aqmp_schema_entry_get_n_values()
  *
+ * Returns the features of the enum's value at @index; empty when it has
+ * none.
+ *
  * Returns: (transfer none) (array zero-terminated=1): the features of the
  *   enum's value at @index; empty when it has none
+ *
+ * Since: 0.1
  */
 const gchar * const *
 aqmp_schema_entry_get_value_features (const AqmpSchemaEntry *self, guint index)
@@ -229,7 +346,11 @@ aqmp_schema_entry_get_value_features (const AqmpSchemaEntry *self, guint index)
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_ENUM
  * @value: a value
  *
+ * Returns the index of @value in the enum, or -1.
+ *
  * Returns: the index of @value in the enum, or -1
+ *
+ * Since: 0.1
  */
 gint
 aqmp_schema_entry_find_value (const AqmpSchemaEntry *self, const gchar *value)
@@ -249,7 +370,11 @@ aqmp_schema_entry_find_value (const AqmpSchemaEntry *self, const gchar *value)
  * aqmp_schema_entry_get_element_type:
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_ARRAY
  *
+ * Returns the array's element type.
+ *
  * Returns: (transfer none) (nullable): the array's element type
+ *
+ * Since: 0.1
  */
 const AqmpSchemaEntry *
 aqmp_schema_entry_get_element_type (const AqmpSchemaEntry *self)
@@ -265,6 +390,8 @@ aqmp_schema_entry_get_element_type (const AqmpSchemaEntry *self)
  * variants add more (aqmp_schema_entry_get_variant()).
  *
  * Returns: the number of members, 0 for other kinds
+ *
+ * Since: 0.1
  */
 guint
 aqmp_schema_entry_get_n_members (const AqmpSchemaEntry *self)
@@ -277,7 +404,11 @@ aqmp_schema_entry_get_n_members (const AqmpSchemaEntry *self)
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_OBJECT
  * @index: below aqmp_schema_entry_get_n_members()
  *
+ * Returns the member at @index.
+ *
  * Returns: (transfer none) (nullable): the member at @index
+ *
+ * Since: 0.1
  */
 const AqmpSchemaMember *
 aqmp_schema_entry_get_member (const AqmpSchemaEntry *self, guint index)
@@ -295,6 +426,8 @@ aqmp_schema_entry_get_member (const AqmpSchemaEntry *self, guint index)
  * Looks among the object's own members, not its variants'.
  *
  * Returns: (transfer none) (nullable): the member called @name
+ *
+ * Since: 0.1
  */
 const AqmpSchemaMember *
 aqmp_schema_entry_lookup_member (const AqmpSchemaEntry *self, const gchar *name)
@@ -311,8 +444,12 @@ aqmp_schema_entry_lookup_member (const AqmpSchemaEntry *self, const gchar *name)
  * aqmp_schema_entry_get_tag:
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_OBJECT
  *
+ * Returns the name of a flat union's tag member, %NULL for a plain object.
+ *
  * Returns: (nullable): the name of a flat union's tag member, %NULL for a
  *   plain object
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_schema_entry_get_tag (const AqmpSchemaEntry *self)
@@ -324,7 +461,11 @@ aqmp_schema_entry_get_tag (const AqmpSchemaEntry *self)
  * aqmp_schema_entry_get_n_variants:
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_OBJECT
  *
+ * Returns the number of a flat union's variants.
+ *
  * Returns: the number of a flat union's variants
+ *
+ * Since: 0.1
  */
 guint
 aqmp_schema_entry_get_n_variants (const AqmpSchemaEntry *self)
@@ -337,7 +478,11 @@ aqmp_schema_entry_get_n_variants (const AqmpSchemaEntry *self)
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_OBJECT
  * @index: below aqmp_schema_entry_get_n_variants()
  *
+ * Returns the variant at @index.
+ *
  * Returns: (transfer none) (nullable): the variant at @index
+ *
+ * Since: 0.1
  */
 const AqmpSchemaVariant *
 aqmp_schema_entry_get_variant (const AqmpSchemaEntry *self, guint index)
@@ -352,8 +497,13 @@ aqmp_schema_entry_get_variant (const AqmpSchemaEntry *self, guint index)
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_OBJECT
  * @tag_value: a value of the union's tag
  *
+ * Returns the variant @tag_value selects; %NULL also for a valid tag value
+ * whose variant adds nothing.
+ *
  * Returns: (transfer none) (nullable): the variant @tag_value selects;
  *   %NULL also for a valid tag value whose variant adds nothing
+ *
+ * Since: 0.1
  */
 const AqmpSchemaVariant *
 aqmp_schema_entry_lookup_variant (const AqmpSchemaEntry *self, const gchar *tag_value)
@@ -370,7 +520,11 @@ aqmp_schema_entry_lookup_variant (const AqmpSchemaEntry *self, const gchar *tag_
  * aqmp_schema_entry_get_n_alternatives:
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_ALTERNATE
  *
+ * Returns the number of an alternate's types.
+ *
  * Returns: the number of an alternate's types
+ *
+ * Since: 0.1
  */
 guint
 aqmp_schema_entry_get_n_alternatives (const AqmpSchemaEntry *self)
@@ -383,7 +537,11 @@ aqmp_schema_entry_get_n_alternatives (const AqmpSchemaEntry *self)
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_ALTERNATE
  * @index: below aqmp_schema_entry_get_n_alternatives()
  *
+ * Returns the alternate's type at @index.
+ *
  * Returns: (transfer none) (nullable): the alternate's type at @index
+ *
+ * Since: 0.1
  */
 const AqmpSchemaEntry *
 aqmp_schema_entry_get_alternative (const AqmpSchemaEntry *self, guint index)
@@ -398,9 +556,14 @@ aqmp_schema_entry_get_alternative (const AqmpSchemaEntry *self, guint index)
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_COMMAND or
  *   %AQMP_SCHEMA_KIND_EVENT
  *
+ * Returns the type of a command's arguments or an event's data: an object
+ * type (possibly a union, possibly with no members).
+ *
  * Returns: (transfer none) (nullable): the type of a command's arguments
  *   or an event's data: an object type (possibly a union, possibly with no
  *   members)
+ *
+ * Since: 0.1
  */
 const AqmpSchemaEntry *
 aqmp_schema_entry_get_arg_type (const AqmpSchemaEntry *self)
@@ -412,7 +575,11 @@ aqmp_schema_entry_get_arg_type (const AqmpSchemaEntry *self)
  * aqmp_schema_entry_get_ret_type:
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_COMMAND
  *
+ * Returns the type of a command's return value.
+ *
  * Returns: (transfer none) (nullable): the type of a command's return value
+ *
+ * Since: 0.1
  */
 const AqmpSchemaEntry *
 aqmp_schema_entry_get_ret_type (const AqmpSchemaEntry *self)
@@ -424,7 +591,11 @@ aqmp_schema_entry_get_ret_type (const AqmpSchemaEntry *self)
  * aqmp_schema_entry_get_allow_oob:
  * @self: an #AqmpSchemaEntry of kind %AQMP_SCHEMA_KIND_COMMAND
  *
+ * Returns whether the command may be executed out of band.
+ *
  * Returns: whether the command may be executed out of band
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_schema_entry_get_allow_oob (const AqmpSchemaEntry *self)
@@ -436,7 +607,11 @@ aqmp_schema_entry_get_allow_oob (const AqmpSchemaEntry *self)
  * aqmp_schema_member_get_name:
  * @self: an #AqmpSchemaMember
  *
+ * Returns the member's name.
+ *
  * Returns: (transfer none): the member's name
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_schema_member_get_name (const AqmpSchemaMember *self)
@@ -448,7 +623,11 @@ aqmp_schema_member_get_name (const AqmpSchemaMember *self)
  * aqmp_schema_member_get_type_entry:
  * @self: an #AqmpSchemaMember
  *
+ * Returns the member's type.
+ *
  * Returns: (transfer none): the member's type
+ *
+ * Since: 0.1
  */
 const AqmpSchemaEntry *
 aqmp_schema_member_get_type_entry (const AqmpSchemaMember *self)
@@ -460,7 +639,11 @@ aqmp_schema_member_get_type_entry (const AqmpSchemaMember *self)
  * aqmp_schema_member_is_optional:
  * @self: an #AqmpSchemaMember
  *
+ * Returns whether the member may be left out.
+ *
  * Returns: whether the member may be left out
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_schema_member_is_optional (const AqmpSchemaMember *self)
@@ -472,8 +655,12 @@ aqmp_schema_member_is_optional (const AqmpSchemaMember *self)
  * aqmp_schema_member_get_features:
  * @self: an #AqmpSchemaMember
  *
+ * Returns the member's features; empty when it has none.
+ *
  * Returns: (transfer none) (array zero-terminated=1): the member's
  *   features; empty when it has none
+ *
+ * Since: 0.1
  */
 const gchar * const *
 aqmp_schema_member_get_features (const AqmpSchemaMember *self)
@@ -486,7 +673,11 @@ aqmp_schema_member_get_features (const AqmpSchemaMember *self)
  * @self: an #AqmpSchemaMember
  * @feature: a feature's name
  *
+ * Returns whether the member has @feature.
+ *
  * Returns: whether the member has @feature
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_schema_member_has_feature (const AqmpSchemaMember *self, const gchar *feature)
@@ -498,7 +689,11 @@ aqmp_schema_member_has_feature (const AqmpSchemaMember *self, const gchar *featu
  * aqmp_schema_variant_get_case:
  * @self: an #AqmpSchemaVariant
  *
+ * Returns the tag value that selects the variant.
+ *
  * Returns: (transfer none): the tag value that selects the variant
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_schema_variant_get_case (const AqmpSchemaVariant *self)
@@ -510,7 +705,11 @@ aqmp_schema_variant_get_case (const AqmpSchemaVariant *self)
  * aqmp_schema_variant_get_type_entry:
  * @self: an #AqmpSchemaVariant
  *
+ * Returns the object type whose members the variant adds.
+ *
  * Returns: (transfer none): the object type whose members the variant adds
+ *
+ * Since: 0.1
  */
 const AqmpSchemaEntry *
 aqmp_schema_variant_get_type_entry (const AqmpSchemaVariant *self)
@@ -599,6 +798,8 @@ aqmp_schema_describe_into (const AqmpSchemaEntry *self, GString *out)
  * Object members are not listed.
  *
  * Returns: (transfer full): the description
+ *
+ * Since: 0.1
  */
 gchar *
 aqmp_schema_entry_describe_type (const AqmpSchemaEntry *self)

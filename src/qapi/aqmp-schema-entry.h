@@ -18,6 +18,12 @@ G_BEGIN_DECLS
  * their members and variants belong to their schema and stay valid as long
  * as it does; every type reference is already resolved to the entry it
  * names, so no caller needs introspection's masked type names.
+ *
+ * The three are boxed types whose copy is the same pointer holding a
+ * reference to the schema (freeing it drops the reference), so that a
+ * language binding keeping an entry keeps its schema.
+ *
+ * Since: 0.1
  */
 typedef struct _AqmpSchemaEntry AqmpSchemaEntry;
 
@@ -26,6 +32,8 @@ typedef struct _AqmpSchemaEntry AqmpSchemaEntry;
  *
  * A member of an object type: a name, a type, whether it may be left out,
  * and its features.
+ *
+ * Since: 0.1
  */
 typedef struct _AqmpSchemaMember AqmpSchemaMember;
 
@@ -34,8 +42,18 @@ typedef struct _AqmpSchemaMember AqmpSchemaMember;
  *
  * One variant of a flat union: the tag value that selects it and the
  * object type whose members it adds.
+ *
+ * Since: 0.1
  */
 typedef struct _AqmpSchemaVariant AqmpSchemaVariant;
+
+#define AQMP_TYPE_SCHEMA_ENTRY (aqmp_schema_entry_get_type ())
+#define AQMP_TYPE_SCHEMA_MEMBER (aqmp_schema_member_get_type ())
+#define AQMP_TYPE_SCHEMA_VARIANT (aqmp_schema_variant_get_type ())
+
+GType              aqmp_schema_entry_get_type          (void) G_GNUC_CONST;
+GType              aqmp_schema_member_get_type         (void) G_GNUC_CONST;
+GType              aqmp_schema_variant_get_type        (void) G_GNUC_CONST;
 
 AqmpSchemaKind     aqmp_schema_entry_get_kind          (const AqmpSchemaEntry *self);
 const gchar       *aqmp_schema_entry_get_name          (const AqmpSchemaEntry *self);

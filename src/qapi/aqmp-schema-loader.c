@@ -48,8 +48,12 @@ aqmp_schema_loader_remember (AqmpClient *client, AqmpSchema *schema)
  * aqmp_schema_peek:
  * @client: an #AqmpClient
  *
+ * Returns the schema loaded for @client's current connection, if any.
+ *
  * Returns: (transfer none) (nullable): the schema loaded for @client's
  *   current connection, if any
+ *
+ * Since: 0.1
  */
 AqmpSchema *
 aqmp_schema_peek (AqmpClient *client)
@@ -162,6 +166,8 @@ aqmp_schema_load_package (JsonObject *greeting)
  *
  * The schema is fetched through @client: when a validator is attached,
  * detach it or let it allow `query-qmp-schema` (a schema does).
+ *
+ * Since: 0.1
  */
 void
 aqmp_schema_load_async (AqmpClient          *client,
@@ -217,7 +223,11 @@ aqmp_schema_load_async (AqmpClient          *client,
  * @result: the #GAsyncResult
  * @error: return location for a #GError
  *
+ * Finishes aqmp_schema_load_async().
+ *
  * Returns: (transfer full) (nullable): the schema, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 AqmpSchema *
 aqmp_schema_load_finish (AqmpClient *client, GAsyncResult *result, GError **error)
@@ -248,6 +258,8 @@ aqmp_schema_load_sync_cb (GObject *source, GAsyncResult *res, gpointer user_data
  * a client whose main loop runs in another thread.
  *
  * Returns: (transfer full) (nullable): the schema, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 AqmpSchema *
 aqmp_schema_load_sync (AqmpClient *client, AqmpSchemaCache *cache, GCancellable *cancellable, GError **error)

@@ -26,6 +26,8 @@
  * aqmp_schema_validator_attach() makes an #AqmpClient check every call
  * with it; a refused call fails with %AQMP_ERROR_INVALID and nothing of it
  * is written.
+ *
+ * Since: 0.1
  */
 
 struct _AqmpSchemaValidator {
@@ -139,6 +141,8 @@ aqmp_schema_validator_class_init (AqmpSchemaValidatorClass *klass)
    *
    * A call that passes uses something the policy warns about. When no
    * handler is connected the warning is logged (log domain `aqmp-qapi`).
+   *
+   * Since: 0.1
    */
   signals[SIGNAL_WARNING] =
     g_signal_new ("warning", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
@@ -743,6 +747,8 @@ aqmp_check_command (AqmpCheck *check, const gchar *command, JsonObject *argument
  * #AqmpSchemaValidator::warning, only when the call passes.
  *
  * Returns: %TRUE when the call may be sent; %FALSE with %AQMP_ERROR_INVALID
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_schema_validator_check (AqmpSchemaValidator *self, const gchar *command, JsonObject *arguments,
@@ -771,8 +777,13 @@ aqmp_schema_validator_check (AqmpSchemaValidator *self, const gchar *command, Js
  * aqmp_schema_validator_new:
  * @schema: the schema to check against
  *
+ * Returns a validator with the default policy (warn about deprecated and
+ * unstable parts).
+ *
  * Returns: (transfer full): a validator with the default policy (warn
  *   about deprecated and unstable parts)
+ *
+ * Since: 0.1
  */
 AqmpSchemaValidator *
 aqmp_schema_validator_new (AqmpSchema *schema)
@@ -790,7 +801,11 @@ aqmp_schema_validator_new (AqmpSchema *schema)
  * aqmp_schema_validator_get_schema:
  * @self: an #AqmpSchemaValidator
  *
+ * Returns the schema.
+ *
  * Returns: (transfer none): the schema
+ *
+ * Since: 0.1
  */
 AqmpSchema *
 aqmp_schema_validator_get_schema (AqmpSchemaValidator *self)
@@ -804,7 +819,11 @@ aqmp_schema_validator_get_schema (AqmpSchemaValidator *self)
  * aqmp_schema_validator_get_policy:
  * @self: an #AqmpSchemaValidator
  *
+ * Returns the compatibility policy, which may be changed.
+ *
  * Returns: (transfer none): the compatibility policy, which may be changed
+ *
+ * Since: 0.1
  */
 AqmpCompatPolicy *
 aqmp_schema_validator_get_policy (AqmpSchemaValidator *self)
@@ -818,6 +837,10 @@ aqmp_schema_validator_get_policy (AqmpSchemaValidator *self)
  * aqmp_schema_validator_set_policy:
  * @self: an #AqmpSchemaValidator
  * @policy: the compatibility policy to use
+ *
+ * Sets the compatibility policy to use.
+ *
+ * Since: 0.1
  */
 void
 aqmp_schema_validator_set_policy (AqmpSchemaValidator *self, AqmpCompatPolicy *policy)
@@ -864,6 +887,8 @@ aqmp_schema_validator_client_check (AqmpClient *client, const gchar *command, Js
  * until a schema of the new server is attached; only `query-qmp-schema`
  * and `query-commands` go through, so that the new schema can be loaded.
  * The client keeps a reference to @self.
+ *
+ * Since: 0.1
  */
 void
 aqmp_schema_validator_attach (AqmpSchemaValidator *self, AqmpClient *client)
@@ -879,6 +904,8 @@ aqmp_schema_validator_attach (AqmpSchemaValidator *self, AqmpClient *client)
  * @client: an #AqmpClient
  *
  * Turns @client's check off: calls go unchecked again.
+ *
+ * Since: 0.1
  */
 void
 aqmp_schema_validator_detach (AqmpClient *client)

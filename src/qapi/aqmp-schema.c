@@ -22,6 +22,8 @@
  * A schema made from a command list only (aqmp_schema_new_from_commands():
  * `query-commands`, or the guest agent's `guest-info`) knows names and
  * nothing about arguments; aqmp_schema_is_complete() tells.
+ *
+ * Since: 0.1
  */
 
 struct _AqmpSchema {
@@ -399,6 +401,7 @@ aqmp_schema_index (AqmpSchema *self, GError **error)
       gboolean ok;
 
       entry->index = i;
+      aqmp_schema_entry_set_owner (entry, G_OBJECT (self));
       if (entry->flags & AQMP_SCHEMA_FLAG_MALFORMED)
         return aqmp_schema_fail (error, i, entry->name, "a member of the wrong type");
       if (entry->name == NULL)
@@ -426,6 +429,8 @@ aqmp_schema_index (AqmpSchema *self, GError **error)
  * %AQMP_ERROR_PROTOCOL naming the entry, and nothing of it is trusted.
  *
  * Returns: (transfer full) (nullable): the schema, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 AqmpSchema *
 aqmp_schema_new (JsonNode *reply, GError **error)
@@ -465,6 +470,8 @@ aqmp_schema_new (JsonNode *reply, GError **error)
  *
  * Returns: (transfer full) (nullable): the schema, or %NULL with
  *   %AQMP_ERROR_PROTOCOL
+ *
+ * Since: 0.1
  */
 AqmpSchema *
 aqmp_schema_new_from_data (GBytes *data, GError **error)
@@ -500,6 +507,8 @@ aqmp_schema_new_from_data (GBytes *data, GError **error)
  * (the guest agent): it knows which commands exist and nothing else.
  *
  * Returns: (transfer full) (nullable): the schema, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 AqmpSchema *
 aqmp_schema_new_from_commands (JsonNode *reply, GError **error)
@@ -553,7 +562,11 @@ aqmp_schema_new_from_commands (JsonNode *reply, GError **error)
  *   writes it
  * @error: return location for a #GError
  *
+ * Returns the schema, or %NULL with @error set.
+ *
  * Returns: (transfer full) (nullable): the schema, or %NULL with @error set
+ *
+ * Since: 0.1
  */
 AqmpSchema *
 aqmp_schema_new_from_file (const gchar *path, GError **error)
@@ -578,8 +591,13 @@ aqmp_schema_new_from_file (const gchar *path, GError **error)
  * aqmp_schema_is_complete:
  * @self: an #AqmpSchema
  *
+ * Returns %TRUE for a schema from `query-qmp-schema`, %FALSE for one of
+ * command names only.
+ *
  * Returns: %TRUE for a schema from `query-qmp-schema`, %FALSE for one of
  *   command names only
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_schema_is_complete (AqmpSchema *self)
@@ -593,7 +611,11 @@ aqmp_schema_is_complete (AqmpSchema *self)
  * aqmp_schema_get_json:
  * @self: an #AqmpSchema
  *
+ * Returns the reply the schema was made from.
+ *
  * Returns: (transfer none): the reply the schema was made from
+ *
+ * Since: 0.1
  */
 JsonNode *
 aqmp_schema_get_json (AqmpSchema *self)
@@ -621,6 +643,8 @@ aqmp_schema_get_json (AqmpSchema *self)
  * aqmp_schema_new_from_file() and compares well with diff(1).
  *
  * Returns: (transfer full): the text, ending in a newline
+ *
+ * Since: 0.1
  */
 gchar *
 aqmp_schema_dump (AqmpSchema *self)
@@ -661,6 +685,8 @@ aqmp_schema_dump (AqmpSchema *self)
  * Records which server the schema came from (the loader does). A
  * validator attached to a client refuses calls when the client's server
  * turns out to be another version.
+ *
+ * Since: 0.1
  */
 void
 aqmp_schema_set_server_version (AqmpSchema *self, guint major, guint minor, guint micro, const gchar *package)
@@ -682,7 +708,11 @@ aqmp_schema_set_server_version (AqmpSchema *self, guint major, guint minor, guin
  * @minor: (out) (optional): QEMU's minor version
  * @micro: (out) (optional): QEMU's micro version
  *
+ * Returns whether the version is known.
+ *
  * Returns: whether the version is known
+ *
+ * Since: 0.1
  */
 gboolean
 aqmp_schema_get_server_version (AqmpSchema *self, guint *major, guint *minor, guint *micro)
@@ -702,7 +732,11 @@ aqmp_schema_get_server_version (AqmpSchema *self, guint *major, guint *minor, gu
  * aqmp_schema_get_package:
  * @self: an #AqmpSchema
  *
+ * Returns the greeting's package string, when known.
+ *
  * Returns: (nullable): the greeting's package string, when known
+ *
+ * Since: 0.1
  */
 const gchar *
 aqmp_schema_get_package (AqmpSchema *self)
@@ -716,7 +750,11 @@ aqmp_schema_get_package (AqmpSchema *self)
  * aqmp_schema_get_n_entries:
  * @self: an #AqmpSchema
  *
+ * Returns the number of entries, in the reply's order.
+ *
  * Returns: the number of entries, in the reply's order
+ *
+ * Since: 0.1
  */
 guint
 aqmp_schema_get_n_entries (AqmpSchema *self)
@@ -731,7 +769,11 @@ aqmp_schema_get_n_entries (AqmpSchema *self)
  * @self: an #AqmpSchema
  * @index: below aqmp_schema_get_n_entries()
  *
+ * Returns the entry at @index.
+ *
  * Returns: (transfer none) (nullable): the entry at @index
+ *
+ * Since: 0.1
  */
 const AqmpSchemaEntry *
 aqmp_schema_get_entry (AqmpSchema *self, guint index)
@@ -746,7 +788,11 @@ aqmp_schema_get_entry (AqmpSchema *self, guint index)
  * @self: an #AqmpSchema
  * @name: an entry's name
  *
+ * Returns the entry called @name, of any kind.
+ *
  * Returns: (transfer none) (nullable): the entry called @name, of any kind
+ *
+ * Since: 0.1
  */
 const AqmpSchemaEntry *
 aqmp_schema_lookup (AqmpSchema *self, const gchar *name)
@@ -769,7 +815,11 @@ aqmp_schema_lookup_kind (AqmpSchema *self, const gchar *name, AqmpSchemaKind kin
  * @self: an #AqmpSchema
  * @name: a command's name
  *
+ * Returns the command called @name.
+ *
  * Returns: (transfer none) (nullable): the command called @name
+ *
+ * Since: 0.1
  */
 const AqmpSchemaEntry *
 aqmp_schema_lookup_command (AqmpSchema *self, const gchar *name)
@@ -782,7 +832,11 @@ aqmp_schema_lookup_command (AqmpSchema *self, const gchar *name)
  * @self: an #AqmpSchema
  * @name: an event's name
  *
+ * Returns the event called @name.
+ *
  * Returns: (transfer none) (nullable): the event called @name
+ *
+ * Since: 0.1
  */
 const AqmpSchemaEntry *
 aqmp_schema_lookup_event (AqmpSchema *self, const gchar *name)
@@ -815,8 +869,12 @@ aqmp_schema_list_kind (AqmpSchema *self, AqmpSchemaKind kind)
  * aqmp_schema_list_commands:
  * @self: an #AqmpSchema
  *
+ * Returns the commands, sorted by name.
+ *
  * Returns: (transfer container) (element-type AqmpSchemaEntry): the
  *   commands, sorted by name
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_schema_list_commands (AqmpSchema *self)
@@ -830,8 +888,12 @@ aqmp_schema_list_commands (AqmpSchema *self)
  * aqmp_schema_list_events:
  * @self: an #AqmpSchema
  *
+ * Returns the events, sorted by name.
+ *
  * Returns: (transfer container) (element-type AqmpSchemaEntry): the
  *   events, sorted by name
+ *
+ * Since: 0.1
  */
 GPtrArray *
 aqmp_schema_list_events (AqmpSchema *self)

@@ -27,6 +27,8 @@
  * each. Strings are cut at 64 bytes.
  *
  * Returns: the distance
+ *
+ * Since: 0.1
  */
 guint
 aqmp_suggest_distance (const gchar *a, const gchar *b)
@@ -84,6 +86,8 @@ aqmp_suggest_threshold (const gchar *word)
  *
  * Returns: (transfer full) (array zero-terminated=1): the names; empty
  *   when none is close
+ *
+ * Since: 0.1
  */
 GStrv
 aqmp_suggest_nearest (const gchar *word, const gchar * const *candidates, gssize n_candidates,
@@ -129,6 +133,8 @@ aqmp_suggest_nearest (const gchar *word, const gchar * const *candidates, gssize
  *
  * Returns: (transfer full) (nullable): the hint, or %NULL when there is
  *   nothing useful to say
+ *
+ * Since: 0.1
  */
 gchar *
 aqmp_suggest_hint (const gchar *word, const gchar * const *candidates, gssize n_candidates)

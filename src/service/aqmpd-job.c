@@ -168,6 +168,20 @@ aqmpd_job_set_progress (AqmpdJob *self, gdouble fraction)
   aqmpd_job_schedule_flush (self);
 }
 
+/* progress in bytes, for owners that count them over several QEMU jobs */
+void
+aqmpd_job_set_bytes (AqmpdJob *self, guint64 current, guint64 total)
+{
+  g_return_if_fail (AQMPD_IS_JOB (self));
+  if (self->ended)
+    return;
+  self->current = current;
+  self->total = total;
+  self->progress_valid = total > 0;
+  self->progress = total > 0 ? CLAMP ((gdouble) current / (gdouble) total, 0.0, 1.0) : 0.0;
+  aqmpd_job_schedule_flush (self);
+}
+
 /* ----- following a QEMU job ----- */
 
 static void

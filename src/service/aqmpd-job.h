@@ -41,6 +41,9 @@ void                     aqmpd_job_set_status       (AqmpdJob       *self,
                                                      const gchar    *status);
 void                     aqmpd_job_set_progress     (AqmpdJob       *self,
                                                      gdouble         fraction);
+void                     aqmpd_job_set_bytes        (AqmpdJob       *self,
+                                                     guint64         current,
+                                                     guint64         total);
 void                     aqmpd_job_end              (AqmpdJob       *self,
                                                      const gchar    *status,
                                                      const GError   *error);

@@ -361,6 +361,23 @@ aqmpd_machine_check_command (AqmpdMachine *self, gboolean caller_is_root, const 
   return aqmpd_policy_check (&self->privileges, caller_is_root, self->name, command, arguments, error);
 }
 
+/**
+ * aqmpd_machine_check_write:
+ * @what: the method, for messages
+ * @path: a host file, or with @directory a directory, to be written on
+ *   the caller's behalf
+ *
+ * Whether a caller may have @path written: root always, others on a
+ * machine with allow-host-access or within its allowed directories.
+ */
+gboolean
+aqmpd_machine_check_write (AqmpdMachine *self, gboolean caller_is_root, const gchar *what,
+                           const gchar *path, gboolean directory, GError **error)
+{
+  g_return_val_if_fail (AQMPD_IS_MACHINE (self), FALSE);
+  return aqmpd_policy_check_write (&self->privileges, caller_is_root, self->name, what, path, directory, error);
+}
+
 static gboolean
 aqmpd_machine_check_connected (AqmpdMachine *self, GError **error)
 {

@@ -41,6 +41,12 @@ gboolean                aqmpd_machine_check_command         (AqmpdMachine       
                                                              const gchar          *command,
                                                              JsonObject           *arguments,
                                                              GError              **error);
+gboolean                aqmpd_machine_check_write           (AqmpdMachine         *self,
+                                                             gboolean              caller_is_root,
+                                                             const gchar          *what,
+                                                             const gchar          *path,
+                                                             gboolean              directory,
+                                                             GError              **error);
 gboolean                aqmpd_parse_json_object             (const gchar          *text,
                                                              JsonObject          **object,
                                                              GError              **error);

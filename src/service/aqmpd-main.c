@@ -13,6 +13,7 @@
 
 #include "aqmpd-error.h"
 #include "aqmpd-manager.h"
+#include "aqmpd-saved.h"
 
 typedef struct {
   gboolean system;
@@ -189,6 +190,7 @@ aqmpd_manager_setup (AqmpdOptions *options, GDBusConnection *connection, GError 
   g_autoptr(AqmpPluginLoader) loader = NULL;
   g_autoptr(AqmpdManager) manager = NULL;
   g_autofree gchar *database = aqmpd_database_path (options);
+  g_autofree gchar *saved = NULL;
 
   authority = aqmpd_authority_new (options->group, !options->no_trust_root, error);
   if (authority == NULL)
@@ -203,6 +205,10 @@ aqmpd_manager_setup (AqmpdOptions *options, GDBusConnection *connection, GError 
   for (guint i = 0; options->machines != NULL && options->machines[i] != NULL; i++)
     if (!aqmpd_manager_add_configured (manager, options->machines[i], error))
       return NULL;
+  /* AddMachine's machines, beside the job history */
+  saved = aqmpd_saved_path (database);
+  if (!aqmpd_manager_restore (manager, saved, error))
+    return NULL;
   return g_steal_pointer (&manager);
 }
 

@@ -1,12 +1,14 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "config.h"
 
+#include "aqmpd-backups.h"
 #include "aqmpd-error.h"
 #include "aqmpd-job.h"
 #include "aqmpd-machine.h"
 #include "aqmpd-manager.h"
 #include "aqmpd-schema.h"
 #include "aqmpd-options.h"
+#include "aqmpd-saved.h"
 #include "aqmpd-workflow-run.h"
 
 /*
@@ -14,6 +16,8 @@
  * /io/github/aqmp/Aqmp1. It owns the machines and the job objects, and
  * routes StartJob to a machine's runner and RunWorkflow to a plugin; the
  * jobs a workflow starts, on the machine's runner, get Job objects too.
+ * Machines added with AddMachine are saved (aqmpd-saved.h) and added
+ * again, with their options, when the daemon starts.
  */
 
 #define AQMPD_HISTORY_DEFAULT_LIMIT 100
@@ -34,6 +38,10 @@ struct _AqmpdManager {
   guint next_machine;
   guint next_job;
   GHashTable *linger;              /* AqmpdJob -> source id */
+  AqmpdBackups *backups;           /* StartBackup and the catalog's methods */
+  gchar *saved_path;               /* nullable: machines are not kept */
+  GHashTable *saved;               /* path -> (ssa{sv}), AddMachine's */
+  GHashTable *restored;            /* paths of the saved machines added at start */
 };
 
 G_DEFINE_FINAL_TYPE (AqmpdManager, aqmpd_manager, G_TYPE_OBJECT)
@@ -41,6 +49,7 @@ G_DEFINE_FINAL_TYPE (AqmpdManager, aqmpd_manager, G_TYPE_OBJECT)
 static const gchar * const aqmpd_manager_open_methods[] = {
   "ListWorkflows",
   "GetJobHistory",
+  "ListBackups",
   NULL
 };
 
@@ -72,6 +81,56 @@ aqmpd_manager_lookup_connected (AqmpdManager *self, const gchar *path, GError **
       return NULL;
     }
   return machine;
+}
+
+/* ----- the machines kept across restarts ----- */
+
+static void
+aqmpd_manager_save (AqmpdManager *self)
+{
+  g_autoptr(GVariantBuilder) builder = NULL;
+  g_autoptr(GVariant) machines = NULL;
+  g_autoptr(GError) error = NULL;
+  GHashTableIter iter;
+  gpointer value;
+
+  if (self->saved_path == NULL)
+    return;
+  builder = g_variant_builder_new (G_VARIANT_TYPE (AQMPD_SAVED_TYPE));
+  g_hash_table_iter_init (&iter, self->saved);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_variant_builder_add_value (builder, value);
+  machines = g_variant_ref_sink (g_variant_builder_end (builder));
+  if (!aqmpd_saved_write (self->saved_path, machines, &error))
+    g_warning ("cannot save the machines in %s: %s", self->saved_path, error->message);
+}
+
+/* the path of the machine @name remembered from before the restart, when
+ * it was added with @address and @options: AddMachine again returns it, so
+ * that a caller that adds its machines after each restart keeps working;
+ * within one run a name is taken once */
+static const gchar *
+aqmpd_manager_find_saved (AqmpdManager *self, const gchar *name, const gchar *address, GVariant *options)
+{
+  GHashTableIter iter;
+  gpointer key;
+  gpointer value;
+
+  g_hash_table_iter_init (&iter, self->saved);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      const gchar *saved_name;
+      const gchar *saved_address;
+      g_autoptr(GVariant) saved_options = NULL;
+
+      if (!g_hash_table_contains (self->restored, key))
+        continue;
+      g_variant_get (value, "(&s&s@a{sv})", &saved_name, &saved_address, &saved_options);
+      if (g_strcmp0 (saved_name, name) == 0 && g_strcmp0 (saved_address, address) == 0
+          && g_variant_equal (saved_options, options))
+        return key;
+    }
+  return NULL;
 }
 
 /* ----- jobs ----- */
@@ -157,6 +216,9 @@ aqmpd_manager_job_adopted_cb (AqmpdMachine *machine, AqmpJob *qemu_job, gpointer
                                aqmp_job_get_command (qemu_job), AQMPD_JOB_UID_UNKNOWN);
   aqmpd_job_follow (job, aqmpd_machine_get_runner (machine), qemu_job);
 }
+
+static gboolean aqmpd_manager_handle_start_backup (AqmpDBusMachine *iface, GDBusMethodInvocation *invocation,
+                                                   GVariant *options, gpointer user_data);
 
 /* ----- AddMachine ----- */
 
@@ -286,12 +348,14 @@ aqmpd_manager_machine_connected_cb (GObject *source, GAsyncResult *res, gpointer
   if (!aqmpd_machine_connect_finish (machine, res, &error))
     {
       aqmpd_machine_close (machine);
+      g_hash_table_remove (self->saved, aqmpd_machine_get_path (machine));
       g_hash_table_remove (self->machines, aqmpd_machine_get_path (machine));
       aqmpd_invocation_return_error (call->invocation, error);
       return;
     }
   g_dbus_object_manager_server_export (self->object_manager,
                                        G_DBUS_OBJECT_SKELETON (aqmpd_machine_get_object (machine)));
+  aqmpd_manager_save (self);
   g_dbus_method_invocation_return_value (call->invocation,
                                          g_variant_new ("(o)", aqmpd_machine_get_path (machine)));
 }
@@ -307,6 +371,8 @@ aqmpd_manager_new_machine (AqmpdManager *self, const gchar *name, const gchar *a
 
   aqmpd_authority_guard (self->authority, G_DBUS_INTERFACE_SKELETON (aqmpd_machine_get_iface (machine)), NULL);
   g_signal_connect_object (machine, "job-adopted", G_CALLBACK (aqmpd_manager_job_adopted_cb), self, 0);
+  g_signal_connect_object (aqmpd_machine_get_iface (machine), "handle-start-backup",
+                           G_CALLBACK (aqmpd_manager_handle_start_backup), self, 0);
   g_hash_table_insert (self->machines, g_strdup (path), machine);
   g_message ("adding machine %s at %s", name, address);
   return machine;
@@ -350,15 +416,30 @@ aqmpd_manager_handle_add_machine (AqmpDBusManager *iface, GDBusMethodInvocation 
   g_autoptr(GError) error = NULL;
   AqmpdMachine *machine;
 
+  const gchar *remembered;
+
   if (!aqmpd_manager_parse_machine_options (options, &opts, &error)
       || !aqmpd_manager_check_grant (self, invocation, &opts.privileges, &error)
-      || !aqmpd_privileges_check_directories (opts.privileges.allowed_directories, &error)
-      || !aqmpd_manager_check_new_machine (self, name, address, &error))
+      || !aqmpd_privileges_check_directories (opts.privileges.allowed_directories, &error))
+    {
+      aqmpd_invocation_return_error (invocation, error);
+      return TRUE;
+    }
+  /* a machine kept from before a restart, added again as it was */
+  remembered = aqmpd_manager_find_saved (self, name, address, options);
+  if (remembered != NULL)
+    {
+      g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", remembered));
+      return TRUE;
+    }
+  if (!aqmpd_manager_check_new_machine (self, name, address, &error))
     {
       aqmpd_invocation_return_error (invocation, error);
       return TRUE;
     }
   machine = aqmpd_manager_new_machine (self, name, address, &opts);
+  g_hash_table_insert (self->saved, g_strdup (aqmpd_machine_get_path (machine)),
+                       g_variant_ref_sink (g_variant_new ("(ss@a{sv})", name, address, options)));
   aqmpd_machine_connect_async (machine, NULL, aqmpd_manager_machine_connected_cb,
                                aqmpd_call_new (self, invocation));
   return TRUE;
@@ -401,6 +482,9 @@ aqmpd_manager_handle_remove_machine (AqmpDBusManager *iface, GDBusMethodInvocati
   aqmpd_manager_end_machine_jobs (self, path);
   g_dbus_object_manager_server_unexport (self->object_manager, path);
   g_hash_table_remove (self->machines, path);
+  g_hash_table_remove (self->restored, path);
+  if (g_hash_table_remove (self->saved, path))
+    aqmpd_manager_save (self);
   g_dbus_method_invocation_return_value (invocation, NULL);
   return TRUE;
 }
@@ -509,6 +593,42 @@ aqmpd_manager_handle_start_job (AqmpDBusManager *iface, GDBusMethodInvocation *i
   /* the runner asks the client's check before it records the job */
   aqmpd_schema_ensure_async (aqmp_job_runner_get_client (aqmpd_machine_get_runner (machine)), NULL,
                              aqmpd_manager_start_validated_cb, start);
+  return TRUE;
+}
+
+/* ----- StartBackup, on a machine ----- */
+
+static gboolean
+aqmpd_manager_handle_start_backup (AqmpDBusMachine *iface, GDBusMethodInvocation *invocation,
+                                   GVariant *options, gpointer user_data)
+{
+  AqmpdManager *self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(AqmpBackupOptions) backup = NULL;
+  g_autofree gchar *id = NULL;
+  AqmpdMachine *machine = NULL;
+  AqmpdJob *job;
+  gboolean quiesce = FALSE;
+  guint32 uid = 0;
+
+  if (!aqmpd_manager_prepare_call (self, invocation, g_dbus_method_invocation_get_object_path (invocation),
+                                   &machine, &uid, &error)
+      || (backup = aqmpd_backups_parse_options (self->backups, machine,
+                                                aqmpd_authority_uid_is_root (self->authority, uid),
+                                                options, &quiesce, &error)) == NULL)
+    {
+      aqmpd_invocation_return_error (invocation, error);
+      return TRUE;
+    }
+  /* each of the backup's QEMU jobs is in the history as the caller's */
+  aqmp_backup_options_set_started_by_uid (backup, uid);
+  g_info ("%s: backup (%s) into %s for uid %u", aqmpd_machine_get_name (machine),
+          aqmp_backup_level_to_string (aqmp_backup_options_get_level (backup)),
+          aqmp_backup_options_get_directory (backup), uid);
+  id = g_strdup_printf ("backup-%u", self->next_job + 1);
+  job = aqmpd_manager_add_job (self, machine, id, "backup", uid);
+  aqmpd_backups_start (self->backups, machine, backup, quiesce, job);
+  g_dbus_method_invocation_return_value (invocation, g_variant_new ("(o)", aqmpd_job_get_path (job)));
   return TRUE;
 }
 
@@ -715,6 +835,7 @@ aqmpd_manager_dispose (GObject *object)
     aqmpd_manager_shutdown (self);
   if (self->iface != NULL)
     g_dbus_interface_skeleton_unexport (G_DBUS_INTERFACE_SKELETON (self->iface));
+  g_clear_object (&self->backups);
   g_clear_pointer (&self->linger, g_hash_table_unref);
   g_clear_pointer (&self->jobs, g_hash_table_unref);
   g_clear_pointer (&self->machines, g_hash_table_unref);
@@ -724,6 +845,9 @@ aqmpd_manager_dispose (GObject *object)
   g_clear_object (&self->store);
   g_clear_object (&self->authority);
   g_clear_object (&self->connection);
+  g_clear_pointer (&self->saved, g_hash_table_unref);
+  g_clear_pointer (&self->restored, g_hash_table_unref);
+  g_clear_pointer (&self->saved_path, g_free);
   G_OBJECT_CLASS (aqmpd_manager_parent_class)->dispose (object);
 }
 
@@ -745,6 +869,8 @@ aqmpd_manager_init (AqmpdManager *self)
   self->machines = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->jobs = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_object_unref);
   self->linger = g_hash_table_new_full (g_direct_hash, g_direct_equal, NULL, aqmpd_manager_remove_source);
+  self->saved = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_variant_unref);
+  self->restored = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 static void
@@ -774,7 +900,64 @@ aqmpd_manager_new (GDBusConnection *connection, AqmpdAuthority *authority, AqmpJ
   aqmp_dbus_manager_set_version (self->iface, PACKAGE_VERSION);
   aqmpd_authority_guard (authority, G_DBUS_INTERFACE_SKELETON (self->iface), aqmpd_manager_open_methods);
   aqmpd_manager_connect_methods (self);
+  self->backups = aqmpd_backups_new (authority, store, loader, self->machines);
+  aqmpd_backups_connect (self->backups, self->iface);
   return self;
+}
+
+/* one saved machine, exported at once and connecting with backoff, its
+ * jobs re-attached once it is up */
+static gboolean
+aqmpd_manager_restore_one (AqmpdManager *self, GVariant *entry, GError **error)
+{
+  const gchar *name;
+  const gchar *address;
+  g_autoptr(GVariant) options = NULL;
+  g_auto(AqmpdMachineOptions) opts = { 0 };
+  AqmpdMachine *machine;
+
+  g_variant_get (entry, "(&s&s@a{sv})", &name, &address, &options);
+  if (!aqmpd_manager_parse_machine_options (options, &opts, error)
+      || !aqmpd_manager_check_new_machine (self, name, address, error))
+    return FALSE;
+  machine = aqmpd_manager_new_machine (self, name, address, &opts);
+  g_hash_table_insert (self->saved, g_strdup (aqmpd_machine_get_path (machine)), g_variant_ref (entry));
+  g_hash_table_add (self->restored, g_strdup (aqmpd_machine_get_path (machine)));
+  g_dbus_object_manager_server_export (self->object_manager,
+                                       G_DBUS_OBJECT_SKELETON (aqmpd_machine_get_object (machine)));
+  aqmpd_machine_start (machine);
+  return TRUE;
+}
+
+/**
+ * aqmpd_manager_restore:
+ * @path: the file AddMachine's machines are kept in
+ *
+ * Adds the machines saved in @path again and keeps them there from now on.
+ * A machine that cannot be added (its name taken by a --machine) is
+ * warned about, and dropped from the file at its next change.
+ */
+gboolean
+aqmpd_manager_restore (AqmpdManager *self, const gchar *path, GError **error)
+{
+  g_autoptr(GVariant) machines = aqmpd_saved_read (path, error);
+  GVariantIter iter;
+  GVariant *entry;
+
+  if (machines == NULL)
+    return FALSE;
+  g_free (self->saved_path);
+  self->saved_path = g_strdup (path);
+  g_variant_iter_init (&iter, machines);
+  while ((entry = g_variant_iter_next_value (&iter)) != NULL)
+    {
+      g_autoptr(GVariant) owned = entry;
+      g_autoptr(GError) local = NULL;
+
+      if (!aqmpd_manager_restore_one (self, entry, &local))
+        g_warning ("not adding a saved machine again: %s", local->message);
+    }
+  return TRUE;
 }
 
 /* the Manager and the object manager at /io/github/aqmp/Aqmp1 */

@@ -29,6 +29,9 @@ gboolean      aqmpd_manager_export   (AqmpdManager      *self,
 gboolean      aqmpd_manager_add_configured (AqmpdManager  *self,
                                             const gchar   *spec,
                                             GError       **error);
+gboolean      aqmpd_manager_restore  (AqmpdManager      *self,
+                                      const gchar       *path,
+                                      GError           **error);
 void          aqmpd_manager_shutdown (AqmpdManager      *self);
 
 G_END_DECLS

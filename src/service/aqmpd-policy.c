@@ -234,6 +234,71 @@ aqmpd_policy_path_reason (const AqmpdPrivileges *privileges, const gchar *path)
   return aqmpd_policy_check_chain (parent, allowed);
 }
 
+/* the allowed directory @dir is, or is below */
+static const gchar *
+aqmpd_policy_allowed_dir_of (const AqmpdPrivileges *privileges, const gchar *dir)
+{
+  for (guint i = 0; privileges->allowed_directories != NULL && privileges->allowed_directories[i] != NULL; i++)
+    {
+      const gchar *allowed = privileges->allowed_directories[i];
+      gsize len = strlen (allowed);
+
+      if (strncmp (dir, allowed, len) == 0 && (dir[len] == '\0' || dir[len] == '/'))
+        return allowed;
+    }
+  return NULL;
+}
+
+/* NULL when files may be created below @dir for a caller who is not root */
+static gchar *
+aqmpd_policy_dir_reason (const AqmpdPrivileges *privileges, const gchar *dir)
+{
+  g_autofree gchar *resolved = NULL;
+  const gchar *allowed;
+
+  if (!aqmpd_policy_is_canonical (dir))
+    return g_strdup_printf ("the host directory '%s' is not named by an absolute, canonical path", dir);
+  allowed = aqmpd_policy_allowed_dir_of (privileges, dir);
+  if (allowed == NULL)
+    return g_strdup_printf ("the host directory %s is outside the machine's allowed directories", dir);
+  resolved = realpath (dir, NULL);
+  if (g_strcmp0 (resolved, dir) != 0)
+    return g_strdup_printf ("the host directory %s is missing or has a symbolic link", dir);
+  return aqmpd_policy_check_chain (dir, allowed);
+}
+
+/**
+ * aqmpd_policy_check_write:
+ * @privileges: what root granted on the machine
+ * @caller_is_root: whether the caller is root (or the daemon's own user)
+ * @machine: the machine's name, for messages
+ * @what: the method, for messages
+ * @path: a host file, or with @directory a directory, the daemon or QEMU
+ *   will create files in on the caller's behalf
+ *
+ * The rule for `file` nodes, for files the daemon writes itself (a backup's
+ * images, a restored image): root may, and so may anybody on a machine root
+ * added with allow-host-access; others only within the allowed directories.
+ *
+ * Returns: %TRUE when the caller may have @path written
+ */
+gboolean
+aqmpd_policy_check_write (const AqmpdPrivileges *privileges, gboolean caller_is_root, const gchar *machine,
+                          const gchar *what, const gchar *path, gboolean directory, GError **error)
+{
+  g_autofree gchar *reason = NULL;
+
+  if (caller_is_root || privileges->allow_host_access)
+    return TRUE;
+  reason = directory ? aqmpd_policy_dir_reason (privileges, path) : aqmpd_policy_path_reason (privileges, path);
+  if (reason == NULL)
+    return TRUE;
+  g_set_error (error, AQMPD_ERROR, AQMPD_ERROR_REFUSED,
+               "%s is refused: %s; only root may do that on machine %s, unless root added "
+               "it with allow-host-access", what, reason, machine);
+  return FALSE;
+}
+
 /* ----- argument trees ----- */
 
 static gchar *aqmpd_policy_node_reason (const AqmpdPrivileges *privileges, JsonObject *node);

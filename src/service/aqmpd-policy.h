@@ -30,6 +30,13 @@ gboolean aqmpd_policy_check          (const AqmpdPrivileges  *privileges,
                                       const gchar            *command,
                                       JsonObject             *arguments,
                                       GError                **error);
+gboolean aqmpd_policy_check_write    (const AqmpdPrivileges  *privileges,
+                                      gboolean                caller_is_root,
+                                      const gchar            *machine,
+                                      const gchar            *what,
+                                      const gchar            *path,
+                                      gboolean                directory,
+                                      GError                **error);
 gchar   *aqmpd_policy_host_reason    (const AqmpdPrivileges  *privileges,
                                       const gchar            *command,
                                       JsonObject             *arguments);

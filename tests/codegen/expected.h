@@ -10,6 +10,8 @@ G_BEGIN_DECLS
  * TEST_QMP_QEMU_VERSION:
  *
  * The QEMU version whose schema this layer was generated from.
+ *
+ * Since: 0.1
  */
 #define TEST_QMP_QEMU_VERSION "test"
 
@@ -25,6 +27,8 @@ G_BEGIN_DECLS
  * @TEST_QMP_ALTERNATE_KIND_OBJECT: the value is an object
  *
  * Which branch of an alternate a value takes.
+ *
+ * Since: 0.1
  */
 typedef enum {
   TEST_QMP_ALTERNATE_KIND_NONE,
@@ -44,6 +48,8 @@ typedef enum {
  * @TEST_QMP_ADD_DEVICE_KIND_NONE: `none`
  *
  * The enum at `add-device/arguments/kind`.
+ *
+ * Since: 0.1
  */
 typedef enum {
   TEST_QMP_ADD_DEVICE_KIND_DISK, /*< nick=disk >*/
@@ -58,6 +64,8 @@ typedef enum {
  * @TEST_QMP_GET_MODE_RESULT_X_AUTO: `x-auto`. QEMU marks it unstable.
  *
  * The enum at `get-mode/result`.
+ *
+ * Since: 0.1
  */
 typedef enum {
   TEST_QMP_GET_MODE_RESULT_ON, /*< nick=on >*/
@@ -85,6 +93,8 @@ typedef struct _TestQmpXTuneOptional TestQmpXTuneOptional;
  * @user_data: the data given when connecting
  *
  * Receives `PING` events.
+ *
+ * Since: 0.1
  */
 typedef void (*TestQmpPingFunc) (AqmpClient *client, AqmpEvent *event, gpointer user_data);
 
@@ -96,6 +106,8 @@ typedef void (*TestQmpPingFunc) (AqmpClient *client, AqmpEvent *event, gpointer 
  * @user_data: the data given when connecting
  *
  * Receives `THING_CHANGED` events.
+ *
+ * Since: 0.1
  */
 typedef void (*TestQmpThingChangedFunc) (AqmpClient *client, AqmpEvent *event, const TestQmpEchoArguments *data, gpointer user_data);
 
@@ -107,6 +119,8 @@ typedef void (*TestQmpThingChangedFunc) (AqmpClient *client, AqmpEvent *event, c
  * @net: (nullable): the members for `kind` `net`
  *
  * The union at `add-device/arguments`.
+ *
+ * Since: 0.1
  */
 struct _TestQmpAddDeviceArguments {
   TestQmpAddDeviceKind kind;
@@ -121,6 +135,8 @@ struct _TestQmpAddDeviceArguments {
  * @backing: (nullable): the member `backing` (optional)
  *
  * The object at `add-device/arguments/disk`.
+ *
+ * Since: 0.1
  */
 struct _TestQmpAddDeviceDisk {
   TestQmpAddDeviceDiskFile *file;
@@ -133,6 +149,8 @@ struct _TestQmpAddDeviceDisk {
  * @string: (nullable): the value when @kind is %TEST_QMP_ALTERNATE_KIND_STRING
  *
  * The alternate at `add-device/arguments/disk/backing`.
+ *
+ * Since: 0.1
  */
 struct _TestQmpAddDeviceDiskBacking {
   TestQmpAlternateKind kind;
@@ -146,6 +164,8 @@ struct _TestQmpAddDeviceDiskBacking {
  * @string: (nullable): the value when @kind is %TEST_QMP_ALTERNATE_KIND_STRING
  *
  * The alternate at `add-device/arguments/disk/file`.
+ *
+ * Since: 0.1
  */
 struct _TestQmpAddDeviceDiskFile {
   TestQmpAlternateKind kind;
@@ -158,6 +178,8 @@ struct _TestQmpAddDeviceDiskFile {
  * @mac: the member `mac`
  *
  * The object at `add-device/arguments/net`. QEMU marks it unstable.
+ *
+ * Since: 0.1
  */
 struct _TestQmpAddDeviceNet {
   gchar *mac;
@@ -169,6 +191,8 @@ struct _TestQmpAddDeviceNet {
  * @status: the member `status`
  *
  * The object at `echo/arguments`.
+ *
+ * Since: 0.1
  */
 struct _TestQmpEchoArguments {
   gchar *device;
@@ -180,6 +204,8 @@ struct _TestQmpEchoArguments {
  * @sizes: (nullable) (element-type gint64): the member `sizes` (optional)
  *
  * The optional members of `query-thing`; set them with the setters.
+ *
+ * Since: 0.1
  */
 struct _TestQmpQueryThingOptional {
   GArray *sizes;
@@ -200,6 +226,8 @@ struct _TestQmpQueryThingOptional {
  * @child: (nullable): the member `child` (optional)
  *
  * The object at `query-thing/result`.
+ *
+ * Since: 0.1
  */
 struct _TestQmpQueryThingResult {
   gchar *name;
@@ -221,6 +249,8 @@ struct _TestQmpQueryThingResult {
  * @sizes: (nullable) (element-type gint64): the member `sizes` (optional)
  *
  * The object at `query-things/result`.
+ *
+ * Since: 0.1
  */
 struct _TestQmpQueryThingsResult {
   gchar *id;
@@ -240,6 +270,8 @@ struct _TestQmpQueryThingsResult {
  * @child: (nullable): the member `child` (optional)
  *
  * The optional members of `set-thing`; set them with the setters.
+ *
+ * Since: 0.1
  */
 struct _TestQmpSetThingOptional {
   gboolean has_ratio;
@@ -260,6 +292,8 @@ struct _TestQmpSetThingOptional {
  * @enumeration: the value when @kind is %TEST_QMP_ALTERNATE_KIND_ENUM
  *
  * The alternate at `x-tune/arguments/mode`.
+ *
+ * Since: 0.1
  */
 struct _TestQmpXTuneMode {
   TestQmpAlternateKind kind;
@@ -274,6 +308,8 @@ struct _TestQmpXTuneMode {
  * @default_: (nullable): the member `default` (optional)
  *
  * The optional members of `x-tune`; set them with the setters.
+ *
+ * Since: 0.1
  */
 struct _TestQmpXTuneOptional {
   JsonNode *limit;

@@ -128,6 +128,8 @@ def body_type(layer, w, t):
     w('/**')
     w(' * %s_new:' % fn)
     w(' *')
+    w(' * Creates an empty #%s: no member set, every pointer %%NULL.' % cname)
+    w(' *')
     w(' * Returns: (transfer full): a new #%s, all empty' % cname)
     w(' */')
     w('%s *' % cname)
@@ -139,6 +141,8 @@ def body_type(layer, w, t):
     w('/**')
     w(' * %s_copy:' % fn)
     w(' * @self: a #%s' % cname)
+    w(' *')
+    w(' * Copies @self and everything it holds.')
     w(' *')
     w(' * Returns: (transfer full): a deep copy of @self')
     w(' */')
@@ -307,7 +311,7 @@ def body_command(layer, w, c):
         w(' * @value: (out): where to store the result')
     w(' * @error: return location for an error')
     w(' *')
-    w(' * Finishes %s().' % a)
+    w(' * Finishes %s(), reading the reply to `%s`.' % (a, c['name']))
     w(' *')
     w(' * Returns: %s' % return_doc(layer, c))
     w(' */')
@@ -490,6 +494,8 @@ def body_top(layer, w, include):
     w('''/**
  * @P@_get_qemu_version:
  *
+ * Tells which QEMU's schema this layer follows, as @U@_QEMU_VERSION does.
+ *
  * Returns: the QEMU version whose schema this layer was generated from
  */
 const gchar *
@@ -500,6 +506,8 @@ const gchar *
 
 /**
  * @P@_get_commands:
+ *
+ * Lists the commands this layer covers.
  *
  * Returns: (transfer none) (array zero-terminated=1): the commands this
  *   layer has functions for, by their QMP names
@@ -512,6 +520,8 @@ const gchar * const *
 
 /**
  * @P@_get_events:
+ *
+ * Lists the events this layer covers.
  *
  * Returns: (transfer none) (array zero-terminated=1): the events this
  *   layer has types for, by their QMP names
@@ -574,6 +584,8 @@ void
  * @client: the #AqmpClient
  * @result: the #GAsyncResult given to the callback
  * @error: return location for an error
+ *
+ * Finishes @P@_attach_async().
  *
  * Returns: %TRUE once calls on @client are checked against its schema
  */

@@ -6,14 +6,32 @@ from .schema import SchemaError, c_ident, camel, param_ident, snake, words
 
 
 class Writer:
-    def __init__(self):
+    """Collects lines; with @since, closes every gtk-doc comment (`/**` ...
+    ` */`) with a `Since:` line, so that no public symbol goes without one."""
+
+    def __init__(self, since=None):
         self.lines = []
+        self.since = since
 
     def __call__(self, text=''):
         self.lines.append(text)
 
     def text(self):
-        return '\n'.join(self.lines) + '\n'
+        text = '\n'.join(self.lines) + '\n'
+        if self.since is None:
+            return text
+        out = []
+        in_doc = False
+        for line in text.split('\n'):
+            if line == '/**':
+                in_doc = True
+            elif in_doc and line == ' */':
+                in_doc = False
+                if out[-1] != ' *':
+                    out.append(' *')
+                out.append(' * Since: %s' % self.since)
+            out.append(line)
+        return '\n'.join(out)
 
 
 # ---------------------------------------------------------------------------
