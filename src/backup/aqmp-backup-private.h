@@ -179,8 +179,12 @@ gboolean         aqmp_backup_disk_has_bitmap    (AqmpBackupDisk     *disk,
 GPtrArray       *aqmp_backup_disks_query        (AqmpClient         *client,
                                                  const gchar * const *wanted,
                                                  const gchar * const *excluded,
+                                                 gchar             **missing,
                                                  GCancellable       *cancellable,
                                                  GError            **error);
+gboolean         aqmp_backup_error_is_no_space  (const GError       *error);
+GError          *aqmp_backup_no_space_error     (const gchar        *disk,
+                                                 const gchar        *path);
 gboolean         aqmp_backup_target_create      (AqmpJobRunner      *runner,
                                                  AqmpBackupCatalog  *catalog,
                                                  gint64              backup_id,
