@@ -112,6 +112,13 @@ AqmpBackupImage  *aqmp_backup_catalog_find_image      (AqmpBackupCatalog *self,
 
 /* one transaction of several writes (aqmp-backup-catalog.c); the other
  * threads' writes wait until it ends */
+void              aqmp_backup_catalog_claim           (AqmpBackupCatalog *self,
+                                                       gint64             id);
+void              aqmp_backup_catalog_release         (AqmpBackupCatalog *self,
+                                                       gint64             id);
+gboolean          aqmp_backup_catalog_is_claimed      (AqmpBackupCatalog *self,
+                                                       gint64             id);
+GMutex           *aqmp_backup_catalog_get_reconcile_lock (AqmpBackupCatalog *self);
 gboolean          aqmp_backup_catalog_begin           (AqmpBackupCatalog *self,
                                                        GError           **error);
 gboolean          aqmp_backup_catalog_commit          (AqmpBackupCatalog *self,

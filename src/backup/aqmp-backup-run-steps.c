@@ -180,6 +180,9 @@ aqmp_backup_run_record_rows (AqmpBackupRun *self, AqmpBackupPlan *plan, GError *
   backup->created = g_get_real_time ();
   if (aqmp_backup_catalog_add_backup (self->catalog, backup, error) == 0)
     return FALSE;
+  /* claimed before anyone else can see the row: a reconcile in this
+   * process (aqmpd's, when a machine connects) leaves it to this run */
+  aqmp_backup_catalog_claim (self->catalog, backup->id);
   aqmp_backup_run_set_backup_id (self, backup->id);
   for (guint i = 0; i < plan->disks->len; i++)
     if (!aqmp_backup_run_prepare_disk (self, plan, i, error))
@@ -626,7 +629,7 @@ aqmp_backup_run_jobs (AqmpBackupRun *self, AqmpBackupPlan *plan, GPtrArray **job
 }
 
 static AqmpBackupRecord *
-aqmp_backup_run_execute (AqmpBackupRun *self, GCancellable *cancellable, GError **error)
+aqmp_backup_run_steps (AqmpBackupRun *self, GCancellable *cancellable, GError **error)
 {
   g_auto(AqmpBackupPlan) plan = { NULL };
   g_autoptr(GPtrArray) jobs = NULL;
@@ -667,6 +670,17 @@ aqmp_backup_run_execute (AqmpBackupRun *self, GCancellable *cancellable, GError 
       return NULL;
     }
   return aqmp_backup_catalog_get_backup (self->catalog, self->backup_id, error);
+}
+
+/* the steps; the backup, once recorded, is this run's until they end */
+static AqmpBackupRecord *
+aqmp_backup_run_execute (AqmpBackupRun *self, GCancellable *cancellable, GError **error)
+{
+  AqmpBackupRecord *record = aqmp_backup_run_steps (self, cancellable, error);
+
+  if (self->backup_id != 0)
+    aqmp_backup_catalog_release (self->catalog, self->backup_id);
+  return record;
 }
 
 static gboolean
