@@ -18,6 +18,8 @@
 
 #define MIB (1024 * 1024)
 #define DISK_SIZE (8 * MIB)
+/* how often a wait asks again about a state that sends no signal */
+#define POLL_MS 20
 
 typedef struct {
   AqmpTestQemu *qemu;
@@ -815,11 +817,11 @@ test_backup_killed_completed (Fixture *f, gconstpointer data)
   aqmp_test_qemu_io (f->client, "disk0", "remove_break held");
   aqmp_test_qemu_io (f->client, "disk0", "resume held");
 
-  g_assert_true (aqmp_test_wait_until (newest_settled, f, AQMP_TEST_WAIT_MS * 3));
+  g_assert_true (aqmp_test_wait_until_polling (newest_settled, f, POLL_MS, AQMP_TEST_WAIT_MS * 3));
   settled = newest_backup (f);
   g_assert_cmpint (backup_int (settled, "id"), ==, id);
   g_assert_cmpstr (backup_string (settled, "state"), ==, "completed");
-  g_assert_true (aqmp_test_wait_until (qemu_clean, f, AQMP_TEST_WAIT_MS));
+  g_assert_true (aqmp_test_wait_until_polling (qemu_clean, f, POLL_MS, AQMP_TEST_WAIT_MS));
   g_assert_true (qemu_has_bitmap (f, bitmap));
   restore (f, id, restored, &error);
   g_assert_no_error (error);
@@ -867,14 +869,14 @@ test_backup_killed_cancelled (Fixture *f, gconstpointer data)
   aqmp_test_service_start (f->service, NULL);
   g_free (machine);
   machine = aqmp_test_service_add_machine (f->service, "vm0", f->qemu->address, NULL);
-  g_assert_true (aqmp_test_wait_until (newest_settled, f, AQMP_TEST_WAIT_MS * 3));
+  g_assert_true (aqmp_test_wait_until_polling (newest_settled, f, POLL_MS, AQMP_TEST_WAIT_MS * 3));
   settled = newest_backup (f);
   g_assert_cmpint (backup_int (settled, "id"), ==, id);
   g_assert_cmpstr (backup_string (settled, "state"), ==, "cancelled");
   images = g_variant_lookup_value (settled, "images", G_VARIANT_TYPE ("aa{sv}"));
   image = g_variant_get_child_value (images, 0);
   g_assert_false (g_file_test (backup_string (image, "path"), G_FILE_TEST_EXISTS));
-  g_assert_true (aqmp_test_wait_until (qemu_clean, f, AQMP_TEST_WAIT_MS));
+  g_assert_true (aqmp_test_wait_until_polling (qemu_clean, f, POLL_MS, AQMP_TEST_WAIT_MS));
   g_assert_true (qemu_has_bitmap (f, bitmap));
 
   /* the same MiB again, built on the full backup */

@@ -223,6 +223,7 @@ aqmp_backup_catalog_reconcile_sync (AqmpBackupCatalog *self, AqmpJobRunner *runn
 
       if (backup->state != AQMP_BACKUP_STATE_RUNNING || aqmp_backup_catalog_is_claimed (self, backup->id))
         continue;
+      g_debug ("settling backup %" G_GINT64_FORMAT ", whose runner went away", backup->id);
       if (followed == NULL && (followed = aqmp_job_runner_reconcile_sync (runner, cancellable, error)) == NULL)
         return NULL;
       if (!aqmp_backup_reconcile_one (self, runner, backup, cancellable, error))

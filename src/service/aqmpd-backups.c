@@ -437,6 +437,7 @@ aqmpd_backups_reconcile (AqmpdBackups *self, AqmpdMachine *machine)
       g_warning ("%s: cannot open the backup catalog: %s", aqmpd_machine_get_name (machine), error->message);
       return;
     }
+  g_debug ("%s: settling backups whose runner went away", aqmpd_machine_get_name (machine));
   aqmp_backup_catalog_reconcile_async (catalog, aqmpd_machine_get_runner (machine),
                                        aqmpd_machine_get_cancellable (machine), aqmpd_backups_reconciled_cb,
                                        g_object_ref (machine));
