@@ -17,7 +17,7 @@
 
 #define AQMP_TOOL_MODULE_FILE "aqmp-commands.so"
 
-/* the build directory this tool was built in, if it is running from there */
+/* whether the tool runs from the build directory it was built in */
 static gboolean
 aqmp_tool_is_uninstalled (void)
 {
@@ -28,24 +28,18 @@ aqmp_tool_is_uninstalled (void)
   return dir != NULL && builddir != NULL && strcmp (dir, builddir) == 0;
 }
 
+/* the module, or NULL with why in g_module_error() */
 static GModule *
-aqmp_tool_open_module (GError **error)
+aqmp_tool_open_module (void)
 {
-  static GModule *module;
-  g_autofree gchar *path = NULL;
+  g_autofree gchar *path = g_build_filename (aqmp_tool_is_uninstalled () ? AQMP_TOOL_BUILDDIR
+                                                                          : AQMP_TOOL_MODULEDIR,
+                                             AQMP_TOOL_MODULE_FILE, NULL);
+  GModule *module = g_module_open (path, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
 
-  if (module != NULL)
-    return module;
-  path = g_build_filename (aqmp_tool_is_uninstalled () ? AQMP_TOOL_BUILDDIR : AQMP_TOOL_MODULEDIR,
-                           AQMP_TOOL_MODULE_FILE, NULL);
-  module = g_module_open (path, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
-  if (module == NULL)
-    {
-      g_set_error (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "%s", g_module_error ());
-      return NULL;
-    }
   /* never closed: its code may still be on a stack at exit */
-  g_module_make_resident (module);
+  if (module != NULL)
+    g_module_make_resident (module);
   return module;
 }
 
@@ -53,16 +47,14 @@ aqmp_tool_open_module (GError **error)
 gint
 aqmp_tool_run_module_command (const AqmpCommand *command, gint argc, gchar **argv)
 {
-  g_autoptr(GError) error = NULL;
-  GModule *module = aqmp_tool_open_module (&error);
+  GModule *module = aqmp_tool_open_module ();
   gpointer handler = NULL;
 
   if (module == NULL || !g_module_symbol (module, command->symbol, &handler))
     {
       /* TRANSLATORS: the first %s is a command (job, backup...), the
        * second why its part of aqmp could not be loaded */
-      aqmp_cli_error (_("the '%s' command is not available: %s"), command->name,
-                      error != NULL ? error->message : g_module_error ());
+      aqmp_cli_error (_("the '%s' command is not available: %s"), command->name, g_module_error ());
       return AQMP_EXIT_PROBLEM;
     }
   return ((AqmpCommandFunc) handler) (argc, argv);
