@@ -30,10 +30,12 @@ struct _AqmpBackupCatalog {
    * one thread's transaction takes no other thread's write */
   GRecMutex write_lock;
   /* the backups that runs on this catalog are running now: a reconcile
-   * leaves them alone; and reconciles, one at a time */
+   * leaves them alone; and the machines being reconciled, one
+   * reconcile per machine at a time */
   GMutex active_lock;
   GHashTable *active;
-  GMutex reconcile_lock;
+  GHashTable *reconciling;
+  GCond reconciled;
 };
 
 G_DEFINE_FINAL_TYPE (AqmpBackupCatalog, aqmp_backup_catalog, G_TYPE_OBJECT)
@@ -48,8 +50,9 @@ aqmp_backup_catalog_finalize (GObject *object)
   g_clear_object (&self->store);
   g_rec_mutex_clear (&self->write_lock);
   g_hash_table_unref (self->active);
+  g_hash_table_unref (self->reconciling);
   g_mutex_clear (&self->active_lock);
-  g_mutex_clear (&self->reconcile_lock);
+  g_cond_clear (&self->reconciled);
   G_OBJECT_CLASS (aqmp_backup_catalog_parent_class)->finalize (object);
 }
 
@@ -64,8 +67,9 @@ aqmp_backup_catalog_init (AqmpBackupCatalog *self)
 {
   g_rec_mutex_init (&self->write_lock);
   g_mutex_init (&self->active_lock);
-  g_mutex_init (&self->reconcile_lock);
+  g_cond_init (&self->reconciled);
   self->active = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->reconciling = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
 }
 
 /* a run of this process runs backup @id from now on (before its row is
@@ -97,10 +101,25 @@ aqmp_backup_catalog_is_claimed (AqmpBackupCatalog *self, gint64 id)
   return claimed;
 }
 
-GMutex *
-aqmp_backup_catalog_get_reconcile_lock (AqmpBackupCatalog *self)
+/* waits until no other thread reconciles @machine, then is the one that
+ * does, until aqmp_backup_catalog_reconcile_leave() */
+void
+aqmp_backup_catalog_reconcile_enter (AqmpBackupCatalog *self, const gchar *machine)
 {
-  return &self->reconcile_lock;
+  g_mutex_lock (&self->active_lock);
+  while (g_hash_table_contains (self->reconciling, machine))
+    g_cond_wait (&self->reconciled, &self->active_lock);
+  g_hash_table_add (self->reconciling, g_strdup (machine));
+  g_mutex_unlock (&self->active_lock);
+}
+
+void
+aqmp_backup_catalog_reconcile_leave (AqmpBackupCatalog *self, const gchar *machine)
+{
+  g_mutex_lock (&self->active_lock);
+  g_hash_table_remove (self->reconciling, machine);
+  g_cond_broadcast (&self->reconciled);
+  g_mutex_unlock (&self->active_lock);
 }
 
 static gboolean

@@ -118,7 +118,10 @@ void              aqmp_backup_catalog_release         (AqmpBackupCatalog *self,
                                                        gint64             id);
 gboolean          aqmp_backup_catalog_is_claimed      (AqmpBackupCatalog *self,
                                                        gint64             id);
-GMutex           *aqmp_backup_catalog_get_reconcile_lock (AqmpBackupCatalog *self);
+void              aqmp_backup_catalog_reconcile_enter (AqmpBackupCatalog *self,
+                                                       const gchar       *machine);
+void              aqmp_backup_catalog_reconcile_leave (AqmpBackupCatalog *self,
+                                                       const gchar       *machine);
 gboolean          aqmp_backup_catalog_begin           (AqmpBackupCatalog *self,
                                                        GError           **error);
 gboolean          aqmp_backup_catalog_commit          (AqmpBackupCatalog *self,

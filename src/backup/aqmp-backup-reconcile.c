@@ -176,6 +176,38 @@ aqmp_backup_reconcile_one (AqmpBackupCatalog *self, AqmpJobRunner *runner, AqmpB
                                         message != NULL ? message : "the runner went away", error);
 }
 
+/* the machine's running backups that no run of this catalog runs */
+static GPtrArray *
+aqmp_backup_reconcile_machine (AqmpBackupCatalog *self, AqmpJobRunner *runner, GCancellable *cancellable,
+                               GError **error)
+{
+  g_autoptr(GPtrArray) backups = NULL;
+  g_autoptr(GPtrArray) settled = g_ptr_array_new_with_free_func ((GDestroyNotify) aqmp_backup_record_unref);
+  g_autoptr(GPtrArray) followed = NULL;
+
+  backups = aqmp_backup_catalog_list_backups (self, aqmp_job_runner_get_machine (runner), error);
+  if (backups == NULL)
+    return NULL;
+  for (guint i = 0; i < backups->len; i++)
+    {
+      AqmpBackupRecord *backup = g_ptr_array_index (backups, i);
+      AqmpBackupRecord *now;
+
+      if (backup->state != AQMP_BACKUP_STATE_RUNNING || aqmp_backup_catalog_is_claimed (self, backup->id))
+        continue;
+      g_debug ("settling backup %" G_GINT64_FORMAT ", whose runner went away", backup->id);
+      if (followed == NULL && (followed = aqmp_job_runner_reconcile_sync (runner, cancellable, error)) == NULL)
+        return NULL;
+      if (!aqmp_backup_reconcile_one (self, runner, backup, cancellable, error))
+        return NULL;
+      now = aqmp_backup_catalog_get_backup (self, backup->id, error);
+      if (now == NULL)
+        return NULL;
+      g_ptr_array_add (settled, now);
+    }
+  return g_steal_pointer (&settled);
+}
+
 /**
  * aqmp_backup_catalog_reconcile_sync:
  * @self: an #AqmpBackupCatalog
@@ -189,10 +221,12 @@ aqmp_backup_reconcile_one (AqmpBackupCatalog *self, AqmpJobRunner *runner, AqmpB
  * completed or failed from its jobs' outcomes and removes its target
  * nodes from QEMU. A backup whose jobs never started is failed. Backups
  * that an #AqmpBackupRun of this catalog runs now are left to it, and
- * reconciles of one catalog run one at a time. Call it when no other
- * process runs a backup of the machine; aqmp_backup_run_run_async() calls
- * it before each backup, and a service calls it (or
- * aqmp_backup_catalog_reconcile_async()) when it connects to a machine.
+ * one machine's reconciles on one catalog run one at a time (a second one
+ * waits, then finds the first one's backups settled). Call it when no
+ * other process runs a backup of the machine;
+ * aqmp_backup_run_run_async() calls it before each backup, and a service
+ * calls it (or aqmp_backup_catalog_reconcile_async()) when it connects to
+ * a machine.
  *
  * Returns: (transfer container) (element-type AqmpBackupRecord): the
  *   backups settled, as they are now, or %NULL with @error set
@@ -203,36 +237,17 @@ GPtrArray *
 aqmp_backup_catalog_reconcile_sync (AqmpBackupCatalog *self, AqmpJobRunner *runner, GCancellable *cancellable,
                                     GError **error)
 {
-  g_autoptr(GPtrArray) backups = NULL;
-  g_autoptr(GPtrArray) settled = g_ptr_array_new_with_free_func ((GDestroyNotify) aqmp_backup_record_unref);
-  g_autoptr(GPtrArray) followed = NULL;
-
-  g_autoptr(GMutexLocker) locker = NULL;
+  const gchar *machine;
+  GPtrArray *settled;
 
   g_return_val_if_fail (AQMP_IS_BACKUP_CATALOG (self), NULL);
   g_return_val_if_fail (AQMP_IS_JOB_RUNNER (runner), NULL);
 
-  /* a second reconcile waits, then finds the first one's backups settled */
-  locker = g_mutex_locker_new (aqmp_backup_catalog_get_reconcile_lock (self));
-  backups = aqmp_backup_catalog_list_backups (self, aqmp_job_runner_get_machine (runner), error);
-  if (backups == NULL)
-    return NULL;
-  for (guint i = 0; i < backups->len; i++)
-    {
-      AqmpBackupRecord *backup = g_ptr_array_index (backups, i);
-
-      if (backup->state != AQMP_BACKUP_STATE_RUNNING || aqmp_backup_catalog_is_claimed (self, backup->id))
-        continue;
-      g_debug ("settling backup %" G_GINT64_FORMAT ", whose runner went away", backup->id);
-      if (followed == NULL && (followed = aqmp_job_runner_reconcile_sync (runner, cancellable, error)) == NULL)
-        return NULL;
-      if (!aqmp_backup_reconcile_one (self, runner, backup, cancellable, error))
-        return NULL;
-      g_ptr_array_add (settled, aqmp_backup_catalog_get_backup (self, backup->id, error));
-      if (g_ptr_array_index (settled, settled->len - 1) == NULL)
-        return NULL;
-    }
-  return g_steal_pointer (&settled);
+  machine = aqmp_job_runner_get_machine (runner) != NULL ? aqmp_job_runner_get_machine (runner) : "";
+  aqmp_backup_catalog_reconcile_enter (self, machine);
+  settled = aqmp_backup_reconcile_machine (self, runner, cancellable, error);
+  aqmp_backup_catalog_reconcile_leave (self, machine);
+  return settled;
 }
 
 static void
