@@ -9,7 +9,8 @@
  *   ENOSPC, as a full file system fails them;
  * - a bitmap removed behind aqmp's back, for an explicit differential and
  *   incremental;
- * - a disk of the chain that vanished from QEMU.
+ * - a disk of the chain that vanished from QEMU;
+ * - a reconcile while a run of the same catalog runs its backup.
  */
 #include <errno.h>
 #include <string.h>
@@ -276,6 +277,68 @@ test_disk_gone (Fixture *f, gconstpointer data)
   }
 }
 
+typedef struct {
+  GPtrArray *settled;
+  GError *error;
+  gboolean done;
+} Reconciled;
+
+static void
+reconciled_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Reconciled *r = user_data;
+
+  r->settled = aqmp_backup_catalog_reconcile_finish (AQMP_BACKUP_CATALOG (source), result, &r->error);
+  r->done = TRUE;
+}
+
+/* a reconcile while a run of the same catalog runs its backup (what
+ * aqmpd does when a machine's connection comes back): the run's backup is
+ * left to the run, which completes it */
+static void
+test_reconcile_leaves_run (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpBackupOptions) options = NULL;
+  g_autoptr(AqmpBackupRecord) full = NULL;
+  g_autoptr(AqmpBackupRecord) running = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *copy = NULL;
+  AsyncRun a = { f };
+  Reconciled r = { NULL };
+
+  add_disk (f, "disk0", NULL, "\"align\": 512");
+  full = run_level (f, AQMP_BACKUP_LEVEL_FULL, "disk0");
+  guest_write (f, "disk0", 0x55, 0, MIB);
+  copy = copy_source (f, "disk0");
+  qemu_io (f, "disk0", "break read_aio held");
+  options = options_new (f, AQMP_BACKUP_LEVEL_INCREMENTAL, "disk0", NULL);
+  a.run = aqmp_backup_run_new (f->runner, f->catalog, options);
+  aqmp_backup_run_run_async (a.run, NULL, run_done_cb, &a);
+  g_assert_true (aqmp_test_wait_until (qemu_has_job, &a, RUN_WAIT_MS));
+  g_assert_false (a.done);
+
+  aqmp_backup_catalog_reconcile_async (f->catalog, f->runner, NULL, reconciled_cb, &r);
+  g_assert_true (aqmp_test_wait_for_flag (&r.done, RUN_WAIT_MS));
+  g_assert_no_error (r.error);
+  g_assert_cmpuint (r.settled->len, ==, 0);
+  g_clear_pointer (&r.settled, g_ptr_array_unref);
+  running = aqmp_backup_catalog_get_backup (f->catalog, aqmp_backup_run_get_backup_id (a.run), &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (aqmp_backup_record_get_state (running), ==, AQMP_BACKUP_STATE_RUNNING);
+  g_assert_false (a.done);
+
+  qemu_io (f, "disk0", "remove_break held");
+  qemu_io (f, "disk0", "resume held");
+  g_assert_true (aqmp_test_wait_for_flag (&a.done, RUN_WAIT_MS));
+  g_assert_no_error (a.error);
+  g_assert_cmpint (aqmp_backup_record_get_state (a.record), ==, AQMP_BACKUP_STATE_COMPLETED);
+  g_assert_cmpint (aqmp_backup_record_get_bytes (a.record), ==, MIB);
+  assert_restores (f, a.record, "disk0", copy);
+  assert_qemu_clean (f);
+  g_clear_pointer (&a.record, aqmp_backup_record_unref);
+  g_clear_object (&a.run);
+}
+
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
@@ -286,5 +349,6 @@ main (int argc, char **argv)
   ADD ("/backup-failures/target-full", test_target_full);
   ADD ("/backup-failures/bitmap-gone", test_bitmap_gone);
   ADD ("/backup-failures/disk-gone", test_disk_gone);
+  ADD ("/backup-failures/reconcile-leaves-run", test_reconcile_leaves_run);
   return g_test_run ();
 }
