@@ -317,6 +317,13 @@ fake_agent_handle (AqmpServer *server, JsonObject *request, gpointer user_data, 
           *error = command_error (command, "GenericError", self->freeze_error);
           return NULL;
         }
+      if (self->hold_freeze)
+        {
+          /* answered by aqmp_test_fake_agent_release_freeze() */
+          g_clear_pointer (&self->held_freeze, json_node_unref);
+          self->held_freeze = json_node_copy (json_object_get_member (request, "id"));
+          return NULL;
+        }
       return node_int (2);
     }
   if (g_strcmp0 (command, "guest-fsfreeze-thaw") == 0)
@@ -391,6 +398,17 @@ aqmp_test_fake_agent_new (void)
   return self;
 }
 
+/* answers the freeze that hold_freeze holds: the guest is frozen */
+void
+aqmp_test_fake_agent_release_freeze (AqmpTestFakeAgent *self)
+{
+  g_autoptr(JsonNode) id = g_steal_pointer (&self->held_freeze);
+  g_autoptr(JsonNode) value = node_int (2);
+
+  g_assert_nonnull (id);
+  aqmp_server_send_reply (self->server, id, value);
+}
+
 void
 aqmp_test_fake_agent_free (AqmpTestFakeAgent *self)
 {
@@ -411,6 +429,7 @@ aqmp_test_fake_agent_free (AqmpTestFakeAgent *self)
   g_hash_table_unref (self->files);
   g_hash_table_unref (self->handles);
   g_queue_clear_full (&self->stale, (GDestroyNotify) json_object_unref);
+  g_clear_pointer (&self->held_freeze, json_node_unref);
   g_free (self->shutdown_error);
   g_free (self->freeze_error);
   g_free (self->thaw_error);

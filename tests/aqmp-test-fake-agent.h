@@ -26,6 +26,8 @@ typedef struct {
   gchar *shutdown_error;     /* guest-shutdown/-suspend-* fail with this */
   gchar *freeze_error;       /* guest-fsfreeze-freeze freezes, then fails with this */
   gchar *thaw_error;         /* guest-fsfreeze-thaw fails with this, still frozen */
+  gboolean hold_freeze;      /* guest-fsfreeze-freeze freezes, and answers only at
+                              * aqmp_test_fake_agent_release_freeze() */
   guint exec_polls;          /* guest-exec-status says "running" this often */
   gint exec_exit_code;
   GArray *exec_exit_codes;   /* gint: the exit code of each guest-exec in turn;
@@ -49,6 +51,7 @@ typedef struct {
   GHashTable *handles;       /* handle → AqmpTestFakeFile */
   gint64 next_handle;
   GQueue stale;              /* JsonObject replies held for the next sync */
+  JsonNode *held_freeze;     /* the id of a freeze held by hold_freeze */
 } AqmpTestFakeAgent;
 
 AqmpTestFakeAgent *aqmp_test_fake_agent_new        (void);
@@ -56,6 +59,7 @@ void               aqmp_test_fake_agent_free       (AqmpTestFakeAgent *self);
 AqmpClient        *aqmp_test_fake_agent_connect    (AqmpTestFakeAgent *self,
                                                     AqmpProtocol      *protocol);
 guint              aqmp_test_fake_agent_n_open_handles (AqmpTestFakeAgent *self);
+void               aqmp_test_fake_agent_release_freeze (AqmpTestFakeAgent *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (AqmpTestFakeAgent, aqmp_test_fake_agent_free)
 

@@ -88,6 +88,32 @@ aqmp_test_wait_until (AqmpTestCondition condition, gpointer user_data, guint tim
 }
 
 static gboolean
+aqmp_test_wake_cb (gpointer user_data)
+{
+  return G_SOURCE_CONTINUE;
+}
+
+/* as aqmp_test_wait_until(), for a @condition that asks a peer (a query,
+ * a D-Bus call) about a state whose change sends nothing this process
+ * hears: the context wakes every @interval_ms to ask again */
+gboolean
+aqmp_test_wait_until_polling (AqmpTestCondition condition, gpointer user_data, guint interval_ms,
+                              guint timeout_ms)
+{
+  GMainContext *context = g_main_context_ref_thread_default ();
+  GSource *wake = g_timeout_source_new (interval_ms);
+  gboolean met;
+
+  g_source_set_callback (wake, aqmp_test_wake_cb, NULL, NULL);
+  g_source_attach (wake, context);
+  met = aqmp_test_wait_until (condition, user_data, timeout_ms);
+  g_source_destroy (wake);
+  g_source_unref (wake);
+  g_main_context_unref (context);
+  return met;
+}
+
+static gboolean
 aqmp_test_flag_is_set (gpointer user_data)
 {
   return *(gboolean *) user_data;

@@ -43,6 +43,10 @@ typedef gboolean (*AqmpTestCondition) (gpointer user_data);
 gboolean      aqmp_test_wait_until        (AqmpTestCondition    condition,
                                            gpointer             user_data,
                                            guint                timeout_ms);
+gboolean      aqmp_test_wait_until_polling (AqmpTestCondition   condition,
+                                            gpointer            user_data,
+                                            guint               interval_ms,
+                                            guint               timeout_ms);
 gboolean      aqmp_test_wait_for_flag     (gboolean            *flag,
                                            guint                timeout_ms);
 gboolean      aqmp_test_wait_for_pointer  (gpointer            *pointer,

@@ -105,6 +105,19 @@ aqmp_test_service_stop (AqmpTestService *self)
   g_clear_object (&self->daemon);
 }
 
+/* SIGKILL, as a crash or the OOM killer ends it, and reap: the daemon
+ * cleans nothing up */
+void
+aqmp_test_service_kill (AqmpTestService *self)
+{
+  g_assert_nonnull (self->daemon);
+  if (!self->exited)
+    g_subprocess_send_signal (self->daemon, SIGKILL);
+  if (!aqmp_test_wait_for_flag (&self->exited, AQMP_TEST_WAIT_MS))
+    g_error ("aqmpd was not reaped within %u ms of SIGKILL", AQMP_TEST_WAIT_MS);
+  g_clear_object (&self->daemon);
+}
+
 AqmpTestService *
 aqmp_test_service_new (const gchar * const *args)
 {

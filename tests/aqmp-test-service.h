@@ -32,6 +32,7 @@ AqmpTestService *aqmp_test_service_new          (const gchar * const *args);
 void             aqmp_test_service_start        (AqmpTestService     *self,
                                                  const gchar * const *args);
 void             aqmp_test_service_stop         (AqmpTestService     *self);
+void             aqmp_test_service_kill         (AqmpTestService     *self);
 void             aqmp_test_service_free         (AqmpTestService     *self);
 
 GVariant        *aqmp_test_service_call         (AqmpTestService     *self,

@@ -18,6 +18,8 @@
 
 #define MIB (1024 * 1024)
 #define DISK_SIZE (8 * MIB)
+/* how often a wait asks again about a state that sends no signal */
+#define POLL_MS 20
 
 typedef struct {
   AqmpTestQemu *qemu;
@@ -680,6 +682,207 @@ test_backup_quiesce (Fixture *f, gconstpointer data)
   g_assert_true (quiesced);
 }
 
+/* ----- a daemon killed mid-backup, and the next one ----- */
+
+/* the newest backup in the catalog, through the daemon */
+static GVariant *
+newest_backup (Fixture *f)
+{
+  g_autoptr(GVariant) one = list_backups (f, "{'limit': <uint32 1>}");
+
+  g_assert_cmpuint (g_variant_n_children (one), ==, 1);
+  return g_variant_get_child_value (one, 0);
+}
+
+static gboolean
+newest_settled (gpointer user_data)
+{
+  g_autoptr(GVariant) newest = newest_backup (user_data);
+
+  return g_strcmp0 (backup_string (newest, "state"), "running") != 0;
+}
+
+/* QEMU has no node of a backup and no job */
+static gboolean
+qemu_clean (gpointer user_data)
+{
+  Fixture *f = user_data;
+  g_autoptr(JsonObject) flat = aqmp_test_object_from_json ("{\"flat\": true}");
+  g_autoptr(JsonNode) nodes = aqmp_client_execute_sync (f->client, "query-named-block-nodes", flat, NULL, NULL);
+  g_autoptr(JsonNode) jobs = aqmp_client_execute_sync (f->client, "query-jobs", NULL, NULL, NULL);
+  g_autofree gchar *text = aqmp_json_to_string (nodes, FALSE);
+
+  return strstr (text, "aqmp-backup-") == NULL && json_array_get_length (json_node_get_array (jobs)) == 0;
+}
+
+static gboolean
+qemu_has_bitmap (Fixture *f, const gchar *bitmap)
+{
+  g_autoptr(JsonObject) flat = aqmp_test_object_from_json ("{\"flat\": true}");
+  g_autoptr(JsonNode) nodes = aqmp_client_execute_sync (f->client, "query-named-block-nodes", flat, NULL, NULL);
+  g_autofree gchar *text = aqmp_json_to_string (nodes, FALSE);
+  g_autofree gchar *quoted = g_strdup_printf ("\"%s\"", bitmap);
+
+  return strstr (text, quoted) != NULL;
+}
+
+/* a full backup through the daemon, then an incremental held at its first
+ * read in QEMU when the daemon is killed; the incremental's id */
+static gint64
+kill_during_incremental (Fixture *f, const gchar *machine, gchar **copy, gchar **bitmap)
+{
+  g_autofree gchar *full_options = backup_options (f, "full");
+  g_autofree gchar *inc_options = backup_options (f, "incremental");
+  g_autofree gchar *full = NULL;
+  g_autofree gchar *held = NULL;
+  g_autoptr(GVariant) newest = NULL;
+  g_autoptr(GVariant) images = NULL;
+  g_autoptr(GVariant) image = NULL;
+  g_autoptr(GError) error = NULL;
+  TotalWait total = { f, NULL };
+
+  add_disk (f);
+  aqmp_test_qemu_io (f->client, "disk0", "write -P 0x11 0 1M");
+  full = start_backup (f, machine, full_options, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (wait_completed (f, full), ==, "true: ");
+  aqmp_test_qemu_io (f->client, "disk0", "write -P 0xcd 2M 1M");
+  *copy = copy_source (f);
+  aqmp_test_qemu_io (f->client, "disk0", "break read_aio held");
+  held = start_backup (f, machine, inc_options, &error);
+  g_assert_no_error (error);
+  total.path = held;
+  g_assert_true (aqmp_test_wait_until (total_known, &total, AQMP_TEST_WAIT_MS));
+  newest = newest_backup (f);
+  g_assert_cmpstr (backup_string (newest, "state"), ==, "running");
+  images = g_variant_lookup_value (newest, "images", G_VARIANT_TYPE ("aa{sv}"));
+  image = g_variant_get_child_value (images, 0);
+  *bitmap = g_strdup (backup_string (image, "bitmap"));
+
+  aqmp_test_service_kill (f->service);
+  /* the target nodes and the job stay in QEMU; nobody settles the row */
+  g_assert_false (qemu_clean (f));
+  return backup_int (newest, "id");
+}
+
+/* the next incremental through the (new) daemon builds on @parent and
+ * copies what was written since; it restores */
+static void
+assert_next_incremental (Fixture *f, const gchar *machine, gint64 parent, const gchar *write)
+{
+  g_autofree gchar *options = backup_options (f, "incremental");
+  g_autofree gchar *copy = NULL;
+  g_autofree gchar *next = NULL;
+  g_autofree gchar *restored = g_build_filename (f->dir, "restored-next.qcow2", NULL);
+  g_autoptr(GVariant) newest = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (write != NULL)
+    aqmp_test_qemu_io (f->client, "disk0", write);
+  copy = copy_source (f);
+  next = start_backup (f, machine, options, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (wait_completed (f, next), ==, "true: ");
+  newest = newest_backup (f);
+  g_assert_cmpint (backup_int (newest, "parent"), ==, parent);
+  g_assert_cmpint (backup_int (newest, "bytes"), ==, MIB);
+  restore (f, backup_int (newest, "id"), restored, &error);
+  g_assert_no_error (error);
+  assert_same_content (copy, restored);
+}
+
+/* SIGKILLed while its incremental was held; the job completes while no
+ * daemon runs. The next daemon, once it is connected to the machine,
+ * settles the backup as completed (before any new backup is asked for),
+ * removes its target nodes, and the chain builds on it */
+static void
+test_backup_killed_completed (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *machine = aqmp_test_service_add_machine (f->service, "vm0", f->qemu->address, NULL);
+  g_autofree gchar *copy = NULL;
+  g_autofree gchar *bitmap = NULL;
+  g_autofree gchar *restored = g_build_filename (f->dir, "restored-settled.qcow2", NULL);
+  g_autoptr(GVariant) settled = NULL;
+  g_autoptr(GError) error = NULL;
+  g_auto(GStrv) problems = NULL;
+  gint64 id = kill_during_incremental (f, machine, &copy, &bitmap);
+
+  aqmp_test_service_start (f->service, NULL);
+  g_free (machine);
+  machine = aqmp_test_service_add_machine (f->service, "vm0", f->qemu->address, NULL);
+  /* the new daemon waits for the job QEMU still runs */
+  settled = newest_backup (f);
+  g_assert_cmpstr (backup_string (settled, "state"), ==, "running");
+  g_clear_pointer (&settled, g_variant_unref);
+  aqmp_test_qemu_io (f->client, "disk0", "remove_break held");
+  aqmp_test_qemu_io (f->client, "disk0", "resume held");
+
+  g_assert_true (aqmp_test_wait_until_polling (newest_settled, f, POLL_MS, AQMP_TEST_WAIT_MS * 3));
+  settled = newest_backup (f);
+  g_assert_cmpint (backup_int (settled, "id"), ==, id);
+  g_assert_cmpstr (backup_string (settled, "state"), ==, "completed");
+  g_assert_true (aqmp_test_wait_until_polling (qemu_clean, f, POLL_MS, AQMP_TEST_WAIT_MS));
+  g_assert_true (qemu_has_bitmap (f, bitmap));
+  restore (f, id, restored, &error);
+  g_assert_no_error (error);
+  assert_same_content (copy, restored);
+  problems = verify (f, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (problems), ==, 0);
+
+  assert_next_incremental (f, machine, id, "write -P 0xef 4M 1M");
+}
+
+/* SIGKILLed while its incremental was held; the job is cancelled in QEMU
+ * while no daemon runs. The next daemon settles the backup as cancelled,
+ * deletes its image and removes its nodes; the bitmap was left as it was,
+ * so the next incremental copies the same changes */
+static void
+test_backup_killed_cancelled (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *machine = aqmp_test_service_add_machine (f->service, "vm0", f->qemu->address, NULL);
+  g_autofree gchar *copy = NULL;
+  g_autofree gchar *bitmap = NULL;
+  g_autofree gchar *cancel = NULL;
+  g_autoptr(GVariant) settled = NULL;
+  g_autoptr(GVariant) images = NULL;
+  g_autoptr(GVariant) image = NULL;
+  g_autoptr(AqmpEventWaiter) concluded = NULL;
+  g_autoptr(AqmpEvent) event = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 id = kill_during_incremental (f, machine, &copy, &bitmap);
+  g_autofree gchar *job = g_strdup_printf ("aqmp-backup-%" G_GINT64_FORMAT "-0", id);
+
+  {
+    g_autoptr(JsonObject) match = json_object_new ();
+    json_object_set_string_member (match, "id", job);
+    json_object_set_string_member (match, "status", "concluded");
+    concluded = aqmp_event_waiter_new (f->client, "JOB_STATUS_CHANGE", match);
+  }
+  cancel = g_strdup_printf ("{\"id\": \"%s\"}", job);
+  aqmp_test_qmp_ok (f->client, "job-cancel", cancel);
+  aqmp_test_qemu_io (f->client, "disk0", "remove_break held");
+  aqmp_test_qemu_io (f->client, "disk0", "resume held");
+  event = aqmp_event_waiter_wait_sync (concluded, AQMP_TEST_WAIT_MS, NULL, &error);
+  g_assert_no_error (error);
+
+  aqmp_test_service_start (f->service, NULL);
+  g_free (machine);
+  machine = aqmp_test_service_add_machine (f->service, "vm0", f->qemu->address, NULL);
+  g_assert_true (aqmp_test_wait_until_polling (newest_settled, f, POLL_MS, AQMP_TEST_WAIT_MS * 3));
+  settled = newest_backup (f);
+  g_assert_cmpint (backup_int (settled, "id"), ==, id);
+  g_assert_cmpstr (backup_string (settled, "state"), ==, "cancelled");
+  images = g_variant_lookup_value (settled, "images", G_VARIANT_TYPE ("aa{sv}"));
+  image = g_variant_get_child_value (images, 0);
+  g_assert_false (g_file_test (backup_string (image, "path"), G_FILE_TEST_EXISTS));
+  g_assert_true (aqmp_test_wait_until_polling (qemu_clean, f, POLL_MS, AQMP_TEST_WAIT_MS));
+  g_assert_true (qemu_has_bitmap (f, bitmap));
+
+  /* the same MiB again, built on the full backup */
+  assert_next_incremental (f, machine, backup_int (settled, "parent"), NULL);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -691,5 +894,9 @@ main (int argc, char **argv)
               fixture_teardown);
   g_test_add ("/service-backup/quiesce", Fixture, NULL, fixture_setup, test_backup_quiesce, fixture_teardown);
   g_test_add ("/service-backup/refusals", Fixture, NULL, fixture_setup, test_backup_refusals, fixture_teardown);
+  g_test_add ("/service-backup/killed-completed", Fixture, NULL, fixture_setup, test_backup_killed_completed,
+              fixture_teardown);
+  g_test_add ("/service-backup/killed-cancelled", Fixture, NULL, fixture_setup, test_backup_killed_cancelled,
+              fixture_teardown);
   return g_test_run ();
 }

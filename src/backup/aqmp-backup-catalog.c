@@ -29,6 +29,13 @@ struct _AqmpBackupCatalog {
   /* held through a transaction and around each single write, so that
    * one thread's transaction takes no other thread's write */
   GRecMutex write_lock;
+  /* the backups that runs on this catalog are running now: a reconcile
+   * leaves them alone; and the machines being reconciled, one
+   * reconcile per machine at a time */
+  GMutex active_lock;
+  GHashTable *active;
+  GHashTable *reconciling;
+  GCond reconciled;
 };
 
 G_DEFINE_FINAL_TYPE (AqmpBackupCatalog, aqmp_backup_catalog, G_TYPE_OBJECT)
@@ -42,6 +49,10 @@ aqmp_backup_catalog_finalize (GObject *object)
     sqlite3_close (self->db);
   g_clear_object (&self->store);
   g_rec_mutex_clear (&self->write_lock);
+  g_hash_table_unref (self->active);
+  g_hash_table_unref (self->reconciling);
+  g_mutex_clear (&self->active_lock);
+  g_cond_clear (&self->reconciled);
   G_OBJECT_CLASS (aqmp_backup_catalog_parent_class)->finalize (object);
 }
 
@@ -55,6 +66,60 @@ static void
 aqmp_backup_catalog_init (AqmpBackupCatalog *self)
 {
   g_rec_mutex_init (&self->write_lock);
+  g_mutex_init (&self->active_lock);
+  g_cond_init (&self->reconciled);
+  self->active = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->reconciling = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
+
+/* a run of this process runs backup @id from now on (before its row is
+ * committed): aqmp_backup_catalog_reconcile_sync() leaves it alone */
+void
+aqmp_backup_catalog_claim (AqmpBackupCatalog *self, gint64 id)
+{
+  g_mutex_lock (&self->active_lock);
+  g_hash_table_add (self->active, g_memdup2 (&id, sizeof id));
+  g_mutex_unlock (&self->active_lock);
+}
+
+void
+aqmp_backup_catalog_release (AqmpBackupCatalog *self, gint64 id)
+{
+  g_mutex_lock (&self->active_lock);
+  g_hash_table_remove (self->active, &id);
+  g_mutex_unlock (&self->active_lock);
+}
+
+gboolean
+aqmp_backup_catalog_is_claimed (AqmpBackupCatalog *self, gint64 id)
+{
+  gboolean claimed;
+
+  g_mutex_lock (&self->active_lock);
+  claimed = g_hash_table_contains (self->active, &id);
+  g_mutex_unlock (&self->active_lock);
+  return claimed;
+}
+
+/* waits until no other thread reconciles @machine, then is the one that
+ * does, until aqmp_backup_catalog_reconcile_leave() */
+void
+aqmp_backup_catalog_reconcile_enter (AqmpBackupCatalog *self, const gchar *machine)
+{
+  g_mutex_lock (&self->active_lock);
+  while (g_hash_table_contains (self->reconciling, machine))
+    g_cond_wait (&self->reconciled, &self->active_lock);
+  g_hash_table_add (self->reconciling, g_strdup (machine));
+  g_mutex_unlock (&self->active_lock);
+}
+
+void
+aqmp_backup_catalog_reconcile_leave (AqmpBackupCatalog *self, const gchar *machine)
+{
+  g_mutex_lock (&self->active_lock);
+  g_hash_table_remove (self->reconciling, machine);
+  g_cond_broadcast (&self->reconciled);
+  g_mutex_unlock (&self->active_lock);
 }
 
 static gboolean

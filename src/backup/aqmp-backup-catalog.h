@@ -54,6 +54,14 @@ GPtrArray         *aqmp_backup_catalog_reconcile_sync (AqmpBackupCatalog  *self,
                                                        AqmpJobRunner      *runner,
                                                        GCancellable       *cancellable,
                                                        GError            **error);
+void               aqmp_backup_catalog_reconcile_async (AqmpBackupCatalog  *self,
+                                                        AqmpJobRunner      *runner,
+                                                        GCancellable       *cancellable,
+                                                        GAsyncReadyCallback callback,
+                                                        gpointer            user_data);
+GPtrArray         *aqmp_backup_catalog_reconcile_finish (AqmpBackupCatalog  *self,
+                                                         GAsyncResult       *result,
+                                                         GError            **error);
 
 /* retention: whole chains, never the open one */
 GPtrArray         *aqmp_backup_catalog_prune_sync     (AqmpBackupCatalog  *self,

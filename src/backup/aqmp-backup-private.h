@@ -112,6 +112,16 @@ AqmpBackupImage  *aqmp_backup_catalog_find_image      (AqmpBackupCatalog *self,
 
 /* one transaction of several writes (aqmp-backup-catalog.c); the other
  * threads' writes wait until it ends */
+void              aqmp_backup_catalog_claim           (AqmpBackupCatalog *self,
+                                                       gint64             id);
+void              aqmp_backup_catalog_release         (AqmpBackupCatalog *self,
+                                                       gint64             id);
+gboolean          aqmp_backup_catalog_is_claimed      (AqmpBackupCatalog *self,
+                                                       gint64             id);
+void              aqmp_backup_catalog_reconcile_enter (AqmpBackupCatalog *self,
+                                                       const gchar       *machine);
+void              aqmp_backup_catalog_reconcile_leave (AqmpBackupCatalog *self,
+                                                       const gchar       *machine);
 gboolean          aqmp_backup_catalog_begin           (AqmpBackupCatalog *self,
                                                        GError           **error);
 gboolean          aqmp_backup_catalog_commit          (AqmpBackupCatalog *self,
@@ -179,8 +189,12 @@ gboolean         aqmp_backup_disk_has_bitmap    (AqmpBackupDisk     *disk,
 GPtrArray       *aqmp_backup_disks_query        (AqmpClient         *client,
                                                  const gchar * const *wanted,
                                                  const gchar * const *excluded,
+                                                 gchar             **missing,
                                                  GCancellable       *cancellable,
                                                  GError            **error);
+gboolean         aqmp_backup_error_is_no_space  (const GError       *error);
+GError          *aqmp_backup_no_space_error     (const gchar        *disk,
+                                                 const gchar        *path);
 gboolean         aqmp_backup_target_create      (AqmpJobRunner      *runner,
                                                  AqmpBackupCatalog  *catalog,
                                                  gint64              backup_id,

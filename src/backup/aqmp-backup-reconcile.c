@@ -165,11 +165,47 @@ aqmp_backup_reconcile_one (AqmpBackupCatalog *self, AqmpJobRunner *runner, AqmpB
   if (images == NULL)
     return FALSE;
   result = aqmp_backup_reconcile_result (runner, images, &message, cancellable);
+  /* stopped while a job still ran: the backup stays running, for the next
+   * reconcile to settle */
+  if (g_cancellable_set_error_if_cancelled (cancellable, error))
+    return FALSE;
   aqmp_backup_reconcile_release (aqmp_job_runner_get_client (runner), images);
   if (result == AQMP_JOB_RESULT_SUCCESS && images->len > 0)
     return aqmp_backup_reconcile_complete (self, runner, backup, images, cancellable, error);
   return aqmp_backup_reconcile_discard (self, runner, backup, images, result,
                                         message != NULL ? message : "the runner went away", error);
+}
+
+/* the machine's running backups that no run of this catalog runs */
+static GPtrArray *
+aqmp_backup_reconcile_machine (AqmpBackupCatalog *self, AqmpJobRunner *runner, GCancellable *cancellable,
+                               GError **error)
+{
+  g_autoptr(GPtrArray) backups = NULL;
+  g_autoptr(GPtrArray) settled = g_ptr_array_new_with_free_func ((GDestroyNotify) aqmp_backup_record_unref);
+  g_autoptr(GPtrArray) followed = NULL;
+
+  backups = aqmp_backup_catalog_list_backups (self, aqmp_job_runner_get_machine (runner), error);
+  if (backups == NULL)
+    return NULL;
+  for (guint i = 0; i < backups->len; i++)
+    {
+      AqmpBackupRecord *backup = g_ptr_array_index (backups, i);
+      AqmpBackupRecord *now;
+
+      if (backup->state != AQMP_BACKUP_STATE_RUNNING || aqmp_backup_catalog_is_claimed (self, backup->id))
+        continue;
+      g_debug ("settling backup %" G_GINT64_FORMAT ", whose runner went away", backup->id);
+      if (followed == NULL && (followed = aqmp_job_runner_reconcile_sync (runner, cancellable, error)) == NULL)
+        return NULL;
+      if (!aqmp_backup_reconcile_one (self, runner, backup, cancellable, error))
+        return NULL;
+      now = aqmp_backup_catalog_get_backup (self, backup->id, error);
+      if (now == NULL)
+        return NULL;
+      g_ptr_array_add (settled, now);
+    }
+  return g_steal_pointer (&settled);
 }
 
 /**
@@ -183,9 +219,14 @@ aqmp_backup_reconcile_one (AqmpBackupCatalog *self, AqmpJobRunner *runner, AqmpB
  * runner went away: reconciles @runner (aqmp_job_runner_reconcile_sync()),
  * waits for their jobs that QEMU still runs, then records each backup
  * completed or failed from its jobs' outcomes and removes its target
- * nodes from QEMU. A backup whose jobs never started is failed. Call it
- * when no other process runs a backup of the machine;
- * aqmp_backup_run_run_async() calls it before each backup.
+ * nodes from QEMU. A backup whose jobs never started is failed. Backups
+ * that an #AqmpBackupRun of this catalog runs now are left to it, and
+ * one machine's reconciles on one catalog run one at a time (a second one
+ * waits, then finds the first one's backups settled). Call it when no
+ * other process runs a backup of the machine;
+ * aqmp_backup_run_run_async() calls it before each backup, and a service
+ * calls it (or aqmp_backup_catalog_reconcile_async()) when it connects to
+ * a machine.
  *
  * Returns: (transfer container) (element-type AqmpBackupRecord): the
  *   backups settled, as they are now, or %NULL with @error set
@@ -196,29 +237,79 @@ GPtrArray *
 aqmp_backup_catalog_reconcile_sync (AqmpBackupCatalog *self, AqmpJobRunner *runner, GCancellable *cancellable,
                                     GError **error)
 {
-  g_autoptr(GPtrArray) backups = NULL;
-  g_autoptr(GPtrArray) settled = g_ptr_array_new_with_free_func ((GDestroyNotify) aqmp_backup_record_unref);
-  g_autoptr(GPtrArray) followed = NULL;
+  const gchar *machine;
+  GPtrArray *settled;
 
   g_return_val_if_fail (AQMP_IS_BACKUP_CATALOG (self), NULL);
   g_return_val_if_fail (AQMP_IS_JOB_RUNNER (runner), NULL);
 
-  backups = aqmp_backup_catalog_list_backups (self, aqmp_job_runner_get_machine (runner), error);
-  if (backups == NULL)
-    return NULL;
-  for (guint i = 0; i < backups->len; i++)
-    {
-      AqmpBackupRecord *backup = g_ptr_array_index (backups, i);
+  machine = aqmp_job_runner_get_machine (runner) != NULL ? aqmp_job_runner_get_machine (runner) : "";
+  aqmp_backup_catalog_reconcile_enter (self, machine);
+  settled = aqmp_backup_reconcile_machine (self, runner, cancellable, error);
+  aqmp_backup_catalog_reconcile_leave (self, machine);
+  return settled;
+}
 
-      if (backup->state != AQMP_BACKUP_STATE_RUNNING)
-        continue;
-      if (followed == NULL && (followed = aqmp_job_runner_reconcile_sync (runner, cancellable, error)) == NULL)
-        return NULL;
-      if (!aqmp_backup_reconcile_one (self, runner, backup, cancellable, error))
-        return NULL;
-      g_ptr_array_add (settled, aqmp_backup_catalog_get_backup (self, backup->id, error));
-      if (g_ptr_array_index (settled, settled->len - 1) == NULL)
-        return NULL;
-    }
-  return g_steal_pointer (&settled);
+static void
+aqmp_backup_reconcile_thread (GTask *task, gpointer source, gpointer task_data, GCancellable *cancellable)
+{
+  GError *error = NULL;
+  GPtrArray *settled = aqmp_backup_catalog_reconcile_sync (source, task_data, cancellable, &error);
+
+  if (settled == NULL)
+    g_task_return_error (task, error);
+  else
+    g_task_return_pointer (task, settled, (GDestroyNotify) g_ptr_array_unref);
+}
+
+/**
+ * aqmp_backup_catalog_reconcile_async:
+ * @self: an #AqmpBackupCatalog
+ * @runner: the job runner of the machine
+ * @cancellable: (nullable): stops waiting for jobs QEMU still runs
+ * @callback: called when the backups are settled
+ * @user_data: data for @callback
+ *
+ * Runs aqmp_backup_catalog_reconcile_sync() on a worker thread; the thread
+ * that runs the client's context must keep running it meanwhile. A
+ * service calls it when it connects to a machine, so that backups whose
+ * runner went away (a killed service or tool) are settled without waiting
+ * for the machine's next backup.
+ *
+ * Since: 0.1
+ */
+void
+aqmp_backup_catalog_reconcile_async (AqmpBackupCatalog *self, AqmpJobRunner *runner, GCancellable *cancellable,
+                                     GAsyncReadyCallback callback, gpointer user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (AQMP_IS_BACKUP_CATALOG (self));
+  g_return_if_fail (AQMP_IS_JOB_RUNNER (runner));
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, aqmp_backup_catalog_reconcile_async);
+  g_task_set_task_data (task, g_object_ref (runner), g_object_unref);
+  g_task_run_in_thread (task, aqmp_backup_reconcile_thread);
+}
+
+/**
+ * aqmp_backup_catalog_reconcile_finish:
+ * @self: an #AqmpBackupCatalog
+ * @result: the result given to the callback
+ * @error: return location for an error
+ *
+ * Finishes aqmp_backup_catalog_reconcile_async().
+ *
+ * Returns: (transfer container) (element-type AqmpBackupRecord): the
+ *   backups settled, as they are now, or %NULL with @error set
+ *
+ * Since: 0.1
+ */
+GPtrArray *
+aqmp_backup_catalog_reconcile_finish (AqmpBackupCatalog *self, GAsyncResult *result, GError **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == aqmp_backup_catalog_reconcile_async, NULL);
+  return g_task_propagate_pointer (G_TASK (result), error);
 }

@@ -100,14 +100,41 @@ aqmp_backup_run_plan (AqmpBackupRun *self, AqmpBackupPlan *plan, GError **error)
     }
   if (requested != AQMP_BACKUP_LEVEL_AUTO)
     {
-      g_set_error (error, AQMP_BACKUP_ERROR, AQMP_BACKUP_ERROR_NO_CHAIN, "Cannot run an %s backup: %s",
-                   aqmp_backup_level_to_string (requested), problem);
+      /* nothing is recorded or sent: the chain stays as it is */
+      g_set_error (error, AQMP_BACKUP_ERROR, AQMP_BACKUP_ERROR_NO_CHAIN,
+                   "Cannot run %s backup: %s; run a full backup to start a new chain (level auto does so by itself)",
+                   requested == AQMP_BACKUP_LEVEL_DIFFERENTIAL ? "a differential" : "an incremental", problem);
       return FALSE;
     }
   g_clear_pointer (&plan->chain, aqmp_backup_chain_unref);
   g_clear_pointer (&plan->base, aqmp_backup_record_unref);
   aqmp_backup_run_set_level (self, AQMP_BACKUP_LEVEL_FULL, g_strdup_printf ("full: %s", problem));
   return TRUE;
+}
+
+/* a disk named for the backup that QEMU does not have: when the machine's
+ * open chain holds it, it vanished from QEMU, and the error says so */
+static void
+aqmp_backup_run_explain_missing (AqmpBackupRun *self, const gchar *missing, GError **error)
+{
+  const gchar *machine = aqmp_job_runner_get_machine (self->runner);
+  g_autoptr(AqmpBackupChain) chain = NULL;
+  g_autoptr(AqmpBackupRecord) base = NULL;
+  g_autoptr(AqmpBackupImage) image = NULL;
+
+  if (missing == NULL || error == NULL || *error == NULL)
+    return;
+  chain = aqmp_backup_catalog_find_open_chain (self->catalog, machine, NULL);
+  if (chain != NULL)
+    base = aqmp_backup_catalog_find_base (self->catalog, chain->id, AQMP_BACKUP_LEVEL_INCREMENTAL, NULL);
+  if (base != NULL)
+    image = aqmp_backup_catalog_find_image (self->catalog, base->id, missing, NULL);
+  if (image == NULL)
+    return;
+  g_clear_error (error);
+  g_set_error (error, AQMP_BACKUP_ERROR, AQMP_BACKUP_ERROR_NO_DISK,
+               "Disk %s of chain %s is gone: QEMU has no block node or device of that name any more; "
+               "add it back under that name, or back up without it", missing, chain->name);
 }
 
 static gboolean
@@ -153,6 +180,9 @@ aqmp_backup_run_record_rows (AqmpBackupRun *self, AqmpBackupPlan *plan, GError *
   backup->created = g_get_real_time ();
   if (aqmp_backup_catalog_add_backup (self->catalog, backup, error) == 0)
     return FALSE;
+  /* claimed before anyone else can see the row: a reconcile in this
+   * process (aqmpd's, when a machine connects) leaves it to this run */
+  aqmp_backup_catalog_claim (self->catalog, backup->id);
   aqmp_backup_run_set_backup_id (self, backup->id);
   for (guint i = 0; i < plan->disks->len; i++)
     if (!aqmp_backup_run_prepare_disk (self, plan, i, error))
@@ -371,18 +401,39 @@ aqmp_backup_run_cancel_all (AqmpBackupRun *self, GPtrArray *jobs)
   aqmp_backup_run_set_cancelling (self);
 }
 
+/* a full target disk: the job whose write QEMU saw fail with ENOSPC (its
+ * message is strerror() of QEMU's host), told in words a user acts on;
+ * with grouped completion the other disks' jobs only say they were
+ * cancelled, so every job is looked at */
+static GError *
+aqmp_backup_run_no_space (AqmpBackupPlan *plan, GPtrArray *jobs)
+{
+  for (guint i = 0; i < jobs->len && i < plan->disks->len; i++)
+    {
+      AqmpBackupDisk *disk = g_ptr_array_index (plan->disks, i);
+      const GError *failure = aqmp_job_get_error (g_ptr_array_index (jobs, i));
+
+      if (aqmp_backup_error_is_no_space (failure))
+        return aqmp_backup_no_space_error (disk->disk, disk->path);
+    }
+  return NULL;
+}
+
 /* waits for every job; on cancellation cancels them all first, so that
  * none is left running. Jobs that completed all the same (the cancel came
  * too late) make a completed backup: their bitmaps were cleared, and the
  * chain needs their images. */
 static gboolean
-aqmp_backup_run_wait (AqmpBackupRun *self, GPtrArray *jobs, GCancellable *cancellable, GError **error)
+aqmp_backup_run_wait (AqmpBackupRun *self, AqmpBackupPlan *plan, GPtrArray *jobs, GCancellable *cancellable,
+                      GError **error)
 {
   GError *first = NULL;
+  GError *no_space;
 
   for (guint i = 0; i < jobs->len && first == NULL; i++)
     {
       AqmpJob *job = g_ptr_array_index (jobs, i);
+      AqmpBackupDisk *disk = i < plan->disks->len ? g_ptr_array_index (plan->disks, i) : NULL;
       g_autoptr(GError) local_error = NULL;
 
       if (aqmp_job_wait_sync (job, cancellable, &local_error))
@@ -393,8 +444,8 @@ aqmp_backup_run_wait (AqmpBackupRun *self, GPtrArray *jobs, GCancellable *cancel
           first = g_error_new (AQMP_JOB_ERROR, AQMP_JOB_ERROR_CANCELLED, "The backup was cancelled");
           break;
         }
-      first = g_error_new (local_error->domain, local_error->code, "Backup of %s failed: %s",
-                           aqmp_job_get_id (job), local_error->message);
+      first = g_error_new (local_error->domain, local_error->code, "Backup of disk %s failed: %s",
+                           disk != NULL ? disk->disk : aqmp_job_get_id (job), local_error->message);
     }
   if (first == NULL)
     return TRUE;
@@ -402,6 +453,13 @@ aqmp_backup_run_wait (AqmpBackupRun *self, GPtrArray *jobs, GCancellable *cancel
     {
       g_error_free (first);
       return TRUE;
+    }
+  no_space = g_error_matches (first, AQMP_JOB_ERROR, AQMP_JOB_ERROR_CANCELLED) ? NULL
+                                                                               : aqmp_backup_run_no_space (plan, jobs);
+  if (no_space != NULL)
+    {
+      g_error_free (first);
+      first = no_space;
     }
   g_propagate_error (error, first);
   return FALSE;
@@ -561,22 +619,23 @@ aqmp_backup_run_jobs (AqmpBackupRun *self, AqmpBackupPlan *plan, GPtrArray **job
       if (!aqmp_backup_catalog_add_job (self->catalog, self->backup_id, aqmp_job_get_store_id (disk->job),
                                         disk->disk, "backup", error))
         {
-          aqmp_backup_run_wait (self, jobs, cancellable, NULL);
+          aqmp_backup_run_wait (self, plan, jobs, cancellable, NULL);
           return FALSE;
         }
     }
-  if (!aqmp_backup_run_wait (self, jobs, cancellable, error))
+  if (!aqmp_backup_run_wait (self, plan, jobs, cancellable, error))
     return FALSE;
   return aqmp_backup_run_complete (self, plan, cancellable, error);
 }
 
 static AqmpBackupRecord *
-aqmp_backup_run_execute (AqmpBackupRun *self, GCancellable *cancellable, GError **error)
+aqmp_backup_run_steps (AqmpBackupRun *self, GCancellable *cancellable, GError **error)
 {
   g_auto(AqmpBackupPlan) plan = { NULL };
   g_autoptr(GPtrArray) jobs = NULL;
   g_autoptr(GError) local_error = NULL;
   g_autoptr(GPtrArray) settled = NULL;
+  g_autofree gchar *missing = NULL;
   AqmpBackupState state = AQMP_BACKUP_STATE_COMPLETED;
 
   /* a backup of this machine whose runner went away is settled first:
@@ -586,8 +645,14 @@ aqmp_backup_run_execute (AqmpBackupRun *self, GCancellable *cancellable, GError 
     return NULL;
   plan.disks = aqmp_backup_disks_query (aqmp_job_runner_get_client (self->runner),
                                         aqmp_backup_options_get_disks (self->options),
-                                        aqmp_backup_options_get_excludes (self->options), cancellable, error);
-  if (plan.disks == NULL || !aqmp_backup_run_plan (self, &plan, error) || !aqmp_backup_run_record (self, &plan, error))
+                                        aqmp_backup_options_get_excludes (self->options), &missing, cancellable,
+                                        error);
+  if (plan.disks == NULL)
+    {
+      aqmp_backup_run_explain_missing (self, missing, error);
+      return NULL;
+    }
+  if (!aqmp_backup_run_plan (self, &plan, error) || !aqmp_backup_run_record (self, &plan, error))
     return NULL;
   if (!aqmp_backup_run_jobs (self, &plan, &jobs, cancellable, &local_error))
     {
@@ -605,6 +670,17 @@ aqmp_backup_run_execute (AqmpBackupRun *self, GCancellable *cancellable, GError 
       return NULL;
     }
   return aqmp_backup_catalog_get_backup (self->catalog, self->backup_id, error);
+}
+
+/* the steps; the backup, once recorded, is this run's until they end */
+static AqmpBackupRecord *
+aqmp_backup_run_execute (AqmpBackupRun *self, GCancellable *cancellable, GError **error)
+{
+  AqmpBackupRecord *record = aqmp_backup_run_steps (self, cancellable, error);
+
+  if (self->backup_id != 0)
+    aqmp_backup_catalog_release (self->catalog, self->backup_id);
+  return record;
 }
 
 static gboolean

@@ -11,6 +11,8 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "aqmp-backup-private.h"
@@ -111,10 +113,11 @@ aqmp_backup_disk_listed (AqmpBackupDisk *disk, const gchar * const *names)
 }
 
 /* the disks to back up: @wanted (node or device names), or else every
- * device's root node; less @excluded */
+ * device's root node; less @excluded. A wanted name QEMU does not have
+ * goes into @missing (nullable) with the error */
 GPtrArray *
 aqmp_backup_disks_query (AqmpClient *client, const gchar * const *wanted, const gchar * const *excluded,
-                         GCancellable *cancellable, GError **error)
+                         gchar **missing, GCancellable *cancellable, GError **error)
 {
   g_autoptr(JsonObject) flat = json_object_new ();
   g_autoptr(JsonArray) nodes = NULL;
@@ -163,6 +166,8 @@ aqmp_backup_disks_query (AqmpClient *client, const gchar * const *wanted, const 
         {
           g_set_error (error, AQMP_BACKUP_ERROR, AQMP_BACKUP_ERROR_NO_DISK,
                        "No block node or device named %s", wanted[i]);
+          if (missing != NULL)
+            *missing = g_strdup (wanted[i]);
           return NULL;
         }
     }
@@ -218,10 +223,39 @@ aqmp_backup_create_job (AqmpJobRunner *runner, AqmpBackupCatalog *catalog, gint6
     return FALSE;
   if (!aqmp_job_wait_sync (job, cancellable, error))
     {
+      if (error != NULL && aqmp_backup_error_is_no_space (*error))
+        {
+          g_clear_error (error);
+          g_propagate_error (error, aqmp_backup_no_space_error (disk->disk, disk->path));
+          return FALSE;
+        }
       g_prefix_error (error, "Creating %s: ", disk->path);
       return FALSE;
     }
   return TRUE;
+}
+
+/* whether QEMU's message is strerror (ENOSPC): of QEMU's host, which is
+ * aqmp's own when the images are local, and Linux's wording otherwise */
+gboolean
+aqmp_backup_error_is_no_space (const GError *error)
+{
+  return error != NULL && error->message != NULL &&
+         (strstr (error->message, g_strerror (ENOSPC)) != NULL ||
+          strstr (error->message, "No space left on device") != NULL);
+}
+
+/* the target of @disk at @path ran out of space: what happened, and what
+ * to do */
+GError *
+aqmp_backup_no_space_error (const gchar *disk, const gchar *path)
+{
+  g_autofree gchar *directory = path != NULL ? g_path_get_dirname (path) : g_strdup ("its directory");
+
+  return g_error_new (G_IO_ERROR, G_IO_ERROR_NO_SPACE,
+                      "Backup of disk %s failed: the backup target ran out of space (%s, writing %s); free space "
+                      "on the file system of %s, or back up to another directory, then run the backup again",
+                      disk, g_strerror (ENOSPC), path != NULL ? path : "its image", directory);
 }
 
 static JsonObject *

@@ -100,6 +100,9 @@ aqmp_backup_cmd_exit_code (const GError *error)
   if (error->domain == AQMP_JOB_ERROR)
     return error->code == AQMP_JOB_ERROR_FAILED || error->code == AQMP_JOB_ERROR_CANCELLED
              ? AQMP_EXIT_QMP_ERROR : AQMP_EXIT_PROBLEM;
+  /* a job that failed because its target ran out of space: a failed job */
+  if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+    return AQMP_EXIT_QMP_ERROR;
   return aqmp_cli_exit_code (error);
 }
 

@@ -383,6 +383,66 @@ aqmpd_backups_start (AqmpdBackups *self, AqmpdMachine *machine, AqmpBackupOption
                                        aqmpd_backup_task_agent_cb, task);
 }
 
+/* ----- backups whose runner went away ----- */
+
+static void
+aqmpd_backups_reconciled_cb (GObject *source, GAsyncResult *res, gpointer user_data)
+{
+  g_autoptr(AqmpdMachine) machine = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) settled = aqmp_backup_catalog_reconcile_finish (AQMP_BACKUP_CATALOG (source), res, &error);
+  const gchar *name = aqmpd_machine_get_name (machine);
+
+  if (settled == NULL)
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        g_warning ("%s: cannot settle the backups whose runner went away: %s", name, error->message);
+      return;
+    }
+  for (guint i = 0; i < settled->len; i++)
+    {
+      AqmpBackupRecord *backup = g_ptr_array_index (settled, i);
+      const gchar *why = aqmp_backup_record_get_error (backup);
+
+      g_message ("%s: backup %" G_GINT64_FORMAT ", whose runner went away, is %s%s%s", name,
+                 aqmp_backup_record_get_id (backup),
+                 aqmp_backup_state_to_string (aqmp_backup_record_get_state (backup)),
+                 why != NULL ? ": " : "", why != NULL ? why : "");
+    }
+}
+
+/**
+ * aqmpd_backups_reconcile:
+ * @machine: a machine whose job runner was just reconciled with QEMU
+ *
+ * Settles the machine's backups that the catalog has as running and no
+ * run of this daemon runs (a killed daemon's or tool's), as the next
+ * backup would: from their jobs' outcomes, waiting for jobs QEMU still
+ * runs, removing their target nodes. Logs what it settled.
+ */
+void
+aqmpd_backups_reconcile (AqmpdBackups *self, AqmpdMachine *machine)
+{
+  g_autoptr(GError) error = NULL;
+  AqmpBackupCatalog *catalog;
+
+  g_return_if_fail (AQMPD_IS_BACKUPS (self));
+
+  /* without a job store there is no catalog, and nothing to settle */
+  if (self->store == NULL)
+    return;
+  catalog = aqmpd_backups_get_catalog (self, &error);
+  if (catalog == NULL)
+    {
+      g_warning ("%s: cannot open the backup catalog: %s", aqmpd_machine_get_name (machine), error->message);
+      return;
+    }
+  g_debug ("%s: settling backups whose runner went away", aqmpd_machine_get_name (machine));
+  aqmp_backup_catalog_reconcile_async (catalog, aqmpd_machine_get_runner (machine),
+                                       aqmpd_machine_get_cancellable (machine), aqmpd_backups_reconciled_cb,
+                                       g_object_ref (machine));
+}
+
 /* ----- ListBackups ----- */
 
 static GVariant *

@@ -30,6 +30,8 @@ AqmpBackupOptions *aqmpd_backups_parse_options (AqmpdBackups          *self,
                                                 GVariant              *options,
                                                 gboolean              *quiesce,
                                                 GError               **error);
+void               aqmpd_backups_reconcile     (AqmpdBackups          *self,
+                                                AqmpdMachine          *machine);
 void               aqmpd_backups_start         (AqmpdBackups          *self,
                                                 AqmpdMachine          *machine,
                                                 AqmpBackupOptions     *options,

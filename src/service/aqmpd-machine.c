@@ -44,6 +44,7 @@ G_DEFINE_FINAL_TYPE (AqmpdMachine, aqmpd_machine, G_TYPE_OBJECT)
 
 enum {
   SIGNAL_JOB_ADOPTED,
+  SIGNAL_JOBS_RECONCILED,
   N_SIGNALS
 };
 
@@ -170,6 +171,8 @@ aqmpd_machine_reconciled_cb (GObject *source, GAsyncResult *res, gpointer user_d
     }
   for (guint i = 0; i < jobs->len && !self->closed; i++)
     g_signal_emit (self, signals[SIGNAL_JOB_ADOPTED], 0, g_ptr_array_index (jobs, i));
+  if (!self->closed)
+    g_signal_emit (self, signals[SIGNAL_JOBS_RECONCILED], 0);
 }
 
 static void
@@ -589,6 +592,10 @@ aqmpd_machine_class_init (AqmpdMachineClass *klass)
   signals[SIGNAL_JOB_ADOPTED] = g_signal_new ("job-adopted", G_TYPE_FROM_CLASS (klass),
                                               G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL,
                                               G_TYPE_NONE, 1, AQMP_TYPE_JOB);
+  /* the runner is reconciled with QEMU after a (re)connection: what
+   * builds on the jobs (backups whose runner went away) may settle now */
+  signals[SIGNAL_JOBS_RECONCILED] = g_signal_new ("jobs-reconciled", G_TYPE_FROM_CLASS (klass),
+                                                  G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE, 0);
 }
 
 static void
@@ -676,6 +683,14 @@ aqmpd_machine_get_runner (AqmpdMachine *self)
 {
   g_return_val_if_fail (AQMPD_IS_MACHINE (self), NULL);
   return self->runner;
+}
+
+/* cancelled when the machine is closed (removed, or the daemon stops) */
+GCancellable *
+aqmpd_machine_get_cancellable (AqmpdMachine *self)
+{
+  g_return_val_if_fail (AQMPD_IS_MACHINE (self), NULL);
+  return self->cancellable;
 }
 
 AqmpDBusObjectSkeleton *

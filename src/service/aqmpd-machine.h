@@ -32,6 +32,7 @@ AqmpdMachine           *aqmpd_machine_new                   (const gchar        
 const gchar            *aqmpd_machine_get_path              (AqmpdMachine         *self);
 const gchar            *aqmpd_machine_get_name              (AqmpdMachine         *self);
 AqmpJobRunner          *aqmpd_machine_get_runner            (AqmpdMachine         *self);
+GCancellable           *aqmpd_machine_get_cancellable       (AqmpdMachine         *self);
 AqmpDBusObjectSkeleton *aqmpd_machine_get_object            (AqmpdMachine         *self);
 AqmpDBusMachine        *aqmpd_machine_get_iface             (AqmpdMachine         *self);
 gboolean                aqmpd_machine_is_destructive        (const gchar          *command);

@@ -360,6 +360,16 @@ aqmpd_manager_machine_connected_cb (GObject *source, GAsyncResult *res, gpointer
                                          g_variant_new ("(o)", aqmpd_machine_get_path (machine)));
 }
 
+/* the machine's runner was reconciled: its backups whose runner went away
+ * are settled now, not at its next backup */
+static void
+aqmpd_manager_jobs_reconciled_cb (AqmpdMachine *machine, gpointer user_data)
+{
+  AqmpdManager *self = user_data;
+
+  aqmpd_backups_reconcile (self->backups, machine);
+}
+
 static AqmpdMachine *
 aqmpd_manager_new_machine (AqmpdManager *self, const gchar *name, const gchar *address,
                            AqmpdMachineOptions *opts)
@@ -371,6 +381,7 @@ aqmpd_manager_new_machine (AqmpdManager *self, const gchar *name, const gchar *a
 
   aqmpd_authority_guard (self->authority, G_DBUS_INTERFACE_SKELETON (aqmpd_machine_get_iface (machine)), NULL);
   g_signal_connect_object (machine, "job-adopted", G_CALLBACK (aqmpd_manager_job_adopted_cb), self, 0);
+  g_signal_connect_object (machine, "jobs-reconciled", G_CALLBACK (aqmpd_manager_jobs_reconciled_cb), self, 0);
   g_signal_connect_object (aqmpd_machine_get_iface (machine), "handle-start-backup",
                            G_CALLBACK (aqmpd_manager_handle_start_backup), self, 0);
   g_hash_table_insert (self->machines, g_strdup (path), machine);
