@@ -436,15 +436,47 @@ aqmp_backup_run_retire_chains (AqmpBackupRun *self, AqmpBackupPlan *plan, GError
   return TRUE;
 }
 
+/* the images QEMU left to this process to make durable (see
+ * aqmp-backup-target.c), synced on a thread of their own while they are
+ * hashed: the fdatasync() waits for the disk, the hash for the CPU */
+static gpointer
+aqmp_backup_run_sync_thread (gpointer data)
+{
+  GPtrArray *disks = data;
+
+  for (guint i = 0; i < disks->len; i++)
+    {
+      AqmpBackupDisk *disk = g_ptr_array_index (disks, i);
+      g_autoptr(GError) error = NULL;
+
+      /* as a flush failure when QEMU closes an image: the jobs completed
+       * and the image is part of the chain; the failure is told */
+      if (!aqmp_backup_target_sync (disk, &error))
+        g_warning ("%s", error->message);
+    }
+  return NULL;
+}
+
+static GThread *
+aqmp_backup_run_start_sync (AqmpBackupPlan *plan)
+{
+  for (guint i = 0; i < plan->disks->len; i++)
+    if (((AqmpBackupDisk *) g_ptr_array_index (plan->disks, i))->sync_fd >= 0)
+      return g_thread_new ("aqmp-backup-sync", aqmp_backup_run_sync_thread, plan->disks);
+  return NULL;
+}
+
 /* the outcome of a completed backup: each image's size and checksum once
- * QEMU closed it (the images hashed in parallel), and for a full backup,
- * the older chains' bitmaps (which nothing needs any more) removed. The
- * catalog learns it all in aqmp_backup_run_finish(). */
+ * QEMU closed it (the images hashed in parallel, and made durable at the
+ * same time), and for a full backup, the older chains' bitmaps (which
+ * nothing needs any more) removed. The catalog learns it all in
+ * aqmp_backup_run_finish(). */
 static gboolean
 aqmp_backup_run_complete (AqmpBackupRun *self, AqmpBackupPlan *plan, GCancellable *cancellable, GError **error)
 {
   AqmpClient *client = aqmp_job_runner_get_client (self->runner);
   g_autofree AqmpBackupChecksumFile *sums = g_new0 (AqmpBackupChecksumFile, plan->disks->len);
+  GThread *sync;
 
   for (guint i = 0; i < plan->disks->len; i++)
     {
@@ -455,8 +487,12 @@ aqmp_backup_run_complete (AqmpBackupRun *self, AqmpBackupPlan *plan, GCancellabl
       if (g_stat (disk->path, &st) == 0)
         disk->image->size = st.st_size;
       sums[i].path = disk->path;
+      sums[i].mapped = TRUE;
     }
+  sync = aqmp_backup_run_start_sync (plan);
   aqmp_backup_checksum_files (sums, plan->disks->len, NULL);
+  if (sync != NULL)
+    g_thread_join (sync);
   for (guint i = 0; i < plan->disks->len; i++)
     {
       AqmpBackupDisk *disk = g_ptr_array_index (plan->disks, i);
@@ -546,6 +582,8 @@ aqmp_backup_run_jobs (AqmpBackupRun *self, AqmpBackupPlan *plan, GPtrArray **job
                       GCancellable *cancellable, GError **error)
 {
   g_autoptr(GPtrArray) jobs = NULL;
+  AqmpBackupWriteback *writeback;
+  gboolean waited;
 
   if (!aqmp_backup_run_make_targets (self, plan, cancellable, error))
     return FALSE;
@@ -565,7 +603,10 @@ aqmp_backup_run_jobs (AqmpBackupRun *self, AqmpBackupPlan *plan, GPtrArray **job
           return FALSE;
         }
     }
-  if (!aqmp_backup_run_wait (self, jobs, cancellable, error))
+  writeback = aqmp_backup_writeback_start (plan->disks);
+  waited = aqmp_backup_run_wait (self, jobs, cancellable, error);
+  aqmp_backup_writeback_stop (writeback);
+  if (!waited)
     return FALSE;
   return aqmp_backup_run_complete (self, plan, cancellable, error);
 }

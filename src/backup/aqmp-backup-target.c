@@ -7,11 +7,31 @@
  * jobs for the file and the qcow2 format, then blockdev-add. Whatever
  * was added is removed again by aqmp_backup_target_release(), on every
  * path.
+ *
+ * Closing a node makes QEMU flush it, and for a full backup of a large
+ * disk that fdatasync() of all the image is most of what a run adds to
+ * the copy. So when this process can open the new file itself (its
+ * directory is this process's: the run made it), the file node is added
+ * with `cache.no-flush`: closing the qcow2 node still writes its
+ * metadata, QEMU skips only the fdatasync(), and
+ * aqmp_backup_target_sync() makes the image and its directory entry
+ * durable here, while the image is hashed. When the file cannot be opened
+ * here, QEMU flushes it as before. While the jobs copy,
+ * aqmp_backup_writeback_start() has the kernel write what they wrote so
+ * far (sync_file_range(), where there is one), so that the disk works
+ * during the copy rather than after it, and the last fdatasync() finds
+ * little left to write.
  */
+
+/* sync_file_range(), where there is one */
+#define _GNU_SOURCE
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <unistd.h>
+#include <glib/gstdio.h>
 
 #include "aqmp-backup-private.h"
 
@@ -28,6 +48,8 @@ aqmp_backup_disk_free (AqmpBackupDisk *disk)
   g_free (disk->file_node);
   g_free (disk->target_node);
   g_free (disk->backing);
+  if (disk->sync_fd >= 0)
+    g_close (disk->sync_fd, NULL);
   g_clear_pointer (&disk->image, aqmp_backup_image_unref);
   g_clear_object (&disk->job);
   g_free (disk);
@@ -47,6 +69,7 @@ aqmp_backup_disk_from_node (JsonObject *node)
   JsonArray *bitmaps = aqmp_json_get_array (node, "dirty-bitmaps");
   g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
 
+  disk->sync_fd = -1;
   disk->disk = g_strdup (aqmp_json_get_string (node, "node-name"));
   disk->driver = g_strdup (aqmp_json_get_string (node, "drv"));
   disk->virtual_size = image != NULL ? aqmp_json_get_int (image, "virtual-size", 0) : 0;
@@ -271,6 +294,13 @@ aqmp_backup_target_create (AqmpJobRunner *runner, AqmpBackupCatalog *catalog, gi
     return FALSE;
   json_object_remove_member (file, "size");
   json_object_set_string_member (file, "node-name", disk->file_node);
+  disk->sync_fd = g_open (disk->path, O_RDONLY | O_CLOEXEC, 0);
+  if (disk->sync_fd >= 0)
+    {
+      JsonObject *cache = json_object_new ();
+      json_object_set_boolean_member (cache, "no-flush", TRUE);
+      json_object_set_object_member (file, "cache", cache);
+    }
   if (!aqmp_backup_execute (client, "blockdev-add", file, cancellable, error))
     return FALSE;
   disk->file_attached = TRUE;
@@ -310,6 +340,42 @@ aqmp_backup_target_release (AqmpClient *client, AqmpBackupDisk *disk)
   disk->file_attached = FALSE;
 }
 
+static gboolean
+aqmp_backup_sync_error (const gchar *path, GError **error)
+{
+  int saved = errno;
+
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot sync %s: %s", path, g_strerror (saved));
+  return FALSE;
+}
+
+/* after aqmp_backup_target_release(): the image, whose fdatasync() QEMU
+ * left to this process, and its directory entry on disk; TRUE at once
+ * when QEMU flushed the image itself */
+gboolean
+aqmp_backup_target_sync (AqmpBackupDisk *disk, GError **error)
+{
+  g_autofree gchar *directory = NULL;
+  int fd = disk->sync_fd;
+  int dir_fd;
+  gboolean ok;
+
+  if (fd < 0)
+    return TRUE;
+  disk->sync_fd = -1;
+  ok = fdatasync (fd) == 0 || aqmp_backup_sync_error (disk->path, error);
+  g_close (fd, NULL);
+  if (!ok)
+    return FALSE;
+  directory = g_path_get_dirname (disk->path);
+  dir_fd = g_open (directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+  if (dir_fd < 0)
+    return aqmp_backup_sync_error (directory, error);
+  ok = fsync (dir_fd) == 0 || aqmp_backup_sync_error (directory, error);
+  g_close (dir_fd, NULL);
+  return ok;
+}
+
 gboolean
 aqmp_backup_bitmap_remove (AqmpClient *client, const gchar *node, const gchar *name, GError **error)
 {
@@ -318,4 +384,86 @@ aqmp_backup_bitmap_remove (AqmpClient *client, const gchar *node, const gchar *n
   json_object_set_string_member (arguments, "node", node);
   json_object_set_string_member (arguments, "name", name);
   return aqmp_backup_execute (client, "block-dirty-bitmap-remove", arguments, NULL, error);
+}
+
+/* ----- writeback while the jobs copy ----- */
+
+#define AQMP_BACKUP_WRITEBACK_INTERVAL (100 * G_TIME_SPAN_MILLISECOND)
+
+struct _AqmpBackupWriteback {
+  GMutex lock;
+  GCond stop_cond;
+  gboolean stop;
+  GPtrArray *disks;
+  GThread *thread;
+};
+
+#ifdef SYNC_FILE_RANGE_WRITE
+static gpointer
+aqmp_backup_writeback_thread (gpointer data)
+{
+  AqmpBackupWriteback *self = data;
+  gint64 deadline = g_get_monotonic_time () + AQMP_BACKUP_WRITEBACK_INTERVAL;
+
+  g_mutex_lock (&self->lock);
+  while (!self->stop)
+    {
+      if (g_cond_wait_until (&self->stop_cond, &self->lock, deadline))
+        continue;
+      g_mutex_unlock (&self->lock);
+      /* a start of writeback only: what fails here the fdatasync() of
+       * aqmp_backup_target_sync() reports */
+      for (guint i = 0; i < self->disks->len; i++)
+        {
+          AqmpBackupDisk *disk = g_ptr_array_index (self->disks, i);
+          if (disk->sync_fd >= 0)
+            sync_file_range (disk->sync_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+        }
+      deadline = g_get_monotonic_time () + AQMP_BACKUP_WRITEBACK_INTERVAL;
+      g_mutex_lock (&self->lock);
+    }
+  g_mutex_unlock (&self->lock);
+  return NULL;
+}
+#endif
+
+/* starts writing back the targets of @disks that this process syncs,
+ * every 100 ms until aqmp_backup_writeback_stop(); %NULL when there is
+ * nothing to do. The disks' sync_fd stay open until it stopped. */
+AqmpBackupWriteback *
+aqmp_backup_writeback_start (GPtrArray *disks)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+  AqmpBackupWriteback *self;
+  gboolean any = FALSE;
+
+  for (guint i = 0; i < disks->len; i++)
+    any |= ((AqmpBackupDisk *) g_ptr_array_index (disks, i))->sync_fd >= 0;
+  if (!any)
+    return NULL;
+  self = g_new0 (AqmpBackupWriteback, 1);
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->stop_cond);
+  self->disks = g_ptr_array_ref (disks);
+  self->thread = g_thread_new ("aqmp-backup-writeback", aqmp_backup_writeback_thread, self);
+  return self;
+#else
+  return NULL;
+#endif
+}
+
+void
+aqmp_backup_writeback_stop (AqmpBackupWriteback *self)
+{
+  if (self == NULL)
+    return;
+  g_mutex_lock (&self->lock);
+  self->stop = TRUE;
+  g_cond_signal (&self->stop_cond);
+  g_mutex_unlock (&self->lock);
+  g_thread_join (self->thread);
+  g_ptr_array_unref (self->disks);
+  g_cond_clear (&self->stop_cond);
+  g_mutex_clear (&self->lock);
+  g_free (self);
 }
