@@ -27,7 +27,9 @@ share whatever else the machine is doing:
     whole processes; the job leaves its target open and unsynced, the
     backup closes and syncs it and records its checksum).
 
-The order of the variants alternates between rounds. Prints
+The order of the variants alternates between rounds, and each starts
+after settle() (untimed: what earlier variants wrote synced and dropped
+from the page cache, see there). Prints
 `RESULT name value unit` lines (medians of each round's own ratio) for
 benchmarks/run; never fails on speed, only when a run goes wrong.
 """
@@ -171,7 +173,27 @@ class RunHelper:
         self.proc.wait(timeout=30)
 
 
-def floor_round(q, d, size, change_no, variants, other):
+def settle(*paths):
+    """Before a timed variant, untimed: what earlier variants wrote is
+    synced and dropped from the page cache (the targets and backup images
+    only, not the disk). Otherwise the variant that runs second in a round
+    pays for it: here 1-3 s more for a full copy of 1 GiB, as its page
+    cache takes fresh memory (the VM's host backs a page on first touch)
+    rather than pages the kernel freed; the same copy right after the
+    earlier target was deleted takes as long as the first."""
+    os.sync()
+    for path in paths:
+        files = [path] if os.path.isfile(path) else \
+            [os.path.join(top, name) for top, _, names in os.walk(path) for name in names]
+        for name in files:
+            fd = os.open(name, os.O_RDONLY)
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(fd)
+
+
+def floor_round(q, d, size, change_no, variants, other, backups):
     """One incremental against its floor: the floor's bitmap and the
     chain's see the same 1 % of writes; @other runs the aqmp side and
     returns (seconds, bytes copied). Returns (aqmp s, floor s, ratio of
@@ -181,6 +203,7 @@ def floor_round(q, d, size, change_no, variants, other):
     floor_path = make_target(q, d, 'floor-target', size)
     t = {}
     for v in variants:
+        settle(floor_path, backups)
         if v == 'floor':
             t['floor'], copied = timed_backup(q, f'floor-{change_no}', target='floor-target', sync='incremental',
                                               bitmap='floor')
@@ -252,14 +275,14 @@ def main():
             t = {}
             # in the library, on a connected client, as the floor is
             variants = ['floor', 'aqmp'] if r % 2 == 0 else ['aqmp', 'floor']
-            lib, floor, copied = floor_round(q, d, size, r, variants, lambda: helper.run('incremental'))
+            lib, floor, copied = floor_round(q, d, size, r, variants, lambda: helper.run('incremental'), backups)
             inc_time.append(lib / floor)
             inc_bytes.append(copied)
             print(f'NOTE backup round {r}: incremental in the library {lib * 1000:.1f} ms,'
                   f' floor {floor * 1000:.1f} ms, {size // 100 // MIB} MiB changed')
             # the whole `aqmp backup run` process, against a floor of its own
             variants = ['aqmp', 'floor'] if r % 2 == 0 else ['floor', 'aqmp']
-            whole, floor, copied = floor_round(q, d, size, r + 50, variants, process_incremental)
+            whole, floor, copied = floor_round(q, d, size, r + 50, variants, process_incremental, backups)
             proc_time.append(whole / floor)
             inc_bytes.append(copied)
             print(f'NOTE backup round {r}: incremental as a process {whole * 1000:.1f} ms,'
@@ -269,6 +292,7 @@ def main():
             job_path = make_target(q, d, 'job-target', size)
             variants = ['job', 'backup'] if r % 2 == 0 else ['backup', 'job']
             for v in variants:
+                settle(job_path, backups)
                 if v == 'job':
                     t['job'], _ = tool(opts.aqmp, 'job', 'start', address, 'blockdev-backup',
                                        json.dumps({'device': 'disk0', 'target': 'job-target', 'sync': 'full'}),
