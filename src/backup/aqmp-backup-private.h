@@ -192,25 +192,9 @@ gboolean         aqmp_backup_target_create      (AqmpJobRunner      *runner,
                                                  guint32             uid,
                                                  GCancellable       *cancellable,
                                                  GError            **error);
-JsonObject      *aqmp_backup_target_options     (AqmpBackupDisk     *disk);
-gboolean         aqmp_backup_target_attach      (AqmpClient         *client,
-                                                 AqmpBackupDisk     *disk,
-                                                 GCancellable       *cancellable,
-                                                 GError            **error);
 void             aqmp_backup_target_release     (AqmpClient         *client,
                                                  AqmpBackupDisk     *disk);
 gboolean         aqmp_backup_target_sync        (AqmpBackupDisk     *disk,
-                                                 GError            **error);
-
-/* aqmp-backup-pipeline.c */
-gboolean         aqmp_backup_add_then_start     (AqmpJobRunner      *runner,
-                                                 GPtrArray          *adds,
-                                                 gboolean           *added,
-                                                 const gchar        *command,
-                                                 JsonObject         *arguments,
-                                                 guint32             uid,
-                                                 GCancellable       *cancellable,
-                                                 GPtrArray         **jobs,
                                                  GError            **error);
 
 typedef struct _AqmpBackupWriteback AqmpBackupWriteback;

@@ -223,8 +223,6 @@ aqmp_backup_run_prepare_disk (AqmpBackupRun *self, AqmpBackupPlan *plan, guint i
   return aqmp_backup_catalog_add_image (self->catalog, image, error) != 0;
 }
 
-static gboolean aqmp_backup_run_wait_all (GPtrArray *jobs);
-
 static gboolean
 aqmp_backup_run_make_targets (AqmpBackupRun *self, AqmpBackupPlan *plan, GCancellable *cancellable, GError **error)
 {
@@ -325,51 +323,8 @@ aqmp_backup_run_transaction (AqmpBackupRun *self, AqmpBackupPlan *plan)
   return arguments;
 }
 
-/* the target images added one by one, each answer awaited */
-static gboolean
-aqmp_backup_run_attach_targets (AqmpBackupRun *self, AqmpBackupPlan *plan, GCancellable *cancellable,
-                                GError **error)
-{
-  AqmpClient *client = aqmp_job_runner_get_client (self->runner);
-
-  for (guint i = 0; i < plan->disks->len; i++)
-    if (!aqmp_backup_target_attach (client, g_ptr_array_index (plan->disks, i), cancellable, error))
-      return FALSE;
-  return TRUE;
-}
-
-/* the target images added and, right behind them, the transaction: one
- * round trip less before the copy. Jobs a failed add left the
- * transaction to start (none: it fails as a whole when it misses a node)
- * are waited for. */
-static GPtrArray *
-aqmp_backup_run_attach_and_start (AqmpBackupRun *self, AqmpBackupPlan *plan, JsonObject *arguments,
-                                  GCancellable *cancellable, GError **error)
-{
-  g_autoptr(GPtrArray) adds = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
-  g_autofree gboolean *added = g_new0 (gboolean, plan->disks->len);
-  GPtrArray *jobs = NULL;
-  gboolean ok;
-
-  for (guint i = 0; i < plan->disks->len; i++)
-    g_ptr_array_add (adds, aqmp_backup_target_options (g_ptr_array_index (plan->disks, i)));
-  ok = aqmp_backup_add_then_start (self->runner, adds, added, "transaction", arguments,
-                                   aqmp_backup_options_get_started_by_uid (self->options), cancellable, &jobs, error);
-  for (guint i = 0; i < plan->disks->len; i++)
-    ((AqmpBackupDisk *) g_ptr_array_index (plan->disks, i))->target_attached = added[i];
-  if (ok)
-    return jobs;
-  if (jobs != NULL)
-    {
-      aqmp_backup_run_wait_all (jobs);
-      g_ptr_array_unref (jobs);
-    }
-  return NULL;
-}
-
-/* the transaction, with the guest frozen around it when asked (the
- * targets added before the freeze, which is kept short); the guest is
- * thawed whatever happened */
+/* the transaction, with the guest frozen around it when asked; the guest
+ * is thawed whatever happened */
 static GPtrArray *
 aqmp_backup_run_start_jobs (AqmpBackupRun *self, AqmpBackupPlan *plan, GCancellable *cancellable, GError **error)
 {
@@ -379,23 +334,15 @@ aqmp_backup_run_start_jobs (AqmpBackupRun *self, AqmpBackupPlan *plan, GCancella
   g_autoptr(GError) thaw_error = NULL;
   GPtrArray *jobs;
 
-  if (freeze == NULL)
-    jobs = aqmp_backup_run_attach_and_start (self, plan, arguments, cancellable, error);
-  else
+  if (freeze != NULL && !aqmp_guest_freeze_freeze_sync (freeze, cancellable, error))
     {
-      if (!aqmp_backup_run_attach_targets (self, plan, cancellable, error))
-        return NULL;
-      if (!aqmp_guest_freeze_freeze_sync (freeze, cancellable, error))
-        {
-          g_prefix_error (error, "Cannot quiesce the guest: ");
-          return NULL;
-        }
-      jobs = aqmp_job_runner_start_full_sync (self->runner, "transaction", arguments, AQMP_JOB_START_FLAGS_NONE,
-                                              aqmp_backup_options_get_started_by_uid (self->options), cancellable,
-                                              error);
-      if (!aqmp_guest_freeze_thaw_sync (freeze, &thaw_error))
-        g_warning ("Thawing the guest after the backup started: %s", thaw_error->message);
+      g_prefix_error (error, "Cannot quiesce the guest: ");
+      return NULL;
     }
+  jobs = aqmp_job_runner_start_full_sync (self->runner, "transaction", arguments, AQMP_JOB_START_FLAGS_NONE,
+                                          aqmp_backup_options_get_started_by_uid (self->options), cancellable, error);
+  if (freeze != NULL && !aqmp_guest_freeze_thaw_sync (freeze, &thaw_error))
+    g_warning ("Thawing the guest after the backup started: %s", thaw_error->message);
   if (jobs != NULL)
     plan->bitmaps_added = self->level == AQMP_BACKUP_LEVEL_FULL && plan->chain->bitmap != NULL;
   return jobs;

@@ -216,25 +216,27 @@ aqmp_backup_execute (AqmpClient *client, const gchar *command, JsonObject *argum
   return reply != NULL;
 }
 
-/* blockdev-create's arguments for @options; its job-id is mandatory in
- * QEMU's schema: a client that checks commands against it (aqmpd's does)
- * refuses one without */
-static JsonObject *
-aqmp_backup_create_arguments (AqmpBackupDisk *disk, JsonObject *options)
+/* one blockdev-create job through the runner, to its end */
+static gboolean
+aqmp_backup_create_job (AqmpJobRunner *runner, AqmpBackupCatalog *catalog, gint64 backup_id,
+                        AqmpBackupDisk *disk, JsonObject *options, guint32 uid, GCancellable *cancellable,
+                        GError **error)
 {
-  JsonObject *arguments = json_object_new ();
+  g_autoptr(JsonObject) arguments = json_object_new ();
+  g_autoptr(GPtrArray) jobs = NULL;
+  AqmpJob *job;
+
+  /* blockdev-create's job-id is mandatory in QEMU's schema: a client that
+   * checks commands against it (aqmpd's does) refuses one without */
   g_autofree gchar *job_id = g_strdup_printf ("%s-create", disk->target_node);
 
   json_object_set_string_member (arguments, "job-id", job_id);
   json_object_set_object_member (arguments, "options", json_object_ref (options));
-  return arguments;
-}
-
-/* a started blockdev-create job, in the catalog and to its end */
-static gboolean
-aqmp_backup_create_follow (AqmpBackupCatalog *catalog, gint64 backup_id, AqmpBackupDisk *disk, AqmpJob *job,
-                           GCancellable *cancellable, GError **error)
-{
+  jobs = aqmp_job_runner_start_full_sync (runner, "blockdev-create", arguments, AQMP_JOB_START_FLAGS_NONE, uid,
+                                          cancellable, error);
+  if (jobs == NULL)
+    return FALSE;
+  job = g_ptr_array_index (jobs, 0);
   if (!aqmp_backup_catalog_add_job (catalog, backup_id, aqmp_job_get_store_id (job), disk->disk, "create", error))
     return FALSE;
   if (!aqmp_job_wait_sync (job, cancellable, error))
@@ -245,46 +247,22 @@ aqmp_backup_create_follow (AqmpBackupCatalog *catalog, gint64 backup_id, AqmpBac
   return TRUE;
 }
 
-/* one blockdev-create job through the runner, to its end */
-static gboolean
-aqmp_backup_create_job (AqmpJobRunner *runner, AqmpBackupCatalog *catalog, gint64 backup_id,
-                        AqmpBackupDisk *disk, JsonObject *options, guint32 uid, GCancellable *cancellable,
-                        GError **error)
-{
-  g_autoptr(JsonObject) arguments = aqmp_backup_create_arguments (disk, options);
-  g_autoptr(GPtrArray) jobs = NULL;
-
-  jobs = aqmp_job_runner_start_full_sync (runner, "blockdev-create", arguments, AQMP_JOB_START_FLAGS_NONE, uid,
-                                          cancellable, error);
-  if (jobs == NULL)
-    return FALSE;
-  return aqmp_backup_create_follow (catalog, backup_id, disk, g_ptr_array_index (jobs, 0), cancellable, error);
-}
-
-/* the file node of the target, which this process syncs when it can open
- * the file (see above) */
 static JsonObject *
-aqmp_backup_file_node_options (AqmpBackupDisk *disk)
+aqmp_backup_file_options (const gchar *path)
 {
   JsonObject *file = json_object_new ();
 
   json_object_set_string_member (file, "driver", "file");
-  json_object_set_string_member (file, "filename", disk->path);
-  json_object_set_string_member (file, "node-name", disk->file_node);
-  disk->sync_fd = g_open (disk->path, O_RDONLY | O_CLOEXEC, 0);
-  if (disk->sync_fd >= 0)
-    {
-      JsonObject *cache = json_object_new ();
-      json_object_set_boolean_member (cache, "no-flush", TRUE);
-      json_object_set_object_member (file, "cache", cache);
-    }
+  json_object_set_string_member (file, "filename", path);
   return file;
 }
 
-static JsonObject *
-aqmp_backup_format_options (AqmpBackupDisk *disk, const gchar *backing)
+static gboolean
+aqmp_backup_target_format (AqmpJobRunner *runner, AqmpBackupCatalog *catalog, gint64 backup_id,
+                           AqmpBackupDisk *disk, const gchar *backing, guint32 uid, GCancellable *cancellable,
+                           GError **error)
 {
-  JsonObject *qcow2 = json_object_new ();
+  g_autoptr(JsonObject) qcow2 = json_object_new ();
 
   json_object_set_string_member (qcow2, "driver", "qcow2");
   json_object_set_string_member (qcow2, "file", disk->file_node);
@@ -295,77 +273,43 @@ aqmp_backup_format_options (AqmpBackupDisk *disk, const gchar *backing)
       json_object_set_string_member (qcow2, "backing-file", backing);
       json_object_set_string_member (qcow2, "backing-fmt", "qcow2");
     }
-  return qcow2;
-}
-
-/* the file node added and, right behind it, the qcow2 image created on it */
-static gboolean
-aqmp_backup_target_format (AqmpJobRunner *runner, AqmpBackupCatalog *catalog, gint64 backup_id,
-                           AqmpBackupDisk *disk, const gchar *backing, guint32 uid, GCancellable *cancellable,
-                           GError **error)
-{
-  g_autoptr(GPtrArray) adds = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
-  g_autoptr(JsonObject) qcow2 = aqmp_backup_format_options (disk, backing);
-  g_autoptr(JsonObject) arguments = aqmp_backup_create_arguments (disk, qcow2);
-  g_autoptr(GPtrArray) jobs = NULL;
-  gboolean added = FALSE;
-  gboolean ok;
-
-  g_ptr_array_add (adds, aqmp_backup_file_node_options (disk));
-  ok = aqmp_backup_add_then_start (runner, adds, &added, "blockdev-create", arguments, uid, cancellable, &jobs,
-                                   error);
-  disk->file_attached = added;
-  if (jobs == NULL || jobs->len == 0)
-    return FALSE;
-  /* a job started although the add failed fails at once: followed all
-   * the same, so that the catalog and the store know it */
-  if (!ok)
-    {
-      aqmp_backup_create_follow (catalog, backup_id, disk, g_ptr_array_index (jobs, 0), cancellable, NULL);
-      return FALSE;
-    }
-  return aqmp_backup_create_follow (catalog, backup_id, disk, g_ptr_array_index (jobs, 0), cancellable, error);
+  return aqmp_backup_create_job (runner, catalog, backup_id, disk, qcow2, uid, cancellable, error);
 }
 
 /* the target of @disk at disk->path, a qcow2 image whose backing file is
- * @backing (a name relative to the image, or %NULL), made in QEMU with
- * its file node added; aqmp_backup_target_options() adds the image */
+ * @backing (a name relative to the image, or %NULL), added to QEMU as
+ * disk->target_node without its backing chain: a backup writes only */
 gboolean
 aqmp_backup_target_create (AqmpJobRunner *runner, AqmpBackupCatalog *catalog, gint64 backup_id,
                            AqmpBackupDisk *disk, const gchar *backing, guint32 uid, GCancellable *cancellable,
                            GError **error)
 {
-  g_autoptr(JsonObject) file = json_object_new ();
+  AqmpClient *client = aqmp_job_runner_get_client (runner);
+  g_autoptr(JsonObject) file = aqmp_backup_file_options (disk->path);
+  g_autoptr(JsonObject) target = json_object_new ();
 
-  json_object_set_string_member (file, "driver", "file");
-  json_object_set_string_member (file, "filename", disk->path);
   json_object_set_int_member (file, "size", 0);
   disk->file_created = TRUE;
   if (!aqmp_backup_create_job (runner, catalog, backup_id, disk, file, uid, cancellable, error))
     return FALSE;
-  return aqmp_backup_target_format (runner, catalog, backup_id, disk, backing, uid, cancellable, error);
-}
-
-/* blockdev-add's arguments for the target image of @disk, as
- * disk->target_node without its backing chain: a backup writes only */
-JsonObject *
-aqmp_backup_target_options (AqmpBackupDisk *disk)
-{
-  JsonObject *target = json_object_new ();
-
+  json_object_remove_member (file, "size");
+  json_object_set_string_member (file, "node-name", disk->file_node);
+  disk->sync_fd = g_open (disk->path, O_RDONLY | O_CLOEXEC, 0);
+  if (disk->sync_fd >= 0)
+    {
+      JsonObject *cache = json_object_new ();
+      json_object_set_boolean_member (cache, "no-flush", TRUE);
+      json_object_set_object_member (file, "cache", cache);
+    }
+  if (!aqmp_backup_execute (client, "blockdev-add", file, cancellable, error))
+    return FALSE;
+  disk->file_attached = TRUE;
+  if (!aqmp_backup_target_format (runner, catalog, backup_id, disk, backing, uid, cancellable, error))
+    return FALSE;
   json_object_set_string_member (target, "driver", "qcow2");
   json_object_set_string_member (target, "node-name", disk->target_node);
   json_object_set_string_member (target, "file", disk->file_node);
   json_object_set_null_member (target, "backing");
-  return target;
-}
-
-/* the target image added on its own, its answer awaited */
-gboolean
-aqmp_backup_target_attach (AqmpClient *client, AqmpBackupDisk *disk, GCancellable *cancellable, GError **error)
-{
-  g_autoptr(JsonObject) target = aqmp_backup_target_options (disk);
-
   if (!aqmp_backup_execute (client, "blockdev-add", target, cancellable, error))
     return FALSE;
   disk->target_attached = TRUE;
@@ -460,11 +404,10 @@ aqmp_backup_writeback_thread (gpointer data)
 {
   AqmpBackupWriteback *self = data;
   gint64 deadline = g_get_monotonic_time () + AQMP_BACKUP_WRITEBACK_INTERVAL;
-
   gboolean stop = FALSE;
 
   /* one pass more once the jobs ended: their last data goes to the disk
-   * while QEMU dismisses the jobs and closes the images */
+   * while QEMU closes the images */
   while (!stop)
     {
       g_mutex_lock (&self->lock);
