@@ -196,6 +196,8 @@ void             aqmp_backup_target_release     (AqmpClient         *client,
                                                  AqmpBackupDisk     *disk);
 gboolean         aqmp_backup_target_sync        (AqmpBackupDisk     *disk,
                                                  GError            **error);
+gboolean         aqmp_backup_file_sync          (const gchar        *path,
+                                                 GError            **error);
 
 typedef struct _AqmpBackupWriteback AqmpBackupWriteback;
 AqmpBackupWriteback *aqmp_backup_writeback_start (GPtrArray         *disks);

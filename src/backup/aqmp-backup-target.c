@@ -349,31 +349,52 @@ aqmp_backup_sync_error (const gchar *path, GError **error)
   return FALSE;
 }
 
-/* after aqmp_backup_target_release(): the image, whose fdatasync() QEMU
- * left to this process, and its directory entry on disk; TRUE at once
- * when QEMU flushed the image itself */
-gboolean
-aqmp_backup_target_sync (AqmpBackupDisk *disk, GError **error)
+/* @fd's data and, through its directory, the entry of @path on disk;
+ * @fd is closed */
+static gboolean
+aqmp_backup_sync_fd (int fd, const gchar *path, GError **error)
 {
   g_autofree gchar *directory = NULL;
-  int fd = disk->sync_fd;
   int dir_fd;
   gboolean ok;
 
-  if (fd < 0)
-    return TRUE;
-  disk->sync_fd = -1;
-  ok = fdatasync (fd) == 0 || aqmp_backup_sync_error (disk->path, error);
+  ok = fdatasync (fd) == 0 || aqmp_backup_sync_error (path, error);
   g_close (fd, NULL);
   if (!ok)
     return FALSE;
-  directory = g_path_get_dirname (disk->path);
+  directory = g_path_get_dirname (path);
   dir_fd = g_open (directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
   if (dir_fd < 0)
     return aqmp_backup_sync_error (directory, error);
   ok = fsync (dir_fd) == 0 || aqmp_backup_sync_error (directory, error);
   g_close (dir_fd, NULL);
   return ok;
+}
+
+/* the image at @path and its directory entry on disk: what a run that
+ * went away after its jobs completed may not have done (reconcile) */
+gboolean
+aqmp_backup_file_sync (const gchar *path, GError **error)
+{
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+
+  if (fd < 0)
+    return aqmp_backup_sync_error (path, error);
+  return aqmp_backup_sync_fd (fd, path, error);
+}
+
+/* after aqmp_backup_target_release(): the image, whose fdatasync() QEMU
+ * left to this process, and its directory entry on disk; TRUE at once
+ * when QEMU flushed the image itself */
+gboolean
+aqmp_backup_target_sync (AqmpBackupDisk *disk, GError **error)
+{
+  int fd = disk->sync_fd;
+
+  if (fd < 0)
+    return TRUE;
+  disk->sync_fd = -1;
+  return aqmp_backup_sync_fd (fd, disk->path, error);
 }
 
 gboolean
