@@ -199,6 +199,20 @@ gboolean         aqmp_backup_target_sync        (AqmpBackupDisk     *disk,
 gboolean         aqmp_backup_file_sync          (const gchar        *path,
                                                  GError            **error);
 
+/* commands sent at once, answered together (aqmp-backup-batch.c) */
+typedef struct {
+  const gchar *command;
+  JsonObject *arguments;    /* owned; NULL: none */
+  JsonNode *reply;          /* out */
+  GError *error;            /* out */
+} AqmpBackupCommand;
+
+void             aqmp_backup_execute_batch_sync (AqmpClient         *client,
+                                                 AqmpBackupCommand  *commands,
+                                                 guint               n_commands,
+                                                 GCancellable       *cancellable);
+void             aqmp_backup_command_clear      (AqmpBackupCommand  *command);
+
 typedef struct _AqmpBackupWriteback AqmpBackupWriteback;
 AqmpBackupWriteback *aqmp_backup_writeback_start (GPtrArray         *disks);
 void             aqmp_backup_writeback_stop     (AqmpBackupWriteback *writeback);

@@ -407,17 +407,30 @@ aqmp_backup_run_wait (AqmpBackupRun *self, GPtrArray *jobs, GCancellable *cancel
   return FALSE;
 }
 
+static void
+aqmp_backup_bitmap_remove_add (GArray *commands, const gchar *node, const gchar *name)
+{
+  AqmpBackupCommand command = { "block-dirty-bitmap-remove", json_object_new () };
+
+  json_object_set_string_member (command.arguments, "node", node);
+  json_object_set_string_member (command.arguments, "name", name);
+  g_array_append_val (commands, command);
+}
+
 /* a new chain is complete: the machine's older chains take no more
  * backups (aqmp_backup_run_finish() closes them), and their bitmaps,
- * which would only cost writes, go */
+ * which would only cost writes, go, all at once (a bitmap that cannot go
+ * only costs writes) */
 static gboolean
 aqmp_backup_run_retire_chains (AqmpBackupRun *self, AqmpBackupPlan *plan, GError **error)
 {
   AqmpClient *client = aqmp_job_runner_get_client (self->runner);
   g_autoptr(GPtrArray) chains = aqmp_backup_catalog_list_chains (self->catalog, plan->chain->machine, error);
+  g_autoptr(GArray) removes = g_array_new (FALSE, TRUE, sizeof (AqmpBackupCommand));
 
   if (chains == NULL)
     return FALSE;
+  g_array_set_clear_func (removes, (GDestroyNotify) aqmp_backup_command_clear);
   for (guint i = 0; i < chains->len; i++)
     {
       AqmpBackupChain *chain = g_ptr_array_index (chains, i);
@@ -428,11 +441,12 @@ aqmp_backup_run_retire_chains (AqmpBackupRun *self, AqmpBackupPlan *plan, GError
         {
           AqmpBackupDisk *disk = g_ptr_array_index (plan->disks, j);
           if (aqmp_backup_disk_has_bitmap (disk, chain->bitmap))
-            aqmp_backup_bitmap_remove (client, disk->disk, chain->bitmap, NULL);
+            aqmp_backup_bitmap_remove_add (removes, disk->disk, chain->bitmap);
           if (aqmp_backup_disk_has_bitmap (disk, chain->diff_bitmap))
-            aqmp_backup_bitmap_remove (client, disk->disk, chain->diff_bitmap, NULL);
+            aqmp_backup_bitmap_remove_add (removes, disk->disk, chain->diff_bitmap);
         }
     }
+  aqmp_backup_execute_batch_sync (client, (AqmpBackupCommand *) (gpointer) removes->data, removes->len, NULL);
   return TRUE;
 }
 

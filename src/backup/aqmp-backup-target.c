@@ -84,27 +84,28 @@ aqmp_backup_disk_from_node (JsonObject *node)
   return disk;
 }
 
+/* the list a query answered, or its error */
 static JsonArray *
-aqmp_backup_query_array (AqmpClient *client, const gchar *command, JsonObject *arguments,
-                         GCancellable *cancellable, GError **error)
+aqmp_backup_query_array (AqmpBackupCommand *query, GError **error)
 {
-  g_autoptr(JsonNode) reply = aqmp_client_execute_sync (client, command, arguments, cancellable, error);
-
-  if (reply == NULL)
-    return NULL;
-  if (!JSON_NODE_HOLDS_ARRAY (reply))
+  if (query->reply == NULL)
     {
-      g_set_error (error, AQMP_BACKUP_ERROR, AQMP_BACKUP_ERROR_FAILED, "%s did not return a list", command);
+      g_propagate_error (error, g_steal_pointer (&query->error));
       return NULL;
     }
-  return json_array_ref (json_node_get_array (reply));
+  if (!JSON_NODE_HOLDS_ARRAY (query->reply))
+    {
+      g_set_error (error, AQMP_BACKUP_ERROR, AQMP_BACKUP_ERROR_FAILED, "%s did not return a list", query->command);
+      return NULL;
+    }
+  return json_array_ref (json_node_get_array (query->reply));
 }
 
 /* device name -> root node name, from query-block */
 static GHashTable *
-aqmp_backup_query_devices (AqmpClient *client, GCancellable *cancellable, GError **error)
+aqmp_backup_query_devices (AqmpBackupCommand *query, GError **error)
 {
-  g_autoptr(JsonArray) blocks = aqmp_backup_query_array (client, "query-block", NULL, cancellable, error);
+  g_autoptr(JsonArray) blocks = aqmp_backup_query_array (query, error);
   g_autoptr(GHashTable) devices = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   if (blocks == NULL)
@@ -139,7 +140,7 @@ GPtrArray *
 aqmp_backup_disks_query (AqmpClient *client, const gchar * const *wanted, const gchar * const *excluded,
                          GCancellable *cancellable, GError **error)
 {
-  g_autoptr(JsonObject) flat = json_object_new ();
+  AqmpBackupCommand queries[2] = { { "query-named-block-nodes", json_object_new () }, { "query-block" } };
   g_autoptr(JsonArray) nodes = NULL;
   g_autoptr(GHashTable) devices = NULL;
   g_autoptr(GHashTable) by_node = g_hash_table_new (g_str_hash, g_str_equal);
@@ -148,11 +149,13 @@ aqmp_backup_disks_query (AqmpClient *client, const gchar * const *wanted, const 
   GHashTableIter iter;
   gpointer device, node;
 
-  json_object_set_boolean_member (flat, "flat", TRUE);
-  nodes = aqmp_backup_query_array (client, "query-named-block-nodes", flat, cancellable, error);
-  if (nodes == NULL)
-    return NULL;
-  devices = aqmp_backup_query_devices (client, cancellable, error);
+  json_object_set_boolean_member (queries[0].arguments, "flat", TRUE);
+  aqmp_backup_execute_batch_sync (client, queries, G_N_ELEMENTS (queries), cancellable);
+  nodes = aqmp_backup_query_array (&queries[0], error);
+  if (nodes != NULL)
+    devices = aqmp_backup_query_devices (&queries[1], error);
+  aqmp_backup_command_clear (&queries[0]);
+  aqmp_backup_command_clear (&queries[1]);
   if (devices == NULL)
     return NULL;
   for (guint i = 0; i < json_array_get_length (nodes); i++)
@@ -317,27 +320,39 @@ aqmp_backup_target_create (AqmpJobRunner *runner, AqmpBackupCatalog *catalog, gi
 }
 
 static void
-aqmp_backup_node_del (AqmpClient *client, const gchar *node)
+aqmp_backup_node_del (AqmpBackupCommand *command, const gchar *node)
 {
-  g_autoptr(JsonObject) arguments = json_object_new ();
-  g_autoptr(GError) error = NULL;
-
-  json_object_set_string_member (arguments, "node-name", node);
-  if (!aqmp_backup_execute (client, "blockdev-del", arguments, NULL, &error))
-    g_warning ("Could not remove the backup target %s from QEMU: %s", node, error->message);
+  command->command = "blockdev-del";
+  command->arguments = json_object_new ();
+  json_object_set_string_member (command->arguments, "node-name", node);
 }
 
 /* removes what aqmp_backup_target_create() added to QEMU, whatever it
- * got to; never cancelled, so that QEMU keeps no node of ours */
+ * got to; never cancelled, so that QEMU keeps no node of ours. Both
+ * blockdev-dels go at once: when the image's fails, the file's fails
+ * too (the image still uses it), as it did one after the other. */
 void
 aqmp_backup_target_release (AqmpClient *client, AqmpBackupDisk *disk)
 {
+  AqmpBackupCommand dels[2] = { { NULL } };
+  const gchar *nodes[2] = { NULL };
+  guint n = 0;
+
   if (disk->target_attached)
-    aqmp_backup_node_del (client, disk->target_node);
-  disk->target_attached = FALSE;
+    nodes[n++] = disk->target_node;
   if (disk->file_attached)
-    aqmp_backup_node_del (client, disk->file_node);
+    nodes[n++] = disk->file_node;
+  disk->target_attached = FALSE;
   disk->file_attached = FALSE;
+  for (guint i = 0; i < n; i++)
+    aqmp_backup_node_del (&dels[i], nodes[i]);
+  aqmp_backup_execute_batch_sync (client, dels, n, NULL);
+  for (guint i = 0; i < n; i++)
+    {
+      if (dels[i].error != NULL)
+        g_warning ("Could not remove the backup target %s from QEMU: %s", nodes[i], dels[i].error->message);
+      aqmp_backup_command_clear (&dels[i]);
+    }
 }
 
 static gboolean
