@@ -215,6 +215,7 @@ void             aqmp_backup_command_clear      (AqmpBackupCommand  *command);
 
 typedef struct _AqmpBackupWriteback AqmpBackupWriteback;
 AqmpBackupWriteback *aqmp_backup_writeback_start (GPtrArray         *disks);
+void             aqmp_backup_writeback_end      (AqmpBackupWriteback *writeback);
 void             aqmp_backup_writeback_stop     (AqmpBackupWriteback *writeback);
 gboolean         aqmp_backup_bitmap_remove      (AqmpClient         *client,
                                                  const gchar        *node,

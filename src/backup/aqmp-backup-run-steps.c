@@ -503,6 +503,8 @@ aqmp_backup_run_complete (AqmpBackupRun *self, AqmpBackupPlan *plan, GCancellabl
       sums[i].path = disk->path;
       sums[i].mapped = TRUE;
     }
+  /* its last pass ran while QEMU closed the images */
+  g_clear_pointer (&plan->writeback, aqmp_backup_writeback_stop);
   sync = aqmp_backup_run_start_sync (plan);
   aqmp_backup_checksum_files (sums, plan->disks->len, NULL);
   if (sync != NULL)
@@ -596,7 +598,6 @@ aqmp_backup_run_jobs (AqmpBackupRun *self, AqmpBackupPlan *plan, GPtrArray **job
                       GCancellable *cancellable, GError **error)
 {
   g_autoptr(GPtrArray) jobs = NULL;
-  AqmpBackupWriteback *writeback;
   gboolean waited;
 
   if (!aqmp_backup_run_make_targets (self, plan, cancellable, error))
@@ -617,11 +618,14 @@ aqmp_backup_run_jobs (AqmpBackupRun *self, AqmpBackupPlan *plan, GPtrArray **job
           return FALSE;
         }
     }
-  writeback = aqmp_backup_writeback_start (plan->disks);
+  plan->writeback = aqmp_backup_writeback_start (plan->disks);
   waited = aqmp_backup_run_wait (self, jobs, cancellable, error);
-  aqmp_backup_writeback_stop (writeback);
+  aqmp_backup_writeback_end (plan->writeback);
   if (!waited)
-    return FALSE;
+    {
+      g_clear_pointer (&plan->writeback, aqmp_backup_writeback_stop);
+      return FALSE;
+    }
   return aqmp_backup_run_complete (self, plan, cancellable, error);
 }
 

@@ -490,8 +490,10 @@ aqmp_backup_writeback_start (GPtrArray *disks)
 #endif
 }
 
+/* the jobs ended: the thread makes its last pass, without this thread
+ * waiting for it (QEMU closes the images meanwhile) */
 void
-aqmp_backup_writeback_stop (AqmpBackupWriteback *self)
+aqmp_backup_writeback_end (AqmpBackupWriteback *self)
 {
   if (self == NULL)
     return;
@@ -499,6 +501,16 @@ aqmp_backup_writeback_stop (AqmpBackupWriteback *self)
   self->stop = TRUE;
   g_cond_signal (&self->stop_cond);
   g_mutex_unlock (&self->lock);
+}
+
+/* ends the writeback and waits for its thread; before the disks' sync_fd
+ * are closed */
+void
+aqmp_backup_writeback_stop (AqmpBackupWriteback *self)
+{
+  if (self == NULL)
+    return;
+  aqmp_backup_writeback_end (self);
   g_thread_join (self->thread);
   g_ptr_array_unref (self->disks);
   g_cond_clear (&self->stop_cond);
