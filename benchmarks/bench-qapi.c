@@ -5,7 +5,7 @@
  * - index: query-qmp-schema from a real QEMU 7.2, fetched and parsed,
  *   against the same fetched, parsed and indexed into an AqmpSchema
  *   (rounds alternate; the ratio is the median of each round's own).
- * - cache: an AqmpSchema read back from the disk cache (header, SHA-256,
+ * - cache: an AqmpSchema read back from the disk cache (header, XXH3-128,
  *   parse, index), median.
  * - validate: checking a nested blockdev-add (qcow2 over file, with
  *   options at three levels) against an execute round trip to the

@@ -367,6 +367,95 @@ test_plugins (void)
   g_assert_nonnull (strstr (out, "workflow  example-ping"));
 }
 
+/* ----- the tool and its module ----- */
+
+/* exec loads libaqmp and libaqmp-qapi only; job opens the module (and
+ * with it SQLite): the dynamic loader's own record says which files it
+ * opened (LD_DEBUG=files, on stderr) */
+static void
+test_module_loaded_when_needed (Fixture *f, gconstpointer data)
+{
+  const gchar *env[] = { "LD_DEBUG=files", NULL };
+  g_autofree gchar *dir = aqmp_test_make_dir ();
+  g_autofree gchar *db = g_build_filename (dir, "jobs.db", NULL);
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  const gchar *not_for_exec[] = { "aqmp-commands.so", "libaqmp-jobs", "libaqmp-backup", "libaqmp-qmp",
+                                  "libaqmp-plugin", "libaqmp-qga", "libsqlite3", "libreadline" };
+
+  g_assert_cmpint (aqmp_test_tool_run (env, NULL, &out, &err, "exec", f->qemu->address, "query-status", NULL),
+                   ==, 0);
+  g_assert_nonnull (strstr (out, "\"status\""));
+  /* the record is there: the libraries exec does need */
+  g_assert_nonnull (strstr (err, "libaqmp-1.0.so"));
+  g_assert_nonnull (strstr (err, "libaqmp-qapi-1.0.so"));
+  for (guint i = 0; i < G_N_ELEMENTS (not_for_exec); i++)
+    if (strstr (err, not_for_exec[i]) != NULL)
+      g_error ("aqmp exec loaded %s", not_for_exec[i]);
+  g_clear_pointer (&out, g_free);
+  g_clear_pointer (&err, g_free);
+
+  g_assert_cmpint (aqmp_test_tool_run (env, NULL, &out, &err, "job", "list", "--db", db, NULL), ==, 0);
+  g_assert_nonnull (strstr (err, "aqmp-commands.so"));
+  g_assert_nonnull (strstr (err, "libsqlite3"));
+  aqmp_test_remove_dir (dir);
+}
+
+/* a tool outside its build directory never opens the build's module: it
+ * looks for the installed one and, without it, says which command is
+ * missing (exit 2) while its own commands still work */
+static void
+test_module_missing (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *dir = aqmp_test_make_dir ();
+  g_autofree gchar *copy = g_build_filename (dir, "aqmp", NULL);
+  g_autofree gchar *tool_dir = g_path_get_dirname (aqmp_test_tool_path ());
+  g_autofree gchar *libs = g_strdup_printf ("%s/../core:%s/../qapi", tool_dir, tool_dir);
+  g_autofree gchar *contents = NULL;
+  g_autofree gchar *installed = NULL;
+  gsize length;
+  g_autoptr(GError) error = NULL;
+  struct {
+    const gchar *argv[5];
+    gint status;
+  } runs[] = {
+    { { copy, "job", "list", NULL }, 2 },
+    { { copy, "exec", f->qemu->address, "query-status", NULL }, 0 },
+  };
+
+  g_assert_true (g_file_get_contents (aqmp_test_tool_path (), &contents, &length, &error));
+  g_assert_true (g_file_set_contents_full (copy, contents, length, G_FILE_SET_CONTENTS_NONE, 0755, &error));
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (runs); i++)
+    {
+      g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                                                           | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+      g_autoptr(GSubprocess) process = NULL;
+      g_autofree gchar *out = NULL;
+      g_autofree gchar *err = NULL;
+
+      g_subprocess_launcher_setenv (launcher, "LD_LIBRARY_PATH", libs, TRUE);
+      g_subprocess_launcher_setenv (launcher, "LANG", "C.UTF-8", TRUE);
+      g_subprocess_launcher_unsetenv (launcher, "LANGUAGE");
+      g_subprocess_launcher_unsetenv (launcher, "LC_ALL");
+      process = g_subprocess_launcher_spawnv (launcher, runs[i].argv, &error);
+      g_assert_no_error (error);
+      g_assert_true (g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error));
+      g_assert_no_error (error);
+      g_test_message ("%s %s: %s%s", runs[i].argv[1], runs[i].argv[2], out, err);
+      g_assert_true (g_subprocess_get_if_exited (process));
+      g_assert_cmpint (g_subprocess_get_exit_status (process), ==, runs[i].status);
+      if (runs[i].status == 2)
+        {
+          g_assert_nonnull (strstr (err, "the 'job' command is not available"));
+          /* the installed module, never the build's */
+          g_assert_null (strstr (err, tool_dir));
+          aqmp_test_assert_one_error_line (err);
+        }
+    }
+  aqmp_test_remove_dir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -384,5 +473,8 @@ main (int argc, char **argv)
   g_test_add_func ("/aqmp/cli/ga/command", test_ga);
   g_test_add_func ("/aqmp/cli/ga/exec", test_ga_exec);
   g_test_add_func ("/aqmp/cli/plugins", test_plugins);
+  g_test_add ("/aqmp/cli/module/loaded-when-needed", Fixture, NULL, fixture_setup, test_module_loaded_when_needed,
+              fixture_teardown);
+  g_test_add ("/aqmp/cli/module/missing", Fixture, NULL, fixture_setup, test_module_missing, fixture_teardown);
   return g_test_run ();
 }

@@ -339,11 +339,12 @@ test_cache_corrupt (Fixture *f, gconstpointer data)
   g_autoptr(AqmpClient) client = connect_client (f);
   g_autoptr(AqmpSchema) first = load (client, cache);
   /* a byte of the schema (the hash no longer matches), the header's
-   * format member, the end of the schema (the hash too) */
+   * format member, the end of the schema (the hash too), and an older
+   * format's file (format 1 hashed with SHA-256) */
   const struct {
     gssize offset;
     const gchar *with;
-  } damage[] = { { -100, "X" }, { 2, "fmt" }, { -1, "}" } };
+  } damage[] = { { -100, "X" }, { 2, "fmt" }, { -1, "}" }, { 10, "1" } };
 
   g_clear_object (&client);
   for (guint i = 0; i < G_N_ELEMENTS (damage); i++)

@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <unistd.h>
 
-#include "aqmp-cli.h"
+#include "aqmp-cli-commands.h"
 #include "aqmp-backup-progress.h"
 #include "aqmp-job-progress.h"
 

@@ -3,7 +3,6 @@
 
 #include <glib/gi18n.h>
 #include <aqmp/aqmp.h>
-#include <aqmp/aqmp-plugin-loader.h>
 
 G_BEGIN_DECLS
 
@@ -19,10 +18,13 @@ G_BEGIN_DECLS
 
 typedef gint (*AqmpCommandFunc) (gint argc, gchar **argv);
 
+/* a command of the tool itself, or of its module (aqmp-tool-module.c):
+ * exactly one of @handler and @symbol is set */
 typedef struct {
   const gchar *name;
   const gchar *summary;        /* N_() marked */
   AqmpCommandFunc handler;
+  const gchar *symbol;         /* the handler's name in the module */
 } AqmpCommand;
 
 /* the options every command accepts */
@@ -62,10 +64,6 @@ gint      aqmp_cli_report_failure (const gchar     *command,
                                    const GError    *error);
 void      aqmp_cli_print_json     (JsonNode        *node,
                                    gboolean         pretty);
-void      aqmp_cli_report_plugin_failures (AqmpPluginLoader *loader);
-void      aqmp_cli_report_plugin_missing (AqmpPluginLoader *loader,
-                                   const GError    *error,
-                                   const gchar     *hint);
 
 /* waits the tool names (aqmp-cli-wait.c) */
 #define AQMP_CLI_QUICK_TIMEOUT_MS 10000
@@ -123,28 +121,19 @@ gint      aqmp_cli_run_command    (AqmpCliOptions  *options,
                                    GUnixFDList     *fds,
                                    AqmpCliValidate *validate);
 
-/* the commands */
+/* the commands in the tool itself: the ones that need no more than
+ * libaqmp and libaqmp-qapi (the others are in aqmp-cli-commands.h) */
 gint      aqmp_cmd_exec           (gint             argc,
                                    gchar          **argv);
 gint      aqmp_cmd_events         (gint             argc,
-                                   gchar          **argv);
-gint      aqmp_cmd_shell          (gint             argc,
-                                   gchar          **argv);
-gint      aqmp_cmd_job            (gint             argc,
-                                   gchar          **argv);
-gint      aqmp_cmd_backup         (gint             argc,
-                                   gchar          **argv);
-gint      aqmp_cmd_ga             (gint             argc,
-                                   gchar          **argv);
-gint      aqmp_cmd_ga_exec        (gint             argc,
-                                   gchar          **argv);
-gint      aqmp_cmd_plugins        (gint             argc,
-                                   gchar          **argv);
-gint      aqmp_cmd_workflow       (gint             argc,
                                    gchar          **argv);
 gint      aqmp_cmd_describe       (gint             argc,
                                    gchar          **argv);
 gint      aqmp_cmd_schema         (gint             argc,
                                    gchar          **argv);
+
+gint      aqmp_tool_run_module_command (const AqmpCommand *command,
+                                        gint               argc,
+                                        gchar            **argv);
 
 G_END_DECLS

@@ -9,7 +9,7 @@
 
 #include <aqmp/aqmp-backup.h>
 
-#include "aqmp-cli.h"
+#include "aqmp-cli-commands.h"
 #include "aqmp-backup-progress.h"
 
 /*

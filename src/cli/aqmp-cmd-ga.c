@@ -4,9 +4,8 @@
 #include <stdio.h>
 
 #include "aqmp-args.h"
-#include <aqmp/aqmp-plugin-loader.h>
 
-#include "aqmp-cli.h"
+#include "aqmp-cli-commands.h"
 
 /*
  * aqmp ga ADDRESS COMMAND [JSON | KEY=VALUE...]: one guest agent command,

@@ -9,7 +9,7 @@
 #include <aqmp/aqmp-jobs.h>
 
 #include "aqmp-args.h"
-#include "aqmp-cli.h"
+#include "aqmp-cli-commands.h"
 #include "aqmp-cli-validate.h"
 #include "aqmp-job-print.h"
 #include "aqmp-job-progress.h"

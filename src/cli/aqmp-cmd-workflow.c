@@ -6,9 +6,8 @@
 #include <glib-unix.h>
 
 #include "aqmp-args.h"
-#include <aqmp/aqmp-plugin-loader.h>
 
-#include "aqmp-cli.h"
+#include "aqmp-cli-commands.h"
 
 /*
  * aqmp workflow list: the workflows the loaded plugins provide.

@@ -107,26 +107,6 @@ aqmp_cli_print_json (JsonNode *node, gboolean pretty)
   fflush (stdout);
 }
 
-/* the modules the plugin loader refused, one line each */
-void
-aqmp_cli_report_plugin_failures (AqmpPluginLoader *loader)
-{
-  guint n = aqmp_plugin_loader_get_n_failures (loader);
-
-  for (guint i = 0; i < n; i++)
-    aqmp_cli_error ("%s", aqmp_plugin_failure_get_message (aqmp_plugin_loader_get_failure (loader, i)));
-}
-
-/* no loaded plugin provides what was asked for: @error, the refused
- * modules (they may be why), then @hint, what the user can do */
-void
-aqmp_cli_report_plugin_missing (AqmpPluginLoader *loader, const GError *error, const gchar *hint)
-{
-  aqmp_cli_error ("%s", error->message);
-  aqmp_cli_report_plugin_failures (loader);
-  aqmp_cli_error ("%s", hint);
-}
-
 guint
 aqmp_cli_timeout_ms (AqmpCliOptions *options)
 {

@@ -3,7 +3,7 @@
 
 #include <glib/gi18n.h>
 
-#include "aqmp-cli.h"
+#include "aqmp-cli-commands.h"
 #include "aqmp-job-print.h"
 
 /* one JSON object on a line of its own, at once */

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: LGPL-2.1-or-later */
 #pragma once
 
-#include "aqmp-cli.h"
+#include "aqmp-cli-commands.h"
 #include "aqmp-shell-complete.h"
 
 G_BEGIN_DECLS

@@ -11,20 +11,22 @@
  * command lives in its own file. Adding one is one line in the table.
  */
 
+/* commands with a handler run in the tool; the others are in its module
+ * (aqmp-tool-module.c), looked up by name */
 static const AqmpCommand commands[] = {
   /* TRANSLATORS: summaries of the commands in aqmp --help */
-  { "exec", N_("Run one QMP command and print its result as JSON"), aqmp_cmd_exec },
-  { "events", N_("Print events as JSON lines as they arrive"), aqmp_cmd_events },
-  { "shell", N_("An interactive QMP shell that shows events as they arrive"), aqmp_cmd_shell },
-  { "job", N_("Run, follow and list long-running block jobs"), aqmp_cmd_job },
-  { "backup", N_("Back up disks as chains of images; list, restore and verify them"), aqmp_cmd_backup },
-  { "ga", N_("Run one QEMU guest agent command and print its result as JSON"), aqmp_cmd_ga },
-  { "ga-exec", N_("Run a program in the guest and exit with its exit code"), aqmp_cmd_ga_exec },
-  { "plugins", N_("List the loaded plugins and what each provides"), aqmp_cmd_plugins },
-  { "workflow", N_("List the plugins' workflows, or run one on a machine"), aqmp_cmd_workflow },
+  { "exec", N_("Run one QMP command and print its result as JSON"), aqmp_cmd_exec, NULL },
+  { "events", N_("Print events as JSON lines as they arrive"), aqmp_cmd_events, NULL },
+  { "shell", N_("An interactive QMP shell that shows events as they arrive"), NULL, "aqmp_cmd_shell" },
+  { "job", N_("Run, follow and list long-running block jobs"), NULL, "aqmp_cmd_job" },
+  { "backup", N_("Back up disks as chains of images; list, restore and verify them"), NULL, "aqmp_cmd_backup" },
+  { "ga", N_("Run one QEMU guest agent command and print its result as JSON"), NULL, "aqmp_cmd_ga" },
+  { "ga-exec", N_("Run a program in the guest and exit with its exit code"), NULL, "aqmp_cmd_ga_exec" },
+  { "plugins", N_("List the loaded plugins and what each provides"), NULL, "aqmp_cmd_plugins" },
+  { "workflow", N_("List the plugins' workflows, or run one on a machine"), NULL, "aqmp_cmd_workflow" },
   { "describe", N_("Print a command's or an event's arguments as the server's schema gives them"),
-    aqmp_cmd_describe },
-  { "schema", N_("Dump the server's schema, or compare two schemas"), aqmp_cmd_schema },
+    aqmp_cmd_describe, NULL },
+  { "schema", N_("Dump the server's schema, or compare two schemas"), aqmp_cmd_schema, NULL },
 };
 
 static void
@@ -88,8 +90,11 @@ main (int argc, char **argv)
     }
   for (guint i = 0; i < G_N_ELEMENTS (commands); i++)
     {
-      if (g_strcmp0 (argv[1], commands[i].name) == 0)
+      if (g_strcmp0 (argv[1], commands[i].name) != 0)
+        continue;
+      if (commands[i].handler != NULL)
         return commands[i].handler (argc - 1, argv + 1);
+      return aqmp_tool_run_module_command (&commands[i], argc - 1, argv + 1);
     }
   /* TRANSLATORS: %s is what the user typed instead of exec, events or shell */
   aqmp_cli_error (_("unknown command '%s' (see aqmp --help)"), argv[1]);

@@ -11,6 +11,7 @@ G_BEGIN_DECLS
 /*
  * The runner's insides, shared by aqmp-job-runner.c (following jobs: the
  * events, polling, the store, acting on each job's tracker),
+ * aqmp-job-runner-control.c (the job-* verbs),
  * aqmp-job-runner-start.c (starting them), aqmp-job-runner-reconcile.c
  * (finding them again) and aqmp-job-runner-sync.c (the sync calls). Each
  * job followed has an AqmpJobTracker (aqmp-job-tracker.c), its state
@@ -45,6 +46,23 @@ struct _AqmpJobRunner {
   GPtrArray *schema_waiters;
 };
 
+/* a call the runner makes on its own behalf: a job-* verb
+ * (aqmp-job-runner-control.c), or query-jobs when verb is NULL */
+typedef struct _AqmpJobVerb AqmpJobVerb;
+
+typedef struct {
+  AqmpJobRunner *runner;
+  gchar *id;
+  const AqmpJobVerb *verb;
+} AqmpJobRunnerCall;
+
+AqmpJobRunnerCall  *aqmp_job_runner_call_new      (AqmpJobRunner      *self,
+                                                   const gchar        *id,
+                                                   const AqmpJobVerb  *verb);
+void                aqmp_job_runner_call_free     (AqmpJobRunnerCall  *call);
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (AqmpJobRunnerCall, aqmp_job_runner_call_free)
+
 /* a step of a start or a reconcile that waits for something learnt */
 typedef void (*AqmpJobRunnerStep) (AqmpJobRunner *self, GTask *task);
 
@@ -56,6 +74,9 @@ void                aqmp_job_runner_need_schema   (AqmpJobRunner      *self,
                                                    AqmpJobRunnerStep   step);
 void                aqmp_job_runner_forget_connection (AqmpJobRunner  *self);
 
+void                aqmp_job_runner_send_verb     (AqmpJobRunner      *self,
+                                                   const gchar        *id,
+                                                   AqmpJobAction       action);
 void                aqmp_job_runner_track         (AqmpJobRunner      *self,
                                                    AqmpJobTracker     *tracker);
 gboolean            aqmp_job_runner_act           (AqmpJobRunner      *self,

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include <glib/gstdio.h>
+#include <xxhash.h>
 
 #include <aqmp/aqmp.h>
 
@@ -16,8 +17,8 @@
  * Schemas kept on disk, one file per server version and package string
  * (the greeting's `version`), by default under
  * `$XDG_CACHE_HOME/aqmp/schema/`. A file is a header line, a JSON object
- * naming the format, the version, the package and the SHA-256 of the
- * rest, then the `query-qmp-schema` reply as JSON. A file whose header,
+ * naming the format, the version, the package and the XXH3-128 hash of
+ * the rest, then the `query-qmp-schema` reply as JSON. A file whose header,
  * hash or schema does not check out is taken for corrupt: it is removed
  * and the lookup misses, so the schema is fetched again and the file
  * replaced. Nothing of a corrupt file is trusted.
@@ -28,7 +29,10 @@
  * Since: 0.1
  */
 
-#define AQMP_SCHEMA_CACHE_FORMAT 1
+/* 2: the hash is XXH3-128 (`xxh128`); format 1's SHA-256 cost a
+ * short `aqmp exec` more than reading the schema itself. A file of another
+ * format is taken for corrupt, and replaced. */
+#define AQMP_SCHEMA_CACHE_FORMAT 2
 
 struct _AqmpSchemaCache {
   GObject parent_instance;
@@ -144,7 +148,17 @@ aqmp_schema_cache_check_header (JsonObject *header, const gchar *version, const 
       || g_strcmp0 (json_object_get_string_member_with_default (header, "package", NULL),
                     package != NULL ? package : "") != 0)
     return NULL;
-  return json_object_get_string_member_with_default (header, "sha256", NULL);
+  return json_object_get_string_member_with_default (header, "xxh128", NULL);
+}
+
+/* the hex XXH3-128 of @length bytes at @data */
+static gchar *
+aqmp_schema_cache_hash (const gchar *data, gsize length)
+{
+  XXH128_hash_t hash = XXH3_128bits (data, length);
+
+  return g_strdup_printf ("%016" G_GINT64_MODIFIER "x%016" G_GINT64_MODIFIER "x",
+                          (guint64) hash.high64, (guint64) hash.low64);
 }
 
 /* the schema in @text, or NULL with why in @error */
@@ -174,7 +188,7 @@ aqmp_schema_cache_read (const gchar *text, gsize length, const gchar *version, c
       return NULL;
     }
   nl++;
-  hash = g_compute_checksum_for_data (G_CHECKSUM_SHA256, (const guchar *) nl, length - (nl - text));
+  hash = aqmp_schema_cache_hash (nl, length - (nl - text));
   if (g_ascii_strcasecmp (hash, want) != 0)
     {
       g_set_error_literal (error, AQMP_ERROR, AQMP_ERROR_PROTOCOL, "the hash does not match");
@@ -279,12 +293,12 @@ aqmp_schema_cache_store (AqmpSchemaCache *self, AqmpSchema *schema, GError **err
       return FALSE;
     }
   body = aqmp_json_to_string (aqmp_schema_get_json (schema), FALSE);
-  hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, body, -1);
+  hash = aqmp_schema_cache_hash (body, strlen (body));
   version = aqmp_schema_cache_version_string (v[0], v[1], v[2]);
   json_object_set_int_member (header, "format", AQMP_SCHEMA_CACHE_FORMAT);
   json_object_set_string_member (header, "version", version);
   json_object_set_string_member (header, "package", package != NULL ? package : "");
-  json_object_set_string_member (header, "sha256", hash);
+  json_object_set_string_member (header, "xxh128", hash);
   {
     g_autoptr(JsonNode) node = json_node_init_object (json_node_alloc (), header);
 
