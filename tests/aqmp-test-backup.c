@@ -128,12 +128,18 @@ disk_path (Fixture *f, const gchar *node)
 }
 
 gchar *
-make_image (Fixture *f, const gchar *node, const gchar *options)
+make_image_sized (Fixture *f, const gchar *node, const gchar *options, const gchar *size)
 {
   gchar *path = disk_path (f, node);
   g_autofree gchar *out = tool ("qemu-img", "create", "-q", "-f", "qcow2", "-o",
-                                options != NULL ? options : "compat=1.1", path, "8M", NULL);
+                                options != NULL ? options : "compat=1.1", path, size, NULL);
   return path;
+}
+
+gchar *
+make_image (Fixture *f, const gchar *node, const gchar *options)
+{
+  return make_image_sized (f, node, options, "8M");
 }
 
 /* a qcow2 disk @node over its file, or over blkdebug with @blkdebug's

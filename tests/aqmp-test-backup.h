@@ -44,6 +44,7 @@ void qemu_io (Fixture *f, const gchar *node, const gchar *command);
 void guest_write (Fixture *f, const gchar *node, guint pattern, gint64 offset, gint64 length);
 gchar *disk_path (Fixture *f, const gchar *node);
 gchar *make_image (Fixture *f, const gchar *node, const gchar *options);
+gchar *make_image_sized (Fixture *f, const gchar *node, const gchar *options, const gchar *size);
 void add_disk (Fixture *f, const gchar *node, const gchar *options, const gchar *blkdebug);
 gchar *copy_source (Fixture *f, const gchar *node);
 AqmpBackupOptions *options_new (Fixture *f, AqmpBackupLevel level, const gchar *first_disk, ...);

@@ -510,6 +510,43 @@ test_backup_checksums (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (problems[0], "Unknown checksum algorithm md5"));
 }
 
+/* an image larger than one window of the run's mapped checksum (64 MiB):
+ * the windows hash as the whole file does, and verify (which reads the
+ * file instead) agrees */
+static void
+test_backup_checksum_large (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *path = make_image_sized (f, "big", NULL, "96M");
+  g_autofree gchar *json = g_strdup_printf ("{\"driver\": \"qcow2\", \"node-name\": \"big\", "
+                                            "\"file\": {\"driver\": \"file\", \"filename\": \"%s\"}}", path);
+  g_autoptr(AqmpBackupOptions) options = NULL;
+  g_autoptr(AqmpBackupRecord) full = NULL;
+  g_autoptr(AqmpBackupImage) image = NULL;
+  g_autofree gchar *expected = NULL;
+  g_auto(GStrv) problems = NULL;
+  g_autoptr(GError) error = NULL;
+  GStatBuf st;
+
+  qmp_ok (f, "blockdev-add", json);
+  /* different data on each side of the first window's end */
+  guest_write (f, "big", 0x33, 0, 64 * MIB);
+  guest_write (f, "big", 0x44, 64 * MIB, 8 * MIB);
+  options = options_new (f, AQMP_BACKUP_LEVEL_FULL, "big", NULL);
+  full = run_options (f, options, NULL, &error);
+  g_assert_no_error (error);
+  image = image_of (f, full, 0);
+  g_assert_cmpint (g_stat (aqmp_backup_image_get_path (image), &st), ==, 0);
+  g_assert_cmpint (st.st_size, >, 64 * MIB);
+  g_assert_cmpint (aqmp_backup_image_get_size (image), ==, st.st_size);
+  expected = xxh128_of (aqmp_backup_image_get_path (image));
+  g_assert_cmpstr (aqmp_backup_image_get_checksum (image), ==, expected);
+  problems = aqmp_backup_catalog_verify_sync (f->catalog, aqmp_backup_record_get_id (full), NULL, NULL, NULL,
+                                              &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (problems), ==, 0);
+  assert_qemu_clean (f);
+}
+
 /* prune removes whole chains, never the open one, and leaves what a
  * kept backup needs restorable */
 static void
@@ -804,6 +841,7 @@ main (int argc, char **argv)
   ADD ("/backup/auto", test_backup_auto);
   ADD ("/backup/verify", test_backup_verify);
   ADD ("/backup/checksums", test_backup_checksums);
+  ADD ("/backup/checksum-large", test_backup_checksum_large);
   ADD ("/backup/prune", test_backup_prune);
   ADD ("/backup/cancellable", test_backup_cancellable);
   ADD ("/backup/raw-and-missing", test_backup_raw_and_missing);

@@ -135,6 +135,8 @@ void              aqmp_backup_catalog_rollback        (AqmpBackupCatalog *self);
 typedef struct {
   const gchar *path;
   const gchar *algorithm;   /* NULL: xxh128 */
+  gboolean mapped;          /* a file this process just made and nothing
+                             * else changes: read through mmap() */
   gchar *checksum;          /* out */
   GError *error;            /* out */
 } AqmpBackupChecksumFile;
@@ -177,6 +179,7 @@ typedef struct {
   gboolean file_attached;
   gboolean target_attached;
   gboolean file_created;
+  int sync_fd;            /* the target, open here to be synced here; -1 */
   AqmpBackupImage *image;
   AqmpJob *job;
 } AqmpBackupDisk;
@@ -205,6 +208,29 @@ gboolean         aqmp_backup_target_create      (AqmpJobRunner      *runner,
                                                  GError            **error);
 void             aqmp_backup_target_release     (AqmpClient         *client,
                                                  AqmpBackupDisk     *disk);
+gboolean         aqmp_backup_target_sync        (AqmpBackupDisk     *disk,
+                                                 GError            **error);
+gboolean         aqmp_backup_file_sync          (const gchar        *path,
+                                                 GError            **error);
+
+/* commands sent at once, answered together (aqmp-backup-batch.c) */
+typedef struct {
+  const gchar *command;
+  JsonObject *arguments;    /* owned; NULL: none */
+  JsonNode *reply;          /* out */
+  GError *error;            /* out */
+} AqmpBackupCommand;
+
+void             aqmp_backup_execute_batch_sync (AqmpClient         *client,
+                                                 AqmpBackupCommand  *commands,
+                                                 guint               n_commands,
+                                                 GCancellable       *cancellable);
+void             aqmp_backup_command_clear      (AqmpBackupCommand  *command);
+
+typedef struct _AqmpBackupWriteback AqmpBackupWriteback;
+AqmpBackupWriteback *aqmp_backup_writeback_start (GPtrArray         *disks);
+void             aqmp_backup_writeback_end      (AqmpBackupWriteback *writeback);
+void             aqmp_backup_writeback_stop     (AqmpBackupWriteback *writeback);
 gboolean         aqmp_backup_bitmap_remove      (AqmpClient         *client,
                                                  const gchar        *node,
                                                  const gchar        *name,

@@ -5,9 +5,9 @@
  * lost) stay `running` in the catalog. Reconciling settles them from what
  * their jobs did, as the job runner's reconcile settles single jobs: it
  * reconciles the runner, waits for the backup jobs QEMU still runs, then
- * records the backup completed (sizes, checksums, older chains closed) or
- * failed (images deleted, a full backup's bitmaps removed), and removes
- * the backup's target nodes from QEMU either way.
+ * records the backup completed (images synced, sizes, checksums, older
+ * chains closed) or failed (images deleted, a full backup's bitmaps
+ * removed), and removes the backup's target nodes from QEMU either way.
  */
 
 #include "config.h"
@@ -96,6 +96,10 @@ aqmp_backup_reconcile_complete (AqmpBackupCatalog *self, AqmpJobRunner *runner, 
                                                                  image->job_id, NULL);
       GStatBuf st;
 
+      /* the run left the image's sync to itself (aqmp-backup-target.c),
+       * and went away perhaps before it: nothing is completed unsynced */
+      if (!aqmp_backup_file_sync (image->path, error))
+        return FALSE;
       if (g_stat (image->path, &st) == 0)
         image->size = st.st_size;
       image->checksum = aqmp_backup_file_checksum (image->path, cancellable, error);

@@ -28,11 +28,13 @@ typedef struct {
   AqmpBackupRecord *base;
   gboolean new_chain;
   gboolean bitmaps_added;
+  AqmpBackupWriteback *writeback;   /* while the jobs copy, and just after */
 } AqmpBackupPlan;
 
 static inline void
 aqmp_backup_plan_clear (AqmpBackupPlan *plan)
 {
+  g_clear_pointer (&plan->writeback, aqmp_backup_writeback_stop);
   g_clear_pointer (&plan->disks, g_ptr_array_unref);
   g_clear_pointer (&plan->chain, aqmp_backup_chain_unref);
   g_clear_pointer (&plan->base, aqmp_backup_record_unref);

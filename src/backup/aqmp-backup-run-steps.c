@@ -465,17 +465,30 @@ aqmp_backup_run_wait (AqmpBackupRun *self, AqmpBackupPlan *plan, GPtrArray *jobs
   return FALSE;
 }
 
+static void
+aqmp_backup_bitmap_remove_add (GArray *commands, const gchar *node, const gchar *name)
+{
+  AqmpBackupCommand command = { "block-dirty-bitmap-remove", json_object_new () };
+
+  json_object_set_string_member (command.arguments, "node", node);
+  json_object_set_string_member (command.arguments, "name", name);
+  g_array_append_val (commands, command);
+}
+
 /* a new chain is complete: the machine's older chains take no more
  * backups (aqmp_backup_run_finish() closes them), and their bitmaps,
- * which would only cost writes, go */
+ * which would only cost writes, go, all at once (a bitmap that cannot go
+ * only costs writes) */
 static gboolean
 aqmp_backup_run_retire_chains (AqmpBackupRun *self, AqmpBackupPlan *plan, GError **error)
 {
   AqmpClient *client = aqmp_job_runner_get_client (self->runner);
   g_autoptr(GPtrArray) chains = aqmp_backup_catalog_list_chains (self->catalog, plan->chain->machine, error);
+  g_autoptr(GArray) removes = g_array_new (FALSE, TRUE, sizeof (AqmpBackupCommand));
 
   if (chains == NULL)
     return FALSE;
+  g_array_set_clear_func (removes, (GDestroyNotify) aqmp_backup_command_clear);
   for (guint i = 0; i < chains->len; i++)
     {
       AqmpBackupChain *chain = g_ptr_array_index (chains, i);
@@ -486,23 +499,56 @@ aqmp_backup_run_retire_chains (AqmpBackupRun *self, AqmpBackupPlan *plan, GError
         {
           AqmpBackupDisk *disk = g_ptr_array_index (plan->disks, j);
           if (aqmp_backup_disk_has_bitmap (disk, chain->bitmap))
-            aqmp_backup_bitmap_remove (client, disk->disk, chain->bitmap, NULL);
+            aqmp_backup_bitmap_remove_add (removes, disk->disk, chain->bitmap);
           if (aqmp_backup_disk_has_bitmap (disk, chain->diff_bitmap))
-            aqmp_backup_bitmap_remove (client, disk->disk, chain->diff_bitmap, NULL);
+            aqmp_backup_bitmap_remove_add (removes, disk->disk, chain->diff_bitmap);
         }
     }
+  aqmp_backup_execute_batch_sync (client, (AqmpBackupCommand *) (gpointer) removes->data, removes->len, NULL);
   return TRUE;
 }
 
+/* the images QEMU left to this process to make durable (see
+ * aqmp-backup-target.c), synced on a thread of their own while they are
+ * hashed: the fdatasync() waits for the disk, the hash for the CPU */
+static gpointer
+aqmp_backup_run_sync_thread (gpointer data)
+{
+  GPtrArray *disks = data;
+
+  for (guint i = 0; i < disks->len; i++)
+    {
+      AqmpBackupDisk *disk = g_ptr_array_index (disks, i);
+      g_autoptr(GError) error = NULL;
+
+      /* as a flush failure when QEMU closes an image: the jobs completed
+       * and the image is part of the chain; the failure is told */
+      if (!aqmp_backup_target_sync (disk, &error))
+        g_warning ("%s", error->message);
+    }
+  return NULL;
+}
+
+static GThread *
+aqmp_backup_run_start_sync (AqmpBackupPlan *plan)
+{
+  for (guint i = 0; i < plan->disks->len; i++)
+    if (((AqmpBackupDisk *) g_ptr_array_index (plan->disks, i))->sync_fd >= 0)
+      return g_thread_new ("aqmp-backup-sync", aqmp_backup_run_sync_thread, plan->disks);
+  return NULL;
+}
+
 /* the outcome of a completed backup: each image's size and checksum once
- * QEMU closed it (the images hashed in parallel), and for a full backup,
- * the older chains' bitmaps (which nothing needs any more) removed. The
- * catalog learns it all in aqmp_backup_run_finish(). */
+ * QEMU closed it (the images hashed in parallel, and made durable at the
+ * same time), and for a full backup, the older chains' bitmaps (which
+ * nothing needs any more) removed. The catalog learns it all in
+ * aqmp_backup_run_finish(). */
 static gboolean
 aqmp_backup_run_complete (AqmpBackupRun *self, AqmpBackupPlan *plan, GCancellable *cancellable, GError **error)
 {
   AqmpClient *client = aqmp_job_runner_get_client (self->runner);
   g_autofree AqmpBackupChecksumFile *sums = g_new0 (AqmpBackupChecksumFile, plan->disks->len);
+  GThread *sync;
 
   for (guint i = 0; i < plan->disks->len; i++)
     {
@@ -513,8 +559,14 @@ aqmp_backup_run_complete (AqmpBackupRun *self, AqmpBackupPlan *plan, GCancellabl
       if (g_stat (disk->path, &st) == 0)
         disk->image->size = st.st_size;
       sums[i].path = disk->path;
+      sums[i].mapped = TRUE;
     }
+  /* its last pass ran while QEMU closed the images */
+  g_clear_pointer (&plan->writeback, aqmp_backup_writeback_stop);
+  sync = aqmp_backup_run_start_sync (plan);
   aqmp_backup_checksum_files (sums, plan->disks->len, NULL);
+  if (sync != NULL)
+    g_thread_join (sync);
   for (guint i = 0; i < plan->disks->len; i++)
     {
       AqmpBackupDisk *disk = g_ptr_array_index (plan->disks, i);
@@ -604,6 +656,7 @@ aqmp_backup_run_jobs (AqmpBackupRun *self, AqmpBackupPlan *plan, GPtrArray **job
                       GCancellable *cancellable, GError **error)
 {
   g_autoptr(GPtrArray) jobs = NULL;
+  gboolean waited;
 
   if (!aqmp_backup_run_make_targets (self, plan, cancellable, error))
     return FALSE;
@@ -623,8 +676,14 @@ aqmp_backup_run_jobs (AqmpBackupRun *self, AqmpBackupPlan *plan, GPtrArray **job
           return FALSE;
         }
     }
-  if (!aqmp_backup_run_wait (self, plan, jobs, cancellable, error))
-    return FALSE;
+  plan->writeback = aqmp_backup_writeback_start (plan->disks);
+  waited = aqmp_backup_run_wait (self, plan, jobs, cancellable, error);
+  aqmp_backup_writeback_end (plan->writeback);
+  if (!waited)
+    {
+      g_clear_pointer (&plan->writeback, aqmp_backup_writeback_stop);
+      return FALSE;
+    }
   return aqmp_backup_run_complete (self, plan, cancellable, error);
 }
 

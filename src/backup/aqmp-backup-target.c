@@ -7,13 +7,32 @@
  * jobs for the file and the qcow2 format, then blockdev-add. Whatever
  * was added is removed again by aqmp_backup_target_release(), on every
  * path.
+ *
+ * Closing a node makes QEMU flush it, and for a full backup of a large
+ * disk that fdatasync() of all the image is most of what a run adds to
+ * the copy. So when this process can open the new file itself (its
+ * directory is this process's: the run made it), the file node is added
+ * with `cache.no-flush`: closing the qcow2 node still writes its
+ * metadata, QEMU skips only the fdatasync(), and
+ * aqmp_backup_target_sync() makes the image and its directory entry
+ * durable here, while the image is hashed. When the file cannot be opened
+ * here, QEMU flushes it as before. While the jobs copy,
+ * aqmp_backup_writeback_start() has the kernel write what they wrote so
+ * far (sync_file_range(), where there is one), so that the disk works
+ * during the copy rather than after it, and the last fdatasync() finds
+ * little left to write.
  */
+
+/* sync_file_range(), where there is one */
+#define _GNU_SOURCE
 
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
+#include <glib/gstdio.h>
 
 #include "aqmp-backup-private.h"
 
@@ -30,6 +49,8 @@ aqmp_backup_disk_free (AqmpBackupDisk *disk)
   g_free (disk->file_node);
   g_free (disk->target_node);
   g_free (disk->backing);
+  if (disk->sync_fd >= 0)
+    g_close (disk->sync_fd, NULL);
   g_clear_pointer (&disk->image, aqmp_backup_image_unref);
   g_clear_object (&disk->job);
   g_free (disk);
@@ -49,6 +70,7 @@ aqmp_backup_disk_from_node (JsonObject *node)
   JsonArray *bitmaps = aqmp_json_get_array (node, "dirty-bitmaps");
   g_autoptr(GStrvBuilder) names = g_strv_builder_new ();
 
+  disk->sync_fd = -1;
   disk->disk = g_strdup (aqmp_json_get_string (node, "node-name"));
   disk->driver = g_strdup (aqmp_json_get_string (node, "drv"));
   disk->virtual_size = image != NULL ? aqmp_json_get_int (image, "virtual-size", 0) : 0;
@@ -63,27 +85,28 @@ aqmp_backup_disk_from_node (JsonObject *node)
   return disk;
 }
 
+/* the list a query answered, or its error */
 static JsonArray *
-aqmp_backup_query_array (AqmpClient *client, const gchar *command, JsonObject *arguments,
-                         GCancellable *cancellable, GError **error)
+aqmp_backup_query_array (AqmpBackupCommand *query, GError **error)
 {
-  g_autoptr(JsonNode) reply = aqmp_client_execute_sync (client, command, arguments, cancellable, error);
-
-  if (reply == NULL)
-    return NULL;
-  if (!JSON_NODE_HOLDS_ARRAY (reply))
+  if (query->reply == NULL)
     {
-      g_set_error (error, AQMP_BACKUP_ERROR, AQMP_BACKUP_ERROR_FAILED, "%s did not return a list", command);
+      g_propagate_error (error, g_steal_pointer (&query->error));
       return NULL;
     }
-  return json_array_ref (json_node_get_array (reply));
+  if (!JSON_NODE_HOLDS_ARRAY (query->reply))
+    {
+      g_set_error (error, AQMP_BACKUP_ERROR, AQMP_BACKUP_ERROR_FAILED, "%s did not return a list", query->command);
+      return NULL;
+    }
+  return json_array_ref (json_node_get_array (query->reply));
 }
 
 /* device name -> root node name, from query-block */
 static GHashTable *
-aqmp_backup_query_devices (AqmpClient *client, GCancellable *cancellable, GError **error)
+aqmp_backup_query_devices (AqmpBackupCommand *query, GError **error)
 {
-  g_autoptr(JsonArray) blocks = aqmp_backup_query_array (client, "query-block", NULL, cancellable, error);
+  g_autoptr(JsonArray) blocks = aqmp_backup_query_array (query, error);
   g_autoptr(GHashTable) devices = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
 
   if (blocks == NULL)
@@ -119,7 +142,7 @@ GPtrArray *
 aqmp_backup_disks_query (AqmpClient *client, const gchar * const *wanted, const gchar * const *excluded,
                          gchar **missing, GCancellable *cancellable, GError **error)
 {
-  g_autoptr(JsonObject) flat = json_object_new ();
+  AqmpBackupCommand queries[2] = { { "query-named-block-nodes", json_object_new () }, { "query-block" } };
   g_autoptr(JsonArray) nodes = NULL;
   g_autoptr(GHashTable) devices = NULL;
   g_autoptr(GHashTable) by_node = g_hash_table_new (g_str_hash, g_str_equal);
@@ -128,11 +151,13 @@ aqmp_backup_disks_query (AqmpClient *client, const gchar * const *wanted, const 
   GHashTableIter iter;
   gpointer device, node;
 
-  json_object_set_boolean_member (flat, "flat", TRUE);
-  nodes = aqmp_backup_query_array (client, "query-named-block-nodes", flat, cancellable, error);
-  if (nodes == NULL)
-    return NULL;
-  devices = aqmp_backup_query_devices (client, cancellable, error);
+  json_object_set_boolean_member (queries[0].arguments, "flat", TRUE);
+  aqmp_backup_execute_batch_sync (client, queries, G_N_ELEMENTS (queries), cancellable);
+  nodes = aqmp_backup_query_array (&queries[0], error);
+  if (nodes != NULL)
+    devices = aqmp_backup_query_devices (&queries[1], error);
+  aqmp_backup_command_clear (&queries[0]);
+  aqmp_backup_command_clear (&queries[1]);
   if (devices == NULL)
     return NULL;
   for (guint i = 0; i < json_array_get_length (nodes); i++)
@@ -305,6 +330,13 @@ aqmp_backup_target_create (AqmpJobRunner *runner, AqmpBackupCatalog *catalog, gi
     return FALSE;
   json_object_remove_member (file, "size");
   json_object_set_string_member (file, "node-name", disk->file_node);
+  disk->sync_fd = g_open (disk->path, O_RDONLY | O_CLOEXEC, 0);
+  if (disk->sync_fd >= 0)
+    {
+      JsonObject *cache = json_object_new ();
+      json_object_set_boolean_member (cache, "no-flush", TRUE);
+      json_object_set_object_member (file, "cache", cache);
+    }
   if (!aqmp_backup_execute (client, "blockdev-add", file, cancellable, error))
     return FALSE;
   disk->file_attached = TRUE;
@@ -321,27 +353,96 @@ aqmp_backup_target_create (AqmpJobRunner *runner, AqmpBackupCatalog *catalog, gi
 }
 
 static void
-aqmp_backup_node_del (AqmpClient *client, const gchar *node)
+aqmp_backup_node_del (AqmpBackupCommand *command, const gchar *node)
 {
-  g_autoptr(JsonObject) arguments = json_object_new ();
-  g_autoptr(GError) error = NULL;
-
-  json_object_set_string_member (arguments, "node-name", node);
-  if (!aqmp_backup_execute (client, "blockdev-del", arguments, NULL, &error))
-    g_warning ("Could not remove the backup target %s from QEMU: %s", node, error->message);
+  command->command = "blockdev-del";
+  command->arguments = json_object_new ();
+  json_object_set_string_member (command->arguments, "node-name", node);
 }
 
 /* removes what aqmp_backup_target_create() added to QEMU, whatever it
- * got to; never cancelled, so that QEMU keeps no node of ours */
+ * got to; never cancelled, so that QEMU keeps no node of ours. Both
+ * blockdev-dels go at once: when the image's fails, the file's fails
+ * too (the image still uses it), as it did one after the other. */
 void
 aqmp_backup_target_release (AqmpClient *client, AqmpBackupDisk *disk)
 {
+  AqmpBackupCommand dels[2] = { { NULL } };
+  const gchar *nodes[2] = { NULL };
+  guint n = 0;
+
   if (disk->target_attached)
-    aqmp_backup_node_del (client, disk->target_node);
-  disk->target_attached = FALSE;
+    nodes[n++] = disk->target_node;
   if (disk->file_attached)
-    aqmp_backup_node_del (client, disk->file_node);
+    nodes[n++] = disk->file_node;
+  disk->target_attached = FALSE;
   disk->file_attached = FALSE;
+  for (guint i = 0; i < n; i++)
+    aqmp_backup_node_del (&dels[i], nodes[i]);
+  aqmp_backup_execute_batch_sync (client, dels, n, NULL);
+  for (guint i = 0; i < n; i++)
+    {
+      if (dels[i].error != NULL)
+        g_warning ("Could not remove the backup target %s from QEMU: %s", nodes[i], dels[i].error->message);
+      aqmp_backup_command_clear (&dels[i]);
+    }
+}
+
+static gboolean
+aqmp_backup_sync_error (const gchar *path, GError **error)
+{
+  int saved = errno;
+
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot sync %s: %s", path, g_strerror (saved));
+  return FALSE;
+}
+
+/* @fd's data and, through its directory, the entry of @path on disk;
+ * @fd is closed */
+static gboolean
+aqmp_backup_sync_fd (int fd, const gchar *path, GError **error)
+{
+  g_autofree gchar *directory = NULL;
+  int dir_fd;
+  gboolean ok;
+
+  ok = fdatasync (fd) == 0 || aqmp_backup_sync_error (path, error);
+  g_close (fd, NULL);
+  if (!ok)
+    return FALSE;
+  directory = g_path_get_dirname (path);
+  dir_fd = g_open (directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+  if (dir_fd < 0)
+    return aqmp_backup_sync_error (directory, error);
+  ok = fsync (dir_fd) == 0 || aqmp_backup_sync_error (directory, error);
+  g_close (dir_fd, NULL);
+  return ok;
+}
+
+/* the image at @path and its directory entry on disk: what a run that
+ * went away after its jobs completed may not have done (reconcile) */
+gboolean
+aqmp_backup_file_sync (const gchar *path, GError **error)
+{
+  int fd = g_open (path, O_RDONLY | O_CLOEXEC, 0);
+
+  if (fd < 0)
+    return aqmp_backup_sync_error (path, error);
+  return aqmp_backup_sync_fd (fd, path, error);
+}
+
+/* after aqmp_backup_target_release(): the image, whose fdatasync() QEMU
+ * left to this process, and its directory entry on disk; TRUE at once
+ * when QEMU flushed the image itself */
+gboolean
+aqmp_backup_target_sync (AqmpBackupDisk *disk, GError **error)
+{
+  int fd = disk->sync_fd;
+
+  if (fd < 0)
+    return TRUE;
+  disk->sync_fd = -1;
+  return aqmp_backup_sync_fd (fd, disk->path, error);
 }
 
 gboolean
@@ -352,4 +453,100 @@ aqmp_backup_bitmap_remove (AqmpClient *client, const gchar *node, const gchar *n
   json_object_set_string_member (arguments, "node", node);
   json_object_set_string_member (arguments, "name", name);
   return aqmp_backup_execute (client, "block-dirty-bitmap-remove", arguments, NULL, error);
+}
+
+/* ----- writeback while the jobs copy ----- */
+
+#define AQMP_BACKUP_WRITEBACK_INTERVAL (100 * G_TIME_SPAN_MILLISECOND)
+
+struct _AqmpBackupWriteback {
+  GMutex lock;
+  GCond stop_cond;
+  gboolean stop;
+  GPtrArray *disks;
+  GThread *thread;
+};
+
+#ifdef SYNC_FILE_RANGE_WRITE
+static gpointer
+aqmp_backup_writeback_thread (gpointer data)
+{
+  AqmpBackupWriteback *self = data;
+  gint64 deadline = g_get_monotonic_time () + AQMP_BACKUP_WRITEBACK_INTERVAL;
+  gboolean stop = FALSE;
+
+  /* one pass more once the jobs ended: their last data goes to the disk
+   * while QEMU closes the images */
+  while (!stop)
+    {
+      g_mutex_lock (&self->lock);
+      while (!self->stop && g_cond_wait_until (&self->stop_cond, &self->lock, deadline))
+        ;
+      stop = self->stop;
+      g_mutex_unlock (&self->lock);
+      /* a start of writeback only: what fails here the fdatasync() of
+       * aqmp_backup_target_sync() reports */
+      for (guint i = 0; i < self->disks->len; i++)
+        {
+          AqmpBackupDisk *disk = g_ptr_array_index (self->disks, i);
+          if (disk->sync_fd >= 0)
+            sync_file_range (disk->sync_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+        }
+      deadline = g_get_monotonic_time () + AQMP_BACKUP_WRITEBACK_INTERVAL;
+    }
+  return NULL;
+}
+#endif
+
+/* starts writing back the targets of @disks that this process syncs,
+ * every 100 ms until aqmp_backup_writeback_stop(); %NULL when there is
+ * nothing to do. The disks' sync_fd stay open until it stopped. */
+AqmpBackupWriteback *
+aqmp_backup_writeback_start (GPtrArray *disks)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+  AqmpBackupWriteback *self;
+  gboolean any = FALSE;
+
+  for (guint i = 0; i < disks->len; i++)
+    any |= ((AqmpBackupDisk *) g_ptr_array_index (disks, i))->sync_fd >= 0;
+  if (!any)
+    return NULL;
+  self = g_new0 (AqmpBackupWriteback, 1);
+  g_mutex_init (&self->lock);
+  g_cond_init (&self->stop_cond);
+  self->disks = g_ptr_array_ref (disks);
+  self->thread = g_thread_new ("aqmp-backup-writeback", aqmp_backup_writeback_thread, self);
+  return self;
+#else
+  return NULL;
+#endif
+}
+
+/* the jobs ended: the thread makes its last pass, without this thread
+ * waiting for it (QEMU closes the images meanwhile) */
+void
+aqmp_backup_writeback_end (AqmpBackupWriteback *self)
+{
+  if (self == NULL)
+    return;
+  g_mutex_lock (&self->lock);
+  self->stop = TRUE;
+  g_cond_signal (&self->stop_cond);
+  g_mutex_unlock (&self->lock);
+}
+
+/* ends the writeback and waits for its thread; before the disks' sync_fd
+ * are closed */
+void
+aqmp_backup_writeback_stop (AqmpBackupWriteback *self)
+{
+  if (self == NULL)
+    return;
+  aqmp_backup_writeback_end (self);
+  g_thread_join (self->thread);
+  g_ptr_array_unref (self->disks);
+  g_cond_clear (&self->stop_cond);
+  g_mutex_clear (&self->lock);
+  g_free (self);
 }
