@@ -52,6 +52,8 @@ gboolean      aqmp_test_wait_for_flag     (gboolean            *flag,
 gboolean      aqmp_test_wait_for_pointer  (gpointer            *pointer,
                                            guint                timeout_ms);
 AqmpClient   *aqmp_test_connect           (const gchar         *address);
+gchar        *aqmp_test_tcp_chardev_address (AqmpClient        *client,
+                                             const gchar       *label);
 
 /* the outcome of one async execute, for a test to wait on */
 typedef struct {
