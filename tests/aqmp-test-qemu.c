@@ -455,10 +455,11 @@ aqmp_test_connect (const gchar *address)
   return g_steal_pointer (&client);
 }
 
-/* the tcp:127.0.0.1:PORT address of the TCP socket chardev @label that
- * QEMU was started with (port=0: QEMU picked it), asked through @client */
+/* the SCHEME:127.0.0.1:PORT address (@scheme tcp or tls) of the TCP
+ * socket chardev @label that QEMU was started with (port=0: QEMU picked
+ * it), asked through @client */
 gchar *
-aqmp_test_tcp_chardev_address (AqmpClient *client, const gchar *label)
+aqmp_test_tcp_chardev_address (AqmpClient *client, const gchar *label, const gchar *scheme)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) chardevs = aqmp_client_execute_sync (client, "query-chardev", NULL, NULL, &error);
@@ -477,7 +478,7 @@ aqmp_test_tcp_chardev_address (AqmpClient *client, const gchar *label)
       /* [disconnected:]tcp:127.0.0.1:PORT,server=on */
       head = g_strndup (filename, strcspn (filename, ","));
       g_assert_nonnull (strrchr (head, ':'));
-      return g_strdup_printf ("tcp:127.0.0.1:%s", strrchr (head, ':') + 1);
+      return g_strdup_printf ("%s:127.0.0.1:%s", scheme, strrchr (head, ':') + 1);
     }
   g_error ("QEMU has no chardev %s", label);
 }

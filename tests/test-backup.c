@@ -578,7 +578,7 @@ target_file_no_flush (Fixture *f, gint64 backup_id)
 static void
 test_backup_sync_where_qemu_runs (Fixture *f, gconstpointer data)
 {
-  g_autofree gchar *tcp = aqmp_test_tcp_chardev_address (f->client, "tcp-monitor");
+  g_autofree gchar *tcp = aqmp_test_tcp_chardev_address (f->client, "tcp-monitor", "tcp");
   g_autoptr(AqmpClient) tcp_client = aqmp_test_connect (tcp);
   g_autoptr(AqmpJobRunner) tcp_runner = aqmp_job_runner_new (tcp_client, f->store, tcp);
   AqmpJobRunner *runners[] = { f->runner, tcp_runner };

@@ -108,7 +108,7 @@ test_connect_tcp (void)
   g_autoptr(AqmpClient) tcp_client = NULL;
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonNode) status = NULL;
-  g_autofree gchar *address = aqmp_test_tcp_chardev_address (unix_client, "mon1");
+  g_autofree gchar *address = aqmp_test_tcp_chardev_address (unix_client, "mon1", "tcp");
 
   tcp_client = aqmp_test_connect (address);
   status = aqmp_client_execute_sync (tcp_client, "query-status", NULL, NULL, &error);
