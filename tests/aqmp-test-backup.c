@@ -12,6 +12,7 @@
 #include <glib/gstdio.h>
 
 #include "aqmp-test-backup.h"
+#include "aqmp-test-fake-agent.h"
 
 void
 fixture_setup (Fixture *f, gconstpointer data)
@@ -26,7 +27,7 @@ fixture_setup (Fixture *f, gconstpointer data)
   null = g_open ("/dev/null", O_WRONLY, 0);
   fflush (stdout);
   dup2 (null, STDOUT_FILENO);
-  f->qemu = aqmp_test_qemu_new (NULL);
+  f->qemu = aqmp_test_qemu_new (data);
   dup2 (saved, STDOUT_FILENO);
   close (saved);
   close (null);
@@ -40,6 +41,16 @@ fixture_setup (Fixture *f, gconstpointer data)
   aqmp_job_runner_set_poll_interval (f->runner, 50);
   f->catalog = aqmp_backup_catalog_new (f->store, &error);
   g_assert_no_error (error);
+}
+
+/* the fake agent holds a freeze (a run waiting there has made its
+ * targets and started no job) */
+gboolean
+freeze_held (gpointer user_data)
+{
+  AqmpTestFakeAgent *fake = user_data;
+
+  return fake->held_freeze != NULL;
 }
 
 void

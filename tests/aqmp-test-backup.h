@@ -35,6 +35,7 @@ typedef struct {
   gboolean done;
 } AsyncRun;
 
+/* @data: QEMU's extra arguments (const gchar * const *), or NULL */
 void fixture_setup (Fixture *f, gconstpointer data);
 void fixture_teardown (Fixture *f, gconstpointer data);
 gchar *tool (const gchar *first, ...);
@@ -57,5 +58,6 @@ AqmpBackupChain *chain_of (Fixture *f, AqmpBackupRecord *backup);
 AqmpBackupImage *image_of (Fixture *f, AqmpBackupRecord *backup, guint index);
 void run_done_cb (GObject *source, GAsyncResult *result, gpointer user_data);
 gboolean qemu_has_job (gpointer user_data);
+gboolean freeze_held (gpointer user_data);
 
 G_END_DECLS

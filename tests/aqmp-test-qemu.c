@@ -455,6 +455,34 @@ aqmp_test_connect (const gchar *address)
   return g_steal_pointer (&client);
 }
 
+/* the SCHEME:127.0.0.1:PORT address (@scheme tcp or tls) of the TCP
+ * socket chardev @label that QEMU was started with (port=0: QEMU picked
+ * it), asked through @client */
+gchar *
+aqmp_test_tcp_chardev_address (AqmpClient *client, const gchar *label, const gchar *scheme)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) chardevs = aqmp_client_execute_sync (client, "query-chardev", NULL, NULL, &error);
+  JsonArray *array;
+
+  g_assert_no_error (error);
+  array = json_node_get_array (chardevs);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *dev = json_array_get_object_element (array, i);
+      const gchar *filename = json_object_get_string_member (dev, "filename");
+      g_autofree gchar *head = NULL;
+
+      if (g_strcmp0 (json_object_get_string_member (dev, "label"), label) != 0)
+        continue;
+      /* [disconnected:]tcp:127.0.0.1:PORT,server=on */
+      head = g_strndup (filename, strcspn (filename, ","));
+      g_assert_nonnull (strrchr (head, ':'));
+      return g_strdup_printf ("%s:127.0.0.1:%s", scheme, strrchr (head, ':') + 1);
+    }
+  g_error ("QEMU has no chardev %s", label);
+}
+
 void
 aqmp_test_call_clear (AqmpTestCall *call)
 {

@@ -52,6 +52,9 @@ gboolean      aqmp_test_wait_for_flag     (gboolean            *flag,
 gboolean      aqmp_test_wait_for_pointer  (gpointer            *pointer,
                                            guint                timeout_ms);
 AqmpClient   *aqmp_test_connect           (const gchar         *address);
+gchar        *aqmp_test_tcp_chardev_address (AqmpClient        *client,
+                                             const gchar       *label,
+                                             const gchar       *scheme);
 
 /* the outcome of one async execute, for a test to wait on */
 typedef struct {

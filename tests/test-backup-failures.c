@@ -28,14 +28,6 @@ count_backups (Fixture *f)
   return backups->len;
 }
 
-static gboolean
-freeze_held (gpointer user_data)
-{
-  AqmpTestFakeAgent *fake = user_data;
-
-  return fake->held_freeze != NULL;
-}
-
 /* the target's qcow2 node of the run's first disk, from now on on a file
  * whose every write fails with ENOSPC (the file system is full) */
 static gchar *

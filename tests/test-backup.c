@@ -547,6 +547,76 @@ test_backup_checksum_large (Fixture *f, gconstpointer data)
   assert_qemu_clean (f);
 }
 
+/* the target's file node of the run's first disk: does QEMU flush it on
+ * close (cache.no-flush false), or did the run take the sync over? */
+static gboolean
+target_file_no_flush (Fixture *f, gint64 backup_id)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) nodes = qmp (f, "query-named-block-nodes", NULL, &error);
+  g_autofree gchar *name = g_strdup_printf ("aqmp-backup-%" G_GINT64_FORMAT "-0-file", backup_id);
+  JsonArray *array;
+
+  g_assert_no_error (error);
+  array = json_node_get_array (nodes);
+  for (guint i = 0; i < json_array_get_length (array); i++)
+    {
+      JsonObject *node = json_array_get_object_element (array, i);
+
+      if (g_strcmp0 (json_object_get_string_member (node, "node-name"), name) == 0)
+        return json_object_get_boolean_member (json_object_get_object_member (node, "cache"), "no-flush");
+    }
+  g_error ("QEMU has no node %s", name);
+}
+
+/* the run syncs a new image itself (its file node without QEMU's flush)
+ * only when QEMU runs on this kernel, the peer of a Unix socket; over TCP
+ * QEMU's storage may be mounted here from elsewhere, where a sync here
+ * would not reach QEMU's page cache, and QEMU keeps flushing. Seen while
+ * the run waits at the guest agent's freeze, its target made; either way
+ * the image restores. */
+static void
+test_backup_sync_where_qemu_runs (Fixture *f, gconstpointer data)
+{
+  g_autofree gchar *tcp = aqmp_test_tcp_chardev_address (f->client, "tcp-monitor", "tcp");
+  g_autoptr(AqmpClient) tcp_client = aqmp_test_connect (tcp);
+  g_autoptr(AqmpJobRunner) tcp_runner = aqmp_job_runner_new (tcp_client, f->store, tcp);
+  AqmpJobRunner *runners[] = { f->runner, tcp_runner };
+  g_autofree gchar *copy = NULL;
+
+  add_disk (f, "disk0", NULL, NULL);
+  guest_write (f, "disk0", 0x5a, 0, 3 * MIB);
+  copy = copy_source (f, "disk0");
+  for (guint i = 0; i < G_N_ELEMENTS (runners); i++)
+    {
+      AqmpTestFakeAgent *fake = aqmp_test_fake_agent_new ();
+      g_autoptr(AqmpProtocol) protocol = aqmp_qga_protocol_new ();
+      g_autoptr(AqmpClient) qga = aqmp_test_fake_agent_connect (fake, protocol);
+      g_autoptr(AqmpGuestAgent) agent = aqmp_guest_agent_new (qga);
+      g_autoptr(AqmpBackupOptions) options = options_new (f, AQMP_BACKUP_LEVEL_FULL, "disk0", NULL);
+      AsyncRun a = { f };
+
+      aqmp_backup_options_set_guest_agent (options, agent);
+      fake->hold_freeze = TRUE;
+      a.run = aqmp_backup_run_new (runners[i], f->catalog, options);
+      aqmp_backup_run_run_async (a.run, NULL, run_done_cb, &a);
+      g_assert_true (aqmp_test_wait_until (freeze_held, fake, RUN_WAIT_MS));
+      /* the Unix socket's run took the sync over; the TCP one did not */
+      g_assert_cmpint (target_file_no_flush (f, aqmp_backup_run_get_backup_id (a.run)), ==, i == 0);
+      aqmp_test_fake_agent_release_freeze (fake);
+      g_assert_true (aqmp_test_wait_for_flag (&a.done, RUN_WAIT_MS));
+      g_assert_no_error (a.error);
+      g_assert_cmpint (aqmp_backup_record_get_state (a.record), ==, AQMP_BACKUP_STATE_COMPLETED);
+      assert_restores (f, a.record, "disk0", copy);
+      assert_qemu_clean (f);
+      g_clear_pointer (&a.record, aqmp_backup_record_unref);
+      g_clear_object (&a.run);
+      g_clear_object (&agent);
+      g_clear_object (&qga);
+      aqmp_test_fake_agent_free (fake);
+    }
+}
+
 /* prune removes whole chains, never the open one, and leaves what a
  * kept backup needs restorable */
 static void
@@ -826,6 +896,13 @@ test_backup_quiesce (Fixture *f, gconstpointer data)
   aqmp_test_fake_agent_free (fake);
 }
 
+/* a second monitor on TCP, for /backup/sync-where-qemu-runs */
+static const gchar *tcp_monitor[] = {
+  "-chardev", "socket,id=tcp-monitor,host=127.0.0.1,port=0,server=on,wait=off",
+  "-mon", "chardev=tcp-monitor,mode=control",
+  NULL
+};
+
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
@@ -847,5 +924,7 @@ main (int argc, char **argv)
   ADD ("/backup/raw-and-missing", test_backup_raw_and_missing);
   ADD ("/backup/compress-exclude", test_backup_compress_exclude);
   ADD ("/backup/quiesce", test_backup_quiesce);
+  g_test_add ("/backup/sync-where-qemu-runs", Fixture, tcp_monitor, fixture_setup, test_backup_sync_where_qemu_runs,
+              fixture_teardown);
   return g_test_run ();
 }

@@ -107,28 +107,8 @@ test_connect_tcp (void)
   g_autoptr(AqmpClient) unix_client = aqmp_test_connect (qemu->address);
   g_autoptr(AqmpClient) tcp_client = NULL;
   g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) chardevs = aqmp_client_execute_sync (unix_client, "query-chardev", NULL, NULL, &error);
   g_autoptr(JsonNode) status = NULL;
-  g_autofree gchar *address = NULL;
-  JsonArray *arr;
-
-  g_assert_no_error (error);
-  /* QEMU picked the port: find it from the chardev's filename */
-  arr = json_node_get_array (chardevs);
-  for (guint i = 0; i < json_array_get_length (arr); i++)
-    {
-      JsonObject *dev = json_array_get_object_element (arr, i);
-      const gchar *filename = json_object_get_string_member (dev, "filename");
-      g_autofree gchar *head = NULL;
-
-      if (g_strcmp0 (json_object_get_string_member (dev, "label"), "mon1") != 0)
-        continue;
-      /* [disconnected:]tcp:127.0.0.1:PORT,server=on */
-      head = g_strndup (filename, strcspn (filename, ","));
-      g_assert_nonnull (strrchr (head, ':'));
-      address = g_strdup_printf ("tcp:127.0.0.1:%s", strrchr (head, ':') + 1);
-    }
-  g_assert_nonnull (address);
+  g_autofree gchar *address = aqmp_test_tcp_chardev_address (unix_client, "mon1", "tcp");
 
   tcp_client = aqmp_test_connect (address);
   status = aqmp_client_execute_sync (tcp_client, "query-status", NULL, NULL, &error);

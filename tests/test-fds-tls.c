@@ -42,33 +42,6 @@ pipe_fd_list (guint n)
   return g_steal_pointer (&list);
 }
 
-/* the TCP address QEMU picked for chardev @label (port=0) */
-static gchar *
-chardev_tcp_address (AqmpClient *client, const gchar *label, const gchar *scheme)
-{
-  g_autoptr(GError) error = NULL;
-  g_autoptr(JsonNode) chardevs = aqmp_client_execute_sync (client, "query-chardev", NULL, NULL, &error);
-  JsonArray *arr;
-
-  g_assert_no_error (error);
-  arr = json_node_get_array (chardevs);
-  for (guint i = 0; i < json_array_get_length (arr); i++)
-    {
-      JsonObject *dev = json_array_get_object_element (arr, i);
-      const gchar *filename = json_object_get_string_member (dev, "filename");
-      g_autofree gchar *head = NULL;
-
-      if (g_strcmp0 (json_object_get_string_member (dev, "label"), label) != 0)
-        continue;
-      /* [disconnected:]tcp:127.0.0.1:PORT,server=on */
-      head = g_strndup (filename, strcspn (filename, ","));
-      g_assert_nonnull (strrchr (head, ':'));
-      return g_strdup_printf ("%s:127.0.0.1:%s", scheme, strrchr (head, ':') + 1);
-    }
-  g_error ("no chardev %s", label);
-  return NULL;
-}
-
 /* ----- certificates ----- */
 
 static void
@@ -191,8 +164,8 @@ tls_fixture_setup (TlsFixture *f, gconstpointer data)
   };
   f->qemu = aqmp_test_qemu_new (extra);
   f->control = aqmp_test_connect (f->qemu->address);
-  f->tls_address = chardev_tcp_address (f->control, "m0", "tls");
-  f->plain_address = chardev_tcp_address (f->control, "m1", "tcp");
+  f->tls_address = aqmp_test_tcp_chardev_address (f->control, "m0", "tls");
+  f->plain_address = aqmp_test_tcp_chardev_address (f->control, "m1", "tcp");
 }
 
 static void

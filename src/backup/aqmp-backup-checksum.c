@@ -13,7 +13,9 @@
  * in windows of 64 MiB: hashing the page cache in place skips the copy,
  * which is most of the time a read() spends (about 2.5 times faster on a
  * 1 GiB image). Files someone else may change (a verify's) are read, so
- * that one truncated meanwhile is an error rather than a SIGBUS. The
+ * that one truncated meanwhile is an error rather than a SIGBUS; so are
+ * images on network and FUSE file systems, where a server that fails or
+ * truncates a page would raise a SIGBUS in the middle of aqmpd. The
  * images of one backup are hashed at the same time on GTask worker
  * threads and the calling thread (a backup run's or a verify's worker,
  * never the main loop).
@@ -26,6 +28,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <glib/gstdio.h>
 #include <xxhash.h>
 
@@ -136,6 +139,31 @@ aqmp_backup_hash_read (AqmpBackupHasher *hasher, int fd, const gchar *path, GCan
     }
 }
 
+/* whether @fd is on a file system whose pages a server can fail or take
+ * away: NFS, SMB/CIFS, FUSE, Ceph, 9p, AFS (statfs(2) magic numbers) */
+static gboolean
+aqmp_backup_fd_is_remote (int fd)
+{
+  static const guint32 remote[] = {
+    0x6969,     /* NFS */
+    0x517b,     /* SMB */
+    0xff534d42, /* CIFS */
+    0xfe534d42, /* SMB2 */
+    0x65735546, /* FUSE */
+    0x00c36400, /* Ceph */
+    0x01021997, /* 9p */
+    0x5346414f, /* AFS */
+  };
+  struct statfs fs;
+
+  if (fstatfs (fd, &fs) != 0)
+    return TRUE;
+  for (guint i = 0; i < G_N_ELEMENTS (remote); i++)
+    if ((guint32) fs.f_type == remote[i])
+      return TRUE;
+  return FALSE;
+}
+
 /* feeds @fd to @hasher through windows mapped one after another; where a
  * window cannot be mapped (a file system without mmap), the rest is read */
 static gboolean
@@ -179,7 +207,7 @@ aqmp_backup_hash_file (AqmpBackupHasher *hasher, const gchar *path, gboolean map
 
   if (fd < 0)
     return aqmp_backup_read_error (path, error);
-  if (mapped)
+  if (mapped && !aqmp_backup_fd_is_remote (fd))
     ok = aqmp_backup_hash_mapped (hasher, fd, path, cancellable, error);
   else
     ok = aqmp_backup_hash_read (hasher, fd, path, cancellable, error);

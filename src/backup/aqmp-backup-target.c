@@ -312,6 +312,23 @@ aqmp_backup_target_format (AqmpJobRunner *runner, AqmpBackupCatalog *catalog, gi
   return aqmp_backup_create_job (runner, catalog, backup_id, disk, qcow2, uid, cancellable, error);
 }
 
+/* whether QEMU runs on this machine's kernel (the peer of a Unix socket
+ * with a pid): only then does the run's own fdatasync() of an image reach
+ * the page cache QEMU wrote it into. A QEMU elsewhere whose storage is
+ * mounted here at the same path (a migration setup) keeps flushing its
+ * images itself. */
+static gboolean
+aqmp_backup_qemu_shares_kernel (AqmpClient *client)
+{
+  g_autoptr(GCredentials) credentials = aqmp_client_get_peer_credentials (client, NULL);
+  pid_t pid;
+
+  if (credentials == NULL)
+    return FALSE;
+  pid = g_credentials_get_unix_pid (credentials, NULL);
+  return pid > 0 && pid != getpid ();
+}
+
 /* the target of @disk at disk->path, a qcow2 image whose backing file is
  * @backing (a name relative to the image, or %NULL), added to QEMU as
  * disk->target_node without its backing chain: a backup writes only */
@@ -330,7 +347,8 @@ aqmp_backup_target_create (AqmpJobRunner *runner, AqmpBackupCatalog *catalog, gi
     return FALSE;
   json_object_remove_member (file, "size");
   json_object_set_string_member (file, "node-name", disk->file_node);
-  disk->sync_fd = g_open (disk->path, O_RDONLY | O_CLOEXEC, 0);
+  if (aqmp_backup_qemu_shares_kernel (client))
+    disk->sync_fd = g_open (disk->path, O_RDONLY | O_CLOEXEC, 0);
   if (disk->sync_fd >= 0)
     {
       JsonObject *cache = json_object_new ();

@@ -35,7 +35,9 @@ aqmp_tool_open_module (void)
   g_autofree gchar *path = g_build_filename (aqmp_tool_is_uninstalled () ? AQMP_TOOL_BUILDDIR
                                                                           : AQMP_TOOL_MODULEDIR,
                                              AQMP_TOOL_MODULE_FILE, NULL);
-  GModule *module = g_module_open (path, G_MODULE_BIND_LAZY | G_MODULE_BIND_LOCAL);
+  /* bound at once: a module of another version fails here, with a
+   * message, not with the loader's abort in the middle of a command */
+  GModule *module = g_module_open (path, G_MODULE_BIND_LOCAL);
 
   /* never closed: its code may still be on a stack at exit */
   if (module != NULL)
