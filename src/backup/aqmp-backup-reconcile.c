@@ -220,8 +220,9 @@ aqmp_backup_reconcile_machine (AqmpBackupCatalog *self, AqmpJobRunner *runner, G
  * @error: return location for an error
  *
  * Settles the machine's backups that the catalog has as running, whose
- * runner went away (a killed process, a lost connection): reconciles @runner (aqmp_job_runner_reconcile_sync()),
- * waits for their jobs that QEMU still runs, then records each backup
+ * runner went away (a killed process, a lost connection): reconciles
+ * @runner (aqmp_job_runner_reconcile_sync()), waits for their jobs that
+ * QEMU still runs, then records each backup
  * completed or failed from its jobs' outcomes and removes its target
  * nodes from QEMU. A backup whose jobs never started is failed. Backups
  * that an #AqmpBackupRun of this catalog runs now are left to it, and
@@ -293,7 +294,8 @@ aqmp_backup_reconcile_thread (GTask *task, gpointer source, gpointer task_data, 
  * that runs the client's context must keep running it meanwhile. A
  * service calls it when it connects to a machine, so that backups whose
  * runner went away (a killed service or tool) are settled without waiting
- * for the machine's next backup.
+ * for the machine's next backup; a backup another process runs now is
+ * left to it (see aqmp_backup_catalog_reconcile_sync()).
  *
  * Since: 0.1
  */
