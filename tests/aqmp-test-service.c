@@ -72,6 +72,8 @@ aqmp_test_service_start (AqmpTestService *self, const gchar * const *args)
     }
   /* the daemon's log goes to stderr: stdout is the test's TAP */
   g_subprocess_launcher_take_stdout_fd (launcher, dup (STDERR_FILENO));
+  if (self->log != NULL)
+    g_subprocess_launcher_set_stderr_file_path (launcher, self->log);
   g_subprocess_launcher_set_child_setup (launcher, aqmp_test_service_child_setup, NULL, NULL);
   watch = g_bus_watch_name_on_connection (self->connection, AQMP_TEST_SERVICE_NAME,
                                           G_BUS_NAME_WATCHER_FLAGS_NONE,
@@ -151,6 +153,7 @@ aqmp_test_service_free (AqmpTestService *self)
   aqmp_test_remove_dir (self->dir);
   g_free (self->dir);
   g_free (self->database);
+  g_free (self->log);
   g_free (self);
 }
 

@@ -20,6 +20,8 @@ typedef struct {
   gboolean exited;
   gchar *dir;
   gchar *database;
+  gchar *log;             /* set before aqmp_test_service_start(): the
+                           * daemon's stderr (its log) goes to this file */
 } AqmpTestService;
 
 #define AQMP_TEST_SERVICE_NAME "io.github.aqmp.Aqmp1"

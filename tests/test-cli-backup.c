@@ -5,10 +5,13 @@
  * list, show, restore and verify through the tool, the exit codes, the
  * progress bar on a pseudo-terminal, and Ctrl-C cancelling an
  * incremental held by a blkdebug breakpoint, after which the chain still
- * takes the next incremental.
+ * takes the next incremental; and the machine's backup lock between the
+ * tool and another process (this one) sharing its database.
  */
 #include <signal.h>
 #include <string.h>
+
+#include <aqmp/aqmp-backup.h>
 
 #include "aqmp-test-cli.h"
 #include "aqmp-test-fake-agent.h"
@@ -529,6 +532,253 @@ test_cli_backup_pty_disks (Fixture *f, gconstpointer data)
   g_assert_nonnull (strstr (text, "backup 1 completed (full, chain "));
 }
 
+/* this process's view of the tool's database: a catalog, and a runner of
+ * the tool's machine (its address) on the second monitor */
+typedef struct {
+  AqmpJobStore *store;
+  AqmpJobRunner *runner;
+  AqmpBackupCatalog *catalog;
+} Other;
+
+static void
+other_open (Fixture *f, Other *o)
+{
+  g_autoptr(GError) error = NULL;
+
+  o->store = aqmp_job_store_new (f->db, &error);
+  g_assert_no_error (error);
+  o->runner = aqmp_job_runner_new (f->client, o->store, f->qemu->address);
+  aqmp_job_runner_set_poll_interval (o->runner, 50);
+  o->catalog = aqmp_backup_catalog_new (o->store, &error);
+  g_assert_no_error (error);
+}
+
+static void
+other_close (Other *o)
+{
+  g_clear_object (&o->catalog);
+  g_clear_object (&o->runner);
+  g_clear_object (&o->store);
+}
+
+static guint
+other_count_backups (Other *o)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) backups = aqmp_backup_catalog_list_backups (o->catalog, NULL, &error);
+
+  g_assert_no_error (error);
+  return backups->len;
+}
+
+typedef struct {
+  GPtrArray *settled;
+  GError *error;
+  gboolean done;
+} Reconciled;
+
+static void
+reconciled_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  Reconciled *r = user_data;
+
+  r->settled = aqmp_backup_catalog_reconcile_finish (AQMP_BACKUP_CATALOG (source), result, &r->error);
+  r->done = TRUE;
+}
+
+/* what aqmpd does when it connects to a machine: reconcile its backups */
+static guint
+other_reconcile (Other *o)
+{
+  Reconciled r = { NULL };
+  guint settled;
+
+  aqmp_backup_catalog_reconcile_async (o->catalog, o->runner, NULL, reconciled_cb, &r);
+  g_assert_true (aqmp_test_wait_for_flag (&r.done, 60000));
+  g_assert_no_error (r.error);
+  settled = r.settled->len;
+  g_ptr_array_unref (r.settled);
+  return settled;
+}
+
+/* an incremental of disk0 by this process, refused at once: another
+ * process holds the machine's backup lock */
+static void
+other_run_refused (Fixture *f, Other *o)
+{
+  g_autoptr(AqmpBackupOptions) options = aqmp_backup_options_new ();
+  g_autoptr(AqmpBackupRun) run = NULL;
+  g_autoptr(AqmpBackupRecord) record = NULL;
+  g_autoptr(GError) error = NULL;
+
+  aqmp_backup_options_set_level (options, AQMP_BACKUP_LEVEL_INCREMENTAL);
+  aqmp_backup_options_set_directory (options, f->backups);
+  aqmp_backup_options_add_disk (options, "disk0");
+  run = aqmp_backup_run_new (o->runner, o->catalog, options);
+  record = aqmp_backup_run_run_sync (run, NULL, &error);
+  g_assert_null (record);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_BUSY);
+  g_assert_nonnull (strstr (error->message, "Another process is backing up machine"));
+  g_assert_nonnull (strstr (error->message, f->qemu->address));
+  g_assert_cmpint (aqmp_backup_run_get_backup_id (run), ==, 0);
+}
+
+/* the regular files under @path */
+static guint
+count_files (const gchar *path)
+{
+  g_autoptr(GDir) dir = g_dir_open (path, 0, NULL);
+  guint files = 0;
+
+  if (dir == NULL)
+    return g_file_test (path, G_FILE_TEST_IS_REGULAR) ? 1 : 0;
+  for (const gchar *name; (name = g_dir_read_name (dir)) != NULL;)
+    {
+      g_autofree gchar *child = g_build_filename (path, name, NULL);
+      files += count_files (child);
+    }
+  return files;
+}
+
+static gboolean
+qemu_has_node (Fixture *f, const gchar *name)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) nodes = aqmp_client_execute_sync (f->client, "query-named-block-nodes", NULL, NULL, &error);
+  g_autofree gchar *text = NULL;
+  g_autofree gchar *quoted = g_strdup_printf ("\"%s\"", name);
+
+  g_assert_no_error (error);
+  text = aqmp_json_to_string (nodes, FALSE);
+  return strstr (text, quoted) != NULL;
+}
+
+/* the tool backs up the machine, held at its job's first read, while this
+ * process reconciles the machine's backups on the same database (as
+ * aqmpd does when it connects) and tries a backup of its own: the
+ * reconcile leaves the tool's backup alone (running, its image there,
+ * its nodes in QEMU) and the backup is refused as busy, recording
+ * nothing; released, the tool completes its backup, which restores */
+static void
+test_cli_backup_lock_reconcile (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpTestTool) tool = NULL;
+  g_autoptr(JsonObject) full = NULL;
+  g_autoptr(JsonObject) done = NULL;
+  g_autoptr(AqmpBackupRecord) running = NULL;
+  g_autoptr(GPtrArray) images = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *copy = NULL;
+  Other o = { NULL };
+
+  add_disk (f, "\"align\": 512");
+  full = run_json (f, "full");
+  aqmp_test_qemu_io (f->client, "disk0", "write -P 0x63 2M 1M");
+  copy = copy_source (f);
+  other_open (f, &o);
+  aqmp_test_qemu_io (f->client, "disk0", "break read_aio held");
+  tool = aqmp_test_tool_spawn (NULL, NULL, "backup", "run", f->qemu->address, "--level", "incremental", "--disk",
+                               "disk0", "--to", f->backups, "--db", f->db, "--json", NULL);
+  aqmp_test_output_wait_for (&tool->out, "\"event\":\"progress\"", 0);
+
+  g_assert_cmpuint (other_reconcile (&o), ==, 0);
+  other_run_refused (f, &o);
+  g_assert_cmpuint (other_count_backups (&o), ==, 2);
+  running = aqmp_backup_catalog_get_backup (o.catalog, 2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (aqmp_backup_record_get_state (running), ==, AQMP_BACKUP_STATE_RUNNING);
+  images = aqmp_backup_catalog_list_images (o.catalog, 2, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (images->len, ==, 1);
+  g_assert_true (g_file_test (aqmp_backup_image_get_path (g_ptr_array_index (images, 0)), G_FILE_TEST_EXISTS));
+  g_assert_true (qemu_has_node (f, "aqmp-backup-2-0"));
+  g_assert_false (tool->exited);
+
+  aqmp_test_qemu_io (f->client, "disk0", "remove_break held");
+  aqmp_test_qemu_io (f->client, "disk0", "resume held");
+  g_assert_cmpint (aqmp_test_tool_wait (tool), ==, 0);
+  g_assert_nonnull (strstr (tool->out.text->str, "\"state\":\"completed\""));
+  done = find_backup (f, 2);
+  g_assert_cmpstr (json_object_get_string_member (done, "state"), ==, "completed");
+  g_assert_cmpint (json_object_get_int_member (done, "bytes"), ==, MIB);
+  assert_restores (f, "2", copy);
+  g_assert_false (qemu_has_node (f, "aqmp-backup-2-0"));
+  /* the lock went with the tool: a reconcile now finds nothing to settle,
+   * and this process backs up */
+  g_assert_cmpuint (other_reconcile (&o), ==, 0);
+  other_close (&o);
+  g_clear_pointer (&done, json_object_unref);
+  aqmp_test_qemu_io (f->client, "disk0", "write -P 0x65 5M 1M");
+  done = run_json (f, "incremental");
+  g_assert_cmpint (json_object_get_int_member (done, "parent"), ==, 2);
+}
+
+static void
+other_run_done_cb (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  gpointer *record = user_data;
+
+  *record = aqmp_backup_run_run_finish (AQMP_BACKUP_RUN (source), result, NULL);
+}
+
+static gboolean
+qemu_has_job (gpointer user_data)
+{
+  Fixture *f = user_data;
+  g_autoptr(JsonNode) jobs = aqmp_client_execute_sync (f->client, "query-jobs", NULL, NULL, NULL);
+
+  return jobs != NULL && json_array_get_length (json_node_get_array (jobs)) > 0;
+}
+
+/* this process backs up the machine, held at its job's first read; the
+ * tool's backup of the same machine on the same database fails at once
+ * with one clear line and changes nothing; released, this process's
+ * backup completes */
+static void
+test_cli_backup_lock_busy (Fixture *f, gconstpointer data)
+{
+  g_autoptr(AqmpBackupOptions) options = aqmp_backup_options_new ();
+  g_autoptr(AqmpBackupRun) run = NULL;
+  g_autoptr(AqmpBackupRecord) record = NULL;
+  g_autoptr(JsonObject) full = NULL;
+  g_autofree gchar *copy = NULL;
+  g_autofree gchar *out = NULL;
+  g_autofree gchar *err = NULL;
+  Other o = { NULL };
+
+  add_disk (f, "\"align\": 512");
+  full = run_json (f, "full");
+  aqmp_test_qemu_io (f->client, "disk0", "write -P 0x64 3M 1M");
+  copy = copy_source (f);
+  other_open (f, &o);
+  aqmp_test_qemu_io (f->client, "disk0", "break read_aio held");
+  aqmp_backup_options_set_level (options, AQMP_BACKUP_LEVEL_INCREMENTAL);
+  aqmp_backup_options_set_directory (options, f->backups);
+  aqmp_backup_options_add_disk (options, "disk0");
+  run = aqmp_backup_run_new (o.runner, o.catalog, options);
+  aqmp_backup_run_run_async (run, NULL, other_run_done_cb, &record);
+  g_assert_true (aqmp_test_wait_until (qemu_has_job, f, 60000));
+
+  g_assert_cmpint (aqmp_test_tool_run (NULL, NULL, &out, &err, "backup", "run", f->qemu->address, "--level",
+                                       "incremental", "--disk", "disk0", "--to", f->backups, "--db", f->db, NULL),
+                   ==, 2);
+  aqmp_test_assert_one_error_line (err);
+  g_assert_nonnull (strstr (err, "Another process is backing up machine"));
+  g_assert_nonnull (strstr (err, "wait for it to end"));
+  /* nothing recorded, no image made: the backups hold the full's image
+   * and this process's incremental's */
+  g_assert_cmpuint (other_count_backups (&o), ==, 2);
+  g_assert_cmpuint (count_files (f->backups), ==, 2);
+
+  aqmp_test_qemu_io (f->client, "disk0", "remove_break held");
+  aqmp_test_qemu_io (f->client, "disk0", "resume held");
+  g_assert_true (aqmp_test_wait_for_pointer ((gpointer *) &record, 60000));
+  g_assert_cmpint (aqmp_backup_record_get_state (record), ==, AQMP_BACKUP_STATE_COMPLETED);
+  g_assert_cmpint (aqmp_backup_record_get_id (record), ==, 2);
+  other_close (&o);
+  assert_restores (f, "2", copy);
+}
+
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
@@ -545,5 +795,7 @@ main (int argc, char **argv)
   ADD ("/cli-backup/killed", test_cli_backup_killed);
   ADD ("/cli-backup/quiesce", test_cli_backup_quiesce);
   ADD ("/cli-backup/pty-disks", test_cli_backup_pty_disks);
+  ADD ("/cli-backup/lock-reconcile", test_cli_backup_lock_reconcile);
+  ADD ("/cli-backup/lock-busy", test_cli_backup_lock_busy);
   return g_test_run ();
 }

@@ -6,7 +6,8 @@
  * progress and result, ListBackups, RestoreBackup compared with
  * `qemu-img compare`, VerifyBackup, a chain the command line started and
  * the daemon continues (one catalog), quiesce through the machine's (fake)
- * guest agent, and the refusals. The incremental
+ * guest agent, the refusals, and a tool's backup that the daemon, connecting
+ * meanwhile, leaves to the tool. The incremental
  * is held on purpose by a blkdebug breakpoint on the disk's reads, so
  * the Job is seen running below 1 before it is let go.
  */
@@ -78,8 +79,9 @@ fixture_setup (Fixture *f, gconstpointer data)
   f->qemu = aqmp_test_qemu_new_two_monitors_quiet (&f->dir, &f->second);
   f->disk = g_build_filename (f->dir, "disk0.qcow2", NULL);
   f->backups = g_build_filename (f->dir, "backups", NULL);
-  f->client = aqmp_test_connect (f->second);
+  /* the bus first: its watcher process, forked, keeps no client's socket */
   f->service = aqmp_test_service_new (NULL);
+  f->client = aqmp_test_connect (f->second);
   f->progress = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, (GDestroyNotify) g_array_unref);
   f->completed = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   f->subscriptions[0] = g_dbus_connection_signal_subscribe (f->service->connection, AQMP_TEST_SERVICE_NAME,
@@ -883,6 +885,114 @@ test_backup_killed_cancelled (Fixture *f, gconstpointer data)
   assert_next_incremental (f, machine, backup_int (settled, "parent"), NULL);
 }
 
+static gboolean
+freeze_held (gpointer user_data)
+{
+  AqmpTestFakeAgent *agent = user_data;
+
+  return agent->held_freeze != NULL;
+}
+
+typedef struct {
+  const gchar *path;
+  const gchar *needle;
+} LogWait;
+
+static gboolean
+log_has (gpointer user_data)
+{
+  LogWait *wait = user_data;
+  g_autofree gchar *text = NULL;
+
+  return g_file_get_contents (wait->path, &text, NULL, NULL) && strstr (text, wait->needle) != NULL;
+}
+
+/* `aqmp backup run` of a machine, held at its guest agent's freeze (its
+ * backup recorded, its target made, no job started), while aqmpd
+ * connects to the machine (one catalog, one machine name): the daemon's
+ * reconcile leaves the tool's backup alone (running, its image there,
+ * its nodes in QEMU) and the daemon's own backup of the machine is
+ * refused as busy, recording nothing; released, the tool completes its
+ * backup, which restores */
+static void
+test_backup_tool_running (Fixture *f, gconstpointer data)
+{
+  AqmpTestFakeAgent *agent = aqmp_test_fake_agent_new ();
+  g_autofree gchar *options = backup_options (f, "incremental");
+  g_autofree gchar *restored = g_build_filename (f->dir, "restored.qcow2", NULL);
+  g_autofree gchar *copy = NULL;
+  g_autofree gchar *machine = NULL;
+  g_autofree gchar *refused = NULL;
+  g_autofree gchar *nodes = NULL;
+  g_autoptr(AqmpTestTool) tool = NULL;
+  g_autoptr(GVariant) newest = NULL;
+  g_autoptr(GVariant) images = NULL;
+  g_autoptr(GVariant) image = NULL;
+  g_autoptr(GVariant) all = NULL;
+  g_autoptr(GError) error = NULL;
+  LogWait wait = { NULL, "left to the process running them" };
+
+  /* the daemon again, its log in a file */
+  aqmp_test_service_stop (f->service);
+  f->service->log = g_build_filename (f->dir, "aqmpd.log", NULL);
+  wait.path = f->service->log;
+  aqmp_test_service_start (f->service, NULL);
+
+  add_disk (f);
+  aqmp_test_qemu_io (f->client, "disk0", "write -P 0x41 0 1M");
+  /* one client at a time on a QMP socket: the tool takes the second monitor */
+  aqmp_client_disconnect_sync (f->client, NULL, NULL);
+  g_clear_object (&f->client);
+  agent->hold_freeze = TRUE;
+  tool = aqmp_test_tool_spawn (NULL, NULL, "backup", "run", f->second, "--level", "full", "--disk", "disk0", "--to",
+                               f->backups, "--db", f->service->database, "--json", "--qga", agent->address,
+                               "--quiesce", NULL);
+  if (!aqmp_test_wait_until (freeze_held, agent, AQMP_TEST_WAIT_MS))
+    g_error ("the tool did not freeze: %s", tool->err.text->str);
+
+  machine = aqmp_test_service_add_machine (f->service, f->second, f->qemu->address, NULL);
+  g_assert_true (aqmp_test_wait_until_polling (log_has, &wait, POLL_MS, AQMP_TEST_WAIT_MS));
+  newest = newest_backup (f);
+  g_assert_cmpint (backup_int (newest, "id"), ==, 1);
+  g_assert_cmpstr (backup_string (newest, "state"), ==, "running");
+  images = g_variant_lookup_value (newest, "images", G_VARIANT_TYPE ("aa{sv}"));
+  image = g_variant_get_child_value (images, 0);
+  g_assert_true (g_file_test (backup_string (image, "path"), G_FILE_TEST_EXISTS));
+  nodes = aqmp_test_service_execute (f->service, machine, "query-named-block-nodes", "{}", &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (nodes, "\"aqmp-backup-1-0\""));
+
+  refused = start_backup (f, machine, options, &error);
+  if (refused != NULL)
+    {
+      const gchar *outcome = wait_completed (f, refused);
+      g_assert_true (g_str_has_prefix (outcome, "false: "));
+      g_assert_nonnull (strstr (outcome, "Another process is backing up machine"));
+    }
+  else
+    g_assert_nonnull (strstr (error->message, "Another process is backing up machine"));
+  g_clear_error (&error);
+  all = list_backups (f, "{}");
+  g_assert_cmpuint (g_variant_n_children (all), ==, 1);
+  g_assert_false (tool->exited);
+
+  aqmp_test_fake_agent_release_freeze (agent);
+  g_assert_cmpint (aqmp_test_tool_wait (tool), ==, 0);
+  g_assert_nonnull (strstr (tool->out.text->str, "\"state\":\"completed\""));
+  f->client = aqmp_test_connect (f->second);
+  /* nothing wrote to the disk since the backup started */
+  copy = copy_source (f);
+  g_clear_pointer (&newest, g_variant_unref);
+  newest = newest_backup (f);
+  g_assert_cmpint (backup_int (newest, "id"), ==, 1);
+  g_assert_cmpstr (backup_string (newest, "state"), ==, "completed");
+  g_assert_true (aqmp_test_wait_until_polling (qemu_clean, f, POLL_MS, AQMP_TEST_WAIT_MS));
+  restore (f, 1, restored, &error);
+  g_assert_no_error (error);
+  assert_same_content (copy, restored);
+  aqmp_test_fake_agent_free (agent);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -897,6 +1007,8 @@ main (int argc, char **argv)
   g_test_add ("/service-backup/killed-completed", Fixture, NULL, fixture_setup, test_backup_killed_completed,
               fixture_teardown);
   g_test_add ("/service-backup/killed-cancelled", Fixture, NULL, fixture_setup, test_backup_killed_cancelled,
+              fixture_teardown);
+  g_test_add ("/service-backup/tool-running", Fixture, NULL, fixture_setup, test_backup_tool_running,
               fixture_teardown);
   return g_test_run ();
 }

@@ -16,7 +16,16 @@
  * is. Only completed backups are restored from or built upon.
  */
 
+/* F_OFD_SETLK */
+#define _GNU_SOURCE
+
 #include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <glib/gstdio.h>
 
 #include "aqmp-backup-private.h"
 
@@ -36,7 +45,25 @@ struct _AqmpBackupCatalog {
   GHashTable *active;
   GHashTable *reconciling;
   GCond reconciled;
+  /* the machines whose lock this catalog holds, and how many of its runs
+   * and reconciles hold each (AqmpBackupMachineLock) */
+  GHashTable *locks;
 };
+
+/* one machine's lock file, its OFD lock held while fd is open (-1: a
+ * database in memory, which no other process shares) */
+typedef struct {
+  int fd;
+  guint holders;
+} AqmpBackupMachineLock;
+
+static void
+aqmp_backup_machine_lock_free (AqmpBackupMachineLock *lock)
+{
+  if (lock->fd >= 0)
+    close (lock->fd);
+  g_free (lock);
+}
 
 G_DEFINE_FINAL_TYPE (AqmpBackupCatalog, aqmp_backup_catalog, G_TYPE_OBJECT)
 
@@ -51,6 +78,7 @@ aqmp_backup_catalog_finalize (GObject *object)
   g_rec_mutex_clear (&self->write_lock);
   g_hash_table_unref (self->active);
   g_hash_table_unref (self->reconciling);
+  g_hash_table_unref (self->locks);
   g_mutex_clear (&self->active_lock);
   g_cond_clear (&self->reconciled);
   G_OBJECT_CLASS (aqmp_backup_catalog_parent_class)->finalize (object);
@@ -70,6 +98,8 @@ aqmp_backup_catalog_init (AqmpBackupCatalog *self)
   g_cond_init (&self->reconciled);
   self->active = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->reconciling = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  self->locks = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                       (GDestroyNotify) aqmp_backup_machine_lock_free);
 }
 
 /* a run of this process runs backup @id from now on (before its row is
@@ -120,6 +150,93 @@ aqmp_backup_catalog_reconcile_leave (AqmpBackupCatalog *self, const gchar *machi
   g_hash_table_remove (self->reconciling, machine);
   g_cond_broadcast (&self->reconciled);
   g_mutex_unlock (&self->active_lock);
+}
+
+/* DB-backup-locks/SHA256(MACHINE).lock, next to the database; NULL for a
+ * database in memory */
+static gchar *
+aqmp_backup_catalog_lock_path (AqmpBackupCatalog *self, const gchar *machine)
+{
+  const gchar *db = aqmp_job_store_get_path (self->store);
+  g_autofree gchar *directory = NULL;
+  g_autofree gchar *hash = NULL;
+  g_autofree gchar *name = NULL;
+
+  if (db == NULL || g_strcmp0 (db, ":memory:") == 0)
+    return NULL;
+  directory = g_strconcat (db, "-backup-locks", NULL);
+  hash = g_compute_checksum_for_string (G_CHECKSUM_SHA256, machine, -1);
+  name = g_strconcat (hash, ".lock", NULL);
+  return g_build_filename (directory, name, NULL);
+}
+
+/* the lock file @path, open and write-locked without waiting; -1 with
+ * @error set (G_IO_ERROR_BUSY: another process holds it) */
+static int
+aqmp_backup_catalog_open_lock (const gchar *path, const gchar *machine, GError **error)
+{
+  g_autofree gchar *directory = g_path_get_dirname (path);
+  struct flock lock = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+  int fd, saved;
+
+  if (g_mkdir_with_parents (directory, 0700) != 0 ||
+      (fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC, 0600)) < 0)
+    {
+      saved = errno;
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot open the backup lock %s: %s", path,
+                   g_strerror (saved));
+      return -1;
+    }
+  if (fcntl (fd, F_OFD_SETLK, &lock) == 0)
+    return fd;
+  saved = errno;
+  close (fd);
+  if (saved == EAGAIN || saved == EACCES)
+    g_set_error (error, G_IO_ERROR, G_IO_ERROR_BUSY,
+                 "Another process is backing up machine %s; wait for it to end", machine);
+  else
+    g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot lock the backup lock %s: %s", path,
+                 g_strerror (saved));
+  return -1;
+}
+
+/* takes the lock of @machine's backups for this catalog, without
+ * waiting: the first holder in this catalog takes the file's OFD lock,
+ * which the kernel drops when the process dies; the others count. Fails
+ * with G_IO_ERROR_BUSY while another process (or catalog) holds it */
+gboolean
+aqmp_backup_catalog_lock_machine (AqmpBackupCatalog *self, const gchar *machine, GError **error)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->active_lock);
+  AqmpBackupMachineLock *lock = g_hash_table_lookup (self->locks, machine);
+  g_autofree gchar *path = NULL;
+  int fd = -1;
+
+  if (lock != NULL)
+    {
+      lock->holders++;
+      return TRUE;
+    }
+  path = aqmp_backup_catalog_lock_path (self, machine);
+  if (path != NULL && (fd = aqmp_backup_catalog_open_lock (path, machine, error)) < 0)
+    return FALSE;
+  lock = g_new0 (AqmpBackupMachineLock, 1);
+  lock->fd = fd;
+  lock->holders = 1;
+  g_hash_table_insert (self->locks, g_strdup (machine), lock);
+  return TRUE;
+}
+
+/* one holder less; the last one closes the file, which drops the lock */
+void
+aqmp_backup_catalog_unlock_machine (AqmpBackupCatalog *self, const gchar *machine)
+{
+  g_autoptr(GMutexLocker) locker = g_mutex_locker_new (&self->active_lock);
+  AqmpBackupMachineLock *lock = g_hash_table_lookup (self->locks, machine);
+
+  g_return_if_fail (lock != NULL);
+  if (--lock->holders == 0)
+    g_hash_table_remove (self->locks, machine);
 }
 
 static gboolean

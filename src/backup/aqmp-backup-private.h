@@ -118,6 +118,11 @@ void              aqmp_backup_catalog_release         (AqmpBackupCatalog *self,
                                                        gint64             id);
 gboolean          aqmp_backup_catalog_is_claimed      (AqmpBackupCatalog *self,
                                                        gint64             id);
+gboolean          aqmp_backup_catalog_lock_machine    (AqmpBackupCatalog *self,
+                                                       const gchar       *machine,
+                                                       GError           **error);
+void              aqmp_backup_catalog_unlock_machine  (AqmpBackupCatalog *self,
+                                                       const gchar       *machine);
 void              aqmp_backup_catalog_reconcile_enter (AqmpBackupCatalog *self,
                                                        const gchar       *machine);
 void              aqmp_backup_catalog_reconcile_leave (AqmpBackupCatalog *self,

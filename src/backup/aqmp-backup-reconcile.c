@@ -220,17 +220,20 @@ aqmp_backup_reconcile_machine (AqmpBackupCatalog *self, AqmpJobRunner *runner, G
  * @error: return location for an error
  *
  * Settles the machine's backups that the catalog has as running, whose
- * runner went away: reconciles @runner (aqmp_job_runner_reconcile_sync()),
- * waits for their jobs that QEMU still runs, then records each backup
+ * runner went away (a killed process, a lost connection): reconciles
+ * @runner (aqmp_job_runner_reconcile_sync()), waits for their jobs that
+ * QEMU still runs, then records each backup
  * completed or failed from its jobs' outcomes and removes its target
  * nodes from QEMU. A backup whose jobs never started is failed. Backups
  * that an #AqmpBackupRun of this catalog runs now are left to it, and
  * one machine's reconciles on one catalog run one at a time (a second one
- * waits, then finds the first one's backups settled). Call it when no
- * other process runs a backup of the machine;
- * aqmp_backup_run_run_async() calls it before each backup, and a service
- * calls it (or aqmp_backup_catalog_reconcile_async()) when it connects to
- * a machine.
+ * waits, then finds the first one's backups settled). While another
+ * process (or catalog) backs up the machine, it holds the machine's
+ * backup lock (a lock file next to the database), and the reconcile
+ * settles nothing: it returns an empty array, its backups left to that
+ * process. aqmp_backup_run_run_async() calls it before each backup, and
+ * a service calls it (or aqmp_backup_catalog_reconcile_async()) when it
+ * connects to a machine.
  *
  * Returns: (transfer container) (element-type AqmpBackupRecord): the
  *   backups settled, as they are now, or %NULL with @error set
@@ -241,6 +244,7 @@ GPtrArray *
 aqmp_backup_catalog_reconcile_sync (AqmpBackupCatalog *self, AqmpJobRunner *runner, GCancellable *cancellable,
                                     GError **error)
 {
+  g_autoptr(GError) local_error = NULL;
   const gchar *machine;
   GPtrArray *settled;
 
@@ -248,9 +252,21 @@ aqmp_backup_catalog_reconcile_sync (AqmpBackupCatalog *self, AqmpJobRunner *runn
   g_return_val_if_fail (AQMP_IS_JOB_RUNNER (runner), NULL);
 
   machine = aqmp_job_runner_get_machine (runner) != NULL ? aqmp_job_runner_get_machine (runner) : "";
+  if (!aqmp_backup_catalog_lock_machine (self, machine, &local_error))
+    {
+      if (!g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_BUSY))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return NULL;
+        }
+      g_message ("Machine %s: another process is backing it up; its running backups are left to the process "
+                 "running them", machine);
+      return g_ptr_array_new_with_free_func ((GDestroyNotify) aqmp_backup_record_unref);
+    }
   aqmp_backup_catalog_reconcile_enter (self, machine);
   settled = aqmp_backup_reconcile_machine (self, runner, cancellable, error);
   aqmp_backup_catalog_reconcile_leave (self, machine);
+  aqmp_backup_catalog_unlock_machine (self, machine);
   return settled;
 }
 
@@ -278,7 +294,8 @@ aqmp_backup_reconcile_thread (GTask *task, gpointer source, gpointer task_data, 
  * that runs the client's context must keep running it meanwhile. A
  * service calls it when it connects to a machine, so that backups whose
  * runner went away (a killed service or tool) are settled without waiting
- * for the machine's next backup.
+ * for the machine's next backup; a backup another process runs now is
+ * left to it (see aqmp_backup_catalog_reconcile_sync()).
  *
  * Since: 0.1
  */

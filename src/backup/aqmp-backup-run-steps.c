@@ -731,14 +731,23 @@ aqmp_backup_run_steps (AqmpBackupRun *self, GCancellable *cancellable, GError **
   return aqmp_backup_catalog_get_backup (self->catalog, self->backup_id, error);
 }
 
-/* the steps; the backup, once recorded, is this run's until they end */
+/* the steps, under the machine's backup lock from before the reconcile
+ * until the outcome is recorded: no other process settles or races this
+ * run's backup (aqmp_backup_catalog_lock_machine()); the backup, once
+ * recorded, is this run's until they end */
 static AqmpBackupRecord *
 aqmp_backup_run_execute (AqmpBackupRun *self, GCancellable *cancellable, GError **error)
 {
-  AqmpBackupRecord *record = aqmp_backup_run_steps (self, cancellable, error);
+  const gchar *machine = aqmp_job_runner_get_machine (self->runner);
+  AqmpBackupRecord *record;
 
+  machine = machine != NULL ? machine : "";
+  if (!aqmp_backup_catalog_lock_machine (self->catalog, machine, error))
+    return NULL;
+  record = aqmp_backup_run_steps (self, cancellable, error);
   if (self->backup_id != 0)
     aqmp_backup_catalog_release (self->catalog, self->backup_id);
+  aqmp_backup_catalog_unlock_machine (self->catalog, machine);
   return record;
 }
 
@@ -765,7 +774,11 @@ aqmp_backup_run_claim (AqmpBackupRun *self, GError **error)
  *
  * Runs the backup to its end, from any thread (the jobs API's sync calls
  * drive or wait for the client's context). A backup that failed or was
- * cancelled once recorded stays in the catalog in that state.
+ * cancelled once recorded stays in the catalog in that state. The run
+ * holds the machine's backup lock (a lock file next to the catalog's
+ * database) from its start until it recorded its outcome; while another
+ * process holds it, the run fails at once with %G_IO_ERROR_BUSY and
+ * records nothing. Runs of one catalog share it.
  *
  * Returns: (transfer full) (nullable): the completed backup, or %NULL
  *   with @error set
