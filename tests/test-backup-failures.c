@@ -10,7 +10,8 @@
  * - a bitmap removed behind aqmp's back, for an explicit differential and
  *   incremental;
  * - a disk of the chain that vanished from QEMU;
- * - a reconcile while a run of the same catalog runs its backup.
+ * - a reconcile while a run of the same catalog runs its backup;
+ * - a target QEMU keeps after the copy (another node uses it).
  */
 #include <errno.h>
 #include <string.h>
@@ -331,6 +332,88 @@ test_reconcile_leaves_run (Fixture *f, gconstpointer data)
   g_clear_object (&a.run);
 }
 
+/* QEMU keeps a target node (another node uses it) when the jobs have
+ * completed: the image may lack what QEMU holds of it, so nothing is
+ * hashed or recorded; the backup stays running, a reconcile while the node
+ * is kept leaves it so, and the one after QEMU let go completes it, and it
+ * restores */
+static void
+test_target_kept (Fixture *f, gconstpointer data)
+{
+  AqmpTestFakeAgent *fake = aqmp_test_fake_agent_new ();
+  g_autoptr(AqmpProtocol) protocol = aqmp_qga_protocol_new ();
+  g_autoptr(AqmpClient) qga = aqmp_test_fake_agent_connect (fake, protocol);
+  g_autoptr(AqmpGuestAgent) agent = aqmp_guest_agent_new (qga);
+  g_autoptr(AqmpBackupOptions) options = NULL;
+  g_autoptr(AqmpBackupRecord) full = NULL;
+  g_autoptr(AqmpBackupRecord) running = NULL;
+  g_autoptr(AqmpBackupRecord) completed = NULL;
+  g_autoptr(GPtrArray) settled = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree gchar *copy = NULL;
+  g_autofree gchar *pin = NULL;
+  g_auto(GStrv) problems = NULL;
+  gint64 id;
+  AsyncRun a = { f };
+
+  add_disk (f, "disk0", NULL, NULL);
+  full = run_level (f, AQMP_BACKUP_LEVEL_FULL, "disk0");
+  guest_write (f, "disk0", 0x66, 2 * MIB, MIB);
+  copy = copy_source (f, "disk0");
+
+  /* held at the freeze, its target made: a read-only node over it */
+  fake->hold_freeze = TRUE;
+  options = options_new (f, AQMP_BACKUP_LEVEL_INCREMENTAL, "disk0", NULL);
+  aqmp_backup_options_set_guest_agent (options, agent);
+  a.run = aqmp_backup_run_new (f->runner, f->catalog, options);
+  aqmp_backup_run_run_async (a.run, NULL, run_done_cb, &a);
+  g_assert_true (aqmp_test_wait_until (freeze_held, fake, RUN_WAIT_MS));
+  id = aqmp_backup_run_get_backup_id (a.run);
+  pin = g_strdup_printf ("{\"driver\": \"raw\", \"node-name\": \"pin\", \"read-only\": true,"
+                         " \"file\": \"aqmp-backup-%" G_GINT64_FORMAT "-0\"}", id);
+  qmp_ok (f, "blockdev-add", pin);
+  aqmp_test_fake_agent_release_freeze (fake);
+  g_assert_true (aqmp_test_wait_for_flag (&a.done, RUN_WAIT_MS));
+
+  /* the run says so, and leaves the backup running */
+  g_assert_null (a.record);
+  g_assert_nonnull (a.error);
+  g_test_message ("%s", a.error->message);
+  g_assert_nonnull (strstr (a.error->message, "left running"));
+  running = aqmp_backup_catalog_get_backup (f->catalog, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (aqmp_backup_record_get_state (running), ==, AQMP_BACKUP_STATE_RUNNING);
+  g_clear_error (&a.error);
+  g_clear_object (&a.run);
+
+  /* a reconcile while QEMU keeps the node settles nothing */
+  settled = aqmp_backup_catalog_reconcile_sync (f->catalog, f->runner, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (settled->len, ==, 0);
+  g_clear_pointer (&settled, g_ptr_array_unref);
+  g_clear_pointer (&running, aqmp_backup_record_unref);
+  running = aqmp_backup_catalog_get_backup (f->catalog, id, &error);
+  g_assert_cmpint (aqmp_backup_record_get_state (running), ==, AQMP_BACKUP_STATE_RUNNING);
+
+  /* QEMU lets go: the next reconcile completes it */
+  qmp_ok (f, "blockdev-del", "{\"node-name\": \"pin\"}");
+  settled = aqmp_backup_catalog_reconcile_sync (f->catalog, f->runner, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (settled->len, ==, 1);
+  completed = aqmp_backup_catalog_get_backup (f->catalog, id, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (aqmp_backup_record_get_state (completed), ==, AQMP_BACKUP_STATE_COMPLETED);
+  assert_restores (f, completed, "disk0", copy);
+  problems = aqmp_backup_catalog_verify_sync (f->catalog, 0, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (g_strv_length (problems), ==, 0);
+  assert_qemu_clean (f);
+
+  g_clear_object (&agent);
+  g_clear_object (&qga);
+  aqmp_test_fake_agent_free (fake);
+}
+
 #define ADD(path, func) \
   g_test_add (path, Fixture, NULL, fixture_setup, func, fixture_teardown)
 
@@ -342,5 +425,6 @@ main (int argc, char **argv)
   ADD ("/backup-failures/bitmap-gone", test_bitmap_gone);
   ADD ("/backup-failures/disk-gone", test_disk_gone);
   ADD ("/backup-failures/reconcile-leaves-run", test_reconcile_leaves_run);
+  ADD ("/backup-failures/target-kept", test_target_kept);
   return g_test_run ();
 }

@@ -211,8 +211,9 @@ gboolean         aqmp_backup_target_create      (AqmpJobRunner      *runner,
                                                  guint32             uid,
                                                  GCancellable       *cancellable,
                                                  GError            **error);
-void             aqmp_backup_target_release     (AqmpClient         *client,
-                                                 AqmpBackupDisk     *disk);
+gboolean         aqmp_backup_target_release     (AqmpClient         *client,
+                                                 AqmpBackupDisk     *disk,
+                                                 GError            **error);
 gboolean         aqmp_backup_target_sync        (AqmpBackupDisk     *disk,
                                                  GError            **error);
 gboolean         aqmp_backup_file_sync          (const gchar        *path,

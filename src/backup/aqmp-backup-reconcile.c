@@ -27,9 +27,28 @@ aqmp_backup_reconcile_node_del (AqmpClient *client, const gchar *node)
   reply = aqmp_client_execute_sync (client, "blockdev-del", arguments, NULL, NULL);
 }
 
-static void
+/* whether QEMU has a node of that name */
+static gboolean
+aqmp_backup_reconcile_has_node (JsonArray *nodes, const gchar *name)
+{
+  for (guint i = 0; nodes != NULL && i < json_array_get_length (nodes); i++)
+    {
+      JsonObject *node = json_array_get_object_element (nodes, i);
+
+      if (node != NULL && g_strcmp0 (json_object_get_string_member_with_default (node, "node-name", NULL), name) == 0)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* removes the backup's target nodes from QEMU; FALSE when QEMU keeps one
+ * (in use): its image may lack what QEMU still holds of it */
+static gboolean
 aqmp_backup_reconcile_release (AqmpClient *client, GPtrArray *images)
 {
+  g_autoptr(JsonNode) reply = NULL;
+  JsonArray *nodes;
+
   for (guint i = 0; i < images->len; i++)
     {
       AqmpBackupImage *image = g_ptr_array_index (images, i);
@@ -40,6 +59,24 @@ aqmp_backup_reconcile_release (AqmpClient *client, GPtrArray *images)
       aqmp_backup_reconcile_node_del (client, image->node);
       aqmp_backup_reconcile_node_del (client, file);
     }
+  reply = aqmp_client_execute_sync (client, "query-named-block-nodes", NULL, NULL, NULL);
+  nodes = reply != NULL && JSON_NODE_HOLDS_ARRAY (reply) ? json_node_get_array (reply) : NULL;
+  if (nodes == NULL)
+    return FALSE;
+  for (guint i = 0; i < images->len; i++)
+    {
+      AqmpBackupImage *image = g_ptr_array_index (images, i);
+      g_autofree gchar *file = g_strconcat (image->node, "-file", NULL);
+
+      if (image->node != NULL &&
+          (aqmp_backup_reconcile_has_node (nodes, image->node) || aqmp_backup_reconcile_has_node (nodes, file)))
+        {
+          g_message ("Backup image %s: QEMU still holds node %s; the backup stays running until it lets go",
+                     image->path, image->node);
+          return FALSE;
+        }
+    }
+  return TRUE;
 }
 
 /* the result of each image's backup job, waiting for those QEMU still
@@ -158,9 +195,11 @@ aqmp_backup_reconcile_discard (AqmpBackupCatalog *self, AqmpJobRunner *runner, A
                                             message, 0, error);
 }
 
+/* settles @backup; sets @left (and settles nothing) when QEMU still
+ * holds one of its images */
 static gboolean
 aqmp_backup_reconcile_one (AqmpBackupCatalog *self, AqmpJobRunner *runner, AqmpBackupRecord *backup,
-                           GCancellable *cancellable, GError **error)
+                           gboolean *left, GCancellable *cancellable, GError **error)
 {
   g_autoptr(GPtrArray) images = aqmp_backup_catalog_list_images (self, backup->id, error);
   g_autofree gchar *message = NULL;
@@ -173,7 +212,11 @@ aqmp_backup_reconcile_one (AqmpBackupCatalog *self, AqmpJobRunner *runner, AqmpB
    * reconcile to settle */
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;
-  aqmp_backup_reconcile_release (aqmp_job_runner_get_client (runner), images);
+  if (!aqmp_backup_reconcile_release (aqmp_job_runner_get_client (runner), images))
+    {
+      *left = TRUE;
+      return TRUE;
+    }
   if (result == AQMP_JOB_RESULT_SUCCESS && images->len > 0)
     return aqmp_backup_reconcile_complete (self, runner, backup, images, cancellable, error);
   return aqmp_backup_reconcile_discard (self, runner, backup, images, result,
@@ -196,14 +239,17 @@ aqmp_backup_reconcile_machine (AqmpBackupCatalog *self, AqmpJobRunner *runner, G
     {
       AqmpBackupRecord *backup = g_ptr_array_index (backups, i);
       AqmpBackupRecord *now;
+      gboolean left = FALSE;
 
       if (backup->state != AQMP_BACKUP_STATE_RUNNING || aqmp_backup_catalog_is_claimed (self, backup->id))
         continue;
       g_debug ("settling backup %" G_GINT64_FORMAT ", whose runner went away", backup->id);
       if (followed == NULL && (followed = aqmp_job_runner_reconcile_sync (runner, cancellable, error)) == NULL)
         return NULL;
-      if (!aqmp_backup_reconcile_one (self, runner, backup, cancellable, error))
+      if (!aqmp_backup_reconcile_one (self, runner, backup, &left, cancellable, error))
         return NULL;
+      if (left)
+        continue;
       now = aqmp_backup_catalog_get_backup (self, backup->id, error);
       if (now == NULL)
         return NULL;

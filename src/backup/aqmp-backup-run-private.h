@@ -29,6 +29,7 @@ typedef struct {
   gboolean new_chain;
   gboolean bitmaps_added;
   AqmpBackupWriteback *writeback;   /* while the jobs copy, and just after */
+  gboolean left_running;            /* for a reconcile to complete */
 } AqmpBackupPlan;
 
 static inline void

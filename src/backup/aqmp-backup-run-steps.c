@@ -548,14 +548,33 @@ aqmp_backup_run_complete (AqmpBackupRun *self, AqmpBackupPlan *plan, GCancellabl
 {
   AqmpClient *client = aqmp_job_runner_get_client (self->runner);
   g_autofree AqmpBackupChecksumFile *sums = g_new0 (AqmpBackupChecksumFile, plan->disks->len);
+  g_autoptr(GError) kept = NULL;
   GThread *sync;
 
   for (guint i = 0; i < plan->disks->len; i++)
     {
       AqmpBackupDisk *disk = g_ptr_array_index (plan->disks, i);
+
+      if (!aqmp_backup_target_release (client, disk, kept == NULL ? &kept : NULL))
+        plan->left_running = TRUE;
+    }
+  /* QEMU still holds an image, perhaps with metadata it has not written:
+   * nothing is hashed or recorded; the backup stays running, and the
+   * next reconcile of the machine completes it once QEMU let go */
+  if (plan->left_running)
+    {
+      g_set_error (error, kept->domain, kept->code,
+                   "The backup's jobs completed, but QEMU kept an image (%s); the backup is left running, and the "
+                   "machine's next "
+                   "backup (or aqmpd, when it connects) completes it once QEMU lets go of its images",
+                   kept->message);
+      return FALSE;
+    }
+  for (guint i = 0; i < plan->disks->len; i++)
+    {
+      AqmpBackupDisk *disk = g_ptr_array_index (plan->disks, i);
       GStatBuf st;
 
-      aqmp_backup_target_release (client, disk);
       if (g_stat (disk->path, &st) == 0)
         disk->image->size = st.st_size;
       sums[i].path = disk->path;
@@ -629,8 +648,10 @@ aqmp_backup_run_discard (AqmpBackupRun *self, AqmpBackupPlan *plan)
   for (guint i = 0; plan->disks != NULL && i < plan->disks->len; i++)
     {
       AqmpBackupDisk *disk = g_ptr_array_index (plan->disks, i);
+      g_autoptr(GError) error = NULL;
 
-      aqmp_backup_target_release (client, disk);
+      if (!aqmp_backup_target_release (client, disk, &error))
+        g_warning ("%s", error->message);
       if (plan->bitmaps_added)
         {
           aqmp_backup_bitmap_remove (client, disk->disk, plan->chain->bitmap, NULL);
@@ -713,7 +734,12 @@ aqmp_backup_run_steps (AqmpBackupRun *self, GCancellable *cancellable, GError **
     }
   if (!aqmp_backup_run_plan (self, &plan, error) || !aqmp_backup_run_record (self, &plan, error))
     return NULL;
-  if (!aqmp_backup_run_jobs (self, &plan, &jobs, cancellable, &local_error))
+  if (!aqmp_backup_run_jobs (self, &plan, &jobs, cancellable, &local_error) && plan.left_running)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return NULL;
+    }
+  if (local_error != NULL)
     {
       gboolean cancelled = g_error_matches (local_error, AQMP_JOB_ERROR, AQMP_JOB_ERROR_CANCELLED) ||
                            g_error_matches (local_error, G_IO_ERROR, G_IO_ERROR_CANCELLED);

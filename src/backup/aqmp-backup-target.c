@@ -381,12 +381,15 @@ aqmp_backup_node_del (AqmpBackupCommand *command, const gchar *node)
 /* removes what aqmp_backup_target_create() added to QEMU, whatever it
  * got to; never cancelled, so that QEMU keeps no node of ours. Both
  * blockdev-dels go at once: when the image's fails, the file's fails
- * too (the image still uses it), as it did one after the other. */
-void
-aqmp_backup_target_release (AqmpClient *client, AqmpBackupDisk *disk)
+ * too (the image still uses it), as it did one after the other. FALSE
+ * with the first failure in @error (nullable) when QEMU kept a node: the
+ * image may then lack what QEMU still holds of it */
+gboolean
+aqmp_backup_target_release (AqmpClient *client, AqmpBackupDisk *disk, GError **error)
 {
   AqmpBackupCommand dels[2] = { { NULL } };
   const gchar *nodes[2] = { NULL };
+  gboolean released = TRUE;
   guint n = 0;
 
   if (disk->target_attached)
@@ -400,10 +403,15 @@ aqmp_backup_target_release (AqmpClient *client, AqmpBackupDisk *disk)
   aqmp_backup_execute_batch_sync (client, dels, n, NULL);
   for (guint i = 0; i < n; i++)
     {
-      if (dels[i].error != NULL)
-        g_warning ("Could not remove the backup target %s from QEMU: %s", nodes[i], dels[i].error->message);
+      if (dels[i].error != NULL && released)
+        {
+          g_set_error (error, dels[i].error->domain, dels[i].error->code,
+                       "Could not remove the backup target %s from QEMU: %s", nodes[i], dels[i].error->message);
+          released = FALSE;
+        }
       aqmp_backup_command_clear (&dels[i]);
     }
+  return released;
 }
 
 static gboolean
