@@ -216,6 +216,8 @@ gboolean         aqmp_backup_target_release     (AqmpClient         *client,
                                                  GError            **error);
 gboolean         aqmp_backup_target_sync        (AqmpBackupDisk     *disk,
                                                  GError            **error);
+gboolean         aqmp_backup_make_directory     (const gchar        *directory,
+                                                 GError            **error);
 gboolean         aqmp_backup_file_sync          (const gchar        *path,
                                                  GError            **error);
 

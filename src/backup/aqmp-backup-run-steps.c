@@ -223,13 +223,8 @@ aqmp_backup_run_prepare_disk (AqmpBackupRun *self, AqmpBackupPlan *plan, guint i
   disk->path = g_build_filename (directory, file, NULL);
   disk->file_node = g_strdup_printf ("aqmp-backup-%" G_GINT64_FORMAT "-%u-file", self->backup_id, index);
   disk->target_node = g_strdup_printf ("aqmp-backup-%" G_GINT64_FORMAT "-%u", self->backup_id, index);
-  if (g_mkdir_with_parents (directory, 0750) != 0)
-    {
-      int saved = errno;
-      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot make %s: %s", directory,
-                   g_strerror (saved));
-      return FALSE;
-    }
+  if (!aqmp_backup_make_directory (directory, error))
+    return FALSE;
   if (plan->base != NULL)
     {
       g_autoptr(AqmpBackupImage) parent = aqmp_backup_catalog_find_image (self->catalog, plan->base->id,

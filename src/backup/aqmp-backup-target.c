@@ -423,13 +423,26 @@ aqmp_backup_sync_error (const gchar *path, GError **error)
   return FALSE;
 }
 
+/* @directory's entries on disk */
+static gboolean
+aqmp_backup_sync_directory (const gchar *directory, GError **error)
+{
+  int fd = g_open (directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
+  gboolean ok;
+
+  if (fd < 0)
+    return aqmp_backup_sync_error (directory, error);
+  ok = fsync (fd) == 0 || aqmp_backup_sync_error (directory, error);
+  g_close (fd, NULL);
+  return ok;
+}
+
 /* @fd's data and, through its directory, the entry of @path on disk;
  * @fd is closed */
 static gboolean
 aqmp_backup_sync_fd (int fd, const gchar *path, GError **error)
 {
   g_autofree gchar *directory = NULL;
-  int dir_fd;
   gboolean ok;
 
   ok = fdatasync (fd) == 0 || aqmp_backup_sync_error (path, error);
@@ -437,12 +450,46 @@ aqmp_backup_sync_fd (int fd, const gchar *path, GError **error)
   if (!ok)
     return FALSE;
   directory = g_path_get_dirname (path);
-  dir_fd = g_open (directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC, 0);
-  if (dir_fd < 0)
-    return aqmp_backup_sync_error (directory, error);
-  ok = fsync (dir_fd) == 0 || aqmp_backup_sync_error (directory, error);
-  g_close (dir_fd, NULL);
-  return ok;
+  return aqmp_backup_sync_directory (directory, error);
+}
+
+/* @directory and its missing parents made, each new one's entry on disk
+ * (its parent fsync()ed): a crash must not lose the directory of an image
+ * the catalog calls completed (the image's own entry is synced with it) */
+gboolean
+aqmp_backup_make_directory (const gchar *directory, GError **error)
+{
+  g_autoptr(GPtrArray) created = g_ptr_array_new_with_free_func (g_free);
+  g_autofree gchar *walk = g_strdup (directory);
+
+  while (!g_file_test (walk, G_FILE_TEST_IS_DIR))
+    {
+      gchar *parent = g_path_get_dirname (walk);
+
+      if (g_strcmp0 (parent, walk) == 0)
+        {
+          g_free (parent);
+          break;
+        }
+      g_ptr_array_add (created, g_steal_pointer (&walk));
+      walk = parent;
+    }
+  if (g_mkdir_with_parents (directory, 0750) != 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "Cannot make %s: %s", directory,
+                   g_strerror (saved));
+      return FALSE;
+    }
+  for (guint i = 0; i < created->len; i++)
+    {
+      g_autofree gchar *parent = g_path_get_dirname (g_ptr_array_index (created, i));
+
+      if (!aqmp_backup_sync_directory (parent, error))
+        return FALSE;
+    }
+  return TRUE;
 }
 
 /* the image at @path and its directory entry on disk: what a run that
